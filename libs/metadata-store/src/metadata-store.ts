@@ -1,0 +1,35 @@
+import type { PrismaClient } from './generated/prisma/client.js';
+import { BrokerRepository } from './repositories/brokers.js';
+import { GroupOffsetRepository } from './repositories/offsets.js';
+import { ProducerIdRepository } from './repositories/producer-ids.js';
+import { SecurityRepository } from './repositories/security.js';
+import { TopicRepository } from './repositories/topics.js';
+
+/** The cluster metadata repositories over one Prisma client. */
+export class MetadataStore {
+  readonly brokers: BrokerRepository;
+  readonly topics: TopicRepository;
+  readonly offsets: GroupOffsetRepository;
+  readonly producerIds: ProducerIdRepository;
+  readonly security: SecurityRepository;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly release: () => Promise<void>,
+  ) {
+    this.brokers = new BrokerRepository(prisma);
+    this.topics = new TopicRepository(prisma);
+    this.offsets = new GroupOffsetRepository(prisma);
+    this.producerIds = new ProducerIdRepository(prisma);
+    this.security = new SecurityRepository(prisma);
+  }
+
+  /** The global metadata version: grows by one with every metadata change. */
+  async version(): Promise<bigint> {
+    return (await this.prisma.metadataVersion.findUniqueOrThrow({ where: { id: 1 } })).version;
+  }
+
+  async close(): Promise<void> {
+    await this.release();
+  }
+}

@@ -1,0 +1,76 @@
+import type { PrismaClient } from '../generated/prisma/client.js';
+
+export interface OffsetCommit {
+  topic: string;
+  partitionIndex: number;
+  offset: bigint;
+  leaderEpoch?: number;
+  metadata?: string | null;
+  expireTimestamp?: Date | null;
+}
+
+export interface CommittedOffsetRow extends Required<Omit<OffsetCommit, 'expireTimestamp'>> {
+  commitTimestamp: Date;
+  expireTimestamp: Date | null;
+}
+
+/** Consumer groups' persisted state and committed offsets. */
+export class GroupOffsetRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** Commits a batch of offsets for a group atomically (creating the group row if needed). */
+  async commit(groupId: string, commits: OffsetCommit[]): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      await tx.consumerGroup.upsert({ where: { groupId }, create: { groupId }, update: {} });
+      for (const commit of commits) {
+        const data = {
+          committedOffset: commit.offset,
+          leaderEpoch: commit.leaderEpoch ?? -1,
+          metadata: commit.metadata ?? null,
+          commitTimestamp: new Date(),
+          expireTimestamp: commit.expireTimestamp ?? null,
+        };
+        await tx.committedOffset.upsert({
+          where: { groupId_topic_partitionIndex: { groupId, topic: commit.topic, partitionIndex: commit.partitionIndex } },
+          create: { groupId, topic: commit.topic, partitionIndex: commit.partitionIndex, ...data },
+          update: data,
+        });
+      }
+    });
+  }
+
+  /** The group's committed offsets, optionally only for some topics. */
+  async fetch(groupId: string, topics?: string[]): Promise<CommittedOffsetRow[]> {
+    const rows = await this.prisma.committedOffset.findMany({
+      where: { groupId, ...(topics ? { topic: { in: topics } } : {}) },
+      orderBy: [{ topic: 'asc' }, { partitionIndex: 'asc' }],
+    });
+    return rows.map((row) => ({
+      topic: row.topic,
+      partitionIndex: row.partitionIndex,
+      offset: row.committedOffset,
+      leaderEpoch: row.leaderEpoch,
+      metadata: row.metadata,
+      commitTimestamp: row.commitTimestamp,
+      expireTimestamp: row.expireTimestamp,
+    }));
+  }
+
+  async saveGroup(group: { groupId: string; protocolType: string; protocolName: string | null; state: string; generationId: number; leaderId: string | null }): Promise<void> {
+    const { groupId, ...data } = group;
+    await this.prisma.consumerGroup.upsert({ where: { groupId }, create: group, update: data });
+  }
+
+  async listGroups(): Promise<{ groupId: string; protocolType: string; state: string; generationId: number }[]> {
+    return this.prisma.consumerGroup.findMany({
+      select: { groupId: true, protocolType: true, state: true, generationId: true },
+      orderBy: { groupId: 'asc' },
+    });
+  }
+
+  /** Deletes a group and its offsets; false when there was none. */
+  async deleteGroup(groupId: string): Promise<boolean> {
+    const deleted = await this.prisma.consumerGroup.deleteMany({ where: { groupId } });
+    return deleted.count === 1;
+  }
+}

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MetadataError, type MetadataStore } from '../src/index.js';
+
+/**
+ * One repository suite for every database the store runs on (real Postgres, PGlite): the same
+ * behaviour on both, or embedded mode is not the product.
+ */
+export function repositoryContract(name: string, open: () => Promise<MetadataStore>): void {
+  describe(`metadata repositories on ${name}`, () => {
+    let store: MetadataStore;
+    beforeAll(async () => {
+      store = await open();
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    it('registers brokers with growing epochs and fences stale ones', async () => {
+      const first = await store.brokers.register({ id: 1, host: '127.0.0.1', port: 9092, leaseMs: 10_000 });
+      const second = await store.brokers.register({ id: 1, host: '127.0.0.1', port: 9093, leaseMs: 10_000 });
+      expect(second.epoch).toBe(first.epoch + 1n);
+      expect(second.port).toBe(9093);
+      expect(await store.brokers.renewLease(1, first.epoch, 10_000)).toBe(false);
+      expect(await store.brokers.renewLease(1, second.epoch, 10_000)).toBe(true);
+      expect(await store.brokers.fence(1, second.epoch)).toBe(true);
+      expect(await store.brokers.fence(1, second.epoch)).toBe(false);
+      expect(await store.brokers.renewLease(1, second.epoch, 10_000)).toBe(false);
+    });
+
+    it('finds brokers whose lease expired', async () => {
+      await store.brokers.register({ id: 2, host: 'h', port: 1, leaseMs: -1000 });
+      await store.brokers.register({ id: 3, host: 'h', port: 1, leaseMs: 60_000 });
+      const expired = (await store.brokers.expired()).map((broker) => broker.id);
+      expect(expired).toContain(2);
+      expect(expired).not.toContain(3);
+    });
+
+    it('creates topics with uuid ids, partitions, replicas and configs, and bumps the version', async () => {
+      const before = await store.version();
+      const topic = await store.topics.create({
+        name: 'orders',
+        assignments: [[1, 2], [2, 1], [1, 2]],
+        configs: { 'cleanup.policy': 'compact', 'retention.ms': '1000' },
+      });
+      expect(topic.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(topic.partitions.map((p) => [p.partitionIndex, p.leaderId, p.replicas, p.isr])).toEqual([
+        [0, 1, [1, 2], [1, 2]],
+        [1, 2, [2, 1], [2, 1]],
+        [2, 1, [1, 2], [1, 2]],
+      ]);
+      expect(topic.configs).toEqual({ 'cleanup.policy': 'compact', 'retention.ms': '1000' });
+      expect(await store.version()).toBe(before + 1n);
+      expect((await store.topics.byId(topic.id))?.name).toBe('orders');
+    });
+
+    it('refuses a second topic with the same name with a typed error', async () => {
+      await store.topics.create({ name: 'dup', assignments: [[1]] });
+      const error = await store.topics.create({ name: 'dup', assignments: [[1]] }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(MetadataError);
+      expect((error as MetadataError).code).toBe('TOPIC_ALREADY_EXISTS');
+    });
+
+    it('alters topic configs and deletes topics with their partitions', async () => {
+      await store.topics.create({ name: 'cfg', assignments: [[1]], configs: { a: '1', b: '2' } });
+      await store.topics.alterConfigs('cfg', { a: null, b: '3', c: '4' });
+      expect((await store.topics.byName('cfg'))?.configs).toEqual({ b: '3', c: '4' });
+      await expect(store.topics.alterConfigs('nope', { a: '1' })).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC' });
+      expect(await store.topics.delete('cfg')).toBe(true);
+      expect(await store.topics.delete('cfg')).toBe(false);
+      expect(await store.topics.byName('cfg')).toBeUndefined();
+    });
+
+    it('changes leadership by compare-and-set on the partition epoch: one of two writers wins', async () => {
+      const topic = await store.topics.create({ name: 'cas', assignments: [[1, 2, 3]] });
+      const start = topic.partitions[0]!;
+      const [a, b] = await Promise.all([
+        store.topics.changeLeadership(topic.id, 0, start.partitionEpoch, { leaderId: 2, isr: [2, 3] }),
+        store.topics.changeLeadership(topic.id, 0, start.partitionEpoch, { leaderId: 3, isr: [3] }),
+      ]);
+      const winners = [a, b].filter((result) => result !== undefined);
+      expect(winners).toHaveLength(1);
+      expect(winners[0]!.partitionEpoch).toBe(start.partitionEpoch + 1);
+      expect(winners[0]!.leaderEpoch).toBe(start.leaderEpoch + 1);
+      const sameLeader = await store.topics.changeLeadership(topic.id, 0, winners[0]!.partitionEpoch, { leaderId: winners[0]!.leaderId, isr: [1, 2, 3] });
+      expect(sameLeader?.leaderEpoch).toBe(winners[0]!.leaderEpoch);
+      expect(sameLeader?.isr).toEqual([1, 2, 3]);
+    });
+
+    it('commits and fetches group offsets', async () => {
+      await store.offsets.commit('g1', [
+        { topic: 'orders', partitionIndex: 0, offset: 10n, leaderEpoch: 3, metadata: 'm' },
+        { topic: 'orders', partitionIndex: 1, offset: 2n ** 40n },
+      ]);
+      await store.offsets.commit('g1', [{ topic: 'orders', partitionIndex: 0, offset: 11n }]);
+      const offsets = await store.offsets.fetch('g1');
+      expect(offsets.map((o) => [o.topic, o.partitionIndex, o.offset, o.leaderEpoch, o.metadata])).toEqual([
+        ['orders', 0, 11n, -1, null],
+        ['orders', 1, 2n ** 40n, -1, null],
+      ]);
+      expect(await store.offsets.fetch('g1', ['other'])).toEqual([]);
+      await store.offsets.saveGroup({ groupId: 'g1', protocolType: 'consumer', protocolName: 'range', state: 'Stable', generationId: 4, leaderId: 'm-1' });
+      expect(await store.offsets.listGroups()).toContainEqual({ groupId: 'g1', protocolType: 'consumer', state: 'Stable', generationId: 4 });
+      expect(await store.offsets.deleteGroup('g1')).toBe(true);
+      expect(await store.offsets.fetch('g1')).toEqual([]);
+    });
+
+    it('allocates disjoint producer id blocks under concurrency', async () => {
+      const blocks = await Promise.all(Array.from({ length: 6 }, () => store.producerIds.allocateBlock(1000)));
+      const starts = blocks.map((block) => block.firstProducerId).sort((x, y) => (x < y ? -1 : 1));
+      for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(1000n);
+    });
+
+    it('stores SCRAM credentials and ACLs', async () => {
+      const credential = { user: 'alice', mechanism: 'SCRAM_SHA_256' as const, salt: Buffer.from('salt'), storedKey: Buffer.alloc(32, 1), serverKey: Buffer.alloc(32, 2), iterations: 4096 };
+      await store.security.upsertScramCredential(credential);
+      const read = await store.security.scramCredential('alice', 'SCRAM_SHA_256');
+      expect(Buffer.from(read!.storedKey)).toEqual(Buffer.alloc(32, 1));
+      expect(read!.iterations).toBe(4096);
+      expect(await store.security.scramCredential('alice', 'SCRAM_SHA_512')).toBeUndefined();
+      const acl = { resourceType: 2, resourceName: 'orders', patternType: 3, principal: 'User:alice', host: '*', operation: 3, permissionType: 3 };
+      await store.security.createAcls([acl, acl, { ...acl, operation: 4 }]);
+      expect(await store.security.listAcls({ principal: 'User:alice' })).toHaveLength(2);
+      expect(await store.security.deleteAcls({ operation: 4 })).toEqual([{ ...acl, operation: 4 }]);
+      expect(await store.security.listAcls()).toEqual([acl]);
+    });
+  });
+}

@@ -1,0 +1,87 @@
+import 'reflect-metadata';
+import type { INestApplicationContext, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { PinoNestLogger } from './logger.js';
+
+export interface RunningApp {
+  app: INestApplicationContext;
+  /** Stops the app (idempotent); resolves when every module's shutdown hooks ran. */
+  stop(reason: string): Promise<void>;
+  /** Resolves once the app has stopped, for whatever reason. */
+  stopped: Promise<void>;
+}
+
+export interface BootOptions {
+  name: string;
+  module: Type<unknown>;
+  logger: Logger;
+  /** An HTTP app (admin API) instead of an application context. */
+  http?: { host: string; port: number };
+  /** How long shutdown may take before the process gives up on it. */
+  shutdownTimeoutMs?: number;
+  /** Install SIGTERM/SIGINT handlers that stop the app (true for processes, false in tests). */
+  handleSignals?: boolean;
+}
+
+/**
+ * Boots a NestJS app with pino logging and graceful shutdown: on SIGTERM or SIGINT the app
+ * closes (modules stop accepting, finish in-flight work, flush) within `shutdownTimeoutMs`;
+ * a second signal exits at once.
+ */
+export async function bootApp(options: BootOptions): Promise<RunningApp> {
+  const nestLogger = new PinoNestLogger(options.logger.child({ component: 'nest' }));
+  const app = options.http
+    ? await NestFactory.create(options.module, { logger: nestLogger, abortOnError: false })
+    : await NestFactory.createApplicationContext(options.module, { logger: nestLogger, abortOnError: false });
+  await app.init();
+  if (options.http && 'listen' in app) await (app as { listen(port: number, host: string): Promise<unknown> }).listen(options.http.port, options.http.host);
+
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  let stopping: Promise<void> | undefined;
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      options.logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    void stop(signal).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        options.logger.fatal({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      options.logger.info({ reason }, `${options.name} stopping`);
+      const timer = setTimeout(() => {
+        options.logger.fatal({ shutdownTimeoutMs }, 'shutdown took too long: exiting');
+        process.exit(1);
+      }, shutdownTimeoutMs);
+      timer.unref();
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(timer);
+        if (options.handleSignals) {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+        }
+        options.logger.info(`${options.name} stopped`);
+        resolveStopped();
+      }
+    })();
+    return stopping;
+  };
+
+  if (options.handleSignals) {
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+  return { app, stop, stopped };
+}
