@@ -28,6 +28,9 @@ const swcPlugin = () =>
 export default defineConfig({
   test: {
     globalSetup: ['./test/global-setup.ts'],
+    // Real services (PGlite boot, Postgres, NATS, Temporal) on a 2-core machine: generous bounds.
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
     projects: [
       ...packages.map((dir) => ({
         extends: true as const,

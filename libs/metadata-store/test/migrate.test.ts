@@ -1,5 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { describe, expect, it } from 'vitest';
+import { PrismaClient } from '../src/generated/prisma/client.js';
 import { applyMigrations, readMigrations, type SqlExecutor } from '../src/index.js';
 
 function executor(db: PGlite): SqlExecutor {
@@ -42,6 +44,46 @@ describe('migrations', () => {
     await expect(applyMigrations(executor(db), [{ name: '1_bad', sql: 'CREATE TABLE t (x int); SELECT nope;', checksum: 'x'.repeat(64) }])).rejects.toThrow(/1_bad failed/);
     expect((await db.query('SELECT * FROM "_prisma_migrations"')).rows).toEqual([]);
     expect((await db.query(`SELECT to_regclass('t') AS t`)).rows).toEqual([{ t: null }]);
+    await db.close();
+  });
+});
+
+describe('the migrated schema', () => {
+  it('has every table and column the Prisma schema declares (each model reads back a written row)', async () => {
+    const db = new PGlite();
+    await applyMigrations(executor(db));
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+    const topicId = '6f0d2b6e-9a8e-4b43-9d7a-2f1f3c1b2a10';
+    await prisma.broker.create({ data: { id: 7, epoch: 1n, host: 'h', port: 1, leaseExpiresAt: new Date() } });
+    await prisma.topic.create({ data: { id: topicId, name: 't' } });
+    await prisma.partition.create({ data: { topicId, partitionIndex: 0, replicas: [7], isr: [7] } });
+    await prisma.topicConfig.create({ data: { topicId, name: 'retention.ms', value: '1' } });
+    await prisma.brokerConfig.create({ data: { brokerId: 7, name: 'log.retention.ms', value: '1' } });
+    await prisma.clusterConfig.create({ data: { name: 'num.partitions', value: '3' } });
+    await prisma.consumerGroup.create({ data: { groupId: 'g' } });
+    await prisma.committedOffset.create({ data: { groupId: 'g', topic: 't', partitionIndex: 0, committedOffset: 5n } });
+    await prisma.transactionalProducer.create({ data: { transactionalId: 'tx', producerId: 1n, producerEpoch: 0, timeoutMs: 60_000 } });
+    await prisma.scramCredential.create({ data: { user: 'u', mechanism: 'SCRAM_SHA_512', salt: Buffer.alloc(1), storedKey: Buffer.alloc(1), serverKey: Buffer.alloc(1), iterations: 4096 } });
+    await prisma.acl.create({ data: { resourceType: 2, resourceName: 't', patternType: 3, principal: 'User:u', host: '*', operation: 2, permissionType: 3 } });
+    const counts = await Promise.all([
+      prisma.metadataVersion.count(),
+      prisma.producerIdBlock.count(),
+      prisma.broker.count(),
+      prisma.topic.count(),
+      prisma.partition.count(),
+      prisma.topicConfig.count(),
+      prisma.brokerConfig.count(),
+      prisma.clusterConfig.count(),
+      prisma.consumerGroup.count(),
+      prisma.committedOffset.count(),
+      prisma.transactionalProducer.count(),
+      prisma.scramCredential.count(),
+      prisma.acl.count(),
+    ]);
+    expect(counts).toEqual(Array(13).fill(1));
+    const partition = await prisma.partition.findFirstOrThrow();
+    expect(partition).toMatchObject({ addingReplicas: [], removingReplicas: [], leaderId: -1, leaderEpoch: 0, partitionEpoch: 0 });
+    await prisma.$disconnect();
     await db.close();
   });
 });

@@ -10,6 +10,8 @@ export interface RunningApp {
   stop(reason: string): Promise<void>;
   /** Resolves once the app has stopped, for whatever reason. */
   stopped: Promise<void>;
+  /** The port the HTTP server listens on (useful when asked for port 0). */
+  httpPort?: number;
 }
 
 export interface BootOptions {
@@ -22,6 +24,8 @@ export interface BootOptions {
   shutdownTimeoutMs?: number;
   /** Install SIGTERM/SIGINT handlers that stop the app (true for processes, false in tests). */
   handleSignals?: boolean;
+  /** Runs after the app closed: release what the composition opened (bus, store). */
+  onStopped?: () => Promise<void>;
 }
 
 /**
@@ -35,7 +39,13 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     ? await NestFactory.create(options.module, { logger: nestLogger, abortOnError: false })
     : await NestFactory.createApplicationContext(options.module, { logger: nestLogger, abortOnError: false });
   await app.init();
-  if (options.http && 'listen' in app) await (app as { listen(port: number, host: string): Promise<unknown> }).listen(options.http.port, options.http.host);
+  let httpPort: number | undefined;
+  if (options.http && 'listen' in app) {
+    const http = app as unknown as { listen(port: number, host: string): Promise<unknown>; getHttpServer(): { address(): { port: number } | string | null } };
+    await http.listen(options.http.port, options.http.host);
+    const address = http.getHttpServer().address();
+    httpPort = typeof address === 'object' && address !== null ? address.port : options.http.port;
+  }
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
@@ -66,6 +76,7 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
       timer.unref();
       try {
         await app.close();
+        await options.onStopped?.();
       } finally {
         clearTimeout(timer);
         if (options.handleSignals) {
@@ -83,5 +94,5 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   }
-  return { app, stop, stopped };
+  return { app, stop, stopped, httpPort };
 }

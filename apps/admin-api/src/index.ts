@@ -1,0 +1,2 @@
+export { AdminApiModule } from './admin-api.module.js';
+export { adminApiConfig, adminHttpConfig } from './config.js';

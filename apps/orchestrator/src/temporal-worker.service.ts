@@ -1,0 +1,51 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Bus } from '@strom/bus';
+import { BUS, LOGGER, type Logger } from '@strom/runtime';
+import { ORCHESTRATOR_TASK_QUEUE, workflowsPath } from '@strom/workflows';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createClusterActivities } from './activities.js';
+import { installTemporalLogging } from './temporal-logging.js';
+
+export const ORCHESTRATOR_OPTIONS = Symbol.for('strom.orchestrator.options');
+
+export interface OrchestratorOptions {
+  temporalAddress: string;
+  temporalNamespace: string;
+  taskQueue?: string;
+}
+
+/** The Temporal worker, started and stopped with the NestJS app. */
+@Injectable()
+export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private worker?: Worker;
+  private connection?: NativeConnection;
+  private running?: Promise<void>;
+
+  constructor(
+    @Inject(ORCHESTRATOR_OPTIONS) private readonly options: OrchestratorOptions,
+    @Inject(BUS) private readonly bus: Bus,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    installTemporalLogging(this.logger);
+    this.connection = await NativeConnection.connect({ address: this.options.temporalAddress });
+    this.worker = await Worker.create({
+      connection: this.connection,
+      namespace: this.options.temporalNamespace,
+      taskQueue: this.options.taskQueue ?? ORCHESTRATOR_TASK_QUEUE,
+      workflowsPath,
+      activities: createClusterActivities(this.bus),
+    });
+    this.running = this.worker.run().catch((error: unknown) => {
+      this.logger.error({ err: error }, 'the Temporal worker stopped with an error');
+    });
+    this.logger.info({ address: this.options.temporalAddress, taskQueue: this.options.taskQueue ?? ORCHESTRATOR_TASK_QUEUE }, 'Temporal worker running');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
+    await this.running;
+    await this.connection?.close();
+  }
+}

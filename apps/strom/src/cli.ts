@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError, createLogger, describeConfig, loadConfig, type LevelWithSilent } from '@strom/runtime';
+import { embeddedConfig, startEmbedded } from './embedded.js';
+
+export const version: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const usage = `strom ${version} — an event streaming platform that speaks the Kafka protocol
+
+Usage:
+  strom start [options]    run embedded Strom (broker, metadata, coordinator, retention,
+                           admin API) in one process
+  strom --help             this text
+  strom --version          the version
+
+Options of 'strom start' (flag, environment variable, meaning):
+${describeConfig(embeddedConfig)}
+`;
+
+/** Runs the CLI; resolves with the exit code for commands that end by themselves. */
+export async function main(argv: readonly string[]): Promise<number | undefined> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(usage);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
+  if (command !== 'start') {
+    process.stderr.write(`strom: unknown command '${command}' (see strom --help)\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  let config;
+  try {
+    config = loadConfig(embeddedConfig, { argv: rest });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`strom start: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = createLogger('strom', config.logLevel as LevelWithSilent);
+  const running = await startEmbedded(config, logger, { handleSignals: true });
+  logger.info(
+    { kafka: `${config.host}:${config.port}`, admin: `http://${config.adminHost}:${running.httpPort ?? config.adminPort}`, dataDir: config.dataDir, version },
+    `Strom ${version} ready (embedded)`,
+  );
+  return undefined;
+}

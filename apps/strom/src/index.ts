@@ -1,0 +1,2 @@
+export { embeddedConfig, startEmbedded, type EmbeddedConfig } from './embedded.js';
+export { main, version } from './cli.js';
