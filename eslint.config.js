@@ -2,7 +2,19 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const ioModules = ['net', 'fs', 'fs/promises', 'timers', 'timers/promises', 'dgram', 'tls', 'http', 'https', 'child_process', 'worker_threads'];
+const ioModules = [
+  'net',
+  'fs',
+  'fs/promises',
+  'timers',
+  'timers/promises',
+  'dgram',
+  'tls',
+  'http',
+  'https',
+  'child_process',
+  'worker_threads',
+];
 
 export default tseslint.config(
   {
@@ -11,7 +23,24 @@ export default tseslint.config(
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { ecmaVersion: 2024, sourceType: 'module', globals: { process: 'readonly', Buffer: 'readonly', console: 'readonly', URL: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', queueMicrotask: 'readonly', NodeJS: 'readonly' } },
+    languageOptions: {
+      ecmaVersion: 2024,
+      sourceType: 'module',
+      globals: {
+        process: 'readonly',
+        Buffer: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        queueMicrotask: 'readonly',
+        NodeJS: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
@@ -22,8 +51,21 @@ export default tseslint.config(
     // The codec is pure: bytes in, objects out. No sockets, files or timers (Tansu's sans-io rule).
     files: ['libs/protocol/src/**/*.ts', 'libs/errors/src/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: ioModules.flatMap((name) => [name, `node:${name}`]).map((name) => ({ name, message: 'libs/protocol is pure: no I/O or timers.' })) }],
-      'no-restricted-globals': ['error', ...['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'fetch'].map((name) => ({ name, message: 'libs/protocol is pure: no I/O or timers.' }))],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ioModules
+            .flatMap((name) => [name, `node:${name}`])
+            .map((name) => ({ name, message: 'libs/protocol is pure: no I/O or timers.' })),
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'fetch'].map((name) => ({
+          name,
+          message: 'libs/protocol is pure: no I/O or timers.',
+        })),
+      ],
     },
   },
   {

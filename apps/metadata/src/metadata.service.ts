@@ -16,9 +16,13 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const version = this.bus.reply(MetadataSubjects.version, async () => Buffer.from(JSON.stringify({ version: String(await this.store.version()) })), {
-      queue: 'metadata',
-    });
+    const version = this.bus.reply(
+      MetadataSubjects.version,
+      async () => Buffer.from(JSON.stringify({ version: String(await this.store.version()) })),
+      {
+        queue: 'metadata',
+      },
+    );
     this.subscriptions.push(version);
     await version.ready;
     this.logger.debug({ subject: MetadataSubjects.version }, 'metadata service answering');

@@ -31,7 +31,7 @@ describe('the metadata service as a NestJS app on a real nats-server', () => {
     expect(running.app.get(MetadataService)).toBeInstanceOf(MetadataService);
   });
 
-  it('answers a request from another connection with the store\'s version', async () => {
+  it("answers a request from another connection with the store's version", async () => {
     await store.topics.create({ name: 'bump', assignments: [[1]] });
     const reply = await clientBus.request(MetadataSubjects.version, Buffer.alloc(0), { timeoutMs: 5000 });
     expect(JSON.parse(reply.toString('utf8'))).toEqual({ version: String(await store.version()) });
@@ -40,6 +40,8 @@ describe('the metadata service as a NestJS app on a real nats-server', () => {
   it('stops answering when the app stops: requests then fail fast with no responders', async () => {
     await running.stop('checking shutdown');
     // The request timeout is far longer than the test's own: only a fast no-responders answer passes.
-    await expect(clientBus.request(MetadataSubjects.version, Buffer.alloc(0), { timeoutMs: 120_000 })).rejects.toBeInstanceOf(BusNoRespondersError);
+    await expect(clientBus.request(MetadataSubjects.version, Buffer.alloc(0), { timeoutMs: 120_000 })).rejects.toBeInstanceOf(
+      BusNoRespondersError,
+    );
   }, 15_000);
 });

@@ -5,6 +5,10 @@ import { ORCHESTRATOR_OPTIONS, TemporalWorkerService, type OrchestratorOptions }
 @Module({})
 export class OrchestratorModule {
   static forRoot(options: OrchestratorOptions): DynamicModule {
-    return { module: OrchestratorModule, providers: [{ provide: ORCHESTRATOR_OPTIONS, useValue: options }, TemporalWorkerService], exports: [TemporalWorkerService] };
+    return {
+      module: OrchestratorModule,
+      providers: [{ provide: ORCHESTRATOR_OPTIONS, useValue: options }, TemporalWorkerService],
+      exports: [TemporalWorkerService],
+    };
   }
 }

@@ -40,7 +40,10 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
     this.running = this.worker.run().catch((error: unknown) => {
       this.logger.error({ err: error }, 'the Temporal worker stopped with an error');
     });
-    this.logger.info({ address: this.options.temporalAddress, taskQueue: this.options.taskQueue ?? ORCHESTRATOR_TASK_QUEUE }, 'Temporal worker running');
+    this.logger.info(
+      { address: this.options.temporalAddress, taskQueue: this.options.taskQueue ?? ORCHESTRATOR_TASK_QUEUE },
+      'Temporal worker running',
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -21,7 +21,11 @@ describe('the orchestrator on a real Temporal dev server', () => {
       name: 'orchestrator-test',
       module: compose({ bus, logger: createLogger('test', 'silent'), metadataStore: store }, [
         MetadataModule,
-        OrchestratorModule.forRoot({ temporalAddress: inject('temporalAddress'), temporalNamespace: inject('temporalNamespace'), taskQueue }),
+        OrchestratorModule.forRoot({
+          temporalAddress: inject('temporalAddress'),
+          temporalNamespace: inject('temporalNamespace'),
+          taskQueue,
+        }),
       ]) as never,
       logger: createLogger('test', 'silent'),
     });

@@ -4,6 +4,10 @@ import { RETENTION_OPTIONS, RetentionService, type RetentionOptions } from './re
 @Module({})
 export class RetentionModule {
   static forRoot(options: RetentionOptions): DynamicModule {
-    return { module: RetentionModule, providers: [{ provide: RETENTION_OPTIONS, useValue: options }, RetentionService], exports: [RetentionService] };
+    return {
+      module: RetentionModule,
+      providers: [{ provide: RETENTION_OPTIONS, useValue: options }, RetentionService],
+      exports: [RetentionService],
+    };
   }
 }

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, createLogger, describeConfig, loadConfig, type LevelWithSilent } from '@strom/runtime';
 import { embeddedConfig, startEmbedded } from './embedded.js';
 
-export const version: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const version: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 
 const usage = `strom ${version} — an event streaming platform that speaks the Kafka protocol
 
@@ -48,7 +49,12 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
   const logger = createLogger('strom', config.logLevel as LevelWithSilent);
   const running = await startEmbedded(config, logger, { handleSignals: true });
   logger.info(
-    { kafka: `${config.host}:${config.port}`, admin: `http://${config.adminHost}:${running.httpPort ?? config.adminPort}`, dataDir: config.dataDir, version },
+    {
+      kafka: `${config.host}:${config.port}`,
+      admin: `http://${config.adminHost}:${running.httpPort ?? config.adminPort}`,
+      dataDir: config.dataDir,
+      version,
+    },
     `Strom ${version} ready (embedded)`,
   );
   return undefined;

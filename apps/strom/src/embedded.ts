@@ -9,7 +9,12 @@ import { RetentionModule, retentionSchedulingConfig } from '@strom/retention';
 import { bootApp, commonConfig, compose, defineConfigSchema, type ConfigValues, type Logger, type RunningApp } from '@strom/runtime';
 
 /** Everything `strom start` reads: the apps' own fields, without NATS, Postgres or Temporal. */
-export const embeddedConfig = defineConfigSchema({ ...commonConfig, ...brokerListenerConfig, ...adminHttpConfig, ...retentionSchedulingConfig });
+export const embeddedConfig = defineConfigSchema({
+  ...commonConfig,
+  ...brokerListenerConfig,
+  ...adminHttpConfig,
+  ...retentionSchedulingConfig,
+});
 
 export type EmbeddedConfig = ConfigValues<typeof embeddedConfig>;
 

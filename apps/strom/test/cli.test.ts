@@ -19,7 +19,9 @@ interface LogLine {
 }
 
 /** Starts `strom start`, resolving once it logs its ready line. */
-async function startStrom(args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; ready: LogLine; lines: LogLine[]; exited: Promise<number | null> }> {
+async function startStrom(
+  args: string[],
+): Promise<{ child: ChildProcessWithoutNullStreams; ready: LogLine; lines: LogLine[]; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, [mainJs, 'start', ...args], { stdio: 'pipe' });
   const lines: LogLine[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -70,7 +72,16 @@ describe('the strom CLI', () => {
 
     it('starts, serves health, stops cleanly on SIGTERM and starts again on the same data dir', async () => {
       for (let round = 0; round < 2; round++) {
-        const { child, ready, lines, exited } = await startStrom(['--port', '0', '--admin-port', '0', '--data-dir', dataDir, '--log-level', 'info']);
+        const { child, ready, lines, exited } = await startStrom([
+          '--port',
+          '0',
+          '--admin-port',
+          '0',
+          '--data-dir',
+          dataDir,
+          '--log-level',
+          'info',
+        ]);
         expect(ready.msg).toMatch(/^Strom .* ready \(embedded\)$/);
         expect(lines.filter((line) => /ready/.test(line.msg))).toHaveLength(1);
         const health = await fetch(`${ready.admin}/health`);

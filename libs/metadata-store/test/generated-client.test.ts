@@ -30,10 +30,15 @@ describe('the committed Prisma client', () => {
     });
     expect(result.status, result.stderr).toBe(0);
     const fresh = join(scratch, 'libs/metadata-store/src/generated/prisma');
-    const list = (dir: string) => files(dir).map((file) => relative(dir, file)).sort();
+    const list = (dir: string) =>
+      files(dir)
+        .map((file) => relative(dir, file))
+        .sort();
     expect(list(fresh)).toEqual(list(committed));
     for (const file of list(committed)) {
-      expect(readFileSync(join(fresh, file), 'utf8'), `${file} is stale: run npm run prisma:generate`).toBe(readFileSync(join(committed, file), 'utf8'));
+      expect(readFileSync(join(fresh, file), 'utf8'), `${file} is stale: run npm run prisma:generate`).toBe(
+        readFileSync(join(committed, file), 'utf8'),
+      );
     }
   }, 90_000);
 });

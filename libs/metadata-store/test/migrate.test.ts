@@ -24,7 +24,11 @@ describe('migrations', () => {
     const applied = await applyMigrations(executor(db));
     expect(applied).toEqual(readMigrations().map((m) => m.name));
     expect(await applyMigrations(executor(db))).toEqual([]);
-    const rows = (await db.query<{ migration_name: string; applied_steps_count: number; finished_at: Date | null }>('SELECT * FROM "_prisma_migrations"')).rows;
+    const rows = (
+      await db.query<{ migration_name: string; applied_steps_count: number; finished_at: Date | null }>(
+        'SELECT * FROM "_prisma_migrations"',
+      )
+    ).rows;
     expect(rows.map((row) => row.migration_name)).toEqual(applied);
     expect(rows.every((row) => row.finished_at !== null && row.applied_steps_count === 1)).toBe(true);
     await db.close();
@@ -41,7 +45,9 @@ describe('migrations', () => {
 
   it('roll back a failing migration and record nothing', async () => {
     const db = new PGlite();
-    await expect(applyMigrations(executor(db), [{ name: '1_bad', sql: 'CREATE TABLE t (x int); SELECT nope;', checksum: 'x'.repeat(64) }])).rejects.toThrow(/1_bad failed/);
+    await expect(
+      applyMigrations(executor(db), [{ name: '1_bad', sql: 'CREATE TABLE t (x int); SELECT nope;', checksum: 'x'.repeat(64) }]),
+    ).rejects.toThrow(/1_bad failed/);
     expect((await db.query('SELECT * FROM "_prisma_migrations"')).rows).toEqual([]);
     expect((await db.query(`SELECT to_regclass('t') AS t`)).rows).toEqual([{ t: null }]);
     await db.close();
@@ -63,8 +69,19 @@ describe('the migrated schema', () => {
     await prisma.consumerGroup.create({ data: { groupId: 'g' } });
     await prisma.committedOffset.create({ data: { groupId: 'g', topic: 't', partitionIndex: 0, committedOffset: 5n } });
     await prisma.transactionalProducer.create({ data: { transactionalId: 'tx', producerId: 1n, producerEpoch: 0, timeoutMs: 60_000 } });
-    await prisma.scramCredential.create({ data: { user: 'u', mechanism: 'SCRAM_SHA_512', salt: Buffer.alloc(1), storedKey: Buffer.alloc(1), serverKey: Buffer.alloc(1), iterations: 4096 } });
-    await prisma.acl.create({ data: { resourceType: 2, resourceName: 't', patternType: 3, principal: 'User:u', host: '*', operation: 2, permissionType: 3 } });
+    await prisma.scramCredential.create({
+      data: {
+        user: 'u',
+        mechanism: 'SCRAM_SHA_512',
+        salt: Buffer.alloc(1),
+        storedKey: Buffer.alloc(1),
+        serverKey: Buffer.alloc(1),
+        iterations: 4096,
+      },
+    });
+    await prisma.acl.create({
+      data: { resourceType: 2, resourceName: 't', patternType: 3, principal: 'User:u', host: '*', operation: 2, permissionType: 3 },
+    });
     const counts = await Promise.all([
       prisma.metadataVersion.count(),
       prisma.producerIdBlock.count(),

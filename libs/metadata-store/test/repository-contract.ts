@@ -39,7 +39,11 @@ export function repositoryContract(name: string, open: () => Promise<MetadataSto
       const before = await store.version();
       const topic = await store.topics.create({
         name: 'orders',
-        assignments: [[1, 2], [2, 1], [1, 2]],
+        assignments: [
+          [1, 2],
+          [2, 1],
+          [1, 2],
+        ],
         configs: { 'cleanup.policy': 'compact', 'retention.ms': '1000' },
       });
       expect(topic.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
@@ -81,7 +85,10 @@ export function repositoryContract(name: string, open: () => Promise<MetadataSto
       expect(winners).toHaveLength(1);
       expect(winners[0]!.partitionEpoch).toBe(start.partitionEpoch + 1);
       expect(winners[0]!.leaderEpoch).toBe(start.leaderEpoch + 1);
-      const sameLeader = await store.topics.changeLeadership(topic.id, 0, winners[0]!.partitionEpoch, { leaderId: winners[0]!.leaderId, isr: [1, 2, 3] });
+      const sameLeader = await store.topics.changeLeadership(topic.id, 0, winners[0]!.partitionEpoch, {
+        leaderId: winners[0]!.leaderId,
+        isr: [1, 2, 3],
+      });
       expect(sameLeader?.leaderEpoch).toBe(winners[0]!.leaderEpoch);
       expect(sameLeader?.isr).toEqual([1, 2, 3]);
     });
@@ -98,8 +105,20 @@ export function repositoryContract(name: string, open: () => Promise<MetadataSto
         ['orders', 1, 2n ** 40n, -1, null],
       ]);
       expect(await store.offsets.fetch('g1', ['other'])).toEqual([]);
-      await store.offsets.saveGroup({ groupId: 'g1', protocolType: 'consumer', protocolName: 'range', state: 'Stable', generationId: 4, leaderId: 'm-1' });
-      expect(await store.offsets.listGroups()).toContainEqual({ groupId: 'g1', protocolType: 'consumer', state: 'Stable', generationId: 4 });
+      await store.offsets.saveGroup({
+        groupId: 'g1',
+        protocolType: 'consumer',
+        protocolName: 'range',
+        state: 'Stable',
+        generationId: 4,
+        leaderId: 'm-1',
+      });
+      expect(await store.offsets.listGroups()).toContainEqual({
+        groupId: 'g1',
+        protocolType: 'consumer',
+        state: 'Stable',
+        generationId: 4,
+      });
       expect(await store.offsets.deleteGroup('g1')).toBe(true);
       expect(await store.offsets.fetch('g1')).toEqual([]);
     });
@@ -111,13 +130,28 @@ export function repositoryContract(name: string, open: () => Promise<MetadataSto
     });
 
     it('stores SCRAM credentials and ACLs', async () => {
-      const credential = { user: 'alice', mechanism: 'SCRAM_SHA_256' as const, salt: Buffer.from('salt'), storedKey: Buffer.alloc(32, 1), serverKey: Buffer.alloc(32, 2), iterations: 4096 };
+      const credential = {
+        user: 'alice',
+        mechanism: 'SCRAM_SHA_256' as const,
+        salt: Buffer.from('salt'),
+        storedKey: Buffer.alloc(32, 1),
+        serverKey: Buffer.alloc(32, 2),
+        iterations: 4096,
+      };
       await store.security.upsertScramCredential(credential);
       const read = await store.security.scramCredential('alice', 'SCRAM_SHA_256');
       expect(Buffer.from(read!.storedKey)).toEqual(Buffer.alloc(32, 1));
       expect(read!.iterations).toBe(4096);
       expect(await store.security.scramCredential('alice', 'SCRAM_SHA_512')).toBeUndefined();
-      const acl = { resourceType: 2, resourceName: 'orders', patternType: 3, principal: 'User:alice', host: '*', operation: 3, permissionType: 3 };
+      const acl = {
+        resourceType: 2,
+        resourceName: 'orders',
+        patternType: 3,
+        principal: 'User:alice',
+        host: '*',
+        operation: 3,
+        permissionType: 3,
+      };
       await store.security.createAcls([acl, acl, { ...acl, operation: 4 }]);
       expect(await store.security.listAcls({ principal: 'User:alice' })).toHaveLength(2);
       expect(await store.security.deleteAcls({ operation: 4 })).toEqual([{ ...acl, operation: 4 }]);

@@ -41,7 +41,10 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
   await app.init();
   let httpPort: number | undefined;
   if (options.http && 'listen' in app) {
-    const http = app as unknown as { listen(port: number, host: string): Promise<unknown>; getHttpServer(): { address(): { port: number } | string | null } };
+    const http = app as unknown as {
+      listen(port: number, host: string): Promise<unknown>;
+      getHttpServer(): { address(): { port: number } | string | null };
+    };
     await http.listen(options.http.port, options.http.host);
     const address = http.getHttpServer().address();
     httpPort = typeof address === 'object' && address !== null ? address.port : options.http.port;

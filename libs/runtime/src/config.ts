@@ -76,7 +76,10 @@ export function parseFlags(argv: readonly string[], schema: ConfigSchema): { fla
 }
 
 /** Reads every field of `schema` from flags, then env, then its default, validating each. */
-export function loadConfig<S extends ConfigSchema>(schema: S, sources: { argv?: readonly string[]; env?: NodeJS.ProcessEnv } = {}): ConfigValues<S> {
+export function loadConfig<S extends ConfigSchema>(
+  schema: S,
+  sources: { argv?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
+): ConfigValues<S> {
   const env = sources.env ?? process.env;
   const { flags } = parseFlags(sources.argv ?? [], schema);
   const values: Record<string, unknown> = {};

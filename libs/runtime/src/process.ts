@@ -42,7 +42,9 @@ export function compose(bindings: Parameters<typeof RuntimeModule.forRoot>[0], m
 export async function runProcess<S extends ConfigSchema>(options: ProcessOptions<S>): Promise<RunningApp | undefined> {
   const argv = options.argv ?? process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`strom ${options.name}: runs the ${options.name} service on its own.\n\nOptions (flag, env):\n${describeConfig(options.schema)}\n`);
+    process.stdout.write(
+      `strom ${options.name}: runs the ${options.name} service on its own.\n\nOptions (flag, env):\n${describeConfig(options.schema)}\n`,
+    );
     return undefined;
   }
   let config: ConfigValues<S>;
@@ -61,7 +63,9 @@ export async function runProcess<S extends ConfigSchema>(options: ProcessOptions
   const resources = await options.connect(config, logger);
   const running = await bootApp({
     name: options.name,
-    module: compose({ bus: resources.bus, logger, metadataStore: resources.metadataStore }, [appModule as Type<unknown> | DynamicModule]) as unknown as Type<unknown>,
+    module: compose({ bus: resources.bus, logger, metadataStore: resources.metadataStore }, [
+      appModule as Type<unknown> | DynamicModule,
+    ]) as unknown as Type<unknown>,
     logger,
     http: options.http?.(config),
     shutdownTimeoutMs: values.shutdownTimeoutMs as number | undefined,

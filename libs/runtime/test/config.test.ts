@@ -11,12 +11,23 @@ const schema = defineConfigSchema({
 
 describe('config from flags, env and defaults', () => {
   it('takes defaults when nothing is given', () => {
-    expect(loadConfig(schema, { argv: [], env: {} })).toEqual({ port: 9092, host: '127.0.0.1', verbose: false, level: 'info', url: undefined });
+    expect(loadConfig(schema, { argv: [], env: {} })).toEqual({
+      port: 9092,
+      host: '127.0.0.1',
+      verbose: false,
+      level: 'info',
+      url: undefined,
+    });
   });
 
   it('prefers flags over env over defaults, in both flag spellings', () => {
     const env = { T_PORT: '1000', T_HOST: 'envhost', T_URL: 'nats://a:1' };
-    expect(loadConfig(schema, { argv: ['--port', '2000', '--verbose'], env })).toMatchObject({ port: 2000, host: 'envhost', verbose: true, url: 'nats://a:1' });
+    expect(loadConfig(schema, { argv: ['--port', '2000', '--verbose'], env })).toMatchObject({
+      port: 2000,
+      host: 'envhost',
+      verbose: true,
+      url: 'nats://a:1',
+    });
     expect(loadConfig(schema, { argv: ['--port=3000', '--verbose=false'], env })).toMatchObject({ port: 3000, verbose: false });
   });
 

@@ -9,6 +9,7 @@ export type { ClusterSnapshot } from './workflows.js';
  * The workflows module for `Worker.create({ workflowsPath })`: Temporal bundles it itself.
  * Built (dist) it is the .js file; under the test runner (src) the .ts one.
  */
-export const workflowsPath: string = ['./workflows.js', './workflows.ts']
-  .map((candidate) => fileURLToPath(new URL(candidate, import.meta.url)))
-  .find((path) => existsSync(path)) ?? fileURLToPath(new URL('./workflows.js', import.meta.url));
+export const workflowsPath: string =
+  ['./workflows.js', './workflows.ts']
+    .map((candidate) => fileURLToPath(new URL(candidate, import.meta.url)))
+    .find((path) => existsSync(path)) ?? fileURLToPath(new URL('./workflows.js', import.meta.url));

@@ -56,7 +56,14 @@ export class GroupOffsetRepository {
     }));
   }
 
-  async saveGroup(group: { groupId: string; protocolType: string; protocolName: string | null; state: string; generationId: number; leaderId: string | null }): Promise<void> {
+  async saveGroup(group: {
+    groupId: string;
+    protocolType: string;
+    protocolName: string | null;
+    state: string;
+    generationId: number;
+    leaderId: string | null;
+  }): Promise<void> {
     const { groupId, ...data } = group;
     await this.prisma.consumerGroup.upsert({ where: { groupId }, create: group, update: data });
   }

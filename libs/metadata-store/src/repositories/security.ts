@@ -25,8 +25,17 @@ export class SecurityRepository {
 
   async upsertScramCredential(credential: ScramCredentialRecord): Promise<void> {
     const { user, mechanism, ...keys } = credential;
-    const data = { salt: Buffer.from(keys.salt), storedKey: Buffer.from(keys.storedKey), serverKey: Buffer.from(keys.serverKey), iterations: keys.iterations };
-    await this.prisma.scramCredential.upsert({ where: { user_mechanism: { user, mechanism } }, create: { user, mechanism, ...data }, update: data });
+    const data = {
+      salt: Buffer.from(keys.salt),
+      storedKey: Buffer.from(keys.storedKey),
+      serverKey: Buffer.from(keys.serverKey),
+      iterations: keys.iterations,
+    };
+    await this.prisma.scramCredential.upsert({
+      where: { user_mechanism: { user, mechanism } },
+      create: { user, mechanism, ...data },
+      update: data,
+    });
   }
 
   async scramCredential(user: string, mechanism: ScramMechanism): Promise<ScramCredentialRecord | undefined> {

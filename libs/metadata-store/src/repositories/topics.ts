@@ -121,7 +121,12 @@ export class TopicRepository {
    * change, the leader epoch when the leader changes. Returns the new state, or undefined when
    * the caller's view was stale.
    */
-  async changeLeadership(topicId: string, partitionIndex: number, expectedPartitionEpoch: number, change: LeadershipChange): Promise<PartitionState | undefined> {
+  async changeLeadership(
+    topicId: string,
+    partitionIndex: number,
+    expectedPartitionEpoch: number,
+    change: LeadershipChange,
+  ): Promise<PartitionState | undefined> {
     return this.prisma.$transaction(async (tx) => {
       const current = await tx.partition.findUnique({ where: { topicId_partitionIndex: { topicId, partitionIndex } } });
       if (!current) throw new MetadataError('UNKNOWN_TOPIC', `partition ${topicId}-${partitionIndex} does not exist`);
