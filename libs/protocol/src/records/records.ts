@@ -1,14 +1,15 @@
 /**
- * Records inside an uncompressed v2 batch (implementation guide 5.3.2), control records
- * (5.3.1.1) and building whole batches. Compression is not implemented yet: batches with a
- * compression codec are refused by {@link decodeRecords} and cannot be built.
+ * Records inside a v2 batch (implementation guide 5.3.2), control records (5.3.1.1) and
+ * building whole batches, compressed with any of Kafka's codecs or not.
  */
 import { ErrorCode } from '@strom/errors';
 import { Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { ProtocolError } from '../errors.js';
+import { compress, decompress } from './compression.js';
 import {
   BatchAttribute,
+  Compression,
   compressionOf,
   CorruptRecordError,
   CURRENT_MAGIC,
@@ -44,12 +45,12 @@ export interface DecodedRecord {
   readonly headers: readonly RecordHeader[];
 }
 
-/** A compressed batch: decompression is not implemented yet. Code UNSUPPORTED_COMPRESSION_TYPE. */
+/** A batch whose attributes name a codec Kafka does not have (5, 6, 7). Code UNSUPPORTED_COMPRESSION_TYPE. */
 export class UnsupportedCompressionError extends ProtocolError {
   readonly compression: number;
 
   constructor(compression: number) {
-    super(`compression codec ${compression} is not supported yet`, {
+    super(`unknown compression codec ${compression}`, {
       context: 'RecordBatch',
       code: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
     });
@@ -105,18 +106,25 @@ function readRecord(r: Reader, header: RecordBatchHeader): DecodedRecord {
 }
 
 /**
- * Decodes the records of one uncompressed v2 batch (as returned by `batches()`); keys,
+ * Decodes the records of one v2 batch (as returned by `batches()`); keys,
  * values and header values are slices of the batch. Throws CorruptRecordError when the
- * records do not match the batch's count and length exactly, UnsupportedCompressionError
- * for compressed batches.
+ * records do not match the batch's count and length exactly, CompressionError when a
+ * compressed records section does not decompress, UnsupportedCompressionError for an unknown
+ * codec. Records of a compressed batch are slices of its decompressed copy.
  */
-export function decodeRecords(batch: Buffer): DecodedRecord[] {
+export function decodeRecords(batch: Buffer, options: { maxDecompressedBytes?: number } = {}): DecodedRecord[] {
   const header = readBatchHeader(batch);
   const total = header.batchLength + LOG_OVERHEAD_BYTES;
   if (total > batch.length) throw new CorruptRecordError(`batch of ${total} bytes but ${batch.length} available`, 0);
   const compression = compressionOf(header.attributes);
-  if (compression !== 0) throw new UnsupportedCompressionError(compression);
-  const r = new Reader(batch, 'RecordBatch', RECORD_BATCH_HEADER_BYTES, total);
+  if (compression > Compression.Zstd) throw new UnsupportedCompressionError(compression);
+  let r: Reader;
+  if (compression === Compression.None) {
+    r = new Reader(batch, 'RecordBatch', RECORD_BATCH_HEADER_BYTES, total);
+  } else {
+    const inflated = decompress(compression as Compression, batch.subarray(RECORD_BATCH_HEADER_BYTES, total), options.maxDecompressedBytes);
+    r = new Reader(inflated, 'RecordBatch', 0, inflated.length);
+  }
   if (header.recordCount < 0 || header.recordCount > r.remaining) {
     throw new CorruptRecordError(`invalid record count ${header.recordCount}`, 57);
   }
@@ -151,6 +159,8 @@ export interface RecordBatchInput {
   /** Default: the largest record timestamp. */
   readonly maxTimestamp?: bigint;
   readonly logAppendTime?: boolean;
+  /** The codec for the records section; default none. */
+  readonly compression?: Compression;
   readonly transactional?: boolean;
   readonly control?: boolean;
   readonly producerId?: bigint;
@@ -194,9 +204,10 @@ export function encodeRecordBatch(input: RecordBatchInput): Buffer {
     const ts = input.baseTimestamp + timestampDelta;
     if (ts > maxTimestamp) maxTimestamp = ts;
   });
-  const records = w.toBuffer();
+  const codec = input.compression ?? Compression.None;
+  const records = compress(codec, w.toBuffer());
   const batch = Buffer.allocUnsafe(RECORD_BATCH_HEADER_BYTES + records.length);
-  let attributes = 0;
+  let attributes: number = codec;
   if (input.logAppendTime === true) attributes |= BatchAttribute.TimestampTypeLogAppendTime;
   if (input.transactional === true) attributes |= BatchAttribute.Transactional;
   if (input.control === true) attributes |= BatchAttribute.Control;
