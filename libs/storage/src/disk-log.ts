@@ -1,0 +1,1255 @@
+import { mkdir, open, readdir, rename, stat, truncate as truncateFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { offsetForTimestampInBatch, offsetOfMaxTimestampInBatch, type BatchHeader } from './batch.js';
+import { assertMonotonic, checkFollowerBatches, planLeaderAppend, validateBatches } from './append-validation.js';
+import { resolveLogConfig, type LogConfig } from './config.js';
+import { invariant, LogInvariantError, LogOfflineError } from './errors.js';
+import { FileHandlePool } from './file-pool.js';
+import {
+  CLEANED_SUFFIX,
+  DELETED_SUFFIX,
+  formatLeaderEpochCheckpoint,
+  formatPartitionMetadata,
+  INDEX_SUFFIX,
+  isNotFound,
+  LEADER_EPOCH_CHECKPOINT,
+  LOG_SUFFIX,
+  offsetFileName,
+  parseLeaderEpochCheckpoint,
+  parseOffsetFileName,
+  PARTITION_METADATA,
+  topicIdToKafkaString,
+  readFileIfExists,
+  SNAPSHOT_SUFFIX,
+  SWAP_SUFFIX,
+  syncDirectory,
+  TIME_INDEX_SUFFIX,
+  unlinkIfExists,
+  writeFileAtomic,
+} from './files.js';
+import { OffsetIndex, OFFSET_INDEX_ENTRY_BYTES, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './indexes.js';
+import { LeaderEpochCache, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.js';
+import type {
+  AppendResult,
+  LeaderAppendOptions,
+  ListOffsetsSpec,
+  OffsetAndTimestamp,
+  PartitionLog,
+  ReadOptions,
+  ReadResult,
+} from './partition-log.js';
+import { ProducerStateTable, type ProducerEntry } from './producer-state.js';
+import { BatchCursor, Segment, ShortReadError } from './segment.js';
+import { cleanSegments, DEFAULT_MAX_OFFSET_MAP_ENTRIES, type CleanInput, type CleanOutput } from './compaction.js';
+import { cleanSegmentsInWorker } from './compaction-worker.js';
+
+export interface CompactionStats {
+  firstUncleanableOffset: number;
+  cleanableBytes: number;
+  dirtyBytes: number;
+  dirtyRatio: number;
+  segmentBases: number[];
+}
+
+export interface CompactOptions {
+  nowMs?: number;
+  /** Clean even below min.cleanable.dirty.ratio. */
+  force?: boolean;
+  /** Default true: clean in a worker thread, off the event loop serving appends. */
+  inWorker?: boolean;
+  maxOffsetMapEntries?: number;
+  /** Test hook: stop as if the process died after this swap step. */
+  crashAfter?: 'cleaned' | 'swap' | 'deleted';
+}
+
+export interface CompactionResult {
+  compacted: boolean;
+  reason?: string;
+  stats: CompactionStats;
+  output?: CleanOutput;
+}
+
+/** Thrown by the `crashAfter` test hook; the log object must be abandoned, as after a crash. */
+export class SimulatedCrash extends Error {
+  constructor(step: string) {
+    super(`simulated crash after ${step}`);
+    this.name = 'SimulatedCrash';
+  }
+}
+
+/** Test hook: return an error to make the next write or fsync of `path` fail with it. */
+export interface IoFaults {
+  beforeWrite?(path: string, bytes: number): Error | undefined;
+  beforeSync?(path: string): Error | undefined;
+}
+
+export interface DiskLogOptions {
+  /** The partition directory, `<data dir>/<topic>-<partition>`. */
+  directory: string;
+  topic: string;
+  partition: number;
+  config?: Partial<LogConfig>;
+  /** From recovery-point-offset-checkpoint: everything below is known durable and intact. */
+  recoveryPoint?: number;
+  /** From log-start-offset-checkpoint. */
+  logStartOffset?: number;
+  /** From replication-offset-checkpoint. */
+  highWatermark?: number;
+  /** The data dir had the clean-shutdown marker: trust the files, do not scan. */
+  cleanShutdown?: boolean;
+  /** Topic id (8-4-4-4-12 uuid) written to partition.metadata. */
+  topicId?: string;
+  files?: FileHandlePool;
+  clock?: () => number;
+  faults?: IoFaults;
+}
+
+/** Inactive segments whose indexes may stay in memory at once, per log. */
+const MAX_LOADED_INACTIVE_INDEXES = 4;
+/** writev takes at most IOV_MAX (1024) buffers. */
+const MAX_IOVECS = 1024;
+
+interface PendingAppend {
+  batches: readonly Buffer[];
+  headers: readonly BatchHeader[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export interface SegmentInfo {
+  baseOffset: number;
+  nextOffset: number;
+  sizeBytes: number;
+  maxTimestamp: number;
+  isActive: boolean;
+}
+
+export interface RecoveryReport {
+  /** Segments scanned and validated (0 after a clean shutdown). */
+  segmentsScanned: number;
+  bytesScanned: number;
+  /** Bytes cut off the end: torn or corrupt batches and everything after them. */
+  bytesTruncated: number;
+}
+
+/**
+ * The partition log on disk, in Kafka's format (see the package README for the layout).
+ * Appends go through a queue drained by one writer: offsets are assigned when append is
+ * called, the bytes are written with writev, and a batch becomes visible to readers (and
+ * part of logEndOffset) only once its write completed.
+ */
+export class DiskLog implements PartitionLog {
+  readonly topic: string;
+  readonly partition: number;
+  readonly directory: string;
+  readonly config: LogConfig;
+  readonly files: FileHandlePool;
+  private readonly clock: () => number;
+  private readonly faults: IoFaults | undefined;
+  private readonly ownsFiles: boolean;
+
+  private segments: Segment[] = [];
+  private startOffset = 0;
+  /** Offset the next leader append gets (≥ visibleEnd while writes are queued). */
+  private nextOffset = 0;
+  private visibleEnd = 0;
+  private hw = 0;
+  private lso: number | null = null;
+  private recoveryPointOffset = 0;
+  private readonly epochs = new LeaderEpochCache();
+  private producers = new ProducerStateTable();
+
+  private queue: PendingAppend[] = [];
+  private draining: Promise<void> | null = null;
+  private background: Promise<void> = Promise.resolve();
+  private epochWrites: Promise<void> = Promise.resolve();
+  private unflushedMessages = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private loadedInactive: Segment[] = [];
+  private offlineError: LogOfflineError | null = null;
+  /** Segments from here on have not been compacted since the log was opened. */
+  private firstDirtyOffset = 0;
+  private closed = false;
+  recovery: RecoveryReport = { segmentsScanned: 0, bytesScanned: 0, bytesTruncated: 0 };
+
+  private constructor(options: DiskLogOptions) {
+    this.topic = options.topic;
+    this.partition = options.partition;
+    this.directory = options.directory;
+    this.config = resolveLogConfig(options.config);
+    this.ownsFiles = options.files === undefined;
+    this.files = options.files ?? new FileHandlePool();
+    this.clock = options.clock ?? Date.now;
+    this.faults = options.faults;
+  }
+
+  static async open(options: DiskLogOptions): Promise<DiskLog> {
+    const log = new DiskLog(options);
+    await log.load(options);
+    return log;
+  }
+
+  // ---- offsets ---------------------------------------------------------------------------
+
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+  get logEndOffset(): number {
+    return this.visibleEnd;
+  }
+  get highWatermark(): number {
+    return this.hw;
+  }
+  get lastStableOffset(): number {
+    return Math.min(this.lso ?? this.hw, this.hw);
+  }
+  get recoveryPoint(): number {
+    return this.recoveryPointOffset;
+  }
+  get isOffline(): boolean {
+    return this.offlineError !== null;
+  }
+  get sizeBytes(): number {
+    return this.segments.reduce((sum, s) => sum + s.sizeBytes, 0);
+  }
+  /** Bytes of index held in memory by this log. */
+  get indexMemoryBytes(): number {
+    return this.segments.reduce((sum, s) => sum + s.indexMemoryBytes, 0);
+  }
+
+  segmentInfos(): SegmentInfo[] {
+    const active = this.active;
+    return this.segments.map((s) => ({
+      baseOffset: s.baseOffset,
+      nextOffset: s.nextOffset,
+      sizeBytes: s.sizeBytes,
+      maxTimestamp: s.maxTimestamp,
+      isActive: s === active,
+    }));
+  }
+
+  setHighWatermark(offset: number): void {
+    invariant(
+      offset >= this.startOffset && offset <= this.visibleEnd,
+      () => `high watermark ${offset} outside [${this.startOffset}, ${this.visibleEnd}]`,
+    );
+    this.hw = offset;
+  }
+
+  setLastStableOffset(offset: number): void {
+    invariant(offset >= this.startOffset, `last stable offset ${offset} below log start`);
+    this.lso = offset;
+  }
+
+  latestEpoch(): number | undefined {
+    return this.epochs.latest()?.epoch;
+  }
+  epochEntries(): EpochEntry[] {
+    return this.epochs.list();
+  }
+  endOffsetForEpoch(epoch: number): EpochEndOffset {
+    return this.epochs.endOffsetFor(epoch, this.visibleEnd);
+  }
+  producerState(producerId: bigint): ProducerEntry | undefined {
+    return this.producers.get(producerId);
+  }
+  producerStates(): ProducerEntry[] {
+    return this.producers.entries();
+  }
+
+  // ---- append ----------------------------------------------------------------------------
+
+  async append(batches: readonly Buffer[], options: LeaderAppendOptions): Promise<AppendResult> {
+    this.assertUsable();
+    const headers = validateBatches(batches, this.config.segmentBytes, this.config.verifyCrcOnAppend);
+    if (!Array.isArray(headers)) return headers;
+    const latest = this.epochs.latest();
+    invariant(!latest || options.leaderEpoch >= latest.epoch, () => `leader epoch ${options.leaderEpoch} older than ${latest!.epoch}`);
+    const plan = planLeaderAppend(batches, headers, this.producers, this.nextOffset, options.leaderEpoch, this.startOffset);
+    if (plan.kind !== 'write') return plan;
+    await this.enqueue(batches, plan.headers);
+    return { kind: 'appended', firstOffset: plan.firstOffset, lastOffset: plan.lastOffset, logStartOffset: this.startOffset };
+  }
+
+  async appendAsFollower(batches: readonly Buffer[]): Promise<AppendResult> {
+    this.assertUsable();
+    const headers = validateBatches(batches, this.config.segmentBytes, true);
+    if (!Array.isArray(headers)) return headers;
+    const rejected = checkFollowerBatches(headers, this.nextOffset);
+    if (rejected) return rejected;
+    for (const header of headers) this.producers.update(header);
+    this.nextOffset = headers[headers.length - 1]!.lastOffset + 1;
+    await this.enqueue(batches, headers);
+    return { kind: 'appended', firstOffset: headers[0]!.baseOffset, lastOffset: this.nextOffset - 1, logStartOffset: this.startOffset };
+  }
+
+  private enqueue(batches: readonly Buffer[], headers: readonly BatchHeader[]): Promise<void> {
+    const last = headers[headers.length - 1]!;
+    this.nextOffset = Math.max(this.nextOffset, last.lastOffset + 1);
+    for (const header of headers) {
+      // Epoch starts are recorded at assignment time so pipelined appends see them in order.
+      if (this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset)) {
+        this.background = this.background.then(() => this.writeEpochCheckpoint()).catch((error: unknown) => void this.goOffline(error));
+      }
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ batches, headers, resolve, reject });
+      this.draining ??= this.drain();
+    });
+  }
+
+  /** The single writer: takes everything queued, writes it with as few writev calls as possible. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const items = this.queue;
+        this.queue = [];
+        try {
+          await this.writeAppends(items);
+          if (this.config.fsyncMode === 'group') await this.flushActive();
+          else await this.maybeFlushByPolicy(items);
+          for (const item of items) item.resolve();
+        } catch (error) {
+          const offline = this.goOffline(error);
+          for (const item of [...items, ...this.queue]) item.reject(offline);
+          this.queue = [];
+        }
+      }
+    } finally {
+      this.draining = null;
+    }
+  }
+
+  private async writeAppends(items: readonly PendingAppend[]): Promise<void> {
+    let buffers: Buffer[] = [];
+    let headers: BatchHeader[] = [];
+    let bytes = 0;
+    const writeCollected = async (): Promise<void> => {
+      if (buffers.length === 0) return;
+      await this.writeToActive(buffers, headers, bytes);
+      buffers = [];
+      headers = [];
+      bytes = 0;
+    };
+    for (const item of items) {
+      for (const [i, header] of item.headers.entries()) {
+        if (this.shouldRoll(header, bytes)) {
+          await writeCollected();
+          await this.roll(header.baseOffset);
+        }
+        buffers.push(item.batches[i]!);
+        headers.push(header);
+        bytes += header.sizeBytes;
+        if (buffers.length === MAX_IOVECS) await writeCollected();
+      }
+    }
+    await writeCollected();
+  }
+
+  private async writeToActive(buffers: Buffer[], headers: BatchHeader[], bytes: number): Promise<void> {
+    const segment = this.active;
+    const position = segment.sizeBytes;
+    const injected = this.faults?.beforeWrite?.(segment.logPath, bytes);
+    if (injected) throw injected;
+    try {
+      await this.files.with(segment.logPath, async (handle) => {
+        let written = 0;
+        let pending = buffers;
+        while (written < bytes) {
+          const { bytesWritten } = await handle.writev(pending, position + written);
+          invariant(bytesWritten > 0, 'writev wrote nothing');
+          written += bytesWritten;
+          if (written < bytes) pending = remainingBuffers(buffers, written);
+        }
+      });
+    } catch (error) {
+      // Leave no partial batch behind the committed end for recovery to trip over later.
+      await truncateFile(segment.logPath, position).catch(() => undefined);
+      throw error;
+    }
+    let at = position;
+    for (const header of headers) {
+      assertMonotonic(segment.nextOffset, header);
+      segment.onBatchAppended(header, at, this.config.indexIntervalBytes);
+      at += header.sizeBytes;
+      this.unflushedMessages += Math.max(1, header.recordsCount);
+    }
+    invariant(at === position + bytes, 'written bytes do not match the batches');
+    this.visibleEnd = segment.nextOffset;
+  }
+
+  private shouldRoll(header: BatchHeader, pendingBytes: number): boolean {
+    const segment = this.active;
+    const size = segment.sizeBytes + pendingBytes;
+    if (size === 0) return false;
+    return (
+      size + header.sizeBytes > this.config.segmentBytes ||
+      (segment.rollingBasedTimestamp !== null && header.maxTimestamp - segment.rollingBasedTimestamp > this.config.segmentMs) ||
+      segment.needsIndexRoom() ||
+      header.lastOffset - segment.baseOffset > 0x7fffffff
+    );
+  }
+
+  /** Starts a new active segment at `baseOffset`; the old one is flushed in the background. */
+  private async roll(baseOffset: number): Promise<void> {
+    const old = this.active;
+    invariant(baseOffset >= old.nextOffset, () => `roll to ${baseOffset} below log end ${old.nextOffset}`);
+    old.seal();
+    await this.writeIndexes(old);
+    const segment = new Segment(this.directory, baseOffset, 0);
+    segment.newIndexes(this.config.segmentIndexBytes);
+    await createEmptyFile(segment.logPath);
+    this.segments.push(segment);
+    this.trackLoaded(old);
+    await writeFileAtomic(join(this.directory, offsetFileName(baseOffset, SNAPSHOT_SUFFIX)), this.producers.encodeSnapshot(), false);
+    if (this.config.fsyncMode === 'group') await syncDirectory(this.directory);
+    // Kafka flushes the finished segment asynchronously; the recovery point moves past it.
+    this.background = this.background
+      .then(() => this.flushSegmentFiles(old, baseOffset))
+      .catch((error: unknown) => void this.goOffline(error));
+  }
+
+  private async flushSegmentFiles(segment: Segment, upTo: number): Promise<void> {
+    if (this.offlineError || this.closed || !this.segments.includes(segment)) return;
+    try {
+      await this.sync(segment.logPath);
+    } catch (error) {
+      if (isNotFound(error) && !this.segments.includes(segment)) return; // deleted meanwhile
+      throw error;
+    }
+    for (const path of [segment.indexPath, segment.timeIndexPath]) await syncFile(path);
+    await syncDirectory(this.directory);
+    this.recoveryPointOffset = Math.max(this.recoveryPointOffset, upTo);
+  }
+
+  private async maybeFlushByPolicy(items: readonly PendingAppend[]): Promise<void> {
+    if (this.unflushedMessages >= this.config.flushMessages) {
+      await this.flushActive();
+      return;
+    }
+    if (this.config.flushMs < DEFAULT_NEVER_MS && items.length > 0 && !this.flushTimer) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        this.flush().catch(() => undefined);
+      }, this.config.flushMs);
+      this.flushTimer.unref();
+    }
+  }
+
+  private async flushActive(): Promise<void> {
+    const end = this.visibleEnd;
+    await this.sync(this.active.logPath);
+    this.unflushedMessages = 0;
+    this.recoveryPointOffset = Math.max(this.recoveryPointOffset, end);
+  }
+
+  async flush(): Promise<void> {
+    this.assertUsable();
+    await this.idle();
+    await this.background;
+    try {
+      await this.flushActive();
+    } catch (error) {
+      throw this.goOffline(error);
+    }
+  }
+
+  private async sync(path: string): Promise<void> {
+    const injected = this.faults?.beforeSync?.(path);
+    if (injected) throw injected;
+    await this.files.with(path, (handle) => handle.sync());
+  }
+
+  /** Waits for queued appends to be written. */
+  private async idle(): Promise<void> {
+    while (this.draining) await this.draining;
+    if (this.offlineError) throw this.offlineError;
+  }
+
+  // ---- read ------------------------------------------------------------------------------
+
+  async read(offset: number, options: ReadOptions): Promise<ReadResult> {
+    this.assertUsable();
+    invariant(options.maxBytes >= 0, 'maxBytes must not be negative');
+    for (let attempt = 0; ; attempt++) {
+      const startOffset = this.startOffset;
+      const end = this.visibleEnd;
+      if (offset < startOffset || offset > end) return { error: 'OFFSET_OUT_OF_RANGE', logStartOffset: startOffset, logEndOffset: end };
+      try {
+        return await this.readAt(offset, options);
+      } catch (error) {
+        // A segment deleted or truncated under us (retention, truncation): look again.
+        if (attempt < 3 && (isNotFound(error) || error instanceof ShortReadError || isBadFd(error))) continue;
+        throw error instanceof LogInvariantError ? error : this.goOffline(error);
+      }
+    }
+  }
+
+  private async readAt(offset: number, options: ReadOptions): Promise<ReadResult> {
+    const maxOffset = options.maxOffset ?? Number.MAX_SAFE_INTEGER;
+    const minOneBatch = options.minOneBatch !== false;
+    const result = (records: Buffer, nextOffset: number): ReadResult => ({
+      error: null,
+      records,
+      nextOffset,
+      logStartOffset: this.startOffset,
+      logEndOffset: this.visibleEnd,
+      highWatermark: this.hw,
+    });
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
+      const segment = this.segments[i]!;
+      const endPosition = segment.sizeBytes;
+      const startPosition = i === this.segmentIndexFor(offset) ? (await this.indexesOf(segment)).offsetIndex.lookup(offset).position : 0;
+      const found = await this.files.with(segment.logPath, async (handle) => {
+        const cursor = new BatchCursor(handle, startPosition, endPosition, {
+          windowBytes: Math.min(options.maxBytes + 64 * 1024, 8 * 1024 * 1024),
+        });
+        let first: number | null = null;
+        let last = -1;
+        let endAt = 0;
+        for (let batch = await cursor.next(); batch; batch = await cursor.next()) {
+          if (batch.header.lastOffset < offset) continue;
+          if (batch.header.lastOffset >= maxOffset) break;
+          const size = batch.position + batch.header.sizeBytes - (first ?? batch.position);
+          if (first !== null && size > options.maxBytes) break;
+          if (first === null && size > options.maxBytes && !minOneBatch)
+            return { records: Buffer.alloc(0), nextOffset: offset, empty: false };
+          first ??= batch.position;
+          endAt = batch.position + batch.header.sizeBytes;
+          last = batch.header.lastOffset;
+        }
+        if (first === null) return null;
+        const records = cursor.slice(first, endAt) ?? (await readRange(handle, first, endAt));
+        return { records, nextOffset: last + 1, empty: false };
+      });
+      if (found) return result(found.records, found.nextOffset);
+      if (segment.nextOffset > offset && segment === this.active) break;
+    }
+    return result(Buffer.alloc(0), offset);
+  }
+
+  async readByTimestamp(timestampMs: number, options: ReadOptions): Promise<ReadResult> {
+    const found = await this.listOffset({ timestampMs });
+    return this.read(found ? found.offset : this.visibleEnd, options);
+  }
+
+  async listOffset(spec: ListOffsetsSpec): Promise<OffsetAndTimestamp | null> {
+    this.assertUsable();
+    if (spec === 'earliest') return { offset: this.startOffset, timestamp: -1 };
+    if (spec === 'latest') return { offset: this.visibleEnd, timestamp: -1 };
+    if (spec === 'max-timestamp') return this.offsetOfMaxTimestamp();
+    return this.offsetForTimestamp(spec.timestampMs);
+  }
+
+  private async offsetForTimestamp(timestampMs: number): Promise<OffsetAndTimestamp | null> {
+    for (const segment of [...this.segments]) {
+      if (segment.nextOffset <= this.startOffset) continue;
+      const { offsetIndex, timeIndex } = await this.indexesOf(segment);
+      if (segment.maxTimestamp < timestampMs) continue;
+      const before = timeIndex.lookupBefore(timestampMs);
+      const position = before ? offsetIndex.lookup(before.offset).position : 0;
+      const found = await this.files.with(segment.logPath, async (handle) => {
+        const cursor = new BatchCursor(handle, position, segment.sizeBytes, { withBodies: true });
+        for (let batch = await cursor.next(); batch; batch = await cursor.next()) {
+          if (batch.header.maxTimestamp >= timestampMs && batch.header.lastOffset >= this.startOffset)
+            return offsetForTimestampInBatch(batch.bytes!, timestampMs);
+        }
+        return null;
+      });
+      if (found) return { offset: Math.max(found.offset, this.startOffset), timestamp: found.timestamp };
+    }
+    return null;
+  }
+
+  private async offsetOfMaxTimestamp(): Promise<OffsetAndTimestamp | null> {
+    let best: Segment | null = null;
+    for (const segment of [...this.segments]) {
+      await this.indexesOf(segment);
+      if (segment.maxTimestamp >= 0 && (!best || segment.maxTimestamp > best.maxTimestamp)) best = segment;
+    }
+    if (!best) return null;
+    const target = best;
+    const read = await this.read(Math.max(target.offsetOfMaxTimestamp, this.startOffset), { maxBytes: 1, minOneBatch: true });
+    if (read.error || read.records.length === 0) return null;
+    return offsetOfMaxTimestampInBatch(read.records);
+  }
+
+  // ---- truncation and deletion -----------------------------------------------------------
+
+  async truncateTo(offset: number): Promise<void> {
+    this.assertUsable();
+    await this.idle();
+    if (offset >= this.visibleEnd) return;
+    if (offset <= this.startOffset) return this.truncateFullyAndStartAt(offset);
+    try {
+      const index = this.segmentIndexFor(offset);
+      for (const segment of this.segments.splice(index + 1)) await this.deleteSegmentFiles(segment);
+      const segment = this.active;
+      const { cutAt, newEnd } = await this.files.with(segment.logPath, async (handle) => {
+        const cursor = new BatchCursor(handle, (await this.indexesOf(segment)).offsetIndex.lookup(offset).position, segment.sizeBytes);
+        let previousEnd = segment.baseOffset;
+        for (let batch = await cursor.next(); batch; batch = await cursor.next()) {
+          if (batch.header.lastOffset >= offset)
+            return {
+              cutAt: batch.position,
+              newEnd: batch.header.baseOffset === offset ? offset : Math.max(previousEnd, batch.header.baseOffset),
+            };
+          previousEnd = batch.header.lastOffset + 1;
+        }
+        return { cutAt: segment.sizeBytes, newEnd: segment.nextOffset };
+      });
+      await this.files.with(segment.logPath, (handle) => handle.truncate(cutAt));
+      segment.sizeBytes = cutAt;
+      await this.rebuildSegment(segment);
+      segment.nextOffset = Math.max(segment.nextOffset, Math.min(newEnd, offset));
+      this.loadedInactive = this.loadedInactive.filter((s) => this.segments.includes(s));
+      await this.afterTruncation(segment.nextOffset);
+    } catch (error) {
+      throw this.goOffline(error);
+    }
+  }
+
+  async truncateFullyAndStartAt(offset: number): Promise<void> {
+    this.assertUsable();
+    await this.idle();
+    try {
+      for (const segment of this.segments.splice(0)) await this.deleteSegmentFiles(segment);
+      this.loadedInactive = [];
+      const segment = new Segment(this.directory, offset, 0);
+      segment.newIndexes(this.config.segmentIndexBytes);
+      await createEmptyFile(segment.logPath);
+      this.segments.push(segment);
+      this.startOffset = offset;
+      this.epochs.clear();
+      this.hw = this.recoveryPointOffset = offset;
+      await this.afterTruncation(offset);
+    } catch (error) {
+      throw this.goOffline(error);
+    }
+  }
+
+  private async afterTruncation(end: number): Promise<void> {
+    this.visibleEnd = this.nextOffset = end;
+    this.hw = Math.min(this.hw, end);
+    this.recoveryPointOffset = Math.min(this.recoveryPointOffset, end);
+    this.epochs.truncateFromEnd(end);
+    await this.writeEpochCheckpoint();
+    await this.rebuildProducerState(end);
+    await syncDirectory(this.directory);
+  }
+
+  async deleteRecordsBefore(offset: number): Promise<number> {
+    this.assertUsable();
+    invariant(offset <= this.hw, () => `cannot delete records beyond the high watermark ${this.hw}`);
+    if (offset <= this.startOffset) return this.startOffset;
+    this.startOffset = offset;
+    try {
+      await this.deleteSegmentsBelowStart();
+      if (this.epochs.truncateFromStart(offset)) await this.writeEpochCheckpoint();
+      this.producers.removeBefore(offset);
+    } catch (error) {
+      throw this.goOffline(error);
+    }
+    return offset;
+  }
+
+  /** Deletes the oldest segments while `shouldDelete` says so, never the active one. */
+  async deleteOldestSegments(
+    shouldDelete: (segment: SegmentInfo, remainingBytes: number) => boolean,
+    upToOffset = this.hw,
+  ): Promise<number> {
+    this.assertUsable();
+    let deleted = 0;
+    let remaining = this.sizeBytes;
+    while (this.segments.length > 1) {
+      const segment = this.segments[0]!;
+      const next = this.segments[1]!;
+      await this.indexesOf(segment);
+      const info: SegmentInfo = {
+        baseOffset: segment.baseOffset,
+        nextOffset: next.baseOffset,
+        sizeBytes: segment.sizeBytes,
+        maxTimestamp: segment.maxTimestamp,
+        isActive: false,
+      };
+      if (next.baseOffset > upToOffset || !shouldDelete(info, remaining)) break;
+      this.segments.shift();
+      remaining -= segment.sizeBytes;
+      await this.deleteSegmentFiles(segment);
+      deleted++;
+      this.startOffset = Math.max(this.startOffset, next.baseOffset);
+    }
+    if (deleted > 0) {
+      if (this.epochs.truncateFromStart(this.startOffset)) await this.writeEpochCheckpoint();
+      this.producers.removeBefore(this.startOffset);
+    }
+    return deleted;
+  }
+
+  /**
+   * Applies retention.ms (by segment max timestamp), retention.bytes and the log start offset
+   * (Kafka's deleteOldSegments). Which logs and when is apps/retention's decision.
+   */
+  async enforceRetention(nowMs = this.clock()): Promise<number> {
+    let deleted = await this.deleteSegmentsBelowStart();
+    const { retentionMs, retentionBytes } = this.config;
+    if (!this.config.cleanupPolicy.includes('delete')) return deleted;
+    if (retentionMs >= 0) {
+      // Kafka rolls an expired non-empty active segment so it can go too.
+      const active = this.active;
+      if (!active.isEmpty && active.maxTimestamp >= 0 && nowMs - active.maxTimestamp > retentionMs && active.nextOffset <= this.hw) {
+        await this.idle();
+        await this.roll(this.visibleEnd);
+      }
+      deleted += await this.deleteOldestSegments((s) => s.maxTimestamp >= 0 && nowMs - s.maxTimestamp > retentionMs);
+    }
+    if (retentionBytes >= 0) deleted += await this.deleteOldestSegments((s, remaining) => remaining - s.sizeBytes >= retentionBytes);
+    return deleted;
+  }
+
+  private async deleteSegmentsBelowStart(): Promise<number> {
+    return this.deleteOldestSegments((s) => s.nextOffset <= this.startOffset, Number.MAX_SAFE_INTEGER);
+  }
+
+  private async deleteSegmentFiles(segment: Segment): Promise<void> {
+    await this.files.close(segment.logPath);
+    for (const path of [segment.logPath, segment.indexPath, segment.timeIndexPath]) {
+      // Kafka renames to .deleted first so a crash in between leaves no live half-deleted segment.
+      try {
+        await rename(path, path + DELETED_SUFFIX);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    const delayMs = this.config.fileDeleteDelayMs;
+    const paths = [segment.logPath, segment.indexPath, segment.timeIndexPath].map((p) => p + DELETED_SUFFIX);
+    const unlinkAll = (): Promise<void> => Promise.all(paths.map((p) => unlinkIfExists(p))).then(() => undefined);
+    if (delayMs <= 0) await unlinkAll();
+    else setTimeout(() => void unlinkAll().catch(() => undefined), delayMs).unref();
+    this.loadedInactive = this.loadedInactive.filter((s) => s !== segment);
+  }
+
+  // ---- compaction ------------------------------------------------------------------------
+
+  /**
+   * What a compaction would clean now: segments below the first uncleanable offset (the
+   * active segment, the high watermark, and min.compaction.lag.ms bound it) and the share of
+   * their bytes not cleaned since this log was opened.
+   */
+  async compactionStats(nowMs = this.clock()): Promise<CompactionStats> {
+    let firstUncleanableOffset = Math.min(this.active.baseOffset, this.lastStableOffset);
+    const segments: Segment[] = [];
+    for (const segment of this.segments.slice(0, -1)) {
+      await this.indexesOf(segment);
+      const next = this.segments[this.segments.indexOf(segment) + 1]!;
+      if (next.baseOffset > firstUncleanableOffset || nowMs - segment.maxTimestamp < this.config.minCompactionLagMs) {
+        firstUncleanableOffset = Math.min(firstUncleanableOffset, segment.baseOffset);
+        break;
+      }
+      segments.push(segment);
+    }
+    const cleanableBytes = segments.reduce((sum, s) => sum + s.sizeBytes, 0);
+    const dirtyBytes = segments.filter((s) => s.baseOffset >= this.firstDirtyOffset).reduce((sum, s) => sum + s.sizeBytes, 0);
+    return {
+      firstUncleanableOffset,
+      cleanableBytes,
+      dirtyBytes,
+      dirtyRatio: cleanableBytes === 0 ? 0 : dirtyBytes / cleanableBytes,
+      segmentBases: segments.map((s) => s.baseOffset),
+    };
+  }
+
+  /**
+   * One compaction pass (cleanup.policy includes compact): cleans in a worker thread, then
+   * swaps the cleaned segments in. Skipped below min.cleanable.dirty.ratio unless `force`.
+   */
+  async compact(options: CompactOptions = {}): Promise<CompactionResult> {
+    this.assertUsable();
+    const nowMs = options.nowMs ?? this.clock();
+    const stats = await this.compactionStats(nowMs);
+    if (!this.config.cleanupPolicy.includes('compact')) return { compacted: false, reason: 'cleanup.policy has no compact', stats };
+    if (stats.segmentBases.length === 0) return { compacted: false, reason: 'nothing cleanable', stats };
+    if (!options.force && stats.dirtyRatio < this.config.minCleanableDirtyRatio)
+      return { compacted: false, reason: 'below min.cleanable.dirty.ratio', stats };
+    const input: CleanInput = {
+      segments: stats.segmentBases.map((base) => {
+        const segment = this.segments.find((s) => s.baseOffset === base)!;
+        return { baseOffset: base, logPath: segment.logPath, sizeBytes: segment.sizeBytes };
+      }),
+      endOffset: stats.firstUncleanableOffset,
+      nowMs,
+      deleteRetentionMs: this.config.deleteRetentionMs,
+      maxOffsetMapEntries: options.maxOffsetMapEntries ?? DEFAULT_MAX_OFFSET_MAP_ENTRIES,
+    };
+    const output = options.inWorker === false ? await cleanSegments(input) : await cleanSegmentsInWorker(input);
+    const cleanedBases = output.cleaned.map((c) => c.baseOffset);
+    await this.replaceSegments(
+      cleanedBases,
+      output.cleaned.filter((c) => c.cleanedPath !== null).map((c) => c.baseOffset),
+      options.crashAfter,
+    );
+    const lastCleaned = cleanedBases[cleanedBases.length - 1];
+    const after = this.segments.find((s) => lastCleaned !== undefined && s.baseOffset > lastCleaned);
+    this.firstDirtyOffset = Math.max(this.firstDirtyOffset, after?.baseOffset ?? 0);
+    return { compacted: true, stats, output };
+  }
+
+  /**
+   * Replaces live segments by the cleaner's `<base>.log.cleaned` files in Kafka's order:
+   * `.cleaned` → `.swap` (the commit point), old segments → `.deleted`, `.swap` → live. A
+   * crash before the commit point keeps the old segments; after it, opening the log finishes
+   * the swap (completeInterruptedSwaps). Either way no record is lost.
+   */
+  private async replaceSegments(
+    oldBases: readonly number[],
+    cleanedBases: readonly number[],
+    crashAfter?: CompactOptions['crashAfter'],
+  ): Promise<void> {
+    const olds = oldBases.map((base) => {
+      const segment = this.segments.find((s) => s.baseOffset === base);
+      invariant(segment !== undefined && segment !== this.active, `segment ${base} is not a cleanable live segment`);
+      return segment;
+    });
+    if (crashAfter === 'cleaned') throw new SimulatedCrash('cleaned');
+    for (const base of cleanedBases) {
+      const live = join(this.directory, offsetFileName(base, LOG_SUFFIX));
+      await rename(live + CLEANED_SUFFIX, live + SWAP_SUFFIX);
+    }
+    await syncDirectory(this.directory);
+    if (crashAfter === 'swap') throw new SimulatedCrash('swap');
+    this.segments = this.segments.filter((s) => !olds.includes(s));
+    for (const segment of olds) {
+      await this.files.close(segment.logPath);
+      for (const path of [segment.logPath, segment.indexPath, segment.timeIndexPath]) await renameIfExists(path, path + DELETED_SUFFIX);
+    }
+    await syncDirectory(this.directory);
+    if (crashAfter === 'deleted') throw new SimulatedCrash('deleted');
+    const added: Segment[] = [];
+    for (const base of cleanedBases) {
+      const segment = new Segment(this.directory, base, 0);
+      await rename(segment.logPath + SWAP_SUFFIX, segment.logPath);
+      segment.sizeBytes = (await stat(segment.logPath)).size;
+      await this.rebuildSegment(segment);
+      await this.writeIndexes(segment);
+      added.push(segment);
+    }
+    await syncDirectory(this.directory);
+    for (const segment of olds) {
+      for (const path of [segment.logPath, segment.indexPath, segment.timeIndexPath]) await unlinkIfExists(path + DELETED_SUFFIX);
+    }
+    this.loadedInactive = this.loadedInactive.filter((s) => !olds.includes(s));
+    this.segments = [...this.segments, ...added].sort((a, b) => a.baseOffset - b.baseOffset);
+    added.forEach((s) => this.trackLoaded(s));
+  }
+
+  // ---- close -----------------------------------------------------------------------------
+
+  /** Flushes, writes the active segment's indexes and a producer snapshot at the log end. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    try {
+      if (!this.offlineError) {
+        await this.idle();
+        await this.background;
+        const active = this.active;
+        await this.writeIndexes(active);
+        await writeFileAtomic(
+          join(this.directory, offsetFileName(this.visibleEnd, SNAPSHOT_SUFFIX)),
+          this.producers.encodeSnapshot(),
+          true,
+        );
+        await this.flushActive();
+        await syncFile(active.indexPath);
+        await syncFile(active.timeIndexPath);
+        await syncDirectory(this.directory);
+      }
+    } finally {
+      this.closed = true;
+      for (const segment of this.segments) await this.files.close(segment.logPath);
+      if (this.ownsFiles) await this.files.closeAll();
+    }
+  }
+
+  // ---- loading and recovery --------------------------------------------------------------
+
+  private async load(options: DiskLogOptions): Promise<void> {
+    await mkdir(this.directory, { recursive: true });
+    if (options.topicId) await this.writePartitionMetadata(options.topicId);
+    const names = await readdir(this.directory);
+    await this.completeInterruptedSwaps(names);
+    const bases = (await readdir(this.directory))
+      .map((name) => parseOffsetFileName(name))
+      .filter((p): p is { offset: number; suffix: string } => p !== null && p.suffix === LOG_SUFFIX)
+      .map((p) => p.offset)
+      .sort((a, b) => a - b);
+    for (const base of bases) {
+      const segment = new Segment(this.directory, base, (await stat(join(this.directory, offsetFileName(base, LOG_SUFFIX)))).size);
+      this.segments.push(segment);
+    }
+    this.segments.forEach((s, i) => (s.nextOffset = this.segments[i + 1]?.baseOffset ?? s.baseOffset));
+    this.startOffset = Math.max(options.logStartOffset ?? 0, this.segments[0]?.baseOffset ?? 0);
+    if (this.segments.length === 0) {
+      const segment = new Segment(this.directory, this.startOffset, 0);
+      await createEmptyFile(segment.logPath);
+      this.segments.push(segment);
+    }
+    const epochText = await readFileIfExists(join(this.directory, LEADER_EPOCH_CHECKPOINT));
+    for (const entry of epochText ? parseLeaderEpochCheckpoint(epochText.toString('utf8')) : [])
+      this.epochs.assign(entry.epoch, entry.startOffset);
+
+    this.recoveryPointOffset = options.recoveryPoint ?? 0;
+    if (options.cleanShutdown) await this.loadActiveClean();
+    else await this.recover();
+    const end = this.active.nextOffset;
+    if (end < this.startOffset) {
+      // Everything the log had is below the checkpointed start: begin empty there.
+      await this.truncateFullyAndStartAt(this.startOffset);
+    }
+    this.visibleEnd = this.nextOffset = this.active.nextOffset;
+    this.recoveryPointOffset = Math.min(Math.max(this.recoveryPointOffset, 0), this.visibleEnd);
+    this.hw = Math.min(Math.max(options.highWatermark ?? 0, this.startOffset), this.visibleEnd);
+    let epochsChanged = this.epochs.truncateFromEnd(this.visibleEnd);
+    epochsChanged = this.epochs.truncateFromStart(this.startOffset) || epochsChanged;
+    if (epochsChanged) await this.writeEpochCheckpoint();
+    await this.rebuildProducerState(this.visibleEnd);
+  }
+
+  /** Clean shutdown: indexes on disk are complete; only the tail after the last index entry is read. */
+  private async loadActiveClean(): Promise<void> {
+    const active = this.active;
+    const loaded = await this.loadIndexFiles(active);
+    if (!loaded) {
+      await this.rebuildSegment(active);
+      return;
+    }
+    active.offsetIndex = loaded.offsetIndex;
+    active.timeIndex = loaded.timeIndex;
+    const last = loaded.timeIndex.lastEntry();
+    if (last) {
+      active.maxTimestamp = last.timestamp;
+      active.offsetOfMaxTimestamp = last.offset;
+    }
+    const tailFrom = loaded.offsetIndex.lastPosition();
+    active.nextOffset = loaded.offsetIndex.lastOffset() !== undefined ? loaded.offsetIndex.lastOffset()! + 1 : active.baseOffset;
+    await this.files.with(active.logPath, async (handle) => {
+      const cursor = new BatchCursor(handle, tailFrom, active.sizeBytes);
+      let bytesSinceIndex = 0;
+      for (let batch = await cursor.next(); batch; batch = await cursor.next()) {
+        const h = batch.header;
+        if (active.rollingBasedTimestamp === null && batch.position === 0) active.rollingBasedTimestamp = h.maxTimestamp;
+        if (h.maxTimestamp > active.maxTimestamp) {
+          active.maxTimestamp = h.maxTimestamp;
+          active.offsetOfMaxTimestamp = h.lastOffset;
+        }
+        active.nextOffset = h.lastOffset + 1;
+        bytesSinceIndex += h.sizeBytes;
+      }
+      invariant(
+        cursor.defect === null && cursor.position === active.sizeBytes,
+        () => `${active.logPath} is damaged after a clean shutdown (${cursor.defect})`,
+      );
+      active.bytesSinceLastIndexEntry = bytesSinceIndex;
+    });
+    if (active.rollingBasedTimestamp === null && !active.isEmpty) active.rollingBasedTimestamp = active.maxTimestamp;
+  }
+
+  /**
+   * After a crash: every segment from the one holding the recovery point on is scanned batch
+   * by batch (length, magic, CRC32C); the first torn or corrupt batch and everything after it
+   * is cut off; the indexes of scanned segments are rebuilt.
+   */
+  private async recover(): Promise<void> {
+    const first = Math.max(0, this.segmentIndexFor(this.recoveryPointOffset));
+    for (let i = first; i < this.segments.length; i++) {
+      const segment = this.segments[i]!;
+      const { validBytes } = await this.rebuildSegment(segment, true);
+      this.recovery.segmentsScanned++;
+      this.recovery.bytesScanned += validBytes;
+      if (validBytes < segment.sizeBytes) {
+        this.recovery.bytesTruncated += segment.sizeBytes - validBytes;
+        await truncateFile(segment.logPath, validBytes);
+        segment.sizeBytes = validBytes;
+        for (const later of this.segments.splice(i + 1)) {
+          this.recovery.bytesTruncated += later.sizeBytes;
+          await this.deleteSegmentFiles(later);
+        }
+      }
+      if (i < this.segments.length - 1) await this.writeIndexes(segment);
+    }
+  }
+
+  /** Rebuilds a segment's indexes and metadata from its batches; with `verify`, stops at the first bad one. */
+  private async rebuildSegment(segment: Segment, verify = false): Promise<{ validBytes: number }> {
+    segment.newIndexes(this.config.segmentIndexBytes);
+    segment.nextOffset = segment.baseOffset;
+    let validBytes = 0;
+    await this.files.with(segment.logPath, async (handle) => {
+      const cursor = new BatchCursor(handle, 0, segment.sizeBytes, { verifyCrc: verify, withBodies: verify, windowBytes: 4 * 1024 * 1024 });
+      let previousEnd = segment.baseOffset;
+      for (let batch = await cursor.next(); batch; batch = await cursor.next()) {
+        if (batch.header.baseOffset < previousEnd || segment.offsetIndex!.isFull) break; // not ours: stop like a torn tail
+        segment.onBatchAppended(batch.header, batch.position, this.config.indexIntervalBytes);
+        previousEnd = batch.header.lastOffset + 1;
+        validBytes = batch.position + batch.header.sizeBytes;
+      }
+    });
+    segment.sizeBytes = verify ? segment.sizeBytes : validBytes;
+    return { validBytes };
+  }
+
+  private async completeInterruptedSwaps(names: readonly string[]): Promise<void> {
+    // Kafka's rules: .cleaned is an unfinished rewrite (drop it), .swap a finished one that
+    // replaces every live segment it overlaps, .deleted is garbage.
+    const swaps = names
+      .map(parseOffsetFileName)
+      .filter((p) => p && p.suffix === LOG_SUFFIX + SWAP_SUFFIX)
+      .map((p) => p!.offset)
+      .sort((a, b) => a - b);
+    for (const name of names) {
+      if (name.endsWith(CLEANED_SUFFIX) || name.endsWith(DELETED_SUFFIX) || name.endsWith('.tmp'))
+        await unlinkIfExists(join(this.directory, name));
+    }
+    if (swaps.length === 0) return;
+    const liveBases = names
+      .map(parseOffsetFileName)
+      .filter((p) => p && p.suffix === LOG_SUFFIX)
+      .map((p) => p!.offset)
+      .sort((a, b) => a - b);
+    // The swapped segments cover [first swap base, the next live base after the last swap's data).
+    const swapEnds = await Promise.all(
+      swaps.map((base) => this.lastOffsetOfFile(join(this.directory, offsetFileName(base, LOG_SUFFIX + SWAP_SUFFIX)))),
+    );
+    const coverEnd = Math.max(...swapEnds.map((end, i) => Math.max(end, swaps[i]!)));
+    for (const base of liveBases) {
+      if (base >= swaps[0]! && base <= coverEnd && !swaps.includes(base)) {
+        for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX])
+          await unlinkIfExists(join(this.directory, offsetFileName(base, suffix)));
+      }
+    }
+    for (const base of swaps) {
+      for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) await unlinkIfExists(join(this.directory, offsetFileName(base, suffix)));
+      await rename(
+        join(this.directory, offsetFileName(base, LOG_SUFFIX + SWAP_SUFFIX)),
+        join(this.directory, offsetFileName(base, LOG_SUFFIX)),
+      );
+    }
+    await syncDirectory(this.directory);
+  }
+
+  private async lastOffsetOfFile(path: string): Promise<number> {
+    const handle = await open(path, 'r');
+    try {
+      const cursor = new BatchCursor(handle, 0, (await handle.stat()).size);
+      let last = -1;
+      for (let batch = await cursor.next(); batch; batch = await cursor.next()) last = batch.header.lastOffset;
+      return last;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * Producer state at `end`: the newest intact snapshot ≤ end, then the batches after it
+   * (headers only). Snapshots above `end` are deleted.
+   */
+  private async rebuildProducerState(end: number): Promise<void> {
+    const snapshots = (await readdir(this.directory))
+      .map(parseOffsetFileName)
+      .filter((p): p is { offset: number; suffix: string } => p !== null && p.suffix === SNAPSHOT_SUFFIX)
+      .map((p) => p.offset)
+      .sort((a, b) => b - a);
+    this.producers = new ProducerStateTable();
+    let from = this.startOffset;
+    for (const offset of snapshots) {
+      const path = join(this.directory, offsetFileName(offset, SNAPSHOT_SUFFIX));
+      if (offset > end || offset < this.startOffset) {
+        if (offset > end) await unlinkIfExists(path);
+        continue;
+      }
+      try {
+        this.producers.loadSnapshot((await readFileIfExists(path)) ?? Buffer.alloc(0));
+        from = offset;
+        break;
+      } catch {
+        await unlinkIfExists(path); // torn by a crash: fall back to an older one
+        this.producers = new ProducerStateTable();
+      }
+    }
+    await this.forEachBatchHeader(from, end, (header) => this.producers.update(header));
+    this.producers.removeBefore(this.startOffset);
+  }
+
+  private async forEachBatchHeader(from: number, to: number, visit: (header: BatchHeader) => void): Promise<void> {
+    if (from >= to) return;
+    for (let i = this.segmentIndexFor(from); i < this.segments.length; i++) {
+      const segment = this.segments[i]!;
+      if (segment.baseOffset >= to) break;
+      const position = (await this.indexesOf(segment)).offsetIndex.lookup(from).position;
+      await this.files.with(segment.logPath, async (handle) => {
+        const cursor = new BatchCursor(handle, position, segment.sizeBytes);
+        for (let batch = await cursor.next(); batch; batch = await cursor.next()) {
+          if (batch.header.lastOffset < from) continue;
+          if (batch.header.baseOffset >= to) break;
+          visit(batch.header);
+        }
+      });
+    }
+  }
+
+  // ---- indexes ---------------------------------------------------------------------------
+
+  /** The segment's indexes, loading (or rebuilding) an inactive segment's on demand. */
+  private async indexesOf(segment: Segment): Promise<{ offsetIndex: OffsetIndex; timeIndex: TimeIndex }> {
+    if (!segment.offsetIndex || !segment.timeIndex) {
+      const loaded = await this.loadIndexFiles(segment);
+      if (loaded) {
+        segment.offsetIndex = loaded.offsetIndex;
+        segment.timeIndex = loaded.timeIndex;
+        const last = loaded.timeIndex.lastEntry();
+        segment.maxTimestamp = last?.timestamp ?? -1;
+        segment.offsetOfMaxTimestamp = last?.offset ?? -1;
+      } else {
+        await this.rebuildSegment(segment);
+        await this.writeIndexes(segment).catch(() => undefined);
+      }
+      this.trackLoaded(segment);
+    }
+    return { offsetIndex: segment.offsetIndex!, timeIndex: segment.timeIndex! };
+  }
+
+  private trackLoaded(segment: Segment): void {
+    if (segment === this.active) return;
+    this.loadedInactive = this.loadedInactive.filter((s) => s !== segment);
+    this.loadedInactive.push(segment);
+    while (this.loadedInactive.length > MAX_LOADED_INACTIVE_INDEXES) {
+      const evicted = this.loadedInactive.shift()!;
+      if (evicted.indexesDirty) continue; // written at roll; dirty only if that failed
+      evicted.offsetIndex = null;
+      evicted.timeIndex = null;
+    }
+  }
+
+  private async loadIndexFiles(segment: Segment): Promise<{ offsetIndex: OffsetIndex; timeIndex: TimeIndex } | null> {
+    const [index, timeIndex] = await Promise.all([readFileIfExists(segment.indexPath), readFileIfExists(segment.timeIndexPath)]);
+    if (!index || !timeIndex) return null;
+    const offsetIndex = OffsetIndex.fromBuffer(
+      segment.baseOffset,
+      Math.floor(this.config.segmentIndexBytes / OFFSET_INDEX_ENTRY_BYTES),
+      index,
+    );
+    const time = TimeIndex.fromBuffer(segment.baseOffset, Math.floor(this.config.segmentIndexBytes / TIME_INDEX_ENTRY_BYTES), timeIndex);
+    if (!offsetIndex || !time) return null;
+    if (offsetIndex.lastPosition() >= Math.max(segment.sizeBytes, 1) && offsetIndex.entries > 0) return null;
+    return { offsetIndex, timeIndex: time };
+  }
+
+  private async writeIndexes(segment: Segment): Promise<void> {
+    if (!segment.offsetIndex || !segment.timeIndex) return;
+    await writeFileAtomic(segment.indexPath, segment.offsetIndex.toBuffer(), false);
+    await writeFileAtomic(segment.timeIndexPath, segment.timeIndex.toBuffer(), false);
+    segment.indexesDirty = false;
+  }
+
+  /** Serialized: each write persists the cache as it is when the write runs. */
+  private writeEpochCheckpoint(): Promise<void> {
+    this.epochWrites = this.epochWrites
+      .catch(() => undefined)
+      .then(() => writeFileAtomic(join(this.directory, LEADER_EPOCH_CHECKPOINT), formatLeaderEpochCheckpoint(this.epochs.list())));
+    return this.epochWrites;
+  }
+
+  private async writePartitionMetadata(topicId: string): Promise<void> {
+    await writeFileAtomic(join(this.directory, PARTITION_METADATA), formatPartitionMetadata(topicIdToKafkaString(topicId)));
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  /** Index of the last segment whose base offset is ≤ offset (0 if none). */
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  private goOffline(error: unknown): LogOfflineError {
+    if (error instanceof LogOfflineError) return error;
+    if (error instanceof LogInvariantError) throw error;
+    this.offlineError ??= new LogOfflineError(this.directory, error);
+    return this.offlineError;
+  }
+
+  private assertUsable(): void {
+    if (this.offlineError) throw this.offlineError;
+    invariant(!this.closed, () => `log ${this.directory} is closed`);
+  }
+}
+
+const DEFAULT_NEVER_MS = Number.MAX_SAFE_INTEGER;
+
+function remainingBuffers(buffers: readonly Buffer[], skipBytes: number): Buffer[] {
+  const out: Buffer[] = [];
+  let skip = skipBytes;
+  for (const buffer of buffers) {
+    if (skip >= buffer.length) {
+      skip -= buffer.length;
+      continue;
+    }
+    out.push(skip > 0 ? buffer.subarray(skip) : buffer);
+    skip = 0;
+  }
+  return out;
+}
+
+async function readRange(handle: FileHandle, from: number, to: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(to - from);
+  let read = 0;
+  while (read < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, read, buffer.length - read, from + read);
+    if (bytesRead === 0) throw new ShortReadError(from, buffer.length, read);
+    read += bytesRead;
+  }
+  return buffer;
+}
+
+async function createEmptyFile(path: string): Promise<void> {
+  const handle = await open(path, 'w');
+  await handle.close();
+}
+
+async function syncFile(path: string): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r+');
+  } catch (error) {
+    if (isNotFound(error)) return;
+    throw error;
+  }
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function renameIfExists(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+const isBadFd = (error: unknown): boolean => (error as NodeJS.ErrnoException | undefined)?.code === 'EBADF';

@@ -1,0 +1,163 @@
+import { readdir } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { buildBatch, readRecords, readBatchHeader } from '../src/batch.js';
+import type { LogConfig } from '../src/config.js';
+import { DiskLog, SimulatedCrash } from '../src/disk-log.js';
+import { tempDir } from './helpers.js';
+
+const NOW = 1_700_000_000_000;
+const CONFIG: Partial<LogConfig> = {
+  segmentBytes: 1500,
+  cleanupPolicy: ['compact'],
+  minCompactionLagMs: 0,
+  deleteRetentionMs: 60_000,
+  fileDeleteDelayMs: 0,
+};
+
+/** mulberry32: the same seed replays the same run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Model = Map<string, { offset: number; value: string | null }>;
+
+async function appendRandom(log: DiskLog, model: Model, next: () => number, batches: number, timestamp: number): Promise<void> {
+  for (let b = 0; b < batches; b++) {
+    const count = 1 + Math.floor(next() * 5);
+    const records = Array.from({ length: count }, () => {
+      const key = `key-${Math.floor(next() * 25)}`;
+      const value = next() < 0.1 ? null : `value-${Math.floor(next() * 1e9)}`;
+      return { key, value };
+    });
+    const result = await log.append(
+      [
+        buildBatch({
+          records: records.map((r) => ({ key: Buffer.from(r.key), value: r.value === null ? null : Buffer.from(r.value), timestamp })),
+        }),
+      ],
+      { leaderEpoch: 0 },
+    );
+    if (result.kind !== 'appended') throw new Error(JSON.stringify(result));
+    records.forEach((r, i) => model.set(r.key, { offset: result.firstOffset + i, value: r.value }));
+  }
+  log.setHighWatermark(log.logEndOffset);
+}
+
+/** Reads the whole log: asserts offsets strictly increase, returns the latest record per key. */
+async function latestPerKey(log: DiskLog): Promise<{ latest: Model; records: number }> {
+  const latest: Model = new Map();
+  let records = 0;
+  let previous = -1;
+  for (let offset = log.logStartOffset; offset < log.logEndOffset;) {
+    const read = await log.read(offset, { maxBytes: 1 << 16 });
+    if (read.error) throw new Error(read.error);
+    if (read.records.length === 0) break;
+    for (let at = 0; at < read.records.length;) {
+      const header = readBatchHeader(read.records, at);
+      const batch = read.records.subarray(at, at + header.sizeBytes);
+      for (const record of readRecords(batch)!) {
+        expect(record.offset).toBeGreaterThan(previous);
+        previous = record.offset;
+        records++;
+        latest.set(record.key!.toString(), { offset: record.offset, value: record.value?.toString() ?? null });
+      }
+      at += header.sizeBytes;
+    }
+    offset = read.nextOffset;
+  }
+  return { latest, records };
+}
+
+function expectMatchesModel(latest: Model, model: Model): void {
+  for (const [key, expected] of model) {
+    const actual = latest.get(key);
+    if (expected.value === null) {
+      // A tombstone may be gone (after delete.retention.ms) but no older value may resurface.
+      if (actual) expect(actual).toEqual(expected);
+    } else expect(actual, key).toEqual(expected);
+  }
+  for (const key of latest.keys()) expect(model.has(key)).toBe(true);
+}
+
+describe('compaction', () => {
+  it.each([1, 2, 3])('keeps the latest value per key (seed %i)', async (seed) => {
+    await using dir = await tempDir();
+    const next = random(seed);
+    const model: Model = new Map();
+    const log = await DiskLog.open({ directory: dir.path, topic: 'c', partition: 0, config: CONFIG, clock: () => NOW });
+    for (let round = 0; round < 4; round++) {
+      await appendRandom(log, model, next, 40, NOW - 120_000 + round * 30_000);
+      const before = await latestPerKey(log);
+      const result = await log.compact({ force: true, nowMs: NOW, inWorker: round === 0 });
+      expect(result.compacted).toBe(true);
+      const after = await latestPerKey(log);
+      expect(after.records).toBeLessThan(before.records);
+      expectMatchesModel(after.latest, model);
+    }
+    await log.close();
+    const reopened = await DiskLog.open({
+      directory: dir.path,
+      topic: 'c',
+      partition: 0,
+      config: CONFIG,
+      cleanShutdown: true,
+      recoveryPoint: log.logEndOffset,
+    });
+    expectMatchesModel((await latestPerKey(reopened)).latest, model);
+    await reopened.close();
+  });
+
+  it('respects min.cleanable.dirty.ratio and removes old tombstones', async () => {
+    await using dir = await tempDir();
+    const log = await DiskLog.open({
+      directory: dir.path,
+      topic: 'c',
+      partition: 0,
+      config: { ...CONFIG, deleteRetentionMs: 1000 },
+      clock: () => NOW,
+    });
+    const model: Model = new Map();
+    await appendRandom(log, model, random(9), 60, NOW - 10_000);
+    expect((await log.compact({ nowMs: NOW })).compacted).toBe(true);
+    expect((await log.compact({ nowMs: NOW })).reason).toBe('below min.cleanable.dirty.ratio');
+    const { latest } = await latestPerKey(log);
+    const { firstUncleanableOffset } = await log.compactionStats(NOW);
+    const tombstonesCleaned = [...latest.entries()].filter(([, v]) => v.value === null && v.offset < firstUncleanableOffset);
+    expect(tombstonesCleaned).toEqual([]);
+    expectMatchesModel(latest, model);
+    await log.close();
+  });
+
+  it.each(['cleaned', 'swap', 'deleted'] as const)('loses nothing when the process dies after the %s step', async (step) => {
+    await using dir = await tempDir();
+    const model: Model = new Map();
+    const log = await DiskLog.open({ directory: dir.path, topic: 'c', partition: 0, config: CONFIG, clock: () => NOW });
+    await appendRandom(log, model, random(42), 80, NOW - 1000);
+    await expect(log.compact({ force: true, nowMs: NOW, inWorker: false, crashAfter: step })).rejects.toBeInstanceOf(SimulatedCrash);
+    const names = await readdir(dir.path);
+    expect(names.some((n) => n.endsWith(step === 'cleaned' ? '.cleaned' : '.swap'))).toBe(true);
+    const reopened = await DiskLog.open({
+      directory: dir.path,
+      topic: 'c',
+      partition: 0,
+      config: CONFIG,
+      clock: () => NOW,
+      recoveryPoint: 0,
+    });
+    await log.files.closeAll(); // the crashed instance's descriptors
+    reopened.setHighWatermark(reopened.logEndOffset);
+    expect(reopened.logEndOffset).toBe(log.logEndOffset);
+    expectMatchesModel((await latestPerKey(reopened)).latest, model);
+    expect((await readdir(dir.path)).filter((n) => /\.(cleaned|swap|deleted)$/.test(n))).toEqual([]);
+    await reopened.compact({ force: true, nowMs: NOW, inWorker: false });
+    expectMatchesModel((await latestPerKey(reopened)).latest, model);
+    await reopened.close();
+  });
+});
