@@ -1,0 +1,55 @@
+// @strom/config: Kafka's configuration model as data (reference: Apache Kafka 4.1).
+export * from './types.js';
+export { TOPIC_CONFIGS, TOPIC_CONFIGS_BY_NAME, topicConfigDef, COMPRESSION_TYPES } from './topic-configs.js';
+export {
+  BROKER_CONFIGS,
+  BROKER_CONFIGS_BY_NAME,
+  brokerConfigDef,
+  OTHER_KAFKA_BROKER_CONFIGS,
+  REMOVED_IN_KAFKA_4,
+  SECURITY_PROTOCOLS,
+} from './broker-configs.js';
+export {
+  ConfigValueError,
+  parseValue,
+  tryParseValue,
+  parseType,
+  renderValue,
+  defaultValue,
+  describeValidator,
+  javaDoubleToString,
+  toNumber,
+  configTypeCode,
+  type ParseResult,
+} from './parse.js';
+export {
+  validateTopicConfigs,
+  validateBrokerConfig,
+  type TopicConfigError,
+  type TopicValidationResult,
+  type TopicValidationOptions,
+  type BrokerConfigIssue,
+  type BrokerConfigWarning,
+  type BrokerValidationResult,
+} from './validate.js';
+export {
+  resolveTopicConfig,
+  describeTopicConfigs,
+  describeBrokerConfigs,
+  brokerConfigSynonyms,
+  mergeLayers,
+  type BrokerConfigLayers,
+  type ConfigSynonymEntry,
+  type DescribedConfig,
+  type ResolvedTopicConfig,
+  type ResolveOptions,
+  type DescribeOptions,
+  type DescribeBrokerOptions,
+} from './resolve.js';
+export {
+  parseServerProperties,
+  parsePropertiesEntries,
+  readServerProperties,
+  PropertiesSyntaxError,
+  type PropertyEntry,
+} from './properties.js';

@@ -1,0 +1,238 @@
+// Validation with Kafka's semantics: topic configs as CreateTopics / AlterConfigs check them
+// (LogConfig.validate), broker configs as KafkaConfig checks server.properties.
+import {
+  BROKER_CONFIGS,
+  BROKER_CONFIGS_BY_NAME,
+  LISTENER_PATTERN,
+  OTHER_KAFKA_BROKER_CONFIGS,
+  REMOVED_IN_KAFKA_4,
+  splitList,
+} from './broker-configs.js';
+import { defaultValue, tryParseValue } from './parse.js';
+import { TOPIC_CONFIGS_BY_NAME } from './topic-configs.js';
+import { INVALID_CONFIG, type ConfigValue } from './types.js';
+
+export interface TopicConfigError {
+  readonly name: string;
+  /** Always INVALID_CONFIG (40), as Kafka answers CreateTopics / AlterConfigs. */
+  readonly errorCode: typeof INVALID_CONFIG;
+  readonly message: string;
+}
+
+export interface TopicValidationResult {
+  readonly valid: boolean;
+  /** One error per offending key, in input order. */
+  readonly errors: readonly TopicConfigError[];
+  /** Typed values of the valid, non-null entries. */
+  readonly values: Readonly<Record<string, ConfigValue>>;
+}
+
+export interface TopicValidationOptions {
+  /**
+   * Null values: 'allow' (default) treats them as "remove the override" (IncrementalAlterConfigs
+   * DELETE); 'reject' answers like CreateTopics: "Null value not supported for topic configs: x".
+   */
+  readonly nullValues?: 'allow' | 'reject';
+  /** remote.log.storage.system.enable of the broker; Strom has no tiered storage (default false). */
+  readonly remoteLogStorageSystemEnabled?: boolean;
+}
+
+function topicError(name: string, message: string): TopicConfigError {
+  return { name, errorCode: INVALID_CONFIG, message };
+}
+
+/** Validate topic config entries; each bad key gets Kafka's INVALID_CONFIG error and message. */
+export function validateTopicConfigs(
+  entries: Readonly<Record<string, string | null>>,
+  options: TopicValidationOptions = {},
+): TopicValidationResult {
+  const errors: TopicConfigError[] = [];
+  const values: Record<string, ConfigValue> = {};
+  for (const [name, raw] of Object.entries(entries)) {
+    const def = TOPIC_CONFIGS_BY_NAME.get(name);
+    if (!def) {
+      errors.push(topicError(name, `Unknown topic config name: ${name}`));
+      continue;
+    }
+    if (raw === null) {
+      if (options.nullValues === 'reject') errors.push(topicError(name, `Null value not supported for topic configs: ${name}`));
+      continue;
+    }
+    const parsed = tryParseValue(def, raw);
+    if (parsed.ok) values[name] = parsed.value;
+    else errors.push(topicError(name, parsed.error.message));
+  }
+
+  // LogConfig.validateValues: compaction lags must be ordered.
+  const lag = (name: string) => values[name] ?? defaultValue(TOPIC_CONFIGS_BY_NAME.get(name)!);
+  const minLag = lag('min.compaction.lag.ms');
+  const maxLag = lag('max.compaction.lag.ms');
+  if (
+    (typeof minLag === 'number' || typeof minLag === 'bigint') &&
+    (typeof maxLag === 'number' || typeof maxLag === 'bigint') &&
+    minLag > maxLag
+  ) {
+    const key = 'min.compaction.lag.ms' in values ? 'min.compaction.lag.ms' : 'max.compaction.lag.ms';
+    errors.push(topicError(key, `conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${maxLag})`));
+  }
+  if (values['remote.storage.enable'] === true && !options.remoteLogStorageSystemEnabled) {
+    errors.push(
+      topicError(
+        'remote.storage.enable',
+        'Tiered Storage functionality is disabled in the broker. Topic cannot be configured with remote log storage.',
+      ),
+    );
+  }
+  return { valid: errors.length === 0, errors, values };
+}
+
+export interface BrokerConfigIssue {
+  readonly key: string;
+  readonly message: string;
+}
+
+export interface BrokerConfigWarning extends BrokerConfigIssue {
+  /** unknown: Kafka 4 does not know the key. unsupported: Kafka knows it, Strom ignores it. */
+  readonly kind: 'unknown' | 'unsupported';
+}
+
+export interface BrokerValidationResult {
+  readonly valid: boolean;
+  /** Invalid values of known keys, missing required keys, inconsistent settings. */
+  readonly errors: readonly BrokerConfigIssue[];
+  readonly warnings: readonly BrokerConfigWarning[];
+  /** Every broker config of the table, typed: the configured value, else Kafka's default. */
+  readonly values: Readonly<Record<string, ConfigValue>>;
+}
+
+const OTHER_KNOWN = new Set(OTHER_KAFKA_BROKER_CONFIGS);
+const REMOVED = new Set(REMOVED_IN_KAFKA_4);
+
+function warningFor(key: string): BrokerConfigWarning | undefined {
+  const def = BROKER_CONFIGS_BY_NAME.get(key);
+  if (def) {
+    return def.strom === 'unsupported'
+      ? { key, kind: 'unsupported', message: `${key} is a Kafka broker config that Strom does not support; it is ignored` }
+      : undefined;
+  }
+  if (OTHER_KNOWN.has(key)) {
+    return { key, kind: 'unsupported', message: `${key} is a Kafka broker config that Strom does not support; it is ignored` };
+  }
+  if (key.startsWith('listener.name.')) {
+    return { key, kind: 'unsupported', message: `${key}: per-listener overrides are not supported by Strom; it is ignored` };
+  }
+  if (REMOVED.has(key) || key.startsWith('zookeeper.')) {
+    return { key, kind: 'unknown', message: `${key} was removed in Kafka 4.0; it is ignored` };
+  }
+  return { key, kind: 'unknown', message: `${key} is not a known Kafka broker config; it is ignored` };
+}
+
+/**
+ * Validate broker properties (e.g. a parsed server.properties). Unknown keys are warnings (Kafka
+ * accepts them and logs a warning); invalid values of known keys are errors.
+ */
+export function validateBrokerConfig(props: Readonly<Record<string, string>>): BrokerValidationResult {
+  const errors: BrokerConfigIssue[] = [];
+  const warnings: BrokerConfigWarning[] = [];
+  const values: Record<string, ConfigValue> = {};
+  for (const def of BROKER_CONFIGS) {
+    const raw = Object.hasOwn(props, def.name) ? props[def.name] : undefined;
+    if (raw === undefined) {
+      if (def.required) errors.push({ key: def.name, message: `Missing required configuration "${def.name}" which has no default value.` });
+      values[def.name] = defaultValue(def);
+      continue;
+    }
+    const parsed = tryParseValue(def, raw);
+    if (parsed.ok) values[def.name] = parsed.value;
+    else {
+      errors.push({ key: def.name, message: parsed.error.message });
+      values[def.name] = defaultValue(def);
+    }
+  }
+  for (const key of Object.keys(props)) {
+    const warning = warningFor(key);
+    if (warning) warnings.push(warning);
+  }
+  errors.push(...crossCheck(props, values));
+  if ((values['process.roles'] as string[] | null)?.includes('controller')) {
+    warnings.push({
+      key: 'process.roles',
+      kind: 'unsupported',
+      message: 'process.roles: the KRaft controller role is not supported by Strom; only the broker role is served',
+    });
+  }
+  return { valid: errors.length === 0, errors, warnings, values };
+}
+
+interface Endpoint {
+  readonly listenerName: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+function endpoints(value: ConfigValue | undefined): Endpoint[] {
+  if (typeof value !== 'string') return [];
+  return splitList(value).flatMap((entry) => {
+    const match = LISTENER_PATTERN.exec(entry);
+    return match ? [{ listenerName: match[1] as string, host: match[2] as string, port: Number(match[3]) }] : [];
+  });
+}
+
+/** KafkaConfig.validateValues, the parts that matter to a broker. */
+function crossCheck(props: Readonly<Record<string, string>>, values: Record<string, ConfigValue>): BrokerConfigIssue[] {
+  const issues: BrokerConfigIssue[] = [];
+  const nodeId = values['node.id'];
+  const brokerId = values['broker.id'];
+  if (Object.hasOwn(props, 'broker.id') && nodeId !== null && brokerId !== -1 && brokerId !== nodeId) {
+    issues.push({ key: 'broker.id', message: 'You must set `node.id` to the same value as `broker.id`.' });
+  }
+  const roles = values['process.roles'];
+  if (Object.hasOwn(props, 'process.roles') && Array.isArray(roles) && roles.length === 0) {
+    issues.push({ key: 'process.roles', message: 'process.roles must contain broker, controller, or both' });
+  }
+
+  const listeners = endpoints(values['listeners']);
+  const names = listeners.map((e) => e.listenerName);
+  if (new Set(names).size !== names.length) {
+    issues.push({ key: 'listeners', message: `Each listener must have a different name, listeners: ${String(values['listeners'])}` });
+  }
+  const advertised = Object.hasOwn(props, 'advertised.listeners') ? endpoints(values['advertised.listeners']) : listeners;
+  if (advertised.some((e) => e.host === '0.0.0.0')) {
+    issues.push({
+      key: 'advertised.listeners',
+      message: 'advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address.',
+    });
+  }
+
+  const explicitMap = Object.hasOwn(props, 'listener.security.protocol.map');
+  const protocolOf = new Map(
+    splitList((values['listener.security.protocol.map'] as string | null) ?? '').map((entry) => entry.split(':') as [string, string]),
+  );
+  const controllerNames = new Set(splitList((values['controller.listener.names'] as string | null) ?? ''));
+  for (const name of new Set([...names, ...advertised.map((e) => e.listenerName)])) {
+    // KRaft maps controller listeners to PLAINTEXT when the map is not set explicitly.
+    if (!protocolOf.has(name) && !(controllerNames.has(name) && !explicitMap)) {
+      issues.push({ key: 'listener.security.protocol.map', message: `No security protocol defined for listener ${name}` });
+    }
+  }
+
+  const interBrokerName = Object.hasOwn(props, 'inter.broker.listener.name');
+  if (interBrokerName && Object.hasOwn(props, 'security.inter.broker.protocol')) {
+    issues.push({
+      key: 'inter.broker.listener.name',
+      message: 'Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.',
+    });
+  } else if (interBrokerName && values['inter.broker.listener.name'] !== null) {
+    const wantedName = values['inter.broker.listener.name'] as string;
+    if (
+      !advertised.some((e) => e.listenerName === wantedName) &&
+      !(values['process.roles'] as string[] | null)?.every((r) => r === 'controller')
+    ) {
+      issues.push({
+        key: 'inter.broker.listener.name',
+        message: `inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${advertised.map((e) => e.listenerName).join(',')}`,
+      });
+    }
+  }
+  return issues;
+}
