@@ -2,3 +2,4 @@ export * from './tools.js';
 export * from './postgres.js';
 export { ensureNatsServerBinary, startNatsServer, type NatsServerHandle, type StartNatsServerOptions } from './nats.js';
 export * from './temporal.js';
+export * from './clients.js';

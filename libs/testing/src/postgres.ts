@@ -37,7 +37,20 @@ export async function startPostgres(): Promise<PostgresServer> {
   say(`starting PostgreSQL (${bin}) on 127.0.0.1:${port} in ${root}`);
   run(...asUser(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--locale=C']));
   const options = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
-  run(...asUser(join(bin, 'pg_ctl'), ['start', '-D', dataDir, '-o', options, '-l', join(root, 'server.log'), '-w', '-t', String(startTimeoutSeconds)]));
+  run(
+    ...asUser(join(bin, 'pg_ctl'), [
+      'start',
+      '-D',
+      dataDir,
+      '-o',
+      options,
+      '-l',
+      join(root, 'server.log'),
+      '-w',
+      '-t',
+      String(startTimeoutSeconds),
+    ]),
+  );
 
   let stopped = false;
   const stop = async (): Promise<void> => {
