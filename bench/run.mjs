@@ -15,5 +15,7 @@ if (!existsSync(script)) {
   console.error(`bench/${scenario} has no ${scenario}-bench.ts`);
   process.exit(2);
 }
-const result = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=128', script, ...process.argv.slice(3)], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=128', script, ...process.argv.slice(3)], {
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

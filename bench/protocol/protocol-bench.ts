@@ -53,7 +53,13 @@ interface Row {
 const rows: Row[] = [];
 
 /** Runs `op` for ~`seconds` after a warm-up; records ops/s, MB/s of `bytesPerOp`, and allocations. */
-async function measure(name: string, side: Row['side'], bytesPerOp: number | null, op: () => unknown | Promise<unknown>, seconds = 2): Promise<void> {
+async function measure(
+  name: string,
+  side: Row['side'],
+  bytesPerOp: number | null,
+  op: () => unknown | Promise<unknown>,
+  seconds = 2,
+): Promise<void> {
   const deadline = performance.now() + 300;
   while (performance.now() < deadline) await op();
   let ops = 0;
@@ -69,7 +75,13 @@ async function measure(name: string, side: Row['side'], bytesPerOp: number | nul
   const ab0 = process.memoryUsage().arrayBuffers;
   for (let i = 0; i < allocOps; i++) await op();
   const alloc = (v8.getHeapStatistics().used_heap_size - heap0 + (process.memoryUsage().arrayBuffers - ab0)) / allocOps;
-  rows.push({ name, side, opsPerSec: ops / elapsedS, mbPerSec: bytesPerOp === null ? null : (ops * bytesPerOp) / MiB / elapsedS, allocBytesPerOp: Math.max(0, alloc) });
+  rows.push({
+    name,
+    side,
+    opsPerSec: ops / elapsedS,
+    mbPerSec: bytesPerOp === null ? null : (ops * bytesPerOp) / MiB / elapsedS,
+    allocBytesPerOp: Math.max(0, alloc),
+  });
   process.stderr.write(`  ${side.padEnd(8)} ${name}\n`);
 }
 
@@ -79,7 +91,10 @@ const recordsPerBatch = 16;
 const batchCount = 64;
 const batchesByPartition: Buffer[][] = [[], [], [], []];
 for (let b = 0; b < batchCount; b++) {
-  const batch = encodeRecordBatch({ baseTimestamp: 1_700_000_000_000n, records: Array.from({ length: recordsPerBatch }, (_, i) => ({ key: Buffer.from(`k${i}`), value })) });
+  const batch = encodeRecordBatch({
+    baseTimestamp: 1_700_000_000_000n,
+    records: Array.from({ length: recordsPerBatch }, (_, i) => ({ key: Buffer.from(`k${i}`), value })),
+  });
   batchesByPartition[b % 4]!.push(batch);
 }
 const recordSets = batchesByPartition.map((list) => Buffer.concat(list));
@@ -99,7 +114,14 @@ const fetchBody = createFetchResponse({
     createFetchResponseFetchableTopicResponse({
       topic: 'bench-topic',
       partitions: recordSets.map((records, partitionIndex) =>
-        createFetchResponsePartitionData({ partitionIndex, highWatermark: 1000n, lastStableOffset: 1000n, logStartOffset: 0n, abortedTransactions: [], records }),
+        createFetchResponsePartitionData({
+          partitionIndex,
+          highWatermark: 1000n,
+          lastStableOffset: 1000n,
+          logStartOffset: 0n,
+          abortedTransactions: [],
+          records,
+        }),
       ),
     }),
   ],
@@ -115,7 +137,15 @@ const metadataBody = createMetadataResponse({
     createMetadataResponseTopic({
       name: `topic-${t}`,
       topicId: '6f0d2b6e-9a8e-4b43-9d7a-2f1f3c1b2a10',
-      partitions: Array.from({ length: 10 }, (_, p) => createMetadataResponsePartition({ partitionIndex: p, leaderId: p % 3, leaderEpoch: 4, replicaNodes: [0, 1, 2], isrNodes: [0, 1, 2] })),
+      partitions: Array.from({ length: 10 }, (_, p) =>
+        createMetadataResponsePartition({
+          partitionIndex: p,
+          leaderId: p % 3,
+          leaderEpoch: 4,
+          replicaNodes: [0, 1, 2],
+          isrNodes: [0, 1, 2],
+        }),
+      ),
     }),
   ),
 });
@@ -123,28 +153,58 @@ const metadataFrame12 = encodeResponse(ApiKey.Metadata, 12, { correlationId: 3 }
 const metadataFrame6 = encodeResponse(ApiKey.Metadata, 6, { correlationId: 3 }, metadataBody);
 
 // ---- Produce request, 1 MiB
-await measure('Produce v9 request, 1 MiB: decode + encode (records zero-copy)', 'strom', payloadBytes, () => encodeRequest(produceHeader, decodeRequest(produceFrame).body as never));
+await measure('Produce v9 request, 1 MiB: decode + encode (records zero-copy)', 'strom', payloadBytes, () =>
+  encodeRequest(produceHeader, decodeRequest(produceFrame).body as never),
+);
 await measure('Produce v9 request, 1 MiB: decode only', 'strom', payloadBytes, () => decodeRequest(produceFrame));
-const kafkajsTopicData = [{ topic: 'bench-topic', partitions: [0, 1, 2, 3].map((partition) => ({ partition, messages: Array.from({ length: (batchCount / 4) * recordsPerBatch }, (_, i) => ({ key: `k${i % recordsPerBatch}`, value, timestamp: 1_700_000_000_000 })) })) }];
+const kafkajsTopicData = [
+  {
+    topic: 'bench-topic',
+    partitions: [0, 1, 2, 3].map((partition) => ({
+      partition,
+      messages: Array.from({ length: (batchCount / 4) * recordsPerBatch }, (_, i) => ({
+        key: `k${i % recordsPerBatch}`,
+        value,
+        timestamp: 1_700_000_000_000,
+      })),
+    })),
+  },
+];
 await measure('Produce v7 request, 1 MiB: encode (builds the batches from records)', 'kafkajs', payloadBytes, async () => {
-  const request = kafkajsProduce({ acks: -1, timeout: 30_000, transactionalId: null, producerId: -1, producerEpoch: 0, compression: 0, topicData: kafkajsTopicData });
+  const request = kafkajsProduce({
+    acks: -1,
+    timeout: 30_000,
+    transactionalId: null,
+    producerId: -1,
+    producerEpoch: 0,
+    compression: 0,
+    topicData: kafkajsTopicData,
+  });
   return request.encode();
 });
-await measure('record batch 16 KiB: decode the 16 records', 'strom', recordSets[0]!.length / (batchCount / 4), () => decodeRecords(batchesByPartition[0]![0]!));
+await measure('record batch 16 KiB: decode the 16 records', 'strom', recordSets[0]!.length / (batchCount / 4), () =>
+  decodeRecords(batchesByPartition[0]![0]!),
+);
 const kafkajsBatchBuffer = batchesByPartition[0]![0]!;
 const KafkajsDecoder = require('kafkajs/src/protocol/decoder.js');
 const kafkajsDecodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder.js');
-await measure('record batch 16 KiB: decode the 16 records', 'kafkajs', kafkajsBatchBuffer.length, () => kafkajsDecodeBatch(new KafkajsDecoder(kafkajsBatchBuffer)));
+await measure('record batch 16 KiB: decode the 16 records', 'kafkajs', kafkajsBatchBuffer.length, () =>
+  kafkajsDecodeBatch(new KafkajsDecoder(kafkajsBatchBuffer)),
+);
 
 // ---- Fetch response, 1 MiB
-await measure('Fetch v16 response, 1 MiB: decode + encode (records zero-copy)', 'strom', payloadBytes, () => encodeResponse(ApiKey.Fetch, 16, { correlationId: 1 }, decodeResponse(ApiKey.Fetch, 16, fetchFrame16).body as never));
-await measure('Fetch v16 response, 1 MiB: encode as socket chunks (what the broker sends; records referenced)', 'strom', payloadBytes, () => encodeResponseFrameChunks(ApiKey.Fetch, 16, { correlationId: 1 }, fetchBody));
+await measure('Fetch v16 response, 1 MiB: decode + encode (records zero-copy)', 'strom', payloadBytes, () =>
+  encodeResponse(ApiKey.Fetch, 16, { correlationId: 1 }, decodeResponse(ApiKey.Fetch, 16, fetchFrame16).body as never),
+);
+await measure('Fetch v16 response, 1 MiB: encode as socket chunks (what the broker sends; records referenced)', 'strom', payloadBytes, () =>
+  encodeResponseFrameChunks(ApiKey.Fetch, 16, { correlationId: 1 }, fetchBody),
+);
 await measure('Fetch v11 response, 1 MiB: decode + every record decoded', 'strom', payloadBytes, () => {
   const body = decodeResponse(ApiKey.Fetch, 11, fetchFrame11).body;
   let count = 0;
   for (const partition of body.responses[0]!.partitions) {
     const records = partition.records!;
-    for (let pos = 0; pos < records.length; ) {
+    for (let pos = 0; pos < records.length;) {
       const size = records.readInt32BE(pos + 8) + 12;
       count += decodeRecords(records.subarray(pos, pos + size)).length;
       pos += size;
@@ -153,13 +213,21 @@ await measure('Fetch v11 response, 1 MiB: decode + every record decoded', 'strom
   return count;
 });
 const fetchBodyOnly11 = fetchFrame11.subarray(4);
-await measure('Fetch v11 response, 1 MiB: decode + every record decoded', 'kafkajs', payloadBytes, () => kafkajsFetch.decode(fetchBodyOnly11));
+await measure('Fetch v11 response, 1 MiB: decode + every record decoded', 'kafkajs', payloadBytes, () =>
+  kafkajsFetch.decode(fetchBodyOnly11),
+);
 
 // ---- Metadata, 1000 partitions
-await measure('Metadata v12 response, 1000 partitions: decode + encode', 'strom', metadataFrame12.length, () => encodeResponse(ApiKey.Metadata, 12, { correlationId: 3 }, decodeResponse(ApiKey.Metadata, 12, metadataFrame12).body as never));
-await measure('Metadata v6 response, 1000 partitions: decode', 'strom', metadataFrame6.length, () => decodeResponse(ApiKey.Metadata, 6, metadataFrame6));
+await measure('Metadata v12 response, 1000 partitions: decode + encode', 'strom', metadataFrame12.length, () =>
+  encodeResponse(ApiKey.Metadata, 12, { correlationId: 3 }, decodeResponse(ApiKey.Metadata, 12, metadataFrame12).body as never),
+);
+await measure('Metadata v6 response, 1000 partitions: decode', 'strom', metadataFrame6.length, () =>
+  decodeResponse(ApiKey.Metadata, 6, metadataFrame6),
+);
 const metadataBodyOnly6 = metadataFrame6.subarray(4);
-await measure('Metadata v6 response, 1000 partitions: decode', 'kafkajs', metadataFrame6.length, async () => kafkajsMetadata.parse(await kafkajsMetadata.decode(metadataBodyOnly6)));
+await measure('Metadata v6 response, 1000 partitions: decode', 'kafkajs', metadataFrame6.length, async () =>
+  kafkajsMetadata.parse(await kafkajsMetadata.decode(metadataBodyOnly6)),
+);
 
 // ---- CRC32C
 const crcInput = Buffer.alloc(MiB, 0xa5);
@@ -172,7 +240,8 @@ const decodedProduce = decodeRequest(produceFrame).body as unknown as { topicDat
 const zeroCopy = decodedProduce.topicData[0]!.partitionData.every((partition) => partition.records.buffer === produceFrame.buffer);
 
 // ---- output
-const fmt = (n: number | null, digits = 0) => (n === null ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const fmt = (n: number | null, digits = 0) =>
+  n === null ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const lines = [
   `Protocol codec benchmark — ${new Date().toISOString()} — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
   '',
@@ -184,5 +253,8 @@ const lines = [
 ];
 process.stdout.write(lines.join('\n') + '\n');
 mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('../results/protocol.json', import.meta.url), JSON.stringify({ at: new Date().toISOString(), node: process.version, rows, zeroCopy }, null, 2) + '\n');
+writeFileSync(
+  new URL('../results/protocol.json', import.meta.url),
+  JSON.stringify({ at: new Date().toISOString(), node: process.version, rows, zeroCopy }, null, 2) + '\n',
+);
 writeFileSync(new URL('../results/protocol.md', import.meta.url), lines.join('\n') + '\n');

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import type { Bus } from '@strom/bus';
+import { requestJson, type Bus } from '@strom/bus';
+import { MetadataSubjects } from '@strom/metadata';
 import { BUS } from '@strom/runtime';
 
 /** Liveness and readiness for load balancers and orchestrators. */
@@ -15,8 +16,7 @@ export class HealthController {
   /** Ready when the metadata service answers over the bus. */
   @Get('ready')
   async ready(): Promise<{ status: 'ready'; metadataVersion: string }> {
-    const reply = await this.bus.request('strom.metadata.version', Buffer.alloc(0), { timeoutMs: 2000 });
-    const { version } = JSON.parse(reply.toString('utf8')) as { version: string };
+    const { version } = await requestJson<{ version: string }>(this.bus, MetadataSubjects.version, {}, { timeoutMs: 2000 });
     return { status: 'ready', metadataVersion: version };
   }
 }

@@ -1,4 +1,6 @@
-/** Injection token for the broker's listener options. */
+import type { ConnectionLimits } from './network/limits.js';
+
+/** Injection token for the broker's options. */
 export const BROKER_OPTIONS = Symbol.for('strom.broker.options');
 
 export interface BrokerOptions {
@@ -6,5 +8,18 @@ export interface BrokerOptions {
   host: string;
   port: number;
   advertisedHost?: string | undefined;
+  rack?: string | null;
   dataDir: string;
+  /** auto.create.topics.enable */
+  autoCreateTopicsEnable?: boolean;
+  /** max.connections */
+  maxConnections?: number;
+  limits?: Partial<ConnectionLimits>;
+  /** How long in-flight requests may take to finish on shutdown. */
+  drainTimeoutMs?: number;
+  /** The broker's registration lease at the metadata service, and how often it renews it. */
+  leaseMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Timeout of requests to the other services over the bus. */
+  busRequestTimeoutMs?: number;
 }

@@ -1,17 +1,88 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { LOGGER, type Logger } from '@strom/runtime';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Bus } from '@strom/bus';
+import { ApiKey } from '@strom/protocol';
+import { BUS, LOGGER, type Logger } from '@strom/runtime';
+import { apiVersionsBody, handleApiVersions } from './api/api-versions.js';
+import { handleMetadata } from './api/metadata.js';
+import { ApiRouter } from './api/router.js';
+import { handleCreateTopics, handleDeleteTopics } from './api/topics.js';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker.options.js';
+import { ClusterView } from './cluster/cluster-view.js';
+import { MetadataClient } from './cluster/metadata-client.js';
+import { KafkaListener } from './network/kafka-listener.js';
+import { defaultConnectionLimits } from './network/limits.js';
 
-/** The Kafka-facing side of a broker: listener, request routing, partition actors. */
+/**
+ * The Kafka-facing side of a broker: the listener, request routing, the cluster view kept
+ * current by the metadata service, and (to come) the partition actors.
+ */
 @Injectable()
-export class BrokerService implements OnApplicationBootstrap {
+export class BrokerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly view = new ClusterView();
+  private readonly router = new ApiRouter();
+  private listener?: KafkaListener;
+  private metadata?: MetadataClient;
+  private boundPort?: number;
+
   constructor(
     @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
+    @Inject(BUS) private readonly bus: Bus,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  onApplicationBootstrap(): void {
-    const { host, port, nodeId, dataDir } = this.options;
-    this.logger.warn({ nodeId, host, port, dataDir }, 'the Kafka listener is not implemented yet: nothing listens on the Kafka port');
+  /** The port the Kafka listener is bound to (after bootstrap). */
+  get port(): number | undefined {
+    return this.boundPort;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const options = this.options;
+    const listener = new KafkaListener(
+      {
+        host: options.host,
+        port: options.port,
+        limits: { ...defaultConnectionLimits, ...options.limits },
+        maxConnections: options.maxConnections ?? 10_000,
+      },
+      this.router,
+      this.logger.child({ component: 'network' }),
+      () => apiVersionsBody(this.router),
+    );
+    this.boundPort = await listener.start();
+    this.listener = listener;
+    const metadata = new MetadataClient(
+      this.bus,
+      this.view,
+      {
+        brokerId: options.nodeId,
+        advertisedHost: options.advertisedHost ?? options.host,
+        advertisedPort: this.boundPort,
+        rack: options.rack ?? null,
+        leaseMs: options.leaseMs ?? 10_000,
+        heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
+        requestTimeoutMs: options.busRequestTimeoutMs ?? 10_000,
+      },
+      this.logger.child({ component: 'metadata-client' }),
+    );
+    this.metadata = metadata;
+    this.registerApis(metadata);
+    await metadata.start();
+    this.logger.info({ nodeId: options.nodeId, host: options.host, port: this.boundPort }, 'Kafka listener ready');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.listener?.stop(this.options.drainTimeoutMs ?? 10_000);
+    await this.metadata?.stop();
+  }
+
+  private registerApis(metadata: MetadataClient): void {
+    const router = this.router;
+    router.register(ApiKey.ApiVersions, handleApiVersions(router));
+    router.register(
+      ApiKey.Metadata,
+      handleMetadata(this.view, metadata, { autoCreateTopicsEnable: this.options.autoCreateTopicsEnable ?? true }),
+    );
+    router.register(ApiKey.CreateTopics, handleCreateTopics(metadata));
+    router.register(ApiKey.DeleteTopics, handleDeleteTopics(metadata));
   }
 }

@@ -8,7 +8,7 @@ import { MetadataModule } from './metadata.module.js';
 await runProcess({
   name: 'metadata',
   schema: metadataConfig,
-  module: MetadataModule,
+  module: MetadataModule.forRoot(),
   connect: async (config) => ({
     bus: await NatsBus.connect({ servers: config.natsUrl, name: 'strom-metadata' }),
     metadataStore: await openMetadataStore({ kind: 'postgres', url: config.databaseUrl }),

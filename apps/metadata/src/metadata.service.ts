@@ -1,10 +1,27 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { Bus, Subscription } from '@strom/bus';
-import type { MetadataStore } from '@strom/metadata-store';
+import { publishJson, replyJson, type Bus, type Subscription } from '@strom/bus';
+import type { MetadataStore, TopicState } from '@strom/metadata-store';
 import { BUS, LOGGER, METADATA_STORE, type Logger } from '@strom/runtime';
-import { MetadataSubjects } from './subjects.js';
+import {
+  MetadataSubjects,
+  type BrokerHeartbeatRequest,
+  type ClusterSnapshot,
+  type CreateTopicsCommand,
+  type CreateTopicsReply,
+  type DeleteTopicsCommand,
+  type DeleteTopicsReply,
+  type RegisterBrokerReply,
+  type RegisterBrokerRequest,
+  type TopicInfo,
+} from './contract.js';
+import { METADATA_OPTIONS, type MetadataOptions } from './metadata.options.js';
+import { createTopics, deleteTopics } from './topic-admin.js';
 
-/** Answers metadata requests on the bus from the store (the source of truth). */
+/**
+ * The cluster metadata service: answers reads and applies changes over the bus, with the store
+ * as the source of truth. After every change it publishes the new version on
+ * `strom.metadata.changed`, so brokers refresh their cache.
+ */
 @Injectable()
 export class MetadataService implements OnModuleInit, OnModuleDestroy {
   private readonly subscriptions: Subscription[] = [];
@@ -12,23 +29,109 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(BUS) private readonly bus: Bus,
     @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(METADATA_OPTIONS) private readonly options: MetadataOptions,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const version = this.bus.reply(
-      MetadataSubjects.version,
-      async () => Buffer.from(JSON.stringify({ version: String(await this.store.version()) })),
-      {
-        queue: 'metadata',
-      },
+    const queue = { queue: 'metadata' };
+    this.subscriptions.push(
+      replyJson(this.bus, MetadataSubjects.version, async () => ({ version: String(await this.store.version()) }), queue),
+      replyJson(this.bus, MetadataSubjects.snapshot, () => this.snapshot(), queue),
+      replyJson<RegisterBrokerRequest, RegisterBrokerReply>(
+        this.bus,
+        MetadataSubjects.registerBroker,
+        (request) => this.registerBroker(request),
+        queue,
+      ),
+      replyJson<BrokerHeartbeatRequest, { ok: boolean }>(
+        this.bus,
+        MetadataSubjects.brokerHeartbeat,
+        async (request) => ({
+          ok: await this.store.brokers.renewLease(request.id, BigInt(request.epoch), request.leaseMs),
+        }),
+        queue,
+      ),
+      replyJson<CreateTopicsCommand, CreateTopicsReply>(
+        this.bus,
+        MetadataSubjects.createTopics,
+        (command) => this.createTopics(command),
+        queue,
+      ),
+      replyJson<DeleteTopicsCommand, DeleteTopicsReply>(
+        this.bus,
+        MetadataSubjects.deleteTopics,
+        (command) => this.deleteTopics(command),
+        queue,
+      ),
     );
-    this.subscriptions.push(version);
-    await version.ready;
-    this.logger.debug({ subject: MetadataSubjects.version }, 'metadata service answering');
+    await Promise.all(this.subscriptions.map((subscription) => subscription.ready));
+    await this.store.clusterId();
+    this.logger.debug('metadata service answering');
   }
 
   async onModuleDestroy(): Promise<void> {
     await Promise.all(this.subscriptions.map((subscription) => subscription.unsubscribe()));
   }
+
+  async snapshot(): Promise<ClusterSnapshot> {
+    const [version, clusterId, brokers, topics] = await Promise.all([
+      this.store.version(),
+      this.store.clusterId(),
+      this.store.brokers.list(),
+      this.store.topics.list(),
+    ]);
+    const live = brokers.filter((broker) => !broker.fenced);
+    return {
+      version: String(version),
+      clusterId,
+      controllerId: live[0]?.id ?? -1,
+      brokers: brokers.map((broker) => ({
+        id: broker.id,
+        host: broker.host,
+        port: broker.port,
+        rack: broker.rack,
+        epoch: String(broker.epoch),
+        fenced: broker.fenced,
+      })),
+      topics: topics.map(toTopicInfo),
+    };
+  }
+
+  private async registerBroker(request: RegisterBrokerRequest): Promise<RegisterBrokerReply> {
+    const broker = await this.store.brokers.register({ ...request, leaseMs: request.leaseMs || this.options.brokerLeaseMs });
+    this.logger.info({ brokerId: broker.id, epoch: String(broker.epoch), host: broker.host, port: broker.port }, 'broker registered');
+    return { epoch: String(broker.epoch), version: await this.changed() };
+  }
+
+  private async createTopics(command: CreateTopicsCommand): Promise<CreateTopicsReply> {
+    const results = await createTopics(this.store, this.options, command.topics, command.validateOnly);
+    const created = results.filter((result) => result.errorCode === 0 && !command.validateOnly);
+    if (created.length > 0) this.logger.info({ topics: created.map((result) => result.name) }, 'topics created');
+    return { version: created.length > 0 ? await this.changed() : String(await this.store.version()), results };
+  }
+
+  private async deleteTopics(command: DeleteTopicsCommand): Promise<DeleteTopicsReply> {
+    const results = await deleteTopics(this.store, command);
+    const deleted = results.filter((result) => result.errorCode === 0);
+    if (deleted.length > 0) this.logger.info({ topics: deleted.map((result) => result.name) }, 'topics deleted');
+    return { version: deleted.length > 0 ? await this.changed() : String(await this.store.version()), results };
+  }
+
+  /** Announces the current version; returns it. */
+  private async changed(): Promise<string> {
+    const version = String(await this.store.version());
+    publishJson(this.bus, MetadataSubjects.changed, { version });
+    return version;
+  }
+}
+
+function toTopicInfo(topic: TopicState): TopicInfo {
+  return {
+    id: topic.id,
+    name: topic.name,
+    internal: topic.internal,
+    configs: topic.configs,
+    partitions: topic.partitions.map((partition) => ({ ...partition })),
+  };
 }

@@ -1,4 +1,4 @@
-import { BusNoRespondersError, NatsBus } from '@strom/bus';
+import { BusNoRespondersError, NatsBus, requestJson } from '@strom/bus';
 import { openMetadataStore, type MetadataStore } from '@strom/metadata-store';
 import { bootApp, compose, createLogger, type RunningApp } from '@strom/runtime';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -16,7 +16,9 @@ describe('the metadata service as a NestJS app on a real nats-server', () => {
     store = await openMetadataStore({ kind: 'pglite', dataDir: 'memory' });
     running = await bootApp({
       name: 'metadata-test',
-      module: compose({ bus: serviceBus, logger: createLogger('test', 'silent'), metadataStore: store }, [MetadataModule]) as never,
+      module: compose({ bus: serviceBus, logger: createLogger('test', 'silent'), metadataStore: store }, [
+        MetadataModule.forRoot(),
+      ]) as never,
       logger: createLogger('test', 'silent'),
     });
   });
@@ -33,8 +35,9 @@ describe('the metadata service as a NestJS app on a real nats-server', () => {
 
   it("answers a request from another connection with the store's version", async () => {
     await store.topics.create({ name: 'bump', assignments: [[1]] });
-    const reply = await clientBus.request(MetadataSubjects.version, Buffer.alloc(0), { timeoutMs: 5000 });
-    expect(JSON.parse(reply.toString('utf8'))).toEqual({ version: String(await store.version()) });
+    expect(await requestJson(clientBus, MetadataSubjects.version, {}, { timeoutMs: 5000 })).toEqual({
+      version: String(await store.version()),
+    });
   });
 
   it('stops answering when the app stops: requests then fail fast with no responders', async () => {

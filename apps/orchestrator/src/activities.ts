@@ -1,4 +1,5 @@
-import type { Bus } from '@strom/bus';
+import { requestJson, type Bus } from '@strom/bus';
+import { MetadataSubjects } from '@strom/metadata';
 import type { ClusterActivities } from '@strom/workflows';
 
 const metadataRequestTimeoutMs = 5000;
@@ -7,8 +8,13 @@ const metadataRequestTimeoutMs = 5000;
 export function createClusterActivities(bus: Bus): ClusterActivities {
   return {
     async metadataVersion() {
-      const reply = await bus.request('strom.metadata.version', Buffer.alloc(0), { timeoutMs: metadataRequestTimeoutMs });
-      return (JSON.parse(reply.toString('utf8')) as { version: string }).version;
+      const { version } = await requestJson<{ version: string }>(
+        bus,
+        MetadataSubjects.version,
+        {},
+        { timeoutMs: metadataRequestTimeoutMs },
+      );
+      return version;
     },
   };
 }

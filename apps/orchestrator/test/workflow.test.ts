@@ -20,7 +20,7 @@ describe('the orchestrator on a real Temporal dev server', () => {
     running = await bootApp({
       name: 'orchestrator-test',
       module: compose({ bus, logger: createLogger('test', 'silent'), metadataStore: store }, [
-        MetadataModule,
+        MetadataModule.forRoot(),
         OrchestratorModule.forRoot({
           temporalAddress: inject('temporalAddress'),
           temporalNamespace: inject('temporalNamespace'),

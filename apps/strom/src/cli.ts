@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { BrokerService } from '@strom/broker';
 import { ConfigError, createLogger, describeConfig, loadConfig, type LevelWithSilent } from '@strom/runtime';
 import { embeddedConfig, startEmbedded } from './embedded.js';
 
@@ -48,9 +49,10 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
   }
   const logger = createLogger('strom', config.logLevel as LevelWithSilent);
   const running = await startEmbedded(config, logger, { handleSignals: true });
+  const kafkaPort = running.app.get(BrokerService).port ?? config.port;
   logger.info(
     {
-      kafka: `${config.host}:${config.port}`,
+      kafka: `${config.host}:${kafkaPort}`,
       admin: `http://${config.adminHost}:${running.httpPort ?? config.adminPort}`,
       dataDir: config.dataDir,
       version,

@@ -29,7 +29,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger, opti
   const running = await bootApp({
     name: 'strom',
     module: compose({ bus, logger, metadataStore }, [
-      MetadataModule,
+      MetadataModule.forRoot(),
       CoordinatorModule,
       RetentionModule.forRoot(config),
       BrokerModule.forRoot(config),

@@ -15,6 +15,7 @@ function strom(args: string[]) {
 interface LogLine {
   msg: string;
   admin?: string;
+  kafka?: string;
   [key: string]: unknown;
 }
 
@@ -31,7 +32,7 @@ async function startStrom(
     createInterface({ input: child.stdout }).on('line', (text) => {
       const line = JSON.parse(text) as LogLine;
       lines.push(line);
-      if (/ready/.test(line.msg)) resolve(line);
+      if (/^Strom .* ready/.test(line.msg)) resolve(line);
     });
     void exited.then((code) => reject(new Error(`strom exited (${code}) before it was ready: ${stderr}`)));
   });
@@ -83,7 +84,8 @@ describe('the strom CLI', () => {
           'info',
         ]);
         expect(ready.msg).toMatch(/^Strom .* ready \(embedded\)$/);
-        expect(lines.filter((line) => /ready/.test(line.msg))).toHaveLength(1);
+        expect(lines.filter((line) => /^Strom .* ready/.test(line.msg))).toHaveLength(1);
+        expect(ready.kafka).toMatch(/^127.0.0.1:[1-9][0-9]*$/);
         const health = await fetch(`${ready.admin}/health`);
         expect(await health.json()).toEqual({ status: 'ok' });
         const readiness = await fetch(`${ready.admin}/ready`);

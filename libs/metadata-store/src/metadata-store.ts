@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { BrokerRepository } from './repositories/brokers.js';
 import { GroupOffsetRepository } from './repositories/offsets.js';
@@ -27,6 +28,18 @@ export class MetadataStore {
   /** The global metadata version: grows by one with every metadata change. */
   async version(): Promise<bigint> {
     return (await this.prisma.metadataVersion.findUniqueOrThrow({ where: { id: 1 } })).version;
+  }
+
+  /**
+   * The cluster id, made on first use: a random UUID as Kafka writes it (base64url, no
+   * padding, 22 characters). Set once; every later call returns the same id.
+   */
+  async clusterId(): Promise<string> {
+    const current = await this.prisma.metadataVersion.findUniqueOrThrow({ where: { id: 1 } });
+    if (current.clusterId !== '') return current.clusterId;
+    const fresh = Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
+    await this.prisma.metadataVersion.updateMany({ where: { id: 1, clusterId: '' }, data: { clusterId: fresh } });
+    return (await this.prisma.metadataVersion.findUniqueOrThrow({ where: { id: 1 } })).clusterId;
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,12 @@ export function repositoryContract(name: string, open: () => Promise<MetadataSto
       await store?.close();
     });
 
+    it('makes a Kafka-style cluster id once and keeps it', async () => {
+      const id = await store.clusterId();
+      expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(await store.clusterId()).toBe(id);
+    });
+
     it('registers brokers with growing epochs and fences stale ones', async () => {
       const first = await store.brokers.register({ id: 1, host: '127.0.0.1', port: 9092, leaseMs: 10_000 });
       const second = await store.brokers.register({ id: 1, host: '127.0.0.1', port: 9093, leaseMs: 10_000 });

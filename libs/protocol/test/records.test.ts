@@ -165,7 +165,9 @@ describe('record batches (magic v2)', () => {
     legacy.writeInt8(1, 16);
     expect(() => readBatchHeader(legacy)).toThrow(UnsupportedRecordFormatError);
     legacy.writeInt8(0, 16);
-    expect(() => Array.from(batches(legacy))).toThrow(expect.objectContaining({ name: 'UnsupportedRecordFormatError', magic: 0, code: 87 }));
+    expect(() => Array.from(batches(legacy))).toThrow(
+      expect.objectContaining({ name: 'UnsupportedRecordFormatError', magic: 0, code: 87 }),
+    );
     legacy.writeInt8(7, 16);
     expect(() => readBatchHeader(legacy)).toThrow(/unknown record batch magic 7/);
   });

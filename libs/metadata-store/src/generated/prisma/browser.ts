@@ -20,7 +20,7 @@ export * from './enums.js';
 /**
  * Model MetadataVersion
  * One row (id = 1): bumped by every metadata change, so brokers can apply deltas in order
- * and notice a gap.
+ * and notice a gap. Also holds the cluster id (Kafka's 22-character base64url UUID), set once.
  */
 export type MetadataVersion = Prisma.MetadataVersionModel
 /**

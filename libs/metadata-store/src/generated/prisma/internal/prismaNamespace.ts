@@ -1432,7 +1432,8 @@ export type TransactionIsolationLevel = (typeof TransactionIsolationLevel)[keyof
 
 export const MetadataVersionScalarFieldEnum = {
   id: 'id',
-  version: 'version'
+  version: 'version',
+  clusterId: 'clusterId'
 } as const
 
 export type MetadataVersionScalarFieldEnum = (typeof MetadataVersionScalarFieldEnum)[keyof typeof MetadataVersionScalarFieldEnum]

@@ -440,10 +440,6 @@ export type BrokerScalarRelationFilter = {
   isNot?: Prisma.BrokerWhereInput
 }
 
-export type StringFieldUpdateOperationsInput = {
-  set?: string
-}
-
 export type NullableStringFieldUpdateOperationsInput = {
   set?: string | null
 }

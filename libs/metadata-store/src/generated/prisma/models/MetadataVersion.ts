@@ -15,7 +15,7 @@ import type * as Prisma from "../internal/prismaNamespace.js"
 /**
  * Model MetadataVersion
  * One row (id = 1): bumped by every metadata change, so brokers can apply deltas in order
- * and notice a gap.
+ * and notice a gap. Also holds the cluster id (Kafka's 22-character base64url UUID), set once.
  */
 export type MetadataVersionModel = runtime.Types.Result.DefaultSelection<Prisma.$MetadataVersionPayload>
 
@@ -40,16 +40,19 @@ export type MetadataVersionSumAggregateOutputType = {
 export type MetadataVersionMinAggregateOutputType = {
   id: number | null
   version: bigint | null
+  clusterId: string | null
 }
 
 export type MetadataVersionMaxAggregateOutputType = {
   id: number | null
   version: bigint | null
+  clusterId: string | null
 }
 
 export type MetadataVersionCountAggregateOutputType = {
   id: number
   version: number
+  clusterId: number
   _all: number
 }
 
@@ -67,16 +70,19 @@ export type MetadataVersionSumAggregateInputType = {
 export type MetadataVersionMinAggregateInputType = {
   id?: true
   version?: true
+  clusterId?: true
 }
 
 export type MetadataVersionMaxAggregateInputType = {
   id?: true
   version?: true
+  clusterId?: true
 }
 
 export type MetadataVersionCountAggregateInputType = {
   id?: true
   version?: true
+  clusterId?: true
   _all?: true
 }
 
@@ -169,6 +175,7 @@ export type MetadataVersionGroupByArgs<ExtArgs extends runtime.Types.Extensions.
 export type MetadataVersionGroupByOutputType = {
   id: number
   version: bigint
+  clusterId: string
   _count: MetadataVersionCountAggregateOutputType | null
   _avg: MetadataVersionAvgAggregateOutputType | null
   _sum: MetadataVersionSumAggregateOutputType | null
@@ -197,11 +204,13 @@ export type MetadataVersionWhereInput = {
   NOT?: Prisma.MetadataVersionWhereInput | Prisma.MetadataVersionWhereInput[]
   id?: Prisma.IntFilter<"MetadataVersion"> | number
   version?: Prisma.BigIntFilter<"MetadataVersion"> | bigint | number
+  clusterId?: Prisma.StringFilter<"MetadataVersion"> | string
 }
 
 export type MetadataVersionOrderByWithRelationInput = {
   id?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  clusterId?: Prisma.SortOrder
 }
 
 export type MetadataVersionWhereUniqueInput = Prisma.AtLeast<{
@@ -210,11 +219,13 @@ export type MetadataVersionWhereUniqueInput = Prisma.AtLeast<{
   OR?: Prisma.MetadataVersionWhereInput[]
   NOT?: Prisma.MetadataVersionWhereInput | Prisma.MetadataVersionWhereInput[]
   version?: Prisma.BigIntFilter<"MetadataVersion"> | bigint | number
+  clusterId?: Prisma.StringFilter<"MetadataVersion"> | string
 }, "id">
 
 export type MetadataVersionOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  clusterId?: Prisma.SortOrder
   _count?: Prisma.MetadataVersionCountOrderByAggregateInput
   _avg?: Prisma.MetadataVersionAvgOrderByAggregateInput
   _max?: Prisma.MetadataVersionMaxOrderByAggregateInput
@@ -228,46 +239,55 @@ export type MetadataVersionScalarWhereWithAggregatesInput = {
   NOT?: Prisma.MetadataVersionScalarWhereWithAggregatesInput | Prisma.MetadataVersionScalarWhereWithAggregatesInput[]
   id?: Prisma.IntWithAggregatesFilter<"MetadataVersion"> | number
   version?: Prisma.BigIntWithAggregatesFilter<"MetadataVersion"> | bigint | number
+  clusterId?: Prisma.StringWithAggregatesFilter<"MetadataVersion"> | string
 }
 
 export type MetadataVersionCreateInput = {
   id?: number
   version?: bigint | number
+  clusterId?: string
 }
 
 export type MetadataVersionUncheckedCreateInput = {
   id?: number
   version?: bigint | number
+  clusterId?: string
 }
 
 export type MetadataVersionUpdateInput = {
   id?: Prisma.IntFieldUpdateOperationsInput | number
   version?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  clusterId?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type MetadataVersionUncheckedUpdateInput = {
   id?: Prisma.IntFieldUpdateOperationsInput | number
   version?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  clusterId?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type MetadataVersionCreateManyInput = {
   id?: number
   version?: bigint | number
+  clusterId?: string
 }
 
 export type MetadataVersionUpdateManyMutationInput = {
   id?: Prisma.IntFieldUpdateOperationsInput | number
   version?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  clusterId?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type MetadataVersionUncheckedUpdateManyInput = {
   id?: Prisma.IntFieldUpdateOperationsInput | number
   version?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  clusterId?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type MetadataVersionCountOrderByAggregateInput = {
   id?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  clusterId?: Prisma.SortOrder
 }
 
 export type MetadataVersionAvgOrderByAggregateInput = {
@@ -278,11 +298,13 @@ export type MetadataVersionAvgOrderByAggregateInput = {
 export type MetadataVersionMaxOrderByAggregateInput = {
   id?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  clusterId?: Prisma.SortOrder
 }
 
 export type MetadataVersionMinOrderByAggregateInput = {
   id?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  clusterId?: Prisma.SortOrder
 }
 
 export type MetadataVersionSumOrderByAggregateInput = {
@@ -306,29 +328,37 @@ export type BigIntFieldUpdateOperationsInput = {
   divide?: bigint | number
 }
 
+export type StringFieldUpdateOperationsInput = {
+  set?: string
+}
+
 
 
 export type MetadataVersionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
   version?: boolean
+  clusterId?: boolean
 }, ExtArgs["result"]["metadataVersion"]>
 
 export type MetadataVersionSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
   version?: boolean
+  clusterId?: boolean
 }, ExtArgs["result"]["metadataVersion"]>
 
 export type MetadataVersionSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
   version?: boolean
+  clusterId?: boolean
 }, ExtArgs["result"]["metadataVersion"]>
 
 export type MetadataVersionSelectScalar = {
   id?: boolean
   version?: boolean
+  clusterId?: boolean
 }
 
-export type MetadataVersionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "version", ExtArgs["result"]["metadataVersion"]>
+export type MetadataVersionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "version" | "clusterId", ExtArgs["result"]["metadataVersion"]>
 
 export type $MetadataVersionPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "MetadataVersion"
@@ -336,6 +366,7 @@ export type $MetadataVersionPayload<ExtArgs extends runtime.Types.Extensions.Int
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: number
     version: bigint
+    clusterId: string
   }, ExtArgs["result"]["metadataVersion"]>
   composites: {}
 }
@@ -761,6 +792,7 @@ export interface Prisma__MetadataVersionClient<T, Null = never, ExtArgs extends 
 export interface MetadataVersionFieldRefs {
   readonly id: Prisma.FieldRef<"MetadataVersion", 'Int'>
   readonly version: Prisma.FieldRef<"MetadataVersion", 'BigInt'>
+  readonly clusterId: Prisma.FieldRef<"MetadataVersion", 'String'>
 }
     
 

@@ -1,0 +1,93 @@
+import type { BrokerInfo, ClusterSnapshot, PartitionInfo, TopicInfo } from '@strom/metadata';
+
+interface VersionWaiter {
+  version: bigint;
+  resolve: () => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The broker's cache of cluster metadata: the newest snapshot it has seen. Requests read it
+ * synchronously; it only moves forward (a snapshot older than the one held is ignored).
+ */
+export class ClusterView {
+  private current: ClusterSnapshot = { version: '0', clusterId: '', controllerId: -1, brokers: [], topics: [] };
+  private versionNumber = 0n;
+  private topicsByName = new Map<string, TopicInfo>();
+  private topicsById = new Map<string, TopicInfo>();
+  private readonly waiters = new Set<VersionWaiter>();
+  private readonly listeners = new Set<(snapshot: ClusterSnapshot) => void>();
+
+  get version(): bigint {
+    return this.versionNumber;
+  }
+
+  get clusterId(): string {
+    return this.current.clusterId;
+  }
+
+  get controllerId(): number {
+    return this.current.controllerId;
+  }
+
+  /** Takes a snapshot if it is newer than the one held; returns whether it did. */
+  apply(snapshot: ClusterSnapshot): boolean {
+    const version = BigInt(snapshot.version);
+    if (version <= this.versionNumber && this.versionNumber !== 0n) return false;
+    this.current = snapshot;
+    this.versionNumber = version;
+    this.topicsByName = new Map(snapshot.topics.map((topic) => [topic.name, topic]));
+    this.topicsById = new Map(snapshot.topics.map((topic) => [topic.id, topic]));
+    for (const waiter of this.waiters) {
+      if (waiter.version <= version) {
+        clearTimeout(waiter.timer);
+        this.waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+    for (const listener of this.listeners) listener(snapshot);
+    return true;
+  }
+
+  /** Calls `listener` after every snapshot taken. */
+  onChange(listener: (snapshot: ClusterSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves once the view holds `version` or newer; false if `timeoutMs` passed first. */
+  async waitForVersion(version: bigint, timeoutMs: number): Promise<boolean> {
+    if (this.versionNumber >= version) return true;
+    return new Promise<boolean>((resolve) => {
+      const waiter: VersionWaiter = {
+        version,
+        resolve: () => resolve(true),
+        timer: setTimeout(() => {
+          this.waiters.delete(waiter);
+          resolve(false);
+        }, timeoutMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  liveBrokers(): BrokerInfo[] {
+    return this.current.brokers.filter((broker) => !broker.fenced);
+  }
+
+  topics(): TopicInfo[] {
+    return this.current.topics;
+  }
+
+  topicByName(name: string): TopicInfo | undefined {
+    return this.topicsByName.get(name);
+  }
+
+  topicById(id: string): TopicInfo | undefined {
+    return this.topicsById.get(id);
+  }
+
+  partition(topic: string, partitionIndex: number): PartitionInfo | undefined {
+    return this.topicsByName.get(topic)?.partitions[partitionIndex];
+  }
+}

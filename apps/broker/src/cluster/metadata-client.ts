@@ -1,0 +1,138 @@
+import { requestJson, subscribeJson, type Bus, type Subscription } from '@strom/bus';
+import {
+  MetadataSubjects,
+  type ClusterSnapshot,
+  type CreateTopicsCommand,
+  type CreateTopicsReply,
+  type DeleteTopicsCommand,
+  type DeleteTopicsReply,
+  type RegisterBrokerReply,
+} from '@strom/metadata';
+import type { Logger } from '@strom/runtime';
+import type { ClusterView } from './cluster-view.js';
+
+export interface MetadataClientOptions {
+  brokerId: number;
+  advertisedHost: string;
+  advertisedPort: number;
+  rack: string | null;
+  leaseMs: number;
+  heartbeatIntervalMs: number;
+  requestTimeoutMs: number;
+}
+
+/**
+ * The broker's side of the metadata service: registers the broker and keeps its lease, and
+ * keeps the {@link ClusterView} current (a snapshot whenever a newer version is announced).
+ */
+export class MetadataClient {
+  private subscription?: Subscription;
+  private heartbeat?: NodeJS.Timeout;
+  private refreshing?: Promise<void>;
+  private refreshAgain = false;
+  private epoch = '0';
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly view: ClusterView,
+    private readonly options: MetadataClientOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.subscription = subscribeJson<{ version: string }>(this.bus, MetadataSubjects.changed, ({ version }) => {
+      if (BigInt(version) > this.view.version) void this.refresh();
+    });
+    await this.subscription.ready;
+    await this.register();
+    await this.refresh();
+    this.heartbeat = setInterval(() => void this.sendHeartbeat(), this.options.heartbeatIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await this.subscription?.unsubscribe();
+    await this.refreshing;
+  }
+
+  /** Fetches a snapshot; concurrent calls coalesce into at most one more fetch. */
+  refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      try {
+        do {
+          this.refreshAgain = false;
+          const snapshot = await requestJson<ClusterSnapshot>(
+            this.bus,
+            MetadataSubjects.snapshot,
+            {},
+            { timeoutMs: this.options.requestTimeoutMs },
+          );
+          this.view.apply(snapshot);
+        } while (this.refreshAgain);
+      } catch (error) {
+        this.logger.warn({ err: error }, 'could not refresh cluster metadata');
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  async createTopics(command: CreateTopicsCommand): Promise<CreateTopicsReply> {
+    const reply = await requestJson<CreateTopicsReply>(this.bus, MetadataSubjects.createTopics, command, {
+      timeoutMs: this.options.requestTimeoutMs,
+    });
+    await this.catchUp(reply.version);
+    return reply;
+  }
+
+  async deleteTopics(command: DeleteTopicsCommand): Promise<DeleteTopicsReply> {
+    const reply = await requestJson<DeleteTopicsReply>(this.bus, MetadataSubjects.deleteTopics, command, {
+      timeoutMs: this.options.requestTimeoutMs,
+    });
+    await this.catchUp(reply.version);
+    return reply;
+  }
+
+  /** Makes the view hold at least `version` before a change is acknowledged to a client. */
+  private async catchUp(version: string): Promise<void> {
+    if (BigInt(version) <= this.view.version) return;
+    await this.refresh();
+    await this.view.waitForVersion(BigInt(version), this.options.requestTimeoutMs);
+  }
+
+  private async register(): Promise<void> {
+    const { brokerId, advertisedHost, advertisedPort, rack, leaseMs } = this.options;
+    const reply = await requestJson<RegisterBrokerReply>(
+      this.bus,
+      MetadataSubjects.registerBroker,
+      { id: brokerId, host: advertisedHost, port: advertisedPort, rack, leaseMs },
+      { timeoutMs: this.options.requestTimeoutMs },
+    );
+    this.epoch = reply.epoch;
+    this.logger.info({ brokerId, epoch: reply.epoch }, 'registered with the metadata service');
+  }
+
+  private async sendHeartbeat(): Promise<void> {
+    try {
+      const { ok } = await requestJson<{ ok: boolean }>(
+        this.bus,
+        MetadataSubjects.brokerHeartbeat,
+        { id: this.options.brokerId, epoch: this.epoch, leaseMs: this.options.leaseMs },
+        { timeoutMs: this.options.requestTimeoutMs },
+      );
+      if (!ok) {
+        this.logger.warn({ epoch: this.epoch }, 'lease lost: registering again');
+        await this.register();
+        await this.refresh();
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'broker heartbeat failed');
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { ApiKey, ResponseBodies } from '@strom/protocol';
+import type { Logger } from '@strom/runtime';
+import { KafkaConnection } from './connection.js';
+import type { ConnectionLimits } from './limits.js';
+import type { RequestHandler } from './request-handler.js';
+
+export interface ListenerOptions {
+  host: string;
+  port: number;
+  limits: ConnectionLimits;
+  /** Upper bound on open client connections (Kafka: max.connections). */
+  maxConnections: number;
+}
+
+const timeoutCheckIntervalMs = 1000;
+
+/** The Kafka TCP listener: accepts connections and hands each to a {@link KafkaConnection}. */
+export class KafkaListener {
+  private server?: Server;
+  private readonly connections = new Set<KafkaConnection>();
+  private nextConnectionId = 1;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly options: ListenerOptions,
+    private readonly handler: RequestHandler,
+    private readonly logger: Logger,
+    private readonly supportedApiVersions: () => ResponseBodies[typeof ApiKey.ApiVersions],
+  ) {}
+
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  async start(): Promise<number> {
+    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    server.maxConnections = this.options.maxConnections;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.timer = setInterval(() => {
+      const now = Date.now();
+      for (const connection of this.connections) connection.checkTimeouts(now);
+    }, timeoutCheckIntervalMs);
+    this.timer.unref();
+    const address = server.address();
+    return typeof address === 'object' && address !== null ? address.port : this.options.port;
+  }
+
+  /** Stops accepting, lets in-flight requests finish (bounded), closes every connection. */
+  async stop(drainTimeoutMs: number): Promise<void> {
+    clearInterval(this.timer);
+    const server = this.server;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.all([...this.connections].map((connection) => connection.drain(drainTimeoutMs)));
+    for (const connection of this.connections) connection.close('broker stopping');
+    await closed;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  private accept(socket: Socket): void {
+    const connection = new KafkaConnection(
+      socket,
+      this.nextConnectionId++,
+      this.handler,
+      this.options.limits,
+      this.logger,
+      this.supportedApiVersions,
+    );
+    this.connections.add(connection);
+    socket.on('close', () => this.connections.delete(connection));
+  }
+}

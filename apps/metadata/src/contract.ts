@@ -1,0 +1,125 @@
+/**
+ * The metadata service's bus contract: subjects and JSON message shapes. Brokers and the other
+ * services depend on this file only, never on the service's internals. Numbers that can exceed
+ * 2^53 (epochs, versions) travel as decimal strings.
+ */
+
+export const MetadataSubjects = {
+  /** Request: empty. Reply: `{ version }`. */
+  version: 'strom.metadata.version',
+  /** Request: empty. Reply: {@link ClusterSnapshot}. */
+  snapshot: 'strom.metadata.snapshot',
+  /** Published after every change: `{ version }`. Brokers fetch a snapshot when they are behind. */
+  changed: 'strom.metadata.changed',
+  /** Request: {@link RegisterBrokerRequest}. Reply: {@link RegisterBrokerReply}. */
+  registerBroker: 'strom.metadata.brokers.register',
+  /** Request: {@link BrokerHeartbeatRequest}. Reply: `{ ok: boolean }` (false: fenced, re-register). */
+  brokerHeartbeat: 'strom.metadata.brokers.heartbeat',
+  /** Request: {@link CreateTopicsCommand}. Reply: {@link CreateTopicsReply}. */
+  createTopics: 'strom.metadata.topics.create',
+  /** Request: {@link DeleteTopicsCommand}. Reply: {@link DeleteTopicsReply}. */
+  deleteTopics: 'strom.metadata.topics.delete',
+} as const;
+
+export interface BrokerInfo {
+  id: number;
+  host: string;
+  port: number;
+  rack: string | null;
+  epoch: string;
+  fenced: boolean;
+}
+
+export interface PartitionInfo {
+  partitionIndex: number;
+  leaderId: number;
+  leaderEpoch: number;
+  partitionEpoch: number;
+  replicas: number[];
+  isr: number[];
+}
+
+export interface TopicInfo {
+  id: string;
+  name: string;
+  internal: boolean;
+  partitions: PartitionInfo[];
+  configs: Record<string, string>;
+}
+
+export interface ClusterSnapshot {
+  /** The global metadata version this snapshot reflects. */
+  version: string;
+  clusterId: string;
+  controllerId: number;
+  brokers: BrokerInfo[];
+  topics: TopicInfo[];
+}
+
+export interface RegisterBrokerRequest {
+  id: number;
+  host: string;
+  port: number;
+  rack: string | null;
+  leaseMs: number;
+}
+
+export interface RegisterBrokerReply {
+  epoch: string;
+  version: string;
+}
+
+export interface BrokerHeartbeatRequest {
+  id: number;
+  epoch: string;
+  leaseMs: number;
+}
+
+export interface CreatableTopic {
+  name: string;
+  /** -1: the cluster default (num.partitions). */
+  numPartitions: number;
+  /** -1: the cluster default (default.replication.factor). */
+  replicationFactor: number;
+  /** Explicit replica lists per partition index; then numPartitions and replicationFactor are -1. */
+  assignments: { partitionIndex: number; brokerIds: number[] }[];
+  configs: Record<string, string | null>;
+}
+
+export interface CreateTopicsCommand {
+  topics: CreatableTopic[];
+  validateOnly: boolean;
+}
+
+export interface CreateTopicResult {
+  name: string;
+  /** Kafka error code; 0 on success. */
+  errorCode: number;
+  errorMessage: string | null;
+  topicId: string | null;
+  numPartitions: number;
+  replicationFactor: number;
+  configs: Record<string, string>;
+}
+
+export interface CreateTopicsReply {
+  version: string;
+  results: CreateTopicResult[];
+}
+
+export interface DeleteTopicsCommand {
+  /** Topics by name or by id (exactly one of the two per entry). */
+  topics: { name: string | null; topicId: string | null }[];
+}
+
+export interface DeleteTopicResult {
+  name: string | null;
+  topicId: string | null;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface DeleteTopicsReply {
+  version: string;
+  results: DeleteTopicResult[];
+}

@@ -1,0 +1,22 @@
+/** Injection token for the metadata service's cluster-wide defaults. */
+export const METADATA_OPTIONS = Symbol.for('strom.metadata.options');
+
+export interface MetadataOptions {
+  /** num.partitions: partitions of a topic created with -1 (or auto-created). */
+  numPartitions: number;
+  /** default.replication.factor */
+  defaultReplicationFactor: number;
+  /** How long a broker registration lives without a heartbeat. */
+  brokerLeaseMs: number;
+  /**
+   * Validates topic config overrides; returns an error message per bad key (Kafka's
+   * INVALID_CONFIG). Absent: every key is accepted.
+   */
+  validateTopicConfigs?: (configs: Record<string, string | null>) => Record<string, string>;
+}
+
+export const defaultMetadataOptions: MetadataOptions = {
+  numPartitions: 1,
+  defaultReplicationFactor: 1,
+  brokerLeaseMs: 10_000,
+};

@@ -1,0 +1,210 @@
+import { ErrorCode } from '@strom/errors';
+import type { MetadataStore, TopicState } from '@strom/metadata-store';
+import { MetadataError } from '@strom/metadata-store';
+import type { CreatableTopic, CreateTopicResult, DeleteTopicResult, DeleteTopicsCommand } from './contract.js';
+import type { MetadataOptions } from './metadata.options.js';
+import { collisionKey, topicNameProblem } from './topic-names.js';
+
+/** Most partitions one CreateTopics entry may ask for: a bound, not a Kafka config. */
+export const MAX_PARTITIONS_PER_TOPIC = 100_000;
+
+type Plan = { ok: true; assignments: number[][]; configs: Record<string, string> } | { ok: false; errorCode: number; errorMessage: string };
+
+/**
+ * CreateTopics with Kafka's checks and error codes, one result per requested topic, in order.
+ * Creation happens only when `validateOnly` is false and the checks pass.
+ */
+export async function createTopics(
+  store: MetadataStore,
+  options: MetadataOptions,
+  topics: CreatableTopic[],
+  validateOnly: boolean,
+): Promise<CreateTopicResult[]> {
+  const liveBrokers = (await store.brokers.list()).filter((broker) => !broker.fenced).map((broker) => broker.id);
+  const existing = await store.topics.list();
+  const taken = new Map(existing.map((topic) => [collisionKey(topic.name), topic.name]));
+  const counts = new Map<string, number>();
+  for (const topic of topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
+
+  const results: CreateTopicResult[] = [];
+  for (const topic of topics) {
+    const failed = (errorCode: number, errorMessage: string): CreateTopicResult => ({
+      name: topic.name,
+      errorCode,
+      errorMessage,
+      topicId: null,
+      numPartitions: -1,
+      replicationFactor: -1,
+      configs: {},
+    });
+    if ((counts.get(topic.name) ?? 0) > 1) {
+      results.push(
+        failed(ErrorCode.INVALID_REQUEST, `Create topics request from client contains multiple entries for the topic ${topic.name}`),
+      );
+      continue;
+    }
+    const plan = planTopic(topic, options, liveBrokers, taken);
+    if (!plan.ok) {
+      results.push(failed(plan.errorCode, plan.errorMessage));
+      continue;
+    }
+    const replicationFactor = plan.assignments[0]!.length;
+    if (validateOnly) {
+      results.push({
+        name: topic.name,
+        errorCode: 0,
+        errorMessage: null,
+        topicId: null,
+        numPartitions: plan.assignments.length,
+        replicationFactor,
+        configs: plan.configs,
+      });
+      continue;
+    }
+    try {
+      const created = await store.topics.create({ name: topic.name, assignments: plan.assignments, configs: plan.configs });
+      taken.set(collisionKey(topic.name), topic.name);
+      results.push({
+        name: topic.name,
+        errorCode: 0,
+        errorMessage: null,
+        topicId: created.id,
+        numPartitions: created.partitions.length,
+        replicationFactor,
+        configs: created.configs,
+      });
+    } catch (error) {
+      if (error instanceof MetadataError && error.code === 'TOPIC_ALREADY_EXISTS') {
+        results.push(failed(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${topic.name}' already exists.`));
+      } else throw error;
+    }
+  }
+  return results;
+}
+
+function planTopic(topic: CreatableTopic, options: MetadataOptions, liveBrokers: number[], taken: Map<string, string>): Plan {
+  const nameProblem = topicNameProblem(topic.name);
+  if (nameProblem) return { ok: false, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameProblem };
+  const existing = taken.get(collisionKey(topic.name));
+  if (existing === topic.name)
+    return { ok: false, errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${topic.name}' already exists.` };
+  if (existing !== undefined)
+    return {
+      ok: false,
+      errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION,
+      errorMessage: `Topic '${topic.name}' collides with existing topic: ${existing}`,
+    };
+
+  const configErrors = options.validateTopicConfigs?.(topic.configs) ?? {};
+  const firstConfigError = Object.values(configErrors)[0];
+  if (firstConfigError !== undefined) return { ok: false, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: firstConfigError };
+  const configs = Object.fromEntries(Object.entries(topic.configs).filter((entry): entry is [string, string] => entry[1] !== null));
+
+  if (topic.assignments.length > 0) {
+    if (topic.numPartitions !== -1 || topic.replicationFactor !== -1) {
+      return {
+        ok: false,
+        errorCode: ErrorCode.INVALID_REQUEST,
+        errorMessage: 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.',
+      };
+    }
+    return planExplicit(topic, liveBrokers, configs);
+  }
+  const numPartitions = topic.numPartitions === -1 ? options.numPartitions : topic.numPartitions;
+  const replicationFactor = topic.replicationFactor === -1 ? options.defaultReplicationFactor : topic.replicationFactor;
+  if (numPartitions <= 0)
+    return {
+      ok: false,
+      errorCode: ErrorCode.INVALID_PARTITIONS,
+      errorMessage: 'Number of partitions was set to an invalid non-positive value.',
+    };
+  if (numPartitions > MAX_PARTITIONS_PER_TOPIC) {
+    return {
+      ok: false,
+      errorCode: ErrorCode.INVALID_PARTITIONS,
+      errorMessage: `Number of partitions ${numPartitions} exceeds the limit of ${MAX_PARTITIONS_PER_TOPIC}.`,
+    };
+  }
+  if (replicationFactor <= 0)
+    return {
+      ok: false,
+      errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
+      errorMessage: 'Replication factor must be larger than 0, or -1 to use the default value.',
+    };
+  if (replicationFactor > liveBrokers.length) {
+    return {
+      ok: false,
+      errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
+      errorMessage: `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${liveBrokers.length} broker(s) are registered.`,
+    };
+  }
+  return { ok: true, assignments: roundRobin(numPartitions, replicationFactor, liveBrokers), configs };
+}
+
+function planExplicit(topic: CreatableTopic, liveBrokers: number[], configs: Record<string, string>): Plan {
+  const sorted = [...topic.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
+  const live = new Set(liveBrokers);
+  const replicationFactor = sorted[0]!.brokerIds.length;
+  for (let i = 0; i < sorted.length; i++) {
+    const { partitionIndex, brokerIds } = sorted[i]!;
+    if (partitionIndex !== i)
+      return {
+        ok: false,
+        errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        errorMessage: 'Partitions should be a consecutive 0-based integer sequence',
+      };
+    if (brokerIds.length === 0)
+      return { ok: false, errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Partition ${partitionIndex} has no replicas` };
+    if (new Set(brokerIds).size !== brokerIds.length)
+      return {
+        ok: false,
+        errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        errorMessage: `Duplicate brokers not allowed in replica assignment: ${brokerIds.join(', ')} for partition id ${partitionIndex}.`,
+      };
+    if (brokerIds.length !== replicationFactor)
+      return {
+        ok: false,
+        errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        errorMessage: 'All partitions should have the same number of replicas',
+      };
+    const unknown = brokerIds.filter((id) => !live.has(id));
+    if (unknown.length > 0)
+      return {
+        ok: false,
+        errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        errorMessage: `The manual partition assignment includes broker(s) ${unknown.join(', ')} that are not registered or fenced.`,
+      };
+  }
+  return { ok: true, assignments: sorted.map((entry) => entry.brokerIds), configs };
+}
+
+/** Replica i of partition p on broker (p + i) mod n: leaders spread evenly, no broker twice. */
+function roundRobin(numPartitions: number, replicationFactor: number, brokers: number[]): number[][] {
+  const sorted = [...brokers].sort((a, b) => a - b);
+  return Array.from({ length: numPartitions }, (_, partition) =>
+    Array.from({ length: replicationFactor }, (_, replica) => sorted[(partition + replica) % sorted.length]!),
+  );
+}
+
+/** DeleteTopics by name or id; one result per entry, in order. */
+export async function deleteTopics(store: MetadataStore, command: DeleteTopicsCommand): Promise<DeleteTopicResult[]> {
+  const results: DeleteTopicResult[] = [];
+  for (const entry of command.topics) {
+    let topic: TopicState | undefined;
+    if (entry.topicId !== null && entry.topicId !== '00000000-0000-0000-0000-000000000000') topic = await store.topics.byId(entry.topicId);
+    else if (entry.name !== null) topic = await store.topics.byName(entry.name);
+    if (!topic) {
+      const byId = entry.topicId !== null && entry.name === null;
+      results.push({
+        name: entry.name,
+        topicId: entry.topicId,
+        errorCode: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        errorMessage: byId ? 'This server does not host this topic ID.' : 'This server does not host this topic-partition.',
+      });
+      continue;
+    }
+    await store.topics.delete(topic.name);
+    results.push({ name: topic.name, topicId: topic.id, errorCode: 0, errorMessage: null });
+  }
+  return results;
+}
