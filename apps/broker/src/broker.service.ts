@@ -5,7 +5,11 @@ import { BUS, LOGGER, type Logger } from '@strom/runtime';
 import { apiVersionsBody, handleApiVersions } from './api/api-versions.js';
 import { handleMetadata } from './api/metadata.js';
 import { ApiRouter } from './api/router.js';
+import { handleFetch } from './api/fetch.js';
+import { handleListOffsets } from './api/list-offsets.js';
+import { handleProduce } from './api/produce.js';
 import { handleCreateTopics, handleDeleteTopics } from './api/topics.js';
+import { logDirUnder, ReplicaManager } from './replica/replica-manager.js';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker.options.js';
 import { ClusterView } from './cluster/cluster-view.js';
 import { MetadataClient } from './cluster/metadata-client.js';
@@ -22,6 +26,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
   private readonly router = new ApiRouter();
   private listener?: KafkaListener;
   private metadata?: MetadataClient;
+  private replicas?: ReplicaManager;
   private boundPort?: number;
 
   constructor(
@@ -65,18 +70,31 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       this.logger.child({ component: 'metadata-client' }),
     );
     this.metadata = metadata;
-    this.registerApis(metadata);
+    const replicas = new ReplicaManager(
+      { brokerId: options.nodeId, logDir: logDirUnder(options.dataDir) },
+      this.view,
+      this.logger.child({ component: 'replicas' }),
+    );
+    this.replicas = replicas;
+    await replicas.start();
+    this.registerApis(metadata, replicas);
     await metadata.start();
+    await replicas.settled();
     this.logger.info({ nodeId: options.nodeId, host: options.host, port: this.boundPort }, 'Kafka listener ready');
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.listener?.stop(this.options.drainTimeoutMs ?? 10_000);
     await this.metadata?.stop();
+    await this.replicas?.stop();
   }
 
-  private registerApis(metadata: MetadataClient): void {
+  private registerApis(metadata: MetadataClient, replicas: ReplicaManager): void {
     const router = this.router;
+    const id = this.options.nodeId;
+    router.register(ApiKey.Produce, handleProduce(this.view, replicas, id));
+    router.register(ApiKey.Fetch, handleFetch(this.view, replicas, id, { maxWaitCapMs: 60_000 }));
+    router.register(ApiKey.ListOffsets, handleListOffsets(this.view, replicas, id));
     router.register(ApiKey.ApiVersions, handleApiVersions(router));
     router.register(
       ApiKey.Metadata,

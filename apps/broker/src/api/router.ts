@@ -10,6 +10,40 @@ export type ApiHandler<K extends ApiKey> = (
 
 type AnyApiHandler = (body: unknown, apiVersion: number, client: ClientContext) => Promise<ResponseBody> | ResponseBody;
 
+/**
+ * Versions Apache Kafka 4 no longer accepts (KIP-896), read off Kafka 4.4's own message classes:
+ * the vendored specs are Kafka 3.9's and still list them. A request below the minimum is
+ * refused as Kafka refuses an unsupported version: the connection is closed.
+ */
+export const KAFKA_4_MIN_VERSIONS: Readonly<Partial<Record<number, number>>> = {
+  [ApiKey.Produce]: 3,
+  [ApiKey.Fetch]: 4,
+  [ApiKey.ListOffsets]: 1,
+  [ApiKey.OffsetCommit]: 2,
+  [ApiKey.OffsetFetch]: 1,
+  [ApiKey.OffsetForLeaderEpoch]: 2,
+  [ApiKey.CreateTopics]: 2,
+  [ApiKey.DeleteTopics]: 1,
+  [ApiKey.DescribeConfigs]: 1,
+  [ApiKey.CreateAcls]: 1,
+  [ApiKey.DeleteAcls]: 1,
+  [ApiKey.DescribeAcls]: 1,
+  [ApiKey.DescribeLogDirs]: 1,
+  [ApiKey.AlterReplicaLogDirs]: 1,
+  [ApiKey.CreateDelegationToken]: 1,
+  [ApiKey.DescribeDelegationToken]: 1,
+  [ApiKey.ExpireDelegationToken]: 1,
+  [ApiKey.RenewDelegationToken]: 1,
+  [ApiKey.WriteTxnMarkers]: 1,
+  [ApiKey.AlterPartition]: 2,
+};
+
+/**
+ * Kafka 4 still announces Produce from v0 (librdkafka before 2.x refuses a broker that does not,
+ * KAFKA-18659) while rejecting v0-2 requests.
+ */
+const ANNOUNCED_MIN_VERSIONS: Readonly<Partial<Record<number, number>>> = { ...KAFKA_4_MIN_VERSIONS, [ApiKey.Produce]: 0 };
+
 export interface ApiVersionRange {
   apiKey: number;
   minVersion: number;
@@ -44,7 +78,11 @@ export class ApiRouter implements RequestHandler {
       .sort((a, b) => a - b)
       .map((apiKey) => {
         const definition = apiDefinition(apiKey)!;
-        return { apiKey, minVersion: definition.minVersion, maxVersion: definition.maxVersion };
+        return {
+          apiKey,
+          minVersion: Math.max(definition.minVersion, ANNOUNCED_MIN_VERSIONS[apiKey] ?? 0),
+          maxVersion: definition.maxVersion,
+        };
       });
   }
 }

@@ -1,0 +1,65 @@
+import { ErrorCode } from '@strom/errors';
+import type { ClusterView } from '../cluster/cluster-view.js';
+import type { PartitionReplica } from '../replica/partition-replica.js';
+import type { ReplicaManager } from '../replica/replica-manager.js';
+
+export type LeaderLookup = { replica: PartitionReplica; errorCode: 0 } | { replica: undefined; errorCode: number };
+
+/**
+ * The local leader replica of a partition, or Kafka's error for why this broker cannot serve
+ * it: unknown topic/partition, not the leader, or a client leader epoch that is older
+ * (FENCED_LEADER_EPOCH) or newer (UNKNOWN_LEADER_EPOCH) than ours (KIP-320; -1 skips the check).
+ */
+export async function leaderFor(
+  view: ClusterView,
+  replicas: ReplicaManager,
+  brokerId: number,
+  topic: string,
+  partition: number,
+  currentLeaderEpoch = -1,
+): Promise<LeaderLookup> {
+  const local = replicas.replica(topic, partition);
+  const found = local ? lookup(view, local, brokerId, topic, partition, currentLeaderEpoch) : undefined;
+  if (found) return found;
+  const info = view.partition(topic, partition);
+  if (!info) return { replica: undefined, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  if (info.leaderId !== brokerId) return { replica: undefined, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+  await replicas.settled();
+  const opened = replicas.replica(topic, partition);
+  return (
+    (opened && lookup(view, opened, brokerId, topic, partition, currentLeaderEpoch)) ?? {
+      replica: undefined,
+      errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER,
+    }
+  );
+}
+
+/** The same, without waiting: for handlers that must enqueue work before their first await. */
+export function leaderForNow(
+  view: ClusterView,
+  replicas: ReplicaManager,
+  brokerId: number,
+  topic: string,
+  partition: number,
+  currentLeaderEpoch = -1,
+): LeaderLookup | undefined {
+  const local = replicas.replica(topic, partition);
+  return local ? lookup(view, local, brokerId, topic, partition, currentLeaderEpoch) : undefined;
+}
+
+function lookup(
+  view: ClusterView,
+  replica: PartitionReplica,
+  brokerId: number,
+  topic: string,
+  partition: number,
+  currentLeaderEpoch: number,
+): LeaderLookup | undefined {
+  const info = view.partition(topic, partition);
+  if (!info || info.leaderId !== brokerId) return undefined;
+  if (currentLeaderEpoch !== -1) {
+    if (currentLeaderEpoch < replica.leaderEpoch) return { replica: undefined, errorCode: ErrorCode.FENCED_LEADER_EPOCH };
+    if (currentLeaderEpoch > replica.leaderEpoch) return { replica: undefined, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
+  }
+  return { replica, errorCode: 0 };
+}

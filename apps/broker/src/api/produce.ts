@@ -1,0 +1,88 @@
+import { ErrorCode } from '@strom/errors';
+import {
+  createProduceResponse,
+  createProduceResponsePartitionProduceResponse,
+  createProduceResponseTopicProduceResponse,
+  type ProduceRequest,
+  type ProduceResponse,
+} from '@strom/protocol';
+import type { ClusterView } from '../cluster/cluster-view.js';
+import type { ProduceOutcome } from '../replica/partition-replica.js';
+import type { ReplicaManager } from '../replica/replica-manager.js';
+import { leaderFor, leaderForNow } from './leadership.js';
+
+const failed = (errorCode: number, errorMessage: string | null = null): ProduceOutcome => ({
+  errorCode,
+  errorMessage,
+  baseOffset: -1n,
+  logAppendTimeMs: -1n,
+  logStartOffset: -1n,
+  recordErrors: [],
+});
+
+/**
+ * Produce: each partition's record batch is validated and appended by its leader replica.
+ * Appends are handed to the logs before the handler's first await, so pipelined requests on a
+ * connection are appended in order. acks=0 gets no response; acks=1 and acks=-1 are answered
+ * once the batch is in the log (one replica: in sync by definition).
+ */
+export function handleProduce(view: ClusterView, replicas: ReplicaManager, brokerId: number) {
+  return (body: ProduceRequest, apiVersion: number): Promise<ProduceResponse | undefined> | undefined => {
+    const validAcks = body.acks === -1 || body.acks === 0 || body.acks === 1;
+    const results = body.topicData.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitionData.map((partition) => ({
+        index: partition.index,
+        outcome: appendOne(topic.name, partition.index, partition.records),
+      })),
+    }));
+    if (body.acks === 0) return undefined;
+    return (async () =>
+      createProduceResponse({
+        responses: await Promise.all(
+          results.map(async (topic) =>
+            createProduceResponseTopicProduceResponse({
+              name: topic.name,
+              partitionResponses: await Promise.all(
+                topic.partitions.map(async ({ index, outcome }) => {
+                  const result = await outcome;
+                  return createProduceResponsePartitionProduceResponse({
+                    index,
+                    errorCode: result.errorCode,
+                    baseOffset: result.baseOffset,
+                    logAppendTimeMs: result.logAppendTimeMs,
+                    logStartOffset: result.logStartOffset,
+                    ...(apiVersion >= 8 ? { recordErrors: result.recordErrors, errorMessage: result.errorMessage } : {}),
+                  });
+                }),
+              ),
+            }),
+          ),
+        ),
+      }))();
+
+    function appendOne(topic: string, partition: number, records: Buffer | null): Promise<ProduceOutcome> {
+      if (!validAcks) return Promise.resolve(failed(ErrorCode.INVALID_REQUIRED_ACKS));
+      const short = body.acks === -1 ? belowMinInsync(topic, partition) : undefined;
+      if (short) return Promise.resolve(short);
+      const now = leaderForNow(view, replicas, brokerId, topic, partition);
+      if (now?.replica) return now.replica.produce(records, apiVersion);
+      if (now) return Promise.resolve(failed(now.errorCode));
+      return leaderFor(view, replicas, brokerId, topic, partition).then((found) =>
+        found.replica ? found.replica.produce(records, apiVersion) : failed(found.errorCode),
+      );
+    }
+
+    /** acks=all with fewer in-sync replicas than min.insync.replicas: refused before appending. */
+    function belowMinInsync(topic: string, partition: number): ProduceOutcome | undefined {
+      const info = view.topicByName(topic);
+      const isr = info?.partitions[partition]?.isr.length;
+      const minInsync = Number(info?.configs['min.insync.replicas'] ?? '1');
+      if (isr === undefined || isr >= minInsync) return undefined;
+      return failed(
+        ErrorCode.NOT_ENOUGH_REPLICAS,
+        `The size of the current ISR ${isr} is insufficient to satisfy the min.isr requirement of ${minInsync}`,
+      );
+    }
+  };
+}

@@ -1,0 +1,73 @@
+import type { LogConfig } from '@strom/storage';
+
+/** What the broker reads from a topic's configs besides the log's own settings. */
+export interface TopicPolicy {
+  /** max.message.bytes: the largest record batch accepted. */
+  maxMessageBytes: number;
+  /** message.timestamp.type */
+  logAppendTime: boolean;
+  /** message.timestamp.before.max.ms / after.max.ms: how far CreateTime may be from now. */
+  timestampBeforeMaxMs: number;
+  timestampAfterMaxMs: number;
+}
+
+export const DEFAULT_TOPIC_POLICY: TopicPolicy = {
+  maxMessageBytes: 1_048_588,
+  logAppendTime: false,
+  timestampBeforeMaxMs: Number.MAX_SAFE_INTEGER,
+  timestampAfterMaxMs: 3_600_000,
+};
+
+const integer = (value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  return Number.isFinite(parsed) ? Math.min(parsed, Number.MAX_SAFE_INTEGER) : undefined;
+};
+
+/**
+ * A topic's effective settings from its config overrides on top of the broker's defaults
+ * (Kafka's names; values already validated by the metadata service).
+ */
+export function topicSettings(
+  configs: Record<string, string>,
+  brokerDefaults: Record<string, string> = {},
+): { log: Partial<LogConfig>; policy: TopicPolicy } {
+  const merged = { ...brokerDefaults, ...configs };
+  const log: Partial<LogConfig> = {};
+  const set = <K extends keyof LogConfig>(key: K, value: LogConfig[K] | undefined): void => {
+    if (value !== undefined) log[key] = value;
+  };
+  set('segmentBytes', integer(merged['segment.bytes']));
+  set('segmentMs', integer(merged['segment.ms']));
+  set('segmentIndexBytes', integer(merged['segment.index.bytes']));
+  set('indexIntervalBytes', integer(merged['index.interval.bytes']));
+  set('flushMessages', integer(merged['flush.messages']));
+  set('flushMs', integer(merged['flush.ms']));
+  set('retentionMs', integer(merged['retention.ms']));
+  set('retentionBytes', integer(merged['retention.bytes']));
+  set('deleteRetentionMs', integer(merged['delete.retention.ms']));
+  set('minCompactionLagMs', integer(merged['min.compaction.lag.ms']));
+  set('maxCompactionLagMs', integer(merged['max.compaction.lag.ms']));
+  set('fileDeleteDelayMs', integer(merged['file.delete.delay.ms']));
+  const ratio = merged['min.cleanable.dirty.ratio'];
+  if (ratio !== undefined) set('minCleanableDirtyRatio', Number(ratio));
+  const policies = merged['cleanup.policy'];
+  if (policies !== undefined) {
+    set(
+      'cleanupPolicy',
+      policies
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry): entry is 'delete' | 'compact' => entry === 'delete' || entry === 'compact'),
+    );
+  }
+  return {
+    log,
+    policy: {
+      maxMessageBytes: integer(merged['max.message.bytes']) ?? DEFAULT_TOPIC_POLICY.maxMessageBytes,
+      logAppendTime: merged['message.timestamp.type'] === 'LogAppendTime',
+      timestampBeforeMaxMs: integer(merged['message.timestamp.before.max.ms']) ?? DEFAULT_TOPIC_POLICY.timestampBeforeMaxMs,
+      timestampAfterMaxMs: integer(merged['message.timestamp.after.max.ms']) ?? DEFAULT_TOPIC_POLICY.timestampAfterMaxMs,
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { join } from 'node:path';
+import type { ClusterSnapshot, TopicInfo } from '@strom/metadata';
+import type { Logger } from '@strom/runtime';
+import { LogDirectory } from '@strom/storage';
+import type { ClusterView } from '../cluster/cluster-view.js';
+import { topicSettings } from './log-config.js';
+import { PartitionReplica } from './partition-replica.js';
+
+const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+export interface ReplicaManagerOptions {
+  brokerId: number;
+  /** The log directory (Kafka's log.dirs entry). */
+  logDir: string;
+  maxOpenFiles?: number;
+  /** Broker-level topic config defaults (log.retention.ms as retention.ms, ...). */
+  topicDefaults?: Record<string, string>;
+}
+
+/**
+ * The partition replicas this broker hosts, kept in line with the cluster view: a replica is
+ * opened when a partition assigned here appears, and closed (and its log deleted) when its
+ * topic goes away. Changes are applied one at a time, in snapshot order.
+ */
+export class ReplicaManager {
+  private readonly replicas = new Map<string, PartitionReplica>();
+  private directory?: LogDirectory;
+  private applying: Promise<void> = Promise.resolve();
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly options: ReplicaManagerOptions,
+    private readonly view: ClusterView,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.directory = await LogDirectory.open({ path: this.options.logDir, maxOpenFiles: this.options.maxOpenFiles });
+    if (!this.directory.cleanShutdown)
+      this.logger.warn({ logDir: this.options.logDir }, 'no clean-shutdown marker: logs will be recovered');
+    this.unsubscribe = this.view.onChange((snapshot) => this.enqueue(snapshot));
+    this.enqueue(undefined);
+    await this.applying;
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    await this.applying;
+    for (const replica of this.replicas.values()) replica.detach();
+    this.replicas.clear();
+    await this.directory?.close();
+  }
+
+  /** The replica if this broker hosts the partition, else undefined. */
+  replica(topic: string, partition: number): PartitionReplica | undefined {
+    return this.replicas.get(key(topic, partition));
+  }
+
+  /** Waits until snapshot changes received so far are applied (a created topic's logs open). */
+  settled(): Promise<void> {
+    return this.applying;
+  }
+
+  private enqueue(snapshot: ClusterSnapshot | undefined): void {
+    this.applying = this.applying
+      .then(() => this.apply(snapshot?.topics ?? this.view.topics()))
+      .catch((error: unknown) => this.logger.error({ err: error }, 'could not apply cluster metadata to local replicas'));
+  }
+
+  private async apply(topics: TopicInfo[]): Promise<void> {
+    const directory = this.directory;
+    if (!directory) return;
+    const wanted = new Set<string>();
+    for (const topic of topics) {
+      const { log, policy } = topicSettings(topic.configs, this.options.topicDefaults);
+      for (const partition of topic.partitions) {
+        if (!partition.replicas.includes(this.options.brokerId)) continue;
+        const id = key(topic.name, partition.partitionIndex);
+        wanted.add(id);
+        const existing = this.replicas.get(id);
+        if (existing && existing.topicId === topic.id) {
+          if (partition.leaderEpoch > existing.leaderEpoch) existing.becomeLeader(partition.leaderEpoch, policy);
+          continue;
+        }
+        if (existing) await this.drop(id, existing);
+        const partitionLog = await directory.openLog(topic.name, partition.partitionIndex, { config: log, topicId: topic.id });
+        this.replicas.set(
+          id,
+          new PartitionReplica(topic.name, topic.id, partition.partitionIndex, partitionLog, partition.leaderEpoch, policy),
+        );
+      }
+    }
+    for (const [id, replica] of this.replicas) if (!wanted.has(id)) await this.drop(id, replica);
+  }
+
+  private async drop(id: string, replica: PartitionReplica): Promise<void> {
+    this.replicas.delete(id);
+    replica.detach();
+    await this.directory?.deleteLog(replica.topic, replica.partition);
+    this.logger.info({ topic: replica.topic, partition: replica.partition }, 'replica removed');
+  }
+}
+
+export const logDirUnder = (dataDir: string): string => join(dataDir, 'kafka-logs');
