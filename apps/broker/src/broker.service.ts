@@ -6,6 +6,9 @@ import { apiVersionsBody, handleApiVersions } from './api/api-versions.js';
 import { handleMetadata } from './api/metadata.js';
 import { ApiRouter } from './api/router.js';
 import { handleFetch } from './api/fetch.js';
+import { handleFindCoordinator } from './api/find-coordinator.js';
+import { handleInitProducerId } from './api/producer-ids.js';
+import { ProducerIdManager } from './producer/producer-id-manager.js';
 import { handleListOffsets } from './api/list-offsets.js';
 import { handleProduce } from './api/produce.js';
 import { handleCreateTopics, handleDeleteTopics } from './api/topics.js';
@@ -95,6 +98,11 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     router.register(ApiKey.Produce, handleProduce(this.view, replicas, id));
     router.register(ApiKey.Fetch, handleFetch(this.view, replicas, id, { maxWaitCapMs: 60_000 }));
     router.register(ApiKey.ListOffsets, handleListOffsets(this.view, replicas, id));
+    router.register(
+      ApiKey.InitProducerId,
+      handleInitProducerId(new ProducerIdManager(this.bus, this.options.busRequestTimeoutMs ?? 10_000)),
+    );
+    router.register(ApiKey.FindCoordinator, handleFindCoordinator(this.view, id));
     router.register(ApiKey.ApiVersions, handleApiVersions(router));
     router.register(
       ApiKey.Metadata,

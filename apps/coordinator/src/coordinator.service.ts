@@ -1,21 +1,19 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { Bus, Subscription } from '@strom/bus';
+import { replyJson, type Bus, type Subscription } from '@strom/bus';
 import type { MetadataStore } from '@strom/metadata-store';
 import { BUS, METADATA_STORE } from '@strom/runtime';
+import { CoordinatorSubjects } from './contract.js';
 
-/** Bus subjects the coordinator answers. */
-export const CoordinatorSubjects = {
-  /** Request: JSON `{ groupId }`. Reply: JSON list of committed offsets (offsets as strings). */
-  fetchOffsets: 'strom.coordinator.offsets.fetch',
-} as const;
+/** The largest producer id block one request may claim. */
+const MAX_PRODUCER_ID_BLOCK = 10_000;
 
 /**
- * Group and transaction coordination. Brokers forward group requests here over the bus;
- * state and offsets persist through the metadata store.
+ * Group and transaction coordination. Brokers forward group requests here over the bus; state
+ * and offsets persist through the metadata store. Producer ids are handed out in blocks.
  */
 @Injectable()
 export class CoordinatorService implements OnModuleInit, OnModuleDestroy {
-  private subscription?: Subscription;
+  private readonly subscriptions: Subscription[] = [];
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
@@ -23,19 +21,21 @@ export class CoordinatorService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.subscription = this.bus.reply(
-      CoordinatorSubjects.fetchOffsets,
-      async (payload) => {
-        const { groupId } = JSON.parse(payload.toString('utf8')) as { groupId: string };
-        const offsets = await this.store.offsets.fetch(groupId);
-        return Buffer.from(JSON.stringify(offsets, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)));
-      },
-      { queue: 'coordinator' },
+    this.subscriptions.push(
+      replyJson<{ size: number }, { firstProducerId: string; size: number }>(
+        this.bus,
+        CoordinatorSubjects.producerIdBlock,
+        async ({ size }) => {
+          const block = await this.store.producerIds.allocateBlock(Math.min(Math.max(Math.trunc(size), 1), MAX_PRODUCER_ID_BLOCK));
+          return { firstProducerId: String(block.firstProducerId), size: block.size };
+        },
+        { queue: 'coordinator' },
+      ),
     );
-    await this.subscription.ready;
+    await Promise.all(this.subscriptions.map((subscription) => subscription.ready));
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.subscription?.unsubscribe();
+    await Promise.all(this.subscriptions.map((subscription) => subscription.unsubscribe()));
   }
 }

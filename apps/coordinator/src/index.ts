@@ -1,3 +1,4 @@
 export { CoordinatorModule } from './coordinator.module.js';
-export { CoordinatorService, CoordinatorSubjects } from './coordinator.service.js';
+export { CoordinatorService } from './coordinator.service.js';
+export * from './contract.js';
 export { coordinatorConfig } from './config.js';

@@ -1,0 +1,49 @@
+/**
+ * The coordinator's bus contract. Group requests travel as Kafka itself encodes them: a broker
+ * forwards `[apiKey int16][apiVersion int16][request body]` and gets back the response body
+ * encoded for the same version, so nothing is re-modelled (and int64s stay exact).
+ */
+import { apiDefinition, Reader, Writer, type ApiKey, type RequestBodies, type ResponseBodies } from '@strom/protocol';
+
+export const CoordinatorSubjects = {
+  /** Request: a forwarded Kafka request (see {@link encodeForwardedRequest}). Reply: the response body. */
+  kafka: 'strom.coordinator.kafka',
+  /** Request: JSON `{ size }`. Reply: JSON `{ firstProducerId: string, size }`. */
+  producerIdBlock: 'strom.coordinator.producer-ids.block',
+} as const;
+
+export function encodeForwardedRequest<K extends ApiKey>(apiKey: K, apiVersion: number, body: RequestBodies[K]): Buffer {
+  const definition = apiDefinition(apiKey);
+  if (!definition) throw new Error(`unknown API key ${apiKey}`);
+  const w = new Writer(`forwarded ${definition.request.name} v${apiVersion}`);
+  w.int16(apiKey, 'apiKey');
+  w.int16(apiVersion, 'apiVersion');
+  (definition.request.encode as (w: Writer, v: unknown, version: number) => void)(w, body, apiVersion);
+  return w.toBuffer();
+}
+
+export function decodeForwardedRequest(frame: Buffer): { apiKey: ApiKey; apiVersion: number; body: unknown } {
+  const r = new Reader(frame, 'forwarded request');
+  const apiKey = r.int16('apiKey') as ApiKey;
+  const apiVersion = r.int16('apiVersion');
+  const definition = apiDefinition(apiKey);
+  if (!definition) throw new Error(`unknown API key ${apiKey}`);
+  const body = definition.request.decode(r, apiVersion);
+  r.expectEnd();
+  return { apiKey, apiVersion, body };
+}
+
+export function encodeResponseBody<K extends ApiKey>(apiKey: K, apiVersion: number, body: ResponseBodies[K]): Buffer {
+  const definition = apiDefinition(apiKey)!;
+  const w = new Writer(`${definition.response.name} v${apiVersion}`);
+  (definition.response.encode as (w: Writer, v: unknown, version: number) => void)(w, body, apiVersion);
+  return w.toBuffer();
+}
+
+export function decodeResponseBody<K extends ApiKey>(apiKey: K, apiVersion: number, bytes: Buffer): ResponseBodies[K] {
+  const definition = apiDefinition(apiKey)!;
+  const r = new Reader(bytes, `${definition.response.name} v${apiVersion}`);
+  const body = definition.response.decode(r, apiVersion) as ResponseBodies[K];
+  r.expectEnd();
+  return body;
+}
