@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrokerService } from '@strom/broker';
 import { createLogger, loadConfig, type RunningApp } from '@strom/runtime';
-import { embeddedConfig, startEmbedded } from '@strom/strom';
+import { embeddedConfig, loadServerProperties, startEmbedded } from '@strom/strom';
 
 export interface EmbeddedStrom {
   running: RunningApp;
@@ -15,13 +15,22 @@ export interface EmbeddedStrom {
 }
 
 /** Starts embedded Strom in this process on ephemeral ports with a fresh data dir. */
-export async function startEmbeddedStrom(extraArgs: string[] = [], dataDir?: string): Promise<EmbeddedStrom> {
+export async function startEmbeddedStrom(
+  extraArgs: string[] = [],
+  dataDir?: string,
+  serverPropertiesPath?: string,
+): Promise<EmbeddedStrom> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'strom-e2e-'));
-  const config = loadConfig(embeddedConfig, { argv: ['--port', '0', '--admin-port', '0', '--data-dir', dir, ...extraArgs], env: {} });
+  const argv = ['--port', '0', '--admin-port', '0', '--data-dir', dir, ...extraArgs];
+  const serverProperties = serverPropertiesPath ? await loadServerProperties(serverPropertiesPath, 1) : undefined;
+  const config = loadConfig(embeddedConfig, { argv, env: {}, defaults: serverProperties?.settings });
   const running = await startEmbedded(
     config,
     createLogger('strom-e2e', (process.env.STROM_TEST_LOG_LEVEL as 'info' | undefined) ?? 'silent'),
-    { handleSignals: false },
+    {
+      handleSignals: false,
+      serverProperties,
+    },
   );
   const port = running.app.get(BrokerService).port!;
   return {

@@ -20,6 +20,10 @@ export interface BrokerOptions {
   /** The broker's registration lease at the metadata service, and how often it renews it. */
   leaseMs?: number;
   heartbeatIntervalMs?: number;
+  /** server.properties as given (Kafka's names), reported by DescribeConfigs as static broker config. */
+  staticConfig?: Record<string, string>;
+  /** Broker-level defaults of topic configs (retention.ms from log.retention.hours, ...). */
+  topicDefaults?: Record<string, string>;
   /** Timeout of requests to the other services over the bus. */
   busRequestTimeoutMs?: number;
 }

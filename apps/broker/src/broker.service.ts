@@ -5,6 +5,7 @@ import { BUS, LOGGER, type Logger } from '@strom/runtime';
 import { apiVersionsBody, handleApiVersions } from './api/api-versions.js';
 import { handleMetadata } from './api/metadata.js';
 import { ApiRouter } from './api/router.js';
+import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './api/configs.js';
 import { handleFetch } from './api/fetch.js';
 import { handleFindCoordinator } from './api/find-coordinator.js';
 import { handleInitProducerId } from './api/producer-ids.js';
@@ -74,7 +75,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     );
     this.metadata = metadata;
     const replicas = new ReplicaManager(
-      { brokerId: options.nodeId, logDir: logDirUnder(options.dataDir) },
+      { brokerId: options.nodeId, logDir: logDirUnder(options.dataDir), topicDefaults: options.topicDefaults },
       this.view,
       this.logger.child({ component: 'replicas' }),
     );
@@ -103,6 +104,10 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       handleInitProducerId(new ProducerIdManager(this.bus, this.options.busRequestTimeoutMs ?? 10_000)),
     );
     router.register(ApiKey.FindCoordinator, handleFindCoordinator(this.view, id));
+    const configOptions = { brokerId: id, staticConfig: this.options.staticConfig ?? {} };
+    router.register(ApiKey.DescribeConfigs, handleDescribeConfigs(this.view, configOptions));
+    router.register(ApiKey.AlterConfigs, handleAlterConfigs(this.view, metadata, configOptions));
+    router.register(ApiKey.IncrementalAlterConfigs, handleIncrementalAlterConfigs(this.view, metadata, configOptions));
     router.register(ApiKey.ApiVersions, handleApiVersions(router));
     router.register(
       ApiKey.Metadata,

@@ -19,6 +19,8 @@ export const MetadataSubjects = {
   createTopics: 'strom.metadata.topics.create',
   /** Request: {@link DeleteTopicsCommand}. Reply: {@link DeleteTopicsReply}. */
   deleteTopics: 'strom.metadata.topics.delete',
+  /** Request: {@link AlterTopicConfigsCommand}. Reply: {@link AlterTopicConfigsReply}. */
+  alterTopicConfigs: 'strom.metadata.topics.alter-configs',
 } as const;
 
 export interface BrokerInfo {
@@ -122,4 +124,19 @@ export interface DeleteTopicResult {
 export interface DeleteTopicsReply {
   version: string;
   results: DeleteTopicResult[];
+}
+
+export interface AlterTopicConfigsCommand {
+  topic: string;
+  /** Values to set; null removes the override. */
+  changes: Record<string, string | null>;
+  /** AlterConfigs semantics: every override not named in `changes` is removed. */
+  replace: boolean;
+  validateOnly: boolean;
+}
+
+export interface AlterTopicConfigsReply {
+  version: string;
+  errorCode: number;
+  errorMessage: string | null;
 }

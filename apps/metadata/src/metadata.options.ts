@@ -1,3 +1,5 @@
+import { validateTopicConfigs } from '@strom/config';
+
 /** Injection token for the metadata service's cluster-wide defaults. */
 export const METADATA_OPTIONS = Symbol.for('strom.metadata.options');
 
@@ -12,11 +14,18 @@ export interface MetadataOptions {
    * Validates topic config overrides; returns an error message per bad key (Kafka's
    * INVALID_CONFIG). Absent: every key is accepted.
    */
-  validateTopicConfigs?: (configs: Record<string, string | null>) => Record<string, string>;
+  validateTopicConfigs?: (configs: Record<string, string | null>, nullValues: 'allow' | 'reject') => Record<string, string>;
 }
 
 export const defaultMetadataOptions: MetadataOptions = {
   numPartitions: 1,
   defaultReplicationFactor: 1,
   brokerLeaseMs: 10_000,
+  validateTopicConfigs: kafkaTopicConfigErrors,
 };
+
+/** Kafka's own validation of topic config overrides (names, types, ranges), one message per bad key. */
+export function kafkaTopicConfigErrors(configs: Record<string, string | null>, nullValues: 'allow' | 'reject'): Record<string, string> {
+  const result = validateTopicConfigs(configs, { nullValues });
+  return Object.fromEntries(result.errors.map((error) => [error.name, error.message]));
+}

@@ -4,6 +4,8 @@ import type { MetadataStore, TopicState } from '@strom/metadata-store';
 import { BUS, LOGGER, METADATA_STORE, type Logger } from '@strom/runtime';
 import {
   MetadataSubjects,
+  type AlterTopicConfigsCommand,
+  type AlterTopicConfigsReply,
   type BrokerHeartbeatRequest,
   type ClusterSnapshot,
   type CreateTopicsCommand,
@@ -15,7 +17,7 @@ import {
   type TopicInfo,
 } from './contract.js';
 import { METADATA_OPTIONS, type MetadataOptions } from './metadata.options.js';
-import { createTopics, deleteTopics } from './topic-admin.js';
+import { alterTopicConfigs, createTopics, deleteTopics } from './topic-admin.js';
 
 /**
  * The cluster metadata service: answers reads and applies changes over the bus, with the store
@@ -62,6 +64,19 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
         this.bus,
         MetadataSubjects.deleteTopics,
         (command) => this.deleteTopics(command),
+        queue,
+      ),
+      replyJson<AlterTopicConfigsCommand, AlterTopicConfigsReply>(
+        this.bus,
+        MetadataSubjects.alterTopicConfigs,
+        async (command) => {
+          const result = await alterTopicConfigs(this.store, this.options, command);
+          return {
+            errorCode: result.errorCode,
+            errorMessage: result.errorMessage,
+            version: result.changed ? await this.changed() : String(await this.store.version()),
+          };
+        },
         queue,
       ),
     );

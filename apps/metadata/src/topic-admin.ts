@@ -1,7 +1,7 @@
 import { ErrorCode } from '@strom/errors';
 import type { MetadataStore, TopicState } from '@strom/metadata-store';
 import { MetadataError } from '@strom/metadata-store';
-import type { CreatableTopic, CreateTopicResult, DeleteTopicResult, DeleteTopicsCommand } from './contract.js';
+import type { AlterTopicConfigsCommand, CreatableTopic, CreateTopicResult, DeleteTopicResult, DeleteTopicsCommand } from './contract.js';
 import type { MetadataOptions } from './metadata.options.js';
 import { collisionKey, topicNameProblem } from './topic-names.js';
 
@@ -95,7 +95,7 @@ function planTopic(topic: CreatableTopic, options: MetadataOptions, liveBrokers:
       errorMessage: `Topic '${topic.name}' collides with existing topic: ${existing}`,
     };
 
-  const configErrors = options.validateTopicConfigs?.(topic.configs) ?? {};
+  const configErrors = options.validateTopicConfigs?.(topic.configs, 'reject') ?? {};
   const firstConfigError = Object.values(configErrors)[0];
   if (firstConfigError !== undefined) return { ok: false, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: firstConfigError };
   const configs = Object.fromEntries(Object.entries(topic.configs).filter((entry): entry is [string, string] => entry[1] !== null));
@@ -207,4 +207,23 @@ export async function deleteTopics(store: MetadataStore, command: DeleteTopicsCo
     results.push({ name: topic.name, topicId: topic.id, errorCode: 0, errorMessage: null });
   }
   return results;
+}
+
+/** AlterConfigs / IncrementalAlterConfigs on one topic: validated, then applied in one change. */
+export async function alterTopicConfigs(
+  store: MetadataStore,
+  options: MetadataOptions,
+  command: AlterTopicConfigsCommand,
+): Promise<{ errorCode: number; errorMessage: string | null; changed: boolean }> {
+  const topic = await store.topics.byName(command.topic);
+  if (!topic)
+    return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${command.topic} does not exist`, changed: false };
+  const problems = options.validateTopicConfigs?.(command.changes, 'allow') ?? {};
+  const first = Object.values(problems)[0];
+  if (first !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: first, changed: false };
+  if (command.validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null, changed: false };
+  const changes: Record<string, string | null> = { ...command.changes };
+  if (command.replace) for (const name of Object.keys(topic.configs)) if (!(name in changes)) changes[name] = null;
+  await store.topics.alterConfigs(command.topic, changes);
+  return { errorCode: ErrorCode.NONE, errorMessage: null, changed: true };
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { BrokerService } from '@strom/broker';
 import { ConfigError, createLogger, describeConfig, loadConfig, type LevelWithSilent } from '@strom/runtime';
 import { embeddedConfig, startEmbedded } from './embedded.js';
+import { loadServerProperties, ServerPropertiesError, type ServerProperties } from './server-properties.js';
 
 export const version: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
   .version;
@@ -38,17 +39,23 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     return 0;
   }
   let config;
+  let serverProperties: ServerProperties | undefined;
   try {
-    config = loadConfig(embeddedConfig, { argv: rest });
+    const first = loadConfig(embeddedConfig, { argv: rest });
+    if (first.config !== undefined) {
+      serverProperties = await loadServerProperties(first.config, first.nodeId);
+      config = loadConfig(embeddedConfig, { argv: rest, defaults: serverProperties.settings });
+    } else config = first;
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof ServerPropertiesError) {
       process.stderr.write(`strom start: ${error.message}\n`);
       return 2;
     }
     throw error;
   }
   const logger = createLogger('strom', config.logLevel as LevelWithSilent);
-  const running = await startEmbedded(config, logger, { handleSignals: true });
+  for (const warning of serverProperties?.warnings ?? []) logger.warn(`server.properties: ${warning}`);
+  const running = await startEmbedded(config, logger, { handleSignals: true, serverProperties });
   const kafkaPort = running.app.get(BrokerService).port ?? config.port;
   logger.info(
     {

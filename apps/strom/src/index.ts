@@ -1,2 +1,3 @@
 export { embeddedConfig, startEmbedded, type EmbeddedConfig } from './embedded.js';
 export { main, version } from './cli.js';
+export { loadServerProperties, ServerPropertiesError, type ServerProperties } from './server-properties.js';

@@ -75,10 +75,13 @@ export function parseFlags(argv: readonly string[], schema: ConfigSchema): { fla
   return { flags, rest };
 }
 
-/** Reads every field of `schema` from flags, then env, then its default, validating each. */
+/**
+ * Reads every field of `schema` from flags, then env, then `defaults` (a config file's values),
+ * then the schema's default, validating flags and env.
+ */
 export function loadConfig<S extends ConfigSchema>(
   schema: S,
-  sources: { argv?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
+  sources: { argv?: readonly string[]; env?: NodeJS.ProcessEnv; defaults?: Partial<Record<keyof S, string | number | boolean>> } = {},
 ): ConfigValues<S> {
   const env = sources.env ?? process.env;
   const { flags } = parseFlags(sources.argv ?? [], schema);
@@ -88,7 +91,7 @@ export function loadConfig<S extends ConfigSchema>(
     const fromEnv = env[field.env];
     const raw = fromFlag ?? (fromEnv === '' ? undefined : fromEnv);
     const source = fromFlag !== undefined ? `--${field.flag}` : field.env;
-    values[key] = raw === undefined ? field.default : parseValue(field, raw, source);
+    values[key] = raw === undefined ? (sources.defaults?.[key] ?? field.default) : parseValue(field, raw, source);
   }
   return values as ConfigValues<S>;
 }

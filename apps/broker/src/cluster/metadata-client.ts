@@ -1,6 +1,8 @@
 import { requestJson, subscribeJson, type Bus, type Subscription } from '@strom/bus';
 import {
   MetadataSubjects,
+  type AlterTopicConfigsCommand,
+  type AlterTopicConfigsReply,
   type ClusterSnapshot,
   type CreateTopicsCommand,
   type CreateTopicsReply,
@@ -93,6 +95,14 @@ export class MetadataClient {
 
   async deleteTopics(command: DeleteTopicsCommand): Promise<DeleteTopicsReply> {
     const reply = await requestJson<DeleteTopicsReply>(this.bus, MetadataSubjects.deleteTopics, command, {
+      timeoutMs: this.options.requestTimeoutMs,
+    });
+    await this.catchUp(reply.version);
+    return reply;
+  }
+
+  async alterTopicConfigs(command: AlterTopicConfigsCommand): Promise<AlterTopicConfigsReply> {
+    const reply = await requestJson<AlterTopicConfigsReply>(this.bus, MetadataSubjects.alterTopicConfigs, command, {
       timeoutMs: this.options.requestTimeoutMs,
     });
     await this.catchUp(reply.version);

@@ -1,0 +1,190 @@
+import { ConfigSource, describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from '@strom/config';
+import { ErrorCode } from '@strom/errors';
+import { topicNameProblem } from '@strom/metadata';
+import {
+  createAlterConfigsResponse,
+  createDescribeConfigsResponse,
+  createDescribeConfigsResponseDescribeConfigsResourceResult,
+  createDescribeConfigsResponseDescribeConfigsResult,
+  createIncrementalAlterConfigsResponse,
+  type AlterConfigsRequest,
+  type AlterConfigsResponse,
+  type DescribeConfigsRequest,
+  type DescribeConfigsResponse,
+  type IncrementalAlterConfigsRequest,
+  type IncrementalAlterConfigsResponse,
+} from '@strom/protocol';
+import type { ClusterView } from '../cluster/cluster-view.js';
+import type { MetadataClient } from '../cluster/metadata-client.js';
+
+/** Kafka's ConfigResource types. */
+const RESOURCE_TOPIC = 2;
+const RESOURCE_BROKER = 4;
+const RESOURCE_BROKER_LOGGER = 8;
+
+/** IncrementalAlterConfigs operations. */
+const OP_SET = 0;
+const OP_DELETE = 1;
+const OP_APPEND = 2;
+const OP_SUBTRACT = 3;
+
+export interface ConfigHandlerOptions {
+  brokerId: number;
+  /** server.properties as given (STATIC_BROKER_CONFIG). */
+  staticConfig: Record<string, string>;
+}
+
+/**
+ * DescribeConfigs for topics (overrides over the broker's defaults, with Kafka's sources and
+ * synonyms) and brokers (server.properties over Kafka's defaults).
+ */
+export function handleDescribeConfigs(view: ClusterView, options: ConfigHandlerOptions) {
+  return (body: DescribeConfigsRequest, apiVersion: number): DescribeConfigsResponse => {
+    const describeOptions = {
+      includeSynonyms: apiVersion >= 1 && body.includeSynonyms,
+      includeDocumentation: apiVersion >= 3 && body.includeDocumentation,
+    };
+    const layers = { static: options.staticConfig };
+    return createDescribeConfigsResponse({
+      results: body.resources.map((resource) => {
+        const result = (errorCode: number, errorMessage: string | null, configs: DescribedConfig[] = []) =>
+          createDescribeConfigsResponseDescribeConfigsResult({
+            errorCode,
+            errorMessage,
+            resourceType: resource.resourceType,
+            resourceName: resource.resourceName,
+            configs: configs.map((config) =>
+              createDescribeConfigsResponseDescribeConfigsResourceResult({
+                name: config.name,
+                value: config.value,
+                readOnly: config.readOnly,
+                ...(apiVersion === 0
+                  ? { isDefault: config.configSource === ConfigSource.DEFAULT_CONFIG }
+                  : { configSource: config.configSource }),
+                isSensitive: config.isSensitive,
+                ...(describeOptions.includeSynonyms ? { synonyms: config.synonyms.map((synonym) => ({ ...synonym })) } : {}),
+                ...(apiVersion >= 3
+                  ? { configType: config.configType, documentation: describeOptions.includeDocumentation ? config.documentation : null }
+                  : {}),
+              }),
+            ),
+          });
+        const configNames = resource.configurationKeys;
+        if (resource.resourceType === RESOURCE_TOPIC) {
+          const problem = topicNameProblem(resource.resourceName);
+          if (problem) return result(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
+          const topic = view.topicByName(resource.resourceName);
+          if (!topic) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${resource.resourceName} does not exist`);
+          return result(ErrorCode.NONE, null, describeTopicConfigs(topic.configs, layers, { ...describeOptions, configNames }));
+        }
+        if (resource.resourceType === RESOURCE_BROKER) {
+          if (resource.resourceName === '')
+            return result(ErrorCode.NONE, null, describeBrokerConfigs(layers, { ...describeOptions, configNames, resource: 'default' }));
+          if (resource.resourceName !== String(options.brokerId)) {
+            return result(
+              ErrorCode.INVALID_REQUEST,
+              `Unexpected broker id, expected ${options.brokerId} or empty string, but received ${resource.resourceName}`,
+            );
+          }
+          return result(ErrorCode.NONE, null, describeBrokerConfigs(layers, { ...describeOptions, configNames, resource: 'broker' }));
+        }
+        if (resource.resourceType === RESOURCE_BROKER_LOGGER) return result(ErrorCode.NONE, null, []);
+        return result(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${resource.resourceType}`);
+      }),
+    });
+  };
+}
+
+type Outcome = { errorCode: number; errorMessage: string | null };
+
+/** AlterConfigs: replaces a topic's overrides with the given set (Kafka's legacy semantics). */
+export function handleAlterConfigs(view: ClusterView, metadata: MetadataClient, options: ConfigHandlerOptions) {
+  return async (body: AlterConfigsRequest): Promise<AlterConfigsResponse> =>
+    createAlterConfigsResponse({
+      responses: await Promise.all(
+        body.resources.map(async (resource) => {
+          const changes = Object.fromEntries(resource.configs.map((config) => [config.name, config.value]));
+          const outcome = await alter(
+            view,
+            metadata,
+            options,
+            resource.resourceType,
+            resource.resourceName,
+            changes,
+            true,
+            body.validateOnly,
+          );
+          return { ...outcome, resourceType: resource.resourceType, resourceName: resource.resourceName };
+        }),
+      ),
+    });
+}
+
+/** IncrementalAlterConfigs: SET, DELETE, APPEND and SUBTRACT on single configs. */
+export function handleIncrementalAlterConfigs(view: ClusterView, metadata: MetadataClient, options: ConfigHandlerOptions) {
+  return async (body: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> =>
+    createIncrementalAlterConfigsResponse({
+      responses: await Promise.all(
+        body.resources.map(async (resource) => {
+          const names = resource.configs.map((config) => config.name);
+          let outcome: Outcome;
+          if (new Set(names).size !== names.length) {
+            outcome = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Error due to duplicate config keys' };
+          } else {
+            const current = resource.resourceType === RESOURCE_TOPIC ? (view.topicByName(resource.resourceName)?.configs ?? {}) : {};
+            const changes: Record<string, string | null> = {};
+            let invalid: Outcome | undefined;
+            for (const config of resource.configs) {
+              if (config.configOperation === OP_SET) changes[config.name] = config.value;
+              else if (config.configOperation === OP_DELETE) changes[config.name] = null;
+              else if (config.configOperation === OP_APPEND || config.configOperation === OP_SUBTRACT) {
+                const list = (current[config.name] ?? '').split(',').filter((entry) => entry.length > 0);
+                const items = (config.value ?? '').split(',').filter((entry) => entry.length > 0);
+                changes[config.name] =
+                  config.configOperation === OP_APPEND
+                    ? [...list, ...items.filter((item) => !list.includes(item))].join(',')
+                    : list.filter((item) => !items.includes(item)).join(',');
+              } else invalid = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown operation type ${config.configOperation}` };
+            }
+            outcome =
+              invalid ??
+              (await alter(view, metadata, options, resource.resourceType, resource.resourceName, changes, false, body.validateOnly));
+          }
+          return { ...outcome, resourceType: resource.resourceType, resourceName: resource.resourceName };
+        }),
+      ),
+    });
+}
+
+async function alter(
+  view: ClusterView,
+  metadata: MetadataClient,
+  options: ConfigHandlerOptions,
+  resourceType: number,
+  resourceName: string,
+  changes: Record<string, string | null>,
+  replace: boolean,
+  validateOnly: boolean,
+): Promise<Outcome> {
+  if (resourceType === RESOURCE_TOPIC) {
+    const problem = topicNameProblem(resourceName);
+    if (problem) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: problem };
+    if (!view.topicByName(resourceName))
+      return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${resourceName} does not exist` };
+    const reply = await metadata.alterTopicConfigs({ topic: resourceName, changes, replace, validateOnly });
+    return { errorCode: reply.errorCode, errorMessage: reply.errorMessage };
+  }
+  if (resourceType === RESOURCE_BROKER) {
+    if (resourceName !== '' && resourceName !== String(options.brokerId)) {
+      return {
+        errorCode: ErrorCode.INVALID_REQUEST,
+        errorMessage: `Unexpected broker id, expected ${options.brokerId} or empty string, but received ${resourceName}`,
+      };
+    }
+    return {
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: 'Dynamic broker configs are not supported by this broker yet; set them in server.properties',
+    };
+  }
+  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resourceType}` };
+}
