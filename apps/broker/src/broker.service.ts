@@ -7,6 +7,7 @@ import { handleMetadata } from './api/metadata.js';
 import { ApiRouter } from './api/router.js';
 import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './api/configs.js';
 import { handleFetch } from './api/fetch.js';
+import { FetchSessionCache } from './fetch-session/index.js';
 import { handleFindCoordinator } from './api/find-coordinator.js';
 import { handleInitProducerId } from './api/producer-ids.js';
 import { ProducerIdManager } from './producer/producer-id-manager.js';
@@ -97,7 +98,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     const router = this.router;
     const id = this.options.nodeId;
     router.register(ApiKey.Produce, handleProduce(this.view, replicas, id));
-    router.register(ApiKey.Fetch, handleFetch(this.view, replicas, id, { maxWaitCapMs: 60_000 }));
+    router.register(ApiKey.Fetch, handleFetch(this.view, replicas, id, new FetchSessionCache(), { maxWaitCapMs: 60_000 }));
     router.register(ApiKey.ListOffsets, handleListOffsets(this.view, replicas, id));
     router.register(
       ApiKey.InitProducerId,

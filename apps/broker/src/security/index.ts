@@ -1,0 +1,73 @@
+/**
+ * Security building blocks of the broker: SASL server mechanisms and the per-connection SASL
+ * state machine, and the ACL authorizer. Pure (no sockets); see README.md for the wiring.
+ */
+export {
+  ANY_ACL_FILTER,
+  AclOperation,
+  AclPermissionType,
+  CLUSTER_NAME,
+  PatternType,
+  ResourceType,
+  WILDCARD,
+  WILDCARD_PRINCIPAL,
+  aclBindingFromCreation,
+  aclFilterFromRequest,
+  aclFilterMatches,
+  describeAclsResources,
+  entryFilterMatches,
+  normalizeHost,
+  operationName,
+  parseSuperUsers,
+  patternTypeName,
+  permissionTypeName,
+  principalParts,
+  resourcePatternFilterMatches,
+  resourceTypeName,
+  validateAclBinding,
+  validateAclBindingFilter,
+  type AclApiError,
+  type AclBinding,
+  type AclBindingFilter,
+} from './acl.js';
+export {
+  StandardAuthorizer,
+  type AclCreateResult,
+  type AclDeleteResult,
+  type AuthorizationResult,
+  type AuthorizerOptions,
+} from './authorizer.js';
+export { PlainSaslServer, staticPlainVerifier, type PlainVerifier } from './plain.js';
+export { IllegalSaslStateError, SaslAuthenticationError, type SaslServerMechanism } from './sasl-mechanism.js';
+export {
+  DEFAULT_SASL_MAX_TOKEN_BYTES,
+  MIN_REAUTH_INTERVAL_MS,
+  SaslSession,
+  saslMechanismFactory,
+  type SaslAdmission,
+  type SaslAuthenticateOutcome,
+  type SaslAuthenticateResponseBody,
+  type SaslCredentialCallbacks,
+  type SaslHandshakeOutcome,
+  type SaslHandshakeResponseBody,
+  type SaslRawTokenOutcome,
+  type SaslSessionOptions,
+  type SaslSessionState,
+} from './sasl-session.js';
+export {
+  SCRAM_MECHANISMS,
+  ScramSaslServer,
+  isScramMechanism,
+  makeScramCredential,
+  parseScramClientFirst,
+  scramCredentialFromSaltedPassword,
+  scramIterationsProblem,
+  scramSaslName,
+  scramUsername,
+  type ScramClientFirst,
+  type ScramCredential,
+  type ScramCredentialLookup,
+  type ScramMechanism,
+  type ScramMechanismInfo,
+  type ScramSaslServerOptions,
+} from './scram.js';
