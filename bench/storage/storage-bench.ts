@@ -1,13 +1,12 @@
 // Partition-log benchmarks (issue 5). Run from the repo root:
-//   node --expose-gc --import ./bench/storage/ts-hooks.mjs bench/storage/storage-bench.ts [MiB per case]
-// Prints one line per figure. Append cases run side by side with a raw `fs` sequential-write
-// baseline of the same batch sizes, in the same process, on the same disk.
+//   npm run bench -- storage [MiB per case, default 256]
+// (builds first: this imports the built @strom/storage, so plain `node` runs it). Prints one
+// line per figure. Append cases run side by side with a raw `fs` sequential-write baseline of
+// the same batch sizes, in the same process, on the same disk.
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildBatch } from '../../libs/storage/src/batch.ts';
-import { DiskLog } from '../../libs/storage/src/disk-log.ts';
-import { LogDirectory } from '../../libs/storage/src/log-directory.ts';
+import { buildBatch, DiskLog, LogDirectory, type LogConfig } from '@strom/storage';
 
 const MIB = 1024 * 1024;
 const totalMiB = Number(process.argv[2] ?? 256);
@@ -40,14 +39,9 @@ async function rawWrite(batch: Buffer, count: number, fsyncEach = false): Promis
   return ms;
 }
 
-async function logAppend(
-  batch: Buffer,
-  count: number,
-  config: ConstructorParameters<typeof Object>[0] = {},
-  inFlight = 1,
-): Promise<number> {
+async function logAppend(batch: Buffer, count: number, config: Partial<LogConfig> = {}, inFlight = 1): Promise<number> {
   const directory = join(base, `log-${batch.length}-${Math.random().toString(36).slice(2)}`);
-  const log = await DiskLog.open({ directory, topic: 'bench', partition: 0, config: config as object });
+  const log = await DiskLog.open({ directory, topic: 'bench', partition: 0, config });
   const buffers = Array.from({ length: inFlight }, () => Buffer.from(batch));
   const start = performance.now();
   const pending: Promise<unknown>[] = [];

@@ -1,4 +1,5 @@
-import { checkBatch, readBatchHeader, setBatchBaseOffset, setBatchPartitionLeaderEpoch, type BatchHeader } from './batch.js';
+import { setBaseOffset, setPartitionLeaderEpoch } from '@strom/protocol';
+import { checkBatch, readBatchHeader, type BatchHeader } from './batch.js';
 import { invariant } from './errors.js';
 import type { AppendResult } from './partition-log.js';
 import type { ProducerStateTable } from './producer-state.js';
@@ -61,8 +62,8 @@ export function planLeaderAppend(
   headers.forEach((header, i) => {
     const batch = batches[i]!;
     const span = header.lastOffset - header.baseOffset;
-    setBatchBaseOffset(batch, offset);
-    setBatchPartitionLeaderEpoch(batch, leaderEpoch);
+    setBaseOffset(batch, BigInt(offset));
+    setPartitionLeaderEpoch(batch, leaderEpoch);
     header.baseOffset = offset;
     header.lastOffset = offset + span;
     header.partitionLeaderEpoch = leaderEpoch;

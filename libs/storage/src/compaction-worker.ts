@@ -12,7 +12,8 @@ export function cleanSegmentsInWorker(input: CleanInput): Promise<CleanOutput> {
   const url = new URL(`./compaction-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
   const worker = new Worker(url, {
     workerData: null,
-    execArgv: fromSource ? ['--import', `data:text/javascript,${encodeURIComponent(TS_HOOKS)}`] : [],
+    // From sources, other workspace packages (@strom/protocol) resolve to their sources too, as in vitest.
+    execArgv: fromSource ? ['--conditions=strom-source', '--import', `data:text/javascript,${encodeURIComponent(TS_HOOKS)}`] : [],
   });
   return new Promise<CleanOutput>((resolve, reject) => {
     worker.once('message', (message: { ok: true; output: CleanOutput } | { ok: false; error: string }) => {

@@ -1,14 +1,14 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import {
-  batchAttributes,
-  batchBaseTimestamp,
-  batchCompression,
-  batchIsControl,
-  buildBatch,
-  readBatchHeader,
-  readRecords,
-  type BatchHeader,
-} from './batch.js';
+  BatchField,
+  decodeRecords,
+  isControlBatch,
+  isLogAppendTime,
+  ProtocolError,
+  readBatchHeader as readRecordBatchHeader,
+  type DecodedRecord,
+} from '@strom/protocol';
+import { encodeBatch, type BatchHeader } from './batch.js';
 import { CLEANED_SUFFIX } from './files.js';
 import { BatchCursor } from './segment.js';
 
@@ -29,7 +29,7 @@ export interface CleanOutput {
   cleaned: { baseOffset: number; cleanedPath: string | null; sizeBytes: number }[];
   recordsRead: number;
   recordsKept: number;
-  /** Compressed (and control) batches kept whole without looking at their records. */
+  /** Control batches, and batches whose records do not decode, kept whole. */
   batchesKeptWhole: number;
   bytesBefore: number;
   bytesAfter: number;
@@ -41,7 +41,9 @@ export interface CleanOutput {
  * `<base>.log.cleaned` keeping, per key, only the latest record, dropping tombstones older than
  * delete.retention.ms. Kept records keep their offsets (batches are re-encoded with the
  * original base offset and span), so offsets only increase and consumers see the same
- * positions. Runs on plain files: the owner (DiskLog.compact) swaps the results in.
+ * positions. Compressed batches are decompressed, filtered and re-encoded with the same codec
+ * (as Kafka's cleaner does); records keep their headers and attributes. Runs on plain files:
+ * the owner (DiskLog.compact) swaps the results in.
  */
 export async function cleanSegments(input: CleanInput): Promise<CleanOutput> {
   const latest = new Map<string, number>();
@@ -51,8 +53,9 @@ export async function cleanSegments(input: CleanInput): Promise<CleanOutput> {
     const full = await forEachBatch(segment.logPath, segment.sizeBytes, (header, bytes) => {
       if (header.baseOffset >= input.endOffset) return true;
       for (const record of recordsOf(bytes) ?? []) {
-        if (record.key === null || record.offset >= input.endOffset) continue;
-        latest.set(record.key.toString('latin1'), record.offset);
+        const offset = Number(record.offset);
+        if (record.key === null || offset >= input.endOffset) continue;
+        latest.set(record.key.toString('latin1'), offset);
       }
       return latest.size <= input.maxOffsetMapEntries;
     });
@@ -72,21 +75,23 @@ export async function cleanSegments(input: CleanInput): Promise<CleanOutput> {
     await forEachBatch(segment.logPath, segment.sizeBytes, (header, bytes) => {
       output.bytesBefore += bytes.length;
       const records = recordsOf(bytes);
-      if (!records || batchIsControl(bytes)) {
+      if (!records) {
         kept.push(Buffer.from(bytes));
         output.batchesKeptWhole++;
         return true;
       }
       output.recordsRead += records.length;
+      const attributes = bytes.readInt16BE(BatchField.Attributes);
+      const logAppendTime = isLogAppendTime(attributes) ? header.maxTimestamp : null;
       const survivors = records.filter((record) => {
         if (record.key === null) return true;
         const latestOffset = latest.get(record.key.toString('latin1'));
-        if (latestOffset !== undefined && latestOffset > record.offset) return false;
-        return record.value !== null || record.timestamp >= deleteHorizonMs;
+        if (latestOffset !== undefined && latestOffset > Number(record.offset)) return false;
+        return record.value !== null || (logAppendTime ?? Number(record.timestamp)) >= deleteHorizonMs;
       });
       output.recordsKept += survivors.length;
       if (survivors.length === records.length) kept.push(Buffer.from(bytes));
-      else if (survivors.length > 0) kept.push(rebuild(header, bytes, survivors));
+      else if (survivors.length > 0) kept.push(rebuild(bytes, survivors));
       return true;
     });
     const size = kept.reduce((sum, b) => sum + b.length, 0);
@@ -108,25 +113,45 @@ export async function cleanSegments(input: CleanInput): Promise<CleanOutput> {
   return output;
 }
 
-function recordsOf(bytes: Buffer): ReturnType<typeof readRecords> {
-  return batchCompression(bytes) === 0 ? readRecords(bytes) : null;
+/** The records compaction may filter, or null to keep the batch whole (control batches, records that do not decode). */
+function recordsOf(bytes: Buffer): DecodedRecord[] | null {
+  if (isControlBatch(bytes.readInt16BE(BatchField.Attributes))) return null;
+  try {
+    return decodeRecords(bytes);
+  } catch (error) {
+    if (error instanceof ProtocolError) return null;
+    throw error;
+  }
 }
 
-function rebuild(header: BatchHeader, original: Buffer, survivors: NonNullable<ReturnType<typeof readRecords>>): Buffer {
-  const batch = buildBatch({
-    baseOffset: header.baseOffset,
-    baseTimestamp: batchBaseTimestamp(original),
-    partitionLeaderEpoch: header.partitionLeaderEpoch,
-    producerId: header.producerId,
-    producerEpoch: header.producerEpoch,
-    baseSequence: header.baseSequence,
-    attributes: batchAttributes(original),
-    lastOffsetDelta: header.lastOffset - header.baseOffset,
-    // Kafka keeps the original max timestamp of a rebuilt batch (the time index depends on it).
-    maxTimestamp: header.maxTimestamp,
-    records: survivors.map((r) => ({ key: r.key, value: r.value, timestamp: r.timestamp, offsetDelta: r.offset - header.baseOffset })),
-  });
-  return batch;
+/**
+ * The batch again with only `survivors`, same codec and attributes. Kafka keeps the batch's
+ * base offset, span (lastOffsetDelta), producer fields and max timestamp (the time index
+ * depends on it); records keep their offset and timestamp deltas.
+ */
+function rebuild(original: Buffer, survivors: readonly DecodedRecord[]): Buffer {
+  const header = readRecordBatchHeader(original);
+  return encodeBatch(
+    {
+      baseOffset: header.baseOffset,
+      partitionLeaderEpoch: header.partitionLeaderEpoch,
+      baseTimestamp: header.baseTimestamp,
+      maxTimestamp: header.maxTimestamp,
+      producerId: header.producerId,
+      producerEpoch: header.producerEpoch,
+      baseSequence: header.baseSequence,
+      records: survivors.map((r) => ({
+        attributes: r.attributes,
+        timestampDelta: r.timestampDelta,
+        offsetDelta: r.offsetDelta,
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+      })),
+    },
+    header.attributes,
+    header.lastOffsetDelta,
+  );
 }
 
 async function forEachBatch(path: string, sizeBytes: number, visit: (header: BatchHeader, bytes: Buffer) => boolean): Promise<boolean> {
@@ -134,7 +159,7 @@ async function forEachBatch(path: string, sizeBytes: number, visit: (header: Bat
   try {
     const cursor = new BatchCursor(handle, 0, sizeBytes, { withBodies: true, windowBytes: 1024 * 1024 });
     for (let batch = await cursor.next(); batch; batch = await cursor.next()) {
-      if (!visit(readBatchHeader(batch.bytes!), batch.bytes!)) return false;
+      if (!visit(batch.header, batch.bytes!)) return false;
     }
     return true;
   } finally {

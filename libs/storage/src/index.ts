@@ -21,13 +21,7 @@ export { LogDirectory, type LogDirectoryOptions, type OpenLogOptions } from './l
 export { FileHandlePool, DEFAULT_MAX_OPEN_FILES } from './file-pool.js';
 export { LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.js';
 export { PRODUCER_BATCHES_RETAINED, type ProducerBatch, type ProducerEntry } from './producer-state.js';
-export {
-  buildBatch,
-  crc32c,
-  readBatchHeader,
-  readRecords,
-  type BatchHeader,
-  type BatchInput,
-  type RecordInput,
-  type RecordView,
-} from './batch.js';
+// The log's number-typed view of record batches; the format itself is @strom/protocol's.
+export { buildBatch, readBatchHeader, readRecords, type BatchHeader, type BatchInput, type RecordInput, type RecordView } from './batch.js';
+/** Re-exported from @strom/protocol (one CRC-32C in the codebase). Its second argument is the initial CRC, not a start index. */
+export { crc32c } from '@strom/protocol';

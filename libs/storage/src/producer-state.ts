@@ -1,4 +1,5 @@
-import { crc32c, incrementSequence, NO_PRODUCER_ID, type BatchHeader } from './batch.js';
+import { crc32c, NO_PRODUCER_ID } from '@strom/protocol';
+import { incrementSequence, type BatchHeader } from './batch.js';
 import { invariant, type LogErrorName } from './errors.js';
 
 /** Kafka keeps the last 5 batches per producer for duplicate detection (max in-flight = 5). */
@@ -137,7 +138,7 @@ export class ProducerStateTable {
       buf.writeBigInt64BE(BigInt(entry.currentTxnFirstOffset), at + 38);
       at += SNAPSHOT_ENTRY_BYTES;
     }
-    buf.writeUInt32BE(crc32c(buf, 6), 2);
+    buf.writeUInt32BE(crc32c(buf.subarray(6)), 2);
     return buf;
   }
 
@@ -145,7 +146,7 @@ export class ProducerStateTable {
   loadSnapshot(buf: Buffer): void {
     invariant(buf.length >= 10, 'producer snapshot too short');
     invariant(buf.readInt16BE(0) === SNAPSHOT_VERSION, 'producer snapshot version');
-    invariant(buf.readUInt32BE(2) === crc32c(buf, 6), 'producer snapshot crc');
+    invariant(buf.readUInt32BE(2) === crc32c(buf.subarray(6)), 'producer snapshot crc');
     const count = buf.readInt32BE(6);
     invariant(count >= 0 && buf.length === 10 + count * SNAPSHOT_ENTRY_BYTES, 'producer snapshot length');
     this.producers.clear();

@@ -1,15 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  BATCH_HEADER_BYTES,
-  batchLength,
-  checkBatch,
-  LOG_OVERHEAD_BYTES,
-  MAX_BATCH_BYTES,
-  readBatchHeader,
-  type BatchDefect,
-  type BatchHeader,
-} from './batch.js';
+import { RECORD_BATCH_HEADER_BYTES } from '@strom/protocol';
+import { batchSizeBytes, checkBatch, MAX_BATCH_BYTES, readBatchHeader, type BatchDefect, type BatchHeader } from './batch.js';
 import { INDEX_SUFFIX, LOG_SUFFIX, offsetFileName, TIME_INDEX_SUFFIX } from './files.js';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './indexes.js';
 
@@ -132,8 +124,8 @@ export class BatchCursor {
     this.verifyCrc = options.verifyCrc ?? false;
     this.window = Buffer.allocUnsafe(
       Math.max(
-        BATCH_HEADER_BYTES,
-        Math.min(options.windowBytes ?? DEFAULT_WINDOW_BYTES, Math.max(endPosition - position, BATCH_HEADER_BYTES)),
+        RECORD_BATCH_HEADER_BYTES,
+        Math.min(options.windowBytes ?? DEFAULT_WINDOW_BYTES, Math.max(endPosition - position, RECORD_BATCH_HEADER_BYTES)),
       ),
     );
   }
@@ -147,22 +139,17 @@ export class BatchCursor {
   async next(): Promise<ScannedBatch | null> {
     const remaining = this.endPosition - this.position;
     if (remaining <= 0) return null;
-    if (remaining < BATCH_HEADER_BYTES) return this.stop('too-short');
-    await this.ensure(this.position, BATCH_HEADER_BYTES);
+    if (remaining < RECORD_BATCH_HEADER_BYTES) return this.stop('too-short');
+    await this.ensure(this.position, RECORD_BATCH_HEADER_BYTES);
     const at = this.position - this.windowPosition;
-    const length = batchLength(this.window, at);
-    const size = length + LOG_OVERHEAD_BYTES;
-    if (length < BATCH_HEADER_BYTES - LOG_OVERHEAD_BYTES || size > MAX_BATCH_BYTES) return this.stop('bad-length');
+    const size = batchSizeBytes(this.window, at);
+    if (size < RECORD_BATCH_HEADER_BYTES || size > MAX_BATCH_BYTES) return this.stop('bad-length');
     if (size > remaining) return this.stop('too-short');
     const needBody = this.withBodies || this.verifyCrc;
     if (needBody) await this.ensure(this.position, size);
     const start = this.position - this.windowPosition;
-    const defect = checkBatch(
-      this.window,
-      start,
-      needBody ? size : BATCH_HEADER_BYTES + (size - BATCH_HEADER_BYTES),
-      this.verifyCrc && needBody,
-    );
+    // Without the body in the window, `size` bytes are known to exist in the file (checked above).
+    const defect = checkBatch(this.window, start, size, this.verifyCrc && needBody);
     if (defect && defect !== 'too-short') return this.stop(defect);
     const header = readBatchHeader(this.window, start);
     const scanned: ScannedBatch = {

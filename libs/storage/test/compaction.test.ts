@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { BatchField, Compression, compressionOf, decodeRecords, verifyBatchCrc } from '@strom/protocol';
 import { describe, expect, it } from 'vitest';
 import { buildBatch, readRecords, readBatchHeader } from '../src/batch.js';
 import type { LogConfig } from '../src/config.js';
@@ -28,7 +29,14 @@ function random(seed: number): () => number {
 
 type Model = Map<string, { offset: number; value: string | null }>;
 
-async function appendRandom(log: DiskLog, model: Model, next: () => number, batches: number, timestamp: number): Promise<void> {
+async function appendRandom(
+  log: DiskLog,
+  model: Model,
+  next: () => number,
+  batches: number,
+  timestamp: number,
+  compression: Compression = Compression.None,
+): Promise<void> {
   for (let b = 0; b < batches; b++) {
     const count = 1 + Math.floor(next() * 5);
     const records = Array.from({ length: count }, () => {
@@ -39,7 +47,13 @@ async function appendRandom(log: DiskLog, model: Model, next: () => number, batc
     const result = await log.append(
       [
         buildBatch({
-          records: records.map((r) => ({ key: Buffer.from(r.key), value: r.value === null ? null : Buffer.from(r.value), timestamp })),
+          attributes: compression,
+          records: records.map((r) => ({
+            key: Buffer.from(r.key),
+            value: r.value === null ? null : Buffer.from(r.value),
+            timestamp,
+            headers: [{ key: 'origin', value: Buffer.from(r.key) }],
+          })),
         }),
       ],
       { leaderEpoch: 0 },
@@ -62,7 +76,7 @@ async function latestPerKey(log: DiskLog): Promise<{ latest: Model; records: num
     for (let at = 0; at < read.records.length;) {
       const header = readBatchHeader(read.records, at);
       const batch = read.records.subarray(at, at + header.sizeBytes);
-      for (const record of readRecords(batch)!) {
+      for (const record of readRecords(batch)) {
         expect(record.offset).toBeGreaterThan(previous);
         previous = record.offset;
         records++;
@@ -132,6 +146,42 @@ describe('compaction', () => {
     const tombstonesCleaned = [...latest.entries()].filter(([, v]) => v.value === null && v.offset < firstUncleanableOffset);
     expect(tombstonesCleaned).toEqual([]);
     expectMatchesModel(latest, model);
+    await log.close();
+  });
+
+  it.each([
+    ['gzip', Compression.Gzip],
+    ['snappy', Compression.Snappy],
+    ['lz4', Compression.Lz4],
+    ['zstd', Compression.Zstd],
+  ] as const)('cleans %s batches and re-encodes them with the same codec, keeping record headers', async (_, codec) => {
+    await using dir = await tempDir();
+    const model: Model = new Map();
+    const log = await DiskLog.open({ directory: dir.path, topic: 'c', partition: 0, config: CONFIG, clock: () => NOW });
+    for (let round = 0; round < 2; round++) {
+      await appendRandom(log, model, random(100 + codec), 60, NOW - 120_000 + round * 30_000, codec);
+      const before = await latestPerKey(log);
+      const result = await log.compact({ force: true, nowMs: NOW, inWorker: round === 0 });
+      expect(result.output!.batchesKeptWhole).toBe(0);
+      const after = await latestPerKey(log);
+      expect(after.records).toBeLessThan(before.records);
+      expectMatchesModel(after.latest, model);
+    }
+    let batches = 0;
+    for (let offset = log.logStartOffset; offset < log.logEndOffset;) {
+      const read = await log.read(offset, { maxBytes: 1 << 20 });
+      if (read.error) throw new Error(read.error);
+      for (let at = 0; at < read.records.length; batches++) {
+        const header = readBatchHeader(read.records, at);
+        const batch = read.records.subarray(at, at + header.sizeBytes);
+        expect(verifyBatchCrc(batch)).toBe(true);
+        expect(compressionOf(batch.readInt16BE(BatchField.Attributes))).toBe(codec);
+        for (const record of decodeRecords(batch)) expect(record.headers).toEqual([{ key: 'origin', value: record.key }]);
+        at += header.sizeBytes;
+      }
+      offset = read.nextOffset;
+    }
+    expect(batches).toBeGreaterThan(10);
     await log.close();
   });
 

@@ -9,9 +9,13 @@ const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 /** Runs the appender until it has acknowledged `minAcked` appends, then SIGKILLs it. */
 async function runAndKill(path: string, minAcked: number): Promise<number> {
-  const child = spawn(process.execPath, ['--import', `${fixtures}ts-hooks.mjs`, `${fixtures}appender.ts`, path, 'policy'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=strom-source', '--import', `${fixtures}ts-hooks.mjs`, `${fixtures}appender.ts`, path, 'policy'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let lastAcked = -1;
   let acked = 0;
   let pending = '';

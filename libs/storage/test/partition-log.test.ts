@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { batchBaseOffsetNumber, batchPartitionLeaderEpoch } from '../src/batch.js';
+import { readBatchHeader } from '../src/batch.js';
 import type { LogConfig } from '../src/config.js';
 import { LogDirectory } from '../src/log-directory.js';
 import { MemoryLog } from '../src/memory-log.js';
@@ -92,8 +92,8 @@ describe.each([diskFactory, memoryFactory].map((make) => [make().name, make] as 
       [5, 5, 4],
     ]);
     expect(read.nextOffset).toBe(6);
-    expect(batchBaseOffsetNumber(b)).toBe(3);
-    expect(batchPartitionLeaderEpoch(c)).toBe(4);
+    expect(readBatchHeader(b).baseOffset).toBe(3);
+    expect(readBatchHeader(c).partitionLeaderEpoch).toBe(4);
   });
 
   it('reads whole batches within maxBytes, at least one, and below maxOffset', async () => {
