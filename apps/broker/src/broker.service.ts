@@ -7,6 +7,7 @@ import { handleMetadata } from './api/metadata.js';
 import { ApiRouter } from './api/router.js';
 import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './api/configs.js';
 import { handleFetch } from './api/fetch.js';
+import { handleDeleteRecords, handleDescribeCluster, handleDescribeProducers, handleOffsetForLeaderEpoch } from './api/partition-admin.js';
 import { FetchSessionCache } from './fetch-session/index.js';
 import { handleFindCoordinator } from './api/find-coordinator.js';
 import { handleInitProducerId } from './api/producer-ids.js';
@@ -105,6 +106,10 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       handleInitProducerId(new ProducerIdManager(this.bus, this.options.busRequestTimeoutMs ?? 10_000)),
     );
     router.register(ApiKey.FindCoordinator, handleFindCoordinator(this.view, id));
+    router.register(ApiKey.OffsetForLeaderEpoch, handleOffsetForLeaderEpoch(this.view, replicas, id));
+    router.register(ApiKey.DeleteRecords, handleDeleteRecords(this.view, replicas, id));
+    router.register(ApiKey.DescribeCluster, handleDescribeCluster(this.view));
+    router.register(ApiKey.DescribeProducers, handleDescribeProducers(this.view, replicas, id));
     const configOptions = { brokerId: id, staticConfig: this.options.staticConfig ?? {} };
     router.register(ApiKey.DescribeConfigs, handleDescribeConfigs(this.view, configOptions));
     router.register(ApiKey.AlterConfigs, handleAlterConfigs(this.view, metadata, configOptions));

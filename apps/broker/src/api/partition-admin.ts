@@ -1,0 +1,125 @@
+import { ErrorCode } from '@strom/errors';
+import {
+  createDeleteRecordsResponse,
+  createDescribeClusterResponse,
+  createDescribeProducersResponse,
+  createOffsetForLeaderEpochResponse,
+  type DeleteRecordsRequest,
+  type DeleteRecordsResponse,
+  type DescribeClusterRequest,
+  type DescribeClusterResponse,
+  type DescribeProducersRequest,
+  type DescribeProducersResponse,
+  type OffsetForLeaderEpochRequest,
+  type OffsetForLeaderEpochResponse,
+} from '@strom/protocol';
+import type { ClusterView } from '../cluster/cluster-view.js';
+import type { ReplicaManager } from '../replica/replica-manager.js';
+import { leaderFor } from './leadership.js';
+
+const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+/** DeleteRecords: -1 means "up to the high watermark". */
+const HIGH_WATERMARK = -1n;
+
+/** OffsetForLeaderEpoch: the end offset of the largest epoch ≤ the one asked for (KIP-101/279). */
+export function handleOffsetForLeaderEpoch(view: ClusterView, replicas: ReplicaManager, brokerId: number) {
+  return async (body: OffsetForLeaderEpochRequest): Promise<OffsetForLeaderEpochResponse> =>
+    createOffsetForLeaderEpochResponse({
+      topics: await Promise.all(
+        body.topics.map(async (topic) => ({
+          topic: topic.topic,
+          partitions: await Promise.all(
+            topic.partitions.map(async (partition) => {
+              const found = await leaderFor(view, replicas, brokerId, topic.topic, partition.partition, partition.currentLeaderEpoch);
+              if (!found.replica) return { errorCode: found.errorCode, partition: partition.partition, leaderEpoch: -1, endOffset: -1n };
+              const end = found.replica.storage.endOffsetForEpoch(partition.leaderEpoch);
+              return {
+                errorCode: ErrorCode.NONE,
+                partition: partition.partition,
+                leaderEpoch: end.leaderEpoch,
+                endOffset: BigInt(end.endOffset),
+              };
+            }),
+          ),
+        })),
+      ),
+    });
+}
+
+/** DeleteRecords: advances each partition's log start offset, never past the high watermark. */
+export function handleDeleteRecords(view: ClusterView, replicas: ReplicaManager, brokerId: number) {
+  return async (body: DeleteRecordsRequest): Promise<DeleteRecordsResponse> =>
+    createDeleteRecordsResponse({
+      topics: await Promise.all(
+        body.topics.map(async (topic) => ({
+          name: topic.name,
+          partitions: await Promise.all(
+            topic.partitions.map(async (partition) => {
+              const found = await leaderFor(view, replicas, brokerId, topic.name, partition.partitionIndex);
+              if (!found.replica) return { partitionIndex: partition.partitionIndex, lowWatermark: -1n, errorCode: found.errorCode };
+              const replica = found.replica;
+              const target = partition.offset === HIGH_WATERMARK ? replica.highWatermark : Number(partition.offset);
+              if (target < 0 || target > replica.highWatermark)
+                return { partitionIndex: partition.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+              const lowWatermark = await replica.storage.deleteRecordsBefore(target);
+              return { partitionIndex: partition.partitionIndex, lowWatermark: BigInt(lowWatermark), errorCode: ErrorCode.NONE };
+            }),
+          ),
+        })),
+      ),
+    });
+}
+
+/** DescribeCluster: the registered brokers, the cluster id and the controller. */
+export function handleDescribeCluster(view: ClusterView) {
+  return (body: DescribeClusterRequest, apiVersion: number): DescribeClusterResponse => {
+    if (apiVersion >= 1 && body.endpointType !== 1) {
+      return createDescribeClusterResponse({
+        errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+        errorMessage: `Unsupported endpoint type ${body.endpointType}`,
+        endpointType: body.endpointType,
+      });
+    }
+    return createDescribeClusterResponse({
+      ...(apiVersion >= 1 ? { endpointType: 1 } : {}),
+      clusterId: view.clusterId,
+      controllerId: view.controllerId,
+      brokers: view.liveBrokers().map((broker) => ({ brokerId: broker.id, host: broker.host, port: broker.port, rack: broker.rack })),
+      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+    });
+  };
+}
+
+/** DescribeProducers: the idempotent/transactional producers each partition's log knows. */
+export function handleDescribeProducers(view: ClusterView, replicas: ReplicaManager, brokerId: number) {
+  return async (body: DescribeProducersRequest): Promise<DescribeProducersResponse> =>
+    createDescribeProducersResponse({
+      topics: await Promise.all(
+        body.topics.map(async (topic) => ({
+          name: topic.name,
+          partitions: await Promise.all(
+            topic.partitionIndexes.map(async (partitionIndex) => {
+              const found = await leaderFor(view, replicas, brokerId, topic.name, partitionIndex);
+              if (!found.replica) return { partitionIndex, errorCode: found.errorCode, errorMessage: null, activeProducers: [] };
+              return {
+                partitionIndex,
+                errorCode: ErrorCode.NONE,
+                errorMessage: null,
+                activeProducers: found.replica.storage.producerStates().map((entry) => {
+                  const last = entry.batches.at(-1);
+                  return {
+                    producerId: entry.producerId,
+                    producerEpoch: entry.epoch,
+                    lastSequence: last?.lastSequence ?? -1,
+                    lastTimestamp: BigInt(last?.maxTimestamp ?? -1),
+                    coordinatorEpoch: entry.coordinatorEpoch,
+                    currentTxnStartOffset: BigInt(entry.currentTxnFirstOffset),
+                  };
+                }),
+              };
+            }),
+          ),
+        })),
+      ),
+    });
+}
