@@ -59,4 +59,26 @@ describe('kafkajs admin against embedded Strom', () => {
       await admin.disconnect();
     }
   });
+  it("adds partitions with Kafka's checks, and the new partitions take records", async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'growing', numPartitions: 2 }] });
+      await admin.createPartitions({ topicPartitions: [{ topic: 'growing', count: 4 }] });
+      expect((await admin.fetchTopicMetadata({ topics: ['growing'] })).topics[0]!.partitions).toHaveLength(4);
+      await expect(admin.createPartitions({ topicPartitions: [{ topic: 'growing', count: 3 }] })).rejects.toMatchObject({
+        type: 'INVALID_PARTITIONS',
+      });
+      await expect(admin.createPartitions({ topicPartitions: [{ topic: 'growing', count: 5, assignments: [[7]] }] })).rejects.toMatchObject(
+        { type: 'INVALID_REPLICA_ASSIGNMENT' },
+      );
+      const producer = kafka.producer();
+      await producer.connect();
+      const [sent] = await producer.send({ topic: 'growing', messages: [{ value: 'into the new partition', partition: 3 }] });
+      await producer.disconnect();
+      expect(sent).toMatchObject({ partition: 3, errorCode: 0, baseOffset: '0' });
+    } finally {
+      await admin.disconnect();
+    }
+  });
 });

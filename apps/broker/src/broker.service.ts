@@ -14,7 +14,7 @@ import { handleInitProducerId } from './api/producer-ids.js';
 import { ProducerIdManager } from './producer/producer-id-manager.js';
 import { handleListOffsets } from './api/list-offsets.js';
 import { handleProduce } from './api/produce.js';
-import { handleCreateTopics, handleDeleteTopics } from './api/topics.js';
+import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from './api/topics.js';
 import { logDirUnder, ReplicaManager } from './replica/replica-manager.js';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker.options.js';
 import { ClusterView } from './cluster/cluster-view.js';
@@ -121,5 +121,6 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     );
     router.register(ApiKey.CreateTopics, handleCreateTopics(metadata));
     router.register(ApiKey.DeleteTopics, handleDeleteTopics(metadata));
+    router.register(ApiKey.CreatePartitions, handleCreatePartitions(metadata));
   }
 }

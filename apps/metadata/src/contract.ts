@@ -19,6 +19,8 @@ export const MetadataSubjects = {
   createTopics: 'strom.metadata.topics.create',
   /** Request: {@link DeleteTopicsCommand}. Reply: {@link DeleteTopicsReply}. */
   deleteTopics: 'strom.metadata.topics.delete',
+  /** Request: {@link CreatePartitionsCommand}. Reply: {@link CreatePartitionsReply}. */
+  createPartitions: 'strom.metadata.topics.create-partitions',
   /** Request: {@link AlterTopicConfigsCommand}. Reply: {@link AlterTopicConfigsReply}. */
   alterTopicConfigs: 'strom.metadata.topics.alter-configs',
 } as const;
@@ -139,4 +141,14 @@ export interface AlterTopicConfigsReply {
   version: string;
   errorCode: number;
   errorMessage: string | null;
+}
+
+export interface CreatePartitionsCommand {
+  topics: { name: string; count: number; assignments: number[][] | null }[];
+  validateOnly: boolean;
+}
+
+export interface CreatePartitionsReply {
+  version: string;
+  results: { name: string; errorCode: number; errorMessage: string | null }[];
 }

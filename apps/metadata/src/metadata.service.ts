@@ -6,6 +6,8 @@ import {
   MetadataSubjects,
   type AlterTopicConfigsCommand,
   type AlterTopicConfigsReply,
+  type CreatePartitionsCommand,
+  type CreatePartitionsReply,
   type BrokerHeartbeatRequest,
   type ClusterSnapshot,
   type CreateTopicsCommand,
@@ -17,7 +19,7 @@ import {
   type TopicInfo,
 } from './contract.js';
 import { METADATA_OPTIONS, type MetadataOptions } from './metadata.options.js';
-import { alterTopicConfigs, createTopics, deleteTopics } from './topic-admin.js';
+import { alterTopicConfigs, createPartitions, createTopics, deleteTopics } from './topic-admin.js';
 
 /**
  * The cluster metadata service: answers reads and applies changes over the bus, with the store
@@ -64,6 +66,15 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
         this.bus,
         MetadataSubjects.deleteTopics,
         (command) => this.deleteTopics(command),
+        queue,
+      ),
+      replyJson<CreatePartitionsCommand, CreatePartitionsReply>(
+        this.bus,
+        MetadataSubjects.createPartitions,
+        async (command) => {
+          const { results, changed } = await createPartitions(this.store, command);
+          return { results, version: changed ? await this.changed() : String(await this.store.version()) };
+        },
         queue,
       ),
       replyJson<AlterTopicConfigsCommand, AlterTopicConfigsReply>(

@@ -1,7 +1,14 @@
 import { ErrorCode } from '@strom/errors';
 import type { MetadataStore, TopicState } from '@strom/metadata-store';
 import { MetadataError } from '@strom/metadata-store';
-import type { AlterTopicConfigsCommand, CreatableTopic, CreateTopicResult, DeleteTopicResult, DeleteTopicsCommand } from './contract.js';
+import type {
+  AlterTopicConfigsCommand,
+  CreatableTopic,
+  CreatePartitionsCommand,
+  CreateTopicResult,
+  DeleteTopicResult,
+  DeleteTopicsCommand,
+} from './contract.js';
 import type { MetadataOptions } from './metadata.options.js';
 import { collisionKey, topicNameProblem } from './topic-names.js';
 
@@ -226,4 +233,89 @@ export async function alterTopicConfigs(
   if (command.replace) for (const name of Object.keys(topic.configs)) if (!(name in changes)) changes[name] = null;
   await store.topics.alterConfigs(command.topic, changes);
   return { errorCode: ErrorCode.NONE, errorMessage: null, changed: true };
+}
+
+/**
+ * CreatePartitions with Kafka's checks: the new count must exceed the current one
+ * (INVALID_PARTITIONS), explicit assignments must name one replica list per new partition with
+ * the topic's replication factor and live brokers (INVALID_REPLICA_ASSIGNMENT).
+ */
+export async function createPartitions(
+  store: MetadataStore,
+  command: CreatePartitionsCommand,
+): Promise<{ results: { name: string; errorCode: number; errorMessage: string | null }[]; changed: boolean }> {
+  const liveBrokers = (await store.brokers.list())
+    .filter((broker) => !broker.fenced)
+    .map((broker) => broker.id)
+    .sort((a, b) => a - b);
+  const counts = new Map<string, number>();
+  for (const topic of command.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
+  const results: { name: string; errorCode: number; errorMessage: string | null }[] = [];
+  let changed = false;
+  for (const request of command.topics) {
+    const fail = (errorCode: number, errorMessage: string) => results.push({ name: request.name, errorCode, errorMessage });
+    if ((counts.get(request.name) ?? 0) > 1) {
+      fail(ErrorCode.INVALID_REQUEST, 'Duplicate topic in request.');
+      continue;
+    }
+    const topic = await store.topics.byName(request.name);
+    if (!topic) {
+      fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+      continue;
+    }
+    const current = topic.partitions.length;
+    if (request.count < current) {
+      fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${request.count}.`);
+      continue;
+    }
+    if (request.count === current) {
+      fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
+      continue;
+    }
+    if (request.count > MAX_PARTITIONS_PER_TOPIC) {
+      fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions ${request.count} exceeds the limit of ${MAX_PARTITIONS_PER_TOPIC}.`);
+      continue;
+    }
+    const replicationFactor = topic.partitions[0]?.replicas.length ?? 1;
+    const added = request.count - current;
+    let assignments: number[][];
+    if (request.assignments !== null) {
+      if (request.assignments.length !== added) {
+        fail(
+          ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          `Increasing the number of partitions by ${added} but ${request.assignments.length} assignments provided.`,
+        );
+        continue;
+      }
+      const bad = request.assignments.find(
+        (replicas) =>
+          replicas.length !== replicationFactor ||
+          new Set(replicas).size !== replicas.length ||
+          replicas.some((id) => !liveBrokers.includes(id)),
+      );
+      if (bad) {
+        fail(
+          ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          `Invalid replica assignment ${JSON.stringify(bad)}: it must name ${replicationFactor} distinct registered brokers.`,
+        );
+        continue;
+      }
+      assignments = request.assignments;
+    } else {
+      if (replicationFactor > liveBrokers.length) {
+        fail(
+          ErrorCode.INVALID_REPLICATION_FACTOR,
+          `Unable to replicate the partition ${replicationFactor} time(s): only ${liveBrokers.length} broker(s) are registered.`,
+        );
+        continue;
+      }
+      assignments = roundRobin(request.count, replicationFactor, liveBrokers).slice(current);
+    }
+    if (!command.validateOnly) {
+      await store.topics.addPartitions(request.name, assignments);
+      changed = true;
+    }
+    results.push({ name: request.name, errorCode: ErrorCode.NONE, errorMessage: null });
+  }
+  return { results, changed };
 }

@@ -80,6 +80,20 @@ export function repositoryContract(name: string, open: () => Promise<MetadataSto
       expect(await store.topics.byName('cfg')).toBeUndefined();
     });
 
+    it('adds partitions after the existing ones and bumps the version', async () => {
+      await store.topics.create({ name: 'grow', assignments: [[1], [2]] });
+      const before = await store.version();
+      const grown = await store.topics.addPartitions('grow', [[2], [1]]);
+      expect(grown.partitions.map((p) => [p.partitionIndex, p.replicas, p.leaderId])).toEqual([
+        [0, [1], 1],
+        [1, [2], 2],
+        [2, [2], 2],
+        [3, [1], 1],
+      ]);
+      expect(await store.version()).toBe(before + 1n);
+      await expect(store.topics.addPartitions('nope', [[1]])).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC' });
+    });
+
     it('changes leadership by compare-and-set on the partition epoch: one of two writers wins', async () => {
       const topic = await store.topics.create({ name: 'cas', assignments: [[1, 2, 3]] });
       const start = topic.partitions[0]!;

@@ -1,9 +1,12 @@
 import {
+  createCreatePartitionsResponse,
   createCreateTopicsResponse,
   createCreateTopicsResponseCreatableTopicResult,
   createDeleteTopicsResponse,
   createDeleteTopicsResponseDeletableTopicResult,
   ZERO_UUID,
+  type CreatePartitionsRequest,
+  type CreatePartitionsResponse,
   type CreateTopicsRequest,
   type CreateTopicsResponse,
   type DeleteTopicsRequest,
@@ -73,5 +76,20 @@ export function handleDeleteTopics(metadata: MetadataClient) {
         }),
       ),
     });
+  };
+}
+
+/** CreatePartitions: forwarded to the metadata service (Kafka's checks there). */
+export function handleCreatePartitions(metadata: MetadataClient) {
+  return async (body: CreatePartitionsRequest): Promise<CreatePartitionsResponse> => {
+    const reply = await metadata.createPartitions({
+      validateOnly: body.validateOnly,
+      topics: body.topics.map((topic) => ({
+        name: topic.name,
+        count: topic.count,
+        assignments: topic.assignments?.map((assignment) => assignment.brokerIds) ?? null,
+      })),
+    });
+    return createCreatePartitionsResponse({ results: reply.results.map((result) => ({ ...result })) });
   };
 }

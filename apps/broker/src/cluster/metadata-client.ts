@@ -3,6 +3,8 @@ import {
   MetadataSubjects,
   type AlterTopicConfigsCommand,
   type AlterTopicConfigsReply,
+  type CreatePartitionsCommand,
+  type CreatePartitionsReply,
   type ClusterSnapshot,
   type CreateTopicsCommand,
   type CreateTopicsReply,
@@ -95,6 +97,14 @@ export class MetadataClient {
 
   async deleteTopics(command: DeleteTopicsCommand): Promise<DeleteTopicsReply> {
     const reply = await requestJson<DeleteTopicsReply>(this.bus, MetadataSubjects.deleteTopics, command, {
+      timeoutMs: this.options.requestTimeoutMs,
+    });
+    await this.catchUp(reply.version);
+    return reply;
+  }
+
+  async createPartitions(command: CreatePartitionsCommand): Promise<CreatePartitionsReply> {
+    const reply = await requestJson<CreatePartitionsReply>(this.bus, MetadataSubjects.createPartitions, command, {
       timeoutMs: this.options.requestTimeoutMs,
     });
     await this.catchUp(reply.version);

@@ -97,6 +97,31 @@ export class TopicRepository {
     });
   }
 
+  /**
+   * Adds partitions to a topic (CreatePartitions): `assignments` are the replica lists of the
+   * new partitions, numbered after the existing ones. Partitions are never removed.
+   */
+  async addPartitions(name: string, assignments: number[][]): Promise<TopicState> {
+    await this.prisma.$transaction(async (tx) => {
+      const topic = await tx.topic.findUnique({ where: { name }, include: { partitions: true } });
+      if (!topic) throw new MetadataError('UNKNOWN_TOPIC', `topic '${name}' does not exist`);
+      const first = topic.partitions.length;
+      await tx.partition.createMany({
+        data: assignments.map((replicas, offset) => ({
+          topicId: topic.id,
+          partitionIndex: first + offset,
+          replicas,
+          isr: replicas,
+          leaderId: replicas[0] ?? -1,
+        })),
+      });
+      await bumpMetadataVersion(tx);
+    });
+    const updated = await this.byName(name);
+    invariant(updated, 'a topic with added partitions can be read back');
+    return updated;
+  }
+
   /** Sets (value) or removes (null) topic config overrides in one change. */
   async alterConfigs(name: string, changes: Record<string, string | null>): Promise<void> {
     await this.prisma.$transaction(async (tx) => {
