@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { BrokerService } from '@strom/broker';
 import { ConfigError, createLogger, describeConfig, loadConfig, type LevelWithSilent } from '@strom/runtime';
+import { adminUsage, runAdminCommand, UsageError } from './admin-commands.js';
 import { embeddedConfig, startEmbedded } from './embedded.js';
 import { loadServerProperties, ServerPropertiesError, type ServerProperties } from './server-properties.js';
 
@@ -15,6 +16,7 @@ Usage:
   strom --help             this text
   strom --version          the version
 
+${adminUsage}
 Options of 'strom start' (flag, environment variable, meaning):
 ${describeConfig(embeddedConfig)}
 `;
@@ -29,6 +31,19 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
   if (command === '--version' || command === '-v' || command === 'version') {
     process.stdout.write(`${version}\n`);
     return 0;
+  }
+  if (command === 'topics' || command === 'groups') {
+    try {
+      return await runAdminCommand(
+        command,
+        rest,
+        (line) => process.stdout.write(`${line}\n`),
+        (line) => process.stderr.write(`${line}\n`),
+      );
+    } catch (error) {
+      process.stderr.write(`strom ${command}: ${(error as Error).message}\n`);
+      return error instanceof UsageError ? 2 : 1;
+    }
   }
   if (command !== 'start') {
     process.stderr.write(`strom: unknown command '${command}' (see strom --help)\n`);
