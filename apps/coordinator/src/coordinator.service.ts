@@ -1,26 +1,47 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { replyJson, type Bus, type Subscription } from '@strom/bus';
 import type { MetadataStore } from '@strom/metadata-store';
-import { BUS, METADATA_STORE } from '@strom/runtime';
-import { CoordinatorSubjects } from './contract.js';
+import { ApiKey } from '@strom/protocol';
+import { BUS, LOGGER, METADATA_STORE, type Logger } from '@strom/runtime';
+import { CoordinatorSubjects, decodeForwardedRequest, encodeResponseBody } from './contract.js';
+import { GroupCoordinator, type GroupConfig } from './groups/index.js';
+import { MetadataGroupStore } from './metadata-group-store.js';
 
 /** The largest producer id block one request may claim. */
 const MAX_PRODUCER_ID_BLOCK = 10_000;
 
+export const COORDINATOR_OPTIONS = Symbol.for('strom.coordinator.options');
+
+export interface CoordinatorOptions {
+  groups?: Partial<GroupConfig>;
+}
+
 /**
- * Group and transaction coordination. Brokers forward group requests here over the bus; state
- * and offsets persist through the metadata store. Producer ids are handed out in blocks.
+ * Group and transaction coordination. Brokers forward group requests here over the bus as Kafka
+ * encodes them; the classic group coordinator (one actor per group) answers, with state and
+ * offsets persisted through the metadata store. Producer ids are handed out in blocks.
+ * One coordinator process owns all groups (group state is in memory).
  */
 @Injectable()
 export class CoordinatorService implements OnModuleInit, OnModuleDestroy {
   private readonly subscriptions: Subscription[] = [];
+  private readonly groups: GroupCoordinator;
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
     @Inject(METADATA_STORE) private readonly store: MetadataStore,
-  ) {}
+    @Inject(LOGGER) logger: Logger,
+    @Inject(COORDINATOR_OPTIONS) options: CoordinatorOptions,
+  ) {
+    this.groups = new GroupCoordinator({
+      store: new MetadataGroupStore(store),
+      config: options.groups,
+      logger: logger.child({ component: 'groups' }),
+    });
+  }
 
   async onModuleInit(): Promise<void> {
+    await this.groups.start();
     this.subscriptions.push(
       replyJson<{ size: number }, { firstProducerId: string; size: number }>(
         this.bus,
@@ -31,11 +52,43 @@ export class CoordinatorService implements OnModuleInit, OnModuleDestroy {
         },
         { queue: 'coordinator' },
       ),
+      this.bus.reply(CoordinatorSubjects.kafka, (payload) => this.handleForwarded(payload), { queue: 'coordinator' }),
     );
     await Promise.all(this.subscriptions.map((subscription) => subscription.ready));
   }
 
   async onModuleDestroy(): Promise<void> {
     await Promise.all(this.subscriptions.map((subscription) => subscription.unsubscribe()));
+    await this.groups.stop();
+  }
+
+  private async handleForwarded(payload: Buffer): Promise<Buffer> {
+    const { apiKey, apiVersion, body, client } = decodeForwardedRequest(payload);
+    const groups = this.groups;
+    const b = body as never;
+    switch (apiKey) {
+      case ApiKey.JoinGroup:
+        return encodeResponseBody(apiKey, apiVersion, await groups.joinGroup(b, apiVersion, client));
+      case ApiKey.SyncGroup:
+        return encodeResponseBody(apiKey, apiVersion, await groups.syncGroup(b, apiVersion));
+      case ApiKey.Heartbeat:
+        return encodeResponseBody(apiKey, apiVersion, await groups.heartbeat(b, apiVersion));
+      case ApiKey.LeaveGroup:
+        return encodeResponseBody(apiKey, apiVersion, await groups.leaveGroup(b, apiVersion));
+      case ApiKey.OffsetCommit:
+        return encodeResponseBody(apiKey, apiVersion, await groups.offsetCommit(b, apiVersion));
+      case ApiKey.OffsetFetch:
+        return encodeResponseBody(apiKey, apiVersion, await groups.offsetFetch(b, apiVersion));
+      case ApiKey.ListGroups:
+        return encodeResponseBody(apiKey, apiVersion, await groups.listGroups(b, apiVersion));
+      case ApiKey.DescribeGroups:
+        return encodeResponseBody(apiKey, apiVersion, await groups.describeGroups(b, apiVersion));
+      case ApiKey.DeleteGroups:
+        return encodeResponseBody(apiKey, apiVersion, await groups.deleteGroups(b, apiVersion));
+      case ApiKey.OffsetDelete:
+        return encodeResponseBody(apiKey, apiVersion, await groups.offsetDelete(b, apiVersion));
+      default:
+        throw new Error(`the coordinator does not handle API key ${apiKey}`);
+    }
   }
 }

@@ -8,7 +8,7 @@ import { CoordinatorModule } from './coordinator.module.js';
 await runProcess({
   name: 'coordinator',
   schema: coordinatorConfig,
-  module: CoordinatorModule,
+  module: CoordinatorModule.forRoot(),
   connect: async (config) => ({
     bus: await NatsBus.connect({ servers: config.natsUrl, name: 'strom-coordinator' }),
     metadataStore: await openMetadataStore({ kind: 'postgres', url: config.databaseUrl }),

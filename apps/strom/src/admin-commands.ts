@@ -5,6 +5,7 @@ import {
   createDescribeConfigsRequestDescribeConfigsResource,
   createListOffsetsRequestListOffsetsPartition,
   createMetadataRequestTopic,
+  createOffsetFetchRequest,
   ZERO_UUID,
 } from '@strom/protocol';
 import { KafkaClient, kafkaError } from './kafka-client.js';
@@ -174,12 +175,11 @@ async function describeGroup(client: KafkaClient, groupId: string, out: Out, err
     err(`Error describing group ${groupId}: ${problem}`);
     return 1;
   }
-  const offsets = await client.request(ApiKey.OffsetFetch, {
-    groupId,
-    topics: null,
-    groups: [{ groupId, memberId: null, memberEpoch: -1, topics: null }],
-    requireStable: false,
-  });
+  const offsets = await client.requestVersioned(ApiKey.OffsetFetch, (apiVersion) =>
+    apiVersion >= 8
+      ? createOffsetFetchRequest({ groups: [{ groupId, memberId: null, memberEpoch: -1, topics: null }] })
+      : createOffsetFetchRequest({ groupId, topics: null }),
+  );
   const committed =
     offsets.apiVersion >= 8
       ? (offsets.body.groups[0]?.topics ?? []).flatMap((topic) =>

@@ -73,6 +73,18 @@ export class KafkaClient {
     return this.send(apiKey, apiVersion, body).then((response) => ({ body: response, apiVersion }));
   }
 
+  /** As {@link request}, for requests whose fields depend on the negotiated version. */
+  requestVersioned<K extends ApiKey>(
+    apiKey: K,
+    build: (apiVersion: number) => RequestBodies[K],
+  ): Promise<{ body: ResponseBodies[K]; apiVersion: number }> {
+    const definition = apiDefinition(apiKey)!;
+    const brokerMax = this.versions.get(apiKey);
+    if (brokerMax === undefined) return Promise.reject(new Error(`the broker does not support ${definition.name}`));
+    const apiVersion = Math.min(brokerMax, definition.maxVersion);
+    return this.send(apiKey, apiVersion, build(apiVersion)).then((response) => ({ body: response, apiVersion }));
+  }
+
   close(): void {
     this.socket.destroy();
   }

@@ -4,6 +4,6 @@ export { MetadataStore } from './metadata-store.js';
 export { MetadataError } from './errors.js';
 export type { BrokerRegistration, RegisteredBroker } from './repositories/brokers.js';
 export type { NewTopic, TopicState, PartitionState, LeadershipChange } from './repositories/topics.js';
-export type { OffsetCommit, CommittedOffsetRow } from './repositories/offsets.js';
+export type { OffsetCommit, CommittedOffsetRow, StoredGroup } from './repositories/offsets.js';
 export type { ProducerIdBlock } from './repositories/producer-ids.js';
 export type { ScramCredentialRecord, AclBinding } from './repositories/security.js';

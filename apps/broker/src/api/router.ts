@@ -1,4 +1,4 @@
-import { apiDefinition, ApiKey, type DecodedRequest, type RequestBodies, type ResponseBodies } from '@strom/protocol';
+import { apiDefinition, ApiKey, type DecodedRequest, type RequestBodies, type RequestHeader, type ResponseBodies } from '@strom/protocol';
 import { CloseConnectionError, type ClientContext, type RequestHandler, type ResponseBody } from '../network/request-handler.js';
 
 /** Handles one API: the request body and version in, the response body (or none) out. */
@@ -6,9 +6,10 @@ export type ApiHandler<K extends ApiKey> = (
   body: RequestBodies[K],
   apiVersion: number,
   client: ClientContext,
+  header: RequestHeader,
 ) => Promise<ResponseBodies[K] | undefined> | ResponseBodies[K] | undefined;
 
-type AnyApiHandler = (body: unknown, apiVersion: number, client: ClientContext) => Promise<ResponseBody> | ResponseBody;
+type AnyApiHandler = (body: unknown, apiVersion: number, client: ClientContext, header: RequestHeader) => Promise<ResponseBody> | ResponseBody;
 
 /**
  * Versions Apache Kafka 4 no longer accepts (KIP-896), read off Kafka 4.4's own message classes:
@@ -69,7 +70,7 @@ export class ApiRouter implements RequestHandler {
     const handler = this.handlers.get(request.apiKey);
     if (!handler)
       throw new CloseConnectionError(`API ${apiDefinition(request.apiKey)?.name ?? request.apiKey} is not enabled on this broker`);
-    return handler(request.body, request.apiVersion, client);
+    return handler(request.body, request.apiVersion, client, request.header);
   }
 
   /** The version ranges ApiVersions announces, by API key. */

@@ -1,4 +1,16 @@
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+
+/** A consumer group's persisted state; `members` is opaque JSON owned by the coordinator. */
+export interface StoredGroup {
+  groupId: string;
+  protocolType: string;
+  protocolName: string | null;
+  state: string;
+  generationId: number;
+  leaderId: string | null;
+  stateTimestampMs?: bigint | null;
+  members?: unknown[];
+}
 
 export interface OffsetCommit {
   topic: string;
@@ -6,10 +18,12 @@ export interface OffsetCommit {
   offset: bigint;
   leaderEpoch?: number;
   metadata?: string | null;
+  /** When the coordinator accepted the commit (retention counts from it); now if absent. */
+  commitTimestamp?: Date;
   expireTimestamp?: Date | null;
 }
 
-export interface CommittedOffsetRow extends Required<Omit<OffsetCommit, 'expireTimestamp'>> {
+export interface CommittedOffsetRow extends Required<Omit<OffsetCommit, 'expireTimestamp' | 'commitTimestamp'>> {
   commitTimestamp: Date;
   expireTimestamp: Date | null;
 }
@@ -27,7 +41,7 @@ export class GroupOffsetRepository {
           committedOffset: commit.offset,
           leaderEpoch: commit.leaderEpoch ?? -1,
           metadata: commit.metadata ?? null,
-          commitTimestamp: new Date(),
+          commitTimestamp: commit.commitTimestamp ?? new Date(),
           expireTimestamp: commit.expireTimestamp ?? null,
         };
         await tx.committedOffset.upsert({
@@ -56,16 +70,33 @@ export class GroupOffsetRepository {
     }));
   }
 
-  async saveGroup(group: {
-    groupId: string;
-    protocolType: string;
-    protocolName: string | null;
-    state: string;
-    generationId: number;
-    leaderId: string | null;
-  }): Promise<void> {
-    const { groupId, ...data } = group;
-    await this.prisma.consumerGroup.upsert({ where: { groupId }, create: group, update: data });
+  async saveGroup(group: StoredGroup): Promise<void> {
+    const { groupId, members, ...rest } = group;
+    const data = { ...rest, members: (members ?? []) as Prisma.InputJsonValue };
+    await this.prisma.consumerGroup.upsert({ where: { groupId }, create: { groupId, ...data }, update: data });
+  }
+
+  /** Every group with its persisted state and members. */
+  async loadGroups(): Promise<Required<StoredGroup>[]> {
+    const rows = await this.prisma.consumerGroup.findMany({ orderBy: { groupId: 'asc' } });
+    return rows.map((row) => ({
+      groupId: row.groupId,
+      protocolType: row.protocolType,
+      protocolName: row.protocolName,
+      state: row.state,
+      generationId: row.generationId,
+      leaderId: row.leaderId,
+      stateTimestampMs: row.stateTimestampMs,
+      members: Array.isArray(row.members) ? (row.members as unknown[]) : [],
+    }));
+  }
+
+  /** Deletes some committed offsets of a group (OffsetDelete, retention). */
+  async deleteOffsets(groupId: string, partitions: { topic: string; partitionIndex: number }[]): Promise<void> {
+    if (partitions.length === 0) return;
+    await this.prisma.committedOffset.deleteMany({
+      where: { groupId, OR: partitions.map((p) => ({ topic: p.topic, partitionIndex: p.partitionIndex })) },
+    });
   }
 
   async listGroups(): Promise<{ groupId: string; protocolType: string; state: string; generationId: number }[]> {

@@ -28,10 +28,12 @@ export type AggregateConsumerGroup = {
 
 export type ConsumerGroupAvgAggregateOutputType = {
   generationId: number | null
+  stateTimestampMs: number | null
 }
 
 export type ConsumerGroupSumAggregateOutputType = {
   generationId: number | null
+  stateTimestampMs: bigint | null
 }
 
 export type ConsumerGroupMinAggregateOutputType = {
@@ -41,6 +43,7 @@ export type ConsumerGroupMinAggregateOutputType = {
   state: string | null
   generationId: number | null
   leaderId: string | null
+  stateTimestampMs: bigint | null
   updatedAt: Date | null
 }
 
@@ -51,6 +54,7 @@ export type ConsumerGroupMaxAggregateOutputType = {
   state: string | null
   generationId: number | null
   leaderId: string | null
+  stateTimestampMs: bigint | null
   updatedAt: Date | null
 }
 
@@ -61,6 +65,8 @@ export type ConsumerGroupCountAggregateOutputType = {
   state: number
   generationId: number
   leaderId: number
+  stateTimestampMs: number
+  members: number
   updatedAt: number
   _all: number
 }
@@ -68,10 +74,12 @@ export type ConsumerGroupCountAggregateOutputType = {
 
 export type ConsumerGroupAvgAggregateInputType = {
   generationId?: true
+  stateTimestampMs?: true
 }
 
 export type ConsumerGroupSumAggregateInputType = {
   generationId?: true
+  stateTimestampMs?: true
 }
 
 export type ConsumerGroupMinAggregateInputType = {
@@ -81,6 +89,7 @@ export type ConsumerGroupMinAggregateInputType = {
   state?: true
   generationId?: true
   leaderId?: true
+  stateTimestampMs?: true
   updatedAt?: true
 }
 
@@ -91,6 +100,7 @@ export type ConsumerGroupMaxAggregateInputType = {
   state?: true
   generationId?: true
   leaderId?: true
+  stateTimestampMs?: true
   updatedAt?: true
 }
 
@@ -101,6 +111,8 @@ export type ConsumerGroupCountAggregateInputType = {
   state?: true
   generationId?: true
   leaderId?: true
+  stateTimestampMs?: true
+  members?: true
   updatedAt?: true
   _all?: true
 }
@@ -198,6 +210,8 @@ export type ConsumerGroupGroupByOutputType = {
   state: string
   generationId: number
   leaderId: string | null
+  stateTimestampMs: bigint | null
+  members: runtime.JsonValue
   updatedAt: Date
   _count: ConsumerGroupCountAggregateOutputType | null
   _avg: ConsumerGroupAvgAggregateOutputType | null
@@ -231,6 +245,8 @@ export type ConsumerGroupWhereInput = {
   state?: Prisma.StringFilter<"ConsumerGroup"> | string
   generationId?: Prisma.IntFilter<"ConsumerGroup"> | number
   leaderId?: Prisma.StringNullableFilter<"ConsumerGroup"> | string | null
+  stateTimestampMs?: Prisma.BigIntNullableFilter<"ConsumerGroup"> | bigint | number | null
+  members?: Prisma.JsonFilter<"ConsumerGroup">
   updatedAt?: Prisma.DateTimeFilter<"ConsumerGroup"> | Date | string
   offsets?: Prisma.CommittedOffsetListRelationFilter
 }
@@ -242,6 +258,8 @@ export type ConsumerGroupOrderByWithRelationInput = {
   state?: Prisma.SortOrder
   generationId?: Prisma.SortOrder
   leaderId?: Prisma.SortOrderInput | Prisma.SortOrder
+  stateTimestampMs?: Prisma.SortOrderInput | Prisma.SortOrder
+  members?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   offsets?: Prisma.CommittedOffsetOrderByRelationAggregateInput
 }
@@ -256,6 +274,8 @@ export type ConsumerGroupWhereUniqueInput = Prisma.AtLeast<{
   state?: Prisma.StringFilter<"ConsumerGroup"> | string
   generationId?: Prisma.IntFilter<"ConsumerGroup"> | number
   leaderId?: Prisma.StringNullableFilter<"ConsumerGroup"> | string | null
+  stateTimestampMs?: Prisma.BigIntNullableFilter<"ConsumerGroup"> | bigint | number | null
+  members?: Prisma.JsonFilter<"ConsumerGroup">
   updatedAt?: Prisma.DateTimeFilter<"ConsumerGroup"> | Date | string
   offsets?: Prisma.CommittedOffsetListRelationFilter
 }, "groupId">
@@ -267,6 +287,8 @@ export type ConsumerGroupOrderByWithAggregationInput = {
   state?: Prisma.SortOrder
   generationId?: Prisma.SortOrder
   leaderId?: Prisma.SortOrderInput | Prisma.SortOrder
+  stateTimestampMs?: Prisma.SortOrderInput | Prisma.SortOrder
+  members?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.ConsumerGroupCountOrderByAggregateInput
   _avg?: Prisma.ConsumerGroupAvgOrderByAggregateInput
@@ -285,6 +307,8 @@ export type ConsumerGroupScalarWhereWithAggregatesInput = {
   state?: Prisma.StringWithAggregatesFilter<"ConsumerGroup"> | string
   generationId?: Prisma.IntWithAggregatesFilter<"ConsumerGroup"> | number
   leaderId?: Prisma.StringNullableWithAggregatesFilter<"ConsumerGroup"> | string | null
+  stateTimestampMs?: Prisma.BigIntNullableWithAggregatesFilter<"ConsumerGroup"> | bigint | number | null
+  members?: Prisma.JsonWithAggregatesFilter<"ConsumerGroup">
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"ConsumerGroup"> | Date | string
 }
 
@@ -295,6 +319,8 @@ export type ConsumerGroupCreateInput = {
   state?: string
   generationId?: number
   leaderId?: string | null
+  stateTimestampMs?: bigint | number | null
+  members?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   updatedAt?: Date | string
   offsets?: Prisma.CommittedOffsetCreateNestedManyWithoutGroupInput
 }
@@ -306,6 +332,8 @@ export type ConsumerGroupUncheckedCreateInput = {
   state?: string
   generationId?: number
   leaderId?: string | null
+  stateTimestampMs?: bigint | number | null
+  members?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   updatedAt?: Date | string
   offsets?: Prisma.CommittedOffsetUncheckedCreateNestedManyWithoutGroupInput
 }
@@ -317,6 +345,8 @@ export type ConsumerGroupUpdateInput = {
   state?: Prisma.StringFieldUpdateOperationsInput | string
   generationId?: Prisma.IntFieldUpdateOperationsInput | number
   leaderId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateTimestampMs?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  members?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   offsets?: Prisma.CommittedOffsetUpdateManyWithoutGroupNestedInput
 }
@@ -328,6 +358,8 @@ export type ConsumerGroupUncheckedUpdateInput = {
   state?: Prisma.StringFieldUpdateOperationsInput | string
   generationId?: Prisma.IntFieldUpdateOperationsInput | number
   leaderId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateTimestampMs?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  members?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   offsets?: Prisma.CommittedOffsetUncheckedUpdateManyWithoutGroupNestedInput
 }
@@ -339,6 +371,8 @@ export type ConsumerGroupCreateManyInput = {
   state?: string
   generationId?: number
   leaderId?: string | null
+  stateTimestampMs?: bigint | number | null
+  members?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   updatedAt?: Date | string
 }
 
@@ -349,6 +383,8 @@ export type ConsumerGroupUpdateManyMutationInput = {
   state?: Prisma.StringFieldUpdateOperationsInput | string
   generationId?: Prisma.IntFieldUpdateOperationsInput | number
   leaderId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateTimestampMs?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  members?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -359,6 +395,8 @@ export type ConsumerGroupUncheckedUpdateManyInput = {
   state?: Prisma.StringFieldUpdateOperationsInput | string
   generationId?: Prisma.IntFieldUpdateOperationsInput | number
   leaderId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateTimestampMs?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  members?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -369,11 +407,14 @@ export type ConsumerGroupCountOrderByAggregateInput = {
   state?: Prisma.SortOrder
   generationId?: Prisma.SortOrder
   leaderId?: Prisma.SortOrder
+  stateTimestampMs?: Prisma.SortOrder
+  members?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
 
 export type ConsumerGroupAvgOrderByAggregateInput = {
   generationId?: Prisma.SortOrder
+  stateTimestampMs?: Prisma.SortOrder
 }
 
 export type ConsumerGroupMaxOrderByAggregateInput = {
@@ -383,6 +424,7 @@ export type ConsumerGroupMaxOrderByAggregateInput = {
   state?: Prisma.SortOrder
   generationId?: Prisma.SortOrder
   leaderId?: Prisma.SortOrder
+  stateTimestampMs?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
 
@@ -393,16 +435,26 @@ export type ConsumerGroupMinOrderByAggregateInput = {
   state?: Prisma.SortOrder
   generationId?: Prisma.SortOrder
   leaderId?: Prisma.SortOrder
+  stateTimestampMs?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
 
 export type ConsumerGroupSumOrderByAggregateInput = {
   generationId?: Prisma.SortOrder
+  stateTimestampMs?: Prisma.SortOrder
 }
 
 export type ConsumerGroupScalarRelationFilter = {
   is?: Prisma.ConsumerGroupWhereInput
   isNot?: Prisma.ConsumerGroupWhereInput
+}
+
+export type NullableBigIntFieldUpdateOperationsInput = {
+  set?: bigint | number | null
+  increment?: bigint | number
+  decrement?: bigint | number
+  multiply?: bigint | number
+  divide?: bigint | number
 }
 
 export type ConsumerGroupCreateNestedOneWithoutOffsetsInput = {
@@ -426,6 +478,8 @@ export type ConsumerGroupCreateWithoutOffsetsInput = {
   state?: string
   generationId?: number
   leaderId?: string | null
+  stateTimestampMs?: bigint | number | null
+  members?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   updatedAt?: Date | string
 }
 
@@ -436,6 +490,8 @@ export type ConsumerGroupUncheckedCreateWithoutOffsetsInput = {
   state?: string
   generationId?: number
   leaderId?: string | null
+  stateTimestampMs?: bigint | number | null
+  members?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   updatedAt?: Date | string
 }
 
@@ -462,6 +518,8 @@ export type ConsumerGroupUpdateWithoutOffsetsInput = {
   state?: Prisma.StringFieldUpdateOperationsInput | string
   generationId?: Prisma.IntFieldUpdateOperationsInput | number
   leaderId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateTimestampMs?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  members?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -472,6 +530,8 @@ export type ConsumerGroupUncheckedUpdateWithoutOffsetsInput = {
   state?: Prisma.StringFieldUpdateOperationsInput | string
   generationId?: Prisma.IntFieldUpdateOperationsInput | number
   leaderId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateTimestampMs?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
+  members?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -513,6 +573,8 @@ export type ConsumerGroupSelect<ExtArgs extends runtime.Types.Extensions.Interna
   state?: boolean
   generationId?: boolean
   leaderId?: boolean
+  stateTimestampMs?: boolean
+  members?: boolean
   updatedAt?: boolean
   offsets?: boolean | Prisma.ConsumerGroup$offsetsArgs<ExtArgs>
   _count?: boolean | Prisma.ConsumerGroupCountOutputTypeDefaultArgs<ExtArgs>
@@ -525,6 +587,8 @@ export type ConsumerGroupSelectCreateManyAndReturn<ExtArgs extends runtime.Types
   state?: boolean
   generationId?: boolean
   leaderId?: boolean
+  stateTimestampMs?: boolean
+  members?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["consumerGroup"]>
 
@@ -535,6 +599,8 @@ export type ConsumerGroupSelectUpdateManyAndReturn<ExtArgs extends runtime.Types
   state?: boolean
   generationId?: boolean
   leaderId?: boolean
+  stateTimestampMs?: boolean
+  members?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["consumerGroup"]>
 
@@ -545,10 +611,12 @@ export type ConsumerGroupSelectScalar = {
   state?: boolean
   generationId?: boolean
   leaderId?: boolean
+  stateTimestampMs?: boolean
+  members?: boolean
   updatedAt?: boolean
 }
 
-export type ConsumerGroupOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"groupId" | "protocolType" | "protocolName" | "state" | "generationId" | "leaderId" | "updatedAt", ExtArgs["result"]["consumerGroup"]>
+export type ConsumerGroupOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"groupId" | "protocolType" | "protocolName" | "state" | "generationId" | "leaderId" | "stateTimestampMs" | "members" | "updatedAt", ExtArgs["result"]["consumerGroup"]>
 export type ConsumerGroupInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   offsets?: boolean | Prisma.ConsumerGroup$offsetsArgs<ExtArgs>
   _count?: boolean | Prisma.ConsumerGroupCountOutputTypeDefaultArgs<ExtArgs>
@@ -568,6 +636,15 @@ export type $ConsumerGroupPayload<ExtArgs extends runtime.Types.Extensions.Inter
     state: string
     generationId: number
     leaderId: string | null
+    /**
+     * When the group last changed state (Kafka's currentStateTimestamp), epoch ms.
+     */
+    stateTimestampMs: bigint | null
+    /**
+     * The members as the coordinator persists them (ids, timeouts, subscription and assignment
+     * bytes in base64): JSON, since they are only ever read and written whole.
+     */
+    members: runtime.JsonValue
     updatedAt: Date
   }, ExtArgs["result"]["consumerGroup"]>
   composites: {}
@@ -999,6 +1076,8 @@ export interface ConsumerGroupFieldRefs {
   readonly state: Prisma.FieldRef<"ConsumerGroup", 'String'>
   readonly generationId: Prisma.FieldRef<"ConsumerGroup", 'Int'>
   readonly leaderId: Prisma.FieldRef<"ConsumerGroup", 'String'>
+  readonly stateTimestampMs: Prisma.FieldRef<"ConsumerGroup", 'BigInt'>
+  readonly members: Prisma.FieldRef<"ConsumerGroup", 'Json'>
   readonly updatedAt: Prisma.FieldRef<"ConsumerGroup", 'DateTime'>
 }
     

@@ -1,0 +1,21 @@
+export {
+  CLASSIC_GROUP_TYPE,
+  GROUP_AUTHORIZED_OPERATIONS_ALL,
+  GroupCoordinator,
+  type GroupClientInfo,
+  type GroupCoordinatorDeps,
+  type GroupLogger,
+} from './group-coordinator.js';
+export { CLASSIC_GROUP_STATES, type ClassicGroupState } from './classic-group.js';
+export { DEFAULT_GROUP_CONFIG, resolveGroupConfig, type GroupConfig } from './config.js';
+export { CONSUMER_PROTOCOL_TYPE, subscriptionTopics } from './consumer-protocol.js';
+export { Mailbox, MailboxFullError } from './mailbox.js';
+export {
+  InMemoryGroupStore,
+  type GroupStore,
+  type PersistedGroup,
+  type PersistedMember,
+  type PersistedOffset,
+  type TopicPartitionRef,
+} from './store.js';
+export { ManualTime, MAX_TIMER_DELAY_MS, settle, systemTime, type GroupTime, type Timer } from './time.js';

@@ -1,0 +1,173 @@
+/**
+ * What the classic group coordinator persists: the group metadata Kafka writes to
+ * `__consumer_offsets` (GroupMetadataValue) and the committed offsets (OffsetCommitValue).
+ */
+
+/** One member as of the last completed rebalance (Kafka's MemberMetadata record). */
+export interface PersistedMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  rebalanceTimeoutMs: number;
+  sessionTimeoutMs: number;
+  /** The member's metadata for the group's selected protocol (for "consumer": a ConsumerProtocolSubscription). */
+  subscription: Buffer;
+  /** The assignment the leader gave this member (for "consumer": a ConsumerProtocolAssignment). */
+  assignment: Buffer;
+}
+
+/** A group's metadata (Kafka's GroupMetadataValue). */
+export interface PersistedGroup {
+  groupId: string;
+  /** null for a group that only stores offsets ("simple" consumers, no group management). */
+  protocolType: string | null;
+  generationId: number;
+  /** The selected protocol, or null when the group has no members. */
+  protocolName: string | null;
+  /** The leader's member id, or null when the group has no members. */
+  leader: string | null;
+  /** When the group entered its current state; offsets of an Empty group expire counting from it. */
+  currentStateTimestampMs: number | null;
+  members: PersistedMember[];
+}
+
+/** One committed offset (Kafka's OffsetCommitValue). */
+export interface PersistedOffset {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  /** -1 when the committer gave none. */
+  leaderEpoch: number;
+  metadata: string;
+  commitTimestampMs: number;
+  /** Only for commits (OffsetCommit v2-v4) that asked for their own retention; null otherwise. */
+  expireTimestampMs: number | null;
+}
+
+export interface TopicPartitionRef {
+  topic: string;
+  partition: number;
+}
+
+/**
+ * The coordinator's persistence. Writes are awaited before the coordinator answers, so a
+ * resolved write must be durable. A rejected promise is reported to the client as a retriable
+ * error (COORDINATOR_NOT_AVAILABLE) and leaves the coordinator's memory unchanged.
+ */
+export interface GroupStore {
+  /**
+   * Every group the store knows: those with saved metadata and those that only have
+   * committed offsets (return the latter with protocolType null, generation 0, no members).
+   */
+  loadGroups(): Promise<PersistedGroup[]>;
+  /** Creates or replaces a group's metadata; its offsets stay. */
+  saveGroup(group: PersistedGroup): Promise<void>;
+  /** Deletes a group's metadata and all its offsets; a no-op for an unknown group. */
+  deleteGroup(groupId: string): Promise<void>;
+  /** Upserts offsets atomically (all or none), creating the group's row when it has none. */
+  commitOffsets(groupId: string, offsets: PersistedOffset[]): Promise<void>;
+  /** The group's offsets (only those of `topics`, when given). Read once per group by `start()`. */
+  fetchOffsets(groupId: string, topics?: string[]): Promise<PersistedOffset[]>;
+  /** Deletes some of a group's offsets; partitions without an offset are skipped. */
+  deleteOffsets(groupId: string, partitions: TopicPartitionRef[]): Promise<void>;
+}
+
+function copyGroup(group: PersistedGroup): PersistedGroup {
+  return {
+    ...group,
+    members: group.members.map((m) => ({ ...m, subscription: Buffer.from(m.subscription), assignment: Buffer.from(m.assignment) })),
+  };
+}
+
+function offsetKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+type StoreOperation = 'loadGroups' | 'saveGroup' | 'deleteGroup' | 'commitOffsets' | 'fetchOffsets' | 'deleteOffsets';
+
+/** A GroupStore in memory, for tests and for running without a database. Copies everything in and out. */
+export class InMemoryGroupStore implements GroupStore {
+  readonly #groups = new Map<string, { metadata: PersistedGroup | null; offsets: Map<string, PersistedOffset> }>();
+  readonly #failures = new Map<StoreOperation, Error[]>();
+  /** Every write, in order, for tests that check what was persisted. */
+  readonly writes: { op: StoreOperation; groupId: string }[] = [];
+
+  /** Makes the next call of `op` reject with `error` (queued: several calls queue several failures). */
+  failNext(op: StoreOperation, error: Error = new Error(`injected ${op} failure`)): void {
+    const queue = this.#failures.get(op) ?? [];
+    queue.push(error);
+    this.#failures.set(op, queue);
+  }
+
+  #maybeFail(op: StoreOperation): void {
+    const error = this.#failures.get(op)?.shift();
+    if (error) throw error;
+  }
+
+  #entry(groupId: string): { metadata: PersistedGroup | null; offsets: Map<string, PersistedOffset> } {
+    let entry = this.#groups.get(groupId);
+    if (!entry) {
+      entry = { metadata: null, offsets: new Map() };
+      this.#groups.set(groupId, entry);
+    }
+    return entry;
+  }
+
+  async loadGroups(): Promise<PersistedGroup[]> {
+    this.#maybeFail('loadGroups');
+    return [...this.#groups.entries()].map(([groupId, entry]) =>
+      entry.metadata
+        ? copyGroup(entry.metadata)
+        : { groupId, protocolType: null, generationId: 0, protocolName: null, leader: null, currentStateTimestampMs: null, members: [] },
+    );
+  }
+
+  async saveGroup(group: PersistedGroup): Promise<void> {
+    this.#maybeFail('saveGroup');
+    this.writes.push({ op: 'saveGroup', groupId: group.groupId });
+    this.#entry(group.groupId).metadata = copyGroup(group);
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    this.#maybeFail('deleteGroup');
+    this.writes.push({ op: 'deleteGroup', groupId });
+    this.#groups.delete(groupId);
+  }
+
+  async commitOffsets(groupId: string, offsets: PersistedOffset[]): Promise<void> {
+    this.#maybeFail('commitOffsets');
+    this.writes.push({ op: 'commitOffsets', groupId });
+    const entry = this.#entry(groupId);
+    for (const offset of offsets) entry.offsets.set(offsetKey(offset.topic, offset.partition), { ...offset });
+  }
+
+  async fetchOffsets(groupId: string, topics?: string[]): Promise<PersistedOffset[]> {
+    this.#maybeFail('fetchOffsets');
+    const entry = this.#groups.get(groupId);
+    if (!entry) return [];
+    return [...entry.offsets.values()]
+      .filter((o) => topics === undefined || topics.includes(o.topic))
+      .map((o) => ({ ...o }))
+      .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  }
+
+  async deleteOffsets(groupId: string, partitions: TopicPartitionRef[]): Promise<void> {
+    this.#maybeFail('deleteOffsets');
+    this.writes.push({ op: 'deleteOffsets', groupId });
+    const entry = this.#groups.get(groupId);
+    if (!entry) return;
+    for (const p of partitions) entry.offsets.delete(offsetKey(p.topic, p.partition));
+  }
+
+  /** The stored metadata of a group (a copy), or undefined. */
+  peekGroup(groupId: string): PersistedGroup | undefined {
+    const metadata = this.#groups.get(groupId)?.metadata;
+    return metadata ? copyGroup(metadata) : undefined;
+  }
+
+  /** Whether the store has anything (metadata or offsets) for the group. */
+  hasGroup(groupId: string): boolean {
+    return this.#groups.has(groupId);
+  }
+}
