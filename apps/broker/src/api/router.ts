@@ -58,11 +58,22 @@ export interface ApiVersionRange {
  */
 export class ApiRouter implements RequestHandler {
   private readonly handlers = new Map<number, AnyApiHandler>();
+  private readonly unannounced = new Set<number>();
 
   register<K extends ApiKey>(apiKey: K, handler: ApiHandler<K>): this {
     if (!apiDefinition(apiKey)) throw new Error(`unknown API key ${apiKey}`);
     if (this.handlers.has(apiKey)) throw new Error(`API ${apiDefinition(apiKey)!.name} registered twice`);
     this.handlers.set(apiKey, handler as AnyApiHandler);
+    return this;
+  }
+
+  /**
+   * Registers a handler that ApiVersions does not announce: how Kafka treats the APIs of a
+   * disabled feature (clients that send them anyway get the feature's error answer).
+   */
+  registerUnannounced<K extends ApiKey>(apiKey: K, handler: ApiHandler<K>): this {
+    this.register(apiKey, handler);
+    this.unannounced.add(apiKey);
     return this;
   }
 
@@ -76,6 +87,7 @@ export class ApiRouter implements RequestHandler {
   /** The version ranges ApiVersions announces, by API key. */
   supportedVersions(): ApiVersionRange[] {
     return [...this.handlers.keys()]
+      .filter((apiKey) => !this.unannounced.has(apiKey))
       .sort((a, b) => a - b)
       .map((apiKey) => {
         const definition = apiDefinition(apiKey)!;
