@@ -1,0 +1,86 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { NatsBus, requestJson } from '@strom/bus';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+
+const execFileAsync = promisify(execFile);
+const apps = ['broker', 'metadata', 'coordinator', 'retention', 'orchestrator', 'admin-api'] as const;
+const mainOf = (app: string) => new URL(`../../apps/${app}/dist/main.js`, import.meta.url).pathname;
+
+/** Starts an app's own entry point (distributed mode); resolves once it logs `<app> ready`. */
+async function startApp(
+  app: string,
+  env: Record<string, string>,
+): Promise<{ child: ChildProcessWithoutNullStreams; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [mainOf(app)], { env: { ...process.env, ...env, STROM_LOG_LEVEL: 'info' }, stdio: 'pipe' });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if ((JSON.parse(line) as { msg: string }).msg === `${app} ready`) resolve();
+    });
+    void exited.then((code) => reject(new Error(`${app} exited (${code}) before it was ready: ${stderr}`)));
+  });
+  return { child, exited };
+}
+
+describe('each app as its own process (distributed mode) on real NATS and Postgres', () => {
+  const running: { child: ChildProcessWithoutNullStreams; exited: Promise<number | null> }[] = [];
+  afterAll(() => {
+    for (const app of running) app.child.kill('SIGKILL');
+  });
+
+  it.each(apps)('%s prints its flags and env names with --help', async (app) => {
+    const { stdout } = await execFileAsync(process.execPath, [mainOf(app), '--help'], { encoding: 'utf8', timeout: 30_000 });
+    expect(stdout).toContain(`strom ${app}`);
+    expect(stdout).toContain('STROM_NATS_URL');
+  });
+
+  it('metadata and coordinator boot from env, serve over NATS, and stop cleanly on SIGTERM', async () => {
+    const database = `strom_apps_${process.pid}`;
+    const admin = new pg.Client({ connectionString: inject('postgresUrl') });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.end();
+    const env = { STROM_NATS_URL: inject('natsUrl'), DATABASE_URL: inject('postgresUrl').replace(/\/postgres$/, `/${database}`) };
+    const metadata = await startApp('metadata', env);
+    running.push(metadata);
+    const coordinator = await startApp('coordinator', env);
+    running.push(coordinator);
+
+    const bus = await NatsBus.connect({ servers: inject('natsUrl'), name: 'distributed-apps-test' });
+    try {
+      const { version } = await requestJson<{ version: string }>(bus, 'strom.metadata.version', {}, { timeoutMs: 10_000 });
+      expect(BigInt(version)).toBeGreaterThanOrEqual(0n);
+      const block = await requestJson<{ firstProducerId: string; size: number }>(
+        bus,
+        'strom.coordinator.producer-ids.block',
+        { size: 10 },
+        { timeoutMs: 10_000 },
+      );
+      expect(block.size).toBe(10);
+    } finally {
+      await bus.close();
+    }
+    metadata.child.kill('SIGTERM');
+    coordinator.child.kill('SIGTERM');
+    expect(await metadata.exited).toBe(0);
+    expect(await coordinator.exited).toBe(0);
+  }, 90_000);
+
+  it('refuses a bad env value with one line naming it', async () => {
+    const failure = await execFileAsync(process.execPath, [mainOf('retention')], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, STROM_RETENTION_CHECK_INTERVAL_MS: 'often' },
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr.trim()).toBe(
+      "strom retention: STROM_RETENTION_CHECK_INTERVAL_MS: 'often' is not an integer",
+    );
+  });
+});
