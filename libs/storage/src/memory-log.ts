@@ -55,6 +55,10 @@ export class MemoryLog implements PartitionLog {
   get logStartOffset(): number {
     return this.startOffset;
   }
+  get sizeBytes(): number {
+    return this.batches.reduce((sum, stored) => sum + stored.data.length, 0);
+  }
+
   get logEndOffset(): number {
     return this.endOffset;
   }

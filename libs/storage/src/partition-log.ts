@@ -68,6 +68,8 @@ export interface PartitionLog {
   /** Offset the next appended record gets (visible: everything below is readable). */
   readonly logEndOffset: number;
   readonly highWatermark: number;
+  /** Bytes of record batches the log holds (DescribeLogDirs' partition size). */
+  readonly sizeBytes: number;
   /** Set by the transaction logic above; defaults to (and never exceeds) the high watermark. */
   readonly lastStableOffset: number;
 

@@ -1,0 +1,46 @@
+import { statfs } from 'node:fs/promises';
+import { ErrorCode } from '@strom/errors';
+import {
+  createDescribeLogDirsResponse,
+  createDescribeLogDirsResponseDescribeLogDirsResult,
+  type DescribeLogDirsRequest,
+  type DescribeLogDirsResponse,
+} from '@strom/protocol';
+import type { ClusterView } from '../cluster/cluster-view.js';
+import type { ReplicaManager } from '../replica/replica-manager.js';
+
+/** DescribeLogDirs: the one log directory, its partitions' sizes, and (v4+) the disk's space. */
+export function handleDescribeLogDirs(view: ClusterView, replicas: ReplicaManager, logDir: string) {
+  return async (body: DescribeLogDirsRequest, apiVersion: number): Promise<DescribeLogDirsResponse> => {
+    const wanted =
+      body.topics === null
+        ? view.topics().map((topic) => ({ topic: topic.name, partitions: topic.partitions.map((p) => p.partitionIndex) }))
+        : body.topics;
+    const topics = wanted
+      .map((entry) => ({
+        name: entry.topic,
+        partitions: entry.partitions.flatMap((partitionIndex) => {
+          const replica = replicas.replica(entry.topic, partitionIndex);
+          if (!replica) return [];
+          return [{ partitionIndex, partitionSize: BigInt(replica.storage.sizeBytes), offsetLag: 0n, isFutureKey: false }];
+        }),
+      }))
+      .filter((topic) => topic.partitions.length > 0);
+    let space: { totalBytes: bigint; usableBytes: bigint } = { totalBytes: -1n, usableBytes: -1n };
+    if (apiVersion >= 4) {
+      const stats = await statfs(logDir).catch(() => undefined);
+      if (stats)
+        space = { totalBytes: BigInt(stats.blocks) * BigInt(stats.bsize), usableBytes: BigInt(stats.bavail) * BigInt(stats.bsize) };
+    }
+    return createDescribeLogDirsResponse({
+      results: [
+        createDescribeLogDirsResponseDescribeLogDirsResult({
+          errorCode: ErrorCode.NONE,
+          logDir,
+          topics,
+          ...(apiVersion >= 4 ? space : {}),
+        }),
+      ],
+    });
+  };
+}
