@@ -113,7 +113,7 @@ function checkVersion(def: ApiDefinition, apiVersion: number, what: string, head
 
 /**
  * Decodes a request frame (without its size prefix). Throws {@link ProtocolError} for
- * malformed bytes (including trailing bytes after the body), {@link UnknownApiKeyError}
+ * malformed bytes (bytes after the body are ignored, as Kafka does), {@link UnknownApiKeyError}
  * for an unknown API key and {@link UnsupportedVersionError} for a version outside the
  * API's range; both of the latter carry the decoded header so a broker can answer.
  */
@@ -137,7 +137,8 @@ export function decodeRequest(frame: Buffer): DecodedRequest {
   checkVersion(def, apiVersion, 'Request', header);
   r.context = `${def.request.name} v${apiVersion}`;
   const body = def.request.decode(r, apiVersion);
-  r.expectEnd();
+  // Bytes after a request's known fields are ignored, as Kafka's parser does (some librdkafka
+  // versions send them, e.g. with Metadata v12 from the admin client).
   return { apiKey, apiVersion, header, body } as DecodedRequest;
 }
 

@@ -57,10 +57,12 @@ describe('truncation', () => {
     expect(err.code).toBe(42); // INVALID_REQUEST
   });
 
-  it('trailing bytes after the body are refused', () => {
-    const s = samples.find((x) => x.kind === 'request')!;
-    const err = expectProtocolError(() => decode(s, Buffer.concat([s.frame, Buffer.from([0])])));
+  it('trailing bytes after a response body are refused; after a request body ignored, as Kafka does', () => {
+    const response = samples.find((x) => x.kind === 'response')!;
+    const err = expectProtocolError(() => decode(response, Buffer.concat([response.frame, Buffer.from([0])])));
     expect(err.message).toMatch(/1 unexpected trailing bytes/);
+    const request = samples.find((x) => x.kind === 'request')!;
+    expect(decode(request, Buffer.concat([request.frame, Buffer.from([1, 0, 0])]))).toEqual(decode(request, request.frame));
   });
 });
 
