@@ -125,4 +125,42 @@ describe('Fetch: long polling and incremental fetch sessions', () => {
     const unknown = await fetch(12345, 1, []);
     expect(unknown.errorCode).toBe(70);
   });
+  it('a long poll that wants more than min.bytes waits for new data instead of spinning, and its end is on time', async () => {
+    const started = Date.now();
+    const cpuBefore = process.cpuUsage();
+    const response = await fetch(0, -1, [{ partition: 0, fetchOffset: 0n }], 1500, 10 * 1024 * 1024);
+    const cpu = process.cpuUsage(cpuBefore);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    expect(response.responses[0]!.partitions[0]!.records!.length).toBeGreaterThan(0);
+    // A spinning loop burns a whole core for the 1.5 s; waiting costs next to nothing.
+    expect((cpu.user + cpu.system) / 1000).toBeLessThan(1000);
+  });
+
+  it('a long poll on a topic deleted meanwhile ends with a partition error, and the connection stays open', async () => {
+    const kafka = new Kafka({ clientId: 'e2e-fetch-delete', brokers: [strom.bootstrap], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'doomed', numPartitions: 1 }] });
+    const doomedId = (
+      (await request(ApiKey.Metadata, 12, {
+        topics: [{ topicId: '00000000-0000-0000-0000-000000000000', name: 'doomed' }],
+        allowAutoTopicCreation: false,
+        includeClusterAuthorizedOperations: false,
+        includeTopicAuthorizedOperations: false,
+      })) as {
+        topics: { topicId: string }[];
+      }
+    ).topics[0]!.topicId;
+    const saved = topicId;
+    topicId = doomedId;
+    const polling = fetch(0, -1, [{ partition: 0, fetchOffset: 0n }], 8000, 1);
+    topicId = saved;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await admin.deleteTopics({ topics: ['doomed'] });
+    await admin.disconnect();
+    const response = await polling;
+    expect(response.responses[0]!.partitions[0]!.errorCode).toBe(100);
+    const again = await fetch(0, -1, [{ partition: 0, fetchOffset: 0n }]);
+    expect(again.errorCode).toBe(0);
+  });
 });

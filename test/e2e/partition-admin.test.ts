@@ -1,4 +1,4 @@
-import { ApiKey, decodeResponse, encodeRequestFrame } from '@strom/protocol';
+import { ApiKey, createConsumerGroupHeartbeatRequest, decodeResponse, encodeRequestFrame } from '@strom/protocol';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
@@ -61,6 +61,37 @@ describe('DeleteRecords, DescribeCluster, OffsetForLeaderEpoch, DescribeProducer
     expect(known!.activeProducers).toHaveLength(1);
     expect(known!.activeProducers[0]).toMatchObject({ producerEpoch: 0, lastSequence: 9 });
     expect(unknown!.errorCode).toBe(3);
+    client.end();
+  });
+  it('describes the log dir, and answers a disabled feature (KIP-848) as Kafka does', async () => {
+    const client = await RawClient.connect(strom.port);
+    client.send(encodeRequestFrame({ apiKey: ApiKey.DescribeLogDirs, apiVersion: 4, correlationId: 1, clientId: 'raw' }, { topics: null }));
+    const dirs = decodeResponse(ApiKey.DescribeLogDirs, 4, await client.nextFrame()).body;
+    expect(dirs.results).toHaveLength(1);
+    expect(dirs.results[0]!.topics.find((topic) => topic.name === 'trimmed')!.partitions[0]!.partitionSize).toBeGreaterThan(0n);
+    expect(dirs.results[0]!.totalBytes).toBeGreaterThan(0n);
+    client.send(
+      encodeRequestFrame(
+        { apiKey: ApiKey.ApiVersions, apiVersion: 3, correlationId: 2, clientId: 'raw' },
+        { clientSoftwareName: 'raw', clientSoftwareVersion: '1' },
+      ),
+    );
+    const versions = decodeResponse(ApiKey.ApiVersions, 3, await client.nextFrame()).body;
+    expect(versions.apiKeys.map((range) => range.apiKey)).not.toContain(ApiKey.ConsumerGroupHeartbeat);
+    client.send(
+      encodeRequestFrame(
+        { apiKey: ApiKey.ConsumerGroupHeartbeat, apiVersion: 0, correlationId: 3, clientId: 'raw' },
+        createConsumerGroupHeartbeatRequest({
+          groupId: 'g',
+          memberId: 'm',
+          memberEpoch: 0,
+          rebalanceTimeoutMs: 30000,
+          subscribedTopicNames: ['trimmed'],
+          topicPartitions: [],
+        }),
+      ),
+    );
+    expect(decodeResponse(ApiKey.ConsumerGroupHeartbeat, 0, await client.nextFrame()).body.errorCode).toBe(35);
     client.end();
   });
 });

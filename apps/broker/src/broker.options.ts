@@ -26,4 +26,26 @@ export interface BrokerOptions {
   topicDefaults?: Record<string, string>;
   /** Timeout of requests to the other services over the bus. */
   busRequestTimeoutMs?: number;
+  /** Authentication and authorization (server.properties' security settings); none: PLAINTEXT, no authorizer. */
+  security?: BrokerSecurityOptions;
+}
+
+/** The listener's security and the authorizer, in Kafka's terms. */
+export interface BrokerSecurityOptions {
+  /** The security protocol of the (single) listener. Default PLAINTEXT. */
+  securityProtocol?: 'PLAINTEXT' | 'SASL_PLAINTEXT';
+  /** sasl.enabled.mechanisms of a SASL_PLAINTEXT listener; supported: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512. */
+  saslMechanisms?: string[];
+  /** PLAIN users and passwords (the JAAS config's `user_<name>="<password>"` entries). */
+  plainUsers?: Record<string, string>;
+  /** connections.max.reauth.ms: 0 (default) = no session expiry. */
+  connectionsMaxReauthMs?: number;
+  /** sasl.server.max.receive.size: the frame limit before authentication. Default 524288. */
+  saslMaxReceiveBytes?: number;
+  /** authorizer.class.name is set: ACLs are enforced (deny by default). */
+  authorizerEnabled?: boolean;
+  /** super.users, e.g. `['User:admin']`. */
+  superUsers?: string[];
+  /** allow.everyone.if.no.acl.found. Default false. */
+  allowEveryoneIfNoAclFound?: boolean;
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Bus } from '@strom/bus';
+import { subscribeJson, type Bus, type Subscription } from '@strom/bus';
+import { RetentionSubjects } from '@strom/retention';
 import { ApiKey } from '@strom/protocol';
 import { BUS, LOGGER, type Logger } from '@strom/runtime';
 import { apiVersionsBody, handleApiVersions } from './api/api-versions.js';
@@ -7,6 +8,9 @@ import { handleMetadata } from './api/metadata.js';
 import { ApiRouter } from './api/router.js';
 import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './api/configs.js';
 import { handleFetch } from './api/fetch.js';
+import { DISABLED_FEATURE_HANDLERS } from './api/disabled-features.js';
+import { handleDescribeLogDirs } from './api/log-dirs.js';
+import { forwardToCoordinator, GROUP_APIS } from './api/groups.js';
 import { handleDeleteRecords, handleDescribeCluster, handleDescribeProducers, handleOffsetForLeaderEpoch } from './api/partition-admin.js';
 import { FetchSessionCache } from './fetch-session/index.js';
 import { handleFindCoordinator } from './api/find-coordinator.js';
@@ -16,6 +20,19 @@ import { handleListOffsets } from './api/list-offsets.js';
 import { handleProduce } from './api/produce.js';
 import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from './api/topics.js';
 import { logDirUnder, ReplicaManager } from './replica/replica-manager.js';
+import {
+  handleAlterUserScramCredentials,
+  handleCreateAcls,
+  handleDeleteAcls,
+  handleDescribeAcls,
+  handleDescribeUserScramCredentials,
+  handleSaslAuthenticate,
+  handleSaslHandshake,
+} from './api/security-apis.js';
+import { StandardAuthorizer } from './security/authorizer.js';
+import { listenerSecurity } from './security/listener-security.js';
+import { RequestAuthorizer } from './security/request-authorizer.js';
+import { SecurityMetadataClient } from './security/security-metadata.js';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker.options.js';
 import { ClusterView } from './cluster/cluster-view.js';
 import { MetadataClient } from './cluster/metadata-client.js';
@@ -33,13 +50,30 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
   private listener?: KafkaListener;
   private metadata?: MetadataClient;
   private replicas?: ReplicaManager;
+  private retentionTicks?: Subscription;
   private boundPort?: number;
+  private security?: SecurityMetadataClient;
+  /**
+   * Authorization for request handlers: everything allowed without `authorizer.class.name`, the
+   * ACLs otherwise (see security/request-authorizer.ts for how handlers call it).
+   */
+  readonly authorization: RequestAuthorizer;
 
   constructor(
     @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
     @Inject(BUS) private readonly bus: Bus,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    const security = options.security;
+    this.authorization = new RequestAuthorizer(
+      security?.authorizerEnabled
+        ? new StandardAuthorizer({
+            superUsers: security.superUsers ?? [],
+            allowEveryoneIfNoAclFound: security.allowEveryoneIfNoAclFound ?? false,
+          })
+        : undefined,
+    );
+  }
 
   /** The port the Kafka listener is bound to (after bootstrap). */
   get port(): number | undefined {
@@ -48,12 +82,20 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     const options = this.options;
+    const security = new SecurityMetadataClient(
+      this.bus,
+      this.authorization.authorizer,
+      { requestTimeoutMs: options.busRequestTimeoutMs ?? 10_000 },
+      this.logger.child({ component: 'security' }),
+    );
+    this.security = security;
     const listener = new KafkaListener(
       {
         host: options.host,
         port: options.port,
         limits: { ...defaultConnectionLimits, ...options.limits },
         maxConnections: options.maxConnections ?? 10_000,
+        security: listenerSecurity(options.security, security),
       },
       this.router,
       this.logger.child({ component: 'network' }),
@@ -83,27 +125,36 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     );
     this.replicas = replicas;
     await replicas.start();
+    await security.start();
     this.registerApis(metadata, replicas);
+    this.registerSecurityApis(security);
     await metadata.start();
     await replicas.settled();
+    this.retentionTicks = subscribeJson(this.bus, RetentionSubjects.tick, () => void replicas.maintain());
+    await this.retentionTicks.ready;
     this.logger.info({ nodeId: options.nodeId, host: options.host, port: this.boundPort }, 'Kafka listener ready');
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.retentionTicks?.unsubscribe();
     await this.listener?.stop(this.options.drainTimeoutMs ?? 10_000);
     await this.metadata?.stop();
+    await this.security?.stop();
     await this.replicas?.stop();
   }
 
   private registerApis(metadata: MetadataClient, replicas: ReplicaManager): void {
     const router = this.router;
     const id = this.options.nodeId;
-    router.register(ApiKey.Produce, handleProduce(this.view, replicas, id));
-    router.register(ApiKey.Fetch, handleFetch(this.view, replicas, id, new FetchSessionCache(), { maxWaitCapMs: 60_000 }));
-    router.register(ApiKey.ListOffsets, handleListOffsets(this.view, replicas, id));
+    router.register(ApiKey.Produce, handleProduce(this.view, replicas, id, this.authorization));
+    router.register(
+      ApiKey.Fetch,
+      handleFetch(this.view, replicas, id, new FetchSessionCache(), { maxWaitCapMs: 60_000 }, this.authorization),
+    );
+    router.register(ApiKey.ListOffsets, handleListOffsets(this.view, replicas, id, this.authorization));
     router.register(
       ApiKey.InitProducerId,
-      handleInitProducerId(new ProducerIdManager(this.bus, this.options.busRequestTimeoutMs ?? 10_000)),
+      handleInitProducerId(new ProducerIdManager(this.bus, this.options.busRequestTimeoutMs ?? 10_000), this.authorization),
     );
     router.register(ApiKey.FindCoordinator, handleFindCoordinator(this.view, id));
     router.register(ApiKey.OffsetForLeaderEpoch, handleOffsetForLeaderEpoch(this.view, replicas, id));
@@ -111,16 +162,35 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     router.register(ApiKey.DescribeCluster, handleDescribeCluster(this.view));
     router.register(ApiKey.DescribeProducers, handleDescribeProducers(this.view, replicas, id));
     const configOptions = { brokerId: id, staticConfig: this.options.staticConfig ?? {} };
-    router.register(ApiKey.DescribeConfigs, handleDescribeConfigs(this.view, configOptions));
-    router.register(ApiKey.AlterConfigs, handleAlterConfigs(this.view, metadata, configOptions));
-    router.register(ApiKey.IncrementalAlterConfigs, handleIncrementalAlterConfigs(this.view, metadata, configOptions));
+    router.register(ApiKey.DescribeConfigs, handleDescribeConfigs(this.view, configOptions, this.authorization));
+    router.register(ApiKey.AlterConfigs, handleAlterConfigs(this.view, metadata, configOptions, this.authorization));
+    router.register(ApiKey.IncrementalAlterConfigs, handleIncrementalAlterConfigs(this.view, metadata, configOptions, this.authorization));
     router.register(ApiKey.ApiVersions, handleApiVersions(router));
     router.register(
       ApiKey.Metadata,
-      handleMetadata(this.view, metadata, { autoCreateTopicsEnable: this.options.autoCreateTopicsEnable ?? true }),
+      handleMetadata(this.view, metadata, { autoCreateTopicsEnable: this.options.autoCreateTopicsEnable ?? true }, this.authorization),
     );
-    router.register(ApiKey.CreateTopics, handleCreateTopics(metadata));
-    router.register(ApiKey.DeleteTopics, handleDeleteTopics(metadata));
-    router.register(ApiKey.CreatePartitions, handleCreatePartitions(metadata));
+    router.register(ApiKey.CreateTopics, handleCreateTopics(metadata, this.authorization));
+    router.register(
+      ApiKey.DeleteTopics,
+      handleDeleteTopics(metadata, this.authorization, (topicId) => this.view.topicById(topicId)?.name),
+    );
+    router.register(ApiKey.CreatePartitions, handleCreatePartitions(metadata, this.authorization));
+    const groupLogger = this.logger.child({ component: 'groups' });
+    for (const apiKey of GROUP_APIS) router.register(apiKey, forwardToCoordinator(this.bus, apiKey, groupLogger) as never);
+    router.register(ApiKey.DescribeLogDirs, handleDescribeLogDirs(this.view, replicas, logDirUnder(this.options.dataDir)));
+    for (const [apiKey, handler] of Object.entries(DISABLED_FEATURE_HANDLERS))
+      router.registerUnannounced(Number(apiKey) as ApiKey, handler as never);
+  }
+
+  private registerSecurityApis(security: SecurityMetadataClient): void {
+    const router = this.router;
+    router.register(ApiKey.SaslHandshake, handleSaslHandshake());
+    router.register(ApiKey.SaslAuthenticate, handleSaslAuthenticate());
+    router.register(ApiKey.DescribeUserScramCredentials, handleDescribeUserScramCredentials(security, this.authorization));
+    router.register(ApiKey.AlterUserScramCredentials, handleAlterUserScramCredentials(security, this.authorization));
+    router.register(ApiKey.CreateAcls, handleCreateAcls(security, this.authorization));
+    router.register(ApiKey.DescribeAcls, handleDescribeAcls(this.authorization));
+    router.register(ApiKey.DeleteAcls, handleDeleteAcls(security, this.authorization));
   }
 }

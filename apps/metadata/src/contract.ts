@@ -23,6 +23,23 @@ export const MetadataSubjects = {
   createPartitions: 'strom.metadata.topics.create-partitions',
   /** Request: {@link AlterTopicConfigsCommand}. Reply: {@link AlterTopicConfigsReply}. */
   alterTopicConfigs: 'strom.metadata.topics.alter-configs',
+  /** Request: {@link ScramCredentialLookupRequest}. Reply: {@link ScramCredentialLookupReply}. */
+  scramLookup: 'strom.metadata.security.scram.lookup',
+  /** Request: {@link DescribeScramCredentialsRequest}. Reply: {@link DescribeScramCredentialsReply}. */
+  scramDescribe: 'strom.metadata.security.scram.describe',
+  /** Request: {@link AlterScramCredentialsCommand}. Reply: {@link AlterScramCredentialsReply}. */
+  scramAlter: 'strom.metadata.security.scram.alter',
+  /** Request: empty. Reply: {@link ListAclsReply}. */
+  aclsList: 'strom.metadata.security.acls.list',
+  /** Request: {@link CreateAclsCommand}. Reply: `{ ok: true }`. */
+  aclsCreate: 'strom.metadata.security.acls.create',
+  /** Request: {@link DeleteAclsCommand}. Reply: {@link DeleteAclsReply}. */
+  aclsDelete: 'strom.metadata.security.acls.delete',
+  /**
+   * Published after every change of SCRAM credentials or ACLs: {@link SecurityChangedEvent}.
+   * (They are not part of the metadata version: brokers reload ACLs and drop cached credentials.)
+   */
+  securityChanged: 'strom.metadata.security.changed',
 } as const;
 
 export interface BrokerInfo {
@@ -151,4 +168,80 @@ export interface CreatePartitionsCommand {
 export interface CreatePartitionsReply {
   version: string;
   results: { name: string; errorCode: number; errorMessage: string | null }[];
+}
+
+/** SCRAM mechanism names as Kafka spells them. */
+export type ScramMechanismName = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+
+/** A stored SCRAM credential: salted keys only (base64), never the password. */
+export interface ScramCredentialInfo {
+  salt: string;
+  storedKey: string;
+  serverKey: string;
+  iterations: number;
+}
+
+export interface ScramCredentialLookupRequest {
+  user: string;
+  mechanism: ScramMechanismName;
+}
+
+export interface ScramCredentialLookupReply {
+  credential: ScramCredentialInfo | null;
+}
+
+export interface DescribeScramCredentialsRequest {
+  /** null: every user that has a credential. */
+  users: string[] | null;
+}
+
+export interface DescribeScramCredentialsReply {
+  credentials: { user: string; mechanism: ScramMechanismName; iterations: number }[];
+}
+
+/** Validated changes (the broker checks names, mechanisms, iterations and duplicates first). */
+export interface AlterScramCredentialsCommand {
+  deletions: { user: string; mechanism: ScramMechanismName }[];
+  upsertions: ({ user: string; mechanism: ScramMechanismName } & ScramCredentialInfo)[];
+}
+
+export interface AlterScramCredentialsReply {
+  /** One per deletion, in order: false when there was no such credential (RESOURCE_NOT_FOUND). */
+  deleted: boolean[];
+}
+
+/** An ACL binding with Kafka's integer codes. */
+export interface AclBindingInfo {
+  resourceType: number;
+  resourceName: string;
+  patternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
+export interface ListAclsReply {
+  acls: AclBindingInfo[];
+}
+
+export interface CreateAclsCommand {
+  acls: AclBindingInfo[];
+}
+
+/** Exact bindings to delete (the broker matches Kafka's filters against the ACLs first). */
+export interface DeleteAclsCommand {
+  acls: AclBindingInfo[];
+}
+
+export interface DeleteAclsReply {
+  /** The bindings that were stored and are now deleted. */
+  deleted: AclBindingInfo[];
+}
+
+export interface SecurityChangedEvent {
+  /** Whether ACLs changed (reload them). */
+  acls: boolean;
+  /** Users whose SCRAM credentials changed (drop them from caches). */
+  scramUsers: string[];
 }

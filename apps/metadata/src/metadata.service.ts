@@ -4,6 +4,19 @@ import type { MetadataStore, TopicState } from '@strom/metadata-store';
 import { BUS, LOGGER, METADATA_STORE, type Logger } from '@strom/runtime';
 import {
   MetadataSubjects,
+  type AclBindingInfo,
+  type AlterScramCredentialsCommand,
+  type AlterScramCredentialsReply,
+  type CreateAclsCommand,
+  type DeleteAclsCommand,
+  type DeleteAclsReply,
+  type DescribeScramCredentialsReply,
+  type DescribeScramCredentialsRequest,
+  type ListAclsReply,
+  type ScramCredentialLookupReply,
+  type ScramCredentialLookupRequest,
+  type ScramMechanismName,
+  type SecurityChangedEvent,
   type AlterTopicConfigsCommand,
   type AlterTopicConfigsReply,
   type CreatePartitionsCommand,
@@ -91,6 +104,7 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
         queue,
       ),
     );
+    this.subscribeSecurity(queue);
     await Promise.all(this.subscriptions.map((subscription) => subscription.ready));
     await this.store.clusterId();
     this.logger.debug('metadata service answering');
@@ -144,6 +158,107 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
     return { version: deleted.length > 0 ? await this.changed() : String(await this.store.version()), results };
   }
 
+  /** SCRAM credentials and ACLs (SecurityRepository); changes are announced on `securityChanged`. */
+  private subscribeSecurity(queue: { queue: string }): void {
+    const security = this.store.security;
+    this.subscriptions.push(
+      replyJson<ScramCredentialLookupRequest, ScramCredentialLookupReply>(
+        this.bus,
+        MetadataSubjects.scramLookup,
+        async ({ user, mechanism }) => {
+          const found = await security.scramCredential(user, toStoreMechanism(mechanism));
+          return {
+            credential: found
+              ? {
+                  salt: Buffer.from(found.salt).toString('base64'),
+                  storedKey: Buffer.from(found.storedKey).toString('base64'),
+                  serverKey: Buffer.from(found.serverKey).toString('base64'),
+                  iterations: found.iterations,
+                }
+              : null,
+          };
+        },
+        queue,
+      ),
+      replyJson<DescribeScramCredentialsRequest, DescribeScramCredentialsReply>(
+        this.bus,
+        MetadataSubjects.scramDescribe,
+        async ({ users }) => ({
+          credentials: (await security.listScramCredentials(users ?? undefined)).map((record) => ({
+            user: record.user,
+            mechanism: fromStoreMechanism(record.mechanism),
+            iterations: record.iterations,
+          })),
+        }),
+        queue,
+      ),
+      replyJson<AlterScramCredentialsCommand, AlterScramCredentialsReply>(
+        this.bus,
+        MetadataSubjects.scramAlter,
+        async (command) => {
+          const deleted: boolean[] = [];
+          for (const deletion of command.deletions) {
+            deleted.push(await security.deleteScramCredential(deletion.user, toStoreMechanism(deletion.mechanism)));
+          }
+          for (const upsertion of command.upsertions) {
+            await security.upsertScramCredential({
+              user: upsertion.user,
+              mechanism: toStoreMechanism(upsertion.mechanism),
+              salt: Buffer.from(upsertion.salt, 'base64'),
+              storedKey: Buffer.from(upsertion.storedKey, 'base64'),
+              serverKey: Buffer.from(upsertion.serverKey, 'base64'),
+              iterations: upsertion.iterations,
+            });
+          }
+          const users = [...new Set([...command.deletions, ...command.upsertions].map((change) => change.user))];
+          if (users.length > 0) {
+            this.logger.info({ users }, 'SCRAM credentials altered');
+            this.securityChanged({ acls: false, scramUsers: users });
+          }
+          return { deleted };
+        },
+        queue,
+      ),
+      replyJson<Record<string, never>, ListAclsReply>(
+        this.bus,
+        MetadataSubjects.aclsList,
+        async () => ({ acls: (await security.listAcls()).map(aclInfo) }),
+        queue,
+      ),
+      replyJson<CreateAclsCommand, { ok: true }>(
+        this.bus,
+        MetadataSubjects.aclsCreate,
+        async ({ acls }) => {
+          if (acls.length > 0) {
+            await security.createAcls(acls.map(aclInfo));
+            this.logger.info({ count: acls.length }, 'ACLs created');
+            this.securityChanged({ acls: true, scramUsers: [] });
+          }
+          return { ok: true };
+        },
+        queue,
+      ),
+      replyJson<DeleteAclsCommand, DeleteAclsReply>(
+        this.bus,
+        MetadataSubjects.aclsDelete,
+        async ({ acls }) => {
+          const deleted: AclBindingInfo[] = [];
+          for (const binding of acls) deleted.push(...(await security.deleteAcls(aclInfo(binding))).map(aclInfo));
+          if (deleted.length > 0) {
+            this.logger.info({ count: deleted.length }, 'ACLs deleted');
+            this.securityChanged({ acls: true, scramUsers: [] });
+          }
+          return { deleted };
+        },
+        queue,
+      ),
+    );
+  }
+
+  private securityChanged(event: SecurityChangedEvent): void {
+    publishJson(this.bus, MetadataSubjects.securityChanged, event);
+  }
+
   /** Announces the current version; returns it. */
   private async changed(): Promise<string> {
     const version = String(await this.store.version());
@@ -159,5 +274,26 @@ function toTopicInfo(topic: TopicState): TopicInfo {
     internal: topic.internal,
     configs: topic.configs,
     partitions: topic.partitions.map((partition) => ({ ...partition })),
+  };
+}
+
+function toStoreMechanism(mechanism: ScramMechanismName): 'SCRAM_SHA_256' | 'SCRAM_SHA_512' {
+  return mechanism === 'SCRAM-SHA-256' ? 'SCRAM_SHA_256' : 'SCRAM_SHA_512';
+}
+
+function fromStoreMechanism(mechanism: string): ScramMechanismName {
+  return mechanism === 'SCRAM_SHA_256' ? 'SCRAM-SHA-256' : 'SCRAM-SHA-512';
+}
+
+/** Exactly the binding's fields (a row may carry more, a message may carry less). */
+function aclInfo(binding: AclBindingInfo): AclBindingInfo {
+  return {
+    resourceType: binding.resourceType,
+    resourceName: binding.resourceName,
+    patternType: binding.patternType,
+    principal: binding.principal,
+    host: binding.host,
+    operation: binding.operation,
+    permissionType: binding.permissionType,
   };
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { BrokerService } from '@strom/broker';
 import { ConfigError, createLogger, describeConfig, loadConfig, type LevelWithSilent } from '@strom/runtime';
 import { adminUsage, runAdminCommand, UsageError } from './admin-commands.js';
-import { embeddedConfig, startEmbedded } from './embedded.js';
+import { embeddedConfig, embeddedSecurity, startEmbedded } from './embedded.js';
 import { loadServerProperties, ServerPropertiesError, type ServerProperties } from './server-properties.js';
 
 export const version: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
@@ -61,6 +61,7 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
       serverProperties = await loadServerProperties(first.config, first.nodeId);
       config = loadConfig(embeddedConfig, { argv: rest, defaults: serverProperties.settings });
     } else config = first;
+    embeddedSecurity(config, serverProperties);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof ServerPropertiesError) {
       process.stderr.write(`strom start: ${error.message}\n`);

@@ -1,3 +1,4 @@
+import { SecurityConfigError, securityFromProperties, type BrokerSecurityOptions } from '@strom/broker';
 import { readServerProperties, resolveTopicConfig, validateBrokerConfig } from '@strom/config';
 import type { EmbeddedConfig } from './embedded.js';
 
@@ -17,6 +18,13 @@ export interface ServerProperties {
   maxFrameBytes: number;
   idleTimeoutMs: number;
   maxConnections: number;
+  /**
+   * The listener's security and the authorizer: listeners + listener.security.protocol.map,
+   * sasl.enabled.mechanisms, the PLAIN users of listener.name.<listener>.plain.sasl.jaas.config,
+   * authorizer.class.name, super.users, allow.everyone.if.no.acl.found. The security protocol and
+   * mechanisms also go into `settings` (flags --security-protocol / --sasl-mechanisms win).
+   */
+  security: BrokerSecurityOptions;
   warnings: string[];
 }
 
@@ -65,6 +73,15 @@ export async function loadServerProperties(path: string, nodeIdFallback: number)
     if (!match) throw new ServerPropertiesError(`${path}: advertised.listeners: cannot parse '${advertised}' (expected NAME://host:port)`);
     settings.advertisedHost = match[2]!.replace(/^\[|\]$/g, '');
   }
+  let security: ReturnType<typeof securityFromProperties>;
+  try {
+    security = securityFromProperties(props, listener ? listenerPattern.exec(listener)?.[1] : undefined);
+  } catch (error) {
+    if (error instanceof SecurityConfigError) throw new ServerPropertiesError(`${path}: ${error.message}`);
+    throw error;
+  }
+  settings.securityProtocol = security.options.securityProtocol ?? 'PLAINTEXT';
+  if (security.options.saslMechanisms) settings.saslMechanisms = security.options.saslMechanisms.join(',');
   const logDirs = (props['log.dirs'] ?? props['log.dir'])?.split(',')[0]?.trim();
   if (logDirs) settings.dataDir = logDirs;
 
@@ -83,6 +100,15 @@ export async function loadServerProperties(path: string, nodeIdFallback: number)
     maxFrameBytes: number('socket.request.max.bytes', 104_857_600),
     idleTimeoutMs: number('connections.max.idle.ms', 600_000),
     maxConnections: Math.min(number('max.connections', 2_147_483_647), 1_000_000),
-    warnings: validation.warnings.map((warning) => `${warning.key}: ${warning.message}`),
+    security: security.options,
+    warnings: [
+      ...validation.warnings
+        .filter((warning) => !security.appliedKeys.has(warning.key))
+        .map((warning) => `${warning.key}: ${warning.message}`),
+      ...security.warnings,
+      ...((props['listeners'] ?? '').split(',').filter((entry) => entry.trim() !== '').length > 1
+        ? [`listeners: Strom serves one listener; only ${listener} is used`]
+        : []),
+    ],
   };
 }

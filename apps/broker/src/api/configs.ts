@@ -16,6 +16,9 @@ import {
 } from '@strom/protocol';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import type { MetadataClient } from '../cluster/metadata-client.js';
+import type { ClientContext } from '../network/request-handler.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import { ALLOW_ALL, type RequestAuthorizer } from '../security/request-authorizer.js';
 
 /** Kafka's ConfigResource types. */
 const RESOURCE_TOPIC = 2;
@@ -38,8 +41,8 @@ export interface ConfigHandlerOptions {
  * DescribeConfigs for topics (overrides over the broker's defaults, with Kafka's sources and
  * synonyms) and brokers (server.properties over Kafka's defaults).
  */
-export function handleDescribeConfigs(view: ClusterView, options: ConfigHandlerOptions) {
-  return (body: DescribeConfigsRequest, apiVersion: number): DescribeConfigsResponse => {
+export function handleDescribeConfigs(view: ClusterView, options: ConfigHandlerOptions, authorization: RequestAuthorizer = ALLOW_ALL) {
+  return (body: DescribeConfigsRequest, apiVersion: number, client?: ClientContext): DescribeConfigsResponse => {
     const describeOptions = {
       includeSynonyms: apiVersion >= 1 && body.includeSynonyms,
       includeDocumentation: apiVersion >= 3 && body.includeDocumentation,
@@ -69,6 +72,8 @@ export function handleDescribeConfigs(view: ClusterView, options: ConfigHandlerO
               }),
             ),
           });
+        const denied = configsDenied(authorization, client, AclOperation.DESCRIBE_CONFIGS, resource.resourceType, resource.resourceName);
+        if (denied) return result(denied.errorCode, denied.errorMessage);
         const configNames = resource.configurationKeys;
         if (resource.resourceType === RESOURCE_TOPIC) {
           const problem = topicNameProblem(resource.resourceName);
@@ -98,22 +103,21 @@ export function handleDescribeConfigs(view: ClusterView, options: ConfigHandlerO
 type Outcome = { errorCode: number; errorMessage: string | null };
 
 /** AlterConfigs: replaces a topic's overrides with the given set (Kafka's legacy semantics). */
-export function handleAlterConfigs(view: ClusterView, metadata: MetadataClient, options: ConfigHandlerOptions) {
-  return async (body: AlterConfigsRequest): Promise<AlterConfigsResponse> =>
+export function handleAlterConfigs(
+  view: ClusterView,
+  metadata: MetadataClient,
+  options: ConfigHandlerOptions,
+  authorization: RequestAuthorizer = ALLOW_ALL,
+) {
+  return async (body: AlterConfigsRequest, _apiVersion?: number, client?: ClientContext): Promise<AlterConfigsResponse> =>
     createAlterConfigsResponse({
       responses: await Promise.all(
         body.resources.map(async (resource) => {
           const changes = Object.fromEntries(resource.configs.map((config) => [config.name, config.value]));
-          const outcome = await alter(
-            view,
-            metadata,
-            options,
-            resource.resourceType,
-            resource.resourceName,
-            changes,
-            true,
-            body.validateOnly,
-          );
+          const denied = configsDenied(authorization, client, AclOperation.ALTER_CONFIGS, resource.resourceType, resource.resourceName);
+          const outcome =
+            denied ??
+            (await alter(view, metadata, options, resource.resourceType, resource.resourceName, changes, true, body.validateOnly));
           return { ...outcome, resourceType: resource.resourceType, resourceName: resource.resourceName };
         }),
       ),
@@ -121,14 +125,26 @@ export function handleAlterConfigs(view: ClusterView, metadata: MetadataClient, 
 }
 
 /** IncrementalAlterConfigs: SET, DELETE, APPEND and SUBTRACT on single configs. */
-export function handleIncrementalAlterConfigs(view: ClusterView, metadata: MetadataClient, options: ConfigHandlerOptions) {
-  return async (body: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> =>
+export function handleIncrementalAlterConfigs(
+  view: ClusterView,
+  metadata: MetadataClient,
+  options: ConfigHandlerOptions,
+  authorization: RequestAuthorizer = ALLOW_ALL,
+) {
+  return async (
+    body: IncrementalAlterConfigsRequest,
+    _apiVersion?: number,
+    client?: ClientContext,
+  ): Promise<IncrementalAlterConfigsResponse> =>
     createIncrementalAlterConfigsResponse({
       responses: await Promise.all(
         body.resources.map(async (resource) => {
           const names = resource.configs.map((config) => config.name);
           let outcome: Outcome;
-          if (new Set(names).size !== names.length) {
+          const denied = configsDenied(authorization, client, AclOperation.ALTER_CONFIGS, resource.resourceType, resource.resourceName);
+          if (denied) {
+            outcome = denied;
+          } else if (new Set(names).size !== names.length) {
             outcome = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Error due to duplicate config keys' };
           } else {
             const current = resource.resourceType === RESOURCE_TOPIC ? (view.topicByName(resource.resourceName)?.configs ?? {}) : {};
@@ -154,6 +170,31 @@ export function handleIncrementalAlterConfigs(view: ClusterView, metadata: Metad
         }),
       ),
     });
+}
+
+/**
+ * Kafka's ConfigHelper / ConfigAdminManager checks: DESCRIBE_CONFIGS or ALTER_CONFIGS on the topic
+ * (TOPIC_AUTHORIZATION_FAILED) or, for brokers and broker loggers, on the cluster (CLUSTER_AUTHORIZATION_FAILED).
+ */
+function configsDenied(
+  authorization: RequestAuthorizer,
+  client: ClientContext | undefined,
+  operation: number,
+  resourceType: number,
+  resourceName: string,
+): Outcome | undefined {
+  if (!client) return undefined;
+  if (resourceType === RESOURCE_TOPIC) {
+    return authorization.allowed(client, operation, ResourceType.TOPIC, resourceName)
+      ? undefined
+      : { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Topic authorization failed.' };
+  }
+  if (resourceType === RESOURCE_BROKER || resourceType === RESOURCE_BROKER_LOGGER) {
+    return authorization.allowedOnCluster(client, operation)
+      ? undefined
+      : { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.' };
+  }
+  return undefined;
 }
 
 async function alter(

@@ -22,10 +22,34 @@ const code = ErrorCode.UNSUPPORTED_VERSION;
 export const DISABLED_FEATURE_HANDLERS = {
   [ApiKey.ConsumerGroupHeartbeat]: () => createConsumerGroupHeartbeatResponse({ errorCode: code, errorMessage: message }),
   [ApiKey.ConsumerGroupDescribe]: (body: RequestBodies[typeof ApiKey.ConsumerGroupDescribe]) =>
-    createConsumerGroupDescribeResponse({ groups: body.groupIds.map((groupId) => ({ groupId, errorCode: code, errorMessage: message, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: -2147483648 })) }),
+    createConsumerGroupDescribeResponse({
+      groups: body.groupIds.map((groupId) => ({
+        groupId,
+        errorCode: code,
+        errorMessage: message,
+        groupState: '',
+        groupEpoch: -1,
+        assignmentEpoch: -1,
+        assignorName: '',
+        members: [],
+        authorizedOperations: -2147483648,
+      })),
+    }),
   [ApiKey.ShareGroupHeartbeat]: () => createShareGroupHeartbeatResponse({ errorCode: code, errorMessage: message }),
   [ApiKey.ShareGroupDescribe]: (body: RequestBodies[typeof ApiKey.ShareGroupDescribe]) =>
-    createShareGroupDescribeResponse({ groups: body.groupIds.map((groupId) => ({ groupId, errorCode: code, errorMessage: message, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: -2147483648 })) }),
+    createShareGroupDescribeResponse({
+      groups: body.groupIds.map((groupId) => ({
+        groupId,
+        errorCode: code,
+        errorMessage: message,
+        groupState: '',
+        groupEpoch: -1,
+        assignmentEpoch: -1,
+        assignorName: '',
+        members: [],
+        authorizedOperations: -2147483648,
+      })),
+    }),
   [ApiKey.ShareFetch]: () => createShareFetchResponse({ errorCode: code, errorMessage: message }),
   [ApiKey.ShareAcknowledge]: () => createShareAcknowledgeResponse({ errorCode: code, errorMessage: message }),
 } as const;

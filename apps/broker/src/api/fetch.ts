@@ -1,6 +1,9 @@
 import { ErrorCode } from '@strom/errors';
 import { createFetchResponsePartitionData, type FetchRequest, type FetchResponse, type FetchResponsePartitionData } from '@strom/protocol';
 import type { ClusterView } from '../cluster/cluster-view.js';
+import type { ClientContext } from '../network/request-handler.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import { ALLOW_ALL, type RequestAuthorizer } from '../security/request-authorizer.js';
 import {
   fetchErrorPartitionData,
   type FetchPartitionResult,
@@ -39,8 +42,9 @@ export function handleFetch(
   brokerId: number,
   sessions: FetchSessionCache,
   options: FetchHandlerOptions,
+  authorization: RequestAuthorizer = ALLOW_ALL,
 ) {
-  return async (body: FetchRequest, apiVersion: number): Promise<FetchResponse> => {
+  return async (body: FetchRequest, apiVersion: number, client?: ClientContext): Promise<FetchResponse> => {
     const context = sessions.newContext(body, apiVersion, (topicId) => view.topicById(topicId)?.name);
     if (context.kind === 'error') return context.buildResponse([]);
     const readCommitted = apiVersion >= 4 && body.isolationLevel === READ_COMMITTED;
@@ -48,6 +52,11 @@ export function handleFetch(
     for (const session of context.partitions) {
       if (session.topic === undefined) {
         partitions.push({ session, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, replica: undefined });
+        continue;
+      }
+      // Kafka: a consumer needs READ on the topic.
+      if (client && !authorization.allowed(client, AclOperation.READ, ResourceType.TOPIC, session.topic)) {
+        partitions.push({ session, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, replica: undefined });
         continue;
       }
       const topic = view.topicByName(session.topic);
@@ -82,8 +91,14 @@ export function handleFetch(
       const results: FetchPartitionResult[] = [];
       for (const entry of partitions) {
         const key = { topicId: entry.session.topicId, topic: entry.session.topic, partition: entry.session.partition };
+        if (entry.replica?.isDetached) {
+          // The partition went away during a long poll (topic deleted): an error for it, not a closed connection.
+          entry.errorCode = apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          entry.replica = undefined;
+        }
         if (!entry.replica) {
-          results.push({ ...key, data: fetchErrorPartitionData(entry.session.partition, entry.errorCode) });
+          // Empty records, not null, as Kafka's FetchResponse.partitionResponse (librdkafka cannot parse a null record set).
+          results.push({ ...key, data: { ...fetchErrorPartitionData(entry.session.partition, entry.errorCode), records: EMPTY } });
           continue;
         }
         const replica = entry.replica;
@@ -117,7 +132,9 @@ async function waitForAny(partitions: PartitionToRead[], timeoutMs: number): Pro
   try {
     const waits = partitions
       .filter((entry) => entry.replica)
-      .map((entry) => entry.replica!.waitForData(Number(entry.session.fetchOffset), abort.signal));
+      // Wait for data past what is there now: waiting on the fetch offset alone would return at
+      // once whenever fewer than min.bytes are readable, and spin until max.wait.ms.
+      .map((entry) => entry.replica!.waitForData(Math.max(Number(entry.session.fetchOffset), entry.replica!.highWatermark), abort.signal));
     if (waits.length === 0) {
       await new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
       return;

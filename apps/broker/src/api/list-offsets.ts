@@ -8,6 +8,9 @@ import {
 } from '@strom/protocol';
 import type { ListOffsetsSpec } from '@strom/storage';
 import type { ClusterView } from '../cluster/cluster-view.js';
+import type { ClientContext } from '../network/request-handler.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import { ALLOW_ALL, type RequestAuthorizer } from '../security/request-authorizer.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import { leaderFor } from './leadership.js';
 
@@ -20,12 +23,19 @@ const LATEST_TIERED = -5n;
 const READ_COMMITTED = 1;
 
 /** ListOffsets: earliest, latest (high watermark, or LSO under read_committed), max timestamp, by time. */
-export function handleListOffsets(view: ClusterView, replicas: ReplicaManager, brokerId: number) {
-  return async (body: ListOffsetsRequest, apiVersion: number): Promise<ListOffsetsResponse> =>
+export function handleListOffsets(
+  view: ClusterView,
+  replicas: ReplicaManager,
+  brokerId: number,
+  authorization: RequestAuthorizer = ALLOW_ALL,
+) {
+  return async (body: ListOffsetsRequest, apiVersion: number, client?: ClientContext): Promise<ListOffsetsResponse> =>
     createListOffsetsResponse({
       topics: await Promise.all(
-        body.topics.map(async (topic) =>
-          createListOffsetsResponseListOffsetsTopicResponse({
+        body.topics.map(async (topic) => {
+          // Kafka: DESCRIBE on the topic.
+          const denied = client !== undefined && !authorization.allowed(client, AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name);
+          return createListOffsetsResponseListOffsetsTopicResponse({
             name: topic.name,
             partitions: await Promise.all(
               topic.partitions.map(async (partition) => {
@@ -36,6 +46,7 @@ export function handleListOffsets(view: ClusterView, replicas: ReplicaManager, b
                     ...(apiVersion >= 1 ? { offset, timestamp } : {}),
                     ...(apiVersion >= 4 ? { leaderEpoch } : {}),
                   });
+                if (denied) return answer(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
                 const found = await leaderFor(view, replicas, brokerId, topic.name, partition.partitionIndex, partition.currentLeaderEpoch);
                 if (!found.replica) return answer(found.errorCode);
                 const replica = found.replica;
@@ -62,8 +73,8 @@ export function handleListOffsets(view: ClusterView, replicas: ReplicaManager, b
                 return answer(ErrorCode.NONE, BigInt(result.offset), BigInt(result.timestamp), epoch);
               }),
             ),
-          }),
-        ),
+          });
+        }),
       ),
     });
 }

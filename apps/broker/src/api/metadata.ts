@@ -13,6 +13,9 @@ import {
 } from '@strom/protocol';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import type { MetadataClient } from '../cluster/metadata-client.js';
+import type { ClientContext } from '../network/request-handler.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import { ALLOW_ALL, type RequestAuthorizer } from '../security/request-authorizer.js';
 
 export interface MetadataHandlerOptions {
   autoCreateTopicsEnable: boolean;
@@ -26,25 +29,53 @@ const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
  * list, or an empty list at v0). Unknown topics are auto-created when the client allows it and
  * auto.create.topics.enable is on, and are then returned already (creation is synchronous here).
  */
-export function handleMetadata(view: ClusterView, metadata: MetadataClient, options: MetadataHandlerOptions) {
-  return async (body: MetadataRequest, apiVersion: number): Promise<MetadataResponse> => {
+export function handleMetadata(
+  view: ClusterView,
+  metadata: MetadataClient,
+  options: MetadataHandlerOptions,
+  authorization: RequestAuthorizer = ALLOW_ALL,
+) {
+  return async (body: MetadataRequest, apiVersion: number, client?: ClientContext): Promise<MetadataResponse> => {
     const allTopics = body.topics === null || (apiVersion === 0 && body.topics.length === 0);
+    // Kafka: DESCRIBE on a topic to see it (left out of "all topics", TOPIC_AUTHORIZATION_FAILED when
+    // named), and CREATE on the cluster or the topic to have it auto-created.
+    const mayDescribe = (name: string) => !client || authorization.allowed(client, AclOperation.DESCRIBE, ResourceType.TOPIC, name);
     let topics: MetadataResponseTopic[];
     if (allTopics) {
-      topics = view.topics().map((topic) => describeTopic(topic));
+      topics = view
+        .topics()
+        .filter((topic) => mayDescribe(topic.name))
+        .map((topic) => describeTopic(topic));
     } else {
       const requested = body.topics ?? [];
-      const missing = requested
+      const denied = new Set(requested.map((entry) => entry.name).filter((name): name is string => name !== null && !mayDescribe(name)));
+      let missing = requested
         .map((entry) => entry.name)
-        .filter((name): name is string => name !== null && topicNameProblem(name) === undefined && view.topicByName(name) === undefined);
+        .filter(
+          (name): name is string =>
+            name !== null && !denied.has(name) && topicNameProblem(name) === undefined && view.topicByName(name) === undefined,
+        );
       const allowCreate = (apiVersion < 4 || body.allowAutoTopicCreation) && options.autoCreateTopicsEnable;
+      if (missing.length > 0 && allowCreate && client) {
+        for (const name of missing) if (!authorization.mayCreateTopic(client, name)) denied.add(name);
+        missing = missing.filter((name) => !denied.has(name));
+      }
       if (missing.length > 0 && allowCreate) {
         await metadata.createTopics({
           topics: [...new Set(missing)].map((name) => ({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: {} })),
           validateOnly: false,
         });
       }
-      topics = requested.map((entry) => describeRequested(view, entry.name, entry.topicId));
+      topics = requested.map((entry) => {
+        if (entry.name !== null && denied.has(entry.name)) {
+          return createMetadataResponseTopic({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name: entry.name, topicId: ZERO_UUID });
+        }
+        const byId = entry.name === null && entry.topicId !== ZERO_UUID ? view.topicById(entry.topicId) : undefined;
+        if (byId && !mayDescribe(byId.name)) {
+          return createMetadataResponseTopic({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name: null, topicId: entry.topicId });
+        }
+        return describeRequested(view, entry.name, entry.topicId);
+      });
     }
     return createMetadataResponse({
       brokers: view

@@ -61,7 +61,7 @@ export function handleDeleteRecords(view: ClusterView, replicas: ReplicaManager,
               const target = partition.offset === HIGH_WATERMARK ? replica.highWatermark : Number(partition.offset);
               if (target < 0 || target > replica.highWatermark)
                 return { partitionIndex: partition.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
-              const lowWatermark = await replica.storage.deleteRecordsBefore(target);
+              const lowWatermark = await replica.exclusive((log) => log.deleteRecordsBefore(target));
               return { partitionIndex: partition.partitionIndex, lowWatermark: BigInt(lowWatermark), errorCode: ErrorCode.NONE };
             }),
           ),

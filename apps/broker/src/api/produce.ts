@@ -7,6 +7,9 @@ import {
   type ProduceResponse,
 } from '@strom/protocol';
 import type { ClusterView } from '../cluster/cluster-view.js';
+import type { ClientContext } from '../network/request-handler.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import { ALLOW_ALL, type RequestAuthorizer } from '../security/request-authorizer.js';
 import type { ProduceOutcome } from '../replica/partition-replica.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import { leaderFor, leaderForNow } from './leadership.js';
@@ -26,16 +29,28 @@ const failed = (errorCode: number, errorMessage: string | null = null): ProduceO
  * connection are appended in order. acks=0 gets no response; acks=1 and acks=-1 are answered
  * once the batch is in the log (one replica: in sync by definition).
  */
-export function handleProduce(view: ClusterView, replicas: ReplicaManager, brokerId: number) {
-  return (body: ProduceRequest, apiVersion: number): Promise<ProduceResponse | undefined> | undefined => {
+export function handleProduce(view: ClusterView, replicas: ReplicaManager, brokerId: number, authorization: RequestAuthorizer = ALLOW_ALL) {
+  return (body: ProduceRequest, apiVersion: number, client?: ClientContext): Promise<ProduceResponse | undefined> | undefined => {
     const validAcks = body.acks === -1 || body.acks === 0 || body.acks === 1;
-    const results = body.topicData.map((topic) => ({
-      name: topic.name,
-      partitions: topic.partitionData.map((partition) => ({
-        index: partition.index,
-        outcome: appendOne(topic.name, partition.index, partition.records),
-      })),
-    }));
+    // Kafka: WRITE on the transactional id (else every partition fails), WRITE on each topic.
+    const transactionDenied =
+      client !== undefined &&
+      body.transactionalId !== null &&
+      !authorization.allowed(client, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, body.transactionalId);
+    const results = body.topicData.map((topic) => {
+      const denied = transactionDenied
+        ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+        : client !== undefined && !authorization.allowed(client, AclOperation.WRITE, ResourceType.TOPIC, topic.name)
+          ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+          : undefined;
+      return {
+        name: topic.name,
+        partitions: topic.partitionData.map((partition) => ({
+          index: partition.index,
+          outcome: denied === undefined ? appendOne(topic.name, partition.index, partition.records) : Promise.resolve(failed(denied)),
+        })),
+      };
+    });
     if (body.acks === 0) return undefined;
     return (async () =>
       createProduceResponse({

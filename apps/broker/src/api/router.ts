@@ -9,7 +9,12 @@ export type ApiHandler<K extends ApiKey> = (
   header: RequestHeader,
 ) => Promise<ResponseBodies[K] | undefined> | ResponseBodies[K] | undefined;
 
-type AnyApiHandler = (body: unknown, apiVersion: number, client: ClientContext, header: RequestHeader) => Promise<ResponseBody> | ResponseBody;
+type AnyApiHandler = (
+  body: unknown,
+  apiVersion: number,
+  client: ClientContext,
+  header: RequestHeader,
+) => Promise<ResponseBody> | ResponseBody;
 
 /**
  * Versions Apache Kafka 4 no longer accepts (KIP-896), read off Kafka 4.4's own message classes:

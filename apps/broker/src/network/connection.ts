@@ -13,8 +13,15 @@ import {
   type ResponseBodies,
 } from '@strom/protocol';
 import type { Logger } from '@strom/runtime';
+import { DEFAULT_SASL_MAX_TOKEN_BYTES, type SaslAdmission, type SaslSession } from '../security/sasl-session.js';
 import type { ConnectionLimits } from './limits.js';
-import { CloseConnectionError, type ClientContext, type RequestHandler, type ResponseBody } from './request-handler.js';
+import {
+  CloseConnectionError,
+  type ClientContext,
+  type RequestHandler,
+  type ResponseBody,
+  type SecurityProtocol,
+} from './request-handler.js';
 
 interface PendingResponse {
   readonly apiKey: ApiKey;
@@ -23,6 +30,19 @@ interface PendingResponse {
   readonly receivedAtMs: number;
   done: boolean;
   body: ResponseBody;
+  /** Close the connection once this response is written. */
+  closeAfter?: string;
+  /** Called once the response is written (or dropped). */
+  onWritten?: () => void;
+}
+
+/** The listener's security settings, as each of its connections applies them. */
+export interface ConnectionSecurity {
+  readonly protocol: SecurityProtocol;
+  /** SASL_PLAINTEXT: the SASL state of a new connection. */
+  readonly createSaslSession?: () => SaslSession;
+  /** Largest frame before authentication (Kafka's `sasl.server.max.receive.size`). Default 524288. */
+  readonly maxPreAuthFrameBytes?: number;
 }
 
 /**
@@ -32,12 +52,24 @@ interface PendingResponse {
  * idle and stuck connections are closed. Malformed input closes only this connection.
  */
 export class KafkaConnection {
-  private readonly reader: FrameReader;
+  private reader: FrameReader;
   private readonly pending: PendingResponse[] = [];
   private readonly client: ClientContext;
   private readingPaused = false;
   private closed = false;
   private lastActivityMs = Date.now();
+  /** The SASL session on a SASL listener. */
+  private readonly sasl: SaslSession | undefined;
+  /**
+   * Before SASL authentication completes: frames are taken one at a time (the next once the
+   * previous is answered, as Kafka's authenticator reads them), under the smaller frame limit.
+   */
+  private gated: boolean;
+  /** Frames received while gated (or behind gated ones), in order. */
+  private readonly held: Buffer[] = [];
+  private gatedBusy = false;
+  /** The order of dispatches whose SASL admission is still being decided. */
+  private admissionTail: Promise<void> | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -46,9 +78,21 @@ export class KafkaConnection {
     private readonly limits: ConnectionLimits,
     private readonly logger: Logger,
     private readonly supportedApiVersions: () => ResponseBodies[typeof ApiKey.ApiVersions],
+    security: ConnectionSecurity = { protocol: 'PLAINTEXT' },
   ) {
-    this.reader = new FrameReader({ maxFrameBytes: limits.maxFrameBytes });
-    this.client = { connectionId, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`, principal: 'User:ANONYMOUS' };
+    this.sasl = security.protocol === 'SASL_PLAINTEXT' ? security.createSaslSession?.() : undefined;
+    if (security.protocol === 'SASL_PLAINTEXT' && !this.sasl) throw new Error('A SASL_PLAINTEXT listener needs createSaslSession');
+    this.gated = this.sasl !== undefined;
+    const preAuthLimit = Math.min(limits.maxFrameBytes, security.maxPreAuthFrameBytes ?? DEFAULT_SASL_MAX_TOKEN_BYTES);
+    this.reader = new FrameReader({ maxFrameBytes: this.gated ? preAuthLimit : limits.maxFrameBytes });
+    this.client = {
+      connectionId,
+      remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
+      clientHost: socket.remoteAddress ?? '',
+      securityProtocol: security.protocol,
+      principal: 'User:ANONYMOUS',
+      ...(this.sasl ? { sasl: this.sasl } : {}),
+    };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.maybeResumeReading());
@@ -98,16 +142,77 @@ export class KafkaConnection {
     }
     for (const frame of frames) {
       if (this.closed) return;
+      if (this.gated || this.held.length > 0) {
+        this.held.push(frame);
+        if (this.held.length >= this.limits.maxInFlightRequests) this.pauseReading();
+      } else {
+        this.accept(frame);
+      }
+    }
+    this.pump();
+  }
+
+  /** Takes held frames: one at a time while gated, then (authenticated) as usual. */
+  private pump(): void {
+    while (!this.closed && !this.gatedBusy && this.held.length > 0) {
+      const frame = this.held.shift()!;
+      if (this.gated) {
+        this.gatedBusy = true;
+        void this.acceptGated(frame).then(() => {
+          this.gatedBusy = false;
+          if (this.gated && this.sasl!.authenticated) this.ungate();
+          this.pump();
+          this.maybeResumeReading();
+        });
+        return;
+      }
       this.accept(frame);
     }
   }
 
-  private accept(frame: Buffer): void {
+  /** A frame before authentication: a raw SASL token after SaslHandshake v0, else a request. Resolves once answered. */
+  private async acceptGated(frame: Buffer): Promise<void> {
+    const sasl = this.sasl!;
+    if (sasl.state === 'authenticate-raw') {
+      const outcome = await sasl.authenticateRaw(frame);
+      if (this.closed) return;
+      if (outcome.token) {
+        const prefix = Buffer.alloc(4);
+        prefix.writeInt32BE(outcome.token.length, 0);
+        this.socket.cork();
+        this.socket.write(prefix);
+        this.socket.write(outcome.token);
+        this.socket.uncork();
+      }
+      if (outcome.close !== undefined) {
+        this.logger.info({ client: this.client.remoteAddress, reason: outcome.close }, 'SASL authentication failed');
+        this.endAfterWrites(outcome.close);
+      } else if (outcome.principal !== undefined) {
+        this.client.principal = outcome.principal;
+      }
+      return;
+    }
+    await new Promise<void>((resolve) => this.accept(frame, resolve));
+  }
+
+  /** Authenticated: the usual frame limit, pipelining. */
+  private ungate(): void {
+    this.gated = false;
+    if (this.reader.idle) this.reader = new FrameReader({ maxFrameBytes: this.limits.maxFrameBytes });
+    // Otherwise the client sent bytes before it could know it was authenticated: they stay under the small limit.
+  }
+
+  /**
+   * Decodes and dispatches one request. `onWritten` is called once its response is written (at
+   * once for input answered or refused without a handler; never if the connection is closed).
+   */
+  private accept(frame: Buffer, onWritten?: () => void): void {
     let request: DecodedRequest;
     try {
       request = decodeRequest(frame);
     } catch (error) {
       this.rejectInput(error);
+      onWritten?.();
       return;
     }
     const slot: PendingResponse = {
@@ -117,20 +222,64 @@ export class KafkaConnection {
       receivedAtMs: Date.now(),
       done: false,
       body: undefined,
+      ...(onWritten ? { onWritten } : {}),
     };
     this.pending.push(slot);
     if (this.pending.length >= this.limits.maxInFlightRequests) this.pauseReading();
+    if (!this.sasl) {
+      this.dispatch(request, slot);
+      return;
+    }
+    // SASL: every request is admitted first, in arrival order.
+    const waitFor = this.admissionTail;
+    const admission = waitFor ? waitFor.then(() => this.sasl!.admit(request.apiKey)) : this.sasl.admit(request.apiKey);
+    if (!(admission instanceof Promise)) {
+      this.admitted(request, slot, admission);
+      return;
+    }
+    const tail = admission.then(
+      (decided) => this.admitted(request, slot, decided),
+      (error: unknown) => this.handlerFailed(request, error),
+    );
+    this.admissionTail = tail;
+    void tail.then(() => {
+      if (this.admissionTail === tail) this.admissionTail = undefined;
+    });
+  }
+
+  private admitted(request: DecodedRequest, slot: PendingResponse, admission: SaslAdmission): void {
+    if (this.closed) return;
+    if (admission.action === 'process') {
+      this.dispatch(request, slot);
+      return;
+    }
+    if (admission.action === 'close') {
+      this.logger.info({ client: this.client.remoteAddress, reason: admission.reason }, 'closing connection (SASL)');
+      this.close(admission.reason);
+      return;
+    }
+    // reject: this API's error response with the code, then close (Kafka's getErrorResponse).
+    const body = errorResponseBody(request.apiKey, admission.errorCode, admission.errorMessage);
+    if (body === undefined) {
+      this.close(admission.errorMessage);
+      return;
+    }
+    slot.closeAfter = admission.errorMessage;
+    this.complete(slot, body);
+  }
+
+  private dispatch(request: DecodedRequest, slot: PendingResponse): void {
     let result: Promise<ResponseBody> | ResponseBody;
     try {
       result = this.handler.handle(request, this.client);
     } catch (error) {
-      this.handlerFailed(request, error);
+      this.handlerFailed(request, error, slot);
       return;
     }
     if (result instanceof Promise) {
       result.then(
         (body) => this.complete(slot, body),
-        (error: unknown) => this.handlerFailed(request, error),
+        (error: unknown) => this.handlerFailed(request, error, slot),
       );
     } else {
       this.complete(slot, result);
@@ -158,9 +307,14 @@ export class KafkaConnection {
     throw error;
   }
 
-  private handlerFailed(request: DecodedRequest, error: unknown): void {
+  private handlerFailed(request: DecodedRequest, error: unknown, slot?: PendingResponse): void {
     if (error instanceof CloseConnectionError) {
       this.logger.info({ client: this.client.remoteAddress, reason: error.message }, 'closing connection');
+      if (slot && error.response !== undefined) {
+        slot.closeAfter = error.message;
+        this.complete(slot, error.response);
+        return;
+      }
       this.close(error.message);
       return;
     }
@@ -178,7 +332,11 @@ export class KafkaConnection {
   private flush(): void {
     while (this.pending.length > 0 && this.pending[0]!.done) {
       const slot = this.pending.shift()!;
-      if (this.closed || slot.body === undefined) continue;
+      slot.onWritten?.();
+      if (this.closed || slot.body === undefined) {
+        if (slot.closeAfter !== undefined) this.endAfterWrites(slot.closeAfter);
+        continue;
+      }
       let chunks: Buffer[];
       try {
         chunks = encodeResponseFrameChunks(slot.apiKey, slot.apiVersion, { correlationId: slot.correlationId }, slot.body as never);
@@ -190,9 +348,24 @@ export class KafkaConnection {
       this.socket.cork();
       for (const chunk of chunks) this.socket.write(chunk);
       this.socket.uncork();
+      if (slot.closeAfter !== undefined) {
+        this.endAfterWrites(slot.closeAfter);
+        return;
+      }
     }
     this.maybeResumeReading();
     if (this.socket.writableLength > this.limits.maxQueuedResponseBytes) this.pauseReading();
+  }
+
+  /** Closes once what is queued is written: nothing more is read or answered. */
+  private endAfterWrites(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.logger.debug({ client: this.client.remoteAddress, reason }, 'closing connection after the response');
+    this.held.length = 0;
+    this.pending.length = 0;
+    this.socket.pause();
+    this.socket.end(() => this.socket.destroy());
   }
 
   private pauseReading(): void {
@@ -203,7 +376,11 @@ export class KafkaConnection {
 
   private maybeResumeReading(): void {
     if (!this.readingPaused || this.closed) return;
-    if (this.pending.length < this.limits.maxInFlightRequests && this.socket.writableLength <= this.limits.maxQueuedResponseBytes) {
+    if (
+      this.pending.length < this.limits.maxInFlightRequests &&
+      this.held.length < this.limits.maxInFlightRequests &&
+      this.socket.writableLength <= this.limits.maxQueuedResponseBytes
+    ) {
       this.readingPaused = false;
       this.socket.resume();
     }
@@ -212,4 +389,16 @@ export class KafkaConnection {
 
 function apiName(apiKey: number): string {
   return apiDefinition(apiKey)?.name ?? `api ${apiKey}`;
+}
+
+/**
+ * The response of `apiKey` with a top-level error (Kafka's `AbstractRequest.getErrorResponse`
+ * for the APIs that have a top-level error code), or `undefined` for an API without one.
+ */
+function errorResponseBody(apiKey: ApiKey, errorCode: number, errorMessage: string): ResponseBody {
+  const body = apiDefinition(apiKey)?.response.create() as Record<string, unknown> | undefined;
+  if (body === undefined || !('errorCode' in body)) return undefined;
+  body['errorCode'] = errorCode;
+  if ('errorMessage' in body) body['errorMessage'] = errorMessage;
+  return body as unknown as ResponseBody;
 }

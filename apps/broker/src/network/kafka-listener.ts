@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { ApiKey, ResponseBodies } from '@strom/protocol';
 import type { Logger } from '@strom/runtime';
-import { KafkaConnection } from './connection.js';
+import { KafkaConnection, type ConnectionSecurity } from './connection.js';
 import type { ConnectionLimits } from './limits.js';
 import type { RequestHandler } from './request-handler.js';
 
@@ -11,6 +11,8 @@ export interface ListenerOptions {
   limits: ConnectionLimits;
   /** Upper bound on open client connections (Kafka: max.connections). */
   maxConnections: number;
+  /** The listener's security protocol; PLAINTEXT when not given. */
+  security?: ConnectionSecurity;
 }
 
 const timeoutCheckIntervalMs = 1000;
@@ -73,6 +75,7 @@ export class KafkaListener {
       this.options.limits,
       this.logger,
       this.supportedApiVersions,
+      this.options.security,
     );
     this.connections.add(connection);
     socket.on('close', () => this.connections.delete(connection));

@@ -1,11 +1,22 @@
 import type { ApiKey, DecodedRequest, ResponseBodies } from '@strom/protocol';
+import type { SaslSession } from '../security/sasl-session.js';
+
+/** The security protocols a Strom listener speaks (no TLS yet). */
+export type SecurityProtocol = 'PLAINTEXT' | 'SASL_PLAINTEXT';
 
 /** Who sent a request, for handlers that care (quotas, ACLs, client metrics). */
 export interface ClientContext {
   readonly connectionId: number;
+  /** `ip:port` of the client. */
   readonly remoteAddress: string;
-  /** The authenticated principal, `User:ANONYMOUS` until SASL says otherwise. */
+  /** The client's IP address without the port, as host ACLs compare it. */
+  readonly clientHost?: string;
+  /** The listener's security protocol (PLAINTEXT when not given). */
+  readonly securityProtocol?: SecurityProtocol;
+  /** The authenticated principal, `User:ANONYMOUS` until SASL says otherwise (and always on PLAINTEXT). */
   principal: string;
+  /** The connection's SASL state: set on a SASL_PLAINTEXT listener only. */
+  readonly sasl?: SaslSession;
 }
 
 /** A response body of the request's API, or `undefined` when Kafka sends none (Produce acks=0). */
@@ -27,11 +38,16 @@ export interface RequestHandler {
 
 /**
  * Thrown by a handler for a request Kafka answers by closing the connection (an API that is not
- * enabled here, for instance). Logged at info, not as a failure.
+ * enabled here, for instance). Logged at info, not as a failure. With `response`, that response
+ * is written first and the connection is closed once it is out (Kafka's answer to a failed
+ * SASL authentication: the error, then the close); later requests of the connection are dropped.
  */
 export class CloseConnectionError extends Error {
-  constructor(reason: string) {
+  readonly response: ResponseBody;
+
+  constructor(reason: string, options?: { response?: ResponseBody }) {
     super(reason);
     this.name = 'CloseConnectionError';
+    this.response = options?.response;
   }
 }

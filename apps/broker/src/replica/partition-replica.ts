@@ -47,6 +47,8 @@ const logErrorCodes: Record<string, number> = {
  */
 export class PartitionReplica {
   private waiters = new Set<DataWaiter>();
+  private readonly appendsInFlight = new Set<Promise<unknown>>();
+  private exclusiveWork: Promise<void> | undefined;
   private closed = false;
 
   constructor(
@@ -79,6 +81,11 @@ export class PartitionReplica {
     return this.log.lastStableOffset;
   }
 
+  /** True once the replica stopped serving (its topic was deleted, or the broker is stopping). */
+  get isDetached(): boolean {
+    return this.closed;
+  }
+
   get storage(): PartitionLog {
     return this.log;
   }
@@ -108,7 +115,12 @@ export class PartitionReplica {
       batch.writeBigInt64BE(now, BatchField.MaxTimestamp);
       updateBatchCrc(batch);
     }
-    const appended = this.log.append([batch], { leaderEpoch: this.leaderEpochValue });
+    const append = () => this.log.append([batch], { leaderEpoch: this.leaderEpochValue });
+    let appended: ReturnType<typeof append>;
+    if (this.exclusiveWork) {
+      // Behind retention/compaction/delete-records; chained in arrival order.
+      appended = this.exclusiveWork.then(() => this.tracked(append()));
+    } else appended = this.tracked(append());
     return appended.then((result) => {
       if (result.kind === 'rejected') return this.failure(logErrorCodes[result.error] ?? ErrorCode.UNKNOWN_SERVER_ERROR, result.message);
       if (result.kind === 'appended') this.advanceHighWatermark();
@@ -143,6 +155,33 @@ export class PartitionReplica {
       this.waiters.add(waiter);
       signal.addEventListener('abort', waiter.wake, { once: true });
     });
+  }
+
+  /**
+   * Runs a log operation that must not overlap appends (retention, compaction, DeleteRecords):
+   * it waits for appends in flight, and appends that arrive meanwhile queue behind it in order.
+   */
+  exclusive<T>(operation: (log: PartitionLog) => Promise<T>): Promise<T> {
+    const previous = this.exclusiveWork ?? Promise.resolve();
+    const run = previous.then(async () => {
+      while (this.appendsInFlight.size > 0) await Promise.allSettled([...this.appendsInFlight]);
+      return operation(this.log);
+    });
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.exclusiveWork = settled;
+    void settled.then(() => {
+      if (this.exclusiveWork === settled) this.exclusiveWork = undefined;
+    });
+    return run;
+  }
+
+  private tracked<T>(promise: Promise<T>): Promise<T> {
+    this.appendsInFlight.add(promise);
+    void promise.finally(() => this.appendsInFlight.delete(promise)).catch(() => undefined);
+    return promise;
   }
 
   /** Stops serving: wakes every waiting fetch. The log itself belongs to the LogDirectory. */

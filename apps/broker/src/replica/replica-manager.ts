@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ClusterSnapshot, TopicInfo } from '@strom/metadata';
 import type { Logger } from '@strom/runtime';
-import { LogDirectory } from '@strom/storage';
+import { DiskLog, LogDirectory } from '@strom/storage';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import { topicSettings } from './log-config.js';
 import { PartitionReplica } from './partition-replica.js';
@@ -27,6 +27,7 @@ export class ReplicaManager {
   private directory?: LogDirectory;
   private applying: Promise<void> = Promise.resolve();
   private unsubscribe?: () => void;
+  private maintaining = false;
 
   constructor(
     private readonly options: ReplicaManagerOptions,
@@ -54,6 +55,37 @@ export class ReplicaManager {
   /** The replica if this broker hosts the partition, else undefined. */
   replica(topic: string, partition: number): PartitionReplica | undefined {
     return this.replicas.get(key(topic, partition));
+  }
+
+  /**
+   * One retention and compaction pass over the hosted logs (what apps/retention's tick asks
+   * for): segments past retention.ms / retention.bytes go, compacted topics whose dirty ratio
+   * passed min.cleanable.dirty.ratio are cleaned in a worker thread. Each log's pass runs
+   * exclusively of its appends. Passes never overlap; a tick during a pass is skipped.
+   */
+  async maintain(nowMs: number = Date.now()): Promise<{ segmentsDeleted: number; logsCompacted: number }> {
+    if (this.maintaining) return { segmentsDeleted: 0, logsCompacted: 0 };
+    this.maintaining = true;
+    let segmentsDeleted = 0;
+    let logsCompacted = 0;
+    try {
+      for (const replica of [...this.replicas.values()]) {
+        try {
+          await replica.exclusive(async (log) => {
+            if (!(log instanceof DiskLog)) return;
+            segmentsDeleted += await log.enforceRetention(nowMs);
+            const result = await log.compact({ nowMs });
+            if (result.compacted) logsCompacted++;
+          });
+        } catch (error) {
+          this.logger.warn({ err: error, topic: replica.topic, partition: replica.partition }, 'retention or compaction failed for a log');
+        }
+      }
+    } finally {
+      this.maintaining = false;
+    }
+    if (segmentsDeleted > 0 || logsCompacted > 0) this.logger.info({ segmentsDeleted, logsCompacted }, 'retention and compaction pass');
+    return { segmentsDeleted, logsCompacted };
   }
 
   /** Waits until snapshot changes received so far are applied (a created topic's logs open). */

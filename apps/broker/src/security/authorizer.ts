@@ -132,6 +132,52 @@ export class StandardAuthorizer {
   }
 
   /**
+   * Whether `principal` may perform `operation` on at least one resource of `resourceType`
+   * (Kafka's `Authorizer.authorizeByResourceType`, e.g. InitProducerId's "WRITE on any topic"):
+   * allowed if the check for an arbitrary name is (super users, `allow.everyone.if.no.acl.found`),
+   * if an ALLOW ACL on the literal `*` applies, or if an ALLOW ACL on some pattern applies that no
+   * applicable DENY ACL covers; a DENY on the literal `*` denies.
+   */
+  authorizeByResourceType(principal: string, host: string, operation: number, resourceType: number): AuthorizationResult {
+    if (this.authorize(principal, host, operation, resourceType, 'hardcode') === 'ALLOWED') return 'ALLOWED';
+    const index = this.byType.get(resourceType);
+    if (index === undefined) return 'DENIED';
+    const clientHost = normalizeHost(host);
+    const deniedLiteral = new Set<string>();
+    const deniedPrefixes = new Set<string>();
+    const allowed: { name: string; literal: boolean }[] = [];
+    let wildcardAllow = false;
+    for (const [names, literal] of [
+      [index.literal, true],
+      [index.prefixed, false],
+    ] as const) {
+      for (const [name, acls] of names) {
+        for (const acl of acls.values()) {
+          const { binding } = acl;
+          if (binding.host !== WILDCARD && acl.normalizedHost !== clientHost) continue;
+          if (binding.principal !== principal && binding.principal !== WILDCARD_PRINCIPAL) continue;
+          if (binding.operation !== operation && binding.operation !== AclOperation.ALL) continue;
+          if (binding.permissionType === AclPermissionType.DENY) {
+            if (literal && name === WILDCARD) return 'DENIED';
+            (literal ? deniedLiteral : deniedPrefixes).add(name);
+          } else if (binding.permissionType === AclPermissionType.ALLOW) {
+            if (literal && name === WILDCARD) wildcardAllow = true;
+            else allowed.push({ name, literal });
+          }
+        }
+      }
+    }
+    if (wildcardAllow) return 'ALLOWED';
+    for (const { name, literal } of allowed) {
+      if (literal && deniedLiteral.has(name)) continue;
+      let dominated = false;
+      for (let length = 1; length <= name.length && !dominated; length++) dominated = deniedPrefixes.has(name.slice(0, length));
+      if (!dominated) return 'ALLOWED';
+    }
+    return 'DENIED';
+  }
+
+  /**
    * CreateAcls: validates each binding (INVALID_REQUEST results for invalid ones) and stores the
    * valid ones. A binding that already exists succeeds without a duplicate, as in Kafka.
    */

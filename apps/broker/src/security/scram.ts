@@ -289,7 +289,11 @@ export class ScramSaslServer implements SaslServerMechanism {
     if (!groups) throw new SaslAuthenticationError(`Invalid SCRAM client final message format: ${truncate(message)}`);
     const clientFirst = this.clientFirst!;
     const credential = this.credential!;
-    if (groups.nonce !== this.combinedNonce) throw new SaslAuthenticationError('Invalid client nonce in the final client message.');
+    // Kafka's ScramSaslServer checks only that the nonce ends with the server-first nonce; librdkafka
+    // 2.0.x sends the client nonce twice (r=<client nonce><client nonce><server nonce>) and Kafka accepts it.
+    if (!groups.nonce!.endsWith(this.combinedNonce!)) {
+      throw new SaslAuthenticationError('Invalid client nonce in the final client message.');
+    }
     // RFC 5802 §5.1: c= is base64(gs2-header), with no channel-binding data as none was negotiated.
     if (!Buffer.from(groups.channel!, 'base64').equals(Buffer.from(clientFirst.gs2Header, 'latin1'))) {
       throw new SaslAuthenticationError('Invalid channel binding in the final client message.');

@@ -42,6 +42,14 @@ export class SecurityRepository {
     return (await this.prisma.scramCredential.findUnique({ where: { user_mechanism: { user, mechanism } } })) ?? undefined;
   }
 
+  /** Every stored credential (of the given users only, when `users` is set), ordered by user then mechanism. */
+  async listScramCredentials(users?: string[]): Promise<ScramCredentialRecord[]> {
+    return this.prisma.scramCredential.findMany({
+      where: users === undefined ? {} : { user: { in: users } },
+      orderBy: [{ user: 'asc' }, { mechanism: 'asc' }],
+    });
+  }
+
   async deleteScramCredential(user: string, mechanism: ScramMechanism): Promise<boolean> {
     return (await this.prisma.scramCredential.deleteMany({ where: { user, mechanism } })).count === 1;
   }

@@ -1,0 +1,56 @@
+import type { BrokerSecurityOptions } from '../broker.options.js';
+import type { ConnectionSecurity } from '../network/connection.js';
+import { staticPlainVerifier } from './plain.js';
+import { DEFAULT_SASL_MAX_TOKEN_BYTES, SaslSession, saslMechanismFactory } from './sasl-session.js';
+import { isScramMechanism, type ScramCredentialLookup } from './scram.js';
+
+/** The SASL mechanisms Strom's broker implements. */
+export const SUPPORTED_SASL_MECHANISMS: readonly string[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
+
+/**
+ * The mechanisms of `sasl.enabled.mechanisms` Strom can serve. Throws when none is left (Kafka's
+ * default, GSSAPI, is not implemented), so a broker never starts a SASL listener no client can
+ * authenticate on.
+ */
+export function usableSaslMechanisms(enabled: readonly string[]): string[] {
+  const usable = [...new Set(enabled.map((mechanism) => mechanism.trim()))].filter((mechanism) =>
+    SUPPORTED_SASL_MECHANISMS.includes(mechanism),
+  );
+  if (usable.length === 0) {
+    throw new Error(
+      `sasl.enabled.mechanisms: none of ${enabled.length === 0 ? '(empty)' : enabled.join(',')} is supported by Strom ` +
+        `(supported: ${SUPPORTED_SASL_MECHANISMS.join(', ')}; GSSAPI and OAUTHBEARER are not)`,
+    );
+  }
+  return usable;
+}
+
+/**
+ * What each connection of the listener applies: nothing for PLAINTEXT; for SASL_PLAINTEXT a
+ * {@link SaslSession} per connection over the enabled mechanisms, PLAIN checked against the
+ * configured users and SCRAM against the credentials of the metadata store.
+ */
+export function listenerSecurity(
+  options: BrokerSecurityOptions | undefined,
+  scram: { lookupScram: ScramCredentialLookup },
+): ConnectionSecurity {
+  if ((options?.securityProtocol ?? 'PLAINTEXT') === 'PLAINTEXT') return { protocol: 'PLAINTEXT' };
+  const mechanisms = usableSaslMechanisms(options?.saslMechanisms ?? ['GSSAPI']);
+  const plainUsers = options?.plainUsers ?? {};
+  const createMechanism = saslMechanismFactory({
+    ...(mechanisms.includes('PLAIN') ? { verifyPlain: staticPlainVerifier(plainUsers) } : {}),
+    ...(mechanisms.some(isScramMechanism) ? { lookupScram: (user, mechanism) => scram.lookupScram(user, mechanism) } : {}),
+  });
+  const maxTokenBytes = options?.saslMaxReceiveBytes ?? DEFAULT_SASL_MAX_TOKEN_BYTES;
+  return {
+    protocol: 'SASL_PLAINTEXT',
+    maxPreAuthFrameBytes: maxTokenBytes,
+    createSaslSession: () =>
+      new SaslSession({
+        enabledMechanisms: mechanisms,
+        createMechanism,
+        connectionsMaxReauthMs: options?.connectionsMaxReauthMs ?? 0,
+        maxTokenBytes,
+      }),
+  };
+}
