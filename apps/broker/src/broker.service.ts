@@ -132,6 +132,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     await replicas.settled();
     this.retentionTicks = subscribeJson(this.bus, RetentionSubjects.tick, () => void replicas.maintain());
     await this.retentionTicks.ready;
+    listener.open();
     this.logger.info({ nodeId: options.nodeId, host: options.host, port: this.boundPort }, 'Kafka listener ready');
   }
 

@@ -16,10 +16,14 @@ export interface ListenerOptions {
 }
 
 const timeoutCheckIntervalMs = 1000;
+/** Connections that may wait for the broker to finish starting. */
+const MAX_WAITING_SOCKETS = 1024;
 
 /** The Kafka TCP listener: accepts connections and hands each to a {@link KafkaConnection}. */
 export class KafkaListener {
   private server?: Server;
+  private opened = false;
+  private readonly waiting: Socket[] = [];
   private readonly connections = new Set<KafkaConnection>();
   private nextConnectionId = 1;
   private timer?: NodeJS.Timeout;
@@ -67,7 +71,28 @@ export class KafkaListener {
     return this.connections.size;
   }
 
+  /**
+   * Starts serving the connections: until then (the broker is still registering and loading its
+   * logs) accepted sockets wait, paused, instead of being answered by a half-ready broker.
+   */
+  open(): void {
+    if (this.opened) return;
+    this.opened = true;
+    for (const socket of this.waiting.splice(0)) {
+      if (!socket.destroyed) {
+        this.accept(socket);
+        socket.resume();
+      }
+    }
+  }
+
   private accept(socket: Socket): void {
+    if (!this.opened) {
+      socket.pause();
+      if (this.waiting.length >= MAX_WAITING_SOCKETS) socket.destroy();
+      else this.waiting.push(socket);
+      return;
+    }
     const connection = new KafkaConnection(
       socket,
       this.nextConnectionId++,

@@ -37,8 +37,9 @@ export class ReplicaManager {
 
   async start(): Promise<void> {
     this.directory = await LogDirectory.open({ path: this.options.logDir, maxOpenFiles: this.options.maxOpenFiles });
-    if (!this.directory.cleanShutdown)
+    if (!this.directory.cleanShutdown && (await this.directory.partitionsOnDisk()).length > 0) {
       this.logger.warn({ logDir: this.options.logDir }, 'no clean-shutdown marker: logs will be recovered');
+    }
     this.unsubscribe = this.view.onChange((snapshot) => this.enqueue(snapshot));
     this.enqueue(undefined);
     await this.applying;
