@@ -1,5 +1,15 @@
 import { ErrorCode } from '@strom/errors';
-import { ApiKey, decodeResponse, encodeRequestFrame } from '@strom/protocol';
+import {
+  ApiKey,
+  createCreateTopicsRequestCreatableTopic,
+  createFetchRequest,
+  createFetchRequestFetchPartition,
+  createListOffsetsRequestListOffsetsPartition,
+  decodeResponse,
+  encodeRecordBatch,
+  encodeRequestFrame,
+  type ProduceResponse,
+} from '@strom/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
 import { frame, RawClient, rawRequest } from './raw-client.js';
@@ -87,5 +97,59 @@ describe('bad input on the Kafka listener', () => {
     );
     expect(decodeResponse(ApiKey.ApiVersions, 3, await client.nextFrame()).body.errorCode).toBe(ErrorCode.INVALID_REQUEST);
     client.end();
+  });
+  it('answers a corrupted batch CRC with CORRUPT_MESSAGE, and keeps what was written before', async () => {
+    const client = await RawClient.connect(strom.port);
+    let correlationId = 100;
+    const request = async <K extends ApiKey>(apiKey: K, apiVersion: number, body: unknown) => {
+      client.send(encodeRequestFrame({ apiKey, apiVersion, correlationId: ++correlationId, clientId: 'raw' }, body as never));
+      return decodeResponse(apiKey, apiVersion, await client.nextFrame()).body;
+    };
+    const created = (await request(ApiKey.CreateTopics, 7, {
+      topics: [createCreateTopicsRequestCreatableTopic({ name: 'crc', numPartitions: 1, replicationFactor: 1 })],
+      timeoutMs: 5000,
+      validateOnly: false,
+    })) as { topics: { errorCode: number }[] };
+    expect(created.topics[0]!.errorCode).toBe(0);
+    const produce = async (records: Buffer) =>
+      (
+        (await request(ApiKey.Produce, 9, {
+          transactionalId: null,
+          acks: -1,
+          timeoutMs: 5000,
+          topicData: [{ name: 'crc', partitionData: [{ index: 0, records }] }],
+        })) as ProduceResponse
+      ).responses[0]!.partitionResponses[0]!;
+    const good = encodeRecordBatch({ baseTimestamp: BigInt(Date.now()), records: [{ value: Buffer.from('kept') }] });
+    expect((await produce(good)).errorCode).toBe(0);
+    const corrupt = encodeRecordBatch({ baseTimestamp: BigInt(Date.now()), records: [{ value: Buffer.from('flipped') }] });
+    corrupt[corrupt.length - 1]! ^= 0xff;
+    expect((await produce(corrupt)).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    const tooMany = (await request(ApiKey.CreateTopics, 7, {
+      topics: [createCreateTopicsRequestCreatableTopic({ name: 'huge', numPartitions: 1_000_000, replicationFactor: 1 })],
+      timeoutMs: 5000,
+      validateOnly: false,
+    })) as { topics: { errorCode: number }[] };
+    expect(tooMany.topics[0]!.errorCode).toBe(ErrorCode.INVALID_PARTITIONS);
+    const listed = (await request(ApiKey.ListOffsets, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      timeoutMs: 5000,
+      topics: [{ name: 'crc', partitions: [createListOffsetsRequestListOffsetsPartition({ partitionIndex: 0, timestamp: -1n })] }],
+    })) as { topics: { partitions: { offset: bigint }[] }[] };
+    expect(listed.topics[0]!.partitions[0]!.offset).toBe(1n);
+    const negative = (await request(ApiKey.Fetch, 12, {
+      ...createFetchRequest({ maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, sessionEpoch: -1 }),
+      topics: [
+        {
+          topic: 'crc',
+          topicId: '00000000-0000-0000-0000-000000000000',
+          partitions: [createFetchRequestFetchPartition({ partition: 0, fetchOffset: -5n, partitionMaxBytes: 1 << 20 })],
+        },
+      ],
+    })) as { responses: { partitions: { errorCode: number }[] }[] };
+    expect(negative.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+    client.end();
+    await bystanderStillServed(7);
   });
 });
