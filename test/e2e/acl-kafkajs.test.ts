@@ -267,4 +267,49 @@ describe('ACLs with StandardAuthorizer (deny by default, super users), kafkajs a
       raw.end();
     }
   });
+  it('guards consumer groups: READ on the group (and topic) to join and commit, DESCRIBE to see it', async () => {
+    const admin = kafkaAs('admin').admin();
+    await admin.connect();
+    const bobReads = (resourceType: AclResourceTypes, resourceName: string): AclEntry => ({
+      resourceType,
+      resourceName,
+      resourcePatternType: ResourcePatternTypes.LITERAL,
+      principal: 'User:bob',
+      host: '*',
+      operation: AclOperationTypes.READ,
+      permissionType: AclPermissionTypes.ALLOW,
+    });
+    await admin.createAcls({ acl: [bobReads(AclResourceTypes.TOPIC, 'audit-log')] });
+    const bob = kafkaAs('bob');
+    const denied = bob.consumer({ groupId: 'bobs-group', retry: { retries: 0 } });
+    await denied.connect();
+    await denied.subscribe({ topic: 'audit-log', fromBeginning: true });
+    const crashed = new Promise<unknown>((resolve) => denied.on(denied.events.CRASH, (event) => resolve(event.payload.error)));
+    await denied.run({ eachMessage: async () => undefined });
+    const crash = (await crashed) as { type?: string };
+    expect(crash.type).toBe('GROUP_AUTHORIZATION_FAILED');
+    await denied.disconnect();
+
+    await admin.createAcls({ acl: [bobReads(AclResourceTypes.GROUP, 'bobs-group')] });
+    const allowed = bob.consumer({ groupId: 'bobs-group' });
+    await allowed.connect();
+    await allowed.subscribe({ topic: 'audit-log', fromBeginning: true });
+    const values: string[] = [];
+    await allowed.run({ eachMessage: async ({ message }) => void values.push(message.value!.toString()) });
+    const deadline = Date.now() + 30_000;
+    while (values.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(values.sort()).toEqual(['a1', 'a2']);
+    await allowed.disconnect();
+
+    const bobAdmin = bob.admin();
+    await bobAdmin.connect();
+    expect((await bobAdmin.listGroups()).groups.map((group) => group.groupId)).toEqual(['bobs-group']);
+    // kafkajs reports per-group failures in KafkaJSDeleteGroupsError.groups[].error.
+    const deletion = (await bobAdmin.deleteGroups(['bobs-group']).catch((error: unknown) => error)) as {
+      groups?: { error?: { type?: string } }[];
+    };
+    expect(deletion.groups?.[0]?.error?.type).toBe('GROUP_AUTHORIZATION_FAILED');
+    await bobAdmin.disconnect();
+    await admin.disconnect();
+  }, 60_000);
 });
