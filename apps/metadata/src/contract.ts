@@ -245,3 +245,16 @@ export interface SecurityChangedEvent {
   /** Users whose SCRAM credentials changed (drop them from caches). */
   scramUsers: string[];
 }
+
+/** Exactly an ACL binding's fields (a database row may carry more, e.g. its id). */
+export function aclBindingInfo(binding: AclBindingInfo): AclBindingInfo {
+  return {
+    resourceType: binding.resourceType,
+    resourceName: binding.resourceName,
+    patternType: binding.patternType,
+    principal: binding.principal,
+    host: binding.host,
+    operation: binding.operation,
+    permissionType: binding.permissionType,
+  };
+}

@@ -3,6 +3,7 @@ import { publishJson, replyJson, type Bus, type Subscription } from '@strom/bus'
 import type { MetadataStore, TopicState } from '@strom/metadata-store';
 import { BUS, LOGGER, METADATA_STORE, type Logger } from '@strom/runtime';
 import {
+  aclBindingInfo,
   MetadataSubjects,
   type AclBindingInfo,
   type AlterScramCredentialsCommand,
@@ -222,7 +223,7 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
       replyJson<Record<string, never>, ListAclsReply>(
         this.bus,
         MetadataSubjects.aclsList,
-        async () => ({ acls: (await security.listAcls()).map(aclInfo) }),
+        async () => ({ acls: (await security.listAcls()).map(aclBindingInfo) }),
         queue,
       ),
       replyJson<CreateAclsCommand, { ok: true }>(
@@ -230,7 +231,7 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
         MetadataSubjects.aclsCreate,
         async ({ acls }) => {
           if (acls.length > 0) {
-            await security.createAcls(acls.map(aclInfo));
+            await security.createAcls(acls.map(aclBindingInfo));
             this.logger.info({ count: acls.length }, 'ACLs created');
             this.securityChanged({ acls: true, scramUsers: [] });
           }
@@ -243,7 +244,7 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
         MetadataSubjects.aclsDelete,
         async ({ acls }) => {
           const deleted: AclBindingInfo[] = [];
-          for (const binding of acls) deleted.push(...(await security.deleteAcls(aclInfo(binding))).map(aclInfo));
+          for (const binding of acls) deleted.push(...(await security.deleteAcls(aclBindingInfo(binding))).map(aclBindingInfo));
           if (deleted.length > 0) {
             this.logger.info({ count: deleted.length }, 'ACLs deleted');
             this.securityChanged({ acls: true, scramUsers: [] });
@@ -283,17 +284,4 @@ function toStoreMechanism(mechanism: ScramMechanismName): 'SCRAM_SHA_256' | 'SCR
 
 function fromStoreMechanism(mechanism: string): ScramMechanismName {
   return mechanism === 'SCRAM_SHA_256' ? 'SCRAM-SHA-256' : 'SCRAM-SHA-512';
-}
-
-/** Exactly the binding's fields (a row may carry more, a message may carry less). */
-function aclInfo(binding: AclBindingInfo): AclBindingInfo {
-  return {
-    resourceType: binding.resourceType,
-    resourceName: binding.resourceName,
-    patternType: binding.patternType,
-    principal: binding.principal,
-    host: binding.host,
-    operation: binding.operation,
-    permissionType: binding.permissionType,
-  };
 }

@@ -9,6 +9,7 @@ import {
   type ListAclsReply,
   type ScramCredentialLookupReply,
   type SecurityChangedEvent,
+  aclBindingInfo,
 } from '@strom/metadata';
 import type { Logger } from '@strom/runtime';
 import type { AclBinding } from './acl.js';
@@ -122,7 +123,12 @@ export class SecurityMetadataClient {
   /** Stores bindings, then has the authorizer hold them before resolving. */
   async createAcls(bindings: AclBinding[]): Promise<void> {
     if (bindings.length === 0) return;
-    await requestJson(this.bus, MetadataSubjects.aclsCreate, { acls: bindings.map(aclInfo) }, { timeoutMs: this.options.requestTimeoutMs });
+    await requestJson(
+      this.bus,
+      MetadataSubjects.aclsCreate,
+      { acls: bindings.map(aclBindingInfo) },
+      { timeoutMs: this.options.requestTimeoutMs },
+    );
     await this.reloadAcls(true);
   }
 
@@ -132,7 +138,7 @@ export class SecurityMetadataClient {
     const reply = await requestJson<DeleteAclsReply>(
       this.bus,
       MetadataSubjects.aclsDelete,
-      { acls: bindings.map(aclInfo) },
+      { acls: bindings.map(aclBindingInfo) },
       { timeoutMs: this.options.requestTimeoutMs },
     );
     await this.reloadAcls(true);
@@ -188,16 +194,4 @@ function replaceAcls(authorizer: StandardAuthorizer, stored: AclBindingInfo[]): 
 
 function aclKey(b: AclBinding): string {
   return JSON.stringify([b.resourceType, b.patternType, b.resourceName, b.principal, b.host, b.operation, b.permissionType]);
-}
-
-function aclInfo(binding: AclBinding): AclBindingInfo {
-  return {
-    resourceType: binding.resourceType,
-    resourceName: binding.resourceName,
-    patternType: binding.patternType,
-    principal: binding.principal,
-    host: binding.host,
-    operation: binding.operation,
-    permissionType: binding.permissionType,
-  };
 }
