@@ -178,7 +178,8 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     );
     router.register(ApiKey.CreatePartitions, handleCreatePartitions(metadata, this.authorization));
     const groupLogger = this.logger.child({ component: 'groups' });
-    for (const apiKey of GROUP_APIS) router.register(apiKey, forwardToCoordinator(this.bus, apiKey, groupLogger, this.authorization) as never);
+    for (const apiKey of GROUP_APIS)
+      router.register(apiKey, forwardToCoordinator(this.bus, apiKey, groupLogger, this.authorization) as never);
     router.register(ApiKey.DescribeLogDirs, handleDescribeLogDirs(this.view, replicas, logDirUnder(this.options.dataDir)));
     for (const [apiKey, handler] of Object.entries(DISABLED_FEATURE_HANDLERS))
       router.registerUnannounced(Number(apiKey) as ApiKey, handler as never);
