@@ -101,7 +101,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       this.logger.child({ component: 'network' }),
       () => apiVersionsBody(this.router),
     );
-    this.boundPort = await listener.start();
+    this.boundPort = await listener.start({ holdConnections: true });
     this.listener = listener;
     const metadata = new MetadataClient(
       this.bus,

@@ -35,8 +35,12 @@ export class KafkaListener {
     private readonly supportedApiVersions: () => ResponseBodies[typeof ApiKey.ApiVersions],
   ) {}
 
-  /** Starts listening; resolves with the bound port (useful with port 0). */
-  async start(): Promise<number> {
+  /**
+   * Binds the port; resolves with it (useful with port 0). With `holdConnections`, accepted
+   * sockets wait until {@link open} (the broker registers the bound port before it is ready).
+   */
+  async start(options: { holdConnections?: boolean } = {}): Promise<number> {
+    this.opened = !options.holdConnections;
     const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
     server.maxConnections = this.options.maxConnections;
     this.server = server;
@@ -62,6 +66,7 @@ export class KafkaListener {
     const server = this.server;
     if (!server) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.waiting.splice(0)) socket.destroy();
     await Promise.all([...this.connections].map((connection) => connection.drain(drainTimeoutMs)));
     for (const connection of this.connections) connection.close('broker stopping');
     await closed;
