@@ -20,10 +20,11 @@ export interface BrokerOptions {
   /** The broker's registration lease at the metadata service, and how often it renews it. */
   leaseMs?: number;
   heartbeatIntervalMs?: number;
-  /** server.properties as given (Kafka's names), reported by DescribeConfigs as static broker config. */
+  /**
+   * server.properties as given (Kafka's names): reported by DescribeConfigs as static broker
+   * config, and (with the dynamic broker configs over it) the defaults of topic configs.
+   */
   staticConfig?: Record<string, string>;
-  /** Broker-level defaults of topic configs (retention.ms from log.retention.hours, ...). */
-  topicDefaults?: Record<string, string>;
   /** Timeout of requests to the other services over the bus. */
   busRequestTimeoutMs?: number;
   /** Authentication and authorization (server.properties' security settings); none: PLAINTEXT, no authorizer. */

@@ -36,6 +36,7 @@ import { SecurityMetadataClient } from './security/security-metadata.js';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker.options.js';
 import { ClusterView } from './cluster/cluster-view.js';
 import { MetadataClient } from './cluster/metadata-client.js';
+import { currentBrokerConfig, OffsetsTopic } from './cluster/offsets-topic.js';
 import { KafkaListener } from './network/kafka-listener.js';
 import { defaultConnectionLimits } from './network/limits.js';
 
@@ -119,7 +120,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     );
     this.metadata = metadata;
     const replicas = new ReplicaManager(
-      { brokerId: options.nodeId, logDir: logDirUnder(options.dataDir), topicDefaults: options.topicDefaults },
+      { brokerId: options.nodeId, logDir: logDirUnder(options.dataDir), staticConfig: options.staticConfig ?? {} },
       this.view,
       this.logger.child({ component: 'replicas' }),
     );
@@ -157,7 +158,13 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       ApiKey.InitProducerId,
       handleInitProducerId(new ProducerIdManager(this.bus, this.options.busRequestTimeoutMs ?? 10_000), this.authorization),
     );
-    router.register(ApiKey.FindCoordinator, handleFindCoordinator(this.view, id));
+    const offsetsTopic = new OffsetsTopic(
+      this.view,
+      metadata,
+      () => currentBrokerConfig(this.view, id, this.options.staticConfig ?? {}),
+      this.logger.child({ component: 'offsets-topic' }),
+    );
+    router.register(ApiKey.FindCoordinator, handleFindCoordinator(this.view, id, offsetsTopic));
     router.register(ApiKey.OffsetForLeaderEpoch, handleOffsetForLeaderEpoch(this.view, replicas, id));
     router.register(ApiKey.DeleteRecords, handleDeleteRecords(this.view, replicas, id));
     router.register(ApiKey.DescribeCluster, handleDescribeCluster(this.view));
@@ -169,7 +176,12 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     router.register(ApiKey.ApiVersions, handleApiVersions(router));
     router.register(
       ApiKey.Metadata,
-      handleMetadata(this.view, metadata, { autoCreateTopicsEnable: this.options.autoCreateTopicsEnable ?? true }, this.authorization),
+      handleMetadata(
+        this.view,
+        metadata,
+        { autoCreateTopicsEnable: this.options.autoCreateTopicsEnable ?? true, offsetsTopic },
+        this.authorization,
+      ),
     );
     router.register(ApiKey.CreateTopics, handleCreateTopics(metadata, this.authorization));
     router.register(

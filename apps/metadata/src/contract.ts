@@ -23,6 +23,8 @@ export const MetadataSubjects = {
   createPartitions: 'strom.metadata.topics.create-partitions',
   /** Request: {@link AlterTopicConfigsCommand}. Reply: {@link AlterTopicConfigsReply}. */
   alterTopicConfigs: 'strom.metadata.topics.alter-configs',
+  /** Request: {@link AlterBrokerConfigsCommand}. Reply: {@link AlterBrokerConfigsReply}. */
+  alterBrokerConfigs: 'strom.metadata.brokers.alter-configs',
   /** Request: {@link ScramCredentialLookupRequest}. Reply: {@link ScramCredentialLookupReply}. */
   scramLookup: 'strom.metadata.security.scram.lookup',
   /** Request: {@link DescribeScramCredentialsRequest}. Reply: {@link DescribeScramCredentialsReply}. */
@@ -75,6 +77,15 @@ export interface ClusterSnapshot {
   controllerId: number;
   brokers: BrokerInfo[];
   topics: TopicInfo[];
+  /** Dynamic broker configs (AlterConfigs on BROKER resources), raw as set. */
+  brokerConfigs: BrokerConfigsInfo;
+}
+
+export interface BrokerConfigsInfo {
+  /** The cluster-wide defaults (the default broker resource, name ''). */
+  cluster: Record<string, string>;
+  /** Per broker id. */
+  brokers: Record<string, Record<string, string>>;
 }
 
 export interface RegisterBrokerRequest {
@@ -106,6 +117,15 @@ export interface CreatableTopic {
   assignments: { partitionIndex: number; brokerIds: number[] }[];
   configs: Record<string, string | null>;
 }
+
+/**
+ * Kafka's internal topics (Topic.INTERNAL_TOPICS): Metadata reports them with is_internal, and
+ * clients may not produce to them. Kafka makes __consumer_offsets itself on first use.
+ */
+export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
+
+/** KRaft's own metadata log: no client may create a topic of that name. */
+export const CLUSTER_METADATA_TOPIC = '__cluster_metadata';
 
 export interface CreateTopicsCommand {
   topics: CreatableTopic[];
@@ -155,6 +175,22 @@ export interface AlterTopicConfigsCommand {
 }
 
 export interface AlterTopicConfigsReply {
+  version: string;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface AlterBrokerConfigsCommand {
+  /** null: the cluster-wide defaults; else one broker's own configs. */
+  brokerId: number | null;
+  /** Values to set; null removes the config. */
+  changes: Record<string, string | null>;
+  /** AlterConfigs semantics: every config of the resource not named in `changes` is removed. */
+  replace: boolean;
+  validateOnly: boolean;
+}
+
+export interface AlterBrokerConfigsReply {
   version: string;
   errorCode: number;
   errorMessage: string | null;

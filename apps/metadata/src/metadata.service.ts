@@ -18,6 +18,8 @@ import {
   type ScramCredentialLookupRequest,
   type ScramMechanismName,
   type SecurityChangedEvent,
+  type AlterBrokerConfigsCommand,
+  type AlterBrokerConfigsReply,
   type AlterTopicConfigsCommand,
   type AlterTopicConfigsReply,
   type CreatePartitionsCommand,
@@ -32,6 +34,7 @@ import {
   type RegisterBrokerRequest,
   type TopicInfo,
 } from './contract.js';
+import { alterBrokerConfigs } from './broker-configs.js';
 import { METADATA_OPTIONS, type MetadataOptions } from './metadata.options.js';
 import { alterTopicConfigs, createPartitions, createTopics, deleteTopics } from './topic-admin.js';
 
@@ -104,6 +107,21 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
         },
         queue,
       ),
+      replyJson<AlterBrokerConfigsCommand, AlterBrokerConfigsReply>(
+        this.bus,
+        MetadataSubjects.alterBrokerConfigs,
+        async (command) => {
+          const result = await alterBrokerConfigs(this.store, command);
+          if (result.changed)
+            this.logger.info({ brokerId: command.brokerId, configs: Object.keys(command.changes) }, 'broker configs altered');
+          return {
+            errorCode: result.errorCode,
+            errorMessage: result.errorMessage,
+            version: result.changed ? await this.changed() : String(await this.store.version()),
+          };
+        },
+        queue,
+      ),
     );
     this.subscribeSecurity(queue);
     await Promise.all(this.subscriptions.map((subscription) => subscription.ready));
@@ -116,11 +134,12 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
   }
 
   async snapshot(): Promise<ClusterSnapshot> {
-    const [version, clusterId, brokers, topics] = await Promise.all([
+    const [version, clusterId, brokers, topics, brokerConfigs] = await Promise.all([
       this.store.version(),
       this.store.clusterId(),
       this.store.brokers.list(),
       this.store.topics.list(),
+      this.store.brokerConfigs.list(),
     ]);
     const live = brokers.filter((broker) => !broker.fenced);
     return {
@@ -136,6 +155,10 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
         fenced: broker.fenced,
       })),
       topics: topics.map(toTopicInfo),
+      brokerConfigs: {
+        cluster: brokerConfigs.cluster,
+        brokers: Object.fromEntries(Object.entries(brokerConfigs.brokers).map(([id, configs]) => [String(id), configs])),
+      },
     };
   }
 

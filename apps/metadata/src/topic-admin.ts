@@ -1,13 +1,15 @@
 import { ErrorCode } from '@strom/errors';
 import type { MetadataStore, TopicState } from '@strom/metadata-store';
 import { MetadataError } from '@strom/metadata-store';
-import type {
-  AlterTopicConfigsCommand,
-  CreatableTopic,
-  CreatePartitionsCommand,
-  CreateTopicResult,
-  DeleteTopicResult,
-  DeleteTopicsCommand,
+import {
+  CLUSTER_METADATA_TOPIC,
+  INTERNAL_TOPICS,
+  type AlterTopicConfigsCommand,
+  type CreatableTopic,
+  type CreatePartitionsCommand,
+  type CreateTopicResult,
+  type DeleteTopicResult,
+  type DeleteTopicsCommand,
 } from './contract.js';
 import type { MetadataOptions } from './metadata.options.js';
 import { collisionKey, topicNameProblem } from './topic-names.js';
@@ -69,7 +71,12 @@ export async function createTopics(
       continue;
     }
     try {
-      const created = await store.topics.create({ name: topic.name, assignments: plan.assignments, configs: plan.configs });
+      const created = await store.topics.create({
+        name: topic.name,
+        assignments: plan.assignments,
+        configs: plan.configs,
+        internal: INTERNAL_TOPICS.has(topic.name),
+      });
       taken.set(collisionKey(topic.name), topic.name);
       results.push({
         name: topic.name,
@@ -92,6 +99,8 @@ export async function createTopics(
 function planTopic(topic: CreatableTopic, options: MetadataOptions, liveBrokers: number[], taken: Map<string, string>): Plan {
   const nameProblem = topicNameProblem(topic.name);
   if (nameProblem) return { ok: false, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameProblem };
+  if (topic.name === CLUSTER_METADATA_TOPIC)
+    return { ok: false, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Creation of internal topic ${topic.name} is prohibited.` };
   const existing = taken.get(collisionKey(topic.name));
   if (existing === topic.name)
     return { ok: false, errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${topic.name}' already exists.` };

@@ -100,7 +100,6 @@ export async function startEmbedded(
         ...(file
           ? {
               staticConfig: file.raw,
-              topicDefaults: file.topicDefaults,
               autoCreateTopicsEnable: file.autoCreateTopicsEnable,
               maxConnections: file.maxConnections,
               limits: { maxFrameBytes: file.maxFrameBytes, idleTimeoutMs: file.idleTimeoutMs },

@@ -1,5 +1,5 @@
 import { SecurityConfigError, securityFromProperties, type BrokerSecurityOptions } from '@strom/broker';
-import { readServerProperties, resolveTopicConfig, validateBrokerConfig } from '@strom/config';
+import { readServerProperties, validateBrokerConfig } from '@strom/config';
 import type { EmbeddedConfig } from './embedded.js';
 
 /** What a Kafka server.properties file contributes to `strom start`. */
@@ -8,8 +8,6 @@ export interface ServerProperties {
   raw: Record<string, string>;
   /** Values for `strom start`'s own settings; flags and env still win over them. */
   settings: Partial<Record<keyof EmbeddedConfig, string | number | boolean>>;
-  /** Topic config defaults derived from the broker settings (retention.ms from log.retention.hours, ...). */
-  topicDefaults: Record<string, string>;
   /** Cluster defaults for new topics. */
   numPartitions: number;
   defaultReplicationFactor: number;
@@ -85,15 +83,10 @@ export async function loadServerProperties(path: string, nodeIdFallback: number)
   const logDirs = (props['log.dirs'] ?? props['log.dir'])?.split(',')[0]?.trim();
   if (logDirs) settings.dataDir = logDirs;
 
-  const topicDefaults: Record<string, string> = {};
-  for (const [name, resolved] of Object.entries(resolveTopicConfig({}, { static: file }))) {
-    if (resolved.value !== null) topicDefaults[name] = resolved.value;
-  }
   const number = (key: string, fallback: number): number => (props[key] === undefined ? fallback : Number(props[key]));
   return {
     raw: file,
     settings,
-    topicDefaults,
     numPartitions: number('num.partitions', 1),
     defaultReplicationFactor: number('default.replication.factor', 1),
     autoCreateTopicsEnable: (props['auto.create.topics.enable'] ?? 'true').trim().toLowerCase() === 'true',

@@ -25,6 +25,7 @@ export {
 export {
   validateTopicConfigs,
   validateBrokerConfig,
+  dynamicBrokerConfigProblem,
   type TopicConfigError,
   type TopicValidationResult,
   type TopicValidationOptions,

@@ -236,3 +236,36 @@ function crossCheck(props: Readonly<Record<string, string>>, values: Record<stri
   }
   return issues;
 }
+
+/** Listener settings Strom cannot change while running: a restart with a new server.properties does. */
+const RESTART_ONLY = new Set(['listeners', 'advertised.listeners', 'listener.security.protocol.map']);
+
+/**
+ * A dynamic broker config change (AlterConfigs / IncrementalAlterConfigs on a BROKER resource) as
+ * Kafka's DynamicBrokerConfig.validate checks it: no read-only configs, no per-broker configs at
+ * the cluster default level, values of the config's type and range. Keys Kafka does not know are
+ * accepted and stored, as Kafka does. Returns Kafka's message (without the resource prefix), or
+ * undefined when the change is valid. Null values (removals) are always valid.
+ */
+export function dynamicBrokerConfigProblem(changes: Readonly<Record<string, string | null>>, perBroker: boolean): string | undefined {
+  const names = Object.keys(changes);
+  const set = (found: string[]) => `Set(${found.join(', ')})`;
+  const readOnly = names.filter((name) => BROKER_CONFIGS_BY_NAME.get(name)?.updateMode === 'read-only');
+  if (readOnly.length > 0) return `Cannot update these configs dynamically: ${set(readOnly)}`;
+  const restartOnly = names.filter((name) => RESTART_ONLY.has(name) && changes[name] !== null);
+  if (restartOnly.length > 0)
+    return `Cannot update these configs dynamically: ${set(restartOnly)}; Strom applies listener changes from server.properties on restart`;
+  for (const name of names) {
+    const def = BROKER_CONFIGS_BY_NAME.get(name);
+    const raw = changes[name];
+    if (!def || raw === null || raw === undefined) continue;
+    const parsed = tryParseValue(def, raw);
+    if (!parsed.ok) return parsed.error.message;
+  }
+  if (!perBroker) {
+    const perBrokerOnly = names.filter((name) => BROKER_CONFIGS_BY_NAME.get(name)?.updateMode === 'per-broker');
+    if (perBrokerOnly.length > 0)
+      return `Cannot update these configs at default cluster level, broker id must be specified: ${set(perBrokerOnly)}`;
+  }
+  return undefined;
+}

@@ -2,6 +2,7 @@ export { openMetadataStore, type MetadataDatabase } from './connect.js';
 export { applyMigrations, readMigrations, defaultMigrationsDir, type Migration, type SqlExecutor } from './migrate.js';
 export { MetadataStore } from './metadata-store.js';
 export { MetadataError } from './errors.js';
+export type { DynamicBrokerConfigs } from './repositories/configs.js';
 export type { BrokerRegistration, RegisteredBroker } from './repositories/brokers.js';
 export type { NewTopic, TopicState, PartitionState, LeadershipChange } from './repositories/topics.js';
 export type { OffsetCommit, CommittedOffsetRow, StoredGroup } from './repositories/offsets.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { BrokerRepository } from './repositories/brokers.js';
+import { BrokerConfigRepository } from './repositories/configs.js';
 import { GroupOffsetRepository } from './repositories/offsets.js';
 import { ProducerIdRepository } from './repositories/producer-ids.js';
 import { SecurityRepository } from './repositories/security.js';
@@ -9,6 +10,7 @@ import { TopicRepository } from './repositories/topics.js';
 /** The cluster metadata repositories over one Prisma client. */
 export class MetadataStore {
   readonly brokers: BrokerRepository;
+  readonly brokerConfigs: BrokerConfigRepository;
   readonly topics: TopicRepository;
   readonly offsets: GroupOffsetRepository;
   readonly producerIds: ProducerIdRepository;
@@ -19,6 +21,7 @@ export class MetadataStore {
     private readonly release: () => Promise<void>,
   ) {
     this.brokers = new BrokerRepository(prisma);
+    this.brokerConfigs = new BrokerConfigRepository(prisma);
     this.topics = new TopicRepository(prisma);
     this.offsets = new GroupOffsetRepository(prisma);
     this.producerIds = new ProducerIdRepository(prisma);

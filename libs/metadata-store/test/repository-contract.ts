@@ -113,6 +113,26 @@ export function repositoryContract(name: string, open: () => Promise<MetadataSto
       expect(sameLeader?.isr).toEqual([1, 2, 3]);
     });
 
+    it('stores dynamic broker configs cluster-wide and per broker, and bumps the version', async () => {
+      await store.brokers.register({ id: 7, host: 'h', port: 1, leaseMs: 60_000 });
+      const before = await store.version();
+      await store.brokerConfigs.alter(null, { 'log.retention.ms': '1000', 'message.max.bytes': '2000' }, false);
+      await store.brokerConfigs.alter(7, { 'log.segment.bytes': '1048576' }, false);
+      expect(await store.version()).toBe(before + 2n);
+      expect(await store.brokerConfigs.list()).toMatchObject({
+        cluster: { 'log.retention.ms': '1000', 'message.max.bytes': '2000' },
+        brokers: { 7: { 'log.segment.bytes': '1048576' } },
+      });
+      await store.brokerConfigs.alter(null, { 'message.max.bytes': null }, false);
+      await store.brokerConfigs.alter(7, { 'log.roll.ms': '5000' }, true);
+      const after = await store.brokerConfigs.list();
+      expect(after.cluster).toEqual({ 'log.retention.ms': '1000' });
+      expect(after.brokers[7]).toEqual({ 'log.roll.ms': '5000' });
+      await expect(store.brokerConfigs.alter(99, { 'log.roll.ms': '1' }, false)).rejects.toMatchObject({ code: 'UNKNOWN_BROKER' });
+      await store.brokerConfigs.alter(null, {}, true);
+      expect((await store.brokerConfigs.list()).cluster).toEqual({});
+    });
+
     it('commits and fetches group offsets', async () => {
       await store.offsets.commit('g1', [
         { topic: 'orders', partitionIndex: 0, offset: 10n, leaderEpoch: 3, metadata: 'm' },

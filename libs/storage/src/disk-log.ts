@@ -142,7 +142,7 @@ export class DiskLog implements PartitionLog {
   readonly topic: string;
   readonly partition: number;
   readonly directory: string;
-  readonly config: LogConfig;
+  private currentConfig: LogConfig;
   readonly files: FileHandlePool;
   private readonly clock: () => number;
   private readonly faults: IoFaults | undefined;
@@ -176,7 +176,7 @@ export class DiskLog implements PartitionLog {
     this.topic = options.topic;
     this.partition = options.partition;
     this.directory = options.directory;
-    this.config = resolveLogConfig(options.config);
+    this.currentConfig = resolveLogConfig(options.config);
     this.ownsFiles = options.files === undefined;
     this.files = options.files ?? new FileHandlePool();
     this.clock = options.clock ?? Date.now;
@@ -190,6 +190,18 @@ export class DiskLog implements PartitionLog {
   }
 
   // ---- offsets ---------------------------------------------------------------------------
+
+  get config(): LogConfig {
+    return this.currentConfig;
+  }
+
+  /**
+   * New settings (a topic's configs changed): every later append, roll, flush and retention pass
+   * uses them. Settings left out return to their defaults, as a removed topic override does.
+   */
+  reconfigure(config: Partial<LogConfig>): void {
+    this.currentConfig = resolveLogConfig(config);
+  }
 
   get logStartOffset(): number {
     return this.startOffset;

@@ -1,4 +1,12 @@
-import { ConfigSource, describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from '@strom/config';
+import {
+  brokerConfigDef,
+  ConfigSource,
+  describeBrokerConfigs,
+  describeTopicConfigs,
+  topicConfigDef,
+  type BrokerConfigLayers,
+  type DescribedConfig,
+} from '@strom/config';
 import { ErrorCode } from '@strom/errors';
 import { topicNameProblem } from '@strom/metadata';
 import {
@@ -37,9 +45,14 @@ export interface ConfigHandlerOptions {
   staticConfig: Record<string, string>;
 }
 
+/** server.properties, then the dynamic cluster defaults, then this broker's dynamic configs. */
+export function brokerConfigLayers(view: ClusterView, options: ConfigHandlerOptions): BrokerConfigLayers {
+  return { static: options.staticConfig, ...view.dynamicBrokerConfigs(options.brokerId) };
+}
+
 /**
- * DescribeConfigs for topics (overrides over the broker's defaults, with Kafka's sources and
- * synonyms) and brokers (server.properties over Kafka's defaults).
+ * DescribeConfigs for topics (overrides over the broker's configs, with Kafka's sources and
+ * synonyms) and brokers (dynamic broker configs over server.properties over Kafka's defaults).
  */
 export function handleDescribeConfigs(view: ClusterView, options: ConfigHandlerOptions, authorization: RequestAuthorizer = ALLOW_ALL) {
   return (body: DescribeConfigsRequest, apiVersion: number, client?: ClientContext): DescribeConfigsResponse => {
@@ -47,7 +60,7 @@ export function handleDescribeConfigs(view: ClusterView, options: ConfigHandlerO
       includeSynonyms: apiVersion >= 1 && body.includeSynonyms,
       includeDocumentation: apiVersion >= 3 && body.includeDocumentation,
     };
-    const layers = { static: options.staticConfig };
+    const layers = brokerConfigLayers(view, options);
     return createDescribeConfigsResponse({
       results: body.resources.map((resource) => {
         const result = (errorCode: number, errorMessage: string | null, configs: DescribedConfig[] = []) =>
@@ -147,14 +160,23 @@ export function handleIncrementalAlterConfigs(
           } else if (new Set(names).size !== names.length) {
             outcome = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Error due to duplicate config keys' };
           } else {
-            const current = resource.resourceType === RESOURCE_TOPIC ? (view.topicByName(resource.resourceName)?.configs ?? {}) : {};
+            const current = currentValues(view, options, resource.resourceType, resource.resourceName);
             const changes: Record<string, string | null> = {};
             let invalid: Outcome | undefined;
             for (const config of resource.configs) {
               if (config.configOperation === OP_SET) changes[config.name] = config.value;
               else if (config.configOperation === OP_DELETE) changes[config.name] = null;
               else if (config.configOperation === OP_APPEND || config.configOperation === OP_SUBTRACT) {
-                const list = (current[config.name] ?? '').split(',').filter((entry) => entry.length > 0);
+                const type = (resource.resourceType === RESOURCE_TOPIC ? topicConfigDef(config.name) : brokerConfigDef(config.name))?.type;
+                if (type !== undefined && type !== 'LIST') {
+                  const operation = config.configOperation === OP_APPEND ? 'APPEND' : 'SUBTRACT';
+                  invalid ??= {
+                    errorCode: ErrorCode.INVALID_CONFIG,
+                    errorMessage: `Can't ${operation} to key ${config.name} because its type is not LIST.`,
+                  };
+                  continue;
+                }
+                const list = (current(config.name) ?? '').split(',').filter((entry) => entry.length > 0);
                 const items = (config.value ?? '').split(',').filter((entry) => entry.length > 0);
                 changes[config.name] =
                   config.configOperation === OP_APPEND
@@ -197,6 +219,28 @@ function configsDenied(
   return undefined;
 }
 
+/**
+ * A config's current value for APPEND and SUBTRACT: the topic's override, or the broker
+ * resource's dynamic value, else Kafka's default (as the controller reads it).
+ */
+function currentValues(
+  view: ClusterView,
+  options: ConfigHandlerOptions,
+  resourceType: number,
+  resourceName: string,
+): (name: string) => string | undefined {
+  if (resourceType === RESOURCE_TOPIC) {
+    const configs = view.topicByName(resourceName)?.configs ?? {};
+    return (name) => configs[name] ?? topicConfigDef(name)?.default ?? undefined;
+  }
+  if (resourceType === RESOURCE_BROKER) {
+    const { dynamicDefault, dynamicBroker } = view.dynamicBrokerConfigs(options.brokerId);
+    const configs = resourceName === '' ? dynamicDefault : dynamicBroker;
+    return (name) => configs[name] ?? brokerConfigDef(name)?.default ?? undefined;
+  }
+  return () => undefined;
+}
+
 async function alter(
   view: ClusterView,
   metadata: MetadataClient,
@@ -222,10 +266,13 @@ async function alter(
         errorMessage: `Unexpected broker id, expected ${options.brokerId} or empty string, but received ${resourceName}`,
       };
     }
-    return {
-      errorCode: ErrorCode.INVALID_REQUEST,
-      errorMessage: 'Dynamic broker configs are not supported by this broker yet; set them in server.properties',
-    };
+    const reply = await metadata.alterBrokerConfigs({
+      brokerId: resourceName === '' ? null : options.brokerId,
+      changes,
+      replace,
+      validateOnly,
+    });
+    return { errorCode: reply.errorCode, errorMessage: reply.errorMessage };
   }
   return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resourceType}` };
 }

@@ -6,17 +6,20 @@ import {
   type FindCoordinatorResponse,
 } from '@strom/protocol';
 import type { ClusterView } from '../cluster/cluster-view.js';
+import type { OffsetsTopic } from '../cluster/offsets-topic.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
 
 /**
  * FindCoordinator (batched from v4): groups are coordinated behind every broker (the broker
- * forwards to the coordinator service), so the answer is this broker. Transactions are not
+ * forwards to the coordinator service), so the answer is this broker. The first one for a group
+ * makes __consumer_offsets, as Kafka does. Transactions are not
  * there yet: COORDINATOR_NOT_AVAILABLE, as Kafka answers while no coordinator can be had.
  */
-export function handleFindCoordinator(view: ClusterView, brokerId: number) {
-  return (body: FindCoordinatorRequest, apiVersion: number): FindCoordinatorResponse => {
+export function handleFindCoordinator(view: ClusterView, brokerId: number, offsetsTopic?: OffsetsTopic) {
+  return async (body: FindCoordinatorRequest, apiVersion: number): Promise<FindCoordinatorResponse> => {
+    if (body.keyType === GROUP && offsetsTopic) await offsetsTopic.ensure();
     const self = view.liveBrokers().find((broker) => broker.id === brokerId);
     const answer = (key: string) => {
       if (body.keyType !== GROUP && body.keyType !== TRANSACTION) {

@@ -13,12 +13,15 @@ import {
 } from '@strom/protocol';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import type { MetadataClient } from '../cluster/metadata-client.js';
+import { OFFSETS_TOPIC, type OffsetsTopic } from '../cluster/offsets-topic.js';
 import type { ClientContext } from '../network/request-handler.js';
 import { AclOperation, ResourceType } from '../security/acl.js';
 import { ALLOW_ALL, type RequestAuthorizer } from '../security/request-authorizer.js';
 
 export interface MetadataHandlerOptions {
   autoCreateTopicsEnable: boolean;
+  /** Creates __consumer_offsets when a Metadata request names it (Kafka's AutoTopicCreationManager does). */
+  offsetsTopic?: OffsetsTopic;
 }
 
 /** Kafka's "not requested" value for authorized-operations fields. */
@@ -59,6 +62,10 @@ export function handleMetadata(
       if (missing.length > 0 && allowCreate && client) {
         for (const name of missing) if (!authorization.mayCreateTopic(client, name)) denied.add(name);
         missing = missing.filter((name) => !denied.has(name));
+      }
+      if (allowCreate && options.offsetsTopic && missing.includes(OFFSETS_TOPIC)) {
+        missing = missing.filter((name) => name !== OFFSETS_TOPIC);
+        await options.offsetsTopic.ensure();
       }
       if (missing.length > 0 && allowCreate) {
         await metadata.createTopics({

@@ -1,4 +1,5 @@
 import { ErrorCode } from '@strom/errors';
+import { INTERNAL_TOPICS } from '@strom/metadata';
 import {
   createProduceResponse,
   createProduceResponsePartitionProduceResponse,
@@ -78,6 +79,9 @@ export function handleProduce(view: ClusterView, replicas: ReplicaManager, broke
 
     function appendOne(topic: string, partition: number, records: Buffer | null): Promise<ProduceOutcome> {
       if (!validAcks) return Promise.resolve(failed(ErrorCode.INVALID_REQUIRED_ACKS));
+      // ReplicaManager.appendToLocalLog: clients may not write Kafka's internal topics.
+      if (INTERNAL_TOPICS.has(topic) && view.topicByName(topic)?.internal)
+        return Promise.resolve(failed(ErrorCode.INVALID_TOPIC_EXCEPTION));
       const short = body.acks === -1 ? belowMinInsync(topic, partition) : undefined;
       if (short) return Promise.resolve(short);
       const now = leaderForNow(view, replicas, brokerId, topic, partition);

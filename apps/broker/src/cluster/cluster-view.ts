@@ -11,7 +11,14 @@ interface VersionWaiter {
  * synchronously; it only moves forward (a snapshot older than the one held is ignored).
  */
 export class ClusterView {
-  private current: ClusterSnapshot = { version: '0', clusterId: '', controllerId: -1, brokers: [], topics: [] };
+  private current: ClusterSnapshot = {
+    version: '0',
+    clusterId: '',
+    controllerId: -1,
+    brokers: [],
+    topics: [],
+    brokerConfigs: { cluster: {}, brokers: {} },
+  };
   private versionNumber = 0n;
   private topicsByName = new Map<string, TopicInfo>();
   private topicsById = new Map<string, TopicInfo>();
@@ -69,6 +76,12 @@ export class ClusterView {
       };
       this.waiters.add(waiter);
     });
+  }
+
+  /** Dynamic broker configs: cluster-wide defaults and this broker's own (raw, as set). */
+  dynamicBrokerConfigs(brokerId: number): { dynamicDefault: Record<string, string>; dynamicBroker: Record<string, string> } {
+    const configs = this.current.brokerConfigs;
+    return { dynamicDefault: configs.cluster, dynamicBroker: configs.brokers[String(brokerId)] ?? {} };
   }
 
   liveBrokers(): BrokerInfo[] {

@@ -1,6 +1,8 @@
 import { requestJson, subscribeJson, type Bus, type Subscription } from '@strom/bus';
 import {
   MetadataSubjects,
+  type AlterBrokerConfigsCommand,
+  type AlterBrokerConfigsReply,
   type AlterTopicConfigsCommand,
   type AlterTopicConfigsReply,
   type CreatePartitionsCommand,
@@ -113,6 +115,14 @@ export class MetadataClient {
 
   async alterTopicConfigs(command: AlterTopicConfigsCommand): Promise<AlterTopicConfigsReply> {
     const reply = await requestJson<AlterTopicConfigsReply>(this.bus, MetadataSubjects.alterTopicConfigs, command, {
+      timeoutMs: this.options.requestTimeoutMs,
+    });
+    await this.catchUp(reply.version);
+    return reply;
+  }
+
+  async alterBrokerConfigs(command: AlterBrokerConfigsCommand): Promise<AlterBrokerConfigsReply> {
+    const reply = await requestJson<AlterBrokerConfigsReply>(this.bus, MetadataSubjects.alterBrokerConfigs, command, {
       timeoutMs: this.options.requestTimeoutMs,
     });
     await this.catchUp(reply.version);

@@ -11,7 +11,7 @@ import {
   updateBatchCrc,
   verifyBatchCrc,
 } from '@strom/protocol';
-import type { PartitionLog, ReadResult } from '@strom/storage';
+import { DiskLog, type LogConfig, type PartitionLog, type ReadResult } from '@strom/storage';
 import type { TopicPolicy } from './log-config.js';
 
 export interface ProduceOutcome {
@@ -88,6 +88,12 @@ export class PartitionReplica {
 
   get storage(): PartitionLog {
     return this.log;
+  }
+
+  /** The topic's configs (or the broker's defaults under them) changed. */
+  reconfigure(log: Partial<LogConfig>, policy: TopicPolicy): void {
+    this.policy = policy;
+    if (this.log instanceof DiskLog) this.log.reconfigure(log);
   }
 
   /** Leadership moved on (never back): later appends are stamped with the new epoch. */

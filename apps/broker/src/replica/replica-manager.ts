@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { resolveTopicConfig } from '@strom/config';
 import type { ClusterSnapshot, TopicInfo } from '@strom/metadata';
 import type { Logger } from '@strom/runtime';
 import { DiskLog, LogDirectory } from '@strom/storage';
@@ -13,8 +14,11 @@ export interface ReplicaManagerOptions {
   /** The log directory (Kafka's log.dirs entry). */
   logDir: string;
   maxOpenFiles?: number;
-  /** Broker-level topic config defaults (log.retention.ms as retention.ms, ...). */
-  topicDefaults?: Record<string, string>;
+  /**
+   * server.properties: with the dynamic broker configs of the cluster view over it, it gives the
+   * defaults of topic configs (log.retention.ms as retention.ms, ...).
+   */
+  staticConfig?: Record<string, string>;
 }
 
 /**
@@ -104,8 +108,9 @@ export class ReplicaManager {
     const directory = this.directory;
     if (!directory) return;
     const wanted = new Set<string>();
+    const defaults = this.topicDefaults();
     for (const topic of topics) {
-      const { log, policy } = topicSettings(topic.configs, this.options.topicDefaults);
+      const { log, policy } = topicSettings(topic.configs, defaults);
       for (const partition of topic.partitions) {
         if (!partition.replicas.includes(this.options.brokerId)) continue;
         const id = key(topic.name, partition.partitionIndex);
@@ -113,6 +118,7 @@ export class ReplicaManager {
         const existing = this.replicas.get(id);
         if (existing && existing.topicId === topic.id) {
           if (partition.leaderEpoch > existing.leaderEpoch) existing.becomeLeader(partition.leaderEpoch, policy);
+          existing.reconfigure(log, policy);
           continue;
         }
         if (existing) await this.drop(id, existing);
@@ -124,6 +130,16 @@ export class ReplicaManager {
       }
     }
     for (const [id, replica] of this.replicas) if (!wanted.has(id)) await this.drop(id, replica);
+  }
+
+  /** Topic config defaults from the broker's configs: server.properties under the dynamic ones. */
+  private topicDefaults(): Record<string, string> {
+    const layers = { static: this.options.staticConfig ?? {}, ...this.view.dynamicBrokerConfigs(this.options.brokerId) };
+    const defaults: Record<string, string> = {};
+    for (const [name, resolved] of Object.entries(resolveTopicConfig({}, layers))) {
+      if (resolved.value !== null) defaults[name] = resolved.value;
+    }
+    return defaults;
   }
 
   private async drop(id: string, replica: PartitionReplica): Promise<void> {
