@@ -1,3 +1,4 @@
+import { writevSync } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, truncate as truncateFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { offsetForTimestampInBatch, offsetOfMaxTimestampInBatch, type BatchHeader } from './batch.js';
@@ -365,10 +366,13 @@ export class DiskLog implements PartitionLog {
     if (injected) throw injected;
     try {
       await this.files.with(segment.logPath, async (handle) => {
+        // Synchronous: a write lands in the page cache, as Kafka's FileChannel.write does. Handing
+        // each one to libuv's thread pool cost ~3x the CPU (thread wake-up, promise) of the copy
+        // itself (measured: 33-48 vs 13-14 us per 16 KiB write on this 2-core machine).
         let written = 0;
         let pending = buffers;
         while (written < bytes) {
-          const { bytesWritten } = await handle.writev(pending, position + written);
+          const bytesWritten = writevSync(handle.fd, pending, position + written);
           invariant(bytesWritten > 0, 'writev wrote nothing');
           written += bytesWritten;
           if (written < bytes) pending = remainingBuffers(buffers, written);
