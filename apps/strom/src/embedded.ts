@@ -3,7 +3,7 @@ import { AdminApiModule, adminHttpConfig } from '@strom/admin-api';
 import { BrokerModule, brokerListenerConfig, SUPPORTED_SASL_MECHANISMS, type BrokerSecurityOptions } from '@strom/broker';
 import { InProcessBus } from '@strom/bus';
 import { CoordinatorModule } from '@strom/coordinator';
-import { openMetadataStore } from '@strom/metadata-store';
+import { openMetadataStoreInWorker } from '@strom/metadata-store';
 import { MetadataModule } from '@strom/metadata';
 import { RetentionModule, retentionSchedulingConfig } from '@strom/retention';
 import type { ServerProperties } from './server-properties.js';
@@ -87,7 +87,8 @@ export async function startEmbedded(
 ): Promise<RunningApp> {
   const file = options.serverProperties;
   const bus = new InProcessBus();
-  const metadataStore = await openMetadataStore({ kind: 'pglite', dataDir: join(config.dataDir, 'metadata') });
+  // On a worker thread: PGlite's queries would otherwise block the event loop serving clients.
+  const metadataStore = await openMetadataStoreInWorker({ kind: 'pglite', dataDir: join(config.dataDir, 'metadata') });
   const running = await bootApp({
     name: 'strom',
     module: compose({ bus, logger, metadataStore }, [

@@ -1,4 +1,5 @@
 export { openMetadataStore, type MetadataDatabase } from './connect.js';
+export { openMetadataStoreInWorker } from './store-worker.js';
 export { applyMigrations, readMigrations, defaultMigrationsDir, type Migration, type SqlExecutor } from './migrate.js';
 export { MetadataStore } from './metadata-store.js';
 export { MetadataError } from './errors.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, inject } from 'vitest';
-import { openMetadataStore } from '../src/index.js';
+import { openMetadataStore, openMetadataStoreInWorker } from '../src/index.js';
 import { repositoryContract } from './repository-contract.js';
 
 async function freshPostgresDatabase(): Promise<string> {
@@ -20,3 +20,7 @@ repositoryContract('a real Postgres', async () => openMetadataStore({ kind: 'pos
 const pgliteDir = mkdtempSync(join(tmpdir(), 'strom-pglite-'));
 afterAll(() => rmSync(pgliteDir, { recursive: true, force: true }));
 repositoryContract('PGlite in a data dir', async () => openMetadataStore({ kind: 'pglite', dataDir: pgliteDir }));
+
+const workerDir = mkdtempSync(join(tmpdir(), 'strom-pglite-worker-'));
+afterAll(() => rmSync(workerDir, { recursive: true, force: true }));
+repositoryContract('PGlite on a worker thread', async () => openMetadataStoreInWorker({ kind: 'pglite', dataDir: workerDir }));
