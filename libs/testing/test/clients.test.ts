@@ -2,9 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
+  CONFLUENT_KAFKA_JAVASCRIPT_VERSION,
   DEFAULT_JAVA_KAFKA_CLIENTS_VERSION,
+  ensureConfluentKafkaJavascript,
   ensureJava,
   ensureJavaKafkaClients,
   ensureKcat,
@@ -69,6 +72,23 @@ describe('client peers', () => {
       expect(ensureJavaKafkaClients()).toBe(classpath);
     },
     PROVISION_TIMEOUT_MS,
+  );
+
+  it(
+    'ensureConfluentKafkaJavascript() gives a dir from which @confluentinc/kafka-javascript loads, with every codec',
+    () => {
+      const dir = ensureConfluentKafkaJavascript();
+      expect(dir).toBe(join(stromCacheDir(), 'confluent-kafka-javascript', CONFLUENT_KAFKA_JAVASCRIPT_VERSION));
+      const require = createRequire(join(dir, 'package.json'));
+      const pkg = require('@confluentinc/kafka-javascript/package.json') as { version: string };
+      expect(pkg.version).toBe(CONFLUENT_KAFKA_JAVASCRIPT_VERSION);
+      const lib = require('@confluentinc/kafka-javascript') as { features: string[]; KafkaJS: { Kafka: unknown } };
+      expect(lib.features).toEqual(expect.arrayContaining(['gzip', 'snappy', 'lz4', 'zstd']));
+      expect(typeof lib.KafkaJS.Kafka).toBe('function');
+      expect(ensureConfluentKafkaJavascript()).toBe(dir);
+    },
+    // A cold build of librdkafka and the addon: several minutes on a small machine.
+    45 * 60_000,
   );
 
   it('rejects a malformed Maven version before running anything', () => {
