@@ -93,7 +93,7 @@ export async function startEmbedded(
     name: 'strom',
     module: compose({ bus, logger, metadataStore }, [
       MetadataModule.forRoot(file ? { numPartitions: file.numPartitions, defaultReplicationFactor: file.defaultReplicationFactor } : {}),
-      CoordinatorModule.forRoot(),
+      CoordinatorModule.forRoot(file ? { groups: file.groups } : {}),
       RetentionModule.forRoot(config),
       BrokerModule.forRoot({
         ...config,

@@ -8,6 +8,20 @@ export interface ServerProperties {
   raw: Record<string, string>;
   /** Values for `strom start`'s own settings; flags and env still win over them. */
   settings: Partial<Record<keyof EmbeddedConfig, string | number | boolean>>;
+  /**
+   * The group coordinator's settings (group.initial.rebalance.delay.ms,
+   * group.min/max.session.timeout.ms, group.max.size, offset.metadata.max.bytes,
+   * offsets.retention.minutes, offsets.retention.check.interval.ms) that the file sets.
+   */
+  groups: {
+    initialRebalanceDelayMs?: number;
+    minSessionTimeoutMs?: number;
+    maxSessionTimeoutMs?: number;
+    maxGroupSize?: number;
+    offsetMetadataMaxBytes?: number;
+    offsetsRetentionMs?: number;
+    offsetsRetentionCheckIntervalMs?: number;
+  };
   /** Cluster defaults for new topics. */
   numPartitions: number;
   defaultReplicationFactor: number;
@@ -84,7 +98,19 @@ export async function loadServerProperties(path: string, nodeIdFallback: number)
   if (logDirs) settings.dataDir = logDirs;
 
   const number = (key: string, fallback: number): number => (props[key] === undefined ? fallback : Number(props[key]));
+  const groups: ServerProperties['groups'] = {};
+  const groupSetting = (key: string, name: keyof ServerProperties['groups'], scale = 1): void => {
+    if (props[key] !== undefined) groups[name] = Number(props[key]) * scale;
+  };
+  groupSetting('group.initial.rebalance.delay.ms', 'initialRebalanceDelayMs');
+  groupSetting('group.min.session.timeout.ms', 'minSessionTimeoutMs');
+  groupSetting('group.max.session.timeout.ms', 'maxSessionTimeoutMs');
+  groupSetting('group.max.size', 'maxGroupSize');
+  groupSetting('offset.metadata.max.bytes', 'offsetMetadataMaxBytes');
+  groupSetting('offsets.retention.minutes', 'offsetsRetentionMs', 60_000);
+  groupSetting('offsets.retention.check.interval.ms', 'offsetsRetentionCheckIntervalMs');
   return {
+    groups,
     raw: file,
     settings,
     numPartitions: number('num.partitions', 1),
