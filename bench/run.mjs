@@ -3,8 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 
 const scenario = process.argv[2];
+// A scenario is a directory with a <name>-bench.ts (not results/, not the shared lib/).
 const available = readdirSync(new URL('.', import.meta.url), { withFileTypes: true })
-  .filter((entry) => entry.isDirectory() && entry.name !== 'results')
+  .filter((entry) => entry.isDirectory() && existsSync(new URL(`./${entry.name}/${entry.name}-bench.ts`, import.meta.url)))
   .map((entry) => entry.name);
 if (!scenario || !available.includes(scenario)) {
   console.error(`usage: npm run bench -- <${available.join('|')}>`);

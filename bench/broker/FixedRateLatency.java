@@ -1,7 +1,7 @@
 // bench/broker: end-to-end latency at a fixed produce rate, against any Kafka-protocol broker.
 //
 //   java -cp <classes>:<kafka jars> FixedRateLatency <bootstrap> <topic> <rate msg/s> <seconds>
-//        <warm-up seconds> <acks> <record size>
+//        <warm-up seconds> <acks> <record size> [compression]
 //
 // One JVM, two threads: a consumer assigned to every partition of the topic (positioned at the
 // end before the first send) and a producer that sends `rate` records per second for `seconds`.
@@ -33,8 +33,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 public final class FixedRateLatency {
   public static void main(String[] args) throws Exception {
-    if (args.length != 7) {
-      System.err.println("usage: FixedRateLatency <bootstrap> <topic> <rate> <seconds> <warmup-seconds> <acks> <record-size>");
+    if (args.length != 7 && args.length != 8) {
+      System.err.println("usage: FixedRateLatency <bootstrap> <topic> <rate> <seconds> <warmup-seconds> <acks> <record-size> [compression]");
       System.exit(2);
     }
     final String bootstrap = args[0];
@@ -43,7 +43,8 @@ public final class FixedRateLatency {
     final double seconds = Double.parseDouble(args[3]);
     final double warmupSeconds = Double.parseDouble(args[4]);
     final String acks = args[5];
-    final int recordSize = Math.max(8, Integer.parseInt(args[6]));
+    final int recordSize = Math.max(16, Integer.parseInt(args[6]));
+    final String compression = args.length > 7 ? args[7] : "none";
     final long total = Math.round(rate * seconds);
     final long warmupRecords = Math.round(rate * warmupSeconds);
     final long intervalNanos = Math.round(1e9 / rate);
@@ -59,6 +60,7 @@ public final class FixedRateLatency {
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     p.put(ProducerConfig.ACKS_CONFIG, acks);
+    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
 
     final long[] latencies = new long[(int) Math.max(0, total - warmupRecords)];
     // Per second of the schedule: how many records were received and the worst latency.

@@ -1,11 +1,12 @@
 """bench/broker: librdkafka (confluent-kafka-python) producer and consumer throughput.
 
-  python3 rdkafka_perf.py produce <bootstrap> <topic> <records> <warmup records> <acks> <record size>
+  python3 rdkafka_perf.py produce <bootstrap> <topic> <records> <warmup records> <acks> <record size> [compression]
   python3 rdkafka_perf.py consume <bootstrap> <topic> <records> <idle timeout s>
 
-produce: a tight produce() loop (linger.ms=5, other batching settings librdkafka's defaults; a
-full local queue is waited out with poll()), then flush(). The steady-state rate is timed from the
-moment the warm-up records are all delivered to the last delivery.
+produce: a tight produce() loop (linger.ms=5, compression.type as given (default none), other
+batching settings librdkafka's defaults; a full local queue is waited out with poll()), then
+flush(). The steady-state rate is timed from the moment the warm-up records are all delivered to
+the last delivery.
 consume: assigns every partition of the topic from the beginning (no group rebalance) and
 consumes in batches until `records` arrived or nothing came for `idle timeout` seconds.
 Each prints one JSON line to stdout.
@@ -19,7 +20,7 @@ import time
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition, libversion
 
 
-def produce(bootstrap, topic, records, warmup, acks, size):
+def produce(bootstrap, topic, records, warmup, acks, size, compression="none"):
     errors = []
     state = {"delivered": 0, "failed": 0, "warm_at": None}
 
@@ -38,6 +39,7 @@ def produce(bootstrap, topic, records, warmup, acks, size):
             "bootstrap.servers": bootstrap,
             "acks": acks,
             "linger.ms": 5,
+            "compression.type": compression,
             "client.id": "strom-bench-rdkafka",
             "error_cb": lambda err: errors.append("error_cb: " + str(err)) if len(errors) < 5 else None,
         }
@@ -136,7 +138,7 @@ def consume(bootstrap, topic, records, idle_timeout):
 def main(argv):
     mode = argv[1]
     if mode == "produce":
-        produce(argv[2], argv[3], int(argv[4]), int(argv[5]), argv[6], int(argv[7]))
+        produce(argv[2], argv[3], int(argv[4]), int(argv[5]), argv[6], int(argv[7]), argv[8] if len(argv) > 8 else "none")
     elif mode == "consume":
         consume(argv[2], argv[3], int(argv[4]), float(argv[5]))
     else:
