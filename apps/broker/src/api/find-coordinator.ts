@@ -14,8 +14,8 @@ const TRANSACTION = 1;
 /**
  * FindCoordinator (batched from v4): groups are coordinated behind every broker (the broker
  * forwards to the coordinator service), so the answer is this broker. The first one for a group
- * makes __consumer_offsets, as Kafka does. Transactions are not
- * there yet: COORDINATOR_NOT_AVAILABLE, as Kafka answers while no coordinator can be had.
+ * makes __consumer_offsets, as Kafka does. Transactions are not there yet:
+ * COORDINATOR_NOT_AVAILABLE, as Kafka answers while no coordinator can be had.
  */
 export function handleFindCoordinator(view: ClusterView, brokerId: number, offsetsTopic?: OffsetsTopic) {
   return async (body: FindCoordinatorRequest, apiVersion: number): Promise<FindCoordinatorResponse> => {
