@@ -3,6 +3,23 @@ import { Producer, type CompressionAlgorithmValue, type Consumer } from '@platfo
 import { expect } from 'vitest';
 import { totalEnd, waitForTotalEnd, type Ack, type Batch, type Consumed } from './helpers.js';
 
+/** The Kafka error name in a @platformatic/kafka error (ProtocolError.apiId, possibly nested in .errors / .cause). */
+export function platformaticErrorId(error: unknown): string {
+  const seen = new Set<unknown>();
+  const walk = (e: unknown): string | undefined => {
+    if (e === null || typeof e !== 'object' || seen.has(e)) return undefined;
+    seen.add(e);
+    const o = e as { apiId?: string; errors?: unknown[]; cause?: unknown };
+    if (typeof o.apiId === 'string') return o.apiId;
+    for (const inner of o.errors ?? []) {
+      const found = walk(inner);
+      if (found) return found;
+    }
+    return walk(o.cause);
+  };
+  return walk(error) ?? String(error);
+}
+
 export const EARLIEST = -2n;
 export const LATEST = -1n;
 

@@ -2,29 +2,19 @@ import { Admin, ConfigResourceTypes, Consumer, type ConfigResourceTypeValue } fr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from '../e2e/embedded-harness.js';
 import { ACKS, CODECS, codecAcksMatrix, createTopics, expectAdminReport, expectExactly, makeRecords, type AdminReport } from './helpers.js';
-import { EARLIEST, LATEST, platformaticListOffsets, platformaticProduce, platformaticRead } from './platformatic-client.js';
+import {
+  EARLIEST,
+  LATEST,
+  platformaticErrorId as errorId,
+  platformaticListOffsets,
+  platformaticProduce,
+  platformaticRead,
+} from './platformatic-client.js';
 
 const TOPIC = ConfigResourceTypes.TOPIC;
 const BROKER = ConfigResourceTypes.BROKER;
 const SET = 0;
 const DELETE = 1;
-
-/** The Kafka error name in a @platformatic/kafka error (ProtocolError.apiId, possibly nested in .errors / .cause). */
-function errorId(error: unknown): string {
-  const seen = new Set<unknown>();
-  const walk = (e: unknown): string | undefined => {
-    if (e === null || typeof e !== 'object' || seen.has(e)) return undefined;
-    seen.add(e);
-    const o = e as { apiId?: string; errors?: unknown[]; cause?: unknown };
-    if (typeof o.apiId === 'string') return o.apiId;
-    for (const inner of o.errors ?? []) {
-      const found = walk(inner);
-      if (found) return found;
-    }
-    return walk(o.cause);
-  };
-  return walk(error) ?? String(error);
-}
 
 async function platformaticAdminScenario(bootstrap: string, prefix: string): Promise<AdminReport> {
   const admin = new Admin({ clientId: 'compat-platformatic', bootstrapBrokers: [bootstrap], retries: 1 });

@@ -15,6 +15,7 @@ import {
 import { ConfigResourceTypes as KafkajsResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
+import { platformaticErrorId as errorId } from '../compat/platformatic-client.js';
 import { RawClient } from './raw-client.js';
 
 const BROKER = ConfigResourceTypes.BROKER;
@@ -29,23 +30,6 @@ const DEFAULT_CONFIG = 5;
 
 /** Kafka error names of the codes these tests expect. */
 const ERROR_NAMES: Record<number, string> = { 0: 'NONE', 10: 'MESSAGE_TOO_LARGE', 40: 'INVALID_CONFIG', 42: 'INVALID_REQUEST' };
-
-/** The Kafka error name in a @platformatic/kafka error (apiId, possibly nested). */
-function errorId(error: unknown): string {
-  const seen = new Set<unknown>();
-  const walk = (e: unknown): string | undefined => {
-    if (e === null || typeof e !== 'object' || seen.has(e)) return undefined;
-    seen.add(e);
-    const o = e as { apiId?: string; errors?: unknown[]; cause?: unknown };
-    if (typeof o.apiId === 'string') return o.apiId;
-    for (const inner of o.errors ?? []) {
-      const found = walk(inner);
-      if (found) return found;
-    }
-    return walk(o.cause);
-  };
-  return walk(error) ?? String(error);
-}
 
 describe('dynamic broker configs (AlterConfigs / IncrementalAlterConfigs on BROKER resources)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'strom-broker-configs-'));
