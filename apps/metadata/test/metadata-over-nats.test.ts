@@ -46,7 +46,7 @@ describe('the metadata service as a NestJS app on a real nats-server', () => {
     await expect(clientBus.request(MetadataSubjects.version, Buffer.alloc(0), { timeoutMs: 120_000 })).rejects.toBeInstanceOf(
       BusNoRespondersError,
     );
-    // 60 s: stopping a Nest app took over 15 s once on a CI run sharing 2 cores with a benchmark;
-    // still half the request timeout, so a missing no-responders answer fails the test.
+    // Half the request timeout: a request routed to the stopped service and dropped there
+    // (an UNSUB not yet flushed to the server) fails the test.
   }, 60_000);
 });

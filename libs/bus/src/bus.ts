@@ -57,7 +57,9 @@ export interface Subscription {
   /**
    * Stop delivery: no handler invocation starts after this resolves (one already running
    * is not awaited, so this may be called from inside a handler). Queued messages are
-   * discarded. Idempotent.
+   * discarded. Once it resolves the transport routes nothing more here, so a request sent
+   * afterwards from any connection finds no responders (unless another one listens).
+   * Idempotent.
    */
   unsubscribe(): Promise<void>;
 }

@@ -388,7 +388,14 @@ export class NatsBus implements Bus {
       throw mapNatsError(error, subject, 0);
     });
     ready.catch(() => undefined);
-    const sub = new NatsBusSubscription(subject, natsSub, deliveries, ready, (s) => this.subscriptions.delete(s));
+    const sub = new NatsBusSubscription(
+      subject,
+      natsSub,
+      deliveries,
+      ready,
+      (s) => this.subscriptions.delete(s),
+      () => (this.connection.isClosed() ? Promise.resolve() : this.connection.flush().catch(() => undefined)),
+    );
     void natsSub.closed.then((error) => {
       if (error) safeReport(this.options.onError, error, ctx);
     });
@@ -399,6 +406,7 @@ export class NatsBus implements Bus {
 
 class NatsBusSubscription implements Subscription {
   private closed = false;
+  private unsubscribed: Promise<void> = Promise.resolve();
 
   constructor(
     readonly subject: string,
@@ -406,6 +414,8 @@ class NatsBusSubscription implements Subscription {
     readonly deliveries: DeliveryQueue<Msg>,
     readonly ready: Promise<void>,
     private readonly onClosed: (sub: NatsBusSubscription) => void,
+    /** Resolves once the server has processed everything sent so far (the UNSUB included). */
+    private readonly flush: () => Promise<void>,
   ) {}
 
   get isClosed(): boolean {
@@ -429,8 +439,12 @@ class NatsBusSubscription implements Subscription {
       this.detach();
       this.deliveries.stop();
       this.onClosed(this);
+      // The UNSUB sits in the client's write buffer until flushed: a request another
+      // connection publishes meanwhile would still be routed here and dropped, waiting out
+      // its timeout instead of getting no-responders. A PING round trip settles it.
+      this.unsubscribed = this.flush();
     }
-    return Promise.resolve();
+    return this.unsubscribed;
   }
 }
 

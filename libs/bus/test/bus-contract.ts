@@ -297,6 +297,20 @@ export function busContract(name: string, makeBus: MakeBus): void {
         expect(error).toBeInstanceOf(BusNoRespondersError);
       });
 
+      it('routes nothing to a responder once its unsubscribe resolved: the next request finds no responders', async () => {
+        const { bus, bus2 } = await open();
+        // A lost request would wait out its timeout; several rounds make the race likely to show.
+        for (let round = 0; round < 20; round++) {
+          const s = uid();
+          const sub = bus2.reply(s, () => enc('pong'));
+          await sub.ready;
+          expect(dec(await bus.request(s, enc('ping'), { timeoutMs: 5_000 }))).toBe('pong');
+          await sub.unsubscribe();
+          const error = await rejection(bus.request(s, enc('ping'), { timeoutMs: 5_000 }));
+          expect(error).toBeInstanceOf(BusNoRespondersError);
+        }
+      });
+
       it('sends subscriber errors to onError and keeps delivering', async () => {
         const errors: unknown[] = [];
         const { bus } = await open({ onError: (e) => void errors.push(e) });
