@@ -8,9 +8,10 @@ describe('error table', () => {
     for (const [path, content] of generate()) expect(readFileSync(path, 'utf8')).toBe(content);
   });
 
-  it('has every code of Kafka 3.9, -1 to 127', () => {
-    expect(ERROR_DEFINITIONS).toHaveLength(129);
-    expect(ERROR_DEFINITIONS.map((e) => e.code)).toEqual(Array.from({ length: 129 }, (_, i) => i - 1));
+  it('has every code of Kafka 4.4, -1 to 136', () => {
+    expect(ERROR_DEFINITIONS).toHaveLength(138);
+    expect(ERROR_DEFINITIONS.map((e) => e.code)).toEqual(Array.from({ length: 138 }, (_, i) => i - 1));
+    expect(ErrorCode.REBOOTSTRAP_REQUIRED).toBe(129);
   });
 
   it('exposes numeric constants by name', () => {
