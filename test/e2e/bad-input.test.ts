@@ -1,9 +1,11 @@
 import { ErrorCode } from '@strom/errors';
 import {
   ApiKey,
+  createApiVersionsRequest,
   createCreateTopicsRequestCreatableTopic,
   createFetchRequest,
   createFetchRequestFetchPartition,
+  createInitProducerIdRequest,
   createListOffsetsRequestListOffsetsPartition,
   decodeResponse,
   encodeRecordBatch,
@@ -18,7 +20,7 @@ import { frame, RawClient, rawRequest } from './raw-client.js';
 function apiVersions(correlationId: number): Buffer {
   return encodeRequestFrame(
     { apiKey: ApiKey.ApiVersions, apiVersion: 3, correlationId, clientId: 'raw' },
-    { clientSoftwareName: 'raw-test', clientSoftwareVersion: '1.0' },
+    createApiVersionsRequest({ clientSoftwareName: 'raw-test', clientSoftwareVersion: '1.0' }),
   );
 }
 
@@ -51,7 +53,7 @@ describe('bad input on the Kafka listener', () => {
     const response = decodeResponse(ApiKey.ApiVersions, 0, await client.nextFrame());
     expect(response.header.correlationId).toBe(42);
     expect(response.body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
-    expect(response.body.apiKeys).toContainEqual(expect.objectContaining({ apiKey: ApiKey.ApiVersions, minVersion: 0, maxVersion: 4 }));
+    expect(response.body.apiKeys).toContainEqual(expect.objectContaining({ apiKey: ApiKey.ApiVersions, minVersion: 0, maxVersion: 5 }));
     client.send(apiVersions(43));
     expect(decodeResponse(ApiKey.ApiVersions, 3, await client.nextFrame()).header.correlationId).toBe(43);
     client.end();
@@ -61,7 +63,15 @@ describe('bad input on the Kafka listener', () => {
   it.each([
     ['an unknown API key', rawRequest(9999, 0, 1)],
     ['an unsupported version of Metadata', rawRequest(ApiKey.Metadata, 99, 1)],
-    ['an API that is not enabled (LeaderAndIsr)', rawRequest(ApiKey.LeaderAndIsr, 7, 1)],
+    ['an API Kafka 4 removed (LeaderAndIsr, key 4)', rawRequest(4, 7, 1)],
+    ["a version below Kafka 4's minimum (Produce v2, KIP-896)", rawRequest(ApiKey.Produce, 2, 1)],
+    [
+      'an unstable version Kafka does not enable (InitProducerId v6)',
+      encodeRequestFrame(
+        { apiKey: ApiKey.InitProducerId, apiVersion: 6, correlationId: 1, clientId: 'raw' },
+        createInitProducerIdRequest(),
+      ),
+    ],
     ['garbage after a valid size', frame(Buffer.from('this is not a kafka request at all'))],
     ['a negative frame size', Buffer.from([0xff, 0xff, 0xff, 0xf0, 1, 2, 3])],
     ['a frame larger than socket.request.max.bytes (refused before buffering)', Buffer.from([0x7f, 0xff, 0xff, 0xff, 0, 0])],
@@ -92,7 +102,7 @@ describe('bad input on the Kafka listener', () => {
     client.send(
       encodeRequestFrame(
         { apiKey: ApiKey.ApiVersions, apiVersion: 3, correlationId: 9, clientId: 'raw' },
-        { clientSoftwareName: 'bad name', clientSoftwareVersion: '1' },
+        createApiVersionsRequest({ clientSoftwareName: 'bad name', clientSoftwareVersion: '1' }),
       ),
     );
     expect(decodeResponse(ApiKey.ApiVersions, 3, await client.nextFrame()).body.errorCode).toBe(ErrorCode.INVALID_REQUEST);

@@ -1,4 +1,12 @@
-import { ApiKey, decodeResponse, encodeRecordBatch, encodeRequestFrame, type FetchResponse, type ProduceResponse } from '@strom/protocol';
+import {
+  ApiKey,
+  decodeResponse,
+  encodeRecordBatch,
+  encodeRequestFrame,
+  ZERO_UUID,
+  type FetchResponse,
+  type ProduceResponse,
+} from '@strom/protocol';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
@@ -92,7 +100,12 @@ describe('Fetch: long polling and incremental fetch sessions', () => {
       producer.send(
         encodeRequestFrame(
           { apiKey: ApiKey.Produce, apiVersion: 9, correlationId: 1, clientId: 'p' },
-          { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: 'polled', partitionData: [{ index: 0, records }] }] },
+          {
+            transactionalId: null,
+            acks: 1,
+            timeoutMs: 5000,
+            topicData: [{ name: 'polled', topicId: ZERO_UUID, partitionData: [{ index: 0, records }] }],
+          },
         ),
       );
     }, 300);

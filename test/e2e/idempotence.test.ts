@@ -1,5 +1,12 @@
 import { ErrorCode } from '@strom/errors';
-import { ApiKey, decodeResponse, encodeRecordBatch, encodeRequestFrame, type ProduceResponse } from '@strom/protocol';
+import {
+  ApiKey,
+  createInitProducerIdRequest,
+  decodeResponse,
+  encodeRecordBatch,
+  encodeRequestFrame,
+  type ProduceResponse,
+} from '@strom/protocol';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
@@ -37,12 +44,11 @@ describe('idempotent producers on embedded Strom', () => {
       client.send(encodeRequestFrame({ apiKey, apiVersion, correlationId: ++correlationId, clientId: 'raw' }, body as never));
       return decodeResponse(apiKey, apiVersion, await client.nextFrame()).body;
     };
-    const init = await request(ApiKey.InitProducerId, 4, {
-      transactionalId: null,
-      transactionTimeoutMs: 60_000,
-      producerId: -1n,
-      producerEpoch: -1,
-    });
+    const init = await request(
+      ApiKey.InitProducerId,
+      4,
+      createInitProducerIdRequest({ transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }),
+    );
     expect(init.errorCode).toBe(0);
     const produce = async (baseSequence: number) => {
       const records = encodeRecordBatch({

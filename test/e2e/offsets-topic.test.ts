@@ -2,6 +2,7 @@ import {
   ApiKey,
   createMetadataRequest,
   createProduceRequest,
+  createProduceRequestTopicProduceData,
   decodeResponse,
   encodeRequestFrame,
   type RequestBodies,
@@ -63,7 +64,7 @@ describe('__consumer_offsets: made on the first FindCoordinator, internal, not w
       createProduceRequest({
         acks: -1,
         timeoutMs: 5000,
-        topicData: [{ name: '__consumer_offsets', partitionData: [{ index: 0, records: null }] }],
+        topicData: [createProduceRequestTopicProduceData({ name: '__consumer_offsets', partitionData: [{ index: 0, records: null }] })],
       }),
     );
     expect(produced.responses[0]!.partitionResponses[0]!.errorCode).toBe(17);

@@ -1,4 +1,4 @@
-import { ApiKey, createConsumerGroupHeartbeatRequest, decodeResponse, encodeRequestFrame } from '@strom/protocol';
+import { ApiKey, createApiVersionsRequest, createConsumerGroupHeartbeatRequest, decodeResponse, encodeRequestFrame } from '@strom/protocol';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
@@ -73,7 +73,7 @@ describe('DeleteRecords, DescribeCluster, OffsetForLeaderEpoch, DescribeProducer
     client.send(
       encodeRequestFrame(
         { apiKey: ApiKey.ApiVersions, apiVersion: 3, correlationId: 2, clientId: 'raw' },
-        { clientSoftwareName: 'raw', clientSoftwareVersion: '1' },
+        createApiVersionsRequest({ clientSoftwareName: 'raw', clientSoftwareVersion: '1' }),
       ),
     );
     const versions = decodeResponse(ApiKey.ApiVersions, 3, await client.nextFrame()).body;

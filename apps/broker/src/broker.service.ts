@@ -11,6 +11,7 @@ import { handleFetch } from './api/fetch.js';
 import { DISABLED_FEATURE_HANDLERS } from './api/disabled-features.js';
 import { handleDescribeLogDirs } from './api/log-dirs.js';
 import { forwardToCoordinator, GROUP_APIS } from './api/groups.js';
+import { offsetCommitWithTopicIds, offsetFetchWithTopicIds } from './api/group-topic-ids.js';
 import { handleDeleteRecords, handleDescribeCluster, handleDescribeProducers, handleOffsetForLeaderEpoch } from './api/partition-admin.js';
 import { FetchSessionCache } from './fetch-session/index.js';
 import { handleFindCoordinator } from './api/find-coordinator.js';
@@ -173,7 +174,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     router.register(ApiKey.DescribeConfigs, handleDescribeConfigs(this.view, configOptions, this.authorization));
     router.register(ApiKey.AlterConfigs, handleAlterConfigs(this.view, metadata, configOptions, this.authorization));
     router.register(ApiKey.IncrementalAlterConfigs, handleIncrementalAlterConfigs(this.view, metadata, configOptions, this.authorization));
-    router.register(ApiKey.ApiVersions, handleApiVersions(router));
+    router.register(ApiKey.ApiVersions, handleApiVersions(router, { clusterId: () => this.view.clusterId, nodeId: id }));
     router.register(
       ApiKey.Metadata,
       handleMetadata(
@@ -190,8 +191,18 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     );
     router.register(ApiKey.CreatePartitions, handleCreatePartitions(metadata, this.authorization));
     const groupLogger = this.logger.child({ component: 'groups' });
-    for (const apiKey of GROUP_APIS)
+    for (const apiKey of GROUP_APIS) {
+      if (apiKey === ApiKey.OffsetCommit || apiKey === ApiKey.OffsetFetch) continue;
       router.register(apiKey, forwardToCoordinator(this.bus, apiKey, groupLogger, this.authorization) as never);
+    }
+    router.register(
+      ApiKey.OffsetCommit,
+      offsetCommitWithTopicIds(this.view, forwardToCoordinator(this.bus, ApiKey.OffsetCommit, groupLogger, this.authorization)),
+    );
+    router.register(
+      ApiKey.OffsetFetch,
+      offsetFetchWithTopicIds(this.view, forwardToCoordinator(this.bus, ApiKey.OffsetFetch, groupLogger, this.authorization)),
+    );
     router.register(ApiKey.DescribeLogDirs, handleDescribeLogDirs(this.view, replicas, logDirUnder(this.options.dataDir)));
     for (const [apiKey, handler] of Object.entries(DISABLED_FEATURE_HANDLERS))
       router.registerUnannounced(Number(apiKey) as ApiKey, handler as never);

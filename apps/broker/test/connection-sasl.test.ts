@@ -107,7 +107,7 @@ describe('KafkaConnection on a SASL_PLAINTEXT listener', () => {
 
   async function start(security: ConnectionSecurity): Promise<number> {
     const router = new ApiRouter();
-    router.register(ApiKey.ApiVersions, handleApiVersions(router));
+    router.register(ApiKey.ApiVersions, handleApiVersions(router, { clusterId: () => 'test-cluster', nodeId: 1 }));
     router.register(ApiKey.SaslHandshake, handleSaslHandshake());
     router.register(ApiKey.SaslAuthenticate, handleSaslAuthenticate());
     router.register(ApiKey.Metadata, (_body, _version, client) => {

@@ -112,7 +112,7 @@ describe('OffsetCommit and OffsetFetch', () => {
 
   it('accepts simple commits for a group without members, which then lists with no protocol type', async () => {
     const h = await newHarness();
-    expect(codes(await h.commit('simple', { t: { 0: 3n } }, { version: 0 }))).toEqual([0]);
+    expect(codes(await h.commit('simple', { t: { 0: 3n } }, { version: 2 }))).toEqual([0]);
     expect(codes(await h.commit('', { t: { 0: 4n } }))).toEqual([0]);
     const listed = await h.listGroups();
     expect(listed.groups).toEqual([

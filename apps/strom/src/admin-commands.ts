@@ -4,6 +4,7 @@ import {
   createDeleteTopicsRequestDeleteTopicState,
   createDescribeConfigsRequestDescribeConfigsResource,
   createListOffsetsRequestListOffsetsPartition,
+  createMetadataRequest,
   createMetadataRequestTopic,
   createOffsetFetchRequest,
   ZERO_UUID,
@@ -167,6 +168,9 @@ async function listGroups(client: KafkaClient, out: Out, err: Out): Promise<numb
   return 0;
 }
 
+/** OffsetFetch v10 names topics by id instead of by name. */
+const OFFSET_FETCH_TOPIC_ID_MIN_VERSION = 10;
+
 async function describeGroup(client: KafkaClient, groupId: string, out: Out, err: Out): Promise<number> {
   const described = await client.request(ApiKey.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false });
   const group = described.body.groups[0]!;
@@ -180,11 +184,19 @@ async function describeGroup(client: KafkaClient, groupId: string, out: Out, err
       ? createOffsetFetchRequest({ groups: [{ groupId, memberId: null, memberEpoch: -1, topics: null }] })
       : createOffsetFetchRequest({ groupId, topics: null }),
   );
+  // OffsetFetch v10 names topics by id only: Metadata gives their names.
+  const topicNames = new Map<string, string>();
+  if (offsets.apiVersion >= OFFSET_FETCH_TOPIC_ID_MIN_VERSION) {
+    const metadata = await client.request(ApiKey.Metadata, createMetadataRequest({ topics: null }));
+    for (const topic of metadata.body.topics) if (topic.name !== null) topicNames.set(topic.topicId, topic.name);
+  }
   const committed =
     offsets.apiVersion >= 8
-      ? (offsets.body.groups[0]?.topics ?? []).flatMap((topic) =>
-          topic.partitions.map((p) => ({ topic: topic.name, partition: p.partitionIndex, offset: p.committedOffset })),
-        )
+      ? (offsets.body.groups[0]?.topics ?? []).flatMap((topic) => {
+          const name = offsets.apiVersion >= OFFSET_FETCH_TOPIC_ID_MIN_VERSION ? topicNames.get(topic.topicId) : topic.name;
+          if (name === undefined) return [];
+          return topic.partitions.map((p) => ({ topic: name, partition: p.partitionIndex, offset: p.committedOffset }));
+        })
       : offsets.body.topics.flatMap((topic) =>
           topic.partitions.map((p) => ({ topic: topic.name, partition: p.partitionIndex, offset: p.committedOffset })),
         );

@@ -210,7 +210,7 @@ interface RawMessage {
   flexibleVersions: string;
   deprecatedVersions?: string;
   latestVersionUnstable?: boolean;
-  fields: RawField[];
+  fields?: RawField[];
   commonStructs?: { name: string; versions?: string; fields: RawField[] }[];
 }
 
@@ -271,7 +271,7 @@ class MessageParser {
       const s = this.#structs.get(c.name)!;
       s.fields.push(...c.fields.map((f) => this.#field(f, c.name)));
     }
-    root.fields.push(...raw.fields.map((f) => this.#field(f, raw.name)));
+    root.fields.push(...(raw.fields ?? []).map((f) => this.#field(f, raw.name)));
     const flexibleVersions = parseVersions(raw.flexibleVersions, `${this.#file} flexibleVersions`);
     const validVersions = parseVersions(raw.validVersions, `${this.#file} validVersions`);
     const spec: MessageSpec = {
@@ -452,17 +452,26 @@ function validateMessage(spec: MessageSpec): void {
   }
 }
 
-export function parseMessage(text: string, fileName: string): MessageSpec {
+/**
+ * The message, or undefined for one Kafka has removed: `"validVersions": "none"` and no
+ * fields (the ZooKeeper-era inter-broker APIs in Kafka 4, which keep only their API key).
+ */
+export function parseMessage(text: string, fileName: string): MessageSpec | undefined {
   const raw = JSON.parse(stripJsonComments(text)) as RawMessage;
+  if (raw.validVersions === 'none') {
+    if (raw.fields !== undefined && raw.fields.length > 0) throw new Error(`${fileName}: validVersions none but has fields`);
+    return undefined;
+  }
   return new MessageParser(raw, fileName).parse();
 }
 
-/** Reads every `*.json` message definition in `specDir`, sorted by file name. */
+/** Reads every `*.json` message definition in `specDir`, sorted by file name; removed ones are left out. */
 export function loadSpecs(specDir: string): MessageSpec[] {
   return readdirSync(specDir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => parseMessage(readFileSync(join(specDir, f), 'utf8'), f));
+    .map((f) => parseMessage(readFileSync(join(specDir, f), 'utf8'), f))
+    .filter((spec) => spec !== undefined);
 }
 
 /** The versions of a message that exist: validVersions. */

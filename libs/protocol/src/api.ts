@@ -72,13 +72,12 @@ export function isFlexibleVersion(apiKey: number, apiVersion: number): boolean {
 }
 
 /**
- * The request header version: 2 for flexible API versions, 1 otherwise; 0 only for
- * ControlledShutdown v0, whose header has no client id. Defined for versions above an
- * API's maximum too (they are flexible), so that the header of an unsupported request can
- * still be read. Unknown APIs get 1.
+ * The request header version: 2 for flexible API versions, 1 otherwise (header v0, without a
+ * client id, was only ever ControlledShutdown v0's, an API Kafka 4 removed). Defined for
+ * versions above an API's maximum too (they are flexible), so that the header of an
+ * unsupported request can still be read. Unknown APIs get 1.
  */
-export function requestHeaderVersion(apiKey: number, apiVersion: number): 0 | 1 | 2 {
-  if (apiKey === ApiKey.ControlledShutdown && apiVersion === 0) return 0;
+export function requestHeaderVersion(apiKey: number, apiVersion: number): 1 | 2 {
   return isFlexibleVersion(apiKey, apiVersion) ? 2 : 1;
 }
 
@@ -153,7 +152,7 @@ function writeRequest(w: Writer, header: RequestHeader, body: unknown): void {
       requestApiKey: header.apiKey,
       requestApiVersion: header.apiVersion,
       correlationId: header.correlationId,
-      clientId: headerVersion === 0 ? '' : header.clientId,
+      clientId: header.clientId,
       unknownTaggedFields: header.unknownTaggedFields,
     },
     headerVersion,

@@ -5,6 +5,7 @@ import {
   apiDefinition,
   apiDefinitions,
   ApiKey,
+  createApiVersionsRequest,
   createApiVersionsResponse,
   createMetadataResponse,
   createProduceRequest,
@@ -22,6 +23,7 @@ import {
   requestHeaderVersion,
   responseHeaderVersion,
   UnsupportedVersionError,
+  UnknownApiKeyError,
   Writer,
   ZERO_UUID,
   type ProduceRequest,
@@ -30,15 +32,19 @@ import { messageArb, specs } from './support/spec-arbitraries.js';
 
 describe('API table', () => {
   it('has every API of the specs with names from the spec files', () => {
-    expect(apiDefinitions()).toHaveLength(88);
+    expect(apiDefinitions()).toHaveLength(91);
     expect(ApiKey.Produce).toBe(0);
     expect(ApiKey.Fetch).toBe(1);
     expect(ApiKey.ApiVersions).toBe(18);
     expect(ApiKey.DescribeTopicPartitions).toBe(75);
-    expect(API_DEFINITIONS[ApiKey.Produce]).toMatchObject({ name: 'Produce', minVersion: 0, maxVersion: 11, firstFlexibleVersion: 9 });
-    expect(apiDefinition(ApiKey.Fetch)).toMatchObject({ maxVersion: 17, firstFlexibleVersion: 12 });
+    // Kafka 4's ranges: KIP-896 removed the oldest versions, 4.4 added Produce v13 and Fetch v18.
+    expect(API_DEFINITIONS[ApiKey.Produce]).toMatchObject({ name: 'Produce', minVersion: 3, maxVersion: 13, firstFlexibleVersion: 9 });
+    expect(apiDefinition(ApiKey.Fetch)).toMatchObject({ minVersion: 4, maxVersion: 18, firstFlexibleVersion: 12 });
+    // The ZooKeeper-era inter-broker APIs are gone from Kafka 4 ("validVersions": "none").
+    for (const removed of [4, 5, 6, 7]) expect(apiDefinition(removed)).toBeUndefined();
     expect(apiDefinition(12345)).toBeUndefined();
-    expect(apiDefinition(ApiKey.ShareFetch)?.latestVersionUnstable).toBe(true);
+    expect(apiDefinition(ApiKey.InitProducerId)?.latestVersionUnstable).toBe(true);
+    expect(apiDefinition(ApiKey.ShareFetch)?.latestVersionUnstable).toBe(false);
   });
 
   it('uses request header v2 / response header v1 exactly for flexible versions', () => {
@@ -46,7 +52,7 @@ describe('API table', () => {
       for (let v = def.minVersion; v <= def.maxVersion; v++) {
         const flexible = def.firstFlexibleVersion !== undefined && v >= def.firstFlexibleVersion;
         expect(isFlexibleVersion(def.apiKey, v)).toBe(flexible);
-        const expectedRequest = def.apiKey === ApiKey.ControlledShutdown && v === 0 ? 0 : flexible ? 2 : 1;
+        const expectedRequest = flexible ? 2 : 1;
         expect(requestHeaderVersion(def.apiKey, v)).toBe(expectedRequest);
         const expectedResponse = def.apiKey === ApiKey.ApiVersions ? 0 : flexible ? 1 : 0;
         expect(responseHeaderVersion(def.apiKey, v)).toBe(expectedResponse);
@@ -70,8 +76,7 @@ describe('requests and responses', () => {
             fc.integer(),
             fc.option(fc.string({ maxLength: 5 }), { nil: null }),
             (req, res, correlationId, clientId) => {
-              const headerVersion = requestHeaderVersion(def.apiKey, v);
-              const header = { apiKey: def.apiKey, apiVersion: v, correlationId, clientId: headerVersion === 0 ? '' : clientId };
+              const header = { apiKey: def.apiKey, apiVersion: v, correlationId, clientId };
               const frame = encodeRequest(header, req as never);
               const decoded = decodeRequest(frame);
               expect(decoded.apiKey).toBe(def.apiKey);
@@ -106,18 +111,15 @@ describe('requests and responses', () => {
     expect(meta.toString('hex').slice(0, 10)).toBe('0000000500');
   });
 
-  it('decodes ControlledShutdown v0, whose header has no client id', () => {
+  it('refuses ControlledShutdown v0, whose header had no client id, as an unknown API: Kafka 4 removed it', () => {
     const frame = Buffer.from('00070000' + '0000002a' + '00000003', 'hex');
-    const req = decodeRequest(frame);
-    expect(req.header).toEqual({ apiKey: 7, apiVersion: 0, correlationId: 42, clientId: '', unknownTaggedFields: undefined });
-    expect(req.body).toEqual({ brokerId: 3, brokerEpoch: -1n });
-    expect(encodeRequest(req.header, req.body).equals(frame)).toBe(true);
+    expect(() => decodeRequest(frame)).toThrow(UnknownApiKeyError);
   });
 
   it('encodes a flexible request header with the client id as a classic (non-compact) string', () => {
     const bytes = encodeRequest(
       { apiKey: ApiKey.ApiVersions, apiVersion: 3, correlationId: 1, clientId: 'test' },
-      { clientSoftwareName: 'x', clientSoftwareVersion: '1' },
+      createApiVersionsRequest({ clientSoftwareName: 'x', clientSoftwareVersion: '1' }),
     );
     expect(bytes.toString('hex')).toBe('0012' + '0003' + '00000001' + '0004' + '74657374' + '00' + '0278' + '0231' + '00');
   });
@@ -130,7 +132,7 @@ describe('requests and responses', () => {
       clientId: null,
       unknownTaggedFields: [{ tag: 7, data: Buffer.from([1, 2]) }],
     };
-    const bytes = encodeRequest(header, { clientSoftwareName: '', clientSoftwareVersion: '' });
+    const bytes = encodeRequest(header, createApiVersionsRequest({ clientSoftwareName: '', clientSoftwareVersion: '' }));
     expect(bytes.toString('hex')).toBe('0012000300000001' + 'ffff' + '01' + '07' + '02' + '0102' + '01' + '01' + '00');
     expect(decodeRequest(bytes).header).toEqual(header);
   });
@@ -208,11 +210,15 @@ describe('encoding rules', () => {
 
   it('refuses out-of-range values, nulls in non-nullable fields and over-long strings', () => {
     const h = { apiKey: ApiKey.ApiVersions, apiVersion: 3, correlationId: 1, clientId: null } as const;
-    expect(() => encodeRequest({ ...h, correlationId: 2 ** 31 }, { clientSoftwareName: '', clientSoftwareVersion: '' })).toThrow(
-      /RequestHeader.CorrelationId: 2147483648 is not a valid int32/,
+    expect(() =>
+      encodeRequest({ ...h, correlationId: 2 ** 31 }, createApiVersionsRequest({ clientSoftwareName: '', clientSoftwareVersion: '' })),
+    ).toThrow(/RequestHeader.CorrelationId: 2147483648 is not a valid int32/);
+    expect(() => encodeRequest(h, createApiVersionsRequest({ clientSoftwareName: null as never, clientSoftwareVersion: '' }))).toThrow(
+      /non-nullable string is null/,
     );
-    expect(() => encodeRequest(h, { clientSoftwareName: null as never, clientSoftwareVersion: '' })).toThrow(/non-nullable string is null/);
-    expect(() => encodeRequest(h, { clientSoftwareName: 'x'.repeat(40000), clientSoftwareVersion: '' })).toThrow(ProtocolError);
+    expect(() => encodeRequest(h, createApiVersionsRequest({ clientSoftwareName: 'x'.repeat(40000), clientSoftwareVersion: '' }))).toThrow(
+      ProtocolError,
+    );
     expect(() =>
       encodeResponse(
         ApiKey.Metadata,
@@ -225,6 +231,7 @@ describe('encoding rules', () => {
           controllerId: 0,
           topics: [{ errorCode: 0, name: 't', topicId: 'nope', isInternal: false, partitions: [], topicAuthorizedOperations: 0 }],
           clusterAuthorizedOperations: 0,
+          errorCode: 0,
         },
       ),
     ).toThrow(/is not a UUID/);

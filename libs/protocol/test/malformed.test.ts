@@ -48,12 +48,13 @@ describe('truncation', () => {
   });
 
   it('names the message, version and field that ran out', () => {
-    const s = samples.find((x) => x.label === 'ProduceRequest v0' && x.kind === 'request')!;
-    // Header v1 with client id "c" is 11 bytes; acks takes 2, so byte 14 cuts TimeoutMs.
+    const s = samples.find((x) => x.label === 'ProduceRequest v3' && x.kind === 'request')!;
+    // Header v1 with client id "c" is 11 bytes; the transactional id's 2-byte length says 3 bytes
+    // follow, so byte 14 leaves one of them.
     const err = expectProtocolError(() => decodeRequest(s.frame.subarray(0, 14)));
-    expect(err.message).toBe('ProduceRequest v0 ProduceRequest.TimeoutMs: truncated: needs 4 bytes, 1 remain at byte 13');
-    expect(err.context).toBe('ProduceRequest v0');
-    expect(err.field).toBe('ProduceRequest.TimeoutMs');
+    expect(err.message).toBe('ProduceRequest v3 ProduceRequest.TransactionalId: truncated: needs 3 bytes, 1 remain at byte 13');
+    expect(err.context).toBe('ProduceRequest v3');
+    expect(err.field).toBe('ProduceRequest.TransactionalId');
     expect(err.code).toBe(42); // INVALID_REQUEST
   });
 

@@ -165,7 +165,10 @@ async function authorizeGroupRequest(
         allowed.length > 0 ? await send({ ...request, groupsNames: allowed }) : createDeleteGroupsResponse()
       ) as ResponseBodies[typeof ApiKey.DeleteGroups];
       const byId = new Map(response.results.map((result) => [result.groupId, result]));
-      return { ...response, results: request.groupsNames.map((groupId) => byId.get(groupId) ?? { groupId, errorCode: denied }) };
+      return {
+        ...response,
+        results: request.groupsNames.map((groupId) => byId.get(groupId) ?? { groupId, errorCode: denied, errorMessage: null }),
+      };
     }
     case ApiKey.ListGroups: {
       const response = (await send(body)) as ResponseBodies[typeof ApiKey.ListGroups];
@@ -195,6 +198,7 @@ function errorResponse(apiKey: GroupApi, apiVersion: number, body: unknown, code
       return createOffsetCommitResponse({
         topics: request.topics.map((topic) => ({
           name: topic.name,
+          topicId: topic.topicId,
           partitions: topic.partitions.map((partition) => ({ partitionIndex: partition.partitionIndex, errorCode: code })),
         })),
       });
@@ -213,6 +217,7 @@ function errorResponse(apiKey: GroupApi, apiVersion: number, body: unknown, code
         groups: request.groups.map((groupId) => ({
           groupId,
           errorCode: code,
+          errorMessage: null,
           groupState: '',
           protocolType: '',
           protocolData: '',
@@ -223,7 +228,9 @@ function errorResponse(apiKey: GroupApi, apiVersion: number, body: unknown, code
     }
     case ApiKey.DeleteGroups: {
       const request = body as RequestBodies[typeof ApiKey.DeleteGroups];
-      return createDeleteGroupsResponse({ results: request.groupsNames.map((groupId) => ({ groupId, errorCode: code })) });
+      return createDeleteGroupsResponse({
+        results: request.groupsNames.map((groupId) => ({ groupId, errorCode: code, errorMessage: null })),
+      });
     }
   }
 }

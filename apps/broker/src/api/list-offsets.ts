@@ -20,6 +20,9 @@ const EARLIEST = -2n;
 const MAX_TIMESTAMP = -3n;
 const EARLIEST_LOCAL = -4n;
 const LATEST_TIERED = -5n;
+/** KIP-1023, ListOffsets v11: the first offset not yet uploaded to tiered storage. */
+const EARLIEST_PENDING_UPLOAD = -6n;
+const EARLIEST_PENDING_UPLOAD_MIN_VERSION = 11;
 const READ_COMMITTED = 1;
 
 /** ListOffsets: earliest, latest (high watermark, or LSO under read_committed), max timestamp, by time. */
@@ -55,7 +58,13 @@ export function handleListOffsets(
                   const end = body.isolationLevel === READ_COMMITTED ? replica.lastStableOffset : replica.highWatermark;
                   return answer(ErrorCode.NONE, BigInt(end), -1n, replica.leaderEpoch);
                 }
+                // No tiered storage: nothing is tiered, nothing pends upload (Kafka's answer too).
                 if (requested === LATEST_TIERED) return answer(ErrorCode.NONE, -1n, -1n, -1);
+                if (requested === EARLIEST_PENDING_UPLOAD) {
+                  return apiVersion >= EARLIEST_PENDING_UPLOAD_MIN_VERSION
+                    ? answer(ErrorCode.NONE, -1n, -1n, -1)
+                    : answer(ErrorCode.UNSUPPORTED_VERSION);
+                }
                 const spec: ListOffsetsSpec =
                   requested === EARLIEST || requested === EARLIEST_LOCAL
                     ? 'earliest'

@@ -83,6 +83,11 @@ export function handleMetadata(
         }
         return describeRequested(view, entry.name, entry.topicId);
       });
+      // Kafka lists the ids it does not know first (KafkaApis: unknownTopicIds ++ the rest).
+      topics = [
+        ...topics.filter((topic) => topic.errorCode === ErrorCode.UNKNOWN_TOPIC_ID),
+        ...topics.filter((topic) => topic.errorCode !== ErrorCode.UNKNOWN_TOPIC_ID),
+      ];
     }
     return createMetadataResponse({
       brokers: view

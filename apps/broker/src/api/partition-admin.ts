@@ -84,7 +84,14 @@ export function handleDescribeCluster(view: ClusterView) {
       ...(apiVersion >= 1 ? { endpointType: 1 } : {}),
       clusterId: view.clusterId,
       controllerId: view.controllerId,
-      brokers: view.liveBrokers().map((broker) => ({ brokerId: broker.id, host: broker.host, port: broker.port, rack: broker.rack })),
+      // v2 (KIP-1073) may ask for the fenced brokers too, flagged as such.
+      brokers: (apiVersion >= 2 && body.includeFencedBrokers ? view.allBrokers() : view.liveBrokers()).map((broker) => ({
+        brokerId: broker.id,
+        host: broker.host,
+        port: broker.port,
+        rack: broker.rack,
+        isFenced: broker.fenced,
+      })),
       clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
     });
   };

@@ -24,6 +24,9 @@ const failed = (errorCode: number, errorMessage: string | null = null): ProduceO
   recordErrors: [],
 });
 
+/** Produce v13 names topics by id instead of by name (KIP-516). */
+export const PRODUCE_TOPIC_ID_MIN_VERSION = 13;
+
 /**
  * Produce: each partition's record batch is validated and appended by its leader replica.
  * Appends are handed to the logs before the handler's first await, so pipelined requests on a
@@ -39,16 +42,25 @@ export function handleProduce(view: ClusterView, replicas: ReplicaManager, broke
       body.transactionalId !== null &&
       !authorization.allowed(client, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, body.transactionalId);
     const results = body.topicData.map((topic) => {
-      const denied = transactionDenied
-        ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
-        : client !== undefined && !authorization.allowed(client, AclOperation.WRITE, ResourceType.TOPIC, topic.name)
-          ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
-          : undefined;
+      // v13+ names topics by id (KIP-516); an id this cluster does not know is UNKNOWN_TOPIC_ID.
+      const name = apiVersion >= PRODUCE_TOPIC_ID_MIN_VERSION ? view.topicById(topic.topicId)?.name : topic.name;
+      const denied =
+        name === undefined
+          ? ErrorCode.UNKNOWN_TOPIC_ID
+          : transactionDenied
+            ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+            : client !== undefined && !authorization.allowed(client, AclOperation.WRITE, ResourceType.TOPIC, name)
+              ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+              : undefined;
       return {
         name: topic.name,
+        topicId: topic.topicId,
         partitions: topic.partitionData.map((partition) => ({
           index: partition.index,
-          outcome: denied === undefined ? appendOne(topic.name, partition.index, partition.records) : Promise.resolve(failed(denied)),
+          outcome:
+            denied !== undefined || name === undefined
+              ? Promise.resolve(failed(denied ?? ErrorCode.UNKNOWN_TOPIC_ID))
+              : appendOne(name, partition.index, partition.records),
         })),
       };
     });
@@ -59,6 +71,7 @@ export function handleProduce(view: ClusterView, replicas: ReplicaManager, broke
           results.map(async (topic) =>
             createProduceResponseTopicProduceResponse({
               name: topic.name,
+              topicId: topic.topicId,
               partitionResponses: await Promise.all(
                 topic.partitions.map(async ({ index, outcome }) => {
                   const result = await outcome;

@@ -17,38 +17,16 @@ type AnyApiHandler = (
 ) => Promise<ResponseBody> | ResponseBody;
 
 /**
- * Versions Apache Kafka 4 no longer accepts (KIP-896), read off Kafka 4.4's own message classes:
- * the vendored specs are Kafka 3.9's and still list them. A request below the minimum is
- * refused as Kafka refuses an unsupported version: the connection is closed.
- */
-export const KAFKA_4_MIN_VERSIONS: Readonly<Partial<Record<number, number>>> = {
-  [ApiKey.Produce]: 3,
-  [ApiKey.Fetch]: 4,
-  [ApiKey.ListOffsets]: 1,
-  [ApiKey.OffsetCommit]: 2,
-  [ApiKey.OffsetFetch]: 1,
-  [ApiKey.OffsetForLeaderEpoch]: 2,
-  [ApiKey.CreateTopics]: 2,
-  [ApiKey.DeleteTopics]: 1,
-  [ApiKey.DescribeConfigs]: 1,
-  [ApiKey.CreateAcls]: 1,
-  [ApiKey.DeleteAcls]: 1,
-  [ApiKey.DescribeAcls]: 1,
-  [ApiKey.DescribeLogDirs]: 1,
-  [ApiKey.AlterReplicaLogDirs]: 1,
-  [ApiKey.CreateDelegationToken]: 1,
-  [ApiKey.DescribeDelegationToken]: 1,
-  [ApiKey.ExpireDelegationToken]: 1,
-  [ApiKey.RenewDelegationToken]: 1,
-  [ApiKey.WriteTxnMarkers]: 1,
-  [ApiKey.AlterPartition]: 2,
-};
-
-/**
  * Kafka 4 still announces Produce from v0 (librdkafka before 2.x refuses a broker that does not,
- * KAFKA-18659) while rejecting v0-2 requests.
+ * KAFKA-18659) while its spec, and so the codec, only accepts v3 and up (KIP-896).
  */
-const ANNOUNCED_MIN_VERSIONS: Readonly<Partial<Record<number, number>>> = { ...KAFKA_4_MIN_VERSIONS, [ApiKey.Produce]: 0 };
+const ANNOUNCED_MIN_VERSIONS: Readonly<Partial<Record<number, number>>> = { [ApiKey.Produce]: 0 };
+
+/** The highest version Kafka enables by default: the latest one unless the spec marks it unstable. */
+export function stableMaxVersion(apiKey: ApiKey): number {
+  const definition = apiDefinition(apiKey)!;
+  return definition.latestVersionUnstable ? definition.maxVersion - 1 : definition.maxVersion;
+}
 
 export interface ApiVersionRange {
   apiKey: number;
@@ -58,7 +36,8 @@ export interface ApiVersionRange {
 
 /**
  * Routes each request to the handler of its API. What is registered is exactly what ApiVersions
- * announces, with the version range of the vendored specs (Kafka 4.x's); an API that is not
+ * announces, with the version range of the vendored specs (Kafka 4.4's) less an unstable latest
+ * version; an API that is not
  * registered is answered as Kafka answers a disabled one: the connection is closed.
  */
 export class ApiRouter implements RequestHandler {
@@ -86,6 +65,12 @@ export class ApiRouter implements RequestHandler {
     const handler = this.handlers.get(request.apiKey);
     if (!handler)
       throw new CloseConnectionError(`API ${apiDefinition(request.apiKey)?.name ?? request.apiKey} is not enabled on this broker`);
+    if (request.apiVersion > stableMaxVersion(request.apiKey)) {
+      // Kafka refuses a version it does not enable (unstable.api.versions.enable=false) by closing.
+      throw new CloseConnectionError(
+        `${apiDefinition(request.apiKey)!.name} v${request.apiVersion} is unstable and not enabled on this broker`,
+      );
+    }
     return handler(request.body, request.apiVersion, client, request.header);
   }
 
@@ -98,8 +83,8 @@ export class ApiRouter implements RequestHandler {
         const definition = apiDefinition(apiKey)!;
         return {
           apiKey,
-          minVersion: Math.max(definition.minVersion, ANNOUNCED_MIN_VERSIONS[apiKey] ?? 0),
-          maxVersion: definition.maxVersion,
+          minVersion: ANNOUNCED_MIN_VERSIONS[apiKey] ?? definition.minVersion,
+          maxVersion: stableMaxVersion(apiKey as ApiKey),
         };
       });
   }

@@ -88,6 +88,11 @@ export class ClusterView {
     return this.current.brokers.filter((broker) => !broker.fenced);
   }
 
+  /** Every registered broker, fenced ones included. */
+  allBrokers(): readonly BrokerInfo[] {
+    return this.current.brokers;
+  }
+
   topics(): TopicInfo[] {
     return this.current.topics;
   }

@@ -1,5 +1,5 @@
 /**
- * Incremental fetch sessions (KIP-227), as Kafka 3.9's kafka.server.FetchSession.scala: the Fetch
+ * Incremental fetch sessions (KIP-227), as Kafka's kafka.server.FetchSession.scala: the Fetch
  * handler asks the cache for a context, reads the context's partitions, and lets the context build
  * the response.
  */

@@ -1056,6 +1056,7 @@ export class GroupCoordinator {
   // ---------------------------------------------------------------------------------------
 
   async offsetCommit(body: OffsetCommitRequest, apiVersion: number): Promise<OffsetCommitResponse> {
+    assertTopicNames('OffsetCommit', apiVersion);
     const now = this.#time.now();
     const expireTimestampMs =
       apiVersion >= 2 && apiVersion <= 4 && body.retentionTimeMs !== -1n ? now + Number(body.retentionTimeMs) : null;
@@ -1070,7 +1071,7 @@ export class GroupCoordinator {
             offset: p.committedOffset,
             leaderEpoch: apiVersion >= 6 ? p.committedLeaderEpoch : -1,
             metadata,
-            commitTimestampMs: apiVersion === 1 && p.commitTimestamp !== -1n ? Number(p.commitTimestamp) : now,
+            commitTimestampMs: now,
             expireTimestampMs,
           },
         };
@@ -1158,6 +1159,7 @@ export class GroupCoordinator {
   }
 
   async offsetFetch(body: OffsetFetchRequest, apiVersion: number): Promise<OffsetFetchResponse> {
+    assertTopicNames('OffsetFetch', apiVersion);
     // Offsets are answered from memory, whatever the group's state (it may not use group management).
     if (apiVersion >= 8) {
       const results = await Promise.all(body.groups.map((g) => this.#fetchOffsets(g.groupId, g.topics)));
@@ -1350,7 +1352,17 @@ export class GroupCoordinator {
   async describeGroups(body: DescribeGroupsRequest, apiVersion: number): Promise<DescribeGroupsResponse> {
     const withOperations = apiVersion >= 3 && body.includeAuthorizedOperations;
     const groups = await Promise.all(body.groups.map((groupId) => this.#describe(groupId, withOperations)));
-    return createDescribeGroupsResponse({ groups });
+    // v6 (KIP-1043) says GROUP_ID_NOT_FOUND where older versions describe a Dead group.
+    return createDescribeGroupsResponse({
+      groups:
+        apiVersion >= DESCRIBE_GROUPS_NOT_FOUND_MIN_VERSION
+          ? groups.map((group) =>
+              group.errorCode === ErrorCode.NONE && group.groupState === 'Dead'
+                ? { ...group, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${group.groupId} not found.` }
+                : group,
+            )
+          : groups,
+    });
   }
 
   async #describe(groupId: string, withOperations: boolean): Promise<DescribeGroupsResponseDescribedGroup> {
@@ -1576,6 +1588,21 @@ function readOffsets(group: ClassicGroup | undefined, requested: RequestedTopic[
     })),
   };
 }
+
+/**
+ * OffsetCommit and OffsetFetch v10 name topics by id; offsets are kept by name and only the
+ * broker knows the topics, so it resolves the ids and forwards v9.
+ */
+const OFFSETS_BY_TOPIC_ID_MIN_VERSION = 10;
+
+function assertTopicNames(api: string, apiVersion: number): void {
+  if (apiVersion >= OFFSETS_BY_TOPIC_ID_MIN_VERSION) {
+    throw new Error(`${api} v${apiVersion} names topics by id: the broker must resolve them and forward v9`);
+  }
+}
+
+/** DescribeGroups v6 answers GROUP_ID_NOT_FOUND for a group that does not exist (KIP-1043). */
+const DESCRIBE_GROUPS_NOT_FOUND_MIN_VERSION = 6;
 
 function describeGroup(
   groupId: string,

@@ -3,7 +3,7 @@
 
 /*
  * AddOffsetsToTxnRequest (API key 25) request: valid versions 0-4, flexible versions 3+.
- * Listeners: zkBroker, broker.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *

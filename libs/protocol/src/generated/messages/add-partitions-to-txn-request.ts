@@ -3,7 +3,7 @@
 
 /*
  * AddPartitionsToTxnRequest (API key 24) request: valid versions 0-5, flexible versions 3+.
- * Listeners: zkBroker, broker.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -74,7 +74,7 @@ export interface AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
    */
   name: string;
   /**
-   * The partition indexes to add to the transaction
+   * The partition indexes to add to the transaction.
    * Versions 0+.
    */
   partitions: number[];

@@ -69,7 +69,7 @@ export interface AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
    */
   name: string;
   /**
-   * The results for each partition
+   * The results for each partition.
    * Versions 0+.
    */
   resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];

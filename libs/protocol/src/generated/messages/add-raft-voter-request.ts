@@ -2,7 +2,7 @@
 // Source: spec/AddRaftVoterRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * AddRaftVoterRequest (API key 80) request: valid versions 0, flexible versions 0+.
+ * AddRaftVoterRequest (API key 80) request: valid versions 0-1, flexible versions 0+.
  * Listeners: controller, broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
@@ -16,32 +16,53 @@
  *       name => COMPACT_STRING
  *       host => COMPACT_STRING
  *       port => UINT16
+ *   AddRaftVoterRequest v1 (flexible) => cluster_id timeout_ms voter_id voter_directory_id [listeners] ack_when_committed _tagged_fields
+ *     cluster_id => COMPACT_NULLABLE_STRING
+ *     timeout_ms => INT32
+ *     voter_id => INT32
+ *     voter_directory_id => UUID
+ *     listeners (COMPACT_ARRAY) => name host port _tagged_fields
+ *       name => COMPACT_STRING
+ *       host => COMPACT_STRING
+ *       port => UINT16
+ *     ack_when_committed => BOOLEAN
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** AddRaftVoterRequest (API key 80) request: valid versions 0, flexible versions 0+. */
+/** AddRaftVoterRequest (API key 80) request: valid versions 0-1, flexible versions 0+. */
 export interface AddRaftVoterRequest {
-  /** Versions 0+; nullable 0+; default "". */
+  /**
+   * The cluster id.
+   * Versions 0+; nullable 0+; default "".
+   */
   clusterId: string | null;
-  /** Versions 0+; default 0. */
+  /**
+   * The maximum time to wait for the request to complete before returning.
+   * Versions 0+; default 0.
+   */
   timeoutMs: number;
   /**
-   * The replica id of the voter getting added to the topic partition
+   * The replica id of the voter getting added to the topic partition.
    * Versions 0+; default 0.
    */
   voterId: number;
   /**
-   * The directory id of the voter getting added to the topic partition
+   * The directory id of the voter getting added to the topic partition.
    * Versions 0+.
    */
   voterDirectoryId: string;
   /**
-   * The endpoints that can be used to communicate with the voter
+   * The endpoints that can be used to communicate with the voter.
    * Versions 0+.
    */
   listeners: AddRaftVoterRequestListener[];
+  /**
+   * When true, return a response after the new voter set is committed. Otherwise, return after the leader writes the changes locally.
+   * Versions 1+; default true.
+   */
+  ackWhenCommitted: boolean;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
 }
@@ -49,17 +70,17 @@ export interface AddRaftVoterRequest {
 /** Listener: a struct of AddRaftVoterRequest. */
 export interface AddRaftVoterRequestListener {
   /**
-   * The name of the endpoint
+   * The name of the endpoint.
    * Versions 0+; default ""; map key.
    */
   name: string;
   /**
-   * The hostname
+   * The hostname.
    * Versions 0+; default "".
    */
   host: string;
   /**
-   * The port
+   * The port.
    * Versions 0+; default 0.
    */
   port: number;
@@ -74,6 +95,7 @@ function defaultAddRaftVoterRequest(): AddRaftVoterRequest {
     voterId: 0,
     voterDirectoryId: ZERO_UUID,
     listeners: [],
+    ackWhenCommitted: true,
   };
 }
 
@@ -104,13 +126,26 @@ export function encodeAddRaftVoterRequest(w: Writer, m: AddRaftVoterRequest, ver
       w.int32(m.voterId, 'AddRaftVoterRequest.VoterId');
       w.uuid(m.voterDirectoryId, 'AddRaftVoterRequest.VoterDirectoryId');
       for (const $e of w.compactArrayLength(m.listeners, 'AddRaftVoterRequest.Listeners')) writeAddRaftVoterRequestListener(w, $e, version);
+      if (!(m.ackWhenCommitted === true)) w.fieldNotInVersion('AddRaftVoterRequest.AckWhenCommitted', version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'AddRaftVoterRequest');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
+    case 1: {
+      w.compactNullableString(m.clusterId, 'AddRaftVoterRequest.ClusterId');
+      w.int32(m.timeoutMs, 'AddRaftVoterRequest.TimeoutMs');
+      w.int32(m.voterId, 'AddRaftVoterRequest.VoterId');
+      w.uuid(m.voterDirectoryId, 'AddRaftVoterRequest.VoterDirectoryId');
+      for (const $e of w.compactArrayLength(m.listeners, 'AddRaftVoterRequest.Listeners')) writeAddRaftVoterRequestListener(w, $e, version);
+      w.bool(m.ackWhenCommitted, 'AddRaftVoterRequest.AckWhenCommitted');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'AddRaftVoterRequest');
       w.uvarint($unknown.length);
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AddRaftVoterRequest version ${version} is not supported (valid: 0)`, { context: 'AddRaftVoterRequest' });
+      throw new UnsupportedVersionError(`AddRaftVoterRequest version ${version} is not supported (valid: 0-1)`, { context: 'AddRaftVoterRequest' });
   }
 }
 
@@ -138,17 +173,45 @@ export function decodeAddRaftVoterRequest(r: Reader, version: number): AddRaftVo
         voterId,
         voterDirectoryId,
         listeners,
+        ackWhenCommitted: true,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 1: {
+      const clusterId = r.compactNullableString('AddRaftVoterRequest.ClusterId');
+      const timeoutMs = r.int32('AddRaftVoterRequest.TimeoutMs');
+      const voterId = r.int32('AddRaftVoterRequest.VoterId');
+      const voterDirectoryId = r.uuid('AddRaftVoterRequest.VoterDirectoryId');
+      const $n0 = r.compactArrayLength('AddRaftVoterRequest.Listeners');
+      const $a0: AddRaftVoterRequestListener[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readAddRaftVoterRequestListener(r, version));
+      const listeners = $a0;
+      const ackWhenCommitted = r.bool('AddRaftVoterRequest.AckWhenCommitted');
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('AddRaftVoterRequest._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('AddRaftVoterRequest._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'AddRaftVoterRequest._tagged_fields'));
+      }
+      return {
+        clusterId,
+        timeoutMs,
+        voterId,
+        voterDirectoryId,
+        listeners,
+        ackWhenCommitted,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`AddRaftVoterRequest version ${version} is not supported (valid: 0)`, { context: 'AddRaftVoterRequest' });
+      throw new UnsupportedVersionError(`AddRaftVoterRequest version ${version} is not supported (valid: 0-1)`, { context: 'AddRaftVoterRequest' });
   }
 }
 
 function writeAddRaftVoterRequestListener(w: Writer, m: AddRaftVoterRequestListener, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.compactString(m.name, 'Listener.Name');
       w.compactString(m.host, 'Listener.Host');
       w.uint16(m.port, 'Listener.Port');
@@ -158,13 +221,14 @@ function writeAddRaftVoterRequestListener(w: Writer, m: AddRaftVoterRequestListe
       return;
     }
     default:
-      throw new UnsupportedVersionError(`Listener version ${version} is not supported (valid: 0)`, { context: 'AddRaftVoterRequest' });
+      throw new UnsupportedVersionError(`Listener version ${version} is not supported (valid: 0-1)`, { context: 'AddRaftVoterRequest' });
   }
 }
 
 function readAddRaftVoterRequestListener(r: Reader, version: number): AddRaftVoterRequestListener {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const name = r.compactString('Listener.Name');
       const host = r.compactString('Listener.Host');
       const port = r.uint16('Listener.Port');
@@ -182,7 +246,7 @@ function readAddRaftVoterRequestListener(r: Reader, version: number): AddRaftVot
       };
     }
     default:
-      throw new UnsupportedVersionError(`Listener version ${version} is not supported (valid: 0)`, { context: 'AddRaftVoterRequest' });
+      throw new UnsupportedVersionError(`Listener version ${version} is not supported (valid: 0-1)`, { context: 'AddRaftVoterRequest' });
   }
 }
 
@@ -192,7 +256,7 @@ export const AddRaftVoterRequestCodec: MessageCodec<AddRaftVoterRequest> = {
   type: 'request',
   apiKey: 80,
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   firstFlexibleVersion: 0,
   latestVersionUnstable: false,
   encode: encodeAddRaftVoterRequest,

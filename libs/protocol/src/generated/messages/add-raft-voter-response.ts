@@ -2,11 +2,11 @@
 // Source: spec/AddRaftVoterResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * AddRaftVoterResponse (API key 80) response: valid versions 0, flexible versions 0+.
+ * AddRaftVoterResponse (API key 80) response: valid versions 0-1, flexible versions 0+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   AddRaftVoterResponse v0 (flexible) => throttle_time_ms error_code error_message _tagged_fields
+ *   AddRaftVoterResponse v0-1 (flexible) => throttle_time_ms error_code error_message _tagged_fields
  *     throttle_time_ms => INT32
  *     error_code => INT16
  *     error_message => COMPACT_NULLABLE_STRING
@@ -15,7 +15,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** AddRaftVoterResponse (API key 80) response: valid versions 0, flexible versions 0+. */
+/** AddRaftVoterResponse (API key 80) response: valid versions 0-1, flexible versions 0+. */
 export interface AddRaftVoterResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -23,7 +23,7 @@ export interface AddRaftVoterResponse {
    */
   throttleTimeMs: number;
   /**
-   * The error code, or 0 if there was no error
+   * The error code, or 0 if there was no error.
    * Versions 0+; default 0.
    */
   errorCode: number;
@@ -52,7 +52,8 @@ export function createAddRaftVoterResponse(init?: Partial<AddRaftVoterResponse>)
 /** Encodes a AddRaftVoterResponse at `version`. */
 export function encodeAddRaftVoterResponse(w: Writer, m: AddRaftVoterResponse, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.int32(m.throttleTimeMs, 'AddRaftVoterResponse.ThrottleTimeMs');
       w.int16(m.errorCode, 'AddRaftVoterResponse.ErrorCode');
       w.compactNullableString(m.errorMessage, 'AddRaftVoterResponse.ErrorMessage');
@@ -62,14 +63,15 @@ export function encodeAddRaftVoterResponse(w: Writer, m: AddRaftVoterResponse, v
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AddRaftVoterResponse version ${version} is not supported (valid: 0)`, { context: 'AddRaftVoterResponse' });
+      throw new UnsupportedVersionError(`AddRaftVoterResponse version ${version} is not supported (valid: 0-1)`, { context: 'AddRaftVoterResponse' });
   }
 }
 
 /** Decodes a AddRaftVoterResponse at `version`. */
 export function decodeAddRaftVoterResponse(r: Reader, version: number): AddRaftVoterResponse {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const throttleTimeMs = r.int32('AddRaftVoterResponse.ThrottleTimeMs');
       const errorCode = r.int16('AddRaftVoterResponse.ErrorCode');
       const errorMessage = r.compactNullableString('AddRaftVoterResponse.ErrorMessage');
@@ -87,7 +89,7 @@ export function decodeAddRaftVoterResponse(r: Reader, version: number): AddRaftV
       };
     }
     default:
-      throw new UnsupportedVersionError(`AddRaftVoterResponse version ${version} is not supported (valid: 0)`, { context: 'AddRaftVoterResponse' });
+      throw new UnsupportedVersionError(`AddRaftVoterResponse version ${version} is not supported (valid: 0-1)`, { context: 'AddRaftVoterResponse' });
   }
 }
 
@@ -97,7 +99,7 @@ export const AddRaftVoterResponseCodec: MessageCodec<AddRaftVoterResponse> = {
   type: 'response',
   apiKey: 80,
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   firstFlexibleVersion: 0,
   latestVersionUnstable: false,
   encode: encodeAddRaftVoterResponse,

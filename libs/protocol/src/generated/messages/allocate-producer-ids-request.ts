@@ -3,7 +3,7 @@
 
 /*
  * AllocateProducerIdsRequest (API key 67) request: valid versions 0, flexible versions 0+.
- * Listeners: zkBroker, controller.
+ * Listeners: controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -18,12 +18,12 @@ import { UnsupportedVersionError } from '../../errors.js';
 /** AllocateProducerIdsRequest (API key 67) request: valid versions 0, flexible versions 0+. */
 export interface AllocateProducerIdsRequest {
   /**
-   * The ID of the requesting broker
+   * The ID of the requesting broker.
    * Versions 0+; default 0; entity type brokerId.
    */
   brokerId: number;
   /**
-   * The epoch of the requesting broker
+   * The epoch of the requesting broker.
    * Versions 0+; default -1n.
    */
   brokerEpoch: bigint;

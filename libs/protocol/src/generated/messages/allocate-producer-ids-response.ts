@@ -24,17 +24,17 @@ export interface AllocateProducerIdsResponse {
    */
   throttleTimeMs: number;
   /**
-   * The top level response error code
+   * The top level response error code.
    * Versions 0+; default 0.
    */
   errorCode: number;
   /**
-   * The first producer ID in this range, inclusive
+   * The first producer ID in this range, inclusive.
    * Versions 0+; default 0n; entity type producerId.
    */
   producerIdStart: bigint;
   /**
-   * The number of producer IDs in this range
+   * The number of producer IDs in this range.
    * Versions 0+; default 0.
    */
   producerIdLen: number;

@@ -3,7 +3,7 @@
 
 /*
  * AlterClientQuotasRequest (API key 49) request: valid versions 0-1, flexible versions 1+.
- * Listeners: zkBroker, broker, controller.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *

@@ -2,8 +2,8 @@
 // Source: spec/AlterPartitionReassignmentsRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * AlterPartitionReassignmentsRequest (API key 45) request: valid versions 0, flexible versions 0+.
- * Listeners: broker, controller, zkBroker.
+ * AlterPartitionReassignmentsRequest (API key 45) request: valid versions 0-1, flexible versions 0+.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -14,18 +14,31 @@
  *       partitions (COMPACT_ARRAY) => partition_index [replicas] _tagged_fields
  *         partition_index => INT32
  *         replicas => COMPACT_NULLABLE_ARRAY<INT32>
+ *   AlterPartitionReassignmentsRequest v1 (flexible) => timeout_ms allow_replication_factor_change [topics] _tagged_fields
+ *     timeout_ms => INT32
+ *     allow_replication_factor_change => BOOLEAN
+ *     topics (COMPACT_ARRAY) => name [partitions] _tagged_fields
+ *       name => COMPACT_STRING
+ *       partitions (COMPACT_ARRAY) => partition_index [replicas] _tagged_fields
+ *         partition_index => INT32
+ *         replicas => COMPACT_NULLABLE_ARRAY<INT32>
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** AlterPartitionReassignmentsRequest (API key 45) request: valid versions 0, flexible versions 0+. */
+/** AlterPartitionReassignmentsRequest (API key 45) request: valid versions 0-1, flexible versions 0+. */
 export interface AlterPartitionReassignmentsRequest {
   /**
    * The time in ms to wait for the request to complete.
    * Versions 0+; default 60000.
    */
   timeoutMs: number;
+  /**
+   * The option indicating whether changing the replication factor of any given partition as part of this request is a valid move.
+   * Versions 1+; default true.
+   */
+  allowReplicationFactorChange: boolean;
   /**
    * The topics to reassign.
    * Versions 0+.
@@ -70,6 +83,7 @@ export interface AlterPartitionReassignmentsRequestReassignablePartition {
 function defaultAlterPartitionReassignmentsRequest(): AlterPartitionReassignmentsRequest {
   return {
     timeoutMs: 60000,
+    allowReplicationFactorChange: true,
     topics: [],
   };
 }
@@ -108,6 +122,16 @@ export function encodeAlterPartitionReassignmentsRequest(w: Writer, m: AlterPart
   switch (version) {
     case 0: {
       w.int32(m.timeoutMs, 'AlterPartitionReassignmentsRequest.TimeoutMs');
+      if (!(m.allowReplicationFactorChange === true)) w.fieldNotInVersion('AlterPartitionReassignmentsRequest.AllowReplicationFactorChange', version);
+      for (const $e of w.compactArrayLength(m.topics, 'AlterPartitionReassignmentsRequest.Topics')) writeAlterPartitionReassignmentsRequestReassignableTopic(w, $e, version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'AlterPartitionReassignmentsRequest');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
+    case 1: {
+      w.int32(m.timeoutMs, 'AlterPartitionReassignmentsRequest.TimeoutMs');
+      w.bool(m.allowReplicationFactorChange, 'AlterPartitionReassignmentsRequest.AllowReplicationFactorChange');
       for (const $e of w.compactArrayLength(m.topics, 'AlterPartitionReassignmentsRequest.Topics')) writeAlterPartitionReassignmentsRequestReassignableTopic(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'AlterPartitionReassignmentsRequest');
       w.uvarint($unknown.length);
@@ -115,7 +139,7 @@ export function encodeAlterPartitionReassignmentsRequest(w: Writer, m: AlterPart
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AlterPartitionReassignmentsRequest version ${version} is not supported (valid: 0)`, { context: 'AlterPartitionReassignmentsRequest' });
+      throw new UnsupportedVersionError(`AlterPartitionReassignmentsRequest version ${version} is not supported (valid: 0-1)`, { context: 'AlterPartitionReassignmentsRequest' });
   }
 }
 
@@ -136,18 +160,40 @@ export function decodeAlterPartitionReassignmentsRequest(r: Reader, version: num
       }
       return {
         timeoutMs,
+        allowReplicationFactorChange: true,
+        topics,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 1: {
+      const timeoutMs = r.int32('AlterPartitionReassignmentsRequest.TimeoutMs');
+      const allowReplicationFactorChange = r.bool('AlterPartitionReassignmentsRequest.AllowReplicationFactorChange');
+      const $n0 = r.compactArrayLength('AlterPartitionReassignmentsRequest.Topics');
+      const $a0: AlterPartitionReassignmentsRequestReassignableTopic[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readAlterPartitionReassignmentsRequestReassignableTopic(r, version));
+      const topics = $a0;
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('AlterPartitionReassignmentsRequest._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('AlterPartitionReassignmentsRequest._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'AlterPartitionReassignmentsRequest._tagged_fields'));
+      }
+      return {
+        timeoutMs,
+        allowReplicationFactorChange,
         topics,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`AlterPartitionReassignmentsRequest version ${version} is not supported (valid: 0)`, { context: 'AlterPartitionReassignmentsRequest' });
+      throw new UnsupportedVersionError(`AlterPartitionReassignmentsRequest version ${version} is not supported (valid: 0-1)`, { context: 'AlterPartitionReassignmentsRequest' });
   }
 }
 
 function writeAlterPartitionReassignmentsRequestReassignableTopic(w: Writer, m: AlterPartitionReassignmentsRequestReassignableTopic, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.compactString(m.name, 'ReassignableTopic.Name');
       for (const $e of w.compactArrayLength(m.partitions, 'ReassignableTopic.Partitions')) writeAlterPartitionReassignmentsRequestReassignablePartition(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ReassignableTopic');
@@ -156,13 +202,14 @@ function writeAlterPartitionReassignmentsRequestReassignableTopic(w: Writer, m: 
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ReassignableTopic version ${version} is not supported (valid: 0)`, { context: 'AlterPartitionReassignmentsRequest' });
+      throw new UnsupportedVersionError(`ReassignableTopic version ${version} is not supported (valid: 0-1)`, { context: 'AlterPartitionReassignmentsRequest' });
   }
 }
 
 function readAlterPartitionReassignmentsRequestReassignableTopic(r: Reader, version: number): AlterPartitionReassignmentsRequestReassignableTopic {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const name = r.compactString('ReassignableTopic.Name');
       const $n0 = r.compactArrayLength('ReassignableTopic.Partitions');
       const $a0: AlterPartitionReassignmentsRequestReassignablePartition[] = [];
@@ -181,13 +228,14 @@ function readAlterPartitionReassignmentsRequestReassignableTopic(r: Reader, vers
       };
     }
     default:
-      throw new UnsupportedVersionError(`ReassignableTopic version ${version} is not supported (valid: 0)`, { context: 'AlterPartitionReassignmentsRequest' });
+      throw new UnsupportedVersionError(`ReassignableTopic version ${version} is not supported (valid: 0-1)`, { context: 'AlterPartitionReassignmentsRequest' });
   }
 }
 
 function writeAlterPartitionReassignmentsRequestReassignablePartition(w: Writer, m: AlterPartitionReassignmentsRequestReassignablePartition, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.int32(m.partitionIndex, 'ReassignablePartition.PartitionIndex');
       for (const $e of w.compactNullableArrayLength(m.replicas, 'ReassignablePartition.Replicas')) w.int32($e, 'ReassignablePartition.Replicas');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ReassignablePartition');
@@ -196,13 +244,14 @@ function writeAlterPartitionReassignmentsRequestReassignablePartition(w: Writer,
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ReassignablePartition version ${version} is not supported (valid: 0)`, { context: 'AlterPartitionReassignmentsRequest' });
+      throw new UnsupportedVersionError(`ReassignablePartition version ${version} is not supported (valid: 0-1)`, { context: 'AlterPartitionReassignmentsRequest' });
   }
 }
 
 function readAlterPartitionReassignmentsRequestReassignablePartition(r: Reader, version: number): AlterPartitionReassignmentsRequestReassignablePartition {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const partitionIndex = r.int32('ReassignablePartition.PartitionIndex');
       const $n0 = r.compactNullableArrayLength('ReassignablePartition.Replicas');
       const $a0: number[] | null = $n0 < 0 ? null : [];
@@ -221,7 +270,7 @@ function readAlterPartitionReassignmentsRequestReassignablePartition(r: Reader, 
       };
     }
     default:
-      throw new UnsupportedVersionError(`ReassignablePartition version ${version} is not supported (valid: 0)`, { context: 'AlterPartitionReassignmentsRequest' });
+      throw new UnsupportedVersionError(`ReassignablePartition version ${version} is not supported (valid: 0-1)`, { context: 'AlterPartitionReassignmentsRequest' });
   }
 }
 
@@ -231,7 +280,7 @@ export const AlterPartitionReassignmentsRequestCodec: MessageCodec<AlterPartitio
   type: 'request',
   apiKey: 45,
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   firstFlexibleVersion: 0,
   latestVersionUnstable: false,
   encode: encodeAlterPartitionReassignmentsRequest,

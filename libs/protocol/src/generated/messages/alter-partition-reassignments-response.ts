@@ -2,7 +2,7 @@
 // Source: spec/AlterPartitionReassignmentsResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * AlterPartitionReassignmentsResponse (API key 45) response: valid versions 0, flexible versions 0+.
+ * AlterPartitionReassignmentsResponse (API key 45) response: valid versions 0-1, flexible versions 0+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -16,18 +16,34 @@
  *         partition_index => INT32
  *         error_code => INT16
  *         error_message => COMPACT_NULLABLE_STRING
+ *   AlterPartitionReassignmentsResponse v1 (flexible) => throttle_time_ms allow_replication_factor_change error_code error_message [responses] _tagged_fields
+ *     throttle_time_ms => INT32
+ *     allow_replication_factor_change => BOOLEAN
+ *     error_code => INT16
+ *     error_message => COMPACT_NULLABLE_STRING
+ *     responses (COMPACT_ARRAY) => name [partitions] _tagged_fields
+ *       name => COMPACT_STRING
+ *       partitions (COMPACT_ARRAY) => partition_index error_code error_message _tagged_fields
+ *         partition_index => INT32
+ *         error_code => INT16
+ *         error_message => COMPACT_NULLABLE_STRING
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** AlterPartitionReassignmentsResponse (API key 45) response: valid versions 0, flexible versions 0+. */
+/** AlterPartitionReassignmentsResponse (API key 45) response: valid versions 0-1, flexible versions 0+. */
 export interface AlterPartitionReassignmentsResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
    * Versions 0+; default 0.
    */
   throttleTimeMs: number;
+  /**
+   * The option indicating whether changing the replication factor of any given partition as part of the request was allowed.
+   * Versions 1+; default true; ignorable.
+   */
+  allowReplicationFactorChange: boolean;
   /**
    * The top-level error code, or 0 if there was no error.
    * Versions 0+; default 0.
@@ -50,12 +66,12 @@ export interface AlterPartitionReassignmentsResponse {
 /** ReassignableTopicResponse: a struct of AlterPartitionReassignmentsResponse. */
 export interface AlterPartitionReassignmentsResponseReassignableTopicResponse {
   /**
-   * The topic name
+   * The topic name.
    * Versions 0+; default ""; entity type topicName.
    */
   name: string;
   /**
-   * The responses to partitions to reassign
+   * The responses to partitions to reassign.
    * Versions 0+.
    */
   partitions: AlterPartitionReassignmentsResponseReassignablePartitionResponse[];
@@ -87,6 +103,7 @@ export interface AlterPartitionReassignmentsResponseReassignablePartitionRespons
 function defaultAlterPartitionReassignmentsResponse(): AlterPartitionReassignmentsResponse {
   return {
     throttleTimeMs: 0,
+    allowReplicationFactorChange: true,
     errorCode: 0,
     errorMessage: "",
     responses: [],
@@ -136,8 +153,19 @@ export function encodeAlterPartitionReassignmentsResponse(w: Writer, m: AlterPar
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 1: {
+      w.int32(m.throttleTimeMs, 'AlterPartitionReassignmentsResponse.ThrottleTimeMs');
+      w.bool(m.allowReplicationFactorChange, 'AlterPartitionReassignmentsResponse.AllowReplicationFactorChange');
+      w.int16(m.errorCode, 'AlterPartitionReassignmentsResponse.ErrorCode');
+      w.compactNullableString(m.errorMessage, 'AlterPartitionReassignmentsResponse.ErrorMessage');
+      for (const $e of w.compactArrayLength(m.responses, 'AlterPartitionReassignmentsResponse.Responses')) writeAlterPartitionReassignmentsResponseReassignableTopicResponse(w, $e, version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'AlterPartitionReassignmentsResponse');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`AlterPartitionReassignmentsResponse version ${version} is not supported (valid: 0)`, { context: 'AlterPartitionReassignmentsResponse' });
+      throw new UnsupportedVersionError(`AlterPartitionReassignmentsResponse version ${version} is not supported (valid: 0-1)`, { context: 'AlterPartitionReassignmentsResponse' });
   }
 }
 
@@ -160,6 +188,31 @@ export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: nu
       }
       return {
         throttleTimeMs,
+        allowReplicationFactorChange: true,
+        errorCode,
+        errorMessage,
+        responses,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 1: {
+      const throttleTimeMs = r.int32('AlterPartitionReassignmentsResponse.ThrottleTimeMs');
+      const allowReplicationFactorChange = r.bool('AlterPartitionReassignmentsResponse.AllowReplicationFactorChange');
+      const errorCode = r.int16('AlterPartitionReassignmentsResponse.ErrorCode');
+      const errorMessage = r.compactNullableString('AlterPartitionReassignmentsResponse.ErrorMessage');
+      const $n0 = r.compactArrayLength('AlterPartitionReassignmentsResponse.Responses');
+      const $a0: AlterPartitionReassignmentsResponseReassignableTopicResponse[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readAlterPartitionReassignmentsResponseReassignableTopicResponse(r, version));
+      const responses = $a0;
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('AlterPartitionReassignmentsResponse._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('AlterPartitionReassignmentsResponse._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'AlterPartitionReassignmentsResponse._tagged_fields'));
+      }
+      return {
+        throttleTimeMs,
+        allowReplicationFactorChange,
         errorCode,
         errorMessage,
         responses,
@@ -167,13 +220,14 @@ export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: nu
       };
     }
     default:
-      throw new UnsupportedVersionError(`AlterPartitionReassignmentsResponse version ${version} is not supported (valid: 0)`, { context: 'AlterPartitionReassignmentsResponse' });
+      throw new UnsupportedVersionError(`AlterPartitionReassignmentsResponse version ${version} is not supported (valid: 0-1)`, { context: 'AlterPartitionReassignmentsResponse' });
   }
 }
 
 function writeAlterPartitionReassignmentsResponseReassignableTopicResponse(w: Writer, m: AlterPartitionReassignmentsResponseReassignableTopicResponse, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.compactString(m.name, 'ReassignableTopicResponse.Name');
       for (const $e of w.compactArrayLength(m.partitions, 'ReassignableTopicResponse.Partitions')) writeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ReassignableTopicResponse');
@@ -182,13 +236,14 @@ function writeAlterPartitionReassignmentsResponseReassignableTopicResponse(w: Wr
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ReassignableTopicResponse version ${version} is not supported (valid: 0)`, { context: 'AlterPartitionReassignmentsResponse' });
+      throw new UnsupportedVersionError(`ReassignableTopicResponse version ${version} is not supported (valid: 0-1)`, { context: 'AlterPartitionReassignmentsResponse' });
   }
 }
 
 function readAlterPartitionReassignmentsResponseReassignableTopicResponse(r: Reader, version: number): AlterPartitionReassignmentsResponseReassignableTopicResponse {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const name = r.compactString('ReassignableTopicResponse.Name');
       const $n0 = r.compactArrayLength('ReassignableTopicResponse.Partitions');
       const $a0: AlterPartitionReassignmentsResponseReassignablePartitionResponse[] = [];
@@ -207,13 +262,14 @@ function readAlterPartitionReassignmentsResponseReassignableTopicResponse(r: Rea
       };
     }
     default:
-      throw new UnsupportedVersionError(`ReassignableTopicResponse version ${version} is not supported (valid: 0)`, { context: 'AlterPartitionReassignmentsResponse' });
+      throw new UnsupportedVersionError(`ReassignableTopicResponse version ${version} is not supported (valid: 0-1)`, { context: 'AlterPartitionReassignmentsResponse' });
   }
 }
 
 function writeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w: Writer, m: AlterPartitionReassignmentsResponseReassignablePartitionResponse, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.int32(m.partitionIndex, 'ReassignablePartitionResponse.PartitionIndex');
       w.int16(m.errorCode, 'ReassignablePartitionResponse.ErrorCode');
       w.compactNullableString(m.errorMessage, 'ReassignablePartitionResponse.ErrorMessage');
@@ -223,13 +279,14 @@ function writeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ReassignablePartitionResponse version ${version} is not supported (valid: 0)`, { context: 'AlterPartitionReassignmentsResponse' });
+      throw new UnsupportedVersionError(`ReassignablePartitionResponse version ${version} is not supported (valid: 0-1)`, { context: 'AlterPartitionReassignmentsResponse' });
   }
 }
 
 function readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r: Reader, version: number): AlterPartitionReassignmentsResponseReassignablePartitionResponse {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const partitionIndex = r.int32('ReassignablePartitionResponse.PartitionIndex');
       const errorCode = r.int16('ReassignablePartitionResponse.ErrorCode');
       const errorMessage = r.compactNullableString('ReassignablePartitionResponse.ErrorMessage');
@@ -247,7 +304,7 @@ function readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r:
       };
     }
     default:
-      throw new UnsupportedVersionError(`ReassignablePartitionResponse version ${version} is not supported (valid: 0)`, { context: 'AlterPartitionReassignmentsResponse' });
+      throw new UnsupportedVersionError(`ReassignablePartitionResponse version ${version} is not supported (valid: 0-1)`, { context: 'AlterPartitionReassignmentsResponse' });
   }
 }
 
@@ -257,7 +314,7 @@ export const AlterPartitionReassignmentsResponseCodec: MessageCodec<AlterPartiti
   type: 'response',
   apiKey: 45,
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   firstFlexibleVersion: 0,
   latestVersionUnstable: false,
   encode: encodeAlterPartitionReassignmentsResponse,

@@ -2,32 +2,11 @@
 // Source: spec/AlterPartitionRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * AlterPartitionRequest (API key 56) request: valid versions 0-3, flexible versions 0+.
- * Listeners: zkBroker, controller.
+ * AlterPartitionRequest (API key 56) request: valid versions 2-3, flexible versions 0+.
+ * Listeners: controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   AlterPartitionRequest v0 (flexible) => broker_id broker_epoch [topics] _tagged_fields
- *     broker_id => INT32
- *     broker_epoch => INT64
- *     topics (COMPACT_ARRAY) => topic_name [partitions] _tagged_fields
- *       topic_name => COMPACT_STRING
- *       partitions (COMPACT_ARRAY) => partition_index leader_epoch [new_isr] partition_epoch _tagged_fields
- *         partition_index => INT32
- *         leader_epoch => INT32
- *         new_isr => COMPACT_ARRAY<INT32>
- *         partition_epoch => INT32
- *   AlterPartitionRequest v1 (flexible) => broker_id broker_epoch [topics] _tagged_fields
- *     broker_id => INT32
- *     broker_epoch => INT64
- *     topics (COMPACT_ARRAY) => topic_name [partitions] _tagged_fields
- *       topic_name => COMPACT_STRING
- *       partitions (COMPACT_ARRAY) => partition_index leader_epoch [new_isr] leader_recovery_state partition_epoch _tagged_fields
- *         partition_index => INT32
- *         leader_epoch => INT32
- *         new_isr => COMPACT_ARRAY<INT32>
- *         leader_recovery_state => INT8
- *         partition_epoch => INT32
  *   AlterPartitionRequest v2 (flexible) => broker_id broker_epoch [topics] _tagged_fields
  *     broker_id => INT32
  *     broker_epoch => INT64
@@ -57,19 +36,22 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** AlterPartitionRequest (API key 56) request: valid versions 0-3, flexible versions 0+. */
+/** AlterPartitionRequest (API key 56) request: valid versions 2-3, flexible versions 0+. */
 export interface AlterPartitionRequest {
   /**
-   * The ID of the requesting broker
+   * The ID of the requesting broker.
    * Versions 0+; default 0; entity type brokerId.
    */
   brokerId: number;
   /**
-   * The epoch of the requesting broker
+   * The epoch of the requesting broker.
    * Versions 0+; default -1n.
    */
   brokerEpoch: bigint;
-  /** Versions 0+. */
+  /**
+   * The topics to alter ISRs for.
+   * Versions 0+.
+   */
   topics: AlterPartitionRequestTopicData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -78,16 +60,14 @@ export interface AlterPartitionRequest {
 /** TopicData: a struct of AlterPartitionRequest. */
 export interface AlterPartitionRequestTopicData {
   /**
-   * The name of the topic to alter ISRs for
-   * Versions 0-1; default ""; ignorable; entity type topicName.
-   */
-  topicName: string;
-  /**
-   * The ID of the topic to alter ISRs for
+   * The ID of the topic to alter ISRs for.
    * Versions 2+; ignorable.
    */
   topicId: string;
-  /** Versions 0+. */
+  /**
+   * The partitions to alter ISRs for.
+   * Versions 0+.
+   */
   partitions: AlterPartitionRequestPartitionData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -96,12 +76,12 @@ export interface AlterPartitionRequestTopicData {
 /** PartitionData: a struct of AlterPartitionRequest. */
 export interface AlterPartitionRequestPartitionData {
   /**
-   * The partition index
+   * The partition index.
    * Versions 0+; default 0.
    */
   partitionIndex: number;
   /**
-   * The leader epoch of this partition
+   * The leader epoch of this partition.
    * Versions 0+; default 0.
    */
   leaderEpoch: number;
@@ -110,7 +90,10 @@ export interface AlterPartitionRequestPartitionData {
    * Versions 0-2; entity type brokerId.
    */
   newIsr: number[];
-  /** Versions 3+. */
+  /**
+   * The ISR for this partition.
+   * Versions 3+.
+   */
   newIsrWithEpochs: AlterPartitionRequestBrokerState[];
   /**
    * 1 if the partition is recovering from an unclean leader election; 0 otherwise.
@@ -118,7 +101,7 @@ export interface AlterPartitionRequestPartitionData {
    */
   leaderRecoveryState: number;
   /**
-   * The expected epoch of the partition which is being updated. For legacy cluster this is the ZkVersion in the LeaderAndIsr request.
+   * The expected epoch of the partition which is being updated.
    * Versions 0+; default 0.
    */
   partitionEpoch: number;
@@ -157,7 +140,6 @@ export function createAlterPartitionRequest(init?: Partial<AlterPartitionRequest
 
 function defaultAlterPartitionRequestTopicData(): AlterPartitionRequestTopicData {
   return {
-    topicName: "",
     topicId: ZERO_UUID,
     partitions: [],
   };
@@ -199,8 +181,6 @@ export function createAlterPartitionRequestBrokerState(init?: Partial<AlterParti
 /** Encodes a AlterPartitionRequest at `version`. */
 export function encodeAlterPartitionRequest(w: Writer, m: AlterPartitionRequest, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3: {
       w.int32(m.brokerId, 'AlterPartitionRequest.BrokerId');
@@ -212,15 +192,13 @@ export function encodeAlterPartitionRequest(w: Writer, m: AlterPartitionRequest,
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AlterPartitionRequest version ${version} is not supported (valid: 0-3)`, { context: 'AlterPartitionRequest' });
+      throw new UnsupportedVersionError(`AlterPartitionRequest version ${version} is not supported (valid: 2-3)`, { context: 'AlterPartitionRequest' });
   }
 }
 
 /** Decodes a AlterPartitionRequest at `version`. */
 export function decodeAlterPartitionRequest(r: Reader, version: number): AlterPartitionRequest {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3: {
       const brokerId = r.int32('AlterPartitionRequest.BrokerId');
@@ -243,21 +221,12 @@ export function decodeAlterPartitionRequest(r: Reader, version: number): AlterPa
       };
     }
     default:
-      throw new UnsupportedVersionError(`AlterPartitionRequest version ${version} is not supported (valid: 0-3)`, { context: 'AlterPartitionRequest' });
+      throw new UnsupportedVersionError(`AlterPartitionRequest version ${version} is not supported (valid: 2-3)`, { context: 'AlterPartitionRequest' });
   }
 }
 
 function writeAlterPartitionRequestTopicData(w: Writer, m: AlterPartitionRequestTopicData, version: number): void {
   switch (version) {
-    case 0:
-    case 1: {
-      w.compactString(m.topicName, 'TopicData.TopicName');
-      for (const $e of w.compactArrayLength(m.partitions, 'TopicData.Partitions')) writeAlterPartitionRequestPartitionData(w, $e, version);
-      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'TopicData');
-      w.uvarint($unknown.length);
-      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
-      return;
-    }
     case 2:
     case 3: {
       w.uuid(m.topicId, 'TopicData.TopicId');
@@ -268,32 +237,12 @@ function writeAlterPartitionRequestTopicData(w: Writer, m: AlterPartitionRequest
       return;
     }
     default:
-      throw new UnsupportedVersionError(`TopicData version ${version} is not supported (valid: 0-3)`, { context: 'AlterPartitionRequest' });
+      throw new UnsupportedVersionError(`TopicData version ${version} is not supported (valid: 2-3)`, { context: 'AlterPartitionRequest' });
   }
 }
 
 function readAlterPartitionRequestTopicData(r: Reader, version: number): AlterPartitionRequestTopicData {
   switch (version) {
-    case 0:
-    case 1: {
-      const topicName = r.compactString('TopicData.TopicName');
-      const $n0 = r.compactArrayLength('TopicData.Partitions');
-      const $a0: AlterPartitionRequestPartitionData[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readAlterPartitionRequestPartitionData(r, version));
-      const partitions = $a0;
-      let $unknown: TaggedField[] | undefined;
-      const $tagCount = r.uvarint('TopicData._tagged_fields');
-      for (let $t = 0; $t < $tagCount; $t++) {
-        const $tag = r.uvarint('TopicData._tagged_fields');
-        ($unknown ??= []).push(r.unknownTaggedField($tag, 'TopicData._tagged_fields'));
-      }
-      return {
-        topicName,
-        topicId: ZERO_UUID,
-        partitions,
-        unknownTaggedFields: $unknown,
-      };
-    }
     case 2:
     case 3: {
       const topicId = r.uuid('TopicData.TopicId');
@@ -308,32 +257,18 @@ function readAlterPartitionRequestTopicData(r: Reader, version: number): AlterPa
         ($unknown ??= []).push(r.unknownTaggedField($tag, 'TopicData._tagged_fields'));
       }
       return {
-        topicName: "",
         topicId,
         partitions,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`TopicData version ${version} is not supported (valid: 0-3)`, { context: 'AlterPartitionRequest' });
+      throw new UnsupportedVersionError(`TopicData version ${version} is not supported (valid: 2-3)`, { context: 'AlterPartitionRequest' });
   }
 }
 
 function writeAlterPartitionRequestPartitionData(w: Writer, m: AlterPartitionRequestPartitionData, version: number): void {
   switch (version) {
-    case 0: {
-      w.int32(m.partitionIndex, 'PartitionData.PartitionIndex');
-      w.int32(m.leaderEpoch, 'PartitionData.LeaderEpoch');
-      for (const $e of w.compactArrayLength(m.newIsr, 'PartitionData.NewIsr')) w.int32($e, 'PartitionData.NewIsr');
-      if (!(m.newIsrWithEpochs.length === 0)) w.fieldNotInVersion('PartitionData.NewIsrWithEpochs', version);
-      if (!(m.leaderRecoveryState === 0)) w.fieldNotInVersion('PartitionData.LeaderRecoveryState', version);
-      w.int32(m.partitionEpoch, 'PartitionData.PartitionEpoch');
-      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'PartitionData');
-      w.uvarint($unknown.length);
-      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
-      return;
-    }
-    case 1:
     case 2: {
       w.int32(m.partitionIndex, 'PartitionData.PartitionIndex');
       w.int32(m.leaderEpoch, 'PartitionData.LeaderEpoch');
@@ -359,37 +294,12 @@ function writeAlterPartitionRequestPartitionData(w: Writer, m: AlterPartitionReq
       return;
     }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-3)`, { context: 'AlterPartitionRequest' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 2-3)`, { context: 'AlterPartitionRequest' });
   }
 }
 
 function readAlterPartitionRequestPartitionData(r: Reader, version: number): AlterPartitionRequestPartitionData {
   switch (version) {
-    case 0: {
-      const partitionIndex = r.int32('PartitionData.PartitionIndex');
-      const leaderEpoch = r.int32('PartitionData.LeaderEpoch');
-      const $n0 = r.compactArrayLength('PartitionData.NewIsr');
-      const $a0: number[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(r.int32('PartitionData.NewIsr'));
-      const newIsr = $a0;
-      const partitionEpoch = r.int32('PartitionData.PartitionEpoch');
-      let $unknown: TaggedField[] | undefined;
-      const $tagCount = r.uvarint('PartitionData._tagged_fields');
-      for (let $t = 0; $t < $tagCount; $t++) {
-        const $tag = r.uvarint('PartitionData._tagged_fields');
-        ($unknown ??= []).push(r.unknownTaggedField($tag, 'PartitionData._tagged_fields'));
-      }
-      return {
-        partitionIndex,
-        leaderEpoch,
-        newIsr,
-        newIsrWithEpochs: [],
-        leaderRecoveryState: 0,
-        partitionEpoch,
-        unknownTaggedFields: $unknown,
-      };
-    }
-    case 1:
     case 2: {
       const partitionIndex = r.int32('PartitionData.PartitionIndex');
       const leaderEpoch = r.int32('PartitionData.LeaderEpoch');
@@ -441,7 +351,7 @@ function readAlterPartitionRequestPartitionData(r: Reader, version: number): Alt
       };
     }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-3)`, { context: 'AlterPartitionRequest' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 2-3)`, { context: 'AlterPartitionRequest' });
   }
 }
 
@@ -456,7 +366,7 @@ function writeAlterPartitionRequestBrokerState(w: Writer, m: AlterPartitionReque
       return;
     }
     default:
-      throw new UnsupportedVersionError(`BrokerState version ${version} is not supported (valid: 0-3)`, { context: 'AlterPartitionRequest' });
+      throw new UnsupportedVersionError(`BrokerState version ${version} is not supported (valid: 2-3)`, { context: 'AlterPartitionRequest' });
   }
 }
 
@@ -478,7 +388,7 @@ function readAlterPartitionRequestBrokerState(r: Reader, version: number): Alter
       };
     }
     default:
-      throw new UnsupportedVersionError(`BrokerState version ${version} is not supported (valid: 0-3)`, { context: 'AlterPartitionRequest' });
+      throw new UnsupportedVersionError(`BrokerState version ${version} is not supported (valid: 2-3)`, { context: 'AlterPartitionRequest' });
   }
 }
 
@@ -487,9 +397,9 @@ export const AlterPartitionRequestCodec: MessageCodec<AlterPartitionRequest> = {
   name: 'AlterPartitionRequest',
   type: 'request',
   apiKey: 56,
-  minVersion: 0,
+  minVersion: 2,
   maxVersion: 3,
-  firstFlexibleVersion: 0,
+  firstFlexibleVersion: 2,
   latestVersionUnstable: false,
   encode: encodeAlterPartitionRequest,
   decode: decodeAlterPartitionRequest,

@@ -2,35 +2,10 @@
 // Source: spec/AlterPartitionResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * AlterPartitionResponse (API key 56) response: valid versions 0-3, flexible versions 0+.
+ * AlterPartitionResponse (API key 56) response: valid versions 2-3, flexible versions 0+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   AlterPartitionResponse v0 (flexible) => throttle_time_ms error_code [topics] _tagged_fields
- *     throttle_time_ms => INT32
- *     error_code => INT16
- *     topics (COMPACT_ARRAY) => topic_name [partitions] _tagged_fields
- *       topic_name => COMPACT_STRING
- *       partitions (COMPACT_ARRAY) => partition_index error_code leader_id leader_epoch [isr] partition_epoch _tagged_fields
- *         partition_index => INT32
- *         error_code => INT16
- *         leader_id => INT32
- *         leader_epoch => INT32
- *         isr => COMPACT_ARRAY<INT32>
- *         partition_epoch => INT32
- *   AlterPartitionResponse v1 (flexible) => throttle_time_ms error_code [topics] _tagged_fields
- *     throttle_time_ms => INT32
- *     error_code => INT16
- *     topics (COMPACT_ARRAY) => topic_name [partitions] _tagged_fields
- *       topic_name => COMPACT_STRING
- *       partitions (COMPACT_ARRAY) => partition_index error_code leader_id leader_epoch [isr] leader_recovery_state partition_epoch _tagged_fields
- *         partition_index => INT32
- *         error_code => INT16
- *         leader_id => INT32
- *         leader_epoch => INT32
- *         isr => COMPACT_ARRAY<INT32>
- *         leader_recovery_state => INT8
- *         partition_epoch => INT32
  *   AlterPartitionResponse v2-3 (flexible) => throttle_time_ms error_code [topics] _tagged_fields
  *     throttle_time_ms => INT32
  *     error_code => INT16
@@ -49,7 +24,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** AlterPartitionResponse (API key 56) response: valid versions 0-3, flexible versions 0+. */
+/** AlterPartitionResponse (API key 56) response: valid versions 2-3, flexible versions 0+. */
 export interface AlterPartitionResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -57,11 +32,14 @@ export interface AlterPartitionResponse {
    */
   throttleTimeMs: number;
   /**
-   * The top level response error code
+   * The top level response error code.
    * Versions 0+; default 0.
    */
   errorCode: number;
-  /** Versions 0+. */
+  /**
+   * The responses for each topic.
+   * Versions 0+.
+   */
   topics: AlterPartitionResponseTopicData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -70,16 +48,14 @@ export interface AlterPartitionResponse {
 /** TopicData: a struct of AlterPartitionResponse. */
 export interface AlterPartitionResponseTopicData {
   /**
-   * The name of the topic
-   * Versions 0-1; default ""; ignorable; entity type topicName.
-   */
-  topicName: string;
-  /**
-   * The ID of the topic
+   * The ID of the topic.
    * Versions 2+; ignorable.
    */
   topicId: string;
-  /** Versions 0+. */
+  /**
+   * The responses for each partition.
+   * Versions 0+.
+   */
   partitions: AlterPartitionResponsePartitionData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -88,12 +64,12 @@ export interface AlterPartitionResponseTopicData {
 /** PartitionData: a struct of AlterPartitionResponse. */
 export interface AlterPartitionResponsePartitionData {
   /**
-   * The partition index
+   * The partition index.
    * Versions 0+; default 0.
    */
   partitionIndex: number;
   /**
-   * The partition level error code
+   * The partition level error code.
    * Versions 0+; default 0.
    */
   errorCode: number;
@@ -118,7 +94,7 @@ export interface AlterPartitionResponsePartitionData {
    */
   leaderRecoveryState: number;
   /**
-   * The current epoch for the partition for KRaft controllers. The current ZK version for the legacy controllers.
+   * The current epoch for the partition for KRaft controllers.
    * Versions 0+; default 0.
    */
   partitionEpoch: number;
@@ -141,7 +117,6 @@ export function createAlterPartitionResponse(init?: Partial<AlterPartitionRespon
 
 function defaultAlterPartitionResponseTopicData(): AlterPartitionResponseTopicData {
   return {
-    topicName: "",
     topicId: ZERO_UUID,
     partitions: [],
   };
@@ -172,8 +147,6 @@ export function createAlterPartitionResponsePartitionData(init?: Partial<AlterPa
 /** Encodes a AlterPartitionResponse at `version`. */
 export function encodeAlterPartitionResponse(w: Writer, m: AlterPartitionResponse, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3: {
       w.int32(m.throttleTimeMs, 'AlterPartitionResponse.ThrottleTimeMs');
@@ -185,15 +158,13 @@ export function encodeAlterPartitionResponse(w: Writer, m: AlterPartitionRespons
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AlterPartitionResponse version ${version} is not supported (valid: 0-3)`, { context: 'AlterPartitionResponse' });
+      throw new UnsupportedVersionError(`AlterPartitionResponse version ${version} is not supported (valid: 2-3)`, { context: 'AlterPartitionResponse' });
   }
 }
 
 /** Decodes a AlterPartitionResponse at `version`. */
 export function decodeAlterPartitionResponse(r: Reader, version: number): AlterPartitionResponse {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3: {
       const throttleTimeMs = r.int32('AlterPartitionResponse.ThrottleTimeMs');
@@ -216,21 +187,12 @@ export function decodeAlterPartitionResponse(r: Reader, version: number): AlterP
       };
     }
     default:
-      throw new UnsupportedVersionError(`AlterPartitionResponse version ${version} is not supported (valid: 0-3)`, { context: 'AlterPartitionResponse' });
+      throw new UnsupportedVersionError(`AlterPartitionResponse version ${version} is not supported (valid: 2-3)`, { context: 'AlterPartitionResponse' });
   }
 }
 
 function writeAlterPartitionResponseTopicData(w: Writer, m: AlterPartitionResponseTopicData, version: number): void {
   switch (version) {
-    case 0:
-    case 1: {
-      w.compactString(m.topicName, 'TopicData.TopicName');
-      for (const $e of w.compactArrayLength(m.partitions, 'TopicData.Partitions')) writeAlterPartitionResponsePartitionData(w, $e, version);
-      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'TopicData');
-      w.uvarint($unknown.length);
-      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
-      return;
-    }
     case 2:
     case 3: {
       w.uuid(m.topicId, 'TopicData.TopicId');
@@ -241,32 +203,12 @@ function writeAlterPartitionResponseTopicData(w: Writer, m: AlterPartitionRespon
       return;
     }
     default:
-      throw new UnsupportedVersionError(`TopicData version ${version} is not supported (valid: 0-3)`, { context: 'AlterPartitionResponse' });
+      throw new UnsupportedVersionError(`TopicData version ${version} is not supported (valid: 2-3)`, { context: 'AlterPartitionResponse' });
   }
 }
 
 function readAlterPartitionResponseTopicData(r: Reader, version: number): AlterPartitionResponseTopicData {
   switch (version) {
-    case 0:
-    case 1: {
-      const topicName = r.compactString('TopicData.TopicName');
-      const $n0 = r.compactArrayLength('TopicData.Partitions');
-      const $a0: AlterPartitionResponsePartitionData[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readAlterPartitionResponsePartitionData(r, version));
-      const partitions = $a0;
-      let $unknown: TaggedField[] | undefined;
-      const $tagCount = r.uvarint('TopicData._tagged_fields');
-      for (let $t = 0; $t < $tagCount; $t++) {
-        const $tag = r.uvarint('TopicData._tagged_fields');
-        ($unknown ??= []).push(r.unknownTaggedField($tag, 'TopicData._tagged_fields'));
-      }
-      return {
-        topicName,
-        topicId: ZERO_UUID,
-        partitions,
-        unknownTaggedFields: $unknown,
-      };
-    }
     case 2:
     case 3: {
       const topicId = r.uuid('TopicData.TopicId');
@@ -281,32 +223,18 @@ function readAlterPartitionResponseTopicData(r: Reader, version: number): AlterP
         ($unknown ??= []).push(r.unknownTaggedField($tag, 'TopicData._tagged_fields'));
       }
       return {
-        topicName: "",
         topicId,
         partitions,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`TopicData version ${version} is not supported (valid: 0-3)`, { context: 'AlterPartitionResponse' });
+      throw new UnsupportedVersionError(`TopicData version ${version} is not supported (valid: 2-3)`, { context: 'AlterPartitionResponse' });
   }
 }
 
 function writeAlterPartitionResponsePartitionData(w: Writer, m: AlterPartitionResponsePartitionData, version: number): void {
   switch (version) {
-    case 0: {
-      w.int32(m.partitionIndex, 'PartitionData.PartitionIndex');
-      w.int16(m.errorCode, 'PartitionData.ErrorCode');
-      w.int32(m.leaderId, 'PartitionData.LeaderId');
-      w.int32(m.leaderEpoch, 'PartitionData.LeaderEpoch');
-      for (const $e of w.compactArrayLength(m.isr, 'PartitionData.Isr')) w.int32($e, 'PartitionData.Isr');
-      w.int32(m.partitionEpoch, 'PartitionData.PartitionEpoch');
-      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'PartitionData');
-      w.uvarint($unknown.length);
-      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
-      return;
-    }
-    case 1:
     case 2:
     case 3: {
       w.int32(m.partitionIndex, 'PartitionData.PartitionIndex');
@@ -322,40 +250,12 @@ function writeAlterPartitionResponsePartitionData(w: Writer, m: AlterPartitionRe
       return;
     }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-3)`, { context: 'AlterPartitionResponse' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 2-3)`, { context: 'AlterPartitionResponse' });
   }
 }
 
 function readAlterPartitionResponsePartitionData(r: Reader, version: number): AlterPartitionResponsePartitionData {
   switch (version) {
-    case 0: {
-      const partitionIndex = r.int32('PartitionData.PartitionIndex');
-      const errorCode = r.int16('PartitionData.ErrorCode');
-      const leaderId = r.int32('PartitionData.LeaderId');
-      const leaderEpoch = r.int32('PartitionData.LeaderEpoch');
-      const $n0 = r.compactArrayLength('PartitionData.Isr');
-      const $a0: number[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(r.int32('PartitionData.Isr'));
-      const isr = $a0;
-      const partitionEpoch = r.int32('PartitionData.PartitionEpoch');
-      let $unknown: TaggedField[] | undefined;
-      const $tagCount = r.uvarint('PartitionData._tagged_fields');
-      for (let $t = 0; $t < $tagCount; $t++) {
-        const $tag = r.uvarint('PartitionData._tagged_fields');
-        ($unknown ??= []).push(r.unknownTaggedField($tag, 'PartitionData._tagged_fields'));
-      }
-      return {
-        partitionIndex,
-        errorCode,
-        leaderId,
-        leaderEpoch,
-        isr,
-        leaderRecoveryState: 0,
-        partitionEpoch,
-        unknownTaggedFields: $unknown,
-      };
-    }
-    case 1:
     case 2:
     case 3: {
       const partitionIndex = r.int32('PartitionData.PartitionIndex');
@@ -386,7 +286,7 @@ function readAlterPartitionResponsePartitionData(r: Reader, version: number): Al
       };
     }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-3)`, { context: 'AlterPartitionResponse' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 2-3)`, { context: 'AlterPartitionResponse' });
   }
 }
 
@@ -395,9 +295,9 @@ export const AlterPartitionResponseCodec: MessageCodec<AlterPartitionResponse> =
   name: 'AlterPartitionResponse',
   type: 'response',
   apiKey: 56,
-  minVersion: 0,
+  minVersion: 2,
   maxVersion: 3,
-  firstFlexibleVersion: 0,
+  firstFlexibleVersion: 2,
   latestVersionUnstable: false,
   encode: encodeAlterPartitionResponse,
   decode: decodeAlterPartitionResponse,

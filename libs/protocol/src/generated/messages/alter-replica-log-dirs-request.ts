@@ -2,12 +2,12 @@
 // Source: spec/AlterReplicaLogDirsRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * AlterReplicaLogDirsRequest (API key 34) request: valid versions 0-2, flexible versions 2+, deprecated versions 0.
- * Listeners: zkBroker, broker.
+ * AlterReplicaLogDirsRequest (API key 34) request: valid versions 1-2, flexible versions 2+.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   AlterReplicaLogDirsRequest v0-1 => [dirs]
+ *   AlterReplicaLogDirsRequest v1 => [dirs]
  *     dirs (ARRAY) => path [topics]
  *       path => STRING
  *       topics (ARRAY) => name [partitions]
@@ -24,7 +24,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** AlterReplicaLogDirsRequest (API key 34) request: valid versions 0-2, flexible versions 2+, deprecated versions 0. */
+/** AlterReplicaLogDirsRequest (API key 34) request: valid versions 1-2, flexible versions 2+. */
 export interface AlterReplicaLogDirsRequest {
   /**
    * The alterations to make for each directory.
@@ -105,7 +105,6 @@ export function createAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(init?: P
 /** Encodes a AlterReplicaLogDirsRequest at `version`. */
 export function encodeAlterReplicaLogDirsRequest(w: Writer, m: AlterReplicaLogDirsRequest, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       for (const $e of w.arrayLength(m.dirs, 'AlterReplicaLogDirsRequest.Dirs')) writeAlterReplicaLogDirsRequestAlterReplicaLogDir(w, $e, version);
       w.noTaggedFields(m.unknownTaggedFields, 'AlterReplicaLogDirsRequest', version);
@@ -119,14 +118,13 @@ export function encodeAlterReplicaLogDirsRequest(w: Writer, m: AlterReplicaLogDi
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AlterReplicaLogDirsRequest version ${version} is not supported (valid: 0-2)`, { context: 'AlterReplicaLogDirsRequest' });
+      throw new UnsupportedVersionError(`AlterReplicaLogDirsRequest version ${version} is not supported (valid: 1-2)`, { context: 'AlterReplicaLogDirsRequest' });
   }
 }
 
 /** Decodes a AlterReplicaLogDirsRequest at `version`. */
 export function decodeAlterReplicaLogDirsRequest(r: Reader, version: number): AlterReplicaLogDirsRequest {
   switch (version) {
-    case 0:
     case 1: {
       const $n0 = r.arrayLength('AlterReplicaLogDirsRequest.Dirs');
       const $a0: AlterReplicaLogDirsRequestAlterReplicaLogDir[] = [];
@@ -154,13 +152,12 @@ export function decodeAlterReplicaLogDirsRequest(r: Reader, version: number): Al
       };
     }
     default:
-      throw new UnsupportedVersionError(`AlterReplicaLogDirsRequest version ${version} is not supported (valid: 0-2)`, { context: 'AlterReplicaLogDirsRequest' });
+      throw new UnsupportedVersionError(`AlterReplicaLogDirsRequest version ${version} is not supported (valid: 1-2)`, { context: 'AlterReplicaLogDirsRequest' });
   }
 }
 
 function writeAlterReplicaLogDirsRequestAlterReplicaLogDir(w: Writer, m: AlterReplicaLogDirsRequestAlterReplicaLogDir, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.string(m.path, 'AlterReplicaLogDir.Path');
       for (const $e of w.arrayLength(m.topics, 'AlterReplicaLogDir.Topics')) writeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w, $e, version);
@@ -176,13 +173,12 @@ function writeAlterReplicaLogDirsRequestAlterReplicaLogDir(w: Writer, m: AlterRe
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AlterReplicaLogDir version ${version} is not supported (valid: 0-2)`, { context: 'AlterReplicaLogDirsRequest' });
+      throw new UnsupportedVersionError(`AlterReplicaLogDir version ${version} is not supported (valid: 1-2)`, { context: 'AlterReplicaLogDirsRequest' });
   }
 }
 
 function readAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, version: number): AlterReplicaLogDirsRequestAlterReplicaLogDir {
   switch (version) {
-    case 0:
     case 1: {
       const path = r.string('AlterReplicaLogDir.Path');
       const $n0 = r.arrayLength('AlterReplicaLogDir.Topics');
@@ -214,13 +210,12 @@ function readAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, version: nu
       };
     }
     default:
-      throw new UnsupportedVersionError(`AlterReplicaLogDir version ${version} is not supported (valid: 0-2)`, { context: 'AlterReplicaLogDirsRequest' });
+      throw new UnsupportedVersionError(`AlterReplicaLogDir version ${version} is not supported (valid: 1-2)`, { context: 'AlterReplicaLogDirsRequest' });
   }
 }
 
 function writeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w: Writer, m: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.string(m.name, 'AlterReplicaLogDirTopic.Name');
       for (const $e of w.arrayLength(m.partitions, 'AlterReplicaLogDirTopic.Partitions')) w.int32($e, 'AlterReplicaLogDirTopic.Partitions');
@@ -236,13 +231,12 @@ function writeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w: Writer, m: Al
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AlterReplicaLogDirTopic version ${version} is not supported (valid: 0-2)`, { context: 'AlterReplicaLogDirsRequest' });
+      throw new UnsupportedVersionError(`AlterReplicaLogDirTopic version ${version} is not supported (valid: 1-2)`, { context: 'AlterReplicaLogDirsRequest' });
   }
 }
 
 function readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reader, version: number): AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
   switch (version) {
-    case 0:
     case 1: {
       const name = r.string('AlterReplicaLogDirTopic.Name');
       const $n0 = r.arrayLength('AlterReplicaLogDirTopic.Partitions');
@@ -274,7 +268,7 @@ function readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reader, versio
       };
     }
     default:
-      throw new UnsupportedVersionError(`AlterReplicaLogDirTopic version ${version} is not supported (valid: 0-2)`, { context: 'AlterReplicaLogDirsRequest' });
+      throw new UnsupportedVersionError(`AlterReplicaLogDirTopic version ${version} is not supported (valid: 1-2)`, { context: 'AlterReplicaLogDirsRequest' });
   }
 }
 
@@ -283,7 +277,7 @@ export const AlterReplicaLogDirsRequestCodec: MessageCodec<AlterReplicaLogDirsRe
   name: 'AlterReplicaLogDirsRequest',
   type: 'request',
   apiKey: 34,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 2,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,

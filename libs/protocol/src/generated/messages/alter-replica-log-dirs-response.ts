@@ -2,11 +2,11 @@
 // Source: spec/AlterReplicaLogDirsResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * AlterReplicaLogDirsResponse (API key 34) response: valid versions 0-2, flexible versions 2+.
+ * AlterReplicaLogDirsResponse (API key 34) response: valid versions 1-2, flexible versions 2+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   AlterReplicaLogDirsResponse v0-1 => throttle_time_ms [results]
+ *   AlterReplicaLogDirsResponse v1 => throttle_time_ms [results]
  *     throttle_time_ms => INT32
  *     results (ARRAY) => topic_name [partitions]
  *       topic_name => STRING
@@ -25,7 +25,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** AlterReplicaLogDirsResponse (API key 34) response: valid versions 0-2, flexible versions 2+. */
+/** AlterReplicaLogDirsResponse (API key 34) response: valid versions 1-2, flexible versions 2+. */
 export interface AlterReplicaLogDirsResponse {
   /**
    * Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -112,7 +112,6 @@ export function createAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResu
 /** Encodes a AlterReplicaLogDirsResponse at `version`. */
 export function encodeAlterReplicaLogDirsResponse(w: Writer, m: AlterReplicaLogDirsResponse, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.int32(m.throttleTimeMs, 'AlterReplicaLogDirsResponse.ThrottleTimeMs');
       for (const $e of w.arrayLength(m.results, 'AlterReplicaLogDirsResponse.Results')) writeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w, $e, version);
@@ -128,14 +127,13 @@ export function encodeAlterReplicaLogDirsResponse(w: Writer, m: AlterReplicaLogD
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AlterReplicaLogDirsResponse version ${version} is not supported (valid: 0-2)`, { context: 'AlterReplicaLogDirsResponse' });
+      throw new UnsupportedVersionError(`AlterReplicaLogDirsResponse version ${version} is not supported (valid: 1-2)`, { context: 'AlterReplicaLogDirsResponse' });
   }
 }
 
 /** Decodes a AlterReplicaLogDirsResponse at `version`. */
 export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): AlterReplicaLogDirsResponse {
   switch (version) {
-    case 0:
     case 1: {
       const throttleTimeMs = r.int32('AlterReplicaLogDirsResponse.ThrottleTimeMs');
       const $n0 = r.arrayLength('AlterReplicaLogDirsResponse.Results');
@@ -167,13 +165,12 @@ export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): A
       };
     }
     default:
-      throw new UnsupportedVersionError(`AlterReplicaLogDirsResponse version ${version} is not supported (valid: 0-2)`, { context: 'AlterReplicaLogDirsResponse' });
+      throw new UnsupportedVersionError(`AlterReplicaLogDirsResponse version ${version} is not supported (valid: 1-2)`, { context: 'AlterReplicaLogDirsResponse' });
   }
 }
 
 function writeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w: Writer, m: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.string(m.topicName, 'AlterReplicaLogDirTopicResult.TopicName');
       for (const $e of w.arrayLength(m.partitions, 'AlterReplicaLogDirTopicResult.Partitions')) writeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w, $e, version);
@@ -189,13 +186,12 @@ function writeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w: Writer
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AlterReplicaLogDirTopicResult version ${version} is not supported (valid: 0-2)`, { context: 'AlterReplicaLogDirsResponse' });
+      throw new UnsupportedVersionError(`AlterReplicaLogDirTopicResult version ${version} is not supported (valid: 1-2)`, { context: 'AlterReplicaLogDirsResponse' });
   }
 }
 
 function readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r: Reader, version: number): AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
   switch (version) {
-    case 0:
     case 1: {
       const topicName = r.string('AlterReplicaLogDirTopicResult.TopicName');
       const $n0 = r.arrayLength('AlterReplicaLogDirTopicResult.Partitions');
@@ -227,13 +223,12 @@ function readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r: Reader,
       };
     }
     default:
-      throw new UnsupportedVersionError(`AlterReplicaLogDirTopicResult version ${version} is not supported (valid: 0-2)`, { context: 'AlterReplicaLogDirsResponse' });
+      throw new UnsupportedVersionError(`AlterReplicaLogDirTopicResult version ${version} is not supported (valid: 1-2)`, { context: 'AlterReplicaLogDirsResponse' });
   }
 }
 
 function writeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w: Writer, m: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.int32(m.partitionIndex, 'AlterReplicaLogDirPartitionResult.PartitionIndex');
       w.int16(m.errorCode, 'AlterReplicaLogDirPartitionResult.ErrorCode');
@@ -249,13 +244,12 @@ function writeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w: Wr
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AlterReplicaLogDirPartitionResult version ${version} is not supported (valid: 0-2)`, { context: 'AlterReplicaLogDirsResponse' });
+      throw new UnsupportedVersionError(`AlterReplicaLogDirPartitionResult version ${version} is not supported (valid: 1-2)`, { context: 'AlterReplicaLogDirsResponse' });
   }
 }
 
 function readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r: Reader, version: number): AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
   switch (version) {
-    case 0:
     case 1: {
       const partitionIndex = r.int32('AlterReplicaLogDirPartitionResult.PartitionIndex');
       const errorCode = r.int16('AlterReplicaLogDirPartitionResult.ErrorCode');
@@ -281,7 +275,7 @@ function readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r: Rea
       };
     }
     default:
-      throw new UnsupportedVersionError(`AlterReplicaLogDirPartitionResult version ${version} is not supported (valid: 0-2)`, { context: 'AlterReplicaLogDirsResponse' });
+      throw new UnsupportedVersionError(`AlterReplicaLogDirPartitionResult version ${version} is not supported (valid: 1-2)`, { context: 'AlterReplicaLogDirsResponse' });
   }
 }
 
@@ -290,7 +284,7 @@ export const AlterReplicaLogDirsResponseCodec: MessageCodec<AlterReplicaLogDirsR
   name: 'AlterReplicaLogDirsResponse',
   type: 'response',
   apiKey: 34,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 2,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,

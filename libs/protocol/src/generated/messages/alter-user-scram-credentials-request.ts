@@ -3,7 +3,7 @@
 
 /*
  * AlterUserScramCredentialsRequest (API key 51) request: valid versions 0, flexible versions 0+.
- * Listeners: zkBroker, broker, controller.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *

@@ -2,8 +2,8 @@
 // Source: spec/ApiVersionsRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ApiVersionsRequest (API key 18) request: valid versions 0-4, flexible versions 3+.
- * Listeners: zkBroker, broker, controller.
+ * ApiVersionsRequest (API key 18) request: valid versions 0-5, flexible versions 3+.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -11,12 +11,17 @@
  *   ApiVersionsRequest v3-4 (flexible) => client_software_name client_software_version _tagged_fields
  *     client_software_name => COMPACT_STRING
  *     client_software_version => COMPACT_STRING
+ *   ApiVersionsRequest v5 (flexible) => client_software_name client_software_version cluster_id node_id _tagged_fields
+ *     client_software_name => COMPACT_STRING
+ *     client_software_version => COMPACT_STRING
+ *     cluster_id => COMPACT_NULLABLE_STRING
+ *     node_id => INT32
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ApiVersionsRequest (API key 18) request: valid versions 0-4, flexible versions 3+. */
+/** ApiVersionsRequest (API key 18) request: valid versions 0-5, flexible versions 3+. */
 export interface ApiVersionsRequest {
   /**
    * The name of the client.
@@ -28,6 +33,16 @@ export interface ApiVersionsRequest {
    * Versions 3+; default ""; ignorable.
    */
   clientSoftwareVersion: string;
+  /**
+   * The cluster ID the client intends to connect to. Provide both ClusterId and NodeId, if known.
+   * Versions 5+; nullable 5+; default null; ignorable.
+   */
+  clusterId: string | null;
+  /**
+   * The node ID the client intends to connect to. Provide both ClusterId and NodeId, if known.
+   * Versions 5+; default -1; ignorable.
+   */
+  nodeId: number;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
 }
@@ -36,6 +51,8 @@ function defaultApiVersionsRequest(): ApiVersionsRequest {
   return {
     clientSoftwareName: "",
     clientSoftwareVersion: "",
+    clusterId: null,
+    nodeId: -1,
   };
 }
 
@@ -62,8 +79,18 @@ export function encodeApiVersionsRequest(w: Writer, m: ApiVersionsRequest, versi
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 5: {
+      w.compactString(m.clientSoftwareName, 'ApiVersionsRequest.ClientSoftwareName');
+      w.compactString(m.clientSoftwareVersion, 'ApiVersionsRequest.ClientSoftwareVersion');
+      w.compactNullableString(m.clusterId, 'ApiVersionsRequest.ClusterId');
+      w.int32(m.nodeId, 'ApiVersionsRequest.NodeId');
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ApiVersionsRequest');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`ApiVersionsRequest version ${version} is not supported (valid: 0-4)`, { context: 'ApiVersionsRequest' });
+      throw new UnsupportedVersionError(`ApiVersionsRequest version ${version} is not supported (valid: 0-5)`, { context: 'ApiVersionsRequest' });
   }
 }
 
@@ -76,6 +103,8 @@ export function decodeApiVersionsRequest(r: Reader, version: number): ApiVersion
       return {
         clientSoftwareName: "",
         clientSoftwareVersion: "",
+        clusterId: null,
+        nodeId: -1,
         unknownTaggedFields: undefined,
       };
     }
@@ -92,11 +121,32 @@ export function decodeApiVersionsRequest(r: Reader, version: number): ApiVersion
       return {
         clientSoftwareName,
         clientSoftwareVersion,
+        clusterId: null,
+        nodeId: -1,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 5: {
+      const clientSoftwareName = r.compactString('ApiVersionsRequest.ClientSoftwareName');
+      const clientSoftwareVersion = r.compactString('ApiVersionsRequest.ClientSoftwareVersion');
+      const clusterId = r.compactNullableString('ApiVersionsRequest.ClusterId');
+      const nodeId = r.int32('ApiVersionsRequest.NodeId');
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('ApiVersionsRequest._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('ApiVersionsRequest._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'ApiVersionsRequest._tagged_fields'));
+      }
+      return {
+        clientSoftwareName,
+        clientSoftwareVersion,
+        clusterId,
+        nodeId,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`ApiVersionsRequest version ${version} is not supported (valid: 0-4)`, { context: 'ApiVersionsRequest' });
+      throw new UnsupportedVersionError(`ApiVersionsRequest version ${version} is not supported (valid: 0-5)`, { context: 'ApiVersionsRequest' });
   }
 }
 
@@ -106,7 +156,7 @@ export const ApiVersionsRequestCodec: MessageCodec<ApiVersionsRequest> = {
   type: 'request',
   apiKey: 18,
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 5,
   firstFlexibleVersion: 3,
   latestVersionUnstable: false,
   encode: encodeApiVersionsRequest,

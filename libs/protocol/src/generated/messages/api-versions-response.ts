@@ -2,7 +2,7 @@
 // Source: spec/ApiVersionsResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ApiVersionsResponse (API key 18) response: valid versions 0-4, flexible versions 3+.
+ * ApiVersionsResponse (API key 18) response: valid versions 0-5, flexible versions 3+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -19,7 +19,7 @@
  *       min_version => INT16
  *       max_version => INT16
  *     throttle_time_ms => INT32
- *   ApiVersionsResponse v3-4 (flexible) => error_code [api_keys] throttle_time_ms _tagged_fields
+ *   ApiVersionsResponse v3-5 (flexible) => error_code [api_keys] throttle_time_ms _tagged_fields
  *     error_code => INT16
  *     api_keys (COMPACT_ARRAY) => api_key min_version max_version _tagged_fields
  *       api_key => INT16
@@ -41,7 +41,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ApiVersionsResponse (API key 18) response: valid versions 0-4, flexible versions 3+. */
+/** ApiVersionsResponse (API key 18) response: valid versions 0-5, flexible versions 3+. */
 export interface ApiVersionsResponse {
   /**
    * The top-level error code.
@@ -74,7 +74,7 @@ export interface ApiVersionsResponse {
    */
   finalizedFeatures: ApiVersionsResponseFinalizedFeatureKey[];
   /**
-   * Set by a KRaft controller if the required configurations for ZK migration are present
+   * Set by a KRaft controller if the required configurations for ZK migration are present.
    * Versions 3+; tagged (tag 3) 3+; default false; ignorable.
    */
   zkMigrationReady: boolean;
@@ -219,7 +219,8 @@ export function encodeApiVersionsResponse(w: Writer, m: ApiVersionsResponse, ver
       return;
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       w.int16(m.errorCode, 'ApiVersionsResponse.ErrorCode');
       for (const $e of w.compactArrayLength(m.apiKeys, 'ApiVersionsResponse.ApiKeys')) writeApiVersionsResponseApiVersion(w, $e, version);
       w.int32(m.throttleTimeMs, 'ApiVersionsResponse.ThrottleTimeMs');
@@ -258,7 +259,7 @@ export function encodeApiVersionsResponse(w: Writer, m: ApiVersionsResponse, ver
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ApiVersionsResponse version ${version} is not supported (valid: 0-4)`, { context: 'ApiVersionsResponse' });
+      throw new UnsupportedVersionError(`ApiVersionsResponse version ${version} is not supported (valid: 0-5)`, { context: 'ApiVersionsResponse' });
   }
 }
 
@@ -302,7 +303,8 @@ export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersio
       };
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       const errorCode = r.int16('ApiVersionsResponse.ErrorCode');
       const $n0 = r.compactArrayLength('ApiVersionsResponse.ApiKeys');
       const $a0: ApiVersionsResponseApiVersion[] = [];
@@ -364,7 +366,7 @@ export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersio
       };
     }
     default:
-      throw new UnsupportedVersionError(`ApiVersionsResponse version ${version} is not supported (valid: 0-4)`, { context: 'ApiVersionsResponse' });
+      throw new UnsupportedVersionError(`ApiVersionsResponse version ${version} is not supported (valid: 0-5)`, { context: 'ApiVersionsResponse' });
   }
 }
 
@@ -380,7 +382,8 @@ function writeApiVersionsResponseApiVersion(w: Writer, m: ApiVersionsResponseApi
       return;
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       w.int16(m.apiKey, 'ApiVersion.ApiKey');
       w.int16(m.minVersion, 'ApiVersion.MinVersion');
       w.int16(m.maxVersion, 'ApiVersion.MaxVersion');
@@ -390,7 +393,7 @@ function writeApiVersionsResponseApiVersion(w: Writer, m: ApiVersionsResponseApi
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ApiVersion version ${version} is not supported (valid: 0-4)`, { context: 'ApiVersionsResponse' });
+      throw new UnsupportedVersionError(`ApiVersion version ${version} is not supported (valid: 0-5)`, { context: 'ApiVersionsResponse' });
   }
 }
 
@@ -410,7 +413,8 @@ function readApiVersionsResponseApiVersion(r: Reader, version: number): ApiVersi
       };
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       const apiKey = r.int16('ApiVersion.ApiKey');
       const minVersion = r.int16('ApiVersion.MinVersion');
       const maxVersion = r.int16('ApiVersion.MaxVersion');
@@ -428,14 +432,15 @@ function readApiVersionsResponseApiVersion(r: Reader, version: number): ApiVersi
       };
     }
     default:
-      throw new UnsupportedVersionError(`ApiVersion version ${version} is not supported (valid: 0-4)`, { context: 'ApiVersionsResponse' });
+      throw new UnsupportedVersionError(`ApiVersion version ${version} is not supported (valid: 0-5)`, { context: 'ApiVersionsResponse' });
   }
 }
 
 function writeApiVersionsResponseSupportedFeatureKey(w: Writer, m: ApiVersionsResponseSupportedFeatureKey, version: number): void {
   switch (version) {
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       w.compactString(m.name, 'SupportedFeatureKey.Name');
       w.int16(m.minVersion, 'SupportedFeatureKey.MinVersion');
       w.int16(m.maxVersion, 'SupportedFeatureKey.MaxVersion');
@@ -445,14 +450,15 @@ function writeApiVersionsResponseSupportedFeatureKey(w: Writer, m: ApiVersionsRe
       return;
     }
     default:
-      throw new UnsupportedVersionError(`SupportedFeatureKey version ${version} is not supported (valid: 0-4)`, { context: 'ApiVersionsResponse' });
+      throw new UnsupportedVersionError(`SupportedFeatureKey version ${version} is not supported (valid: 0-5)`, { context: 'ApiVersionsResponse' });
   }
 }
 
 function readApiVersionsResponseSupportedFeatureKey(r: Reader, version: number): ApiVersionsResponseSupportedFeatureKey {
   switch (version) {
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       const name = r.compactString('SupportedFeatureKey.Name');
       const minVersion = r.int16('SupportedFeatureKey.MinVersion');
       const maxVersion = r.int16('SupportedFeatureKey.MaxVersion');
@@ -470,14 +476,15 @@ function readApiVersionsResponseSupportedFeatureKey(r: Reader, version: number):
       };
     }
     default:
-      throw new UnsupportedVersionError(`SupportedFeatureKey version ${version} is not supported (valid: 0-4)`, { context: 'ApiVersionsResponse' });
+      throw new UnsupportedVersionError(`SupportedFeatureKey version ${version} is not supported (valid: 0-5)`, { context: 'ApiVersionsResponse' });
   }
 }
 
 function writeApiVersionsResponseFinalizedFeatureKey(w: Writer, m: ApiVersionsResponseFinalizedFeatureKey, version: number): void {
   switch (version) {
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       w.compactString(m.name, 'FinalizedFeatureKey.Name');
       w.int16(m.maxVersionLevel, 'FinalizedFeatureKey.MaxVersionLevel');
       w.int16(m.minVersionLevel, 'FinalizedFeatureKey.MinVersionLevel');
@@ -487,14 +494,15 @@ function writeApiVersionsResponseFinalizedFeatureKey(w: Writer, m: ApiVersionsRe
       return;
     }
     default:
-      throw new UnsupportedVersionError(`FinalizedFeatureKey version ${version} is not supported (valid: 0-4)`, { context: 'ApiVersionsResponse' });
+      throw new UnsupportedVersionError(`FinalizedFeatureKey version ${version} is not supported (valid: 0-5)`, { context: 'ApiVersionsResponse' });
   }
 }
 
 function readApiVersionsResponseFinalizedFeatureKey(r: Reader, version: number): ApiVersionsResponseFinalizedFeatureKey {
   switch (version) {
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       const name = r.compactString('FinalizedFeatureKey.Name');
       const maxVersionLevel = r.int16('FinalizedFeatureKey.MaxVersionLevel');
       const minVersionLevel = r.int16('FinalizedFeatureKey.MinVersionLevel');
@@ -512,7 +520,7 @@ function readApiVersionsResponseFinalizedFeatureKey(r: Reader, version: number):
       };
     }
     default:
-      throw new UnsupportedVersionError(`FinalizedFeatureKey version ${version} is not supported (valid: 0-4)`, { context: 'ApiVersionsResponse' });
+      throw new UnsupportedVersionError(`FinalizedFeatureKey version ${version} is not supported (valid: 0-5)`, { context: 'ApiVersionsResponse' });
   }
 }
 
@@ -522,7 +530,7 @@ export const ApiVersionsResponseCodec: MessageCodec<ApiVersionsResponse> = {
   type: 'response',
   apiKey: 18,
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 5,
   firstFlexibleVersion: 3,
   latestVersionUnstable: false,
   encode: encodeApiVersionsResponse,

@@ -24,16 +24,19 @@ import { UnsupportedVersionError } from '../../errors.js';
 /** AssignReplicasToDirsRequest (API key 73) request: valid versions 0, flexible versions 0+. */
 export interface AssignReplicasToDirsRequest {
   /**
-   * The ID of the requesting broker
+   * The ID of the requesting broker.
    * Versions 0+; default 0; entity type brokerId.
    */
   brokerId: number;
   /**
-   * The epoch of the requesting broker
+   * The epoch of the requesting broker.
    * Versions 0+; default -1n.
    */
   brokerEpoch: bigint;
-  /** Versions 0+. */
+  /**
+   * The directories to which replicas should be assigned.
+   * Versions 0+.
+   */
   directories: AssignReplicasToDirsRequestDirectoryData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -42,11 +45,14 @@ export interface AssignReplicasToDirsRequest {
 /** DirectoryData: a struct of AssignReplicasToDirsRequest. */
 export interface AssignReplicasToDirsRequestDirectoryData {
   /**
-   * The ID of the directory
+   * The ID of the directory.
    * Versions 0+.
    */
   id: string;
-  /** Versions 0+. */
+  /**
+   * The topics assigned to the directory.
+   * Versions 0+.
+   */
   topics: AssignReplicasToDirsRequestTopicData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -55,11 +61,14 @@ export interface AssignReplicasToDirsRequestDirectoryData {
 /** TopicData: a struct of AssignReplicasToDirsRequest. */
 export interface AssignReplicasToDirsRequestTopicData {
   /**
-   * The ID of the assigned topic
+   * The ID of the assigned topic.
    * Versions 0+.
    */
   topicId: string;
-  /** Versions 0+. */
+  /**
+   * The partitions assigned to the directory.
+   * Versions 0+.
+   */
   partitions: AssignReplicasToDirsRequestPartitionData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -68,7 +77,7 @@ export interface AssignReplicasToDirsRequestTopicData {
 /** PartitionData: a struct of AssignReplicasToDirsRequest. */
 export interface AssignReplicasToDirsRequestPartitionData {
   /**
-   * The partition index
+   * The partition index.
    * Versions 0+; default 0.
    */
   partitionIndex: number;

@@ -29,11 +29,14 @@ export interface AssignReplicasToDirsResponse {
    */
   throttleTimeMs: number;
   /**
-   * The top level response error code
+   * The top level response error code.
    * Versions 0+; default 0.
    */
   errorCode: number;
-  /** Versions 0+. */
+  /**
+   * The list of directories and their assigned partitions.
+   * Versions 0+.
+   */
   directories: AssignReplicasToDirsResponseDirectoryData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -42,11 +45,14 @@ export interface AssignReplicasToDirsResponse {
 /** DirectoryData: a struct of AssignReplicasToDirsResponse. */
 export interface AssignReplicasToDirsResponseDirectoryData {
   /**
-   * The ID of the directory
+   * The ID of the directory.
    * Versions 0+.
    */
   id: string;
-  /** Versions 0+. */
+  /**
+   * The list of topics and their assigned partitions.
+   * Versions 0+.
+   */
   topics: AssignReplicasToDirsResponseTopicData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -55,11 +61,14 @@ export interface AssignReplicasToDirsResponseDirectoryData {
 /** TopicData: a struct of AssignReplicasToDirsResponse. */
 export interface AssignReplicasToDirsResponseTopicData {
   /**
-   * The ID of the assigned topic
+   * The ID of the assigned topic.
    * Versions 0+.
    */
   topicId: string;
-  /** Versions 0+. */
+  /**
+   * The list of assigned partitions.
+   * Versions 0+.
+   */
   partitions: AssignReplicasToDirsResponsePartitionData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -68,12 +77,12 @@ export interface AssignReplicasToDirsResponseTopicData {
 /** PartitionData: a struct of AssignReplicasToDirsResponse. */
 export interface AssignReplicasToDirsResponsePartitionData {
   /**
-   * The partition index
+   * The partition index.
    * Versions 0+; default 0.
    */
   partitionIndex: number;
   /**
-   * The partition level error code
+   * The partition level error code.
    * Versions 0+; default 0.
    */
   errorCode: number;

@@ -36,17 +36,23 @@ import { UnsupportedVersionError } from '../../errors.js';
 
 /** BeginQuorumEpochRequest (API key 53) request: valid versions 0-1, flexible versions 1+. */
 export interface BeginQuorumEpochRequest {
-  /** Versions 0+; nullable 0+; default null. */
+  /**
+   * The cluster id.
+   * Versions 0+; nullable 0+; default null.
+   */
   clusterId: string | null;
   /**
-   * The replica id of the voter receiving the request
+   * The replica id of the voter receiving the request.
    * Versions 1+; default -1; ignorable; entity type brokerId.
    */
   voterId: number;
-  /** Versions 0+. */
+  /**
+   * The topics.
+   * Versions 0+.
+   */
   topics: BeginQuorumEpochRequestTopicData[];
   /**
-   * Endpoints for the leader
+   * Endpoints for the leader.
    * Versions 1+; ignorable.
    */
   leaderEndpoints: BeginQuorumEpochRequestLeaderEndpoint[];
@@ -57,11 +63,14 @@ export interface BeginQuorumEpochRequest {
 /** TopicData: a struct of BeginQuorumEpochRequest. */
 export interface BeginQuorumEpochRequestTopicData {
   /**
-   * The topic name
+   * The topic name.
    * Versions 0+; default ""; entity type topicName.
    */
   topicName: string;
-  /** Versions 0+. */
+  /**
+   * The partitions.
+   * Versions 0+.
+   */
   partitions: BeginQuorumEpochRequestPartitionData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -70,22 +79,22 @@ export interface BeginQuorumEpochRequestTopicData {
 /** PartitionData: a struct of BeginQuorumEpochRequest. */
 export interface BeginQuorumEpochRequestPartitionData {
   /**
-   * The partition index
+   * The partition index.
    * Versions 0+; default 0.
    */
   partitionIndex: number;
   /**
-   * The directory id of the receiving replica
+   * The directory id of the receiving replica.
    * Versions 1+; ignorable.
    */
   voterDirectoryId: string;
   /**
-   * The ID of the newly elected leader
+   * The ID of the newly elected leader.
    * Versions 0+; default 0; entity type brokerId.
    */
   leaderId: number;
   /**
-   * The epoch of the newly elected leader
+   * The epoch of the newly elected leader.
    * Versions 0+; default 0.
    */
   leaderEpoch: number;
@@ -96,17 +105,17 @@ export interface BeginQuorumEpochRequestPartitionData {
 /** LeaderEndpoint: a struct of BeginQuorumEpochRequest. */
 export interface BeginQuorumEpochRequestLeaderEndpoint {
   /**
-   * The name of the endpoint
+   * The name of the endpoint.
    * Versions 1+; default ""; map key.
    */
   name: string;
   /**
-   * The node's hostname
+   * The node's hostname.
    * Versions 1+; default "".
    */
   host: string;
   /**
-   * The node's port
+   * The node's port.
    * Versions 1+; default 0.
    */
   port: number;

@@ -40,10 +40,13 @@ export interface BeginQuorumEpochResponse {
    * Versions 0+; default 0.
    */
   errorCode: number;
-  /** Versions 0+. */
+  /**
+   * The topic data.
+   * Versions 0+.
+   */
   topics: BeginQuorumEpochResponseTopicData[];
   /**
-   * Endpoints for all leaders enumerated in PartitionData
+   * Endpoints for all leaders enumerated in PartitionData.
    * Versions 1+; tagged (tag 0) 1+.
    */
   nodeEndpoints: BeginQuorumEpochResponseNodeEndpoint[];
@@ -58,7 +61,10 @@ export interface BeginQuorumEpochResponseTopicData {
    * Versions 0+; default ""; entity type topicName.
    */
   topicName: string;
-  /** Versions 0+. */
+  /**
+   * The partition data.
+   * Versions 0+.
+   */
   partitions: BeginQuorumEpochResponsePartitionData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -71,7 +77,10 @@ export interface BeginQuorumEpochResponsePartitionData {
    * Versions 0+; default 0.
    */
   partitionIndex: number;
-  /** Versions 0+; default 0. */
+  /**
+   * The error code for this partition.
+   * Versions 0+; default 0.
+   */
   errorCode: number;
   /**
    * The ID of the current leader or -1 if the leader is unknown.
@@ -79,7 +88,7 @@ export interface BeginQuorumEpochResponsePartitionData {
    */
   leaderId: number;
   /**
-   * The latest known leader epoch
+   * The latest known leader epoch.
    * Versions 0+; default 0.
    */
   leaderEpoch: number;
@@ -90,17 +99,17 @@ export interface BeginQuorumEpochResponsePartitionData {
 /** NodeEndpoint: a struct of BeginQuorumEpochResponse. */
 export interface BeginQuorumEpochResponseNodeEndpoint {
   /**
-   * The ID of the associated node
+   * The ID of the associated node.
    * Versions 1+; default 0; map key; entity type brokerId.
    */
   nodeId: number;
   /**
-   * The node's hostname
+   * The node's hostname.
    * Versions 1+; default "".
    */
   host: string;
   /**
-   * The node's port
+   * The node's port.
    * Versions 1+; default 0.
    */
   port: number;

@@ -2,7 +2,7 @@
 // Source: spec/BrokerHeartbeatRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * BrokerHeartbeatRequest (API key 63) request: valid versions 0-1, flexible versions 0+.
+ * BrokerHeartbeatRequest (API key 63) request: valid versions 0-2, flexible versions 0+.
  * Listeners: controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
@@ -20,12 +20,20 @@
  *     want_fence => BOOLEAN
  *     want_shut_down => BOOLEAN
  *     <tag 0> offline_log_dirs => COMPACT_ARRAY<UUID>
+ *   BrokerHeartbeatRequest v2 (flexible) => broker_id broker_epoch current_metadata_offset want_fence want_shut_down _tagged_fields
+ *     broker_id => INT32
+ *     broker_epoch => INT64
+ *     current_metadata_offset => INT64
+ *     want_fence => BOOLEAN
+ *     want_shut_down => BOOLEAN
+ *     <tag 0> offline_log_dirs => COMPACT_ARRAY<UUID>
+ *     <tag 1> cordoned_log_dirs => COMPACT_NULLABLE_ARRAY<UUID>
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** BrokerHeartbeatRequest (API key 63) request: valid versions 0-1, flexible versions 0+. */
+/** BrokerHeartbeatRequest (API key 63) request: valid versions 0-2, flexible versions 0+. */
 export interface BrokerHeartbeatRequest {
   /**
    * The broker ID.
@@ -57,6 +65,11 @@ export interface BrokerHeartbeatRequest {
    * Versions 1+; tagged (tag 0) 1+.
    */
   offlineLogDirs: string[];
+  /**
+   * List of log directories that are cordoned. This is null before the broker reaches the RECOVERY state.
+   * Versions 2+; nullable 2+; tagged (tag 1) 2+; default null.
+   */
+  cordonedLogDirs: string[] | null;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
 }
@@ -69,6 +82,7 @@ function defaultBrokerHeartbeatRequest(): BrokerHeartbeatRequest {
     wantFence: false,
     wantShutDown: false,
     offlineLogDirs: [],
+    cordonedLogDirs: null,
   };
 }
 
@@ -87,6 +101,7 @@ export function encodeBrokerHeartbeatRequest(w: Writer, m: BrokerHeartbeatReques
       w.bool(m.wantFence, 'BrokerHeartbeatRequest.WantFence');
       w.bool(m.wantShutDown, 'BrokerHeartbeatRequest.WantShutDown');
       if (!(m.offlineLogDirs.length === 0)) w.fieldNotInVersion('BrokerHeartbeatRequest.OfflineLogDirs', version);
+      if (!(m.cordonedLogDirs === null)) w.fieldNotInVersion('BrokerHeartbeatRequest.CordonedLogDirs', version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'BrokerHeartbeatRequest');
       w.uvarint($unknown.length);
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
@@ -98,6 +113,7 @@ export function encodeBrokerHeartbeatRequest(w: Writer, m: BrokerHeartbeatReques
       w.int64(m.currentMetadataOffset, 'BrokerHeartbeatRequest.CurrentMetadataOffset');
       w.bool(m.wantFence, 'BrokerHeartbeatRequest.WantFence');
       w.bool(m.wantShutDown, 'BrokerHeartbeatRequest.WantShutDown');
+      if (!(m.cordonedLogDirs === null)) w.fieldNotInVersion('BrokerHeartbeatRequest.CordonedLogDirs', version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [0], 'BrokerHeartbeatRequest');
       const $has0 = !(m.offlineLogDirs.length === 0);
       w.uvarint(($has0 ? 1 : 0) + $unknown.length);
@@ -111,8 +127,34 @@ export function encodeBrokerHeartbeatRequest(w: Writer, m: BrokerHeartbeatReques
       w.unknownTaggedFieldsBefore($unknown, $u, Infinity);
       return;
     }
+    case 2: {
+      w.int32(m.brokerId, 'BrokerHeartbeatRequest.BrokerId');
+      w.int64(m.brokerEpoch, 'BrokerHeartbeatRequest.BrokerEpoch');
+      w.int64(m.currentMetadataOffset, 'BrokerHeartbeatRequest.CurrentMetadataOffset');
+      w.bool(m.wantFence, 'BrokerHeartbeatRequest.WantFence');
+      w.bool(m.wantShutDown, 'BrokerHeartbeatRequest.WantShutDown');
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [0, 1], 'BrokerHeartbeatRequest');
+      const $has0 = !(m.offlineLogDirs.length === 0);
+      const $has1 = !(m.cordonedLogDirs === null);
+      w.uvarint(($has0 ? 1 : 0) + ($has1 ? 1 : 0) + $unknown.length);
+      let $u = 0;
+      if ($has0) {
+        $u = w.unknownTaggedFieldsBefore($unknown, $u, 0);
+        const $tw = new Writer(w.context, 64);
+        for (const $e of $tw.compactArrayLength(m.offlineLogDirs, 'BrokerHeartbeatRequest.OfflineLogDirs')) $tw.uuid($e, 'BrokerHeartbeatRequest.OfflineLogDirs');
+        w.taggedField(0, $tw);
+      }
+      if ($has1) {
+        $u = w.unknownTaggedFieldsBefore($unknown, $u, 1);
+        const $tw = new Writer(w.context, 64);
+        for (const $e of $tw.compactNullableArrayLength(m.cordonedLogDirs, 'BrokerHeartbeatRequest.CordonedLogDirs')) $tw.uuid($e, 'BrokerHeartbeatRequest.CordonedLogDirs');
+        w.taggedField(1, $tw);
+      }
+      w.unknownTaggedFieldsBefore($unknown, $u, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`BrokerHeartbeatRequest version ${version} is not supported (valid: 0-1)`, { context: 'BrokerHeartbeatRequest' });
+      throw new UnsupportedVersionError(`BrokerHeartbeatRequest version ${version} is not supported (valid: 0-2)`, { context: 'BrokerHeartbeatRequest' });
   }
 }
 
@@ -138,6 +180,7 @@ export function decodeBrokerHeartbeatRequest(r: Reader, version: number): Broker
         wantFence,
         wantShutDown,
         offlineLogDirs: [],
+        cordonedLogDirs: null,
         unknownTaggedFields: $unknown,
       };
     }
@@ -173,11 +216,58 @@ export function decodeBrokerHeartbeatRequest(r: Reader, version: number): Broker
         wantFence,
         wantShutDown,
         offlineLogDirs,
+        cordonedLogDirs: null,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 2: {
+      const brokerId = r.int32('BrokerHeartbeatRequest.BrokerId');
+      const brokerEpoch = r.int64('BrokerHeartbeatRequest.BrokerEpoch');
+      const currentMetadataOffset = r.int64('BrokerHeartbeatRequest.CurrentMetadataOffset');
+      const wantFence = r.bool('BrokerHeartbeatRequest.WantFence');
+      const wantShutDown = r.bool('BrokerHeartbeatRequest.WantShutDown');
+      let offlineLogDirs: string[] = [];
+      let cordonedLogDirs: string[] | null = null;
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('BrokerHeartbeatRequest._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('BrokerHeartbeatRequest._tagged_fields');
+        switch ($tag) {
+          case 0: {
+            const $saved = r.beginTagged(r.uvarint('BrokerHeartbeatRequest.OfflineLogDirs'), 'BrokerHeartbeatRequest.OfflineLogDirs');
+            const $n0 = r.compactArrayLength('BrokerHeartbeatRequest.OfflineLogDirs');
+            const $a0: string[] = [];
+            for (let $i = 0; $i < $n0; $i++) $a0.push(r.uuid('BrokerHeartbeatRequest.OfflineLogDirs'));
+            offlineLogDirs = $a0;
+            r.endTagged($saved, 'BrokerHeartbeatRequest.OfflineLogDirs');
+            break;
+          }
+          case 1: {
+            const $saved = r.beginTagged(r.uvarint('BrokerHeartbeatRequest.CordonedLogDirs'), 'BrokerHeartbeatRequest.CordonedLogDirs');
+            const $n1 = r.compactNullableArrayLength('BrokerHeartbeatRequest.CordonedLogDirs');
+            const $a1: string[] | null = $n1 < 0 ? null : [];
+            for (let $i = 0; $i < $n1; $i++) $a1!.push(r.uuid('BrokerHeartbeatRequest.CordonedLogDirs'));
+            cordonedLogDirs = $a1;
+            r.endTagged($saved, 'BrokerHeartbeatRequest.CordonedLogDirs');
+            break;
+          }
+          default:
+            ($unknown ??= []).push(r.unknownTaggedField($tag, 'BrokerHeartbeatRequest._tagged_fields'));
+        }
+      }
+      return {
+        brokerId,
+        brokerEpoch,
+        currentMetadataOffset,
+        wantFence,
+        wantShutDown,
+        offlineLogDirs,
+        cordonedLogDirs,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`BrokerHeartbeatRequest version ${version} is not supported (valid: 0-1)`, { context: 'BrokerHeartbeatRequest' });
+      throw new UnsupportedVersionError(`BrokerHeartbeatRequest version ${version} is not supported (valid: 0-2)`, { context: 'BrokerHeartbeatRequest' });
   }
 }
 
@@ -187,7 +277,7 @@ export const BrokerHeartbeatRequestCodec: MessageCodec<BrokerHeartbeatRequest> =
   type: 'request',
   apiKey: 63,
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   firstFlexibleVersion: 0,
   latestVersionUnstable: false,
   encode: encodeBrokerHeartbeatRequest,

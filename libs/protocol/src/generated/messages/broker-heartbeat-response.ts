@@ -2,11 +2,11 @@
 // Source: spec/BrokerHeartbeatResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * BrokerHeartbeatResponse (API key 63) response: valid versions 0-1, flexible versions 0+.
+ * BrokerHeartbeatResponse (API key 63) response: valid versions 0-2, flexible versions 0+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   BrokerHeartbeatResponse v0-1 (flexible) => throttle_time_ms error_code is_caught_up is_fenced should_shut_down _tagged_fields
+ *   BrokerHeartbeatResponse v0-2 (flexible) => throttle_time_ms error_code is_caught_up is_fenced should_shut_down _tagged_fields
  *     throttle_time_ms => INT32
  *     error_code => INT16
  *     is_caught_up => BOOLEAN
@@ -17,7 +17,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** BrokerHeartbeatResponse (API key 63) response: valid versions 0-1, flexible versions 0+. */
+/** BrokerHeartbeatResponse (API key 63) response: valid versions 0-2, flexible versions 0+. */
 export interface BrokerHeartbeatResponse {
   /**
    * Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -67,7 +67,8 @@ export function createBrokerHeartbeatResponse(init?: Partial<BrokerHeartbeatResp
 export function encodeBrokerHeartbeatResponse(w: Writer, m: BrokerHeartbeatResponse, version: number): void {
   switch (version) {
     case 0:
-    case 1: {
+    case 1:
+    case 2: {
       w.int32(m.throttleTimeMs, 'BrokerHeartbeatResponse.ThrottleTimeMs');
       w.int16(m.errorCode, 'BrokerHeartbeatResponse.ErrorCode');
       w.bool(m.isCaughtUp, 'BrokerHeartbeatResponse.IsCaughtUp');
@@ -79,7 +80,7 @@ export function encodeBrokerHeartbeatResponse(w: Writer, m: BrokerHeartbeatRespo
       return;
     }
     default:
-      throw new UnsupportedVersionError(`BrokerHeartbeatResponse version ${version} is not supported (valid: 0-1)`, { context: 'BrokerHeartbeatResponse' });
+      throw new UnsupportedVersionError(`BrokerHeartbeatResponse version ${version} is not supported (valid: 0-2)`, { context: 'BrokerHeartbeatResponse' });
   }
 }
 
@@ -87,7 +88,8 @@ export function encodeBrokerHeartbeatResponse(w: Writer, m: BrokerHeartbeatRespo
 export function decodeBrokerHeartbeatResponse(r: Reader, version: number): BrokerHeartbeatResponse {
   switch (version) {
     case 0:
-    case 1: {
+    case 1:
+    case 2: {
       const throttleTimeMs = r.int32('BrokerHeartbeatResponse.ThrottleTimeMs');
       const errorCode = r.int16('BrokerHeartbeatResponse.ErrorCode');
       const isCaughtUp = r.bool('BrokerHeartbeatResponse.IsCaughtUp');
@@ -109,7 +111,7 @@ export function decodeBrokerHeartbeatResponse(r: Reader, version: number): Broke
       };
     }
     default:
-      throw new UnsupportedVersionError(`BrokerHeartbeatResponse version ${version} is not supported (valid: 0-1)`, { context: 'BrokerHeartbeatResponse' });
+      throw new UnsupportedVersionError(`BrokerHeartbeatResponse version ${version} is not supported (valid: 0-2)`, { context: 'BrokerHeartbeatResponse' });
   }
 }
 
@@ -119,7 +121,7 @@ export const BrokerHeartbeatResponseCodec: MessageCodec<BrokerHeartbeatResponse>
   type: 'response',
   apiKey: 63,
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   firstFlexibleVersion: 0,
   latestVersionUnstable: false,
   encode: encodeBrokerHeartbeatResponse,

@@ -92,7 +92,7 @@ export interface BrokerRegistrationRequest {
    */
   incarnationId: string;
   /**
-   * The listeners of this broker
+   * The listeners of this broker.
    * Versions 0+.
    */
   listeners: BrokerRegistrationRequestListener[];
@@ -107,7 +107,7 @@ export interface BrokerRegistrationRequest {
    */
   rack: string | null;
   /**
-   * If the required configurations for ZK migration are present, this value is set to true
+   * If the required configurations for ZK migration are present, this value is set to true.
    * Versions 1+; default false.
    */
   isMigratingZkBroker: boolean;

@@ -2,12 +2,12 @@
 // Source: spec/ConsumerGroupDescribeRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ConsumerGroupDescribeRequest (API key 69) request: valid versions 0, flexible versions 0+.
- * Listeners: zkBroker, broker.
+ * ConsumerGroupDescribeRequest (API key 69) request: valid versions 0-1, flexible versions 0+.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   ConsumerGroupDescribeRequest v0 (flexible) => [group_ids] include_authorized_operations _tagged_fields
+ *   ConsumerGroupDescribeRequest v0-1 (flexible) => [group_ids] include_authorized_operations _tagged_fields
  *     group_ids => COMPACT_ARRAY<COMPACT_STRING>
  *     include_authorized_operations => BOOLEAN
  */
@@ -15,10 +15,10 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ConsumerGroupDescribeRequest (API key 69) request: valid versions 0, flexible versions 0+. */
+/** ConsumerGroupDescribeRequest (API key 69) request: valid versions 0-1, flexible versions 0+. */
 export interface ConsumerGroupDescribeRequest {
   /**
-   * The ids of the groups to describe
+   * The ids of the groups to describe.
    * Versions 0+; entity type groupId.
    */
   groupIds: string[];
@@ -46,7 +46,8 @@ export function createConsumerGroupDescribeRequest(init?: Partial<ConsumerGroupD
 /** Encodes a ConsumerGroupDescribeRequest at `version`. */
 export function encodeConsumerGroupDescribeRequest(w: Writer, m: ConsumerGroupDescribeRequest, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       for (const $e of w.compactArrayLength(m.groupIds, 'ConsumerGroupDescribeRequest.GroupIds')) w.compactString($e, 'ConsumerGroupDescribeRequest.GroupIds');
       w.bool(m.includeAuthorizedOperations, 'ConsumerGroupDescribeRequest.IncludeAuthorizedOperations');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ConsumerGroupDescribeRequest');
@@ -55,14 +56,15 @@ export function encodeConsumerGroupDescribeRequest(w: Writer, m: ConsumerGroupDe
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ConsumerGroupDescribeRequest version ${version} is not supported (valid: 0)`, { context: 'ConsumerGroupDescribeRequest' });
+      throw new UnsupportedVersionError(`ConsumerGroupDescribeRequest version ${version} is not supported (valid: 0-1)`, { context: 'ConsumerGroupDescribeRequest' });
   }
 }
 
 /** Decodes a ConsumerGroupDescribeRequest at `version`. */
 export function decodeConsumerGroupDescribeRequest(r: Reader, version: number): ConsumerGroupDescribeRequest {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const $n0 = r.compactArrayLength('ConsumerGroupDescribeRequest.GroupIds');
       const $a0: string[] = [];
       for (let $i = 0; $i < $n0; $i++) $a0.push(r.compactString('ConsumerGroupDescribeRequest.GroupIds'));
@@ -81,7 +83,7 @@ export function decodeConsumerGroupDescribeRequest(r: Reader, version: number): 
       };
     }
     default:
-      throw new UnsupportedVersionError(`ConsumerGroupDescribeRequest version ${version} is not supported (valid: 0)`, { context: 'ConsumerGroupDescribeRequest' });
+      throw new UnsupportedVersionError(`ConsumerGroupDescribeRequest version ${version} is not supported (valid: 0-1)`, { context: 'ConsumerGroupDescribeRequest' });
   }
 }
 
@@ -91,7 +93,7 @@ export const ConsumerGroupDescribeRequestCodec: MessageCodec<ConsumerGroupDescri
   type: 'request',
   apiKey: 69,
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   firstFlexibleVersion: 0,
   latestVersionUnstable: false,
   encode: encodeConsumerGroupDescribeRequest,

@@ -2,7 +2,7 @@
 // Source: spec/ConsumerGroupDescribeResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ConsumerGroupDescribeResponse (API key 69) response: valid versions 0, flexible versions 0+.
+ * ConsumerGroupDescribeResponse (API key 69) response: valid versions 0-1, flexible versions 0+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -36,12 +36,43 @@
  *             topic_name => COMPACT_STRING
  *             partitions => COMPACT_ARRAY<INT32>
  *       authorized_operations => INT32
+ *   ConsumerGroupDescribeResponse v1 (flexible) => throttle_time_ms [groups] _tagged_fields
+ *     throttle_time_ms => INT32
+ *     groups (COMPACT_ARRAY) => error_code error_message group_id group_state group_epoch assignment_epoch assignor_name [members] authorized_operations _tagged_fields
+ *       error_code => INT16
+ *       error_message => COMPACT_NULLABLE_STRING
+ *       group_id => COMPACT_STRING
+ *       group_state => COMPACT_STRING
+ *       group_epoch => INT32
+ *       assignment_epoch => INT32
+ *       assignor_name => COMPACT_STRING
+ *       members (COMPACT_ARRAY) => member_id instance_id rack_id member_epoch client_id client_host [subscribed_topic_names] subscribed_topic_regex assignment target_assignment member_type _tagged_fields
+ *         member_id => COMPACT_STRING
+ *         instance_id => COMPACT_NULLABLE_STRING
+ *         rack_id => COMPACT_NULLABLE_STRING
+ *         member_epoch => INT32
+ *         client_id => COMPACT_STRING
+ *         client_host => COMPACT_STRING
+ *         subscribed_topic_names => COMPACT_ARRAY<COMPACT_STRING>
+ *         subscribed_topic_regex => COMPACT_NULLABLE_STRING
+ *         assignment (STRUCT) => [topic_partitions] _tagged_fields
+ *           topic_partitions (COMPACT_ARRAY) => topic_id topic_name [partitions] _tagged_fields
+ *             topic_id => UUID
+ *             topic_name => COMPACT_STRING
+ *             partitions => COMPACT_ARRAY<INT32>
+ *         target_assignment (STRUCT) => [topic_partitions] _tagged_fields
+ *           topic_partitions (COMPACT_ARRAY) => topic_id topic_name [partitions] _tagged_fields
+ *             topic_id => UUID
+ *             topic_name => COMPACT_STRING
+ *             partitions => COMPACT_ARRAY<INT32>
+ *         member_type => INT8
+ *       authorized_operations => INT32
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ConsumerGroupDescribeResponse (API key 69) response: valid versions 0, flexible versions 0+. */
+/** ConsumerGroupDescribeResponse (API key 69) response: valid versions 0-1, flexible versions 0+. */
 export interface ConsumerGroupDescribeResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -192,6 +223,11 @@ export interface ConsumerGroupDescribeResponseMember {
    * Versions 0+.
    */
   targetAssignment: ConsumerGroupDescribeResponseAssignment;
+  /**
+   * -1 for unknown. 0 for classic member. +1 for consumer member.
+   * Versions 1+; default -1; ignorable.
+   */
+  memberType: number;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
 }
@@ -270,6 +306,7 @@ function defaultConsumerGroupDescribeResponseMember(): ConsumerGroupDescribeResp
     subscribedTopicRegex: null,
     assignment: defaultConsumerGroupDescribeResponseAssignment(),
     targetAssignment: defaultConsumerGroupDescribeResponseAssignment(),
+    memberType: -1,
   };
 }
 
@@ -281,7 +318,8 @@ export function createConsumerGroupDescribeResponseMember(init?: Partial<Consume
 /** Encodes a ConsumerGroupDescribeResponse at `version`. */
 export function encodeConsumerGroupDescribeResponse(w: Writer, m: ConsumerGroupDescribeResponse, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.int32(m.throttleTimeMs, 'ConsumerGroupDescribeResponse.ThrottleTimeMs');
       for (const $e of w.compactArrayLength(m.groups, 'ConsumerGroupDescribeResponse.Groups')) writeConsumerGroupDescribeResponseDescribedGroup(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ConsumerGroupDescribeResponse');
@@ -290,14 +328,15 @@ export function encodeConsumerGroupDescribeResponse(w: Writer, m: ConsumerGroupD
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ConsumerGroupDescribeResponse version ${version} is not supported (valid: 0)`, { context: 'ConsumerGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`ConsumerGroupDescribeResponse version ${version} is not supported (valid: 0-1)`, { context: 'ConsumerGroupDescribeResponse' });
   }
 }
 
 /** Decodes a ConsumerGroupDescribeResponse at `version`. */
 export function decodeConsumerGroupDescribeResponse(r: Reader, version: number): ConsumerGroupDescribeResponse {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const throttleTimeMs = r.int32('ConsumerGroupDescribeResponse.ThrottleTimeMs');
       const $n0 = r.compactArrayLength('ConsumerGroupDescribeResponse.Groups');
       const $a0: ConsumerGroupDescribeResponseDescribedGroup[] = [];
@@ -316,13 +355,14 @@ export function decodeConsumerGroupDescribeResponse(r: Reader, version: number):
       };
     }
     default:
-      throw new UnsupportedVersionError(`ConsumerGroupDescribeResponse version ${version} is not supported (valid: 0)`, { context: 'ConsumerGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`ConsumerGroupDescribeResponse version ${version} is not supported (valid: 0-1)`, { context: 'ConsumerGroupDescribeResponse' });
   }
 }
 
 function writeConsumerGroupDescribeResponseTopicPartitions(w: Writer, m: ConsumerGroupDescribeResponseTopicPartitions, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.uuid(m.topicId, 'TopicPartitions.TopicId');
       w.compactString(m.topicName, 'TopicPartitions.TopicName');
       for (const $e of w.compactArrayLength(m.partitions, 'TopicPartitions.Partitions')) w.int32($e, 'TopicPartitions.Partitions');
@@ -332,13 +372,14 @@ function writeConsumerGroupDescribeResponseTopicPartitions(w: Writer, m: Consume
       return;
     }
     default:
-      throw new UnsupportedVersionError(`TopicPartitions version ${version} is not supported (valid: 0)`, { context: 'ConsumerGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`TopicPartitions version ${version} is not supported (valid: 0-1)`, { context: 'ConsumerGroupDescribeResponse' });
   }
 }
 
 function readConsumerGroupDescribeResponseTopicPartitions(r: Reader, version: number): ConsumerGroupDescribeResponseTopicPartitions {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const topicId = r.uuid('TopicPartitions.TopicId');
       const topicName = r.compactString('TopicPartitions.TopicName');
       const $n0 = r.compactArrayLength('TopicPartitions.Partitions');
@@ -359,13 +400,14 @@ function readConsumerGroupDescribeResponseTopicPartitions(r: Reader, version: nu
       };
     }
     default:
-      throw new UnsupportedVersionError(`TopicPartitions version ${version} is not supported (valid: 0)`, { context: 'ConsumerGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`TopicPartitions version ${version} is not supported (valid: 0-1)`, { context: 'ConsumerGroupDescribeResponse' });
   }
 }
 
 function writeConsumerGroupDescribeResponseAssignment(w: Writer, m: ConsumerGroupDescribeResponseAssignment, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       for (const $e of w.compactArrayLength(m.topicPartitions, 'Assignment.TopicPartitions')) writeConsumerGroupDescribeResponseTopicPartitions(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'Assignment');
       w.uvarint($unknown.length);
@@ -373,13 +415,14 @@ function writeConsumerGroupDescribeResponseAssignment(w: Writer, m: ConsumerGrou
       return;
     }
     default:
-      throw new UnsupportedVersionError(`Assignment version ${version} is not supported (valid: 0)`, { context: 'ConsumerGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`Assignment version ${version} is not supported (valid: 0-1)`, { context: 'ConsumerGroupDescribeResponse' });
   }
 }
 
 function readConsumerGroupDescribeResponseAssignment(r: Reader, version: number): ConsumerGroupDescribeResponseAssignment {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const $n0 = r.compactArrayLength('Assignment.TopicPartitions');
       const $a0: ConsumerGroupDescribeResponseTopicPartitions[] = [];
       for (let $i = 0; $i < $n0; $i++) $a0.push(readConsumerGroupDescribeResponseTopicPartitions(r, version));
@@ -396,13 +439,14 @@ function readConsumerGroupDescribeResponseAssignment(r: Reader, version: number)
       };
     }
     default:
-      throw new UnsupportedVersionError(`Assignment version ${version} is not supported (valid: 0)`, { context: 'ConsumerGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`Assignment version ${version} is not supported (valid: 0-1)`, { context: 'ConsumerGroupDescribeResponse' });
   }
 }
 
 function writeConsumerGroupDescribeResponseDescribedGroup(w: Writer, m: ConsumerGroupDescribeResponseDescribedGroup, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.int16(m.errorCode, 'DescribedGroup.ErrorCode');
       w.compactNullableString(m.errorMessage, 'DescribedGroup.ErrorMessage');
       w.compactString(m.groupId, 'DescribedGroup.GroupId');
@@ -418,13 +462,14 @@ function writeConsumerGroupDescribeResponseDescribedGroup(w: Writer, m: Consumer
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribedGroup version ${version} is not supported (valid: 0)`, { context: 'ConsumerGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`DescribedGroup version ${version} is not supported (valid: 0-1)`, { context: 'ConsumerGroupDescribeResponse' });
   }
 }
 
 function readConsumerGroupDescribeResponseDescribedGroup(r: Reader, version: number): ConsumerGroupDescribeResponseDescribedGroup {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const errorCode = r.int16('DescribedGroup.ErrorCode');
       const errorMessage = r.compactNullableString('DescribedGroup.ErrorMessage');
       const groupId = r.compactString('DescribedGroup.GroupId');
@@ -457,7 +502,7 @@ function readConsumerGroupDescribeResponseDescribedGroup(r: Reader, version: num
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribedGroup version ${version} is not supported (valid: 0)`, { context: 'ConsumerGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`DescribedGroup version ${version} is not supported (valid: 0-1)`, { context: 'ConsumerGroupDescribeResponse' });
   }
 }
 
@@ -479,8 +524,25 @@ function writeConsumerGroupDescribeResponseMember(w: Writer, m: ConsumerGroupDes
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 1: {
+      w.compactString(m.memberId, 'Member.MemberId');
+      w.compactNullableString(m.instanceId, 'Member.InstanceId');
+      w.compactNullableString(m.rackId, 'Member.RackId');
+      w.int32(m.memberEpoch, 'Member.MemberEpoch');
+      w.compactString(m.clientId, 'Member.ClientId');
+      w.compactString(m.clientHost, 'Member.ClientHost');
+      for (const $e of w.compactArrayLength(m.subscribedTopicNames, 'Member.SubscribedTopicNames')) w.compactString($e, 'Member.SubscribedTopicNames');
+      w.compactNullableString(m.subscribedTopicRegex, 'Member.SubscribedTopicRegex');
+      writeConsumerGroupDescribeResponseAssignment(w, m.assignment, version);
+      writeConsumerGroupDescribeResponseAssignment(w, m.targetAssignment, version);
+      w.int8(m.memberType, 'Member.MemberType');
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'Member');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`Member version ${version} is not supported (valid: 0)`, { context: 'ConsumerGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`Member version ${version} is not supported (valid: 0-1)`, { context: 'ConsumerGroupDescribeResponse' });
   }
 }
 
@@ -517,11 +579,48 @@ function readConsumerGroupDescribeResponseMember(r: Reader, version: number): Co
         subscribedTopicRegex,
         assignment,
         targetAssignment,
+        memberType: -1,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 1: {
+      const memberId = r.compactString('Member.MemberId');
+      const instanceId = r.compactNullableString('Member.InstanceId');
+      const rackId = r.compactNullableString('Member.RackId');
+      const memberEpoch = r.int32('Member.MemberEpoch');
+      const clientId = r.compactString('Member.ClientId');
+      const clientHost = r.compactString('Member.ClientHost');
+      const $n0 = r.compactArrayLength('Member.SubscribedTopicNames');
+      const $a0: string[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(r.compactString('Member.SubscribedTopicNames'));
+      const subscribedTopicNames = $a0;
+      const subscribedTopicRegex = r.compactNullableString('Member.SubscribedTopicRegex');
+      const assignment = readConsumerGroupDescribeResponseAssignment(r, version);
+      const targetAssignment = readConsumerGroupDescribeResponseAssignment(r, version);
+      const memberType = r.int8('Member.MemberType');
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('Member._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('Member._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'Member._tagged_fields'));
+      }
+      return {
+        memberId,
+        instanceId,
+        rackId,
+        memberEpoch,
+        clientId,
+        clientHost,
+        subscribedTopicNames,
+        subscribedTopicRegex,
+        assignment,
+        targetAssignment,
+        memberType,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`Member version ${version} is not supported (valid: 0)`, { context: 'ConsumerGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`Member version ${version} is not supported (valid: 0-1)`, { context: 'ConsumerGroupDescribeResponse' });
   }
 }
 
@@ -531,7 +630,7 @@ export const ConsumerGroupDescribeResponseCodec: MessageCodec<ConsumerGroupDescr
   type: 'response',
   apiKey: 69,
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   firstFlexibleVersion: 0,
   latestVersionUnstable: false,
   encode: encodeConsumerGroupDescribeResponse,

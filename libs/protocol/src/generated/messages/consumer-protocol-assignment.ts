@@ -18,17 +18,29 @@ import { UnsupportedVersionError } from '../../errors.js';
 
 /** ConsumerProtocolAssignment data: valid versions 0-3, flexible versions none. */
 export interface ConsumerProtocolAssignment {
-  /** Versions 0+. */
+  /**
+   * The list of topics and partitions assigned to this consumer.
+   * Versions 0+.
+   */
   assignedPartitions: ConsumerProtocolAssignmentTopicPartition[];
-  /** Versions 0+; nullable 0+; default null; zero-copy slice of the frame. */
+  /**
+   * User data.
+   * Versions 0+; nullable 0+; default null; zero-copy slice of the frame.
+   */
   userData: Buffer | null;
 }
 
 /** TopicPartition: a struct of ConsumerProtocolAssignment. */
 export interface ConsumerProtocolAssignmentTopicPartition {
-  /** Versions 0+; default ""; map key; entity type topicName. */
+  /**
+   * The topic name.
+   * Versions 0+; default ""; map key; entity type topicName.
+   */
   topic: string;
-  /** Versions 0+. */
+  /**
+   * The list of partitions assigned to this consumer.
+   * Versions 0+.
+   */
   partitions: number[];
 }
 

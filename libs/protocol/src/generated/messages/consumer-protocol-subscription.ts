@@ -37,23 +37,44 @@ import { UnsupportedVersionError } from '../../errors.js';
 
 /** ConsumerProtocolSubscription data: valid versions 0-3, flexible versions none. */
 export interface ConsumerProtocolSubscription {
-  /** Versions 0+. */
+  /**
+   * The topics that the member wants to consume.
+   * Versions 0+.
+   */
   topics: string[];
-  /** Versions 0+; nullable 0+; default null; zero-copy slice of the frame. */
+  /**
+   * User data that will be passed back to the consumer.
+   * Versions 0+; nullable 0+; default null; zero-copy slice of the frame.
+   */
   userData: Buffer | null;
-  /** Versions 1+; ignorable. */
+  /**
+   * The partitions that the member owns.
+   * Versions 1+; ignorable.
+   */
   ownedPartitions: ConsumerProtocolSubscriptionTopicPartition[];
-  /** Versions 2+; default -1; ignorable. */
+  /**
+   * The generation id of the member.
+   * Versions 2+; default -1; ignorable.
+   */
   generationId: number;
-  /** Versions 3+; nullable 3+; default null; ignorable. */
+  /**
+   * The rack id of the member.
+   * Versions 3+; nullable 3+; default null; ignorable.
+   */
   rackId: string | null;
 }
 
 /** TopicPartition: a struct of ConsumerProtocolSubscription. */
 export interface ConsumerProtocolSubscriptionTopicPartition {
-  /** Versions 1+; default ""; map key; entity type topicName. */
+  /**
+   * The topic name.
+   * Versions 1+; default ""; map key; entity type topicName.
+   */
   topic: string;
-  /** Versions 1+. */
+  /**
+   * The partition ids.
+   * Versions 1+.
+   */
   partitions: number[];
 }
 

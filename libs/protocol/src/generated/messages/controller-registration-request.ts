@@ -43,12 +43,12 @@ export interface ControllerRegistrationRequest {
    */
   zkMigrationReady: boolean;
   /**
-   * The listeners of this controller
+   * The listeners of this controller.
    * Versions 0+.
    */
   listeners: ControllerRegistrationRequestListener[];
   /**
-   * The features on this controller
+   * The features on this controller.
    * Versions 0+.
    */
   features: ControllerRegistrationRequestFeature[];

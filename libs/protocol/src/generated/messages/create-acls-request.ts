@@ -2,19 +2,11 @@
 // Source: spec/CreateAclsRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * CreateAclsRequest (API key 30) request: valid versions 0-3, flexible versions 2+, deprecated versions 0.
- * Listeners: zkBroker, broker, controller.
+ * CreateAclsRequest (API key 30) request: valid versions 1-3, flexible versions 2+.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   CreateAclsRequest v0 => [creations]
- *     creations (ARRAY) => resource_type resource_name principal host operation permission_type
- *       resource_type => INT8
- *       resource_name => STRING
- *       principal => STRING
- *       host => STRING
- *       operation => INT8
- *       permission_type => INT8
  *   CreateAclsRequest v1 => [creations]
  *     creations (ARRAY) => resource_type resource_name resource_pattern_type principal host operation permission_type
  *       resource_type => INT8
@@ -38,7 +30,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** CreateAclsRequest (API key 30) request: valid versions 0-3, flexible versions 2+, deprecated versions 0. */
+/** CreateAclsRequest (API key 30) request: valid versions 1-3, flexible versions 2+. */
 export interface CreateAclsRequest {
   /**
    * The ACLs that we want to create.
@@ -121,7 +113,6 @@ export function createCreateAclsRequestAclCreation(init?: Partial<CreateAclsRequ
 /** Encodes a CreateAclsRequest at `version`. */
 export function encodeCreateAclsRequest(w: Writer, m: CreateAclsRequest, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       for (const $e of w.arrayLength(m.creations, 'CreateAclsRequest.Creations')) writeCreateAclsRequestAclCreation(w, $e, version);
       w.noTaggedFields(m.unknownTaggedFields, 'CreateAclsRequest', version);
@@ -136,14 +127,13 @@ export function encodeCreateAclsRequest(w: Writer, m: CreateAclsRequest, version
       return;
     }
     default:
-      throw new UnsupportedVersionError(`CreateAclsRequest version ${version} is not supported (valid: 0-3)`, { context: 'CreateAclsRequest' });
+      throw new UnsupportedVersionError(`CreateAclsRequest version ${version} is not supported (valid: 1-3)`, { context: 'CreateAclsRequest' });
   }
 }
 
 /** Decodes a CreateAclsRequest at `version`. */
 export function decodeCreateAclsRequest(r: Reader, version: number): CreateAclsRequest {
   switch (version) {
-    case 0:
     case 1: {
       const $n0 = r.arrayLength('CreateAclsRequest.Creations');
       const $a0: CreateAclsRequestAclCreation[] = [];
@@ -172,23 +162,12 @@ export function decodeCreateAclsRequest(r: Reader, version: number): CreateAclsR
       };
     }
     default:
-      throw new UnsupportedVersionError(`CreateAclsRequest version ${version} is not supported (valid: 0-3)`, { context: 'CreateAclsRequest' });
+      throw new UnsupportedVersionError(`CreateAclsRequest version ${version} is not supported (valid: 1-3)`, { context: 'CreateAclsRequest' });
   }
 }
 
 function writeCreateAclsRequestAclCreation(w: Writer, m: CreateAclsRequestAclCreation, version: number): void {
   switch (version) {
-    case 0: {
-      w.int8(m.resourceType, 'AclCreation.ResourceType');
-      w.string(m.resourceName, 'AclCreation.ResourceName');
-      if (!(m.resourcePatternType === 3)) w.fieldNotInVersion('AclCreation.ResourcePatternType', version);
-      w.string(m.principal, 'AclCreation.Principal');
-      w.string(m.host, 'AclCreation.Host');
-      w.int8(m.operation, 'AclCreation.Operation');
-      w.int8(m.permissionType, 'AclCreation.PermissionType');
-      w.noTaggedFields(m.unknownTaggedFields, 'AclCreation', version);
-      return;
-    }
     case 1: {
       w.int8(m.resourceType, 'AclCreation.ResourceType');
       w.string(m.resourceName, 'AclCreation.ResourceName');
@@ -215,30 +194,12 @@ function writeCreateAclsRequestAclCreation(w: Writer, m: CreateAclsRequestAclCre
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AclCreation version ${version} is not supported (valid: 0-3)`, { context: 'CreateAclsRequest' });
+      throw new UnsupportedVersionError(`AclCreation version ${version} is not supported (valid: 1-3)`, { context: 'CreateAclsRequest' });
   }
 }
 
 function readCreateAclsRequestAclCreation(r: Reader, version: number): CreateAclsRequestAclCreation {
   switch (version) {
-    case 0: {
-      const resourceType = r.int8('AclCreation.ResourceType');
-      const resourceName = r.string('AclCreation.ResourceName');
-      const principal = r.string('AclCreation.Principal');
-      const host = r.string('AclCreation.Host');
-      const operation = r.int8('AclCreation.Operation');
-      const permissionType = r.int8('AclCreation.PermissionType');
-      return {
-        resourceType,
-        resourceName,
-        resourcePatternType: 3,
-        principal,
-        host,
-        operation,
-        permissionType,
-        unknownTaggedFields: undefined,
-      };
-    }
     case 1: {
       const resourceType = r.int8('AclCreation.ResourceType');
       const resourceName = r.string('AclCreation.ResourceName');
@@ -285,7 +246,7 @@ function readCreateAclsRequestAclCreation(r: Reader, version: number): CreateAcl
       };
     }
     default:
-      throw new UnsupportedVersionError(`AclCreation version ${version} is not supported (valid: 0-3)`, { context: 'CreateAclsRequest' });
+      throw new UnsupportedVersionError(`AclCreation version ${version} is not supported (valid: 1-3)`, { context: 'CreateAclsRequest' });
   }
 }
 
@@ -294,7 +255,7 @@ export const CreateAclsRequestCodec: MessageCodec<CreateAclsRequest> = {
   name: 'CreateAclsRequest',
   type: 'request',
   apiKey: 30,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 3,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,

@@ -2,11 +2,11 @@
 // Source: spec/CreateAclsResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * CreateAclsResponse (API key 30) response: valid versions 0-3, flexible versions 2+.
+ * CreateAclsResponse (API key 30) response: valid versions 1-3, flexible versions 2+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   CreateAclsResponse v0-1 => throttle_time_ms [results]
+ *   CreateAclsResponse v1 => throttle_time_ms [results]
  *     throttle_time_ms => INT32
  *     results (ARRAY) => error_code error_message
  *       error_code => INT16
@@ -21,7 +21,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** CreateAclsResponse (API key 30) response: valid versions 0-3, flexible versions 2+. */
+/** CreateAclsResponse (API key 30) response: valid versions 1-3, flexible versions 2+. */
 export interface CreateAclsResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -80,7 +80,6 @@ export function createCreateAclsResponseAclCreationResult(init?: Partial<CreateA
 /** Encodes a CreateAclsResponse at `version`. */
 export function encodeCreateAclsResponse(w: Writer, m: CreateAclsResponse, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.int32(m.throttleTimeMs, 'CreateAclsResponse.ThrottleTimeMs');
       for (const $e of w.arrayLength(m.results, 'CreateAclsResponse.Results')) writeCreateAclsResponseAclCreationResult(w, $e, version);
@@ -97,14 +96,13 @@ export function encodeCreateAclsResponse(w: Writer, m: CreateAclsResponse, versi
       return;
     }
     default:
-      throw new UnsupportedVersionError(`CreateAclsResponse version ${version} is not supported (valid: 0-3)`, { context: 'CreateAclsResponse' });
+      throw new UnsupportedVersionError(`CreateAclsResponse version ${version} is not supported (valid: 1-3)`, { context: 'CreateAclsResponse' });
   }
 }
 
 /** Decodes a CreateAclsResponse at `version`. */
 export function decodeCreateAclsResponse(r: Reader, version: number): CreateAclsResponse {
   switch (version) {
-    case 0:
     case 1: {
       const throttleTimeMs = r.int32('CreateAclsResponse.ThrottleTimeMs');
       const $n0 = r.arrayLength('CreateAclsResponse.Results');
@@ -137,13 +135,12 @@ export function decodeCreateAclsResponse(r: Reader, version: number): CreateAcls
       };
     }
     default:
-      throw new UnsupportedVersionError(`CreateAclsResponse version ${version} is not supported (valid: 0-3)`, { context: 'CreateAclsResponse' });
+      throw new UnsupportedVersionError(`CreateAclsResponse version ${version} is not supported (valid: 1-3)`, { context: 'CreateAclsResponse' });
   }
 }
 
 function writeCreateAclsResponseAclCreationResult(w: Writer, m: CreateAclsResponseAclCreationResult, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.int16(m.errorCode, 'AclCreationResult.ErrorCode');
       w.nullableString(m.errorMessage, 'AclCreationResult.ErrorMessage');
@@ -160,13 +157,12 @@ function writeCreateAclsResponseAclCreationResult(w: Writer, m: CreateAclsRespon
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AclCreationResult version ${version} is not supported (valid: 0-3)`, { context: 'CreateAclsResponse' });
+      throw new UnsupportedVersionError(`AclCreationResult version ${version} is not supported (valid: 1-3)`, { context: 'CreateAclsResponse' });
   }
 }
 
 function readCreateAclsResponseAclCreationResult(r: Reader, version: number): CreateAclsResponseAclCreationResult {
   switch (version) {
-    case 0:
     case 1: {
       const errorCode = r.int16('AclCreationResult.ErrorCode');
       const errorMessage = r.nullableString('AclCreationResult.ErrorMessage');
@@ -193,7 +189,7 @@ function readCreateAclsResponseAclCreationResult(r: Reader, version: number): Cr
       };
     }
     default:
-      throw new UnsupportedVersionError(`AclCreationResult version ${version} is not supported (valid: 0-3)`, { context: 'CreateAclsResponse' });
+      throw new UnsupportedVersionError(`AclCreationResult version ${version} is not supported (valid: 1-3)`, { context: 'CreateAclsResponse' });
   }
 }
 
@@ -202,7 +198,7 @@ export const CreateAclsResponseCodec: MessageCodec<CreateAclsResponse> = {
   name: 'CreateAclsResponse',
   type: 'response',
   apiKey: 30,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 3,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,

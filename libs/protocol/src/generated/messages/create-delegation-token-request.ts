@@ -2,12 +2,12 @@
 // Source: spec/CreateDelegationTokenRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * CreateDelegationTokenRequest (API key 38) request: valid versions 0-3, flexible versions 2+, deprecated versions 0.
- * Listeners: zkBroker, broker, controller.
+ * CreateDelegationTokenRequest (API key 38) request: valid versions 1-3, flexible versions 2+.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   CreateDelegationTokenRequest v0-1 => [renewers] max_lifetime_ms
+ *   CreateDelegationTokenRequest v1 => [renewers] max_lifetime_ms
  *     renewers (ARRAY) => principal_type principal_name
  *       principal_type => STRING
  *       principal_name => STRING
@@ -29,7 +29,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** CreateDelegationTokenRequest (API key 38) request: valid versions 0-3, flexible versions 2+, deprecated versions 0. */
+/** CreateDelegationTokenRequest (API key 38) request: valid versions 1-3, flexible versions 2+. */
 export interface CreateDelegationTokenRequest {
   /**
    * The principal type of the owner of the token. If it's null it defaults to the token request principal.
@@ -100,7 +100,6 @@ export function createCreateDelegationTokenRequestCreatableRenewers(init?: Parti
 /** Encodes a CreateDelegationTokenRequest at `version`. */
 export function encodeCreateDelegationTokenRequest(w: Writer, m: CreateDelegationTokenRequest, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       if (!(m.ownerPrincipalType === "")) w.fieldNotInVersion('CreateDelegationTokenRequest.OwnerPrincipalType', version);
       if (!(m.ownerPrincipalName === "")) w.fieldNotInVersion('CreateDelegationTokenRequest.OwnerPrincipalName', version);
@@ -130,14 +129,13 @@ export function encodeCreateDelegationTokenRequest(w: Writer, m: CreateDelegatio
       return;
     }
     default:
-      throw new UnsupportedVersionError(`CreateDelegationTokenRequest version ${version} is not supported (valid: 0-3)`, { context: 'CreateDelegationTokenRequest' });
+      throw new UnsupportedVersionError(`CreateDelegationTokenRequest version ${version} is not supported (valid: 1-3)`, { context: 'CreateDelegationTokenRequest' });
   }
 }
 
 /** Decodes a CreateDelegationTokenRequest at `version`. */
 export function decodeCreateDelegationTokenRequest(r: Reader, version: number): CreateDelegationTokenRequest {
   switch (version) {
-    case 0:
     case 1: {
       const $n0 = r.arrayLength('CreateDelegationTokenRequest.Renewers');
       const $a0: CreateDelegationTokenRequestCreatableRenewers[] = [];
@@ -195,13 +193,12 @@ export function decodeCreateDelegationTokenRequest(r: Reader, version: number): 
       };
     }
     default:
-      throw new UnsupportedVersionError(`CreateDelegationTokenRequest version ${version} is not supported (valid: 0-3)`, { context: 'CreateDelegationTokenRequest' });
+      throw new UnsupportedVersionError(`CreateDelegationTokenRequest version ${version} is not supported (valid: 1-3)`, { context: 'CreateDelegationTokenRequest' });
   }
 }
 
 function writeCreateDelegationTokenRequestCreatableRenewers(w: Writer, m: CreateDelegationTokenRequestCreatableRenewers, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.string(m.principalType, 'CreatableRenewers.PrincipalType');
       w.string(m.principalName, 'CreatableRenewers.PrincipalName');
@@ -218,13 +215,12 @@ function writeCreateDelegationTokenRequestCreatableRenewers(w: Writer, m: Create
       return;
     }
     default:
-      throw new UnsupportedVersionError(`CreatableRenewers version ${version} is not supported (valid: 0-3)`, { context: 'CreateDelegationTokenRequest' });
+      throw new UnsupportedVersionError(`CreatableRenewers version ${version} is not supported (valid: 1-3)`, { context: 'CreateDelegationTokenRequest' });
   }
 }
 
 function readCreateDelegationTokenRequestCreatableRenewers(r: Reader, version: number): CreateDelegationTokenRequestCreatableRenewers {
   switch (version) {
-    case 0:
     case 1: {
       const principalType = r.string('CreatableRenewers.PrincipalType');
       const principalName = r.string('CreatableRenewers.PrincipalName');
@@ -251,7 +247,7 @@ function readCreateDelegationTokenRequestCreatableRenewers(r: Reader, version: n
       };
     }
     default:
-      throw new UnsupportedVersionError(`CreatableRenewers version ${version} is not supported (valid: 0-3)`, { context: 'CreateDelegationTokenRequest' });
+      throw new UnsupportedVersionError(`CreatableRenewers version ${version} is not supported (valid: 1-3)`, { context: 'CreateDelegationTokenRequest' });
   }
 }
 
@@ -260,7 +256,7 @@ export const CreateDelegationTokenRequestCodec: MessageCodec<CreateDelegationTok
   name: 'CreateDelegationTokenRequest',
   type: 'request',
   apiKey: 38,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 3,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,

@@ -2,11 +2,11 @@
 // Source: spec/CreateDelegationTokenResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * CreateDelegationTokenResponse (API key 38) response: valid versions 0-3, flexible versions 2+.
+ * CreateDelegationTokenResponse (API key 38) response: valid versions 1-3, flexible versions 2+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   CreateDelegationTokenResponse v0-1 => error_code principal_type principal_name issue_timestamp_ms expiry_timestamp_ms max_timestamp_ms token_id hmac throttle_time_ms
+ *   CreateDelegationTokenResponse v1 => error_code principal_type principal_name issue_timestamp_ms expiry_timestamp_ms max_timestamp_ms token_id hmac throttle_time_ms
  *     error_code => INT16
  *     principal_type => STRING
  *     principal_name => STRING
@@ -43,7 +43,7 @@
 import { EMPTY_BYTES, type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** CreateDelegationTokenResponse (API key 38) response: valid versions 0-3, flexible versions 2+. */
+/** CreateDelegationTokenResponse (API key 38) response: valid versions 1-3, flexible versions 2+. */
 export interface CreateDelegationTokenResponse {
   /**
    * The top-level error, or zero if there was no error.
@@ -128,7 +128,6 @@ export function createCreateDelegationTokenResponse(init?: Partial<CreateDelegat
 /** Encodes a CreateDelegationTokenResponse at `version`. */
 export function encodeCreateDelegationTokenResponse(w: Writer, m: CreateDelegationTokenResponse, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.int16(m.errorCode, 'CreateDelegationTokenResponse.ErrorCode');
       w.string(m.principalType, 'CreateDelegationTokenResponse.PrincipalType');
@@ -179,14 +178,13 @@ export function encodeCreateDelegationTokenResponse(w: Writer, m: CreateDelegati
       return;
     }
     default:
-      throw new UnsupportedVersionError(`CreateDelegationTokenResponse version ${version} is not supported (valid: 0-3)`, { context: 'CreateDelegationTokenResponse' });
+      throw new UnsupportedVersionError(`CreateDelegationTokenResponse version ${version} is not supported (valid: 1-3)`, { context: 'CreateDelegationTokenResponse' });
   }
 }
 
 /** Decodes a CreateDelegationTokenResponse at `version`. */
 export function decodeCreateDelegationTokenResponse(r: Reader, version: number): CreateDelegationTokenResponse {
   switch (version) {
-    case 0:
     case 1: {
       const errorCode = r.int16('CreateDelegationTokenResponse.ErrorCode');
       const principalType = r.string('CreateDelegationTokenResponse.PrincipalType');
@@ -277,7 +275,7 @@ export function decodeCreateDelegationTokenResponse(r: Reader, version: number):
       };
     }
     default:
-      throw new UnsupportedVersionError(`CreateDelegationTokenResponse version ${version} is not supported (valid: 0-3)`, { context: 'CreateDelegationTokenResponse' });
+      throw new UnsupportedVersionError(`CreateDelegationTokenResponse version ${version} is not supported (valid: 1-3)`, { context: 'CreateDelegationTokenResponse' });
   }
 }
 
@@ -286,7 +284,7 @@ export const CreateDelegationTokenResponseCodec: MessageCodec<CreateDelegationTo
   name: 'CreateDelegationTokenResponse',
   type: 'response',
   apiKey: 38,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 3,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,

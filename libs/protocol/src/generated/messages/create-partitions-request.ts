@@ -3,7 +3,7 @@
 
 /*
  * CreatePartitionsRequest (API key 37) request: valid versions 0-3, flexible versions 2+.
- * Listeners: zkBroker, broker, controller.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *

@@ -2,24 +2,12 @@
 // Source: spec/CreateTopicsRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * CreateTopicsRequest (API key 19) request: valid versions 0-7, flexible versions 5+, deprecated versions 0-1.
- * Listeners: zkBroker, broker, controller.
+ * CreateTopicsRequest (API key 19) request: valid versions 2-7, flexible versions 5+.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   CreateTopicsRequest v0 => [topics] timeout_ms
- *     topics (ARRAY) => name num_partitions replication_factor [assignments] [configs]
- *       name => STRING
- *       num_partitions => INT32
- *       replication_factor => INT16
- *       assignments (ARRAY) => partition_index [broker_ids]
- *         partition_index => INT32
- *         broker_ids => ARRAY<INT32>
- *       configs (ARRAY) => name value
- *         name => STRING
- *         value => NULLABLE_STRING
- *     timeout_ms => INT32
- *   CreateTopicsRequest v1-4 => [topics] timeout_ms validate_only
+ *   CreateTopicsRequest v2-4 => [topics] timeout_ms validate_only
  *     topics (ARRAY) => name num_partitions replication_factor [assignments] [configs]
  *       name => STRING
  *       num_partitions => INT32
@@ -50,7 +38,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** CreateTopicsRequest (API key 19) request: valid versions 0-7, flexible versions 5+, deprecated versions 0-1. */
+/** CreateTopicsRequest (API key 19) request: valid versions 2-7, flexible versions 5+. */
 export interface CreateTopicsRequest {
   /**
    * The topics to create.
@@ -189,14 +177,6 @@ export function createCreateTopicsRequestCreatableTopicConfig(init?: Partial<Cre
 /** Encodes a CreateTopicsRequest at `version`. */
 export function encodeCreateTopicsRequest(w: Writer, m: CreateTopicsRequest, version: number): void {
   switch (version) {
-    case 0: {
-      for (const $e of w.arrayLength(m.topics, 'CreateTopicsRequest.Topics')) writeCreateTopicsRequestCreatableTopic(w, $e, version);
-      w.int32(m.timeoutMs, 'CreateTopicsRequest.timeoutMs');
-      if (!(m.validateOnly === false)) w.fieldNotInVersion('CreateTopicsRequest.validateOnly', version);
-      w.noTaggedFields(m.unknownTaggedFields, 'CreateTopicsRequest', version);
-      return;
-    }
-    case 1:
     case 2:
     case 3:
     case 4: {
@@ -218,27 +198,13 @@ export function encodeCreateTopicsRequest(w: Writer, m: CreateTopicsRequest, ver
       return;
     }
     default:
-      throw new UnsupportedVersionError(`CreateTopicsRequest version ${version} is not supported (valid: 0-7)`, { context: 'CreateTopicsRequest' });
+      throw new UnsupportedVersionError(`CreateTopicsRequest version ${version} is not supported (valid: 2-7)`, { context: 'CreateTopicsRequest' });
   }
 }
 
 /** Decodes a CreateTopicsRequest at `version`. */
 export function decodeCreateTopicsRequest(r: Reader, version: number): CreateTopicsRequest {
   switch (version) {
-    case 0: {
-      const $n0 = r.arrayLength('CreateTopicsRequest.Topics');
-      const $a0: CreateTopicsRequestCreatableTopic[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readCreateTopicsRequestCreatableTopic(r, version));
-      const topics = $a0;
-      const timeoutMs = r.int32('CreateTopicsRequest.timeoutMs');
-      return {
-        topics,
-        timeoutMs,
-        validateOnly: false,
-        unknownTaggedFields: undefined,
-      };
-    }
-    case 1:
     case 2:
     case 3:
     case 4: {
@@ -278,14 +244,12 @@ export function decodeCreateTopicsRequest(r: Reader, version: number): CreateTop
       };
     }
     default:
-      throw new UnsupportedVersionError(`CreateTopicsRequest version ${version} is not supported (valid: 0-7)`, { context: 'CreateTopicsRequest' });
+      throw new UnsupportedVersionError(`CreateTopicsRequest version ${version} is not supported (valid: 2-7)`, { context: 'CreateTopicsRequest' });
   }
 }
 
 function writeCreateTopicsRequestCreatableTopic(w: Writer, m: CreateTopicsRequestCreatableTopic, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3:
     case 4: {
@@ -311,14 +275,12 @@ function writeCreateTopicsRequestCreatableTopic(w: Writer, m: CreateTopicsReques
       return;
     }
     default:
-      throw new UnsupportedVersionError(`CreatableTopic version ${version} is not supported (valid: 0-7)`, { context: 'CreateTopicsRequest' });
+      throw new UnsupportedVersionError(`CreatableTopic version ${version} is not supported (valid: 2-7)`, { context: 'CreateTopicsRequest' });
   }
 }
 
 function readCreateTopicsRequestCreatableTopic(r: Reader, version: number): CreateTopicsRequestCreatableTopic {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3:
     case 4: {
@@ -372,14 +334,12 @@ function readCreateTopicsRequestCreatableTopic(r: Reader, version: number): Crea
       };
     }
     default:
-      throw new UnsupportedVersionError(`CreatableTopic version ${version} is not supported (valid: 0-7)`, { context: 'CreateTopicsRequest' });
+      throw new UnsupportedVersionError(`CreatableTopic version ${version} is not supported (valid: 2-7)`, { context: 'CreateTopicsRequest' });
   }
 }
 
 function writeCreateTopicsRequestCreatableReplicaAssignment(w: Writer, m: CreateTopicsRequestCreatableReplicaAssignment, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3:
     case 4: {
@@ -399,14 +359,12 @@ function writeCreateTopicsRequestCreatableReplicaAssignment(w: Writer, m: Create
       return;
     }
     default:
-      throw new UnsupportedVersionError(`CreatableReplicaAssignment version ${version} is not supported (valid: 0-7)`, { context: 'CreateTopicsRequest' });
+      throw new UnsupportedVersionError(`CreatableReplicaAssignment version ${version} is not supported (valid: 2-7)`, { context: 'CreateTopicsRequest' });
   }
 }
 
 function readCreateTopicsRequestCreatableReplicaAssignment(r: Reader, version: number): CreateTopicsRequestCreatableReplicaAssignment {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3:
     case 4: {
@@ -442,14 +400,12 @@ function readCreateTopicsRequestCreatableReplicaAssignment(r: Reader, version: n
       };
     }
     default:
-      throw new UnsupportedVersionError(`CreatableReplicaAssignment version ${version} is not supported (valid: 0-7)`, { context: 'CreateTopicsRequest' });
+      throw new UnsupportedVersionError(`CreatableReplicaAssignment version ${version} is not supported (valid: 2-7)`, { context: 'CreateTopicsRequest' });
   }
 }
 
 function writeCreateTopicsRequestCreatableTopicConfig(w: Writer, m: CreateTopicsRequestCreatableTopicConfig, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3:
     case 4: {
@@ -469,14 +425,12 @@ function writeCreateTopicsRequestCreatableTopicConfig(w: Writer, m: CreateTopics
       return;
     }
     default:
-      throw new UnsupportedVersionError(`CreatableTopicConfig version ${version} is not supported (valid: 0-7)`, { context: 'CreateTopicsRequest' });
+      throw new UnsupportedVersionError(`CreatableTopicConfig version ${version} is not supported (valid: 2-7)`, { context: 'CreateTopicsRequest' });
   }
 }
 
 function readCreateTopicsRequestCreatableTopicConfig(r: Reader, version: number): CreateTopicsRequestCreatableTopicConfig {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3:
     case 4: {
@@ -506,7 +460,7 @@ function readCreateTopicsRequestCreatableTopicConfig(r: Reader, version: number)
       };
     }
     default:
-      throw new UnsupportedVersionError(`CreatableTopicConfig version ${version} is not supported (valid: 0-7)`, { context: 'CreateTopicsRequest' });
+      throw new UnsupportedVersionError(`CreatableTopicConfig version ${version} is not supported (valid: 2-7)`, { context: 'CreateTopicsRequest' });
   }
 }
 
@@ -515,7 +469,7 @@ export const CreateTopicsRequestCodec: MessageCodec<CreateTopicsRequest> = {
   name: 'CreateTopicsRequest',
   type: 'request',
   apiKey: 19,
-  minVersion: 0,
+  minVersion: 2,
   maxVersion: 7,
   firstFlexibleVersion: 5,
   latestVersionUnstable: false,

@@ -2,19 +2,10 @@
 // Source: spec/CreateTopicsResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * CreateTopicsResponse (API key 19) response: valid versions 0-7, flexible versions 5+.
+ * CreateTopicsResponse (API key 19) response: valid versions 2-7, flexible versions 5+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   CreateTopicsResponse v0 => [topics]
- *     topics (ARRAY) => name error_code
- *       name => STRING
- *       error_code => INT16
- *   CreateTopicsResponse v1 => [topics]
- *     topics (ARRAY) => name error_code error_message
- *       name => STRING
- *       error_code => INT16
- *       error_message => NULLABLE_STRING
  *   CreateTopicsResponse v2-4 => throttle_time_ms [topics]
  *     throttle_time_ms => INT32
  *     topics (ARRAY) => name error_code error_message
@@ -57,7 +48,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** CreateTopicsResponse (API key 19) response: valid versions 0-7, flexible versions 5+. */
+/** CreateTopicsResponse (API key 19) response: valid versions 2-7, flexible versions 5+. */
 export interface CreateTopicsResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -81,7 +72,7 @@ export interface CreateTopicsResponseCreatableTopicResult {
    */
   name: string;
   /**
-   * The unique topic ID
+   * The unique topic ID.
    * Versions 7+; ignorable.
    */
   topicId: string;
@@ -198,12 +189,6 @@ export function createCreateTopicsResponseCreatableTopicConfigs(init?: Partial<C
 /** Encodes a CreateTopicsResponse at `version`. */
 export function encodeCreateTopicsResponse(w: Writer, m: CreateTopicsResponse, version: number): void {
   switch (version) {
-    case 0:
-    case 1: {
-      for (const $e of w.arrayLength(m.topics, 'CreateTopicsResponse.Topics')) writeCreateTopicsResponseCreatableTopicResult(w, $e, version);
-      w.noTaggedFields(m.unknownTaggedFields, 'CreateTopicsResponse', version);
-      return;
-    }
     case 2:
     case 3:
     case 4: {
@@ -223,25 +208,13 @@ export function encodeCreateTopicsResponse(w: Writer, m: CreateTopicsResponse, v
       return;
     }
     default:
-      throw new UnsupportedVersionError(`CreateTopicsResponse version ${version} is not supported (valid: 0-7)`, { context: 'CreateTopicsResponse' });
+      throw new UnsupportedVersionError(`CreateTopicsResponse version ${version} is not supported (valid: 2-7)`, { context: 'CreateTopicsResponse' });
   }
 }
 
 /** Decodes a CreateTopicsResponse at `version`. */
 export function decodeCreateTopicsResponse(r: Reader, version: number): CreateTopicsResponse {
   switch (version) {
-    case 0:
-    case 1: {
-      const $n0 = r.arrayLength('CreateTopicsResponse.Topics');
-      const $a0: CreateTopicsResponseCreatableTopicResult[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readCreateTopicsResponseCreatableTopicResult(r, version));
-      const topics = $a0;
-      return {
-        throttleTimeMs: 0,
-        topics,
-        unknownTaggedFields: undefined,
-      };
-    }
     case 2:
     case 3:
     case 4: {
@@ -277,19 +250,12 @@ export function decodeCreateTopicsResponse(r: Reader, version: number): CreateTo
       };
     }
     default:
-      throw new UnsupportedVersionError(`CreateTopicsResponse version ${version} is not supported (valid: 0-7)`, { context: 'CreateTopicsResponse' });
+      throw new UnsupportedVersionError(`CreateTopicsResponse version ${version} is not supported (valid: 2-7)`, { context: 'CreateTopicsResponse' });
   }
 }
 
 function writeCreateTopicsResponseCreatableTopicResult(w: Writer, m: CreateTopicsResponseCreatableTopicResult, version: number): void {
   switch (version) {
-    case 0: {
-      w.string(m.name, 'CreatableTopicResult.Name');
-      w.int16(m.errorCode, 'CreatableTopicResult.ErrorCode');
-      w.noTaggedFields(m.unknownTaggedFields, 'CreatableTopicResult', version);
-      return;
-    }
-    case 1:
     case 2:
     case 3:
     case 4: {
@@ -342,28 +308,12 @@ function writeCreateTopicsResponseCreatableTopicResult(w: Writer, m: CreateTopic
       return;
     }
     default:
-      throw new UnsupportedVersionError(`CreatableTopicResult version ${version} is not supported (valid: 0-7)`, { context: 'CreateTopicsResponse' });
+      throw new UnsupportedVersionError(`CreatableTopicResult version ${version} is not supported (valid: 2-7)`, { context: 'CreateTopicsResponse' });
   }
 }
 
 function readCreateTopicsResponseCreatableTopicResult(r: Reader, version: number): CreateTopicsResponseCreatableTopicResult {
   switch (version) {
-    case 0: {
-      const name = r.string('CreatableTopicResult.Name');
-      const errorCode = r.int16('CreatableTopicResult.ErrorCode');
-      return {
-        name,
-        topicId: ZERO_UUID,
-        errorCode,
-        errorMessage: "",
-        topicConfigErrorCode: 0,
-        numPartitions: -1,
-        replicationFactor: -1,
-        configs: [],
-        unknownTaggedFields: undefined,
-      };
-    }
-    case 1:
     case 2:
     case 3:
     case 4: {
@@ -461,7 +411,7 @@ function readCreateTopicsResponseCreatableTopicResult(r: Reader, version: number
       };
     }
     default:
-      throw new UnsupportedVersionError(`CreatableTopicResult version ${version} is not supported (valid: 0-7)`, { context: 'CreateTopicsResponse' });
+      throw new UnsupportedVersionError(`CreatableTopicResult version ${version} is not supported (valid: 2-7)`, { context: 'CreateTopicsResponse' });
   }
 }
 
@@ -481,7 +431,7 @@ function writeCreateTopicsResponseCreatableTopicConfigs(w: Writer, m: CreateTopi
       return;
     }
     default:
-      throw new UnsupportedVersionError(`CreatableTopicConfigs version ${version} is not supported (valid: 0-7)`, { context: 'CreateTopicsResponse' });
+      throw new UnsupportedVersionError(`CreatableTopicConfigs version ${version} is not supported (valid: 2-7)`, { context: 'CreateTopicsResponse' });
   }
 }
 
@@ -511,7 +461,7 @@ function readCreateTopicsResponseCreatableTopicConfigs(r: Reader, version: numbe
       };
     }
     default:
-      throw new UnsupportedVersionError(`CreatableTopicConfigs version ${version} is not supported (valid: 0-7)`, { context: 'CreateTopicsResponse' });
+      throw new UnsupportedVersionError(`CreatableTopicConfigs version ${version} is not supported (valid: 2-7)`, { context: 'CreateTopicsResponse' });
   }
 }
 
@@ -520,7 +470,7 @@ export const CreateTopicsResponseCodec: MessageCodec<CreateTopicsResponse> = {
   name: 'CreateTopicsResponse',
   type: 'response',
   apiKey: 19,
-  minVersion: 0,
+  minVersion: 2,
   maxVersion: 7,
   firstFlexibleVersion: 5,
   latestVersionUnstable: false,

@@ -18,12 +18,12 @@ import { UnsupportedVersionError } from '../../errors.js';
 /** DefaultPrincipalData data: valid versions 0, flexible versions 0+. */
 export interface DefaultPrincipalData {
   /**
-   * The principal type
+   * The principal type.
    * Versions 0+; default "".
    */
   type: string;
   /**
-   * The principal name
+   * The principal name.
    * Versions 0+; default "".
    */
   name: string;

@@ -2,19 +2,11 @@
 // Source: spec/DeleteAclsRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DeleteAclsRequest (API key 31) request: valid versions 0-3, flexible versions 2+, deprecated versions 0.
- * Listeners: zkBroker, broker, controller.
+ * DeleteAclsRequest (API key 31) request: valid versions 1-3, flexible versions 2+.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   DeleteAclsRequest v0 => [filters]
- *     filters (ARRAY) => resource_type_filter resource_name_filter principal_filter host_filter operation permission_type
- *       resource_type_filter => INT8
- *       resource_name_filter => NULLABLE_STRING
- *       principal_filter => NULLABLE_STRING
- *       host_filter => NULLABLE_STRING
- *       operation => INT8
- *       permission_type => INT8
  *   DeleteAclsRequest v1 => [filters]
  *     filters (ARRAY) => resource_type_filter resource_name_filter pattern_type_filter principal_filter host_filter operation permission_type
  *       resource_type_filter => INT8
@@ -38,7 +30,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DeleteAclsRequest (API key 31) request: valid versions 0-3, flexible versions 2+, deprecated versions 0. */
+/** DeleteAclsRequest (API key 31) request: valid versions 1-3, flexible versions 2+. */
 export interface DeleteAclsRequest {
   /**
    * The filters to use when deleting ACLs.
@@ -57,7 +49,7 @@ export interface DeleteAclsRequestDeleteAclsFilter {
    */
   resourceTypeFilter: number;
   /**
-   * The resource name.
+   * The resource name, or null to match any resource name.
    * Versions 0+; nullable 0+; default "".
    */
   resourceNameFilter: string | null;
@@ -121,7 +113,6 @@ export function createDeleteAclsRequestDeleteAclsFilter(init?: Partial<DeleteAcl
 /** Encodes a DeleteAclsRequest at `version`. */
 export function encodeDeleteAclsRequest(w: Writer, m: DeleteAclsRequest, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       for (const $e of w.arrayLength(m.filters, 'DeleteAclsRequest.Filters')) writeDeleteAclsRequestDeleteAclsFilter(w, $e, version);
       w.noTaggedFields(m.unknownTaggedFields, 'DeleteAclsRequest', version);
@@ -136,14 +127,13 @@ export function encodeDeleteAclsRequest(w: Writer, m: DeleteAclsRequest, version
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DeleteAclsRequest version ${version} is not supported (valid: 0-3)`, { context: 'DeleteAclsRequest' });
+      throw new UnsupportedVersionError(`DeleteAclsRequest version ${version} is not supported (valid: 1-3)`, { context: 'DeleteAclsRequest' });
   }
 }
 
 /** Decodes a DeleteAclsRequest at `version`. */
 export function decodeDeleteAclsRequest(r: Reader, version: number): DeleteAclsRequest {
   switch (version) {
-    case 0:
     case 1: {
       const $n0 = r.arrayLength('DeleteAclsRequest.Filters');
       const $a0: DeleteAclsRequestDeleteAclsFilter[] = [];
@@ -172,23 +162,12 @@ export function decodeDeleteAclsRequest(r: Reader, version: number): DeleteAclsR
       };
     }
     default:
-      throw new UnsupportedVersionError(`DeleteAclsRequest version ${version} is not supported (valid: 0-3)`, { context: 'DeleteAclsRequest' });
+      throw new UnsupportedVersionError(`DeleteAclsRequest version ${version} is not supported (valid: 1-3)`, { context: 'DeleteAclsRequest' });
   }
 }
 
 function writeDeleteAclsRequestDeleteAclsFilter(w: Writer, m: DeleteAclsRequestDeleteAclsFilter, version: number): void {
   switch (version) {
-    case 0: {
-      w.int8(m.resourceTypeFilter, 'DeleteAclsFilter.ResourceTypeFilter');
-      w.nullableString(m.resourceNameFilter, 'DeleteAclsFilter.ResourceNameFilter');
-      if (!(m.patternTypeFilter === 3)) w.fieldNotInVersion('DeleteAclsFilter.PatternTypeFilter', version);
-      w.nullableString(m.principalFilter, 'DeleteAclsFilter.PrincipalFilter');
-      w.nullableString(m.hostFilter, 'DeleteAclsFilter.HostFilter');
-      w.int8(m.operation, 'DeleteAclsFilter.Operation');
-      w.int8(m.permissionType, 'DeleteAclsFilter.PermissionType');
-      w.noTaggedFields(m.unknownTaggedFields, 'DeleteAclsFilter', version);
-      return;
-    }
     case 1: {
       w.int8(m.resourceTypeFilter, 'DeleteAclsFilter.ResourceTypeFilter');
       w.nullableString(m.resourceNameFilter, 'DeleteAclsFilter.ResourceNameFilter');
@@ -215,30 +194,12 @@ function writeDeleteAclsRequestDeleteAclsFilter(w: Writer, m: DeleteAclsRequestD
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DeleteAclsFilter version ${version} is not supported (valid: 0-3)`, { context: 'DeleteAclsRequest' });
+      throw new UnsupportedVersionError(`DeleteAclsFilter version ${version} is not supported (valid: 1-3)`, { context: 'DeleteAclsRequest' });
   }
 }
 
 function readDeleteAclsRequestDeleteAclsFilter(r: Reader, version: number): DeleteAclsRequestDeleteAclsFilter {
   switch (version) {
-    case 0: {
-      const resourceTypeFilter = r.int8('DeleteAclsFilter.ResourceTypeFilter');
-      const resourceNameFilter = r.nullableString('DeleteAclsFilter.ResourceNameFilter');
-      const principalFilter = r.nullableString('DeleteAclsFilter.PrincipalFilter');
-      const hostFilter = r.nullableString('DeleteAclsFilter.HostFilter');
-      const operation = r.int8('DeleteAclsFilter.Operation');
-      const permissionType = r.int8('DeleteAclsFilter.PermissionType');
-      return {
-        resourceTypeFilter,
-        resourceNameFilter,
-        patternTypeFilter: 3,
-        principalFilter,
-        hostFilter,
-        operation,
-        permissionType,
-        unknownTaggedFields: undefined,
-      };
-    }
     case 1: {
       const resourceTypeFilter = r.int8('DeleteAclsFilter.ResourceTypeFilter');
       const resourceNameFilter = r.nullableString('DeleteAclsFilter.ResourceNameFilter');
@@ -285,7 +246,7 @@ function readDeleteAclsRequestDeleteAclsFilter(r: Reader, version: number): Dele
       };
     }
     default:
-      throw new UnsupportedVersionError(`DeleteAclsFilter version ${version} is not supported (valid: 0-3)`, { context: 'DeleteAclsRequest' });
+      throw new UnsupportedVersionError(`DeleteAclsFilter version ${version} is not supported (valid: 1-3)`, { context: 'DeleteAclsRequest' });
   }
 }
 
@@ -294,7 +255,7 @@ export const DeleteAclsRequestCodec: MessageCodec<DeleteAclsRequest> = {
   name: 'DeleteAclsRequest',
   type: 'request',
   apiKey: 31,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 3,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,

@@ -2,24 +2,10 @@
 // Source: spec/DeleteAclsResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DeleteAclsResponse (API key 31) response: valid versions 0-3, flexible versions 2+.
+ * DeleteAclsResponse (API key 31) response: valid versions 1-3, flexible versions 2+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   DeleteAclsResponse v0 => throttle_time_ms [filter_results]
- *     throttle_time_ms => INT32
- *     filter_results (ARRAY) => error_code error_message [matching_acls]
- *       error_code => INT16
- *       error_message => NULLABLE_STRING
- *       matching_acls (ARRAY) => error_code error_message resource_type resource_name principal host operation permission_type
- *         error_code => INT16
- *         error_message => NULLABLE_STRING
- *         resource_type => INT8
- *         resource_name => STRING
- *         principal => STRING
- *         host => STRING
- *         operation => INT8
- *         permission_type => INT8
  *   DeleteAclsResponse v1 => throttle_time_ms [filter_results]
  *     throttle_time_ms => INT32
  *     filter_results (ARRAY) => error_code error_message [matching_acls]
@@ -55,7 +41,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DeleteAclsResponse (API key 31) response: valid versions 0-3, flexible versions 2+. */
+/** DeleteAclsResponse (API key 31) response: valid versions 1-3, flexible versions 2+. */
 export interface DeleteAclsResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -190,7 +176,6 @@ export function createDeleteAclsResponseDeleteAclsMatchingAcl(init?: Partial<Del
 /** Encodes a DeleteAclsResponse at `version`. */
 export function encodeDeleteAclsResponse(w: Writer, m: DeleteAclsResponse, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.int32(m.throttleTimeMs, 'DeleteAclsResponse.ThrottleTimeMs');
       for (const $e of w.arrayLength(m.filterResults, 'DeleteAclsResponse.FilterResults')) writeDeleteAclsResponseDeleteAclsFilterResult(w, $e, version);
@@ -207,14 +192,13 @@ export function encodeDeleteAclsResponse(w: Writer, m: DeleteAclsResponse, versi
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DeleteAclsResponse version ${version} is not supported (valid: 0-3)`, { context: 'DeleteAclsResponse' });
+      throw new UnsupportedVersionError(`DeleteAclsResponse version ${version} is not supported (valid: 1-3)`, { context: 'DeleteAclsResponse' });
   }
 }
 
 /** Decodes a DeleteAclsResponse at `version`. */
 export function decodeDeleteAclsResponse(r: Reader, version: number): DeleteAclsResponse {
   switch (version) {
-    case 0:
     case 1: {
       const throttleTimeMs = r.int32('DeleteAclsResponse.ThrottleTimeMs');
       const $n0 = r.arrayLength('DeleteAclsResponse.FilterResults');
@@ -247,13 +231,12 @@ export function decodeDeleteAclsResponse(r: Reader, version: number): DeleteAcls
       };
     }
     default:
-      throw new UnsupportedVersionError(`DeleteAclsResponse version ${version} is not supported (valid: 0-3)`, { context: 'DeleteAclsResponse' });
+      throw new UnsupportedVersionError(`DeleteAclsResponse version ${version} is not supported (valid: 1-3)`, { context: 'DeleteAclsResponse' });
   }
 }
 
 function writeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, m: DeleteAclsResponseDeleteAclsFilterResult, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.int16(m.errorCode, 'DeleteAclsFilterResult.ErrorCode');
       w.nullableString(m.errorMessage, 'DeleteAclsFilterResult.ErrorMessage');
@@ -272,13 +255,12 @@ function writeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, m: DeleteAclsR
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DeleteAclsFilterResult version ${version} is not supported (valid: 0-3)`, { context: 'DeleteAclsResponse' });
+      throw new UnsupportedVersionError(`DeleteAclsFilterResult version ${version} is not supported (valid: 1-3)`, { context: 'DeleteAclsResponse' });
   }
 }
 
 function readDeleteAclsResponseDeleteAclsFilterResult(r: Reader, version: number): DeleteAclsResponseDeleteAclsFilterResult {
   switch (version) {
-    case 0:
     case 1: {
       const errorCode = r.int16('DeleteAclsFilterResult.ErrorCode');
       const errorMessage = r.nullableString('DeleteAclsFilterResult.ErrorMessage');
@@ -315,25 +297,12 @@ function readDeleteAclsResponseDeleteAclsFilterResult(r: Reader, version: number
       };
     }
     default:
-      throw new UnsupportedVersionError(`DeleteAclsFilterResult version ${version} is not supported (valid: 0-3)`, { context: 'DeleteAclsResponse' });
+      throw new UnsupportedVersionError(`DeleteAclsFilterResult version ${version} is not supported (valid: 1-3)`, { context: 'DeleteAclsResponse' });
   }
 }
 
 function writeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, m: DeleteAclsResponseDeleteAclsMatchingAcl, version: number): void {
   switch (version) {
-    case 0: {
-      w.int16(m.errorCode, 'DeleteAclsMatchingAcl.ErrorCode');
-      w.nullableString(m.errorMessage, 'DeleteAclsMatchingAcl.ErrorMessage');
-      w.int8(m.resourceType, 'DeleteAclsMatchingAcl.ResourceType');
-      w.string(m.resourceName, 'DeleteAclsMatchingAcl.ResourceName');
-      if (!(m.patternType === 3)) w.fieldNotInVersion('DeleteAclsMatchingAcl.PatternType', version);
-      w.string(m.principal, 'DeleteAclsMatchingAcl.Principal');
-      w.string(m.host, 'DeleteAclsMatchingAcl.Host');
-      w.int8(m.operation, 'DeleteAclsMatchingAcl.Operation');
-      w.int8(m.permissionType, 'DeleteAclsMatchingAcl.PermissionType');
-      w.noTaggedFields(m.unknownTaggedFields, 'DeleteAclsMatchingAcl', version);
-      return;
-    }
     case 1: {
       w.int16(m.errorCode, 'DeleteAclsMatchingAcl.ErrorCode');
       w.nullableString(m.errorMessage, 'DeleteAclsMatchingAcl.ErrorMessage');
@@ -364,34 +333,12 @@ function writeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, m: DeleteAclsRe
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DeleteAclsMatchingAcl version ${version} is not supported (valid: 0-3)`, { context: 'DeleteAclsResponse' });
+      throw new UnsupportedVersionError(`DeleteAclsMatchingAcl version ${version} is not supported (valid: 1-3)`, { context: 'DeleteAclsResponse' });
   }
 }
 
 function readDeleteAclsResponseDeleteAclsMatchingAcl(r: Reader, version: number): DeleteAclsResponseDeleteAclsMatchingAcl {
   switch (version) {
-    case 0: {
-      const errorCode = r.int16('DeleteAclsMatchingAcl.ErrorCode');
-      const errorMessage = r.nullableString('DeleteAclsMatchingAcl.ErrorMessage');
-      const resourceType = r.int8('DeleteAclsMatchingAcl.ResourceType');
-      const resourceName = r.string('DeleteAclsMatchingAcl.ResourceName');
-      const principal = r.string('DeleteAclsMatchingAcl.Principal');
-      const host = r.string('DeleteAclsMatchingAcl.Host');
-      const operation = r.int8('DeleteAclsMatchingAcl.Operation');
-      const permissionType = r.int8('DeleteAclsMatchingAcl.PermissionType');
-      return {
-        errorCode,
-        errorMessage,
-        resourceType,
-        resourceName,
-        patternType: 3,
-        principal,
-        host,
-        operation,
-        permissionType,
-        unknownTaggedFields: undefined,
-      };
-    }
     case 1: {
       const errorCode = r.int16('DeleteAclsMatchingAcl.ErrorCode');
       const errorMessage = r.nullableString('DeleteAclsMatchingAcl.ErrorMessage');
@@ -446,7 +393,7 @@ function readDeleteAclsResponseDeleteAclsMatchingAcl(r: Reader, version: number)
       };
     }
     default:
-      throw new UnsupportedVersionError(`DeleteAclsMatchingAcl version ${version} is not supported (valid: 0-3)`, { context: 'DeleteAclsResponse' });
+      throw new UnsupportedVersionError(`DeleteAclsMatchingAcl version ${version} is not supported (valid: 1-3)`, { context: 'DeleteAclsResponse' });
   }
 }
 
@@ -455,7 +402,7 @@ export const DeleteAclsResponseCodec: MessageCodec<DeleteAclsResponse> = {
   name: 'DeleteAclsResponse',
   type: 'response',
   apiKey: 31,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 3,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,

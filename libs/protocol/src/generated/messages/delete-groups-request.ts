@@ -2,21 +2,21 @@
 // Source: spec/DeleteGroupsRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DeleteGroupsRequest (API key 42) request: valid versions 0-2, flexible versions 2+, deprecated versions 0.
- * Listeners: zkBroker, broker.
+ * DeleteGroupsRequest (API key 42) request: valid versions 0-3, flexible versions 2+.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
  *   DeleteGroupsRequest v0-1 => [groups_names]
  *     groups_names => ARRAY<STRING>
- *   DeleteGroupsRequest v2 (flexible) => [groups_names] _tagged_fields
+ *   DeleteGroupsRequest v2-3 (flexible) => [groups_names] _tagged_fields
  *     groups_names => COMPACT_ARRAY<COMPACT_STRING>
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DeleteGroupsRequest (API key 42) request: valid versions 0-2, flexible versions 2+, deprecated versions 0. */
+/** DeleteGroupsRequest (API key 42) request: valid versions 0-3, flexible versions 2+. */
 export interface DeleteGroupsRequest {
   /**
    * The group names to delete.
@@ -47,7 +47,8 @@ export function encodeDeleteGroupsRequest(w: Writer, m: DeleteGroupsRequest, ver
       w.noTaggedFields(m.unknownTaggedFields, 'DeleteGroupsRequest', version);
       return;
     }
-    case 2: {
+    case 2:
+    case 3: {
       for (const $e of w.compactArrayLength(m.groupsNames, 'DeleteGroupsRequest.GroupsNames')) w.compactString($e, 'DeleteGroupsRequest.GroupsNames');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'DeleteGroupsRequest');
       w.uvarint($unknown.length);
@@ -55,7 +56,7 @@ export function encodeDeleteGroupsRequest(w: Writer, m: DeleteGroupsRequest, ver
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DeleteGroupsRequest version ${version} is not supported (valid: 0-2)`, { context: 'DeleteGroupsRequest' });
+      throw new UnsupportedVersionError(`DeleteGroupsRequest version ${version} is not supported (valid: 0-3)`, { context: 'DeleteGroupsRequest' });
   }
 }
 
@@ -73,7 +74,8 @@ export function decodeDeleteGroupsRequest(r: Reader, version: number): DeleteGro
         unknownTaggedFields: undefined,
       };
     }
-    case 2: {
+    case 2:
+    case 3: {
       const $n0 = r.compactArrayLength('DeleteGroupsRequest.GroupsNames');
       const $a0: string[] = [];
       for (let $i = 0; $i < $n0; $i++) $a0.push(r.compactString('DeleteGroupsRequest.GroupsNames'));
@@ -90,7 +92,7 @@ export function decodeDeleteGroupsRequest(r: Reader, version: number): DeleteGro
       };
     }
     default:
-      throw new UnsupportedVersionError(`DeleteGroupsRequest version ${version} is not supported (valid: 0-2)`, { context: 'DeleteGroupsRequest' });
+      throw new UnsupportedVersionError(`DeleteGroupsRequest version ${version} is not supported (valid: 0-3)`, { context: 'DeleteGroupsRequest' });
   }
 }
 
@@ -100,7 +102,7 @@ export const DeleteGroupsRequestCodec: MessageCodec<DeleteGroupsRequest> = {
   type: 'request',
   apiKey: 42,
   minVersion: 0,
-  maxVersion: 2,
+  maxVersion: 3,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,
   encode: encodeDeleteGroupsRequest,

@@ -2,7 +2,7 @@
 // Source: spec/DeleteGroupsResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DeleteGroupsResponse (API key 42) response: valid versions 0-2, flexible versions 2+.
+ * DeleteGroupsResponse (API key 42) response: valid versions 0-3, flexible versions 2+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -16,12 +16,18 @@
  *     results (COMPACT_ARRAY) => group_id error_code _tagged_fields
  *       group_id => COMPACT_STRING
  *       error_code => INT16
+ *   DeleteGroupsResponse v3 (flexible) => throttle_time_ms [results] _tagged_fields
+ *     throttle_time_ms => INT32
+ *     results (COMPACT_ARRAY) => group_id error_code error_message _tagged_fields
+ *       group_id => COMPACT_STRING
+ *       error_code => INT16
+ *       error_message => COMPACT_NULLABLE_STRING
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DeleteGroupsResponse (API key 42) response: valid versions 0-2, flexible versions 2+. */
+/** DeleteGroupsResponse (API key 42) response: valid versions 0-3, flexible versions 2+. */
 export interface DeleteGroupsResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -29,7 +35,7 @@ export interface DeleteGroupsResponse {
    */
   throttleTimeMs: number;
   /**
-   * The deletion results
+   * The deletion results.
    * Versions 0+.
    */
   results: DeleteGroupsResponseDeletableGroupResult[];
@@ -40,7 +46,7 @@ export interface DeleteGroupsResponse {
 /** DeletableGroupResult: a struct of DeleteGroupsResponse. */
 export interface DeleteGroupsResponseDeletableGroupResult {
   /**
-   * The group id
+   * The group id.
    * Versions 0+; default ""; map key; entity type groupId.
    */
   groupId: string;
@@ -49,6 +55,11 @@ export interface DeleteGroupsResponseDeletableGroupResult {
    * Versions 0+; default 0.
    */
   errorCode: number;
+  /**
+   * The error message, or null if there was no error.
+   * Versions 3+; nullable 3+; default null; ignorable.
+   */
+  errorMessage: string | null;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
 }
@@ -69,6 +80,7 @@ function defaultDeleteGroupsResponseDeletableGroupResult(): DeleteGroupsResponse
   return {
     groupId: "",
     errorCode: 0,
+    errorMessage: null,
   };
 }
 
@@ -87,7 +99,8 @@ export function encodeDeleteGroupsResponse(w: Writer, m: DeleteGroupsResponse, v
       w.noTaggedFields(m.unknownTaggedFields, 'DeleteGroupsResponse', version);
       return;
     }
-    case 2: {
+    case 2:
+    case 3: {
       w.int32(m.throttleTimeMs, 'DeleteGroupsResponse.ThrottleTimeMs');
       for (const $e of w.compactArrayLength(m.results, 'DeleteGroupsResponse.Results')) writeDeleteGroupsResponseDeletableGroupResult(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'DeleteGroupsResponse');
@@ -96,7 +109,7 @@ export function encodeDeleteGroupsResponse(w: Writer, m: DeleteGroupsResponse, v
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DeleteGroupsResponse version ${version} is not supported (valid: 0-2)`, { context: 'DeleteGroupsResponse' });
+      throw new UnsupportedVersionError(`DeleteGroupsResponse version ${version} is not supported (valid: 0-3)`, { context: 'DeleteGroupsResponse' });
   }
 }
 
@@ -116,7 +129,8 @@ export function decodeDeleteGroupsResponse(r: Reader, version: number): DeleteGr
         unknownTaggedFields: undefined,
       };
     }
-    case 2: {
+    case 2:
+    case 3: {
       const throttleTimeMs = r.int32('DeleteGroupsResponse.ThrottleTimeMs');
       const $n0 = r.compactArrayLength('DeleteGroupsResponse.Results');
       const $a0: DeleteGroupsResponseDeletableGroupResult[] = [];
@@ -135,7 +149,7 @@ export function decodeDeleteGroupsResponse(r: Reader, version: number): DeleteGr
       };
     }
     default:
-      throw new UnsupportedVersionError(`DeleteGroupsResponse version ${version} is not supported (valid: 0-2)`, { context: 'DeleteGroupsResponse' });
+      throw new UnsupportedVersionError(`DeleteGroupsResponse version ${version} is not supported (valid: 0-3)`, { context: 'DeleteGroupsResponse' });
   }
 }
 
@@ -156,8 +170,17 @@ function writeDeleteGroupsResponseDeletableGroupResult(w: Writer, m: DeleteGroup
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 3: {
+      w.compactString(m.groupId, 'DeletableGroupResult.GroupId');
+      w.int16(m.errorCode, 'DeletableGroupResult.ErrorCode');
+      w.compactNullableString(m.errorMessage, 'DeletableGroupResult.ErrorMessage');
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'DeletableGroupResult');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`DeletableGroupResult version ${version} is not supported (valid: 0-2)`, { context: 'DeleteGroupsResponse' });
+      throw new UnsupportedVersionError(`DeletableGroupResult version ${version} is not supported (valid: 0-3)`, { context: 'DeleteGroupsResponse' });
   }
 }
 
@@ -170,6 +193,7 @@ function readDeleteGroupsResponseDeletableGroupResult(r: Reader, version: number
       return {
         groupId,
         errorCode,
+        errorMessage: null,
         unknownTaggedFields: undefined,
       };
     }
@@ -185,11 +209,29 @@ function readDeleteGroupsResponseDeletableGroupResult(r: Reader, version: number
       return {
         groupId,
         errorCode,
+        errorMessage: null,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 3: {
+      const groupId = r.compactString('DeletableGroupResult.GroupId');
+      const errorCode = r.int16('DeletableGroupResult.ErrorCode');
+      const errorMessage = r.compactNullableString('DeletableGroupResult.ErrorMessage');
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('DeletableGroupResult._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('DeletableGroupResult._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'DeletableGroupResult._tagged_fields'));
+      }
+      return {
+        groupId,
+        errorCode,
+        errorMessage,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`DeletableGroupResult version ${version} is not supported (valid: 0-2)`, { context: 'DeleteGroupsResponse' });
+      throw new UnsupportedVersionError(`DeletableGroupResult version ${version} is not supported (valid: 0-3)`, { context: 'DeleteGroupsResponse' });
   }
 }
 
@@ -199,7 +241,7 @@ export const DeleteGroupsResponseCodec: MessageCodec<DeleteGroupsResponse> = {
   type: 'response',
   apiKey: 42,
   minVersion: 0,
-  maxVersion: 2,
+  maxVersion: 3,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,
   encode: encodeDeleteGroupsResponse,

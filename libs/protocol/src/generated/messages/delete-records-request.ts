@@ -3,7 +3,7 @@
 
 /*
  * DeleteRecordsRequest (API key 21) request: valid versions 0-2, flexible versions 2+.
- * Listeners: zkBroker, broker.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -66,7 +66,7 @@ export interface DeleteRecordsRequestDeleteRecordsPartition {
    */
   partitionIndex: number;
   /**
-   * The deletion offset.
+   * The deletion offset. -1 means that records should be truncated to the high watermark.
    * Versions 0+; default 0n.
    */
   offset: bigint;

@@ -2,7 +2,7 @@
 // Source: spec/DeleteShareGroupStateRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DeleteShareGroupStateRequest (API key 86) request: valid versions 0, flexible versions 0+, latest version unstable.
+ * DeleteShareGroupStateRequest (API key 86) request: valid versions 0, flexible versions 0+.
  * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
@@ -18,7 +18,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DeleteShareGroupStateRequest (API key 86) request: valid versions 0, flexible versions 0+, latest version unstable. */
+/** DeleteShareGroupStateRequest (API key 86) request: valid versions 0, flexible versions 0+. */
 export interface DeleteShareGroupStateRequest {
   /**
    * The group identifier.
@@ -220,7 +220,7 @@ export const DeleteShareGroupStateRequestCodec: MessageCodec<DeleteShareGroupSta
   minVersion: 0,
   maxVersion: 0,
   firstFlexibleVersion: 0,
-  latestVersionUnstable: true,
+  latestVersionUnstable: false,
   encode: encodeDeleteShareGroupStateRequest,
   decode: decodeDeleteShareGroupStateRequest,
   create: createDeleteShareGroupStateRequest,

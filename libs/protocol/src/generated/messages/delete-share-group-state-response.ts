@@ -21,7 +21,7 @@ import { UnsupportedVersionError } from '../../errors.js';
 /** DeleteShareGroupStateResponse (API key 86) response: valid versions 0, flexible versions 0+. */
 export interface DeleteShareGroupStateResponse {
   /**
-   * The delete results
+   * The delete results.
    * Versions 0+.
    */
   results: DeleteShareGroupStateResponseDeleteStateResult[];
@@ -32,7 +32,7 @@ export interface DeleteShareGroupStateResponse {
 /** DeleteStateResult: a struct of DeleteShareGroupStateResponse. */
 export interface DeleteShareGroupStateResponseDeleteStateResult {
   /**
-   * The topic identifier
+   * The topic identifier.
    * Versions 0+.
    */
   topicId: string;

@@ -2,12 +2,12 @@
 // Source: spec/DeleteTopicsRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DeleteTopicsRequest (API key 20) request: valid versions 0-6, flexible versions 4+, deprecated versions 0.
- * Listeners: zkBroker, broker, controller.
+ * DeleteTopicsRequest (API key 20) request: valid versions 1-6, flexible versions 4+.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   DeleteTopicsRequest v0-3 => [topic_names] timeout_ms
+ *   DeleteTopicsRequest v1-3 => [topic_names] timeout_ms
  *     topic_names => ARRAY<STRING>
  *     timeout_ms => INT32
  *   DeleteTopicsRequest v4-5 (flexible) => [topic_names] timeout_ms _tagged_fields
@@ -23,15 +23,15 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DeleteTopicsRequest (API key 20) request: valid versions 0-6, flexible versions 4+, deprecated versions 0. */
+/** DeleteTopicsRequest (API key 20) request: valid versions 1-6, flexible versions 4+. */
 export interface DeleteTopicsRequest {
   /**
-   * The name or topic ID of the topic
+   * The name or topic ID of the topic.
    * Versions 6+.
    */
   topics: DeleteTopicsRequestDeleteTopicState[];
   /**
-   * The names of the topics to delete
+   * The names of the topics to delete.
    * Versions 0-5; ignorable; entity type topicName.
    */
   topicNames: string[];
@@ -47,12 +47,12 @@ export interface DeleteTopicsRequest {
 /** DeleteTopicState: a struct of DeleteTopicsRequest. */
 export interface DeleteTopicsRequestDeleteTopicState {
   /**
-   * The topic name
+   * The topic name.
    * Versions 6+; nullable 6+; default null; entity type topicName.
    */
   name: string | null;
   /**
-   * The unique topic ID
+   * The unique topic ID.
    * Versions 6+.
    */
   topicId: string;
@@ -88,7 +88,6 @@ export function createDeleteTopicsRequestDeleteTopicState(init?: Partial<DeleteT
 /** Encodes a DeleteTopicsRequest at `version`. */
 export function encodeDeleteTopicsRequest(w: Writer, m: DeleteTopicsRequest, version: number): void {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3: {
@@ -117,14 +116,13 @@ export function encodeDeleteTopicsRequest(w: Writer, m: DeleteTopicsRequest, ver
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DeleteTopicsRequest version ${version} is not supported (valid: 0-6)`, { context: 'DeleteTopicsRequest' });
+      throw new UnsupportedVersionError(`DeleteTopicsRequest version ${version} is not supported (valid: 1-6)`, { context: 'DeleteTopicsRequest' });
   }
 }
 
 /** Decodes a DeleteTopicsRequest at `version`. */
 export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTopicsRequest {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3: {
@@ -180,7 +178,7 @@ export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTop
       };
     }
     default:
-      throw new UnsupportedVersionError(`DeleteTopicsRequest version ${version} is not supported (valid: 0-6)`, { context: 'DeleteTopicsRequest' });
+      throw new UnsupportedVersionError(`DeleteTopicsRequest version ${version} is not supported (valid: 1-6)`, { context: 'DeleteTopicsRequest' });
   }
 }
 
@@ -195,7 +193,7 @@ function writeDeleteTopicsRequestDeleteTopicState(w: Writer, m: DeleteTopicsRequ
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DeleteTopicState version ${version} is not supported (valid: 0-6)`, { context: 'DeleteTopicsRequest' });
+      throw new UnsupportedVersionError(`DeleteTopicState version ${version} is not supported (valid: 1-6)`, { context: 'DeleteTopicsRequest' });
   }
 }
 
@@ -217,7 +215,7 @@ function readDeleteTopicsRequestDeleteTopicState(r: Reader, version: number): De
       };
     }
     default:
-      throw new UnsupportedVersionError(`DeleteTopicState version ${version} is not supported (valid: 0-6)`, { context: 'DeleteTopicsRequest' });
+      throw new UnsupportedVersionError(`DeleteTopicState version ${version} is not supported (valid: 1-6)`, { context: 'DeleteTopicsRequest' });
   }
 }
 
@@ -226,7 +224,7 @@ export const DeleteTopicsRequestCodec: MessageCodec<DeleteTopicsRequest> = {
   name: 'DeleteTopicsRequest',
   type: 'request',
   apiKey: 20,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 6,
   firstFlexibleVersion: 4,
   latestVersionUnstable: false,

@@ -2,14 +2,10 @@
 // Source: spec/DeleteTopicsResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DeleteTopicsResponse (API key 20) response: valid versions 0-6, flexible versions 4+.
+ * DeleteTopicsResponse (API key 20) response: valid versions 1-6, flexible versions 4+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   DeleteTopicsResponse v0 => [responses]
- *     responses (ARRAY) => name error_code
- *       name => STRING
- *       error_code => INT16
  *   DeleteTopicsResponse v1-3 => throttle_time_ms [responses]
  *     throttle_time_ms => INT32
  *     responses (ARRAY) => name error_code
@@ -38,7 +34,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DeleteTopicsResponse (API key 20) response: valid versions 0-6, flexible versions 4+. */
+/** DeleteTopicsResponse (API key 20) response: valid versions 1-6, flexible versions 4+. */
 export interface DeleteTopicsResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -57,12 +53,12 @@ export interface DeleteTopicsResponse {
 /** DeletableTopicResult: a struct of DeleteTopicsResponse. */
 export interface DeleteTopicsResponseDeletableTopicResult {
   /**
-   * The topic name
+   * The topic name.
    * Versions 0+; nullable 6+; default ""; map key; entity type topicName.
    */
   name: string | null;
   /**
-   * the unique topic ID
+   * The unique topic ID.
    * Versions 6+; ignorable.
    */
   topicId: string;
@@ -109,11 +105,6 @@ export function createDeleteTopicsResponseDeletableTopicResult(init?: Partial<De
 /** Encodes a DeleteTopicsResponse at `version`. */
 export function encodeDeleteTopicsResponse(w: Writer, m: DeleteTopicsResponse, version: number): void {
   switch (version) {
-    case 0: {
-      for (const $e of w.arrayLength(m.responses, 'DeleteTopicsResponse.Responses')) writeDeleteTopicsResponseDeletableTopicResult(w, $e, version);
-      w.noTaggedFields(m.unknownTaggedFields, 'DeleteTopicsResponse', version);
-      return;
-    }
     case 1:
     case 2:
     case 3: {
@@ -133,24 +124,13 @@ export function encodeDeleteTopicsResponse(w: Writer, m: DeleteTopicsResponse, v
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DeleteTopicsResponse version ${version} is not supported (valid: 0-6)`, { context: 'DeleteTopicsResponse' });
+      throw new UnsupportedVersionError(`DeleteTopicsResponse version ${version} is not supported (valid: 1-6)`, { context: 'DeleteTopicsResponse' });
   }
 }
 
 /** Decodes a DeleteTopicsResponse at `version`. */
 export function decodeDeleteTopicsResponse(r: Reader, version: number): DeleteTopicsResponse {
   switch (version) {
-    case 0: {
-      const $n0 = r.arrayLength('DeleteTopicsResponse.Responses');
-      const $a0: DeleteTopicsResponseDeletableTopicResult[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readDeleteTopicsResponseDeletableTopicResult(r, version));
-      const responses = $a0;
-      return {
-        throttleTimeMs: 0,
-        responses,
-        unknownTaggedFields: undefined,
-      };
-    }
     case 1:
     case 2:
     case 3: {
@@ -186,13 +166,12 @@ export function decodeDeleteTopicsResponse(r: Reader, version: number): DeleteTo
       };
     }
     default:
-      throw new UnsupportedVersionError(`DeleteTopicsResponse version ${version} is not supported (valid: 0-6)`, { context: 'DeleteTopicsResponse' });
+      throw new UnsupportedVersionError(`DeleteTopicsResponse version ${version} is not supported (valid: 1-6)`, { context: 'DeleteTopicsResponse' });
   }
 }
 
 function writeDeleteTopicsResponseDeletableTopicResult(w: Writer, m: DeleteTopicsResponseDeletableTopicResult, version: number): void {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3: {
@@ -229,13 +208,12 @@ function writeDeleteTopicsResponseDeletableTopicResult(w: Writer, m: DeleteTopic
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DeletableTopicResult version ${version} is not supported (valid: 0-6)`, { context: 'DeleteTopicsResponse' });
+      throw new UnsupportedVersionError(`DeletableTopicResult version ${version} is not supported (valid: 1-6)`, { context: 'DeleteTopicsResponse' });
   }
 }
 
 function readDeleteTopicsResponseDeletableTopicResult(r: Reader, version: number): DeleteTopicsResponseDeletableTopicResult {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3: {
@@ -304,7 +282,7 @@ function readDeleteTopicsResponseDeletableTopicResult(r: Reader, version: number
       };
     }
     default:
-      throw new UnsupportedVersionError(`DeletableTopicResult version ${version} is not supported (valid: 0-6)`, { context: 'DeleteTopicsResponse' });
+      throw new UnsupportedVersionError(`DeletableTopicResult version ${version} is not supported (valid: 1-6)`, { context: 'DeleteTopicsResponse' });
   }
 }
 
@@ -313,7 +291,7 @@ export const DeleteTopicsResponseCodec: MessageCodec<DeleteTopicsResponse> = {
   name: 'DeleteTopicsResponse',
   type: 'response',
   apiKey: 20,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 6,
   firstFlexibleVersion: 4,
   latestVersionUnstable: false,

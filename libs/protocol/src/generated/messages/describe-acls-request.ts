@@ -2,18 +2,11 @@
 // Source: spec/DescribeAclsRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DescribeAclsRequest (API key 29) request: valid versions 0-3, flexible versions 2+, deprecated versions 0.
- * Listeners: zkBroker, broker, controller.
+ * DescribeAclsRequest (API key 29) request: valid versions 1-3, flexible versions 2+.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   DescribeAclsRequest v0 => resource_type_filter resource_name_filter principal_filter host_filter operation permission_type
- *     resource_type_filter => INT8
- *     resource_name_filter => NULLABLE_STRING
- *     principal_filter => NULLABLE_STRING
- *     host_filter => NULLABLE_STRING
- *     operation => INT8
- *     permission_type => INT8
  *   DescribeAclsRequest v1 => resource_type_filter resource_name_filter pattern_type_filter principal_filter host_filter operation permission_type
  *     resource_type_filter => INT8
  *     resource_name_filter => NULLABLE_STRING
@@ -35,7 +28,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DescribeAclsRequest (API key 29) request: valid versions 0-3, flexible versions 2+, deprecated versions 0. */
+/** DescribeAclsRequest (API key 29) request: valid versions 1-3, flexible versions 2+. */
 export interface DescribeAclsRequest {
   /**
    * The resource type.
@@ -96,17 +89,6 @@ export function createDescribeAclsRequest(init?: Partial<DescribeAclsRequest>): 
 /** Encodes a DescribeAclsRequest at `version`. */
 export function encodeDescribeAclsRequest(w: Writer, m: DescribeAclsRequest, version: number): void {
   switch (version) {
-    case 0: {
-      w.int8(m.resourceTypeFilter, 'DescribeAclsRequest.ResourceTypeFilter');
-      w.nullableString(m.resourceNameFilter, 'DescribeAclsRequest.ResourceNameFilter');
-      if (!(m.patternTypeFilter === 3)) w.fieldNotInVersion('DescribeAclsRequest.PatternTypeFilter', version);
-      w.nullableString(m.principalFilter, 'DescribeAclsRequest.PrincipalFilter');
-      w.nullableString(m.hostFilter, 'DescribeAclsRequest.HostFilter');
-      w.int8(m.operation, 'DescribeAclsRequest.Operation');
-      w.int8(m.permissionType, 'DescribeAclsRequest.PermissionType');
-      w.noTaggedFields(m.unknownTaggedFields, 'DescribeAclsRequest', version);
-      return;
-    }
     case 1: {
       w.int8(m.resourceTypeFilter, 'DescribeAclsRequest.ResourceTypeFilter');
       w.nullableString(m.resourceNameFilter, 'DescribeAclsRequest.ResourceNameFilter');
@@ -133,31 +115,13 @@ export function encodeDescribeAclsRequest(w: Writer, m: DescribeAclsRequest, ver
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeAclsRequest version ${version} is not supported (valid: 0-3)`, { context: 'DescribeAclsRequest' });
+      throw new UnsupportedVersionError(`DescribeAclsRequest version ${version} is not supported (valid: 1-3)`, { context: 'DescribeAclsRequest' });
   }
 }
 
 /** Decodes a DescribeAclsRequest at `version`. */
 export function decodeDescribeAclsRequest(r: Reader, version: number): DescribeAclsRequest {
   switch (version) {
-    case 0: {
-      const resourceTypeFilter = r.int8('DescribeAclsRequest.ResourceTypeFilter');
-      const resourceNameFilter = r.nullableString('DescribeAclsRequest.ResourceNameFilter');
-      const principalFilter = r.nullableString('DescribeAclsRequest.PrincipalFilter');
-      const hostFilter = r.nullableString('DescribeAclsRequest.HostFilter');
-      const operation = r.int8('DescribeAclsRequest.Operation');
-      const permissionType = r.int8('DescribeAclsRequest.PermissionType');
-      return {
-        resourceTypeFilter,
-        resourceNameFilter,
-        patternTypeFilter: 3,
-        principalFilter,
-        hostFilter,
-        operation,
-        permissionType,
-        unknownTaggedFields: undefined,
-      };
-    }
     case 1: {
       const resourceTypeFilter = r.int8('DescribeAclsRequest.ResourceTypeFilter');
       const resourceNameFilter = r.nullableString('DescribeAclsRequest.ResourceNameFilter');
@@ -204,7 +168,7 @@ export function decodeDescribeAclsRequest(r: Reader, version: number): DescribeA
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeAclsRequest version ${version} is not supported (valid: 0-3)`, { context: 'DescribeAclsRequest' });
+      throw new UnsupportedVersionError(`DescribeAclsRequest version ${version} is not supported (valid: 1-3)`, { context: 'DescribeAclsRequest' });
   }
 }
 
@@ -213,7 +177,7 @@ export const DescribeAclsRequestCodec: MessageCodec<DescribeAclsRequest> = {
   name: 'DescribeAclsRequest',
   type: 'request',
   apiKey: 29,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 3,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,

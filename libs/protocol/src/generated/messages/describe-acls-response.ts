@@ -2,22 +2,10 @@
 // Source: spec/DescribeAclsResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DescribeAclsResponse (API key 29) response: valid versions 0-3, flexible versions 2+.
+ * DescribeAclsResponse (API key 29) response: valid versions 1-3, flexible versions 2+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   DescribeAclsResponse v0 => throttle_time_ms error_code error_message [resources]
- *     throttle_time_ms => INT32
- *     error_code => INT16
- *     error_message => NULLABLE_STRING
- *     resources (ARRAY) => resource_type resource_name [acls]
- *       resource_type => INT8
- *       resource_name => STRING
- *       acls (ARRAY) => principal host operation permission_type
- *         principal => STRING
- *         host => STRING
- *         operation => INT8
- *         permission_type => INT8
  *   DescribeAclsResponse v1 => throttle_time_ms error_code error_message [resources]
  *     throttle_time_ms => INT32
  *     error_code => INT16
@@ -49,7 +37,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DescribeAclsResponse (API key 29) response: valid versions 0-3, flexible versions 2+. */
+/** DescribeAclsResponse (API key 29) response: valid versions 1-3, flexible versions 2+. */
 export interface DescribeAclsResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -172,7 +160,6 @@ export function createDescribeAclsResponseAclDescription(init?: Partial<Describe
 /** Encodes a DescribeAclsResponse at `version`. */
 export function encodeDescribeAclsResponse(w: Writer, m: DescribeAclsResponse, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.int32(m.throttleTimeMs, 'DescribeAclsResponse.ThrottleTimeMs');
       w.int16(m.errorCode, 'DescribeAclsResponse.ErrorCode');
@@ -193,14 +180,13 @@ export function encodeDescribeAclsResponse(w: Writer, m: DescribeAclsResponse, v
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeAclsResponse version ${version} is not supported (valid: 0-3)`, { context: 'DescribeAclsResponse' });
+      throw new UnsupportedVersionError(`DescribeAclsResponse version ${version} is not supported (valid: 1-3)`, { context: 'DescribeAclsResponse' });
   }
 }
 
 /** Decodes a DescribeAclsResponse at `version`. */
 export function decodeDescribeAclsResponse(r: Reader, version: number): DescribeAclsResponse {
   switch (version) {
-    case 0:
     case 1: {
       const throttleTimeMs = r.int32('DescribeAclsResponse.ThrottleTimeMs');
       const errorCode = r.int16('DescribeAclsResponse.ErrorCode');
@@ -241,20 +227,12 @@ export function decodeDescribeAclsResponse(r: Reader, version: number): Describe
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeAclsResponse version ${version} is not supported (valid: 0-3)`, { context: 'DescribeAclsResponse' });
+      throw new UnsupportedVersionError(`DescribeAclsResponse version ${version} is not supported (valid: 1-3)`, { context: 'DescribeAclsResponse' });
   }
 }
 
 function writeDescribeAclsResponseDescribeAclsResource(w: Writer, m: DescribeAclsResponseDescribeAclsResource, version: number): void {
   switch (version) {
-    case 0: {
-      w.int8(m.resourceType, 'DescribeAclsResource.ResourceType');
-      w.string(m.resourceName, 'DescribeAclsResource.ResourceName');
-      if (!(m.patternType === 3)) w.fieldNotInVersion('DescribeAclsResource.PatternType', version);
-      for (const $e of w.arrayLength(m.acls, 'DescribeAclsResource.Acls')) writeDescribeAclsResponseAclDescription(w, $e, version);
-      w.noTaggedFields(m.unknownTaggedFields, 'DescribeAclsResource', version);
-      return;
-    }
     case 1: {
       w.int8(m.resourceType, 'DescribeAclsResource.ResourceType');
       w.string(m.resourceName, 'DescribeAclsResource.ResourceName');
@@ -275,27 +253,12 @@ function writeDescribeAclsResponseDescribeAclsResource(w: Writer, m: DescribeAcl
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeAclsResource version ${version} is not supported (valid: 0-3)`, { context: 'DescribeAclsResponse' });
+      throw new UnsupportedVersionError(`DescribeAclsResource version ${version} is not supported (valid: 1-3)`, { context: 'DescribeAclsResponse' });
   }
 }
 
 function readDescribeAclsResponseDescribeAclsResource(r: Reader, version: number): DescribeAclsResponseDescribeAclsResource {
   switch (version) {
-    case 0: {
-      const resourceType = r.int8('DescribeAclsResource.ResourceType');
-      const resourceName = r.string('DescribeAclsResource.ResourceName');
-      const $n0 = r.arrayLength('DescribeAclsResource.Acls');
-      const $a0: DescribeAclsResponseAclDescription[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readDescribeAclsResponseAclDescription(r, version));
-      const acls = $a0;
-      return {
-        resourceType,
-        resourceName,
-        patternType: 3,
-        acls,
-        unknownTaggedFields: undefined,
-      };
-    }
     case 1: {
       const resourceType = r.int8('DescribeAclsResource.ResourceType');
       const resourceName = r.string('DescribeAclsResource.ResourceName');
@@ -336,13 +299,12 @@ function readDescribeAclsResponseDescribeAclsResource(r: Reader, version: number
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeAclsResource version ${version} is not supported (valid: 0-3)`, { context: 'DescribeAclsResponse' });
+      throw new UnsupportedVersionError(`DescribeAclsResource version ${version} is not supported (valid: 1-3)`, { context: 'DescribeAclsResponse' });
   }
 }
 
 function writeDescribeAclsResponseAclDescription(w: Writer, m: DescribeAclsResponseAclDescription, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.string(m.principal, 'AclDescription.Principal');
       w.string(m.host, 'AclDescription.Host');
@@ -363,13 +325,12 @@ function writeDescribeAclsResponseAclDescription(w: Writer, m: DescribeAclsRespo
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AclDescription version ${version} is not supported (valid: 0-3)`, { context: 'DescribeAclsResponse' });
+      throw new UnsupportedVersionError(`AclDescription version ${version} is not supported (valid: 1-3)`, { context: 'DescribeAclsResponse' });
   }
 }
 
 function readDescribeAclsResponseAclDescription(r: Reader, version: number): DescribeAclsResponseAclDescription {
   switch (version) {
-    case 0:
     case 1: {
       const principal = r.string('AclDescription.Principal');
       const host = r.string('AclDescription.Host');
@@ -404,7 +365,7 @@ function readDescribeAclsResponseAclDescription(r: Reader, version: number): Des
       };
     }
     default:
-      throw new UnsupportedVersionError(`AclDescription version ${version} is not supported (valid: 0-3)`, { context: 'DescribeAclsResponse' });
+      throw new UnsupportedVersionError(`AclDescription version ${version} is not supported (valid: 1-3)`, { context: 'DescribeAclsResponse' });
   }
 }
 
@@ -413,7 +374,7 @@ export const DescribeAclsResponseCodec: MessageCodec<DescribeAclsResponse> = {
   name: 'DescribeAclsResponse',
   type: 'response',
   apiKey: 29,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 3,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,

@@ -3,7 +3,7 @@
 
 /*
  * DescribeClientQuotasRequest (API key 48) request: valid versions 0-1, flexible versions 1+.
- * Listeners: zkBroker, broker.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *

@@ -2,8 +2,8 @@
 // Source: spec/DescribeClusterRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DescribeClusterRequest (API key 60) request: valid versions 0-1, flexible versions 0+.
- * Listeners: zkBroker, broker, controller.
+ * DescribeClusterRequest (API key 60) request: valid versions 0-2, flexible versions 0+.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -12,12 +12,16 @@
  *   DescribeClusterRequest v1 (flexible) => include_cluster_authorized_operations endpoint_type _tagged_fields
  *     include_cluster_authorized_operations => BOOLEAN
  *     endpoint_type => INT8
+ *   DescribeClusterRequest v2 (flexible) => include_cluster_authorized_operations endpoint_type include_fenced_brokers _tagged_fields
+ *     include_cluster_authorized_operations => BOOLEAN
+ *     endpoint_type => INT8
+ *     include_fenced_brokers => BOOLEAN
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DescribeClusterRequest (API key 60) request: valid versions 0-1, flexible versions 0+. */
+/** DescribeClusterRequest (API key 60) request: valid versions 0-2, flexible versions 0+. */
 export interface DescribeClusterRequest {
   /**
    * Whether to include cluster authorized operations.
@@ -29,6 +33,11 @@ export interface DescribeClusterRequest {
    * Versions 1+; default 1.
    */
   endpointType: number;
+  /**
+   * Whether to include fenced brokers when listing brokers.
+   * Versions 2+; default false.
+   */
+  includeFencedBrokers: boolean;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
 }
@@ -37,6 +46,7 @@ function defaultDescribeClusterRequest(): DescribeClusterRequest {
   return {
     includeClusterAuthorizedOperations: false,
     endpointType: 1,
+    includeFencedBrokers: false,
   };
 }
 
@@ -51,6 +61,7 @@ export function encodeDescribeClusterRequest(w: Writer, m: DescribeClusterReques
     case 0: {
       w.bool(m.includeClusterAuthorizedOperations, 'DescribeClusterRequest.IncludeClusterAuthorizedOperations');
       if (!(m.endpointType === 1)) w.fieldNotInVersion('DescribeClusterRequest.EndpointType', version);
+      if (!(m.includeFencedBrokers === false)) w.fieldNotInVersion('DescribeClusterRequest.IncludeFencedBrokers', version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'DescribeClusterRequest');
       w.uvarint($unknown.length);
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
@@ -59,13 +70,23 @@ export function encodeDescribeClusterRequest(w: Writer, m: DescribeClusterReques
     case 1: {
       w.bool(m.includeClusterAuthorizedOperations, 'DescribeClusterRequest.IncludeClusterAuthorizedOperations');
       w.int8(m.endpointType, 'DescribeClusterRequest.EndpointType');
+      if (!(m.includeFencedBrokers === false)) w.fieldNotInVersion('DescribeClusterRequest.IncludeFencedBrokers', version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'DescribeClusterRequest');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
+    case 2: {
+      w.bool(m.includeClusterAuthorizedOperations, 'DescribeClusterRequest.IncludeClusterAuthorizedOperations');
+      w.int8(m.endpointType, 'DescribeClusterRequest.EndpointType');
+      w.bool(m.includeFencedBrokers, 'DescribeClusterRequest.IncludeFencedBrokers');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'DescribeClusterRequest');
       w.uvarint($unknown.length);
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeClusterRequest version ${version} is not supported (valid: 0-1)`, { context: 'DescribeClusterRequest' });
+      throw new UnsupportedVersionError(`DescribeClusterRequest version ${version} is not supported (valid: 0-2)`, { context: 'DescribeClusterRequest' });
   }
 }
 
@@ -83,6 +104,7 @@ export function decodeDescribeClusterRequest(r: Reader, version: number): Descri
       return {
         includeClusterAuthorizedOperations,
         endpointType: 1,
+        includeFencedBrokers: false,
         unknownTaggedFields: $unknown,
       };
     }
@@ -98,11 +120,29 @@ export function decodeDescribeClusterRequest(r: Reader, version: number): Descri
       return {
         includeClusterAuthorizedOperations,
         endpointType,
+        includeFencedBrokers: false,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 2: {
+      const includeClusterAuthorizedOperations = r.bool('DescribeClusterRequest.IncludeClusterAuthorizedOperations');
+      const endpointType = r.int8('DescribeClusterRequest.EndpointType');
+      const includeFencedBrokers = r.bool('DescribeClusterRequest.IncludeFencedBrokers');
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('DescribeClusterRequest._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('DescribeClusterRequest._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'DescribeClusterRequest._tagged_fields'));
+      }
+      return {
+        includeClusterAuthorizedOperations,
+        endpointType,
+        includeFencedBrokers,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeClusterRequest version ${version} is not supported (valid: 0-1)`, { context: 'DescribeClusterRequest' });
+      throw new UnsupportedVersionError(`DescribeClusterRequest version ${version} is not supported (valid: 0-2)`, { context: 'DescribeClusterRequest' });
   }
 }
 
@@ -112,7 +152,7 @@ export const DescribeClusterRequestCodec: MessageCodec<DescribeClusterRequest> =
   type: 'request',
   apiKey: 60,
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   firstFlexibleVersion: 0,
   latestVersionUnstable: false,
   encode: encodeDescribeClusterRequest,

@@ -2,7 +2,7 @@
 // Source: spec/DescribeClusterResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DescribeClusterResponse (API key 60) response: valid versions 0-1, flexible versions 0+.
+ * DescribeClusterResponse (API key 60) response: valid versions 0-2, flexible versions 0+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -31,12 +31,26 @@
  *       port => INT32
  *       rack => COMPACT_NULLABLE_STRING
  *     cluster_authorized_operations => INT32
+ *   DescribeClusterResponse v2 (flexible) => throttle_time_ms error_code error_message endpoint_type cluster_id controller_id [brokers] cluster_authorized_operations _tagged_fields
+ *     throttle_time_ms => INT32
+ *     error_code => INT16
+ *     error_message => COMPACT_NULLABLE_STRING
+ *     endpoint_type => INT8
+ *     cluster_id => COMPACT_STRING
+ *     controller_id => INT32
+ *     brokers (COMPACT_ARRAY) => broker_id host port rack is_fenced _tagged_fields
+ *       broker_id => INT32
+ *       host => COMPACT_STRING
+ *       port => INT32
+ *       rack => COMPACT_NULLABLE_STRING
+ *       is_fenced => BOOLEAN
+ *     cluster_authorized_operations => INT32
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DescribeClusterResponse (API key 60) response: valid versions 0-1, flexible versions 0+. */
+/** DescribeClusterResponse (API key 60) response: valid versions 0-2, flexible versions 0+. */
 export interface DescribeClusterResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -44,7 +58,7 @@ export interface DescribeClusterResponse {
    */
   throttleTimeMs: number;
   /**
-   * The top-level error code, or 0 if there was no error
+   * The top-level error code, or 0 if there was no error.
    * Versions 0+; default 0.
    */
   errorCode: number;
@@ -64,7 +78,7 @@ export interface DescribeClusterResponse {
    */
   clusterId: string;
   /**
-   * The ID of the controller broker.
+   * The ID of the controller. When handled by a controller, returns the current voter leader ID. When handled by a broker, returns a random alive broker ID as a fallback.
    * Versions 0+; default -1; entity type brokerId.
    */
   controllerId: number;
@@ -104,6 +118,11 @@ export interface DescribeClusterResponseDescribeClusterBroker {
    * Versions 0+; nullable 0+; default null.
    */
   rack: string | null;
+  /**
+   * Whether the broker is fenced
+   * Versions 2+; default false.
+   */
+  isFenced: boolean;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
 }
@@ -132,6 +151,7 @@ function defaultDescribeClusterResponseDescribeClusterBroker(): DescribeClusterR
     host: "",
     port: 0,
     rack: null,
+    isFenced: false,
   };
 }
 
@@ -157,7 +177,8 @@ export function encodeDescribeClusterResponse(w: Writer, m: DescribeClusterRespo
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
-    case 1: {
+    case 1:
+    case 2: {
       w.int32(m.throttleTimeMs, 'DescribeClusterResponse.ThrottleTimeMs');
       w.int16(m.errorCode, 'DescribeClusterResponse.ErrorCode');
       w.compactNullableString(m.errorMessage, 'DescribeClusterResponse.ErrorMessage');
@@ -172,7 +193,7 @@ export function encodeDescribeClusterResponse(w: Writer, m: DescribeClusterRespo
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeClusterResponse version ${version} is not supported (valid: 0-1)`, { context: 'DescribeClusterResponse' });
+      throw new UnsupportedVersionError(`DescribeClusterResponse version ${version} is not supported (valid: 0-2)`, { context: 'DescribeClusterResponse' });
   }
 }
 
@@ -208,7 +229,8 @@ export function decodeDescribeClusterResponse(r: Reader, version: number): Descr
         unknownTaggedFields: $unknown,
       };
     }
-    case 1: {
+    case 1:
+    case 2: {
       const throttleTimeMs = r.int32('DescribeClusterResponse.ThrottleTimeMs');
       const errorCode = r.int16('DescribeClusterResponse.ErrorCode');
       const errorMessage = r.compactNullableString('DescribeClusterResponse.ErrorMessage');
@@ -239,7 +261,7 @@ export function decodeDescribeClusterResponse(r: Reader, version: number): Descr
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeClusterResponse version ${version} is not supported (valid: 0-1)`, { context: 'DescribeClusterResponse' });
+      throw new UnsupportedVersionError(`DescribeClusterResponse version ${version} is not supported (valid: 0-2)`, { context: 'DescribeClusterResponse' });
   }
 }
 
@@ -251,13 +273,25 @@ function writeDescribeClusterResponseDescribeClusterBroker(w: Writer, m: Describ
       w.compactString(m.host, 'DescribeClusterBroker.Host');
       w.int32(m.port, 'DescribeClusterBroker.Port');
       w.compactNullableString(m.rack, 'DescribeClusterBroker.Rack');
+      if (!(m.isFenced === false)) w.fieldNotInVersion('DescribeClusterBroker.IsFenced', version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'DescribeClusterBroker');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
+    case 2: {
+      w.int32(m.brokerId, 'DescribeClusterBroker.BrokerId');
+      w.compactString(m.host, 'DescribeClusterBroker.Host');
+      w.int32(m.port, 'DescribeClusterBroker.Port');
+      w.compactNullableString(m.rack, 'DescribeClusterBroker.Rack');
+      w.bool(m.isFenced, 'DescribeClusterBroker.IsFenced');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'DescribeClusterBroker');
       w.uvarint($unknown.length);
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeClusterBroker version ${version} is not supported (valid: 0-1)`, { context: 'DescribeClusterResponse' });
+      throw new UnsupportedVersionError(`DescribeClusterBroker version ${version} is not supported (valid: 0-2)`, { context: 'DescribeClusterResponse' });
   }
 }
 
@@ -280,11 +314,33 @@ function readDescribeClusterResponseDescribeClusterBroker(r: Reader, version: nu
         host,
         port,
         rack,
+        isFenced: false,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 2: {
+      const brokerId = r.int32('DescribeClusterBroker.BrokerId');
+      const host = r.compactString('DescribeClusterBroker.Host');
+      const port = r.int32('DescribeClusterBroker.Port');
+      const rack = r.compactNullableString('DescribeClusterBroker.Rack');
+      const isFenced = r.bool('DescribeClusterBroker.IsFenced');
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('DescribeClusterBroker._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('DescribeClusterBroker._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'DescribeClusterBroker._tagged_fields'));
+      }
+      return {
+        brokerId,
+        host,
+        port,
+        rack,
+        isFenced,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeClusterBroker version ${version} is not supported (valid: 0-1)`, { context: 'DescribeClusterResponse' });
+      throw new UnsupportedVersionError(`DescribeClusterBroker version ${version} is not supported (valid: 0-2)`, { context: 'DescribeClusterResponse' });
   }
 }
 
@@ -294,7 +350,7 @@ export const DescribeClusterResponseCodec: MessageCodec<DescribeClusterResponse>
   type: 'response',
   apiKey: 60,
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   firstFlexibleVersion: 0,
   latestVersionUnstable: false,
   encode: encodeDescribeClusterResponse,

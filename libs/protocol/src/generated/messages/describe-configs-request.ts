@@ -2,16 +2,11 @@
 // Source: spec/DescribeConfigsRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DescribeConfigsRequest (API key 32) request: valid versions 0-4, flexible versions 4+, deprecated versions 0.
- * Listeners: zkBroker, broker, controller.
+ * DescribeConfigsRequest (API key 32) request: valid versions 1-4, flexible versions 4+.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   DescribeConfigsRequest v0 => [resources]
- *     resources (ARRAY) => resource_type resource_name [configuration_keys]
- *       resource_type => INT8
- *       resource_name => STRING
- *       configuration_keys => NULLABLE_ARRAY<STRING>
  *   DescribeConfigsRequest v1-2 => [resources] include_synonyms
  *     resources (ARRAY) => resource_type resource_name [configuration_keys]
  *       resource_type => INT8
@@ -37,7 +32,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DescribeConfigsRequest (API key 32) request: valid versions 0-4, flexible versions 4+, deprecated versions 0. */
+/** DescribeConfigsRequest (API key 32) request: valid versions 1-4, flexible versions 4+. */
 export interface DescribeConfigsRequest {
   /**
    * The resources whose configurations we want to describe.
@@ -108,13 +103,6 @@ export function createDescribeConfigsRequestDescribeConfigsResource(init?: Parti
 /** Encodes a DescribeConfigsRequest at `version`. */
 export function encodeDescribeConfigsRequest(w: Writer, m: DescribeConfigsRequest, version: number): void {
   switch (version) {
-    case 0: {
-      for (const $e of w.arrayLength(m.resources, 'DescribeConfigsRequest.Resources')) writeDescribeConfigsRequestDescribeConfigsResource(w, $e, version);
-      if (!(m.includeSynonyms === false)) w.fieldNotInVersion('DescribeConfigsRequest.IncludeSynonyms', version);
-      if (!(m.includeDocumentation === false)) w.fieldNotInVersion('DescribeConfigsRequest.IncludeDocumentation', version);
-      w.noTaggedFields(m.unknownTaggedFields, 'DescribeConfigsRequest', version);
-      return;
-    }
     case 1:
     case 2: {
       for (const $e of w.arrayLength(m.resources, 'DescribeConfigsRequest.Resources')) writeDescribeConfigsRequestDescribeConfigsResource(w, $e, version);
@@ -140,25 +128,13 @@ export function encodeDescribeConfigsRequest(w: Writer, m: DescribeConfigsReques
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeConfigsRequest version ${version} is not supported (valid: 0-4)`, { context: 'DescribeConfigsRequest' });
+      throw new UnsupportedVersionError(`DescribeConfigsRequest version ${version} is not supported (valid: 1-4)`, { context: 'DescribeConfigsRequest' });
   }
 }
 
 /** Decodes a DescribeConfigsRequest at `version`. */
 export function decodeDescribeConfigsRequest(r: Reader, version: number): DescribeConfigsRequest {
   switch (version) {
-    case 0: {
-      const $n0 = r.arrayLength('DescribeConfigsRequest.Resources');
-      const $a0: DescribeConfigsRequestDescribeConfigsResource[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readDescribeConfigsRequestDescribeConfigsResource(r, version));
-      const resources = $a0;
-      return {
-        resources,
-        includeSynonyms: false,
-        includeDocumentation: false,
-        unknownTaggedFields: undefined,
-      };
-    }
     case 1:
     case 2: {
       const $n0 = r.arrayLength('DescribeConfigsRequest.Resources');
@@ -208,13 +184,12 @@ export function decodeDescribeConfigsRequest(r: Reader, version: number): Descri
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeConfigsRequest version ${version} is not supported (valid: 0-4)`, { context: 'DescribeConfigsRequest' });
+      throw new UnsupportedVersionError(`DescribeConfigsRequest version ${version} is not supported (valid: 1-4)`, { context: 'DescribeConfigsRequest' });
   }
 }
 
 function writeDescribeConfigsRequestDescribeConfigsResource(w: Writer, m: DescribeConfigsRequestDescribeConfigsResource, version: number): void {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3: {
@@ -234,13 +209,12 @@ function writeDescribeConfigsRequestDescribeConfigsResource(w: Writer, m: Descri
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeConfigsResource version ${version} is not supported (valid: 0-4)`, { context: 'DescribeConfigsRequest' });
+      throw new UnsupportedVersionError(`DescribeConfigsResource version ${version} is not supported (valid: 1-4)`, { context: 'DescribeConfigsRequest' });
   }
 }
 
 function readDescribeConfigsRequestDescribeConfigsResource(r: Reader, version: number): DescribeConfigsRequestDescribeConfigsResource {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3: {
@@ -278,7 +252,7 @@ function readDescribeConfigsRequestDescribeConfigsResource(r: Reader, version: n
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeConfigsResource version ${version} is not supported (valid: 0-4)`, { context: 'DescribeConfigsRequest' });
+      throw new UnsupportedVersionError(`DescribeConfigsResource version ${version} is not supported (valid: 1-4)`, { context: 'DescribeConfigsRequest' });
   }
 }
 
@@ -287,7 +261,7 @@ export const DescribeConfigsRequestCodec: MessageCodec<DescribeConfigsRequest> =
   name: 'DescribeConfigsRequest',
   type: 'request',
   apiKey: 32,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 4,
   firstFlexibleVersion: 4,
   latestVersionUnstable: false,

@@ -2,23 +2,10 @@
 // Source: spec/DescribeConfigsResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DescribeConfigsResponse (API key 32) response: valid versions 0-4, flexible versions 4+.
+ * DescribeConfigsResponse (API key 32) response: valid versions 1-4, flexible versions 4+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   DescribeConfigsResponse v0 => throttle_time_ms [results]
- *     throttle_time_ms => INT32
- *     results (ARRAY) => error_code error_message resource_type resource_name [configs]
- *       error_code => INT16
- *       error_message => NULLABLE_STRING
- *       resource_type => INT8
- *       resource_name => STRING
- *       configs (ARRAY) => name value read_only is_default is_sensitive
- *         name => STRING
- *         value => NULLABLE_STRING
- *         read_only => BOOLEAN
- *         is_default => BOOLEAN
- *         is_sensitive => BOOLEAN
  *   DescribeConfigsResponse v1-2 => throttle_time_ms [results]
  *     throttle_time_ms => INT32
  *     results (ARRAY) => error_code error_message resource_type resource_name [configs]
@@ -79,7 +66,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DescribeConfigsResponse (API key 32) response: valid versions 0-4, flexible versions 4+. */
+/** DescribeConfigsResponse (API key 32) response: valid versions 1-4, flexible versions 4+. */
 export interface DescribeConfigsResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -144,11 +131,6 @@ export interface DescribeConfigsResponseDescribeConfigsResourceResult {
    */
   readOnly: boolean;
   /**
-   * True if the configuration is not set.
-   * Versions 0; default false.
-   */
-  isDefault: boolean;
-  /**
    * The configuration source.
    * Versions 1+; default -1; ignorable.
    */
@@ -164,7 +146,7 @@ export interface DescribeConfigsResponseDescribeConfigsResourceResult {
    */
   synonyms: DescribeConfigsResponseDescribeConfigsSynonym[];
   /**
-   * The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD
+   * The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD.
    * Versions 3+; default 0; ignorable.
    */
   configType: number;
@@ -230,7 +212,6 @@ function defaultDescribeConfigsResponseDescribeConfigsResourceResult(): Describe
     name: "",
     value: "",
     readOnly: false,
-    isDefault: false,
     configSource: -1,
     isSensitive: false,
     synonyms: [],
@@ -260,7 +241,6 @@ export function createDescribeConfigsResponseDescribeConfigsSynonym(init?: Parti
 /** Encodes a DescribeConfigsResponse at `version`. */
 export function encodeDescribeConfigsResponse(w: Writer, m: DescribeConfigsResponse, version: number): void {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3: {
@@ -278,14 +258,13 @@ export function encodeDescribeConfigsResponse(w: Writer, m: DescribeConfigsRespo
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeConfigsResponse version ${version} is not supported (valid: 0-4)`, { context: 'DescribeConfigsResponse' });
+      throw new UnsupportedVersionError(`DescribeConfigsResponse version ${version} is not supported (valid: 1-4)`, { context: 'DescribeConfigsResponse' });
   }
 }
 
 /** Decodes a DescribeConfigsResponse at `version`. */
 export function decodeDescribeConfigsResponse(r: Reader, version: number): DescribeConfigsResponse {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3: {
@@ -319,13 +298,12 @@ export function decodeDescribeConfigsResponse(r: Reader, version: number): Descr
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeConfigsResponse version ${version} is not supported (valid: 0-4)`, { context: 'DescribeConfigsResponse' });
+      throw new UnsupportedVersionError(`DescribeConfigsResponse version ${version} is not supported (valid: 1-4)`, { context: 'DescribeConfigsResponse' });
   }
 }
 
 function writeDescribeConfigsResponseDescribeConfigsResult(w: Writer, m: DescribeConfigsResponseDescribeConfigsResult, version: number): void {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3: {
@@ -349,13 +327,12 @@ function writeDescribeConfigsResponseDescribeConfigsResult(w: Writer, m: Describ
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeConfigsResult version ${version} is not supported (valid: 0-4)`, { context: 'DescribeConfigsResponse' });
+      throw new UnsupportedVersionError(`DescribeConfigsResult version ${version} is not supported (valid: 1-4)`, { context: 'DescribeConfigsResponse' });
   }
 }
 
 function readDescribeConfigsResponseDescribeConfigsResult(r: Reader, version: number): DescribeConfigsResponseDescribeConfigsResult {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3: {
@@ -401,27 +378,17 @@ function readDescribeConfigsResponseDescribeConfigsResult(r: Reader, version: nu
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeConfigsResult version ${version} is not supported (valid: 0-4)`, { context: 'DescribeConfigsResponse' });
+      throw new UnsupportedVersionError(`DescribeConfigsResult version ${version} is not supported (valid: 1-4)`, { context: 'DescribeConfigsResponse' });
   }
 }
 
 function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, m: DescribeConfigsResponseDescribeConfigsResourceResult, version: number): void {
   switch (version) {
-    case 0: {
-      w.string(m.name, 'DescribeConfigsResourceResult.Name');
-      w.nullableString(m.value, 'DescribeConfigsResourceResult.Value');
-      w.bool(m.readOnly, 'DescribeConfigsResourceResult.ReadOnly');
-      w.bool(m.isDefault, 'DescribeConfigsResourceResult.IsDefault');
-      w.bool(m.isSensitive, 'DescribeConfigsResourceResult.IsSensitive');
-      w.noTaggedFields(m.unknownTaggedFields, 'DescribeConfigsResourceResult', version);
-      return;
-    }
     case 1:
     case 2: {
       w.string(m.name, 'DescribeConfigsResourceResult.Name');
       w.nullableString(m.value, 'DescribeConfigsResourceResult.Value');
       w.bool(m.readOnly, 'DescribeConfigsResourceResult.ReadOnly');
-      if (!(m.isDefault === false)) w.fieldNotInVersion('DescribeConfigsResourceResult.IsDefault', version);
       w.int8(m.configSource, 'DescribeConfigsResourceResult.ConfigSource');
       w.bool(m.isSensitive, 'DescribeConfigsResourceResult.IsSensitive');
       for (const $e of w.arrayLength(m.synonyms, 'DescribeConfigsResourceResult.Synonyms')) writeDescribeConfigsResponseDescribeConfigsSynonym(w, $e, version);
@@ -432,7 +399,6 @@ function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, m:
       w.string(m.name, 'DescribeConfigsResourceResult.Name');
       w.nullableString(m.value, 'DescribeConfigsResourceResult.Value');
       w.bool(m.readOnly, 'DescribeConfigsResourceResult.ReadOnly');
-      if (!(m.isDefault === false)) w.fieldNotInVersion('DescribeConfigsResourceResult.IsDefault', version);
       w.int8(m.configSource, 'DescribeConfigsResourceResult.ConfigSource');
       w.bool(m.isSensitive, 'DescribeConfigsResourceResult.IsSensitive');
       for (const $e of w.arrayLength(m.synonyms, 'DescribeConfigsResourceResult.Synonyms')) writeDescribeConfigsResponseDescribeConfigsSynonym(w, $e, version);
@@ -445,7 +411,6 @@ function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, m:
       w.compactString(m.name, 'DescribeConfigsResourceResult.Name');
       w.compactNullableString(m.value, 'DescribeConfigsResourceResult.Value');
       w.bool(m.readOnly, 'DescribeConfigsResourceResult.ReadOnly');
-      if (!(m.isDefault === false)) w.fieldNotInVersion('DescribeConfigsResourceResult.IsDefault', version);
       w.int8(m.configSource, 'DescribeConfigsResourceResult.ConfigSource');
       w.bool(m.isSensitive, 'DescribeConfigsResourceResult.IsSensitive');
       for (const $e of w.compactArrayLength(m.synonyms, 'DescribeConfigsResourceResult.Synonyms')) writeDescribeConfigsResponseDescribeConfigsSynonym(w, $e, version);
@@ -457,31 +422,12 @@ function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, m:
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeConfigsResourceResult version ${version} is not supported (valid: 0-4)`, { context: 'DescribeConfigsResponse' });
+      throw new UnsupportedVersionError(`DescribeConfigsResourceResult version ${version} is not supported (valid: 1-4)`, { context: 'DescribeConfigsResponse' });
   }
 }
 
 function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, version: number): DescribeConfigsResponseDescribeConfigsResourceResult {
   switch (version) {
-    case 0: {
-      const name = r.string('DescribeConfigsResourceResult.Name');
-      const value = r.nullableString('DescribeConfigsResourceResult.Value');
-      const readOnly = r.bool('DescribeConfigsResourceResult.ReadOnly');
-      const isDefault = r.bool('DescribeConfigsResourceResult.IsDefault');
-      const isSensitive = r.bool('DescribeConfigsResourceResult.IsSensitive');
-      return {
-        name,
-        value,
-        readOnly,
-        isDefault,
-        configSource: -1,
-        isSensitive,
-        synonyms: [],
-        configType: 0,
-        documentation: "",
-        unknownTaggedFields: undefined,
-      };
-    }
     case 1:
     case 2: {
       const name = r.string('DescribeConfigsResourceResult.Name');
@@ -497,7 +443,6 @@ function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, ver
         name,
         value,
         readOnly,
-        isDefault: false,
         configSource,
         isSensitive,
         synonyms,
@@ -522,7 +467,6 @@ function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, ver
         name,
         value,
         readOnly,
-        isDefault: false,
         configSource,
         isSensitive,
         synonyms,
@@ -553,7 +497,6 @@ function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, ver
         name,
         value,
         readOnly,
-        isDefault: false,
         configSource,
         isSensitive,
         synonyms,
@@ -563,7 +506,7 @@ function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, ver
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeConfigsResourceResult version ${version} is not supported (valid: 0-4)`, { context: 'DescribeConfigsResponse' });
+      throw new UnsupportedVersionError(`DescribeConfigsResourceResult version ${version} is not supported (valid: 1-4)`, { context: 'DescribeConfigsResponse' });
   }
 }
 
@@ -588,7 +531,7 @@ function writeDescribeConfigsResponseDescribeConfigsSynonym(w: Writer, m: Descri
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeConfigsSynonym version ${version} is not supported (valid: 0-4)`, { context: 'DescribeConfigsResponse' });
+      throw new UnsupportedVersionError(`DescribeConfigsSynonym version ${version} is not supported (valid: 1-4)`, { context: 'DescribeConfigsResponse' });
   }
 }
 
@@ -625,7 +568,7 @@ function readDescribeConfigsResponseDescribeConfigsSynonym(r: Reader, version: n
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeConfigsSynonym version ${version} is not supported (valid: 0-4)`, { context: 'DescribeConfigsResponse' });
+      throw new UnsupportedVersionError(`DescribeConfigsSynonym version ${version} is not supported (valid: 1-4)`, { context: 'DescribeConfigsResponse' });
   }
 }
 
@@ -634,7 +577,7 @@ export const DescribeConfigsResponseCodec: MessageCodec<DescribeConfigsResponse>
   name: 'DescribeConfigsResponse',
   type: 'response',
   apiKey: 32,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 4,
   firstFlexibleVersion: 4,
   latestVersionUnstable: false,

@@ -2,12 +2,12 @@
 // Source: spec/DescribeDelegationTokenRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DescribeDelegationTokenRequest (API key 41) request: valid versions 0-3, flexible versions 2+, deprecated versions 0.
- * Listeners: zkBroker, broker, controller.
+ * DescribeDelegationTokenRequest (API key 41) request: valid versions 1-3, flexible versions 2+.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   DescribeDelegationTokenRequest v0-1 => [owners]
+ *   DescribeDelegationTokenRequest v1 => [owners]
  *     owners (NULLABLE_ARRAY) => principal_type principal_name
  *       principal_type => STRING
  *       principal_name => STRING
@@ -20,7 +20,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DescribeDelegationTokenRequest (API key 41) request: valid versions 0-3, flexible versions 2+, deprecated versions 0. */
+/** DescribeDelegationTokenRequest (API key 41) request: valid versions 1-3, flexible versions 2+. */
 export interface DescribeDelegationTokenRequest {
   /**
    * Each owner that we want to describe delegation tokens for, or null to describe all tokens.
@@ -73,7 +73,6 @@ export function createDescribeDelegationTokenRequestDescribeDelegationTokenOwner
 /** Encodes a DescribeDelegationTokenRequest at `version`. */
 export function encodeDescribeDelegationTokenRequest(w: Writer, m: DescribeDelegationTokenRequest, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       for (const $e of w.nullableArrayLength(m.owners, 'DescribeDelegationTokenRequest.Owners')) writeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w, $e, version);
       w.noTaggedFields(m.unknownTaggedFields, 'DescribeDelegationTokenRequest', version);
@@ -88,14 +87,13 @@ export function encodeDescribeDelegationTokenRequest(w: Writer, m: DescribeDeleg
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeDelegationTokenRequest version ${version} is not supported (valid: 0-3)`, { context: 'DescribeDelegationTokenRequest' });
+      throw new UnsupportedVersionError(`DescribeDelegationTokenRequest version ${version} is not supported (valid: 1-3)`, { context: 'DescribeDelegationTokenRequest' });
   }
 }
 
 /** Decodes a DescribeDelegationTokenRequest at `version`. */
 export function decodeDescribeDelegationTokenRequest(r: Reader, version: number): DescribeDelegationTokenRequest {
   switch (version) {
-    case 0:
     case 1: {
       const $n0 = r.nullableArrayLength('DescribeDelegationTokenRequest.Owners');
       const $a0: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null = $n0 < 0 ? null : [];
@@ -124,13 +122,12 @@ export function decodeDescribeDelegationTokenRequest(r: Reader, version: number)
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeDelegationTokenRequest version ${version} is not supported (valid: 0-3)`, { context: 'DescribeDelegationTokenRequest' });
+      throw new UnsupportedVersionError(`DescribeDelegationTokenRequest version ${version} is not supported (valid: 1-3)`, { context: 'DescribeDelegationTokenRequest' });
   }
 }
 
 function writeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w: Writer, m: DescribeDelegationTokenRequestDescribeDelegationTokenOwner, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.string(m.principalType, 'DescribeDelegationTokenOwner.PrincipalType');
       w.string(m.principalName, 'DescribeDelegationTokenOwner.PrincipalName');
@@ -147,13 +144,12 @@ function writeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w: Writ
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeDelegationTokenOwner version ${version} is not supported (valid: 0-3)`, { context: 'DescribeDelegationTokenRequest' });
+      throw new UnsupportedVersionError(`DescribeDelegationTokenOwner version ${version} is not supported (valid: 1-3)`, { context: 'DescribeDelegationTokenRequest' });
   }
 }
 
 function readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r: Reader, version: number): DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
   switch (version) {
-    case 0:
     case 1: {
       const principalType = r.string('DescribeDelegationTokenOwner.PrincipalType');
       const principalName = r.string('DescribeDelegationTokenOwner.PrincipalName');
@@ -180,7 +176,7 @@ function readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r: Reade
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeDelegationTokenOwner version ${version} is not supported (valid: 0-3)`, { context: 'DescribeDelegationTokenRequest' });
+      throw new UnsupportedVersionError(`DescribeDelegationTokenOwner version ${version} is not supported (valid: 1-3)`, { context: 'DescribeDelegationTokenRequest' });
   }
 }
 
@@ -189,7 +185,7 @@ export const DescribeDelegationTokenRequestCodec: MessageCodec<DescribeDelegatio
   name: 'DescribeDelegationTokenRequest',
   type: 'request',
   apiKey: 41,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 3,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,

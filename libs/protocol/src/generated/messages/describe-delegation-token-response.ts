@@ -2,11 +2,11 @@
 // Source: spec/DescribeDelegationTokenResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DescribeDelegationTokenResponse (API key 41) response: valid versions 0-3, flexible versions 2+.
+ * DescribeDelegationTokenResponse (API key 41) response: valid versions 1-3, flexible versions 2+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   DescribeDelegationTokenResponse v0-1 => error_code [tokens] throttle_time_ms
+ *   DescribeDelegationTokenResponse v1 => error_code [tokens] throttle_time_ms
  *     error_code => INT16
  *     tokens (ARRAY) => principal_type principal_name issue_timestamp expiry_timestamp max_timestamp token_id hmac [renewers]
  *       principal_type => STRING
@@ -55,7 +55,7 @@
 import { EMPTY_BYTES, type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DescribeDelegationTokenResponse (API key 41) response: valid versions 0-3, flexible versions 2+. */
+/** DescribeDelegationTokenResponse (API key 41) response: valid versions 1-3, flexible versions 2+. */
 export interface DescribeDelegationTokenResponse {
   /**
    * The error code, or 0 if there was no error.
@@ -135,12 +135,12 @@ export interface DescribeDelegationTokenResponseDescribedDelegationToken {
 /** DescribedDelegationTokenRenewer: a struct of DescribeDelegationTokenResponse. */
 export interface DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
   /**
-   * The renewer principal type
+   * The renewer principal type.
    * Versions 0+; default "".
    */
   principalType: string;
   /**
-   * The renewer principal name
+   * The renewer principal name.
    * Versions 0+; default "".
    */
   principalName: string;
@@ -196,7 +196,6 @@ export function createDescribeDelegationTokenResponseDescribedDelegationTokenRen
 /** Encodes a DescribeDelegationTokenResponse at `version`. */
 export function encodeDescribeDelegationTokenResponse(w: Writer, m: DescribeDelegationTokenResponse, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.int16(m.errorCode, 'DescribeDelegationTokenResponse.ErrorCode');
       for (const $e of w.arrayLength(m.tokens, 'DescribeDelegationTokenResponse.Tokens')) writeDescribeDelegationTokenResponseDescribedDelegationToken(w, $e, version);
@@ -215,14 +214,13 @@ export function encodeDescribeDelegationTokenResponse(w: Writer, m: DescribeDele
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeDelegationTokenResponse version ${version} is not supported (valid: 0-3)`, { context: 'DescribeDelegationTokenResponse' });
+      throw new UnsupportedVersionError(`DescribeDelegationTokenResponse version ${version} is not supported (valid: 1-3)`, { context: 'DescribeDelegationTokenResponse' });
   }
 }
 
 /** Decodes a DescribeDelegationTokenResponse at `version`. */
 export function decodeDescribeDelegationTokenResponse(r: Reader, version: number): DescribeDelegationTokenResponse {
   switch (version) {
-    case 0:
     case 1: {
       const errorCode = r.int16('DescribeDelegationTokenResponse.ErrorCode');
       const $n0 = r.arrayLength('DescribeDelegationTokenResponse.Tokens');
@@ -259,13 +257,12 @@ export function decodeDescribeDelegationTokenResponse(r: Reader, version: number
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeDelegationTokenResponse version ${version} is not supported (valid: 0-3)`, { context: 'DescribeDelegationTokenResponse' });
+      throw new UnsupportedVersionError(`DescribeDelegationTokenResponse version ${version} is not supported (valid: 1-3)`, { context: 'DescribeDelegationTokenResponse' });
   }
 }
 
 function writeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer, m: DescribeDelegationTokenResponseDescribedDelegationToken, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.string(m.principalType, 'DescribedDelegationToken.PrincipalType');
       w.string(m.principalName, 'DescribedDelegationToken.PrincipalName');
@@ -313,13 +310,12 @@ function writeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer,
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribedDelegationToken version ${version} is not supported (valid: 0-3)`, { context: 'DescribeDelegationTokenResponse' });
+      throw new UnsupportedVersionError(`DescribedDelegationToken version ${version} is not supported (valid: 1-3)`, { context: 'DescribeDelegationTokenResponse' });
   }
 }
 
 function readDescribeDelegationTokenResponseDescribedDelegationToken(r: Reader, version: number): DescribeDelegationTokenResponseDescribedDelegationToken {
   switch (version) {
-    case 0:
     case 1: {
       const principalType = r.string('DescribedDelegationToken.PrincipalType');
       const principalName = r.string('DescribedDelegationToken.PrincipalName');
@@ -413,13 +409,12 @@ function readDescribeDelegationTokenResponseDescribedDelegationToken(r: Reader, 
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribedDelegationToken version ${version} is not supported (valid: 0-3)`, { context: 'DescribeDelegationTokenResponse' });
+      throw new UnsupportedVersionError(`DescribedDelegationToken version ${version} is not supported (valid: 1-3)`, { context: 'DescribeDelegationTokenResponse' });
   }
 }
 
 function writeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w: Writer, m: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.string(m.principalType, 'DescribedDelegationTokenRenewer.PrincipalType');
       w.string(m.principalName, 'DescribedDelegationTokenRenewer.PrincipalName');
@@ -436,13 +431,12 @@ function writeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w: 
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribedDelegationTokenRenewer version ${version} is not supported (valid: 0-3)`, { context: 'DescribeDelegationTokenResponse' });
+      throw new UnsupportedVersionError(`DescribedDelegationTokenRenewer version ${version} is not supported (valid: 1-3)`, { context: 'DescribeDelegationTokenResponse' });
   }
 }
 
 function readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r: Reader, version: number): DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
   switch (version) {
-    case 0:
     case 1: {
       const principalType = r.string('DescribedDelegationTokenRenewer.PrincipalType');
       const principalName = r.string('DescribedDelegationTokenRenewer.PrincipalName');
@@ -469,7 +463,7 @@ function readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r: R
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribedDelegationTokenRenewer version ${version} is not supported (valid: 0-3)`, { context: 'DescribeDelegationTokenResponse' });
+      throw new UnsupportedVersionError(`DescribedDelegationTokenRenewer version ${version} is not supported (valid: 1-3)`, { context: 'DescribeDelegationTokenResponse' });
   }
 }
 
@@ -478,7 +472,7 @@ export const DescribeDelegationTokenResponseCodec: MessageCodec<DescribeDelegati
   name: 'DescribeDelegationTokenResponse',
   type: 'response',
   apiKey: 41,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 3,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,

@@ -2,8 +2,8 @@
 // Source: spec/DescribeGroupsRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DescribeGroupsRequest (API key 15) request: valid versions 0-5, flexible versions 5+.
- * Listeners: zkBroker, broker.
+ * DescribeGroupsRequest (API key 15) request: valid versions 0-6, flexible versions 5+.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -12,7 +12,7 @@
  *   DescribeGroupsRequest v3-4 => [groups] include_authorized_operations
  *     groups => ARRAY<STRING>
  *     include_authorized_operations => BOOLEAN
- *   DescribeGroupsRequest v5 (flexible) => [groups] include_authorized_operations _tagged_fields
+ *   DescribeGroupsRequest v5-6 (flexible) => [groups] include_authorized_operations _tagged_fields
  *     groups => COMPACT_ARRAY<COMPACT_STRING>
  *     include_authorized_operations => BOOLEAN
  */
@@ -20,10 +20,10 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DescribeGroupsRequest (API key 15) request: valid versions 0-5, flexible versions 5+. */
+/** DescribeGroupsRequest (API key 15) request: valid versions 0-6, flexible versions 5+. */
 export interface DescribeGroupsRequest {
   /**
-   * The names of the groups to describe
+   * The names of the groups to describe.
    * Versions 0+; entity type groupId.
    */
   groups: string[];
@@ -66,7 +66,8 @@ export function encodeDescribeGroupsRequest(w: Writer, m: DescribeGroupsRequest,
       w.noTaggedFields(m.unknownTaggedFields, 'DescribeGroupsRequest', version);
       return;
     }
-    case 5: {
+    case 5:
+    case 6: {
       for (const $e of w.compactArrayLength(m.groups, 'DescribeGroupsRequest.Groups')) w.compactString($e, 'DescribeGroupsRequest.Groups');
       w.bool(m.includeAuthorizedOperations, 'DescribeGroupsRequest.IncludeAuthorizedOperations');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'DescribeGroupsRequest');
@@ -75,7 +76,7 @@ export function encodeDescribeGroupsRequest(w: Writer, m: DescribeGroupsRequest,
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeGroupsRequest version ${version} is not supported (valid: 0-5)`, { context: 'DescribeGroupsRequest' });
+      throw new UnsupportedVersionError(`DescribeGroupsRequest version ${version} is not supported (valid: 0-6)`, { context: 'DescribeGroupsRequest' });
   }
 }
 
@@ -108,7 +109,8 @@ export function decodeDescribeGroupsRequest(r: Reader, version: number): Describ
         unknownTaggedFields: undefined,
       };
     }
-    case 5: {
+    case 5:
+    case 6: {
       const $n0 = r.compactArrayLength('DescribeGroupsRequest.Groups');
       const $a0: string[] = [];
       for (let $i = 0; $i < $n0; $i++) $a0.push(r.compactString('DescribeGroupsRequest.Groups'));
@@ -127,7 +129,7 @@ export function decodeDescribeGroupsRequest(r: Reader, version: number): Describ
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeGroupsRequest version ${version} is not supported (valid: 0-5)`, { context: 'DescribeGroupsRequest' });
+      throw new UnsupportedVersionError(`DescribeGroupsRequest version ${version} is not supported (valid: 0-6)`, { context: 'DescribeGroupsRequest' });
   }
 }
 
@@ -137,7 +139,7 @@ export const DescribeGroupsRequestCodec: MessageCodec<DescribeGroupsRequest> = {
   type: 'request',
   apiKey: 15,
   minVersion: 0,
-  maxVersion: 5,
+  maxVersion: 6,
   firstFlexibleVersion: 5,
   latestVersionUnstable: false,
   encode: encodeDescribeGroupsRequest,

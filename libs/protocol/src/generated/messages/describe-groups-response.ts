@@ -2,7 +2,7 @@
 // Source: spec/DescribeGroupsResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DescribeGroupsResponse (API key 15) response: valid versions 0-5, flexible versions 5+.
+ * DescribeGroupsResponse (API key 15) response: valid versions 0-6, flexible versions 5+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -80,12 +80,29 @@
  *         member_metadata => COMPACT_BYTES
  *         member_assignment => COMPACT_BYTES
  *       authorized_operations => INT32
+ *   DescribeGroupsResponse v6 (flexible) => throttle_time_ms [groups] _tagged_fields
+ *     throttle_time_ms => INT32
+ *     groups (COMPACT_ARRAY) => error_code error_message group_id group_state protocol_type protocol_data [members] authorized_operations _tagged_fields
+ *       error_code => INT16
+ *       error_message => COMPACT_NULLABLE_STRING
+ *       group_id => COMPACT_STRING
+ *       group_state => COMPACT_STRING
+ *       protocol_type => COMPACT_STRING
+ *       protocol_data => COMPACT_STRING
+ *       members (COMPACT_ARRAY) => member_id group_instance_id client_id client_host member_metadata member_assignment _tagged_fields
+ *         member_id => COMPACT_STRING
+ *         group_instance_id => COMPACT_NULLABLE_STRING
+ *         client_id => COMPACT_STRING
+ *         client_host => COMPACT_STRING
+ *         member_metadata => COMPACT_BYTES
+ *         member_assignment => COMPACT_BYTES
+ *       authorized_operations => INT32
  */
 
 import { EMPTY_BYTES, type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DescribeGroupsResponse (API key 15) response: valid versions 0-5, flexible versions 5+. */
+/** DescribeGroupsResponse (API key 15) response: valid versions 0-6, flexible versions 5+. */
 export interface DescribeGroupsResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -108,6 +125,11 @@ export interface DescribeGroupsResponseDescribedGroup {
    * Versions 0+; default 0.
    */
   errorCode: number;
+  /**
+   * The describe error message, or null if there was no error.
+   * Versions 6+; nullable 6+; default null.
+   */
+  errorMessage: string | null;
   /**
    * The group ID string.
    * Versions 0+; default ""; entity type groupId.
@@ -145,7 +167,7 @@ export interface DescribeGroupsResponseDescribedGroup {
 /** DescribedGroupMember: a struct of DescribeGroupsResponse. */
 export interface DescribeGroupsResponseDescribedGroupMember {
   /**
-   * The member ID assigned by the group coordinator.
+   * The member id.
    * Versions 0+; default "".
    */
   memberId: string;
@@ -193,6 +215,7 @@ export function createDescribeGroupsResponse(init?: Partial<DescribeGroupsRespon
 function defaultDescribeGroupsResponseDescribedGroup(): DescribeGroupsResponseDescribedGroup {
   return {
     errorCode: 0,
+    errorMessage: null,
     groupId: "",
     groupState: "",
     protocolType: "",
@@ -240,7 +263,8 @@ export function encodeDescribeGroupsResponse(w: Writer, m: DescribeGroupsRespons
       w.noTaggedFields(m.unknownTaggedFields, 'DescribeGroupsResponse', version);
       return;
     }
-    case 5: {
+    case 5:
+    case 6: {
       w.int32(m.throttleTimeMs, 'DescribeGroupsResponse.ThrottleTimeMs');
       for (const $e of w.compactArrayLength(m.groups, 'DescribeGroupsResponse.Groups')) writeDescribeGroupsResponseDescribedGroup(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'DescribeGroupsResponse');
@@ -249,7 +273,7 @@ export function encodeDescribeGroupsResponse(w: Writer, m: DescribeGroupsRespons
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeGroupsResponse version ${version} is not supported (valid: 0-5)`, { context: 'DescribeGroupsResponse' });
+      throw new UnsupportedVersionError(`DescribeGroupsResponse version ${version} is not supported (valid: 0-6)`, { context: 'DescribeGroupsResponse' });
   }
 }
 
@@ -282,7 +306,8 @@ export function decodeDescribeGroupsResponse(r: Reader, version: number): Descri
         unknownTaggedFields: undefined,
       };
     }
-    case 5: {
+    case 5:
+    case 6: {
       const throttleTimeMs = r.int32('DescribeGroupsResponse.ThrottleTimeMs');
       const $n0 = r.compactArrayLength('DescribeGroupsResponse.Groups');
       const $a0: DescribeGroupsResponseDescribedGroup[] = [];
@@ -301,7 +326,7 @@ export function decodeDescribeGroupsResponse(r: Reader, version: number): Descri
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeGroupsResponse version ${version} is not supported (valid: 0-5)`, { context: 'DescribeGroupsResponse' });
+      throw new UnsupportedVersionError(`DescribeGroupsResponse version ${version} is not supported (valid: 0-6)`, { context: 'DescribeGroupsResponse' });
   }
 }
 
@@ -311,6 +336,7 @@ function writeDescribeGroupsResponseDescribedGroup(w: Writer, m: DescribeGroupsR
     case 1:
     case 2: {
       w.int16(m.errorCode, 'DescribedGroup.ErrorCode');
+      if (!(m.errorMessage === null)) w.fieldNotInVersion('DescribedGroup.ErrorMessage', version);
       w.string(m.groupId, 'DescribedGroup.GroupId');
       w.string(m.groupState, 'DescribedGroup.GroupState');
       w.string(m.protocolType, 'DescribedGroup.ProtocolType');
@@ -323,6 +349,7 @@ function writeDescribeGroupsResponseDescribedGroup(w: Writer, m: DescribeGroupsR
     case 3:
     case 4: {
       w.int16(m.errorCode, 'DescribedGroup.ErrorCode');
+      if (!(m.errorMessage === null)) w.fieldNotInVersion('DescribedGroup.ErrorMessage', version);
       w.string(m.groupId, 'DescribedGroup.GroupId');
       w.string(m.groupState, 'DescribedGroup.GroupState');
       w.string(m.protocolType, 'DescribedGroup.ProtocolType');
@@ -334,6 +361,21 @@ function writeDescribeGroupsResponseDescribedGroup(w: Writer, m: DescribeGroupsR
     }
     case 5: {
       w.int16(m.errorCode, 'DescribedGroup.ErrorCode');
+      if (!(m.errorMessage === null)) w.fieldNotInVersion('DescribedGroup.ErrorMessage', version);
+      w.compactString(m.groupId, 'DescribedGroup.GroupId');
+      w.compactString(m.groupState, 'DescribedGroup.GroupState');
+      w.compactString(m.protocolType, 'DescribedGroup.ProtocolType');
+      w.compactString(m.protocolData, 'DescribedGroup.ProtocolData');
+      for (const $e of w.compactArrayLength(m.members, 'DescribedGroup.Members')) writeDescribeGroupsResponseDescribedGroupMember(w, $e, version);
+      w.int32(m.authorizedOperations, 'DescribedGroup.AuthorizedOperations');
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'DescribedGroup');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
+    case 6: {
+      w.int16(m.errorCode, 'DescribedGroup.ErrorCode');
+      w.compactNullableString(m.errorMessage, 'DescribedGroup.ErrorMessage');
       w.compactString(m.groupId, 'DescribedGroup.GroupId');
       w.compactString(m.groupState, 'DescribedGroup.GroupState');
       w.compactString(m.protocolType, 'DescribedGroup.ProtocolType');
@@ -346,7 +388,7 @@ function writeDescribeGroupsResponseDescribedGroup(w: Writer, m: DescribeGroupsR
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribedGroup version ${version} is not supported (valid: 0-5)`, { context: 'DescribeGroupsResponse' });
+      throw new UnsupportedVersionError(`DescribedGroup version ${version} is not supported (valid: 0-6)`, { context: 'DescribeGroupsResponse' });
   }
 }
 
@@ -366,6 +408,7 @@ function readDescribeGroupsResponseDescribedGroup(r: Reader, version: number): D
       const members = $a0;
       return {
         errorCode,
+        errorMessage: null,
         groupId,
         groupState,
         protocolType,
@@ -389,6 +432,7 @@ function readDescribeGroupsResponseDescribedGroup(r: Reader, version: number): D
       const authorizedOperations = r.int32('DescribedGroup.AuthorizedOperations');
       return {
         errorCode,
+        errorMessage: null,
         groupId,
         groupState,
         protocolType,
@@ -417,6 +461,37 @@ function readDescribeGroupsResponseDescribedGroup(r: Reader, version: number): D
       }
       return {
         errorCode,
+        errorMessage: null,
+        groupId,
+        groupState,
+        protocolType,
+        protocolData,
+        members,
+        authorizedOperations,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 6: {
+      const errorCode = r.int16('DescribedGroup.ErrorCode');
+      const errorMessage = r.compactNullableString('DescribedGroup.ErrorMessage');
+      const groupId = r.compactString('DescribedGroup.GroupId');
+      const groupState = r.compactString('DescribedGroup.GroupState');
+      const protocolType = r.compactString('DescribedGroup.ProtocolType');
+      const protocolData = r.compactString('DescribedGroup.ProtocolData');
+      const $n0 = r.compactArrayLength('DescribedGroup.Members');
+      const $a0: DescribeGroupsResponseDescribedGroupMember[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readDescribeGroupsResponseDescribedGroupMember(r, version));
+      const members = $a0;
+      const authorizedOperations = r.int32('DescribedGroup.AuthorizedOperations');
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('DescribedGroup._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('DescribedGroup._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'DescribedGroup._tagged_fields'));
+      }
+      return {
+        errorCode,
+        errorMessage,
         groupId,
         groupState,
         protocolType,
@@ -427,7 +502,7 @@ function readDescribeGroupsResponseDescribedGroup(r: Reader, version: number): D
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribedGroup version ${version} is not supported (valid: 0-5)`, { context: 'DescribeGroupsResponse' });
+      throw new UnsupportedVersionError(`DescribedGroup version ${version} is not supported (valid: 0-6)`, { context: 'DescribeGroupsResponse' });
   }
 }
 
@@ -455,7 +530,8 @@ function writeDescribeGroupsResponseDescribedGroupMember(w: Writer, m: DescribeG
       w.noTaggedFields(m.unknownTaggedFields, 'DescribedGroupMember', version);
       return;
     }
-    case 5: {
+    case 5:
+    case 6: {
       w.compactString(m.memberId, 'DescribedGroupMember.MemberId');
       w.compactNullableString(m.groupInstanceId, 'DescribedGroupMember.GroupInstanceId');
       w.compactString(m.clientId, 'DescribedGroupMember.ClientId');
@@ -468,7 +544,7 @@ function writeDescribeGroupsResponseDescribedGroupMember(w: Writer, m: DescribeG
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribedGroupMember version ${version} is not supported (valid: 0-5)`, { context: 'DescribeGroupsResponse' });
+      throw new UnsupportedVersionError(`DescribedGroupMember version ${version} is not supported (valid: 0-6)`, { context: 'DescribeGroupsResponse' });
   }
 }
 
@@ -510,7 +586,8 @@ function readDescribeGroupsResponseDescribedGroupMember(r: Reader, version: numb
         unknownTaggedFields: undefined,
       };
     }
-    case 5: {
+    case 5:
+    case 6: {
       const memberId = r.compactString('DescribedGroupMember.MemberId');
       const groupInstanceId = r.compactNullableString('DescribedGroupMember.GroupInstanceId');
       const clientId = r.compactString('DescribedGroupMember.ClientId');
@@ -534,7 +611,7 @@ function readDescribeGroupsResponseDescribedGroupMember(r: Reader, version: numb
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribedGroupMember version ${version} is not supported (valid: 0-5)`, { context: 'DescribeGroupsResponse' });
+      throw new UnsupportedVersionError(`DescribedGroupMember version ${version} is not supported (valid: 0-6)`, { context: 'DescribeGroupsResponse' });
   }
 }
 
@@ -544,7 +621,7 @@ export const DescribeGroupsResponseCodec: MessageCodec<DescribeGroupsResponse> =
   type: 'response',
   apiKey: 15,
   minVersion: 0,
-  maxVersion: 5,
+  maxVersion: 6,
   firstFlexibleVersion: 5,
   latestVersionUnstable: false,
   encode: encodeDescribeGroupsResponse,

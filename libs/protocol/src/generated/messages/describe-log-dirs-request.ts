@@ -2,16 +2,16 @@
 // Source: spec/DescribeLogDirsRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DescribeLogDirsRequest (API key 35) request: valid versions 0-4, flexible versions 2+, deprecated versions 0.
- * Listeners: zkBroker, broker.
+ * DescribeLogDirsRequest (API key 35) request: valid versions 1-5, flexible versions 2+.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   DescribeLogDirsRequest v0-1 => [topics]
+ *   DescribeLogDirsRequest v1 => [topics]
  *     topics (NULLABLE_ARRAY) => topic [partitions]
  *       topic => STRING
  *       partitions => ARRAY<INT32>
- *   DescribeLogDirsRequest v2-4 (flexible) => [topics] _tagged_fields
+ *   DescribeLogDirsRequest v2-5 (flexible) => [topics] _tagged_fields
  *     topics (COMPACT_NULLABLE_ARRAY) => topic [partitions] _tagged_fields
  *       topic => COMPACT_STRING
  *       partitions => COMPACT_ARRAY<INT32>
@@ -20,7 +20,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DescribeLogDirsRequest (API key 35) request: valid versions 0-4, flexible versions 2+, deprecated versions 0. */
+/** DescribeLogDirsRequest (API key 35) request: valid versions 1-5, flexible versions 2+. */
 export interface DescribeLogDirsRequest {
   /**
    * Each topic that we want to describe log directories for, or null for all topics.
@@ -34,7 +34,7 @@ export interface DescribeLogDirsRequest {
 /** DescribableLogDirTopic: a struct of DescribeLogDirsRequest. */
 export interface DescribeLogDirsRequestDescribableLogDirTopic {
   /**
-   * The topic name
+   * The topic name.
    * Versions 0+; default ""; map key; entity type topicName.
    */
   topic: string;
@@ -73,7 +73,6 @@ export function createDescribeLogDirsRequestDescribableLogDirTopic(init?: Partia
 /** Encodes a DescribeLogDirsRequest at `version`. */
 export function encodeDescribeLogDirsRequest(w: Writer, m: DescribeLogDirsRequest, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       for (const $e of w.nullableArrayLength(m.topics, 'DescribeLogDirsRequest.Topics')) writeDescribeLogDirsRequestDescribableLogDirTopic(w, $e, version);
       w.noTaggedFields(m.unknownTaggedFields, 'DescribeLogDirsRequest', version);
@@ -81,7 +80,8 @@ export function encodeDescribeLogDirsRequest(w: Writer, m: DescribeLogDirsReques
     }
     case 2:
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       for (const $e of w.compactNullableArrayLength(m.topics, 'DescribeLogDirsRequest.Topics')) writeDescribeLogDirsRequestDescribableLogDirTopic(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'DescribeLogDirsRequest');
       w.uvarint($unknown.length);
@@ -89,14 +89,13 @@ export function encodeDescribeLogDirsRequest(w: Writer, m: DescribeLogDirsReques
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeLogDirsRequest version ${version} is not supported (valid: 0-4)`, { context: 'DescribeLogDirsRequest' });
+      throw new UnsupportedVersionError(`DescribeLogDirsRequest version ${version} is not supported (valid: 1-5)`, { context: 'DescribeLogDirsRequest' });
   }
 }
 
 /** Decodes a DescribeLogDirsRequest at `version`. */
 export function decodeDescribeLogDirsRequest(r: Reader, version: number): DescribeLogDirsRequest {
   switch (version) {
-    case 0:
     case 1: {
       const $n0 = r.nullableArrayLength('DescribeLogDirsRequest.Topics');
       const $a0: DescribeLogDirsRequestDescribableLogDirTopic[] | null = $n0 < 0 ? null : [];
@@ -109,7 +108,8 @@ export function decodeDescribeLogDirsRequest(r: Reader, version: number): Descri
     }
     case 2:
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       const $n0 = r.compactNullableArrayLength('DescribeLogDirsRequest.Topics');
       const $a0: DescribeLogDirsRequestDescribableLogDirTopic[] | null = $n0 < 0 ? null : [];
       for (let $i = 0; $i < $n0; $i++) $a0!.push(readDescribeLogDirsRequestDescribableLogDirTopic(r, version));
@@ -126,13 +126,12 @@ export function decodeDescribeLogDirsRequest(r: Reader, version: number): Descri
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeLogDirsRequest version ${version} is not supported (valid: 0-4)`, { context: 'DescribeLogDirsRequest' });
+      throw new UnsupportedVersionError(`DescribeLogDirsRequest version ${version} is not supported (valid: 1-5)`, { context: 'DescribeLogDirsRequest' });
   }
 }
 
 function writeDescribeLogDirsRequestDescribableLogDirTopic(w: Writer, m: DescribeLogDirsRequestDescribableLogDirTopic, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.string(m.topic, 'DescribableLogDirTopic.Topic');
       for (const $e of w.arrayLength(m.partitions, 'DescribableLogDirTopic.Partitions')) w.int32($e, 'DescribableLogDirTopic.Partitions');
@@ -141,7 +140,8 @@ function writeDescribeLogDirsRequestDescribableLogDirTopic(w: Writer, m: Describ
     }
     case 2:
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       w.compactString(m.topic, 'DescribableLogDirTopic.Topic');
       for (const $e of w.compactArrayLength(m.partitions, 'DescribableLogDirTopic.Partitions')) w.int32($e, 'DescribableLogDirTopic.Partitions');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'DescribableLogDirTopic');
@@ -150,13 +150,12 @@ function writeDescribeLogDirsRequestDescribableLogDirTopic(w: Writer, m: Describ
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribableLogDirTopic version ${version} is not supported (valid: 0-4)`, { context: 'DescribeLogDirsRequest' });
+      throw new UnsupportedVersionError(`DescribableLogDirTopic version ${version} is not supported (valid: 1-5)`, { context: 'DescribeLogDirsRequest' });
   }
 }
 
 function readDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, version: number): DescribeLogDirsRequestDescribableLogDirTopic {
   switch (version) {
-    case 0:
     case 1: {
       const topic = r.string('DescribableLogDirTopic.Topic');
       const $n0 = r.arrayLength('DescribableLogDirTopic.Partitions');
@@ -171,7 +170,8 @@ function readDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, version: nu
     }
     case 2:
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       const topic = r.compactString('DescribableLogDirTopic.Topic');
       const $n0 = r.compactArrayLength('DescribableLogDirTopic.Partitions');
       const $a0: number[] = [];
@@ -190,7 +190,7 @@ function readDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, version: nu
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribableLogDirTopic version ${version} is not supported (valid: 0-4)`, { context: 'DescribeLogDirsRequest' });
+      throw new UnsupportedVersionError(`DescribableLogDirTopic version ${version} is not supported (valid: 1-5)`, { context: 'DescribeLogDirsRequest' });
   }
 }
 
@@ -199,8 +199,8 @@ export const DescribeLogDirsRequestCodec: MessageCodec<DescribeLogDirsRequest> =
   name: 'DescribeLogDirsRequest',
   type: 'request',
   apiKey: 35,
-  minVersion: 0,
-  maxVersion: 4,
+  minVersion: 1,
+  maxVersion: 5,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,
   encode: encodeDescribeLogDirsRequest,

@@ -2,11 +2,11 @@
 // Source: spec/DescribeLogDirsResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * DescribeLogDirsResponse (API key 35) response: valid versions 0-4, flexible versions 2+.
+ * DescribeLogDirsResponse (API key 35) response: valid versions 1-5, flexible versions 2+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   DescribeLogDirsResponse v0-1 => throttle_time_ms [results]
+ *   DescribeLogDirsResponse v1 => throttle_time_ms [results]
  *     throttle_time_ms => INT32
  *     results (ARRAY) => error_code log_dir [topics]
  *       error_code => INT16
@@ -58,12 +58,28 @@
  *           is_future_key => BOOLEAN
  *       total_bytes => INT64
  *       usable_bytes => INT64
+ *   DescribeLogDirsResponse v5 (flexible) => throttle_time_ms error_code [results] _tagged_fields
+ *     throttle_time_ms => INT32
+ *     error_code => INT16
+ *     results (COMPACT_ARRAY) => error_code log_dir [topics] total_bytes usable_bytes is_cordoned _tagged_fields
+ *       error_code => INT16
+ *       log_dir => COMPACT_STRING
+ *       topics (COMPACT_ARRAY) => name [partitions] _tagged_fields
+ *         name => COMPACT_STRING
+ *         partitions (COMPACT_ARRAY) => partition_index partition_size offset_lag is_future_key _tagged_fields
+ *           partition_index => INT32
+ *           partition_size => INT64
+ *           offset_lag => INT64
+ *           is_future_key => BOOLEAN
+ *       total_bytes => INT64
+ *       usable_bytes => INT64
+ *       is_cordoned => BOOLEAN
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** DescribeLogDirsResponse (API key 35) response: valid versions 0-4, flexible versions 2+. */
+/** DescribeLogDirsResponse (API key 35) response: valid versions 1-5, flexible versions 2+. */
 export interface DescribeLogDirsResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -97,20 +113,25 @@ export interface DescribeLogDirsResponseDescribeLogDirsResult {
    */
   logDir: string;
   /**
-   * Each topic.
+   * The topics.
    * Versions 0+.
    */
   topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
   /**
-   * The total size in bytes of the volume the log directory is in.
+   * The total size in bytes of the volume the log directory is in. This value does not include the size of data stored in remote storage.
    * Versions 4+; default -1n; ignorable.
    */
   totalBytes: bigint;
   /**
-   * The usable size in bytes of the volume the log directory is in.
+   * The usable size in bytes of the volume the log directory is in. This value does not include the size of data stored in remote storage.
    * Versions 4+; default -1n; ignorable.
    */
   usableBytes: bigint;
+  /**
+   * True if this log directory is cordoned.
+   * Versions 5+; default false; ignorable.
+   */
+  isCordoned: boolean;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
 }
@@ -122,7 +143,10 @@ export interface DescribeLogDirsResponseDescribeLogDirsTopic {
    * Versions 0+; default ""; entity type topicName.
    */
   name: string;
-  /** Versions 0+. */
+  /**
+   * The partitions.
+   * Versions 0+.
+   */
   partitions: DescribeLogDirsResponseDescribeLogDirsPartition[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -141,7 +165,7 @@ export interface DescribeLogDirsResponseDescribeLogDirsPartition {
    */
   partitionSize: bigint;
   /**
-   * The lag of the log's LEO w.r.t. partition's HW (if it is the current log for the partition) or current replica's LEO (if it is the future log for the partition)
+   * The lag of the log's LEO w.r.t. partition's HW (if it is the current log for the partition) or current replica's LEO (if it is the future log for the partition).
    * Versions 0+; default 0n.
    */
   offsetLag: bigint;
@@ -174,6 +198,7 @@ function defaultDescribeLogDirsResponseDescribeLogDirsResult(): DescribeLogDirsR
     topics: [],
     totalBytes: -1n,
     usableBytes: -1n,
+    isCordoned: false,
   };
 }
 
@@ -211,7 +236,6 @@ export function createDescribeLogDirsResponseDescribeLogDirsPartition(init?: Par
 /** Encodes a DescribeLogDirsResponse at `version`. */
 export function encodeDescribeLogDirsResponse(w: Writer, m: DescribeLogDirsResponse, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.int32(m.throttleTimeMs, 'DescribeLogDirsResponse.ThrottleTimeMs');
       for (const $e of w.arrayLength(m.results, 'DescribeLogDirsResponse.Results')) writeDescribeLogDirsResponseDescribeLogDirsResult(w, $e, version);
@@ -227,7 +251,8 @@ export function encodeDescribeLogDirsResponse(w: Writer, m: DescribeLogDirsRespo
       return;
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       w.int32(m.throttleTimeMs, 'DescribeLogDirsResponse.ThrottleTimeMs');
       w.int16(m.errorCode, 'DescribeLogDirsResponse.ErrorCode');
       for (const $e of w.compactArrayLength(m.results, 'DescribeLogDirsResponse.Results')) writeDescribeLogDirsResponseDescribeLogDirsResult(w, $e, version);
@@ -237,14 +262,13 @@ export function encodeDescribeLogDirsResponse(w: Writer, m: DescribeLogDirsRespo
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeLogDirsResponse version ${version} is not supported (valid: 0-4)`, { context: 'DescribeLogDirsResponse' });
+      throw new UnsupportedVersionError(`DescribeLogDirsResponse version ${version} is not supported (valid: 1-5)`, { context: 'DescribeLogDirsResponse' });
   }
 }
 
 /** Decodes a DescribeLogDirsResponse at `version`. */
 export function decodeDescribeLogDirsResponse(r: Reader, version: number): DescribeLogDirsResponse {
   switch (version) {
-    case 0:
     case 1: {
       const throttleTimeMs = r.int32('DescribeLogDirsResponse.ThrottleTimeMs');
       const $n0 = r.arrayLength('DescribeLogDirsResponse.Results');
@@ -278,7 +302,8 @@ export function decodeDescribeLogDirsResponse(r: Reader, version: number): Descr
       };
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       const throttleTimeMs = r.int32('DescribeLogDirsResponse.ThrottleTimeMs');
       const errorCode = r.int16('DescribeLogDirsResponse.ErrorCode');
       const $n0 = r.compactArrayLength('DescribeLogDirsResponse.Results');
@@ -299,13 +324,12 @@ export function decodeDescribeLogDirsResponse(r: Reader, version: number): Descr
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeLogDirsResponse version ${version} is not supported (valid: 0-4)`, { context: 'DescribeLogDirsResponse' });
+      throw new UnsupportedVersionError(`DescribeLogDirsResponse version ${version} is not supported (valid: 1-5)`, { context: 'DescribeLogDirsResponse' });
   }
 }
 
 function writeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, m: DescribeLogDirsResponseDescribeLogDirsResult, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.int16(m.errorCode, 'DescribeLogDirsResult.ErrorCode');
       w.string(m.logDir, 'DescribeLogDirsResult.LogDir');
@@ -334,14 +358,25 @@ function writeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, m: Describ
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 5: {
+      w.int16(m.errorCode, 'DescribeLogDirsResult.ErrorCode');
+      w.compactString(m.logDir, 'DescribeLogDirsResult.LogDir');
+      for (const $e of w.compactArrayLength(m.topics, 'DescribeLogDirsResult.Topics')) writeDescribeLogDirsResponseDescribeLogDirsTopic(w, $e, version);
+      w.int64(m.totalBytes, 'DescribeLogDirsResult.TotalBytes');
+      w.int64(m.usableBytes, 'DescribeLogDirsResult.UsableBytes');
+      w.bool(m.isCordoned, 'DescribeLogDirsResult.IsCordoned');
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'DescribeLogDirsResult');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`DescribeLogDirsResult version ${version} is not supported (valid: 0-4)`, { context: 'DescribeLogDirsResponse' });
+      throw new UnsupportedVersionError(`DescribeLogDirsResult version ${version} is not supported (valid: 1-5)`, { context: 'DescribeLogDirsResponse' });
   }
 }
 
 function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsResult {
   switch (version) {
-    case 0:
     case 1: {
       const errorCode = r.int16('DescribeLogDirsResult.ErrorCode');
       const logDir = r.string('DescribeLogDirsResult.LogDir');
@@ -355,6 +390,7 @@ function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: nu
         topics,
         totalBytes: -1n,
         usableBytes: -1n,
+        isCordoned: false,
         unknownTaggedFields: undefined,
       };
     }
@@ -378,6 +414,7 @@ function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: nu
         topics,
         totalBytes: -1n,
         usableBytes: -1n,
+        isCordoned: false,
         unknownTaggedFields: $unknown,
       };
     }
@@ -402,17 +439,43 @@ function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: nu
         topics,
         totalBytes,
         usableBytes,
+        isCordoned: false,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 5: {
+      const errorCode = r.int16('DescribeLogDirsResult.ErrorCode');
+      const logDir = r.compactString('DescribeLogDirsResult.LogDir');
+      const $n0 = r.compactArrayLength('DescribeLogDirsResult.Topics');
+      const $a0: DescribeLogDirsResponseDescribeLogDirsTopic[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readDescribeLogDirsResponseDescribeLogDirsTopic(r, version));
+      const topics = $a0;
+      const totalBytes = r.int64('DescribeLogDirsResult.TotalBytes');
+      const usableBytes = r.int64('DescribeLogDirsResult.UsableBytes');
+      const isCordoned = r.bool('DescribeLogDirsResult.IsCordoned');
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('DescribeLogDirsResult._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('DescribeLogDirsResult._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'DescribeLogDirsResult._tagged_fields'));
+      }
+      return {
+        errorCode,
+        logDir,
+        topics,
+        totalBytes,
+        usableBytes,
+        isCordoned,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeLogDirsResult version ${version} is not supported (valid: 0-4)`, { context: 'DescribeLogDirsResponse' });
+      throw new UnsupportedVersionError(`DescribeLogDirsResult version ${version} is not supported (valid: 1-5)`, { context: 'DescribeLogDirsResponse' });
   }
 }
 
 function writeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, m: DescribeLogDirsResponseDescribeLogDirsTopic, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.string(m.name, 'DescribeLogDirsTopic.Name');
       for (const $e of w.arrayLength(m.partitions, 'DescribeLogDirsTopic.Partitions')) writeDescribeLogDirsResponseDescribeLogDirsPartition(w, $e, version);
@@ -421,7 +484,8 @@ function writeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, m: Describe
     }
     case 2:
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       w.compactString(m.name, 'DescribeLogDirsTopic.Name');
       for (const $e of w.compactArrayLength(m.partitions, 'DescribeLogDirsTopic.Partitions')) writeDescribeLogDirsResponseDescribeLogDirsPartition(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'DescribeLogDirsTopic');
@@ -430,13 +494,12 @@ function writeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, m: Describe
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeLogDirsTopic version ${version} is not supported (valid: 0-4)`, { context: 'DescribeLogDirsResponse' });
+      throw new UnsupportedVersionError(`DescribeLogDirsTopic version ${version} is not supported (valid: 1-5)`, { context: 'DescribeLogDirsResponse' });
   }
 }
 
 function readDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsTopic {
   switch (version) {
-    case 0:
     case 1: {
       const name = r.string('DescribeLogDirsTopic.Name');
       const $n0 = r.arrayLength('DescribeLogDirsTopic.Partitions');
@@ -451,7 +514,8 @@ function readDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, version: num
     }
     case 2:
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       const name = r.compactString('DescribeLogDirsTopic.Name');
       const $n0 = r.compactArrayLength('DescribeLogDirsTopic.Partitions');
       const $a0: DescribeLogDirsResponseDescribeLogDirsPartition[] = [];
@@ -470,13 +534,12 @@ function readDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, version: num
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeLogDirsTopic version ${version} is not supported (valid: 0-4)`, { context: 'DescribeLogDirsResponse' });
+      throw new UnsupportedVersionError(`DescribeLogDirsTopic version ${version} is not supported (valid: 1-5)`, { context: 'DescribeLogDirsResponse' });
   }
 }
 
 function writeDescribeLogDirsResponseDescribeLogDirsPartition(w: Writer, m: DescribeLogDirsResponseDescribeLogDirsPartition, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.int32(m.partitionIndex, 'DescribeLogDirsPartition.PartitionIndex');
       w.int64(m.partitionSize, 'DescribeLogDirsPartition.PartitionSize');
@@ -487,7 +550,8 @@ function writeDescribeLogDirsResponseDescribeLogDirsPartition(w: Writer, m: Desc
     }
     case 2:
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       w.int32(m.partitionIndex, 'DescribeLogDirsPartition.PartitionIndex');
       w.int64(m.partitionSize, 'DescribeLogDirsPartition.PartitionSize');
       w.int64(m.offsetLag, 'DescribeLogDirsPartition.OffsetLag');
@@ -498,13 +562,12 @@ function writeDescribeLogDirsResponseDescribeLogDirsPartition(w: Writer, m: Desc
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribeLogDirsPartition version ${version} is not supported (valid: 0-4)`, { context: 'DescribeLogDirsResponse' });
+      throw new UnsupportedVersionError(`DescribeLogDirsPartition version ${version} is not supported (valid: 1-5)`, { context: 'DescribeLogDirsResponse' });
   }
 }
 
 function readDescribeLogDirsResponseDescribeLogDirsPartition(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsPartition {
   switch (version) {
-    case 0:
     case 1: {
       const partitionIndex = r.int32('DescribeLogDirsPartition.PartitionIndex');
       const partitionSize = r.int64('DescribeLogDirsPartition.PartitionSize');
@@ -520,7 +583,8 @@ function readDescribeLogDirsResponseDescribeLogDirsPartition(r: Reader, version:
     }
     case 2:
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       const partitionIndex = r.int32('DescribeLogDirsPartition.PartitionIndex');
       const partitionSize = r.int64('DescribeLogDirsPartition.PartitionSize');
       const offsetLag = r.int64('DescribeLogDirsPartition.OffsetLag');
@@ -540,7 +604,7 @@ function readDescribeLogDirsResponseDescribeLogDirsPartition(r: Reader, version:
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribeLogDirsPartition version ${version} is not supported (valid: 0-4)`, { context: 'DescribeLogDirsResponse' });
+      throw new UnsupportedVersionError(`DescribeLogDirsPartition version ${version} is not supported (valid: 1-5)`, { context: 'DescribeLogDirsResponse' });
   }
 }
 
@@ -549,8 +613,8 @@ export const DescribeLogDirsResponseCodec: MessageCodec<DescribeLogDirsResponse>
   name: 'DescribeLogDirsResponse',
   type: 'response',
   apiKey: 35,
-  minVersion: 0,
-  maxVersion: 4,
+  minVersion: 1,
+  maxVersion: 5,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,
   encode: encodeDescribeLogDirsResponse,

@@ -3,7 +3,7 @@
 
 /*
  * DescribeProducersRequest (API key 61) request: valid versions 0, flexible versions 0+.
- * Listeners: zkBroker, broker.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -18,7 +18,10 @@ import { UnsupportedVersionError } from '../../errors.js';
 
 /** DescribeProducersRequest (API key 61) request: valid versions 0, flexible versions 0+. */
 export interface DescribeProducersRequest {
-  /** Versions 0+. */
+  /**
+   * The topics to list producers for.
+   * Versions 0+.
+   */
   topics: DescribeProducersRequestTopicRequest[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -28,7 +31,7 @@ export interface DescribeProducersRequest {
 export interface DescribeProducersRequestTopicRequest {
   /**
    * The topic name.
-   * Versions 0+; default ""; entity type topicName.
+   * Versions 0+; default ""; map key; entity type topicName.
    */
   name: string;
   /**

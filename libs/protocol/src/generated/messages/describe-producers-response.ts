@@ -45,7 +45,7 @@ export interface DescribeProducersResponse {
 /** TopicResponse: a struct of DescribeProducersResponse. */
 export interface DescribeProducersResponseTopicResponse {
   /**
-   * The topic name
+   * The topic name.
    * Versions 0+; default ""; entity type topicName.
    */
   name: string;
@@ -71,11 +71,14 @@ export interface DescribeProducersResponsePartitionResponse {
    */
   errorCode: number;
   /**
-   * The partition error message, which may be null if no additional details are available
+   * The partition error message, which may be null if no additional details are available.
    * Versions 0+; nullable 0+; default null.
    */
   errorMessage: string | null;
-  /** Versions 0+. */
+  /**
+   * The active producers for the partition.
+   * Versions 0+.
+   */
   activeProducers: DescribeProducersResponseProducerState[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -83,17 +86,35 @@ export interface DescribeProducersResponsePartitionResponse {
 
 /** ProducerState: a struct of DescribeProducersResponse. */
 export interface DescribeProducersResponseProducerState {
-  /** Versions 0+; default 0n; entity type producerId. */
+  /**
+   * The producer id.
+   * Versions 0+; default 0n; entity type producerId.
+   */
   producerId: bigint;
-  /** Versions 0+; default 0. */
+  /**
+   * The producer epoch.
+   * Versions 0+; default 0.
+   */
   producerEpoch: number;
-  /** Versions 0+; default -1. */
+  /**
+   * The last sequence number sent by the producer.
+   * Versions 0+; default -1.
+   */
   lastSequence: number;
-  /** Versions 0+; default -1n. */
+  /**
+   * The last timestamp sent by the producer.
+   * Versions 0+; default -1n.
+   */
   lastTimestamp: bigint;
-  /** Versions 0+; default 0. */
+  /**
+   * The current epoch of the producer group.
+   * Versions 0+; default 0.
+   */
   coordinatorEpoch: number;
-  /** Versions 0+; default -1n. */
+  /**
+   * The current transaction start offset of the producer.
+   * Versions 0+; default -1n.
+   */
   currentTxnStartOffset: bigint;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];

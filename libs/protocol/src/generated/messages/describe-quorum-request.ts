@@ -19,7 +19,10 @@ import { UnsupportedVersionError } from '../../errors.js';
 
 /** DescribeQuorumRequest (API key 55) request: valid versions 0-2, flexible versions 0+. */
 export interface DescribeQuorumRequest {
-  /** Versions 0+. */
+  /**
+   * The topics to describe.
+   * Versions 0+.
+   */
   topics: DescribeQuorumRequestTopicData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -32,7 +35,10 @@ export interface DescribeQuorumRequestTopicData {
    * Versions 0+; default ""; entity type topicName.
    */
   topicName: string;
-  /** Versions 0+. */
+  /**
+   * The partitions to describe.
+   * Versions 0+.
+   */
   partitions: DescribeQuorumRequestPartitionData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];

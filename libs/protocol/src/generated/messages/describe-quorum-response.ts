@@ -89,9 +89,15 @@ export interface DescribeQuorumResponse {
    * Versions 2+; nullable 2+; default ""; ignorable.
    */
   errorMessage: string | null;
-  /** Versions 0+. */
+  /**
+   * The response from the describe quorum API.
+   * Versions 0+.
+   */
   topics: DescribeQuorumResponseTopicData[];
-  /** Versions 2+. */
+  /**
+   * The nodes in the quorum.
+   * Versions 2+.
+   */
   nodes: DescribeQuorumResponseNode[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -99,22 +105,28 @@ export interface DescribeQuorumResponse {
 
 /** ReplicaState: a struct of DescribeQuorumResponse (common struct). */
 export interface DescribeQuorumResponseReplicaState {
-  /** Versions 0+; default 0; entity type brokerId. */
+  /**
+   * The ID of the replica.
+   * Versions 0+; default 0; entity type brokerId.
+   */
   replicaId: number;
-  /** Versions 2+. */
+  /**
+   * The replica directory ID of the replica.
+   * Versions 2+.
+   */
   replicaDirectoryId: string;
   /**
-   * The last known log end offset of the follower or -1 if it is unknown
+   * The last known log end offset of the follower or -1 if it is unknown.
    * Versions 0+; default 0n.
    */
   logEndOffset: bigint;
   /**
-   * The last known leader wall clock time time when a follower fetched from the leader. This is reported as -1 both for the current leader or if it is unknown for a voter
+   * The last known leader wall clock time time when a follower fetched from the leader. This is reported as -1 both for the current leader or if it is unknown for a voter.
    * Versions 1+; default -1n; ignorable.
    */
   lastFetchTimestamp: bigint;
   /**
-   * The leader wall clock append time of the offset for which the follower made the most recent fetch request. This is reported as the current time for the leader and -1 if unknown for a voter
+   * The leader wall clock append time of the offset for which the follower made the most recent fetch request. This is reported as the current time for the leader and -1 if unknown for a voter.
    * Versions 1+; default -1n; ignorable.
    */
   lastCaughtUpTimestamp: bigint;
@@ -129,7 +141,10 @@ export interface DescribeQuorumResponseTopicData {
    * Versions 0+; default ""; entity type topicName.
    */
   topicName: string;
-  /** Versions 0+. */
+  /**
+   * The partition data.
+   * Versions 0+.
+   */
   partitions: DescribeQuorumResponsePartitionData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -142,7 +157,10 @@ export interface DescribeQuorumResponsePartitionData {
    * Versions 0+; default 0.
    */
   partitionIndex: number;
-  /** Versions 0+; default 0. */
+  /**
+   * The partition error code.
+   * Versions 0+; default 0.
+   */
   errorCode: number;
   /**
    * The error message, or null if there was no error.
@@ -155,15 +173,24 @@ export interface DescribeQuorumResponsePartitionData {
    */
   leaderId: number;
   /**
-   * The latest known leader epoch
+   * The latest known leader epoch.
    * Versions 0+; default 0.
    */
   leaderEpoch: number;
-  /** Versions 0+; default 0n. */
+  /**
+   * The high water mark.
+   * Versions 0+; default 0n.
+   */
   highWatermark: bigint;
-  /** Versions 0+. */
+  /**
+   * The current voters of the partition.
+   * Versions 0+.
+   */
   currentVoters: DescribeQuorumResponseReplicaState[];
-  /** Versions 0+. */
+  /**
+   * The observers of the partition.
+   * Versions 0+.
+   */
   observers: DescribeQuorumResponseReplicaState[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -172,12 +199,12 @@ export interface DescribeQuorumResponsePartitionData {
 /** Node: a struct of DescribeQuorumResponse. */
 export interface DescribeQuorumResponseNode {
   /**
-   * The ID of the associated node
+   * The ID of the associated node.
    * Versions 2+; default 0; map key; entity type brokerId.
    */
   nodeId: number;
   /**
-   * The listeners of this controller
+   * The listeners of this controller.
    * Versions 2+.
    */
   listeners: DescribeQuorumResponseListener[];
@@ -188,17 +215,17 @@ export interface DescribeQuorumResponseNode {
 /** Listener: a struct of DescribeQuorumResponse. */
 export interface DescribeQuorumResponseListener {
   /**
-   * The name of the endpoint
+   * The name of the endpoint.
    * Versions 2+; default ""; map key.
    */
   name: string;
   /**
-   * The hostname
+   * The hostname.
    * Versions 2+; default "".
    */
   host: string;
   /**
-   * The port
+   * The port.
    * Versions 2+; default 0.
    */
   port: number;

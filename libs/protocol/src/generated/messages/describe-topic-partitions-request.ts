@@ -43,7 +43,7 @@ export interface DescribeTopicPartitionsRequest {
 /** TopicRequest: a struct of DescribeTopicPartitionsRequest. */
 export interface DescribeTopicPartitionsRequestTopicRequest {
   /**
-   * The topic name
+   * The topic name.
    * Versions 0+; default ""; entity type topicName.
    */
   name: string;
@@ -54,12 +54,12 @@ export interface DescribeTopicPartitionsRequestTopicRequest {
 /** Cursor: a struct of DescribeTopicPartitionsRequest. */
 export interface DescribeTopicPartitionsRequestCursor {
   /**
-   * The name for the first topic to process
+   * The name for the first topic to process.
    * Versions 0+; default ""; entity type topicName.
    */
   topicName: string;
   /**
-   * The partition index to start with
+   * The partition index to start with.
    * Versions 0+; default 0.
    */
   partitionIndex: number;

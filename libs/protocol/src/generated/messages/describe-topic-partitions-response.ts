@@ -143,12 +143,12 @@ export interface DescribeTopicPartitionsResponsePartition {
 /** Cursor: a struct of DescribeTopicPartitionsResponse. */
 export interface DescribeTopicPartitionsResponseCursor {
   /**
-   * The name for the first topic to process
+   * The name for the first topic to process.
    * Versions 0+; default ""; entity type topicName.
    */
   topicName: string;
   /**
-   * The partition index to start with
+   * The partition index to start with.
    * Versions 0+; default 0.
    */
   partitionIndex: number;

@@ -3,7 +3,7 @@
 
 /*
  * DescribeTransactionsRequest (API key 65) request: valid versions 0, flexible versions 0+.
- * Listeners: zkBroker, broker.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *

@@ -31,7 +31,10 @@ export interface DescribeTransactionsResponse {
    * Versions 0+; default 0.
    */
   throttleTimeMs: number;
-  /** Versions 0+. */
+  /**
+   * The current state of the transaction.
+   * Versions 0+.
+   */
   transactionStates: DescribeTransactionsResponseTransactionState[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -39,19 +42,40 @@ export interface DescribeTransactionsResponse {
 
 /** TransactionState: a struct of DescribeTransactionsResponse. */
 export interface DescribeTransactionsResponseTransactionState {
-  /** Versions 0+; default 0. */
+  /**
+   * The error code.
+   * Versions 0+; default 0.
+   */
   errorCode: number;
-  /** Versions 0+; default ""; entity type transactionalId. */
+  /**
+   * The transactional id.
+   * Versions 0+; default ""; entity type transactionalId.
+   */
   transactionalId: string;
-  /** Versions 0+; default "". */
+  /**
+   * The current transaction state of the producer.
+   * Versions 0+; default "".
+   */
   transactionState: string;
-  /** Versions 0+; default 0. */
+  /**
+   * The timeout in milliseconds for the transaction.
+   * Versions 0+; default 0.
+   */
   transactionTimeoutMs: number;
-  /** Versions 0+; default 0n. */
+  /**
+   * The start time of the transaction in milliseconds.
+   * Versions 0+; default 0n.
+   */
   transactionStartTimeMs: bigint;
-  /** Versions 0+; default 0n; entity type producerId. */
+  /**
+   * The current producer id associated with the transaction.
+   * Versions 0+; default 0n; entity type producerId.
+   */
   producerId: bigint;
-  /** Versions 0+; default 0. */
+  /**
+   * The current epoch associated with the producer id.
+   * Versions 0+; default 0.
+   */
   producerEpoch: number;
   /**
    * The set of partitions included in the current transaction (if active). When a transaction is preparing to commit or abort, this will include only partitions which do not have markers.
@@ -64,9 +88,15 @@ export interface DescribeTransactionsResponseTransactionState {
 
 /** TopicData: a struct of DescribeTransactionsResponse. */
 export interface DescribeTransactionsResponseTopicData {
-  /** Versions 0+; default ""; map key; entity type topicName. */
+  /**
+   * The topic name.
+   * Versions 0+; default ""; map key; entity type topicName.
+   */
   topic: string;
-  /** Versions 0+. */
+  /**
+   * The partition ids included in the current transaction.
+   * Versions 0+.
+   */
   partitions: number[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];

@@ -3,7 +3,7 @@
 
 /*
  * ElectLeadersRequest (API key 43) request: valid versions 0-2, flexible versions 2+.
- * Listeners: zkBroker, broker, controller.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *

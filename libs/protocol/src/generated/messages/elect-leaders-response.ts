@@ -61,12 +61,12 @@ export interface ElectLeadersResponse {
 /** ReplicaElectionResult: a struct of ElectLeadersResponse. */
 export interface ElectLeadersResponseReplicaElectionResult {
   /**
-   * The topic name
+   * The topic name.
    * Versions 0+; default ""; entity type topicName.
    */
   topic: string;
   /**
-   * The results for each partition
+   * The results for each partition.
    * Versions 0+.
    */
   partitionResult: ElectLeadersResponsePartitionResult[];
@@ -77,7 +77,7 @@ export interface ElectLeadersResponseReplicaElectionResult {
 /** PartitionResult: a struct of ElectLeadersResponse. */
 export interface ElectLeadersResponsePartitionResult {
   /**
-   * The partition id
+   * The partition id.
    * Versions 0+; default 0.
    */
   partitionId: number;

@@ -38,12 +38,18 @@ import { UnsupportedVersionError } from '../../errors.js';
 
 /** EndQuorumEpochRequest (API key 54) request: valid versions 0-1, flexible versions 1+. */
 export interface EndQuorumEpochRequest {
-  /** Versions 0+; nullable 0+; default null. */
+  /**
+   * The cluster id.
+   * Versions 0+; nullable 0+; default null.
+   */
   clusterId: string | null;
-  /** Versions 0+. */
+  /**
+   * The topics.
+   * Versions 0+.
+   */
   topics: EndQuorumEpochRequestTopicData[];
   /**
-   * Endpoints for the leader
+   * Endpoints for the leader.
    * Versions 1+; ignorable.
    */
   leaderEndpoints: EndQuorumEpochRequestLeaderEndpoint[];
@@ -58,7 +64,10 @@ export interface EndQuorumEpochRequestTopicData {
    * Versions 0+; default ""; entity type topicName.
    */
   topicName: string;
-  /** Versions 0+. */
+  /**
+   * The partitions.
+   * Versions 0+.
+   */
   partitions: EndQuorumEpochRequestPartitionData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -72,22 +81,22 @@ export interface EndQuorumEpochRequestPartitionData {
    */
   partitionIndex: number;
   /**
-   * The current leader ID that is resigning
+   * The current leader ID that is resigning.
    * Versions 0+; default 0; entity type brokerId.
    */
   leaderId: number;
   /**
-   * The current epoch
+   * The current epoch.
    * Versions 0+; default 0.
    */
   leaderEpoch: number;
   /**
-   * A sorted list of preferred successors to start the election
+   * A sorted list of preferred successors to start the election.
    * Versions 0; ignorable.
    */
   preferredSuccessors: number[];
   /**
-   * A sorted list of preferred candidates to start the election
+   * A sorted list of preferred candidates to start the election.
    * Versions 1+; ignorable.
    */
   preferredCandidates: EndQuorumEpochRequestReplicaInfo[];
@@ -97,9 +106,15 @@ export interface EndQuorumEpochRequestPartitionData {
 
 /** ReplicaInfo: a struct of EndQuorumEpochRequest. */
 export interface EndQuorumEpochRequestReplicaInfo {
-  /** Versions 1+; default 0; entity type brokerId. */
+  /**
+   * The ID of the candidate replica.
+   * Versions 1+; default 0; entity type brokerId.
+   */
   candidateId: number;
-  /** Versions 1+. */
+  /**
+   * The directory ID of the candidate replica.
+   * Versions 1+.
+   */
   candidateDirectoryId: string;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -108,17 +123,17 @@ export interface EndQuorumEpochRequestReplicaInfo {
 /** LeaderEndpoint: a struct of EndQuorumEpochRequest. */
 export interface EndQuorumEpochRequestLeaderEndpoint {
   /**
-   * The name of the endpoint
+   * The name of the endpoint.
    * Versions 1+; default ""; map key.
    */
   name: string;
   /**
-   * The node's hostname
+   * The node's hostname.
    * Versions 1+; default "".
    */
   host: string;
   /**
-   * The node's port
+   * The node's port.
    * Versions 1+; default 0.
    */
   port: number;

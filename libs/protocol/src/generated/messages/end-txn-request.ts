@@ -2,8 +2,8 @@
 // Source: spec/EndTxnRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * EndTxnRequest (API key 26) request: valid versions 0-5, flexible versions 3+, latest version unstable.
- * Listeners: zkBroker, broker.
+ * EndTxnRequest (API key 26) request: valid versions 0-5, flexible versions 3+.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -22,7 +22,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** EndTxnRequest (API key 26) request: valid versions 0-5, flexible versions 3+, latest version unstable. */
+/** EndTxnRequest (API key 26) request: valid versions 0-5, flexible versions 3+. */
 export interface EndTxnRequest {
   /**
    * The ID of the transaction to end.
@@ -144,7 +144,7 @@ export const EndTxnRequestCodec: MessageCodec<EndTxnRequest> = {
   minVersion: 0,
   maxVersion: 5,
   firstFlexibleVersion: 3,
-  latestVersionUnstable: true,
+  latestVersionUnstable: false,
   encode: encodeEndTxnRequest,
   decode: decodeEndTxnRequest,
   create: createEndTxnRequest,

@@ -3,7 +3,7 @@
 
 /*
  * EnvelopeRequest (API key 58) request: valid versions 0, flexible versions 0+.
- * Listeners: controller, zkBroker.
+ * Listeners: controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *

@@ -2,12 +2,12 @@
 // Source: spec/ExpireDelegationTokenRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ExpireDelegationTokenRequest (API key 40) request: valid versions 0-2, flexible versions 2+, deprecated versions 0.
- * Listeners: zkBroker, broker, controller.
+ * ExpireDelegationTokenRequest (API key 40) request: valid versions 1-2, flexible versions 2+.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   ExpireDelegationTokenRequest v0-1 => hmac expiry_time_period_ms
+ *   ExpireDelegationTokenRequest v1 => hmac expiry_time_period_ms
  *     hmac => BYTES
  *     expiry_time_period_ms => INT64
  *   ExpireDelegationTokenRequest v2 (flexible) => hmac expiry_time_period_ms _tagged_fields
@@ -18,7 +18,7 @@
 import { EMPTY_BYTES, type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ExpireDelegationTokenRequest (API key 40) request: valid versions 0-2, flexible versions 2+, deprecated versions 0. */
+/** ExpireDelegationTokenRequest (API key 40) request: valid versions 1-2, flexible versions 2+. */
 export interface ExpireDelegationTokenRequest {
   /**
    * The HMAC of the delegation token to be expired.
@@ -49,7 +49,6 @@ export function createExpireDelegationTokenRequest(init?: Partial<ExpireDelegati
 /** Encodes a ExpireDelegationTokenRequest at `version`. */
 export function encodeExpireDelegationTokenRequest(w: Writer, m: ExpireDelegationTokenRequest, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.bytes(m.hmac, 'ExpireDelegationTokenRequest.Hmac');
       w.int64(m.expiryTimePeriodMs, 'ExpireDelegationTokenRequest.ExpiryTimePeriodMs');
@@ -65,14 +64,13 @@ export function encodeExpireDelegationTokenRequest(w: Writer, m: ExpireDelegatio
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ExpireDelegationTokenRequest version ${version} is not supported (valid: 0-2)`, { context: 'ExpireDelegationTokenRequest' });
+      throw new UnsupportedVersionError(`ExpireDelegationTokenRequest version ${version} is not supported (valid: 1-2)`, { context: 'ExpireDelegationTokenRequest' });
   }
 }
 
 /** Decodes a ExpireDelegationTokenRequest at `version`. */
 export function decodeExpireDelegationTokenRequest(r: Reader, version: number): ExpireDelegationTokenRequest {
   switch (version) {
-    case 0:
     case 1: {
       const hmac = r.bytes('ExpireDelegationTokenRequest.Hmac', false);
       const expiryTimePeriodMs = r.int64('ExpireDelegationTokenRequest.ExpiryTimePeriodMs');
@@ -98,7 +96,7 @@ export function decodeExpireDelegationTokenRequest(r: Reader, version: number): 
       };
     }
     default:
-      throw new UnsupportedVersionError(`ExpireDelegationTokenRequest version ${version} is not supported (valid: 0-2)`, { context: 'ExpireDelegationTokenRequest' });
+      throw new UnsupportedVersionError(`ExpireDelegationTokenRequest version ${version} is not supported (valid: 1-2)`, { context: 'ExpireDelegationTokenRequest' });
   }
 }
 
@@ -107,7 +105,7 @@ export const ExpireDelegationTokenRequestCodec: MessageCodec<ExpireDelegationTok
   name: 'ExpireDelegationTokenRequest',
   type: 'request',
   apiKey: 40,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 2,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,

@@ -2,11 +2,11 @@
 // Source: spec/ExpireDelegationTokenResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ExpireDelegationTokenResponse (API key 40) response: valid versions 0-2, flexible versions 2+.
+ * ExpireDelegationTokenResponse (API key 40) response: valid versions 1-2, flexible versions 2+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   ExpireDelegationTokenResponse v0-1 => error_code expiry_timestamp_ms throttle_time_ms
+ *   ExpireDelegationTokenResponse v1 => error_code expiry_timestamp_ms throttle_time_ms
  *     error_code => INT16
  *     expiry_timestamp_ms => INT64
  *     throttle_time_ms => INT32
@@ -19,7 +19,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ExpireDelegationTokenResponse (API key 40) response: valid versions 0-2, flexible versions 2+. */
+/** ExpireDelegationTokenResponse (API key 40) response: valid versions 1-2, flexible versions 2+. */
 export interface ExpireDelegationTokenResponse {
   /**
    * The error code, or 0 if there was no error.
@@ -56,7 +56,6 @@ export function createExpireDelegationTokenResponse(init?: Partial<ExpireDelegat
 /** Encodes a ExpireDelegationTokenResponse at `version`. */
 export function encodeExpireDelegationTokenResponse(w: Writer, m: ExpireDelegationTokenResponse, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.int16(m.errorCode, 'ExpireDelegationTokenResponse.ErrorCode');
       w.int64(m.expiryTimestampMs, 'ExpireDelegationTokenResponse.ExpiryTimestampMs');
@@ -74,14 +73,13 @@ export function encodeExpireDelegationTokenResponse(w: Writer, m: ExpireDelegati
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ExpireDelegationTokenResponse version ${version} is not supported (valid: 0-2)`, { context: 'ExpireDelegationTokenResponse' });
+      throw new UnsupportedVersionError(`ExpireDelegationTokenResponse version ${version} is not supported (valid: 1-2)`, { context: 'ExpireDelegationTokenResponse' });
   }
 }
 
 /** Decodes a ExpireDelegationTokenResponse at `version`. */
 export function decodeExpireDelegationTokenResponse(r: Reader, version: number): ExpireDelegationTokenResponse {
   switch (version) {
-    case 0:
     case 1: {
       const errorCode = r.int16('ExpireDelegationTokenResponse.ErrorCode');
       const expiryTimestampMs = r.int64('ExpireDelegationTokenResponse.ExpiryTimestampMs');
@@ -111,7 +109,7 @@ export function decodeExpireDelegationTokenResponse(r: Reader, version: number):
       };
     }
     default:
-      throw new UnsupportedVersionError(`ExpireDelegationTokenResponse version ${version} is not supported (valid: 0-2)`, { context: 'ExpireDelegationTokenResponse' });
+      throw new UnsupportedVersionError(`ExpireDelegationTokenResponse version ${version} is not supported (valid: 1-2)`, { context: 'ExpireDelegationTokenResponse' });
   }
 }
 
@@ -120,7 +118,7 @@ export const ExpireDelegationTokenResponseCodec: MessageCodec<ExpireDelegationTo
   name: 'ExpireDelegationTokenResponse',
   type: 'response',
   apiKey: 40,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 2,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,

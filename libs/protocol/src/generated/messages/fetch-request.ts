@@ -2,32 +2,11 @@
 // Source: spec/FetchRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * FetchRequest (API key 1) request: valid versions 0-17, flexible versions 12+, deprecated versions 0-3.
- * Listeners: zkBroker, broker, controller.
+ * FetchRequest (API key 1) request: valid versions 4-18, flexible versions 12+.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   FetchRequest v0-2 => replica_id max_wait_ms min_bytes [topics]
- *     replica_id => INT32
- *     max_wait_ms => INT32
- *     min_bytes => INT32
- *     topics (ARRAY) => topic [partitions]
- *       topic => STRING
- *       partitions (ARRAY) => partition fetch_offset partition_max_bytes
- *         partition => INT32
- *         fetch_offset => INT64
- *         partition_max_bytes => INT32
- *   FetchRequest v3 => replica_id max_wait_ms min_bytes max_bytes [topics]
- *     replica_id => INT32
- *     max_wait_ms => INT32
- *     min_bytes => INT32
- *     max_bytes => INT32
- *     topics (ARRAY) => topic [partitions]
- *       topic => STRING
- *       partitions (ARRAY) => partition fetch_offset partition_max_bytes
- *         partition => INT32
- *         fetch_offset => INT64
- *         partition_max_bytes => INT32
  *   FetchRequest v4 => replica_id max_wait_ms min_bytes max_bytes isolation_level [topics]
  *     replica_id => INT32
  *     max_wait_ms => INT32
@@ -203,12 +182,38 @@
  *     <tag 1> replica_state (STRUCT) => replica_id replica_epoch _tagged_fields
  *       replica_id => INT32
  *       replica_epoch => INT64
+ *   FetchRequest v18 (flexible) => max_wait_ms min_bytes max_bytes isolation_level session_id session_epoch [topics] [forgotten_topics_data] rack_id _tagged_fields
+ *     max_wait_ms => INT32
+ *     min_bytes => INT32
+ *     max_bytes => INT32
+ *     isolation_level => INT8
+ *     session_id => INT32
+ *     session_epoch => INT32
+ *     topics (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
+ *       topic_id => UUID
+ *       partitions (COMPACT_ARRAY) => partition current_leader_epoch fetch_offset last_fetched_epoch log_start_offset partition_max_bytes _tagged_fields
+ *         partition => INT32
+ *         current_leader_epoch => INT32
+ *         fetch_offset => INT64
+ *         last_fetched_epoch => INT32
+ *         log_start_offset => INT64
+ *         partition_max_bytes => INT32
+ *         <tag 0> replica_directory_id => UUID
+ *         <tag 1> high_watermark => INT64
+ *     forgotten_topics_data (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
+ *       topic_id => UUID
+ *       partitions => COMPACT_ARRAY<INT32>
+ *     rack_id => COMPACT_STRING
+ *     <tag 0> cluster_id => COMPACT_NULLABLE_STRING
+ *     <tag 1> replica_state (STRUCT) => replica_id replica_epoch _tagged_fields
+ *       replica_id => INT32
+ *       replica_epoch => INT64
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** FetchRequest (API key 1) request: valid versions 0-17, flexible versions 12+, deprecated versions 0-3. */
+/** FetchRequest (API key 1) request: valid versions 4-18, flexible versions 12+. */
 export interface FetchRequest {
   /**
    * The clusterId if known. This is used to validate metadata fetches prior to broker registration.
@@ -220,7 +225,10 @@ export interface FetchRequest {
    * Versions 0-14; default -1; entity type brokerId.
    */
   replicaId: number;
-  /** Versions 15+; tagged (tag 1) 15+. */
+  /**
+   * The state of the replica in the follower.
+   * Versions 15+; tagged (tag 1) 15+.
+   */
   replicaState: FetchRequestReplicaState;
   /**
    * The maximum time in milliseconds to wait for the response.
@@ -238,7 +246,7 @@ export interface FetchRequest {
    */
   maxBytes: number;
   /**
-   * This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records
+   * This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records.
    * Versions 4+; default 0; ignorable.
    */
   isolationLevel: number;
@@ -263,7 +271,7 @@ export interface FetchRequest {
    */
   forgottenTopicsData: FetchRequestForgottenTopic[];
   /**
-   * Rack ID of the consumer making this request
+   * Rack ID of the consumer making this request.
    * Versions 11+; default ""; ignorable.
    */
   rackId: string;
@@ -295,7 +303,7 @@ export interface FetchRequestFetchTopic {
    */
   topic: string;
   /**
-   * The unique topic ID
+   * The unique topic ID.
    * Versions 13+; ignorable.
    */
   topicId: string;
@@ -326,7 +334,7 @@ export interface FetchRequestFetchPartition {
    */
   fetchOffset: bigint;
   /**
-   * The epoch of the last fetched record or -1 if there is none
+   * The epoch of the last fetched record or -1 if there is none.
    * Versions 12+; default -1.
    */
   lastFetchedEpoch: number;
@@ -341,10 +349,15 @@ export interface FetchRequestFetchPartition {
    */
   partitionMaxBytes: number;
   /**
-   * The directory id of the follower fetching
+   * The directory id of the follower fetching.
    * Versions 17+; tagged (tag 0) 17+; ignorable.
    */
   replicaDirectoryId: string;
+  /**
+   * The high-watermark known by the replica. -1 if the high-watermark is not known and 9223372036854775807 if the feature is not supported.
+   * Versions 18+; tagged (tag 1) 18+; default 9223372036854775807n; ignorable.
+   */
+  highWatermark: bigint;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
 }
@@ -357,7 +370,7 @@ export interface FetchRequestForgottenTopic {
    */
   topic: string;
   /**
-   * The unique topic ID
+   * The unique topic ID.
    * Versions 13+; ignorable.
    */
   topicId: string;
@@ -434,6 +447,7 @@ function defaultFetchRequestFetchPartition(): FetchRequestFetchPartition {
     logStartOffset: -1n,
     partitionMaxBytes: 0,
     replicaDirectoryId: ZERO_UUID,
+    highWatermark: 9223372036854775807n,
   };
 }
 
@@ -458,29 +472,6 @@ export function createFetchRequestForgottenTopic(init?: Partial<FetchRequestForg
 /** Encodes a FetchRequest at `version`. */
 export function encodeFetchRequest(w: Writer, m: FetchRequest, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
-    case 2: {
-      w.int32(m.replicaId, 'FetchRequest.ReplicaId');
-      if (!(isDefaultFetchRequestReplicaState(m.replicaState))) w.fieldNotInVersion('FetchRequest.ReplicaState', version);
-      w.int32(m.maxWaitMs, 'FetchRequest.MaxWaitMs');
-      w.int32(m.minBytes, 'FetchRequest.MinBytes');
-      for (const $e of w.arrayLength(m.topics, 'FetchRequest.Topics')) writeFetchRequestFetchTopic(w, $e, version);
-      if (!(m.forgottenTopicsData.length === 0)) w.fieldNotInVersion('FetchRequest.ForgottenTopicsData', version);
-      w.noTaggedFields(m.unknownTaggedFields, 'FetchRequest', version);
-      return;
-    }
-    case 3: {
-      w.int32(m.replicaId, 'FetchRequest.ReplicaId');
-      if (!(isDefaultFetchRequestReplicaState(m.replicaState))) w.fieldNotInVersion('FetchRequest.ReplicaState', version);
-      w.int32(m.maxWaitMs, 'FetchRequest.MaxWaitMs');
-      w.int32(m.minBytes, 'FetchRequest.MinBytes');
-      w.int32(m.maxBytes, 'FetchRequest.MaxBytes');
-      for (const $e of w.arrayLength(m.topics, 'FetchRequest.Topics')) writeFetchRequestFetchTopic(w, $e, version);
-      if (!(m.forgottenTopicsData.length === 0)) w.fieldNotInVersion('FetchRequest.ForgottenTopicsData', version);
-      w.noTaggedFields(m.unknownTaggedFields, 'FetchRequest', version);
-      return;
-    }
     case 4:
     case 5:
     case 6: {
@@ -556,7 +547,8 @@ export function encodeFetchRequest(w: Writer, m: FetchRequest, version: number):
     }
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       if (!(m.replicaId === -1)) w.fieldNotInVersion('FetchRequest.ReplicaId', version);
       w.int32(m.maxWaitMs, 'FetchRequest.MaxWaitMs');
       w.int32(m.minBytes, 'FetchRequest.MinBytes');
@@ -588,64 +580,13 @@ export function encodeFetchRequest(w: Writer, m: FetchRequest, version: number):
       return;
     }
     default:
-      throw new UnsupportedVersionError(`FetchRequest version ${version} is not supported (valid: 0-17)`, { context: 'FetchRequest' });
+      throw new UnsupportedVersionError(`FetchRequest version ${version} is not supported (valid: 4-18)`, { context: 'FetchRequest' });
   }
 }
 
 /** Decodes a FetchRequest at `version`. */
 export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
   switch (version) {
-    case 0:
-    case 1:
-    case 2: {
-      const replicaId = r.int32('FetchRequest.ReplicaId');
-      const maxWaitMs = r.int32('FetchRequest.MaxWaitMs');
-      const minBytes = r.int32('FetchRequest.MinBytes');
-      const $n0 = r.arrayLength('FetchRequest.Topics');
-      const $a0: FetchRequestFetchTopic[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readFetchRequestFetchTopic(r, version));
-      const topics = $a0;
-      return {
-        clusterId: null,
-        replicaId,
-        replicaState: defaultFetchRequestReplicaState(),
-        maxWaitMs,
-        minBytes,
-        maxBytes: 2147483647,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics,
-        forgottenTopicsData: [],
-        rackId: "",
-        unknownTaggedFields: undefined,
-      };
-    }
-    case 3: {
-      const replicaId = r.int32('FetchRequest.ReplicaId');
-      const maxWaitMs = r.int32('FetchRequest.MaxWaitMs');
-      const minBytes = r.int32('FetchRequest.MinBytes');
-      const maxBytes = r.int32('FetchRequest.MaxBytes');
-      const $n0 = r.arrayLength('FetchRequest.Topics');
-      const $a0: FetchRequestFetchTopic[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readFetchRequestFetchTopic(r, version));
-      const topics = $a0;
-      return {
-        clusterId: null,
-        replicaId,
-        replicaState: defaultFetchRequestReplicaState(),
-        maxWaitMs,
-        minBytes,
-        maxBytes,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics,
-        forgottenTopicsData: [],
-        rackId: "",
-        unknownTaggedFields: undefined,
-      };
-    }
     case 4:
     case 5:
     case 6: {
@@ -795,7 +736,8 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
     }
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       let clusterId: string | null = null;
       let replicaState: FetchRequestReplicaState = defaultFetchRequestReplicaState();
       const maxWaitMs = r.int32('FetchRequest.MaxWaitMs');
@@ -851,7 +793,7 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
       };
     }
     default:
-      throw new UnsupportedVersionError(`FetchRequest version ${version} is not supported (valid: 0-17)`, { context: 'FetchRequest' });
+      throw new UnsupportedVersionError(`FetchRequest version ${version} is not supported (valid: 4-18)`, { context: 'FetchRequest' });
   }
 }
 
@@ -859,7 +801,8 @@ function writeFetchRequestReplicaState(w: Writer, m: FetchRequestReplicaState, v
   switch (version) {
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       w.int32(m.replicaId, 'ReplicaState.ReplicaId');
       w.int64(m.replicaEpoch, 'ReplicaState.ReplicaEpoch');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ReplicaState');
@@ -868,7 +811,7 @@ function writeFetchRequestReplicaState(w: Writer, m: FetchRequestReplicaState, v
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ReplicaState version ${version} is not supported (valid: 0-17)`, { context: 'FetchRequest' });
+      throw new UnsupportedVersionError(`ReplicaState version ${version} is not supported (valid: 4-18)`, { context: 'FetchRequest' });
   }
 }
 
@@ -876,7 +819,8 @@ function readFetchRequestReplicaState(r: Reader, version: number): FetchRequestR
   switch (version) {
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       const replicaId = r.int32('ReplicaState.ReplicaId');
       const replicaEpoch = r.int64('ReplicaState.ReplicaEpoch');
       let $unknown: TaggedField[] | undefined;
@@ -892,16 +836,12 @@ function readFetchRequestReplicaState(r: Reader, version: number): FetchRequestR
       };
     }
     default:
-      throw new UnsupportedVersionError(`ReplicaState version ${version} is not supported (valid: 0-17)`, { context: 'FetchRequest' });
+      throw new UnsupportedVersionError(`ReplicaState version ${version} is not supported (valid: 4-18)`, { context: 'FetchRequest' });
   }
 }
 
 function writeFetchRequestFetchTopic(w: Writer, m: FetchRequestFetchTopic, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
-    case 2:
-    case 3:
     case 4:
     case 5:
     case 6:
@@ -927,7 +867,8 @@ function writeFetchRequestFetchTopic(w: Writer, m: FetchRequestFetchTopic, versi
     case 14:
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       w.uuid(m.topicId, 'FetchTopic.TopicId');
       for (const $e of w.compactArrayLength(m.partitions, 'FetchTopic.Partitions')) writeFetchRequestFetchPartition(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'FetchTopic');
@@ -936,16 +877,12 @@ function writeFetchRequestFetchTopic(w: Writer, m: FetchRequestFetchTopic, versi
       return;
     }
     default:
-      throw new UnsupportedVersionError(`FetchTopic version ${version} is not supported (valid: 0-17)`, { context: 'FetchRequest' });
+      throw new UnsupportedVersionError(`FetchTopic version ${version} is not supported (valid: 4-18)`, { context: 'FetchRequest' });
   }
 }
 
 function readFetchRequestFetchTopic(r: Reader, version: number): FetchRequestFetchTopic {
   switch (version) {
-    case 0:
-    case 1:
-    case 2:
-    case 3:
     case 4:
     case 5:
     case 6:
@@ -989,7 +926,8 @@ function readFetchRequestFetchTopic(r: Reader, version: number): FetchRequestFet
     case 14:
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       const topicId = r.uuid('FetchTopic.TopicId');
       const $n0 = r.compactArrayLength('FetchTopic.Partitions');
       const $a0: FetchRequestFetchPartition[] = [];
@@ -1009,16 +947,12 @@ function readFetchRequestFetchTopic(r: Reader, version: number): FetchRequestFet
       };
     }
     default:
-      throw new UnsupportedVersionError(`FetchTopic version ${version} is not supported (valid: 0-17)`, { context: 'FetchRequest' });
+      throw new UnsupportedVersionError(`FetchTopic version ${version} is not supported (valid: 4-18)`, { context: 'FetchRequest' });
   }
 }
 
 function writeFetchRequestFetchPartition(w: Writer, m: FetchRequestFetchPartition, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
-    case 2:
-    case 3:
     case 4: {
       w.int32(m.partition, 'FetchPartition.Partition');
       w.int64(m.fetchOffset, 'FetchPartition.FetchOffset');
@@ -1087,17 +1021,40 @@ function writeFetchRequestFetchPartition(w: Writer, m: FetchRequestFetchPartitio
       w.unknownTaggedFieldsBefore($unknown, $u, Infinity);
       return;
     }
+    case 18: {
+      w.int32(m.partition, 'FetchPartition.Partition');
+      w.int32(m.currentLeaderEpoch, 'FetchPartition.CurrentLeaderEpoch');
+      w.int64(m.fetchOffset, 'FetchPartition.FetchOffset');
+      w.int32(m.lastFetchedEpoch, 'FetchPartition.LastFetchedEpoch');
+      w.int64(m.logStartOffset, 'FetchPartition.LogStartOffset');
+      w.int32(m.partitionMaxBytes, 'FetchPartition.PartitionMaxBytes');
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [0, 1], 'FetchPartition');
+      const $has0 = !(m.replicaDirectoryId === ZERO_UUID);
+      const $has1 = !(m.highWatermark === 9223372036854775807n);
+      w.uvarint(($has0 ? 1 : 0) + ($has1 ? 1 : 0) + $unknown.length);
+      let $u = 0;
+      if ($has0) {
+        $u = w.unknownTaggedFieldsBefore($unknown, $u, 0);
+        const $tw = new Writer(w.context, 64);
+        $tw.uuid(m.replicaDirectoryId, 'FetchPartition.ReplicaDirectoryId');
+        w.taggedField(0, $tw);
+      }
+      if ($has1) {
+        $u = w.unknownTaggedFieldsBefore($unknown, $u, 1);
+        const $tw = new Writer(w.context, 64);
+        $tw.int64(m.highWatermark, 'FetchPartition.HighWatermark');
+        w.taggedField(1, $tw);
+      }
+      w.unknownTaggedFieldsBefore($unknown, $u, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`FetchPartition version ${version} is not supported (valid: 0-17)`, { context: 'FetchRequest' });
+      throw new UnsupportedVersionError(`FetchPartition version ${version} is not supported (valid: 4-18)`, { context: 'FetchRequest' });
   }
 }
 
 function readFetchRequestFetchPartition(r: Reader, version: number): FetchRequestFetchPartition {
   switch (version) {
-    case 0:
-    case 1:
-    case 2:
-    case 3:
     case 4: {
       const partition = r.int32('FetchPartition.Partition');
       const fetchOffset = r.int64('FetchPartition.FetchOffset');
@@ -1110,6 +1067,7 @@ function readFetchRequestFetchPartition(r: Reader, version: number): FetchReques
         logStartOffset: -1n,
         partitionMaxBytes,
         replicaDirectoryId: ZERO_UUID,
+        highWatermark: 9223372036854775807n,
         unknownTaggedFields: undefined,
       };
     }
@@ -1129,6 +1087,7 @@ function readFetchRequestFetchPartition(r: Reader, version: number): FetchReques
         logStartOffset,
         partitionMaxBytes,
         replicaDirectoryId: ZERO_UUID,
+        highWatermark: 9223372036854775807n,
         unknownTaggedFields: undefined,
       };
     }
@@ -1148,6 +1107,7 @@ function readFetchRequestFetchPartition(r: Reader, version: number): FetchReques
         logStartOffset,
         partitionMaxBytes,
         replicaDirectoryId: ZERO_UUID,
+        highWatermark: 9223372036854775807n,
         unknownTaggedFields: undefined,
       };
     }
@@ -1176,6 +1136,7 @@ function readFetchRequestFetchPartition(r: Reader, version: number): FetchReques
         logStartOffset,
         partitionMaxBytes,
         replicaDirectoryId: ZERO_UUID,
+        highWatermark: 9223372036854775807n,
         unknownTaggedFields: $unknown,
       };
     }
@@ -1210,11 +1171,54 @@ function readFetchRequestFetchPartition(r: Reader, version: number): FetchReques
         logStartOffset,
         partitionMaxBytes,
         replicaDirectoryId,
+        highWatermark: 9223372036854775807n,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 18: {
+      const partition = r.int32('FetchPartition.Partition');
+      const currentLeaderEpoch = r.int32('FetchPartition.CurrentLeaderEpoch');
+      const fetchOffset = r.int64('FetchPartition.FetchOffset');
+      const lastFetchedEpoch = r.int32('FetchPartition.LastFetchedEpoch');
+      const logStartOffset = r.int64('FetchPartition.LogStartOffset');
+      const partitionMaxBytes = r.int32('FetchPartition.PartitionMaxBytes');
+      let replicaDirectoryId: string = ZERO_UUID;
+      let highWatermark: bigint = 9223372036854775807n;
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('FetchPartition._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('FetchPartition._tagged_fields');
+        switch ($tag) {
+          case 0: {
+            const $saved = r.beginTagged(r.uvarint('FetchPartition.ReplicaDirectoryId'), 'FetchPartition.ReplicaDirectoryId');
+            replicaDirectoryId = r.uuid('FetchPartition.ReplicaDirectoryId');
+            r.endTagged($saved, 'FetchPartition.ReplicaDirectoryId');
+            break;
+          }
+          case 1: {
+            const $saved = r.beginTagged(r.uvarint('FetchPartition.HighWatermark'), 'FetchPartition.HighWatermark');
+            highWatermark = r.int64('FetchPartition.HighWatermark');
+            r.endTagged($saved, 'FetchPartition.HighWatermark');
+            break;
+          }
+          default:
+            ($unknown ??= []).push(r.unknownTaggedField($tag, 'FetchPartition._tagged_fields'));
+        }
+      }
+      return {
+        partition,
+        currentLeaderEpoch,
+        fetchOffset,
+        lastFetchedEpoch,
+        logStartOffset,
+        partitionMaxBytes,
+        replicaDirectoryId,
+        highWatermark,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`FetchPartition version ${version} is not supported (valid: 0-17)`, { context: 'FetchRequest' });
+      throw new UnsupportedVersionError(`FetchPartition version ${version} is not supported (valid: 4-18)`, { context: 'FetchRequest' });
   }
 }
 
@@ -1242,7 +1246,8 @@ function writeFetchRequestForgottenTopic(w: Writer, m: FetchRequestForgottenTopi
     case 14:
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       w.uuid(m.topicId, 'ForgottenTopic.TopicId');
       for (const $e of w.compactArrayLength(m.partitions, 'ForgottenTopic.Partitions')) w.int32($e, 'ForgottenTopic.Partitions');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ForgottenTopic');
@@ -1251,7 +1256,7 @@ function writeFetchRequestForgottenTopic(w: Writer, m: FetchRequestForgottenTopi
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ForgottenTopic version ${version} is not supported (valid: 0-17)`, { context: 'FetchRequest' });
+      throw new UnsupportedVersionError(`ForgottenTopic version ${version} is not supported (valid: 4-18)`, { context: 'FetchRequest' });
   }
 }
 
@@ -1297,7 +1302,8 @@ function readFetchRequestForgottenTopic(r: Reader, version: number): FetchReques
     case 14:
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       const topicId = r.uuid('ForgottenTopic.TopicId');
       const $n0 = r.compactArrayLength('ForgottenTopic.Partitions');
       const $a0: number[] = [];
@@ -1317,7 +1323,7 @@ function readFetchRequestForgottenTopic(r: Reader, version: number): FetchReques
       };
     }
     default:
-      throw new UnsupportedVersionError(`ForgottenTopic version ${version} is not supported (valid: 0-17)`, { context: 'FetchRequest' });
+      throw new UnsupportedVersionError(`ForgottenTopic version ${version} is not supported (valid: 4-18)`, { context: 'FetchRequest' });
   }
 }
 
@@ -1326,8 +1332,8 @@ export const FetchRequestCodec: MessageCodec<FetchRequest> = {
   name: 'FetchRequest',
   type: 'request',
   apiKey: 1,
-  minVersion: 0,
-  maxVersion: 17,
+  minVersion: 4,
+  maxVersion: 18,
   firstFlexibleVersion: 12,
   latestVersionUnstable: false,
   encode: encodeFetchRequest,

@@ -2,27 +2,10 @@
 // Source: spec/FetchResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * FetchResponse (API key 1) response: valid versions 0-17, flexible versions 12+.
+ * FetchResponse (API key 1) response: valid versions 4-18, flexible versions 12+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   FetchResponse v0 => [responses]
- *     responses (ARRAY) => topic [partitions]
- *       topic => STRING
- *       partitions (ARRAY) => partition_index error_code high_watermark records
- *         partition_index => INT32
- *         error_code => INT16
- *         high_watermark => INT64
- *         records => NULLABLE_RECORDS
- *   FetchResponse v1-3 => throttle_time_ms [responses]
- *     throttle_time_ms => INT32
- *     responses (ARRAY) => topic [partitions]
- *       topic => STRING
- *       partitions (ARRAY) => partition_index error_code high_watermark records
- *         partition_index => INT32
- *         error_code => INT16
- *         high_watermark => INT64
- *         records => NULLABLE_RECORDS
  *   FetchResponse v4 => throttle_time_ms [responses]
  *     throttle_time_ms => INT32
  *     responses (ARRAY) => topic [partitions]
@@ -135,7 +118,7 @@
  *         <tag 2> snapshot_id (STRUCT) => end_offset epoch _tagged_fields
  *           end_offset => INT64
  *           epoch => INT32
- *   FetchResponse v16-17 (flexible) => throttle_time_ms error_code session_id [responses] _tagged_fields
+ *   FetchResponse v16-18 (flexible) => throttle_time_ms error_code session_id [responses] _tagged_fields
  *     throttle_time_ms => INT32
  *     error_code => INT16
  *     session_id => INT32
@@ -171,7 +154,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** FetchResponse (API key 1) response: valid versions 0-17, flexible versions 12+. */
+/** FetchResponse (API key 1) response: valid versions 4-18, flexible versions 12+. */
 export interface FetchResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -210,7 +193,7 @@ export interface FetchResponseFetchableTopicResponse {
    */
   topic: string;
   /**
-   * The unique topic ID
+   * The unique topic ID.
    * Versions 13+; ignorable.
    */
   topicId: string;
@@ -241,7 +224,7 @@ export interface FetchResponsePartitionData {
    */
   highWatermark: bigint;
   /**
-   * The last stable offset (or LSO) of the partition. This is the last offset such that the state of all transactional records prior to this offset have been decided (ABORTED or COMMITTED)
+   * The last stable offset (or LSO) of the partition. This is the last offset such that the state of all transactional records prior to this offset have been decided (ABORTED or COMMITTED).
    * Versions 4+; default -1n; ignorable.
    */
   lastStableOffset: bigint;
@@ -251,11 +234,14 @@ export interface FetchResponsePartitionData {
    */
   logStartOffset: bigint;
   /**
-   * In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest epoch and its end offset such that subsequent records are known to diverge
+   * In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest epoch and its end offset such that subsequent records are known to diverge.
    * Versions 12+; tagged (tag 0) 12+.
    */
   divergingEpoch: FetchResponseEpochEndOffset;
-  /** Versions 12+; tagged (tag 1) 12+. */
+  /**
+   * The current leader of the partition.
+   * Versions 12+; tagged (tag 1) 12+.
+   */
   currentLeader: FetchResponseLeaderIdAndEpoch;
   /**
    * In the case of fetching an offset less than the LogStartOffset, this is the end offset and epoch that should be used in the FetchSnapshot request.
@@ -268,7 +254,7 @@ export interface FetchResponsePartitionData {
    */
   abortedTransactions: FetchResponseAbortedTransaction[] | null;
   /**
-   * The preferred read replica for the consumer to use on its next fetch request
+   * The preferred read replica for the consumer to use on its next fetch request.
    * Versions 11+; default -1; entity type brokerId.
    */
   preferredReadReplica: number;
@@ -283,9 +269,15 @@ export interface FetchResponsePartitionData {
 
 /** EpochEndOffset: a struct of FetchResponse. */
 export interface FetchResponseEpochEndOffset {
-  /** Versions 12+; default -1. */
+  /**
+   * The largest epoch.
+   * Versions 12+; default -1.
+   */
   epoch: number;
-  /** Versions 12+; default -1n. */
+  /**
+   * The end offset of the epoch.
+   * Versions 12+; default -1n.
+   */
   endOffset: bigint;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -299,7 +291,7 @@ export interface FetchResponseLeaderIdAndEpoch {
    */
   leaderId: number;
   /**
-   * The latest known leader epoch
+   * The latest known leader epoch.
    * Versions 12+; default -1.
    */
   leaderEpoch: number;
@@ -309,9 +301,15 @@ export interface FetchResponseLeaderIdAndEpoch {
 
 /** SnapshotId: a struct of FetchResponse. */
 export interface FetchResponseSnapshotId {
-  /** Versions 0+; default -1n. */
+  /**
+   * The end offset of the epoch.
+   * Versions 0+; default -1n.
+   */
   endOffset: bigint;
-  /** Versions 0+; default -1. */
+  /**
+   * The largest epoch.
+   * Versions 0+; default -1.
+   */
   epoch: number;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -497,16 +495,6 @@ export function createFetchResponseNodeEndpoint(init?: Partial<FetchResponseNode
 /** Encodes a FetchResponse at `version`. */
 export function encodeFetchResponse(w: Writer, m: FetchResponse, version: number): void {
   switch (version) {
-    case 0: {
-      if (!(m.sessionId === 0)) w.fieldNotInVersion('FetchResponse.SessionId', version);
-      for (const $e of w.arrayLength(m.responses, 'FetchResponse.Responses')) writeFetchResponseFetchableTopicResponse(w, $e, version);
-      if (!(m.nodeEndpoints.length === 0)) w.fieldNotInVersion('FetchResponse.NodeEndpoints', version);
-      w.noTaggedFields(m.unknownTaggedFields, 'FetchResponse', version);
-      return;
-    }
-    case 1:
-    case 2:
-    case 3:
     case 4:
     case 5:
     case 6: {
@@ -545,7 +533,8 @@ export function encodeFetchResponse(w: Writer, m: FetchResponse, version: number
       return;
     }
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       w.int32(m.throttleTimeMs, 'FetchResponse.ThrottleTimeMs');
       w.int16(m.errorCode, 'FetchResponse.ErrorCode');
       w.int32(m.sessionId, 'FetchResponse.SessionId');
@@ -564,30 +553,13 @@ export function encodeFetchResponse(w: Writer, m: FetchResponse, version: number
       return;
     }
     default:
-      throw new UnsupportedVersionError(`FetchResponse version ${version} is not supported (valid: 0-17)`, { context: 'FetchResponse' });
+      throw new UnsupportedVersionError(`FetchResponse version ${version} is not supported (valid: 4-18)`, { context: 'FetchResponse' });
   }
 }
 
 /** Decodes a FetchResponse at `version`. */
 export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
   switch (version) {
-    case 0: {
-      const $n0 = r.arrayLength('FetchResponse.Responses');
-      const $a0: FetchResponseFetchableTopicResponse[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readFetchResponseFetchableTopicResponse(r, version));
-      const responses = $a0;
-      return {
-        throttleTimeMs: 0,
-        errorCode: 0,
-        sessionId: 0,
-        responses,
-        nodeEndpoints: [],
-        unknownTaggedFields: undefined,
-      };
-    }
-    case 1:
-    case 2:
-    case 3:
     case 4:
     case 5:
     case 6: {
@@ -653,7 +625,8 @@ export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
       };
     }
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       const throttleTimeMs = r.int32('FetchResponse.ThrottleTimeMs');
       const errorCode = r.int16('FetchResponse.ErrorCode');
       const sessionId = r.int32('FetchResponse.SessionId');
@@ -690,16 +663,12 @@ export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
       };
     }
     default:
-      throw new UnsupportedVersionError(`FetchResponse version ${version} is not supported (valid: 0-17)`, { context: 'FetchResponse' });
+      throw new UnsupportedVersionError(`FetchResponse version ${version} is not supported (valid: 4-18)`, { context: 'FetchResponse' });
   }
 }
 
 function writeFetchResponseFetchableTopicResponse(w: Writer, m: FetchResponseFetchableTopicResponse, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
-    case 2:
-    case 3:
     case 4:
     case 5:
     case 6:
@@ -725,7 +694,8 @@ function writeFetchResponseFetchableTopicResponse(w: Writer, m: FetchResponseFet
     case 14:
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       w.uuid(m.topicId, 'FetchableTopicResponse.TopicId');
       for (const $e of w.compactArrayLength(m.partitions, 'FetchableTopicResponse.Partitions')) writeFetchResponsePartitionData(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'FetchableTopicResponse');
@@ -734,16 +704,12 @@ function writeFetchResponseFetchableTopicResponse(w: Writer, m: FetchResponseFet
       return;
     }
     default:
-      throw new UnsupportedVersionError(`FetchableTopicResponse version ${version} is not supported (valid: 0-17)`, { context: 'FetchResponse' });
+      throw new UnsupportedVersionError(`FetchableTopicResponse version ${version} is not supported (valid: 4-18)`, { context: 'FetchResponse' });
   }
 }
 
 function readFetchResponseFetchableTopicResponse(r: Reader, version: number): FetchResponseFetchableTopicResponse {
   switch (version) {
-    case 0:
-    case 1:
-    case 2:
-    case 3:
     case 4:
     case 5:
     case 6:
@@ -787,7 +753,8 @@ function readFetchResponseFetchableTopicResponse(r: Reader, version: number): Fe
     case 14:
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       const topicId = r.uuid('FetchableTopicResponse.TopicId');
       const $n0 = r.compactArrayLength('FetchableTopicResponse.Partitions');
       const $a0: FetchResponsePartitionData[] = [];
@@ -807,27 +774,12 @@ function readFetchResponseFetchableTopicResponse(r: Reader, version: number): Fe
       };
     }
     default:
-      throw new UnsupportedVersionError(`FetchableTopicResponse version ${version} is not supported (valid: 0-17)`, { context: 'FetchResponse' });
+      throw new UnsupportedVersionError(`FetchableTopicResponse version ${version} is not supported (valid: 4-18)`, { context: 'FetchResponse' });
   }
 }
 
 function writeFetchResponsePartitionData(w: Writer, m: FetchResponsePartitionData, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
-    case 2:
-    case 3: {
-      w.int32(m.partitionIndex, 'PartitionData.PartitionIndex');
-      w.int16(m.errorCode, 'PartitionData.ErrorCode');
-      w.int64(m.highWatermark, 'PartitionData.HighWatermark');
-      if (!(isDefaultFetchResponseEpochEndOffset(m.divergingEpoch))) w.fieldNotInVersion('PartitionData.DivergingEpoch', version);
-      if (!(isDefaultFetchResponseLeaderIdAndEpoch(m.currentLeader))) w.fieldNotInVersion('PartitionData.CurrentLeader', version);
-      if (!(isDefaultFetchResponseSnapshotId(m.snapshotId))) w.fieldNotInVersion('PartitionData.SnapshotId', version);
-      if (!(m.preferredReadReplica === -1)) w.fieldNotInVersion('PartitionData.PreferredReadReplica', version);
-      w.nullableBytes(m.records, 'PartitionData.Records');
-      w.noTaggedFields(m.unknownTaggedFields, 'PartitionData', version);
-      return;
-    }
     case 4: {
       w.int32(m.partitionIndex, 'PartitionData.PartitionIndex');
       w.int16(m.errorCode, 'PartitionData.ErrorCode');
@@ -882,7 +834,8 @@ function writeFetchResponsePartitionData(w: Writer, m: FetchResponsePartitionDat
     case 14:
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       w.int32(m.partitionIndex, 'PartitionData.PartitionIndex');
       w.int16(m.errorCode, 'PartitionData.ErrorCode');
       w.int64(m.highWatermark, 'PartitionData.HighWatermark');
@@ -919,35 +872,12 @@ function writeFetchResponsePartitionData(w: Writer, m: FetchResponsePartitionDat
       return;
     }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-17)`, { context: 'FetchResponse' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 4-18)`, { context: 'FetchResponse' });
   }
 }
 
 function readFetchResponsePartitionData(r: Reader, version: number): FetchResponsePartitionData {
   switch (version) {
-    case 0:
-    case 1:
-    case 2:
-    case 3: {
-      const partitionIndex = r.int32('PartitionData.PartitionIndex');
-      const errorCode = r.int16('PartitionData.ErrorCode');
-      const highWatermark = r.int64('PartitionData.HighWatermark');
-      const records = r.nullableBytes('PartitionData.Records', true);
-      return {
-        partitionIndex,
-        errorCode,
-        highWatermark,
-        lastStableOffset: -1n,
-        logStartOffset: -1n,
-        divergingEpoch: defaultFetchResponseEpochEndOffset(),
-        currentLeader: defaultFetchResponseLeaderIdAndEpoch(),
-        snapshotId: defaultFetchResponseSnapshotId(),
-        abortedTransactions: [],
-        preferredReadReplica: -1,
-        records,
-        unknownTaggedFields: undefined,
-      };
-    }
     case 4: {
       const partitionIndex = r.int32('PartitionData.PartitionIndex');
       const errorCode = r.int16('PartitionData.ErrorCode');
@@ -1036,7 +966,8 @@ function readFetchResponsePartitionData(r: Reader, version: number): FetchRespon
     case 14:
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       const partitionIndex = r.int32('PartitionData.PartitionIndex');
       const errorCode = r.int16('PartitionData.ErrorCode');
       const highWatermark = r.int64('PartitionData.HighWatermark');
@@ -1094,7 +1025,7 @@ function readFetchResponsePartitionData(r: Reader, version: number): FetchRespon
       };
     }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-17)`, { context: 'FetchResponse' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 4-18)`, { context: 'FetchResponse' });
   }
 }
 
@@ -1105,7 +1036,8 @@ function writeFetchResponseEpochEndOffset(w: Writer, m: FetchResponseEpochEndOff
     case 14:
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       w.int32(m.epoch, 'EpochEndOffset.Epoch');
       w.int64(m.endOffset, 'EpochEndOffset.EndOffset');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'EpochEndOffset');
@@ -1114,7 +1046,7 @@ function writeFetchResponseEpochEndOffset(w: Writer, m: FetchResponseEpochEndOff
       return;
     }
     default:
-      throw new UnsupportedVersionError(`EpochEndOffset version ${version} is not supported (valid: 0-17)`, { context: 'FetchResponse' });
+      throw new UnsupportedVersionError(`EpochEndOffset version ${version} is not supported (valid: 4-18)`, { context: 'FetchResponse' });
   }
 }
 
@@ -1125,7 +1057,8 @@ function readFetchResponseEpochEndOffset(r: Reader, version: number): FetchRespo
     case 14:
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       const epoch = r.int32('EpochEndOffset.Epoch');
       const endOffset = r.int64('EpochEndOffset.EndOffset');
       let $unknown: TaggedField[] | undefined;
@@ -1141,7 +1074,7 @@ function readFetchResponseEpochEndOffset(r: Reader, version: number): FetchRespo
       };
     }
     default:
-      throw new UnsupportedVersionError(`EpochEndOffset version ${version} is not supported (valid: 0-17)`, { context: 'FetchResponse' });
+      throw new UnsupportedVersionError(`EpochEndOffset version ${version} is not supported (valid: 4-18)`, { context: 'FetchResponse' });
   }
 }
 
@@ -1152,7 +1085,8 @@ function writeFetchResponseLeaderIdAndEpoch(w: Writer, m: FetchResponseLeaderIdA
     case 14:
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       w.int32(m.leaderId, 'LeaderIdAndEpoch.LeaderId');
       w.int32(m.leaderEpoch, 'LeaderIdAndEpoch.LeaderEpoch');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'LeaderIdAndEpoch');
@@ -1161,7 +1095,7 @@ function writeFetchResponseLeaderIdAndEpoch(w: Writer, m: FetchResponseLeaderIdA
       return;
     }
     default:
-      throw new UnsupportedVersionError(`LeaderIdAndEpoch version ${version} is not supported (valid: 0-17)`, { context: 'FetchResponse' });
+      throw new UnsupportedVersionError(`LeaderIdAndEpoch version ${version} is not supported (valid: 4-18)`, { context: 'FetchResponse' });
   }
 }
 
@@ -1172,7 +1106,8 @@ function readFetchResponseLeaderIdAndEpoch(r: Reader, version: number): FetchRes
     case 14:
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       const leaderId = r.int32('LeaderIdAndEpoch.LeaderId');
       const leaderEpoch = r.int32('LeaderIdAndEpoch.LeaderEpoch');
       let $unknown: TaggedField[] | undefined;
@@ -1188,7 +1123,7 @@ function readFetchResponseLeaderIdAndEpoch(r: Reader, version: number): FetchRes
       };
     }
     default:
-      throw new UnsupportedVersionError(`LeaderIdAndEpoch version ${version} is not supported (valid: 0-17)`, { context: 'FetchResponse' });
+      throw new UnsupportedVersionError(`LeaderIdAndEpoch version ${version} is not supported (valid: 4-18)`, { context: 'FetchResponse' });
   }
 }
 
@@ -1199,7 +1134,8 @@ function writeFetchResponseSnapshotId(w: Writer, m: FetchResponseSnapshotId, ver
     case 14:
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       w.int64(m.endOffset, 'SnapshotId.EndOffset');
       w.int32(m.epoch, 'SnapshotId.Epoch');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'SnapshotId');
@@ -1208,7 +1144,7 @@ function writeFetchResponseSnapshotId(w: Writer, m: FetchResponseSnapshotId, ver
       return;
     }
     default:
-      throw new UnsupportedVersionError(`SnapshotId version ${version} is not supported (valid: 0-17)`, { context: 'FetchResponse' });
+      throw new UnsupportedVersionError(`SnapshotId version ${version} is not supported (valid: 4-18)`, { context: 'FetchResponse' });
   }
 }
 
@@ -1219,7 +1155,8 @@ function readFetchResponseSnapshotId(r: Reader, version: number): FetchResponseS
     case 14:
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       const endOffset = r.int64('SnapshotId.EndOffset');
       const epoch = r.int32('SnapshotId.Epoch');
       let $unknown: TaggedField[] | undefined;
@@ -1235,7 +1172,7 @@ function readFetchResponseSnapshotId(r: Reader, version: number): FetchResponseS
       };
     }
     default:
-      throw new UnsupportedVersionError(`SnapshotId version ${version} is not supported (valid: 0-17)`, { context: 'FetchResponse' });
+      throw new UnsupportedVersionError(`SnapshotId version ${version} is not supported (valid: 4-18)`, { context: 'FetchResponse' });
   }
 }
 
@@ -1259,7 +1196,8 @@ function writeFetchResponseAbortedTransaction(w: Writer, m: FetchResponseAborted
     case 14:
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       w.int64(m.producerId, 'AbortedTransaction.ProducerId');
       w.int64(m.firstOffset, 'AbortedTransaction.FirstOffset');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'AbortedTransaction');
@@ -1268,7 +1206,7 @@ function writeFetchResponseAbortedTransaction(w: Writer, m: FetchResponseAborted
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AbortedTransaction version ${version} is not supported (valid: 0-17)`, { context: 'FetchResponse' });
+      throw new UnsupportedVersionError(`AbortedTransaction version ${version} is not supported (valid: 4-18)`, { context: 'FetchResponse' });
   }
 }
 
@@ -1295,7 +1233,8 @@ function readFetchResponseAbortedTransaction(r: Reader, version: number): FetchR
     case 14:
     case 15:
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       const producerId = r.int64('AbortedTransaction.ProducerId');
       const firstOffset = r.int64('AbortedTransaction.FirstOffset');
       let $unknown: TaggedField[] | undefined;
@@ -1311,14 +1250,15 @@ function readFetchResponseAbortedTransaction(r: Reader, version: number): FetchR
       };
     }
     default:
-      throw new UnsupportedVersionError(`AbortedTransaction version ${version} is not supported (valid: 0-17)`, { context: 'FetchResponse' });
+      throw new UnsupportedVersionError(`AbortedTransaction version ${version} is not supported (valid: 4-18)`, { context: 'FetchResponse' });
   }
 }
 
 function writeFetchResponseNodeEndpoint(w: Writer, m: FetchResponseNodeEndpoint, version: number): void {
   switch (version) {
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       w.int32(m.nodeId, 'NodeEndpoint.NodeId');
       w.compactString(m.host, 'NodeEndpoint.Host');
       w.int32(m.port, 'NodeEndpoint.Port');
@@ -1329,14 +1269,15 @@ function writeFetchResponseNodeEndpoint(w: Writer, m: FetchResponseNodeEndpoint,
       return;
     }
     default:
-      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 0-17)`, { context: 'FetchResponse' });
+      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 4-18)`, { context: 'FetchResponse' });
   }
 }
 
 function readFetchResponseNodeEndpoint(r: Reader, version: number): FetchResponseNodeEndpoint {
   switch (version) {
     case 16:
-    case 17: {
+    case 17:
+    case 18: {
       const nodeId = r.int32('NodeEndpoint.NodeId');
       const host = r.compactString('NodeEndpoint.Host');
       const port = r.int32('NodeEndpoint.Port');
@@ -1356,7 +1297,7 @@ function readFetchResponseNodeEndpoint(r: Reader, version: number): FetchRespons
       };
     }
     default:
-      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 0-17)`, { context: 'FetchResponse' });
+      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 4-18)`, { context: 'FetchResponse' });
   }
 }
 
@@ -1365,8 +1306,8 @@ export const FetchResponseCodec: MessageCodec<FetchResponse> = {
   name: 'FetchResponse',
   type: 'response',
   apiKey: 1,
-  minVersion: 0,
-  maxVersion: 17,
+  minVersion: 4,
+  maxVersion: 18,
   firstFlexibleVersion: 12,
   latestVersionUnstable: false,
   encode: encodeFetchResponse,

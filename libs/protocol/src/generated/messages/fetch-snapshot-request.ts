@@ -42,22 +42,22 @@ import { UnsupportedVersionError } from '../../errors.js';
 /** FetchSnapshotRequest (API key 59) request: valid versions 0-1, flexible versions 0+. */
 export interface FetchSnapshotRequest {
   /**
-   * The clusterId if known, this is used to validate metadata fetches prior to broker registration
+   * The clusterId if known, this is used to validate metadata fetches prior to broker registration.
    * Versions 0+; nullable 0+; tagged (tag 0) 0+; default null.
    */
   clusterId: string | null;
   /**
-   * The broker ID of the follower
+   * The broker ID of the follower.
    * Versions 0+; default -1; entity type brokerId.
    */
   replicaId: number;
   /**
-   * The maximum bytes to fetch from all of the snapshots
+   * The maximum bytes to fetch from all of the snapshots.
    * Versions 0+; default 2147483647.
    */
   maxBytes: number;
   /**
-   * The topics to fetch
+   * The topics to fetch.
    * Versions 0+.
    */
   topics: FetchSnapshotRequestTopicSnapshot[];
@@ -68,12 +68,12 @@ export interface FetchSnapshotRequest {
 /** TopicSnapshot: a struct of FetchSnapshotRequest. */
 export interface FetchSnapshotRequestTopicSnapshot {
   /**
-   * The name of the topic to fetch
+   * The name of the topic to fetch.
    * Versions 0+; default ""; entity type topicName.
    */
   name: string;
   /**
-   * The partitions to fetch
+   * The partitions to fetch.
    * Versions 0+.
    */
   partitions: FetchSnapshotRequestPartitionSnapshot[];
@@ -84,27 +84,27 @@ export interface FetchSnapshotRequestTopicSnapshot {
 /** PartitionSnapshot: a struct of FetchSnapshotRequest. */
 export interface FetchSnapshotRequestPartitionSnapshot {
   /**
-   * The partition index
+   * The partition index.
    * Versions 0+; default 0.
    */
   partition: number;
   /**
-   * The current leader epoch of the partition, -1 for unknown leader epoch
+   * The current leader epoch of the partition, -1 for unknown leader epoch.
    * Versions 0+; default 0.
    */
   currentLeaderEpoch: number;
   /**
-   * The snapshot endOffset and epoch to fetch
+   * The snapshot endOffset and epoch to fetch.
    * Versions 0+.
    */
   snapshotId: FetchSnapshotRequestSnapshotId;
   /**
-   * The byte position within the snapshot to start fetching from
+   * The byte position within the snapshot to start fetching from.
    * Versions 0+; default 0n.
    */
   position: bigint;
   /**
-   * The directory id of the follower fetching
+   * The directory id of the follower fetching.
    * Versions 1+; tagged (tag 0) 1+; ignorable.
    */
   replicaDirectoryId: string;
@@ -114,9 +114,15 @@ export interface FetchSnapshotRequestPartitionSnapshot {
 
 /** SnapshotId: a struct of FetchSnapshotRequest. */
 export interface FetchSnapshotRequestSnapshotId {
-  /** Versions 0+; default 0n. */
+  /**
+   * The end offset of the snapshot.
+   * Versions 0+; default 0n.
+   */
   endOffset: bigint;
-  /** Versions 0+; default 0. */
+  /**
+   * The epoch of the snapshot.
+   * Versions 0+; default 0.
+   */
   epoch: number;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];

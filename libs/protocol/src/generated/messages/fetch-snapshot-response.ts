@@ -67,7 +67,7 @@ export interface FetchSnapshotResponse {
    */
   topics: FetchSnapshotResponseTopicSnapshot[];
   /**
-   * Endpoints for all current-leaders enumerated in PartitionSnapshot
+   * Endpoints for all current-leaders enumerated in PartitionSnapshot.
    * Versions 1+; tagged (tag 0) 1+.
    */
   nodeEndpoints: FetchSnapshotResponseNodeEndpoint[];
@@ -104,11 +104,14 @@ export interface FetchSnapshotResponsePartitionSnapshot {
    */
   errorCode: number;
   /**
-   * The snapshot endOffset and epoch fetched
+   * The snapshot endOffset and epoch fetched.
    * Versions 0+.
    */
   snapshotId: FetchSnapshotResponseSnapshotId;
-  /** Versions 0+; tagged (tag 0) 0+. */
+  /**
+   * The leader of the partition at the time of the snapshot.
+   * Versions 0+; tagged (tag 0) 0+.
+   */
   currentLeader: FetchSnapshotResponseLeaderIdAndEpoch;
   /**
    * The total size of the snapshot.
@@ -121,7 +124,7 @@ export interface FetchSnapshotResponsePartitionSnapshot {
    */
   position: bigint;
   /**
-   * Snapshot data in records format which may not be aligned on an offset boundary
+   * Snapshot data in records format which may not be aligned on an offset boundary.
    * Versions 0+; zero-copy slice of the frame.
    */
   unalignedRecords: Buffer;
@@ -131,9 +134,15 @@ export interface FetchSnapshotResponsePartitionSnapshot {
 
 /** SnapshotId: a struct of FetchSnapshotResponse. */
 export interface FetchSnapshotResponseSnapshotId {
-  /** Versions 0+; default 0n. */
+  /**
+   * The snapshot end offset.
+   * Versions 0+; default 0n.
+   */
   endOffset: bigint;
-  /** Versions 0+; default 0. */
+  /**
+   * The snapshot epoch.
+   * Versions 0+; default 0.
+   */
   epoch: number;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -147,7 +156,7 @@ export interface FetchSnapshotResponseLeaderIdAndEpoch {
    */
   leaderId: number;
   /**
-   * The latest known leader epoch
+   * The latest known leader epoch.
    * Versions 0+; default 0.
    */
   leaderEpoch: number;
@@ -158,17 +167,17 @@ export interface FetchSnapshotResponseLeaderIdAndEpoch {
 /** NodeEndpoint: a struct of FetchSnapshotResponse. */
 export interface FetchSnapshotResponseNodeEndpoint {
   /**
-   * The ID of the associated node
+   * The ID of the associated node.
    * Versions 1+; default 0; map key; entity type brokerId.
    */
   nodeId: number;
   /**
-   * The node's hostname
+   * The node's hostname.
    * Versions 1+; default "".
    */
   host: string;
   /**
-   * The node's port
+   * The node's port.
    * Versions 1+; default 0.
    */
   port: number;

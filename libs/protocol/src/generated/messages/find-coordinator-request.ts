@@ -2,8 +2,8 @@
 // Source: spec/FindCoordinatorRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * FindCoordinatorRequest (API key 10) request: valid versions 0-6, flexible versions 3+, deprecated versions 0.
- * Listeners: zkBroker, broker.
+ * FindCoordinatorRequest (API key 10) request: valid versions 0-6, flexible versions 3+.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -23,7 +23,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** FindCoordinatorRequest (API key 10) request: valid versions 0-6, flexible versions 3+, deprecated versions 0. */
+/** FindCoordinatorRequest (API key 10) request: valid versions 0-6, flexible versions 3+. */
 export interface FindCoordinatorRequest {
   /**
    * The coordinator key.
@@ -31,7 +31,7 @@ export interface FindCoordinatorRequest {
    */
   key: string;
   /**
-   * The coordinator key type. (Group, transaction, etc.)
+   * The coordinator key type. (group, transaction, share).
    * Versions 1+; default 0.
    */
   keyType: number;

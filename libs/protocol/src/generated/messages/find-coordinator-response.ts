@@ -72,7 +72,7 @@ export interface FindCoordinatorResponse {
    */
   port: number;
   /**
-   * Each coordinator result in the response
+   * Each coordinator result in the response.
    * Versions 4+.
    */
   coordinators: FindCoordinatorResponseCoordinator[];

@@ -59,7 +59,7 @@ export interface GetTelemetrySubscriptionsResponse {
    */
   telemetryMaxBytes: number;
   /**
-   * Flag to indicate monotonic/counter metrics are to be emitted as deltas or cumulative values
+   * Flag to indicate monotonic/counter metrics are to be emitted as deltas or cumulative values.
    * Versions 0+; default false.
    */
   deltaTemporality: boolean;

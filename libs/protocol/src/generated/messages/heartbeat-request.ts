@@ -3,7 +3,7 @@
 
 /*
  * HeartbeatRequest (API key 12) request: valid versions 0-4, flexible versions 4+.
- * Listeners: zkBroker, broker.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *

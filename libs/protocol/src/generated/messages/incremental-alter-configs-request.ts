@@ -3,7 +3,7 @@
 
 /*
  * IncrementalAlterConfigsRequest (API key 44) request: valid versions 0-1, flexible versions 1+.
- * Listeners: zkBroker, broker, controller.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *

@@ -2,8 +2,8 @@
 // Source: spec/InitProducerIdRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * InitProducerIdRequest (API key 22) request: valid versions 0-5, flexible versions 2+.
- * Listeners: zkBroker, broker.
+ * InitProducerIdRequest (API key 22) request: valid versions 0-6, flexible versions 2+, latest version unstable.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -18,12 +18,19 @@
  *     transaction_timeout_ms => INT32
  *     producer_id => INT64
  *     producer_epoch => INT16
+ *   InitProducerIdRequest v6 (flexible) => transactional_id transaction_timeout_ms producer_id producer_epoch enable2_pc keep_prepared_txn _tagged_fields
+ *     transactional_id => COMPACT_NULLABLE_STRING
+ *     transaction_timeout_ms => INT32
+ *     producer_id => INT64
+ *     producer_epoch => INT16
+ *     enable2_pc => BOOLEAN
+ *     keep_prepared_txn => BOOLEAN
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** InitProducerIdRequest (API key 22) request: valid versions 0-5, flexible versions 2+. */
+/** InitProducerIdRequest (API key 22) request: valid versions 0-6, flexible versions 2+, latest version unstable. */
 export interface InitProducerIdRequest {
   /**
    * The transactional id, or null if the producer is not transactional.
@@ -45,6 +52,16 @@ export interface InitProducerIdRequest {
    * Versions 3+; default -1.
    */
   producerEpoch: number;
+  /**
+   * True if the client wants to enable two-phase commit (2PC) protocol for transactions.
+   * Versions 6+; default false.
+   */
+  enable2Pc: boolean;
+  /**
+   * True if the client wants to keep the currently ongoing transaction instead of aborting it.
+   * Versions 6+; default false.
+   */
+  keepPreparedTxn: boolean;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
 }
@@ -55,6 +72,8 @@ function defaultInitProducerIdRequest(): InitProducerIdRequest {
     transactionTimeoutMs: 0,
     producerId: -1n,
     producerEpoch: -1,
+    enable2Pc: false,
+    keepPreparedTxn: false,
   };
 }
 
@@ -72,6 +91,8 @@ export function encodeInitProducerIdRequest(w: Writer, m: InitProducerIdRequest,
       w.int32(m.transactionTimeoutMs, 'InitProducerIdRequest.TransactionTimeoutMs');
       if (!(m.producerId === -1n)) w.fieldNotInVersion('InitProducerIdRequest.ProducerId', version);
       if (!(m.producerEpoch === -1)) w.fieldNotInVersion('InitProducerIdRequest.ProducerEpoch', version);
+      if (!(m.enable2Pc === false)) w.fieldNotInVersion('InitProducerIdRequest.Enable2Pc', version);
+      if (!(m.keepPreparedTxn === false)) w.fieldNotInVersion('InitProducerIdRequest.KeepPreparedTxn', version);
       w.noTaggedFields(m.unknownTaggedFields, 'InitProducerIdRequest', version);
       return;
     }
@@ -80,6 +101,8 @@ export function encodeInitProducerIdRequest(w: Writer, m: InitProducerIdRequest,
       w.int32(m.transactionTimeoutMs, 'InitProducerIdRequest.TransactionTimeoutMs');
       if (!(m.producerId === -1n)) w.fieldNotInVersion('InitProducerIdRequest.ProducerId', version);
       if (!(m.producerEpoch === -1)) w.fieldNotInVersion('InitProducerIdRequest.ProducerEpoch', version);
+      if (!(m.enable2Pc === false)) w.fieldNotInVersion('InitProducerIdRequest.Enable2Pc', version);
+      if (!(m.keepPreparedTxn === false)) w.fieldNotInVersion('InitProducerIdRequest.KeepPreparedTxn', version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'InitProducerIdRequest');
       w.uvarint($unknown.length);
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
@@ -92,13 +115,27 @@ export function encodeInitProducerIdRequest(w: Writer, m: InitProducerIdRequest,
       w.int32(m.transactionTimeoutMs, 'InitProducerIdRequest.TransactionTimeoutMs');
       w.int64(m.producerId, 'InitProducerIdRequest.ProducerId');
       w.int16(m.producerEpoch, 'InitProducerIdRequest.ProducerEpoch');
+      if (!(m.enable2Pc === false)) w.fieldNotInVersion('InitProducerIdRequest.Enable2Pc', version);
+      if (!(m.keepPreparedTxn === false)) w.fieldNotInVersion('InitProducerIdRequest.KeepPreparedTxn', version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'InitProducerIdRequest');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
+    case 6: {
+      w.compactNullableString(m.transactionalId, 'InitProducerIdRequest.TransactionalId');
+      w.int32(m.transactionTimeoutMs, 'InitProducerIdRequest.TransactionTimeoutMs');
+      w.int64(m.producerId, 'InitProducerIdRequest.ProducerId');
+      w.int16(m.producerEpoch, 'InitProducerIdRequest.ProducerEpoch');
+      w.bool(m.enable2Pc, 'InitProducerIdRequest.Enable2Pc');
+      w.bool(m.keepPreparedTxn, 'InitProducerIdRequest.KeepPreparedTxn');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'InitProducerIdRequest');
       w.uvarint($unknown.length);
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
     default:
-      throw new UnsupportedVersionError(`InitProducerIdRequest version ${version} is not supported (valid: 0-5)`, { context: 'InitProducerIdRequest' });
+      throw new UnsupportedVersionError(`InitProducerIdRequest version ${version} is not supported (valid: 0-6)`, { context: 'InitProducerIdRequest' });
   }
 }
 
@@ -114,6 +151,8 @@ export function decodeInitProducerIdRequest(r: Reader, version: number): InitPro
         transactionTimeoutMs,
         producerId: -1n,
         producerEpoch: -1,
+        enable2Pc: false,
+        keepPreparedTxn: false,
         unknownTaggedFields: undefined,
       };
     }
@@ -131,6 +170,8 @@ export function decodeInitProducerIdRequest(r: Reader, version: number): InitPro
         transactionTimeoutMs,
         producerId: -1n,
         producerEpoch: -1,
+        enable2Pc: false,
+        keepPreparedTxn: false,
         unknownTaggedFields: $unknown,
       };
     }
@@ -152,11 +193,36 @@ export function decodeInitProducerIdRequest(r: Reader, version: number): InitPro
         transactionTimeoutMs,
         producerId,
         producerEpoch,
+        enable2Pc: false,
+        keepPreparedTxn: false,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 6: {
+      const transactionalId = r.compactNullableString('InitProducerIdRequest.TransactionalId');
+      const transactionTimeoutMs = r.int32('InitProducerIdRequest.TransactionTimeoutMs');
+      const producerId = r.int64('InitProducerIdRequest.ProducerId');
+      const producerEpoch = r.int16('InitProducerIdRequest.ProducerEpoch');
+      const enable2Pc = r.bool('InitProducerIdRequest.Enable2Pc');
+      const keepPreparedTxn = r.bool('InitProducerIdRequest.KeepPreparedTxn');
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('InitProducerIdRequest._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('InitProducerIdRequest._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'InitProducerIdRequest._tagged_fields'));
+      }
+      return {
+        transactionalId,
+        transactionTimeoutMs,
+        producerId,
+        producerEpoch,
+        enable2Pc,
+        keepPreparedTxn,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`InitProducerIdRequest version ${version} is not supported (valid: 0-5)`, { context: 'InitProducerIdRequest' });
+      throw new UnsupportedVersionError(`InitProducerIdRequest version ${version} is not supported (valid: 0-6)`, { context: 'InitProducerIdRequest' });
   }
 }
 
@@ -166,9 +232,9 @@ export const InitProducerIdRequestCodec: MessageCodec<InitProducerIdRequest> = {
   type: 'request',
   apiKey: 22,
   minVersion: 0,
-  maxVersion: 5,
+  maxVersion: 6,
   firstFlexibleVersion: 2,
-  latestVersionUnstable: false,
+  latestVersionUnstable: true,
   encode: encodeInitProducerIdRequest,
   decode: decodeInitProducerIdRequest,
   create: createInitProducerIdRequest,

@@ -2,7 +2,7 @@
 // Source: spec/InitProducerIdResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * InitProducerIdResponse (API key 22) response: valid versions 0-5, flexible versions 2+.
+ * InitProducerIdResponse (API key 22) response: valid versions 0-6, flexible versions 2+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -16,12 +16,19 @@
  *     error_code => INT16
  *     producer_id => INT64
  *     producer_epoch => INT16
+ *   InitProducerIdResponse v6 (flexible) => throttle_time_ms error_code producer_id producer_epoch ongoing_txn_producer_id ongoing_txn_producer_epoch _tagged_fields
+ *     throttle_time_ms => INT32
+ *     error_code => INT16
+ *     producer_id => INT64
+ *     producer_epoch => INT16
+ *     ongoing_txn_producer_id => INT64
+ *     ongoing_txn_producer_epoch => INT16
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** InitProducerIdResponse (API key 22) response: valid versions 0-5, flexible versions 2+. */
+/** InitProducerIdResponse (API key 22) response: valid versions 0-6, flexible versions 2+. */
 export interface InitProducerIdResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -43,6 +50,16 @@ export interface InitProducerIdResponse {
    * Versions 0+; default 0.
    */
   producerEpoch: number;
+  /**
+   * The producer id for ongoing transaction when KeepPreparedTxn is used, -1 if there is no transaction ongoing.
+   * Versions 6+; default -1n; entity type producerId.
+   */
+  ongoingTxnProducerId: bigint;
+  /**
+   * The epoch associated with the  producer id for ongoing transaction when KeepPreparedTxn is used, -1 if there is no transaction ongoing.
+   * Versions 6+; default -1.
+   */
+  ongoingTxnProducerEpoch: number;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
 }
@@ -53,6 +70,8 @@ function defaultInitProducerIdResponse(): InitProducerIdResponse {
     errorCode: 0,
     producerId: -1n,
     producerEpoch: 0,
+    ongoingTxnProducerId: -1n,
+    ongoingTxnProducerEpoch: -1,
   };
 }
 
@@ -70,6 +89,8 @@ export function encodeInitProducerIdResponse(w: Writer, m: InitProducerIdRespons
       w.int16(m.errorCode, 'InitProducerIdResponse.ErrorCode');
       w.int64(m.producerId, 'InitProducerIdResponse.ProducerId');
       w.int16(m.producerEpoch, 'InitProducerIdResponse.ProducerEpoch');
+      if (!(m.ongoingTxnProducerId === -1n)) w.fieldNotInVersion('InitProducerIdResponse.OngoingTxnProducerId', version);
+      if (!(m.ongoingTxnProducerEpoch === -1)) w.fieldNotInVersion('InitProducerIdResponse.OngoingTxnProducerEpoch', version);
       w.noTaggedFields(m.unknownTaggedFields, 'InitProducerIdResponse', version);
       return;
     }
@@ -81,13 +102,27 @@ export function encodeInitProducerIdResponse(w: Writer, m: InitProducerIdRespons
       w.int16(m.errorCode, 'InitProducerIdResponse.ErrorCode');
       w.int64(m.producerId, 'InitProducerIdResponse.ProducerId');
       w.int16(m.producerEpoch, 'InitProducerIdResponse.ProducerEpoch');
+      if (!(m.ongoingTxnProducerId === -1n)) w.fieldNotInVersion('InitProducerIdResponse.OngoingTxnProducerId', version);
+      if (!(m.ongoingTxnProducerEpoch === -1)) w.fieldNotInVersion('InitProducerIdResponse.OngoingTxnProducerEpoch', version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'InitProducerIdResponse');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
+    case 6: {
+      w.int32(m.throttleTimeMs, 'InitProducerIdResponse.ThrottleTimeMs');
+      w.int16(m.errorCode, 'InitProducerIdResponse.ErrorCode');
+      w.int64(m.producerId, 'InitProducerIdResponse.ProducerId');
+      w.int16(m.producerEpoch, 'InitProducerIdResponse.ProducerEpoch');
+      w.int64(m.ongoingTxnProducerId, 'InitProducerIdResponse.OngoingTxnProducerId');
+      w.int16(m.ongoingTxnProducerEpoch, 'InitProducerIdResponse.OngoingTxnProducerEpoch');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'InitProducerIdResponse');
       w.uvarint($unknown.length);
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
     default:
-      throw new UnsupportedVersionError(`InitProducerIdResponse version ${version} is not supported (valid: 0-5)`, { context: 'InitProducerIdResponse' });
+      throw new UnsupportedVersionError(`InitProducerIdResponse version ${version} is not supported (valid: 0-6)`, { context: 'InitProducerIdResponse' });
   }
 }
 
@@ -105,6 +140,8 @@ export function decodeInitProducerIdResponse(r: Reader, version: number): InitPr
         errorCode,
         producerId,
         producerEpoch,
+        ongoingTxnProducerId: -1n,
+        ongoingTxnProducerEpoch: -1,
         unknownTaggedFields: undefined,
       };
     }
@@ -127,11 +164,36 @@ export function decodeInitProducerIdResponse(r: Reader, version: number): InitPr
         errorCode,
         producerId,
         producerEpoch,
+        ongoingTxnProducerId: -1n,
+        ongoingTxnProducerEpoch: -1,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 6: {
+      const throttleTimeMs = r.int32('InitProducerIdResponse.ThrottleTimeMs');
+      const errorCode = r.int16('InitProducerIdResponse.ErrorCode');
+      const producerId = r.int64('InitProducerIdResponse.ProducerId');
+      const producerEpoch = r.int16('InitProducerIdResponse.ProducerEpoch');
+      const ongoingTxnProducerId = r.int64('InitProducerIdResponse.OngoingTxnProducerId');
+      const ongoingTxnProducerEpoch = r.int16('InitProducerIdResponse.OngoingTxnProducerEpoch');
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('InitProducerIdResponse._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('InitProducerIdResponse._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'InitProducerIdResponse._tagged_fields'));
+      }
+      return {
+        throttleTimeMs,
+        errorCode,
+        producerId,
+        producerEpoch,
+        ongoingTxnProducerId,
+        ongoingTxnProducerEpoch,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`InitProducerIdResponse version ${version} is not supported (valid: 0-5)`, { context: 'InitProducerIdResponse' });
+      throw new UnsupportedVersionError(`InitProducerIdResponse version ${version} is not supported (valid: 0-6)`, { context: 'InitProducerIdResponse' });
   }
 }
 
@@ -141,7 +203,7 @@ export const InitProducerIdResponseCodec: MessageCodec<InitProducerIdResponse> =
   type: 'response',
   apiKey: 22,
   minVersion: 0,
-  maxVersion: 5,
+  maxVersion: 6,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,
   encode: encodeInitProducerIdResponse,

@@ -2,7 +2,7 @@
 // Source: spec/InitializeShareGroupStateRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * InitializeShareGroupStateRequest (API key 83) request: valid versions 0, flexible versions 0+, latest version unstable.
+ * InitializeShareGroupStateRequest (API key 83) request: valid versions 0, flexible versions 0+.
  * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
@@ -20,7 +20,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** InitializeShareGroupStateRequest (API key 83) request: valid versions 0, flexible versions 0+, latest version unstable. */
+/** InitializeShareGroupStateRequest (API key 83) request: valid versions 0, flexible versions 0+. */
 export interface InitializeShareGroupStateRequest {
   /**
    * The group identifier.
@@ -240,7 +240,7 @@ export const InitializeShareGroupStateRequestCodec: MessageCodec<InitializeShare
   minVersion: 0,
   maxVersion: 0,
   firstFlexibleVersion: 0,
-  latestVersionUnstable: true,
+  latestVersionUnstable: false,
   encode: encodeInitializeShareGroupStateRequest,
   decode: decodeInitializeShareGroupStateRequest,
   create: createInitializeShareGroupStateRequest,

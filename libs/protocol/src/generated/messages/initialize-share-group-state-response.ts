@@ -21,7 +21,7 @@ import { UnsupportedVersionError } from '../../errors.js';
 /** InitializeShareGroupStateResponse (API key 83) response: valid versions 0, flexible versions 0+. */
 export interface InitializeShareGroupStateResponse {
   /**
-   * The initialization results
+   * The initialization results.
    * Versions 0+.
    */
   results: InitializeShareGroupStateResponseInitializeStateResult[];
@@ -32,7 +32,7 @@ export interface InitializeShareGroupStateResponse {
 /** InitializeStateResult: a struct of InitializeShareGroupStateResponse. */
 export interface InitializeShareGroupStateResponseInitializeStateResult {
   /**
-   * The topic identifier
+   * The topic identifier.
    * Versions 0+.
    */
   topicId: string;

@@ -2,8 +2,8 @@
 // Source: spec/JoinGroupRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * JoinGroupRequest (API key 11) request: valid versions 0-9, flexible versions 6+, deprecated versions 0-1.
- * Listeners: zkBroker, broker.
+ * JoinGroupRequest (API key 11) request: valid versions 0-9, flexible versions 6+.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -60,7 +60,7 @@
 import { EMPTY_BYTES, type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** JoinGroupRequest (API key 11) request: valid versions 0-9, flexible versions 6+, deprecated versions 0-1. */
+/** JoinGroupRequest (API key 11) request: valid versions 0-9, flexible versions 6+. */
 export interface JoinGroupRequest {
   /**
    * The group identifier.

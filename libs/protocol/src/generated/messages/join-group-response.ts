@@ -119,7 +119,10 @@ export interface JoinGroupResponse {
    * Versions 0+; default "".
    */
   memberId: string;
-  /** Versions 0+. */
+  /**
+   * The group members.
+   * Versions 0+.
+   */
   members: JoinGroupResponseMember[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];

@@ -17,12 +17,12 @@ import { UnsupportedVersionError } from '../../errors.js';
 /** KRaftVersionRecord data: valid versions 0, flexible versions 0+. */
 export interface KRaftVersionRecord {
   /**
-   * The version of the kraft version record
+   * The version of the kraft version record.
    * Versions 0+; default 0.
    */
   version: number;
   /**
-   * The kraft protocol version
+   * The kraft protocol version.
    * Versions 0+; default 0.
    */
   kRaftVersion: number;

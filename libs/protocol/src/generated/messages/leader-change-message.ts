@@ -30,22 +30,22 @@ import { UnsupportedVersionError } from '../../errors.js';
 /** LeaderChangeMessage data: valid versions 0-1, flexible versions 0+. */
 export interface LeaderChangeMessage {
   /**
-   * The version of the leader change message
+   * The version of the leader change message.
    * Versions 0+; default 0.
    */
   version: number;
   /**
-   * The ID of the newly elected leader
+   * The ID of the newly elected leader.
    * Versions 0+; default 0; entity type brokerId.
    */
   leaderId: number;
   /**
-   * The set of voters in the quorum for this epoch
+   * The set of voters in the quorum for this epoch.
    * Versions 0+.
    */
   voters: LeaderChangeMessageVoter[];
   /**
-   * The voters who voted for the leader at the time of election
+   * The voters who voted for the leader at the time of election.
    * Versions 0+.
    */
   grantingVoters: LeaderChangeMessageVoter[];
@@ -55,10 +55,13 @@ export interface LeaderChangeMessage {
 
 /** Voter: a struct of LeaderChangeMessage (common struct). */
 export interface LeaderChangeMessageVoter {
-  /** Versions 0+; default 0. */
+  /**
+   * The ID of the voter.
+   * Versions 0+; default 0.
+   */
   voterId: number;
   /**
-   * The directory id of the voter
+   * The directory id of the voter.
    * Versions 1+.
    */
   voterDirectoryId: string;

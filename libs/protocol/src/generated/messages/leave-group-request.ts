@@ -3,7 +3,7 @@
 
 /*
  * LeaveGroupRequest (API key 13) request: valid versions 0-5, flexible versions 4+.
- * Listeners: zkBroker, broker.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *

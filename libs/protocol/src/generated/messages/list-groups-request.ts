@@ -3,7 +3,7 @@
 
 /*
  * ListGroupsRequest (API key 16) request: valid versions 0-5, flexible versions 3+.
- * Listeners: zkBroker, broker.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *

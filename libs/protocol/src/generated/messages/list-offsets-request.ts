@@ -2,19 +2,11 @@
 // Source: spec/ListOffsetsRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ListOffsetsRequest (API key 2) request: valid versions 0-10, flexible versions 6+, deprecated versions 0.
- * Listeners: zkBroker, broker.
+ * ListOffsetsRequest (API key 2) request: valid versions 1-11, flexible versions 6+.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   ListOffsetsRequest v0 => replica_id [topics]
- *     replica_id => INT32
- *     topics (ARRAY) => name [partitions]
- *       name => STRING
- *       partitions (ARRAY) => partition_index timestamp max_num_offsets
- *         partition_index => INT32
- *         timestamp => INT64
- *         max_num_offsets => INT32
  *   ListOffsetsRequest v1 => replica_id [topics]
  *     replica_id => INT32
  *     topics (ARRAY) => name [partitions]
@@ -48,7 +40,7 @@
  *         partition_index => INT32
  *         current_leader_epoch => INT32
  *         timestamp => INT64
- *   ListOffsetsRequest v10 (flexible) => replica_id isolation_level [topics] timeout_ms _tagged_fields
+ *   ListOffsetsRequest v10-11 (flexible) => replica_id isolation_level [topics] timeout_ms _tagged_fields
  *     replica_id => INT32
  *     isolation_level => INT8
  *     topics (COMPACT_ARRAY) => name [partitions] _tagged_fields
@@ -63,7 +55,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ListOffsetsRequest (API key 2) request: valid versions 0-10, flexible versions 6+, deprecated versions 0. */
+/** ListOffsetsRequest (API key 2) request: valid versions 1-11, flexible versions 6+. */
 export interface ListOffsetsRequest {
   /**
    * The broker ID of the requester, or -1 if this request is being made by a normal consumer.
@@ -71,7 +63,7 @@ export interface ListOffsetsRequest {
    */
   replicaId: number;
   /**
-   * This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records
+   * This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records.
    * Versions 2+; default 0.
    */
   isolationLevel: number;
@@ -122,11 +114,6 @@ export interface ListOffsetsRequestListOffsetsPartition {
    * Versions 0+; default 0n.
    */
   timestamp: bigint;
-  /**
-   * The maximum number of offsets to report.
-   * Versions 0; default 1.
-   */
-  maxNumOffsets: number;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
 }
@@ -162,7 +149,6 @@ function defaultListOffsetsRequestListOffsetsPartition(): ListOffsetsRequestList
     partitionIndex: 0,
     currentLeaderEpoch: -1,
     timestamp: 0n,
-    maxNumOffsets: 1,
   };
 }
 
@@ -174,7 +160,6 @@ export function createListOffsetsRequestListOffsetsPartition(init?: Partial<List
 /** Encodes a ListOffsetsRequest at `version`. */
 export function encodeListOffsetsRequest(w: Writer, m: ListOffsetsRequest, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.int32(m.replicaId, 'ListOffsetsRequest.ReplicaId');
       if (!(m.isolationLevel === 0)) w.fieldNotInVersion('ListOffsetsRequest.IsolationLevel', version);
@@ -204,7 +189,8 @@ export function encodeListOffsetsRequest(w: Writer, m: ListOffsetsRequest, versi
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
-    case 10: {
+    case 10:
+    case 11: {
       w.int32(m.replicaId, 'ListOffsetsRequest.ReplicaId');
       w.int8(m.isolationLevel, 'ListOffsetsRequest.IsolationLevel');
       for (const $e of w.compactArrayLength(m.topics, 'ListOffsetsRequest.Topics')) writeListOffsetsRequestListOffsetsTopic(w, $e, version);
@@ -215,14 +201,13 @@ export function encodeListOffsetsRequest(w: Writer, m: ListOffsetsRequest, versi
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ListOffsetsRequest version ${version} is not supported (valid: 0-10)`, { context: 'ListOffsetsRequest' });
+      throw new UnsupportedVersionError(`ListOffsetsRequest version ${version} is not supported (valid: 1-11)`, { context: 'ListOffsetsRequest' });
   }
 }
 
 /** Decodes a ListOffsetsRequest at `version`. */
 export function decodeListOffsetsRequest(r: Reader, version: number): ListOffsetsRequest {
   switch (version) {
-    case 0:
     case 1: {
       const replicaId = r.int32('ListOffsetsRequest.ReplicaId');
       const $n0 = r.arrayLength('ListOffsetsRequest.Topics');
@@ -279,7 +264,8 @@ export function decodeListOffsetsRequest(r: Reader, version: number): ListOffset
         unknownTaggedFields: $unknown,
       };
     }
-    case 10: {
+    case 10:
+    case 11: {
       const replicaId = r.int32('ListOffsetsRequest.ReplicaId');
       const isolationLevel = r.int8('ListOffsetsRequest.IsolationLevel');
       const $n0 = r.compactArrayLength('ListOffsetsRequest.Topics');
@@ -302,13 +288,12 @@ export function decodeListOffsetsRequest(r: Reader, version: number): ListOffset
       };
     }
     default:
-      throw new UnsupportedVersionError(`ListOffsetsRequest version ${version} is not supported (valid: 0-10)`, { context: 'ListOffsetsRequest' });
+      throw new UnsupportedVersionError(`ListOffsetsRequest version ${version} is not supported (valid: 1-11)`, { context: 'ListOffsetsRequest' });
   }
 }
 
 function writeListOffsetsRequestListOffsetsTopic(w: Writer, m: ListOffsetsRequestListOffsetsTopic, version: number): void {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3:
@@ -323,7 +308,8 @@ function writeListOffsetsRequestListOffsetsTopic(w: Writer, m: ListOffsetsReques
     case 7:
     case 8:
     case 9:
-    case 10: {
+    case 10:
+    case 11: {
       w.compactString(m.name, 'ListOffsetsTopic.Name');
       for (const $e of w.compactArrayLength(m.partitions, 'ListOffsetsTopic.Partitions')) writeListOffsetsRequestListOffsetsPartition(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ListOffsetsTopic');
@@ -332,13 +318,12 @@ function writeListOffsetsRequestListOffsetsTopic(w: Writer, m: ListOffsetsReques
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ListOffsetsTopic version ${version} is not supported (valid: 0-10)`, { context: 'ListOffsetsRequest' });
+      throw new UnsupportedVersionError(`ListOffsetsTopic version ${version} is not supported (valid: 1-11)`, { context: 'ListOffsetsRequest' });
   }
 }
 
 function readListOffsetsRequestListOffsetsTopic(r: Reader, version: number): ListOffsetsRequestListOffsetsTopic {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3:
@@ -359,7 +344,8 @@ function readListOffsetsRequestListOffsetsTopic(r: Reader, version: number): Lis
     case 7:
     case 8:
     case 9:
-    case 10: {
+    case 10:
+    case 11: {
       const name = r.compactString('ListOffsetsTopic.Name');
       const $n0 = r.compactArrayLength('ListOffsetsTopic.Partitions');
       const $a0: ListOffsetsRequestListOffsetsPartition[] = [];
@@ -378,25 +364,17 @@ function readListOffsetsRequestListOffsetsTopic(r: Reader, version: number): Lis
       };
     }
     default:
-      throw new UnsupportedVersionError(`ListOffsetsTopic version ${version} is not supported (valid: 0-10)`, { context: 'ListOffsetsRequest' });
+      throw new UnsupportedVersionError(`ListOffsetsTopic version ${version} is not supported (valid: 1-11)`, { context: 'ListOffsetsRequest' });
   }
 }
 
 function writeListOffsetsRequestListOffsetsPartition(w: Writer, m: ListOffsetsRequestListOffsetsPartition, version: number): void {
   switch (version) {
-    case 0: {
-      w.int32(m.partitionIndex, 'ListOffsetsPartition.PartitionIndex');
-      w.int64(m.timestamp, 'ListOffsetsPartition.Timestamp');
-      w.int32(m.maxNumOffsets, 'ListOffsetsPartition.MaxNumOffsets');
-      w.noTaggedFields(m.unknownTaggedFields, 'ListOffsetsPartition', version);
-      return;
-    }
     case 1:
     case 2:
     case 3: {
       w.int32(m.partitionIndex, 'ListOffsetsPartition.PartitionIndex');
       w.int64(m.timestamp, 'ListOffsetsPartition.Timestamp');
-      if (!(m.maxNumOffsets === 1)) w.fieldNotInVersion('ListOffsetsPartition.MaxNumOffsets', version);
       w.noTaggedFields(m.unknownTaggedFields, 'ListOffsetsPartition', version);
       return;
     }
@@ -405,7 +383,6 @@ function writeListOffsetsRequestListOffsetsPartition(w: Writer, m: ListOffsetsRe
       w.int32(m.partitionIndex, 'ListOffsetsPartition.PartitionIndex');
       w.int32(m.currentLeaderEpoch, 'ListOffsetsPartition.CurrentLeaderEpoch');
       w.int64(m.timestamp, 'ListOffsetsPartition.Timestamp');
-      if (!(m.maxNumOffsets === 1)) w.fieldNotInVersion('ListOffsetsPartition.MaxNumOffsets', version);
       w.noTaggedFields(m.unknownTaggedFields, 'ListOffsetsPartition', version);
       return;
     }
@@ -413,35 +390,23 @@ function writeListOffsetsRequestListOffsetsPartition(w: Writer, m: ListOffsetsRe
     case 7:
     case 8:
     case 9:
-    case 10: {
+    case 10:
+    case 11: {
       w.int32(m.partitionIndex, 'ListOffsetsPartition.PartitionIndex');
       w.int32(m.currentLeaderEpoch, 'ListOffsetsPartition.CurrentLeaderEpoch');
       w.int64(m.timestamp, 'ListOffsetsPartition.Timestamp');
-      if (!(m.maxNumOffsets === 1)) w.fieldNotInVersion('ListOffsetsPartition.MaxNumOffsets', version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ListOffsetsPartition');
       w.uvarint($unknown.length);
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ListOffsetsPartition version ${version} is not supported (valid: 0-10)`, { context: 'ListOffsetsRequest' });
+      throw new UnsupportedVersionError(`ListOffsetsPartition version ${version} is not supported (valid: 1-11)`, { context: 'ListOffsetsRequest' });
   }
 }
 
 function readListOffsetsRequestListOffsetsPartition(r: Reader, version: number): ListOffsetsRequestListOffsetsPartition {
   switch (version) {
-    case 0: {
-      const partitionIndex = r.int32('ListOffsetsPartition.PartitionIndex');
-      const timestamp = r.int64('ListOffsetsPartition.Timestamp');
-      const maxNumOffsets = r.int32('ListOffsetsPartition.MaxNumOffsets');
-      return {
-        partitionIndex,
-        currentLeaderEpoch: -1,
-        timestamp,
-        maxNumOffsets,
-        unknownTaggedFields: undefined,
-      };
-    }
     case 1:
     case 2:
     case 3: {
@@ -451,7 +416,6 @@ function readListOffsetsRequestListOffsetsPartition(r: Reader, version: number):
         partitionIndex,
         currentLeaderEpoch: -1,
         timestamp,
-        maxNumOffsets: 1,
         unknownTaggedFields: undefined,
       };
     }
@@ -464,7 +428,6 @@ function readListOffsetsRequestListOffsetsPartition(r: Reader, version: number):
         partitionIndex,
         currentLeaderEpoch,
         timestamp,
-        maxNumOffsets: 1,
         unknownTaggedFields: undefined,
       };
     }
@@ -472,7 +435,8 @@ function readListOffsetsRequestListOffsetsPartition(r: Reader, version: number):
     case 7:
     case 8:
     case 9:
-    case 10: {
+    case 10:
+    case 11: {
       const partitionIndex = r.int32('ListOffsetsPartition.PartitionIndex');
       const currentLeaderEpoch = r.int32('ListOffsetsPartition.CurrentLeaderEpoch');
       const timestamp = r.int64('ListOffsetsPartition.Timestamp');
@@ -486,12 +450,11 @@ function readListOffsetsRequestListOffsetsPartition(r: Reader, version: number):
         partitionIndex,
         currentLeaderEpoch,
         timestamp,
-        maxNumOffsets: 1,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`ListOffsetsPartition version ${version} is not supported (valid: 0-10)`, { context: 'ListOffsetsRequest' });
+      throw new UnsupportedVersionError(`ListOffsetsPartition version ${version} is not supported (valid: 1-11)`, { context: 'ListOffsetsRequest' });
   }
 }
 
@@ -500,8 +463,8 @@ export const ListOffsetsRequestCodec: MessageCodec<ListOffsetsRequest> = {
   name: 'ListOffsetsRequest',
   type: 'request',
   apiKey: 2,
-  minVersion: 0,
-  maxVersion: 10,
+  minVersion: 1,
+  maxVersion: 11,
   firstFlexibleVersion: 6,
   latestVersionUnstable: false,
   encode: encodeListOffsetsRequest,

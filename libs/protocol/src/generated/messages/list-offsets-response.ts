@@ -2,17 +2,10 @@
 // Source: spec/ListOffsetsResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ListOffsetsResponse (API key 2) response: valid versions 0-10, flexible versions 6+.
+ * ListOffsetsResponse (API key 2) response: valid versions 1-11, flexible versions 6+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   ListOffsetsResponse v0 => [topics]
- *     topics (ARRAY) => name [partitions]
- *       name => STRING
- *       partitions (ARRAY) => partition_index error_code [old_style_offsets]
- *         partition_index => INT32
- *         error_code => INT16
- *         old_style_offsets => ARRAY<INT64>
  *   ListOffsetsResponse v1 => [topics]
  *     topics (ARRAY) => name [partitions]
  *       name => STRING
@@ -40,7 +33,7 @@
  *         timestamp => INT64
  *         offset => INT64
  *         leader_epoch => INT32
- *   ListOffsetsResponse v6-10 (flexible) => throttle_time_ms [topics] _tagged_fields
+ *   ListOffsetsResponse v6-11 (flexible) => throttle_time_ms [topics] _tagged_fields
  *     throttle_time_ms => INT32
  *     topics (COMPACT_ARRAY) => name [partitions] _tagged_fields
  *       name => COMPACT_STRING
@@ -55,7 +48,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ListOffsetsResponse (API key 2) response: valid versions 0-10, flexible versions 6+. */
+/** ListOffsetsResponse (API key 2) response: valid versions 1-11, flexible versions 6+. */
 export interface ListOffsetsResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -74,7 +67,7 @@ export interface ListOffsetsResponse {
 /** ListOffsetsTopicResponse: a struct of ListOffsetsResponse. */
 export interface ListOffsetsResponseListOffsetsTopicResponse {
   /**
-   * The topic name
+   * The topic name.
    * Versions 0+; default ""; entity type topicName.
    */
   name: string;
@@ -100,11 +93,6 @@ export interface ListOffsetsResponseListOffsetsPartitionResponse {
    */
   errorCode: number;
   /**
-   * The result offsets.
-   * Versions 0.
-   */
-  oldStyleOffsets: bigint[];
-  /**
    * The timestamp associated with the returned offset.
    * Versions 1+; default -1n.
    */
@@ -114,7 +102,10 @@ export interface ListOffsetsResponseListOffsetsPartitionResponse {
    * Versions 1+; default -1n.
    */
   offset: bigint;
-  /** Versions 4+; default -1. */
+  /**
+   * The leader epoch associated with the returned offset.
+   * Versions 4+; default -1.
+   */
   leaderEpoch: number;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -148,7 +139,6 @@ function defaultListOffsetsResponseListOffsetsPartitionResponse(): ListOffsetsRe
   return {
     partitionIndex: 0,
     errorCode: 0,
-    oldStyleOffsets: [],
     timestamp: -1n,
     offset: -1n,
     leaderEpoch: -1,
@@ -163,7 +153,6 @@ export function createListOffsetsResponseListOffsetsPartitionResponse(init?: Par
 /** Encodes a ListOffsetsResponse at `version`. */
 export function encodeListOffsetsResponse(w: Writer, m: ListOffsetsResponse, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       for (const $e of w.arrayLength(m.topics, 'ListOffsetsResponse.Topics')) writeListOffsetsResponseListOffsetsTopicResponse(w, $e, version);
       w.noTaggedFields(m.unknownTaggedFields, 'ListOffsetsResponse', version);
@@ -182,7 +171,8 @@ export function encodeListOffsetsResponse(w: Writer, m: ListOffsetsResponse, ver
     case 7:
     case 8:
     case 9:
-    case 10: {
+    case 10:
+    case 11: {
       w.int32(m.throttleTimeMs, 'ListOffsetsResponse.ThrottleTimeMs');
       for (const $e of w.compactArrayLength(m.topics, 'ListOffsetsResponse.Topics')) writeListOffsetsResponseListOffsetsTopicResponse(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ListOffsetsResponse');
@@ -191,14 +181,13 @@ export function encodeListOffsetsResponse(w: Writer, m: ListOffsetsResponse, ver
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ListOffsetsResponse version ${version} is not supported (valid: 0-10)`, { context: 'ListOffsetsResponse' });
+      throw new UnsupportedVersionError(`ListOffsetsResponse version ${version} is not supported (valid: 1-11)`, { context: 'ListOffsetsResponse' });
   }
 }
 
 /** Decodes a ListOffsetsResponse at `version`. */
 export function decodeListOffsetsResponse(r: Reader, version: number): ListOffsetsResponse {
   switch (version) {
-    case 0:
     case 1: {
       const $n0 = r.arrayLength('ListOffsetsResponse.Topics');
       const $a0: ListOffsetsResponseListOffsetsTopicResponse[] = [];
@@ -229,7 +218,8 @@ export function decodeListOffsetsResponse(r: Reader, version: number): ListOffse
     case 7:
     case 8:
     case 9:
-    case 10: {
+    case 10:
+    case 11: {
       const throttleTimeMs = r.int32('ListOffsetsResponse.ThrottleTimeMs');
       const $n0 = r.compactArrayLength('ListOffsetsResponse.Topics');
       const $a0: ListOffsetsResponseListOffsetsTopicResponse[] = [];
@@ -248,13 +238,12 @@ export function decodeListOffsetsResponse(r: Reader, version: number): ListOffse
       };
     }
     default:
-      throw new UnsupportedVersionError(`ListOffsetsResponse version ${version} is not supported (valid: 0-10)`, { context: 'ListOffsetsResponse' });
+      throw new UnsupportedVersionError(`ListOffsetsResponse version ${version} is not supported (valid: 1-11)`, { context: 'ListOffsetsResponse' });
   }
 }
 
 function writeListOffsetsResponseListOffsetsTopicResponse(w: Writer, m: ListOffsetsResponseListOffsetsTopicResponse, version: number): void {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3:
@@ -269,7 +258,8 @@ function writeListOffsetsResponseListOffsetsTopicResponse(w: Writer, m: ListOffs
     case 7:
     case 8:
     case 9:
-    case 10: {
+    case 10:
+    case 11: {
       w.compactString(m.name, 'ListOffsetsTopicResponse.Name');
       for (const $e of w.compactArrayLength(m.partitions, 'ListOffsetsTopicResponse.Partitions')) writeListOffsetsResponseListOffsetsPartitionResponse(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ListOffsetsTopicResponse');
@@ -278,13 +268,12 @@ function writeListOffsetsResponseListOffsetsTopicResponse(w: Writer, m: ListOffs
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ListOffsetsTopicResponse version ${version} is not supported (valid: 0-10)`, { context: 'ListOffsetsResponse' });
+      throw new UnsupportedVersionError(`ListOffsetsTopicResponse version ${version} is not supported (valid: 1-11)`, { context: 'ListOffsetsResponse' });
   }
 }
 
 function readListOffsetsResponseListOffsetsTopicResponse(r: Reader, version: number): ListOffsetsResponseListOffsetsTopicResponse {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3:
@@ -305,7 +294,8 @@ function readListOffsetsResponseListOffsetsTopicResponse(r: Reader, version: num
     case 7:
     case 8:
     case 9:
-    case 10: {
+    case 10:
+    case 11: {
       const name = r.compactString('ListOffsetsTopicResponse.Name');
       const $n0 = r.compactArrayLength('ListOffsetsTopicResponse.Partitions');
       const $a0: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
@@ -324,28 +314,17 @@ function readListOffsetsResponseListOffsetsTopicResponse(r: Reader, version: num
       };
     }
     default:
-      throw new UnsupportedVersionError(`ListOffsetsTopicResponse version ${version} is not supported (valid: 0-10)`, { context: 'ListOffsetsResponse' });
+      throw new UnsupportedVersionError(`ListOffsetsTopicResponse version ${version} is not supported (valid: 1-11)`, { context: 'ListOffsetsResponse' });
   }
 }
 
 function writeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, m: ListOffsetsResponseListOffsetsPartitionResponse, version: number): void {
   switch (version) {
-    case 0: {
-      w.int32(m.partitionIndex, 'ListOffsetsPartitionResponse.PartitionIndex');
-      w.int16(m.errorCode, 'ListOffsetsPartitionResponse.ErrorCode');
-      for (const $e of w.arrayLength(m.oldStyleOffsets, 'ListOffsetsPartitionResponse.OldStyleOffsets')) w.int64($e, 'ListOffsetsPartitionResponse.OldStyleOffsets');
-      if (!(m.timestamp === -1n)) w.fieldNotInVersion('ListOffsetsPartitionResponse.Timestamp', version);
-      if (!(m.offset === -1n)) w.fieldNotInVersion('ListOffsetsPartitionResponse.Offset', version);
-      if (!(m.leaderEpoch === -1)) w.fieldNotInVersion('ListOffsetsPartitionResponse.LeaderEpoch', version);
-      w.noTaggedFields(m.unknownTaggedFields, 'ListOffsetsPartitionResponse', version);
-      return;
-    }
     case 1:
     case 2:
     case 3: {
       w.int32(m.partitionIndex, 'ListOffsetsPartitionResponse.PartitionIndex');
       w.int16(m.errorCode, 'ListOffsetsPartitionResponse.ErrorCode');
-      if (!(m.oldStyleOffsets.length === 0)) w.fieldNotInVersion('ListOffsetsPartitionResponse.OldStyleOffsets', version);
       w.int64(m.timestamp, 'ListOffsetsPartitionResponse.Timestamp');
       w.int64(m.offset, 'ListOffsetsPartitionResponse.Offset');
       if (!(m.leaderEpoch === -1)) w.fieldNotInVersion('ListOffsetsPartitionResponse.LeaderEpoch', version);
@@ -356,7 +335,6 @@ function writeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, m: List
     case 5: {
       w.int32(m.partitionIndex, 'ListOffsetsPartitionResponse.PartitionIndex');
       w.int16(m.errorCode, 'ListOffsetsPartitionResponse.ErrorCode');
-      if (!(m.oldStyleOffsets.length === 0)) w.fieldNotInVersion('ListOffsetsPartitionResponse.OldStyleOffsets', version);
       w.int64(m.timestamp, 'ListOffsetsPartitionResponse.Timestamp');
       w.int64(m.offset, 'ListOffsetsPartitionResponse.Offset');
       w.int32(m.leaderEpoch, 'ListOffsetsPartitionResponse.LeaderEpoch');
@@ -367,10 +345,10 @@ function writeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, m: List
     case 7:
     case 8:
     case 9:
-    case 10: {
+    case 10:
+    case 11: {
       w.int32(m.partitionIndex, 'ListOffsetsPartitionResponse.PartitionIndex');
       w.int16(m.errorCode, 'ListOffsetsPartitionResponse.ErrorCode');
-      if (!(m.oldStyleOffsets.length === 0)) w.fieldNotInVersion('ListOffsetsPartitionResponse.OldStyleOffsets', version);
       w.int64(m.timestamp, 'ListOffsetsPartitionResponse.Timestamp');
       w.int64(m.offset, 'ListOffsetsPartitionResponse.Offset');
       w.int32(m.leaderEpoch, 'ListOffsetsPartitionResponse.LeaderEpoch');
@@ -380,29 +358,12 @@ function writeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, m: List
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ListOffsetsPartitionResponse version ${version} is not supported (valid: 0-10)`, { context: 'ListOffsetsResponse' });
+      throw new UnsupportedVersionError(`ListOffsetsPartitionResponse version ${version} is not supported (valid: 1-11)`, { context: 'ListOffsetsResponse' });
   }
 }
 
 function readListOffsetsResponseListOffsetsPartitionResponse(r: Reader, version: number): ListOffsetsResponseListOffsetsPartitionResponse {
   switch (version) {
-    case 0: {
-      const partitionIndex = r.int32('ListOffsetsPartitionResponse.PartitionIndex');
-      const errorCode = r.int16('ListOffsetsPartitionResponse.ErrorCode');
-      const $n0 = r.arrayLength('ListOffsetsPartitionResponse.OldStyleOffsets');
-      const $a0: bigint[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(r.int64('ListOffsetsPartitionResponse.OldStyleOffsets'));
-      const oldStyleOffsets = $a0;
-      return {
-        partitionIndex,
-        errorCode,
-        oldStyleOffsets,
-        timestamp: -1n,
-        offset: -1n,
-        leaderEpoch: -1,
-        unknownTaggedFields: undefined,
-      };
-    }
     case 1:
     case 2:
     case 3: {
@@ -413,7 +374,6 @@ function readListOffsetsResponseListOffsetsPartitionResponse(r: Reader, version:
       return {
         partitionIndex,
         errorCode,
-        oldStyleOffsets: [],
         timestamp,
         offset,
         leaderEpoch: -1,
@@ -430,7 +390,6 @@ function readListOffsetsResponseListOffsetsPartitionResponse(r: Reader, version:
       return {
         partitionIndex,
         errorCode,
-        oldStyleOffsets: [],
         timestamp,
         offset,
         leaderEpoch,
@@ -441,7 +400,8 @@ function readListOffsetsResponseListOffsetsPartitionResponse(r: Reader, version:
     case 7:
     case 8:
     case 9:
-    case 10: {
+    case 10:
+    case 11: {
       const partitionIndex = r.int32('ListOffsetsPartitionResponse.PartitionIndex');
       const errorCode = r.int16('ListOffsetsPartitionResponse.ErrorCode');
       const timestamp = r.int64('ListOffsetsPartitionResponse.Timestamp');
@@ -456,7 +416,6 @@ function readListOffsetsResponseListOffsetsPartitionResponse(r: Reader, version:
       return {
         partitionIndex,
         errorCode,
-        oldStyleOffsets: [],
         timestamp,
         offset,
         leaderEpoch,
@@ -464,7 +423,7 @@ function readListOffsetsResponseListOffsetsPartitionResponse(r: Reader, version:
       };
     }
     default:
-      throw new UnsupportedVersionError(`ListOffsetsPartitionResponse version ${version} is not supported (valid: 0-10)`, { context: 'ListOffsetsResponse' });
+      throw new UnsupportedVersionError(`ListOffsetsPartitionResponse version ${version} is not supported (valid: 1-11)`, { context: 'ListOffsetsResponse' });
   }
 }
 
@@ -473,8 +432,8 @@ export const ListOffsetsResponseCodec: MessageCodec<ListOffsetsResponse> = {
   name: 'ListOffsetsResponse',
   type: 'response',
   apiKey: 2,
-  minVersion: 0,
-  maxVersion: 10,
+  minVersion: 1,
+  maxVersion: 11,
   firstFlexibleVersion: 6,
   latestVersionUnstable: false,
   encode: encodeListOffsetsResponse,

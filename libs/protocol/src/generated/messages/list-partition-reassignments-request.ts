@@ -3,7 +3,7 @@
 
 /*
  * ListPartitionReassignmentsRequest (API key 46) request: valid versions 0, flexible versions 0+.
- * Listeners: broker, controller, zkBroker.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -36,7 +36,7 @@ export interface ListPartitionReassignmentsRequest {
 /** ListPartitionReassignmentsTopics: a struct of ListPartitionReassignmentsRequest. */
 export interface ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
   /**
-   * The topic name
+   * The topic name.
    * Versions 0+; default ""; entity type topicName.
    */
   name: string;

@@ -30,7 +30,7 @@ export interface ListPartitionReassignmentsResponse {
    */
   throttleTimeMs: number;
   /**
-   * The top-level error code, or 0 if there was no error
+   * The top-level error code, or 0 if there was no error.
    * Versions 0+; default 0.
    */
   errorCode: number;

@@ -2,8 +2,8 @@
 // Source: spec/ListTransactionsRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ListTransactionsRequest (API key 66) request: valid versions 0-1, flexible versions 0+.
- * Listeners: zkBroker, broker.
+ * ListTransactionsRequest (API key 66) request: valid versions 0-2, flexible versions 0+.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -14,28 +14,38 @@
  *     state_filters => COMPACT_ARRAY<COMPACT_STRING>
  *     producer_id_filters => COMPACT_ARRAY<INT64>
  *     duration_filter => INT64
+ *   ListTransactionsRequest v2 (flexible) => [state_filters] [producer_id_filters] duration_filter transactional_id_pattern _tagged_fields
+ *     state_filters => COMPACT_ARRAY<COMPACT_STRING>
+ *     producer_id_filters => COMPACT_ARRAY<INT64>
+ *     duration_filter => INT64
+ *     transactional_id_pattern => COMPACT_NULLABLE_STRING
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ListTransactionsRequest (API key 66) request: valid versions 0-1, flexible versions 0+. */
+/** ListTransactionsRequest (API key 66) request: valid versions 0-2, flexible versions 0+. */
 export interface ListTransactionsRequest {
   /**
-   * The transaction states to filter by: if empty, all transactions are returned; if non-empty, then only transactions matching one of the filtered states will be returned
+   * The transaction states to filter by: if empty, all transactions are returned; if non-empty, then only transactions matching one of the filtered states will be returned.
    * Versions 0+.
    */
   stateFilters: string[];
   /**
-   * The producerIds to filter by: if empty, all transactions will be returned; if non-empty, only transactions which match one of the filtered producerIds will be returned
+   * The producerIds to filter by: if empty, all transactions will be returned; if non-empty, only transactions which match one of the filtered producerIds will be returned.
    * Versions 0+; entity type producerId.
    */
   producerIdFilters: bigint[];
   /**
-   * Duration (in millis) to filter by: if < 0, all transactions will be returned; otherwise, only transactions running longer than this duration will be returned
+   * Duration (in millis) to filter by: if < 0, all transactions will be returned; otherwise, only transactions running longer than this duration will be returned.
    * Versions 1+; default -1n.
    */
   durationFilter: bigint;
+  /**
+   * The transactional ID regular expression pattern to filter by: if it is empty or null, all transactions are returned; Otherwise then only the transactions matching the given regular expression will be returned.
+   * Versions 2+; nullable 2+; default null.
+   */
+  transactionalIdPattern: string | null;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
 }
@@ -45,6 +55,7 @@ function defaultListTransactionsRequest(): ListTransactionsRequest {
     stateFilters: [],
     producerIdFilters: [],
     durationFilter: -1n,
+    transactionalIdPattern: null,
   };
 }
 
@@ -60,6 +71,7 @@ export function encodeListTransactionsRequest(w: Writer, m: ListTransactionsRequ
       for (const $e of w.compactArrayLength(m.stateFilters, 'ListTransactionsRequest.StateFilters')) w.compactString($e, 'ListTransactionsRequest.StateFilters');
       for (const $e of w.compactArrayLength(m.producerIdFilters, 'ListTransactionsRequest.ProducerIdFilters')) w.int64($e, 'ListTransactionsRequest.ProducerIdFilters');
       if (!(m.durationFilter === -1n)) w.fieldNotInVersion('ListTransactionsRequest.DurationFilter', version);
+      if (!(m.transactionalIdPattern === null)) w.fieldNotInVersion('ListTransactionsRequest.TransactionalIdPattern', version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ListTransactionsRequest');
       w.uvarint($unknown.length);
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
@@ -69,13 +81,24 @@ export function encodeListTransactionsRequest(w: Writer, m: ListTransactionsRequ
       for (const $e of w.compactArrayLength(m.stateFilters, 'ListTransactionsRequest.StateFilters')) w.compactString($e, 'ListTransactionsRequest.StateFilters');
       for (const $e of w.compactArrayLength(m.producerIdFilters, 'ListTransactionsRequest.ProducerIdFilters')) w.int64($e, 'ListTransactionsRequest.ProducerIdFilters');
       w.int64(m.durationFilter, 'ListTransactionsRequest.DurationFilter');
+      if (!(m.transactionalIdPattern === null)) w.fieldNotInVersion('ListTransactionsRequest.TransactionalIdPattern', version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ListTransactionsRequest');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
+    case 2: {
+      for (const $e of w.compactArrayLength(m.stateFilters, 'ListTransactionsRequest.StateFilters')) w.compactString($e, 'ListTransactionsRequest.StateFilters');
+      for (const $e of w.compactArrayLength(m.producerIdFilters, 'ListTransactionsRequest.ProducerIdFilters')) w.int64($e, 'ListTransactionsRequest.ProducerIdFilters');
+      w.int64(m.durationFilter, 'ListTransactionsRequest.DurationFilter');
+      w.compactNullableString(m.transactionalIdPattern, 'ListTransactionsRequest.TransactionalIdPattern');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ListTransactionsRequest');
       w.uvarint($unknown.length);
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ListTransactionsRequest version ${version} is not supported (valid: 0-1)`, { context: 'ListTransactionsRequest' });
+      throw new UnsupportedVersionError(`ListTransactionsRequest version ${version} is not supported (valid: 0-2)`, { context: 'ListTransactionsRequest' });
   }
 }
 
@@ -101,6 +124,7 @@ export function decodeListTransactionsRequest(r: Reader, version: number): ListT
         stateFilters,
         producerIdFilters,
         durationFilter: -1n,
+        transactionalIdPattern: null,
         unknownTaggedFields: $unknown,
       };
     }
@@ -124,11 +148,37 @@ export function decodeListTransactionsRequest(r: Reader, version: number): ListT
         stateFilters,
         producerIdFilters,
         durationFilter,
+        transactionalIdPattern: null,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 2: {
+      const $n0 = r.compactArrayLength('ListTransactionsRequest.StateFilters');
+      const $a0: string[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(r.compactString('ListTransactionsRequest.StateFilters'));
+      const stateFilters = $a0;
+      const $n1 = r.compactArrayLength('ListTransactionsRequest.ProducerIdFilters');
+      const $a1: bigint[] = [];
+      for (let $i = 0; $i < $n1; $i++) $a1.push(r.int64('ListTransactionsRequest.ProducerIdFilters'));
+      const producerIdFilters = $a1;
+      const durationFilter = r.int64('ListTransactionsRequest.DurationFilter');
+      const transactionalIdPattern = r.compactNullableString('ListTransactionsRequest.TransactionalIdPattern');
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('ListTransactionsRequest._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('ListTransactionsRequest._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'ListTransactionsRequest._tagged_fields'));
+      }
+      return {
+        stateFilters,
+        producerIdFilters,
+        durationFilter,
+        transactionalIdPattern,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`ListTransactionsRequest version ${version} is not supported (valid: 0-1)`, { context: 'ListTransactionsRequest' });
+      throw new UnsupportedVersionError(`ListTransactionsRequest version ${version} is not supported (valid: 0-2)`, { context: 'ListTransactionsRequest' });
   }
 }
 
@@ -138,7 +188,7 @@ export const ListTransactionsRequestCodec: MessageCodec<ListTransactionsRequest>
   type: 'request',
   apiKey: 66,
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   firstFlexibleVersion: 0,
   latestVersionUnstable: false,
   encode: encodeListTransactionsRequest,

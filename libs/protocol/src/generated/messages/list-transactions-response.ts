@@ -2,11 +2,11 @@
 // Source: spec/ListTransactionsResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ListTransactionsResponse (API key 66) response: valid versions 0-1, flexible versions 0+.
+ * ListTransactionsResponse (API key 66) response: valid versions 0-2, flexible versions 0+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   ListTransactionsResponse v0-1 (flexible) => throttle_time_ms error_code [unknown_state_filters] [transaction_states] _tagged_fields
+ *   ListTransactionsResponse v0-2 (flexible) => throttle_time_ms error_code [unknown_state_filters] [transaction_states] _tagged_fields
  *     throttle_time_ms => INT32
  *     error_code => INT16
  *     unknown_state_filters => COMPACT_ARRAY<COMPACT_STRING>
@@ -19,21 +19,27 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ListTransactionsResponse (API key 66) response: valid versions 0-1, flexible versions 0+. */
+/** ListTransactionsResponse (API key 66) response: valid versions 0-2, flexible versions 0+. */
 export interface ListTransactionsResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
    * Versions 0+; default 0.
    */
   throttleTimeMs: number;
-  /** Versions 0+; default 0. */
+  /**
+   * The error code, or 0 if there was no error.
+   * Versions 0+; default 0.
+   */
   errorCode: number;
   /**
-   * Set of state filters provided in the request which were unknown to the transaction coordinator
+   * Set of state filters provided in the request which were unknown to the transaction coordinator.
    * Versions 0+.
    */
   unknownStateFilters: string[];
-  /** Versions 0+. */
+  /**
+   * The current state of the transaction for the transactional id.
+   * Versions 0+.
+   */
   transactionStates: ListTransactionsResponseTransactionState[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -41,12 +47,18 @@ export interface ListTransactionsResponse {
 
 /** TransactionState: a struct of ListTransactionsResponse. */
 export interface ListTransactionsResponseTransactionState {
-  /** Versions 0+; default ""; entity type transactionalId. */
+  /**
+   * The transactional id.
+   * Versions 0+; default ""; entity type transactionalId.
+   */
   transactionalId: string;
-  /** Versions 0+; default 0n; entity type producerId. */
+  /**
+   * The producer id.
+   * Versions 0+; default 0n; entity type producerId.
+   */
   producerId: bigint;
   /**
-   * The current transaction state of the producer
+   * The current transaction state of the producer.
    * Versions 0+; default "".
    */
   transactionState: string;
@@ -85,7 +97,8 @@ export function createListTransactionsResponseTransactionState(init?: Partial<Li
 export function encodeListTransactionsResponse(w: Writer, m: ListTransactionsResponse, version: number): void {
   switch (version) {
     case 0:
-    case 1: {
+    case 1:
+    case 2: {
       w.int32(m.throttleTimeMs, 'ListTransactionsResponse.ThrottleTimeMs');
       w.int16(m.errorCode, 'ListTransactionsResponse.ErrorCode');
       for (const $e of w.compactArrayLength(m.unknownStateFilters, 'ListTransactionsResponse.UnknownStateFilters')) w.compactString($e, 'ListTransactionsResponse.UnknownStateFilters');
@@ -96,7 +109,7 @@ export function encodeListTransactionsResponse(w: Writer, m: ListTransactionsRes
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ListTransactionsResponse version ${version} is not supported (valid: 0-1)`, { context: 'ListTransactionsResponse' });
+      throw new UnsupportedVersionError(`ListTransactionsResponse version ${version} is not supported (valid: 0-2)`, { context: 'ListTransactionsResponse' });
   }
 }
 
@@ -104,7 +117,8 @@ export function encodeListTransactionsResponse(w: Writer, m: ListTransactionsRes
 export function decodeListTransactionsResponse(r: Reader, version: number): ListTransactionsResponse {
   switch (version) {
     case 0:
-    case 1: {
+    case 1:
+    case 2: {
       const throttleTimeMs = r.int32('ListTransactionsResponse.ThrottleTimeMs');
       const errorCode = r.int16('ListTransactionsResponse.ErrorCode');
       const $n0 = r.compactArrayLength('ListTransactionsResponse.UnknownStateFilters');
@@ -130,14 +144,15 @@ export function decodeListTransactionsResponse(r: Reader, version: number): List
       };
     }
     default:
-      throw new UnsupportedVersionError(`ListTransactionsResponse version ${version} is not supported (valid: 0-1)`, { context: 'ListTransactionsResponse' });
+      throw new UnsupportedVersionError(`ListTransactionsResponse version ${version} is not supported (valid: 0-2)`, { context: 'ListTransactionsResponse' });
   }
 }
 
 function writeListTransactionsResponseTransactionState(w: Writer, m: ListTransactionsResponseTransactionState, version: number): void {
   switch (version) {
     case 0:
-    case 1: {
+    case 1:
+    case 2: {
       w.compactString(m.transactionalId, 'TransactionState.TransactionalId');
       w.int64(m.producerId, 'TransactionState.ProducerId');
       w.compactString(m.transactionState, 'TransactionState.TransactionState');
@@ -147,14 +162,15 @@ function writeListTransactionsResponseTransactionState(w: Writer, m: ListTransac
       return;
     }
     default:
-      throw new UnsupportedVersionError(`TransactionState version ${version} is not supported (valid: 0-1)`, { context: 'ListTransactionsResponse' });
+      throw new UnsupportedVersionError(`TransactionState version ${version} is not supported (valid: 0-2)`, { context: 'ListTransactionsResponse' });
   }
 }
 
 function readListTransactionsResponseTransactionState(r: Reader, version: number): ListTransactionsResponseTransactionState {
   switch (version) {
     case 0:
-    case 1: {
+    case 1:
+    case 2: {
       const transactionalId = r.compactString('TransactionState.TransactionalId');
       const producerId = r.int64('TransactionState.ProducerId');
       const transactionState = r.compactString('TransactionState.TransactionState');
@@ -172,7 +188,7 @@ function readListTransactionsResponseTransactionState(r: Reader, version: number
       };
     }
     default:
-      throw new UnsupportedVersionError(`TransactionState version ${version} is not supported (valid: 0-1)`, { context: 'ListTransactionsResponse' });
+      throw new UnsupportedVersionError(`TransactionState version ${version} is not supported (valid: 0-2)`, { context: 'ListTransactionsResponse' });
   }
 }
 
@@ -182,7 +198,7 @@ export const ListTransactionsResponseCodec: MessageCodec<ListTransactionsRespons
   type: 'response',
   apiKey: 66,
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   firstFlexibleVersion: 0,
   latestVersionUnstable: false,
   encode: encodeListTransactionsResponse,

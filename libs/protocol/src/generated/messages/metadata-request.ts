@@ -2,8 +2,8 @@
 // Source: spec/MetadataRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * MetadataRequest (API key 3) request: valid versions 0-12, flexible versions 9+, deprecated versions 0-3.
- * Listeners: zkBroker, broker.
+ * MetadataRequest (API key 3) request: valid versions 0-13, flexible versions 9+.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -36,7 +36,7 @@
  *     allow_auto_topic_creation => BOOLEAN
  *     include_cluster_authorized_operations => BOOLEAN
  *     include_topic_authorized_operations => BOOLEAN
- *   MetadataRequest v11-12 (flexible) => [topics] allow_auto_topic_creation include_topic_authorized_operations _tagged_fields
+ *   MetadataRequest v11-13 (flexible) => [topics] allow_auto_topic_creation include_topic_authorized_operations _tagged_fields
  *     topics (COMPACT_NULLABLE_ARRAY) => topic_id name _tagged_fields
  *       topic_id => UUID
  *       name => COMPACT_NULLABLE_STRING
@@ -47,7 +47,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** MetadataRequest (API key 3) request: valid versions 0-12, flexible versions 9+, deprecated versions 0-3. */
+/** MetadataRequest (API key 3) request: valid versions 0-13, flexible versions 9+. */
 export interface MetadataRequest {
   /**
    * The topics to fetch metadata for.
@@ -167,7 +167,8 @@ export function encodeMetadataRequest(w: Writer, m: MetadataRequest, version: nu
       return;
     }
     case 11:
-    case 12: {
+    case 12:
+    case 13: {
       for (const $e of w.compactNullableArrayLength(m.topics, 'MetadataRequest.Topics')) writeMetadataRequestTopic(w, $e, version);
       w.bool(m.allowAutoTopicCreation, 'MetadataRequest.AllowAutoTopicCreation');
       if (!(m.includeClusterAuthorizedOperations === false)) w.fieldNotInVersion('MetadataRequest.IncludeClusterAuthorizedOperations', version);
@@ -178,7 +179,7 @@ export function encodeMetadataRequest(w: Writer, m: MetadataRequest, version: nu
       return;
     }
     default:
-      throw new UnsupportedVersionError(`MetadataRequest version ${version} is not supported (valid: 0-12)`, { context: 'MetadataRequest' });
+      throw new UnsupportedVersionError(`MetadataRequest version ${version} is not supported (valid: 0-13)`, { context: 'MetadataRequest' });
   }
 }
 
@@ -270,7 +271,8 @@ export function decodeMetadataRequest(r: Reader, version: number): MetadataReque
       };
     }
     case 11:
-    case 12: {
+    case 12:
+    case 13: {
       const $n0 = r.compactNullableArrayLength('MetadataRequest.Topics');
       const $a0: MetadataRequestTopic[] | null = $n0 < 0 ? null : [];
       for (let $i = 0; $i < $n0; $i++) $a0!.push(readMetadataRequestTopic(r, version));
@@ -292,7 +294,7 @@ export function decodeMetadataRequest(r: Reader, version: number): MetadataReque
       };
     }
     default:
-      throw new UnsupportedVersionError(`MetadataRequest version ${version} is not supported (valid: 0-12)`, { context: 'MetadataRequest' });
+      throw new UnsupportedVersionError(`MetadataRequest version ${version} is not supported (valid: 0-13)`, { context: 'MetadataRequest' });
   }
 }
 
@@ -320,7 +322,8 @@ function writeMetadataRequestTopic(w: Writer, m: MetadataRequestTopic, version: 
     }
     case 10:
     case 11:
-    case 12: {
+    case 12:
+    case 13: {
       w.uuid(m.topicId, 'MetadataRequestTopic.TopicId');
       w.compactNullableString(m.name, 'MetadataRequestTopic.Name');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'MetadataRequestTopic');
@@ -329,7 +332,7 @@ function writeMetadataRequestTopic(w: Writer, m: MetadataRequestTopic, version: 
       return;
     }
     default:
-      throw new UnsupportedVersionError(`MetadataRequestTopic version ${version} is not supported (valid: 0-12)`, { context: 'MetadataRequest' });
+      throw new UnsupportedVersionError(`MetadataRequestTopic version ${version} is not supported (valid: 0-13)`, { context: 'MetadataRequest' });
   }
 }
 
@@ -367,7 +370,8 @@ function readMetadataRequestTopic(r: Reader, version: number): MetadataRequestTo
     }
     case 10:
     case 11:
-    case 12: {
+    case 12:
+    case 13: {
       const topicId = r.uuid('MetadataRequestTopic.TopicId');
       const name = r.compactNullableString('MetadataRequestTopic.Name');
       let $unknown: TaggedField[] | undefined;
@@ -383,7 +387,7 @@ function readMetadataRequestTopic(r: Reader, version: number): MetadataRequestTo
       };
     }
     default:
-      throw new UnsupportedVersionError(`MetadataRequestTopic version ${version} is not supported (valid: 0-12)`, { context: 'MetadataRequest' });
+      throw new UnsupportedVersionError(`MetadataRequestTopic version ${version} is not supported (valid: 0-13)`, { context: 'MetadataRequest' });
   }
 }
 
@@ -393,7 +397,7 @@ export const MetadataRequestCodec: MessageCodec<MetadataRequest> = {
   type: 'request',
   apiKey: 3,
   minVersion: 0,
-  maxVersion: 12,
+  maxVersion: 13,
   firstFlexibleVersion: 9,
   latestVersionUnstable: false,
   encode: encodeMetadataRequest,

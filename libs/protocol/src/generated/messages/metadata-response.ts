@@ -2,7 +2,7 @@
 // Source: spec/MetadataResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * MetadataResponse (API key 3) response: valid versions 0-12, flexible versions 9+.
+ * MetadataResponse (API key 3) response: valid versions 0-13, flexible versions 9+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -231,12 +231,36 @@
  *         isr_nodes => COMPACT_ARRAY<INT32>
  *         offline_replicas => COMPACT_ARRAY<INT32>
  *       topic_authorized_operations => INT32
+ *   MetadataResponse v13 (flexible) => throttle_time_ms [brokers] cluster_id controller_id [topics] error_code _tagged_fields
+ *     throttle_time_ms => INT32
+ *     brokers (COMPACT_ARRAY) => node_id host port rack _tagged_fields
+ *       node_id => INT32
+ *       host => COMPACT_STRING
+ *       port => INT32
+ *       rack => COMPACT_NULLABLE_STRING
+ *     cluster_id => COMPACT_NULLABLE_STRING
+ *     controller_id => INT32
+ *     topics (COMPACT_ARRAY) => error_code name topic_id is_internal [partitions] topic_authorized_operations _tagged_fields
+ *       error_code => INT16
+ *       name => COMPACT_NULLABLE_STRING
+ *       topic_id => UUID
+ *       is_internal => BOOLEAN
+ *       partitions (COMPACT_ARRAY) => error_code partition_index leader_id leader_epoch [replica_nodes] [isr_nodes] [offline_replicas] _tagged_fields
+ *         error_code => INT16
+ *         partition_index => INT32
+ *         leader_id => INT32
+ *         leader_epoch => INT32
+ *         replica_nodes => COMPACT_ARRAY<INT32>
+ *         isr_nodes => COMPACT_ARRAY<INT32>
+ *         offline_replicas => COMPACT_ARRAY<INT32>
+ *       topic_authorized_operations => INT32
+ *     error_code => INT16
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** MetadataResponse (API key 3) response: valid versions 0-12, flexible versions 9+. */
+/** MetadataResponse (API key 3) response: valid versions 0-13, flexible versions 9+. */
 export interface MetadataResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -268,6 +292,11 @@ export interface MetadataResponse {
    * Versions 8-10; default -2147483648.
    */
   clusterAuthorizedOperations: number;
+  /**
+   * The top-level error code, or 0 if there was no error.
+   * Versions 13+; default 0; ignorable.
+   */
+  errorCode: number;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
 }
@@ -383,6 +412,7 @@ function defaultMetadataResponse(): MetadataResponse {
     controllerId: -1,
     topics: [],
     clusterAuthorizedOperations: -2147483648,
+    errorCode: 0,
   };
 }
 
@@ -515,8 +545,21 @@ export function encodeMetadataResponse(w: Writer, m: MetadataResponse, version: 
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 13: {
+      w.int32(m.throttleTimeMs, 'MetadataResponse.ThrottleTimeMs');
+      for (const $e of w.compactArrayLength(m.brokers, 'MetadataResponse.Brokers')) writeMetadataResponseBroker(w, $e, version);
+      w.compactNullableString(m.clusterId, 'MetadataResponse.ClusterId');
+      w.int32(m.controllerId, 'MetadataResponse.ControllerId');
+      for (const $e of w.compactArrayLength(m.topics, 'MetadataResponse.Topics')) writeMetadataResponseTopic(w, $e, version);
+      if (!(m.clusterAuthorizedOperations === -2147483648)) w.fieldNotInVersion('MetadataResponse.ClusterAuthorizedOperations', version);
+      w.int16(m.errorCode, 'MetadataResponse.ErrorCode');
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'MetadataResponse');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`MetadataResponse version ${version} is not supported (valid: 0-12)`, { context: 'MetadataResponse' });
+      throw new UnsupportedVersionError(`MetadataResponse version ${version} is not supported (valid: 0-13)`, { context: 'MetadataResponse' });
   }
 }
 
@@ -539,6 +582,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
         controllerId: -1,
         topics,
         clusterAuthorizedOperations: -2147483648,
+        errorCode: 0,
         unknownTaggedFields: undefined,
       };
     }
@@ -559,6 +603,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
         controllerId,
         topics,
         clusterAuthorizedOperations: -2147483648,
+        errorCode: 0,
         unknownTaggedFields: undefined,
       };
     }
@@ -580,6 +625,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
         controllerId,
         topics,
         clusterAuthorizedOperations: -2147483648,
+        errorCode: 0,
         unknownTaggedFields: undefined,
       };
     }
@@ -606,6 +652,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
         controllerId,
         topics,
         clusterAuthorizedOperations: -2147483648,
+        errorCode: 0,
         unknownTaggedFields: undefined,
       };
     }
@@ -629,6 +676,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
         controllerId,
         topics,
         clusterAuthorizedOperations,
+        errorCode: 0,
         unknownTaggedFields: undefined,
       };
     }
@@ -659,6 +707,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
         controllerId,
         topics,
         clusterAuthorizedOperations,
+        errorCode: 0,
         unknownTaggedFields: $unknown,
       };
     }
@@ -688,11 +737,42 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
         controllerId,
         topics,
         clusterAuthorizedOperations: -2147483648,
+        errorCode: 0,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 13: {
+      const throttleTimeMs = r.int32('MetadataResponse.ThrottleTimeMs');
+      const $n0 = r.compactArrayLength('MetadataResponse.Brokers');
+      const $a0: MetadataResponseBroker[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readMetadataResponseBroker(r, version));
+      const brokers = $a0;
+      const clusterId = r.compactNullableString('MetadataResponse.ClusterId');
+      const controllerId = r.int32('MetadataResponse.ControllerId');
+      const $n1 = r.compactArrayLength('MetadataResponse.Topics');
+      const $a1: MetadataResponseTopic[] = [];
+      for (let $i = 0; $i < $n1; $i++) $a1.push(readMetadataResponseTopic(r, version));
+      const topics = $a1;
+      const errorCode = r.int16('MetadataResponse.ErrorCode');
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('MetadataResponse._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('MetadataResponse._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'MetadataResponse._tagged_fields'));
+      }
+      return {
+        throttleTimeMs,
+        brokers,
+        clusterId,
+        controllerId,
+        topics,
+        clusterAuthorizedOperations: -2147483648,
+        errorCode,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`MetadataResponse version ${version} is not supported (valid: 0-12)`, { context: 'MetadataResponse' });
+      throw new UnsupportedVersionError(`MetadataResponse version ${version} is not supported (valid: 0-13)`, { context: 'MetadataResponse' });
   }
 }
 
@@ -723,7 +803,8 @@ function writeMetadataResponseBroker(w: Writer, m: MetadataResponseBroker, versi
     case 9:
     case 10:
     case 11:
-    case 12: {
+    case 12:
+    case 13: {
       w.int32(m.nodeId, 'MetadataResponseBroker.NodeId');
       w.compactString(m.host, 'MetadataResponseBroker.Host');
       w.int32(m.port, 'MetadataResponseBroker.Port');
@@ -734,7 +815,7 @@ function writeMetadataResponseBroker(w: Writer, m: MetadataResponseBroker, versi
       return;
     }
     default:
-      throw new UnsupportedVersionError(`MetadataResponseBroker version ${version} is not supported (valid: 0-12)`, { context: 'MetadataResponse' });
+      throw new UnsupportedVersionError(`MetadataResponseBroker version ${version} is not supported (valid: 0-13)`, { context: 'MetadataResponse' });
   }
 }
 
@@ -775,7 +856,8 @@ function readMetadataResponseBroker(r: Reader, version: number): MetadataRespons
     case 9:
     case 10:
     case 11:
-    case 12: {
+    case 12:
+    case 13: {
       const nodeId = r.int32('MetadataResponseBroker.NodeId');
       const host = r.compactString('MetadataResponseBroker.Host');
       const port = r.int32('MetadataResponseBroker.Port');
@@ -795,7 +877,7 @@ function readMetadataResponseBroker(r: Reader, version: number): MetadataRespons
       };
     }
     default:
-      throw new UnsupportedVersionError(`MetadataResponseBroker version ${version} is not supported (valid: 0-12)`, { context: 'MetadataResponse' });
+      throw new UnsupportedVersionError(`MetadataResponseBroker version ${version} is not supported (valid: 0-13)`, { context: 'MetadataResponse' });
   }
 }
 
@@ -857,7 +939,8 @@ function writeMetadataResponseTopic(w: Writer, m: MetadataResponseTopic, version
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
-    case 12: {
+    case 12:
+    case 13: {
       w.int16(m.errorCode, 'MetadataResponseTopic.ErrorCode');
       w.compactNullableString(m.name, 'MetadataResponseTopic.Name');
       w.uuid(m.topicId, 'MetadataResponseTopic.TopicId');
@@ -870,7 +953,7 @@ function writeMetadataResponseTopic(w: Writer, m: MetadataResponseTopic, version
       return;
     }
     default:
-      throw new UnsupportedVersionError(`MetadataResponseTopic version ${version} is not supported (valid: 0-12)`, { context: 'MetadataResponse' });
+      throw new UnsupportedVersionError(`MetadataResponseTopic version ${version} is not supported (valid: 0-13)`, { context: 'MetadataResponse' });
   }
 }
 
@@ -988,7 +1071,8 @@ function readMetadataResponseTopic(r: Reader, version: number): MetadataResponse
         unknownTaggedFields: $unknown,
       };
     }
-    case 12: {
+    case 12:
+    case 13: {
       const errorCode = r.int16('MetadataResponseTopic.ErrorCode');
       const name = r.compactNullableString('MetadataResponseTopic.Name');
       const topicId = r.uuid('MetadataResponseTopic.TopicId');
@@ -1015,7 +1099,7 @@ function readMetadataResponseTopic(r: Reader, version: number): MetadataResponse
       };
     }
     default:
-      throw new UnsupportedVersionError(`MetadataResponseTopic version ${version} is not supported (valid: 0-12)`, { context: 'MetadataResponse' });
+      throw new UnsupportedVersionError(`MetadataResponseTopic version ${version} is not supported (valid: 0-13)`, { context: 'MetadataResponse' });
   }
 }
 
@@ -1060,7 +1144,8 @@ function writeMetadataResponsePartition(w: Writer, m: MetadataResponsePartition,
     case 9:
     case 10:
     case 11:
-    case 12: {
+    case 12:
+    case 13: {
       w.int16(m.errorCode, 'MetadataResponsePartition.ErrorCode');
       w.int32(m.partitionIndex, 'MetadataResponsePartition.PartitionIndex');
       w.int32(m.leaderId, 'MetadataResponsePartition.LeaderId');
@@ -1074,7 +1159,7 @@ function writeMetadataResponsePartition(w: Writer, m: MetadataResponsePartition,
       return;
     }
     default:
-      throw new UnsupportedVersionError(`MetadataResponsePartition version ${version} is not supported (valid: 0-12)`, { context: 'MetadataResponse' });
+      throw new UnsupportedVersionError(`MetadataResponsePartition version ${version} is not supported (valid: 0-13)`, { context: 'MetadataResponse' });
   }
 }
 
@@ -1167,7 +1252,8 @@ function readMetadataResponsePartition(r: Reader, version: number): MetadataResp
     case 9:
     case 10:
     case 11:
-    case 12: {
+    case 12:
+    case 13: {
       const errorCode = r.int16('MetadataResponsePartition.ErrorCode');
       const partitionIndex = r.int32('MetadataResponsePartition.PartitionIndex');
       const leaderId = r.int32('MetadataResponsePartition.LeaderId');
@@ -1202,7 +1288,7 @@ function readMetadataResponsePartition(r: Reader, version: number): MetadataResp
       };
     }
     default:
-      throw new UnsupportedVersionError(`MetadataResponsePartition version ${version} is not supported (valid: 0-12)`, { context: 'MetadataResponse' });
+      throw new UnsupportedVersionError(`MetadataResponsePartition version ${version} is not supported (valid: 0-13)`, { context: 'MetadataResponse' });
   }
 }
 
@@ -1212,7 +1298,7 @@ export const MetadataResponseCodec: MessageCodec<MetadataResponse> = {
   type: 'response',
   apiKey: 3,
   minVersion: 0,
-  maxVersion: 12,
+  maxVersion: 13,
   firstFlexibleVersion: 9,
   latestVersionUnstable: false,
   encode: encodeMetadataResponse,

@@ -2,30 +2,11 @@
 // Source: spec/OffsetCommitRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * OffsetCommitRequest (API key 8) request: valid versions 0-9, flexible versions 8+, deprecated versions 0-1.
- * Listeners: zkBroker, broker.
+ * OffsetCommitRequest (API key 8) request: valid versions 2-10, flexible versions 8+.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   OffsetCommitRequest v0 => group_id [topics]
- *     group_id => STRING
- *     topics (ARRAY) => name [partitions]
- *       name => STRING
- *       partitions (ARRAY) => partition_index committed_offset committed_metadata
- *         partition_index => INT32
- *         committed_offset => INT64
- *         committed_metadata => NULLABLE_STRING
- *   OffsetCommitRequest v1 => group_id generation_id_or_member_epoch member_id [topics]
- *     group_id => STRING
- *     generation_id_or_member_epoch => INT32
- *     member_id => STRING
- *     topics (ARRAY) => name [partitions]
- *       name => STRING
- *       partitions (ARRAY) => partition_index committed_offset commit_timestamp committed_metadata
- *         partition_index => INT32
- *         committed_offset => INT64
- *         commit_timestamp => INT64
- *         committed_metadata => NULLABLE_STRING
  *   OffsetCommitRequest v2-4 => group_id generation_id_or_member_epoch member_id retention_time_ms [topics]
  *     group_id => STRING
  *     generation_id_or_member_epoch => INT32
@@ -82,12 +63,24 @@
  *         committed_offset => INT64
  *         committed_leader_epoch => INT32
  *         committed_metadata => COMPACT_NULLABLE_STRING
+ *   OffsetCommitRequest v10 (flexible) => group_id generation_id_or_member_epoch member_id group_instance_id [topics] _tagged_fields
+ *     group_id => COMPACT_STRING
+ *     generation_id_or_member_epoch => INT32
+ *     member_id => COMPACT_STRING
+ *     group_instance_id => COMPACT_NULLABLE_STRING
+ *     topics (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
+ *       topic_id => UUID
+ *       partitions (COMPACT_ARRAY) => partition_index committed_offset committed_leader_epoch committed_metadata _tagged_fields
+ *         partition_index => INT32
+ *         committed_offset => INT64
+ *         committed_leader_epoch => INT32
+ *         committed_metadata => COMPACT_NULLABLE_STRING
  */
 
-import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
+import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** OffsetCommitRequest (API key 8) request: valid versions 0-9, flexible versions 8+, deprecated versions 0-1. */
+/** OffsetCommitRequest (API key 8) request: valid versions 2-10, flexible versions 8+. */
 export interface OffsetCommitRequest {
   /**
    * The unique group identifier.
@@ -127,9 +120,14 @@ export interface OffsetCommitRequest {
 export interface OffsetCommitRequestTopic {
   /**
    * The topic name.
-   * Versions 0+; default ""; entity type topicName.
+   * Versions 0-9; default ""; ignorable; entity type topicName.
    */
   name: string;
+  /**
+   * The topic ID.
+   * Versions 10+; ignorable.
+   */
+  topicId: string;
   /**
    * Each partition to commit offsets for.
    * Versions 0+.
@@ -156,11 +154,6 @@ export interface OffsetCommitRequestPartition {
    * Versions 6+; default -1; ignorable.
    */
   committedLeaderEpoch: number;
-  /**
-   * The timestamp of the commit.
-   * Versions 1; default -1n.
-   */
-  commitTimestamp: bigint;
   /**
    * Any associated metadata the client wants to keep.
    * Versions 0+; nullable 0+; default "".
@@ -189,6 +182,7 @@ export function createOffsetCommitRequest(init?: Partial<OffsetCommitRequest>): 
 function defaultOffsetCommitRequestTopic(): OffsetCommitRequestTopic {
   return {
     name: "",
+    topicId: ZERO_UUID,
     partitions: [],
   };
 }
@@ -203,7 +197,6 @@ function defaultOffsetCommitRequestPartition(): OffsetCommitRequestPartition {
     partitionIndex: 0,
     committedOffset: 0n,
     committedLeaderEpoch: -1,
-    commitTimestamp: -1n,
     committedMetadata: "",
   };
 }
@@ -216,24 +209,6 @@ export function createOffsetCommitRequestPartition(init?: Partial<OffsetCommitRe
 /** Encodes a OffsetCommitRequest at `version`. */
 export function encodeOffsetCommitRequest(w: Writer, m: OffsetCommitRequest, version: number): void {
   switch (version) {
-    case 0: {
-      w.string(m.groupId, 'OffsetCommitRequest.GroupId');
-      if (!(m.groupInstanceId === null)) w.fieldNotInVersion('OffsetCommitRequest.GroupInstanceId', version);
-      for (const $e of w.arrayLength(m.topics, 'OffsetCommitRequest.Topics')) writeOffsetCommitRequestTopic(w, $e, version);
-      w.noTaggedFields(m.unknownTaggedFields, 'OffsetCommitRequest', version);
-      return;
-    }
-    case 1:
-    case 5:
-    case 6: {
-      w.string(m.groupId, 'OffsetCommitRequest.GroupId');
-      w.int32(m.generationIdOrMemberEpoch, 'OffsetCommitRequest.GenerationIdOrMemberEpoch');
-      w.string(m.memberId, 'OffsetCommitRequest.MemberId');
-      if (!(m.groupInstanceId === null)) w.fieldNotInVersion('OffsetCommitRequest.GroupInstanceId', version);
-      for (const $e of w.arrayLength(m.topics, 'OffsetCommitRequest.Topics')) writeOffsetCommitRequestTopic(w, $e, version);
-      w.noTaggedFields(m.unknownTaggedFields, 'OffsetCommitRequest', version);
-      return;
-    }
     case 2:
     case 3:
     case 4: {
@@ -242,6 +217,16 @@ export function encodeOffsetCommitRequest(w: Writer, m: OffsetCommitRequest, ver
       w.string(m.memberId, 'OffsetCommitRequest.MemberId');
       if (!(m.groupInstanceId === null)) w.fieldNotInVersion('OffsetCommitRequest.GroupInstanceId', version);
       w.int64(m.retentionTimeMs, 'OffsetCommitRequest.RetentionTimeMs');
+      for (const $e of w.arrayLength(m.topics, 'OffsetCommitRequest.Topics')) writeOffsetCommitRequestTopic(w, $e, version);
+      w.noTaggedFields(m.unknownTaggedFields, 'OffsetCommitRequest', version);
+      return;
+    }
+    case 5:
+    case 6: {
+      w.string(m.groupId, 'OffsetCommitRequest.GroupId');
+      w.int32(m.generationIdOrMemberEpoch, 'OffsetCommitRequest.GenerationIdOrMemberEpoch');
+      w.string(m.memberId, 'OffsetCommitRequest.MemberId');
+      if (!(m.groupInstanceId === null)) w.fieldNotInVersion('OffsetCommitRequest.GroupInstanceId', version);
       for (const $e of w.arrayLength(m.topics, 'OffsetCommitRequest.Topics')) writeOffsetCommitRequestTopic(w, $e, version);
       w.noTaggedFields(m.unknownTaggedFields, 'OffsetCommitRequest', version);
       return;
@@ -256,7 +241,8 @@ export function encodeOffsetCommitRequest(w: Writer, m: OffsetCommitRequest, ver
       return;
     }
     case 8:
-    case 9: {
+    case 9:
+    case 10: {
       w.compactString(m.groupId, 'OffsetCommitRequest.GroupId');
       w.int32(m.generationIdOrMemberEpoch, 'OffsetCommitRequest.GenerationIdOrMemberEpoch');
       w.compactString(m.memberId, 'OffsetCommitRequest.MemberId');
@@ -268,49 +254,13 @@ export function encodeOffsetCommitRequest(w: Writer, m: OffsetCommitRequest, ver
       return;
     }
     default:
-      throw new UnsupportedVersionError(`OffsetCommitRequest version ${version} is not supported (valid: 0-9)`, { context: 'OffsetCommitRequest' });
+      throw new UnsupportedVersionError(`OffsetCommitRequest version ${version} is not supported (valid: 2-10)`, { context: 'OffsetCommitRequest' });
   }
 }
 
 /** Decodes a OffsetCommitRequest at `version`. */
 export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCommitRequest {
   switch (version) {
-    case 0: {
-      const groupId = r.string('OffsetCommitRequest.GroupId');
-      const $n0 = r.arrayLength('OffsetCommitRequest.Topics');
-      const $a0: OffsetCommitRequestTopic[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readOffsetCommitRequestTopic(r, version));
-      const topics = $a0;
-      return {
-        groupId,
-        generationIdOrMemberEpoch: -1,
-        memberId: "",
-        groupInstanceId: null,
-        retentionTimeMs: -1n,
-        topics,
-        unknownTaggedFields: undefined,
-      };
-    }
-    case 1:
-    case 5:
-    case 6: {
-      const groupId = r.string('OffsetCommitRequest.GroupId');
-      const generationIdOrMemberEpoch = r.int32('OffsetCommitRequest.GenerationIdOrMemberEpoch');
-      const memberId = r.string('OffsetCommitRequest.MemberId');
-      const $n0 = r.arrayLength('OffsetCommitRequest.Topics');
-      const $a0: OffsetCommitRequestTopic[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readOffsetCommitRequestTopic(r, version));
-      const topics = $a0;
-      return {
-        groupId,
-        generationIdOrMemberEpoch,
-        memberId,
-        groupInstanceId: null,
-        retentionTimeMs: -1n,
-        topics,
-        unknownTaggedFields: undefined,
-      };
-    }
     case 2:
     case 3:
     case 4: {
@@ -328,6 +278,25 @@ export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCom
         memberId,
         groupInstanceId: null,
         retentionTimeMs,
+        topics,
+        unknownTaggedFields: undefined,
+      };
+    }
+    case 5:
+    case 6: {
+      const groupId = r.string('OffsetCommitRequest.GroupId');
+      const generationIdOrMemberEpoch = r.int32('OffsetCommitRequest.GenerationIdOrMemberEpoch');
+      const memberId = r.string('OffsetCommitRequest.MemberId');
+      const $n0 = r.arrayLength('OffsetCommitRequest.Topics');
+      const $a0: OffsetCommitRequestTopic[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readOffsetCommitRequestTopic(r, version));
+      const topics = $a0;
+      return {
+        groupId,
+        generationIdOrMemberEpoch,
+        memberId,
+        groupInstanceId: null,
+        retentionTimeMs: -1n,
         topics,
         unknownTaggedFields: undefined,
       };
@@ -352,7 +321,8 @@ export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCom
       };
     }
     case 8:
-    case 9: {
+    case 9:
+    case 10: {
       const groupId = r.compactString('OffsetCommitRequest.GroupId');
       const generationIdOrMemberEpoch = r.int32('OffsetCommitRequest.GenerationIdOrMemberEpoch');
       const memberId = r.compactString('OffsetCommitRequest.MemberId');
@@ -378,14 +348,12 @@ export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCom
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetCommitRequest version ${version} is not supported (valid: 0-9)`, { context: 'OffsetCommitRequest' });
+      throw new UnsupportedVersionError(`OffsetCommitRequest version ${version} is not supported (valid: 2-10)`, { context: 'OffsetCommitRequest' });
   }
 }
 
 function writeOffsetCommitRequestTopic(w: Writer, m: OffsetCommitRequestTopic, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3:
     case 4:
@@ -406,15 +374,21 @@ function writeOffsetCommitRequestTopic(w: Writer, m: OffsetCommitRequestTopic, v
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 10: {
+      w.uuid(m.topicId, 'OffsetCommitRequestTopic.TopicId');
+      for (const $e of w.compactArrayLength(m.partitions, 'OffsetCommitRequestTopic.Partitions')) writeOffsetCommitRequestPartition(w, $e, version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'OffsetCommitRequestTopic');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`OffsetCommitRequestTopic version ${version} is not supported (valid: 0-9)`, { context: 'OffsetCommitRequest' });
+      throw new UnsupportedVersionError(`OffsetCommitRequestTopic version ${version} is not supported (valid: 2-10)`, { context: 'OffsetCommitRequest' });
   }
 }
 
 function readOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitRequestTopic {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3:
     case 4:
@@ -428,6 +402,7 @@ function readOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitR
       const partitions = $a0;
       return {
         name,
+        topicId: ZERO_UUID,
         partitions,
         unknownTaggedFields: undefined,
       };
@@ -447,33 +422,43 @@ function readOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitR
       }
       return {
         name,
+        topicId: ZERO_UUID,
+        partitions,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 10: {
+      const topicId = r.uuid('OffsetCommitRequestTopic.TopicId');
+      const $n0 = r.compactArrayLength('OffsetCommitRequestTopic.Partitions');
+      const $a0: OffsetCommitRequestPartition[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readOffsetCommitRequestPartition(r, version));
+      const partitions = $a0;
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('OffsetCommitRequestTopic._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('OffsetCommitRequestTopic._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'OffsetCommitRequestTopic._tagged_fields'));
+      }
+      return {
+        name: "",
+        topicId,
         partitions,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetCommitRequestTopic version ${version} is not supported (valid: 0-9)`, { context: 'OffsetCommitRequest' });
+      throw new UnsupportedVersionError(`OffsetCommitRequestTopic version ${version} is not supported (valid: 2-10)`, { context: 'OffsetCommitRequest' });
   }
 }
 
 function writeOffsetCommitRequestPartition(w: Writer, m: OffsetCommitRequestPartition, version: number): void {
   switch (version) {
-    case 0:
     case 2:
     case 3:
     case 4:
     case 5: {
       w.int32(m.partitionIndex, 'OffsetCommitRequestPartition.PartitionIndex');
       w.int64(m.committedOffset, 'OffsetCommitRequestPartition.CommittedOffset');
-      if (!(m.commitTimestamp === -1n)) w.fieldNotInVersion('OffsetCommitRequestPartition.CommitTimestamp', version);
-      w.nullableString(m.committedMetadata, 'OffsetCommitRequestPartition.CommittedMetadata');
-      w.noTaggedFields(m.unknownTaggedFields, 'OffsetCommitRequestPartition', version);
-      return;
-    }
-    case 1: {
-      w.int32(m.partitionIndex, 'OffsetCommitRequestPartition.PartitionIndex');
-      w.int64(m.committedOffset, 'OffsetCommitRequestPartition.CommittedOffset');
-      w.int64(m.commitTimestamp, 'OffsetCommitRequestPartition.CommitTimestamp');
       w.nullableString(m.committedMetadata, 'OffsetCommitRequestPartition.CommittedMetadata');
       w.noTaggedFields(m.unknownTaggedFields, 'OffsetCommitRequestPartition', version);
       return;
@@ -483,17 +468,16 @@ function writeOffsetCommitRequestPartition(w: Writer, m: OffsetCommitRequestPart
       w.int32(m.partitionIndex, 'OffsetCommitRequestPartition.PartitionIndex');
       w.int64(m.committedOffset, 'OffsetCommitRequestPartition.CommittedOffset');
       w.int32(m.committedLeaderEpoch, 'OffsetCommitRequestPartition.CommittedLeaderEpoch');
-      if (!(m.commitTimestamp === -1n)) w.fieldNotInVersion('OffsetCommitRequestPartition.CommitTimestamp', version);
       w.nullableString(m.committedMetadata, 'OffsetCommitRequestPartition.CommittedMetadata');
       w.noTaggedFields(m.unknownTaggedFields, 'OffsetCommitRequestPartition', version);
       return;
     }
     case 8:
-    case 9: {
+    case 9:
+    case 10: {
       w.int32(m.partitionIndex, 'OffsetCommitRequestPartition.PartitionIndex');
       w.int64(m.committedOffset, 'OffsetCommitRequestPartition.CommittedOffset');
       w.int32(m.committedLeaderEpoch, 'OffsetCommitRequestPartition.CommittedLeaderEpoch');
-      if (!(m.commitTimestamp === -1n)) w.fieldNotInVersion('OffsetCommitRequestPartition.CommitTimestamp', version);
       w.compactNullableString(m.committedMetadata, 'OffsetCommitRequestPartition.CommittedMetadata');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'OffsetCommitRequestPartition');
       w.uvarint($unknown.length);
@@ -501,13 +485,12 @@ function writeOffsetCommitRequestPartition(w: Writer, m: OffsetCommitRequestPart
       return;
     }
     default:
-      throw new UnsupportedVersionError(`OffsetCommitRequestPartition version ${version} is not supported (valid: 0-9)`, { context: 'OffsetCommitRequest' });
+      throw new UnsupportedVersionError(`OffsetCommitRequestPartition version ${version} is not supported (valid: 2-10)`, { context: 'OffsetCommitRequest' });
   }
 }
 
 function readOffsetCommitRequestPartition(r: Reader, version: number): OffsetCommitRequestPartition {
   switch (version) {
-    case 0:
     case 2:
     case 3:
     case 4:
@@ -519,21 +502,6 @@ function readOffsetCommitRequestPartition(r: Reader, version: number): OffsetCom
         partitionIndex,
         committedOffset,
         committedLeaderEpoch: -1,
-        commitTimestamp: -1n,
-        committedMetadata,
-        unknownTaggedFields: undefined,
-      };
-    }
-    case 1: {
-      const partitionIndex = r.int32('OffsetCommitRequestPartition.PartitionIndex');
-      const committedOffset = r.int64('OffsetCommitRequestPartition.CommittedOffset');
-      const commitTimestamp = r.int64('OffsetCommitRequestPartition.CommitTimestamp');
-      const committedMetadata = r.nullableString('OffsetCommitRequestPartition.CommittedMetadata');
-      return {
-        partitionIndex,
-        committedOffset,
-        committedLeaderEpoch: -1,
-        commitTimestamp,
         committedMetadata,
         unknownTaggedFields: undefined,
       };
@@ -548,13 +516,13 @@ function readOffsetCommitRequestPartition(r: Reader, version: number): OffsetCom
         partitionIndex,
         committedOffset,
         committedLeaderEpoch,
-        commitTimestamp: -1n,
         committedMetadata,
         unknownTaggedFields: undefined,
       };
     }
     case 8:
-    case 9: {
+    case 9:
+    case 10: {
       const partitionIndex = r.int32('OffsetCommitRequestPartition.PartitionIndex');
       const committedOffset = r.int64('OffsetCommitRequestPartition.CommittedOffset');
       const committedLeaderEpoch = r.int32('OffsetCommitRequestPartition.CommittedLeaderEpoch');
@@ -569,13 +537,12 @@ function readOffsetCommitRequestPartition(r: Reader, version: number): OffsetCom
         partitionIndex,
         committedOffset,
         committedLeaderEpoch,
-        commitTimestamp: -1n,
         committedMetadata,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetCommitRequestPartition version ${version} is not supported (valid: 0-9)`, { context: 'OffsetCommitRequest' });
+      throw new UnsupportedVersionError(`OffsetCommitRequestPartition version ${version} is not supported (valid: 2-10)`, { context: 'OffsetCommitRequest' });
   }
 }
 
@@ -584,8 +551,8 @@ export const OffsetCommitRequestCodec: MessageCodec<OffsetCommitRequest> = {
   name: 'OffsetCommitRequest',
   type: 'request',
   apiKey: 8,
-  minVersion: 0,
-  maxVersion: 9,
+  minVersion: 2,
+  maxVersion: 10,
   firstFlexibleVersion: 8,
   latestVersionUnstable: false,
   encode: encodeOffsetCommitRequest,

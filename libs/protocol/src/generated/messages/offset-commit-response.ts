@@ -2,11 +2,11 @@
 // Source: spec/OffsetCommitResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * OffsetCommitResponse (API key 8) response: valid versions 0-9, flexible versions 8+.
+ * OffsetCommitResponse (API key 8) response: valid versions 2-10, flexible versions 8+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   OffsetCommitResponse v0-2 => [topics]
+ *   OffsetCommitResponse v2 => [topics]
  *     topics (ARRAY) => name [partitions]
  *       name => STRING
  *       partitions (ARRAY) => partition_index error_code
@@ -26,12 +26,19 @@
  *       partitions (COMPACT_ARRAY) => partition_index error_code _tagged_fields
  *         partition_index => INT32
  *         error_code => INT16
+ *   OffsetCommitResponse v10 (flexible) => throttle_time_ms [topics] _tagged_fields
+ *     throttle_time_ms => INT32
+ *     topics (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
+ *       topic_id => UUID
+ *       partitions (COMPACT_ARRAY) => partition_index error_code _tagged_fields
+ *         partition_index => INT32
+ *         error_code => INT16
  */
 
-import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
+import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** OffsetCommitResponse (API key 8) response: valid versions 0-9, flexible versions 8+. */
+/** OffsetCommitResponse (API key 8) response: valid versions 2-10, flexible versions 8+. */
 export interface OffsetCommitResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -51,9 +58,14 @@ export interface OffsetCommitResponse {
 export interface OffsetCommitResponseTopic {
   /**
    * The topic name.
-   * Versions 0+; default ""; entity type topicName.
+   * Versions 0-9; default ""; ignorable; entity type topicName.
    */
   name: string;
+  /**
+   * The topic ID.
+   * Versions 10+; ignorable.
+   */
+  topicId: string;
   /**
    * The responses for each partition in the topic.
    * Versions 0+.
@@ -94,6 +106,7 @@ export function createOffsetCommitResponse(init?: Partial<OffsetCommitResponse>)
 function defaultOffsetCommitResponseTopic(): OffsetCommitResponseTopic {
   return {
     name: "",
+    topicId: ZERO_UUID,
     partitions: [],
   };
 }
@@ -118,8 +131,6 @@ export function createOffsetCommitResponsePartition(init?: Partial<OffsetCommitR
 /** Encodes a OffsetCommitResponse at `version`. */
 export function encodeOffsetCommitResponse(w: Writer, m: OffsetCommitResponse, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
     case 2: {
       for (const $e of w.arrayLength(m.topics, 'OffsetCommitResponse.Topics')) writeOffsetCommitResponseTopic(w, $e, version);
       w.noTaggedFields(m.unknownTaggedFields, 'OffsetCommitResponse', version);
@@ -136,7 +147,8 @@ export function encodeOffsetCommitResponse(w: Writer, m: OffsetCommitResponse, v
       return;
     }
     case 8:
-    case 9: {
+    case 9:
+    case 10: {
       w.int32(m.throttleTimeMs, 'OffsetCommitResponse.ThrottleTimeMs');
       for (const $e of w.compactArrayLength(m.topics, 'OffsetCommitResponse.Topics')) writeOffsetCommitResponseTopic(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'OffsetCommitResponse');
@@ -145,15 +157,13 @@ export function encodeOffsetCommitResponse(w: Writer, m: OffsetCommitResponse, v
       return;
     }
     default:
-      throw new UnsupportedVersionError(`OffsetCommitResponse version ${version} is not supported (valid: 0-9)`, { context: 'OffsetCommitResponse' });
+      throw new UnsupportedVersionError(`OffsetCommitResponse version ${version} is not supported (valid: 2-10)`, { context: 'OffsetCommitResponse' });
   }
 }
 
 /** Decodes a OffsetCommitResponse at `version`. */
 export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCommitResponse {
   switch (version) {
-    case 0:
-    case 1:
     case 2: {
       const $n0 = r.arrayLength('OffsetCommitResponse.Topics');
       const $a0: OffsetCommitResponseTopic[] = [];
@@ -182,7 +192,8 @@ export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCo
       };
     }
     case 8:
-    case 9: {
+    case 9:
+    case 10: {
       const throttleTimeMs = r.int32('OffsetCommitResponse.ThrottleTimeMs');
       const $n0 = r.compactArrayLength('OffsetCommitResponse.Topics');
       const $a0: OffsetCommitResponseTopic[] = [];
@@ -201,14 +212,12 @@ export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCo
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetCommitResponse version ${version} is not supported (valid: 0-9)`, { context: 'OffsetCommitResponse' });
+      throw new UnsupportedVersionError(`OffsetCommitResponse version ${version} is not supported (valid: 2-10)`, { context: 'OffsetCommitResponse' });
   }
 }
 
 function writeOffsetCommitResponseTopic(w: Writer, m: OffsetCommitResponseTopic, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3:
     case 4:
@@ -229,15 +238,21 @@ function writeOffsetCommitResponseTopic(w: Writer, m: OffsetCommitResponseTopic,
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 10: {
+      w.uuid(m.topicId, 'OffsetCommitResponseTopic.TopicId');
+      for (const $e of w.compactArrayLength(m.partitions, 'OffsetCommitResponseTopic.Partitions')) writeOffsetCommitResponsePartition(w, $e, version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'OffsetCommitResponseTopic');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`OffsetCommitResponseTopic version ${version} is not supported (valid: 0-9)`, { context: 'OffsetCommitResponse' });
+      throw new UnsupportedVersionError(`OffsetCommitResponseTopic version ${version} is not supported (valid: 2-10)`, { context: 'OffsetCommitResponse' });
   }
 }
 
 function readOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommitResponseTopic {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3:
     case 4:
@@ -251,6 +266,7 @@ function readOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommit
       const partitions = $a0;
       return {
         name,
+        topicId: ZERO_UUID,
         partitions,
         unknownTaggedFields: undefined,
       };
@@ -270,19 +286,37 @@ function readOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommit
       }
       return {
         name,
+        topicId: ZERO_UUID,
+        partitions,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 10: {
+      const topicId = r.uuid('OffsetCommitResponseTopic.TopicId');
+      const $n0 = r.compactArrayLength('OffsetCommitResponseTopic.Partitions');
+      const $a0: OffsetCommitResponsePartition[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readOffsetCommitResponsePartition(r, version));
+      const partitions = $a0;
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('OffsetCommitResponseTopic._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('OffsetCommitResponseTopic._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'OffsetCommitResponseTopic._tagged_fields'));
+      }
+      return {
+        name: "",
+        topicId,
         partitions,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetCommitResponseTopic version ${version} is not supported (valid: 0-9)`, { context: 'OffsetCommitResponse' });
+      throw new UnsupportedVersionError(`OffsetCommitResponseTopic version ${version} is not supported (valid: 2-10)`, { context: 'OffsetCommitResponse' });
   }
 }
 
 function writeOffsetCommitResponsePartition(w: Writer, m: OffsetCommitResponsePartition, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3:
     case 4:
@@ -295,7 +329,8 @@ function writeOffsetCommitResponsePartition(w: Writer, m: OffsetCommitResponsePa
       return;
     }
     case 8:
-    case 9: {
+    case 9:
+    case 10: {
       w.int32(m.partitionIndex, 'OffsetCommitResponsePartition.PartitionIndex');
       w.int16(m.errorCode, 'OffsetCommitResponsePartition.ErrorCode');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'OffsetCommitResponsePartition');
@@ -304,14 +339,12 @@ function writeOffsetCommitResponsePartition(w: Writer, m: OffsetCommitResponsePa
       return;
     }
     default:
-      throw new UnsupportedVersionError(`OffsetCommitResponsePartition version ${version} is not supported (valid: 0-9)`, { context: 'OffsetCommitResponse' });
+      throw new UnsupportedVersionError(`OffsetCommitResponsePartition version ${version} is not supported (valid: 2-10)`, { context: 'OffsetCommitResponse' });
   }
 }
 
 function readOffsetCommitResponsePartition(r: Reader, version: number): OffsetCommitResponsePartition {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3:
     case 4:
@@ -327,7 +360,8 @@ function readOffsetCommitResponsePartition(r: Reader, version: number): OffsetCo
       };
     }
     case 8:
-    case 9: {
+    case 9:
+    case 10: {
       const partitionIndex = r.int32('OffsetCommitResponsePartition.PartitionIndex');
       const errorCode = r.int16('OffsetCommitResponsePartition.ErrorCode');
       let $unknown: TaggedField[] | undefined;
@@ -343,7 +377,7 @@ function readOffsetCommitResponsePartition(r: Reader, version: number): OffsetCo
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetCommitResponsePartition version ${version} is not supported (valid: 0-9)`, { context: 'OffsetCommitResponse' });
+      throw new UnsupportedVersionError(`OffsetCommitResponsePartition version ${version} is not supported (valid: 2-10)`, { context: 'OffsetCommitResponse' });
   }
 }
 
@@ -352,8 +386,8 @@ export const OffsetCommitResponseCodec: MessageCodec<OffsetCommitResponse> = {
   name: 'OffsetCommitResponse',
   type: 'response',
   apiKey: 8,
-  minVersion: 0,
-  maxVersion: 9,
+  minVersion: 2,
+  maxVersion: 10,
   firstFlexibleVersion: 8,
   latestVersionUnstable: false,
   encode: encodeOffsetCommitResponse,

@@ -3,7 +3,7 @@
 
 /*
  * OffsetDeleteRequest (API key 47) request: valid versions 0, flexible versions none.
- * Listeners: zkBroker, broker.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -26,7 +26,7 @@ export interface OffsetDeleteRequest {
    */
   groupId: string;
   /**
-   * The topics to delete offsets for
+   * The topics to delete offsets for.
    * Versions 0+.
    */
   topics: OffsetDeleteRequestTopic[];

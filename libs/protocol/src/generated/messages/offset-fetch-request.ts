@@ -2,12 +2,12 @@
 // Source: spec/OffsetFetchRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * OffsetFetchRequest (API key 9) request: valid versions 0-9, flexible versions 6+, deprecated versions 0.
- * Listeners: zkBroker, broker.
+ * OffsetFetchRequest (API key 9) request: valid versions 1-10, flexible versions 6+.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   OffsetFetchRequest v0-1 => group_id [topics]
+ *   OffsetFetchRequest v1 => group_id [topics]
  *     group_id => STRING
  *     topics (ARRAY) => name [partition_indexes]
  *       name => STRING
@@ -44,12 +44,21 @@
  *         name => COMPACT_STRING
  *         partition_indexes => COMPACT_ARRAY<INT32>
  *     require_stable => BOOLEAN
+ *   OffsetFetchRequest v10 (flexible) => [groups] require_stable _tagged_fields
+ *     groups (COMPACT_ARRAY) => group_id member_id member_epoch [topics] _tagged_fields
+ *       group_id => COMPACT_STRING
+ *       member_id => COMPACT_NULLABLE_STRING
+ *       member_epoch => INT32
+ *       topics (COMPACT_NULLABLE_ARRAY) => topic_id [partition_indexes] _tagged_fields
+ *         topic_id => UUID
+ *         partition_indexes => COMPACT_ARRAY<INT32>
+ *     require_stable => BOOLEAN
  */
 
-import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
+import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** OffsetFetchRequest (API key 9) request: valid versions 0-9, flexible versions 6+, deprecated versions 0. */
+/** OffsetFetchRequest (API key 9) request: valid versions 1-10, flexible versions 6+. */
 export interface OffsetFetchRequest {
   /**
    * The group to fetch offsets for.
@@ -62,7 +71,7 @@ export interface OffsetFetchRequest {
    */
   topics: OffsetFetchRequestTopic[] | null;
   /**
-   * Each group we would like to fetch offsets for
+   * Each group we would like to fetch offsets for.
    * Versions 8+.
    */
   groups: OffsetFetchRequestGroup[];
@@ -99,7 +108,7 @@ export interface OffsetFetchRequestGroup {
    */
   groupId: string;
   /**
-   * The member ID assigned by the group coordinator if using the new consumer protocol (KIP-848).
+   * The member id.
    * Versions 9+; nullable 9+; default null; ignorable.
    */
   memberId: string | null;
@@ -121,9 +130,14 @@ export interface OffsetFetchRequestGroup {
 export interface OffsetFetchRequestTopics {
   /**
    * The topic name.
-   * Versions 8+; default ""; entity type topicName.
+   * Versions 8-9; default ""; ignorable; entity type topicName.
    */
   name: string;
+  /**
+   * The topic ID.
+   * Versions 10+; ignorable.
+   */
+  topicId: string;
   /**
    * The partition indexes we would like to fetch offsets for.
    * Versions 8+.
@@ -176,6 +190,7 @@ export function createOffsetFetchRequestGroup(init?: Partial<OffsetFetchRequestG
 function defaultOffsetFetchRequestTopics(): OffsetFetchRequestTopics {
   return {
     name: "",
+    topicId: ZERO_UUID,
     partitionIndexes: [],
   };
 }
@@ -188,7 +203,6 @@ export function createOffsetFetchRequestTopics(init?: Partial<OffsetFetchRequest
 /** Encodes a OffsetFetchRequest at `version`. */
 export function encodeOffsetFetchRequest(w: Writer, m: OffsetFetchRequest, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.string(m.groupId, 'OffsetFetchRequest.GroupId');
       for (const $e of w.arrayLength(m.topics, 'OffsetFetchRequest.Topics')) writeOffsetFetchRequestTopic(w, $e, version);
@@ -229,7 +243,8 @@ export function encodeOffsetFetchRequest(w: Writer, m: OffsetFetchRequest, versi
       return;
     }
     case 8:
-    case 9: {
+    case 9:
+    case 10: {
       if (!(m.groupId === "")) w.fieldNotInVersion('OffsetFetchRequest.GroupId', version);
       if (!((m.topics !== null && m.topics.length === 0))) w.fieldNotInVersion('OffsetFetchRequest.Topics', version);
       for (const $e of w.compactArrayLength(m.groups, 'OffsetFetchRequest.Groups')) writeOffsetFetchRequestGroup(w, $e, version);
@@ -240,14 +255,13 @@ export function encodeOffsetFetchRequest(w: Writer, m: OffsetFetchRequest, versi
       return;
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchRequest version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchRequest' });
+      throw new UnsupportedVersionError(`OffsetFetchRequest version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchRequest' });
   }
 }
 
 /** Decodes a OffsetFetchRequest at `version`. */
 export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetchRequest {
   switch (version) {
-    case 0:
     case 1: {
       const groupId = r.string('OffsetFetchRequest.GroupId');
       const $n0 = r.arrayLength('OffsetFetchRequest.Topics');
@@ -321,7 +335,8 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
       };
     }
     case 8:
-    case 9: {
+    case 9:
+    case 10: {
       const $n0 = r.compactArrayLength('OffsetFetchRequest.Groups');
       const $a0: OffsetFetchRequestGroup[] = [];
       for (let $i = 0; $i < $n0; $i++) $a0.push(readOffsetFetchRequestGroup(r, version));
@@ -342,13 +357,12 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchRequest version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchRequest' });
+      throw new UnsupportedVersionError(`OffsetFetchRequest version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchRequest' });
   }
 }
 
 function writeOffsetFetchRequestTopic(w: Writer, m: OffsetFetchRequestTopic, version: number): void {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3:
@@ -369,13 +383,12 @@ function writeOffsetFetchRequestTopic(w: Writer, m: OffsetFetchRequestTopic, ver
       return;
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchRequestTopic version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchRequest' });
+      throw new UnsupportedVersionError(`OffsetFetchRequestTopic version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchRequest' });
   }
 }
 
 function readOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchRequestTopic {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3:
@@ -412,7 +425,7 @@ function readOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchReq
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchRequestTopic version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchRequest' });
+      throw new UnsupportedVersionError(`OffsetFetchRequestTopic version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchRequest' });
   }
 }
 
@@ -426,7 +439,8 @@ function writeOffsetFetchRequestGroup(w: Writer, m: OffsetFetchRequestGroup, ver
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
-    case 9: {
+    case 9:
+    case 10: {
       w.compactString(m.groupId, 'OffsetFetchRequestGroup.GroupId');
       w.compactNullableString(m.memberId, 'OffsetFetchRequestGroup.MemberId');
       w.int32(m.memberEpoch, 'OffsetFetchRequestGroup.MemberEpoch');
@@ -437,7 +451,7 @@ function writeOffsetFetchRequestGroup(w: Writer, m: OffsetFetchRequestGroup, ver
       return;
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchRequestGroup version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchRequest' });
+      throw new UnsupportedVersionError(`OffsetFetchRequestGroup version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchRequest' });
   }
 }
 
@@ -463,7 +477,8 @@ function readOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchReq
         unknownTaggedFields: $unknown,
       };
     }
-    case 9: {
+    case 9:
+    case 10: {
       const groupId = r.compactString('OffsetFetchRequestGroup.GroupId');
       const memberId = r.compactNullableString('OffsetFetchRequestGroup.MemberId');
       const memberEpoch = r.int32('OffsetFetchRequestGroup.MemberEpoch');
@@ -486,7 +501,7 @@ function readOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchReq
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchRequestGroup version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchRequest' });
+      throw new UnsupportedVersionError(`OffsetFetchRequestGroup version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchRequest' });
   }
 }
 
@@ -501,8 +516,16 @@ function writeOffsetFetchRequestTopics(w: Writer, m: OffsetFetchRequestTopics, v
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 10: {
+      w.uuid(m.topicId, 'OffsetFetchRequestTopics.TopicId');
+      for (const $e of w.compactArrayLength(m.partitionIndexes, 'OffsetFetchRequestTopics.PartitionIndexes')) w.int32($e, 'OffsetFetchRequestTopics.PartitionIndexes');
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'OffsetFetchRequestTopics');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchRequestTopics version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchRequest' });
+      throw new UnsupportedVersionError(`OffsetFetchRequestTopics version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchRequest' });
   }
 }
 
@@ -523,12 +546,32 @@ function readOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRe
       }
       return {
         name,
+        topicId: ZERO_UUID,
+        partitionIndexes,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 10: {
+      const topicId = r.uuid('OffsetFetchRequestTopics.TopicId');
+      const $n0 = r.compactArrayLength('OffsetFetchRequestTopics.PartitionIndexes');
+      const $a0: number[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(r.int32('OffsetFetchRequestTopics.PartitionIndexes'));
+      const partitionIndexes = $a0;
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('OffsetFetchRequestTopics._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('OffsetFetchRequestTopics._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'OffsetFetchRequestTopics._tagged_fields'));
+      }
+      return {
+        name: "",
+        topicId,
         partitionIndexes,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchRequestTopics version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchRequest' });
+      throw new UnsupportedVersionError(`OffsetFetchRequestTopics version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchRequest' });
   }
 }
 
@@ -537,8 +580,8 @@ export const OffsetFetchRequestCodec: MessageCodec<OffsetFetchRequest> = {
   name: 'OffsetFetchRequest',
   type: 'request',
   apiKey: 9,
-  minVersion: 0,
-  maxVersion: 9,
+  minVersion: 1,
+  maxVersion: 10,
   firstFlexibleVersion: 6,
   latestVersionUnstable: false,
   encode: encodeOffsetFetchRequest,

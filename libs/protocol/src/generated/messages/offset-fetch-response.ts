@@ -2,11 +2,11 @@
 // Source: spec/OffsetFetchResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * OffsetFetchResponse (API key 9) response: valid versions 0-9, flexible versions 6+.
+ * OffsetFetchResponse (API key 9) response: valid versions 1-10, flexible versions 6+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   OffsetFetchResponse v0-1 => [topics]
+ *   OffsetFetchResponse v1 => [topics]
  *     topics (ARRAY) => name [partitions]
  *       name => STRING
  *       partitions (ARRAY) => partition_index committed_offset metadata error_code
@@ -68,12 +68,25 @@
  *           metadata => COMPACT_NULLABLE_STRING
  *           error_code => INT16
  *       error_code => INT16
+ *   OffsetFetchResponse v10 (flexible) => throttle_time_ms [groups] _tagged_fields
+ *     throttle_time_ms => INT32
+ *     groups (COMPACT_ARRAY) => group_id [topics] error_code _tagged_fields
+ *       group_id => COMPACT_STRING
+ *       topics (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
+ *         topic_id => UUID
+ *         partitions (COMPACT_ARRAY) => partition_index committed_offset committed_leader_epoch metadata error_code _tagged_fields
+ *           partition_index => INT32
+ *           committed_offset => INT64
+ *           committed_leader_epoch => INT32
+ *           metadata => COMPACT_NULLABLE_STRING
+ *           error_code => INT16
+ *       error_code => INT16
  */
 
-import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
+import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** OffsetFetchResponse (API key 9) response: valid versions 0-9, flexible versions 6+. */
+/** OffsetFetchResponse (API key 9) response: valid versions 1-10, flexible versions 6+. */
 export interface OffsetFetchResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -107,7 +120,7 @@ export interface OffsetFetchResponseTopic {
    */
   name: string;
   /**
-   * The responses per partition
+   * The responses per partition.
    * Versions 0-7.
    */
   partitions: OffsetFetchResponsePartition[];
@@ -171,11 +184,16 @@ export interface OffsetFetchResponseGroup {
 export interface OffsetFetchResponseTopics {
   /**
    * The topic name.
-   * Versions 8+; default ""; entity type topicName.
+   * Versions 8-9; default ""; ignorable; entity type topicName.
    */
   name: string;
   /**
-   * The responses per partition
+   * The topic ID.
+   * Versions 10+; ignorable.
+   */
+  topicId: string;
+  /**
+   * The responses per partition.
    * Versions 8+.
    */
   partitions: OffsetFetchResponsePartitions[];
@@ -271,6 +289,7 @@ export function createOffsetFetchResponseGroup(init?: Partial<OffsetFetchRespons
 function defaultOffsetFetchResponseTopics(): OffsetFetchResponseTopics {
   return {
     name: "",
+    topicId: ZERO_UUID,
     partitions: [],
   };
 }
@@ -298,7 +317,6 @@ export function createOffsetFetchResponsePartitions(init?: Partial<OffsetFetchRe
 /** Encodes a OffsetFetchResponse at `version`. */
 export function encodeOffsetFetchResponse(w: Writer, m: OffsetFetchResponse, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       for (const $e of w.arrayLength(m.topics, 'OffsetFetchResponse.Topics')) writeOffsetFetchResponseTopic(w, $e, version);
       if (!(m.groups.length === 0)) w.fieldNotInVersion('OffsetFetchResponse.Groups', version);
@@ -334,7 +352,8 @@ export function encodeOffsetFetchResponse(w: Writer, m: OffsetFetchResponse, ver
       return;
     }
     case 8:
-    case 9: {
+    case 9:
+    case 10: {
       w.int32(m.throttleTimeMs, 'OffsetFetchResponse.ThrottleTimeMs');
       if (!(m.topics.length === 0)) w.fieldNotInVersion('OffsetFetchResponse.Topics', version);
       for (const $e of w.compactArrayLength(m.groups, 'OffsetFetchResponse.Groups')) writeOffsetFetchResponseGroup(w, $e, version);
@@ -344,14 +363,13 @@ export function encodeOffsetFetchResponse(w: Writer, m: OffsetFetchResponse, ver
       return;
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchResponse version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchResponse' });
+      throw new UnsupportedVersionError(`OffsetFetchResponse version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchResponse' });
   }
 }
 
 /** Decodes a OffsetFetchResponse at `version`. */
 export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFetchResponse {
   switch (version) {
-    case 0:
     case 1: {
       const $n0 = r.arrayLength('OffsetFetchResponse.Topics');
       const $a0: OffsetFetchResponseTopic[] = [];
@@ -419,7 +437,8 @@ export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFet
       };
     }
     case 8:
-    case 9: {
+    case 9:
+    case 10: {
       const throttleTimeMs = r.int32('OffsetFetchResponse.ThrottleTimeMs');
       const $n0 = r.compactArrayLength('OffsetFetchResponse.Groups');
       const $a0: OffsetFetchResponseGroup[] = [];
@@ -440,13 +459,12 @@ export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFet
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchResponse version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchResponse' });
+      throw new UnsupportedVersionError(`OffsetFetchResponse version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchResponse' });
   }
 }
 
 function writeOffsetFetchResponseTopic(w: Writer, m: OffsetFetchResponseTopic, version: number): void {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3:
@@ -467,13 +485,12 @@ function writeOffsetFetchResponseTopic(w: Writer, m: OffsetFetchResponseTopic, v
       return;
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchResponseTopic version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchResponse' });
+      throw new UnsupportedVersionError(`OffsetFetchResponseTopic version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchResponse' });
   }
 }
 
 function readOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchResponseTopic {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3:
@@ -510,13 +527,12 @@ function readOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchRe
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchResponseTopic version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchResponse' });
+      throw new UnsupportedVersionError(`OffsetFetchResponseTopic version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchResponse' });
   }
 }
 
 function writeOffsetFetchResponsePartition(w: Writer, m: OffsetFetchResponsePartition, version: number): void {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3:
@@ -550,13 +566,12 @@ function writeOffsetFetchResponsePartition(w: Writer, m: OffsetFetchResponsePart
       return;
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchResponsePartition version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchResponse' });
+      throw new UnsupportedVersionError(`OffsetFetchResponsePartition version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchResponse' });
   }
 }
 
 function readOffsetFetchResponsePartition(r: Reader, version: number): OffsetFetchResponsePartition {
   switch (version) {
-    case 0:
     case 1:
     case 2:
     case 3:
@@ -612,14 +627,15 @@ function readOffsetFetchResponsePartition(r: Reader, version: number): OffsetFet
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchResponsePartition version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchResponse' });
+      throw new UnsupportedVersionError(`OffsetFetchResponsePartition version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchResponse' });
   }
 }
 
 function writeOffsetFetchResponseGroup(w: Writer, m: OffsetFetchResponseGroup, version: number): void {
   switch (version) {
     case 8:
-    case 9: {
+    case 9:
+    case 10: {
       w.compactString(m.groupId, 'OffsetFetchResponseGroup.GroupId');
       for (const $e of w.compactArrayLength(m.topics, 'OffsetFetchResponseGroup.Topics')) writeOffsetFetchResponseTopics(w, $e, version);
       w.int16(m.errorCode, 'OffsetFetchResponseGroup.ErrorCode');
@@ -629,14 +645,15 @@ function writeOffsetFetchResponseGroup(w: Writer, m: OffsetFetchResponseGroup, v
       return;
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchResponseGroup version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchResponse' });
+      throw new UnsupportedVersionError(`OffsetFetchResponseGroup version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchResponse' });
   }
 }
 
 function readOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetchResponseGroup {
   switch (version) {
     case 8:
-    case 9: {
+    case 9:
+    case 10: {
       const groupId = r.compactString('OffsetFetchResponseGroup.GroupId');
       const $n0 = r.compactArrayLength('OffsetFetchResponseGroup.Topics');
       const $a0: OffsetFetchResponseTopics[] = [];
@@ -657,7 +674,7 @@ function readOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetchRe
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchResponseGroup version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchResponse' });
+      throw new UnsupportedVersionError(`OffsetFetchResponseGroup version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchResponse' });
   }
 }
 
@@ -672,8 +689,16 @@ function writeOffsetFetchResponseTopics(w: Writer, m: OffsetFetchResponseTopics,
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 10: {
+      w.uuid(m.topicId, 'OffsetFetchResponseTopics.TopicId');
+      for (const $e of w.compactArrayLength(m.partitions, 'OffsetFetchResponseTopics.Partitions')) writeOffsetFetchResponsePartitions(w, $e, version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'OffsetFetchResponseTopics');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchResponseTopics version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchResponse' });
+      throw new UnsupportedVersionError(`OffsetFetchResponseTopics version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchResponse' });
   }
 }
 
@@ -694,19 +719,40 @@ function readOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchR
       }
       return {
         name,
+        topicId: ZERO_UUID,
+        partitions,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 10: {
+      const topicId = r.uuid('OffsetFetchResponseTopics.TopicId');
+      const $n0 = r.compactArrayLength('OffsetFetchResponseTopics.Partitions');
+      const $a0: OffsetFetchResponsePartitions[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readOffsetFetchResponsePartitions(r, version));
+      const partitions = $a0;
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('OffsetFetchResponseTopics._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('OffsetFetchResponseTopics._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'OffsetFetchResponseTopics._tagged_fields'));
+      }
+      return {
+        name: "",
+        topicId,
         partitions,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchResponseTopics version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchResponse' });
+      throw new UnsupportedVersionError(`OffsetFetchResponseTopics version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchResponse' });
   }
 }
 
 function writeOffsetFetchResponsePartitions(w: Writer, m: OffsetFetchResponsePartitions, version: number): void {
   switch (version) {
     case 8:
-    case 9: {
+    case 9:
+    case 10: {
       w.int32(m.partitionIndex, 'OffsetFetchResponsePartitions.PartitionIndex');
       w.int64(m.committedOffset, 'OffsetFetchResponsePartitions.CommittedOffset');
       w.int32(m.committedLeaderEpoch, 'OffsetFetchResponsePartitions.CommittedLeaderEpoch');
@@ -718,14 +764,15 @@ function writeOffsetFetchResponsePartitions(w: Writer, m: OffsetFetchResponsePar
       return;
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchResponsePartitions version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchResponse' });
+      throw new UnsupportedVersionError(`OffsetFetchResponsePartitions version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchResponse' });
   }
 }
 
 function readOffsetFetchResponsePartitions(r: Reader, version: number): OffsetFetchResponsePartitions {
   switch (version) {
     case 8:
-    case 9: {
+    case 9:
+    case 10: {
       const partitionIndex = r.int32('OffsetFetchResponsePartitions.PartitionIndex');
       const committedOffset = r.int64('OffsetFetchResponsePartitions.CommittedOffset');
       const committedLeaderEpoch = r.int32('OffsetFetchResponsePartitions.CommittedLeaderEpoch');
@@ -747,7 +794,7 @@ function readOffsetFetchResponsePartitions(r: Reader, version: number): OffsetFe
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetFetchResponsePartitions version ${version} is not supported (valid: 0-9)`, { context: 'OffsetFetchResponse' });
+      throw new UnsupportedVersionError(`OffsetFetchResponsePartitions version ${version} is not supported (valid: 1-10)`, { context: 'OffsetFetchResponse' });
   }
 }
 
@@ -756,8 +803,8 @@ export const OffsetFetchResponseCodec: MessageCodec<OffsetFetchResponse> = {
   name: 'OffsetFetchResponse',
   type: 'response',
   apiKey: 9,
-  minVersion: 0,
-  maxVersion: 9,
+  minVersion: 1,
+  maxVersion: 10,
   firstFlexibleVersion: 6,
   latestVersionUnstable: false,
   encode: encodeOffsetFetchResponse,

@@ -2,17 +2,11 @@
 // Source: spec/OffsetForLeaderEpochRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * OffsetForLeaderEpochRequest (API key 23) request: valid versions 0-4, flexible versions 4+, deprecated versions 0-1.
- * Listeners: zkBroker, broker.
+ * OffsetForLeaderEpochRequest (API key 23) request: valid versions 2-4, flexible versions 4+.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   OffsetForLeaderEpochRequest v0-1 => [topics]
- *     topics (ARRAY) => topic [partitions]
- *       topic => STRING
- *       partitions (ARRAY) => partition leader_epoch
- *         partition => INT32
- *         leader_epoch => INT32
  *   OffsetForLeaderEpochRequest v2 => [topics]
  *     topics (ARRAY) => topic [partitions]
  *       topic => STRING
@@ -41,7 +35,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** OffsetForLeaderEpochRequest (API key 23) request: valid versions 0-4, flexible versions 4+, deprecated versions 0-1. */
+/** OffsetForLeaderEpochRequest (API key 23) request: valid versions 2-4, flexible versions 4+. */
 export interface OffsetForLeaderEpochRequest {
   /**
    * The broker ID of the follower, of -1 if this request is from a consumer.
@@ -134,8 +128,6 @@ export function createOffsetForLeaderEpochRequestOffsetForLeaderPartition(init?:
 /** Encodes a OffsetForLeaderEpochRequest at `version`. */
 export function encodeOffsetForLeaderEpochRequest(w: Writer, m: OffsetForLeaderEpochRequest, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
     case 2: {
       for (const $e of w.arrayLength(m.topics, 'OffsetForLeaderEpochRequest.Topics')) writeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w, $e, version);
       w.noTaggedFields(m.unknownTaggedFields, 'OffsetForLeaderEpochRequest', version);
@@ -156,15 +148,13 @@ export function encodeOffsetForLeaderEpochRequest(w: Writer, m: OffsetForLeaderE
       return;
     }
     default:
-      throw new UnsupportedVersionError(`OffsetForLeaderEpochRequest version ${version} is not supported (valid: 0-4)`, { context: 'OffsetForLeaderEpochRequest' });
+      throw new UnsupportedVersionError(`OffsetForLeaderEpochRequest version ${version} is not supported (valid: 2-4)`, { context: 'OffsetForLeaderEpochRequest' });
   }
 }
 
 /** Decodes a OffsetForLeaderEpochRequest at `version`. */
 export function decodeOffsetForLeaderEpochRequest(r: Reader, version: number): OffsetForLeaderEpochRequest {
   switch (version) {
-    case 0:
-    case 1:
     case 2: {
       const $n0 = r.arrayLength('OffsetForLeaderEpochRequest.Topics');
       const $a0: OffsetForLeaderEpochRequestOffsetForLeaderTopic[] = [];
@@ -207,14 +197,12 @@ export function decodeOffsetForLeaderEpochRequest(r: Reader, version: number): O
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetForLeaderEpochRequest version ${version} is not supported (valid: 0-4)`, { context: 'OffsetForLeaderEpochRequest' });
+      throw new UnsupportedVersionError(`OffsetForLeaderEpochRequest version ${version} is not supported (valid: 2-4)`, { context: 'OffsetForLeaderEpochRequest' });
   }
 }
 
 function writeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w: Writer, m: OffsetForLeaderEpochRequestOffsetForLeaderTopic, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3: {
       w.string(m.topic, 'OffsetForLeaderTopic.Topic');
@@ -231,14 +219,12 @@ function writeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w: Writer, m: Offs
       return;
     }
     default:
-      throw new UnsupportedVersionError(`OffsetForLeaderTopic version ${version} is not supported (valid: 0-4)`, { context: 'OffsetForLeaderEpochRequest' });
+      throw new UnsupportedVersionError(`OffsetForLeaderTopic version ${version} is not supported (valid: 2-4)`, { context: 'OffsetForLeaderEpochRequest' });
   }
 }
 
 function readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader, version: number): OffsetForLeaderEpochRequestOffsetForLeaderTopic {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3: {
       const topic = r.string('OffsetForLeaderTopic.Topic');
@@ -271,19 +257,12 @@ function readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader, version:
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetForLeaderTopic version ${version} is not supported (valid: 0-4)`, { context: 'OffsetForLeaderEpochRequest' });
+      throw new UnsupportedVersionError(`OffsetForLeaderTopic version ${version} is not supported (valid: 2-4)`, { context: 'OffsetForLeaderEpochRequest' });
   }
 }
 
 function writeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w: Writer, m: OffsetForLeaderEpochRequestOffsetForLeaderPartition, version: number): void {
   switch (version) {
-    case 0:
-    case 1: {
-      w.int32(m.partition, 'OffsetForLeaderPartition.Partition');
-      w.int32(m.leaderEpoch, 'OffsetForLeaderPartition.LeaderEpoch');
-      w.noTaggedFields(m.unknownTaggedFields, 'OffsetForLeaderPartition', version);
-      return;
-    }
     case 2:
     case 3: {
       w.int32(m.partition, 'OffsetForLeaderPartition.Partition');
@@ -302,23 +281,12 @@ function writeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w: Writer, m: 
       return;
     }
     default:
-      throw new UnsupportedVersionError(`OffsetForLeaderPartition version ${version} is not supported (valid: 0-4)`, { context: 'OffsetForLeaderEpochRequest' });
+      throw new UnsupportedVersionError(`OffsetForLeaderPartition version ${version} is not supported (valid: 2-4)`, { context: 'OffsetForLeaderEpochRequest' });
   }
 }
 
 function readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r: Reader, version: number): OffsetForLeaderEpochRequestOffsetForLeaderPartition {
   switch (version) {
-    case 0:
-    case 1: {
-      const partition = r.int32('OffsetForLeaderPartition.Partition');
-      const leaderEpoch = r.int32('OffsetForLeaderPartition.LeaderEpoch');
-      return {
-        partition,
-        currentLeaderEpoch: -1,
-        leaderEpoch,
-        unknownTaggedFields: undefined,
-      };
-    }
     case 2:
     case 3: {
       const partition = r.int32('OffsetForLeaderPartition.Partition');
@@ -349,7 +317,7 @@ function readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r: Reader, vers
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetForLeaderPartition version ${version} is not supported (valid: 0-4)`, { context: 'OffsetForLeaderEpochRequest' });
+      throw new UnsupportedVersionError(`OffsetForLeaderPartition version ${version} is not supported (valid: 2-4)`, { context: 'OffsetForLeaderEpochRequest' });
   }
 }
 
@@ -358,7 +326,7 @@ export const OffsetForLeaderEpochRequestCodec: MessageCodec<OffsetForLeaderEpoch
   name: 'OffsetForLeaderEpochRequest',
   type: 'request',
   apiKey: 23,
-  minVersion: 0,
+  minVersion: 2,
   maxVersion: 4,
   firstFlexibleVersion: 4,
   latestVersionUnstable: false,

@@ -2,25 +2,10 @@
 // Source: spec/OffsetForLeaderEpochResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * OffsetForLeaderEpochResponse (API key 23) response: valid versions 0-4, flexible versions 4+.
+ * OffsetForLeaderEpochResponse (API key 23) response: valid versions 2-4, flexible versions 4+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   OffsetForLeaderEpochResponse v0 => [topics]
- *     topics (ARRAY) => topic [partitions]
- *       topic => STRING
- *       partitions (ARRAY) => error_code partition end_offset
- *         error_code => INT16
- *         partition => INT32
- *         end_offset => INT64
- *   OffsetForLeaderEpochResponse v1 => [topics]
- *     topics (ARRAY) => topic [partitions]
- *       topic => STRING
- *       partitions (ARRAY) => error_code partition leader_epoch end_offset
- *         error_code => INT16
- *         partition => INT32
- *         leader_epoch => INT32
- *         end_offset => INT64
  *   OffsetForLeaderEpochResponse v2-3 => throttle_time_ms [topics]
  *     throttle_time_ms => INT32
  *     topics (ARRAY) => topic [partitions]
@@ -44,7 +29,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** OffsetForLeaderEpochResponse (API key 23) response: valid versions 0-4, flexible versions 4+. */
+/** OffsetForLeaderEpochResponse (API key 23) response: valid versions 2-4, flexible versions 4+. */
 export interface OffsetForLeaderEpochResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -143,12 +128,6 @@ export function createOffsetForLeaderEpochResponseEpochEndOffset(init?: Partial<
 /** Encodes a OffsetForLeaderEpochResponse at `version`. */
 export function encodeOffsetForLeaderEpochResponse(w: Writer, m: OffsetForLeaderEpochResponse, version: number): void {
   switch (version) {
-    case 0:
-    case 1: {
-      for (const $e of w.arrayLength(m.topics, 'OffsetForLeaderEpochResponse.Topics')) writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w, $e, version);
-      w.noTaggedFields(m.unknownTaggedFields, 'OffsetForLeaderEpochResponse', version);
-      return;
-    }
     case 2:
     case 3: {
       w.int32(m.throttleTimeMs, 'OffsetForLeaderEpochResponse.ThrottleTimeMs');
@@ -165,25 +144,13 @@ export function encodeOffsetForLeaderEpochResponse(w: Writer, m: OffsetForLeader
       return;
     }
     default:
-      throw new UnsupportedVersionError(`OffsetForLeaderEpochResponse version ${version} is not supported (valid: 0-4)`, { context: 'OffsetForLeaderEpochResponse' });
+      throw new UnsupportedVersionError(`OffsetForLeaderEpochResponse version ${version} is not supported (valid: 2-4)`, { context: 'OffsetForLeaderEpochResponse' });
   }
 }
 
 /** Decodes a OffsetForLeaderEpochResponse at `version`. */
 export function decodeOffsetForLeaderEpochResponse(r: Reader, version: number): OffsetForLeaderEpochResponse {
   switch (version) {
-    case 0:
-    case 1: {
-      const $n0 = r.arrayLength('OffsetForLeaderEpochResponse.Topics');
-      const $a0: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version));
-      const topics = $a0;
-      return {
-        throttleTimeMs: 0,
-        topics,
-        unknownTaggedFields: undefined,
-      };
-    }
     case 2:
     case 3: {
       const throttleTimeMs = r.int32('OffsetForLeaderEpochResponse.ThrottleTimeMs');
@@ -216,14 +183,12 @@ export function decodeOffsetForLeaderEpochResponse(r: Reader, version: number): 
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetForLeaderEpochResponse version ${version} is not supported (valid: 0-4)`, { context: 'OffsetForLeaderEpochResponse' });
+      throw new UnsupportedVersionError(`OffsetForLeaderEpochResponse version ${version} is not supported (valid: 2-4)`, { context: 'OffsetForLeaderEpochResponse' });
   }
 }
 
 function writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w: Writer, m: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3: {
       w.string(m.topic, 'OffsetForLeaderTopicResult.Topic');
@@ -240,14 +205,12 @@ function writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w: Writer, 
       return;
     }
     default:
-      throw new UnsupportedVersionError(`OffsetForLeaderTopicResult version ${version} is not supported (valid: 0-4)`, { context: 'OffsetForLeaderEpochResponse' });
+      throw new UnsupportedVersionError(`OffsetForLeaderTopicResult version ${version} is not supported (valid: 2-4)`, { context: 'OffsetForLeaderEpochResponse' });
   }
 }
 
 function readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: Reader, version: number): OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
   switch (version) {
-    case 0:
-    case 1:
     case 2:
     case 3: {
       const topic = r.string('OffsetForLeaderTopicResult.Topic');
@@ -280,20 +243,12 @@ function readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: Reader, v
       };
     }
     default:
-      throw new UnsupportedVersionError(`OffsetForLeaderTopicResult version ${version} is not supported (valid: 0-4)`, { context: 'OffsetForLeaderEpochResponse' });
+      throw new UnsupportedVersionError(`OffsetForLeaderTopicResult version ${version} is not supported (valid: 2-4)`, { context: 'OffsetForLeaderEpochResponse' });
   }
 }
 
 function writeOffsetForLeaderEpochResponseEpochEndOffset(w: Writer, m: OffsetForLeaderEpochResponseEpochEndOffset, version: number): void {
   switch (version) {
-    case 0: {
-      w.int16(m.errorCode, 'EpochEndOffset.ErrorCode');
-      w.int32(m.partition, 'EpochEndOffset.Partition');
-      w.int64(m.endOffset, 'EpochEndOffset.EndOffset');
-      w.noTaggedFields(m.unknownTaggedFields, 'EpochEndOffset', version);
-      return;
-    }
-    case 1:
     case 2:
     case 3: {
       w.int16(m.errorCode, 'EpochEndOffset.ErrorCode');
@@ -314,25 +269,12 @@ function writeOffsetForLeaderEpochResponseEpochEndOffset(w: Writer, m: OffsetFor
       return;
     }
     default:
-      throw new UnsupportedVersionError(`EpochEndOffset version ${version} is not supported (valid: 0-4)`, { context: 'OffsetForLeaderEpochResponse' });
+      throw new UnsupportedVersionError(`EpochEndOffset version ${version} is not supported (valid: 2-4)`, { context: 'OffsetForLeaderEpochResponse' });
   }
 }
 
 function readOffsetForLeaderEpochResponseEpochEndOffset(r: Reader, version: number): OffsetForLeaderEpochResponseEpochEndOffset {
   switch (version) {
-    case 0: {
-      const errorCode = r.int16('EpochEndOffset.ErrorCode');
-      const partition = r.int32('EpochEndOffset.Partition');
-      const endOffset = r.int64('EpochEndOffset.EndOffset');
-      return {
-        errorCode,
-        partition,
-        leaderEpoch: -1,
-        endOffset,
-        unknownTaggedFields: undefined,
-      };
-    }
-    case 1:
     case 2:
     case 3: {
       const errorCode = r.int16('EpochEndOffset.ErrorCode');
@@ -367,7 +309,7 @@ function readOffsetForLeaderEpochResponseEpochEndOffset(r: Reader, version: numb
       };
     }
     default:
-      throw new UnsupportedVersionError(`EpochEndOffset version ${version} is not supported (valid: 0-4)`, { context: 'OffsetForLeaderEpochResponse' });
+      throw new UnsupportedVersionError(`EpochEndOffset version ${version} is not supported (valid: 2-4)`, { context: 'OffsetForLeaderEpochResponse' });
   }
 }
 
@@ -376,7 +318,7 @@ export const OffsetForLeaderEpochResponseCodec: MessageCodec<OffsetForLeaderEpoc
   name: 'OffsetForLeaderEpochResponse',
   type: 'response',
   apiKey: 23,
-  minVersion: 0,
+  minVersion: 2,
   maxVersion: 4,
   firstFlexibleVersion: 4,
   latestVersionUnstable: false,

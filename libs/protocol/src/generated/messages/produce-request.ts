@@ -2,19 +2,11 @@
 // Source: spec/ProduceRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ProduceRequest (API key 0) request: valid versions 0-11, flexible versions 9+, deprecated versions 0-6.
- * Listeners: zkBroker, broker.
+ * ProduceRequest (API key 0) request: valid versions 3-13, flexible versions 9+.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   ProduceRequest v0-2 => acks timeout_ms [topic_data]
- *     acks => INT16
- *     timeout_ms => INT32
- *     topic_data (ARRAY) => name [partition_data]
- *       name => STRING
- *       partition_data (ARRAY) => index records
- *         index => INT32
- *         records => NULLABLE_RECORDS
  *   ProduceRequest v3-8 => transactional_id acks timeout_ms [topic_data]
  *     transactional_id => NULLABLE_STRING
  *     acks => INT16
@@ -24,7 +16,7 @@
  *       partition_data (ARRAY) => index records
  *         index => INT32
  *         records => NULLABLE_RECORDS
- *   ProduceRequest v9-11 (flexible) => transactional_id acks timeout_ms [topic_data] _tagged_fields
+ *   ProduceRequest v9-12 (flexible) => transactional_id acks timeout_ms [topic_data] _tagged_fields
  *     transactional_id => COMPACT_NULLABLE_STRING
  *     acks => INT16
  *     timeout_ms => INT32
@@ -33,12 +25,21 @@
  *       partition_data (COMPACT_ARRAY) => index records _tagged_fields
  *         index => INT32
  *         records => COMPACT_NULLABLE_RECORDS
+ *   ProduceRequest v13 (flexible) => transactional_id acks timeout_ms [topic_data] _tagged_fields
+ *     transactional_id => COMPACT_NULLABLE_STRING
+ *     acks => INT16
+ *     timeout_ms => INT32
+ *     topic_data (COMPACT_ARRAY) => topic_id [partition_data] _tagged_fields
+ *       topic_id => UUID
+ *       partition_data (COMPACT_ARRAY) => index records _tagged_fields
+ *         index => INT32
+ *         records => COMPACT_NULLABLE_RECORDS
  */
 
-import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
+import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ProduceRequest (API key 0) request: valid versions 0-11, flexible versions 9+, deprecated versions 0-6. */
+/** ProduceRequest (API key 0) request: valid versions 3-13, flexible versions 9+. */
 export interface ProduceRequest {
   /**
    * The transactional ID, or null if the producer is not transactional.
@@ -68,9 +69,14 @@ export interface ProduceRequest {
 export interface ProduceRequestTopicProduceData {
   /**
    * The topic name.
-   * Versions 0+; default ""; map key; entity type topicName.
+   * Versions 0-12; default ""; ignorable; map key; entity type topicName.
    */
   name: string;
+  /**
+   * The unique topic ID
+   * Versions 13+; ignorable; map key.
+   */
+  topicId: string;
   /**
    * Each partition to produce to.
    * Versions 0+.
@@ -113,6 +119,7 @@ export function createProduceRequest(init?: Partial<ProduceRequest>): ProduceReq
 function defaultProduceRequestTopicProduceData(): ProduceRequestTopicProduceData {
   return {
     name: "",
+    topicId: ZERO_UUID,
     partitionData: [],
   };
 }
@@ -137,16 +144,6 @@ export function createProduceRequestPartitionProduceData(init?: Partial<ProduceR
 /** Encodes a ProduceRequest at `version`. */
 export function encodeProduceRequest(w: Writer, m: ProduceRequest, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
-    case 2: {
-      if (!(m.transactionalId === null)) w.fieldNotInVersion('ProduceRequest.TransactionalId', version);
-      w.int16(m.acks, 'ProduceRequest.Acks');
-      w.int32(m.timeoutMs, 'ProduceRequest.TimeoutMs');
-      for (const $e of w.arrayLength(m.topicData, 'ProduceRequest.TopicData')) writeProduceRequestTopicProduceData(w, $e, version);
-      w.noTaggedFields(m.unknownTaggedFields, 'ProduceRequest', version);
-      return;
-    }
     case 3:
     case 4:
     case 5:
@@ -162,7 +159,9 @@ export function encodeProduceRequest(w: Writer, m: ProduceRequest, version: numb
     }
     case 9:
     case 10:
-    case 11: {
+    case 11:
+    case 12:
+    case 13: {
       w.compactNullableString(m.transactionalId, 'ProduceRequest.TransactionalId');
       w.int16(m.acks, 'ProduceRequest.Acks');
       w.int32(m.timeoutMs, 'ProduceRequest.TimeoutMs');
@@ -173,30 +172,13 @@ export function encodeProduceRequest(w: Writer, m: ProduceRequest, version: numb
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ProduceRequest version ${version} is not supported (valid: 0-11)`, { context: 'ProduceRequest' });
+      throw new UnsupportedVersionError(`ProduceRequest version ${version} is not supported (valid: 3-13)`, { context: 'ProduceRequest' });
   }
 }
 
 /** Decodes a ProduceRequest at `version`. */
 export function decodeProduceRequest(r: Reader, version: number): ProduceRequest {
   switch (version) {
-    case 0:
-    case 1:
-    case 2: {
-      const acks = r.int16('ProduceRequest.Acks');
-      const timeoutMs = r.int32('ProduceRequest.TimeoutMs');
-      const $n0 = r.arrayLength('ProduceRequest.TopicData');
-      const $a0: ProduceRequestTopicProduceData[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readProduceRequestTopicProduceData(r, version));
-      const topicData = $a0;
-      return {
-        transactionalId: null,
-        acks,
-        timeoutMs,
-        topicData,
-        unknownTaggedFields: undefined,
-      };
-    }
     case 3:
     case 4:
     case 5:
@@ -220,7 +202,9 @@ export function decodeProduceRequest(r: Reader, version: number): ProduceRequest
     }
     case 9:
     case 10:
-    case 11: {
+    case 11:
+    case 12:
+    case 13: {
       const transactionalId = r.compactNullableString('ProduceRequest.TransactionalId');
       const acks = r.int16('ProduceRequest.Acks');
       const timeoutMs = r.int32('ProduceRequest.TimeoutMs');
@@ -243,15 +227,12 @@ export function decodeProduceRequest(r: Reader, version: number): ProduceRequest
       };
     }
     default:
-      throw new UnsupportedVersionError(`ProduceRequest version ${version} is not supported (valid: 0-11)`, { context: 'ProduceRequest' });
+      throw new UnsupportedVersionError(`ProduceRequest version ${version} is not supported (valid: 3-13)`, { context: 'ProduceRequest' });
   }
 }
 
 function writeProduceRequestTopicProduceData(w: Writer, m: ProduceRequestTopicProduceData, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
-    case 2:
     case 3:
     case 4:
     case 5:
@@ -265,7 +246,8 @@ function writeProduceRequestTopicProduceData(w: Writer, m: ProduceRequestTopicPr
     }
     case 9:
     case 10:
-    case 11: {
+    case 11:
+    case 12: {
       w.compactString(m.name, 'TopicProduceData.Name');
       for (const $e of w.compactArrayLength(m.partitionData, 'TopicProduceData.PartitionData')) writeProduceRequestPartitionProduceData(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'TopicProduceData');
@@ -273,16 +255,21 @@ function writeProduceRequestTopicProduceData(w: Writer, m: ProduceRequestTopicPr
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 13: {
+      w.uuid(m.topicId, 'TopicProduceData.TopicId');
+      for (const $e of w.compactArrayLength(m.partitionData, 'TopicProduceData.PartitionData')) writeProduceRequestPartitionProduceData(w, $e, version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'TopicProduceData');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`TopicProduceData version ${version} is not supported (valid: 0-11)`, { context: 'ProduceRequest' });
+      throw new UnsupportedVersionError(`TopicProduceData version ${version} is not supported (valid: 3-13)`, { context: 'ProduceRequest' });
   }
 }
 
 function readProduceRequestTopicProduceData(r: Reader, version: number): ProduceRequestTopicProduceData {
   switch (version) {
-    case 0:
-    case 1:
-    case 2:
     case 3:
     case 4:
     case 5:
@@ -296,13 +283,15 @@ function readProduceRequestTopicProduceData(r: Reader, version: number): Produce
       const partitionData = $a0;
       return {
         name,
+        topicId: ZERO_UUID,
         partitionData,
         unknownTaggedFields: undefined,
       };
     }
     case 9:
     case 10:
-    case 11: {
+    case 11:
+    case 12: {
       const name = r.compactString('TopicProduceData.Name');
       const $n0 = r.compactArrayLength('TopicProduceData.PartitionData');
       const $a0: ProduceRequestPartitionProduceData[] = [];
@@ -316,20 +305,37 @@ function readProduceRequestTopicProduceData(r: Reader, version: number): Produce
       }
       return {
         name,
+        topicId: ZERO_UUID,
+        partitionData,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 13: {
+      const topicId = r.uuid('TopicProduceData.TopicId');
+      const $n0 = r.compactArrayLength('TopicProduceData.PartitionData');
+      const $a0: ProduceRequestPartitionProduceData[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readProduceRequestPartitionProduceData(r, version));
+      const partitionData = $a0;
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('TopicProduceData._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('TopicProduceData._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'TopicProduceData._tagged_fields'));
+      }
+      return {
+        name: "",
+        topicId,
         partitionData,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`TopicProduceData version ${version} is not supported (valid: 0-11)`, { context: 'ProduceRequest' });
+      throw new UnsupportedVersionError(`TopicProduceData version ${version} is not supported (valid: 3-13)`, { context: 'ProduceRequest' });
   }
 }
 
 function writeProduceRequestPartitionProduceData(w: Writer, m: ProduceRequestPartitionProduceData, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
-    case 2:
     case 3:
     case 4:
     case 5:
@@ -343,7 +349,9 @@ function writeProduceRequestPartitionProduceData(w: Writer, m: ProduceRequestPar
     }
     case 9:
     case 10:
-    case 11: {
+    case 11:
+    case 12:
+    case 13: {
       w.int32(m.index, 'PartitionProduceData.Index');
       w.compactNullableBytes(m.records, 'PartitionProduceData.Records');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'PartitionProduceData');
@@ -352,15 +360,12 @@ function writeProduceRequestPartitionProduceData(w: Writer, m: ProduceRequestPar
       return;
     }
     default:
-      throw new UnsupportedVersionError(`PartitionProduceData version ${version} is not supported (valid: 0-11)`, { context: 'ProduceRequest' });
+      throw new UnsupportedVersionError(`PartitionProduceData version ${version} is not supported (valid: 3-13)`, { context: 'ProduceRequest' });
   }
 }
 
 function readProduceRequestPartitionProduceData(r: Reader, version: number): ProduceRequestPartitionProduceData {
   switch (version) {
-    case 0:
-    case 1:
-    case 2:
     case 3:
     case 4:
     case 5:
@@ -377,7 +382,9 @@ function readProduceRequestPartitionProduceData(r: Reader, version: number): Pro
     }
     case 9:
     case 10:
-    case 11: {
+    case 11:
+    case 12:
+    case 13: {
       const index = r.int32('PartitionProduceData.Index');
       const records = r.compactNullableBytes('PartitionProduceData.Records', true);
       let $unknown: TaggedField[] | undefined;
@@ -393,7 +400,7 @@ function readProduceRequestPartitionProduceData(r: Reader, version: number): Pro
       };
     }
     default:
-      throw new UnsupportedVersionError(`PartitionProduceData version ${version} is not supported (valid: 0-11)`, { context: 'ProduceRequest' });
+      throw new UnsupportedVersionError(`PartitionProduceData version ${version} is not supported (valid: 3-13)`, { context: 'ProduceRequest' });
   }
 }
 
@@ -402,8 +409,8 @@ export const ProduceRequestCodec: MessageCodec<ProduceRequest> = {
   name: 'ProduceRequest',
   type: 'request',
   apiKey: 0,
-  minVersion: 0,
-  maxVersion: 11,
+  minVersion: 3,
+  maxVersion: 13,
   firstFlexibleVersion: 9,
   latestVersionUnstable: false,
   encode: encodeProduceRequest,

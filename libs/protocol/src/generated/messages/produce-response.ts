@@ -2,26 +2,11 @@
 // Source: spec/ProduceResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ProduceResponse (API key 0) response: valid versions 0-11, flexible versions 9+.
+ * ProduceResponse (API key 0) response: valid versions 3-13, flexible versions 9+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   ProduceResponse v0 => [responses]
- *     responses (ARRAY) => name [partition_responses]
- *       name => STRING
- *       partition_responses (ARRAY) => index error_code base_offset
- *         index => INT32
- *         error_code => INT16
- *         base_offset => INT64
- *   ProduceResponse v1 => [responses] throttle_time_ms
- *     responses (ARRAY) => name [partition_responses]
- *       name => STRING
- *       partition_responses (ARRAY) => index error_code base_offset
- *         index => INT32
- *         error_code => INT16
- *         base_offset => INT64
- *     throttle_time_ms => INT32
- *   ProduceResponse v2-4 => [responses] throttle_time_ms
+ *   ProduceResponse v3-4 => [responses] throttle_time_ms
  *     responses (ARRAY) => name [partition_responses]
  *       name => STRING
  *       partition_responses (ARRAY) => index error_code base_offset log_append_time_ms
@@ -68,7 +53,7 @@
  *           batch_index_error_message => COMPACT_NULLABLE_STRING
  *         error_message => COMPACT_NULLABLE_STRING
  *     throttle_time_ms => INT32
- *   ProduceResponse v10-11 (flexible) => [responses] throttle_time_ms _tagged_fields
+ *   ProduceResponse v10-12 (flexible) => [responses] throttle_time_ms _tagged_fields
  *     responses (COMPACT_ARRAY) => name [partition_responses] _tagged_fields
  *       name => COMPACT_STRING
  *       partition_responses (COMPACT_ARRAY) => index error_code base_offset log_append_time_ms log_start_offset [record_errors] error_message _tagged_fields
@@ -90,15 +75,37 @@
  *       host => COMPACT_STRING
  *       port => INT32
  *       rack => COMPACT_NULLABLE_STRING
+ *   ProduceResponse v13 (flexible) => [responses] throttle_time_ms _tagged_fields
+ *     responses (COMPACT_ARRAY) => topic_id [partition_responses] _tagged_fields
+ *       topic_id => UUID
+ *       partition_responses (COMPACT_ARRAY) => index error_code base_offset log_append_time_ms log_start_offset [record_errors] error_message _tagged_fields
+ *         index => INT32
+ *         error_code => INT16
+ *         base_offset => INT64
+ *         log_append_time_ms => INT64
+ *         log_start_offset => INT64
+ *         record_errors (COMPACT_ARRAY) => batch_index batch_index_error_message _tagged_fields
+ *           batch_index => INT32
+ *           batch_index_error_message => COMPACT_NULLABLE_STRING
+ *         error_message => COMPACT_NULLABLE_STRING
+ *         <tag 0> current_leader (STRUCT) => leader_id leader_epoch _tagged_fields
+ *           leader_id => INT32
+ *           leader_epoch => INT32
+ *     throttle_time_ms => INT32
+ *     <tag 0> node_endpoints (COMPACT_ARRAY) => node_id host port rack _tagged_fields
+ *       node_id => INT32
+ *       host => COMPACT_STRING
+ *       port => INT32
+ *       rack => COMPACT_NULLABLE_STRING
  */
 
-import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
+import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ProduceResponse (API key 0) response: valid versions 0-11, flexible versions 9+. */
+/** ProduceResponse (API key 0) response: valid versions 3-13, flexible versions 9+. */
 export interface ProduceResponse {
   /**
-   * Each produce response
+   * Each produce response.
    * Versions 0+.
    */
   responses: ProduceResponseTopicProduceResponse[];
@@ -119,10 +126,15 @@ export interface ProduceResponse {
 /** TopicProduceResponse: a struct of ProduceResponse. */
 export interface ProduceResponseTopicProduceResponse {
   /**
-   * The topic name
-   * Versions 0+; default ""; map key; entity type topicName.
+   * The topic name.
+   * Versions 0-12; default ""; ignorable; map key; entity type topicName.
    */
   name: string;
+  /**
+   * The unique topic ID
+   * Versions 13+; ignorable; map key.
+   */
+  topicId: string;
   /**
    * Each partition that we produced to within the topic.
    * Versions 0+.
@@ -160,16 +172,19 @@ export interface ProduceResponsePartitionProduceResponse {
    */
   logStartOffset: bigint;
   /**
-   * The batch indices of records that caused the batch to be dropped
+   * The batch indices of records that caused the batch to be dropped.
    * Versions 8+; ignorable.
    */
   recordErrors: ProduceResponseBatchIndexAndErrorMessage[];
   /**
-   * The global error message summarizing the common root cause of the records that caused the batch to be dropped
+   * The global error message summarizing the common root cause of the records that caused the batch to be dropped.
    * Versions 8+; nullable 8+; default null; ignorable.
    */
   errorMessage: string | null;
-  /** Versions 10+; tagged (tag 0) 10+. */
+  /**
+   * The leader broker that the producer should use for future requests.
+   * Versions 10+; tagged (tag 0) 10+.
+   */
   currentLeader: ProduceResponseLeaderIdAndEpoch;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -178,12 +193,12 @@ export interface ProduceResponsePartitionProduceResponse {
 /** BatchIndexAndErrorMessage: a struct of ProduceResponse. */
 export interface ProduceResponseBatchIndexAndErrorMessage {
   /**
-   * The batch index of the record that cause the batch to be dropped
+   * The batch index of the record that caused the batch to be dropped.
    * Versions 8+; default 0.
    */
   batchIndex: number;
   /**
-   * The error message of the record that caused the batch to be dropped
+   * The error message of the record that caused the batch to be dropped.
    * Versions 8+; nullable 8+; default null.
    */
   batchIndexErrorMessage: string | null;
@@ -199,7 +214,7 @@ export interface ProduceResponseLeaderIdAndEpoch {
    */
   leaderId: number;
   /**
-   * The latest known leader epoch
+   * The latest known leader epoch.
    * Versions 10+; default -1.
    */
   leaderEpoch: number;
@@ -249,6 +264,7 @@ export function createProduceResponse(init?: Partial<ProduceResponse>): ProduceR
 function defaultProduceResponseTopicProduceResponse(): ProduceResponseTopicProduceResponse {
   return {
     name: "",
+    topicId: ZERO_UUID,
     partitionResponses: [],
   };
 }
@@ -325,14 +341,6 @@ export function createProduceResponseNodeEndpoint(init?: Partial<ProduceResponse
 /** Encodes a ProduceResponse at `version`. */
 export function encodeProduceResponse(w: Writer, m: ProduceResponse, version: number): void {
   switch (version) {
-    case 0: {
-      for (const $e of w.arrayLength(m.responses, 'ProduceResponse.Responses')) writeProduceResponseTopicProduceResponse(w, $e, version);
-      if (!(m.nodeEndpoints.length === 0)) w.fieldNotInVersion('ProduceResponse.NodeEndpoints', version);
-      w.noTaggedFields(m.unknownTaggedFields, 'ProduceResponse', version);
-      return;
-    }
-    case 1:
-    case 2:
     case 3:
     case 4:
     case 5:
@@ -355,7 +363,9 @@ export function encodeProduceResponse(w: Writer, m: ProduceResponse, version: nu
       return;
     }
     case 10:
-    case 11: {
+    case 11:
+    case 12:
+    case 13: {
       for (const $e of w.compactArrayLength(m.responses, 'ProduceResponse.Responses')) writeProduceResponseTopicProduceResponse(w, $e, version);
       w.int32(m.throttleTimeMs, 'ProduceResponse.ThrottleTimeMs');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [0], 'ProduceResponse');
@@ -372,27 +382,13 @@ export function encodeProduceResponse(w: Writer, m: ProduceResponse, version: nu
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ProduceResponse version ${version} is not supported (valid: 0-11)`, { context: 'ProduceResponse' });
+      throw new UnsupportedVersionError(`ProduceResponse version ${version} is not supported (valid: 3-13)`, { context: 'ProduceResponse' });
   }
 }
 
 /** Decodes a ProduceResponse at `version`. */
 export function decodeProduceResponse(r: Reader, version: number): ProduceResponse {
   switch (version) {
-    case 0: {
-      const $n0 = r.arrayLength('ProduceResponse.Responses');
-      const $a0: ProduceResponseTopicProduceResponse[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readProduceResponseTopicProduceResponse(r, version));
-      const responses = $a0;
-      return {
-        responses,
-        throttleTimeMs: 0,
-        nodeEndpoints: [],
-        unknownTaggedFields: undefined,
-      };
-    }
-    case 1:
-    case 2:
     case 3:
     case 4:
     case 5:
@@ -431,7 +427,9 @@ export function decodeProduceResponse(r: Reader, version: number): ProduceRespon
       };
     }
     case 10:
-    case 11: {
+    case 11:
+    case 12:
+    case 13: {
       const $n0 = r.compactArrayLength('ProduceResponse.Responses');
       const $a0: ProduceResponseTopicProduceResponse[] = [];
       for (let $i = 0; $i < $n0; $i++) $a0.push(readProduceResponseTopicProduceResponse(r, version));
@@ -464,15 +462,12 @@ export function decodeProduceResponse(r: Reader, version: number): ProduceRespon
       };
     }
     default:
-      throw new UnsupportedVersionError(`ProduceResponse version ${version} is not supported (valid: 0-11)`, { context: 'ProduceResponse' });
+      throw new UnsupportedVersionError(`ProduceResponse version ${version} is not supported (valid: 3-13)`, { context: 'ProduceResponse' });
   }
 }
 
 function writeProduceResponseTopicProduceResponse(w: Writer, m: ProduceResponseTopicProduceResponse, version: number): void {
   switch (version) {
-    case 0:
-    case 1:
-    case 2:
     case 3:
     case 4:
     case 5:
@@ -486,7 +481,8 @@ function writeProduceResponseTopicProduceResponse(w: Writer, m: ProduceResponseT
     }
     case 9:
     case 10:
-    case 11: {
+    case 11:
+    case 12: {
       w.compactString(m.name, 'TopicProduceResponse.Name');
       for (const $e of w.compactArrayLength(m.partitionResponses, 'TopicProduceResponse.PartitionResponses')) writeProduceResponsePartitionProduceResponse(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'TopicProduceResponse');
@@ -494,16 +490,21 @@ function writeProduceResponseTopicProduceResponse(w: Writer, m: ProduceResponseT
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 13: {
+      w.uuid(m.topicId, 'TopicProduceResponse.TopicId');
+      for (const $e of w.compactArrayLength(m.partitionResponses, 'TopicProduceResponse.PartitionResponses')) writeProduceResponsePartitionProduceResponse(w, $e, version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'TopicProduceResponse');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`TopicProduceResponse version ${version} is not supported (valid: 0-11)`, { context: 'ProduceResponse' });
+      throw new UnsupportedVersionError(`TopicProduceResponse version ${version} is not supported (valid: 3-13)`, { context: 'ProduceResponse' });
   }
 }
 
 function readProduceResponseTopicProduceResponse(r: Reader, version: number): ProduceResponseTopicProduceResponse {
   switch (version) {
-    case 0:
-    case 1:
-    case 2:
     case 3:
     case 4:
     case 5:
@@ -517,13 +518,15 @@ function readProduceResponseTopicProduceResponse(r: Reader, version: number): Pr
       const partitionResponses = $a0;
       return {
         name,
+        topicId: ZERO_UUID,
         partitionResponses,
         unknownTaggedFields: undefined,
       };
     }
     case 9:
     case 10:
-    case 11: {
+    case 11:
+    case 12: {
       const name = r.compactString('TopicProduceResponse.Name');
       const $n0 = r.compactArrayLength('TopicProduceResponse.PartitionResponses');
       const $a0: ProduceResponsePartitionProduceResponse[] = [];
@@ -537,27 +540,37 @@ function readProduceResponseTopicProduceResponse(r: Reader, version: number): Pr
       }
       return {
         name,
+        topicId: ZERO_UUID,
+        partitionResponses,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 13: {
+      const topicId = r.uuid('TopicProduceResponse.TopicId');
+      const $n0 = r.compactArrayLength('TopicProduceResponse.PartitionResponses');
+      const $a0: ProduceResponsePartitionProduceResponse[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readProduceResponsePartitionProduceResponse(r, version));
+      const partitionResponses = $a0;
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('TopicProduceResponse._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('TopicProduceResponse._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'TopicProduceResponse._tagged_fields'));
+      }
+      return {
+        name: "",
+        topicId,
         partitionResponses,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`TopicProduceResponse version ${version} is not supported (valid: 0-11)`, { context: 'ProduceResponse' });
+      throw new UnsupportedVersionError(`TopicProduceResponse version ${version} is not supported (valid: 3-13)`, { context: 'ProduceResponse' });
   }
 }
 
 function writeProduceResponsePartitionProduceResponse(w: Writer, m: ProduceResponsePartitionProduceResponse, version: number): void {
   switch (version) {
-    case 0:
-    case 1: {
-      w.int32(m.index, 'PartitionProduceResponse.Index');
-      w.int16(m.errorCode, 'PartitionProduceResponse.ErrorCode');
-      w.int64(m.baseOffset, 'PartitionProduceResponse.BaseOffset');
-      if (!(isDefaultProduceResponseLeaderIdAndEpoch(m.currentLeader))) w.fieldNotInVersion('PartitionProduceResponse.CurrentLeader', version);
-      w.noTaggedFields(m.unknownTaggedFields, 'PartitionProduceResponse', version);
-      return;
-    }
-    case 2:
     case 3:
     case 4: {
       w.int32(m.index, 'PartitionProduceResponse.Index');
@@ -607,7 +620,9 @@ function writeProduceResponsePartitionProduceResponse(w: Writer, m: ProduceRespo
       return;
     }
     case 10:
-    case 11: {
+    case 11:
+    case 12:
+    case 13: {
       w.int32(m.index, 'PartitionProduceResponse.Index');
       w.int16(m.errorCode, 'PartitionProduceResponse.ErrorCode');
       w.int64(m.baseOffset, 'PartitionProduceResponse.BaseOffset');
@@ -629,30 +644,12 @@ function writeProduceResponsePartitionProduceResponse(w: Writer, m: ProduceRespo
       return;
     }
     default:
-      throw new UnsupportedVersionError(`PartitionProduceResponse version ${version} is not supported (valid: 0-11)`, { context: 'ProduceResponse' });
+      throw new UnsupportedVersionError(`PartitionProduceResponse version ${version} is not supported (valid: 3-13)`, { context: 'ProduceResponse' });
   }
 }
 
 function readProduceResponsePartitionProduceResponse(r: Reader, version: number): ProduceResponsePartitionProduceResponse {
   switch (version) {
-    case 0:
-    case 1: {
-      const index = r.int32('PartitionProduceResponse.Index');
-      const errorCode = r.int16('PartitionProduceResponse.ErrorCode');
-      const baseOffset = r.int64('PartitionProduceResponse.BaseOffset');
-      return {
-        index,
-        errorCode,
-        baseOffset,
-        logAppendTimeMs: -1n,
-        logStartOffset: -1n,
-        recordErrors: [],
-        errorMessage: null,
-        currentLeader: defaultProduceResponseLeaderIdAndEpoch(),
-        unknownTaggedFields: undefined,
-      };
-    }
-    case 2:
     case 3:
     case 4: {
       const index = r.int32('PartitionProduceResponse.Index');
@@ -744,7 +741,9 @@ function readProduceResponsePartitionProduceResponse(r: Reader, version: number)
       };
     }
     case 10:
-    case 11: {
+    case 11:
+    case 12:
+    case 13: {
       const index = r.int32('PartitionProduceResponse.Index');
       const errorCode = r.int16('PartitionProduceResponse.ErrorCode');
       const baseOffset = r.int64('PartitionProduceResponse.BaseOffset');
@@ -784,7 +783,7 @@ function readProduceResponsePartitionProduceResponse(r: Reader, version: number)
       };
     }
     default:
-      throw new UnsupportedVersionError(`PartitionProduceResponse version ${version} is not supported (valid: 0-11)`, { context: 'ProduceResponse' });
+      throw new UnsupportedVersionError(`PartitionProduceResponse version ${version} is not supported (valid: 3-13)`, { context: 'ProduceResponse' });
   }
 }
 
@@ -798,7 +797,9 @@ function writeProduceResponseBatchIndexAndErrorMessage(w: Writer, m: ProduceResp
     }
     case 9:
     case 10:
-    case 11: {
+    case 11:
+    case 12:
+    case 13: {
       w.int32(m.batchIndex, 'BatchIndexAndErrorMessage.BatchIndex');
       w.compactNullableString(m.batchIndexErrorMessage, 'BatchIndexAndErrorMessage.BatchIndexErrorMessage');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'BatchIndexAndErrorMessage');
@@ -807,7 +808,7 @@ function writeProduceResponseBatchIndexAndErrorMessage(w: Writer, m: ProduceResp
       return;
     }
     default:
-      throw new UnsupportedVersionError(`BatchIndexAndErrorMessage version ${version} is not supported (valid: 0-11)`, { context: 'ProduceResponse' });
+      throw new UnsupportedVersionError(`BatchIndexAndErrorMessage version ${version} is not supported (valid: 3-13)`, { context: 'ProduceResponse' });
   }
 }
 
@@ -824,7 +825,9 @@ function readProduceResponseBatchIndexAndErrorMessage(r: Reader, version: number
     }
     case 9:
     case 10:
-    case 11: {
+    case 11:
+    case 12:
+    case 13: {
       const batchIndex = r.int32('BatchIndexAndErrorMessage.BatchIndex');
       const batchIndexErrorMessage = r.compactNullableString('BatchIndexAndErrorMessage.BatchIndexErrorMessage');
       let $unknown: TaggedField[] | undefined;
@@ -840,14 +843,16 @@ function readProduceResponseBatchIndexAndErrorMessage(r: Reader, version: number
       };
     }
     default:
-      throw new UnsupportedVersionError(`BatchIndexAndErrorMessage version ${version} is not supported (valid: 0-11)`, { context: 'ProduceResponse' });
+      throw new UnsupportedVersionError(`BatchIndexAndErrorMessage version ${version} is not supported (valid: 3-13)`, { context: 'ProduceResponse' });
   }
 }
 
 function writeProduceResponseLeaderIdAndEpoch(w: Writer, m: ProduceResponseLeaderIdAndEpoch, version: number): void {
   switch (version) {
     case 10:
-    case 11: {
+    case 11:
+    case 12:
+    case 13: {
       w.int32(m.leaderId, 'LeaderIdAndEpoch.LeaderId');
       w.int32(m.leaderEpoch, 'LeaderIdAndEpoch.LeaderEpoch');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'LeaderIdAndEpoch');
@@ -856,14 +861,16 @@ function writeProduceResponseLeaderIdAndEpoch(w: Writer, m: ProduceResponseLeade
       return;
     }
     default:
-      throw new UnsupportedVersionError(`LeaderIdAndEpoch version ${version} is not supported (valid: 0-11)`, { context: 'ProduceResponse' });
+      throw new UnsupportedVersionError(`LeaderIdAndEpoch version ${version} is not supported (valid: 3-13)`, { context: 'ProduceResponse' });
   }
 }
 
 function readProduceResponseLeaderIdAndEpoch(r: Reader, version: number): ProduceResponseLeaderIdAndEpoch {
   switch (version) {
     case 10:
-    case 11: {
+    case 11:
+    case 12:
+    case 13: {
       const leaderId = r.int32('LeaderIdAndEpoch.LeaderId');
       const leaderEpoch = r.int32('LeaderIdAndEpoch.LeaderEpoch');
       let $unknown: TaggedField[] | undefined;
@@ -879,14 +886,16 @@ function readProduceResponseLeaderIdAndEpoch(r: Reader, version: number): Produc
       };
     }
     default:
-      throw new UnsupportedVersionError(`LeaderIdAndEpoch version ${version} is not supported (valid: 0-11)`, { context: 'ProduceResponse' });
+      throw new UnsupportedVersionError(`LeaderIdAndEpoch version ${version} is not supported (valid: 3-13)`, { context: 'ProduceResponse' });
   }
 }
 
 function writeProduceResponseNodeEndpoint(w: Writer, m: ProduceResponseNodeEndpoint, version: number): void {
   switch (version) {
     case 10:
-    case 11: {
+    case 11:
+    case 12:
+    case 13: {
       w.int32(m.nodeId, 'NodeEndpoint.NodeId');
       w.compactString(m.host, 'NodeEndpoint.Host');
       w.int32(m.port, 'NodeEndpoint.Port');
@@ -897,14 +906,16 @@ function writeProduceResponseNodeEndpoint(w: Writer, m: ProduceResponseNodeEndpo
       return;
     }
     default:
-      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 0-11)`, { context: 'ProduceResponse' });
+      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 3-13)`, { context: 'ProduceResponse' });
   }
 }
 
 function readProduceResponseNodeEndpoint(r: Reader, version: number): ProduceResponseNodeEndpoint {
   switch (version) {
     case 10:
-    case 11: {
+    case 11:
+    case 12:
+    case 13: {
       const nodeId = r.int32('NodeEndpoint.NodeId');
       const host = r.compactString('NodeEndpoint.Host');
       const port = r.int32('NodeEndpoint.Port');
@@ -924,7 +935,7 @@ function readProduceResponseNodeEndpoint(r: Reader, version: number): ProduceRes
       };
     }
     default:
-      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 0-11)`, { context: 'ProduceResponse' });
+      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 3-13)`, { context: 'ProduceResponse' });
   }
 }
 
@@ -933,8 +944,8 @@ export const ProduceResponseCodec: MessageCodec<ProduceResponse> = {
   name: 'ProduceResponse',
   type: 'response',
   apiKey: 0,
-  minVersion: 0,
-  maxVersion: 11,
+  minVersion: 3,
+  maxVersion: 13,
   firstFlexibleVersion: 9,
   latestVersionUnstable: false,
   encode: encodeProduceResponse,

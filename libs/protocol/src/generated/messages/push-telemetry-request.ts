@@ -42,7 +42,7 @@ export interface PushTelemetryRequest {
   compressionType: number;
   /**
    * Metrics encoded in OpenTelemetry MetricsData v1 protobuf format.
-   * Versions 0+.
+   * Versions 0+; zero-copy slice of the frame.
    */
   metrics: Buffer;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
@@ -91,7 +91,7 @@ export function decodePushTelemetryRequest(r: Reader, version: number): PushTele
       const subscriptionId = r.int32('PushTelemetryRequest.SubscriptionId');
       const terminating = r.bool('PushTelemetryRequest.Terminating');
       const compressionType = r.int8('PushTelemetryRequest.CompressionType');
-      const metrics = r.compactBytes('PushTelemetryRequest.Metrics', false);
+      const metrics = r.compactBytes('PushTelemetryRequest.Metrics', true);
       let $unknown: TaggedField[] | undefined;
       const $tagCount = r.uvarint('PushTelemetryRequest._tagged_fields');
       for (let $t = 0; $t < $tagCount; $t++) {

@@ -2,7 +2,7 @@
 // Source: spec/ReadShareGroupStateRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ReadShareGroupStateRequest (API key 84) request: valid versions 0, flexible versions 0+, latest version unstable.
+ * ReadShareGroupStateRequest (API key 84) request: valid versions 0, flexible versions 0+.
  * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
@@ -19,7 +19,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ReadShareGroupStateRequest (API key 84) request: valid versions 0, flexible versions 0+, latest version unstable. */
+/** ReadShareGroupStateRequest (API key 84) request: valid versions 0, flexible versions 0+. */
 export interface ReadShareGroupStateRequest {
   /**
    * The group identifier.
@@ -230,7 +230,7 @@ export const ReadShareGroupStateRequestCodec: MessageCodec<ReadShareGroupStateRe
   minVersion: 0,
   maxVersion: 0,
   firstFlexibleVersion: 0,
-  latestVersionUnstable: true,
+  latestVersionUnstable: false,
   encode: encodeReadShareGroupStateRequest,
   decode: decodeReadShareGroupStateRequest,
   create: createReadShareGroupStateRequest,

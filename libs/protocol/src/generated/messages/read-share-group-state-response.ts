@@ -28,7 +28,7 @@ import { UnsupportedVersionError } from '../../errors.js';
 /** ReadShareGroupStateResponse (API key 84) response: valid versions 0, flexible versions 0+. */
 export interface ReadShareGroupStateResponse {
   /**
-   * The read results
+   * The read results.
    * Versions 0+.
    */
   results: ReadShareGroupStateResponseReadStateResult[];
@@ -39,7 +39,7 @@ export interface ReadShareGroupStateResponse {
 /** ReadStateResult: a struct of ReadShareGroupStateResponse. */
 export interface ReadShareGroupStateResponseReadStateResult {
   /**
-   * The topic identifier
+   * The topic identifier.
    * Versions 0+.
    */
   topicId: string;
@@ -70,7 +70,7 @@ export interface ReadShareGroupStateResponsePartitionResult {
    */
   errorMessage: string | null;
   /**
-   * The state epoch for this share-partition.
+   * The state epoch of the share-partition.
    * Versions 0+; default 0.
    */
   stateEpoch: number;
@@ -79,7 +79,10 @@ export interface ReadShareGroupStateResponsePartitionResult {
    * Versions 0+; default 0n.
    */
   startOffset: bigint;
-  /** Versions 0+. */
+  /**
+   * The state batches for this share-partition.
+   * Versions 0+.
+   */
   stateBatches: ReadShareGroupStateResponseStateBatch[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -88,7 +91,7 @@ export interface ReadShareGroupStateResponsePartitionResult {
 /** StateBatch: a struct of ReadShareGroupStateResponse. */
 export interface ReadShareGroupStateResponseStateBatch {
   /**
-   * The base offset of this state batch.
+   * The first offset of this state batch.
    * Versions 0+; default 0n.
    */
   firstOffset: bigint;
@@ -98,7 +101,7 @@ export interface ReadShareGroupStateResponseStateBatch {
    */
   lastOffset: bigint;
   /**
-   * The state - 0:Available,2:Acked,4:Archived.
+   * The delivery state - 0:Available,2:Acked,4:Archived.
    * Versions 0+; default 0.
    */
   deliveryState: number;

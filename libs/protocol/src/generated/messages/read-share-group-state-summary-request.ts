@@ -2,12 +2,12 @@
 // Source: spec/ReadShareGroupStateSummaryRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ReadShareGroupStateSummaryRequest (API key 87) request: valid versions 0, flexible versions 0+, latest version unstable.
+ * ReadShareGroupStateSummaryRequest (API key 87) request: valid versions 0-1, flexible versions 0+.
  * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   ReadShareGroupStateSummaryRequest v0 (flexible) => group_id [topics] _tagged_fields
+ *   ReadShareGroupStateSummaryRequest v0-1 (flexible) => group_id [topics] _tagged_fields
  *     group_id => COMPACT_STRING
  *     topics (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
  *       topic_id => UUID
@@ -19,7 +19,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ReadShareGroupStateSummaryRequest (API key 87) request: valid versions 0, flexible versions 0+, latest version unstable. */
+/** ReadShareGroupStateSummaryRequest (API key 87) request: valid versions 0-1, flexible versions 0+. */
 export interface ReadShareGroupStateSummaryRequest {
   /**
    * The group identifier.
@@ -106,7 +106,8 @@ export function createReadShareGroupStateSummaryRequestPartitionData(init?: Part
 /** Encodes a ReadShareGroupStateSummaryRequest at `version`. */
 export function encodeReadShareGroupStateSummaryRequest(w: Writer, m: ReadShareGroupStateSummaryRequest, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.compactString(m.groupId, 'ReadShareGroupStateSummaryRequest.GroupId');
       for (const $e of w.compactArrayLength(m.topics, 'ReadShareGroupStateSummaryRequest.Topics')) writeReadShareGroupStateSummaryRequestReadStateSummaryData(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ReadShareGroupStateSummaryRequest');
@@ -115,14 +116,15 @@ export function encodeReadShareGroupStateSummaryRequest(w: Writer, m: ReadShareG
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ReadShareGroupStateSummaryRequest version ${version} is not supported (valid: 0)`, { context: 'ReadShareGroupStateSummaryRequest' });
+      throw new UnsupportedVersionError(`ReadShareGroupStateSummaryRequest version ${version} is not supported (valid: 0-1)`, { context: 'ReadShareGroupStateSummaryRequest' });
   }
 }
 
 /** Decodes a ReadShareGroupStateSummaryRequest at `version`. */
 export function decodeReadShareGroupStateSummaryRequest(r: Reader, version: number): ReadShareGroupStateSummaryRequest {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const groupId = r.compactString('ReadShareGroupStateSummaryRequest.GroupId');
       const $n0 = r.compactArrayLength('ReadShareGroupStateSummaryRequest.Topics');
       const $a0: ReadShareGroupStateSummaryRequestReadStateSummaryData[] = [];
@@ -141,13 +143,14 @@ export function decodeReadShareGroupStateSummaryRequest(r: Reader, version: numb
       };
     }
     default:
-      throw new UnsupportedVersionError(`ReadShareGroupStateSummaryRequest version ${version} is not supported (valid: 0)`, { context: 'ReadShareGroupStateSummaryRequest' });
+      throw new UnsupportedVersionError(`ReadShareGroupStateSummaryRequest version ${version} is not supported (valid: 0-1)`, { context: 'ReadShareGroupStateSummaryRequest' });
   }
 }
 
 function writeReadShareGroupStateSummaryRequestReadStateSummaryData(w: Writer, m: ReadShareGroupStateSummaryRequestReadStateSummaryData, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.uuid(m.topicId, 'ReadStateSummaryData.TopicId');
       for (const $e of w.compactArrayLength(m.partitions, 'ReadStateSummaryData.Partitions')) writeReadShareGroupStateSummaryRequestPartitionData(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ReadStateSummaryData');
@@ -156,13 +159,14 @@ function writeReadShareGroupStateSummaryRequestReadStateSummaryData(w: Writer, m
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ReadStateSummaryData version ${version} is not supported (valid: 0)`, { context: 'ReadShareGroupStateSummaryRequest' });
+      throw new UnsupportedVersionError(`ReadStateSummaryData version ${version} is not supported (valid: 0-1)`, { context: 'ReadShareGroupStateSummaryRequest' });
   }
 }
 
 function readReadShareGroupStateSummaryRequestReadStateSummaryData(r: Reader, version: number): ReadShareGroupStateSummaryRequestReadStateSummaryData {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const topicId = r.uuid('ReadStateSummaryData.TopicId');
       const $n0 = r.compactArrayLength('ReadStateSummaryData.Partitions');
       const $a0: ReadShareGroupStateSummaryRequestPartitionData[] = [];
@@ -181,13 +185,14 @@ function readReadShareGroupStateSummaryRequestReadStateSummaryData(r: Reader, ve
       };
     }
     default:
-      throw new UnsupportedVersionError(`ReadStateSummaryData version ${version} is not supported (valid: 0)`, { context: 'ReadShareGroupStateSummaryRequest' });
+      throw new UnsupportedVersionError(`ReadStateSummaryData version ${version} is not supported (valid: 0-1)`, { context: 'ReadShareGroupStateSummaryRequest' });
   }
 }
 
 function writeReadShareGroupStateSummaryRequestPartitionData(w: Writer, m: ReadShareGroupStateSummaryRequestPartitionData, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.int32(m.partition, 'PartitionData.Partition');
       w.int32(m.leaderEpoch, 'PartitionData.LeaderEpoch');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'PartitionData');
@@ -196,13 +201,14 @@ function writeReadShareGroupStateSummaryRequestPartitionData(w: Writer, m: ReadS
       return;
     }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0)`, { context: 'ReadShareGroupStateSummaryRequest' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-1)`, { context: 'ReadShareGroupStateSummaryRequest' });
   }
 }
 
 function readReadShareGroupStateSummaryRequestPartitionData(r: Reader, version: number): ReadShareGroupStateSummaryRequestPartitionData {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const partition = r.int32('PartitionData.Partition');
       const leaderEpoch = r.int32('PartitionData.LeaderEpoch');
       let $unknown: TaggedField[] | undefined;
@@ -218,7 +224,7 @@ function readReadShareGroupStateSummaryRequestPartitionData(r: Reader, version: 
       };
     }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0)`, { context: 'ReadShareGroupStateSummaryRequest' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-1)`, { context: 'ReadShareGroupStateSummaryRequest' });
   }
 }
 
@@ -228,9 +234,9 @@ export const ReadShareGroupStateSummaryRequestCodec: MessageCodec<ReadShareGroup
   type: 'request',
   apiKey: 87,
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   firstFlexibleVersion: 0,
-  latestVersionUnstable: true,
+  latestVersionUnstable: false,
   encode: encodeReadShareGroupStateSummaryRequest,
   decode: decodeReadShareGroupStateSummaryRequest,
   create: createReadShareGroupStateSummaryRequest,

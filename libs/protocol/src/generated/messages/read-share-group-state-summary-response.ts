@@ -2,28 +2,40 @@
 // Source: spec/ReadShareGroupStateSummaryResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ReadShareGroupStateSummaryResponse (API key 87) response: valid versions 0, flexible versions 0+.
+ * ReadShareGroupStateSummaryResponse (API key 87) response: valid versions 0-1, flexible versions 0+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
  *   ReadShareGroupStateSummaryResponse v0 (flexible) => [results] _tagged_fields
  *     results (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
  *       topic_id => UUID
- *       partitions (COMPACT_ARRAY) => partition error_code error_message state_epoch start_offset _tagged_fields
+ *       partitions (COMPACT_ARRAY) => partition error_code error_message state_epoch leader_epoch start_offset _tagged_fields
  *         partition => INT32
  *         error_code => INT16
  *         error_message => COMPACT_NULLABLE_STRING
  *         state_epoch => INT32
+ *         leader_epoch => INT32
  *         start_offset => INT64
+ *   ReadShareGroupStateSummaryResponse v1 (flexible) => [results] _tagged_fields
+ *     results (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
+ *       topic_id => UUID
+ *       partitions (COMPACT_ARRAY) => partition error_code error_message state_epoch leader_epoch start_offset delivery_complete_count _tagged_fields
+ *         partition => INT32
+ *         error_code => INT16
+ *         error_message => COMPACT_NULLABLE_STRING
+ *         state_epoch => INT32
+ *         leader_epoch => INT32
+ *         start_offset => INT64
+ *         delivery_complete_count => INT32
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ReadShareGroupStateSummaryResponse (API key 87) response: valid versions 0, flexible versions 0+. */
+/** ReadShareGroupStateSummaryResponse (API key 87) response: valid versions 0-1, flexible versions 0+. */
 export interface ReadShareGroupStateSummaryResponse {
   /**
-   * The read results
+   * The read results.
    * Versions 0+.
    */
   results: ReadShareGroupStateSummaryResponseReadStateSummaryResult[];
@@ -34,7 +46,7 @@ export interface ReadShareGroupStateSummaryResponse {
 /** ReadStateSummaryResult: a struct of ReadShareGroupStateSummaryResponse. */
 export interface ReadShareGroupStateSummaryResponseReadStateSummaryResult {
   /**
-   * The topic identifier
+   * The topic identifier.
    * Versions 0+.
    */
   topicId: string;
@@ -70,10 +82,20 @@ export interface ReadShareGroupStateSummaryResponsePartitionResult {
    */
   stateEpoch: number;
   /**
+   * The leader epoch of the share-partition.
+   * Versions 0+; default 0.
+   */
+  leaderEpoch: number;
+  /**
    * The share-partition start offset.
    * Versions 0+; default 0n.
    */
   startOffset: bigint;
+  /**
+   * The number of offsets greater than or equal to share-partition start offset for which delivery has been completed.
+   * Versions 1+; default -1; ignorable.
+   */
+  deliveryCompleteCount: number;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
 }
@@ -107,7 +129,9 @@ function defaultReadShareGroupStateSummaryResponsePartitionResult(): ReadShareGr
     errorCode: 0,
     errorMessage: null,
     stateEpoch: 0,
+    leaderEpoch: 0,
     startOffset: 0n,
+    deliveryCompleteCount: -1,
   };
 }
 
@@ -119,7 +143,8 @@ export function createReadShareGroupStateSummaryResponsePartitionResult(init?: P
 /** Encodes a ReadShareGroupStateSummaryResponse at `version`. */
 export function encodeReadShareGroupStateSummaryResponse(w: Writer, m: ReadShareGroupStateSummaryResponse, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       for (const $e of w.compactArrayLength(m.results, 'ReadShareGroupStateSummaryResponse.Results')) writeReadShareGroupStateSummaryResponseReadStateSummaryResult(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ReadShareGroupStateSummaryResponse');
       w.uvarint($unknown.length);
@@ -127,14 +152,15 @@ export function encodeReadShareGroupStateSummaryResponse(w: Writer, m: ReadShare
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ReadShareGroupStateSummaryResponse version ${version} is not supported (valid: 0)`, { context: 'ReadShareGroupStateSummaryResponse' });
+      throw new UnsupportedVersionError(`ReadShareGroupStateSummaryResponse version ${version} is not supported (valid: 0-1)`, { context: 'ReadShareGroupStateSummaryResponse' });
   }
 }
 
 /** Decodes a ReadShareGroupStateSummaryResponse at `version`. */
 export function decodeReadShareGroupStateSummaryResponse(r: Reader, version: number): ReadShareGroupStateSummaryResponse {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const $n0 = r.compactArrayLength('ReadShareGroupStateSummaryResponse.Results');
       const $a0: ReadShareGroupStateSummaryResponseReadStateSummaryResult[] = [];
       for (let $i = 0; $i < $n0; $i++) $a0.push(readReadShareGroupStateSummaryResponseReadStateSummaryResult(r, version));
@@ -151,13 +177,14 @@ export function decodeReadShareGroupStateSummaryResponse(r: Reader, version: num
       };
     }
     default:
-      throw new UnsupportedVersionError(`ReadShareGroupStateSummaryResponse version ${version} is not supported (valid: 0)`, { context: 'ReadShareGroupStateSummaryResponse' });
+      throw new UnsupportedVersionError(`ReadShareGroupStateSummaryResponse version ${version} is not supported (valid: 0-1)`, { context: 'ReadShareGroupStateSummaryResponse' });
   }
 }
 
 function writeReadShareGroupStateSummaryResponseReadStateSummaryResult(w: Writer, m: ReadShareGroupStateSummaryResponseReadStateSummaryResult, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.uuid(m.topicId, 'ReadStateSummaryResult.TopicId');
       for (const $e of w.compactArrayLength(m.partitions, 'ReadStateSummaryResult.Partitions')) writeReadShareGroupStateSummaryResponsePartitionResult(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ReadStateSummaryResult');
@@ -166,13 +193,14 @@ function writeReadShareGroupStateSummaryResponseReadStateSummaryResult(w: Writer
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ReadStateSummaryResult version ${version} is not supported (valid: 0)`, { context: 'ReadShareGroupStateSummaryResponse' });
+      throw new UnsupportedVersionError(`ReadStateSummaryResult version ${version} is not supported (valid: 0-1)`, { context: 'ReadShareGroupStateSummaryResponse' });
   }
 }
 
 function readReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reader, version: number): ReadShareGroupStateSummaryResponseReadStateSummaryResult {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const topicId = r.uuid('ReadStateSummaryResult.TopicId');
       const $n0 = r.compactArrayLength('ReadStateSummaryResult.Partitions');
       const $a0: ReadShareGroupStateSummaryResponsePartitionResult[] = [];
@@ -191,7 +219,7 @@ function readReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reader,
       };
     }
     default:
-      throw new UnsupportedVersionError(`ReadStateSummaryResult version ${version} is not supported (valid: 0)`, { context: 'ReadShareGroupStateSummaryResponse' });
+      throw new UnsupportedVersionError(`ReadStateSummaryResult version ${version} is not supported (valid: 0-1)`, { context: 'ReadShareGroupStateSummaryResponse' });
   }
 }
 
@@ -202,14 +230,28 @@ function writeReadShareGroupStateSummaryResponsePartitionResult(w: Writer, m: Re
       w.int16(m.errorCode, 'PartitionResult.ErrorCode');
       w.compactNullableString(m.errorMessage, 'PartitionResult.ErrorMessage');
       w.int32(m.stateEpoch, 'PartitionResult.StateEpoch');
+      w.int32(m.leaderEpoch, 'PartitionResult.LeaderEpoch');
       w.int64(m.startOffset, 'PartitionResult.StartOffset');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'PartitionResult');
       w.uvarint($unknown.length);
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 1: {
+      w.int32(m.partition, 'PartitionResult.Partition');
+      w.int16(m.errorCode, 'PartitionResult.ErrorCode');
+      w.compactNullableString(m.errorMessage, 'PartitionResult.ErrorMessage');
+      w.int32(m.stateEpoch, 'PartitionResult.StateEpoch');
+      w.int32(m.leaderEpoch, 'PartitionResult.LeaderEpoch');
+      w.int64(m.startOffset, 'PartitionResult.StartOffset');
+      w.int32(m.deliveryCompleteCount, 'PartitionResult.DeliveryCompleteCount');
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'PartitionResult');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`PartitionResult version ${version} is not supported (valid: 0)`, { context: 'ReadShareGroupStateSummaryResponse' });
+      throw new UnsupportedVersionError(`PartitionResult version ${version} is not supported (valid: 0-1)`, { context: 'ReadShareGroupStateSummaryResponse' });
   }
 }
 
@@ -220,6 +262,7 @@ function readReadShareGroupStateSummaryResponsePartitionResult(r: Reader, versio
       const errorCode = r.int16('PartitionResult.ErrorCode');
       const errorMessage = r.compactNullableString('PartitionResult.ErrorMessage');
       const stateEpoch = r.int32('PartitionResult.StateEpoch');
+      const leaderEpoch = r.int32('PartitionResult.LeaderEpoch');
       const startOffset = r.int64('PartitionResult.StartOffset');
       let $unknown: TaggedField[] | undefined;
       const $tagCount = r.uvarint('PartitionResult._tagged_fields');
@@ -232,12 +275,39 @@ function readReadShareGroupStateSummaryResponsePartitionResult(r: Reader, versio
         errorCode,
         errorMessage,
         stateEpoch,
+        leaderEpoch,
         startOffset,
+        deliveryCompleteCount: -1,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 1: {
+      const partition = r.int32('PartitionResult.Partition');
+      const errorCode = r.int16('PartitionResult.ErrorCode');
+      const errorMessage = r.compactNullableString('PartitionResult.ErrorMessage');
+      const stateEpoch = r.int32('PartitionResult.StateEpoch');
+      const leaderEpoch = r.int32('PartitionResult.LeaderEpoch');
+      const startOffset = r.int64('PartitionResult.StartOffset');
+      const deliveryCompleteCount = r.int32('PartitionResult.DeliveryCompleteCount');
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('PartitionResult._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('PartitionResult._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'PartitionResult._tagged_fields'));
+      }
+      return {
+        partition,
+        errorCode,
+        errorMessage,
+        stateEpoch,
+        leaderEpoch,
+        startOffset,
+        deliveryCompleteCount,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`PartitionResult version ${version} is not supported (valid: 0)`, { context: 'ReadShareGroupStateSummaryResponse' });
+      throw new UnsupportedVersionError(`PartitionResult version ${version} is not supported (valid: 0-1)`, { context: 'ReadShareGroupStateSummaryResponse' });
   }
 }
 
@@ -247,7 +317,7 @@ export const ReadShareGroupStateSummaryResponseCodec: MessageCodec<ReadShareGrou
   type: 'response',
   apiKey: 87,
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   firstFlexibleVersion: 0,
   latestVersionUnstable: false,
   encode: encodeReadShareGroupStateSummaryResponse,

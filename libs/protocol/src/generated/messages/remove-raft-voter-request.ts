@@ -18,15 +18,18 @@ import { UnsupportedVersionError } from '../../errors.js';
 
 /** RemoveRaftVoterRequest (API key 81) request: valid versions 0, flexible versions 0+. */
 export interface RemoveRaftVoterRequest {
-  /** Versions 0+; nullable 0+; default "". */
+  /**
+   * The cluster id of the request.
+   * Versions 0+; nullable 0+; default "".
+   */
   clusterId: string | null;
   /**
-   * The replica id of the voter getting removed from the topic partition
+   * The replica id of the voter getting removed from the topic partition.
    * Versions 0+; default 0.
    */
   voterId: number;
   /**
-   * The directory id of the voter getting removed from the topic partition
+   * The directory id of the voter getting removed from the topic partition.
    * Versions 0+.
    */
   voterDirectoryId: string;

@@ -23,7 +23,7 @@ export interface RemoveRaftVoterResponse {
    */
   throttleTimeMs: number;
   /**
-   * The error code, or 0 if there was no error
+   * The error code, or 0 if there was no error.
    * Versions 0+; default 0.
    */
   errorCode: number;

@@ -2,12 +2,12 @@
 // Source: spec/RenewDelegationTokenRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * RenewDelegationTokenRequest (API key 39) request: valid versions 0-2, flexible versions 2+, deprecated versions 0.
- * Listeners: zkBroker, broker, controller.
+ * RenewDelegationTokenRequest (API key 39) request: valid versions 1-2, flexible versions 2+.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   RenewDelegationTokenRequest v0-1 => hmac renew_period_ms
+ *   RenewDelegationTokenRequest v1 => hmac renew_period_ms
  *     hmac => BYTES
  *     renew_period_ms => INT64
  *   RenewDelegationTokenRequest v2 (flexible) => hmac renew_period_ms _tagged_fields
@@ -18,7 +18,7 @@
 import { EMPTY_BYTES, type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** RenewDelegationTokenRequest (API key 39) request: valid versions 0-2, flexible versions 2+, deprecated versions 0. */
+/** RenewDelegationTokenRequest (API key 39) request: valid versions 1-2, flexible versions 2+. */
 export interface RenewDelegationTokenRequest {
   /**
    * The HMAC of the delegation token to be renewed.
@@ -49,7 +49,6 @@ export function createRenewDelegationTokenRequest(init?: Partial<RenewDelegation
 /** Encodes a RenewDelegationTokenRequest at `version`. */
 export function encodeRenewDelegationTokenRequest(w: Writer, m: RenewDelegationTokenRequest, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.bytes(m.hmac, 'RenewDelegationTokenRequest.Hmac');
       w.int64(m.renewPeriodMs, 'RenewDelegationTokenRequest.RenewPeriodMs');
@@ -65,14 +64,13 @@ export function encodeRenewDelegationTokenRequest(w: Writer, m: RenewDelegationT
       return;
     }
     default:
-      throw new UnsupportedVersionError(`RenewDelegationTokenRequest version ${version} is not supported (valid: 0-2)`, { context: 'RenewDelegationTokenRequest' });
+      throw new UnsupportedVersionError(`RenewDelegationTokenRequest version ${version} is not supported (valid: 1-2)`, { context: 'RenewDelegationTokenRequest' });
   }
 }
 
 /** Decodes a RenewDelegationTokenRequest at `version`. */
 export function decodeRenewDelegationTokenRequest(r: Reader, version: number): RenewDelegationTokenRequest {
   switch (version) {
-    case 0:
     case 1: {
       const hmac = r.bytes('RenewDelegationTokenRequest.Hmac', false);
       const renewPeriodMs = r.int64('RenewDelegationTokenRequest.RenewPeriodMs');
@@ -98,7 +96,7 @@ export function decodeRenewDelegationTokenRequest(r: Reader, version: number): R
       };
     }
     default:
-      throw new UnsupportedVersionError(`RenewDelegationTokenRequest version ${version} is not supported (valid: 0-2)`, { context: 'RenewDelegationTokenRequest' });
+      throw new UnsupportedVersionError(`RenewDelegationTokenRequest version ${version} is not supported (valid: 1-2)`, { context: 'RenewDelegationTokenRequest' });
   }
 }
 
@@ -107,7 +105,7 @@ export const RenewDelegationTokenRequestCodec: MessageCodec<RenewDelegationToken
   name: 'RenewDelegationTokenRequest',
   type: 'request',
   apiKey: 39,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 2,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,

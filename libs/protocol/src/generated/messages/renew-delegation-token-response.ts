@@ -2,11 +2,11 @@
 // Source: spec/RenewDelegationTokenResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * RenewDelegationTokenResponse (API key 39) response: valid versions 0-2, flexible versions 2+.
+ * RenewDelegationTokenResponse (API key 39) response: valid versions 1-2, flexible versions 2+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   RenewDelegationTokenResponse v0-1 => error_code expiry_timestamp_ms throttle_time_ms
+ *   RenewDelegationTokenResponse v1 => error_code expiry_timestamp_ms throttle_time_ms
  *     error_code => INT16
  *     expiry_timestamp_ms => INT64
  *     throttle_time_ms => INT32
@@ -19,7 +19,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** RenewDelegationTokenResponse (API key 39) response: valid versions 0-2, flexible versions 2+. */
+/** RenewDelegationTokenResponse (API key 39) response: valid versions 1-2, flexible versions 2+. */
 export interface RenewDelegationTokenResponse {
   /**
    * The error code, or 0 if there was no error.
@@ -56,7 +56,6 @@ export function createRenewDelegationTokenResponse(init?: Partial<RenewDelegatio
 /** Encodes a RenewDelegationTokenResponse at `version`. */
 export function encodeRenewDelegationTokenResponse(w: Writer, m: RenewDelegationTokenResponse, version: number): void {
   switch (version) {
-    case 0:
     case 1: {
       w.int16(m.errorCode, 'RenewDelegationTokenResponse.ErrorCode');
       w.int64(m.expiryTimestampMs, 'RenewDelegationTokenResponse.ExpiryTimestampMs');
@@ -74,14 +73,13 @@ export function encodeRenewDelegationTokenResponse(w: Writer, m: RenewDelegation
       return;
     }
     default:
-      throw new UnsupportedVersionError(`RenewDelegationTokenResponse version ${version} is not supported (valid: 0-2)`, { context: 'RenewDelegationTokenResponse' });
+      throw new UnsupportedVersionError(`RenewDelegationTokenResponse version ${version} is not supported (valid: 1-2)`, { context: 'RenewDelegationTokenResponse' });
   }
 }
 
 /** Decodes a RenewDelegationTokenResponse at `version`. */
 export function decodeRenewDelegationTokenResponse(r: Reader, version: number): RenewDelegationTokenResponse {
   switch (version) {
-    case 0:
     case 1: {
       const errorCode = r.int16('RenewDelegationTokenResponse.ErrorCode');
       const expiryTimestampMs = r.int64('RenewDelegationTokenResponse.ExpiryTimestampMs');
@@ -111,7 +109,7 @@ export function decodeRenewDelegationTokenResponse(r: Reader, version: number): 
       };
     }
     default:
-      throw new UnsupportedVersionError(`RenewDelegationTokenResponse version ${version} is not supported (valid: 0-2)`, { context: 'RenewDelegationTokenResponse' });
+      throw new UnsupportedVersionError(`RenewDelegationTokenResponse version ${version} is not supported (valid: 1-2)`, { context: 'RenewDelegationTokenResponse' });
   }
 }
 
@@ -120,7 +118,7 @@ export const RenewDelegationTokenResponseCodec: MessageCodec<RenewDelegationToke
   name: 'RenewDelegationTokenResponse',
   type: 'response',
   apiKey: 39,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 2,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,

@@ -2,14 +2,10 @@
 // Source: spec/RequestHeader.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * RequestHeader header: valid versions 0-2, flexible versions 2+.
+ * RequestHeader header: valid versions 1-2, flexible versions 2+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   RequestHeader v0 => request_api_key request_api_version correlation_id
- *     request_api_key => INT16
- *     request_api_version => INT16
- *     correlation_id => INT32
  *   RequestHeader v1 => request_api_key request_api_version correlation_id client_id
  *     request_api_key => INT16
  *     request_api_version => INT16
@@ -25,7 +21,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** RequestHeader header: valid versions 0-2, flexible versions 2+. */
+/** RequestHeader header: valid versions 1-2, flexible versions 2+. */
 export interface RequestHeaderData {
   /**
    * The API key of this request.
@@ -44,7 +40,7 @@ export interface RequestHeaderData {
   correlationId: number;
   /**
    * The client ID string.
-   * Versions 1+; nullable 1+; flexible none; default ""; ignorable.
+   * Versions 1+; nullable 1+; flexible none; default "".
    */
   clientId: string | null;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
@@ -68,13 +64,6 @@ export function createRequestHeaderData(init?: Partial<RequestHeaderData>): Requ
 /** Encodes a RequestHeader at `version`. */
 export function encodeRequestHeaderData(w: Writer, m: RequestHeaderData, version: number): void {
   switch (version) {
-    case 0: {
-      w.int16(m.requestApiKey, 'RequestHeader.RequestApiKey');
-      w.int16(m.requestApiVersion, 'RequestHeader.RequestApiVersion');
-      w.int32(m.correlationId, 'RequestHeader.CorrelationId');
-      w.noTaggedFields(m.unknownTaggedFields, 'RequestHeader', version);
-      return;
-    }
     case 1: {
       w.int16(m.requestApiKey, 'RequestHeader.RequestApiKey');
       w.int16(m.requestApiVersion, 'RequestHeader.RequestApiVersion');
@@ -94,25 +83,13 @@ export function encodeRequestHeaderData(w: Writer, m: RequestHeaderData, version
       return;
     }
     default:
-      throw new UnsupportedVersionError(`RequestHeader version ${version} is not supported (valid: 0-2)`, { context: 'RequestHeader' });
+      throw new UnsupportedVersionError(`RequestHeader version ${version} is not supported (valid: 1-2)`, { context: 'RequestHeader' });
   }
 }
 
 /** Decodes a RequestHeader at `version`. */
 export function decodeRequestHeaderData(r: Reader, version: number): RequestHeaderData {
   switch (version) {
-    case 0: {
-      const requestApiKey = r.int16('RequestHeader.RequestApiKey');
-      const requestApiVersion = r.int16('RequestHeader.RequestApiVersion');
-      const correlationId = r.int32('RequestHeader.CorrelationId');
-      return {
-        requestApiKey,
-        requestApiVersion,
-        correlationId,
-        clientId: "",
-        unknownTaggedFields: undefined,
-      };
-    }
     case 1: {
       const requestApiKey = r.int16('RequestHeader.RequestApiKey');
       const requestApiVersion = r.int16('RequestHeader.RequestApiVersion');
@@ -146,7 +123,7 @@ export function decodeRequestHeaderData(r: Reader, version: number): RequestHead
       };
     }
     default:
-      throw new UnsupportedVersionError(`RequestHeader version ${version} is not supported (valid: 0-2)`, { context: 'RequestHeader' });
+      throw new UnsupportedVersionError(`RequestHeader version ${version} is not supported (valid: 1-2)`, { context: 'RequestHeader' });
   }
 }
 
@@ -155,7 +132,7 @@ export const RequestHeaderDataCodec: MessageCodec<RequestHeaderData> = {
   name: 'RequestHeader',
   type: 'header',
   apiKey: undefined,
-  minVersion: 0,
+  minVersion: 1,
   maxVersion: 2,
   firstFlexibleVersion: 2,
   latestVersionUnstable: false,

@@ -2,8 +2,8 @@
 // Source: spec/SaslHandshakeRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * SaslHandshakeRequest (API key 17) request: valid versions 0-1, flexible versions none, deprecated versions 0.
- * Listeners: zkBroker, broker, controller.
+ * SaslHandshakeRequest (API key 17) request: valid versions 0-1, flexible versions none.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -14,7 +14,7 @@
 import { type MessageCodec, type Reader, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** SaslHandshakeRequest (API key 17) request: valid versions 0-1, flexible versions none, deprecated versions 0. */
+/** SaslHandshakeRequest (API key 17) request: valid versions 0-1, flexible versions none. */
 export interface SaslHandshakeRequest {
   /**
    * The SASL mechanism chosen by the client.

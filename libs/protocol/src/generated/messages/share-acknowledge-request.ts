@@ -2,15 +2,28 @@
 // Source: spec/ShareAcknowledgeRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ShareAcknowledgeRequest (API key 79) request: valid versions 0, flexible versions 0+, latest version unstable.
+ * ShareAcknowledgeRequest (API key 79) request: valid versions 1-2, flexible versions 0+.
  * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   ShareAcknowledgeRequest v0 (flexible) => group_id member_id share_session_epoch [topics] _tagged_fields
+ *   ShareAcknowledgeRequest v1 (flexible) => group_id member_id share_session_epoch [topics] _tagged_fields
  *     group_id => COMPACT_NULLABLE_STRING
  *     member_id => COMPACT_NULLABLE_STRING
  *     share_session_epoch => INT32
+ *     topics (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
+ *       topic_id => UUID
+ *       partitions (COMPACT_ARRAY) => partition_index [acknowledgement_batches] _tagged_fields
+ *         partition_index => INT32
+ *         acknowledgement_batches (COMPACT_ARRAY) => first_offset last_offset [acknowledge_types] _tagged_fields
+ *           first_offset => INT64
+ *           last_offset => INT64
+ *           acknowledge_types => COMPACT_ARRAY<INT8>
+ *   ShareAcknowledgeRequest v2 (flexible) => group_id member_id share_session_epoch is_renew_ack [topics] _tagged_fields
+ *     group_id => COMPACT_NULLABLE_STRING
+ *     member_id => COMPACT_NULLABLE_STRING
+ *     share_session_epoch => INT32
+ *     is_renew_ack => BOOLEAN
  *     topics (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
  *       topic_id => UUID
  *       partitions (COMPACT_ARRAY) => partition_index [acknowledgement_batches] _tagged_fields
@@ -24,7 +37,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ShareAcknowledgeRequest (API key 79) request: valid versions 0, flexible versions 0+, latest version unstable. */
+/** ShareAcknowledgeRequest (API key 79) request: valid versions 1-2, flexible versions 0+. */
 export interface ShareAcknowledgeRequest {
   /**
    * The group identifier.
@@ -42,6 +55,11 @@ export interface ShareAcknowledgeRequest {
    */
   shareSessionEpoch: number;
   /**
+   * Whether Renew type acknowledgements present in AcknowledgementBatches.
+   * Versions 2+; default false.
+   */
+  isRenewAck: boolean;
+  /**
    * The topics containing records to acknowledge.
    * Versions 0+.
    */
@@ -54,7 +72,7 @@ export interface ShareAcknowledgeRequest {
 export interface ShareAcknowledgeRequestAcknowledgeTopic {
   /**
    * The unique topic ID.
-   * Versions 0+.
+   * Versions 0+; map key.
    */
   topicId: string;
   /**
@@ -70,7 +88,7 @@ export interface ShareAcknowledgeRequestAcknowledgeTopic {
 export interface ShareAcknowledgeRequestAcknowledgePartition {
   /**
    * The partition index.
-   * Versions 0+; default 0.
+   * Versions 0+; default 0; map key.
    */
   partitionIndex: number;
   /**
@@ -95,7 +113,7 @@ export interface ShareAcknowledgeRequestAcknowledgementBatch {
    */
   lastOffset: bigint;
   /**
-   * Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject.
+   * Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject,4:Renew.
    * Versions 0+.
    */
   acknowledgeTypes: number[];
@@ -108,6 +126,7 @@ function defaultShareAcknowledgeRequest(): ShareAcknowledgeRequest {
     groupId: null,
     memberId: "",
     shareSessionEpoch: 0,
+    isRenewAck: false,
     topics: [],
   };
 }
@@ -157,10 +176,22 @@ export function createShareAcknowledgeRequestAcknowledgementBatch(init?: Partial
 /** Encodes a ShareAcknowledgeRequest at `version`. */
 export function encodeShareAcknowledgeRequest(w: Writer, m: ShareAcknowledgeRequest, version: number): void {
   switch (version) {
-    case 0: {
+    case 1: {
       w.compactNullableString(m.groupId, 'ShareAcknowledgeRequest.GroupId');
       w.compactNullableString(m.memberId, 'ShareAcknowledgeRequest.MemberId');
       w.int32(m.shareSessionEpoch, 'ShareAcknowledgeRequest.ShareSessionEpoch');
+      if (!(m.isRenewAck === false)) w.fieldNotInVersion('ShareAcknowledgeRequest.IsRenewAck', version);
+      for (const $e of w.compactArrayLength(m.topics, 'ShareAcknowledgeRequest.Topics')) writeShareAcknowledgeRequestAcknowledgeTopic(w, $e, version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ShareAcknowledgeRequest');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
+    case 2: {
+      w.compactNullableString(m.groupId, 'ShareAcknowledgeRequest.GroupId');
+      w.compactNullableString(m.memberId, 'ShareAcknowledgeRequest.MemberId');
+      w.int32(m.shareSessionEpoch, 'ShareAcknowledgeRequest.ShareSessionEpoch');
+      w.bool(m.isRenewAck, 'ShareAcknowledgeRequest.IsRenewAck');
       for (const $e of w.compactArrayLength(m.topics, 'ShareAcknowledgeRequest.Topics')) writeShareAcknowledgeRequestAcknowledgeTopic(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ShareAcknowledgeRequest');
       w.uvarint($unknown.length);
@@ -168,14 +199,14 @@ export function encodeShareAcknowledgeRequest(w: Writer, m: ShareAcknowledgeRequ
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ShareAcknowledgeRequest version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeRequest' });
+      throw new UnsupportedVersionError(`ShareAcknowledgeRequest version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeRequest' });
   }
 }
 
 /** Decodes a ShareAcknowledgeRequest at `version`. */
 export function decodeShareAcknowledgeRequest(r: Reader, version: number): ShareAcknowledgeRequest {
   switch (version) {
-    case 0: {
+    case 1: {
       const groupId = r.compactNullableString('ShareAcknowledgeRequest.GroupId');
       const memberId = r.compactNullableString('ShareAcknowledgeRequest.MemberId');
       const shareSessionEpoch = r.int32('ShareAcknowledgeRequest.ShareSessionEpoch');
@@ -193,18 +224,44 @@ export function decodeShareAcknowledgeRequest(r: Reader, version: number): Share
         groupId,
         memberId,
         shareSessionEpoch,
+        isRenewAck: false,
+        topics,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 2: {
+      const groupId = r.compactNullableString('ShareAcknowledgeRequest.GroupId');
+      const memberId = r.compactNullableString('ShareAcknowledgeRequest.MemberId');
+      const shareSessionEpoch = r.int32('ShareAcknowledgeRequest.ShareSessionEpoch');
+      const isRenewAck = r.bool('ShareAcknowledgeRequest.IsRenewAck');
+      const $n0 = r.compactArrayLength('ShareAcknowledgeRequest.Topics');
+      const $a0: ShareAcknowledgeRequestAcknowledgeTopic[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readShareAcknowledgeRequestAcknowledgeTopic(r, version));
+      const topics = $a0;
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('ShareAcknowledgeRequest._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('ShareAcknowledgeRequest._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'ShareAcknowledgeRequest._tagged_fields'));
+      }
+      return {
+        groupId,
+        memberId,
+        shareSessionEpoch,
+        isRenewAck,
         topics,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`ShareAcknowledgeRequest version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeRequest' });
+      throw new UnsupportedVersionError(`ShareAcknowledgeRequest version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeRequest' });
   }
 }
 
 function writeShareAcknowledgeRequestAcknowledgeTopic(w: Writer, m: ShareAcknowledgeRequestAcknowledgeTopic, version: number): void {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       w.uuid(m.topicId, 'AcknowledgeTopic.TopicId');
       for (const $e of w.compactArrayLength(m.partitions, 'AcknowledgeTopic.Partitions')) writeShareAcknowledgeRequestAcknowledgePartition(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'AcknowledgeTopic');
@@ -213,13 +270,14 @@ function writeShareAcknowledgeRequestAcknowledgeTopic(w: Writer, m: ShareAcknowl
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AcknowledgeTopic version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeRequest' });
+      throw new UnsupportedVersionError(`AcknowledgeTopic version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeRequest' });
   }
 }
 
 function readShareAcknowledgeRequestAcknowledgeTopic(r: Reader, version: number): ShareAcknowledgeRequestAcknowledgeTopic {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       const topicId = r.uuid('AcknowledgeTopic.TopicId');
       const $n0 = r.compactArrayLength('AcknowledgeTopic.Partitions');
       const $a0: ShareAcknowledgeRequestAcknowledgePartition[] = [];
@@ -238,13 +296,14 @@ function readShareAcknowledgeRequestAcknowledgeTopic(r: Reader, version: number)
       };
     }
     default:
-      throw new UnsupportedVersionError(`AcknowledgeTopic version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeRequest' });
+      throw new UnsupportedVersionError(`AcknowledgeTopic version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeRequest' });
   }
 }
 
 function writeShareAcknowledgeRequestAcknowledgePartition(w: Writer, m: ShareAcknowledgeRequestAcknowledgePartition, version: number): void {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       w.int32(m.partitionIndex, 'AcknowledgePartition.PartitionIndex');
       for (const $e of w.compactArrayLength(m.acknowledgementBatches, 'AcknowledgePartition.AcknowledgementBatches')) writeShareAcknowledgeRequestAcknowledgementBatch(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'AcknowledgePartition');
@@ -253,13 +312,14 @@ function writeShareAcknowledgeRequestAcknowledgePartition(w: Writer, m: ShareAck
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AcknowledgePartition version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeRequest' });
+      throw new UnsupportedVersionError(`AcknowledgePartition version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeRequest' });
   }
 }
 
 function readShareAcknowledgeRequestAcknowledgePartition(r: Reader, version: number): ShareAcknowledgeRequestAcknowledgePartition {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       const partitionIndex = r.int32('AcknowledgePartition.PartitionIndex');
       const $n0 = r.compactArrayLength('AcknowledgePartition.AcknowledgementBatches');
       const $a0: ShareAcknowledgeRequestAcknowledgementBatch[] = [];
@@ -278,13 +338,14 @@ function readShareAcknowledgeRequestAcknowledgePartition(r: Reader, version: num
       };
     }
     default:
-      throw new UnsupportedVersionError(`AcknowledgePartition version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeRequest' });
+      throw new UnsupportedVersionError(`AcknowledgePartition version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeRequest' });
   }
 }
 
 function writeShareAcknowledgeRequestAcknowledgementBatch(w: Writer, m: ShareAcknowledgeRequestAcknowledgementBatch, version: number): void {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       w.int64(m.firstOffset, 'AcknowledgementBatch.FirstOffset');
       w.int64(m.lastOffset, 'AcknowledgementBatch.LastOffset');
       for (const $e of w.compactArrayLength(m.acknowledgeTypes, 'AcknowledgementBatch.AcknowledgeTypes')) w.int8($e, 'AcknowledgementBatch.AcknowledgeTypes');
@@ -294,13 +355,14 @@ function writeShareAcknowledgeRequestAcknowledgementBatch(w: Writer, m: ShareAck
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AcknowledgementBatch version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeRequest' });
+      throw new UnsupportedVersionError(`AcknowledgementBatch version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeRequest' });
   }
 }
 
 function readShareAcknowledgeRequestAcknowledgementBatch(r: Reader, version: number): ShareAcknowledgeRequestAcknowledgementBatch {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       const firstOffset = r.int64('AcknowledgementBatch.FirstOffset');
       const lastOffset = r.int64('AcknowledgementBatch.LastOffset');
       const $n0 = r.compactArrayLength('AcknowledgementBatch.AcknowledgeTypes');
@@ -321,7 +383,7 @@ function readShareAcknowledgeRequestAcknowledgementBatch(r: Reader, version: num
       };
     }
     default:
-      throw new UnsupportedVersionError(`AcknowledgementBatch version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeRequest' });
+      throw new UnsupportedVersionError(`AcknowledgementBatch version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeRequest' });
   }
 }
 
@@ -330,10 +392,10 @@ export const ShareAcknowledgeRequestCodec: MessageCodec<ShareAcknowledgeRequest>
   name: 'ShareAcknowledgeRequest',
   type: 'request',
   apiKey: 79,
-  minVersion: 0,
-  maxVersion: 0,
-  firstFlexibleVersion: 0,
-  latestVersionUnstable: true,
+  minVersion: 1,
+  maxVersion: 2,
+  firstFlexibleVersion: 1,
+  latestVersionUnstable: false,
   encode: encodeShareAcknowledgeRequest,
   decode: decodeShareAcknowledgeRequest,
   create: createShareAcknowledgeRequest,

@@ -2,14 +2,33 @@
 // Source: spec/ShareAcknowledgeResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ShareAcknowledgeResponse (API key 79) response: valid versions 0, flexible versions 0+.
+ * ShareAcknowledgeResponse (API key 79) response: valid versions 1-2, flexible versions 0+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   ShareAcknowledgeResponse v0 (flexible) => throttle_time_ms error_code error_message [responses] [node_endpoints] _tagged_fields
+ *   ShareAcknowledgeResponse v1 (flexible) => throttle_time_ms error_code error_message [responses] [node_endpoints] _tagged_fields
  *     throttle_time_ms => INT32
  *     error_code => INT16
  *     error_message => COMPACT_NULLABLE_STRING
+ *     responses (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
+ *       topic_id => UUID
+ *       partitions (COMPACT_ARRAY) => partition_index error_code error_message current_leader _tagged_fields
+ *         partition_index => INT32
+ *         error_code => INT16
+ *         error_message => COMPACT_NULLABLE_STRING
+ *         current_leader (STRUCT) => leader_id leader_epoch _tagged_fields
+ *           leader_id => INT32
+ *           leader_epoch => INT32
+ *     node_endpoints (COMPACT_ARRAY) => node_id host port rack _tagged_fields
+ *       node_id => INT32
+ *       host => COMPACT_STRING
+ *       port => INT32
+ *       rack => COMPACT_NULLABLE_STRING
+ *   ShareAcknowledgeResponse v2 (flexible) => throttle_time_ms error_code error_message acquisition_lock_timeout_ms [responses] [node_endpoints] _tagged_fields
+ *     throttle_time_ms => INT32
+ *     error_code => INT16
+ *     error_message => COMPACT_NULLABLE_STRING
+ *     acquisition_lock_timeout_ms => INT32
  *     responses (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
  *       topic_id => UUID
  *       partitions (COMPACT_ARRAY) => partition_index error_code error_message current_leader _tagged_fields
@@ -29,16 +48,16 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ShareAcknowledgeResponse (API key 79) response: valid versions 0, flexible versions 0+. */
+/** ShareAcknowledgeResponse (API key 79) response: valid versions 1-2, flexible versions 0+. */
 export interface ShareAcknowledgeResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
-   * Versions 0+; default 0; ignorable.
+   * Versions 0+; default 0.
    */
   throttleTimeMs: number;
   /**
    * The top level response error code.
-   * Versions 0+; default 0; ignorable.
+   * Versions 0+; default 0.
    */
   errorCode: number;
   /**
@@ -46,6 +65,11 @@ export interface ShareAcknowledgeResponse {
    * Versions 0+; nullable 0+; default null.
    */
   errorMessage: string | null;
+  /**
+   * The time in milliseconds for which the acquired records are locked.
+   * Versions 2+; default 0; ignorable.
+   */
+  acquisitionLockTimeoutMs: number;
   /**
    * The response topics.
    * Versions 0+.
@@ -64,7 +88,7 @@ export interface ShareAcknowledgeResponse {
 export interface ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
   /**
    * The unique topic ID.
-   * Versions 0+; ignorable.
+   * Versions 0+; map key.
    */
   topicId: string;
   /**
@@ -93,7 +117,10 @@ export interface ShareAcknowledgeResponsePartitionData {
    * Versions 0+; nullable 0+; default null.
    */
   errorMessage: string | null;
-  /** Versions 0+. */
+  /**
+   * The current leader of the partition.
+   * Versions 0+.
+   */
   currentLeader: ShareAcknowledgeResponseLeaderIdAndEpoch;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -146,6 +173,7 @@ function defaultShareAcknowledgeResponse(): ShareAcknowledgeResponse {
     throttleTimeMs: 0,
     errorCode: 0,
     errorMessage: null,
+    acquisitionLockTimeoutMs: 0,
     responses: [],
     nodeEndpoints: [],
   };
@@ -219,7 +247,7 @@ export function createShareAcknowledgeResponseNodeEndpoint(init?: Partial<ShareA
 /** Encodes a ShareAcknowledgeResponse at `version`. */
 export function encodeShareAcknowledgeResponse(w: Writer, m: ShareAcknowledgeResponse, version: number): void {
   switch (version) {
-    case 0: {
+    case 1: {
       w.int32(m.throttleTimeMs, 'ShareAcknowledgeResponse.ThrottleTimeMs');
       w.int16(m.errorCode, 'ShareAcknowledgeResponse.ErrorCode');
       w.compactNullableString(m.errorMessage, 'ShareAcknowledgeResponse.ErrorMessage');
@@ -230,15 +258,27 @@ export function encodeShareAcknowledgeResponse(w: Writer, m: ShareAcknowledgeRes
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 2: {
+      w.int32(m.throttleTimeMs, 'ShareAcknowledgeResponse.ThrottleTimeMs');
+      w.int16(m.errorCode, 'ShareAcknowledgeResponse.ErrorCode');
+      w.compactNullableString(m.errorMessage, 'ShareAcknowledgeResponse.ErrorMessage');
+      w.int32(m.acquisitionLockTimeoutMs, 'ShareAcknowledgeResponse.AcquisitionLockTimeoutMs');
+      for (const $e of w.compactArrayLength(m.responses, 'ShareAcknowledgeResponse.Responses')) writeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w, $e, version);
+      for (const $e of w.compactArrayLength(m.nodeEndpoints, 'ShareAcknowledgeResponse.NodeEndpoints')) writeShareAcknowledgeResponseNodeEndpoint(w, $e, version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ShareAcknowledgeResponse');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`ShareAcknowledgeResponse version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeResponse' });
+      throw new UnsupportedVersionError(`ShareAcknowledgeResponse version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeResponse' });
   }
 }
 
 /** Decodes a ShareAcknowledgeResponse at `version`. */
 export function decodeShareAcknowledgeResponse(r: Reader, version: number): ShareAcknowledgeResponse {
   switch (version) {
-    case 0: {
+    case 1: {
       const throttleTimeMs = r.int32('ShareAcknowledgeResponse.ThrottleTimeMs');
       const errorCode = r.int16('ShareAcknowledgeResponse.ErrorCode');
       const errorMessage = r.compactNullableString('ShareAcknowledgeResponse.ErrorMessage');
@@ -260,19 +300,50 @@ export function decodeShareAcknowledgeResponse(r: Reader, version: number): Shar
         throttleTimeMs,
         errorCode,
         errorMessage,
+        acquisitionLockTimeoutMs: 0,
+        responses,
+        nodeEndpoints,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 2: {
+      const throttleTimeMs = r.int32('ShareAcknowledgeResponse.ThrottleTimeMs');
+      const errorCode = r.int16('ShareAcknowledgeResponse.ErrorCode');
+      const errorMessage = r.compactNullableString('ShareAcknowledgeResponse.ErrorMessage');
+      const acquisitionLockTimeoutMs = r.int32('ShareAcknowledgeResponse.AcquisitionLockTimeoutMs');
+      const $n0 = r.compactArrayLength('ShareAcknowledgeResponse.Responses');
+      const $a0: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r, version));
+      const responses = $a0;
+      const $n1 = r.compactArrayLength('ShareAcknowledgeResponse.NodeEndpoints');
+      const $a1: ShareAcknowledgeResponseNodeEndpoint[] = [];
+      for (let $i = 0; $i < $n1; $i++) $a1.push(readShareAcknowledgeResponseNodeEndpoint(r, version));
+      const nodeEndpoints = $a1;
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('ShareAcknowledgeResponse._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('ShareAcknowledgeResponse._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'ShareAcknowledgeResponse._tagged_fields'));
+      }
+      return {
+        throttleTimeMs,
+        errorCode,
+        errorMessage,
+        acquisitionLockTimeoutMs,
         responses,
         nodeEndpoints,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`ShareAcknowledgeResponse version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeResponse' });
+      throw new UnsupportedVersionError(`ShareAcknowledgeResponse version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeResponse' });
   }
 }
 
 function writeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w: Writer, m: ShareAcknowledgeResponseShareAcknowledgeTopicResponse, version: number): void {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       w.uuid(m.topicId, 'ShareAcknowledgeTopicResponse.TopicId');
       for (const $e of w.compactArrayLength(m.partitions, 'ShareAcknowledgeTopicResponse.Partitions')) writeShareAcknowledgeResponsePartitionData(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ShareAcknowledgeTopicResponse');
@@ -281,13 +352,14 @@ function writeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w: Writer, m
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ShareAcknowledgeTopicResponse version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeResponse' });
+      throw new UnsupportedVersionError(`ShareAcknowledgeTopicResponse version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeResponse' });
   }
 }
 
 function readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader, version: number): ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       const topicId = r.uuid('ShareAcknowledgeTopicResponse.TopicId');
       const $n0 = r.compactArrayLength('ShareAcknowledgeTopicResponse.Partitions');
       const $a0: ShareAcknowledgeResponsePartitionData[] = [];
@@ -306,13 +378,14 @@ function readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader, ve
       };
     }
     default:
-      throw new UnsupportedVersionError(`ShareAcknowledgeTopicResponse version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeResponse' });
+      throw new UnsupportedVersionError(`ShareAcknowledgeTopicResponse version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeResponse' });
   }
 }
 
 function writeShareAcknowledgeResponsePartitionData(w: Writer, m: ShareAcknowledgeResponsePartitionData, version: number): void {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       w.int32(m.partitionIndex, 'PartitionData.PartitionIndex');
       w.int16(m.errorCode, 'PartitionData.ErrorCode');
       w.compactNullableString(m.errorMessage, 'PartitionData.ErrorMessage');
@@ -323,13 +396,14 @@ function writeShareAcknowledgeResponsePartitionData(w: Writer, m: ShareAcknowled
       return;
     }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeResponse' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeResponse' });
   }
 }
 
 function readShareAcknowledgeResponsePartitionData(r: Reader, version: number): ShareAcknowledgeResponsePartitionData {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       const partitionIndex = r.int32('PartitionData.PartitionIndex');
       const errorCode = r.int16('PartitionData.ErrorCode');
       const errorMessage = r.compactNullableString('PartitionData.ErrorMessage');
@@ -349,13 +423,14 @@ function readShareAcknowledgeResponsePartitionData(r: Reader, version: number): 
       };
     }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeResponse' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeResponse' });
   }
 }
 
 function writeShareAcknowledgeResponseLeaderIdAndEpoch(w: Writer, m: ShareAcknowledgeResponseLeaderIdAndEpoch, version: number): void {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       w.int32(m.leaderId, 'LeaderIdAndEpoch.LeaderId');
       w.int32(m.leaderEpoch, 'LeaderIdAndEpoch.LeaderEpoch');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'LeaderIdAndEpoch');
@@ -364,13 +439,14 @@ function writeShareAcknowledgeResponseLeaderIdAndEpoch(w: Writer, m: ShareAcknow
       return;
     }
     default:
-      throw new UnsupportedVersionError(`LeaderIdAndEpoch version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeResponse' });
+      throw new UnsupportedVersionError(`LeaderIdAndEpoch version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeResponse' });
   }
 }
 
 function readShareAcknowledgeResponseLeaderIdAndEpoch(r: Reader, version: number): ShareAcknowledgeResponseLeaderIdAndEpoch {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       const leaderId = r.int32('LeaderIdAndEpoch.LeaderId');
       const leaderEpoch = r.int32('LeaderIdAndEpoch.LeaderEpoch');
       let $unknown: TaggedField[] | undefined;
@@ -386,13 +462,14 @@ function readShareAcknowledgeResponseLeaderIdAndEpoch(r: Reader, version: number
       };
     }
     default:
-      throw new UnsupportedVersionError(`LeaderIdAndEpoch version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeResponse' });
+      throw new UnsupportedVersionError(`LeaderIdAndEpoch version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeResponse' });
   }
 }
 
 function writeShareAcknowledgeResponseNodeEndpoint(w: Writer, m: ShareAcknowledgeResponseNodeEndpoint, version: number): void {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       w.int32(m.nodeId, 'NodeEndpoint.NodeId');
       w.compactString(m.host, 'NodeEndpoint.Host');
       w.int32(m.port, 'NodeEndpoint.Port');
@@ -403,13 +480,14 @@ function writeShareAcknowledgeResponseNodeEndpoint(w: Writer, m: ShareAcknowledg
       return;
     }
     default:
-      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeResponse' });
+      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeResponse' });
   }
 }
 
 function readShareAcknowledgeResponseNodeEndpoint(r: Reader, version: number): ShareAcknowledgeResponseNodeEndpoint {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       const nodeId = r.int32('NodeEndpoint.NodeId');
       const host = r.compactString('NodeEndpoint.Host');
       const port = r.int32('NodeEndpoint.Port');
@@ -429,7 +507,7 @@ function readShareAcknowledgeResponseNodeEndpoint(r: Reader, version: number): S
       };
     }
     default:
-      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 0)`, { context: 'ShareAcknowledgeResponse' });
+      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 1-2)`, { context: 'ShareAcknowledgeResponse' });
   }
 }
 
@@ -438,9 +516,9 @@ export const ShareAcknowledgeResponseCodec: MessageCodec<ShareAcknowledgeRespons
   name: 'ShareAcknowledgeResponse',
   type: 'response',
   apiKey: 79,
-  minVersion: 0,
-  maxVersion: 0,
-  firstFlexibleVersion: 0,
+  minVersion: 1,
+  maxVersion: 2,
+  firstFlexibleVersion: 1,
   latestVersionUnstable: false,
   encode: encodeShareAcknowledgeResponse,
   decode: decodeShareAcknowledgeResponse,

@@ -2,23 +2,46 @@
 // Source: spec/ShareFetchRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ShareFetchRequest (API key 78) request: valid versions 0, flexible versions 0+, latest version unstable.
+ * ShareFetchRequest (API key 78) request: valid versions 1-2, flexible versions 0+.
  * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   ShareFetchRequest v0 (flexible) => group_id member_id share_session_epoch max_wait_ms min_bytes max_bytes [topics] [forgotten_topics_data] _tagged_fields
+ *   ShareFetchRequest v1 (flexible) => group_id member_id share_session_epoch max_wait_ms min_bytes max_bytes max_records batch_size [topics] [forgotten_topics_data] _tagged_fields
  *     group_id => COMPACT_NULLABLE_STRING
  *     member_id => COMPACT_NULLABLE_STRING
  *     share_session_epoch => INT32
  *     max_wait_ms => INT32
  *     min_bytes => INT32
  *     max_bytes => INT32
+ *     max_records => INT32
+ *     batch_size => INT32
  *     topics (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
  *       topic_id => UUID
- *       partitions (COMPACT_ARRAY) => partition_index partition_max_bytes [acknowledgement_batches] _tagged_fields
+ *       partitions (COMPACT_ARRAY) => partition_index [acknowledgement_batches] _tagged_fields
  *         partition_index => INT32
- *         partition_max_bytes => INT32
+ *         acknowledgement_batches (COMPACT_ARRAY) => first_offset last_offset [acknowledge_types] _tagged_fields
+ *           first_offset => INT64
+ *           last_offset => INT64
+ *           acknowledge_types => COMPACT_ARRAY<INT8>
+ *     forgotten_topics_data (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
+ *       topic_id => UUID
+ *       partitions => COMPACT_ARRAY<INT32>
+ *   ShareFetchRequest v2 (flexible) => group_id member_id share_session_epoch max_wait_ms min_bytes max_bytes max_records batch_size share_acquire_mode is_renew_ack [topics] [forgotten_topics_data] _tagged_fields
+ *     group_id => COMPACT_NULLABLE_STRING
+ *     member_id => COMPACT_NULLABLE_STRING
+ *     share_session_epoch => INT32
+ *     max_wait_ms => INT32
+ *     min_bytes => INT32
+ *     max_bytes => INT32
+ *     max_records => INT32
+ *     batch_size => INT32
+ *     share_acquire_mode => INT8
+ *     is_renew_ack => BOOLEAN
+ *     topics (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
+ *       topic_id => UUID
+ *       partitions (COMPACT_ARRAY) => partition_index [acknowledgement_batches] _tagged_fields
+ *         partition_index => INT32
  *         acknowledgement_batches (COMPACT_ARRAY) => first_offset last_offset [acknowledge_types] _tagged_fields
  *           first_offset => INT64
  *           last_offset => INT64
@@ -31,7 +54,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ShareFetchRequest (API key 78) request: valid versions 0, flexible versions 0+, latest version unstable. */
+/** ShareFetchRequest (API key 78) request: valid versions 1-2, flexible versions 0+. */
 export interface ShareFetchRequest {
   /**
    * The group identifier.
@@ -59,10 +82,30 @@ export interface ShareFetchRequest {
    */
   minBytes: number;
   /**
-   * The maximum bytes to fetch.  See KIP-74 for cases where this limit may not be honored.
+   * The maximum bytes to fetch. See KIP-74 for cases where this limit may not be honored.
    * Versions 0+; default 2147483647.
    */
   maxBytes: number;
+  /**
+   * The maximum number of records to fetch. This limit can be exceeded for alignment of batch boundaries.
+   * Versions 1+; default 0.
+   */
+  maxRecords: number;
+  /**
+   * The optimal number of records for batches of acquired records and acknowledgements.
+   * Versions 1+; default 0.
+   */
+  batchSize: number;
+  /**
+   * The acquire mode to control the fetch behavior - 0:batch-optimized,1:record-limit.
+   * Versions 2+; default 0; ignorable.
+   */
+  shareAcquireMode: number;
+  /**
+   * Whether Renew type acknowledgements present in AcknowledgementBatches.
+   * Versions 2+; default false.
+   */
+  isRenewAck: boolean;
   /**
    * The topics to fetch.
    * Versions 0+.
@@ -81,7 +124,7 @@ export interface ShareFetchRequest {
 export interface ShareFetchRequestFetchTopic {
   /**
    * The unique topic ID.
-   * Versions 0+.
+   * Versions 0+; map key.
    */
   topicId: string;
   /**
@@ -97,12 +140,12 @@ export interface ShareFetchRequestFetchTopic {
 export interface ShareFetchRequestFetchPartition {
   /**
    * The partition index.
-   * Versions 0+; default 0.
+   * Versions 0+; default 0; map key.
    */
   partitionIndex: number;
   /**
    * The maximum bytes to fetch from this partition. 0 when only acknowledgement with no fetching is required. See KIP-74 for cases where this limit may not be honored.
-   * Versions 0+; default 0.
+   * Versions 0; default 0.
    */
   partitionMaxBytes: number;
   /**
@@ -127,7 +170,7 @@ export interface ShareFetchRequestAcknowledgementBatch {
    */
   lastOffset: bigint;
   /**
-   * Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject.
+   * Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject,4:Renew.
    * Versions 0+.
    */
   acknowledgeTypes: number[];
@@ -159,6 +202,10 @@ function defaultShareFetchRequest(): ShareFetchRequest {
     maxWaitMs: 0,
     minBytes: 0,
     maxBytes: 2147483647,
+    maxRecords: 0,
+    batchSize: 0,
+    shareAcquireMode: 0,
+    isRenewAck: false,
     topics: [],
     forgottenTopicsData: [],
   };
@@ -222,13 +269,34 @@ export function createShareFetchRequestForgottenTopic(init?: Partial<ShareFetchR
 /** Encodes a ShareFetchRequest at `version`. */
 export function encodeShareFetchRequest(w: Writer, m: ShareFetchRequest, version: number): void {
   switch (version) {
-    case 0: {
+    case 1: {
       w.compactNullableString(m.groupId, 'ShareFetchRequest.GroupId');
       w.compactNullableString(m.memberId, 'ShareFetchRequest.MemberId');
       w.int32(m.shareSessionEpoch, 'ShareFetchRequest.ShareSessionEpoch');
       w.int32(m.maxWaitMs, 'ShareFetchRequest.MaxWaitMs');
       w.int32(m.minBytes, 'ShareFetchRequest.MinBytes');
       w.int32(m.maxBytes, 'ShareFetchRequest.MaxBytes');
+      w.int32(m.maxRecords, 'ShareFetchRequest.MaxRecords');
+      w.int32(m.batchSize, 'ShareFetchRequest.BatchSize');
+      if (!(m.isRenewAck === false)) w.fieldNotInVersion('ShareFetchRequest.IsRenewAck', version);
+      for (const $e of w.compactArrayLength(m.topics, 'ShareFetchRequest.Topics')) writeShareFetchRequestFetchTopic(w, $e, version);
+      for (const $e of w.compactArrayLength(m.forgottenTopicsData, 'ShareFetchRequest.ForgottenTopicsData')) writeShareFetchRequestForgottenTopic(w, $e, version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ShareFetchRequest');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
+    case 2: {
+      w.compactNullableString(m.groupId, 'ShareFetchRequest.GroupId');
+      w.compactNullableString(m.memberId, 'ShareFetchRequest.MemberId');
+      w.int32(m.shareSessionEpoch, 'ShareFetchRequest.ShareSessionEpoch');
+      w.int32(m.maxWaitMs, 'ShareFetchRequest.MaxWaitMs');
+      w.int32(m.minBytes, 'ShareFetchRequest.MinBytes');
+      w.int32(m.maxBytes, 'ShareFetchRequest.MaxBytes');
+      w.int32(m.maxRecords, 'ShareFetchRequest.MaxRecords');
+      w.int32(m.batchSize, 'ShareFetchRequest.BatchSize');
+      w.int8(m.shareAcquireMode, 'ShareFetchRequest.ShareAcquireMode');
+      w.bool(m.isRenewAck, 'ShareFetchRequest.IsRenewAck');
       for (const $e of w.compactArrayLength(m.topics, 'ShareFetchRequest.Topics')) writeShareFetchRequestFetchTopic(w, $e, version);
       for (const $e of w.compactArrayLength(m.forgottenTopicsData, 'ShareFetchRequest.ForgottenTopicsData')) writeShareFetchRequestForgottenTopic(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ShareFetchRequest');
@@ -237,20 +305,22 @@ export function encodeShareFetchRequest(w: Writer, m: ShareFetchRequest, version
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ShareFetchRequest version ${version} is not supported (valid: 0)`, { context: 'ShareFetchRequest' });
+      throw new UnsupportedVersionError(`ShareFetchRequest version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchRequest' });
   }
 }
 
 /** Decodes a ShareFetchRequest at `version`. */
 export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchRequest {
   switch (version) {
-    case 0: {
+    case 1: {
       const groupId = r.compactNullableString('ShareFetchRequest.GroupId');
       const memberId = r.compactNullableString('ShareFetchRequest.MemberId');
       const shareSessionEpoch = r.int32('ShareFetchRequest.ShareSessionEpoch');
       const maxWaitMs = r.int32('ShareFetchRequest.MaxWaitMs');
       const minBytes = r.int32('ShareFetchRequest.MinBytes');
       const maxBytes = r.int32('ShareFetchRequest.MaxBytes');
+      const maxRecords = r.int32('ShareFetchRequest.MaxRecords');
+      const batchSize = r.int32('ShareFetchRequest.BatchSize');
       const $n0 = r.compactArrayLength('ShareFetchRequest.Topics');
       const $a0: ShareFetchRequestFetchTopic[] = [];
       for (let $i = 0; $i < $n0; $i++) $a0.push(readShareFetchRequestFetchTopic(r, version));
@@ -272,19 +342,65 @@ export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchR
         maxWaitMs,
         minBytes,
         maxBytes,
+        maxRecords,
+        batchSize,
+        shareAcquireMode: 0,
+        isRenewAck: false,
+        topics,
+        forgottenTopicsData,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 2: {
+      const groupId = r.compactNullableString('ShareFetchRequest.GroupId');
+      const memberId = r.compactNullableString('ShareFetchRequest.MemberId');
+      const shareSessionEpoch = r.int32('ShareFetchRequest.ShareSessionEpoch');
+      const maxWaitMs = r.int32('ShareFetchRequest.MaxWaitMs');
+      const minBytes = r.int32('ShareFetchRequest.MinBytes');
+      const maxBytes = r.int32('ShareFetchRequest.MaxBytes');
+      const maxRecords = r.int32('ShareFetchRequest.MaxRecords');
+      const batchSize = r.int32('ShareFetchRequest.BatchSize');
+      const shareAcquireMode = r.int8('ShareFetchRequest.ShareAcquireMode');
+      const isRenewAck = r.bool('ShareFetchRequest.IsRenewAck');
+      const $n0 = r.compactArrayLength('ShareFetchRequest.Topics');
+      const $a0: ShareFetchRequestFetchTopic[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readShareFetchRequestFetchTopic(r, version));
+      const topics = $a0;
+      const $n1 = r.compactArrayLength('ShareFetchRequest.ForgottenTopicsData');
+      const $a1: ShareFetchRequestForgottenTopic[] = [];
+      for (let $i = 0; $i < $n1; $i++) $a1.push(readShareFetchRequestForgottenTopic(r, version));
+      const forgottenTopicsData = $a1;
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('ShareFetchRequest._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('ShareFetchRequest._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'ShareFetchRequest._tagged_fields'));
+      }
+      return {
+        groupId,
+        memberId,
+        shareSessionEpoch,
+        maxWaitMs,
+        minBytes,
+        maxBytes,
+        maxRecords,
+        batchSize,
+        shareAcquireMode,
+        isRenewAck,
         topics,
         forgottenTopicsData,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`ShareFetchRequest version ${version} is not supported (valid: 0)`, { context: 'ShareFetchRequest' });
+      throw new UnsupportedVersionError(`ShareFetchRequest version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchRequest' });
   }
 }
 
 function writeShareFetchRequestFetchTopic(w: Writer, m: ShareFetchRequestFetchTopic, version: number): void {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       w.uuid(m.topicId, 'FetchTopic.TopicId');
       for (const $e of w.compactArrayLength(m.partitions, 'FetchTopic.Partitions')) writeShareFetchRequestFetchPartition(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'FetchTopic');
@@ -293,13 +409,14 @@ function writeShareFetchRequestFetchTopic(w: Writer, m: ShareFetchRequestFetchTo
       return;
     }
     default:
-      throw new UnsupportedVersionError(`FetchTopic version ${version} is not supported (valid: 0)`, { context: 'ShareFetchRequest' });
+      throw new UnsupportedVersionError(`FetchTopic version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchRequest' });
   }
 }
 
 function readShareFetchRequestFetchTopic(r: Reader, version: number): ShareFetchRequestFetchTopic {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       const topicId = r.uuid('FetchTopic.TopicId');
       const $n0 = r.compactArrayLength('FetchTopic.Partitions');
       const $a0: ShareFetchRequestFetchPartition[] = [];
@@ -318,15 +435,16 @@ function readShareFetchRequestFetchTopic(r: Reader, version: number): ShareFetch
       };
     }
     default:
-      throw new UnsupportedVersionError(`FetchTopic version ${version} is not supported (valid: 0)`, { context: 'ShareFetchRequest' });
+      throw new UnsupportedVersionError(`FetchTopic version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchRequest' });
   }
 }
 
 function writeShareFetchRequestFetchPartition(w: Writer, m: ShareFetchRequestFetchPartition, version: number): void {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       w.int32(m.partitionIndex, 'FetchPartition.PartitionIndex');
-      w.int32(m.partitionMaxBytes, 'FetchPartition.PartitionMaxBytes');
+      if (!(m.partitionMaxBytes === 0)) w.fieldNotInVersion('FetchPartition.PartitionMaxBytes', version);
       for (const $e of w.compactArrayLength(m.acknowledgementBatches, 'FetchPartition.AcknowledgementBatches')) writeShareFetchRequestAcknowledgementBatch(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'FetchPartition');
       w.uvarint($unknown.length);
@@ -334,15 +452,15 @@ function writeShareFetchRequestFetchPartition(w: Writer, m: ShareFetchRequestFet
       return;
     }
     default:
-      throw new UnsupportedVersionError(`FetchPartition version ${version} is not supported (valid: 0)`, { context: 'ShareFetchRequest' });
+      throw new UnsupportedVersionError(`FetchPartition version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchRequest' });
   }
 }
 
 function readShareFetchRequestFetchPartition(r: Reader, version: number): ShareFetchRequestFetchPartition {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       const partitionIndex = r.int32('FetchPartition.PartitionIndex');
-      const partitionMaxBytes = r.int32('FetchPartition.PartitionMaxBytes');
       const $n0 = r.compactArrayLength('FetchPartition.AcknowledgementBatches');
       const $a0: ShareFetchRequestAcknowledgementBatch[] = [];
       for (let $i = 0; $i < $n0; $i++) $a0.push(readShareFetchRequestAcknowledgementBatch(r, version));
@@ -355,19 +473,20 @@ function readShareFetchRequestFetchPartition(r: Reader, version: number): ShareF
       }
       return {
         partitionIndex,
-        partitionMaxBytes,
+        partitionMaxBytes: 0,
         acknowledgementBatches,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`FetchPartition version ${version} is not supported (valid: 0)`, { context: 'ShareFetchRequest' });
+      throw new UnsupportedVersionError(`FetchPartition version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchRequest' });
   }
 }
 
 function writeShareFetchRequestAcknowledgementBatch(w: Writer, m: ShareFetchRequestAcknowledgementBatch, version: number): void {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       w.int64(m.firstOffset, 'AcknowledgementBatch.FirstOffset');
       w.int64(m.lastOffset, 'AcknowledgementBatch.LastOffset');
       for (const $e of w.compactArrayLength(m.acknowledgeTypes, 'AcknowledgementBatch.AcknowledgeTypes')) w.int8($e, 'AcknowledgementBatch.AcknowledgeTypes');
@@ -377,13 +496,14 @@ function writeShareFetchRequestAcknowledgementBatch(w: Writer, m: ShareFetchRequ
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AcknowledgementBatch version ${version} is not supported (valid: 0)`, { context: 'ShareFetchRequest' });
+      throw new UnsupportedVersionError(`AcknowledgementBatch version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchRequest' });
   }
 }
 
 function readShareFetchRequestAcknowledgementBatch(r: Reader, version: number): ShareFetchRequestAcknowledgementBatch {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       const firstOffset = r.int64('AcknowledgementBatch.FirstOffset');
       const lastOffset = r.int64('AcknowledgementBatch.LastOffset');
       const $n0 = r.compactArrayLength('AcknowledgementBatch.AcknowledgeTypes');
@@ -404,13 +524,14 @@ function readShareFetchRequestAcknowledgementBatch(r: Reader, version: number): 
       };
     }
     default:
-      throw new UnsupportedVersionError(`AcknowledgementBatch version ${version} is not supported (valid: 0)`, { context: 'ShareFetchRequest' });
+      throw new UnsupportedVersionError(`AcknowledgementBatch version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchRequest' });
   }
 }
 
 function writeShareFetchRequestForgottenTopic(w: Writer, m: ShareFetchRequestForgottenTopic, version: number): void {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       w.uuid(m.topicId, 'ForgottenTopic.TopicId');
       for (const $e of w.compactArrayLength(m.partitions, 'ForgottenTopic.Partitions')) w.int32($e, 'ForgottenTopic.Partitions');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ForgottenTopic');
@@ -419,13 +540,14 @@ function writeShareFetchRequestForgottenTopic(w: Writer, m: ShareFetchRequestFor
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ForgottenTopic version ${version} is not supported (valid: 0)`, { context: 'ShareFetchRequest' });
+      throw new UnsupportedVersionError(`ForgottenTopic version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchRequest' });
   }
 }
 
 function readShareFetchRequestForgottenTopic(r: Reader, version: number): ShareFetchRequestForgottenTopic {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       const topicId = r.uuid('ForgottenTopic.TopicId');
       const $n0 = r.compactArrayLength('ForgottenTopic.Partitions');
       const $a0: number[] = [];
@@ -444,7 +566,7 @@ function readShareFetchRequestForgottenTopic(r: Reader, version: number): ShareF
       };
     }
     default:
-      throw new UnsupportedVersionError(`ForgottenTopic version ${version} is not supported (valid: 0)`, { context: 'ShareFetchRequest' });
+      throw new UnsupportedVersionError(`ForgottenTopic version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchRequest' });
   }
 }
 
@@ -453,10 +575,10 @@ export const ShareFetchRequestCodec: MessageCodec<ShareFetchRequest> = {
   name: 'ShareFetchRequest',
   type: 'request',
   apiKey: 78,
-  minVersion: 0,
-  maxVersion: 0,
-  firstFlexibleVersion: 0,
-  latestVersionUnstable: true,
+  minVersion: 1,
+  maxVersion: 2,
+  firstFlexibleVersion: 1,
+  latestVersionUnstable: false,
   encode: encodeShareFetchRequest,
   decode: decodeShareFetchRequest,
   create: createShareFetchRequest,

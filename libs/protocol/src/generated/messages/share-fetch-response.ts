@@ -2,14 +2,15 @@
 // Source: spec/ShareFetchResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ShareFetchResponse (API key 78) response: valid versions 0, flexible versions 0+.
+ * ShareFetchResponse (API key 78) response: valid versions 1-2, flexible versions 0+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   ShareFetchResponse v0 (flexible) => throttle_time_ms error_code error_message [responses] [node_endpoints] _tagged_fields
+ *   ShareFetchResponse v1-2 (flexible) => throttle_time_ms error_code error_message acquisition_lock_timeout_ms [responses] [node_endpoints] _tagged_fields
  *     throttle_time_ms => INT32
  *     error_code => INT16
  *     error_message => COMPACT_NULLABLE_STRING
+ *     acquisition_lock_timeout_ms => INT32
  *     responses (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
  *       topic_id => UUID
  *       partitions (COMPACT_ARRAY) => partition_index error_code error_message acknowledge_error_code acknowledge_error_message current_leader records [acquired_records] _tagged_fields
@@ -21,7 +22,7 @@
  *         current_leader (STRUCT) => leader_id leader_epoch _tagged_fields
  *           leader_id => INT32
  *           leader_epoch => INT32
- *         records => COMPACT_NULLABLE_RECORDS
+ *         records => COMPACT_RECORDS
  *         acquired_records (COMPACT_ARRAY) => first_offset last_offset delivery_count _tagged_fields
  *           first_offset => INT64
  *           last_offset => INT64
@@ -36,7 +37,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ShareFetchResponse (API key 78) response: valid versions 0, flexible versions 0+. */
+/** ShareFetchResponse (API key 78) response: valid versions 1-2, flexible versions 0+. */
 export interface ShareFetchResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -53,6 +54,11 @@ export interface ShareFetchResponse {
    * Versions 0+; nullable 0+; default null.
    */
   errorMessage: string | null;
+  /**
+   * The time in milliseconds for which the acquired records are locked.
+   * Versions 1+; default 0.
+   */
+  acquisitionLockTimeoutMs: number;
   /**
    * The response topics.
    * Versions 0+.
@@ -71,7 +77,7 @@ export interface ShareFetchResponse {
 export interface ShareFetchResponseShareFetchableTopicResponse {
   /**
    * The unique topic ID.
-   * Versions 0+.
+   * Versions 0+; map key.
    */
   topicId: string;
   /**
@@ -110,11 +116,14 @@ export interface ShareFetchResponsePartitionData {
    * Versions 0+; nullable 0+; default null.
    */
   acknowledgeErrorMessage: string | null;
-  /** Versions 0+. */
+  /**
+   * The current leader of the partition.
+   * Versions 0+.
+   */
   currentLeader: ShareFetchResponseLeaderIdAndEpoch;
   /**
    * The record data.
-   * Versions 0+; nullable 0+; default null; zero-copy slice of the frame.
+   * Versions 0+; nullable 0; default null; zero-copy slice of the frame.
    */
   records: Buffer | null;
   /**
@@ -194,6 +203,7 @@ function defaultShareFetchResponse(): ShareFetchResponse {
     throttleTimeMs: 0,
     errorCode: 0,
     errorMessage: null,
+    acquisitionLockTimeoutMs: 0,
     responses: [],
     nodeEndpoints: [],
   };
@@ -284,10 +294,12 @@ export function createShareFetchResponseNodeEndpoint(init?: Partial<ShareFetchRe
 /** Encodes a ShareFetchResponse at `version`. */
 export function encodeShareFetchResponse(w: Writer, m: ShareFetchResponse, version: number): void {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       w.int32(m.throttleTimeMs, 'ShareFetchResponse.ThrottleTimeMs');
       w.int16(m.errorCode, 'ShareFetchResponse.ErrorCode');
       w.compactNullableString(m.errorMessage, 'ShareFetchResponse.ErrorMessage');
+      w.int32(m.acquisitionLockTimeoutMs, 'ShareFetchResponse.AcquisitionLockTimeoutMs');
       for (const $e of w.compactArrayLength(m.responses, 'ShareFetchResponse.Responses')) writeShareFetchResponseShareFetchableTopicResponse(w, $e, version);
       for (const $e of w.compactArrayLength(m.nodeEndpoints, 'ShareFetchResponse.NodeEndpoints')) writeShareFetchResponseNodeEndpoint(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ShareFetchResponse');
@@ -296,17 +308,19 @@ export function encodeShareFetchResponse(w: Writer, m: ShareFetchResponse, versi
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ShareFetchResponse version ${version} is not supported (valid: 0)`, { context: 'ShareFetchResponse' });
+      throw new UnsupportedVersionError(`ShareFetchResponse version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchResponse' });
   }
 }
 
 /** Decodes a ShareFetchResponse at `version`. */
 export function decodeShareFetchResponse(r: Reader, version: number): ShareFetchResponse {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       const throttleTimeMs = r.int32('ShareFetchResponse.ThrottleTimeMs');
       const errorCode = r.int16('ShareFetchResponse.ErrorCode');
       const errorMessage = r.compactNullableString('ShareFetchResponse.ErrorMessage');
+      const acquisitionLockTimeoutMs = r.int32('ShareFetchResponse.AcquisitionLockTimeoutMs');
       const $n0 = r.compactArrayLength('ShareFetchResponse.Responses');
       const $a0: ShareFetchResponseShareFetchableTopicResponse[] = [];
       for (let $i = 0; $i < $n0; $i++) $a0.push(readShareFetchResponseShareFetchableTopicResponse(r, version));
@@ -325,19 +339,21 @@ export function decodeShareFetchResponse(r: Reader, version: number): ShareFetch
         throttleTimeMs,
         errorCode,
         errorMessage,
+        acquisitionLockTimeoutMs,
         responses,
         nodeEndpoints,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`ShareFetchResponse version ${version} is not supported (valid: 0)`, { context: 'ShareFetchResponse' });
+      throw new UnsupportedVersionError(`ShareFetchResponse version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchResponse' });
   }
 }
 
 function writeShareFetchResponseShareFetchableTopicResponse(w: Writer, m: ShareFetchResponseShareFetchableTopicResponse, version: number): void {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       w.uuid(m.topicId, 'ShareFetchableTopicResponse.TopicId');
       for (const $e of w.compactArrayLength(m.partitions, 'ShareFetchableTopicResponse.Partitions')) writeShareFetchResponsePartitionData(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ShareFetchableTopicResponse');
@@ -346,13 +362,14 @@ function writeShareFetchResponseShareFetchableTopicResponse(w: Writer, m: ShareF
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ShareFetchableTopicResponse version ${version} is not supported (valid: 0)`, { context: 'ShareFetchResponse' });
+      throw new UnsupportedVersionError(`ShareFetchableTopicResponse version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchResponse' });
   }
 }
 
 function readShareFetchResponseShareFetchableTopicResponse(r: Reader, version: number): ShareFetchResponseShareFetchableTopicResponse {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       const topicId = r.uuid('ShareFetchableTopicResponse.TopicId');
       const $n0 = r.compactArrayLength('ShareFetchableTopicResponse.Partitions');
       const $a0: ShareFetchResponsePartitionData[] = [];
@@ -371,20 +388,21 @@ function readShareFetchResponseShareFetchableTopicResponse(r: Reader, version: n
       };
     }
     default:
-      throw new UnsupportedVersionError(`ShareFetchableTopicResponse version ${version} is not supported (valid: 0)`, { context: 'ShareFetchResponse' });
+      throw new UnsupportedVersionError(`ShareFetchableTopicResponse version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchResponse' });
   }
 }
 
 function writeShareFetchResponsePartitionData(w: Writer, m: ShareFetchResponsePartitionData, version: number): void {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       w.int32(m.partitionIndex, 'PartitionData.PartitionIndex');
       w.int16(m.errorCode, 'PartitionData.ErrorCode');
       w.compactNullableString(m.errorMessage, 'PartitionData.ErrorMessage');
       w.int16(m.acknowledgeErrorCode, 'PartitionData.AcknowledgeErrorCode');
       w.compactNullableString(m.acknowledgeErrorMessage, 'PartitionData.AcknowledgeErrorMessage');
       writeShareFetchResponseLeaderIdAndEpoch(w, m.currentLeader, version);
-      w.compactNullableBytes(m.records, 'PartitionData.Records');
+      w.compactBytes(m.records, 'PartitionData.Records');
       for (const $e of w.compactArrayLength(m.acquiredRecords, 'PartitionData.AcquiredRecords')) writeShareFetchResponseAcquiredRecords(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'PartitionData');
       w.uvarint($unknown.length);
@@ -392,20 +410,21 @@ function writeShareFetchResponsePartitionData(w: Writer, m: ShareFetchResponsePa
       return;
     }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0)`, { context: 'ShareFetchResponse' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchResponse' });
   }
 }
 
 function readShareFetchResponsePartitionData(r: Reader, version: number): ShareFetchResponsePartitionData {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       const partitionIndex = r.int32('PartitionData.PartitionIndex');
       const errorCode = r.int16('PartitionData.ErrorCode');
       const errorMessage = r.compactNullableString('PartitionData.ErrorMessage');
       const acknowledgeErrorCode = r.int16('PartitionData.AcknowledgeErrorCode');
       const acknowledgeErrorMessage = r.compactNullableString('PartitionData.AcknowledgeErrorMessage');
       const currentLeader = readShareFetchResponseLeaderIdAndEpoch(r, version);
-      const records = r.compactNullableBytes('PartitionData.Records', true);
+      const records = r.compactBytes('PartitionData.Records', true);
       const $n0 = r.compactArrayLength('PartitionData.AcquiredRecords');
       const $a0: ShareFetchResponseAcquiredRecords[] = [];
       for (let $i = 0; $i < $n0; $i++) $a0.push(readShareFetchResponseAcquiredRecords(r, version));
@@ -429,13 +448,14 @@ function readShareFetchResponsePartitionData(r: Reader, version: number): ShareF
       };
     }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0)`, { context: 'ShareFetchResponse' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchResponse' });
   }
 }
 
 function writeShareFetchResponseLeaderIdAndEpoch(w: Writer, m: ShareFetchResponseLeaderIdAndEpoch, version: number): void {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       w.int32(m.leaderId, 'LeaderIdAndEpoch.LeaderId');
       w.int32(m.leaderEpoch, 'LeaderIdAndEpoch.LeaderEpoch');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'LeaderIdAndEpoch');
@@ -444,13 +464,14 @@ function writeShareFetchResponseLeaderIdAndEpoch(w: Writer, m: ShareFetchRespons
       return;
     }
     default:
-      throw new UnsupportedVersionError(`LeaderIdAndEpoch version ${version} is not supported (valid: 0)`, { context: 'ShareFetchResponse' });
+      throw new UnsupportedVersionError(`LeaderIdAndEpoch version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchResponse' });
   }
 }
 
 function readShareFetchResponseLeaderIdAndEpoch(r: Reader, version: number): ShareFetchResponseLeaderIdAndEpoch {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       const leaderId = r.int32('LeaderIdAndEpoch.LeaderId');
       const leaderEpoch = r.int32('LeaderIdAndEpoch.LeaderEpoch');
       let $unknown: TaggedField[] | undefined;
@@ -466,13 +487,14 @@ function readShareFetchResponseLeaderIdAndEpoch(r: Reader, version: number): Sha
       };
     }
     default:
-      throw new UnsupportedVersionError(`LeaderIdAndEpoch version ${version} is not supported (valid: 0)`, { context: 'ShareFetchResponse' });
+      throw new UnsupportedVersionError(`LeaderIdAndEpoch version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchResponse' });
   }
 }
 
 function writeShareFetchResponseAcquiredRecords(w: Writer, m: ShareFetchResponseAcquiredRecords, version: number): void {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       w.int64(m.firstOffset, 'AcquiredRecords.FirstOffset');
       w.int64(m.lastOffset, 'AcquiredRecords.LastOffset');
       w.int16(m.deliveryCount, 'AcquiredRecords.DeliveryCount');
@@ -482,13 +504,14 @@ function writeShareFetchResponseAcquiredRecords(w: Writer, m: ShareFetchResponse
       return;
     }
     default:
-      throw new UnsupportedVersionError(`AcquiredRecords version ${version} is not supported (valid: 0)`, { context: 'ShareFetchResponse' });
+      throw new UnsupportedVersionError(`AcquiredRecords version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchResponse' });
   }
 }
 
 function readShareFetchResponseAcquiredRecords(r: Reader, version: number): ShareFetchResponseAcquiredRecords {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       const firstOffset = r.int64('AcquiredRecords.FirstOffset');
       const lastOffset = r.int64('AcquiredRecords.LastOffset');
       const deliveryCount = r.int16('AcquiredRecords.DeliveryCount');
@@ -506,13 +529,14 @@ function readShareFetchResponseAcquiredRecords(r: Reader, version: number): Shar
       };
     }
     default:
-      throw new UnsupportedVersionError(`AcquiredRecords version ${version} is not supported (valid: 0)`, { context: 'ShareFetchResponse' });
+      throw new UnsupportedVersionError(`AcquiredRecords version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchResponse' });
   }
 }
 
 function writeShareFetchResponseNodeEndpoint(w: Writer, m: ShareFetchResponseNodeEndpoint, version: number): void {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       w.int32(m.nodeId, 'NodeEndpoint.NodeId');
       w.compactString(m.host, 'NodeEndpoint.Host');
       w.int32(m.port, 'NodeEndpoint.Port');
@@ -523,13 +547,14 @@ function writeShareFetchResponseNodeEndpoint(w: Writer, m: ShareFetchResponseNod
       return;
     }
     default:
-      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 0)`, { context: 'ShareFetchResponse' });
+      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchResponse' });
   }
 }
 
 function readShareFetchResponseNodeEndpoint(r: Reader, version: number): ShareFetchResponseNodeEndpoint {
   switch (version) {
-    case 0: {
+    case 1:
+    case 2: {
       const nodeId = r.int32('NodeEndpoint.NodeId');
       const host = r.compactString('NodeEndpoint.Host');
       const port = r.int32('NodeEndpoint.Port');
@@ -549,7 +574,7 @@ function readShareFetchResponseNodeEndpoint(r: Reader, version: number): ShareFe
       };
     }
     default:
-      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 0)`, { context: 'ShareFetchResponse' });
+      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 1-2)`, { context: 'ShareFetchResponse' });
   }
 }
 
@@ -558,9 +583,9 @@ export const ShareFetchResponseCodec: MessageCodec<ShareFetchResponse> = {
   name: 'ShareFetchResponse',
   type: 'response',
   apiKey: 78,
-  minVersion: 0,
-  maxVersion: 0,
-  firstFlexibleVersion: 0,
+  minVersion: 1,
+  maxVersion: 2,
+  firstFlexibleVersion: 1,
   latestVersionUnstable: false,
   encode: encodeShareFetchResponse,
   decode: decodeShareFetchResponse,

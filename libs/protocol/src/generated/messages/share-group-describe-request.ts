@@ -2,12 +2,12 @@
 // Source: spec/ShareGroupDescribeRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ShareGroupDescribeRequest (API key 77) request: valid versions 0, flexible versions 0+, latest version unstable.
+ * ShareGroupDescribeRequest (API key 77) request: valid versions 1, flexible versions 0+.
  * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   ShareGroupDescribeRequest v0 (flexible) => [group_ids] include_authorized_operations _tagged_fields
+ *   ShareGroupDescribeRequest v1 (flexible) => [group_ids] include_authorized_operations _tagged_fields
  *     group_ids => COMPACT_ARRAY<COMPACT_STRING>
  *     include_authorized_operations => BOOLEAN
  */
@@ -15,10 +15,10 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ShareGroupDescribeRequest (API key 77) request: valid versions 0, flexible versions 0+, latest version unstable. */
+/** ShareGroupDescribeRequest (API key 77) request: valid versions 1, flexible versions 0+. */
 export interface ShareGroupDescribeRequest {
   /**
-   * The ids of the groups to describe
+   * The ids of the groups to describe.
    * Versions 0+; entity type groupId.
    */
   groupIds: string[];
@@ -46,7 +46,7 @@ export function createShareGroupDescribeRequest(init?: Partial<ShareGroupDescrib
 /** Encodes a ShareGroupDescribeRequest at `version`. */
 export function encodeShareGroupDescribeRequest(w: Writer, m: ShareGroupDescribeRequest, version: number): void {
   switch (version) {
-    case 0: {
+    case 1: {
       for (const $e of w.compactArrayLength(m.groupIds, 'ShareGroupDescribeRequest.GroupIds')) w.compactString($e, 'ShareGroupDescribeRequest.GroupIds');
       w.bool(m.includeAuthorizedOperations, 'ShareGroupDescribeRequest.IncludeAuthorizedOperations');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ShareGroupDescribeRequest');
@@ -55,14 +55,14 @@ export function encodeShareGroupDescribeRequest(w: Writer, m: ShareGroupDescribe
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ShareGroupDescribeRequest version ${version} is not supported (valid: 0)`, { context: 'ShareGroupDescribeRequest' });
+      throw new UnsupportedVersionError(`ShareGroupDescribeRequest version ${version} is not supported (valid: 1)`, { context: 'ShareGroupDescribeRequest' });
   }
 }
 
 /** Decodes a ShareGroupDescribeRequest at `version`. */
 export function decodeShareGroupDescribeRequest(r: Reader, version: number): ShareGroupDescribeRequest {
   switch (version) {
-    case 0: {
+    case 1: {
       const $n0 = r.compactArrayLength('ShareGroupDescribeRequest.GroupIds');
       const $a0: string[] = [];
       for (let $i = 0; $i < $n0; $i++) $a0.push(r.compactString('ShareGroupDescribeRequest.GroupIds'));
@@ -81,7 +81,7 @@ export function decodeShareGroupDescribeRequest(r: Reader, version: number): Sha
       };
     }
     default:
-      throw new UnsupportedVersionError(`ShareGroupDescribeRequest version ${version} is not supported (valid: 0)`, { context: 'ShareGroupDescribeRequest' });
+      throw new UnsupportedVersionError(`ShareGroupDescribeRequest version ${version} is not supported (valid: 1)`, { context: 'ShareGroupDescribeRequest' });
   }
 }
 
@@ -90,10 +90,10 @@ export const ShareGroupDescribeRequestCodec: MessageCodec<ShareGroupDescribeRequ
   name: 'ShareGroupDescribeRequest',
   type: 'request',
   apiKey: 77,
-  minVersion: 0,
-  maxVersion: 0,
-  firstFlexibleVersion: 0,
-  latestVersionUnstable: true,
+  minVersion: 1,
+  maxVersion: 1,
+  firstFlexibleVersion: 1,
+  latestVersionUnstable: false,
   encode: encodeShareGroupDescribeRequest,
   decode: decodeShareGroupDescribeRequest,
   create: createShareGroupDescribeRequest,

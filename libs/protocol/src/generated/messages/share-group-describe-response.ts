@@ -2,11 +2,11 @@
 // Source: spec/ShareGroupDescribeResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * ShareGroupDescribeResponse (API key 77) response: valid versions 0, flexible versions 0+.
+ * ShareGroupDescribeResponse (API key 77) response: valid versions 1, flexible versions 0+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   ShareGroupDescribeResponse v0 (flexible) => throttle_time_ms [groups] _tagged_fields
+ *   ShareGroupDescribeResponse v1 (flexible) => throttle_time_ms [groups] _tagged_fields
  *     throttle_time_ms => INT32
  *     groups (COMPACT_ARRAY) => error_code error_message group_id group_state group_epoch assignment_epoch assignor_name [members] authorized_operations _tagged_fields
  *       error_code => INT16
@@ -34,7 +34,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** ShareGroupDescribeResponse (API key 77) response: valid versions 0, flexible versions 0+. */
+/** ShareGroupDescribeResponse (API key 77) response: valid versions 1, flexible versions 0+. */
 export interface ShareGroupDescribeResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -256,7 +256,7 @@ export function createShareGroupDescribeResponseMember(init?: Partial<ShareGroup
 /** Encodes a ShareGroupDescribeResponse at `version`. */
 export function encodeShareGroupDescribeResponse(w: Writer, m: ShareGroupDescribeResponse, version: number): void {
   switch (version) {
-    case 0: {
+    case 1: {
       w.int32(m.throttleTimeMs, 'ShareGroupDescribeResponse.ThrottleTimeMs');
       for (const $e of w.compactArrayLength(m.groups, 'ShareGroupDescribeResponse.Groups')) writeShareGroupDescribeResponseDescribedGroup(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'ShareGroupDescribeResponse');
@@ -265,14 +265,14 @@ export function encodeShareGroupDescribeResponse(w: Writer, m: ShareGroupDescrib
       return;
     }
     default:
-      throw new UnsupportedVersionError(`ShareGroupDescribeResponse version ${version} is not supported (valid: 0)`, { context: 'ShareGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`ShareGroupDescribeResponse version ${version} is not supported (valid: 1)`, { context: 'ShareGroupDescribeResponse' });
   }
 }
 
 /** Decodes a ShareGroupDescribeResponse at `version`. */
 export function decodeShareGroupDescribeResponse(r: Reader, version: number): ShareGroupDescribeResponse {
   switch (version) {
-    case 0: {
+    case 1: {
       const throttleTimeMs = r.int32('ShareGroupDescribeResponse.ThrottleTimeMs');
       const $n0 = r.compactArrayLength('ShareGroupDescribeResponse.Groups');
       const $a0: ShareGroupDescribeResponseDescribedGroup[] = [];
@@ -291,13 +291,13 @@ export function decodeShareGroupDescribeResponse(r: Reader, version: number): Sh
       };
     }
     default:
-      throw new UnsupportedVersionError(`ShareGroupDescribeResponse version ${version} is not supported (valid: 0)`, { context: 'ShareGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`ShareGroupDescribeResponse version ${version} is not supported (valid: 1)`, { context: 'ShareGroupDescribeResponse' });
   }
 }
 
 function writeShareGroupDescribeResponseTopicPartitions(w: Writer, m: ShareGroupDescribeResponseTopicPartitions, version: number): void {
   switch (version) {
-    case 0: {
+    case 1: {
       w.uuid(m.topicId, 'TopicPartitions.TopicId');
       w.compactString(m.topicName, 'TopicPartitions.TopicName');
       for (const $e of w.compactArrayLength(m.partitions, 'TopicPartitions.Partitions')) w.int32($e, 'TopicPartitions.Partitions');
@@ -307,13 +307,13 @@ function writeShareGroupDescribeResponseTopicPartitions(w: Writer, m: ShareGroup
       return;
     }
     default:
-      throw new UnsupportedVersionError(`TopicPartitions version ${version} is not supported (valid: 0)`, { context: 'ShareGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`TopicPartitions version ${version} is not supported (valid: 1)`, { context: 'ShareGroupDescribeResponse' });
   }
 }
 
 function readShareGroupDescribeResponseTopicPartitions(r: Reader, version: number): ShareGroupDescribeResponseTopicPartitions {
   switch (version) {
-    case 0: {
+    case 1: {
       const topicId = r.uuid('TopicPartitions.TopicId');
       const topicName = r.compactString('TopicPartitions.TopicName');
       const $n0 = r.compactArrayLength('TopicPartitions.Partitions');
@@ -334,13 +334,13 @@ function readShareGroupDescribeResponseTopicPartitions(r: Reader, version: numbe
       };
     }
     default:
-      throw new UnsupportedVersionError(`TopicPartitions version ${version} is not supported (valid: 0)`, { context: 'ShareGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`TopicPartitions version ${version} is not supported (valid: 1)`, { context: 'ShareGroupDescribeResponse' });
   }
 }
 
 function writeShareGroupDescribeResponseAssignment(w: Writer, m: ShareGroupDescribeResponseAssignment, version: number): void {
   switch (version) {
-    case 0: {
+    case 1: {
       for (const $e of w.compactArrayLength(m.topicPartitions, 'Assignment.TopicPartitions')) writeShareGroupDescribeResponseTopicPartitions(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'Assignment');
       w.uvarint($unknown.length);
@@ -348,13 +348,13 @@ function writeShareGroupDescribeResponseAssignment(w: Writer, m: ShareGroupDescr
       return;
     }
     default:
-      throw new UnsupportedVersionError(`Assignment version ${version} is not supported (valid: 0)`, { context: 'ShareGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`Assignment version ${version} is not supported (valid: 1)`, { context: 'ShareGroupDescribeResponse' });
   }
 }
 
 function readShareGroupDescribeResponseAssignment(r: Reader, version: number): ShareGroupDescribeResponseAssignment {
   switch (version) {
-    case 0: {
+    case 1: {
       const $n0 = r.compactArrayLength('Assignment.TopicPartitions');
       const $a0: ShareGroupDescribeResponseTopicPartitions[] = [];
       for (let $i = 0; $i < $n0; $i++) $a0.push(readShareGroupDescribeResponseTopicPartitions(r, version));
@@ -371,13 +371,13 @@ function readShareGroupDescribeResponseAssignment(r: Reader, version: number): S
       };
     }
     default:
-      throw new UnsupportedVersionError(`Assignment version ${version} is not supported (valid: 0)`, { context: 'ShareGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`Assignment version ${version} is not supported (valid: 1)`, { context: 'ShareGroupDescribeResponse' });
   }
 }
 
 function writeShareGroupDescribeResponseDescribedGroup(w: Writer, m: ShareGroupDescribeResponseDescribedGroup, version: number): void {
   switch (version) {
-    case 0: {
+    case 1: {
       w.int16(m.errorCode, 'DescribedGroup.ErrorCode');
       w.compactNullableString(m.errorMessage, 'DescribedGroup.ErrorMessage');
       w.compactString(m.groupId, 'DescribedGroup.GroupId');
@@ -393,13 +393,13 @@ function writeShareGroupDescribeResponseDescribedGroup(w: Writer, m: ShareGroupD
       return;
     }
     default:
-      throw new UnsupportedVersionError(`DescribedGroup version ${version} is not supported (valid: 0)`, { context: 'ShareGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`DescribedGroup version ${version} is not supported (valid: 1)`, { context: 'ShareGroupDescribeResponse' });
   }
 }
 
 function readShareGroupDescribeResponseDescribedGroup(r: Reader, version: number): ShareGroupDescribeResponseDescribedGroup {
   switch (version) {
-    case 0: {
+    case 1: {
       const errorCode = r.int16('DescribedGroup.ErrorCode');
       const errorMessage = r.compactNullableString('DescribedGroup.ErrorMessage');
       const groupId = r.compactString('DescribedGroup.GroupId');
@@ -432,13 +432,13 @@ function readShareGroupDescribeResponseDescribedGroup(r: Reader, version: number
       };
     }
     default:
-      throw new UnsupportedVersionError(`DescribedGroup version ${version} is not supported (valid: 0)`, { context: 'ShareGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`DescribedGroup version ${version} is not supported (valid: 1)`, { context: 'ShareGroupDescribeResponse' });
   }
 }
 
 function writeShareGroupDescribeResponseMember(w: Writer, m: ShareGroupDescribeResponseMember, version: number): void {
   switch (version) {
-    case 0: {
+    case 1: {
       w.compactString(m.memberId, 'Member.MemberId');
       w.compactNullableString(m.rackId, 'Member.RackId');
       w.int32(m.memberEpoch, 'Member.MemberEpoch');
@@ -452,13 +452,13 @@ function writeShareGroupDescribeResponseMember(w: Writer, m: ShareGroupDescribeR
       return;
     }
     default:
-      throw new UnsupportedVersionError(`Member version ${version} is not supported (valid: 0)`, { context: 'ShareGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`Member version ${version} is not supported (valid: 1)`, { context: 'ShareGroupDescribeResponse' });
   }
 }
 
 function readShareGroupDescribeResponseMember(r: Reader, version: number): ShareGroupDescribeResponseMember {
   switch (version) {
-    case 0: {
+    case 1: {
       const memberId = r.compactString('Member.MemberId');
       const rackId = r.compactNullableString('Member.RackId');
       const memberEpoch = r.int32('Member.MemberEpoch');
@@ -487,7 +487,7 @@ function readShareGroupDescribeResponseMember(r: Reader, version: number): Share
       };
     }
     default:
-      throw new UnsupportedVersionError(`Member version ${version} is not supported (valid: 0)`, { context: 'ShareGroupDescribeResponse' });
+      throw new UnsupportedVersionError(`Member version ${version} is not supported (valid: 1)`, { context: 'ShareGroupDescribeResponse' });
   }
 }
 
@@ -496,9 +496,9 @@ export const ShareGroupDescribeResponseCodec: MessageCodec<ShareGroupDescribeRes
   name: 'ShareGroupDescribeResponse',
   type: 'response',
   apiKey: 77,
-  minVersion: 0,
-  maxVersion: 0,
-  firstFlexibleVersion: 0,
+  minVersion: 1,
+  maxVersion: 1,
+  firstFlexibleVersion: 1,
   latestVersionUnstable: false,
   encode: encodeShareGroupDescribeResponse,
   decode: decodeShareGroupDescribeResponse,

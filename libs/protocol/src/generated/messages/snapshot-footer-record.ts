@@ -16,7 +16,7 @@ import { UnsupportedVersionError } from '../../errors.js';
 /** SnapshotFooterRecord data: valid versions 0, flexible versions 0+. */
 export interface SnapshotFooterRecord {
   /**
-   * The version of the snapshot footer record
+   * The version of the snapshot footer record.
    * Versions 0+; default 0.
    */
   version: number;

@@ -17,12 +17,12 @@ import { UnsupportedVersionError } from '../../errors.js';
 /** SnapshotHeaderRecord data: valid versions 0, flexible versions 0+. */
 export interface SnapshotHeaderRecord {
   /**
-   * The version of the snapshot header record
+   * The version of the snapshot header record.
    * Versions 0+; default 0.
    */
   version: number;
   /**
-   * The append time of the last record from the log contained in this snapshot
+   * The append time of the last record from the log contained in this snapshot.
    * Versions 0+; default 0n.
    */
   lastContainedLogTimestamp: bigint;

@@ -3,7 +3,7 @@
 
 /*
  * SyncGroupRequest (API key 14) request: valid versions 0-5, flexible versions 4+.
- * Listeners: zkBroker, broker.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *

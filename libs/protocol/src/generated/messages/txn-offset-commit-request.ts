@@ -2,8 +2,8 @@
 // Source: spec/TxnOffsetCommitRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * TxnOffsetCommitRequest (API key 28) request: valid versions 0-4, flexible versions 3+.
- * Listeners: zkBroker, broker.
+ * TxnOffsetCommitRequest (API key 28) request: valid versions 0-6, flexible versions 3+.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -30,12 +30,12 @@
  *         committed_offset => INT64
  *         committed_leader_epoch => INT32
  *         committed_metadata => NULLABLE_STRING
- *   TxnOffsetCommitRequest v3-4 (flexible) => transactional_id group_id producer_id producer_epoch generation_id member_id group_instance_id [topics] _tagged_fields
+ *   TxnOffsetCommitRequest v3-5 (flexible) => transactional_id group_id producer_id producer_epoch generation_id_or_member_epoch member_id group_instance_id [topics] _tagged_fields
  *     transactional_id => COMPACT_STRING
  *     group_id => COMPACT_STRING
  *     producer_id => INT64
  *     producer_epoch => INT16
- *     generation_id => INT32
+ *     generation_id_or_member_epoch => INT32
  *     member_id => COMPACT_STRING
  *     group_instance_id => COMPACT_NULLABLE_STRING
  *     topics (COMPACT_ARRAY) => name [partitions] _tagged_fields
@@ -45,12 +45,27 @@
  *         committed_offset => INT64
  *         committed_leader_epoch => INT32
  *         committed_metadata => COMPACT_NULLABLE_STRING
+ *   TxnOffsetCommitRequest v6 (flexible) => transactional_id group_id producer_id producer_epoch generation_id_or_member_epoch member_id group_instance_id [topics] _tagged_fields
+ *     transactional_id => COMPACT_STRING
+ *     group_id => COMPACT_STRING
+ *     producer_id => INT64
+ *     producer_epoch => INT16
+ *     generation_id_or_member_epoch => INT32
+ *     member_id => COMPACT_STRING
+ *     group_instance_id => COMPACT_NULLABLE_STRING
+ *     topics (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
+ *       topic_id => UUID
+ *       partitions (COMPACT_ARRAY) => partition_index committed_offset committed_leader_epoch committed_metadata _tagged_fields
+ *         partition_index => INT32
+ *         committed_offset => INT64
+ *         committed_leader_epoch => INT32
+ *         committed_metadata => COMPACT_NULLABLE_STRING
  */
 
-import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
+import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** TxnOffsetCommitRequest (API key 28) request: valid versions 0-4, flexible versions 3+. */
+/** TxnOffsetCommitRequest (API key 28) request: valid versions 0-6, flexible versions 3+. */
 export interface TxnOffsetCommitRequest {
   /**
    * The ID of the transaction.
@@ -73,10 +88,10 @@ export interface TxnOffsetCommitRequest {
    */
   producerEpoch: number;
   /**
-   * The generation of the consumer.
+   * The generation of the group if using the classic group protocol or the member epoch if using the consumer protocol.
    * Versions 3+; default -1.
    */
-  generationId: number;
+  generationIdOrMemberEpoch: number;
   /**
    * The member ID assigned by the group coordinator.
    * Versions 3+; default "".
@@ -100,9 +115,14 @@ export interface TxnOffsetCommitRequest {
 export interface TxnOffsetCommitRequestTopic {
   /**
    * The topic name.
-   * Versions 0+; default ""; entity type topicName.
+   * Versions 0-5; default ""; ignorable; entity type topicName.
    */
   name: string;
+  /**
+   * The topic ID.
+   * Versions 6+; ignorable.
+   */
+  topicId: string;
   /**
    * The partitions inside the topic that we want to commit offsets for.
    * Versions 0+.
@@ -144,7 +164,7 @@ function defaultTxnOffsetCommitRequest(): TxnOffsetCommitRequest {
     groupId: "",
     producerId: 0n,
     producerEpoch: 0,
-    generationId: -1,
+    generationIdOrMemberEpoch: -1,
     memberId: "",
     groupInstanceId: null,
     topics: [],
@@ -159,6 +179,7 @@ export function createTxnOffsetCommitRequest(init?: Partial<TxnOffsetCommitReque
 function defaultTxnOffsetCommitRequestTopic(): TxnOffsetCommitRequestTopic {
   return {
     name: "",
+    topicId: ZERO_UUID,
     partitions: [],
   };
 }
@@ -192,7 +213,7 @@ export function encodeTxnOffsetCommitRequest(w: Writer, m: TxnOffsetCommitReques
       w.string(m.groupId, 'TxnOffsetCommitRequest.GroupId');
       w.int64(m.producerId, 'TxnOffsetCommitRequest.ProducerId');
       w.int16(m.producerEpoch, 'TxnOffsetCommitRequest.ProducerEpoch');
-      if (!(m.generationId === -1)) w.fieldNotInVersion('TxnOffsetCommitRequest.GenerationId', version);
+      if (!(m.generationIdOrMemberEpoch === -1)) w.fieldNotInVersion('TxnOffsetCommitRequest.GenerationIdOrMemberEpoch', version);
       if (!(m.memberId === "")) w.fieldNotInVersion('TxnOffsetCommitRequest.MemberId', version);
       if (!(m.groupInstanceId === null)) w.fieldNotInVersion('TxnOffsetCommitRequest.GroupInstanceId', version);
       for (const $e of w.arrayLength(m.topics, 'TxnOffsetCommitRequest.Topics')) writeTxnOffsetCommitRequestTopic(w, $e, version);
@@ -200,12 +221,14 @@ export function encodeTxnOffsetCommitRequest(w: Writer, m: TxnOffsetCommitReques
       return;
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5:
+    case 6: {
       w.compactString(m.transactionalId, 'TxnOffsetCommitRequest.TransactionalId');
       w.compactString(m.groupId, 'TxnOffsetCommitRequest.GroupId');
       w.int64(m.producerId, 'TxnOffsetCommitRequest.ProducerId');
       w.int16(m.producerEpoch, 'TxnOffsetCommitRequest.ProducerEpoch');
-      w.int32(m.generationId, 'TxnOffsetCommitRequest.GenerationId');
+      w.int32(m.generationIdOrMemberEpoch, 'TxnOffsetCommitRequest.GenerationIdOrMemberEpoch');
       w.compactString(m.memberId, 'TxnOffsetCommitRequest.MemberId');
       w.compactNullableString(m.groupInstanceId, 'TxnOffsetCommitRequest.GroupInstanceId');
       for (const $e of w.compactArrayLength(m.topics, 'TxnOffsetCommitRequest.Topics')) writeTxnOffsetCommitRequestTopic(w, $e, version);
@@ -215,7 +238,7 @@ export function encodeTxnOffsetCommitRequest(w: Writer, m: TxnOffsetCommitReques
       return;
     }
     default:
-      throw new UnsupportedVersionError(`TxnOffsetCommitRequest version ${version} is not supported (valid: 0-4)`, { context: 'TxnOffsetCommitRequest' });
+      throw new UnsupportedVersionError(`TxnOffsetCommitRequest version ${version} is not supported (valid: 0-6)`, { context: 'TxnOffsetCommitRequest' });
   }
 }
 
@@ -238,7 +261,7 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
         groupId,
         producerId,
         producerEpoch,
-        generationId: -1,
+        generationIdOrMemberEpoch: -1,
         memberId: "",
         groupInstanceId: null,
         topics,
@@ -246,12 +269,14 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
       };
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5:
+    case 6: {
       const transactionalId = r.compactString('TxnOffsetCommitRequest.TransactionalId');
       const groupId = r.compactString('TxnOffsetCommitRequest.GroupId');
       const producerId = r.int64('TxnOffsetCommitRequest.ProducerId');
       const producerEpoch = r.int16('TxnOffsetCommitRequest.ProducerEpoch');
-      const generationId = r.int32('TxnOffsetCommitRequest.GenerationId');
+      const generationIdOrMemberEpoch = r.int32('TxnOffsetCommitRequest.GenerationIdOrMemberEpoch');
       const memberId = r.compactString('TxnOffsetCommitRequest.MemberId');
       const groupInstanceId = r.compactNullableString('TxnOffsetCommitRequest.GroupInstanceId');
       const $n0 = r.compactArrayLength('TxnOffsetCommitRequest.Topics');
@@ -269,7 +294,7 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
         groupId,
         producerId,
         producerEpoch,
-        generationId,
+        generationIdOrMemberEpoch,
         memberId,
         groupInstanceId,
         topics,
@@ -277,7 +302,7 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
       };
     }
     default:
-      throw new UnsupportedVersionError(`TxnOffsetCommitRequest version ${version} is not supported (valid: 0-4)`, { context: 'TxnOffsetCommitRequest' });
+      throw new UnsupportedVersionError(`TxnOffsetCommitRequest version ${version} is not supported (valid: 0-6)`, { context: 'TxnOffsetCommitRequest' });
   }
 }
 
@@ -292,7 +317,8 @@ function writeTxnOffsetCommitRequestTopic(w: Writer, m: TxnOffsetCommitRequestTo
       return;
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       w.compactString(m.name, 'TxnOffsetCommitRequestTopic.Name');
       for (const $e of w.compactArrayLength(m.partitions, 'TxnOffsetCommitRequestTopic.Partitions')) writeTxnOffsetCommitRequestPartition(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'TxnOffsetCommitRequestTopic');
@@ -300,8 +326,16 @@ function writeTxnOffsetCommitRequestTopic(w: Writer, m: TxnOffsetCommitRequestTo
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 6: {
+      w.uuid(m.topicId, 'TxnOffsetCommitRequestTopic.TopicId');
+      for (const $e of w.compactArrayLength(m.partitions, 'TxnOffsetCommitRequestTopic.Partitions')) writeTxnOffsetCommitRequestPartition(w, $e, version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'TxnOffsetCommitRequestTopic');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`TxnOffsetCommitRequestTopic version ${version} is not supported (valid: 0-4)`, { context: 'TxnOffsetCommitRequest' });
+      throw new UnsupportedVersionError(`TxnOffsetCommitRequestTopic version ${version} is not supported (valid: 0-6)`, { context: 'TxnOffsetCommitRequest' });
   }
 }
 
@@ -317,12 +351,14 @@ function readTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetC
       const partitions = $a0;
       return {
         name,
+        topicId: ZERO_UUID,
         partitions,
         unknownTaggedFields: undefined,
       };
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       const name = r.compactString('TxnOffsetCommitRequestTopic.Name');
       const $n0 = r.compactArrayLength('TxnOffsetCommitRequestTopic.Partitions');
       const $a0: TxnOffsetCommitRequestPartition[] = [];
@@ -336,12 +372,32 @@ function readTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetC
       }
       return {
         name,
+        topicId: ZERO_UUID,
+        partitions,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 6: {
+      const topicId = r.uuid('TxnOffsetCommitRequestTopic.TopicId');
+      const $n0 = r.compactArrayLength('TxnOffsetCommitRequestTopic.Partitions');
+      const $a0: TxnOffsetCommitRequestPartition[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readTxnOffsetCommitRequestPartition(r, version));
+      const partitions = $a0;
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('TxnOffsetCommitRequestTopic._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('TxnOffsetCommitRequestTopic._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'TxnOffsetCommitRequestTopic._tagged_fields'));
+      }
+      return {
+        name: "",
+        topicId,
         partitions,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`TxnOffsetCommitRequestTopic version ${version} is not supported (valid: 0-4)`, { context: 'TxnOffsetCommitRequest' });
+      throw new UnsupportedVersionError(`TxnOffsetCommitRequestTopic version ${version} is not supported (valid: 0-6)`, { context: 'TxnOffsetCommitRequest' });
   }
 }
 
@@ -364,7 +420,9 @@ function writeTxnOffsetCommitRequestPartition(w: Writer, m: TxnOffsetCommitReque
       return;
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5:
+    case 6: {
       w.int32(m.partitionIndex, 'TxnOffsetCommitRequestPartition.PartitionIndex');
       w.int64(m.committedOffset, 'TxnOffsetCommitRequestPartition.CommittedOffset');
       w.int32(m.committedLeaderEpoch, 'TxnOffsetCommitRequestPartition.CommittedLeaderEpoch');
@@ -375,7 +433,7 @@ function writeTxnOffsetCommitRequestPartition(w: Writer, m: TxnOffsetCommitReque
       return;
     }
     default:
-      throw new UnsupportedVersionError(`TxnOffsetCommitRequestPartition version ${version} is not supported (valid: 0-4)`, { context: 'TxnOffsetCommitRequest' });
+      throw new UnsupportedVersionError(`TxnOffsetCommitRequestPartition version ${version} is not supported (valid: 0-6)`, { context: 'TxnOffsetCommitRequest' });
   }
 }
 
@@ -408,7 +466,9 @@ function readTxnOffsetCommitRequestPartition(r: Reader, version: number): TxnOff
       };
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5:
+    case 6: {
       const partitionIndex = r.int32('TxnOffsetCommitRequestPartition.PartitionIndex');
       const committedOffset = r.int64('TxnOffsetCommitRequestPartition.CommittedOffset');
       const committedLeaderEpoch = r.int32('TxnOffsetCommitRequestPartition.CommittedLeaderEpoch');
@@ -428,7 +488,7 @@ function readTxnOffsetCommitRequestPartition(r: Reader, version: number): TxnOff
       };
     }
     default:
-      throw new UnsupportedVersionError(`TxnOffsetCommitRequestPartition version ${version} is not supported (valid: 0-4)`, { context: 'TxnOffsetCommitRequest' });
+      throw new UnsupportedVersionError(`TxnOffsetCommitRequestPartition version ${version} is not supported (valid: 0-6)`, { context: 'TxnOffsetCommitRequest' });
   }
 }
 
@@ -438,7 +498,7 @@ export const TxnOffsetCommitRequestCodec: MessageCodec<TxnOffsetCommitRequest> =
   type: 'request',
   apiKey: 28,
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 6,
   firstFlexibleVersion: 3,
   latestVersionUnstable: false,
   encode: encodeTxnOffsetCommitRequest,

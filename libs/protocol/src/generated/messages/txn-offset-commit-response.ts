@@ -2,7 +2,7 @@
 // Source: spec/TxnOffsetCommitResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * TxnOffsetCommitResponse (API key 28) response: valid versions 0-4, flexible versions 3+.
+ * TxnOffsetCommitResponse (API key 28) response: valid versions 0-6, flexible versions 3+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -13,19 +13,26 @@
  *       partitions (ARRAY) => partition_index error_code
  *         partition_index => INT32
  *         error_code => INT16
- *   TxnOffsetCommitResponse v3-4 (flexible) => throttle_time_ms [topics] _tagged_fields
+ *   TxnOffsetCommitResponse v3-5 (flexible) => throttle_time_ms [topics] _tagged_fields
  *     throttle_time_ms => INT32
  *     topics (COMPACT_ARRAY) => name [partitions] _tagged_fields
  *       name => COMPACT_STRING
  *       partitions (COMPACT_ARRAY) => partition_index error_code _tagged_fields
  *         partition_index => INT32
  *         error_code => INT16
+ *   TxnOffsetCommitResponse v6 (flexible) => throttle_time_ms [topics] _tagged_fields
+ *     throttle_time_ms => INT32
+ *     topics (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
+ *       topic_id => UUID
+ *       partitions (COMPACT_ARRAY) => partition_index error_code _tagged_fields
+ *         partition_index => INT32
+ *         error_code => INT16
  */
 
-import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
+import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** TxnOffsetCommitResponse (API key 28) response: valid versions 0-4, flexible versions 3+. */
+/** TxnOffsetCommitResponse (API key 28) response: valid versions 0-6, flexible versions 3+. */
 export interface TxnOffsetCommitResponse {
   /**
    * The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
@@ -45,9 +52,14 @@ export interface TxnOffsetCommitResponse {
 export interface TxnOffsetCommitResponseTopic {
   /**
    * The topic name.
-   * Versions 0+; default ""; entity type topicName.
+   * Versions 0-5; default ""; ignorable; entity type topicName.
    */
   name: string;
+  /**
+   * The topic ID.
+   * Versions 6+; ignorable.
+   */
+  topicId: string;
   /**
    * The responses for each partition in the topic.
    * Versions 0+.
@@ -88,6 +100,7 @@ export function createTxnOffsetCommitResponse(init?: Partial<TxnOffsetCommitResp
 function defaultTxnOffsetCommitResponseTopic(): TxnOffsetCommitResponseTopic {
   return {
     name: "",
+    topicId: ZERO_UUID,
     partitions: [],
   };
 }
@@ -121,7 +134,9 @@ export function encodeTxnOffsetCommitResponse(w: Writer, m: TxnOffsetCommitRespo
       return;
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5:
+    case 6: {
       w.int32(m.throttleTimeMs, 'TxnOffsetCommitResponse.ThrottleTimeMs');
       for (const $e of w.compactArrayLength(m.topics, 'TxnOffsetCommitResponse.Topics')) writeTxnOffsetCommitResponseTopic(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'TxnOffsetCommitResponse');
@@ -130,7 +145,7 @@ export function encodeTxnOffsetCommitResponse(w: Writer, m: TxnOffsetCommitRespo
       return;
     }
     default:
-      throw new UnsupportedVersionError(`TxnOffsetCommitResponse version ${version} is not supported (valid: 0-4)`, { context: 'TxnOffsetCommitResponse' });
+      throw new UnsupportedVersionError(`TxnOffsetCommitResponse version ${version} is not supported (valid: 0-6)`, { context: 'TxnOffsetCommitResponse' });
   }
 }
 
@@ -152,7 +167,9 @@ export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOf
       };
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5:
+    case 6: {
       const throttleTimeMs = r.int32('TxnOffsetCommitResponse.ThrottleTimeMs');
       const $n0 = r.compactArrayLength('TxnOffsetCommitResponse.Topics');
       const $a0: TxnOffsetCommitResponseTopic[] = [];
@@ -171,7 +188,7 @@ export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOf
       };
     }
     default:
-      throw new UnsupportedVersionError(`TxnOffsetCommitResponse version ${version} is not supported (valid: 0-4)`, { context: 'TxnOffsetCommitResponse' });
+      throw new UnsupportedVersionError(`TxnOffsetCommitResponse version ${version} is not supported (valid: 0-6)`, { context: 'TxnOffsetCommitResponse' });
   }
 }
 
@@ -186,7 +203,8 @@ function writeTxnOffsetCommitResponseTopic(w: Writer, m: TxnOffsetCommitResponse
       return;
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       w.compactString(m.name, 'TxnOffsetCommitResponseTopic.Name');
       for (const $e of w.compactArrayLength(m.partitions, 'TxnOffsetCommitResponseTopic.Partitions')) writeTxnOffsetCommitResponsePartition(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'TxnOffsetCommitResponseTopic');
@@ -194,8 +212,16 @@ function writeTxnOffsetCommitResponseTopic(w: Writer, m: TxnOffsetCommitResponse
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 6: {
+      w.uuid(m.topicId, 'TxnOffsetCommitResponseTopic.TopicId');
+      for (const $e of w.compactArrayLength(m.partitions, 'TxnOffsetCommitResponseTopic.Partitions')) writeTxnOffsetCommitResponsePartition(w, $e, version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'TxnOffsetCommitResponseTopic');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`TxnOffsetCommitResponseTopic version ${version} is not supported (valid: 0-4)`, { context: 'TxnOffsetCommitResponse' });
+      throw new UnsupportedVersionError(`TxnOffsetCommitResponseTopic version ${version} is not supported (valid: 0-6)`, { context: 'TxnOffsetCommitResponse' });
   }
 }
 
@@ -211,12 +237,14 @@ function readTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffset
       const partitions = $a0;
       return {
         name,
+        topicId: ZERO_UUID,
         partitions,
         unknownTaggedFields: undefined,
       };
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5: {
       const name = r.compactString('TxnOffsetCommitResponseTopic.Name');
       const $n0 = r.compactArrayLength('TxnOffsetCommitResponseTopic.Partitions');
       const $a0: TxnOffsetCommitResponsePartition[] = [];
@@ -230,12 +258,32 @@ function readTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffset
       }
       return {
         name,
+        topicId: ZERO_UUID,
+        partitions,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 6: {
+      const topicId = r.uuid('TxnOffsetCommitResponseTopic.TopicId');
+      const $n0 = r.compactArrayLength('TxnOffsetCommitResponseTopic.Partitions');
+      const $a0: TxnOffsetCommitResponsePartition[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readTxnOffsetCommitResponsePartition(r, version));
+      const partitions = $a0;
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('TxnOffsetCommitResponseTopic._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('TxnOffsetCommitResponseTopic._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'TxnOffsetCommitResponseTopic._tagged_fields'));
+      }
+      return {
+        name: "",
+        topicId,
         partitions,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`TxnOffsetCommitResponseTopic version ${version} is not supported (valid: 0-4)`, { context: 'TxnOffsetCommitResponse' });
+      throw new UnsupportedVersionError(`TxnOffsetCommitResponseTopic version ${version} is not supported (valid: 0-6)`, { context: 'TxnOffsetCommitResponse' });
   }
 }
 
@@ -250,7 +298,9 @@ function writeTxnOffsetCommitResponsePartition(w: Writer, m: TxnOffsetCommitResp
       return;
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5:
+    case 6: {
       w.int32(m.partitionIndex, 'TxnOffsetCommitResponsePartition.PartitionIndex');
       w.int16(m.errorCode, 'TxnOffsetCommitResponsePartition.ErrorCode');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'TxnOffsetCommitResponsePartition');
@@ -259,7 +309,7 @@ function writeTxnOffsetCommitResponsePartition(w: Writer, m: TxnOffsetCommitResp
       return;
     }
     default:
-      throw new UnsupportedVersionError(`TxnOffsetCommitResponsePartition version ${version} is not supported (valid: 0-4)`, { context: 'TxnOffsetCommitResponse' });
+      throw new UnsupportedVersionError(`TxnOffsetCommitResponsePartition version ${version} is not supported (valid: 0-6)`, { context: 'TxnOffsetCommitResponse' });
   }
 }
 
@@ -277,7 +327,9 @@ function readTxnOffsetCommitResponsePartition(r: Reader, version: number): TxnOf
       };
     }
     case 3:
-    case 4: {
+    case 4:
+    case 5:
+    case 6: {
       const partitionIndex = r.int32('TxnOffsetCommitResponsePartition.PartitionIndex');
       const errorCode = r.int16('TxnOffsetCommitResponsePartition.ErrorCode');
       let $unknown: TaggedField[] | undefined;
@@ -293,7 +345,7 @@ function readTxnOffsetCommitResponsePartition(r: Reader, version: number): TxnOf
       };
     }
     default:
-      throw new UnsupportedVersionError(`TxnOffsetCommitResponsePartition version ${version} is not supported (valid: 0-4)`, { context: 'TxnOffsetCommitResponse' });
+      throw new UnsupportedVersionError(`TxnOffsetCommitResponsePartition version ${version} is not supported (valid: 0-6)`, { context: 'TxnOffsetCommitResponse' });
   }
 }
 
@@ -303,7 +355,7 @@ export const TxnOffsetCommitResponseCodec: MessageCodec<TxnOffsetCommitResponse>
   type: 'response',
   apiKey: 28,
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 6,
   firstFlexibleVersion: 3,
   latestVersionUnstable: false,
   encode: encodeTxnOffsetCommitResponse,

@@ -3,7 +3,7 @@
 
 /*
  * UpdateFeaturesRequest (API key 57) request: valid versions 0-2, flexible versions 0+.
- * Listeners: zkBroker, broker, controller.
+ * Listeners: broker, controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *

@@ -26,30 +26,33 @@ import { UnsupportedVersionError } from '../../errors.js';
 
 /** UpdateRaftVoterRequest (API key 82) request: valid versions 0, flexible versions 0+. */
 export interface UpdateRaftVoterRequest {
-  /** Versions 0+; nullable 0+; default "". */
+  /**
+   * The cluster id.
+   * Versions 0+; nullable 0+; default "".
+   */
   clusterId: string | null;
   /**
-   * The current leader epoch of the partition, -1 for unknown leader epoch
+   * The current leader epoch of the partition, -1 for unknown leader epoch.
    * Versions 0+; default 0.
    */
   currentLeaderEpoch: number;
   /**
-   * The replica id of the voter getting updated in the topic partition
+   * The replica id of the voter getting updated in the topic partition.
    * Versions 0+; default 0.
    */
   voterId: number;
   /**
-   * The directory id of the voter getting updated in the topic partition
+   * The directory id of the voter getting updated in the topic partition.
    * Versions 0+.
    */
   voterDirectoryId: string;
   /**
-   * The endpoint that can be used to communicate with the leader
+   * The endpoint that can be used to communicate with the leader.
    * Versions 0+.
    */
   listeners: UpdateRaftVoterRequestListener[];
   /**
-   * The range of versions of the protocol that the replica supports
+   * The range of versions of the protocol that the replica supports.
    * Versions 0+.
    */
   kRaftVersionFeature: UpdateRaftVoterRequestKRaftVersionFeature;
@@ -60,17 +63,17 @@ export interface UpdateRaftVoterRequest {
 /** Listener: a struct of UpdateRaftVoterRequest. */
 export interface UpdateRaftVoterRequestListener {
   /**
-   * The name of the endpoint
+   * The name of the endpoint.
    * Versions 0+; default ""; map key.
    */
   name: string;
   /**
-   * The hostname
+   * The hostname.
    * Versions 0+; default "".
    */
   host: string;
   /**
-   * The port
+   * The port.
    * Versions 0+; default 0.
    */
   port: number;
@@ -81,12 +84,12 @@ export interface UpdateRaftVoterRequestListener {
 /** KRaftVersionFeature: a struct of UpdateRaftVoterRequest. */
 export interface UpdateRaftVoterRequestKRaftVersionFeature {
   /**
-   * The minimum supported KRaft protocol version
+   * The minimum supported KRaft protocol version.
    * Versions 0+; default 0.
    */
   minSupportedVersion: number;
   /**
-   * The maximum supported KRaft protocol version
+   * The maximum supported KRaft protocol version.
    * Versions 0+; default 0.
    */
   maxSupportedVersion: number;

@@ -27,11 +27,14 @@ export interface UpdateRaftVoterResponse {
    */
   throttleTimeMs: number;
   /**
-   * The error code, or 0 if there was no error
+   * The error code, or 0 if there was no error.
    * Versions 0+; default 0.
    */
   errorCode: number;
-  /** Versions 0+; tagged (tag 0) 0+. */
+  /**
+   * Details of the current Raft cluster leader.
+   * Versions 0+; tagged (tag 0) 0+.
+   */
   currentLeader: UpdateRaftVoterResponseCurrentLeader;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -40,22 +43,22 @@ export interface UpdateRaftVoterResponse {
 /** CurrentLeader: a struct of UpdateRaftVoterResponse. */
 export interface UpdateRaftVoterResponseCurrentLeader {
   /**
-   * The replica id of the current leader or -1 if the leader is unknown
+   * The replica id of the current leader or -1 if the leader is unknown.
    * Versions 0+; default -1; entity type brokerId.
    */
   leaderId: number;
   /**
-   * The latest known leader epoch
+   * The latest known leader epoch.
    * Versions 0+; default -1.
    */
   leaderEpoch: number;
   /**
-   * The node's hostname
+   * The node's hostname.
    * Versions 0+; default "".
    */
   host: string;
   /**
-   * The node's port
+   * The node's port.
    * Versions 0+; default 0.
    */
   port: number;

@@ -2,7 +2,7 @@
 // Source: spec/VoteRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * VoteRequest (API key 52) request: valid versions 0-1, flexible versions 0+.
+ * VoteRequest (API key 52) request: valid versions 0-2, flexible versions 0+.
  * Listeners: controller.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
@@ -11,10 +11,10 @@
  *     cluster_id => COMPACT_NULLABLE_STRING
  *     topics (COMPACT_ARRAY) => topic_name [partitions] _tagged_fields
  *       topic_name => COMPACT_STRING
- *       partitions (COMPACT_ARRAY) => partition_index candidate_epoch candidate_id last_offset_epoch last_offset _tagged_fields
+ *       partitions (COMPACT_ARRAY) => partition_index replica_epoch replica_id last_offset_epoch last_offset _tagged_fields
  *         partition_index => INT32
- *         candidate_epoch => INT32
- *         candidate_id => INT32
+ *         replica_epoch => INT32
+ *         replica_id => INT32
  *         last_offset_epoch => INT32
  *         last_offset => INT64
  *   VoteRequest v1 (flexible) => cluster_id voter_id [topics] _tagged_fields
@@ -22,29 +22,49 @@
  *     voter_id => INT32
  *     topics (COMPACT_ARRAY) => topic_name [partitions] _tagged_fields
  *       topic_name => COMPACT_STRING
- *       partitions (COMPACT_ARRAY) => partition_index candidate_epoch candidate_id candidate_directory_id voter_directory_id last_offset_epoch last_offset _tagged_fields
+ *       partitions (COMPACT_ARRAY) => partition_index replica_epoch replica_id replica_directory_id voter_directory_id last_offset_epoch last_offset _tagged_fields
  *         partition_index => INT32
- *         candidate_epoch => INT32
- *         candidate_id => INT32
- *         candidate_directory_id => UUID
+ *         replica_epoch => INT32
+ *         replica_id => INT32
+ *         replica_directory_id => UUID
  *         voter_directory_id => UUID
  *         last_offset_epoch => INT32
  *         last_offset => INT64
+ *   VoteRequest v2 (flexible) => cluster_id voter_id [topics] _tagged_fields
+ *     cluster_id => COMPACT_NULLABLE_STRING
+ *     voter_id => INT32
+ *     topics (COMPACT_ARRAY) => topic_name [partitions] _tagged_fields
+ *       topic_name => COMPACT_STRING
+ *       partitions (COMPACT_ARRAY) => partition_index replica_epoch replica_id replica_directory_id voter_directory_id last_offset_epoch last_offset pre_vote _tagged_fields
+ *         partition_index => INT32
+ *         replica_epoch => INT32
+ *         replica_id => INT32
+ *         replica_directory_id => UUID
+ *         voter_directory_id => UUID
+ *         last_offset_epoch => INT32
+ *         last_offset => INT64
+ *         pre_vote => BOOLEAN
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** VoteRequest (API key 52) request: valid versions 0-1, flexible versions 0+. */
+/** VoteRequest (API key 52) request: valid versions 0-2, flexible versions 0+. */
 export interface VoteRequest {
-  /** Versions 0+; nullable 0+; default null. */
+  /**
+   * The cluster id.
+   * Versions 0+; nullable 0+; default null.
+   */
   clusterId: string | null;
   /**
-   * The replica id of the voter receiving the request
+   * The replica id of the voter receiving the request.
    * Versions 1+; default -1; ignorable; entity type brokerId.
    */
   voterId: number;
-  /** Versions 0+. */
+  /**
+   * The topic data.
+   * Versions 0+.
+   */
   topics: VoteRequestTopicData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -57,7 +77,10 @@ export interface VoteRequestTopicData {
    * Versions 0+; default ""; entity type topicName.
    */
   topicName: string;
-  /** Versions 0+. */
+  /**
+   * The partition data.
+   * Versions 0+.
+   */
   partitions: VoteRequestPartitionData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -71,35 +94,40 @@ export interface VoteRequestPartitionData {
    */
   partitionIndex: number;
   /**
-   * The bumped epoch of the candidate sending the request
+   * The epoch of the voter sending the request
    * Versions 0+; default 0.
    */
-  candidateEpoch: number;
+  replicaEpoch: number;
   /**
    * The replica id of the voter sending the request
    * Versions 0+; default 0; entity type brokerId.
    */
-  candidateId: number;
+  replicaId: number;
   /**
    * The directory id of the voter sending the request
    * Versions 1+; ignorable.
    */
-  candidateDirectoryId: string;
+  replicaDirectoryId: string;
   /**
-   * The ID of the voter sending the request
+   * The directory id of the voter receiving the request
    * Versions 1+; ignorable.
    */
   voterDirectoryId: string;
   /**
-   * The epoch of the last record written to the metadata log
+   * The epoch of the last record written to the metadata log.
    * Versions 0+; default 0.
    */
   lastOffsetEpoch: number;
   /**
-   * The offset of the last record written to the metadata log
+   * The log end offset of the metadata log of the voter sending the request.
    * Versions 0+; default 0n.
    */
   lastOffset: bigint;
+  /**
+   * Whether the request is a PreVote request (not persisted) or not.
+   * Versions 2+; default false.
+   */
+  preVote: boolean;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
 }
@@ -132,12 +160,13 @@ export function createVoteRequestTopicData(init?: Partial<VoteRequestTopicData>)
 function defaultVoteRequestPartitionData(): VoteRequestPartitionData {
   return {
     partitionIndex: 0,
-    candidateEpoch: 0,
-    candidateId: 0,
-    candidateDirectoryId: ZERO_UUID,
+    replicaEpoch: 0,
+    replicaId: 0,
+    replicaDirectoryId: ZERO_UUID,
     voterDirectoryId: ZERO_UUID,
     lastOffsetEpoch: 0,
     lastOffset: 0n,
+    preVote: false,
   };
 }
 
@@ -157,7 +186,8 @@ export function encodeVoteRequest(w: Writer, m: VoteRequest, version: number): v
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
-    case 1: {
+    case 1:
+    case 2: {
       w.compactNullableString(m.clusterId, 'VoteRequest.ClusterId');
       w.int32(m.voterId, 'VoteRequest.VoterId');
       for (const $e of w.compactArrayLength(m.topics, 'VoteRequest.Topics')) writeVoteRequestTopicData(w, $e, version);
@@ -167,7 +197,7 @@ export function encodeVoteRequest(w: Writer, m: VoteRequest, version: number): v
       return;
     }
     default:
-      throw new UnsupportedVersionError(`VoteRequest version ${version} is not supported (valid: 0-1)`, { context: 'VoteRequest' });
+      throw new UnsupportedVersionError(`VoteRequest version ${version} is not supported (valid: 0-2)`, { context: 'VoteRequest' });
   }
 }
 
@@ -193,7 +223,8 @@ export function decodeVoteRequest(r: Reader, version: number): VoteRequest {
         unknownTaggedFields: $unknown,
       };
     }
-    case 1: {
+    case 1:
+    case 2: {
       const clusterId = r.compactNullableString('VoteRequest.ClusterId');
       const voterId = r.int32('VoteRequest.VoterId');
       const $n0 = r.compactArrayLength('VoteRequest.Topics');
@@ -214,14 +245,15 @@ export function decodeVoteRequest(r: Reader, version: number): VoteRequest {
       };
     }
     default:
-      throw new UnsupportedVersionError(`VoteRequest version ${version} is not supported (valid: 0-1)`, { context: 'VoteRequest' });
+      throw new UnsupportedVersionError(`VoteRequest version ${version} is not supported (valid: 0-2)`, { context: 'VoteRequest' });
   }
 }
 
 function writeVoteRequestTopicData(w: Writer, m: VoteRequestTopicData, version: number): void {
   switch (version) {
     case 0:
-    case 1: {
+    case 1:
+    case 2: {
       w.compactString(m.topicName, 'TopicData.TopicName');
       for (const $e of w.compactArrayLength(m.partitions, 'TopicData.Partitions')) writeVoteRequestPartitionData(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'TopicData');
@@ -230,14 +262,15 @@ function writeVoteRequestTopicData(w: Writer, m: VoteRequestTopicData, version: 
       return;
     }
     default:
-      throw new UnsupportedVersionError(`TopicData version ${version} is not supported (valid: 0-1)`, { context: 'VoteRequest' });
+      throw new UnsupportedVersionError(`TopicData version ${version} is not supported (valid: 0-2)`, { context: 'VoteRequest' });
   }
 }
 
 function readVoteRequestTopicData(r: Reader, version: number): VoteRequestTopicData {
   switch (version) {
     case 0:
-    case 1: {
+    case 1:
+    case 2: {
       const topicName = r.compactString('TopicData.TopicName');
       const $n0 = r.compactArrayLength('TopicData.Partitions');
       const $a0: VoteRequestPartitionData[] = [];
@@ -256,7 +289,7 @@ function readVoteRequestTopicData(r: Reader, version: number): VoteRequestTopicD
       };
     }
     default:
-      throw new UnsupportedVersionError(`TopicData version ${version} is not supported (valid: 0-1)`, { context: 'VoteRequest' });
+      throw new UnsupportedVersionError(`TopicData version ${version} is not supported (valid: 0-2)`, { context: 'VoteRequest' });
   }
 }
 
@@ -264,10 +297,11 @@ function writeVoteRequestPartitionData(w: Writer, m: VoteRequestPartitionData, v
   switch (version) {
     case 0: {
       w.int32(m.partitionIndex, 'PartitionData.PartitionIndex');
-      w.int32(m.candidateEpoch, 'PartitionData.CandidateEpoch');
-      w.int32(m.candidateId, 'PartitionData.CandidateId');
+      w.int32(m.replicaEpoch, 'PartitionData.ReplicaEpoch');
+      w.int32(m.replicaId, 'PartitionData.ReplicaId');
       w.int32(m.lastOffsetEpoch, 'PartitionData.LastOffsetEpoch');
       w.int64(m.lastOffset, 'PartitionData.LastOffset');
+      if (!(m.preVote === false)) w.fieldNotInVersion('PartitionData.PreVote', version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'PartitionData');
       w.uvarint($unknown.length);
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
@@ -275,19 +309,34 @@ function writeVoteRequestPartitionData(w: Writer, m: VoteRequestPartitionData, v
     }
     case 1: {
       w.int32(m.partitionIndex, 'PartitionData.PartitionIndex');
-      w.int32(m.candidateEpoch, 'PartitionData.CandidateEpoch');
-      w.int32(m.candidateId, 'PartitionData.CandidateId');
-      w.uuid(m.candidateDirectoryId, 'PartitionData.CandidateDirectoryId');
+      w.int32(m.replicaEpoch, 'PartitionData.ReplicaEpoch');
+      w.int32(m.replicaId, 'PartitionData.ReplicaId');
+      w.uuid(m.replicaDirectoryId, 'PartitionData.ReplicaDirectoryId');
       w.uuid(m.voterDirectoryId, 'PartitionData.VoterDirectoryId');
       w.int32(m.lastOffsetEpoch, 'PartitionData.LastOffsetEpoch');
       w.int64(m.lastOffset, 'PartitionData.LastOffset');
+      if (!(m.preVote === false)) w.fieldNotInVersion('PartitionData.PreVote', version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'PartitionData');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
+    case 2: {
+      w.int32(m.partitionIndex, 'PartitionData.PartitionIndex');
+      w.int32(m.replicaEpoch, 'PartitionData.ReplicaEpoch');
+      w.int32(m.replicaId, 'PartitionData.ReplicaId');
+      w.uuid(m.replicaDirectoryId, 'PartitionData.ReplicaDirectoryId');
+      w.uuid(m.voterDirectoryId, 'PartitionData.VoterDirectoryId');
+      w.int32(m.lastOffsetEpoch, 'PartitionData.LastOffsetEpoch');
+      w.int64(m.lastOffset, 'PartitionData.LastOffset');
+      w.bool(m.preVote, 'PartitionData.PreVote');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'PartitionData');
       w.uvarint($unknown.length);
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-1)`, { context: 'VoteRequest' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-2)`, { context: 'VoteRequest' });
   }
 }
 
@@ -295,8 +344,8 @@ function readVoteRequestPartitionData(r: Reader, version: number): VoteRequestPa
   switch (version) {
     case 0: {
       const partitionIndex = r.int32('PartitionData.PartitionIndex');
-      const candidateEpoch = r.int32('PartitionData.CandidateEpoch');
-      const candidateId = r.int32('PartitionData.CandidateId');
+      const replicaEpoch = r.int32('PartitionData.ReplicaEpoch');
+      const replicaId = r.int32('PartitionData.ReplicaId');
       const lastOffsetEpoch = r.int32('PartitionData.LastOffsetEpoch');
       const lastOffset = r.int64('PartitionData.LastOffset');
       let $unknown: TaggedField[] | undefined;
@@ -307,20 +356,21 @@ function readVoteRequestPartitionData(r: Reader, version: number): VoteRequestPa
       }
       return {
         partitionIndex,
-        candidateEpoch,
-        candidateId,
-        candidateDirectoryId: ZERO_UUID,
+        replicaEpoch,
+        replicaId,
+        replicaDirectoryId: ZERO_UUID,
         voterDirectoryId: ZERO_UUID,
         lastOffsetEpoch,
         lastOffset,
+        preVote: false,
         unknownTaggedFields: $unknown,
       };
     }
     case 1: {
       const partitionIndex = r.int32('PartitionData.PartitionIndex');
-      const candidateEpoch = r.int32('PartitionData.CandidateEpoch');
-      const candidateId = r.int32('PartitionData.CandidateId');
-      const candidateDirectoryId = r.uuid('PartitionData.CandidateDirectoryId');
+      const replicaEpoch = r.int32('PartitionData.ReplicaEpoch');
+      const replicaId = r.int32('PartitionData.ReplicaId');
+      const replicaDirectoryId = r.uuid('PartitionData.ReplicaDirectoryId');
       const voterDirectoryId = r.uuid('PartitionData.VoterDirectoryId');
       const lastOffsetEpoch = r.int32('PartitionData.LastOffsetEpoch');
       const lastOffset = r.int64('PartitionData.LastOffset');
@@ -332,17 +382,45 @@ function readVoteRequestPartitionData(r: Reader, version: number): VoteRequestPa
       }
       return {
         partitionIndex,
-        candidateEpoch,
-        candidateId,
-        candidateDirectoryId,
+        replicaEpoch,
+        replicaId,
+        replicaDirectoryId,
         voterDirectoryId,
         lastOffsetEpoch,
         lastOffset,
+        preVote: false,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 2: {
+      const partitionIndex = r.int32('PartitionData.PartitionIndex');
+      const replicaEpoch = r.int32('PartitionData.ReplicaEpoch');
+      const replicaId = r.int32('PartitionData.ReplicaId');
+      const replicaDirectoryId = r.uuid('PartitionData.ReplicaDirectoryId');
+      const voterDirectoryId = r.uuid('PartitionData.VoterDirectoryId');
+      const lastOffsetEpoch = r.int32('PartitionData.LastOffsetEpoch');
+      const lastOffset = r.int64('PartitionData.LastOffset');
+      const preVote = r.bool('PartitionData.PreVote');
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('PartitionData._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('PartitionData._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'PartitionData._tagged_fields'));
+      }
+      return {
+        partitionIndex,
+        replicaEpoch,
+        replicaId,
+        replicaDirectoryId,
+        voterDirectoryId,
+        lastOffsetEpoch,
+        lastOffset,
+        preVote,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-1)`, { context: 'VoteRequest' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-2)`, { context: 'VoteRequest' });
   }
 }
 
@@ -352,7 +430,7 @@ export const VoteRequestCodec: MessageCodec<VoteRequest> = {
   type: 'request',
   apiKey: 52,
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   firstFlexibleVersion: 0,
   latestVersionUnstable: false,
   encode: encodeVoteRequest,

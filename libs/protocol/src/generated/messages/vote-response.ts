@@ -2,7 +2,7 @@
 // Source: spec/VoteResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * VoteResponse (API key 52) response: valid versions 0-1, flexible versions 0+.
+ * VoteResponse (API key 52) response: valid versions 0-2, flexible versions 0+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
@@ -16,7 +16,7 @@
  *         leader_id => INT32
  *         leader_epoch => INT32
  *         vote_granted => BOOLEAN
- *   VoteResponse v1 (flexible) => error_code [topics] _tagged_fields
+ *   VoteResponse v1-2 (flexible) => error_code [topics] _tagged_fields
  *     error_code => INT16
  *     topics (COMPACT_ARRAY) => topic_name [partitions] _tagged_fields
  *       topic_name => COMPACT_STRING
@@ -35,17 +35,20 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** VoteResponse (API key 52) response: valid versions 0-1, flexible versions 0+. */
+/** VoteResponse (API key 52) response: valid versions 0-2, flexible versions 0+. */
 export interface VoteResponse {
   /**
    * The top level error code.
    * Versions 0+; default 0.
    */
   errorCode: number;
-  /** Versions 0+. */
+  /**
+   * The results for each topic.
+   * Versions 0+.
+   */
   topics: VoteResponseTopicData[];
   /**
-   * Endpoints for all current-leaders enumerated in PartitionData
+   * Endpoints for all current-leaders enumerated in PartitionData.
    * Versions 1+; tagged (tag 0) 1+.
    */
   nodeEndpoints: VoteResponseNodeEndpoint[];
@@ -60,7 +63,10 @@ export interface VoteResponseTopicData {
    * Versions 0+; default ""; entity type topicName.
    */
   topicName: string;
-  /** Versions 0+. */
+  /**
+   * The results for each partition.
+   * Versions 0+.
+   */
   partitions: VoteResponsePartitionData[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -73,7 +79,10 @@ export interface VoteResponsePartitionData {
    * Versions 0+; default 0.
    */
   partitionIndex: number;
-  /** Versions 0+; default 0. */
+  /**
+   * The partition level error code.
+   * Versions 0+; default 0.
+   */
   errorCode: number;
   /**
    * The ID of the current leader or -1 if the leader is unknown.
@@ -81,12 +90,12 @@ export interface VoteResponsePartitionData {
    */
   leaderId: number;
   /**
-   * The latest known leader epoch
+   * The latest known leader epoch.
    * Versions 0+; default 0.
    */
   leaderEpoch: number;
   /**
-   * True if the vote was granted and false otherwise
+   * True if the vote was granted and false otherwise.
    * Versions 0+; default false.
    */
   voteGranted: boolean;
@@ -97,17 +106,17 @@ export interface VoteResponsePartitionData {
 /** NodeEndpoint: a struct of VoteResponse. */
 export interface VoteResponseNodeEndpoint {
   /**
-   * The ID of the associated node
+   * The ID of the associated node.
    * Versions 1+; default 0; map key; entity type brokerId.
    */
   nodeId: number;
   /**
-   * The node's hostname
+   * The node's hostname.
    * Versions 1+; default "".
    */
   host: string;
   /**
-   * The node's port
+   * The node's port.
    * Versions 1+; default 0.
    */
   port: number;
@@ -180,7 +189,8 @@ export function encodeVoteResponse(w: Writer, m: VoteResponse, version: number):
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
-    case 1: {
+    case 1:
+    case 2: {
       w.int16(m.errorCode, 'VoteResponse.ErrorCode');
       for (const $e of w.compactArrayLength(m.topics, 'VoteResponse.Topics')) writeVoteResponseTopicData(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [0], 'VoteResponse');
@@ -197,7 +207,7 @@ export function encodeVoteResponse(w: Writer, m: VoteResponse, version: number):
       return;
     }
     default:
-      throw new UnsupportedVersionError(`VoteResponse version ${version} is not supported (valid: 0-1)`, { context: 'VoteResponse' });
+      throw new UnsupportedVersionError(`VoteResponse version ${version} is not supported (valid: 0-2)`, { context: 'VoteResponse' });
   }
 }
 
@@ -223,7 +233,8 @@ export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
         unknownTaggedFields: $unknown,
       };
     }
-    case 1: {
+    case 1:
+    case 2: {
       const errorCode = r.int16('VoteResponse.ErrorCode');
       const $n0 = r.compactArrayLength('VoteResponse.Topics');
       const $a0: VoteResponseTopicData[] = [];
@@ -256,14 +267,15 @@ export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
       };
     }
     default:
-      throw new UnsupportedVersionError(`VoteResponse version ${version} is not supported (valid: 0-1)`, { context: 'VoteResponse' });
+      throw new UnsupportedVersionError(`VoteResponse version ${version} is not supported (valid: 0-2)`, { context: 'VoteResponse' });
   }
 }
 
 function writeVoteResponseTopicData(w: Writer, m: VoteResponseTopicData, version: number): void {
   switch (version) {
     case 0:
-    case 1: {
+    case 1:
+    case 2: {
       w.compactString(m.topicName, 'TopicData.TopicName');
       for (const $e of w.compactArrayLength(m.partitions, 'TopicData.Partitions')) writeVoteResponsePartitionData(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'TopicData');
@@ -272,14 +284,15 @@ function writeVoteResponseTopicData(w: Writer, m: VoteResponseTopicData, version
       return;
     }
     default:
-      throw new UnsupportedVersionError(`TopicData version ${version} is not supported (valid: 0-1)`, { context: 'VoteResponse' });
+      throw new UnsupportedVersionError(`TopicData version ${version} is not supported (valid: 0-2)`, { context: 'VoteResponse' });
   }
 }
 
 function readVoteResponseTopicData(r: Reader, version: number): VoteResponseTopicData {
   switch (version) {
     case 0:
-    case 1: {
+    case 1:
+    case 2: {
       const topicName = r.compactString('TopicData.TopicName');
       const $n0 = r.compactArrayLength('TopicData.Partitions');
       const $a0: VoteResponsePartitionData[] = [];
@@ -298,14 +311,15 @@ function readVoteResponseTopicData(r: Reader, version: number): VoteResponseTopi
       };
     }
     default:
-      throw new UnsupportedVersionError(`TopicData version ${version} is not supported (valid: 0-1)`, { context: 'VoteResponse' });
+      throw new UnsupportedVersionError(`TopicData version ${version} is not supported (valid: 0-2)`, { context: 'VoteResponse' });
   }
 }
 
 function writeVoteResponsePartitionData(w: Writer, m: VoteResponsePartitionData, version: number): void {
   switch (version) {
     case 0:
-    case 1: {
+    case 1:
+    case 2: {
       w.int32(m.partitionIndex, 'PartitionData.PartitionIndex');
       w.int16(m.errorCode, 'PartitionData.ErrorCode');
       w.int32(m.leaderId, 'PartitionData.LeaderId');
@@ -317,14 +331,15 @@ function writeVoteResponsePartitionData(w: Writer, m: VoteResponsePartitionData,
       return;
     }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-1)`, { context: 'VoteResponse' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-2)`, { context: 'VoteResponse' });
   }
 }
 
 function readVoteResponsePartitionData(r: Reader, version: number): VoteResponsePartitionData {
   switch (version) {
     case 0:
-    case 1: {
+    case 1:
+    case 2: {
       const partitionIndex = r.int32('PartitionData.PartitionIndex');
       const errorCode = r.int16('PartitionData.ErrorCode');
       const leaderId = r.int32('PartitionData.LeaderId');
@@ -346,13 +361,14 @@ function readVoteResponsePartitionData(r: Reader, version: number): VoteResponse
       };
     }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-1)`, { context: 'VoteResponse' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-2)`, { context: 'VoteResponse' });
   }
 }
 
 function writeVoteResponseNodeEndpoint(w: Writer, m: VoteResponseNodeEndpoint, version: number): void {
   switch (version) {
-    case 1: {
+    case 1:
+    case 2: {
       w.int32(m.nodeId, 'NodeEndpoint.NodeId');
       w.compactString(m.host, 'NodeEndpoint.Host');
       w.uint16(m.port, 'NodeEndpoint.Port');
@@ -362,13 +378,14 @@ function writeVoteResponseNodeEndpoint(w: Writer, m: VoteResponseNodeEndpoint, v
       return;
     }
     default:
-      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 0-1)`, { context: 'VoteResponse' });
+      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 0-2)`, { context: 'VoteResponse' });
   }
 }
 
 function readVoteResponseNodeEndpoint(r: Reader, version: number): VoteResponseNodeEndpoint {
   switch (version) {
-    case 1: {
+    case 1:
+    case 2: {
       const nodeId = r.int32('NodeEndpoint.NodeId');
       const host = r.compactString('NodeEndpoint.Host');
       const port = r.uint16('NodeEndpoint.Port');
@@ -386,7 +403,7 @@ function readVoteResponseNodeEndpoint(r: Reader, version: number): VoteResponseN
       };
     }
     default:
-      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 0-1)`, { context: 'VoteResponse' });
+      throw new UnsupportedVersionError(`NodeEndpoint version ${version} is not supported (valid: 0-2)`, { context: 'VoteResponse' });
   }
 }
 
@@ -396,7 +413,7 @@ export const VoteResponseCodec: MessageCodec<VoteResponse> = {
   type: 'response',
   apiKey: 52,
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   firstFlexibleVersion: 0,
   latestVersionUnstable: false,
   encode: encodeVoteResponse,

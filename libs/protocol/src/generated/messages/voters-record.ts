@@ -26,11 +26,14 @@ import { UnsupportedVersionError } from '../../errors.js';
 /** VotersRecord data: valid versions 0, flexible versions 0+. */
 export interface VotersRecord {
   /**
-   * The version of the voters record
+   * The version of the voters record.
    * Versions 0+; default 0.
    */
   version: number;
-  /** Versions 0+. */
+  /**
+   * The set of voters in the quorum for this epoch.
+   * Versions 0+.
+   */
   voters: VotersRecordVoter[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -39,22 +42,22 @@ export interface VotersRecord {
 /** Voter: a struct of VotersRecord. */
 export interface VotersRecordVoter {
   /**
-   * The replica id of the voter in the topic partition
+   * The replica id of the voter in the topic partition.
    * Versions 0+; default 0; entity type brokerId.
    */
   voterId: number;
   /**
-   * The directory id of the voter in the topic partition
+   * The directory id of the voter in the topic partition.
    * Versions 0+.
    */
   voterDirectoryId: string;
   /**
-   * The endpoint that can be used to communicate with the voter
+   * The endpoint that can be used to communicate with the voter.
    * Versions 0+.
    */
   endpoints: VotersRecordEndpoint[];
   /**
-   * The range of versions of the protocol that the replica supports
+   * The range of versions of the protocol that the replica supports.
    * Versions 0+.
    */
   kRaftVersionFeature: VotersRecordKRaftVersionFeature;
@@ -65,17 +68,17 @@ export interface VotersRecordVoter {
 /** Endpoint: a struct of VotersRecord. */
 export interface VotersRecordEndpoint {
   /**
-   * The name of the endpoint
+   * The name of the endpoint.
    * Versions 0+; default ""; map key.
    */
   name: string;
   /**
-   * The hostname
+   * The hostname.
    * Versions 0+; default "".
    */
   host: string;
   /**
-   * The port
+   * The port.
    * Versions 0+; default 0.
    */
   port: number;
@@ -86,12 +89,12 @@ export interface VotersRecordEndpoint {
 /** KRaftVersionFeature: a struct of VotersRecord. */
 export interface VotersRecordKRaftVersionFeature {
   /**
-   * The minimum supported KRaft protocol version
+   * The minimum supported KRaft protocol version.
    * Versions 0+; default 0.
    */
   minSupportedVersion: number;
   /**
-   * The maximum supported KRaft protocol version
+   * The maximum supported KRaft protocol version.
    * Versions 0+; default 0.
    */
   maxSupportedVersion: number;

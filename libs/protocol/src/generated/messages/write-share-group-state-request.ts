@@ -2,7 +2,7 @@
 // Source: spec/WriteShareGroupStateRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * WriteShareGroupStateRequest (API key 85) request: valid versions 0, flexible versions 0+, latest version unstable.
+ * WriteShareGroupStateRequest (API key 85) request: valid versions 0-1, flexible versions 0+.
  * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
@@ -21,12 +21,27 @@
  *           last_offset => INT64
  *           delivery_state => INT8
  *           delivery_count => INT16
+ *   WriteShareGroupStateRequest v1 (flexible) => group_id [topics] _tagged_fields
+ *     group_id => COMPACT_STRING
+ *     topics (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
+ *       topic_id => UUID
+ *       partitions (COMPACT_ARRAY) => partition state_epoch leader_epoch start_offset delivery_complete_count [state_batches] _tagged_fields
+ *         partition => INT32
+ *         state_epoch => INT32
+ *         leader_epoch => INT32
+ *         start_offset => INT64
+ *         delivery_complete_count => INT32
+ *         state_batches (COMPACT_ARRAY) => first_offset last_offset delivery_state delivery_count _tagged_fields
+ *           first_offset => INT64
+ *           last_offset => INT64
+ *           delivery_state => INT8
+ *           delivery_count => INT16
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** WriteShareGroupStateRequest (API key 85) request: valid versions 0, flexible versions 0+, latest version unstable. */
+/** WriteShareGroupStateRequest (API key 85) request: valid versions 0-1, flexible versions 0+. */
 export interface WriteShareGroupStateRequest {
   /**
    * The group identifier.
@@ -66,7 +81,7 @@ export interface WriteShareGroupStateRequestPartitionData {
    */
   partition: number;
   /**
-   * The state epoch for this share-partition.
+   * The state epoch of the share-partition.
    * Versions 0+; default 0.
    */
   stateEpoch: number;
@@ -80,7 +95,15 @@ export interface WriteShareGroupStateRequestPartitionData {
    * Versions 0+; default 0n.
    */
   startOffset: bigint;
-  /** Versions 0+. */
+  /**
+   * The number of offsets greater than or equal to share-partition start offset for which delivery has been completed.
+   * Versions 1+; default -1; ignorable.
+   */
+  deliveryCompleteCount: number;
+  /**
+   * The state batches for the share-partition.
+   * Versions 0+.
+   */
   stateBatches: WriteShareGroupStateRequestStateBatch[];
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
@@ -89,7 +112,7 @@ export interface WriteShareGroupStateRequestPartitionData {
 /** StateBatch: a struct of WriteShareGroupStateRequest. */
 export interface WriteShareGroupStateRequestStateBatch {
   /**
-   * The base offset of this state batch.
+   * The first offset of this state batch.
    * Versions 0+; default 0n.
    */
   firstOffset: bigint;
@@ -99,7 +122,7 @@ export interface WriteShareGroupStateRequestStateBatch {
    */
   lastOffset: bigint;
   /**
-   * The state - 0:Available,2:Acked,4:Archived
+   * The delivery state - 0:Available,2:Acked,4:Archived.
    * Versions 0+; default 0.
    */
   deliveryState: number;
@@ -142,6 +165,7 @@ function defaultWriteShareGroupStateRequestPartitionData(): WriteShareGroupState
     stateEpoch: 0,
     leaderEpoch: 0,
     startOffset: 0n,
+    deliveryCompleteCount: -1,
     stateBatches: [],
   };
 }
@@ -168,7 +192,8 @@ export function createWriteShareGroupStateRequestStateBatch(init?: Partial<Write
 /** Encodes a WriteShareGroupStateRequest at `version`. */
 export function encodeWriteShareGroupStateRequest(w: Writer, m: WriteShareGroupStateRequest, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.compactString(m.groupId, 'WriteShareGroupStateRequest.GroupId');
       for (const $e of w.compactArrayLength(m.topics, 'WriteShareGroupStateRequest.Topics')) writeWriteShareGroupStateRequestWriteStateData(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'WriteShareGroupStateRequest');
@@ -177,14 +202,15 @@ export function encodeWriteShareGroupStateRequest(w: Writer, m: WriteShareGroupS
       return;
     }
     default:
-      throw new UnsupportedVersionError(`WriteShareGroupStateRequest version ${version} is not supported (valid: 0)`, { context: 'WriteShareGroupStateRequest' });
+      throw new UnsupportedVersionError(`WriteShareGroupStateRequest version ${version} is not supported (valid: 0-1)`, { context: 'WriteShareGroupStateRequest' });
   }
 }
 
 /** Decodes a WriteShareGroupStateRequest at `version`. */
 export function decodeWriteShareGroupStateRequest(r: Reader, version: number): WriteShareGroupStateRequest {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const groupId = r.compactString('WriteShareGroupStateRequest.GroupId');
       const $n0 = r.compactArrayLength('WriteShareGroupStateRequest.Topics');
       const $a0: WriteShareGroupStateRequestWriteStateData[] = [];
@@ -203,13 +229,14 @@ export function decodeWriteShareGroupStateRequest(r: Reader, version: number): W
       };
     }
     default:
-      throw new UnsupportedVersionError(`WriteShareGroupStateRequest version ${version} is not supported (valid: 0)`, { context: 'WriteShareGroupStateRequest' });
+      throw new UnsupportedVersionError(`WriteShareGroupStateRequest version ${version} is not supported (valid: 0-1)`, { context: 'WriteShareGroupStateRequest' });
   }
 }
 
 function writeWriteShareGroupStateRequestWriteStateData(w: Writer, m: WriteShareGroupStateRequestWriteStateData, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.uuid(m.topicId, 'WriteStateData.TopicId');
       for (const $e of w.compactArrayLength(m.partitions, 'WriteStateData.Partitions')) writeWriteShareGroupStateRequestPartitionData(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'WriteStateData');
@@ -218,13 +245,14 @@ function writeWriteShareGroupStateRequestWriteStateData(w: Writer, m: WriteShare
       return;
     }
     default:
-      throw new UnsupportedVersionError(`WriteStateData version ${version} is not supported (valid: 0)`, { context: 'WriteShareGroupStateRequest' });
+      throw new UnsupportedVersionError(`WriteStateData version ${version} is not supported (valid: 0-1)`, { context: 'WriteShareGroupStateRequest' });
   }
 }
 
 function readWriteShareGroupStateRequestWriteStateData(r: Reader, version: number): WriteShareGroupStateRequestWriteStateData {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const topicId = r.uuid('WriteStateData.TopicId');
       const $n0 = r.compactArrayLength('WriteStateData.Partitions');
       const $a0: WriteShareGroupStateRequestPartitionData[] = [];
@@ -243,7 +271,7 @@ function readWriteShareGroupStateRequestWriteStateData(r: Reader, version: numbe
       };
     }
     default:
-      throw new UnsupportedVersionError(`WriteStateData version ${version} is not supported (valid: 0)`, { context: 'WriteShareGroupStateRequest' });
+      throw new UnsupportedVersionError(`WriteStateData version ${version} is not supported (valid: 0-1)`, { context: 'WriteShareGroupStateRequest' });
   }
 }
 
@@ -260,8 +288,20 @@ function writeWriteShareGroupStateRequestPartitionData(w: Writer, m: WriteShareG
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 1: {
+      w.int32(m.partition, 'PartitionData.Partition');
+      w.int32(m.stateEpoch, 'PartitionData.StateEpoch');
+      w.int32(m.leaderEpoch, 'PartitionData.LeaderEpoch');
+      w.int64(m.startOffset, 'PartitionData.StartOffset');
+      w.int32(m.deliveryCompleteCount, 'PartitionData.DeliveryCompleteCount');
+      for (const $e of w.compactArrayLength(m.stateBatches, 'PartitionData.StateBatches')) writeWriteShareGroupStateRequestStateBatch(w, $e, version);
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'PartitionData');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0)`, { context: 'WriteShareGroupStateRequest' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-1)`, { context: 'WriteShareGroupStateRequest' });
   }
 }
 
@@ -287,18 +327,46 @@ function readWriteShareGroupStateRequestPartitionData(r: Reader, version: number
         stateEpoch,
         leaderEpoch,
         startOffset,
+        deliveryCompleteCount: -1,
+        stateBatches,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 1: {
+      const partition = r.int32('PartitionData.Partition');
+      const stateEpoch = r.int32('PartitionData.StateEpoch');
+      const leaderEpoch = r.int32('PartitionData.LeaderEpoch');
+      const startOffset = r.int64('PartitionData.StartOffset');
+      const deliveryCompleteCount = r.int32('PartitionData.DeliveryCompleteCount');
+      const $n0 = r.compactArrayLength('PartitionData.StateBatches');
+      const $a0: WriteShareGroupStateRequestStateBatch[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readWriteShareGroupStateRequestStateBatch(r, version));
+      const stateBatches = $a0;
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('PartitionData._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('PartitionData._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'PartitionData._tagged_fields'));
+      }
+      return {
+        partition,
+        stateEpoch,
+        leaderEpoch,
+        startOffset,
+        deliveryCompleteCount,
         stateBatches,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0)`, { context: 'WriteShareGroupStateRequest' });
+      throw new UnsupportedVersionError(`PartitionData version ${version} is not supported (valid: 0-1)`, { context: 'WriteShareGroupStateRequest' });
   }
 }
 
 function writeWriteShareGroupStateRequestStateBatch(w: Writer, m: WriteShareGroupStateRequestStateBatch, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.int64(m.firstOffset, 'StateBatch.FirstOffset');
       w.int64(m.lastOffset, 'StateBatch.LastOffset');
       w.int8(m.deliveryState, 'StateBatch.DeliveryState');
@@ -309,13 +377,14 @@ function writeWriteShareGroupStateRequestStateBatch(w: Writer, m: WriteShareGrou
       return;
     }
     default:
-      throw new UnsupportedVersionError(`StateBatch version ${version} is not supported (valid: 0)`, { context: 'WriteShareGroupStateRequest' });
+      throw new UnsupportedVersionError(`StateBatch version ${version} is not supported (valid: 0-1)`, { context: 'WriteShareGroupStateRequest' });
   }
 }
 
 function readWriteShareGroupStateRequestStateBatch(r: Reader, version: number): WriteShareGroupStateRequestStateBatch {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const firstOffset = r.int64('StateBatch.FirstOffset');
       const lastOffset = r.int64('StateBatch.LastOffset');
       const deliveryState = r.int8('StateBatch.DeliveryState');
@@ -335,7 +404,7 @@ function readWriteShareGroupStateRequestStateBatch(r: Reader, version: number): 
       };
     }
     default:
-      throw new UnsupportedVersionError(`StateBatch version ${version} is not supported (valid: 0)`, { context: 'WriteShareGroupStateRequest' });
+      throw new UnsupportedVersionError(`StateBatch version ${version} is not supported (valid: 0-1)`, { context: 'WriteShareGroupStateRequest' });
   }
 }
 
@@ -345,9 +414,9 @@ export const WriteShareGroupStateRequestCodec: MessageCodec<WriteShareGroupState
   type: 'request',
   apiKey: 85,
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   firstFlexibleVersion: 0,
-  latestVersionUnstable: true,
+  latestVersionUnstable: false,
   encode: encodeWriteShareGroupStateRequest,
   decode: decodeWriteShareGroupStateRequest,
   create: createWriteShareGroupStateRequest,

@@ -2,11 +2,11 @@
 // Source: spec/WriteShareGroupStateResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * WriteShareGroupStateResponse (API key 85) response: valid versions 0, flexible versions 0+.
+ * WriteShareGroupStateResponse (API key 85) response: valid versions 0-1, flexible versions 0+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   WriteShareGroupStateResponse v0 (flexible) => [results] _tagged_fields
+ *   WriteShareGroupStateResponse v0-1 (flexible) => [results] _tagged_fields
  *     results (COMPACT_ARRAY) => topic_id [partitions] _tagged_fields
  *       topic_id => UUID
  *       partitions (COMPACT_ARRAY) => partition error_code error_message _tagged_fields
@@ -18,10 +18,10 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer, ZERO_UUID } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** WriteShareGroupStateResponse (API key 85) response: valid versions 0, flexible versions 0+. */
+/** WriteShareGroupStateResponse (API key 85) response: valid versions 0-1, flexible versions 0+. */
 export interface WriteShareGroupStateResponse {
   /**
-   * The write results
+   * The write results.
    * Versions 0+.
    */
   results: WriteShareGroupStateResponseWriteStateResult[];
@@ -32,7 +32,7 @@ export interface WriteShareGroupStateResponse {
 /** WriteStateResult: a struct of WriteShareGroupStateResponse. */
 export interface WriteShareGroupStateResponseWriteStateResult {
   /**
-   * The topic identifier
+   * The topic identifier.
    * Versions 0+.
    */
   topicId: string;
@@ -105,7 +105,8 @@ export function createWriteShareGroupStateResponsePartitionResult(init?: Partial
 /** Encodes a WriteShareGroupStateResponse at `version`. */
 export function encodeWriteShareGroupStateResponse(w: Writer, m: WriteShareGroupStateResponse, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       for (const $e of w.compactArrayLength(m.results, 'WriteShareGroupStateResponse.Results')) writeWriteShareGroupStateResponseWriteStateResult(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'WriteShareGroupStateResponse');
       w.uvarint($unknown.length);
@@ -113,14 +114,15 @@ export function encodeWriteShareGroupStateResponse(w: Writer, m: WriteShareGroup
       return;
     }
     default:
-      throw new UnsupportedVersionError(`WriteShareGroupStateResponse version ${version} is not supported (valid: 0)`, { context: 'WriteShareGroupStateResponse' });
+      throw new UnsupportedVersionError(`WriteShareGroupStateResponse version ${version} is not supported (valid: 0-1)`, { context: 'WriteShareGroupStateResponse' });
   }
 }
 
 /** Decodes a WriteShareGroupStateResponse at `version`. */
 export function decodeWriteShareGroupStateResponse(r: Reader, version: number): WriteShareGroupStateResponse {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const $n0 = r.compactArrayLength('WriteShareGroupStateResponse.Results');
       const $a0: WriteShareGroupStateResponseWriteStateResult[] = [];
       for (let $i = 0; $i < $n0; $i++) $a0.push(readWriteShareGroupStateResponseWriteStateResult(r, version));
@@ -137,13 +139,14 @@ export function decodeWriteShareGroupStateResponse(r: Reader, version: number): 
       };
     }
     default:
-      throw new UnsupportedVersionError(`WriteShareGroupStateResponse version ${version} is not supported (valid: 0)`, { context: 'WriteShareGroupStateResponse' });
+      throw new UnsupportedVersionError(`WriteShareGroupStateResponse version ${version} is not supported (valid: 0-1)`, { context: 'WriteShareGroupStateResponse' });
   }
 }
 
 function writeWriteShareGroupStateResponseWriteStateResult(w: Writer, m: WriteShareGroupStateResponseWriteStateResult, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.uuid(m.topicId, 'WriteStateResult.TopicId');
       for (const $e of w.compactArrayLength(m.partitions, 'WriteStateResult.Partitions')) writeWriteShareGroupStateResponsePartitionResult(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'WriteStateResult');
@@ -152,13 +155,14 @@ function writeWriteShareGroupStateResponseWriteStateResult(w: Writer, m: WriteSh
       return;
     }
     default:
-      throw new UnsupportedVersionError(`WriteStateResult version ${version} is not supported (valid: 0)`, { context: 'WriteShareGroupStateResponse' });
+      throw new UnsupportedVersionError(`WriteStateResult version ${version} is not supported (valid: 0-1)`, { context: 'WriteShareGroupStateResponse' });
   }
 }
 
 function readWriteShareGroupStateResponseWriteStateResult(r: Reader, version: number): WriteShareGroupStateResponseWriteStateResult {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const topicId = r.uuid('WriteStateResult.TopicId');
       const $n0 = r.compactArrayLength('WriteStateResult.Partitions');
       const $a0: WriteShareGroupStateResponsePartitionResult[] = [];
@@ -177,13 +181,14 @@ function readWriteShareGroupStateResponseWriteStateResult(r: Reader, version: nu
       };
     }
     default:
-      throw new UnsupportedVersionError(`WriteStateResult version ${version} is not supported (valid: 0)`, { context: 'WriteShareGroupStateResponse' });
+      throw new UnsupportedVersionError(`WriteStateResult version ${version} is not supported (valid: 0-1)`, { context: 'WriteShareGroupStateResponse' });
   }
 }
 
 function writeWriteShareGroupStateResponsePartitionResult(w: Writer, m: WriteShareGroupStateResponsePartitionResult, version: number): void {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       w.int32(m.partition, 'PartitionResult.Partition');
       w.int16(m.errorCode, 'PartitionResult.ErrorCode');
       w.compactNullableString(m.errorMessage, 'PartitionResult.ErrorMessage');
@@ -193,13 +198,14 @@ function writeWriteShareGroupStateResponsePartitionResult(w: Writer, m: WriteSha
       return;
     }
     default:
-      throw new UnsupportedVersionError(`PartitionResult version ${version} is not supported (valid: 0)`, { context: 'WriteShareGroupStateResponse' });
+      throw new UnsupportedVersionError(`PartitionResult version ${version} is not supported (valid: 0-1)`, { context: 'WriteShareGroupStateResponse' });
   }
 }
 
 function readWriteShareGroupStateResponsePartitionResult(r: Reader, version: number): WriteShareGroupStateResponsePartitionResult {
   switch (version) {
-    case 0: {
+    case 0:
+    case 1: {
       const partition = r.int32('PartitionResult.Partition');
       const errorCode = r.int16('PartitionResult.ErrorCode');
       const errorMessage = r.compactNullableString('PartitionResult.ErrorMessage');
@@ -217,7 +223,7 @@ function readWriteShareGroupStateResponsePartitionResult(r: Reader, version: num
       };
     }
     default:
-      throw new UnsupportedVersionError(`PartitionResult version ${version} is not supported (valid: 0)`, { context: 'WriteShareGroupStateResponse' });
+      throw new UnsupportedVersionError(`PartitionResult version ${version} is not supported (valid: 0-1)`, { context: 'WriteShareGroupStateResponse' });
   }
 }
 
@@ -227,7 +233,7 @@ export const WriteShareGroupStateResponseCodec: MessageCodec<WriteShareGroupStat
   type: 'response',
   apiKey: 85,
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   firstFlexibleVersion: 0,
   latestVersionUnstable: false,
   encode: encodeWriteShareGroupStateResponse,

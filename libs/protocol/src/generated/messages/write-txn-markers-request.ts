@@ -2,20 +2,11 @@
 // Source: spec/WriteTxnMarkersRequest.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * WriteTxnMarkersRequest (API key 27) request: valid versions 0-1, flexible versions 1+.
- * Listeners: zkBroker, broker.
+ * WriteTxnMarkersRequest (API key 27) request: valid versions 1-2, flexible versions 1+.
+ * Listeners: broker.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   WriteTxnMarkersRequest v0 => [markers]
- *     markers (ARRAY) => producer_id producer_epoch transaction_result [topics] coordinator_epoch
- *       producer_id => INT64
- *       producer_epoch => INT16
- *       transaction_result => BOOLEAN
- *       topics (ARRAY) => name [partition_indexes]
- *         name => STRING
- *         partition_indexes => ARRAY<INT32>
- *       coordinator_epoch => INT32
  *   WriteTxnMarkersRequest v1 (flexible) => [markers] _tagged_fields
  *     markers (COMPACT_ARRAY) => producer_id producer_epoch transaction_result [topics] coordinator_epoch _tagged_fields
  *       producer_id => INT64
@@ -25,12 +16,22 @@
  *         name => COMPACT_STRING
  *         partition_indexes => COMPACT_ARRAY<INT32>
  *       coordinator_epoch => INT32
+ *   WriteTxnMarkersRequest v2 (flexible) => [markers] _tagged_fields
+ *     markers (COMPACT_ARRAY) => producer_id producer_epoch transaction_result [topics] coordinator_epoch transaction_version _tagged_fields
+ *       producer_id => INT64
+ *       producer_epoch => INT16
+ *       transaction_result => BOOLEAN
+ *       topics (COMPACT_ARRAY) => name [partition_indexes] _tagged_fields
+ *         name => COMPACT_STRING
+ *         partition_indexes => COMPACT_ARRAY<INT32>
+ *       coordinator_epoch => INT32
+ *       transaction_version => INT8
  */
 
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** WriteTxnMarkersRequest (API key 27) request: valid versions 0-1, flexible versions 1+. */
+/** WriteTxnMarkersRequest (API key 27) request: valid versions 1-2, flexible versions 1+. */
 export interface WriteTxnMarkersRequest {
   /**
    * The transaction markers to be written.
@@ -64,10 +65,15 @@ export interface WriteTxnMarkersRequestWritableTxnMarker {
    */
   topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[];
   /**
-   * Epoch associated with the transaction state partition hosted by this transaction coordinator
+   * Epoch associated with the transaction state partition hosted by this transaction coordinator.
    * Versions 0+; default 0.
    */
   coordinatorEpoch: number;
+  /**
+   * Transaction version of the marker. Ex: 0/1 = legacy (TV0/TV1), 2 = TV2 etc.
+   * Versions 2+; default 0; ignorable.
+   */
+  transactionVersion: number;
   /** Tagged fields this codec does not know, kept from decoding for re-encoding (flexible versions only). */
   unknownTaggedFields?: TaggedField[];
 }
@@ -106,6 +112,7 @@ function defaultWriteTxnMarkersRequestWritableTxnMarker(): WriteTxnMarkersReques
     transactionResult: false,
     topics: [],
     coordinatorEpoch: 0,
+    transactionVersion: 0,
   };
 }
 
@@ -129,12 +136,8 @@ export function createWriteTxnMarkersRequestWritableTxnMarkerTopic(init?: Partia
 /** Encodes a WriteTxnMarkersRequest at `version`. */
 export function encodeWriteTxnMarkersRequest(w: Writer, m: WriteTxnMarkersRequest, version: number): void {
   switch (version) {
-    case 0: {
-      for (const $e of w.arrayLength(m.markers, 'WriteTxnMarkersRequest.Markers')) writeWriteTxnMarkersRequestWritableTxnMarker(w, $e, version);
-      w.noTaggedFields(m.unknownTaggedFields, 'WriteTxnMarkersRequest', version);
-      return;
-    }
-    case 1: {
+    case 1:
+    case 2: {
       for (const $e of w.compactArrayLength(m.markers, 'WriteTxnMarkersRequest.Markers')) writeWriteTxnMarkersRequestWritableTxnMarker(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'WriteTxnMarkersRequest');
       w.uvarint($unknown.length);
@@ -142,24 +145,15 @@ export function encodeWriteTxnMarkersRequest(w: Writer, m: WriteTxnMarkersReques
       return;
     }
     default:
-      throw new UnsupportedVersionError(`WriteTxnMarkersRequest version ${version} is not supported (valid: 0-1)`, { context: 'WriteTxnMarkersRequest' });
+      throw new UnsupportedVersionError(`WriteTxnMarkersRequest version ${version} is not supported (valid: 1-2)`, { context: 'WriteTxnMarkersRequest' });
   }
 }
 
 /** Decodes a WriteTxnMarkersRequest at `version`. */
 export function decodeWriteTxnMarkersRequest(r: Reader, version: number): WriteTxnMarkersRequest {
   switch (version) {
-    case 0: {
-      const $n0 = r.arrayLength('WriteTxnMarkersRequest.Markers');
-      const $a0: WriteTxnMarkersRequestWritableTxnMarker[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readWriteTxnMarkersRequestWritableTxnMarker(r, version));
-      const markers = $a0;
-      return {
-        markers,
-        unknownTaggedFields: undefined,
-      };
-    }
-    case 1: {
+    case 1:
+    case 2: {
       const $n0 = r.compactArrayLength('WriteTxnMarkersRequest.Markers');
       const $a0: WriteTxnMarkersRequestWritableTxnMarker[] = [];
       for (let $i = 0; $i < $n0; $i++) $a0.push(readWriteTxnMarkersRequestWritableTxnMarker(r, version));
@@ -176,21 +170,12 @@ export function decodeWriteTxnMarkersRequest(r: Reader, version: number): WriteT
       };
     }
     default:
-      throw new UnsupportedVersionError(`WriteTxnMarkersRequest version ${version} is not supported (valid: 0-1)`, { context: 'WriteTxnMarkersRequest' });
+      throw new UnsupportedVersionError(`WriteTxnMarkersRequest version ${version} is not supported (valid: 1-2)`, { context: 'WriteTxnMarkersRequest' });
   }
 }
 
 function writeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, m: WriteTxnMarkersRequestWritableTxnMarker, version: number): void {
   switch (version) {
-    case 0: {
-      w.int64(m.producerId, 'WritableTxnMarker.ProducerId');
-      w.int16(m.producerEpoch, 'WritableTxnMarker.ProducerEpoch');
-      w.bool(m.transactionResult, 'WritableTxnMarker.TransactionResult');
-      for (const $e of w.arrayLength(m.topics, 'WritableTxnMarker.Topics')) writeWriteTxnMarkersRequestWritableTxnMarkerTopic(w, $e, version);
-      w.int32(m.coordinatorEpoch, 'WritableTxnMarker.CoordinatorEpoch');
-      w.noTaggedFields(m.unknownTaggedFields, 'WritableTxnMarker', version);
-      return;
-    }
     case 1: {
       w.int64(m.producerId, 'WritableTxnMarker.ProducerId');
       w.int16(m.producerEpoch, 'WritableTxnMarker.ProducerEpoch');
@@ -202,31 +187,25 @@ function writeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, m: WriteTxnMark
       w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
       return;
     }
+    case 2: {
+      w.int64(m.producerId, 'WritableTxnMarker.ProducerId');
+      w.int16(m.producerEpoch, 'WritableTxnMarker.ProducerEpoch');
+      w.bool(m.transactionResult, 'WritableTxnMarker.TransactionResult');
+      for (const $e of w.compactArrayLength(m.topics, 'WritableTxnMarker.Topics')) writeWriteTxnMarkersRequestWritableTxnMarkerTopic(w, $e, version);
+      w.int32(m.coordinatorEpoch, 'WritableTxnMarker.CoordinatorEpoch');
+      w.int8(m.transactionVersion, 'WritableTxnMarker.TransactionVersion');
+      const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'WritableTxnMarker');
+      w.uvarint($unknown.length);
+      w.unknownTaggedFieldsBefore($unknown, 0, Infinity);
+      return;
+    }
     default:
-      throw new UnsupportedVersionError(`WritableTxnMarker version ${version} is not supported (valid: 0-1)`, { context: 'WriteTxnMarkersRequest' });
+      throw new UnsupportedVersionError(`WritableTxnMarker version ${version} is not supported (valid: 1-2)`, { context: 'WriteTxnMarkersRequest' });
   }
 }
 
 function readWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: number): WriteTxnMarkersRequestWritableTxnMarker {
   switch (version) {
-    case 0: {
-      const producerId = r.int64('WritableTxnMarker.ProducerId');
-      const producerEpoch = r.int16('WritableTxnMarker.ProducerEpoch');
-      const transactionResult = r.bool('WritableTxnMarker.TransactionResult');
-      const $n0 = r.arrayLength('WritableTxnMarker.Topics');
-      const $a0: WriteTxnMarkersRequestWritableTxnMarkerTopic[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version));
-      const topics = $a0;
-      const coordinatorEpoch = r.int32('WritableTxnMarker.CoordinatorEpoch');
-      return {
-        producerId,
-        producerEpoch,
-        transactionResult,
-        topics,
-        coordinatorEpoch,
-        unknownTaggedFields: undefined,
-      };
-    }
     case 1: {
       const producerId = r.int64('WritableTxnMarker.ProducerId');
       const producerEpoch = r.int16('WritableTxnMarker.ProducerEpoch');
@@ -248,23 +227,45 @@ function readWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: number)
         transactionResult,
         topics,
         coordinatorEpoch,
+        transactionVersion: 0,
+        unknownTaggedFields: $unknown,
+      };
+    }
+    case 2: {
+      const producerId = r.int64('WritableTxnMarker.ProducerId');
+      const producerEpoch = r.int16('WritableTxnMarker.ProducerEpoch');
+      const transactionResult = r.bool('WritableTxnMarker.TransactionResult');
+      const $n0 = r.compactArrayLength('WritableTxnMarker.Topics');
+      const $a0: WriteTxnMarkersRequestWritableTxnMarkerTopic[] = [];
+      for (let $i = 0; $i < $n0; $i++) $a0.push(readWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version));
+      const topics = $a0;
+      const coordinatorEpoch = r.int32('WritableTxnMarker.CoordinatorEpoch');
+      const transactionVersion = r.int8('WritableTxnMarker.TransactionVersion');
+      let $unknown: TaggedField[] | undefined;
+      const $tagCount = r.uvarint('WritableTxnMarker._tagged_fields');
+      for (let $t = 0; $t < $tagCount; $t++) {
+        const $tag = r.uvarint('WritableTxnMarker._tagged_fields');
+        ($unknown ??= []).push(r.unknownTaggedField($tag, 'WritableTxnMarker._tagged_fields'));
+      }
+      return {
+        producerId,
+        producerEpoch,
+        transactionResult,
+        topics,
+        coordinatorEpoch,
+        transactionVersion,
         unknownTaggedFields: $unknown,
       };
     }
     default:
-      throw new UnsupportedVersionError(`WritableTxnMarker version ${version} is not supported (valid: 0-1)`, { context: 'WriteTxnMarkersRequest' });
+      throw new UnsupportedVersionError(`WritableTxnMarker version ${version} is not supported (valid: 1-2)`, { context: 'WriteTxnMarkersRequest' });
   }
 }
 
 function writeWriteTxnMarkersRequestWritableTxnMarkerTopic(w: Writer, m: WriteTxnMarkersRequestWritableTxnMarkerTopic, version: number): void {
   switch (version) {
-    case 0: {
-      w.string(m.name, 'WritableTxnMarkerTopic.Name');
-      for (const $e of w.arrayLength(m.partitionIndexes, 'WritableTxnMarkerTopic.PartitionIndexes')) w.int32($e, 'WritableTxnMarkerTopic.PartitionIndexes');
-      w.noTaggedFields(m.unknownTaggedFields, 'WritableTxnMarkerTopic', version);
-      return;
-    }
-    case 1: {
+    case 1:
+    case 2: {
       w.compactString(m.name, 'WritableTxnMarkerTopic.Name');
       for (const $e of w.compactArrayLength(m.partitionIndexes, 'WritableTxnMarkerTopic.PartitionIndexes')) w.int32($e, 'WritableTxnMarkerTopic.PartitionIndexes');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'WritableTxnMarkerTopic');
@@ -273,25 +274,14 @@ function writeWriteTxnMarkersRequestWritableTxnMarkerTopic(w: Writer, m: WriteTx
       return;
     }
     default:
-      throw new UnsupportedVersionError(`WritableTxnMarkerTopic version ${version} is not supported (valid: 0-1)`, { context: 'WriteTxnMarkersRequest' });
+      throw new UnsupportedVersionError(`WritableTxnMarkerTopic version ${version} is not supported (valid: 1-2)`, { context: 'WriteTxnMarkersRequest' });
   }
 }
 
 function readWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, version: number): WriteTxnMarkersRequestWritableTxnMarkerTopic {
   switch (version) {
-    case 0: {
-      const name = r.string('WritableTxnMarkerTopic.Name');
-      const $n0 = r.arrayLength('WritableTxnMarkerTopic.PartitionIndexes');
-      const $a0: number[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(r.int32('WritableTxnMarkerTopic.PartitionIndexes'));
-      const partitionIndexes = $a0;
-      return {
-        name,
-        partitionIndexes,
-        unknownTaggedFields: undefined,
-      };
-    }
-    case 1: {
+    case 1:
+    case 2: {
       const name = r.compactString('WritableTxnMarkerTopic.Name');
       const $n0 = r.compactArrayLength('WritableTxnMarkerTopic.PartitionIndexes');
       const $a0: number[] = [];
@@ -310,7 +300,7 @@ function readWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, version: nu
       };
     }
     default:
-      throw new UnsupportedVersionError(`WritableTxnMarkerTopic version ${version} is not supported (valid: 0-1)`, { context: 'WriteTxnMarkersRequest' });
+      throw new UnsupportedVersionError(`WritableTxnMarkerTopic version ${version} is not supported (valid: 1-2)`, { context: 'WriteTxnMarkersRequest' });
   }
 }
 
@@ -319,8 +309,8 @@ export const WriteTxnMarkersRequestCodec: MessageCodec<WriteTxnMarkersRequest> =
   name: 'WriteTxnMarkersRequest',
   type: 'request',
   apiKey: 27,
-  minVersion: 0,
-  maxVersion: 1,
+  minVersion: 1,
+  maxVersion: 2,
   firstFlexibleVersion: 1,
   latestVersionUnstable: false,
   encode: encodeWriteTxnMarkersRequest,

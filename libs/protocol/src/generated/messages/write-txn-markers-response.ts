@@ -2,19 +2,11 @@
 // Source: spec/WriteTxnMarkersResponse.json (Apache Kafka, Apache-2.0). Regenerate: npm run codegen -w @strom/protocol
 
 /*
- * WriteTxnMarkersResponse (API key 27) response: valid versions 0-1, flexible versions 1+.
+ * WriteTxnMarkersResponse (API key 27) response: valid versions 1-2, flexible versions 1+.
  *
  * Wire grammar (Kafka protocol guide notation; <tag N> marks a tagged field):
  *
- *   WriteTxnMarkersResponse v0 => [markers]
- *     markers (ARRAY) => producer_id [topics]
- *       producer_id => INT64
- *       topics (ARRAY) => name [partitions]
- *         name => STRING
- *         partitions (ARRAY) => partition_index error_code
- *           partition_index => INT32
- *           error_code => INT16
- *   WriteTxnMarkersResponse v1 (flexible) => [markers] _tagged_fields
+ *   WriteTxnMarkersResponse v1-2 (flexible) => [markers] _tagged_fields
  *     markers (COMPACT_ARRAY) => producer_id [topics] _tagged_fields
  *       producer_id => INT64
  *       topics (COMPACT_ARRAY) => name [partitions] _tagged_fields
@@ -27,7 +19,7 @@
 import { type MessageCodec, type Reader, type TaggedField, Writer } from '../../codec/index.js';
 import { UnsupportedVersionError } from '../../errors.js';
 
-/** WriteTxnMarkersResponse (API key 27) response: valid versions 0-1, flexible versions 1+. */
+/** WriteTxnMarkersResponse (API key 27) response: valid versions 1-2, flexible versions 1+. */
 export interface WriteTxnMarkersResponse {
   /**
    * The results for writing makers.
@@ -136,12 +128,8 @@ export function createWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(in
 /** Encodes a WriteTxnMarkersResponse at `version`. */
 export function encodeWriteTxnMarkersResponse(w: Writer, m: WriteTxnMarkersResponse, version: number): void {
   switch (version) {
-    case 0: {
-      for (const $e of w.arrayLength(m.markers, 'WriteTxnMarkersResponse.Markers')) writeWriteTxnMarkersResponseWritableTxnMarkerResult(w, $e, version);
-      w.noTaggedFields(m.unknownTaggedFields, 'WriteTxnMarkersResponse', version);
-      return;
-    }
-    case 1: {
+    case 1:
+    case 2: {
       for (const $e of w.compactArrayLength(m.markers, 'WriteTxnMarkersResponse.Markers')) writeWriteTxnMarkersResponseWritableTxnMarkerResult(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'WriteTxnMarkersResponse');
       w.uvarint($unknown.length);
@@ -149,24 +137,15 @@ export function encodeWriteTxnMarkersResponse(w: Writer, m: WriteTxnMarkersRespo
       return;
     }
     default:
-      throw new UnsupportedVersionError(`WriteTxnMarkersResponse version ${version} is not supported (valid: 0-1)`, { context: 'WriteTxnMarkersResponse' });
+      throw new UnsupportedVersionError(`WriteTxnMarkersResponse version ${version} is not supported (valid: 1-2)`, { context: 'WriteTxnMarkersResponse' });
   }
 }
 
 /** Decodes a WriteTxnMarkersResponse at `version`. */
 export function decodeWriteTxnMarkersResponse(r: Reader, version: number): WriteTxnMarkersResponse {
   switch (version) {
-    case 0: {
-      const $n0 = r.arrayLength('WriteTxnMarkersResponse.Markers');
-      const $a0: WriteTxnMarkersResponseWritableTxnMarkerResult[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readWriteTxnMarkersResponseWritableTxnMarkerResult(r, version));
-      const markers = $a0;
-      return {
-        markers,
-        unknownTaggedFields: undefined,
-      };
-    }
-    case 1: {
+    case 1:
+    case 2: {
       const $n0 = r.compactArrayLength('WriteTxnMarkersResponse.Markers');
       const $a0: WriteTxnMarkersResponseWritableTxnMarkerResult[] = [];
       for (let $i = 0; $i < $n0; $i++) $a0.push(readWriteTxnMarkersResponseWritableTxnMarkerResult(r, version));
@@ -183,19 +162,14 @@ export function decodeWriteTxnMarkersResponse(r: Reader, version: number): Write
       };
     }
     default:
-      throw new UnsupportedVersionError(`WriteTxnMarkersResponse version ${version} is not supported (valid: 0-1)`, { context: 'WriteTxnMarkersResponse' });
+      throw new UnsupportedVersionError(`WriteTxnMarkersResponse version ${version} is not supported (valid: 1-2)`, { context: 'WriteTxnMarkersResponse' });
   }
 }
 
 function writeWriteTxnMarkersResponseWritableTxnMarkerResult(w: Writer, m: WriteTxnMarkersResponseWritableTxnMarkerResult, version: number): void {
   switch (version) {
-    case 0: {
-      w.int64(m.producerId, 'WritableTxnMarkerResult.ProducerId');
-      for (const $e of w.arrayLength(m.topics, 'WritableTxnMarkerResult.Topics')) writeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w, $e, version);
-      w.noTaggedFields(m.unknownTaggedFields, 'WritableTxnMarkerResult', version);
-      return;
-    }
-    case 1: {
+    case 1:
+    case 2: {
       w.int64(m.producerId, 'WritableTxnMarkerResult.ProducerId');
       for (const $e of w.compactArrayLength(m.topics, 'WritableTxnMarkerResult.Topics')) writeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'WritableTxnMarkerResult');
@@ -204,25 +178,14 @@ function writeWriteTxnMarkersResponseWritableTxnMarkerResult(w: Writer, m: Write
       return;
     }
     default:
-      throw new UnsupportedVersionError(`WritableTxnMarkerResult version ${version} is not supported (valid: 0-1)`, { context: 'WriteTxnMarkersResponse' });
+      throw new UnsupportedVersionError(`WritableTxnMarkerResult version ${version} is not supported (valid: 1-2)`, { context: 'WriteTxnMarkersResponse' });
   }
 }
 
 function readWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerResult {
   switch (version) {
-    case 0: {
-      const producerId = r.int64('WritableTxnMarkerResult.ProducerId');
-      const $n0 = r.arrayLength('WritableTxnMarkerResult.Topics');
-      const $a0: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, version));
-      const topics = $a0;
-      return {
-        producerId,
-        topics,
-        unknownTaggedFields: undefined,
-      };
-    }
-    case 1: {
+    case 1:
+    case 2: {
       const producerId = r.int64('WritableTxnMarkerResult.ProducerId');
       const $n0 = r.compactArrayLength('WritableTxnMarkerResult.Topics');
       const $a0: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[] = [];
@@ -241,19 +204,14 @@ function readWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, version: 
       };
     }
     default:
-      throw new UnsupportedVersionError(`WritableTxnMarkerResult version ${version} is not supported (valid: 0-1)`, { context: 'WriteTxnMarkersResponse' });
+      throw new UnsupportedVersionError(`WritableTxnMarkerResult version ${version} is not supported (valid: 1-2)`, { context: 'WriteTxnMarkersResponse' });
   }
 }
 
 function writeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Writer, m: WriteTxnMarkersResponseWritableTxnMarkerTopicResult, version: number): void {
   switch (version) {
-    case 0: {
-      w.string(m.name, 'WritableTxnMarkerTopicResult.Name');
-      for (const $e of w.arrayLength(m.partitions, 'WritableTxnMarkerTopicResult.Partitions')) writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w, $e, version);
-      w.noTaggedFields(m.unknownTaggedFields, 'WritableTxnMarkerTopicResult', version);
-      return;
-    }
-    case 1: {
+    case 1:
+    case 2: {
       w.compactString(m.name, 'WritableTxnMarkerTopicResult.Name');
       for (const $e of w.compactArrayLength(m.partitions, 'WritableTxnMarkerTopicResult.Partitions')) writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w, $e, version);
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'WritableTxnMarkerTopicResult');
@@ -262,25 +220,14 @@ function writeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Writer, m: 
       return;
     }
     default:
-      throw new UnsupportedVersionError(`WritableTxnMarkerTopicResult version ${version} is not supported (valid: 0-1)`, { context: 'WriteTxnMarkersResponse' });
+      throw new UnsupportedVersionError(`WritableTxnMarkerTopicResult version ${version} is not supported (valid: 1-2)`, { context: 'WriteTxnMarkersResponse' });
   }
 }
 
 function readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
   switch (version) {
-    case 0: {
-      const name = r.string('WritableTxnMarkerTopicResult.Name');
-      const $n0 = r.arrayLength('WritableTxnMarkerTopicResult.Partitions');
-      const $a0: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[] = [];
-      for (let $i = 0; $i < $n0; $i++) $a0.push(readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, version));
-      const partitions = $a0;
-      return {
-        name,
-        partitions,
-        unknownTaggedFields: undefined,
-      };
-    }
-    case 1: {
+    case 1:
+    case 2: {
       const name = r.compactString('WritableTxnMarkerTopicResult.Name');
       const $n0 = r.compactArrayLength('WritableTxnMarkerTopicResult.Partitions');
       const $a0: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[] = [];
@@ -299,19 +246,14 @@ function readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, vers
       };
     }
     default:
-      throw new UnsupportedVersionError(`WritableTxnMarkerTopicResult version ${version} is not supported (valid: 0-1)`, { context: 'WriteTxnMarkersResponse' });
+      throw new UnsupportedVersionError(`WritableTxnMarkerTopicResult version ${version} is not supported (valid: 1-2)`, { context: 'WriteTxnMarkersResponse' });
   }
 }
 
 function writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w: Writer, m: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult, version: number): void {
   switch (version) {
-    case 0: {
-      w.int32(m.partitionIndex, 'WritableTxnMarkerPartitionResult.PartitionIndex');
-      w.int16(m.errorCode, 'WritableTxnMarkerPartitionResult.ErrorCode');
-      w.noTaggedFields(m.unknownTaggedFields, 'WritableTxnMarkerPartitionResult', version);
-      return;
-    }
-    case 1: {
+    case 1:
+    case 2: {
       w.int32(m.partitionIndex, 'WritableTxnMarkerPartitionResult.PartitionIndex');
       w.int16(m.errorCode, 'WritableTxnMarkerPartitionResult.ErrorCode');
       const $unknown = w.unknownTags(m.unknownTaggedFields, [], 'WritableTxnMarkerPartitionResult');
@@ -320,22 +262,14 @@ function writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w: Writer,
       return;
     }
     default:
-      throw new UnsupportedVersionError(`WritableTxnMarkerPartitionResult version ${version} is not supported (valid: 0-1)`, { context: 'WriteTxnMarkersResponse' });
+      throw new UnsupportedVersionError(`WritableTxnMarkerPartitionResult version ${version} is not supported (valid: 1-2)`, { context: 'WriteTxnMarkersResponse' });
   }
 }
 
 function readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
   switch (version) {
-    case 0: {
-      const partitionIndex = r.int32('WritableTxnMarkerPartitionResult.PartitionIndex');
-      const errorCode = r.int16('WritableTxnMarkerPartitionResult.ErrorCode');
-      return {
-        partitionIndex,
-        errorCode,
-        unknownTaggedFields: undefined,
-      };
-    }
-    case 1: {
+    case 1:
+    case 2: {
       const partitionIndex = r.int32('WritableTxnMarkerPartitionResult.PartitionIndex');
       const errorCode = r.int16('WritableTxnMarkerPartitionResult.ErrorCode');
       let $unknown: TaggedField[] | undefined;
@@ -351,7 +285,7 @@ function readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r: Reader, 
       };
     }
     default:
-      throw new UnsupportedVersionError(`WritableTxnMarkerPartitionResult version ${version} is not supported (valid: 0-1)`, { context: 'WriteTxnMarkersResponse' });
+      throw new UnsupportedVersionError(`WritableTxnMarkerPartitionResult version ${version} is not supported (valid: 1-2)`, { context: 'WriteTxnMarkersResponse' });
   }
 }
 
@@ -360,8 +294,8 @@ export const WriteTxnMarkersResponseCodec: MessageCodec<WriteTxnMarkersResponse>
   name: 'WriteTxnMarkersResponse',
   type: 'response',
   apiKey: 27,
-  minVersion: 0,
-  maxVersion: 1,
+  minVersion: 1,
+  maxVersion: 2,
   firstFlexibleVersion: 1,
   latestVersionUnstable: false,
   encode: encodeWriteTxnMarkersResponse,
