@@ -1,8 +1,17 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import {
+  ApiKey,
+  createOffsetCommitRequest,
+  createOffsetCommitRequestPartition,
+  createOffsetCommitRequestTopic,
+  decodeResponse,
+  encodeRequestFrame,
+} from '@strom/protocol';
 import { Kafka, logLevel, type EachMessagePayload } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
+import { RawClient } from './raw-client.js';
 
 const execFileAsync = promisify(execFile);
 const mainJs = new URL('../../apps/strom/dist/main.js', import.meta.url).pathname;
@@ -28,6 +37,68 @@ describe('consumer groups with kafkajs on embedded Strom', () => {
     await admin.disconnect();
   });
   afterAll(async () => strom?.stop());
+
+  it("forgets a deleted topic's committed offsets: a topic created again under its name starts with none", async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'ephemeral', numPartitions: 2 }, { topic: 'lasting' }] });
+      // Simple commits (no group membership), as a tool that moves offsets sends them.
+      const raw = await RawClient.connect(strom.port);
+      const commit = async (groupId: string, topics: [string, number][]) => {
+        raw.send(
+          encodeRequestFrame(
+            { apiKey: ApiKey.OffsetCommit, apiVersion: 9, correlationId: 1, clientId: 'e2e' },
+            createOffsetCommitRequest({
+              groupId,
+              generationIdOrMemberEpoch: -1,
+              topics: topics.map(([name, partitionIndex]) =>
+                createOffsetCommitRequestTopic({
+                  name,
+                  partitions: [createOffsetCommitRequestPartition({ partitionIndex, committedOffset: 0n })],
+                }),
+              ),
+            }),
+          ),
+        );
+        const response = decodeResponse(ApiKey.OffsetCommit, 9, await raw.nextFrame()).body;
+        expect(response.topics.flatMap((t) => t.partitions.map((p) => p.errorCode))).toEqual(topics.map(() => 0));
+      };
+      await commit('short-lived', [['ephemeral', 0]]);
+      await commit('mixed', [
+        ['ephemeral', 1],
+        ['lasting', 0],
+      ]);
+      raw.end();
+      const committed = async (groupId: string, topic: string) =>
+        (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.map((p) => [p.partition, p.offset]).sort();
+      expect(await committed('mixed', 'ephemeral')).toEqual([
+        [0, '-1'],
+        [1, '0'],
+      ]);
+      await admin.deleteTopics({ topics: ['ephemeral'] });
+      await admin.createTopics({ topics: [{ topic: 'ephemeral', numPartitions: 2 }] });
+      // The coordinator hears of the deletion on the bus: give it a moment, not forever.
+      const none = [
+        [0, '-1'],
+        [1, '-1'],
+      ];
+      for (const groupId of ['short-lived', 'mixed']) {
+        const deadline = Date.now() + 10_000;
+        while (JSON.stringify(await committed(groupId, 'ephemeral')) !== JSON.stringify(none) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(await committed(groupId, 'ephemeral')).toEqual(none);
+      }
+      expect(await committed('mixed', 'lasting')).toEqual([[0, '0']]);
+      // A group whose only offsets were the deleted topic's is gone, as in Kafka; the other stays.
+      const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
+      expect(groups).toContain('mixed');
+      expect(groups).not.toContain('short-lived');
+    } finally {
+      await admin.disconnect();
+    }
+  });
 
   it('two members share the partitions, consume every record once, commit, and a restart resumes after the commits', async () => {
     const producer = kafka.producer();

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { replyJson, type Bus, type Subscription } from '@strom/bus';
+import { replyJson, subscribeJson, type Bus, type Subscription } from '@strom/bus';
+import { MetadataSubjects, type TopicsDeletedEvent } from '@strom/metadata';
 import type { MetadataStore } from '@strom/metadata-store';
 import { ApiKey } from '@strom/protocol';
 import { BUS, LOGGER, METADATA_STORE, type Logger } from '@strom/runtime';
@@ -53,6 +54,7 @@ export class CoordinatorService implements OnModuleInit, OnModuleDestroy {
         { queue: 'coordinator' },
       ),
       this.bus.reply(CoordinatorSubjects.kafka, (payload) => this.handleForwarded(payload), { queue: 'coordinator' }),
+      subscribeJson<TopicsDeletedEvent>(this.bus, MetadataSubjects.topicsDeleted, ({ topics }) => this.groups.onTopicsDeleted(topics)),
     );
     await Promise.all(this.subscriptions.map((subscription) => subscription.ready));
   }

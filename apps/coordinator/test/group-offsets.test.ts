@@ -121,6 +121,21 @@ describe('OffsetCommit and OffsetFetch', () => {
     ]);
   });
 
+  it("drops a deleted topic's offsets from every group, and an Empty group left without any (onPartitionsDeleted)", async () => {
+    const h = await newHarness();
+    const { memberIds, generationId } = await h.stableGroup(G, 1);
+    await h.commit(G, { gone: { 0: 5n, 1: 6n }, kept: { 0: 7n } }, { memberId: memberIds[0]!, generationId });
+    await h.commit('only-gone', { gone: { 0: 3n } }, { version: 2 });
+    await h.commit('only-kept', { kept: { 0: 4n } }, { version: 2 });
+    await h.coordinator.onTopicsDeleted(['gone']);
+    const fetched = await h.fetch(G, null);
+    expect(fetched.topics.map((t) => [t.name, t.partitions.map((p) => p.committedOffset)])).toEqual([['kept', [7n]]]);
+    expect((await h.fetch('only-gone', { gone: [0] })).topics[0]!.partitions[0]!.committedOffset).toBe(-1n);
+    expect((await h.store.fetchOffsets(G)).map((o) => o.topic)).toEqual(['kept']);
+    // The group that only had offsets for the deleted topic is gone; the others stay.
+    expect((await h.listGroups()).groups.map((g) => g.groupId).sort()).toEqual([G, 'only-kept']);
+  });
+
   it('refuses metadata longer than offset.metadata.max.bytes, partition by partition', async () => {
     const h = await newHarness({ config: { offsetMetadataMaxBytes: 8 } });
     const response = await h.commit('g', { t: { 0: { offset: 1n, metadata: '12345678' }, 1: { offset: 2n, metadata: '123456789' } } });

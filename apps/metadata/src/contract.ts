@@ -19,6 +19,11 @@ export const MetadataSubjects = {
   createTopics: 'strom.metadata.topics.create',
   /** Request: {@link DeleteTopicsCommand}. Reply: {@link DeleteTopicsReply}. */
   deleteTopics: 'strom.metadata.topics.delete',
+  /**
+   * Published after topics are deleted: {@link TopicsDeletedEvent}. Their committed offsets are
+   * already gone from the store; the coordinator drops its copies.
+   */
+  topicsDeleted: 'strom.metadata.topics.deleted',
   /** Request: {@link CreatePartitionsCommand}. Reply: {@link CreatePartitionsReply}. */
   createPartitions: 'strom.metadata.topics.create-partitions',
   /** Request: {@link AlterTopicConfigsCommand}. Reply: {@link AlterTopicConfigsReply}. */
@@ -68,6 +73,10 @@ export interface TopicInfo {
   internal: boolean;
   partitions: PartitionInfo[];
   configs: Record<string, string>;
+}
+
+export interface TopicsDeletedEvent {
+  topics: string[];
 }
 
 export interface ClusterSnapshot {

@@ -30,6 +30,7 @@ import {
   type CreateTopicsReply,
   type DeleteTopicsCommand,
   type DeleteTopicsReply,
+  type TopicsDeletedEvent,
   type RegisterBrokerReply,
   type RegisterBrokerRequest,
   type TopicInfo,
@@ -178,8 +179,12 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
   private async deleteTopics(command: DeleteTopicsCommand): Promise<DeleteTopicsReply> {
     const results = await deleteTopics(this.store, command);
     const deleted = results.filter((result) => result.errorCode === 0);
-    if (deleted.length > 0) this.logger.info({ topics: deleted.map((result) => result.name) }, 'topics deleted');
-    return { version: deleted.length > 0 ? await this.changed() : String(await this.store.version()), results };
+    if (deleted.length === 0) return { version: String(await this.store.version()), results };
+    const topics = deleted.flatMap((result) => (result.name === null ? [] : [result.name]));
+    this.logger.info({ topics }, 'topics deleted');
+    const version = await this.changed();
+    publishJson(this.bus, MetadataSubjects.topicsDeleted, { topics } satisfies TopicsDeletedEvent);
+    return { version, results };
   }
 
   /** SCRAM credentials and ACLs (SecurityRepository); changes are announced on `securityChanged`. */

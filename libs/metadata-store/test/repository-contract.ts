@@ -80,6 +80,18 @@ export function repositoryContract(name: string, open: () => Promise<MetadataSto
       expect(await store.topics.byName('cfg')).toBeUndefined();
     });
 
+    it("deletes every group's committed offsets of a deleted topic with it, and no others", async () => {
+      await store.topics.create({ name: 'doomed', assignments: [[1]] });
+      await store.offsets.commit('g-del', [
+        { topic: 'doomed', partitionIndex: 0, offset: 3n },
+        { topic: 'survivor', partitionIndex: 0, offset: 4n },
+      ]);
+      await store.offsets.commit('g-del-2', [{ topic: 'doomed', partitionIndex: 0, offset: 5n }]);
+      expect(await store.topics.delete('doomed')).toBe(true);
+      expect((await store.offsets.fetch('g-del')).map((o) => [o.topic, o.offset])).toEqual([['survivor', 4n]]);
+      expect(await store.offsets.fetch('g-del-2')).toEqual([]);
+    });
+
     it('adds partitions after the existing ones and bumps the version', async () => {
       await store.topics.create({ name: 'grow', assignments: [[1], [2]] });
       const before = await store.version();

@@ -1306,6 +1306,30 @@ export class GroupCoordinator {
     });
   }
 
+  /**
+   * Kafka's `onPartitionsDeleted`: the offsets of deleted topics go from every group (the store
+   * dropped its rows with the topic; this removes them again, harmlessly, and from memory), and
+   * an Empty group left without offsets goes with them.
+   */
+  async onTopicsDeleted(topics: readonly string[]): Promise<void> {
+    if (this.#status !== 'active' || topics.length === 0) return;
+    const deleted = new Set(topics);
+    const groups = [...this.#actors.values()].flatMap((a) => (a.group ? [a.group] : []));
+    await Promise.all(
+      groups.map((group) =>
+        this.#postInternal(group, async (g) => {
+          const partitions = [...g.offsets]
+            .filter(([topic]) => deleted.has(topic))
+            .flatMap(([topic, byPartition]) => [...byPartition.keys()].map((partition) => ({ topic, partition })));
+          const actor = this.#actors.get(g.groupId);
+          if (actor === undefined || partitions.length === 0) return;
+          this.#log.info({ groupId: g.groupId, offsets: partitions.length }, 'removing offsets of deleted topics');
+          await this.#cleanupGroupMetadata(actor, g, partitions);
+        }),
+      ),
+    );
+  }
+
   /** One retention pass over every group, each in its own mailbox. */
   async #sweepExpiredOffsets(): Promise<void> {
     if (this.#status !== 'active') return;

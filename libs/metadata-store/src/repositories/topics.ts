@@ -88,11 +88,17 @@ export class TopicRepository {
     return rows.map(toTopicState);
   }
 
-  /** Deletes a topic (and its partitions and configs); false when there was none. */
+  /**
+   * Deletes a topic (and its partitions and configs) and every group's committed offsets for it,
+   * as Kafka's coordinator drops the offsets of deleted partitions; false when there was none.
+   */
   async delete(name: string): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
       const deleted = await tx.topic.deleteMany({ where: { name } });
-      if (deleted.count === 1) await bumpMetadataVersion(tx);
+      if (deleted.count === 1) {
+        await tx.committedOffset.deleteMany({ where: { topic: name } });
+        await bumpMetadataVersion(tx);
+      }
       return deleted.count === 1;
     });
   }
