@@ -3,6 +3,7 @@ import { subscribeJson, type Bus, type Subscription } from '@strom/bus';
 import { RetentionSubjects } from '@strom/retention';
 import { ApiKey } from '@strom/protocol';
 import { BUS, LOGGER, type Logger } from '@strom/runtime';
+import { ReadBufferPool } from '@strom/storage';
 import { apiVersionsBody, handleApiVersions } from './api/api-versions.js';
 import { handleMetadata } from './api/metadata.js';
 import { ApiRouter } from './api/router.js';
@@ -152,7 +153,14 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     router.register(ApiKey.Produce, handleProduce(this.view, replicas, id, this.authorization));
     router.register(
       ApiKey.Fetch,
-      handleFetch(this.view, replicas, id, new FetchSessionCache(), { maxWaitCapMs: 60_000 }, this.authorization),
+      handleFetch(
+        this.view,
+        replicas,
+        id,
+        new FetchSessionCache(),
+        { maxWaitCapMs: 60_000, readBuffers: new ReadBufferPool() },
+        this.authorization,
+      ),
     );
     router.register(ApiKey.ListOffsets, handleListOffsets(this.view, replicas, id, this.authorization));
     router.register(

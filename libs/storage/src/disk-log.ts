@@ -504,6 +504,8 @@ export class DiskLog implements PartitionLog {
   private async readAt(offset: number, options: ReadOptions): Promise<ReadResult> {
     const maxOffset = options.maxOffset ?? Number.MAX_SAFE_INTEGER;
     const minOneBatch = options.minOneBatch !== false;
+    const lease = options.lease;
+    const allocate = lease === undefined ? undefined : (bytes: number) => lease.acquire(bytes);
     const result = (records: Buffer, nextOffset: number): ReadResult => ({
       error: null,
       records,
@@ -519,6 +521,7 @@ export class DiskLog implements PartitionLog {
       const found = await this.files.with(segment.logPath, async (handle) => {
         const cursor = new BatchCursor(handle, startPosition, endPosition, {
           windowBytes: Math.min(options.maxBytes + 64 * 1024, 8 * 1024 * 1024),
+          ...(allocate === undefined ? {} : { allocate }),
         });
         let first: number | null = null;
         let last = -1;
@@ -535,7 +538,7 @@ export class DiskLog implements PartitionLog {
           last = batch.header.lastOffset;
         }
         if (first === null) return null;
-        const records = cursor.slice(first, endAt) ?? (await readRange(handle, first, endAt));
+        const records = cursor.slice(first, endAt) ?? (await readRange(handle, first, endAt, allocate));
         return { records, nextOffset: last + 1, empty: false };
       });
       if (found) return result(found.records, found.nextOffset);
@@ -1229,8 +1232,13 @@ function remainingBuffers(buffers: readonly Buffer[], skipBytes: number): Buffer
   return out;
 }
 
-async function readRange(handle: FileHandle, from: number, to: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(to - from);
+async function readRange(
+  handle: FileHandle,
+  from: number,
+  to: number,
+  allocate: (bytes: number) => Buffer = Buffer.allocUnsafe,
+): Promise<Buffer> {
+  const buffer = allocate(to - from);
   let read = 0;
   while (read < buffer.length) {
     const { bytesRead } = await handle.read(buffer, read, buffer.length - read, from + read);

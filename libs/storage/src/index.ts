@@ -19,6 +19,7 @@ export { DiskLog, type DiskLogOptions, type IoFaults, type RecoveryReport, type 
 export { MemoryLog, type MemoryLogOptions } from './memory-log.js';
 export { LogDirectory, type LogDirectoryOptions, type OpenLogOptions } from './log-directory.js';
 export { FileHandlePool, DEFAULT_MAX_OPEN_FILES } from './file-pool.js';
+export { ReadBufferPool, ReadLease, type ReadBufferPoolOptions } from './read-buffers.js';
 export { LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.js';
 export { PRODUCER_BATCHES_RETAINED, type ProducerBatch, type ProducerEntry } from './producer-state.js';
 // The log's number-typed view of record batches; the format itself is @strom/protocol's.

@@ -1,6 +1,7 @@
 import type { LogErrorName } from './errors.js';
 import type { EpochEndOffset, EpochEntry } from './leader-epoch-cache.js';
 import type { ProducerEntry } from './producer-state.js';
+import type { ReadLease } from './read-buffers.js';
 
 export type AppendResult =
   | {
@@ -31,6 +32,11 @@ export interface ReadOptions {
   maxOffset?: number;
   /** Return the first batch even if it exceeds `maxBytes` (Kafka's fetch rule). Default true. */
   minOneBatch?: boolean;
+  /**
+   * Where the buffers holding the returned records come from, when the caller gives them back
+   * after use (see {@link ReadBufferPool}); fresh allocations otherwise.
+   */
+  lease?: ReadLease;
 }
 
 export type ReadResult =

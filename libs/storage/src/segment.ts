@@ -110,19 +110,21 @@ export class BatchCursor {
   private readonly endPosition: number;
   private readonly withBodies: boolean;
   private readonly verifyCrc: boolean;
+  private readonly allocate: (bytes: number) => Buffer;
 
   constructor(
     handle: FileHandle,
     position: number,
     endPosition: number,
-    options: { withBodies?: boolean; verifyCrc?: boolean; windowBytes?: number } = {},
+    options: { withBodies?: boolean; verifyCrc?: boolean; windowBytes?: number; allocate?: (bytes: number) => Buffer } = {},
   ) {
     this.handle = handle;
     this.position = position;
     this.endPosition = endPosition;
     this.withBodies = options.withBodies ?? false;
     this.verifyCrc = options.verifyCrc ?? false;
-    this.window = Buffer.allocUnsafe(
+    this.allocate = options.allocate ?? Buffer.allocUnsafe;
+    this.window = this.allocate(
       Math.max(
         RECORD_BATCH_HEADER_BYTES,
         Math.min(options.windowBytes ?? DEFAULT_WINDOW_BYTES, Math.max(endPosition - position, RECORD_BATCH_HEADER_BYTES)),
@@ -168,7 +170,7 @@ export class BatchCursor {
 
   private async ensure(from: number, bytes: number): Promise<void> {
     if (from >= this.windowPosition && from + bytes <= this.windowPosition + this.windowLength) return;
-    if (bytes > this.window.length) this.window = Buffer.allocUnsafe(bytes);
+    if (bytes > this.window.length) this.window = this.allocate(bytes);
     const want = Math.min(this.window.length, this.endPosition - from);
     let read = 0;
     while (read < want) {

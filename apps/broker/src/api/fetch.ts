@@ -1,7 +1,8 @@
 import { ErrorCode } from '@strom/errors';
 import { createFetchResponsePartitionData, type FetchRequest, type FetchResponse, type FetchResponsePartitionData } from '@strom/protocol';
+import type { ReadBufferPool } from '@strom/storage';
 import type { ClusterView } from '../cluster/cluster-view.js';
-import type { ClientContext } from '../network/request-handler.js';
+import { releaseAfterWrite, type ClientContext } from '../network/request-handler.js';
 import { AclOperation, ResourceType } from '../security/acl.js';
 import { ALLOW_ALL, type RequestAuthorizer } from '../security/request-authorizer.js';
 import {
@@ -20,6 +21,8 @@ const EMPTY = Buffer.alloc(0);
 export interface FetchHandlerOptions {
   /** Upper bound on max.wait.ms, so a client cannot park a request forever. */
   maxWaitCapMs: number;
+  /** Read windows reused across fetches, given back once a response is written. */
+  readBuffers?: ReadBufferPool;
 }
 
 interface PartitionToRead {
@@ -76,13 +79,20 @@ export function handleFetch(
     }
 
     const deadline = Date.now() + Math.min(Math.max(body.maxWaitMs, 0), options.maxWaitCapMs);
+    // Every read of this request takes its buffers from one lease, given back once the response
+    // that points into them is written (or left to the GC if it never is).
+    const lease = options.readBuffers?.lease();
     for (;;) {
       const { results, bytes } = await readAll();
       const hasError =
         partitions.some((entry) => entry.errorCode !== ErrorCode.NONE) ||
         results.some((result) => result.data.errorCode !== ErrorCode.NONE);
       const remainingMs = deadline - Date.now();
-      if (bytes >= body.minBytes || hasError || remainingMs <= 0) return context.buildResponse(results);
+      if (bytes >= body.minBytes || hasError || remainingMs <= 0) {
+        const response = context.buildResponse(results);
+        if (lease) releaseAfterWrite(response, () => lease.releaseAll());
+        return response;
+      }
       await waitForAny(partitions, remainingMs);
     }
 
@@ -103,7 +113,7 @@ export function handleFetch(
         }
         const replica = entry.replica;
         const budget = Math.min(entry.session.partitionMaxBytes, Math.max(body.maxBytes - bytes, 0));
-        const read = await replica.read(Number(entry.session.fetchOffset), budget, readCommitted, bytes === 0);
+        const read = await replica.read(Number(entry.session.fetchOffset), budget, readCommitted, bytes === 0, lease);
         const fields: Partial<FetchResponsePartitionData> = {
           partitionIndex: entry.session.partition,
           highWatermark: BigInt(replica.highWatermark),

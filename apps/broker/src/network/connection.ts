@@ -21,6 +21,7 @@ import {
   type RequestHandler,
   type ResponseBody,
   type SecurityProtocol,
+  takeReleaseAfterWrite,
 } from './request-handler.js';
 
 interface PendingResponse {
@@ -345,8 +346,12 @@ export class KafkaConnection {
         this.close('response encoding failed');
         return;
       }
+      const release = takeReleaseAfterWrite(slot.body);
       this.socket.cork();
-      for (const chunk of chunks) this.socket.write(chunk);
+      for (let i = 0; i < chunks.length - 1; i++) this.socket.write(chunks[i]!);
+      // The callback of the last write runs once every chunk before it is written too (or failed).
+      if (release) this.socket.write(chunks[chunks.length - 1]!, () => release());
+      else this.socket.write(chunks[chunks.length - 1]!);
       this.socket.uncork();
       if (slot.closeAfter !== undefined) {
         this.endAfterWrites(slot.closeAfter);

@@ -51,3 +51,22 @@ export class CloseConnectionError extends Error {
     this.response = options?.response;
   }
 }
+
+const afterWrite = new WeakMap<object, () => void>();
+
+/**
+ * Runs `release` once `body`'s response is written to the socket (its bytes handed to the
+ * kernel): how a handler gives back the buffers its response points into (Fetch's read windows).
+ * It does not run when the response is never sent (connection closed first); the buffers are
+ * then left to the GC.
+ */
+export function releaseAfterWrite(body: object, release: () => void): void {
+  afterWrite.set(body, release);
+}
+
+/** The connection's side of {@link releaseAfterWrite}: the release for `body`, at most once. */
+export function takeReleaseAfterWrite(body: object): (() => void) | undefined {
+  const release = afterWrite.get(body);
+  afterWrite.delete(body);
+  return release;
+}

@@ -11,7 +11,7 @@ import {
   updateBatchCrc,
   verifyBatchCrc,
 } from '@strom/protocol';
-import { DiskLog, type LogConfig, type PartitionLog, type ReadResult } from '@strom/storage';
+import { DiskLog, type LogConfig, type PartitionLog, type ReadLease, type ReadResult } from '@strom/storage';
 import type { TopicPolicy } from './log-config.js';
 
 export interface ProduceOutcome {
@@ -142,8 +142,13 @@ export class PartitionReplica {
   }
 
   /** Reads whole batches from `offset`, up to the high watermark or (read_committed) the last stable offset. */
-  read(offset: number, maxBytes: number, readCommitted: boolean, minOneBatch: boolean): Promise<ReadResult> {
-    return this.log.read(offset, { maxBytes, maxOffset: readCommitted ? this.log.lastStableOffset : this.log.highWatermark, minOneBatch });
+  read(offset: number, maxBytes: number, readCommitted: boolean, minOneBatch: boolean, lease?: ReadLease): Promise<ReadResult> {
+    return this.log.read(offset, {
+      maxBytes,
+      maxOffset: readCommitted ? this.log.lastStableOffset : this.log.highWatermark,
+      minOneBatch,
+      ...(lease === undefined ? {} : { lease }),
+    });
   }
 
   /** Resolves when data at or past `offset` becomes readable, or `signal` aborts. */
