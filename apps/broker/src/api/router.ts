@@ -36,9 +36,9 @@ export interface ApiVersionRange {
 
 /**
  * Routes each request to the handler of its API. What is registered is exactly what ApiVersions
- * announces, with the version range of the vendored specs (Kafka 4.4's) less an unstable latest
- * version; an API that is not
- * registered is answered as Kafka answers a disabled one: the connection is closed.
+ * announces, with the version range of the vendored specs (Kafka 4.4's) less a latest version the
+ * spec marks unstable; an API that is not registered, or a version above that range, is answered
+ * as Kafka answers a disabled one: the connection is closed.
  */
 export class ApiRouter implements RequestHandler {
   private readonly handlers = new Map<number, AnyApiHandler>();
