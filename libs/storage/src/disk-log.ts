@@ -1,5 +1,5 @@
 import { writevSync } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, truncate as truncateFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, truncate as truncateFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { offsetForTimestampInBatch, offsetOfMaxTimestampInBatch, type BatchHeader } from './batch.js';
 import { assertMonotonic, checkFollowerBatches, planLeaderAppend, validateBatches } from './append-validation.js';
@@ -18,6 +18,7 @@ import {
   offsetFileName,
   parseLeaderEpochCheckpoint,
   parseOffsetFileName,
+  parsePartitionMetadata,
   PARTITION_METADATA,
   topicIdToKafkaString,
   readFileIfExists,
@@ -103,6 +104,11 @@ export interface DiskLogOptions {
   files?: FileHandlePool;
   clock?: () => number;
   faults?: IoFaults;
+  /**
+   * Makes a new log start offset durable (log-start-offset-checkpoint). DeleteRecords awaits it
+   * before it answers, so records it deleted never come back after a crash.
+   */
+  persistLogStartOffset?: (offset: number) => Promise<void>;
 }
 
 /** Inactive segments whose indexes may stay in memory at once, per log. */
@@ -147,6 +153,7 @@ export class DiskLog implements PartitionLog {
   readonly files: FileHandlePool;
   private readonly clock: () => number;
   private readonly faults: IoFaults | undefined;
+  private readonly persistLogStartOffset: ((offset: number) => Promise<void>) | undefined;
   private readonly ownsFiles: boolean;
 
   private segments: Segment[] = [];
@@ -182,6 +189,7 @@ export class DiskLog implements PartitionLog {
     this.files = options.files ?? new FileHandlePool();
     this.clock = options.clock ?? Date.now;
     this.faults = options.faults;
+    this.persistLogStartOffset = options.persistLogStartOffset;
   }
 
   static async open(options: DiskLogOptions): Promise<DiskLog> {
@@ -663,6 +671,8 @@ export class DiskLog implements PartitionLog {
     if (offset <= this.startOffset) return this.startOffset;
     this.startOffset = offset;
     try {
+      // Durable before any segment goes: a crash in between must not bring deleted records back.
+      await this.persistLogStartOffset?.(offset);
       await this.deleteSegmentsBelowStart();
       if (this.epochs.truncateFromStart(offset)) await this.writeEpochCheckpoint();
       this.producers.removeBefore(offset);
@@ -894,7 +904,17 @@ export class DiskLog implements PartitionLog {
 
   private async load(options: DiskLogOptions): Promise<void> {
     await mkdir(this.directory, { recursive: true });
-    if (options.topicId) await this.writePartitionMetadata(options.topicId);
+    let checkpointed = {
+      logStartOffset: options.logStartOffset,
+      recoveryPoint: options.recoveryPoint,
+      highWatermark: options.highWatermark,
+    };
+    if (options.topicId) {
+      // The directory's checkpoints were the other topic's too.
+      if (await this.discardIfOtherTopic(topicIdToKafkaString(options.topicId)))
+        checkpointed = { logStartOffset: undefined, recoveryPoint: undefined, highWatermark: undefined };
+      await this.writePartitionMetadata(options.topicId);
+    }
     const names = await readdir(this.directory);
     await this.completeInterruptedSwaps(names);
     const bases = (await readdir(this.directory))
@@ -907,7 +927,7 @@ export class DiskLog implements PartitionLog {
       this.segments.push(segment);
     }
     this.segments.forEach((s, i) => (s.nextOffset = this.segments[i + 1]?.baseOffset ?? s.baseOffset));
-    this.startOffset = Math.max(options.logStartOffset ?? 0, this.segments[0]?.baseOffset ?? 0);
+    this.startOffset = Math.max(checkpointed.logStartOffset ?? 0, this.segments[0]?.baseOffset ?? 0);
     if (this.segments.length === 0) {
       const segment = new Segment(this.directory, this.startOffset, 0);
       await createEmptyFile(segment.logPath);
@@ -917,7 +937,7 @@ export class DiskLog implements PartitionLog {
     for (const entry of epochText ? parseLeaderEpochCheckpoint(epochText.toString('utf8')) : [])
       this.epochs.assign(entry.epoch, entry.startOffset);
 
-    this.recoveryPointOffset = options.recoveryPoint ?? 0;
+    this.recoveryPointOffset = checkpointed.recoveryPoint ?? 0;
     if (options.cleanShutdown) await this.loadActiveClean();
     else await this.recover();
     const end = this.active.nextOffset;
@@ -927,7 +947,7 @@ export class DiskLog implements PartitionLog {
     }
     this.visibleEnd = this.nextOffset = this.active.nextOffset;
     this.recoveryPointOffset = Math.min(Math.max(this.recoveryPointOffset, 0), this.visibleEnd);
-    this.hw = Math.min(Math.max(options.highWatermark ?? 0, this.startOffset), this.visibleEnd);
+    this.hw = Math.min(Math.max(checkpointed.highWatermark ?? 0, this.startOffset), this.visibleEnd);
     let epochsChanged = this.epochs.truncateFromEnd(this.visibleEnd);
     epochsChanged = this.epochs.truncateFromStart(this.startOffset) || epochsChanged;
     if (epochsChanged) await this.writeEpochCheckpoint();
@@ -1176,6 +1196,27 @@ export class DiskLog implements PartitionLog {
       .catch(() => undefined)
       .then(() => writeFileAtomic(join(this.directory, LEADER_EPOCH_CHECKPOINT), formatLeaderEpochCheckpoint(this.epochs.list())));
     return this.epochWrites;
+  }
+
+  /**
+   * A directory left by a deleted topic of the same name (the process died before removing it)
+   * holds another topic's records: they must not show up in the new topic. Kafka tells the two
+   * apart by partition.metadata's topic id the same way.
+   */
+  private async discardIfOtherTopic(kafkaTopicId: string): Promise<boolean> {
+    const text = await readFileIfExists(join(this.directory, PARTITION_METADATA));
+    if (text === null) return false;
+    let found: string | null;
+    try {
+      found = parsePartitionMetadata(text.toString('utf8'));
+    } catch {
+      found = null; // not a topic id we could have written: not this topic's
+    }
+    if (found === kafkaTopicId) return false;
+    await rm(this.directory, { recursive: true, force: true });
+    await mkdir(this.directory, { recursive: true });
+    await syncDirectory(this.directory);
+    return true;
   }
 
   private async writePartitionMetadata(topicId: string): Promise<void> {

@@ -54,6 +54,8 @@ export class LogDirectory {
   private readonly maxLogs: number;
   private readonly clock: (() => number) | undefined;
   private readonly faults: IoFaults | undefined;
+  /** Checkpoint writes, one at a time: each writes the maps as they are when it runs. */
+  private checkpoints: Promise<void> = Promise.resolve();
 
   private constructor(options: LogDirectoryOptions, cleanShutdown: boolean, checkpoints: Map<string, number>[]) {
     this.path = options.path;
@@ -119,6 +121,10 @@ export class LogDirectory {
       files: this.files,
       clock: this.clock,
       faults: this.faults,
+      persistLogStartOffset: (offset) => {
+        this.logStartOffsets.set(name, offset);
+        return this.serialized(() => this.writeCheckpoint(LOG_START_OFFSET_CHECKPOINT, this.logStartOffsets));
+      },
     });
     this.logs.set(name, log);
     return log;
@@ -135,21 +141,36 @@ export class LogDirectory {
     await this.checkpoint();
   }
 
-  /** Writes the three per-directory checkpoint files from the open logs (Kafka does this periodically). */
-  async checkpoint(): Promise<void> {
-    for (const [name, log] of this.logs) {
-      if (log.isOffline) continue;
-      this.recoveryPoints.set(name, log.recoveryPoint);
-      this.logStartOffsets.set(name, log.logStartOffset);
-      this.highWatermarks.set(name, log.highWatermark);
-    }
-    const entries = (map: Map<string, number>): PartitionOffset[] =>
-      [...map]
-        .map(([name, offset]) => ({ ...parsePartitionDirName(name)!, offset }))
-        .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-    await writeFileAtomic(join(this.path, RECOVERY_POINT_CHECKPOINT), formatOffsetCheckpoint(entries(this.recoveryPoints)));
-    await writeFileAtomic(join(this.path, LOG_START_OFFSET_CHECKPOINT), formatOffsetCheckpoint(entries(this.logStartOffsets)));
-    await writeFileAtomic(join(this.path, REPLICATION_OFFSET_CHECKPOINT), formatOffsetCheckpoint(entries(this.highWatermarks)));
+  /**
+   * Writes the three per-directory checkpoint files from the open logs. Kafka does this on timers
+   * (replica.high.watermark.checkpoint.interval.ms, log.flush.offset.checkpoint.interval.ms) and
+   * at shutdown; the broker's replica manager calls it the same way.
+   */
+  checkpoint(): Promise<void> {
+    return this.serialized(async () => {
+      for (const [name, log] of this.logs) {
+        if (log.isOffline) continue;
+        this.recoveryPoints.set(name, log.recoveryPoint);
+        this.logStartOffsets.set(name, log.logStartOffset);
+        this.highWatermarks.set(name, log.highWatermark);
+      }
+      await this.writeCheckpoint(RECOVERY_POINT_CHECKPOINT, this.recoveryPoints);
+      await this.writeCheckpoint(LOG_START_OFFSET_CHECKPOINT, this.logStartOffsets);
+      await this.writeCheckpoint(REPLICATION_OFFSET_CHECKPOINT, this.highWatermarks);
+    });
+  }
+
+  private serialized(write: () => Promise<void>): Promise<void> {
+    const next = this.checkpoints.catch(() => undefined).then(write);
+    this.checkpoints = next;
+    return next;
+  }
+
+  private async writeCheckpoint(fileName: string, map: Map<string, number>): Promise<void> {
+    const entries: PartitionOffset[] = [...map]
+      .map(([name, offset]) => ({ ...parsePartitionDirName(name)!, offset }))
+      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    await writeFileAtomic(join(this.path, fileName), formatOffsetCheckpoint(entries));
   }
 
   /** Closes every log; if all closed cleanly, checkpoints and leaves the clean-shutdown marker. */

@@ -129,7 +129,7 @@ export class PartitionReplica {
     } else appended = this.tracked(append());
     return appended.then((result) => {
       if (result.kind === 'rejected') return this.failure(logErrorCodes[result.error] ?? ErrorCode.UNKNOWN_SERVER_ERROR, result.message);
-      if (result.kind === 'appended') this.advanceHighWatermark();
+      if (result.kind === 'appended') this.maybeIncrementHighWatermark();
       return {
         errorCode: ErrorCode.NONE,
         errorMessage: null,
@@ -201,8 +201,13 @@ export class PartitionReplica {
     for (const waiter of [...this.waiters]) waiter.wake();
   }
 
-  /** Single replica (RF 1, or the only one in sync): everything written is committed. */
-  private advanceHighWatermark(): void {
+  /**
+   * Kafka's maybeIncrementLeaderHW for a leader whose ISR is itself alone (RF 1, the only one in
+   * sync): everything in its log is committed. Called after each append and when the replica
+   * becomes leader, which after a restart is what makes the records recovered from disk visible:
+   * the checkpointed high watermark may be seconds old, or (after kill -9) never written.
+   */
+  maybeIncrementHighWatermark(): void {
     const end = this.log.logEndOffset;
     if (end > this.log.highWatermark) {
       this.log.setHighWatermark(end);

@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { resolveTopicConfig } from '@strom/config';
-import type { ClusterSnapshot, TopicInfo } from '@strom/metadata';
+import type { ClusterSnapshot, PartitionInfo, TopicInfo } from '@strom/metadata';
 import type { Logger } from '@strom/runtime';
 import { DiskLog, LogDirectory } from '@strom/storage';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import { topicSettings } from './log-config.js';
 import { PartitionReplica } from './partition-replica.js';
+
+const DEFAULT_CHECKPOINT_INTERVAL_MS = 5_000;
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
@@ -32,6 +34,7 @@ export class ReplicaManager {
   private applying: Promise<void> = Promise.resolve();
   private unsubscribe?: () => void;
   private maintaining = false;
+  private checkpointTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly options: ReplicaManagerOptions,
@@ -47,9 +50,15 @@ export class ReplicaManager {
     this.unsubscribe = this.view.onChange((snapshot) => this.enqueue(snapshot));
     this.enqueue(undefined);
     await this.applying;
+    const directory = this.directory;
+    this.checkpointTimer = setInterval(() => {
+      directory.checkpoint().catch((error: unknown) => this.logger.warn({ err: error }, 'could not write the offset checkpoints'));
+    }, this.checkpointIntervalMs());
+    this.checkpointTimer.unref();
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.checkpointTimer);
     this.unsubscribe?.();
     await this.applying;
     for (const replica of this.replicas.values()) replica.detach();
@@ -119,17 +128,34 @@ export class ReplicaManager {
         if (existing && existing.topicId === topic.id) {
           if (partition.leaderEpoch > existing.leaderEpoch) existing.becomeLeader(partition.leaderEpoch, policy);
           existing.reconfigure(log, policy);
+          if (this.isSoleInSyncLeader(partition)) existing.maybeIncrementHighWatermark();
           continue;
         }
         if (existing) await this.drop(id, existing);
         const partitionLog = await directory.openLog(topic.name, partition.partitionIndex, { config: log, topicId: topic.id });
-        this.replicas.set(
-          id,
-          new PartitionReplica(topic.name, topic.id, partition.partitionIndex, partitionLog, partition.leaderEpoch, policy),
-        );
+        const replica = new PartitionReplica(topic.name, topic.id, partition.partitionIndex, partitionLog, partition.leaderEpoch, policy);
+        this.replicas.set(id, replica);
+        if (this.isSoleInSyncLeader(partition)) replica.maybeIncrementHighWatermark();
       }
     }
     for (const [id, replica] of this.replicas) if (!wanted.has(id)) await this.drop(id, replica);
+  }
+
+  /**
+   * How often the high watermark, log start offset and recovery point checkpoints are written
+   * (Kafka: replica.high.watermark.checkpoint.interval.ms, 5 s; one timer serves all three).
+   */
+  private checkpointIntervalMs(): number {
+    const configured = Number(
+      this.options.staticConfig?.['replica.high.watermark.checkpoint.interval.ms'] ?? DEFAULT_CHECKPOINT_INTERVAL_MS,
+    );
+    return Number.isSafeInteger(configured) && configured > 0 ? configured : DEFAULT_CHECKPOINT_INTERVAL_MS;
+  }
+
+  /** Leader here with no other replica in sync: its log end offset is its high watermark (Kafka's makeLeader). */
+  private isSoleInSyncLeader(partition: PartitionInfo): boolean {
+    const self = this.options.brokerId;
+    return partition.leaderId === self && partition.isr.every((id) => id === self);
   }
 
   /** Topic config defaults from the broker's configs: server.properties under the dynamic ones. */
