@@ -1,4 +1,3 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import {
   BatchField,
   decodeRecords,
@@ -9,6 +8,7 @@ import {
   type DecodedRecord,
 } from '@strom/protocol';
 import { encodeBatch, type BatchHeader } from './batch.js';
+import { nodeFileIo, type FileIo } from './file-io.js';
 import { CLEANED_SUFFIX } from './files.js';
 import { BatchCursor } from './segment.js';
 
@@ -45,12 +45,12 @@ export interface CleanOutput {
  * (as Kafka's cleaner does); records keep their headers and attributes. Runs on plain files:
  * the owner (DiskLog.compact) swaps the results in.
  */
-export async function cleanSegments(input: CleanInput): Promise<CleanOutput> {
+export async function cleanSegments(input: CleanInput, io: FileIo = nodeFileIo): Promise<CleanOutput> {
   const latest = new Map<string, number>();
   const mapped: CleanInput['segments'] = [];
   for (const segment of input.segments) {
     const before = new Map(latest);
-    const full = await forEachBatch(segment.logPath, segment.sizeBytes, (header, bytes) => {
+    const full = await forEachBatch(io, segment.logPath, segment.sizeBytes, (header, bytes) => {
       if (header.baseOffset >= input.endOffset) return true;
       for (const record of recordsOf(bytes) ?? []) {
         const offset = Number(record.offset);
@@ -72,7 +72,7 @@ export async function cleanSegments(input: CleanInput): Promise<CleanOutput> {
   const deleteHorizonMs = input.nowMs - input.deleteRetentionMs;
   for (const segment of mapped) {
     const kept: Buffer[] = [];
-    await forEachBatch(segment.logPath, segment.sizeBytes, (header, bytes) => {
+    await forEachBatch(io, segment.logPath, segment.sizeBytes, (header, bytes) => {
       output.bytesBefore += bytes.length;
       const records = recordsOf(bytes);
       if (!records) {
@@ -101,12 +101,16 @@ export async function cleanSegments(input: CleanInput): Promise<CleanOutput> {
       continue;
     }
     const cleanedPath = segment.logPath + CLEANED_SUFFIX;
-    const handle = await open(cleanedPath, 'w');
+    const file = await io.open(cleanedPath, 'w');
     try {
-      for (let i = 0; i < kept.length; i += 1024) await handle.writev(kept.slice(i, i + 1024));
-      await handle.sync();
+      for (let i = 0, at = 0; i < kept.length; i += 1024) {
+        const chunk = Buffer.concat(kept.slice(i, i + 1024));
+        await file.write(chunk, at);
+        at += chunk.length;
+      }
+      await file.sync();
     } finally {
-      await handle.close();
+      await file.close();
     }
     output.cleaned.push({ baseOffset: segment.baseOffset, cleanedPath, sizeBytes: size });
   }
@@ -154,8 +158,13 @@ function rebuild(original: Buffer, survivors: readonly DecodedRecord[]): Buffer 
   );
 }
 
-async function forEachBatch(path: string, sizeBytes: number, visit: (header: BatchHeader, bytes: Buffer) => boolean): Promise<boolean> {
-  const handle: FileHandle = await open(path, 'r');
+async function forEachBatch(
+  io: FileIo,
+  path: string,
+  sizeBytes: number,
+  visit: (header: BatchHeader, bytes: Buffer) => boolean,
+): Promise<boolean> {
+  const handle = await io.open(path, 'r');
   try {
     const cursor = new BatchCursor(handle, 0, sizeBytes, { withBodies: true, windowBytes: 1024 * 1024 });
     for (let batch = await cursor.next(); batch; batch = await cursor.next()) {

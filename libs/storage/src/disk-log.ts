@@ -1,13 +1,14 @@
-import { writevSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, truncate as truncateFile, type FileHandle } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { offsetForTimestampInBatch, offsetOfMaxTimestampInBatch, type BatchHeader } from './batch.js';
 import { assertMonotonic, checkFollowerBatches, planLeaderAppend, validateBatches } from './append-validation.js';
 import { resolveLogConfig, type LogConfig } from './config.js';
 import { invariant, LogInvariantError, LogOfflineError } from './errors.js';
+import { nodeFileIo, type FileIo, type ReadableFile } from './file-io.js';
 import { FileHandlePool } from './file-pool.js';
 import {
   CLEANED_SUFFIX,
+  createEmptyFile,
   DELETED_SUFFIX,
   formatLeaderEpochCheckpoint,
   formatPartitionMetadata,
@@ -15,6 +16,7 @@ import {
   isNotFound,
   LEADER_EPOCH_CHECKPOINT,
   LOG_SUFFIX,
+  makeDirectoryDurable,
   offsetFileName,
   parseLeaderEpochCheckpoint,
   parseOffsetFileName,
@@ -22,9 +24,10 @@ import {
   PARTITION_METADATA,
   topicIdToKafkaString,
   readFileIfExists,
+  renameIfExists,
   SNAPSHOT_SUFFIX,
   SWAP_SUFFIX,
-  syncDirectory,
+  syncFileIfExists,
   TIME_INDEX_SUFFIX,
   unlinkIfExists,
   writeFileAtomic,
@@ -79,12 +82,6 @@ export class SimulatedCrash extends Error {
   }
 }
 
-/** Test hook: return an error to make the next write or fsync of `path` fail with it. */
-export interface IoFaults {
-  beforeWrite?(path: string, bytes: number): Error | undefined;
-  beforeSync?(path: string): Error | undefined;
-}
-
 export interface DiskLogOptions {
   /** The partition directory, `<data dir>/<topic>-<partition>`. */
   directory: string;
@@ -101,9 +98,11 @@ export interface DiskLogOptions {
   cleanShutdown?: boolean;
   /** Topic id (8-4-4-4-12 uuid) written to partition.metadata. */
   topicId?: string;
+  /** Shared with other logs of the data directory; its `io` is the log's. */
   files?: FileHandlePool;
+  /** Every write, fsync, creation, rename and deletion of the log's files (default: node:fs). */
+  io?: FileIo;
   clock?: () => number;
-  faults?: IoFaults;
   /**
    * Makes a new log start offset durable (log-start-offset-checkpoint). DeleteRecords awaits it
    * before it answers, so records it deleted never come back after a crash.
@@ -152,7 +151,7 @@ export class DiskLog implements PartitionLog {
   private currentConfig: LogConfig;
   readonly files: FileHandlePool;
   private readonly clock: () => number;
-  private readonly faults: IoFaults | undefined;
+  private readonly io: FileIo;
   private readonly persistLogStartOffset: ((offset: number) => Promise<void>) | undefined;
   private readonly ownsFiles: boolean;
 
@@ -172,6 +171,9 @@ export class DiskLog implements PartitionLog {
   private background: Promise<void> = Promise.resolve();
   private epochWrites: Promise<void> = Promise.resolve();
   private unflushedMessages = 0;
+  /** Segment files created, and how many of them were before the last directory fsync (named durably). */
+  private segmentFilesCreated = 0;
+  private segmentFilesNamed = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   private loadedInactive: Segment[] = [];
   private offlineError: LogOfflineError | null = null;
@@ -185,10 +187,11 @@ export class DiskLog implements PartitionLog {
     this.partition = options.partition;
     this.directory = options.directory;
     this.currentConfig = resolveLogConfig(options.config);
+    this.io = options.io ?? options.files?.io ?? nodeFileIo;
     this.ownsFiles = options.files === undefined;
-    this.files = options.files ?? new FileHandlePool();
+    this.files = options.files ?? new FileHandlePool(undefined, this.io);
+    invariant(this.files.io === this.io, "the file pool must use the log's FileIo");
     this.clock = options.clock ?? Date.now;
-    this.faults = options.faults;
     this.persistLogStartOffset = options.persistLogStartOffset;
   }
 
@@ -327,7 +330,7 @@ export class DiskLog implements PartitionLog {
         this.queue = [];
         try {
           await this.writeAppends(items);
-          if (this.config.fsyncMode === 'group') await this.flushActive();
+          if (this.config.fsyncMode === 'group') await this.flushToEnd();
           else await this.maybeFlushByPolicy(items);
           for (const item of items) item.resolve();
         } catch (error) {
@@ -370,17 +373,15 @@ export class DiskLog implements PartitionLog {
   private async writeToActive(buffers: Buffer[], headers: BatchHeader[], bytes: number): Promise<void> {
     const segment = this.active;
     const position = segment.sizeBytes;
-    const injected = this.faults?.beforeWrite?.(segment.logPath, bytes);
-    if (injected) throw injected;
     try {
-      await this.files.with(segment.logPath, async (handle) => {
+      await this.files.with(segment.logPath, async (file) => {
         // Synchronous: a write lands in the page cache, as Kafka's FileChannel.write does. Handing
         // each one to libuv's thread pool cost ~3x the CPU (thread wake-up, promise) of the copy
         // itself (measured: 33-48 vs 13-14 us per 16 KiB write on this 2-core machine).
         let written = 0;
         let pending = buffers;
         while (written < bytes) {
-          const bytesWritten = writevSync(handle.fd, pending, position + written);
+          const bytesWritten = file.writevSync(pending, position + written);
           invariant(bytesWritten > 0, 'writev wrote nothing');
           written += bytesWritten;
           if (written < bytes) pending = remainingBuffers(buffers, written);
@@ -388,7 +389,7 @@ export class DiskLog implements PartitionLog {
       });
     } catch (error) {
       // Leave no partial batch behind the committed end for recovery to trip over later.
-      await truncateFile(segment.logPath, position).catch(() => undefined);
+      await this.io.truncate(segment.logPath, position).catch(() => undefined);
       throw error;
     }
     let at = position;
@@ -420,13 +421,21 @@ export class DiskLog implements PartitionLog {
     invariant(baseOffset >= old.nextOffset, () => `roll to ${baseOffset} below log end ${old.nextOffset}`);
     old.seal();
     await this.writeIndexes(old);
+    // Where acknowledgements wait for fsync, the old segment's records are durable before the new
+    // segment's name can be: else a power loss could keep the new (empty) segment and lose the
+    // old one's tail, leaving offsets that hold nothing below the log end.
+    if (this.durableAppends) await this.syncSegment(old);
     const segment = new Segment(this.directory, baseOffset, 0);
     segment.newIndexes(this.config.segmentIndexBytes);
-    await createEmptyFile(segment.logPath);
+    await this.createSegmentFile(segment);
     this.segments.push(segment);
     this.trackLoaded(old);
-    await writeFileAtomic(join(this.directory, offsetFileName(baseOffset, SNAPSHOT_SUFFIX)), this.producers.encodeSnapshot(), false);
-    if (this.config.fsyncMode === 'group') await syncDirectory(this.directory);
+    await writeFileAtomic(
+      this.io,
+      join(this.directory, offsetFileName(baseOffset, SNAPSHOT_SUFFIX)),
+      this.producers.encodeSnapshot(),
+      false,
+    );
     // Kafka flushes the finished segment asynchronously; the recovery point moves past it.
     this.background = this.background
       .then(() => this.flushSegmentFiles(old, baseOffset))
@@ -435,20 +444,20 @@ export class DiskLog implements PartitionLog {
 
   private async flushSegmentFiles(segment: Segment, upTo: number): Promise<void> {
     if (this.offlineError || this.closed || !this.segments.includes(segment)) return;
-    try {
-      await this.sync(segment.logPath);
-    } catch (error) {
-      if (isNotFound(error) && !this.segments.includes(segment)) return; // deleted meanwhile
-      throw error;
-    }
-    for (const path of [segment.indexPath, segment.timeIndexPath]) await syncFile(path);
-    await syncDirectory(this.directory);
+    if (!(await this.syncSegment(segment))) return;
+    for (const path of [segment.indexPath, segment.timeIndexPath]) await syncFileIfExists(this.io, path);
+    await this.syncDirectory();
     this.recoveryPointOffset = Math.max(this.recoveryPointOffset, upTo);
+  }
+
+  /** Appends are acknowledged only once fsynced: group commit, or log.flush.interval.messages=1. */
+  private get durableAppends(): boolean {
+    return this.config.fsyncMode === 'group' || this.config.flushMessages <= 1;
   }
 
   private async maybeFlushByPolicy(items: readonly PendingAppend[]): Promise<void> {
     if (this.unflushedMessages >= this.config.flushMessages) {
-      await this.flushActive();
+      await this.flushToEnd();
       return;
     }
     if (this.config.flushMs < DEFAULT_NEVER_MS && items.length > 0 && !this.flushTimer) {
@@ -460,11 +469,42 @@ export class DiskLog implements PartitionLog {
     }
   }
 
-  private async flushActive(): Promise<void> {
+  /**
+   * Makes everything appended so far durable (Kafka's LocalLog.flush): an fsync of every segment
+   * from the one holding the recovery point (a drained batch may span a roll, leaving records in
+   * the segment before the active one), then of the directory if a segment file was created
+   * since its last fsync (else the new segment's records, though fsynced, have no durable name).
+   */
+  private async flushToEnd(): Promise<void> {
     const end = this.visibleEnd;
-    await this.sync(this.active.logPath);
+    for (const segment of this.segments.slice(this.segmentIndexFor(this.recoveryPointOffset))) await this.syncSegment(segment);
+    if (this.segmentFilesNamed < this.segmentFilesCreated) await this.syncDirectory();
     this.unflushedMessages = 0;
     this.recoveryPointOffset = Math.max(this.recoveryPointOffset, end);
+  }
+
+  /** fsync of a segment's records; false if the segment was deleted meanwhile. */
+  private async syncSegment(segment: Segment): Promise<boolean> {
+    try {
+      await this.sync(segment.logPath);
+      return true;
+    } catch (error) {
+      if (isNotFound(error) && !this.segments.includes(segment)) return false;
+      throw error;
+    }
+  }
+
+  /** fsync of the partition directory: the names of the segment files created so far are durable. */
+  private async syncDirectory(): Promise<void> {
+    const created = this.segmentFilesCreated;
+    await this.io.syncDirectory(this.directory);
+    this.segmentFilesNamed = Math.max(this.segmentFilesNamed, created);
+  }
+
+  /** Creates a segment's (empty) file; its name is durable from the next syncDirectory on. */
+  private async createSegmentFile(segment: Segment): Promise<void> {
+    await createEmptyFile(this.io, segment.logPath);
+    this.segmentFilesCreated++;
   }
 
   async flush(): Promise<void> {
@@ -472,16 +512,14 @@ export class DiskLog implements PartitionLog {
     await this.idle();
     await this.background;
     try {
-      await this.flushActive();
+      await this.flushToEnd();
     } catch (error) {
       throw this.goOffline(error);
     }
   }
 
   private async sync(path: string): Promise<void> {
-    const injected = this.faults?.beforeSync?.(path);
-    if (injected) throw injected;
-    await this.files.with(path, (handle) => handle.sync());
+    await this.files.with(path, (file) => file.sync());
   }
 
   /** Waits for queued appends to be written. */
@@ -644,7 +682,7 @@ export class DiskLog implements PartitionLog {
       this.loadedInactive = [];
       const segment = new Segment(this.directory, offset, 0);
       segment.newIndexes(this.config.segmentIndexBytes);
-      await createEmptyFile(segment.logPath);
+      await this.createSegmentFile(segment);
       this.segments.push(segment);
       this.startOffset = offset;
       this.epochs.clear();
@@ -662,7 +700,7 @@ export class DiskLog implements PartitionLog {
     this.epochs.truncateFromEnd(end);
     await this.writeEpochCheckpoint();
     await this.rebuildProducerState(end);
-    await syncDirectory(this.directory);
+    await this.syncDirectory();
   }
 
   async deleteRecordsBefore(offset: number): Promise<number> {
@@ -745,14 +783,14 @@ export class DiskLog implements PartitionLog {
     for (const path of [segment.logPath, segment.indexPath, segment.timeIndexPath]) {
       // Kafka renames to .deleted first so a crash in between leaves no live half-deleted segment.
       try {
-        await rename(path, path + DELETED_SUFFIX);
+        await this.io.rename(path, path + DELETED_SUFFIX);
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }
     }
     const delayMs = this.config.fileDeleteDelayMs;
     const paths = [segment.logPath, segment.indexPath, segment.timeIndexPath].map((p) => p + DELETED_SUFFIX);
-    const unlinkAll = (): Promise<void> => Promise.all(paths.map((p) => unlinkIfExists(p))).then(() => undefined);
+    const unlinkAll = (): Promise<void> => Promise.all(paths.map((p) => unlinkIfExists(this.io, p))).then(() => undefined);
     if (delayMs <= 0) await unlinkAll();
     else setTimeout(() => void unlinkAll().catch(() => undefined), delayMs).unref();
     this.loadedInactive = this.loadedInactive.filter((s) => s !== segment);
@@ -810,7 +848,9 @@ export class DiskLog implements PartitionLog {
       deleteRetentionMs: this.config.deleteRetentionMs,
       maxOffsetMapEntries: options.maxOffsetMapEntries ?? DEFAULT_MAX_OFFSET_MAP_ENTRIES,
     };
-    const output = options.inWorker === false ? await cleanSegments(input) : await cleanSegmentsInWorker(input);
+    // Another FileIo than node:fs cannot follow the cleaner into a worker thread: clean here then.
+    const inWorker = options.inWorker !== false && this.io === nodeFileIo;
+    const output = inWorker ? await cleanSegmentsInWorker(input) : await cleanSegments(input, this.io);
     const cleanedBases = output.cleaned.map((c) => c.baseOffset);
     await this.replaceSegments(
       cleanedBases,
@@ -842,29 +882,30 @@ export class DiskLog implements PartitionLog {
     if (crashAfter === 'cleaned') throw new SimulatedCrash('cleaned');
     for (const base of cleanedBases) {
       const live = join(this.directory, offsetFileName(base, LOG_SUFFIX));
-      await rename(live + CLEANED_SUFFIX, live + SWAP_SUFFIX);
+      await this.io.rename(live + CLEANED_SUFFIX, live + SWAP_SUFFIX);
     }
-    await syncDirectory(this.directory);
+    await this.syncDirectory();
     if (crashAfter === 'swap') throw new SimulatedCrash('swap');
     this.segments = this.segments.filter((s) => !olds.includes(s));
     for (const segment of olds) {
       await this.files.close(segment.logPath);
-      for (const path of [segment.logPath, segment.indexPath, segment.timeIndexPath]) await renameIfExists(path, path + DELETED_SUFFIX);
+      for (const path of [segment.logPath, segment.indexPath, segment.timeIndexPath])
+        await renameIfExists(this.io, path, path + DELETED_SUFFIX);
     }
-    await syncDirectory(this.directory);
+    await this.syncDirectory();
     if (crashAfter === 'deleted') throw new SimulatedCrash('deleted');
     const added: Segment[] = [];
     for (const base of cleanedBases) {
       const segment = new Segment(this.directory, base, 0);
-      await rename(segment.logPath + SWAP_SUFFIX, segment.logPath);
+      await this.io.rename(segment.logPath + SWAP_SUFFIX, segment.logPath);
       segment.sizeBytes = (await stat(segment.logPath)).size;
       await this.rebuildSegment(segment);
       await this.writeIndexes(segment);
       added.push(segment);
     }
-    await syncDirectory(this.directory);
+    await this.syncDirectory();
     for (const segment of olds) {
-      for (const path of [segment.logPath, segment.indexPath, segment.timeIndexPath]) await unlinkIfExists(path + DELETED_SUFFIX);
+      for (const path of [segment.logPath, segment.indexPath, segment.timeIndexPath]) await unlinkIfExists(this.io, path + DELETED_SUFFIX);
     }
     this.loadedInactive = this.loadedInactive.filter((s) => !olds.includes(s));
     this.segments = [...this.segments, ...added].sort((a, b) => a.baseOffset - b.baseOffset);
@@ -884,14 +925,15 @@ export class DiskLog implements PartitionLog {
         const active = this.active;
         await this.writeIndexes(active);
         await writeFileAtomic(
+          this.io,
           join(this.directory, offsetFileName(this.visibleEnd, SNAPSHOT_SUFFIX)),
           this.producers.encodeSnapshot(),
           true,
         );
-        await this.flushActive();
-        await syncFile(active.indexPath);
-        await syncFile(active.timeIndexPath);
-        await syncDirectory(this.directory);
+        await this.flushToEnd();
+        await syncFileIfExists(this.io, active.indexPath);
+        await syncFileIfExists(this.io, active.timeIndexPath);
+        await this.syncDirectory();
       }
     } finally {
       this.closed = true;
@@ -903,7 +945,8 @@ export class DiskLog implements PartitionLog {
   // ---- loading and recovery --------------------------------------------------------------
 
   private async load(options: DiskLogOptions): Promise<void> {
-    await mkdir(this.directory, { recursive: true });
+    // A partition directory whose own name is not durable takes every segment with it.
+    await makeDirectoryDurable(this.io, this.directory);
     let checkpointed = {
       logStartOffset: options.logStartOffset,
       recoveryPoint: options.recoveryPoint,
@@ -930,7 +973,7 @@ export class DiskLog implements PartitionLog {
     this.startOffset = Math.max(checkpointed.logStartOffset ?? 0, this.segments[0]?.baseOffset ?? 0);
     if (this.segments.length === 0) {
       const segment = new Segment(this.directory, this.startOffset, 0);
-      await createEmptyFile(segment.logPath);
+      await this.createSegmentFile(segment);
       this.segments.push(segment);
     }
     const epochText = await readFileIfExists(join(this.directory, LEADER_EPOCH_CHECKPOINT));
@@ -1000,6 +1043,7 @@ export class DiskLog implements PartitionLog {
    */
   private async recover(): Promise<void> {
     const first = Math.max(0, this.segmentIndexFor(this.recoveryPointOffset));
+    const dropped: Segment[] = [];
     for (let i = first; i < this.segments.length; i++) {
       const segment = this.segments[i]!;
       const { validBytes } = await this.rebuildSegment(segment, true);
@@ -1007,15 +1051,20 @@ export class DiskLog implements PartitionLog {
       this.recovery.bytesScanned += validBytes;
       if (validBytes < segment.sizeBytes) {
         this.recovery.bytesTruncated += segment.sizeBytes - validBytes;
-        await truncateFile(segment.logPath, validBytes);
+        await this.io.truncate(segment.logPath, validBytes);
         segment.sizeBytes = validBytes;
-        for (const later of this.segments.splice(i + 1)) {
-          this.recovery.bytesTruncated += later.sizeBytes;
-          await this.deleteSegmentFiles(later);
-        }
+        dropped.push(...this.segments.splice(i + 1));
       }
       if (i < this.segments.length - 1) await this.writeIndexes(segment);
     }
+    if (dropped.length === 0) return;
+    for (const segment of dropped) {
+      this.recovery.bytesTruncated += segment.sizeBytes;
+      await this.deleteSegmentFiles(segment);
+    }
+    // Durably gone before anything is appended at their offsets: back after another crash, they
+    // would hold offsets that the surviving segment holds too.
+    await this.syncDirectory();
   }
 
   /** Rebuilds a segment's indexes and metadata from its batches; with `verify`, stops at the first bad one. */
@@ -1047,7 +1096,7 @@ export class DiskLog implements PartitionLog {
       .sort((a, b) => a - b);
     for (const name of names) {
       if (name.endsWith(CLEANED_SUFFIX) || name.endsWith(DELETED_SUFFIX) || name.endsWith('.tmp'))
-        await unlinkIfExists(join(this.directory, name));
+        await unlinkIfExists(this.io, join(this.directory, name));
     }
     if (swaps.length === 0) return;
     const liveBases = names
@@ -1063,23 +1112,24 @@ export class DiskLog implements PartitionLog {
     for (const base of liveBases) {
       if (base >= swaps[0]! && base <= coverEnd && !swaps.includes(base)) {
         for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX])
-          await unlinkIfExists(join(this.directory, offsetFileName(base, suffix)));
+          await unlinkIfExists(this.io, join(this.directory, offsetFileName(base, suffix)));
       }
     }
     for (const base of swaps) {
-      for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) await unlinkIfExists(join(this.directory, offsetFileName(base, suffix)));
-      await rename(
+      for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX])
+        await unlinkIfExists(this.io, join(this.directory, offsetFileName(base, suffix)));
+      await this.io.rename(
         join(this.directory, offsetFileName(base, LOG_SUFFIX + SWAP_SUFFIX)),
         join(this.directory, offsetFileName(base, LOG_SUFFIX)),
       );
     }
-    await syncDirectory(this.directory);
+    await this.syncDirectory();
   }
 
   private async lastOffsetOfFile(path: string): Promise<number> {
-    const handle = await open(path, 'r');
+    const handle = await this.io.open(path, 'r');
     try {
-      const cursor = new BatchCursor(handle, 0, (await handle.stat()).size);
+      const cursor = new BatchCursor(handle, 0, await handle.size());
       let last = -1;
       for (let batch = await cursor.next(); batch; batch = await cursor.next()) last = batch.header.lastOffset;
       return last;
@@ -1103,7 +1153,7 @@ export class DiskLog implements PartitionLog {
     for (const offset of snapshots) {
       const path = join(this.directory, offsetFileName(offset, SNAPSHOT_SUFFIX));
       if (offset > end || offset < this.startOffset) {
-        if (offset > end) await unlinkIfExists(path);
+        if (offset > end) await unlinkIfExists(this.io, path);
         continue;
       }
       try {
@@ -1111,7 +1161,7 @@ export class DiskLog implements PartitionLog {
         from = offset;
         break;
       } catch {
-        await unlinkIfExists(path); // torn by a crash: fall back to an older one
+        await unlinkIfExists(this.io, path); // torn by a crash: fall back to an older one
         this.producers = new ProducerStateTable();
       }
     }
@@ -1185,8 +1235,8 @@ export class DiskLog implements PartitionLog {
 
   private async writeIndexes(segment: Segment): Promise<void> {
     if (!segment.offsetIndex || !segment.timeIndex) return;
-    await writeFileAtomic(segment.indexPath, segment.offsetIndex.toBuffer(), false);
-    await writeFileAtomic(segment.timeIndexPath, segment.timeIndex.toBuffer(), false);
+    await writeFileAtomic(this.io, segment.indexPath, segment.offsetIndex.toBuffer(), false);
+    await writeFileAtomic(this.io, segment.timeIndexPath, segment.timeIndex.toBuffer(), false);
     segment.indexesDirty = false;
   }
 
@@ -1194,7 +1244,7 @@ export class DiskLog implements PartitionLog {
   private writeEpochCheckpoint(): Promise<void> {
     this.epochWrites = this.epochWrites
       .catch(() => undefined)
-      .then(() => writeFileAtomic(join(this.directory, LEADER_EPOCH_CHECKPOINT), formatLeaderEpochCheckpoint(this.epochs.list())));
+      .then(() => writeFileAtomic(this.io, join(this.directory, LEADER_EPOCH_CHECKPOINT), formatLeaderEpochCheckpoint(this.epochs.list())));
     return this.epochWrites;
   }
 
@@ -1213,14 +1263,13 @@ export class DiskLog implements PartitionLog {
       found = null; // not a topic id we could have written: not this topic's
     }
     if (found === kafkaTopicId) return false;
-    await rm(this.directory, { recursive: true, force: true });
-    await mkdir(this.directory, { recursive: true });
-    await syncDirectory(this.directory);
+    await this.io.removeTree(this.directory);
+    await makeDirectoryDurable(this.io, this.directory);
     return true;
   }
 
   private async writePartitionMetadata(topicId: string): Promise<void> {
-    await writeFileAtomic(join(this.directory, PARTITION_METADATA), formatPartitionMetadata(topicIdToKafkaString(topicId)));
+    await writeFileAtomic(this.io, join(this.directory, PARTITION_METADATA), formatPartitionMetadata(topicIdToKafkaString(topicId)));
   }
 
   // ---- helpers ---------------------------------------------------------------------------
@@ -1274,7 +1323,7 @@ function remainingBuffers(buffers: readonly Buffer[], skipBytes: number): Buffer
 }
 
 async function readRange(
-  handle: FileHandle,
+  handle: ReadableFile,
   from: number,
   to: number,
   allocate: (bytes: number) => Buffer = Buffer.allocUnsafe,
@@ -1287,34 +1336,6 @@ async function readRange(
     read += bytesRead;
   }
   return buffer;
-}
-
-async function createEmptyFile(path: string): Promise<void> {
-  const handle = await open(path, 'w');
-  await handle.close();
-}
-
-async function syncFile(path: string): Promise<void> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r+');
-  } catch (error) {
-    if (isNotFound(error)) return;
-    throw error;
-  }
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function renameIfExists(from: string, to: string): Promise<void> {
-  try {
-    await rename(from, to);
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
 }
 
 const isBadFd = (error: unknown): boolean => (error as NodeJS.ErrnoException | undefined)?.code === 'EBADF';

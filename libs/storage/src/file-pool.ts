@@ -1,9 +1,9 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import { invariant } from './errors.js';
+import { nodeFileIo, type FileIo, type StorageFile } from './file-io.js';
 
 interface PooledHandle {
   path: string;
-  handle: Promise<FileHandle>;
+  handle: Promise<StorageFile>;
   users: number;
 }
 
@@ -19,9 +19,12 @@ export class FileHandlePool {
   private readonly handles = new Map<string, PooledHandle>();
 
   readonly maxOpenFiles: number;
+  /** Every file of the logs sharing this pool is opened (and so written and synced) through it. */
+  readonly io: FileIo;
 
-  constructor(maxOpenFiles = DEFAULT_MAX_OPEN_FILES) {
+  constructor(maxOpenFiles = DEFAULT_MAX_OPEN_FILES, io: FileIo = nodeFileIo) {
     this.maxOpenFiles = maxOpenFiles;
+    this.io = io;
     invariant(maxOpenFiles >= 1, 'maxOpenFiles must be positive');
   }
 
@@ -30,12 +33,12 @@ export class FileHandlePool {
   }
 
   /** Runs `use` with a read/write handle of `path`; the file must exist. */
-  async with<T>(path: string, use: (handle: FileHandle) => Promise<T>): Promise<T> {
+  async with<T>(path: string, use: (file: StorageFile) => Promise<T>): Promise<T> {
     let entry = this.handles.get(path);
     if (entry) {
       this.handles.delete(path); // re-insert: Map order is the LRU order
     } else {
-      entry = { path, handle: open(path, 'r+'), users: 0 };
+      entry = { path, handle: this.io.open(path, 'r+'), users: 0 };
       entry.handle.catch(() => this.handles.get(path) === entry && this.handles.delete(path));
     }
     this.handles.set(path, entry);

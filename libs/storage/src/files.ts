@@ -1,5 +1,6 @@
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { FileIo } from './file-io.js';
 import type { EpochEntry } from './leader-epoch-cache.js';
 import { invariant } from './errors.js';
 
@@ -39,26 +40,53 @@ export function parsePartitionDirName(name: string): { topic: string; partition:
 
 let tmpCounter = 0;
 
-/** Write to a temp file, fsync, rename over the target, fsync the directory. */
-export async function writeFileAtomic(path: string, data: Buffer | string, durable = true): Promise<void> {
+/**
+ * Write to a temp file, fsync, rename over the target, fsync the directory. Without `durable`
+ * only the rename is atomic: after a power loss the target may be the old file, or empty.
+ */
+export async function writeFileAtomic(io: FileIo, path: string, data: Buffer | string, durable = true): Promise<void> {
   const tmp = `${path}.${process.pid}-${(tmpCounter++).toString(36)}.tmp`;
-  const handle = await open(tmp, 'w');
+  const file = await io.open(tmp, 'w');
   try {
-    await handle.writeFile(data);
-    if (durable) await handle.sync();
+    await file.write(typeof data === 'string' ? Buffer.from(data) : data, 0);
+    if (durable) await file.sync();
   } finally {
-    await handle.close();
+    await file.close();
   }
-  await rename(tmp, path);
-  if (durable) await syncDirectory(dirname(path));
+  await io.rename(tmp, path);
+  if (durable) await io.syncDirectory(dirname(path));
 }
 
-export async function syncDirectory(path: string): Promise<void> {
-  const handle = await open(path, 'r');
+/** mkdir -p that survives a power loss: the parent of each directory it created is fsynced. */
+export async function makeDirectoryDurable(io: FileIo, path: string): Promise<void> {
+  const created = await io.mkdir(path);
+  if (created === undefined) return;
+  const first = resolve(created);
+  for (let dir = resolve(path); dirname(dir) !== dir; dir = dirname(dir)) {
+    await io.syncDirectory(dirname(dir));
+    if (dir === first) return;
+  }
+}
+
+/** Creates (or empties) a file, leaving its directory entry to the next directory fsync. */
+export async function createEmptyFile(io: FileIo, path: string): Promise<void> {
+  const file = await io.open(path, 'w');
+  await file.close();
+}
+
+/** fsync of a file that may be gone (deleted meanwhile): nothing then. */
+export async function syncFileIfExists(io: FileIo, path: string): Promise<void> {
+  let file;
   try {
-    await handle.sync();
+    file = await io.open(path, 'r+');
+  } catch (error) {
+    if (isNotFound(error)) return;
+    throw error;
+  }
+  try {
+    await file.sync();
   } finally {
-    await handle.close();
+    await file.close();
   }
 }
 
@@ -71,9 +99,17 @@ export async function readFileIfExists(path: string): Promise<Buffer | null> {
   }
 }
 
-export async function unlinkIfExists(path: string): Promise<void> {
+export async function unlinkIfExists(io: FileIo, path: string): Promise<void> {
   try {
-    await unlink(path);
+    await io.unlink(path);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+export async function renameIfExists(io: FileIo, from: string, to: string): Promise<void> {
+  try {
+    await io.rename(from, to);
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }

@@ -15,7 +15,8 @@ export type {
 } from './partition-log.js';
 export { DEFAULT_LOG_CONFIG, resolveLogConfig, type LogConfig } from './config.js';
 export { LogInvariantError, LogOfflineError, type LogErrorName } from './errors.js';
-export { DiskLog, type DiskLogOptions, type IoFaults, type RecoveryReport, type SegmentInfo } from './disk-log.js';
+export { DiskLog, type DiskLogOptions, type RecoveryReport, type SegmentInfo } from './disk-log.js';
+export { nodeFileIo, type FileIo, type OpenFlags, type ReadableFile, type StorageFile } from './file-io.js';
 export { MemoryLog, type MemoryLogOptions } from './memory-log.js';
 export { LogDirectory, type LogDirectoryOptions, type OpenLogOptions } from './log-directory.js';
 export { FileHandlePool, DEFAULT_MAX_OPEN_FILES } from './file-pool.js';

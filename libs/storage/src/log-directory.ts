@@ -1,20 +1,21 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogConfig } from './config.js';
-import { DiskLog, type IoFaults } from './disk-log.js';
+import { DiskLog } from './disk-log.js';
 import { invariant } from './errors.js';
+import { nodeFileIo, type FileIo } from './file-io.js';
 import { DEFAULT_MAX_OPEN_FILES, FileHandlePool } from './file-pool.js';
 import {
   CLEAN_SHUTDOWN_MARKER,
   formatOffsetCheckpoint,
   LOG_START_OFFSET_CHECKPOINT,
+  makeDirectoryDurable,
   parseOffsetCheckpoint,
   parsePartitionDirName,
   partitionDirName,
   readFileIfExists,
   RECOVERY_POINT_CHECKPOINT,
   REPLICATION_OFFSET_CHECKPOINT,
-  syncDirectory,
   unlinkIfExists,
   writeFileAtomic,
   type PartitionOffset,
@@ -27,7 +28,8 @@ export interface LogDirectoryOptions {
   /** Bound on partitions (logs) open in this directory. */
   maxLogs?: number;
   clock?: () => number;
-  faults?: IoFaults;
+  /** Every write, fsync, creation, rename and deletion under `path` (default: node:fs). */
+  io?: FileIo;
 }
 
 export interface OpenLogOptions {
@@ -53,17 +55,17 @@ export class LogDirectory {
   private readonly highWatermarks: Map<string, number>;
   private readonly maxLogs: number;
   private readonly clock: (() => number) | undefined;
-  private readonly faults: IoFaults | undefined;
+  private readonly io: FileIo;
   /** Checkpoint writes, one at a time: each writes the maps as they are when it runs. */
   private checkpoints: Promise<void> = Promise.resolve();
 
   private constructor(options: LogDirectoryOptions, cleanShutdown: boolean, checkpoints: Map<string, number>[]) {
     this.path = options.path;
     this.cleanShutdown = cleanShutdown;
-    this.files = new FileHandlePool(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES);
+    this.io = options.io ?? nodeFileIo;
+    this.files = new FileHandlePool(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES, this.io);
     this.maxLogs = options.maxLogs ?? DEFAULT_MAX_LOGS;
     this.clock = options.clock;
-    this.faults = options.faults;
     [this.recoveryPoints, this.logStartOffsets, this.highWatermarks] = checkpoints as [
       Map<string, number>,
       Map<string, number>,
@@ -72,7 +74,8 @@ export class LogDirectory {
   }
 
   static async open(options: LogDirectoryOptions): Promise<LogDirectory> {
-    await mkdir(options.path, { recursive: true });
+    const io = options.io ?? nodeFileIo;
+    await makeDirectoryDurable(io, options.path);
     const marker = join(options.path, CLEAN_SHUTDOWN_MARKER);
     const cleanShutdown = (await readFileIfExists(marker)) !== null;
     const checkpoints = await Promise.all(
@@ -83,8 +86,8 @@ export class LogDirectory {
       }),
     );
     // From now on a crash must be detected: the marker goes until the next clean close.
-    await unlinkIfExists(marker);
-    await syncDirectory(options.path);
+    await unlinkIfExists(io, marker);
+    await io.syncDirectory(options.path);
     return new LogDirectory(options, cleanShutdown, checkpoints);
   }
 
@@ -120,7 +123,7 @@ export class LogDirectory {
       cleanShutdown: this.cleanShutdown,
       files: this.files,
       clock: this.clock,
-      faults: this.faults,
+      io: this.io,
       persistLogStartOffset: (offset) => {
         this.logStartOffsets.set(name, offset);
         return this.serialized(() => this.writeCheckpoint(LOG_START_OFFSET_CHECKPOINT, this.logStartOffsets));
@@ -136,7 +139,7 @@ export class LogDirectory {
     const log = this.logs.get(name);
     this.logs.delete(name);
     if (log) await log.close().catch(() => undefined);
-    await rm(join(this.path, name), { recursive: true, force: true });
+    await this.io.removeTree(join(this.path, name));
     for (const map of [this.recoveryPoints, this.logStartOffsets, this.highWatermarks]) map.delete(name);
     await this.checkpoint();
   }
@@ -170,7 +173,7 @@ export class LogDirectory {
     const entries: PartitionOffset[] = [...map]
       .map(([name, offset]) => ({ ...parsePartitionDirName(name)!, offset }))
       .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-    await writeFileAtomic(join(this.path, fileName), formatOffsetCheckpoint(entries));
+    await writeFileAtomic(this.io, join(this.path, fileName), formatOffsetCheckpoint(entries));
   }
 
   /** Closes every log; if all closed cleanly, checkpoints and leaves the clean-shutdown marker. */
@@ -184,7 +187,7 @@ export class LogDirectory {
     this.logs.clear();
     await this.files.closeAll();
     if (clean) {
-      await writeFileAtomic(join(this.path, CLEAN_SHUTDOWN_MARKER), '');
+      await writeFileAtomic(this.io, join(this.path, CLEAN_SHUTDOWN_MARKER), '');
     }
   }
 }

@@ -1,7 +1,7 @@
-import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RECORD_BATCH_HEADER_BYTES } from '@strom/protocol';
 import { batchSizeBytes, checkBatch, MAX_BATCH_BYTES, readBatchHeader, type BatchDefect, type BatchHeader } from './batch.js';
+import type { ReadableFile } from './file-io.js';
 import { INDEX_SUFFIX, LOG_SUFFIX, offsetFileName, TIME_INDEX_SUFFIX } from './files.js';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './indexes.js';
 
@@ -106,14 +106,14 @@ export class BatchCursor {
   private windowLength = 0;
   position: number;
   defect: BatchDefect | null = null;
-  private readonly handle: FileHandle;
+  private readonly handle: ReadableFile;
   private readonly endPosition: number;
   private readonly withBodies: boolean;
   private readonly verifyCrc: boolean;
   private readonly allocate: (bytes: number) => Buffer;
 
   constructor(
-    handle: FileHandle,
+    handle: ReadableFile,
     position: number,
     endPosition: number,
     options: { withBodies?: boolean; verifyCrc?: boolean; windowBytes?: number; allocate?: (bytes: number) => Buffer } = {},

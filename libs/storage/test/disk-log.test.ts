@@ -5,6 +5,7 @@ import { DiskLog } from '../src/disk-log.js';
 import { LogOfflineError } from '../src/errors.js';
 import { FileHandlePool } from '../src/file-pool.js';
 import { LogDirectory } from '../src/log-directory.js';
+import { faultyIo } from './faulty-io.js';
 import { headersOf, tempDir, testBatch } from './helpers.js';
 
 const LEADER = { leaderEpoch: 0 };
@@ -66,7 +67,7 @@ describe('DiskLog', () => {
   it('goes offline on a disk error without damaging what was written', async () => {
     await using dir = await tempDir();
     const disk: { error?: Error } = {};
-    const log = await DiskLog.open({ directory: dir.path, topic: 't', partition: 0, faults: { beforeWrite: () => disk.error } });
+    const log = await DiskLog.open({ directory: dir.path, topic: 't', partition: 0, io: faultyIo({ beforeWrite: () => disk.error }) });
     await log.append([testBatch({ records: 2 })], LEADER);
     disk.error = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     const error = await log.append([testBatch()], LEADER).catch((e: unknown) => e);
@@ -89,7 +90,7 @@ describe('DiskLog', () => {
       topic: 't',
       partition: 0,
       config: { fsyncMode: 'group' },
-      faults: { beforeSync: () => void syncs++ },
+      io: faultyIo({ beforeSync: (path) => void (path.endsWith('.log') && syncs++) }),
     });
     const results = await Promise.all(Array.from({ length: 50 }, () => log.append([testBatch()], LEADER)));
     expect(results.map((r) => r.kind === 'appended' && r.firstOffset)).toEqual(Array.from({ length: 50 }, (_, i) => i));
