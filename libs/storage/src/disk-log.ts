@@ -179,6 +179,8 @@ export class DiskLog implements PartitionLog {
   private offlineError: LogOfflineError | null = null;
   /** Segments from here on have not been compacted since the log was opened. */
   private firstDirtyOffset = 0;
+  /** Recovery found epochs the leader-epoch-checkpoint lacked: it is rewritten once loading ends. */
+  private epochsLearned = false;
   private closed = false;
   recovery: RecoveryReport = { segmentsScanned: 0, bytesScanned: 0, bytesTruncated: 0 };
 
@@ -991,7 +993,7 @@ export class DiskLog implements PartitionLog {
     this.visibleEnd = this.nextOffset = this.active.nextOffset;
     this.recoveryPointOffset = Math.min(Math.max(this.recoveryPointOffset, 0), this.visibleEnd);
     this.hw = Math.min(Math.max(checkpointed.highWatermark ?? 0, this.startOffset), this.visibleEnd);
-    let epochsChanged = this.epochs.truncateFromEnd(this.visibleEnd);
+    let epochsChanged = this.epochs.truncateFromEnd(this.visibleEnd) || this.epochsLearned;
     epochsChanged = this.epochs.truncateFromStart(this.startOffset) || epochsChanged;
     if (epochsChanged) await this.writeEpochCheckpoint();
     await this.rebuildProducerState(this.visibleEnd);
@@ -1046,7 +1048,7 @@ export class DiskLog implements PartitionLog {
     const dropped: Segment[] = [];
     for (let i = first; i < this.segments.length; i++) {
       const segment = this.segments[i]!;
-      const { validBytes } = await this.rebuildSegment(segment, true);
+      const { validBytes } = await this.rebuildSegment(segment, true, (header) => this.learnEpoch(header));
       this.recovery.segmentsScanned++;
       this.recovery.bytesScanned += validBytes;
       if (validBytes < segment.sizeBytes) {
@@ -1067,8 +1069,20 @@ export class DiskLog implements PartitionLog {
     await this.syncDirectory();
   }
 
+  /**
+   * Recovery's part in the leader epoch cache (Kafka's LogSegment.recover): the checkpoint is
+   * written in the background after the first append of a new epoch, so a crash can lose it while
+   * the batches stamped with that epoch survive. A newer epoch found in a scanned batch is added.
+   */
+  private learnEpoch(header: BatchHeader): void {
+    const latest = this.epochs.latest();
+    if (header.partitionLeaderEpoch <= (latest?.epoch ?? -1) || header.baseOffset < (latest?.startOffset ?? 0)) return;
+    this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
+    this.epochsLearned = true;
+  }
+
   /** Rebuilds a segment's indexes and metadata from its batches; with `verify`, stops at the first bad one. */
-  private async rebuildSegment(segment: Segment, verify = false): Promise<{ validBytes: number }> {
+  private async rebuildSegment(segment: Segment, verify = false, visit?: (header: BatchHeader) => void): Promise<{ validBytes: number }> {
     segment.newIndexes(this.config.segmentIndexBytes);
     segment.nextOffset = segment.baseOffset;
     let validBytes = 0;
@@ -1078,6 +1092,7 @@ export class DiskLog implements PartitionLog {
       for (let batch = await cursor.next(); batch; batch = await cursor.next()) {
         if (batch.header.baseOffset < previousEnd || segment.offsetIndex!.isFull) break; // not ours: stop like a torn tail
         segment.onBatchAppended(batch.header, batch.position, this.config.indexIntervalBytes);
+        visit?.(batch.header);
         previousEnd = batch.header.lastOffset + 1;
         validBytes = batch.position + batch.header.sizeBytes;
       }

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatLeaderEpochCheckpoint, LEADER_EPOCH_CHECKPOINT } from '../src/files.js';
 import { LogDirectory } from '../src/log-directory.js';
 import { tempDir, testBatch } from './helpers.js';
 
@@ -89,5 +92,30 @@ describe('LogDirectory after a crash', () => {
     const again = await LogDirectory.open({ path: dir.path });
     expect((await again.openLog('t', 0, { topicId: TOPIC_B })).logEndOffset).toBe(1);
     await again.close();
+  });
+
+  it('learns a leader epoch from the recovered batches when its checkpoint write was lost', async () => {
+    await using dir = await tempDir();
+    const before = await LogDirectory.open({ path: dir.path });
+    const log = await before.openLog('t', 0, { topicId: TOPIC_A });
+    for (let i = 0; i < 3; i++) await log.append([testBatch({ records: 2 })], { leaderEpoch: 0 });
+    for (let i = 0; i < 2; i++) await log.append([testBatch({ records: 2 })], { leaderEpoch: 4 });
+    await log.flush();
+    expect(log.epochEntries()).toEqual([
+      { epoch: 0, startOffset: 0 },
+      { epoch: 4, startOffset: 6 },
+    ]);
+    // The background write of epoch 4's entry never reached the file.
+    await writeFile(join(log.directory, LEADER_EPOCH_CHECKPOINT), formatLeaderEpochCheckpoint([{ epoch: 0, startOffset: 0 }]));
+    await before.files.closeAll();
+
+    const after = await LogDirectory.open({ path: dir.path });
+    const reopened = await after.openLog('t', 0, { topicId: TOPIC_A });
+    expect(reopened.epochEntries()).toEqual([
+      { epoch: 0, startOffset: 0 },
+      { epoch: 4, startOffset: 6 },
+    ]);
+    expect(reopened.endOffsetForEpoch(0)).toEqual({ leaderEpoch: 0, endOffset: 6 });
+    await after.close();
   });
 });
