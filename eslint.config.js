@@ -1,4 +1,5 @@
 // @ts-check
+import { readdirSync } from 'node:fs';
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -15,6 +16,29 @@ const ioModules = [
   'child_process',
   'worker_threads',
 ];
+
+// Every folder under apps/ is a process, published as the package @strom/<folder>.
+const apps = readdirSync(new URL('./apps/', import.meta.url), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+
+// apps/strom is the composition root: embedded mode runs every app's NestJS module in one process,
+// so it alone may import apps. No other app or lib may, and nothing may import apps/strom.
+const compositionRoot = 'strom';
+
+/**
+ * no-restricted-imports patterns that ban importing the given apps' packages.
+ * @param {string[]} banned
+ * @param {string} message
+ */
+const appImportBans = (banned, message) => banned.map((name) => ({ group: [`@strom/${name}`, `@strom/${name}/*`], message }));
+
+const appsApartMessage =
+  'Apps never import apps: they talk over the bus, and what crosses it (subjects, DTOs, internal topic names) lives in @strom/contracts.';
+const libsApartMessage = 'Libs never import apps.';
+
+const pureMessage = 'libs/protocol, libs/errors and libs/contracts are pure: no I/O or timers.';
+const ioBans = ioModules.flatMap((name) => [name, `node:${name}`]).map((name) => ({ name, message: pureMessage }));
 
 export default tseslint.config(
   {
@@ -47,23 +71,38 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  ...apps
+    .filter((app) => app !== compositionRoot)
+    .map((app) => ({
+      files: [`apps/${app}/**`],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: appImportBans(
+              apps.filter((other) => other !== app),
+              appsApartMessage,
+            ),
+          },
+        ],
+      },
+    })),
   {
-    // The codec is pure: bytes in, objects out. No sockets, files or timers (Tansu's sans-io rule).
-    files: ['libs/protocol/src/**/*.ts', 'libs/errors/src/**/*.ts'],
+    files: ['libs/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: appImportBans(apps, libsApartMessage) }] },
+  },
+  {
+    // The codec and the bus contracts are pure: bytes in, objects out. No sockets, files or timers
+    // (Tansu's sans-io rule).
+    // (A later config replaces a rule's options, so the libs' app bans are repeated here.)
+    files: ['libs/protocol/src/**/*.ts', 'libs/errors/src/**/*.ts', 'libs/contracts/src/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: ioModules
-            .flatMap((name) => [name, `node:${name}`])
-            .map((name) => ({ name, message: 'libs/protocol is pure: no I/O or timers.' })),
-        },
-      ],
+      'no-restricted-imports': ['error', { paths: ioBans, patterns: appImportBans(apps, libsApartMessage) }],
       'no-restricted-globals': [
         'error',
         ...['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'fetch'].map((name) => ({
           name,
-          message: 'libs/protocol is pure: no I/O or timers.',
+          message: pureMessage,
         })),
       ],
     },

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { requestJson, type Bus } from '@strom/bus';
-import { MetadataSubjects } from '@strom/metadata';
+import { MetadataSubjects } from '@strom/contracts';
 import { BUS } from '@strom/runtime';
 
 /** Liveness and readiness for load balancers and orchestrators. */

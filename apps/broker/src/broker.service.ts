@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { subscribeJson, type Bus, type Subscription } from '@strom/bus';
-import { RetentionSubjects } from '@strom/retention';
+import { RetentionSubjects } from '@strom/contracts';
 import { ApiKey } from '@strom/protocol';
 import { BUS, LOGGER, type Logger } from '@strom/runtime';
 import { ReadBufferPool } from '@strom/storage';

@@ -1,10 +1,15 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { replyJson, subscribeJson, type Bus, type Subscription } from '@strom/bus';
-import { MetadataSubjects, type TopicsDeletedEvent } from '@strom/metadata';
+import {
+  CoordinatorSubjects,
+  decodeForwardedRequest,
+  encodeResponseBody,
+  MetadataSubjects,
+  type TopicsDeletedEvent,
+} from '@strom/contracts';
 import type { MetadataStore } from '@strom/metadata-store';
 import { ApiKey } from '@strom/protocol';
 import { BUS, LOGGER, METADATA_STORE, type Logger } from '@strom/runtime';
-import { CoordinatorSubjects, decodeForwardedRequest, encodeResponseBody } from './contract.js';
 import { GroupCoordinator, type GroupConfig } from './groups/index.js';
 import { MetadataGroupStore } from './metadata-group-store.js';
 

@@ -1,4 +1,3 @@
 export { CoordinatorModule } from './coordinator.module.js';
 export { CoordinatorService, type CoordinatorOptions } from './coordinator.service.js';
-export * from './contract.js';
 export { coordinatorConfig } from './config.js';

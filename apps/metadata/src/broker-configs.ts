@@ -1,7 +1,7 @@
 import { dynamicBrokerConfigProblem } from '@strom/config';
+import type { AlterBrokerConfigsCommand } from '@strom/contracts';
 import { ErrorCode } from '@strom/errors';
 import type { MetadataStore } from '@strom/metadata-store';
-import type { AlterBrokerConfigsCommand } from './contract.js';
 
 /**
  * AlterConfigs / IncrementalAlterConfigs on a BROKER resource: validated as Kafka's

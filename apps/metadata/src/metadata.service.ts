@@ -1,7 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { publishJson, replyJson, type Bus, type Subscription } from '@strom/bus';
-import type { MetadataStore, TopicState } from '@strom/metadata-store';
-import { BUS, LOGGER, METADATA_STORE, type Logger } from '@strom/runtime';
 import {
   aclBindingInfo,
   MetadataSubjects,
@@ -34,7 +32,9 @@ import {
   type RegisterBrokerReply,
   type RegisterBrokerRequest,
   type TopicInfo,
-} from './contract.js';
+} from '@strom/contracts';
+import type { MetadataStore, TopicState } from '@strom/metadata-store';
+import { BUS, LOGGER, METADATA_STORE, type Logger } from '@strom/runtime';
 import { alterBrokerConfigs } from './broker-configs.js';
 import { METADATA_OPTIONS, type MetadataOptions } from './metadata.options.js';
 import { alterTopicConfigs, createPartitions, createTopics, deleteTopics } from './topic-admin.js';

@@ -1,18 +1,19 @@
-import { ErrorCode } from '@strom/errors';
-import type { MetadataStore, TopicState } from '@strom/metadata-store';
-import { MetadataError } from '@strom/metadata-store';
 import {
   CLUSTER_METADATA_TOPIC,
+  collisionKey,
   INTERNAL_TOPICS,
+  topicNameProblem,
   type AlterTopicConfigsCommand,
   type CreatableTopic,
   type CreatePartitionsCommand,
   type CreateTopicResult,
   type DeleteTopicResult,
   type DeleteTopicsCommand,
-} from './contract.js';
+} from '@strom/contracts';
+import { ErrorCode } from '@strom/errors';
+import type { MetadataStore, TopicState } from '@strom/metadata-store';
+import { MetadataError } from '@strom/metadata-store';
 import type { MetadataOptions } from './metadata.options.js';
-import { collisionKey, topicNameProblem } from './topic-names.js';
 
 /** Most partitions one CreateTopics entry may ask for: a bound, not a Kafka config. */
 export const MAX_PARTITIONS_PER_TOPIC = 100_000;

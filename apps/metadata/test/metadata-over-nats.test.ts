@@ -1,8 +1,9 @@
 import { BusNoRespondersError, NatsBus, requestJson } from '@strom/bus';
+import { MetadataSubjects } from '@strom/contracts';
 import { openMetadataStore, type MetadataStore } from '@strom/metadata-store';
 import { bootApp, compose, createLogger, type RunningApp } from '@strom/runtime';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { MetadataModule, MetadataService, MetadataSubjects } from '../src/index.js';
+import { MetadataModule, MetadataService } from '../src/index.js';
 
 describe('the metadata service as a NestJS app on a real nats-server', () => {
   let serviceBus: NatsBus;

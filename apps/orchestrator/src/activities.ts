@@ -1,5 +1,5 @@
 import { requestJson, type Bus } from '@strom/bus';
-import { MetadataSubjects } from '@strom/metadata';
+import { MetadataSubjects } from '@strom/contracts';
 import type { ClusterActivities } from '@strom/workflows';
 
 const metadataRequestTimeoutMs = 5000;

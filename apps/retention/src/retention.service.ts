@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Bus } from '@strom/bus';
+import { RetentionSubjects } from '@strom/contracts';
 import { BUS, LOGGER, type Logger } from '@strom/runtime';
 
 export const RETENTION_OPTIONS = Symbol.for('strom.retention.options');
@@ -7,12 +8,6 @@ export const RETENTION_OPTIONS = Symbol.for('strom.retention.options');
 export interface RetentionOptions {
   checkIntervalMs: number;
 }
-
-/** Bus subjects of retention scheduling. */
-export const RetentionSubjects = {
-  /** Published every check interval; brokers that own logs apply retention when they hear it. */
-  tick: 'strom.retention.tick',
-} as const;
 
 /**
  * Decides when retention and compaction run and asks the owning brokers to do it over the bus.

@@ -7,8 +7,8 @@ import {
   type BrokerConfigLayers,
   type DescribedConfig,
 } from '@strom/config';
+import { topicNameProblem } from '@strom/contracts';
 import { ErrorCode } from '@strom/errors';
-import { topicNameProblem } from '@strom/metadata';
 import {
   createAlterConfigsResponse,
   createDescribeConfigsResponse,

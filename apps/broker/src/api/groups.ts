@@ -1,5 +1,5 @@
 import { BusError, type Bus } from '@strom/bus';
-import { CoordinatorSubjects, decodeResponseBody, encodeForwardedRequest } from '@strom/coordinator';
+import { CoordinatorSubjects, decodeResponseBody, encodeForwardedRequest } from '@strom/contracts';
 import { ErrorCode } from '@strom/errors';
 import {
   ApiKey,

@@ -1,6 +1,5 @@
+import { topicNameProblem, type TopicInfo } from '@strom/contracts';
 import { ErrorCode } from '@strom/errors';
-import type { TopicInfo } from '@strom/metadata';
-import { topicNameProblem } from '@strom/metadata';
 import {
   createMetadataResponse,
   createMetadataResponseBroker,

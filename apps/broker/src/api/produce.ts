@@ -1,5 +1,5 @@
+import { INTERNAL_TOPICS } from '@strom/contracts';
 import { ErrorCode } from '@strom/errors';
-import { INTERNAL_TOPICS } from '@strom/metadata';
 import {
   createProduceResponse,
   createProduceResponsePartitionProduceResponse,

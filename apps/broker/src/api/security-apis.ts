@@ -1,5 +1,5 @@
+import type { AlterScramCredentialsCommand, ScramMechanismName } from '@strom/contracts';
 import { ErrorCode } from '@strom/errors';
-import type { AlterScramCredentialsCommand, ScramMechanismName } from '@strom/metadata';
 import {
   createAlterUserScramCredentialsResponse,
   createCreateAclsResponse,

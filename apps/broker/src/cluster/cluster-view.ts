@@ -1,4 +1,4 @@
-import type { BrokerInfo, ClusterSnapshot, PartitionInfo, TopicInfo } from '@strom/metadata';
+import type { BrokerInfo, ClusterSnapshot, PartitionInfo, TopicInfo } from '@strom/contracts';
 
 interface VersionWaiter {
   version: bigint;

@@ -13,7 +13,7 @@ import {
   type DeleteTopicsCommand,
   type DeleteTopicsReply,
   type RegisterBrokerReply,
-} from '@strom/metadata';
+} from '@strom/contracts';
 import type { Logger } from '@strom/runtime';
 import type { ClusterView } from './cluster-view.js';
 

@@ -1,5 +1,5 @@
 import { requestJson, type Bus } from '@strom/bus';
-import { CoordinatorSubjects } from '@strom/coordinator';
+import { CoordinatorSubjects } from '@strom/contracts';
 
 /** Producer ids the broker claims at a time from the coordinator (Kafka: 1000 per block). */
 const BLOCK_SIZE = 1000;

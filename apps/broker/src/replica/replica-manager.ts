@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { resolveTopicConfig } from '@strom/config';
-import type { ClusterSnapshot, PartitionInfo, TopicInfo } from '@strom/metadata';
+import type { ClusterSnapshot, PartitionInfo, TopicInfo } from '@strom/contracts';
 import type { Logger } from '@strom/runtime';
 import { DiskLog, LogDirectory } from '@strom/storage';
 import type { ClusterView } from '../cluster/cluster-view.js';

@@ -10,7 +10,7 @@ import {
   type ScramCredentialLookupReply,
   type SecurityChangedEvent,
   aclBindingInfo,
-} from '@strom/metadata';
+} from '@strom/contracts';
 import type { Logger } from '@strom/runtime';
 import type { AclBinding } from './acl.js';
 import type { StandardAuthorizer } from './authorizer.js';

@@ -1,6 +1,6 @@
 /**
  * The metadata service's bus contract: subjects and JSON message shapes. Brokers and the other
- * services depend on this file only, never on the service's internals. Numbers that can exceed
+ * services depend on this contract only, never on apps/metadata itself. Numbers that can exceed
  * 2^53 (epochs, versions) travel as decimal strings.
  */
 
