@@ -118,7 +118,8 @@ describe('a JoinGroup held for a 10-minute rebalance timeout', () => {
 
   async function pending(promise: Promise<JoinGroupResponse>): Promise<boolean> {
     let settled = false;
-    void promise.then(() => (settled = true));
+    const done = () => (settled = true);
+    void promise.then(done, done);
     await vi.advanceTimersByTimeAsync(0);
     return !settled;
   }
