@@ -6,3 +6,5 @@ export { RequestAuthorizer, type RequestPrincipal } from './security/request-aut
 export { SecurityConfigError, securityFromProperties, STANDARD_AUTHORIZER_CLASS } from './security/server-properties.js';
 export { SUPPORTED_SASL_MECHANISMS } from './security/listener-security.js';
 export { brokerConfig, brokerListenerConfig } from './config.js';
+export { coordinatorWaitMs, forwardToCoordinator } from './api/groups.js';
+export type { ClientContext } from './network/request-handler.js';

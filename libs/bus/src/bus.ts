@@ -173,7 +173,12 @@ export const DEFAULT_MAX_REPLY_CONCURRENCY = 32;
 export const DEFAULT_MAX_STREAM_ENTRIES = 10_000_000;
 export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
 export const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
-/** Upper bound for RequestOptions.timeoutMs (10 minutes). */
-export const MAX_REQUEST_TIMEOUT_MS = 600_000;
+/**
+ * Upper bound for RequestOptions.timeoutMs: the longest delay Node's timers accept (about 24.8
+ * days; longer ones fire after 1 ms). Kafka's timeouts are int32 milliseconds and a group
+ * coordinator may legitimately hold a JoinGroup for the member's whole rebalance timeout, so the
+ * bus must not cut such a request short.
+ */
+export const MAX_REQUEST_TIMEOUT_MS = 2_147_483_647;
 
 export type { BusErrorCode };

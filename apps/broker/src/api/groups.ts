@@ -1,4 +1,4 @@
-import { BusError, type Bus } from '@strom/bus';
+import { BusError, MAX_REQUEST_TIMEOUT_MS, type Bus } from '@strom/bus';
 import { CoordinatorSubjects, decodeResponseBody, encodeForwardedRequest } from '@strom/contracts';
 import { ErrorCode } from '@strom/errors';
 import {
@@ -39,16 +39,29 @@ export const GROUP_APIS = [
 type GroupApi = (typeof GROUP_APIS)[number];
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-/** JoinGroup and SyncGroup wait for the rebalance: bounded by Kafka's max rebalance timeout. */
-const MAX_REBALANCE_WAIT_MS = 300_000;
-const MARGIN_MS = 5_000;
+/**
+ * Past the hold the coordinator's own answer may need to travel back. Kafka's Java client waits
+ * for a JoinGroup `rebalance.timeout.ms` + 5 s (AbstractCoordinator.JOIN_GROUP_TIMEOUT_LAPSE).
+ */
+const REPLY_MARGIN_MS = 5_000;
+/** The longest wait the bus (and Node's timers) accept: JoinGroup's rebalanceTimeoutMs is an int32. */
+const MAX_WAIT_MS = Math.min(MAX_REQUEST_TIMEOUT_MS, 2_147_483_647);
 
-function timeoutFor(apiKey: GroupApi, body: unknown): number {
+/**
+ * How long the broker waits for the coordinator's answer before replying COORDINATOR_NOT_AVAILABLE.
+ * The coordinator holds a JoinGroup until the rebalance completes, bounded by the rebalance
+ * timeout the member sent (its session timeout before v1); Kafka caps neither
+ * (`group.max.session.timeout.ms` bounds only the session timeout), so neither does this. A
+ * follower's SyncGroup waits for the leader's, bounded by the group's rebalance timeout: the
+ * largest of its members', which the request does not carry, so any int32 the coordinator accepts.
+ */
+export function coordinatorWaitMs(apiKey: GroupApi, body: unknown): number {
   if (apiKey === ApiKey.JoinGroup) {
     const join = body as RequestBodies[typeof ApiKey.JoinGroup];
-    return Math.min(Math.max(join.rebalanceTimeoutMs, join.sessionTimeoutMs, 0), MAX_REBALANCE_WAIT_MS) + MARGIN_MS;
+    const hold = Math.max(join.rebalanceTimeoutMs, join.sessionTimeoutMs, DEFAULT_TIMEOUT_MS);
+    return Math.min(hold + REPLY_MARGIN_MS, MAX_WAIT_MS);
   }
-  if (apiKey === ApiKey.SyncGroup) return MAX_REBALANCE_WAIT_MS + MARGIN_MS;
+  if (apiKey === ApiKey.SyncGroup) return MAX_WAIT_MS;
   return DEFAULT_TIMEOUT_MS;
 }
 
@@ -72,7 +85,7 @@ export function forwardToCoordinator<K extends GroupApi>(
     const ip = client.remoteAddress.replace(/:\d+$/, '').replace(/^::ffff:/, '');
     const frame = encodeForwardedRequest(apiKey, apiVersion, body, { clientId: header.clientId ?? '', clientHost: `/${ip}` });
     try {
-      const reply = await bus.request(CoordinatorSubjects.kafka, frame, { timeoutMs: timeoutFor(apiKey, body) });
+      const reply = await bus.request(CoordinatorSubjects.kafka, frame, { timeoutMs: coordinatorWaitMs(apiKey, body) });
       return decodeResponseBody(apiKey, apiVersion, reply);
     } catch (error) {
       if (!(error instanceof BusError)) throw error;

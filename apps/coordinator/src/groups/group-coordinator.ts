@@ -66,6 +66,32 @@ import { resolveGroupConfig, type GroupConfig } from './config.js';
 import { Mailbox, MailboxFullError } from './mailbox.js';
 import type { GroupStore, PersistedGroup, PersistedOffset, TopicPartitionRef } from './store.js';
 import { systemTime, type GroupTime, type Timer } from './time.js';
+import {
+  DESCRIBE_GROUPS_AUTHORIZED_OPERATIONS_SINCE_VERSION,
+  DESCRIBE_GROUPS_NOT_FOUND_SINCE_VERSION,
+  HEARTBEAT_STATIC_MEMBERSHIP_SINCE_VERSION,
+  JOIN_GROUP_MEMBER_ID_REQUIRED_SINCE_VERSION,
+  JOIN_GROUP_PROTOCOL_TYPE_SINCE_VERSION,
+  JOIN_GROUP_REASON_SINCE_VERSION,
+  JOIN_GROUP_REBALANCE_TIMEOUT_SINCE_VERSION,
+  JOIN_GROUP_SKIP_ASSIGNMENT_SINCE_VERSION,
+  JOIN_GROUP_STATIC_MEMBERSHIP_SINCE_VERSION,
+  LEAVE_GROUP_BATCH_SINCE_VERSION,
+  LEAVE_GROUP_REASON_SINCE_VERSION,
+  LIST_GROUPS_STATES_SINCE_VERSION,
+  LIST_GROUPS_TYPES_SINCE_VERSION,
+  OFFSETS_BY_TOPIC_ID_SINCE_VERSION,
+  OFFSET_COMMIT_LEADER_EPOCH_SINCE_VERSION,
+  OFFSET_COMMIT_MEMBERSHIP_SINCE_VERSION,
+  OFFSET_COMMIT_RETENTION_TIME_SINCE_VERSION,
+  OFFSET_COMMIT_RETENTION_TIME_UNTIL_VERSION,
+  OFFSET_COMMIT_STATIC_MEMBERSHIP_SINCE_VERSION,
+  OFFSET_FETCH_ALL_TOPICS_SINCE_VERSION,
+  OFFSET_FETCH_LEADER_EPOCH_SINCE_VERSION,
+  OFFSET_FETCH_MULTIPLE_GROUPS_SINCE_VERSION,
+  SYNC_GROUP_PROTOCOL_TYPE_SINCE_VERSION,
+  SYNC_GROUP_STATIC_MEMBERSHIP_SINCE_VERSION,
+} from './versions.js';
 
 /** The structured-logging calls the coordinator makes (a pino Logger fits). */
 export interface GroupLogger {
@@ -282,15 +308,15 @@ export class GroupCoordinator {
     return createJoinGroupResponse({
       errorCode: result.error,
       generationId: result.generationId,
-      protocolType: apiVersion >= 7 ? result.protocolType : null,
-      protocolName: apiVersion >= 7 ? result.protocolName : (result.protocolName ?? ''),
+      protocolType: apiVersion >= JOIN_GROUP_PROTOCOL_TYPE_SINCE_VERSION ? result.protocolType : null,
+      protocolName: apiVersion >= JOIN_GROUP_PROTOCOL_TYPE_SINCE_VERSION ? result.protocolName : (result.protocolName ?? ''),
       leader: result.leaderId,
-      skipAssignment: apiVersion >= 9 ? result.skipAssignment : false,
+      skipAssignment: apiVersion >= JOIN_GROUP_SKIP_ASSIGNMENT_SINCE_VERSION ? result.skipAssignment : false,
       memberId: result.memberId,
       members: result.members.map((m) =>
         createJoinGroupResponseMember({
           memberId: m.memberId,
-          groupInstanceId: apiVersion >= 5 ? m.groupInstanceId : null,
+          groupInstanceId: apiVersion >= JOIN_GROUP_STATIC_MEMBERSHIP_SINCE_VERSION ? m.groupInstanceId : null,
           metadata: m.metadata,
         }),
       ),
@@ -306,16 +332,16 @@ export class GroupCoordinator {
     const params: JoinParams = {
       groupId: body.groupId,
       memberId: body.memberId,
-      groupInstanceId: apiVersion >= 5 ? body.groupInstanceId : null,
-      requireKnownMemberId: apiVersion >= 4,
-      supportSkippingAssignment: apiVersion >= 9,
+      groupInstanceId: apiVersion >= JOIN_GROUP_STATIC_MEMBERSHIP_SINCE_VERSION ? body.groupInstanceId : null,
+      requireKnownMemberId: apiVersion >= JOIN_GROUP_MEMBER_ID_REQUIRED_SINCE_VERSION,
+      supportSkippingAssignment: apiVersion >= JOIN_GROUP_SKIP_ASSIGNMENT_SINCE_VERSION,
       clientId: client.clientId,
       clientHost: client.clientHost,
-      rebalanceTimeoutMs: apiVersion === 0 ? body.sessionTimeoutMs : body.rebalanceTimeoutMs,
+      rebalanceTimeoutMs: apiVersion < JOIN_GROUP_REBALANCE_TIMEOUT_SINCE_VERSION ? body.sessionTimeoutMs : body.rebalanceTimeoutMs,
       sessionTimeoutMs: body.sessionTimeoutMs,
       protocolType: body.protocolType,
       protocols: body.protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
-      reason: apiVersion >= 8 ? body.reason : null,
+      reason: apiVersion >= JOIN_GROUP_REASON_SINCE_VERSION ? body.reason : null,
     };
     return this.#awaitAnswer<JoinResult>(
       body.groupId,
@@ -842,8 +868,8 @@ export class GroupCoordinator {
     const result = await this.#sync(body, apiVersion);
     return createSyncGroupResponse({
       errorCode: result.error,
-      protocolType: apiVersion >= 5 ? result.protocolType : null,
-      protocolName: apiVersion >= 5 ? result.protocolName : null,
+      protocolType: apiVersion >= SYNC_GROUP_PROTOCOL_TYPE_SINCE_VERSION ? result.protocolType : null,
+      protocolName: apiVersion >= SYNC_GROUP_PROTOCOL_TYPE_SINCE_VERSION ? result.protocolName : null,
       assignment: result.assignment,
     });
   }
@@ -853,15 +879,15 @@ export class GroupCoordinator {
     // While loading, the rebalance in progress is lost: make the member rejoin (older clients do not expect LOAD_IN_PROGRESS).
     if (statusError === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return syncError(ErrorCode.REBALANCE_IN_PROGRESS);
     if (statusError !== undefined) return syncError(statusError);
-    if (apiVersion >= 5 && (body.protocolType === null || body.protocolName === null))
+    if (apiVersion >= SYNC_GROUP_PROTOCOL_TYPE_SINCE_VERSION && (body.protocolType === null || body.protocolName === null))
       return syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     const params: SyncParams = {
       groupId: body.groupId,
       generationId: body.generationId,
       memberId: body.memberId,
-      groupInstanceId: apiVersion >= 3 ? body.groupInstanceId : null,
-      protocolType: apiVersion >= 5 ? body.protocolType : null,
-      protocolName: apiVersion >= 5 ? body.protocolName : null,
+      groupInstanceId: apiVersion >= SYNC_GROUP_STATIC_MEMBERSHIP_SINCE_VERSION ? body.groupInstanceId : null,
+      protocolType: apiVersion >= SYNC_GROUP_PROTOCOL_TYPE_SINCE_VERSION ? body.protocolType : null,
+      protocolName: apiVersion >= SYNC_GROUP_PROTOCOL_TYPE_SINCE_VERSION ? body.protocolName : null,
       assignments: new Map(body.assignments.map((a) => [a.memberId, a.assignment])),
     };
     return this.#awaitAnswer<SyncResult>(body.groupId, (actor, respond) => this.#doSync(actor, params, respond), syncError);
@@ -951,7 +977,7 @@ export class GroupCoordinator {
     // While loading, answer blindly: the member finds out at its next heartbeat.
     if (statusError === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return ErrorCode.NONE;
     if (statusError !== undefined) return statusError;
-    const groupInstanceId = apiVersion >= 3 ? body.groupInstanceId : null;
+    const groupInstanceId = apiVersion >= HEARTBEAT_STATIC_MEMBERSHIP_SINCE_VERSION ? body.groupInstanceId : null;
     return this.#submitOrError(body.groupId, (actor) => {
       const group = actor.group;
       if (group === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
@@ -978,11 +1004,15 @@ export class GroupCoordinator {
 
   async leaveGroup(body: LeaveGroupRequest, apiVersion: number): Promise<LeaveGroupResponse> {
     const identities: MemberIdentity[] =
-      apiVersion >= 3
-        ? body.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: apiVersion >= 5 ? m.reason : null }))
+      apiVersion >= LEAVE_GROUP_BATCH_SINCE_VERSION
+        ? body.members.map((m) => ({
+            memberId: m.memberId,
+            groupInstanceId: m.groupInstanceId,
+            reason: apiVersion >= LEAVE_GROUP_REASON_SINCE_VERSION ? m.reason : null,
+          }))
         : [{ memberId: body.memberId, groupInstanceId: null, reason: null }];
     const { error, members } = await this.#leave(body.groupId, identities);
-    if (apiVersion < 3) {
+    if (apiVersion < LEAVE_GROUP_BATCH_SINCE_VERSION) {
       // Before v3 there is one member and one error: the group's, else the member's.
       const errorCode =
         error !== ErrorCode.NONE ? error : (members.find((m) => m.errorCode !== ErrorCode.NONE)?.errorCode ?? ErrorCode.NONE);
@@ -1059,7 +1089,11 @@ export class GroupCoordinator {
     assertTopicNames('OffsetCommit', apiVersion);
     const now = this.#time.now();
     const expireTimestampMs =
-      apiVersion >= 2 && apiVersion <= 4 && body.retentionTimeMs !== -1n ? now + Number(body.retentionTimeMs) : null;
+      apiVersion >= OFFSET_COMMIT_RETENTION_TIME_SINCE_VERSION &&
+      apiVersion <= OFFSET_COMMIT_RETENTION_TIME_UNTIL_VERSION &&
+      body.retentionTimeMs !== -1n
+        ? now + Number(body.retentionTimeMs)
+        : null;
     const commits: (PartitionCommit & { tooLarge: boolean })[] = body.topics.flatMap((topic) =>
       topic.partitions.map((p) => {
         const metadata = p.committedMetadata ?? '';
@@ -1069,7 +1103,7 @@ export class GroupCoordinator {
           tooLarge: metadata.length > this.config.offsetMetadataMaxBytes,
           offset: {
             offset: p.committedOffset,
-            leaderEpoch: apiVersion >= 6 ? p.committedLeaderEpoch : -1,
+            leaderEpoch: apiVersion >= OFFSET_COMMIT_LEADER_EPOCH_SINCE_VERSION ? p.committedLeaderEpoch : -1,
             metadata,
             commitTimestampMs: now,
             expireTimestampMs,
@@ -1098,9 +1132,9 @@ export class GroupCoordinator {
     const all = (code: number): number[] => commits.map(() => code);
     const statusError = this.#validateGroupStatus(body.groupId, true);
     if (statusError !== undefined) return all(statusError);
-    const generationId = apiVersion >= 1 ? body.generationIdOrMemberEpoch : -1;
-    const memberId = apiVersion >= 1 ? body.memberId : '';
-    const groupInstanceId = apiVersion >= 7 ? body.groupInstanceId : null;
+    const generationId = apiVersion >= OFFSET_COMMIT_MEMBERSHIP_SINCE_VERSION ? body.generationIdOrMemberEpoch : -1;
+    const memberId = apiVersion >= OFFSET_COMMIT_MEMBERSHIP_SINCE_VERSION ? body.memberId : '';
+    const groupInstanceId = apiVersion >= OFFSET_COMMIT_STATIC_MEMBERSHIP_SINCE_VERSION ? body.groupInstanceId : null;
     try {
       return await this.#submit(body.groupId, async (actor) => {
         let group = actor.group;
@@ -1161,7 +1195,7 @@ export class GroupCoordinator {
   async offsetFetch(body: OffsetFetchRequest, apiVersion: number): Promise<OffsetFetchResponse> {
     assertTopicNames('OffsetFetch', apiVersion);
     // Offsets are answered from memory, whatever the group's state (it may not use group management).
-    if (apiVersion >= 8) {
+    if (apiVersion >= OFFSET_FETCH_MULTIPLE_GROUPS_SINCE_VERSION) {
       const results = await Promise.all(body.groups.map((g) => this.#fetchOffsets(g.groupId, g.topics)));
       return createOffsetFetchResponse({
         groups: body.groups.map((g, i) => {
@@ -1179,10 +1213,10 @@ export class GroupCoordinator {
         }),
       });
     }
-    const requested = apiVersion < 2 ? (body.topics ?? []) : body.topics;
+    const requested = apiVersion < OFFSET_FETCH_ALL_TOPICS_SINCE_VERSION ? (body.topics ?? []) : body.topics;
     const { error, topics } = await this.#fetchOffsets(body.groupId, requested);
     if (error !== ErrorCode.NONE) {
-      if (apiVersion >= 2) return createOffsetFetchResponse({ errorCode: error });
+      if (apiVersion >= OFFSET_FETCH_ALL_TOPICS_SINCE_VERSION) return createOffsetFetchResponse({ errorCode: error });
       // v0-1 have no top-level error: every requested partition carries it.
       return createOffsetFetchResponse({
         topics: (requested ?? []).map((t) =>
@@ -1200,7 +1234,10 @@ export class GroupCoordinator {
         createOffsetFetchResponseTopic({
           name: t.name,
           partitions: t.partitions.map((p) =>
-            createOffsetFetchResponsePartition({ ...p, committedLeaderEpoch: apiVersion >= 5 ? p.committedLeaderEpoch : -1 }),
+            createOffsetFetchResponsePartition({
+              ...p,
+              committedLeaderEpoch: apiVersion >= OFFSET_FETCH_LEADER_EPOCH_SINCE_VERSION ? p.committedLeaderEpoch : -1,
+            }),
           ),
         }),
       ),
@@ -1355,8 +1392,8 @@ export class GroupCoordinator {
     if (this.#status !== 'active' && this.#status !== 'loading')
       return createListGroupsResponse({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE });
     const errorCode = this.#status === 'loading' ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE;
-    const states = new Set((apiVersion >= 4 ? body.statesFilter : []).map((s) => s.toLowerCase()));
-    const types = new Set((apiVersion >= 5 ? body.typesFilter : []).map((s) => s.toLowerCase()));
+    const states = new Set((apiVersion >= LIST_GROUPS_STATES_SINCE_VERSION ? body.statesFilter : []).map((s) => s.toLowerCase()));
+    const types = new Set((apiVersion >= LIST_GROUPS_TYPES_SINCE_VERSION ? body.typesFilter : []).map((s) => s.toLowerCase()));
     const groups = [...this.#actors.values()]
       .flatMap((a) => (a.group && !a.group.is('Dead') ? [a.group] : []))
       .filter((g) => states.size === 0 || states.has(g.state.toLowerCase()))
@@ -1366,20 +1403,20 @@ export class GroupCoordinator {
         createListGroupsResponseListedGroup({
           groupId: g.groupId,
           protocolType: g.protocolType ?? '',
-          groupState: apiVersion >= 4 ? g.state : '',
-          groupType: apiVersion >= 5 ? CLASSIC_GROUP_TYPE : '',
+          groupState: apiVersion >= LIST_GROUPS_STATES_SINCE_VERSION ? g.state : '',
+          groupType: apiVersion >= LIST_GROUPS_TYPES_SINCE_VERSION ? CLASSIC_GROUP_TYPE : '',
         }),
       );
     return createListGroupsResponse({ errorCode, groups });
   }
 
   async describeGroups(body: DescribeGroupsRequest, apiVersion: number): Promise<DescribeGroupsResponse> {
-    const withOperations = apiVersion >= 3 && body.includeAuthorizedOperations;
+    const withOperations = apiVersion >= DESCRIBE_GROUPS_AUTHORIZED_OPERATIONS_SINCE_VERSION && body.includeAuthorizedOperations;
     const groups = await Promise.all(body.groups.map((groupId) => this.#describe(groupId, withOperations)));
     // v6 (KIP-1043) says GROUP_ID_NOT_FOUND where older versions describe a Dead group.
     return createDescribeGroupsResponse({
       groups:
-        apiVersion >= DESCRIBE_GROUPS_NOT_FOUND_MIN_VERSION
+        apiVersion >= DESCRIBE_GROUPS_NOT_FOUND_SINCE_VERSION
           ? groups.map((group) =>
               group.errorCode === ErrorCode.NONE && group.groupState === 'Dead'
                 ? { ...group, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${group.groupId} not found.` }
@@ -1613,20 +1650,11 @@ function readOffsets(group: ClassicGroup | undefined, requested: RequestedTopic[
   };
 }
 
-/**
- * OffsetCommit and OffsetFetch v10 name topics by id; offsets are kept by name and only the
- * broker knows the topics, so it resolves the ids and forwards v9.
- */
-const OFFSETS_BY_TOPIC_ID_MIN_VERSION = 10;
-
 function assertTopicNames(api: string, apiVersion: number): void {
-  if (apiVersion >= OFFSETS_BY_TOPIC_ID_MIN_VERSION) {
+  if (apiVersion >= OFFSETS_BY_TOPIC_ID_SINCE_VERSION) {
     throw new Error(`${api} v${apiVersion} names topics by id: the broker must resolve them and forward v9`);
   }
 }
-
-/** DescribeGroups v6 answers GROUP_ID_NOT_FOUND for a group that does not exist (KIP-1043). */
-const DESCRIBE_GROUPS_NOT_FOUND_MIN_VERSION = 6;
 
 function describeGroup(
   groupId: string,

@@ -20,7 +20,10 @@ export interface PersistedMember {
 /** A group's metadata (Kafka's GroupMetadataValue). */
 export interface PersistedGroup {
   groupId: string;
-  /** null for a group that only stores offsets ("simple" consumers, no group management). */
+  /**
+   * null for a group that only stores offsets ("simple" consumers, no group management). An
+   * empty string reads back as null, as Kafka's GroupMetadata.loadGroup reads it.
+   */
   protocolType: string | null;
   generationId: number;
   /** The selected protocol, or null when the group has no members. */
@@ -126,7 +129,8 @@ export class InMemoryGroupStore implements GroupStore {
   async saveGroup(group: PersistedGroup): Promise<void> {
     this.#maybeFail('saveGroup');
     this.writes.push({ op: 'saveGroup', groupId: group.groupId });
-    this.#entry(group.groupId).metadata = copyGroup(group);
+    // As the database stores do (and Kafka): no protocol type and an empty one are the same.
+    this.#entry(group.groupId).metadata = copyGroup({ ...group, protocolType: group.protocolType === '' ? null : group.protocolType });
   }
 
   async deleteGroup(groupId: string): Promise<void> {

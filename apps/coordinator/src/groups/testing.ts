@@ -56,6 +56,12 @@ import type { GroupConfig } from './config.js';
 import { GroupCoordinator, type GroupClientInfo, type GroupLogger } from './group-coordinator.js';
 import { InMemoryGroupStore, type GroupStore } from './store.js';
 import { ManualTime, settle } from './time.js';
+import {
+  JOIN_GROUP_MEMBER_ID_REQUIRED_SINCE_VERSION,
+  JOIN_GROUP_REBALANCE_TIMEOUT_SINCE_VERSION,
+  LEAVE_GROUP_BATCH_SINCE_VERSION,
+  SYNC_GROUP_PROTOCOL_TYPE_SINCE_VERSION,
+} from './versions.js';
 
 /** Whether a promise has settled (after letting pending work run). */
 export async function isSettled(promise: Promise<unknown>): Promise<boolean> {
@@ -158,7 +164,7 @@ export class GroupHarness {
       memberId: o.memberId ?? '',
       groupInstanceId: o.groupInstanceId ?? null,
       sessionTimeoutMs: o.sessionTimeoutMs ?? 10_000,
-      rebalanceTimeoutMs: version >= 1 ? (o.rebalanceTimeoutMs ?? 30_000) : -1,
+      rebalanceTimeoutMs: version >= JOIN_GROUP_REBALANCE_TIMEOUT_SINCE_VERSION ? (o.rebalanceTimeoutMs ?? 30_000) : -1,
       protocolType: o.protocolType ?? 'consumer',
       protocols: o.protocols ?? [{ name: 'range', metadata: encodeSubscription(o.topics ?? ['topic-a']) }],
     });
@@ -191,8 +197,8 @@ export class GroupHarness {
       memberId,
       generationId,
       groupInstanceId: o.groupInstanceId ?? null,
-      protocolType: version >= 5 ? (o.protocolType === undefined ? 'consumer' : o.protocolType) : null,
-      protocolName: version >= 5 ? (o.protocolName === undefined ? 'range' : o.protocolName) : null,
+      protocolType: version >= SYNC_GROUP_PROTOCOL_TYPE_SINCE_VERSION ? (o.protocolType === undefined ? 'consumer' : o.protocolType) : null,
+      protocolName: version >= SYNC_GROUP_PROTOCOL_TYPE_SINCE_VERSION ? (o.protocolName === undefined ? 'range' : o.protocolName) : null,
       assignments: Object.entries(o.assignments ?? {}).map(([id, assignment]) =>
         createSyncGroupRequestAssignment({ memberId: id, assignment }),
       ),
@@ -214,7 +220,7 @@ export class GroupHarness {
 
   async leave(groupId: string, members: { memberId: string; groupInstanceId?: string | null }[], version = 5): Promise<LeaveGroupResponse> {
     const body =
-      version >= 3
+      version >= LEAVE_GROUP_BATCH_SINCE_VERSION
         ? createLeaveGroupRequest({
             groupId,
             members: members.map((m) =>
@@ -338,7 +344,11 @@ export class GroupHarness {
     const version = o.version ?? 9;
     const memberIds: string[] = [];
     for (let i = 0; i < count; i++) {
-      memberIds.push(version >= 4 ? await this.requestMemberId(groupId, { ...o, clientId: `client-${i}` }) : '');
+      memberIds.push(
+        version >= JOIN_GROUP_MEMBER_ID_REQUIRED_SINCE_VERSION
+          ? await this.requestMemberId(groupId, { ...o, clientId: `client-${i}` })
+          : '',
+      );
     }
     const joins = memberIds.map((memberId, i) => this.join(groupId, { ...o, memberId, clientId: `client-${i}` }));
     await this.advanceUntilSettled(joins);
