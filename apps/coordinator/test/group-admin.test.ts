@@ -13,7 +13,7 @@ import {
   type GroupLogger,
   type PersistedOffset,
 } from '../src/groups/index.js';
-import { encodeAssignment, encodeSubscription, GroupHarness, isSettled } from '../src/groups/testing.js';
+import { encodeAssignment, encodeSubscription, GroupHarness, isSettled } from './group-harness.js';
 
 const G = 'group-1';
 
@@ -139,7 +139,7 @@ describe('DeleteGroups', () => {
   it('reports a store failure and keeps the group', async () => {
     const h = await newHarness();
     await h.commit('idle', { t: { 0: 1n } });
-    h.memoryStore.failNext('deleteGroup');
+    h.faultyStore.failNext('deleteGroup');
     expect((await h.deleteGroups(['idle'])).results[0]!.errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     expect(await h.state('idle')).toBe('Empty');
   });

@@ -1,7 +1,7 @@
 import { ErrorCode } from '@strom/errors';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InMemoryGroupStore, type PersistedOffset } from '../src/groups/index.js';
-import { encodeSubscription, GroupHarness } from '../src/groups/testing.js';
+import { encodeSubscription, GroupHarness } from './group-harness.js';
 
 const G = 'group-1';
 const DAY = 24 * 60 * 60 * 1000;
@@ -146,7 +146,7 @@ describe('OffsetCommit and OffsetFetch', () => {
   it('reports a store failure as COORDINATOR_NOT_AVAILABLE and keeps the previous offsets', async () => {
     const h = await newHarness();
     await h.commit('g', { t: { 0: 1n } });
-    h.memoryStore.failNext('commitOffsets');
+    h.faultyStore.failNext('commitOffsets');
     expect(codes(await h.commit('g', { t: { 0: 2n } }))).toEqual([ErrorCode.COORDINATOR_NOT_AVAILABLE]);
     expect((await h.fetch('g', { t: [0] })).topics[0]!.partitions[0]!.committedOffset).toBe(1n);
   });

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@strom/errors';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeAssignment, encodeSubscription, GroupHarness, isSettled } from '../src/groups/testing.js';
+import { encodeAssignment, encodeSubscription, GroupHarness, isSettled } from './group-harness.js';
 
 const G = 'group-1';
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -400,7 +400,7 @@ describe('static membership (KIP-345)', () => {
   it('reverts the replacement when the store fails', async () => {
     const h = await newHarness();
     const { b } = await staticGroup(h);
-    h.memoryStore.failNext('saveGroup');
+    h.faultyStore.failNext('saveGroup');
     const restarted = await h.join(G, { groupInstanceId: 'instance-b' });
     expect(restarted.errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     expect(await h.heartbeat(G, b, 1, { groupInstanceId: 'instance-b' })).toBe(ErrorCode.NONE);

@@ -18,4 +18,4 @@ export {
   type PersistedOffset,
   type TopicPartitionRef,
 } from './store.js';
-export { ManualTime, MAX_TIMER_DELAY_MS, settle, systemTime, type GroupTime, type Timer } from './time.js';
+export { clampDelay, MAX_TIMER_DELAY_MS, systemTime, type GroupTime, type Timer } from './time.js';

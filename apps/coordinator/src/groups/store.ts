@@ -87,26 +87,9 @@ function offsetKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
 
-type StoreOperation = 'loadGroups' | 'saveGroup' | 'deleteGroup' | 'commitOffsets' | 'fetchOffsets' | 'deleteOffsets';
-
 /** A GroupStore in memory, for tests and for running without a database. Copies everything in and out. */
 export class InMemoryGroupStore implements GroupStore {
   readonly #groups = new Map<string, { metadata: PersistedGroup | null; offsets: Map<string, PersistedOffset> }>();
-  readonly #failures = new Map<StoreOperation, Error[]>();
-  /** Every write, in order, for tests that check what was persisted. */
-  readonly writes: { op: StoreOperation; groupId: string }[] = [];
-
-  /** Makes the next call of `op` reject with `error` (queued: several calls queue several failures). */
-  failNext(op: StoreOperation, error: Error = new Error(`injected ${op} failure`)): void {
-    const queue = this.#failures.get(op) ?? [];
-    queue.push(error);
-    this.#failures.set(op, queue);
-  }
-
-  #maybeFail(op: StoreOperation): void {
-    const error = this.#failures.get(op)?.shift();
-    if (error) throw error;
-  }
 
   #entry(groupId: string): { metadata: PersistedGroup | null; offsets: Map<string, PersistedOffset> } {
     let entry = this.#groups.get(groupId);
@@ -118,7 +101,6 @@ export class InMemoryGroupStore implements GroupStore {
   }
 
   async loadGroups(): Promise<PersistedGroup[]> {
-    this.#maybeFail('loadGroups');
     return [...this.#groups.entries()].map(([groupId, entry]) =>
       entry.metadata
         ? copyGroup(entry.metadata)
@@ -127,27 +109,20 @@ export class InMemoryGroupStore implements GroupStore {
   }
 
   async saveGroup(group: PersistedGroup): Promise<void> {
-    this.#maybeFail('saveGroup');
-    this.writes.push({ op: 'saveGroup', groupId: group.groupId });
     // As the database stores do (and Kafka): no protocol type and an empty one are the same.
     this.#entry(group.groupId).metadata = copyGroup({ ...group, protocolType: group.protocolType === '' ? null : group.protocolType });
   }
 
   async deleteGroup(groupId: string): Promise<void> {
-    this.#maybeFail('deleteGroup');
-    this.writes.push({ op: 'deleteGroup', groupId });
     this.#groups.delete(groupId);
   }
 
   async commitOffsets(groupId: string, offsets: PersistedOffset[]): Promise<void> {
-    this.#maybeFail('commitOffsets');
-    this.writes.push({ op: 'commitOffsets', groupId });
     const entry = this.#entry(groupId);
     for (const offset of offsets) entry.offsets.set(offsetKey(offset.topic, offset.partition), { ...offset });
   }
 
   async fetchOffsets(groupId: string, topics?: string[]): Promise<PersistedOffset[]> {
-    this.#maybeFail('fetchOffsets');
     const entry = this.#groups.get(groupId);
     if (!entry) return [];
     return [...entry.offsets.values()]
@@ -157,8 +132,6 @@ export class InMemoryGroupStore implements GroupStore {
   }
 
   async deleteOffsets(groupId: string, partitions: TopicPartitionRef[]): Promise<void> {
-    this.#maybeFail('deleteOffsets');
-    this.writes.push({ op: 'deleteOffsets', groupId });
     const entry = this.#groups.get(groupId);
     if (!entry) return;
     for (const p of partitions) entry.offsets.delete(offsetKey(p.topic, p.partition));

@@ -1,8 +1,8 @@
 /**
  * Test support for the classic group coordinator: a coordinator on a manual clock and an
- * in-memory store, with request builders that play the client's part, and a check that every
- * response encodes at the request's version (the encoder refuses fields a version lacks).
- * Not exported from the package index.
+ * in-memory store that can be made to fail, with request builders that play the client's part,
+ * and a check that every response encodes at the request's version (the encoder refuses fields a
+ * version lacks).
  */
 import {
   ConsumerProtocolAssignmentCodec,
@@ -52,16 +52,22 @@ import {
   type OffsetFetchResponse,
   type SyncGroupResponse,
 } from '@strom/protocol';
-import type { GroupConfig } from './config.js';
-import { GroupCoordinator, type GroupClientInfo, type GroupLogger } from './group-coordinator.js';
-import { InMemoryGroupStore, type GroupStore } from './store.js';
-import { ManualTime, settle } from './time.js';
+import {
+  GroupCoordinator,
+  InMemoryGroupStore,
+  type GroupClientInfo,
+  type GroupConfig,
+  type GroupLogger,
+  type GroupStore,
+} from '../src/groups/index.js';
 import {
   JOIN_GROUP_MEMBER_ID_REQUIRED_SINCE_VERSION,
   JOIN_GROUP_REBALANCE_TIMEOUT_SINCE_VERSION,
   LEAVE_GROUP_BATCH_SINCE_VERSION,
   SYNC_GROUP_PROTOCOL_TYPE_SINCE_VERSION,
-} from './versions.js';
+} from '../src/groups/versions.js';
+import { FaultyGroupStore } from './faulty-group-store.js';
+import { ManualTime, settle } from './manual-time.js';
 
 /** Whether a promise has settled (after letting pending work run). */
 export async function isSettled(promise: Promise<unknown>): Promise<boolean> {
@@ -122,7 +128,7 @@ export interface HarnessOptions {
   logger?: GroupLogger;
 }
 
-/** A coordinator on a {@link ManualTime} and an {@link InMemoryGroupStore}, with client-side helpers. */
+/** A coordinator on a {@link ManualTime} and a {@link FaultyGroupStore} (or the store given), with client-side helpers. */
 export class GroupHarness {
   readonly time: ManualTime;
   readonly store: GroupStore;
@@ -132,7 +138,7 @@ export class GroupHarness {
   constructor(options: HarnessOptions = {}) {
     this.#options = options;
     this.time = options.time ?? new ManualTime();
-    this.store = options.store ?? new InMemoryGroupStore();
+    this.store = options.store ?? new FaultyGroupStore();
     this.coordinator = this.#create();
   }
 
@@ -140,9 +146,16 @@ export class GroupHarness {
     return new GroupCoordinator({ store: this.store, time: this.time, config: this.#options.config, logger: this.#options.logger });
   }
 
-  get memoryStore(): InMemoryGroupStore {
-    if (!(this.store instanceof InMemoryGroupStore)) throw new Error('not an InMemoryGroupStore');
+  get faultyStore(): FaultyGroupStore {
+    if (!(this.store instanceof FaultyGroupStore)) throw new Error('not a FaultyGroupStore');
     return this.store;
+  }
+
+  /** The in-memory store under the faults, to look at what was persisted. */
+  get memoryStore(): InMemoryGroupStore {
+    const inner = this.faultyStore.inner;
+    if (!(inner instanceof InMemoryGroupStore)) throw new Error('not an InMemoryGroupStore');
+    return inner;
   }
 
   async start(): Promise<this> {
