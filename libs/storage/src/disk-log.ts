@@ -63,8 +63,6 @@ export interface CompactOptions {
   /** Default true: clean in a worker thread, off the event loop serving appends. */
   inWorker?: boolean;
   maxOffsetMapEntries?: number;
-  /** Test hook: stop as if the process died after this swap step. */
-  crashAfter?: 'cleaned' | 'swap' | 'deleted';
 }
 
 export interface CompactionResult {
@@ -72,14 +70,6 @@ export interface CompactionResult {
   reason?: string;
   stats: CompactionStats;
   output?: CleanOutput;
-}
-
-/** Thrown by the `crashAfter` test hook; the log object must be abandoned, as after a crash. */
-export class SimulatedCrash extends Error {
-  constructor(step: string) {
-    super(`simulated crash after ${step}`);
-    this.name = 'SimulatedCrash';
-  }
 }
 
 export interface DiskLogOptions {
@@ -857,7 +847,6 @@ export class DiskLog implements PartitionLog {
     await this.replaceSegments(
       cleanedBases,
       output.cleaned.filter((c) => c.cleanedPath !== null).map((c) => c.baseOffset),
-      options.crashAfter,
     );
     const lastCleaned = cleanedBases[cleanedBases.length - 1];
     const after = this.segments.find((s) => lastCleaned !== undefined && s.baseOffset > lastCleaned);
@@ -871,23 +860,17 @@ export class DiskLog implements PartitionLog {
    * crash before the commit point keeps the old segments; after it, opening the log finishes
    * the swap (completeInterruptedSwaps). Either way no record is lost.
    */
-  private async replaceSegments(
-    oldBases: readonly number[],
-    cleanedBases: readonly number[],
-    crashAfter?: CompactOptions['crashAfter'],
-  ): Promise<void> {
+  private async replaceSegments(oldBases: readonly number[], cleanedBases: readonly number[]): Promise<void> {
     const olds = oldBases.map((base) => {
       const segment = this.segments.find((s) => s.baseOffset === base);
       invariant(segment !== undefined && segment !== this.active, `segment ${base} is not a cleanable live segment`);
       return segment;
     });
-    if (crashAfter === 'cleaned') throw new SimulatedCrash('cleaned');
     for (const base of cleanedBases) {
       const live = join(this.directory, offsetFileName(base, LOG_SUFFIX));
       await this.io.rename(live + CLEANED_SUFFIX, live + SWAP_SUFFIX);
     }
     await this.syncDirectory();
-    if (crashAfter === 'swap') throw new SimulatedCrash('swap');
     this.segments = this.segments.filter((s) => !olds.includes(s));
     for (const segment of olds) {
       await this.files.close(segment.logPath);
@@ -895,7 +878,6 @@ export class DiskLog implements PartitionLog {
         await renameIfExists(this.io, path, path + DELETED_SUFFIX);
     }
     await this.syncDirectory();
-    if (crashAfter === 'deleted') throw new SimulatedCrash('deleted');
     const added: Segment[] = [];
     for (const base of cleanedBases) {
       const segment = new Segment(this.directory, base, 0);

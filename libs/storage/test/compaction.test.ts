@@ -3,7 +3,8 @@ import { BatchField, Compression, compressionOf, decodeRecords, verifyBatchCrc }
 import { describe, expect, it } from 'vitest';
 import { buildBatch, readRecords, readBatchHeader } from '../src/batch.js';
 import type { LogConfig } from '../src/config.js';
-import { DiskLog, SimulatedCrash } from '../src/disk-log.js';
+import { DiskLog } from '../src/disk-log.js';
+import { faultyIo, SimulatedCrash } from './faulty-io.js';
 import { tempDir } from './helpers.js';
 
 const NOW = 1_700_000_000_000;
@@ -185,12 +186,26 @@ describe('compaction', () => {
     await log.close();
   });
 
+  // Each swap step ends where the next one's first rename begins: the process dies just before it.
+  const nextStepStarts = {
+    cleaned: (_from: string, to: string) => to.endsWith('.swap'),
+    swap: (_from: string, to: string) => to.endsWith('.deleted'),
+    deleted: (from: string) => from.endsWith('.swap'),
+  };
+
   it.each(['cleaned', 'swap', 'deleted'] as const)('loses nothing when the process dies after the %s step', async (step) => {
     await using dir = await tempDir();
     const model: Model = new Map();
-    const log = await DiskLog.open({ directory: dir.path, topic: 'c', partition: 0, config: CONFIG, clock: () => NOW });
+    let crashed = false;
+    const io = faultyIo({
+      beforeRename: (from, to) => {
+        crashed ||= nextStepStarts[step](from, to);
+        return crashed ? new SimulatedCrash(`after the ${step} step`) : undefined;
+      },
+    });
+    const log = await DiskLog.open({ directory: dir.path, topic: 'c', partition: 0, config: CONFIG, clock: () => NOW, io });
     await appendRandom(log, model, random(42), 80, NOW - 1000);
-    await expect(log.compact({ force: true, nowMs: NOW, inWorker: false, crashAfter: step })).rejects.toBeInstanceOf(SimulatedCrash);
+    await expect(log.compact({ force: true, nowMs: NOW, inWorker: false })).rejects.toBeInstanceOf(SimulatedCrash);
     const names = await readdir(dir.path);
     expect(names.some((n) => n.endsWith(step === 'cleaned' ? '.cleaned' : '.swap'))).toBe(true);
     const reopened = await DiskLog.open({

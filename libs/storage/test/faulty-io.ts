@@ -1,10 +1,19 @@
 import { nodeFileIo, type FileIo, type StorageFile } from '../src/file-io.js';
 
-/** Return an error to make the write or fsync of `path` about to happen fail with it. */
+/** Return an error to make the write, fsync or rename about to happen fail with it. */
 export interface IoFaults {
   beforeWrite?(path: string, bytes: number): Error | undefined;
   /** File and directory fsyncs. */
   beforeSync?(path: string): Error | undefined;
+  beforeRename?(from: string, to: string): Error | undefined;
+}
+
+/** The process died here: what a crash test's fault returns; the log object must then be abandoned. */
+export class SimulatedCrash extends Error {
+  constructor(where: string) {
+    super(`simulated crash ${where}`);
+    this.name = 'SimulatedCrash';
+  }
 }
 
 /** `inner` (node:fs by default) with `faults` consulted before every write and fsync. */
@@ -38,7 +47,10 @@ export function faultyIo(faults: IoFaults, inner: FileIo = nodeFileIo): FileIo {
   });
   return {
     open: async (path, flags) => wrap(await inner.open(path, flags)),
-    rename: (from, to) => inner.rename(from, to),
+    rename: async (from, to) => {
+      check(faults.beforeRename?.(from, to));
+      await inner.rename(from, to);
+    },
     unlink: (path) => inner.unlink(path),
     truncate: (path, length) => inner.truncate(path, length),
     mkdir: (path) => inner.mkdir(path),
