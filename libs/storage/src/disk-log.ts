@@ -1,39 +1,39 @@
-import { readdir, stat } from 'node:fs/promises';
+/*
+ * Over 600 lines, on purpose: what is left here is Kafka's UnifiedLog and LocalLog core, the
+ * log's offsets (next, visible end, high watermark, log start, recovery point) and the code that
+ * moves them together: the single writer, roll and flush, truncation, retention's deletions.
+ * Split further, those invariants would be spread over files sharing mutable state. Loading and
+ * recovery are in log-loader.ts, the inactive-index cache in segment-indexes.ts, reads in
+ * segment-reads.ts, compaction's planning and swap in log-compaction.ts.
+ */
 import { join } from 'node:path';
-import { offsetForTimestampInBatch, offsetOfMaxTimestampInBatch, type BatchHeader } from './batch.js';
+import { offsetOfMaxTimestampInBatch, type BatchHeader } from './batch.js';
 import { assertMonotonic, checkFollowerBatches, planLeaderAppend, validateBatches } from './append-validation.js';
 import { resolveLogConfig, type LogConfig } from './config.js';
 import { invariant, LogInvariantError, LogOfflineError } from './errors.js';
-import { nodeFileIo, type FileIo, type ReadableFile } from './file-io.js';
+import { nodeFileIo, type FileIo } from './file-io.js';
 import { FileHandlePool } from './file-pool.js';
 import {
-  CLEANED_SUFFIX,
   createEmptyFile,
   DELETED_SUFFIX,
   formatLeaderEpochCheckpoint,
-  formatPartitionMetadata,
-  INDEX_SUFFIX,
   isNotFound,
   LEADER_EPOCH_CHECKPOINT,
-  LOG_SUFFIX,
-  makeDirectoryDurable,
   offsetFileName,
-  parseLeaderEpochCheckpoint,
-  parseOffsetFileName,
-  parsePartitionMetadata,
-  PARTITION_METADATA,
-  topicIdToKafkaString,
-  readFileIfExists,
-  renameIfExists,
   SNAPSHOT_SUFFIX,
-  SWAP_SUFFIX,
   syncFileIfExists,
-  TIME_INDEX_SUFFIX,
   unlinkIfExists,
   writeFileAtomic,
 } from './files.js';
-import { OffsetIndex, OFFSET_INDEX_ENTRY_BYTES, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './indexes.js';
 import { LeaderEpochCache, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.js';
+import {
+  LogCompactor,
+  type CompactionContext,
+  type CompactionResult,
+  type CompactionStats,
+  type CompactOptions,
+} from './log-compaction.js';
+import { loadSegments, rebuildProducerState, type LogLoaderContext, type ProducerStateSource, type RecoveryReport } from './log-loader.js';
 import type {
   AppendResult,
   LeaderAppendOptions,
@@ -44,33 +44,12 @@ import type {
   ReadResult,
 } from './partition-log.js';
 import { ProducerStateTable, type ProducerEntry } from './producer-state.js';
-import { BatchCursor, Segment, ShortReadError } from './segment.js';
-import { cleanSegments, DEFAULT_MAX_OFFSET_MAP_ENTRIES, type CleanInput, type CleanOutput } from './compaction.js';
-import { cleanSegmentsInWorker } from './compaction-worker.js';
+import { BatchCursor, Segment, segmentIndexFor, ShortReadError } from './segment.js';
+import { rebuildSegment, SegmentIndexes, writeIndexes } from './segment-indexes.js';
+import { offsetForTimestamp, readSegments, segmentOfMaxTimestamp, type SegmentReadSource } from './segment-reads.js';
 
-export interface CompactionStats {
-  firstUncleanableOffset: number;
-  cleanableBytes: number;
-  dirtyBytes: number;
-  dirtyRatio: number;
-  segmentBases: number[];
-}
-
-export interface CompactOptions {
-  nowMs?: number;
-  /** Clean even below min.cleanable.dirty.ratio. */
-  force?: boolean;
-  /** Default true: clean in a worker thread, off the event loop serving appends. */
-  inWorker?: boolean;
-  maxOffsetMapEntries?: number;
-}
-
-export interface CompactionResult {
-  compacted: boolean;
-  reason?: string;
-  stats: CompactionStats;
-  output?: CleanOutput;
-}
+export type { CompactionResult, CompactionStats, CompactOptions } from './log-compaction.js';
+export type { RecoveryReport } from './log-loader.js';
 
 export interface DiskLogOptions {
   /** The partition directory, `<data dir>/<topic>-<partition>`. */
@@ -100,8 +79,6 @@ export interface DiskLogOptions {
   persistLogStartOffset?: (offset: number) => Promise<void>;
 }
 
-/** Inactive segments whose indexes may stay in memory at once, per log. */
-const MAX_LOADED_INACTIVE_INDEXES = 4;
 /** writev takes at most IOV_MAX (1024) buffers. */
 const MAX_IOVECS = 1024;
 
@@ -118,14 +95,6 @@ export interface SegmentInfo {
   sizeBytes: number;
   maxTimestamp: number;
   isActive: boolean;
-}
-
-export interface RecoveryReport {
-  /** Segments scanned and validated (0 after a clean shutdown). */
-  segmentsScanned: number;
-  bytesScanned: number;
-  /** Bytes cut off the end: torn or corrupt batches and everything after them. */
-  bytesTruncated: number;
 }
 
 /**
@@ -154,7 +123,10 @@ export class DiskLog implements PartitionLog {
   private lso: number | null = null;
   private recoveryPointOffset = 0;
   private readonly epochs = new LeaderEpochCache();
-  private producers = new ProducerStateTable();
+  private readonly producers = new ProducerStateTable();
+  private readonly indexes: SegmentIndexes;
+  private readonly context: LogLoaderContext & ProducerStateSource & CompactionContext & SegmentReadSource;
+  private readonly compactor: LogCompactor;
 
   private queue: PendingAppend[] = [];
   private draining: Promise<void> | null = null;
@@ -165,12 +137,7 @@ export class DiskLog implements PartitionLog {
   private segmentFilesCreated = 0;
   private segmentFilesNamed = 0;
   private flushTimer: NodeJS.Timeout | null = null;
-  private loadedInactive: Segment[] = [];
   private offlineError: LogOfflineError | null = null;
-  /** Segments from here on have not been compacted since the log was opened. */
-  private firstDirtyOffset = 0;
-  /** Recovery found epochs the leader-epoch-checkpoint lacked: it is rewritten once loading ends. */
-  private epochsLearned = false;
   private closed = false;
   recovery: RecoveryReport = { segmentsScanned: 0, bytesScanned: 0, bytesTruncated: 0 };
 
@@ -185,6 +152,33 @@ export class DiskLog implements PartitionLog {
     invariant(this.files.io === this.io, "the file pool must use the log's FileIo");
     this.clock = options.clock ?? Date.now;
     this.persistLogStartOffset = options.persistLogStartOffset;
+    this.indexes = new SegmentIndexes({
+      io: this.io,
+      files: this.files,
+      config: () => this.config,
+      isActive: (segment) => segment === this.active,
+    });
+    // The one view of this log that the loader and the compactor get: no reaching into its fields.
+    this.context = {
+      directory: this.directory,
+      io: this.io,
+      files: this.files,
+      epochs: this.epochs,
+      indexes: this.indexes,
+      config: () => this.config,
+      segments: () => this.segments,
+      setSegments: (segments) => {
+        this.segments = segments;
+      },
+      logStartOffset: () => this.startOffset,
+      logEndOffset: () => this.visibleEnd,
+      highWatermark: () => this.hw,
+      lastStableOffset: () => this.lastStableOffset,
+      createSegmentFile: (segment) => this.createSegmentFile(segment),
+      deleteSegmentFiles: (segment) => this.deleteSegmentFiles(segment),
+      syncDirectory: () => this.syncDirectory(),
+    };
+    this.compactor = new LogCompactor(this.context);
   }
 
   static async open(options: DiskLogOptions): Promise<DiskLog> {
@@ -412,7 +406,7 @@ export class DiskLog implements PartitionLog {
     const old = this.active;
     invariant(baseOffset >= old.nextOffset, () => `roll to ${baseOffset} below log end ${old.nextOffset}`);
     old.seal();
-    await this.writeIndexes(old);
+    await writeIndexes(this.io, old);
     // Where acknowledgements wait for fsync, the old segment's records are durable before the new
     // segment's name can be: else a power loss could keep the new (empty) segment and lose the
     // old one's tail, leaving offsets that hold nothing below the log end.
@@ -421,7 +415,7 @@ export class DiskLog implements PartitionLog {
     segment.newIndexes(this.config.segmentIndexBytes);
     await this.createSegmentFile(segment);
     this.segments.push(segment);
-    this.trackLoaded(old);
+    this.indexes.track(old);
     await writeFileAtomic(
       this.io,
       join(this.directory, offsetFileName(baseOffset, SNAPSHOT_SUFFIX)),
@@ -530,59 +524,13 @@ export class DiskLog implements PartitionLog {
       const end = this.visibleEnd;
       if (offset < startOffset || offset > end) return { error: 'OFFSET_OUT_OF_RANGE', logStartOffset: startOffset, logEndOffset: end };
       try {
-        return await this.readAt(offset, options);
+        return await readSegments(this.context, offset, options);
       } catch (error) {
         // A segment deleted or truncated under us (retention, truncation): look again.
         if (attempt < 3 && (isNotFound(error) || error instanceof ShortReadError || isBadFd(error))) continue;
         throw error instanceof LogInvariantError ? error : this.goOffline(error);
       }
     }
-  }
-
-  private async readAt(offset: number, options: ReadOptions): Promise<ReadResult> {
-    const maxOffset = options.maxOffset ?? Number.MAX_SAFE_INTEGER;
-    const minOneBatch = options.minOneBatch !== false;
-    const lease = options.lease;
-    const allocate = lease === undefined ? undefined : (bytes: number) => lease.acquire(bytes);
-    const result = (records: Buffer, nextOffset: number): ReadResult => ({
-      error: null,
-      records,
-      nextOffset,
-      logStartOffset: this.startOffset,
-      logEndOffset: this.visibleEnd,
-      highWatermark: this.hw,
-    });
-    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
-      const segment = this.segments[i]!;
-      const endPosition = segment.sizeBytes;
-      const startPosition = i === this.segmentIndexFor(offset) ? (await this.indexesOf(segment)).offsetIndex.lookup(offset).position : 0;
-      const found = await this.files.with(segment.logPath, async (handle) => {
-        const cursor = new BatchCursor(handle, startPosition, endPosition, {
-          windowBytes: Math.min(options.maxBytes + 64 * 1024, 8 * 1024 * 1024),
-          ...(allocate === undefined ? {} : { allocate }),
-        });
-        let first: number | null = null;
-        let last = -1;
-        let endAt = 0;
-        for (let batch = await cursor.next(); batch; batch = await cursor.next()) {
-          if (batch.header.lastOffset < offset) continue;
-          if (batch.header.lastOffset >= maxOffset) break;
-          const size = batch.position + batch.header.sizeBytes - (first ?? batch.position);
-          if (first !== null && size > options.maxBytes) break;
-          if (first === null && size > options.maxBytes && !minOneBatch)
-            return { records: Buffer.alloc(0), nextOffset: offset, empty: false };
-          first ??= batch.position;
-          endAt = batch.position + batch.header.sizeBytes;
-          last = batch.header.lastOffset;
-        }
-        if (first === null) return null;
-        const records = cursor.slice(first, endAt) ?? (await readRange(handle, first, endAt, allocate));
-        return { records, nextOffset: last + 1, empty: false };
-      });
-      if (found) return result(found.records, found.nextOffset);
-      if (segment.nextOffset > offset && segment === this.active) break;
-    }
-    return result(Buffer.alloc(0), offset);
   }
 
   async readByTimestamp(timestampMs: number, options: ReadOptions): Promise<ReadResult> {
@@ -595,37 +543,12 @@ export class DiskLog implements PartitionLog {
     if (spec === 'earliest') return { offset: this.startOffset, timestamp: -1 };
     if (spec === 'latest') return { offset: this.visibleEnd, timestamp: -1 };
     if (spec === 'max-timestamp') return this.offsetOfMaxTimestamp();
-    return this.offsetForTimestamp(spec.timestampMs);
-  }
-
-  private async offsetForTimestamp(timestampMs: number): Promise<OffsetAndTimestamp | null> {
-    for (const segment of [...this.segments]) {
-      if (segment.nextOffset <= this.startOffset) continue;
-      const { offsetIndex, timeIndex } = await this.indexesOf(segment);
-      if (segment.maxTimestamp < timestampMs) continue;
-      const before = timeIndex.lookupBefore(timestampMs);
-      const position = before ? offsetIndex.lookup(before.offset).position : 0;
-      const found = await this.files.with(segment.logPath, async (handle) => {
-        const cursor = new BatchCursor(handle, position, segment.sizeBytes, { withBodies: true });
-        for (let batch = await cursor.next(); batch; batch = await cursor.next()) {
-          if (batch.header.maxTimestamp >= timestampMs && batch.header.lastOffset >= this.startOffset)
-            return offsetForTimestampInBatch(batch.bytes!, timestampMs);
-        }
-        return null;
-      });
-      if (found) return { offset: Math.max(found.offset, this.startOffset), timestamp: found.timestamp };
-    }
-    return null;
+    return offsetForTimestamp(this.context, spec.timestampMs);
   }
 
   private async offsetOfMaxTimestamp(): Promise<OffsetAndTimestamp | null> {
-    let best: Segment | null = null;
-    for (const segment of [...this.segments]) {
-      await this.indexesOf(segment);
-      if (segment.maxTimestamp >= 0 && (!best || segment.maxTimestamp > best.maxTimestamp)) best = segment;
-    }
-    if (!best) return null;
-    const target = best;
+    const target = await segmentOfMaxTimestamp(this.context);
+    if (!target) return null;
     const read = await this.read(Math.max(target.offsetOfMaxTimestamp, this.startOffset), { maxBytes: 1, minOneBatch: true });
     if (read.error || read.records.length === 0) return null;
     return offsetOfMaxTimestampInBatch(read.records);
@@ -643,7 +566,7 @@ export class DiskLog implements PartitionLog {
       for (const segment of this.segments.splice(index + 1)) await this.deleteSegmentFiles(segment);
       const segment = this.active;
       const { cutAt, newEnd } = await this.files.with(segment.logPath, async (handle) => {
-        const cursor = new BatchCursor(handle, (await this.indexesOf(segment)).offsetIndex.lookup(offset).position, segment.sizeBytes);
+        const cursor = new BatchCursor(handle, (await this.indexes.of(segment)).offsetIndex.lookup(offset).position, segment.sizeBytes);
         let previousEnd = segment.baseOffset;
         for (let batch = await cursor.next(); batch; batch = await cursor.next()) {
           if (batch.header.lastOffset >= offset)
@@ -657,9 +580,9 @@ export class DiskLog implements PartitionLog {
       });
       await this.files.with(segment.logPath, (handle) => handle.truncate(cutAt));
       segment.sizeBytes = cutAt;
-      await this.rebuildSegment(segment);
+      await rebuildSegment(this.files, this.config, segment);
       segment.nextOffset = Math.max(segment.nextOffset, Math.min(newEnd, offset));
-      this.loadedInactive = this.loadedInactive.filter((s) => this.segments.includes(s));
+      this.indexes.retain((s) => this.segments.includes(s));
       await this.afterTruncation(segment.nextOffset);
     } catch (error) {
       throw this.goOffline(error);
@@ -671,7 +594,7 @@ export class DiskLog implements PartitionLog {
     await this.idle();
     try {
       for (const segment of this.segments.splice(0)) await this.deleteSegmentFiles(segment);
-      this.loadedInactive = [];
+      this.indexes.clear();
       const segment = new Segment(this.directory, offset, 0);
       segment.newIndexes(this.config.segmentIndexBytes);
       await this.createSegmentFile(segment);
@@ -723,7 +646,7 @@ export class DiskLog implements PartitionLog {
     while (this.segments.length > 1) {
       const segment = this.segments[0]!;
       const next = this.segments[1]!;
-      await this.indexesOf(segment);
+      await this.indexes.of(segment);
       const info: SegmentInfo = {
         baseOffset: segment.baseOffset,
         nextOffset: next.baseOffset,
@@ -785,7 +708,7 @@ export class DiskLog implements PartitionLog {
     const unlinkAll = (): Promise<void> => Promise.all(paths.map((p) => unlinkIfExists(this.io, p))).then(() => undefined);
     if (delayMs <= 0) await unlinkAll();
     else setTimeout(() => void unlinkAll().catch(() => undefined), delayMs).unref();
-    this.loadedInactive = this.loadedInactive.filter((s) => s !== segment);
+    this.indexes.retain((s) => s !== segment);
   }
 
   // ---- compaction ------------------------------------------------------------------------
@@ -796,26 +719,7 @@ export class DiskLog implements PartitionLog {
    * their bytes not cleaned since this log was opened.
    */
   async compactionStats(nowMs = this.clock()): Promise<CompactionStats> {
-    let firstUncleanableOffset = Math.min(this.active.baseOffset, this.lastStableOffset);
-    const segments: Segment[] = [];
-    for (const segment of this.segments.slice(0, -1)) {
-      await this.indexesOf(segment);
-      const next = this.segments[this.segments.indexOf(segment) + 1]!;
-      if (next.baseOffset > firstUncleanableOffset || nowMs - segment.maxTimestamp < this.config.minCompactionLagMs) {
-        firstUncleanableOffset = Math.min(firstUncleanableOffset, segment.baseOffset);
-        break;
-      }
-      segments.push(segment);
-    }
-    const cleanableBytes = segments.reduce((sum, s) => sum + s.sizeBytes, 0);
-    const dirtyBytes = segments.filter((s) => s.baseOffset >= this.firstDirtyOffset).reduce((sum, s) => sum + s.sizeBytes, 0);
-    return {
-      firstUncleanableOffset,
-      cleanableBytes,
-      dirtyBytes,
-      dirtyRatio: cleanableBytes === 0 ? 0 : dirtyBytes / cleanableBytes,
-      segmentBases: segments.map((s) => s.baseOffset),
-    };
+    return this.compactor.stats(nowMs);
   }
 
   /**
@@ -824,76 +728,7 @@ export class DiskLog implements PartitionLog {
    */
   async compact(options: CompactOptions = {}): Promise<CompactionResult> {
     this.assertUsable();
-    const nowMs = options.nowMs ?? this.clock();
-    const stats = await this.compactionStats(nowMs);
-    if (!this.config.cleanupPolicy.includes('compact')) return { compacted: false, reason: 'cleanup.policy has no compact', stats };
-    if (stats.segmentBases.length === 0) return { compacted: false, reason: 'nothing cleanable', stats };
-    if (!options.force && stats.dirtyRatio < this.config.minCleanableDirtyRatio)
-      return { compacted: false, reason: 'below min.cleanable.dirty.ratio', stats };
-    const input: CleanInput = {
-      segments: stats.segmentBases.map((base) => {
-        const segment = this.segments.find((s) => s.baseOffset === base)!;
-        return { baseOffset: base, logPath: segment.logPath, sizeBytes: segment.sizeBytes };
-      }),
-      endOffset: stats.firstUncleanableOffset,
-      nowMs,
-      deleteRetentionMs: this.config.deleteRetentionMs,
-      maxOffsetMapEntries: options.maxOffsetMapEntries ?? DEFAULT_MAX_OFFSET_MAP_ENTRIES,
-    };
-    // Another FileIo than node:fs cannot follow the cleaner into a worker thread: clean here then.
-    const inWorker = options.inWorker !== false && this.io === nodeFileIo;
-    const output = inWorker ? await cleanSegmentsInWorker(input) : await cleanSegments(input, this.io);
-    const cleanedBases = output.cleaned.map((c) => c.baseOffset);
-    await this.replaceSegments(
-      cleanedBases,
-      output.cleaned.filter((c) => c.cleanedPath !== null).map((c) => c.baseOffset),
-    );
-    const lastCleaned = cleanedBases[cleanedBases.length - 1];
-    const after = this.segments.find((s) => lastCleaned !== undefined && s.baseOffset > lastCleaned);
-    this.firstDirtyOffset = Math.max(this.firstDirtyOffset, after?.baseOffset ?? 0);
-    return { compacted: true, stats, output };
-  }
-
-  /**
-   * Replaces live segments by the cleaner's `<base>.log.cleaned` files in Kafka's order:
-   * `.cleaned` → `.swap` (the commit point), old segments → `.deleted`, `.swap` → live. A
-   * crash before the commit point keeps the old segments; after it, opening the log finishes
-   * the swap (completeInterruptedSwaps). Either way no record is lost.
-   */
-  private async replaceSegments(oldBases: readonly number[], cleanedBases: readonly number[]): Promise<void> {
-    const olds = oldBases.map((base) => {
-      const segment = this.segments.find((s) => s.baseOffset === base);
-      invariant(segment !== undefined && segment !== this.active, `segment ${base} is not a cleanable live segment`);
-      return segment;
-    });
-    for (const base of cleanedBases) {
-      const live = join(this.directory, offsetFileName(base, LOG_SUFFIX));
-      await this.io.rename(live + CLEANED_SUFFIX, live + SWAP_SUFFIX);
-    }
-    await this.syncDirectory();
-    this.segments = this.segments.filter((s) => !olds.includes(s));
-    for (const segment of olds) {
-      await this.files.close(segment.logPath);
-      for (const path of [segment.logPath, segment.indexPath, segment.timeIndexPath])
-        await renameIfExists(this.io, path, path + DELETED_SUFFIX);
-    }
-    await this.syncDirectory();
-    const added: Segment[] = [];
-    for (const base of cleanedBases) {
-      const segment = new Segment(this.directory, base, 0);
-      await this.io.rename(segment.logPath + SWAP_SUFFIX, segment.logPath);
-      segment.sizeBytes = (await stat(segment.logPath)).size;
-      await this.rebuildSegment(segment);
-      await this.writeIndexes(segment);
-      added.push(segment);
-    }
-    await this.syncDirectory();
-    for (const segment of olds) {
-      for (const path of [segment.logPath, segment.indexPath, segment.timeIndexPath]) await unlinkIfExists(this.io, path + DELETED_SUFFIX);
-    }
-    this.loadedInactive = this.loadedInactive.filter((s) => !olds.includes(s));
-    this.segments = [...this.segments, ...added].sort((a, b) => a.baseOffset - b.baseOffset);
-    added.forEach((s) => this.trackLoaded(s));
+    return this.compactor.compact(options.nowMs ?? this.clock(), options);
   }
 
   // ---- close -----------------------------------------------------------------------------
@@ -907,7 +742,7 @@ export class DiskLog implements PartitionLog {
         await this.idle();
         await this.background;
         const active = this.active;
-        await this.writeIndexes(active);
+        await writeIndexes(this.io, active);
         await writeFileAtomic(
           this.io,
           join(this.directory, offsetFileName(this.visibleEnd, SNAPSHOT_SUFFIX)),
@@ -929,44 +764,11 @@ export class DiskLog implements PartitionLog {
   // ---- loading and recovery --------------------------------------------------------------
 
   private async load(options: DiskLogOptions): Promise<void> {
-    // A partition directory whose own name is not durable takes every segment with it.
-    await makeDirectoryDurable(this.io, this.directory);
-    let checkpointed = {
-      logStartOffset: options.logStartOffset,
-      recoveryPoint: options.recoveryPoint,
-      highWatermark: options.highWatermark,
-    };
-    if (options.topicId) {
-      // The directory's checkpoints were the other topic's too.
-      if (await this.discardIfOtherTopic(topicIdToKafkaString(options.topicId)))
-        checkpointed = { logStartOffset: undefined, recoveryPoint: undefined, highWatermark: undefined };
-      await this.writePartitionMetadata(options.topicId);
-    }
-    const names = await readdir(this.directory);
-    await this.completeInterruptedSwaps(names);
-    const bases = (await readdir(this.directory))
-      .map((name) => parseOffsetFileName(name))
-      .filter((p): p is { offset: number; suffix: string } => p !== null && p.suffix === LOG_SUFFIX)
-      .map((p) => p.offset)
-      .sort((a, b) => a - b);
-    for (const base of bases) {
-      const segment = new Segment(this.directory, base, (await stat(join(this.directory, offsetFileName(base, LOG_SUFFIX)))).size);
-      this.segments.push(segment);
-    }
-    this.segments.forEach((s, i) => (s.nextOffset = this.segments[i + 1]?.baseOffset ?? s.baseOffset));
-    this.startOffset = Math.max(checkpointed.logStartOffset ?? 0, this.segments[0]?.baseOffset ?? 0);
-    if (this.segments.length === 0) {
-      const segment = new Segment(this.directory, this.startOffset, 0);
-      await this.createSegmentFile(segment);
-      this.segments.push(segment);
-    }
-    const epochText = await readFileIfExists(join(this.directory, LEADER_EPOCH_CHECKPOINT));
-    for (const entry of epochText ? parseLeaderEpochCheckpoint(epochText.toString('utf8')) : [])
-      this.epochs.assign(entry.epoch, entry.startOffset);
-
-    this.recoveryPointOffset = checkpointed.recoveryPoint ?? 0;
-    if (options.cleanShutdown) await this.loadActiveClean();
-    else await this.recover();
+    const loaded = await loadSegments(this.context, options);
+    this.segments = loaded.segments;
+    this.startOffset = loaded.logStartOffset;
+    this.recoveryPointOffset = loaded.recoveryPoint;
+    this.recovery = loaded.recovery;
     const end = this.active.nextOffset;
     if (end < this.startOffset) {
       // Everything the log had is below the checkpointed start: begin empty there.
@@ -974,267 +776,15 @@ export class DiskLog implements PartitionLog {
     }
     this.visibleEnd = this.nextOffset = this.active.nextOffset;
     this.recoveryPointOffset = Math.min(Math.max(this.recoveryPointOffset, 0), this.visibleEnd);
-    this.hw = Math.min(Math.max(checkpointed.highWatermark ?? 0, this.startOffset), this.visibleEnd);
-    let epochsChanged = this.epochs.truncateFromEnd(this.visibleEnd) || this.epochsLearned;
+    this.hw = Math.min(Math.max(loaded.highWatermark ?? 0, this.startOffset), this.visibleEnd);
+    let epochsChanged = this.epochs.truncateFromEnd(this.visibleEnd) || loaded.epochsLearned;
     epochsChanged = this.epochs.truncateFromStart(this.startOffset) || epochsChanged;
     if (epochsChanged) await this.writeEpochCheckpoint();
     await this.rebuildProducerState(this.visibleEnd);
   }
 
-  /** Clean shutdown: indexes on disk are complete; only the tail after the last index entry is read. */
-  private async loadActiveClean(): Promise<void> {
-    const active = this.active;
-    const loaded = await this.loadIndexFiles(active);
-    if (!loaded) {
-      await this.rebuildSegment(active);
-      return;
-    }
-    active.offsetIndex = loaded.offsetIndex;
-    active.timeIndex = loaded.timeIndex;
-    const last = loaded.timeIndex.lastEntry();
-    if (last) {
-      active.maxTimestamp = last.timestamp;
-      active.offsetOfMaxTimestamp = last.offset;
-    }
-    const tailFrom = loaded.offsetIndex.lastPosition();
-    active.nextOffset = loaded.offsetIndex.lastOffset() !== undefined ? loaded.offsetIndex.lastOffset()! + 1 : active.baseOffset;
-    await this.files.with(active.logPath, async (handle) => {
-      const cursor = new BatchCursor(handle, tailFrom, active.sizeBytes);
-      let bytesSinceIndex = 0;
-      for (let batch = await cursor.next(); batch; batch = await cursor.next()) {
-        const h = batch.header;
-        if (active.rollingBasedTimestamp === null && batch.position === 0) active.rollingBasedTimestamp = h.maxTimestamp;
-        if (h.maxTimestamp > active.maxTimestamp) {
-          active.maxTimestamp = h.maxTimestamp;
-          active.offsetOfMaxTimestamp = h.lastOffset;
-        }
-        active.nextOffset = h.lastOffset + 1;
-        bytesSinceIndex += h.sizeBytes;
-      }
-      invariant(
-        cursor.defect === null && cursor.position === active.sizeBytes,
-        () => `${active.logPath} is damaged after a clean shutdown (${cursor.defect})`,
-      );
-      active.bytesSinceLastIndexEntry = bytesSinceIndex;
-    });
-    if (active.rollingBasedTimestamp === null && !active.isEmpty) active.rollingBasedTimestamp = active.maxTimestamp;
-  }
-
-  /**
-   * After a crash: every segment from the one holding the recovery point on is scanned batch
-   * by batch (length, magic, CRC32C); the first torn or corrupt batch and everything after it
-   * is cut off; the indexes of scanned segments are rebuilt.
-   */
-  private async recover(): Promise<void> {
-    const first = Math.max(0, this.segmentIndexFor(this.recoveryPointOffset));
-    const dropped: Segment[] = [];
-    for (let i = first; i < this.segments.length; i++) {
-      const segment = this.segments[i]!;
-      const { validBytes } = await this.rebuildSegment(segment, true, (header) => this.learnEpoch(header));
-      this.recovery.segmentsScanned++;
-      this.recovery.bytesScanned += validBytes;
-      if (validBytes < segment.sizeBytes) {
-        this.recovery.bytesTruncated += segment.sizeBytes - validBytes;
-        await this.io.truncate(segment.logPath, validBytes);
-        segment.sizeBytes = validBytes;
-        dropped.push(...this.segments.splice(i + 1));
-      }
-      if (i < this.segments.length - 1) await this.writeIndexes(segment);
-    }
-    if (dropped.length === 0) return;
-    for (const segment of dropped) {
-      this.recovery.bytesTruncated += segment.sizeBytes;
-      await this.deleteSegmentFiles(segment);
-    }
-    // Durably gone before anything is appended at their offsets: back after another crash, they
-    // would hold offsets that the surviving segment holds too.
-    await this.syncDirectory();
-  }
-
-  /**
-   * Recovery's part in the leader epoch cache (Kafka's LogSegment.recover): the checkpoint is
-   * written in the background after the first append of a new epoch, so a crash can lose it while
-   * the batches stamped with that epoch survive. A newer epoch found in a scanned batch is added.
-   */
-  private learnEpoch(header: BatchHeader): void {
-    const latest = this.epochs.latest();
-    if (header.partitionLeaderEpoch <= (latest?.epoch ?? -1) || header.baseOffset < (latest?.startOffset ?? 0)) return;
-    this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
-    this.epochsLearned = true;
-  }
-
-  /** Rebuilds a segment's indexes and metadata from its batches; with `verify`, stops at the first bad one. */
-  private async rebuildSegment(segment: Segment, verify = false, visit?: (header: BatchHeader) => void): Promise<{ validBytes: number }> {
-    segment.newIndexes(this.config.segmentIndexBytes);
-    segment.nextOffset = segment.baseOffset;
-    let validBytes = 0;
-    await this.files.with(segment.logPath, async (handle) => {
-      const cursor = new BatchCursor(handle, 0, segment.sizeBytes, { verifyCrc: verify, withBodies: verify, windowBytes: 4 * 1024 * 1024 });
-      let previousEnd = segment.baseOffset;
-      for (let batch = await cursor.next(); batch; batch = await cursor.next()) {
-        if (batch.header.baseOffset < previousEnd || segment.offsetIndex!.isFull) break; // not ours: stop like a torn tail
-        segment.onBatchAppended(batch.header, batch.position, this.config.indexIntervalBytes);
-        visit?.(batch.header);
-        previousEnd = batch.header.lastOffset + 1;
-        validBytes = batch.position + batch.header.sizeBytes;
-      }
-    });
-    segment.sizeBytes = verify ? segment.sizeBytes : validBytes;
-    return { validBytes };
-  }
-
-  private async completeInterruptedSwaps(names: readonly string[]): Promise<void> {
-    // Kafka's rules: .cleaned is an unfinished rewrite (drop it), .swap a finished one that
-    // replaces every live segment it overlaps, .deleted is garbage.
-    const swaps = names
-      .map(parseOffsetFileName)
-      .filter((p) => p && p.suffix === LOG_SUFFIX + SWAP_SUFFIX)
-      .map((p) => p!.offset)
-      .sort((a, b) => a - b);
-    for (const name of names) {
-      if (name.endsWith(CLEANED_SUFFIX) || name.endsWith(DELETED_SUFFIX) || name.endsWith('.tmp'))
-        await unlinkIfExists(this.io, join(this.directory, name));
-    }
-    if (swaps.length === 0) return;
-    const liveBases = names
-      .map(parseOffsetFileName)
-      .filter((p) => p && p.suffix === LOG_SUFFIX)
-      .map((p) => p!.offset)
-      .sort((a, b) => a - b);
-    // The swapped segments cover [first swap base, the next live base after the last swap's data).
-    const swapEnds = await Promise.all(
-      swaps.map((base) => this.lastOffsetOfFile(join(this.directory, offsetFileName(base, LOG_SUFFIX + SWAP_SUFFIX)))),
-    );
-    const coverEnd = Math.max(...swapEnds.map((end, i) => Math.max(end, swaps[i]!)));
-    for (const base of liveBases) {
-      if (base >= swaps[0]! && base <= coverEnd && !swaps.includes(base)) {
-        for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX])
-          await unlinkIfExists(this.io, join(this.directory, offsetFileName(base, suffix)));
-      }
-    }
-    for (const base of swaps) {
-      for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX])
-        await unlinkIfExists(this.io, join(this.directory, offsetFileName(base, suffix)));
-      await this.io.rename(
-        join(this.directory, offsetFileName(base, LOG_SUFFIX + SWAP_SUFFIX)),
-        join(this.directory, offsetFileName(base, LOG_SUFFIX)),
-      );
-    }
-    await this.syncDirectory();
-  }
-
-  private async lastOffsetOfFile(path: string): Promise<number> {
-    const handle = await this.io.open(path, 'r');
-    try {
-      const cursor = new BatchCursor(handle, 0, await handle.size());
-      let last = -1;
-      for (let batch = await cursor.next(); batch; batch = await cursor.next()) last = batch.header.lastOffset;
-      return last;
-    } finally {
-      await handle.close();
-    }
-  }
-
-  /**
-   * Producer state at `end`: the newest intact snapshot ≤ end, then the batches after it
-   * (headers only). Snapshots above `end` are deleted.
-   */
-  private async rebuildProducerState(end: number): Promise<void> {
-    const snapshots = (await readdir(this.directory))
-      .map(parseOffsetFileName)
-      .filter((p): p is { offset: number; suffix: string } => p !== null && p.suffix === SNAPSHOT_SUFFIX)
-      .map((p) => p.offset)
-      .sort((a, b) => b - a);
-    this.producers = new ProducerStateTable();
-    let from = this.startOffset;
-    for (const offset of snapshots) {
-      const path = join(this.directory, offsetFileName(offset, SNAPSHOT_SUFFIX));
-      if (offset > end || offset < this.startOffset) {
-        if (offset > end) await unlinkIfExists(this.io, path);
-        continue;
-      }
-      try {
-        this.producers.loadSnapshot((await readFileIfExists(path)) ?? Buffer.alloc(0));
-        from = offset;
-        break;
-      } catch {
-        await unlinkIfExists(this.io, path); // torn by a crash: fall back to an older one
-        this.producers = new ProducerStateTable();
-      }
-    }
-    await this.forEachBatchHeader(from, end, (header) => this.producers.update(header));
-    this.producers.removeBefore(this.startOffset);
-  }
-
-  private async forEachBatchHeader(from: number, to: number, visit: (header: BatchHeader) => void): Promise<void> {
-    if (from >= to) return;
-    for (let i = this.segmentIndexFor(from); i < this.segments.length; i++) {
-      const segment = this.segments[i]!;
-      if (segment.baseOffset >= to) break;
-      const position = (await this.indexesOf(segment)).offsetIndex.lookup(from).position;
-      await this.files.with(segment.logPath, async (handle) => {
-        const cursor = new BatchCursor(handle, position, segment.sizeBytes);
-        for (let batch = await cursor.next(); batch; batch = await cursor.next()) {
-          if (batch.header.lastOffset < from) continue;
-          if (batch.header.baseOffset >= to) break;
-          visit(batch.header);
-        }
-      });
-    }
-  }
-
-  // ---- indexes ---------------------------------------------------------------------------
-
-  /** The segment's indexes, loading (or rebuilding) an inactive segment's on demand. */
-  private async indexesOf(segment: Segment): Promise<{ offsetIndex: OffsetIndex; timeIndex: TimeIndex }> {
-    if (!segment.offsetIndex || !segment.timeIndex) {
-      const loaded = await this.loadIndexFiles(segment);
-      if (loaded) {
-        segment.offsetIndex = loaded.offsetIndex;
-        segment.timeIndex = loaded.timeIndex;
-        const last = loaded.timeIndex.lastEntry();
-        segment.maxTimestamp = last?.timestamp ?? -1;
-        segment.offsetOfMaxTimestamp = last?.offset ?? -1;
-      } else {
-        await this.rebuildSegment(segment);
-        await this.writeIndexes(segment).catch(() => undefined);
-      }
-      this.trackLoaded(segment);
-    }
-    return { offsetIndex: segment.offsetIndex!, timeIndex: segment.timeIndex! };
-  }
-
-  private trackLoaded(segment: Segment): void {
-    if (segment === this.active) return;
-    this.loadedInactive = this.loadedInactive.filter((s) => s !== segment);
-    this.loadedInactive.push(segment);
-    while (this.loadedInactive.length > MAX_LOADED_INACTIVE_INDEXES) {
-      const evicted = this.loadedInactive.shift()!;
-      if (evicted.indexesDirty) continue; // written at roll; dirty only if that failed
-      evicted.offsetIndex = null;
-      evicted.timeIndex = null;
-    }
-  }
-
-  private async loadIndexFiles(segment: Segment): Promise<{ offsetIndex: OffsetIndex; timeIndex: TimeIndex } | null> {
-    const [index, timeIndex] = await Promise.all([readFileIfExists(segment.indexPath), readFileIfExists(segment.timeIndexPath)]);
-    if (!index || !timeIndex) return null;
-    const offsetIndex = OffsetIndex.fromBuffer(
-      segment.baseOffset,
-      Math.floor(this.config.segmentIndexBytes / OFFSET_INDEX_ENTRY_BYTES),
-      index,
-    );
-    const time = TimeIndex.fromBuffer(segment.baseOffset, Math.floor(this.config.segmentIndexBytes / TIME_INDEX_ENTRY_BYTES), timeIndex);
-    if (!offsetIndex || !time) return null;
-    if (offsetIndex.lastPosition() >= Math.max(segment.sizeBytes, 1) && offsetIndex.entries > 0) return null;
-    return { offsetIndex, timeIndex: time };
-  }
-
-  private async writeIndexes(segment: Segment): Promise<void> {
-    if (!segment.offsetIndex || !segment.timeIndex) return;
-    await writeFileAtomic(this.io, segment.indexPath, segment.offsetIndex.toBuffer(), false);
-    await writeFileAtomic(this.io, segment.timeIndexPath, segment.timeIndex.toBuffer(), false);
-    segment.indexesDirty = false;
+  private rebuildProducerState(end: number): Promise<void> {
+    return rebuildProducerState(this.context, this.producers, end);
   }
 
   /** Serialized: each write persists the cache as it is when the write runs. */
@@ -1245,30 +795,6 @@ export class DiskLog implements PartitionLog {
     return this.epochWrites;
   }
 
-  /**
-   * A directory left by a deleted topic of the same name (the process died before removing it)
-   * holds another topic's records: they must not show up in the new topic. Kafka tells the two
-   * apart by partition.metadata's topic id the same way.
-   */
-  private async discardIfOtherTopic(kafkaTopicId: string): Promise<boolean> {
-    const text = await readFileIfExists(join(this.directory, PARTITION_METADATA));
-    if (text === null) return false;
-    let found: string | null;
-    try {
-      found = parsePartitionMetadata(text.toString('utf8'));
-    } catch {
-      found = null; // not a topic id we could have written: not this topic's
-    }
-    if (found === kafkaTopicId) return false;
-    await this.io.removeTree(this.directory);
-    await makeDirectoryDurable(this.io, this.directory);
-    return true;
-  }
-
-  private async writePartitionMetadata(topicId: string): Promise<void> {
-    await writeFileAtomic(this.io, join(this.directory, PARTITION_METADATA), formatPartitionMetadata(topicIdToKafkaString(topicId)));
-  }
-
   // ---- helpers ---------------------------------------------------------------------------
 
   private get active(): Segment {
@@ -1277,17 +803,7 @@ export class DiskLog implements PartitionLog {
 
   /** Index of the last segment whose base offset is ≤ offset (0 if none). */
   private segmentIndexFor(offset: number): number {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    let found = 0;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.segments[mid]!.baseOffset <= offset) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return found;
+    return segmentIndexFor(this.segments, offset);
   }
 
   private goOffline(error: unknown): LogOfflineError {
@@ -1317,22 +833,6 @@ function remainingBuffers(buffers: readonly Buffer[], skipBytes: number): Buffer
     skip = 0;
   }
   return out;
-}
-
-async function readRange(
-  handle: ReadableFile,
-  from: number,
-  to: number,
-  allocate: (bytes: number) => Buffer = Buffer.allocUnsafe,
-): Promise<Buffer> {
-  const buffer = allocate(to - from);
-  let read = 0;
-  while (read < buffer.length) {
-    const { bytesRead } = await handle.read(buffer, read, buffer.length - read, from + read);
-    if (bytesRead === 0) throw new ShortReadError(from, buffer.length, read);
-    read += bytesRead;
-  }
-  return buffer;
 }
 
 const isBadFd = (error: unknown): boolean => (error as NodeJS.ErrnoException | undefined)?.code === 'EBADF';

@@ -191,3 +191,18 @@ export class ShortReadError extends Error {
     this.name = 'ShortReadError';
   }
 }
+
+/** Index of the last segment whose base offset is ≤ offset (0 if none). */
+export function segmentIndexFor(segments: readonly Segment[], offset: number): number {
+  let lo = 0;
+  let hi = segments.length - 1;
+  let found = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (segments[mid]!.baseOffset <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
