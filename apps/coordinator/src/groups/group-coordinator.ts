@@ -1,3 +1,4 @@
+// Over 600 lines: issue 12: to be split into rebalance, offsets, admin and runtime.
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '@strom/errors';
 import {
