@@ -158,7 +158,7 @@ export class DiskLog implements PartitionLog {
       config: () => this.config,
       isActive: (segment) => segment === this.active,
     });
-    // The one view of this log that the loader and the compactor get: no reaching into its fields.
+    // The one view of this log that loading, reads and compaction get: no reaching into its fields.
     this.context = {
       directory: this.directory,
       io: this.io,
