@@ -400,7 +400,7 @@ function apiName(apiKey: number): string {
  * The response of `apiKey` with a top-level error (Kafka's `AbstractRequest.getErrorResponse`
  * for the APIs that have a top-level error code), or `undefined` for an API without one.
  */
-function errorResponseBody(apiKey: ApiKey, errorCode: number, errorMessage: string): ResponseBody {
+function errorResponseBody(apiKey: ApiKey, errorCode: ErrorCode, errorMessage: string): ResponseBody {
   const body = apiDefinition(apiKey)?.response.create() as Record<string, unknown> | undefined;
   if (body === undefined || !('errorCode' in body)) return undefined;
   body['errorCode'] = errorCode;
