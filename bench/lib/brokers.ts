@@ -7,9 +7,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@strom/testing';
 import { REPO, ServerProcess, describeExit, runBounded, scratchDirs, sleep } from './proc.ts';
 
 export const STROM_MAIN = join(REPO, 'apps', 'strom', 'dist', 'main.js');
@@ -100,19 +100,6 @@ export class StromBroker extends ServerProcess implements BenchBroker {
   errorCount(): number {
     return (this.log.match(/"level":[56]0/g) ?? []).length;
   }
-}
-
-/** A TCP port the OS considers free right now (listen on 0, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** kafka-run-class.sh's KAFKA_JVM_PERFORMANCE_OPTS and kafka-server-start.sh's default heap. */

@@ -1132,25 +1132,25 @@ function encodeAssignment(partitions: Record<string, number[]>): Buffer {
  * broker was killed) every waiting call rejects at once.
  */
 class Wire {
-  readonly #reader = new FrameReader({ maxFrameBytes: 64 * 1024 * 1024 });
-  readonly #pending = new Map<
+  private readonly reader = new FrameReader({ maxFrameBytes: 64 * 1024 * 1024 });
+  private readonly pending = new Map<
     number,
     { apiKey: ApiKey; apiVersion: number; resolve: (frame: Buffer) => void; reject: (error: Error) => void }
   >();
-  #nextCorrelationId = 1;
-  #failure: Error | undefined;
+  private nextCorrelationId = 1;
+  private failure: Error | undefined;
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      for (const frame of this.#reader.push(chunk)) {
+      for (const frame of this.reader.push(chunk)) {
         const correlationId = frame.readInt32BE(0);
-        const call = this.#pending.get(correlationId);
-        this.#pending.delete(correlationId);
+        const call = this.pending.get(correlationId);
+        this.pending.delete(correlationId);
         call?.resolve(frame);
       }
     });
-    socket.on('close', () => this.#fail(new Error('connection closed')));
-    socket.on('error', (error) => this.#fail(error));
+    socket.on('close', () => this.fail(new Error('connection closed')));
+    socket.on('error', (error) => this.fail(error));
   }
 
   static async connect(port: number, sasl: { user: string; password: string }): Promise<Wire> {
@@ -1161,7 +1161,7 @@ class Wire {
     });
     const client = new Wire(socket);
     try {
-      await client.#authenticatePlain(sasl);
+      await client.authenticatePlain(sasl);
     } catch (error) {
       client.close();
       throw error;
@@ -1169,7 +1169,7 @@ class Wire {
     return client;
   }
 
-  async #authenticatePlain(sasl: { user: string; password: string }): Promise<void> {
+  private async authenticatePlain(sasl: { user: string; password: string }): Promise<void> {
     const handshake = await this.call(ApiKey.SaslHandshake, 1, createSaslHandshakeRequest({ mechanism: 'PLAIN' }));
     if (handshake.errorCode !== ErrorCode.NONE) throw new Error(`SaslHandshake: error ${handshake.errorCode}`);
     const authenticated = await this.call(
@@ -1181,15 +1181,15 @@ class Wire {
   }
 
   get inFlight(): number {
-    return this.#pending.size;
+    return this.pending.size;
   }
 
   async call<K extends ApiKey>(apiKey: K, apiVersion: number, body: RequestBodies[K], timeoutMs = 30_000): Promise<ResponseBodies[K]> {
-    if (this.#failure) throw this.#failure;
-    const correlationId = this.#nextCorrelationId++;
+    if (this.failure) throw this.failure;
+    const correlationId = this.nextCorrelationId++;
     const frame = await new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#pending.delete(correlationId);
+        this.pending.delete(correlationId);
         reject(new Error(`no answer to API ${apiKey} v${apiVersion} in ${timeoutMs} ms`));
       }, timeoutMs);
       const settle =
@@ -1198,7 +1198,7 @@ class Wire {
           clearTimeout(timer);
           then(value);
         };
-      this.#pending.set(correlationId, { apiKey, apiVersion, resolve: settle(resolve), reject: settle(reject) });
+      this.pending.set(correlationId, { apiKey, apiVersion, resolve: settle(resolve), reject: settle(reject) });
       this.socket.write(encodeRequestFrame({ apiKey, apiVersion, correlationId, clientId: CLIENT_ID }, body));
     });
     return decodeResponse(apiKey, apiVersion, frame).body;
@@ -1208,9 +1208,9 @@ class Wire {
     this.socket.destroy();
   }
 
-  #fail(error: Error): void {
-    this.#failure ??= error;
-    for (const call of this.#pending.values()) call.reject(this.#failure);
-    this.#pending.clear();
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const call of this.pending.values()) call.reject(this.failure);
+    this.pending.clear();
   }
 }

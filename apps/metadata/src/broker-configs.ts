@@ -11,7 +11,7 @@ import type { MetadataStore } from '@strom/metadata-store';
 export async function alterBrokerConfigs(
   store: MetadataStore,
   command: AlterBrokerConfigsCommand,
-): Promise<{ errorCode: number; errorMessage: string | null; changed: boolean }> {
+): Promise<{ errorCode: ErrorCode; errorMessage: string | null; changed: boolean }> {
   const problem = dynamicBrokerConfigProblem(command.changes, command.brokerId !== null);
   if (problem !== undefined) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: problem, changed: false };
   if (command.validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null, changed: false };

@@ -18,7 +18,8 @@ import type { MetadataOptions } from './metadata.options.js';
 /** Most partitions one CreateTopics entry may ask for: a bound, not a Kafka config. */
 export const MAX_PARTITIONS_PER_TOPIC = 100_000;
 
-type Plan = { ok: true; assignments: number[][]; configs: Record<string, string> } | { ok: false; errorCode: number; errorMessage: string };
+type Plan =
+  { ok: true; assignments: number[][]; configs: Record<string, string> } | { ok: false; errorCode: ErrorCode; errorMessage: string };
 
 /**
  * CreateTopics with Kafka's checks and error codes, one result per requested topic, in order.
@@ -38,7 +39,7 @@ export async function createTopics(
 
   const results: CreateTopicResult[] = [];
   for (const topic of topics) {
-    const failed = (errorCode: number, errorMessage: string): CreateTopicResult => ({
+    const failed = (errorCode: ErrorCode, errorMessage: string): CreateTopicResult => ({
       name: topic.name,
       errorCode,
       errorMessage,
@@ -231,7 +232,7 @@ export async function alterTopicConfigs(
   store: MetadataStore,
   options: MetadataOptions,
   command: AlterTopicConfigsCommand,
-): Promise<{ errorCode: number; errorMessage: string | null; changed: boolean }> {
+): Promise<{ errorCode: ErrorCode; errorMessage: string | null; changed: boolean }> {
   const topic = await store.topics.byName(command.topic);
   if (!topic)
     return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${command.topic} does not exist`, changed: false };
@@ -253,17 +254,17 @@ export async function alterTopicConfigs(
 export async function createPartitions(
   store: MetadataStore,
   command: CreatePartitionsCommand,
-): Promise<{ results: { name: string; errorCode: number; errorMessage: string | null }[]; changed: boolean }> {
+): Promise<{ results: { name: string; errorCode: ErrorCode; errorMessage: string | null }[]; changed: boolean }> {
   const liveBrokers = (await store.brokers.list())
     .filter((broker) => !broker.fenced)
     .map((broker) => broker.id)
     .sort((a, b) => a - b);
   const counts = new Map<string, number>();
   for (const topic of command.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
-  const results: { name: string; errorCode: number; errorMessage: string | null }[] = [];
+  const results: { name: string; errorCode: ErrorCode; errorMessage: string | null }[] = [];
   let changed = false;
   for (const request of command.topics) {
-    const fail = (errorCode: number, errorMessage: string) => results.push({ name: request.name, errorCode, errorMessage });
+    const fail = (errorCode: ErrorCode, errorMessage: string) => results.push({ name: request.name, errorCode, errorMessage });
     if ((counts.get(request.name) ?? 0) > 1) {
       fail(ErrorCode.INVALID_REQUEST, 'Duplicate topic in request.');
       continue;

@@ -2,10 +2,11 @@ import { connect, type Socket } from 'node:net';
 import { ErrorCode, errorName } from '@strom/errors';
 import {
   apiDefinition,
+  ApiKey,
+  createApiVersionsRequest,
   decodeResponse,
   encodeRequestFrame,
   FrameReader,
-  type ApiKey,
   type RequestBodies,
   type ResponseBodies,
 } from '@strom/protocol';
@@ -57,10 +58,12 @@ export class KafkaClient {
       socket.once('error', (error) => reject(new Error(`cannot connect to ${bootstrap}: ${error.message}`)));
     });
     const client = new KafkaClient(socket, requestTimeoutMs);
-    const versions = await client.send(18 as ApiKey, 3, { clientSoftwareName: 'strom-cli', clientSoftwareVersion: '1' } as never);
-    client.versions = new Map(
-      (versions as ResponseBodies[typeof ApiKey.ApiVersions]).apiKeys.map((range) => [range.apiKey, range.maxVersion]),
+    const versions = await client.send(
+      ApiKey.ApiVersions,
+      3,
+      createApiVersionsRequest({ clientSoftwareName: 'strom-cli', clientSoftwareVersion: '1' }),
     );
+    client.versions = new Map(versions.apiKeys.map((range) => [range.apiKey, range.maxVersion]));
     return client;
   }
 

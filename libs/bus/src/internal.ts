@@ -9,7 +9,6 @@ import {
   DEFAULT_OPERATION_TIMEOUT_MS,
   MAX_REQUEST_TIMEOUT_MS,
   type BusOptions,
-  type Bytes,
   type ErrorContext,
 } from './bus.js';
 import { BusInvalidArgumentError, BusPayloadTooLargeError, BusTimeoutError } from './errors.js';
@@ -128,11 +127,6 @@ export function checkPayload(payload: unknown, maxPayloadBytes: number): Uint8Ar
     throw new BusPayloadTooLargeError(payload.byteLength, maxPayloadBytes);
   }
   return payload;
-}
-
-/** A Buffer owned by the receiver (copied). */
-export function ownedBuffer(bytes: Bytes): Buffer {
-  return Buffer.from(bytes);
 }
 
 /** Race `promise` against a timer; on timeout reject with BusTimeoutError(what, ms). */

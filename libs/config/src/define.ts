@@ -19,7 +19,6 @@ export const between = (min: number, max: number): Validator => ({ kind: 'range'
 export const oneOf = (...values: string[]): Validator => ({ kind: 'in', values });
 export const oneOfIgnoringCase = (...values: string[]): Validator => ({ kind: 'in', values, caseInsensitive: true });
 export const listOf = (...values: string[]): Validator => ({ kind: 'list-in', values });
-export const nonEmptyString: Validator = { kind: 'non-empty-string' };
 export const nonNull: Validator = { kind: 'non-null' };
 export const custom = (describe: string, check: (value: ConfigValue) => string | undefined): Validator => ({
   kind: 'custom',

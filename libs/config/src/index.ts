@@ -18,7 +18,6 @@ export {
   defaultValue,
   describeValidator,
   javaDoubleToString,
-  toNumber,
   configTypeCode,
   type ParseResult,
 } from './parse.js';

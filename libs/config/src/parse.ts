@@ -28,13 +28,6 @@ export function longValue(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
-/** A LONG/INT value as a JS number (lossy beyond 2^53, e.g. Long.MAX_VALUE). */
-export function toNumber(value: ConfigValue): number {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'bigint') return Number(value);
-  throw new TypeError(`not a number: ${String(value)}`);
-}
-
 /**
  * ConfigDef.parseType: a raw string (or null) to the typed value, before validation. Strings are
  * trimmed; lists split on commas with surrounding whitespace. Throws ConfigValueError.

@@ -112,5 +112,3 @@ export interface BrokerConfigDef extends ConfigDef {
    */
   readonly kafkaConfigKey: boolean;
 }
-
-export type AnyConfigDef = TopicConfigDef | BrokerConfigDef;

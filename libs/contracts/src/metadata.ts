@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@strom/errors';
 /**
  * The metadata service's bus contract: subjects and JSON message shapes. Brokers and the other
  * services depend on this contract only, never on apps/metadata itself. Numbers that can exceed
@@ -144,7 +145,7 @@ export interface CreateTopicsCommand {
 export interface CreateTopicResult {
   name: string;
   /** Kafka error code; 0 on success. */
-  errorCode: number;
+  errorCode: ErrorCode;
   errorMessage: string | null;
   topicId: string | null;
   numPartitions: number;
@@ -165,7 +166,7 @@ export interface DeleteTopicsCommand {
 export interface DeleteTopicResult {
   name: string | null;
   topicId: string | null;
-  errorCode: number;
+  errorCode: ErrorCode;
   errorMessage: string | null;
 }
 
@@ -185,7 +186,7 @@ export interface AlterTopicConfigsCommand {
 
 export interface AlterTopicConfigsReply {
   version: string;
-  errorCode: number;
+  errorCode: ErrorCode;
   errorMessage: string | null;
 }
 
@@ -201,7 +202,7 @@ export interface AlterBrokerConfigsCommand {
 
 export interface AlterBrokerConfigsReply {
   version: string;
-  errorCode: number;
+  errorCode: ErrorCode;
   errorMessage: string | null;
 }
 
@@ -212,7 +213,7 @@ export interface CreatePartitionsCommand {
 
 export interface CreatePartitionsReply {
   version: string;
-  results: { name: string; errorCode: number; errorMessage: string | null }[];
+  results: { name: string; errorCode: ErrorCode; errorMessage: string | null }[];
 }
 
 /** SCRAM mechanism names as Kafka spells them. */

@@ -2,7 +2,7 @@
  * The Kafka error table: numeric codes, names, retriable flags and default messages,
  * generated from the protocol guide (see spec/README.md). Nothing here is hand-kept.
  */
-import { ERROR_DEFINITIONS, type ErrorDefinition } from './generated/error-codes.js';
+import { ERROR_DEFINITIONS, type ErrorCode, type ErrorDefinition } from './generated/error-codes.js';
 
 export { ERROR_DEFINITIONS, ErrorCode, type ErrorDefinition, type ErrorName } from './generated/error-codes.js';
 
@@ -35,9 +35,9 @@ export function errorName(code: number): string {
  */
 export class KafkaError extends Error {
   /** The Kafka error code a response should carry for this failure. */
-  readonly code: number;
+  readonly code: ErrorCode;
 
-  constructor(code: number, message: string, options?: ErrorOptions) {
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;

@@ -68,7 +68,6 @@ describe('the migrated schema', () => {
     await prisma.clusterConfig.create({ data: { name: 'num.partitions', value: '3' } });
     await prisma.consumerGroup.create({ data: { groupId: 'g' } });
     await prisma.committedOffset.create({ data: { groupId: 'g', topic: 't', partitionIndex: 0, committedOffset: 5n } });
-    await prisma.transactionalProducer.create({ data: { transactionalId: 'tx', producerId: 1n, producerEpoch: 0, timeoutMs: 60_000 } });
     await prisma.scramCredential.create({
       data: {
         user: 'u',
@@ -93,11 +92,10 @@ describe('the migrated schema', () => {
       prisma.clusterConfig.count(),
       prisma.consumerGroup.count(),
       prisma.committedOffset.count(),
-      prisma.transactionalProducer.count(),
       prisma.scramCredential.count(),
       prisma.acl.count(),
     ]);
-    expect(counts).toEqual(Array(13).fill(1));
+    expect(counts).toEqual(Array(12).fill(1));
     const partition = await prisma.partition.findFirstOrThrow();
     expect(partition).toMatchObject({ addingReplicas: [], removingReplicas: [], leaderId: -1, leaderEpoch: 0, partitionEpoch: 0 });
     await prisma.$disconnect();

@@ -60,11 +60,6 @@ export function apiDefinitions(): ApiDefinition[] {
   return Object.values(API_DEFINITIONS as Record<number, ApiDefinition>).sort((a, b) => a.apiKey - b.apiKey);
 }
 
-export function isSupportedVersion(apiKey: number, apiVersion: number): boolean {
-  const def = apiDefinition(apiKey);
-  return def !== undefined && apiVersion >= def.minVersion && apiVersion <= def.maxVersion;
-}
-
 /** Whether `apiVersion` of the API uses flexible encodings (compact lengths, tagged fields). */
 export function isFlexibleVersion(apiKey: number, apiVersion: number): boolean {
   const first = apiDefinition(apiKey)?.firstFlexibleVersion;

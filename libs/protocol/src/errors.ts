@@ -16,7 +16,7 @@ export class ProtocolError extends KafkaError {
   /** The byte offset in the input where decoding failed, when known. */
   readonly offset: number | undefined;
 
-  constructor(message: string, details: { context: string; field?: string | undefined; offset?: number | undefined; code?: number }) {
+  constructor(message: string, details: { context: string; field?: string | undefined; offset?: number | undefined; code?: ErrorCode }) {
     const where = details.field === undefined ? details.context : `${details.context} ${details.field}`;
     const at = details.offset === undefined ? '' : ` at byte ${details.offset}`;
     super(details.code ?? ErrorCode.INVALID_REQUEST, `${where}: ${message}${at}`);

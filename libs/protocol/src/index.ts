@@ -19,7 +19,6 @@ export {
   encodeResponseFrame,
   encodeResponseFrameChunks,
   isFlexibleVersion,
-  isSupportedVersion,
   requestHeaderVersion,
   responseHeaderVersion,
   UnknownApiKeyError,

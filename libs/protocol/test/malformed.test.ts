@@ -193,9 +193,9 @@ describe('API key and version', () => {
     expect(err).toBeInstanceOf(UnsupportedVersionError);
     expect(err.code).toBe(35);
     const u = err as UnsupportedVersionError;
-    expect(u.apiKey).toBe(18);
+    expect(u.apiKey).toBe(ApiKey.ApiVersions);
     expect(u.apiVersion).toBe(99);
-    expect(u.header).toEqual({ apiKey: 18, apiVersion: 99, correlationId: 9, clientId: 'c' });
+    expect(u.header).toEqual({ apiKey: ApiKey.ApiVersions, apiVersion: 99, correlationId: 9, clientId: 'c' });
   });
 
   it('a frame too short for the header', () => {

@@ -80,6 +80,3 @@ export function resolveLogConfig(overrides: Partial<LogConfig> = {}): LogConfig 
 function assertConfig(ok: boolean, name: string, value: unknown): void {
   if (!ok) throw new RangeError(`invalid log config ${name}=${String(value)}`);
 }
-
-export const isCompacted = (config: LogConfig): boolean => config.cleanupPolicy.includes('compact');
-export const isDeleteRetained = (config: LogConfig): boolean => config.cleanupPolicy.includes('delete');

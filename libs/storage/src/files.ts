@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { FileIo } from './file-io.js';
 import type { EpochEntry } from './leader-epoch-cache.js';
 import { invariant } from './errors.js';
@@ -174,6 +174,3 @@ export function parsePartitionMetadata(text: string): string {
   invariant(match !== null, `${PARTITION_METADATA}: malformed`);
   return match[1]!;
 }
-
-export const fileStem = (path: string): string => basename(path).split('.')[0]!;
-export const siblingPath = (path: string, name: string): string => join(dirname(path), name);

@@ -9,7 +9,7 @@ const softwarePattern = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
 const TARGET_CHECK_MIN_VERSION = 5;
 
 /** The ApiVersions response body listing what `router` serves. */
-export function apiVersionsBody(router: ApiRouter, errorCode: number = ErrorCode.NONE): ApiVersionsResponse {
+export function apiVersionsBody(router: ApiRouter, errorCode: ErrorCode = ErrorCode.NONE): ApiVersionsResponse {
   return createApiVersionsResponse({
     errorCode,
     apiKeys: router.supportedVersions().map((range) => ({ ...range })),
@@ -18,7 +18,7 @@ export function apiVersionsBody(router: ApiRouter, errorCode: number = ErrorCode
 }
 
 /** An error answer as Kafka's ApiVersionsRequest.getErrorResponse gives it: the code and nothing else. */
-function apiVersionsError(errorCode: number): ApiVersionsResponse {
+function apiVersionsError(errorCode: ErrorCode): ApiVersionsResponse {
   return createApiVersionsResponse({ errorCode, finalizedFeaturesEpoch: -1n });
 }
 

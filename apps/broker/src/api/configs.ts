@@ -63,7 +63,7 @@ export function handleDescribeConfigs(view: ClusterView, options: ConfigHandlerO
     const layers = brokerConfigLayers(view, options);
     return createDescribeConfigsResponse({
       results: body.resources.map((resource) => {
-        const result = (errorCode: number, errorMessage: string | null, configs: DescribedConfig[] = []) =>
+        const result = (errorCode: ErrorCode, errorMessage: string | null, configs: DescribedConfig[] = []) =>
           createDescribeConfigsResponseDescribeConfigsResult({
             errorCode,
             errorMessage,
@@ -113,7 +113,7 @@ export function handleDescribeConfigs(view: ClusterView, options: ConfigHandlerO
   };
 }
 
-type Outcome = { errorCode: number; errorMessage: string | null };
+type Outcome = { errorCode: ErrorCode; errorMessage: string | null };
 
 /** AlterConfigs: replaces a topic's overrides with the given set (Kafka's legacy semantics). */
 export function handleAlterConfigs(

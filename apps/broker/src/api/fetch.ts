@@ -28,7 +28,7 @@ export interface FetchHandlerOptions {
 interface PartitionToRead {
   session: FetchSessionPartition;
   /** Set when the partition cannot be read: the error goes into the response as is. */
-  errorCode: number;
+  errorCode: ErrorCode;
   replica: PartitionReplica | undefined;
 }
 

@@ -192,7 +192,7 @@ async function authorizeGroupRequest(
 }
 
 /** The API's response with `code` where Kafka puts the error. */
-function errorResponse(apiKey: GroupApi, apiVersion: number, body: unknown, code: number): unknown {
+function errorResponse(apiKey: GroupApi, apiVersion: number, body: unknown, code: ErrorCode): unknown {
   switch (apiKey) {
     case ApiKey.JoinGroup:
       return createJoinGroupResponse({ errorCode: code });

@@ -3,7 +3,7 @@ import type { ClusterView } from '../cluster/cluster-view.js';
 import type { PartitionReplica } from '../replica/partition-replica.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 
-export type LeaderLookup = { replica: PartitionReplica; errorCode: 0 } | { replica: undefined; errorCode: number };
+export type LeaderLookup = { replica: PartitionReplica; errorCode: 0 } | { replica: undefined; errorCode: ErrorCode };
 
 /**
  * The local leader replica of a partition, or Kafka's error for why this broker cannot serve

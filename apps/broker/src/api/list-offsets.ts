@@ -42,7 +42,7 @@ export function handleListOffsets(
             name: topic.name,
             partitions: await Promise.all(
               topic.partitions.map(async (partition) => {
-                const answer = (errorCode: number, offset = -1n, timestamp = -1n, leaderEpoch = -1) =>
+                const answer = (errorCode: ErrorCode, offset = -1n, timestamp = -1n, leaderEpoch = -1) =>
                   createListOffsetsResponseListOffsetsPartitionResponse({
                     partitionIndex: partition.partitionIndex,
                     errorCode,

@@ -15,7 +15,7 @@ import type { ProduceOutcome } from '../replica/partition-replica.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import { leaderFor, leaderForNow } from './leadership.js';
 
-const failed = (errorCode: number, errorMessage: string | null = null): ProduceOutcome => ({
+const failed = (errorCode: ErrorCode, errorMessage: string | null = null): ProduceOutcome => ({
   errorCode,
   errorMessage,
   baseOffset: -1n,

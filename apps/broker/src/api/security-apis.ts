@@ -137,17 +137,17 @@ export function handleDescribeUserScramCredentials(security: SecurityMetadataCli
  */
 export function handleAlterUserScramCredentials(security: SecurityMetadataClient, authorization: RequestAuthorizer) {
   return async (body: AlterUserScramCredentialsRequest, _apiVersion: number, client: ClientContext) => {
-    const result = (user: string, errorCode: number, errorMessage: string | null) => ({ user, errorCode, errorMessage });
+    const result = (user: string, errorCode: ErrorCode, errorMessage: string | null) => ({ user, errorCode, errorMessage });
     if (!authorization.allowedOnCluster(client, AclOperation.ALTER)) {
       const users = [...new Set([...body.deletions, ...body.upsertions].map((change) => change.name))];
       return createAlterUserScramCredentialsResponse({
         results: users.map((user) => result(user, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED)),
       });
     }
-    const errors = new Map<string, { errorCode: number; errorMessage: string }>();
+    const errors = new Map<string, { errorCode: ErrorCode; errorMessage: string }>();
     const deletions = new Map<string, ScramMechanism>();
     const upsertions = new Map<string, AlterScramCredentialsCommand['upsertions'][number]>();
-    const fail = (user: string, errorCode: number, errorMessage: string) => errors.set(user, { errorCode, errorMessage });
+    const fail = (user: string, errorCode: ErrorCode, errorMessage: string) => errors.set(user, { errorCode, errorMessage });
     const nameAndMechanism = (name: string, type: number): ScramMechanism | undefined => {
       if (name === '') fail(name, ErrorCode.UNACCEPTABLE_CREDENTIAL, 'Username must not be empty');
       else {
@@ -276,7 +276,7 @@ function aclApiRefusal(
   authorization: RequestAuthorizer,
   client: ClientContext,
   operation: number,
-): { errorCode: number; errorMessage: string } | undefined {
+): { errorCode: ErrorCode; errorMessage: string } | undefined {
   if (!authorization.allowedOnCluster(client, operation)) {
     return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: CLUSTER_AUTHORIZATION_FAILED };
   }

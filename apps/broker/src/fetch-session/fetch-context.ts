@@ -22,7 +22,7 @@ export type FetchContextKind = 'full' | 'incremental' | 'sessionless' | 'error';
 export interface FetchContext {
   readonly kind: FetchContextKind;
   /** The response's top-level error: NONE, except for an `error` context. */
-  readonly errorCode: number;
+  readonly errorCode: ErrorCode;
   /**
    * The partitions to read now, in Kafka's order: the request's for a full or sessionless fetch,
    * the whole session's for an incremental one, none for a session error.
@@ -52,7 +52,7 @@ export type CreateSession = (
  * order, a new topic starting whenever the topic (by id if non-zero, else by name) changes.
  */
 export function fetchResponse(
-  errorCode: number,
+  errorCode: ErrorCode,
   throttleTimeMs: number,
   sessionId: number,
   results: Iterable<FetchPartitionResult>,
@@ -89,7 +89,7 @@ export class SessionErrorContext implements FetchContext {
   readonly kind = 'error';
   readonly partitions: readonly FetchSessionPartition[] = [];
 
-  constructor(readonly errorCode: number) {}
+  constructor(readonly errorCode: ErrorCode) {}
 
   buildResponse(): FetchResponse {
     return fetchResponse(this.errorCode, 0, INVALID_SESSION_ID, []);

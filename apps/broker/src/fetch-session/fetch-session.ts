@@ -41,7 +41,7 @@ const INVALID_PREFERRED_REPLICA_ID = -1;
  * -1, every other field at its default. Use it for UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_OR_PARTITION,
  * TOPIC_AUTHORIZATION_FAILED and the like.
  */
-export function fetchErrorPartitionData(partition: number, errorCode: number): FetchResponsePartitionData {
+export function fetchErrorPartitionData(partition: number, errorCode: ErrorCode): FetchResponsePartitionData {
   return createFetchResponsePartitionData({ partitionIndex: partition, errorCode, highWatermark: -1n });
 }
 

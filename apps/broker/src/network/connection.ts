@@ -14,6 +14,7 @@ import {
 } from '@strom/protocol';
 import type { Logger } from '@strom/runtime';
 import { DEFAULT_SASL_MAX_TOKEN_BYTES, type SaslAdmission, type SaslSession } from '../security/sasl-session.js';
+import type { ConnectionLog } from './connection-log.js';
 import type { ConnectionLimits } from './limits.js';
 import {
   CloseConnectionError,
@@ -78,6 +79,7 @@ export class KafkaConnection {
     private readonly handler: RequestHandler,
     private readonly limits: ConnectionLimits,
     private readonly logger: Logger,
+    private readonly connectionLog: ConnectionLog,
     private readonly supportedApiVersions: () => ResponseBodies[typeof ApiKey.ApiVersions],
     security: ConnectionSecurity = { protocol: 'PLAINTEXT' },
   ) {
@@ -130,6 +132,16 @@ export class KafkaConnection {
     this.closed = true;
     this.logger.debug({ client: this.client.remoteAddress, reason }, 'closing connection');
     this.socket.destroy();
+  }
+
+  /** An info line about this connection, limited per kind and client host (see {@link ConnectionLog}). */
+  private logClose(kind: string, fields: Record<string, unknown>): void {
+    this.connectionLog.info(
+      kind,
+      this.client.clientHost ?? this.client.remoteAddress,
+      { client: this.client.remoteAddress, ...fields },
+      kind,
+    );
   }
 
   private onData(chunk: Buffer): void {
@@ -186,7 +198,7 @@ export class KafkaConnection {
         this.socket.uncork();
       }
       if (outcome.close !== undefined) {
-        this.logger.info({ client: this.client.remoteAddress, reason: outcome.close }, 'SASL authentication failed');
+        this.logClose('SASL authentication failed', { reason: outcome.close });
         this.endAfterWrites(outcome.close);
       } else if (outcome.principal !== undefined) {
         this.client.principal = outcome.principal;
@@ -255,7 +267,7 @@ export class KafkaConnection {
       return;
     }
     if (admission.action === 'close') {
-      this.logger.info({ client: this.client.remoteAddress, reason: admission.reason }, 'closing connection (SASL)');
+      this.logClose('closing connection (SASL)', { reason: admission.reason });
       this.close(admission.reason);
       return;
     }
@@ -301,7 +313,7 @@ export class KafkaConnection {
       return;
     }
     if (error instanceof UnknownApiKeyError || error instanceof ProtocolError) {
-      this.logger.info({ client: this.client.remoteAddress, error: error.message }, 'closing connection after bad request');
+      this.logClose('closing connection after bad request', { error: error.message });
       this.close(error.message);
       return;
     }
@@ -310,7 +322,7 @@ export class KafkaConnection {
 
   private handlerFailed(request: DecodedRequest, error: unknown, slot?: PendingResponse): void {
     if (error instanceof CloseConnectionError) {
-      this.logger.info({ client: this.client.remoteAddress, reason: error.message }, 'closing connection');
+      this.logClose('closing connection', { reason: error.message });
       if (slot && error.response !== undefined) {
         slot.closeAfter = error.message;
         this.complete(slot, error.response);
@@ -400,7 +412,7 @@ function apiName(apiKey: number): string {
  * The response of `apiKey` with a top-level error (Kafka's `AbstractRequest.getErrorResponse`
  * for the APIs that have a top-level error code), or `undefined` for an API without one.
  */
-function errorResponseBody(apiKey: ApiKey, errorCode: number, errorMessage: string): ResponseBody {
+function errorResponseBody(apiKey: ApiKey, errorCode: ErrorCode, errorMessage: string): ResponseBody {
   const body = apiDefinition(apiKey)?.response.create() as Record<string, unknown> | undefined;
   if (body === undefined || !('errorCode' in body)) return undefined;
   body['errorCode'] = errorCode;

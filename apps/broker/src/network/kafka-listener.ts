@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { ApiKey, ResponseBodies } from '@strom/protocol';
 import type { Logger } from '@strom/runtime';
 import { KafkaConnection, type ConnectionSecurity } from './connection.js';
+import { ConnectionLog, type ConnectionLogLimits } from './connection-log.js';
 import type { ConnectionLimits } from './limits.js';
 import type { RequestHandler } from './request-handler.js';
 
@@ -13,6 +14,8 @@ export interface ListenerOptions {
   maxConnections: number;
   /** The listener's security protocol; PLAINTEXT when not given. */
   security?: ConnectionSecurity;
+  /** How many identical per-connection info lines a client host may cause; defaults when not given. */
+  logLimits?: ConnectionLogLimits;
 }
 
 const timeoutCheckIntervalMs = 1000;
@@ -27,13 +30,16 @@ export class KafkaListener {
   private readonly connections = new Set<KafkaConnection>();
   private nextConnectionId = 1;
   private timer?: NodeJS.Timeout;
+  private readonly connectionLog: ConnectionLog;
 
   constructor(
     private readonly options: ListenerOptions,
     private readonly handler: RequestHandler,
     private readonly logger: Logger,
     private readonly supportedApiVersions: () => ResponseBodies[typeof ApiKey.ApiVersions],
-  ) {}
+  ) {
+    this.connectionLog = new ConnectionLog(logger, options.logLimits);
+  }
 
   /**
    * Binds the port; resolves with it (useful with port 0). With `holdConnections`, accepted
@@ -54,6 +60,7 @@ export class KafkaListener {
     this.timer = setInterval(() => {
       const now = Date.now();
       for (const connection of this.connections) connection.checkTimeouts(now);
+      this.connectionLog.sweep();
     }, timeoutCheckIntervalMs);
     this.timer.unref();
     const address = server.address();
@@ -104,6 +111,7 @@ export class KafkaListener {
       this.handler,
       this.options.limits,
       this.logger,
+      this.connectionLog,
       this.supportedApiVersions,
       this.options.security,
     );

@@ -15,7 +15,7 @@ import { DiskLog, type LogConfig, type PartitionLog, type ReadLease, type ReadRe
 import type { TopicPolicy } from './log-config.js';
 
 export interface ProduceOutcome {
-  errorCode: number;
+  errorCode: ErrorCode;
   errorMessage: string | null;
   baseOffset: bigint;
   logAppendTimeMs: bigint;
@@ -29,7 +29,7 @@ interface DataWaiter {
 }
 
 /** Storage error names as Kafka error codes. */
-const logErrorCodes: Record<string, number> = {
+const logErrorCodes: Record<string, ErrorCode> = {
   KAFKA_STORAGE_ERROR: ErrorCode.KAFKA_STORAGE_ERROR,
   CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE,
   INVALID_RECORD: ErrorCode.INVALID_RECORD,
@@ -267,7 +267,7 @@ export class PartitionReplica {
     return undefined;
   }
 
-  private failure(errorCode: number, errorMessage: string): ProduceOutcome {
+  private failure(errorCode: ErrorCode, errorMessage: string): ProduceOutcome {
     return { errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] };
   }
 }

@@ -72,7 +72,7 @@ export interface AclBindingFilter {
 
 /** An error for one binding or filter, as CreateAcls / DeleteAcls results carry it. */
 export interface AclApiError {
-  readonly errorCode: number;
+  readonly errorCode: ErrorCode;
   readonly errorMessage: string;
 }
 

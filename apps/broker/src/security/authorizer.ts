@@ -25,7 +25,7 @@ export interface AuthorizerOptions {
 
 /** Result of one CreateAcls creation (structurally a CreateAclsResponse result). */
 export interface AclCreateResult {
-  readonly errorCode: number;
+  readonly errorCode: ErrorCode;
   readonly errorMessage: string | null;
   /** Whether the binding was new (false for an error or a binding that already existed). */
   readonly added: boolean;
@@ -33,7 +33,7 @@ export interface AclCreateResult {
 
 /** Result of one DeleteAcls filter. */
 export interface AclDeleteResult {
-  readonly errorCode: number;
+  readonly errorCode: ErrorCode;
   readonly errorMessage: string | null;
   /** The bindings the filter matched, all removed. */
   readonly matchingAcls: AclBinding[];

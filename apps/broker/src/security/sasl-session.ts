@@ -49,19 +49,19 @@ export type SaslAdmission =
   /** Handle it as usual (SaslHandshake / SaslAuthenticate handlers call the session). */
   | { readonly action: 'process' }
   /** Answer with this API's error response carrying `errorCode`, then close the connection. */
-  | { readonly action: 'reject'; readonly errorCode: number; readonly errorMessage: string }
+  | { readonly action: 'reject'; readonly errorCode: ErrorCode; readonly errorMessage: string }
   /** Close the connection without answering. */
   | { readonly action: 'close'; readonly reason: string };
 
 /** Structurally a SaslHandshakeResponse body. */
 export interface SaslHandshakeResponseBody {
-  errorCode: number;
+  errorCode: ErrorCode;
   mechanisms: string[];
 }
 
 /** Structurally a SaslAuthenticateResponse body. */
 export interface SaslAuthenticateResponseBody {
-  errorCode: number;
+  errorCode: ErrorCode;
   errorMessage: string | null;
   authBytes: Buffer;
   sessionLifetimeMs: bigint;
@@ -372,7 +372,7 @@ export class SaslSession {
     return { ok: true, token: response, completedPrincipal: principal, lifetimeMs };
   }
 
-  private checkLimits(token: Buffer): { errorCode: number; message: string } | undefined {
+  private checkLimits(token: Buffer): { errorCode: ErrorCode; message: string } | undefined {
     if (token.length > this.maxTokenBytes) {
       return { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, message: 'Failing SASL authentication due to invalid receive size' };
     }
@@ -428,7 +428,7 @@ const PROCESS: SaslAdmission = Object.freeze({ action: 'process' });
 
 interface StepFailure {
   readonly ok: false;
-  readonly errorCode: number;
+  readonly errorCode: ErrorCode;
   readonly clientMessage: string;
   readonly reason: string;
 }
@@ -448,7 +448,7 @@ function stepFailure(error: unknown, generic: string): StepFailure {
 }
 
 function authenticateResponse(
-  errorCode: number,
+  errorCode: ErrorCode,
   errorMessage: string | null,
   authBytes: Buffer = Buffer.alloc(0),
   sessionLifetimeMs = 0n,

@@ -1,11 +1,10 @@
+import type { ErrorCode } from '@strom/errors';
 import { EMPTY_BYTES } from '@strom/protocol';
 import { CONSUMER_PROTOCOL_TYPE, subscriptionTopics } from './consumer-protocol.js';
 import type { Timer } from './time.js';
 
 /** Kafka's classic group states, spelled as ListGroups and DescribeGroups report them. */
 export type ClassicGroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
-
-export const CLASSIC_GROUP_STATES: readonly ClassicGroupState[] = ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead'];
 
 const VALID_PREVIOUS_STATES: Record<ClassicGroupState, readonly ClassicGroupState[]> = {
   Dead: ['Stable', 'PreparingRebalance', 'CompletingRebalance', 'Empty', 'Dead'],
@@ -17,7 +16,7 @@ const VALID_PREVIOUS_STATES: Record<ClassicGroupState, readonly ClassicGroupStat
 
 /** What a JoinGroup is answered with (before it is shaped for the request's version). */
 export interface JoinResult {
-  error: number;
+  error: ErrorCode;
   memberId: string;
   generationId: number;
   protocolType: string | null;
@@ -30,7 +29,7 @@ export interface JoinResult {
 
 /** What a SyncGroup is answered with. */
 export interface SyncResult {
-  error: number;
+  error: ErrorCode;
   protocolType: string | null;
   protocolName: string | null;
   assignment: Buffer;
@@ -39,11 +38,11 @@ export interface SyncResult {
 export type JoinCallback = (result: JoinResult) => void;
 export type SyncCallback = (result: SyncResult) => void;
 
-export function joinError(memberId: string, error: number): JoinResult {
+export function joinError(memberId: string, error: ErrorCode): JoinResult {
   return { error, memberId, generationId: -1, protocolType: null, protocolName: null, leaderId: '', skipAssignment: false, members: [] };
 }
 
-export function syncError(error: number): SyncResult {
+export function syncError(error: ErrorCode): SyncResult {
   return { error, protocolType: null, protocolName: null, assignment: EMPTY_BYTES };
 }
 
@@ -283,7 +282,7 @@ export class ClassicGroup {
    * Moves a static member to a new member id (a restarted static consumer), keeping its
    * assignment; the old id's pending requests are answered FENCED_INSTANCE_ID.
    */
-  replaceStaticMember(groupInstanceId: string, oldMemberId: string, newMemberId: string, fencedError: number): ClassicMember {
+  replaceStaticMember(groupInstanceId: string, oldMemberId: string, newMemberId: string, fencedError: ErrorCode): ClassicMember {
     const member = this.members.get(oldMemberId);
     if (!member) throw new Error(`cannot replace non-existing member ${oldMemberId} of group ${this.groupId}`);
     this.maybeInvokeJoinCallback(member, joinError(oldMemberId, fencedError));

@@ -199,7 +199,7 @@ interface FetchedTopic {
     committedOffset: bigint;
     committedLeaderEpoch: number;
     metadata: string | null;
-    errorCode: number;
+    errorCode: ErrorCode;
   }[];
 }
 
@@ -747,7 +747,7 @@ export class GroupCoordinator {
     if (!syncing || group.pendingSyncMembers.size === 0) this.#cancelSyncTimer(group);
   }
 
-  #resetAndPropagateAssignmentError(group: ClassicGroup, error: number): void {
+  #resetAndPropagateAssignmentError(group: ClassicGroup, error: ErrorCode): void {
     if (!group.is('CompletingRebalance'))
       throw new Error(`group ${group.groupId} must be CompletingRebalance to reset assignments, is ${group.state}`);
     for (const member of group.members.values()) member.assignment = EMPTY_BYTES;
@@ -759,7 +759,7 @@ export class GroupCoordinator {
     this.#propagateAssignment(group, ErrorCode.NONE);
   }
 
-  #propagateAssignment(group: ClassicGroup, error: number): void {
+  #propagateAssignment(group: ClassicGroup, error: ErrorCode): void {
     for (const member of group.members.values()) {
       const answered = group.maybeInvokeSyncCallback(member, {
         error,
@@ -817,7 +817,7 @@ export class GroupCoordinator {
     member.heartbeatTimer = undefined;
   }
 
-  async #storeGroup(group: ClassicGroup, assignment: ReadonlyMap<string, Buffer>): Promise<number> {
+  async #storeGroup(group: ClassicGroup, assignment: ReadonlyMap<string, Buffer>): Promise<ErrorCode> {
     const record: PersistedGroup = {
       groupId: group.groupId,
       protocolType: group.protocolType,
@@ -845,7 +845,7 @@ export class GroupCoordinator {
     }
   }
 
-  #validateCurrentMember(group: ClassicGroup, memberId: string, groupInstanceId: string | null, operation: string): number | undefined {
+  #validateCurrentMember(group: ClassicGroup, memberId: string, groupInstanceId: string | null, operation: string): ErrorCode | undefined {
     if (groupInstanceId !== null) {
       const currentMemberId = group.staticMembers.get(groupInstanceId);
       if (currentMemberId === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
@@ -955,7 +955,7 @@ export class GroupCoordinator {
     }
   }
 
-  #validateSyncGroup(group: ClassicGroup, p: SyncParams): number | undefined {
+  #validateSyncGroup(group: ClassicGroup, p: SyncParams): ErrorCode | undefined {
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     const memberError = this.#validateCurrentMember(group, p.memberId, p.groupInstanceId, 'sync-group');
     if (memberError !== undefined) return memberError;
@@ -973,7 +973,7 @@ export class GroupCoordinator {
     return createHeartbeatResponse({ errorCode: await this.#heartbeat(body, apiVersion) });
   }
 
-  async #heartbeat(body: HeartbeatRequest, apiVersion: number): Promise<number> {
+  async #heartbeat(body: HeartbeatRequest, apiVersion: number): Promise<ErrorCode> {
     const statusError = this.#validateGroupStatus(body.groupId, false);
     // While loading, answer blindly: the member finds out at its next heartbeat.
     if (statusError === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return ErrorCode.NONE;
@@ -1030,7 +1030,7 @@ export class GroupCoordinator {
   async #leave(
     groupId: string,
     identities: MemberIdentity[],
-  ): Promise<{ error: number; members: { memberId: string; groupInstanceId: string | null; errorCode: number }[] }> {
+  ): Promise<{ error: ErrorCode; members: { memberId: string; groupInstanceId: string | null; errorCode: ErrorCode }[] }> {
     const statusError = this.#validateGroupStatus(groupId, false);
     if (statusError !== undefined) return { error: statusError, members: [] };
     try {
@@ -1040,7 +1040,7 @@ export class GroupCoordinator {
           return { error: ErrorCode.NONE, members: identities.map((i) => ({ ...i, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })) };
         }
         if (group.is('Dead')) return { error: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
-        const members: { memberId: string; groupInstanceId: string | null; errorCode: number }[] = [];
+        const members: { memberId: string; groupInstanceId: string | null; errorCode: ErrorCode }[] = [];
         for (const identity of identities) {
           members.push({
             memberId: identity.memberId,
@@ -1055,7 +1055,7 @@ export class GroupCoordinator {
     }
   }
 
-  async #leaveOne(group: ClassicGroup, identity: MemberIdentity): Promise<number> {
+  async #leaveOne(group: ClassicGroup, identity: MemberIdentity): Promise<ErrorCode> {
     const reason = `removing member on LeaveGroup; client reason: ${identity.reason ?? 'not provided'}`;
     if (identity.memberId === '') {
       // Administrative removal of a static member by its group.instance.id (LeaveGroup v3+).
@@ -1130,7 +1130,7 @@ export class GroupCoordinator {
   }
 
   async #commit(body: OffsetCommitRequest, apiVersion: number, commits: (PartitionCommit & { tooLarge: boolean })[]): Promise<number[]> {
-    const all = (code: number): number[] => commits.map(() => code);
+    const all = (code: ErrorCode): ErrorCode[] => commits.map(() => code);
     const statusError = this.#validateGroupStatus(body.groupId, true);
     if (statusError !== undefined) return all(statusError);
     const generationId = apiVersion >= OFFSET_COMMIT_MEMBERSHIP_SINCE_VERSION ? body.generationIdOrMemberEpoch : -1;
@@ -1181,7 +1181,12 @@ export class GroupCoordinator {
     }
   }
 
-  #validateOffsetCommit(group: ClassicGroup, generationId: number, memberId: string, groupInstanceId: string | null): number | undefined {
+  #validateOffsetCommit(
+    group: ClassicGroup,
+    generationId: number,
+    memberId: string,
+    groupInstanceId: string | null,
+  ): ErrorCode | undefined {
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (generationId >= 0 || memberId !== '' || groupInstanceId !== null) {
       const memberError = this.#validateCurrentMember(group, memberId, groupInstanceId, 'offset-commit');
@@ -1246,7 +1251,7 @@ export class GroupCoordinator {
   }
 
   /** Read in the group's mailbox, so it sees every operation that arrived before it. */
-  async #fetchOffsets(groupId: string, requested: RequestedTopic[] | null): Promise<{ error: number; topics: FetchedTopic[] }> {
+  async #fetchOffsets(groupId: string, requested: RequestedTopic[] | null): Promise<{ error: ErrorCode; topics: FetchedTopic[] }> {
     const statusError = this.#validateGroupStatus(groupId, true);
     if (statusError !== undefined) return { error: statusError, topics: [] };
     try {
@@ -1262,10 +1267,10 @@ export class GroupCoordinator {
     const partitions: TopicPartitionRef[] = body.topics.flatMap((t) =>
       t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex })),
     );
-    let outcome: { groupError: number; partitionErrors: Map<string, number> };
+    let outcome: { groupError: ErrorCode; partitionErrors: Map<string, ErrorCode> };
     try {
       outcome = await this.#submit(body.groupId, async (actor) => {
-        const partitionErrors = new Map<string, number>();
+        const partitionErrors = new Map<string, ErrorCode>();
         const group = actor.group;
         if (group === undefined || group.is('Dead')) return { groupError: ErrorCode.GROUP_ID_NOT_FOUND, partitionErrors };
         let eligible: TopicPartitionRef[];
@@ -1448,7 +1453,7 @@ export class GroupCoordinator {
     return createDeleteGroupsResponse({ results });
   }
 
-  async #deleteGroup(groupId: string): Promise<number> {
+  async #deleteGroup(groupId: string): Promise<ErrorCode> {
     const statusError = this.#validateGroupStatus(groupId, true);
     if (statusError !== undefined) return statusError;
     return this.#submitOrError(groupId, async (actor) => {
@@ -1474,7 +1479,7 @@ export class GroupCoordinator {
   // ---------------------------------------------------------------------------------------
 
   /** Kafka's `validateGroupStatus`: an invalid id, then the coordinator's own state. */
-  #validateGroupStatus(groupId: string, allowEmptyGroupId: boolean): number | undefined {
+  #validateGroupStatus(groupId: string, allowEmptyGroupId: boolean): ErrorCode | undefined {
     // OffsetCommit, OffsetFetch, DescribeGroups and DeleteGroups accept "" for backwards compatibility.
     if (groupId === '' && !allowEmptyGroupId) return ErrorCode.INVALID_GROUP_ID;
     if (this.#status === 'loading') return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
@@ -1503,7 +1508,7 @@ export class GroupCoordinator {
     }, internal);
   }
 
-  async #submitOrError(groupId: string, op: (actor: GroupActor) => number | Promise<number>): Promise<number> {
+  async #submitOrError(groupId: string, op: (actor: GroupActor) => ErrorCode | Promise<ErrorCode>): Promise<ErrorCode> {
     try {
       return await this.#submit(groupId, op);
     } catch (error) {
@@ -1511,7 +1516,7 @@ export class GroupCoordinator {
     }
   }
 
-  #submitErrorCode(groupId: string, error: unknown): number {
+  #submitErrorCode(groupId: string, error: unknown): ErrorCode {
     if (error instanceof MailboxFullError) {
       this.#log.warn({ groupId, limit: error.limit }, 'group mailbox full: rejecting request');
       return ErrorCode.COORDINATOR_NOT_AVAILABLE;
@@ -1527,7 +1532,7 @@ export class GroupCoordinator {
   async #awaitAnswer<R>(
     groupId: string,
     op: (actor: GroupActor, respond: (result: R) => void) => Promise<void>,
-    onError: (code: number) => R,
+    onError: (code: ErrorCode) => R,
   ): Promise<R> {
     const { promise, resolve } = Promise.withResolvers<R>();
     let answered = false;
@@ -1560,7 +1565,7 @@ export class GroupCoordinator {
   }
 
   /** Cancels every timer of a group leaving memory and answers the requests still waiting on it. */
-  #disposeGroup(group: ClassicGroup, error: number): void {
+  #disposeGroup(group: ClassicGroup, error: ErrorCode): void {
     if (group.joinOperation?.timer) group.joinOperation.timer.cancel();
     group.joinOperation = undefined;
     this.#cancelSyncTimer(group);
@@ -1619,7 +1624,7 @@ function toPersistedOffset(c: PartitionCommit): PersistedOffset {
 function fetched(
   partitionIndex: number,
   o: CommittedOffset | undefined,
-): { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; metadata: string | null; errorCode: number } {
+): { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; metadata: string | null; errorCode: ErrorCode } {
   return o === undefined
     ? { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
     : { partitionIndex, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE };
@@ -1629,7 +1634,7 @@ function partitionKey(tp: TopicPartitionRef): string {
   return `${tp.topic}\u0000${tp.partition}`;
 }
 
-function readOffsets(group: ClassicGroup | undefined, requested: RequestedTopic[] | null): { error: number; topics: FetchedTopic[] } {
+function readOffsets(group: ClassicGroup | undefined, requested: RequestedTopic[] | null): { error: ErrorCode; topics: FetchedTopic[] } {
   const live = group !== undefined && !group.is('Dead') ? group : undefined;
   // requireStable (v7+) only matters with pending transactional offsets, which this coordinator does not have yet.
   if (requested === null) {

@@ -6,7 +6,7 @@ export {
   type GroupCoordinatorDeps,
   type GroupLogger,
 } from './group-coordinator.js';
-export { CLASSIC_GROUP_STATES, type ClassicGroupState } from './classic-group.js';
+export { type ClassicGroupState } from './classic-group.js';
 export { DEFAULT_GROUP_CONFIG, resolveGroupConfig, type GroupConfig } from './config.js';
 export { CONSUMER_PROTOCOL_TYPE, subscriptionTopics } from './consumer-protocol.js';
 export { Mailbox, MailboxFullError } from './mailbox.js';

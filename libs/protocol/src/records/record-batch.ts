@@ -111,10 +111,6 @@ export function isLogAppendTime(attributes: number): boolean {
   return (attributes & BatchAttribute.TimestampTypeLogAppendTime) !== 0;
 }
 
-export function hasDeleteHorizon(attributes: number): boolean {
-  return (attributes & BatchAttribute.DeleteHorizon) !== 0;
-}
-
 /**
  * Reads the header of the batch at `offset`. Checks that the header fits, that the magic is
  * 2 (throws {@link UnsupportedRecordFormatError} for 0 and 1) and that batchLength covers
@@ -194,11 +190,6 @@ export function setBaseOffset(batch: Buffer, baseOffset: bigint): void {
 /** Stamps the leader epoch in place; also outside the CRC. */
 export function setPartitionLeaderEpoch(batch: Buffer, epoch: number): void {
   batch.writeInt32BE(epoch, BatchField.PartitionLeaderEpoch);
-}
-
-/** The last offset of the batch: baseOffset + lastOffsetDelta. */
-export function lastOffsetOf(header: RecordBatchHeader): bigint {
-  return header.baseOffset + BigInt(header.lastOffsetDelta);
 }
 
 export interface BatchView {

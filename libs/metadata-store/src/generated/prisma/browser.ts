@@ -73,11 +73,6 @@ export type CommittedOffset = Prisma.CommittedOffsetModel
  */
 export type ProducerIdBlock = Prisma.ProducerIdBlockModel
 /**
- * Model TransactionalProducer
- * A transactional id bound to its producer id and epoch.
- */
-export type TransactionalProducer = Prisma.TransactionalProducerModel
-/**
  * Model ScramCredential
  * SCRAM credentials (RFC 5802): never the password, only salt and derived keys.
  */

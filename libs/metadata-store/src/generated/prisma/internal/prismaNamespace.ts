@@ -407,7 +407,6 @@ export const ModelName = {
   ConsumerGroup: 'ConsumerGroup',
   CommittedOffset: 'CommittedOffset',
   ProducerIdBlock: 'ProducerIdBlock',
-  TransactionalProducer: 'TransactionalProducer',
   ScramCredential: 'ScramCredential',
   Acl: 'Acl'
 } as const
@@ -425,7 +424,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "metadataVersion" | "broker" | "topic" | "partition" | "topicConfig" | "brokerConfig" | "clusterConfig" | "consumerGroup" | "committedOffset" | "producerIdBlock" | "transactionalProducer" | "scramCredential" | "acl"
+    modelProps: "metadataVersion" | "broker" | "topic" | "partition" | "topicConfig" | "brokerConfig" | "clusterConfig" | "consumerGroup" | "committedOffset" | "producerIdBlock" | "scramCredential" | "acl"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1169,80 +1168,6 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
-    TransactionalProducer: {
-      payload: Prisma.$TransactionalProducerPayload<ExtArgs>
-      fields: Prisma.TransactionalProducerFieldRefs
-      operations: {
-        findUnique: {
-          args: Prisma.TransactionalProducerFindUniqueArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransactionalProducerPayload> | null
-        }
-        findUniqueOrThrow: {
-          args: Prisma.TransactionalProducerFindUniqueOrThrowArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransactionalProducerPayload>
-        }
-        findFirst: {
-          args: Prisma.TransactionalProducerFindFirstArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransactionalProducerPayload> | null
-        }
-        findFirstOrThrow: {
-          args: Prisma.TransactionalProducerFindFirstOrThrowArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransactionalProducerPayload>
-        }
-        findMany: {
-          args: Prisma.TransactionalProducerFindManyArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransactionalProducerPayload>[]
-        }
-        create: {
-          args: Prisma.TransactionalProducerCreateArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransactionalProducerPayload>
-        }
-        createMany: {
-          args: Prisma.TransactionalProducerCreateManyArgs<ExtArgs>
-          result: BatchPayload
-        }
-        createManyAndReturn: {
-          args: Prisma.TransactionalProducerCreateManyAndReturnArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransactionalProducerPayload>[]
-        }
-        delete: {
-          args: Prisma.TransactionalProducerDeleteArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransactionalProducerPayload>
-        }
-        update: {
-          args: Prisma.TransactionalProducerUpdateArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransactionalProducerPayload>
-        }
-        deleteMany: {
-          args: Prisma.TransactionalProducerDeleteManyArgs<ExtArgs>
-          result: BatchPayload
-        }
-        updateMany: {
-          args: Prisma.TransactionalProducerUpdateManyArgs<ExtArgs>
-          result: BatchPayload
-        }
-        updateManyAndReturn: {
-          args: Prisma.TransactionalProducerUpdateManyAndReturnArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransactionalProducerPayload>[]
-        }
-        upsert: {
-          args: Prisma.TransactionalProducerUpsertArgs<ExtArgs>
-          result: runtime.Types.Utils.PayloadToResult<Prisma.$TransactionalProducerPayload>
-        }
-        aggregate: {
-          args: Prisma.TransactionalProducerAggregateArgs<ExtArgs>
-          result: runtime.Types.Utils.Optional<Prisma.AggregateTransactionalProducer>
-        }
-        groupBy: {
-          args: Prisma.TransactionalProducerGroupByArgs<ExtArgs>
-          result: runtime.Types.Utils.Optional<Prisma.TransactionalProducerGroupByOutputType>[]
-        }
-        count: {
-          args: Prisma.TransactionalProducerCountArgs<ExtArgs>
-          result: runtime.Types.Utils.Optional<Prisma.TransactionalProducerCountAggregateOutputType> | number
-        }
-      }
-    }
     ScramCredential: {
       payload: Prisma.$ScramCredentialPayload<ExtArgs>
       fields: Prisma.ScramCredentialFieldRefs
@@ -1539,18 +1464,6 @@ export const ProducerIdBlockScalarFieldEnum = {
 } as const
 
 export type ProducerIdBlockScalarFieldEnum = (typeof ProducerIdBlockScalarFieldEnum)[keyof typeof ProducerIdBlockScalarFieldEnum]
-
-
-export const TransactionalProducerScalarFieldEnum = {
-  transactionalId: 'transactionalId',
-  producerId: 'producerId',
-  producerEpoch: 'producerEpoch',
-  state: 'state',
-  timeoutMs: 'timeoutMs',
-  updatedAt: 'updatedAt'
-} as const
-
-export type TransactionalProducerScalarFieldEnum = (typeof TransactionalProducerScalarFieldEnum)[keyof typeof TransactionalProducerScalarFieldEnum]
 
 
 export const ScramCredentialScalarFieldEnum = {
@@ -1904,7 +1817,6 @@ export type GlobalOmitConfig = {
   consumerGroup?: Prisma.ConsumerGroupOmit
   committedOffset?: Prisma.CommittedOffsetOmit
   producerIdBlock?: Prisma.ProducerIdBlockOmit
-  transactionalProducer?: Prisma.TransactionalProducerOmit
   scramCredential?: Prisma.ScramCredentialOmit
   acl?: Prisma.AclOmit
 }

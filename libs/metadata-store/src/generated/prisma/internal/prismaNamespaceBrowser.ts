@@ -61,7 +61,6 @@ export const ModelName = {
   ConsumerGroup: 'ConsumerGroup',
   CommittedOffset: 'CommittedOffset',
   ProducerIdBlock: 'ProducerIdBlock',
-  TransactionalProducer: 'TransactionalProducer',
   ScramCredential: 'ScramCredential',
   Acl: 'Acl'
 } as const
@@ -191,18 +190,6 @@ export const ProducerIdBlockScalarFieldEnum = {
 } as const
 
 export type ProducerIdBlockScalarFieldEnum = (typeof ProducerIdBlockScalarFieldEnum)[keyof typeof ProducerIdBlockScalarFieldEnum]
-
-
-export const TransactionalProducerScalarFieldEnum = {
-  transactionalId: 'transactionalId',
-  producerId: 'producerId',
-  producerEpoch: 'producerEpoch',
-  state: 'state',
-  timeoutMs: 'timeoutMs',
-  updatedAt: 'updatedAt'
-} as const
-
-export type TransactionalProducerScalarFieldEnum = (typeof TransactionalProducerScalarFieldEnum)[keyof typeof TransactionalProducerScalarFieldEnum]
 
 
 export const ScramCredentialScalarFieldEnum = {
