@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@strom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareTemplate, runTrial, type TrialReport } from './harness/trial.js';
+import { emptyCounts, prepareTemplate, runTrial, type TrialReport } from './harness/trial.js';
 
 /**
  * Seeded kill -9 trials (issue 11). `npm test` runs 30 from seed 1; `npm run torture -- --trials N
@@ -35,16 +35,7 @@ describe('seeded kill -9 trials', () => {
     { timeout: 120_000 + TRIALS * 60_000 },
     async () => {
       const failed: TrialReport[] = [];
-      const totals = {
-        rounds: 0,
-        recordsAcked: 0,
-        recordsChecked: 0,
-        recordsGone: 0,
-        recordsOfDeletedTopics: 0,
-        commitsChecked: 0,
-        topicsChecked: 0,
-        partitionsChecked: 0,
-      };
+      const totals = emptyCounts();
       const startedMs = Date.now();
       for (let seed = FIRST_SEED; seed < FIRST_SEED + TRIALS && failed.length < MAX_FAILURES; seed++) {
         const report = await runTrial({ seed, port, templateDir, workDir });

@@ -10,12 +10,9 @@ import { CODECS, Workload, type ProducerPlan } from './workload.js';
 /** Retention and compaction passes every second (the least Strom takes), so compaction runs within a trial. */
 export const BROKER_ARGS = ['--log-level', 'info', '--retention-check-interval-ms', '1000'];
 
-export interface TrialReport {
-  seed: number;
+/** What a trial counted: trials add up into a run's totals. */
+export interface TrialCounts {
   rounds: number;
-  /** Per round: ms from the start of the work to the SIGKILL. */
-  killAfterMs: number[];
-  producers: string[];
   recordsAcked: number;
   recordsChecked: number;
   recordsGone: number;
@@ -23,6 +20,24 @@ export interface TrialReport {
   commitsChecked: number;
   topicsChecked: number;
   partitionsChecked: number;
+}
+
+export const emptyCounts = (): TrialCounts => ({
+  rounds: 0,
+  recordsAcked: 0,
+  recordsChecked: 0,
+  recordsGone: 0,
+  recordsOfDeletedTopics: 0,
+  commitsChecked: 0,
+  topicsChecked: 0,
+  partitionsChecked: 0,
+});
+
+export interface TrialReport extends TrialCounts {
+  seed: number;
+  /** Per round: ms from the start of the work to the SIGKILL. */
+  killAfterMs: number[];
+  producers: string[];
   violations: string[];
 }
 
@@ -50,17 +65,11 @@ export async function runTrial(options: TrialOptions): Promise<TrialReport> {
   cpSync(options.templateDir, dataDir, { recursive: true });
   const model = new Model();
   const report: TrialReport = {
+    ...emptyCounts(),
     seed: options.seed,
     rounds: rng.chance(0.35) ? 2 : 1,
     killAfterMs: [],
     producers: [],
-    recordsAcked: 0,
-    recordsChecked: 0,
-    recordsGone: 0,
-    recordsOfDeletedTopics: 0,
-    commitsChecked: 0,
-    topicsChecked: 0,
-    partitionsChecked: 0,
     violations: [],
   };
   const start = () => BrokerProcess.start({ port: options.port, dataDir, args: BROKER_ARGS });
