@@ -11,20 +11,18 @@ import {
   type KjsAdmin,
   type KjsConsumer,
   type KjsError,
-} from './confluent-javascript-client.js';
+} from './drivers/confluent-javascript.js';
+import { createTopics, endOffsets, kafkajsClient } from './drivers/kafkajs.js';
 import {
   ACKS,
   CODECS,
   codecAcksMatrix,
-  createTopics,
-  endOffsets,
   expectAdminReport,
   expectExactly,
-  kafkajsClient,
   makeRecords,
   type AdminReport,
   type Consumed,
-} from './helpers.js';
+} from './support/model.js';
 
 /** The Kafka error name of a KafkaJS-API error (KafkaJSError.type, possibly inside an aggregate's .errors). */
 function errorType(error: unknown): string {

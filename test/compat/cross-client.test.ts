@@ -1,26 +1,13 @@
 import { Consumer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from '../e2e/embedded-harness.js';
-import {
-  confluentDriver,
-  createTopics,
-  expectExactly,
-  javaDriver,
-  kafkaPythonDriver,
-  kafkajsProduce,
-  kcatConsume,
-  kcatPath,
-  kcatProduce,
-  makeRecords,
-  registerKafkajsZstd,
-  type Ack,
-  type Batch,
-  type Codec,
-  type Consumed,
-  type ProcessDriver,
-  type Rec,
-} from './helpers.js';
-import { platformaticProduce, platformaticReadAll } from './platformatic-client.js';
+import { javaDriver } from './drivers/java.js';
+import { createTopics, kafkajsProduce, registerKafkajsZstd } from './drivers/kafkajs.js';
+import { kcatConsume, kcatPath, kcatProduce } from './drivers/kcat.js';
+import type { ProcessDriver } from './drivers/line-protocol.js';
+import { confluentDriver, kafkaPythonDriver } from './drivers/python.js';
+import { expectExactly, makeRecords, type Ack, type Batch, type Codec, type Consumed, type Rec } from './support/model.js';
+import { platformaticProduce, platformaticReadAll } from './drivers/platformatic.js';
 
 /**
  * Every family produces into its own topic with its own codec; then every family that can

@@ -1,23 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from '../e2e/embedded-harness.js';
 import { join } from 'node:path';
-import {
-  createTopics,
-  FIXTURES,
-  expectExactly,
-  javaDriver,
-  JVM_FLAGS,
-  kafkajsClient,
-  kafkajsProduce,
-  makeRecords,
-  parseOutput,
-  startChild,
-  tail,
-  ensurePython,
-  type ChildHandle,
-  type Consumed,
-  type Rec,
-} from './helpers.js';
+import { javaDriver, JVM_FLAGS } from './drivers/java.js';
+import { createTopics, kafkajsClient, kafkajsProduce } from './drivers/kafkajs.js';
+import { parseOutput } from './drivers/line-protocol.js';
+import { ensurePython } from './drivers/python.js';
+import { startChild, tail, type ChildHandle } from './support/child-process.js';
+import { FIXTURES, expectExactly, makeRecords, type Consumed, type Rec } from './support/model.js';
 
 const PARTITIONS = 6;
 

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from '../e2e/embedded-harness.js';
-import { CODECS, javaDriver, type ProcessDriver } from './helpers.js';
+import { javaDriver } from './drivers/java.js';
+import type { ProcessDriver } from './drivers/line-protocol.js';
+import { CODECS } from './support/model.js';
 import { processClientScenarios } from './scenarios.js';
 
 describe('Java kafka-clients (Producer, Consumer with assign, Admin) against embedded Strom', () => {

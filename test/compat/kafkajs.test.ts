@@ -1,21 +1,9 @@
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from '../e2e/embedded-harness.js';
-import {
-  ACKS,
-  codecAcksMatrix,
-  createTopics,
-  expectAdminReport,
-  expectExactly,
-  kafkajsClient,
-  kafkajsProduce,
-  kcatConsume,
-  kcatPath,
-  makeRecords,
-  registerKafkajsZstd,
-  type AdminReport,
-  type Codec,
-} from './helpers.js';
+import { createTopics, kafkajsClient, kafkajsProduce, registerKafkajsZstd } from './drivers/kafkajs.js';
+import { kcatConsume, kcatPath } from './drivers/kcat.js';
+import { ACKS, codecAcksMatrix, expectAdminReport, expectExactly, makeRecords, type AdminReport, type Codec } from './support/model.js';
 
 /** The type of a kafkajs protocol error (KafkaJSProtocolError.type, possibly under .cause or .errors). */
 function errorType(error: unknown): string {

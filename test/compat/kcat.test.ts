@@ -1,23 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from '../e2e/embedded-harness.js';
-import {
-  ACKS,
-  CODECS,
-  codecAcksMatrix,
-  createTopics,
-  endOffsets,
-  expectExactly,
-  kafkajsProduce,
-  kcatConsume,
-  kcatConsumeArgs,
-  kcatPath,
-  kcatProduce,
-  makeRecords,
-  parseKcatJson,
-  runChild,
-  startChild,
-  tail,
-} from './helpers.js';
+import { createTopics, endOffsets, kafkajsProduce } from './drivers/kafkajs.js';
+import { kcatConsume, kcatConsumeArgs, kcatPath, kcatProduce, parseKcatJson } from './drivers/kcat.js';
+import { runChild, startChild, tail } from './support/child-process.js';
+import { ACKS, CODECS, codecAcksMatrix, expectExactly, makeRecords } from './support/model.js';
 
 // kcat 1.7.1 (librdkafka 2.0.2): no admin API beyond the metadata listing; produces one
 // partition, one header set and no explicit timestamp per invocation.

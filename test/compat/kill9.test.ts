@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@strom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTopics, javaDriver, kcatConsume, kcatPath, parseOutput, REPO, startChild, tail, type ChildHandle } from './helpers.js';
+import { javaDriver } from './drivers/java.js';
+import { createTopics } from './drivers/kafkajs.js';
+import { kcatConsume, kcatPath } from './drivers/kcat.js';
+import { parseOutput } from './drivers/line-protocol.js';
+import { startChild, tail, type ChildHandle } from './support/child-process.js';
+import { REPO } from './support/model.js';
 
 const MAIN = join(REPO, 'apps', 'strom', 'dist', 'main.js');
 const TOPIC = 'kill9';

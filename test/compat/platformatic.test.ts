@@ -1,7 +1,8 @@
 import { Admin, ConfigResourceTypes, Consumer, type ConfigResourceTypeValue } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from '../e2e/embedded-harness.js';
-import { ACKS, CODECS, codecAcksMatrix, createTopics, expectAdminReport, expectExactly, makeRecords, type AdminReport } from './helpers.js';
+import { createTopics } from './drivers/kafkajs.js';
+import { ACKS, CODECS, codecAcksMatrix, expectAdminReport, expectExactly, makeRecords, type AdminReport } from './support/model.js';
 import {
   EARLIEST,
   LATEST,
@@ -9,7 +10,7 @@ import {
   platformaticListOffsets,
   platformaticProduce,
   platformaticRead,
-} from './platformatic-client.js';
+} from './drivers/platformatic.js';
 
 const TOPIC = ConfigResourceTypes.TOPIC;
 const BROKER = ConfigResourceTypes.BROKER;

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from '../e2e/embedded-harness.js';
-import { CODECS, confluentDriver, kafkaPythonDriver, type Codec, type ProcessDriver } from './helpers.js';
+import type { ProcessDriver } from './drivers/line-protocol.js';
+import { confluentDriver, kafkaPythonDriver } from './drivers/python.js';
+import { CODECS, type Codec } from './support/model.js';
 import { processClientScenarios } from './scenarios.js';
 
 describe('Python clients against embedded Strom', () => {

@@ -4,17 +4,9 @@
  * a group from earliest / latest / a timestamp, each checked record by record.
  */
 import { expect, it } from 'vitest';
-import {
-  ACKS,
-  codecAcksMatrix,
-  createTopics,
-  endOffsets,
-  expectAdminReport,
-  expectExactly,
-  makeRecords,
-  type Codec,
-  type ProcessDriver,
-} from './helpers.js';
+import { createTopics, endOffsets } from './drivers/kafkajs.js';
+import type { ProcessDriver } from './drivers/line-protocol.js';
+import { ACKS, codecAcksMatrix, expectAdminReport, expectExactly, makeRecords, type Codec } from './support/model.js';
 
 export interface SuiteOptions {
   /** Short name used in topic names. */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, startChild, tail, type ChildHandle } from '../compat/helpers.js';
+import { startChild, tail, type ChildHandle } from '../compat/support/child-process.js';
+import { REPO } from '../compat/support/model.js';
 
 /** The built CLI (`npx tsc -b`), run the way `npm start` runs it. */
 export const STROM_MAIN = join(REPO, 'apps', 'strom', 'dist', 'main.js');

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@strom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePython, runChild } from '../compat/helpers.js';
+import { ensurePython } from '../compat/drivers/python.js';
+import { runChild } from '../compat/support/child-process.js';
 import { BrokerProcess } from './broker-process.js';
 
 const SCRIPT = join(import.meta.dirname, 'fixtures', 'durability.py');

@@ -15,7 +15,7 @@ import {
 import { ConfigResourceTypes as KafkajsResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
-import { platformaticErrorId as errorId } from '../compat/platformatic-client.js';
+import { platformaticErrorId as errorId } from '../compat/drivers/platformatic.js';
 import { RawClient } from './raw-client.js';
 
 const BROKER = ConfigResourceTypes.BROKER;

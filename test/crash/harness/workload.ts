@@ -1,6 +1,6 @@
 import { Consumer, Producer, type CompressionAlgorithmValue } from '@platformatic/kafka';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import type { Codec } from '../../compat/helpers.js';
+import type { Codec } from '../../compat/support/model.js';
 import type { Model, TopicState } from './model.js';
 import type { Rng } from './rng.js';
 

@@ -11,7 +11,8 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ensureConfluentKafkaJavascript } from '@strom/testing';
-import { totalEnd, waitForTotalEnd, type Ack, type Batch, type Consumed } from './helpers.js';
+import { totalEnd, waitForTotalEnd } from './kafkajs.js';
+import type { Ack, Batch, Consumed } from '../support/model.js';
 
 export interface KjsError extends Error {
   /** Kafka's error name (librdkafka's short names: UNKNOWN_TOPIC_OR_PART), or a librdkafka local error. */

@@ -1,7 +1,8 @@
 /** @platformatic/kafka driven in-process: a producer per batch, and reads without a group (Consumer.fetch). */
 import { Producer, type CompressionAlgorithmValue, type Consumer } from '@platformatic/kafka';
 import { expect } from 'vitest';
-import { totalEnd, waitForTotalEnd, type Ack, type Batch, type Consumed } from './helpers.js';
+import { totalEnd, waitForTotalEnd } from './kafkajs.js';
+import type { Ack, Batch, Consumed } from '../support/model.js';
 
 /** The Kafka error name in a @platformatic/kafka error (ProtocolError.apiId, possibly nested in .errors / .cause). */
 export function platformaticErrorId(error: unknown): string {
