@@ -1,3 +1,4 @@
+import type { ConnectionQuotaLimits } from './network/connection-quotas.js';
 import type { ConnectionLimits } from './network/limits.js';
 
 /** Injection token for the broker's options. */
@@ -14,6 +15,10 @@ export interface BrokerOptions {
   autoCreateTopicsEnable?: boolean;
   /** max.connections */
   maxConnections?: number;
+  /** max.connections.per.ip (and its overrides), max.connection.creation.rate, socket.listen.backlog.size. */
+  connectionQuotas?: Partial<Omit<ConnectionQuotaLimits, 'maxConnections'>>;
+  /** queued.max.request.bytes: -1, no bound. */
+  queuedMaxRequestBytes?: number;
   limits?: Partial<ConnectionLimits>;
   /** How long in-flight requests may take to finish on shutdown. */
   drainTimeoutMs?: number;

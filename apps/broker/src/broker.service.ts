@@ -39,8 +39,11 @@ import { BROKER_OPTIONS, type BrokerOptions } from './broker.options.js';
 import { ClusterView } from './cluster/cluster-view.js';
 import { MetadataClient } from './cluster/metadata-client.js';
 import { currentBrokerConfig, OffsetsTopic } from './cluster/offsets-topic.js';
+import { ConnectionLog } from './network/connection-log.js';
+import { ConnectionQuotas, defaultConnectionQuotaLimits } from './network/connection-quotas.js';
 import { KafkaListener } from './network/kafka-listener.js';
 import { defaultConnectionLimits } from './network/limits.js';
+import { RequestMemoryPool } from './network/request-memory-pool.js';
 
 /**
  * The Kafka-facing side of a broker: the listener, request routing, the cluster view kept
@@ -51,6 +54,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
   readonly view = new ClusterView();
   private readonly router = new ApiRouter();
   private listener?: KafkaListener;
+  private quotas?: ConnectionQuotas;
   private metadata?: MetadataClient;
   private replicas?: ReplicaManager;
   private retentionTicks?: Subscription;
@@ -92,16 +96,24 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       this.logger.child({ component: 'security' }),
     );
     this.security = security;
+    const networkLogger = this.logger.child({ component: 'network' });
+    const connectionLog = new ConnectionLog(networkLogger);
+    this.quotas = new ConnectionQuotas(
+      { ...defaultConnectionQuotaLimits, ...options.connectionQuotas, maxConnections: options.maxConnections ?? 10_000 },
+      connectionLog,
+    );
     const listener = new KafkaListener(
       {
         host: options.host,
         port: options.port,
         limits: { ...defaultConnectionLimits, ...options.limits },
-        maxConnections: options.maxConnections ?? 10_000,
+        quotas: this.quotas,
+        requestMemory: new RequestMemoryPool(options.queuedMaxRequestBytes ?? 104_857_600),
+        connectionLog,
         security: listenerSecurity(options.security, security),
       },
       this.router,
-      this.logger.child({ component: 'network' }),
+      networkLogger,
       () => apiVersionsBody(this.router),
     );
     this.boundPort = await listener.start({ holdConnections: true });
@@ -141,6 +153,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     await this.retentionTicks?.unsubscribe();
+    this.quotas?.close();
     await this.listener?.stop(this.options.drainTimeoutMs ?? 10_000);
     await this.metadata?.stop();
     await this.security?.stop();

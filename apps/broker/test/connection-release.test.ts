@@ -4,7 +4,7 @@ import { createLogger } from '@strom/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiRouter } from '../src/api/router.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
-import { defaultConnectionLimits } from '../src/network/limits.js';
+import { testListenerOptions } from './listener-options.js';
 import { releaseAfterWrite } from '../src/network/request-handler.js';
 
 const logger = createLogger('connection-release-test', 'silent');
@@ -24,12 +24,7 @@ describe('releasing what a response points into', () => {
   async function start(handler: () => Promise<ReturnType<typeof createMetadataResponse>>): Promise<number> {
     const router = new ApiRouter();
     router.register(ApiKey.Metadata, handler);
-    listener = new KafkaListener(
-      { host: '127.0.0.1', port: 0, limits: { ...defaultConnectionLimits }, maxConnections: 10 },
-      router,
-      logger,
-      () => createMetadataResponse() as never,
-    );
+    listener = new KafkaListener(testListenerOptions(logger), router, logger, () => createMetadataResponse() as never);
     return listener.start();
   }
 

@@ -20,7 +20,7 @@ import { ApiRouter } from '../src/api/router.js';
 import { handleSaslAuthenticate, handleSaslHandshake } from '../src/api/security-apis.js';
 import type { ConnectionSecurity } from '../src/network/connection.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
-import { defaultConnectionLimits } from '../src/network/limits.js';
+import { testListenerOptions } from './listener-options.js';
 import { listenerSecurity } from '../src/security/listener-security.js';
 
 const logger = createLogger('connection-sasl-test', 'silent');
@@ -114,12 +114,7 @@ describe('KafkaConnection on a SASL_PLAINTEXT listener', () => {
       principals.push(client.principal);
       return createMetadataResponse({ clusterId: 'test', controllerId: 1 });
     });
-    listener = new KafkaListener(
-      { host: '127.0.0.1', port: 0, limits: { ...defaultConnectionLimits }, maxConnections: 10, security },
-      router,
-      logger,
-      () => apiVersionsBody(router),
-    );
+    listener = new KafkaListener(testListenerOptions(logger, { security }), router, logger, () => apiVersionsBody(router));
     return listener.start();
   }
 
@@ -240,12 +235,7 @@ describe('KafkaConnection on a PLAINTEXT listener', () => {
       principals.push(client.principal);
       return createMetadataResponse({});
     });
-    const listener = new KafkaListener(
-      { host: '127.0.0.1', port: 0, limits: { ...defaultConnectionLimits }, maxConnections: 10 },
-      router,
-      logger,
-      () => apiVersionsBody(router),
-    );
+    const listener = new KafkaListener(testListenerOptions(logger), router, logger, () => apiVersionsBody(router));
     const port = await listener.start();
     try {
       const client = await TestClient.open(port);

@@ -47,6 +47,11 @@ export class FrameReader {
     return this.#frameSize < 0 ? this.#sizeHave : 4 + this.#partsBytes;
   }
 
+  /** Size of the frame being collected across chunks (prefix excluded), or 0 between frames. */
+  get collectingFrameBytes(): number {
+    return this.#frameSize < 0 ? 0 : this.#frameSize;
+  }
+
   /** Whether the stream ended cleanly: no partial frame or size prefix is pending. */
   get idle(): boolean {
     return this.#frameSize < 0 && this.#sizeHave === 0;

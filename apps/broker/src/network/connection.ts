@@ -16,6 +16,7 @@ import type { Logger } from '@strom/runtime';
 import { DEFAULT_SASL_MAX_TOKEN_BYTES, type SaslAdmission, type SaslSession } from '../security/sasl-session.js';
 import type { ConnectionLog } from './connection-log.js';
 import type { ConnectionLimits } from './limits.js';
+import type { RequestMemoryPool } from './request-memory-pool.js';
 import {
   CloseConnectionError,
   type ClientContext,
@@ -36,6 +37,8 @@ interface PendingResponse {
   closeAfter?: string;
   /** Called once the response is written (or dropped). */
   onWritten?: () => void;
+  /** What the request's frame holds in the broker's request memory pool. */
+  reservedBytes: number;
 }
 
 /** The listener's security settings, as each of its connections applies them. */
@@ -72,6 +75,12 @@ export class KafkaConnection {
   private gatedBusy = false;
   /** The order of dispatches whose SASL admission is still being decided. */
   private admissionTail: Promise<void> | undefined;
+  /** The memory pool's reservation for the frame being collected. */
+  private collectingReservedBytes = 0;
+  /** Reservations of frames read and not yet answered, by frame. */
+  private readonly frameReservations = new Map<Buffer, number>();
+  /** Set while reading waits for the memory pool; calling it stops waiting. */
+  private stopWaitingForMemory: (() => void) | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -81,6 +90,7 @@ export class KafkaConnection {
     private readonly logger: Logger,
     private readonly connectionLog: ConnectionLog,
     private readonly supportedApiVersions: () => ResponseBodies[typeof ApiKey.ApiVersions],
+    private readonly memory: RequestMemoryPool,
     security: ConnectionSecurity = { protocol: 'PLAINTEXT' },
   ) {
     this.sasl = security.protocol === 'SASL_PLAINTEXT' ? security.createSaslSession?.() : undefined;
@@ -100,11 +110,19 @@ export class KafkaConnection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.maybeResumeReading());
     socket.on('error', (error) => this.logger.debug({ err: error, client: this.client.remoteAddress }, 'connection error'));
-    socket.on('close', () => (this.closed = true));
+    socket.on('close', () => {
+      this.closed = true;
+      this.releaseAllMemory();
+    });
   }
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Bytes of the request frame being read, not yet complete. */
+  get bufferedRequestBytes(): number {
+    return this.reader.bufferedBytes;
   }
 
   /** Called periodically by the listener: closes idle connections and ones with a stuck request. */
@@ -146,6 +164,7 @@ export class KafkaConnection {
 
   private onData(chunk: Buffer): void {
     this.lastActivityMs = Date.now();
+    const wasCollecting = this.reader.collectingFrameBytes > 0;
     let frames: Buffer[];
     try {
       frames = this.reader.push(chunk);
@@ -153,6 +172,13 @@ export class KafkaConnection {
       this.rejectInput(error);
       return;
     }
+    if (wasCollecting && frames.length > 0 && this.collectingReservedBytes > 0) {
+      // The first frame out is the one that was being collected.
+      this.frameReservations.set(frames[0]!, this.collectingReservedBytes);
+      this.collectingReservedBytes = 0;
+    }
+    const collecting = this.reader.collectingFrameBytes;
+    if (collecting > 0 && this.collectingReservedBytes === 0 && !this.reserveForFrame(collecting)) this.waitForMemory(collecting);
     for (const frame of frames) {
       if (this.closed) return;
       if (this.gated || this.held.length > 0) {
@@ -220,15 +246,19 @@ export class KafkaConnection {
    * once for input answered or refused without a handler; never if the connection is closed).
    */
   private accept(frame: Buffer, onWritten?: () => void): void {
+    const reservedBytes = this.frameReservations.get(frame) ?? 0;
+    this.frameReservations.delete(frame);
     let request: DecodedRequest;
     try {
       request = decodeRequest(frame);
     } catch (error) {
+      this.memory.release(reservedBytes);
       this.rejectInput(error);
       onWritten?.();
       return;
     }
     const slot: PendingResponse = {
+      reservedBytes,
       apiKey: request.apiKey,
       apiVersion: request.apiVersion,
       correlationId: request.header.correlationId,
@@ -308,7 +338,15 @@ export class KafkaConnection {
     if (error instanceof UnsupportedVersionError && error.header?.apiKey === ApiKey.ApiVersions) {
       const { correlationId } = error.header;
       const body = { ...this.supportedApiVersions(), errorCode: ErrorCode.UNSUPPORTED_VERSION };
-      this.pending.push({ apiKey: ApiKey.ApiVersions, apiVersion: 0, correlationId, receivedAtMs: Date.now(), done: true, body });
+      this.pending.push({
+        apiKey: ApiKey.ApiVersions,
+        apiVersion: 0,
+        correlationId,
+        receivedAtMs: Date.now(),
+        done: true,
+        body,
+        reservedBytes: 0,
+      });
       this.flush();
       return;
     }
@@ -345,6 +383,8 @@ export class KafkaConnection {
   private flush(): void {
     while (this.pending.length > 0 && this.pending[0]!.done) {
       const slot = this.pending.shift()!;
+      this.memory.release(slot.reservedBytes);
+      slot.reservedBytes = 0;
       slot.onWritten?.();
       if (this.closed || slot.body === undefined) {
         if (slot.closeAfter !== undefined) this.endAfterWrites(slot.closeAfter);
@@ -379,6 +419,7 @@ export class KafkaConnection {
     if (this.closed) return;
     this.closed = true;
     this.logger.debug({ client: this.client.remoteAddress, reason }, 'closing connection after the response');
+    this.releaseAllMemory();
     this.held.length = 0;
     this.pending.length = 0;
     this.socket.pause();
@@ -392,7 +433,7 @@ export class KafkaConnection {
   }
 
   private maybeResumeReading(): void {
-    if (!this.readingPaused || this.closed) return;
+    if (!this.readingPaused || this.closed || this.stopWaitingForMemory !== undefined) return;
     if (
       this.pending.length < this.limits.maxInFlightRequests &&
       this.held.length < this.limits.maxInFlightRequests &&
@@ -401,6 +442,39 @@ export class KafkaConnection {
       this.readingPaused = false;
       this.socket.resume();
     }
+  }
+
+  private reserveForFrame(sizeBytes: number): boolean {
+    if (!this.memory.tryReserve(sizeBytes)) return false;
+    this.collectingReservedBytes = sizeBytes;
+    return true;
+  }
+
+  /** Stops reading until the pool has memory for the frame being collected. */
+  private waitForMemory(sizeBytes: number): void {
+    this.pauseReading();
+    this.stopWaitingForMemory = this.memory.waitForMemory(() => {
+      if (this.closed) return true;
+      if (!this.reserveForFrame(sizeBytes)) return false;
+      this.stopWaitingForMemory = undefined;
+      this.maybeResumeReading();
+      return true;
+    });
+  }
+
+  /** The connection is closing: every reservation it holds goes back to the pool. */
+  private releaseAllMemory(): void {
+    this.stopWaitingForMemory?.();
+    this.stopWaitingForMemory = undefined;
+    let bytes = this.collectingReservedBytes;
+    this.collectingReservedBytes = 0;
+    for (const reserved of this.frameReservations.values()) bytes += reserved;
+    this.frameReservations.clear();
+    for (const slot of this.pending) {
+      bytes += slot.reservedBytes;
+      slot.reservedBytes = 0;
+    }
+    this.memory.release(bytes);
   }
 }
 

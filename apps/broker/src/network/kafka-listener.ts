@@ -2,20 +2,24 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { ApiKey, ResponseBodies } from '@strom/protocol';
 import type { Logger } from '@strom/runtime';
 import { KafkaConnection, type ConnectionSecurity } from './connection.js';
-import { ConnectionLog, type ConnectionLogLimits } from './connection-log.js';
+import type { ConnectionLog } from './connection-log.js';
+import type { ConnectionQuotas } from './connection-quotas.js';
 import type { ConnectionLimits } from './limits.js';
+import type { RequestMemoryPool } from './request-memory-pool.js';
 import type { RequestHandler } from './request-handler.js';
 
 export interface ListenerOptions {
   host: string;
   port: number;
   limits: ConnectionLimits;
-  /** Upper bound on open client connections (Kafka: max.connections). */
-  maxConnections: number;
+  /** The broker's connection limits (max.connections and the rest), shared by its listeners. */
+  quotas: ConnectionQuotas;
+  /** The bound on the bytes of requests being read (queued.max.request.bytes), shared likewise. */
+  requestMemory: RequestMemoryPool;
+  /** The rate-limited per-connection info lines, shared likewise. */
+  connectionLog: ConnectionLog;
   /** The listener's security protocol; PLAINTEXT when not given. */
   security?: ConnectionSecurity;
-  /** How many identical per-connection info lines a client host may cause; defaults when not given. */
-  logLimits?: ConnectionLogLimits;
 }
 
 const timeoutCheckIntervalMs = 1000;
@@ -30,16 +34,13 @@ export class KafkaListener {
   private readonly connections = new Set<KafkaConnection>();
   private nextConnectionId = 1;
   private timer?: NodeJS.Timeout;
-  private readonly connectionLog: ConnectionLog;
 
   constructor(
     private readonly options: ListenerOptions,
     private readonly handler: RequestHandler,
     private readonly logger: Logger,
     private readonly supportedApiVersions: () => ResponseBodies[typeof ApiKey.ApiVersions],
-  ) {
-    this.connectionLog = new ConnectionLog(logger, options.logLimits);
-  }
+  ) {}
 
   /**
    * Binds the port; resolves with it (useful with port 0). With `holdConnections`, accepted
@@ -48,7 +49,6 @@ export class KafkaListener {
   async start(options: { holdConnections?: boolean } = {}): Promise<number> {
     this.opened = !options.holdConnections;
     const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
-    server.maxConnections = this.options.maxConnections;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -60,7 +60,7 @@ export class KafkaListener {
     this.timer = setInterval(() => {
       const now = Date.now();
       for (const connection of this.connections) connection.checkTimeouts(now);
-      this.connectionLog.sweep();
+      this.options.connectionLog.sweep();
     }, timeoutCheckIntervalMs);
     this.timer.unref();
     const address = server.address();
@@ -83,6 +83,13 @@ export class KafkaListener {
     return this.connections.size;
   }
 
+  /** Bytes of incomplete request frames held over every connection. */
+  get bufferedRequestBytes(): number {
+    let bytes = 0;
+    for (const connection of this.connections) bytes += connection.bufferedRequestBytes;
+    return bytes;
+  }
+
   /**
    * Starts serving the connections: until then (the broker is still registering and loading its
    * logs) accepted sockets wait, paused, instead of being answered by a half-ready broker.
@@ -91,10 +98,7 @@ export class KafkaListener {
     if (this.opened) return;
     this.opened = true;
     for (const socket of this.waiting.splice(0)) {
-      if (!socket.destroyed) {
-        this.accept(socket);
-        socket.resume();
-      }
+      if (!socket.destroyed) this.accept(socket);
     }
   }
 
@@ -105,17 +109,23 @@ export class KafkaListener {
       else this.waiting.push(socket);
       return;
     }
+    this.options.quotas.accept(socket, () => this.serve(socket));
+  }
+
+  private serve(socket: Socket): void {
     const connection = new KafkaConnection(
       socket,
       this.nextConnectionId++,
       this.handler,
       this.options.limits,
       this.logger,
-      this.connectionLog,
+      this.options.connectionLog,
       this.supportedApiVersions,
+      this.options.requestMemory,
       this.options.security,
     );
     this.connections.add(connection);
     socket.on('close', () => this.connections.delete(connection));
+    socket.resume();
   }
 }

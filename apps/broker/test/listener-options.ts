@@ -1,0 +1,24 @@
+import type { Logger } from '@strom/runtime';
+import { ConnectionLog } from '../src/network/connection-log.js';
+import { ConnectionQuotas, defaultConnectionQuotaLimits, type ConnectionQuotaLimits } from '../src/network/connection-quotas.js';
+import type { ListenerOptions } from '../src/network/kafka-listener.js';
+import { defaultConnectionLimits } from '../src/network/limits.js';
+import { RequestMemoryPool } from '../src/network/request-memory-pool.js';
+
+/** A listener on 127.0.0.1, an ephemeral port, Kafka's default limits unless overridden. */
+export function testListenerOptions(
+  logger: Logger,
+  overrides: { quotas?: Partial<ConnectionQuotaLimits>; queuedMaxRequestBytes?: number } & Partial<Omit<ListenerOptions, 'quotas'>> = {},
+): ListenerOptions {
+  const { quotas, queuedMaxRequestBytes, ...rest } = overrides;
+  const connectionLog = rest.connectionLog ?? new ConnectionLog(logger);
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    limits: { ...defaultConnectionLimits },
+    quotas: new ConnectionQuotas({ ...defaultConnectionQuotaLimits, ...quotas }, connectionLog),
+    requestMemory: new RequestMemoryPool(queuedMaxRequestBytes ?? -1),
+    connectionLog,
+    ...rest,
+  };
+}
