@@ -37,7 +37,7 @@ const appsApartMessage =
   'Apps never import apps: they talk over the bus, and what crosses it (subjects, DTOs, internal topic names) lives in @strom/contracts.';
 const libsApartMessage = 'Libs never import apps.';
 
-const pureMessage = 'libs/protocol, libs/errors and libs/contracts are pure: no I/O or timers.';
+const pureMessage = 'libs/protocol, libs/errors, libs/contracts and libs/replication are pure: no I/O or timers.';
 const ioBans = ioModules.flatMap((name) => [name, `node:${name}`]).map((name) => ({ name, message: pureMessage }));
 
 export default tseslint.config(
@@ -92,10 +92,10 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: appImportBans(apps, libsApartMessage) }] },
   },
   {
-    // The codec and the bus contracts are pure: bytes in, objects out. No sockets, files or timers
-    // (Tansu's sans-io rule).
+    // The codec, the bus contracts and replication's state machines are pure: values in, values out.
+    // No sockets, files, timers or clocks (Tansu's sans-io rule; replication's deterministic simulation).
     // (A later config replaces a rule's options, so the libs' app bans are repeated here.)
-    files: ['libs/protocol/src/**/*.ts', 'libs/errors/src/**/*.ts', 'libs/contracts/src/**/*.ts'],
+    files: ['libs/protocol/src/**/*.ts', 'libs/errors/src/**/*.ts', 'libs/contracts/src/**/*.ts', 'libs/replication/src/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: ioBans, patterns: appImportBans(apps, libsApartMessage) }],
       'no-restricted-globals': [
