@@ -21,24 +21,55 @@ import {
   createProduceRequestTopicProduceData,
   encodeRecordBatch,
 } from '@strom/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { aclCreation, AUTHORIZATION_CASES, type Acl, type AuthorizationCase, type Fixture } from './authorization-cases.js';
-import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
+import { startDistributedSaslBroker, type SaslBroker } from './distributed-sasl-broker.js';
+import { startEmbeddedStrom } from './embedded-harness.js';
 import { plainJaas, RawKafka, writeServerProperties } from './sasl-support.js';
 
 const users = { admin: 'admin-secret', alice: 'alice-secret', bob: 'bob-secret' } as const;
 type User = keyof typeof users;
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
+/** Embedded Strom from a server.properties, as `strom start --config` runs it. */
+async function embedded(): Promise<SaslBroker> {
+  const props = writeServerProperties([
+    'listeners=SASL_PLAINTEXT://127.0.0.1:9093',
+    'sasl.enabled.mechanisms=PLAIN',
+    plainJaas(users),
+    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'super.users=User:admin',
+  ]);
+  return startEmbeddedStrom([], undefined, props);
+}
+
+/** The broker on its own over NATS, the metadata and coordinator services as their own processes. */
+function distributed(): Promise<SaslBroker> {
+  return startDistributedSaslBroker({
+    natsUrl: inject('natsUrl'),
+    postgresUrl: inject('postgresUrl'),
+    security: {
+      securityProtocol: 'SASL_PLAINTEXT',
+      saslMechanisms: ['PLAIN'],
+      plainUsers: { ...users },
+      authorizerEnabled: true,
+      superUsers: ['User:admin'],
+    },
+  });
+}
+
 /**
  * Every API key the broker announces, over real SASL PLAIN connections to a real broker with
- * StandardAuthorizer and `super.users=User:admin`: `alice` has no ACLs ever and gets Kafka's
- * denial or filtered answer; `bob` gets exactly the ACLs Kafka needs for the API (granted by the
- * super user before, removed after) and gets through. The expected answers are Kafka's rules as
- * `authorization-cases.ts` writes them down, independently of the broker's table.
+ * StandardAuthorizer and `super.users=User:admin`, embedded and distributed: `alice` has no ACLs
+ * ever and gets Kafka's denial or filtered answer; `bob` gets exactly the ACLs Kafka needs for the
+ * API (granted by the super user before, removed after) and gets through. The expected answers
+ * are Kafka's rules as `authorization-cases.ts` writes them down, independently of the broker's table.
  */
-describe('authorization of every announced API, as Kafka authorizes it (SASL PLAIN, StandardAuthorizer)', () => {
-  let strom: EmbeddedStrom;
+describe.each([
+  ['embedded', embedded],
+  ['distributed', distributed],
+] as const)('authorization of every announced API, as Kafka authorizes it (%s, SASL PLAIN, StandardAuthorizer)', (_mode, start) => {
+  let strom: SaslBroker;
   const fixture: Fixture = {
     brokerId: -1,
     secret: 'secret',
@@ -101,14 +132,7 @@ describe('authorization of every announced API, as Kafka authorizes it (SASL PLA
     encodeRecordBatch({ baseTimestamp: BigInt(Date.now()), records: values.map((value) => ({ value: Buffer.from(value) })) });
 
   beforeAll(async () => {
-    const props = writeServerProperties([
-      'listeners=SASL_PLAINTEXT://127.0.0.1:9093',
-      'sasl.enabled.mechanisms=PLAIN',
-      plainJaas(users),
-      'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-      'super.users=User:admin',
-    ]);
-    strom = await startEmbeddedStrom([], undefined, props);
+    strom = await start();
     await once('admin', async (admin) => {
       const metadata = await admin.call(ApiKey.Metadata, 12, createMetadataRequest({ topics: [] }));
       fixture.brokerId = metadata.brokers[0]!.nodeId;
