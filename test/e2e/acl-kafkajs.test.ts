@@ -267,7 +267,7 @@ describe('ACLs with StandardAuthorizer (deny by default, super users), kafkajs a
       raw.end();
     }
   });
-  it('guards consumer groups: READ on the group (and topic) to join and commit, DESCRIBE to see it', async () => {
+  it('guards consumer groups: DESCRIBE on the group to find its coordinator, READ (and on the topic) to join and commit', async () => {
     const admin = kafkaAs('admin').admin();
     await admin.connect();
     const bobReads = (resourceType: AclResourceTypes, resourceName: string): AclEntry => ({
@@ -281,14 +281,20 @@ describe('ACLs with StandardAuthorizer (deny by default, super users), kafkajs a
     });
     await admin.createAcls({ acl: [bobReads(AclResourceTypes.TOPIC, 'audit-log')] });
     const bob = kafkaAs('bob');
-    const denied = bob.consumer({ groupId: 'bobs-group', retry: { retries: 0 } });
-    await denied.connect();
-    await denied.subscribe({ topic: 'audit-log', fromBeginning: true });
-    const crashed = new Promise<unknown>((resolve) => denied.on(denied.events.CRASH, (event) => resolve(event.payload.error)));
-    await denied.run({ eachMessage: async () => undefined });
-    const crash = (await crashed) as { type?: string };
-    expect(crash.type).toBe('GROUP_AUTHORIZATION_FAILED');
-    await denied.disconnect();
+    const crashOf = async () => {
+      const denied = bob.consumer({ groupId: 'bobs-group', retry: { retries: 0 } });
+      await denied.connect();
+      await denied.subscribe({ topic: 'audit-log', fromBeginning: true });
+      const crashed = new Promise<unknown>((resolve) => denied.on(denied.events.CRASH, (event) => resolve(event.payload.error)));
+      await denied.run({ eachMessage: async () => undefined });
+      const crash = (await crashed) as { name?: string; type?: string };
+      await denied.disconnect();
+      return crash;
+    };
+    // Kafka's FindCoordinator needs DESCRIBE on the group: kafkajs then finds no coordinator.
+    expect((await crashOf()).name).toBe('KafkaJSGroupCoordinatorNotFound');
+    await admin.createAcls({ acl: [{ ...bobReads(AclResourceTypes.GROUP, 'bobs-group'), operation: AclOperationTypes.DESCRIBE }] });
+    expect((await crashOf()).type).toBe('GROUP_AUTHORIZATION_FAILED');
 
     await admin.createAcls({ acl: [bobReads(AclResourceTypes.GROUP, 'bobs-group')] });
     const allowed = bob.consumer({ groupId: 'bobs-group' });

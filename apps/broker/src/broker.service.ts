@@ -31,6 +31,7 @@ import {
   handleSaslAuthenticate,
   handleSaslHandshake,
 } from './api/security-apis.js';
+import { API_AUTHORIZATION } from './security/api-authorization.js';
 import { StandardAuthorizer } from './security/authorizer.js';
 import { listenerSecurity } from './security/listener-security.js';
 import { RequestAuthorizer } from './security/request-authorizer.js';
@@ -52,7 +53,7 @@ import { RequestMemoryPool } from './network/request-memory-pool.js';
 @Injectable()
 export class BrokerService implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly view = new ClusterView();
-  private readonly router = new ApiRouter();
+  private readonly router = new ApiRouter(API_AUTHORIZATION);
   private listener?: KafkaListener;
   private quotas?: ConnectionQuotas;
   private metadata?: MetadataClient;
@@ -186,11 +187,11 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       () => currentBrokerConfig(this.view, id, this.options.staticConfig ?? {}),
       this.logger.child({ component: 'offsets-topic' }),
     );
-    router.register(ApiKey.FindCoordinator, handleFindCoordinator(this.view, id, offsetsTopic));
-    router.register(ApiKey.OffsetForLeaderEpoch, handleOffsetForLeaderEpoch(this.view, replicas, id));
-    router.register(ApiKey.DeleteRecords, handleDeleteRecords(this.view, replicas, id));
-    router.register(ApiKey.DescribeCluster, handleDescribeCluster(this.view));
-    router.register(ApiKey.DescribeProducers, handleDescribeProducers(this.view, replicas, id));
+    router.register(ApiKey.FindCoordinator, handleFindCoordinator(this.view, id, offsetsTopic, this.authorization));
+    router.register(ApiKey.OffsetForLeaderEpoch, handleOffsetForLeaderEpoch(this.view, replicas, id, this.authorization));
+    router.register(ApiKey.DeleteRecords, handleDeleteRecords(this.view, replicas, id, this.authorization));
+    router.register(ApiKey.DescribeCluster, handleDescribeCluster(this.view, this.authorization));
+    router.register(ApiKey.DescribeProducers, handleDescribeProducers(this.view, replicas, id, this.authorization));
     const configOptions = { brokerId: id, staticConfig: this.options.staticConfig ?? {} };
     router.register(ApiKey.DescribeConfigs, handleDescribeConfigs(this.view, configOptions, this.authorization));
     router.register(ApiKey.AlterConfigs, handleAlterConfigs(this.view, metadata, configOptions, this.authorization));
@@ -208,7 +209,10 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     router.register(ApiKey.CreateTopics, handleCreateTopics(metadata, this.authorization));
     router.register(
       ApiKey.DeleteTopics,
-      handleDeleteTopics(metadata, this.authorization, (topicId) => this.view.topicById(topicId)?.name),
+      handleDeleteTopics(metadata, this.authorization, {
+        nameById: (topicId) => this.view.topicById(topicId)?.name,
+        exists: (name) => this.view.topicByName(name) !== undefined,
+      }),
     );
     router.register(ApiKey.CreatePartitions, handleCreatePartitions(metadata, this.authorization));
     const groupLogger = this.logger.child({ component: 'groups' });
@@ -224,7 +228,10 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       ApiKey.OffsetFetch,
       offsetFetchWithTopicIds(this.view, forwardToCoordinator(this.bus, ApiKey.OffsetFetch, groupLogger, this.authorization)),
     );
-    router.register(ApiKey.DescribeLogDirs, handleDescribeLogDirs(this.view, replicas, logDirUnder(this.options.dataDir)));
+    router.register(
+      ApiKey.DescribeLogDirs,
+      handleDescribeLogDirs(this.view, replicas, logDirUnder(this.options.dataDir), this.authorization),
+    );
     for (const [apiKey, handler] of Object.entries(DISABLED_FEATURE_HANDLERS))
       router.registerUnannounced(Number(apiKey) as ApiKey, handler as never);
   }

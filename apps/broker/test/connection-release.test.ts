@@ -3,6 +3,7 @@ import { ApiKey, createMetadataRequest, createMetadataResponse, decodeResponse, 
 import { createLogger } from '@strom/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiRouter } from '../src/api/router.js';
+import { API_AUTHORIZATION } from '../src/security/api-authorization.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
 import { testListenerOptions } from './listener-options.js';
 import { releaseAfterWrite } from '../src/network/request-handler.js';
@@ -22,7 +23,7 @@ describe('releasing what a response points into', () => {
   });
 
   async function start(handler: () => Promise<ReturnType<typeof createMetadataResponse>>): Promise<number> {
-    const router = new ApiRouter();
+    const router = new ApiRouter(API_AUTHORIZATION);
     router.register(ApiKey.Metadata, handler);
     listener = new KafkaListener(testListenerOptions(logger), router, logger, () => createMetadataResponse() as never);
     return listener.start();

@@ -17,6 +17,7 @@ import { createLogger } from '@strom/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiVersionsBody, handleApiVersions } from '../src/api/api-versions.js';
 import { ApiRouter } from '../src/api/router.js';
+import { API_AUTHORIZATION } from '../src/security/api-authorization.js';
 import { handleSaslAuthenticate, handleSaslHandshake } from '../src/api/security-apis.js';
 import type { ConnectionSecurity } from '../src/network/connection.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
@@ -106,7 +107,7 @@ describe('KafkaConnection on a SASL_PLAINTEXT listener', () => {
   });
 
   async function start(security: ConnectionSecurity): Promise<number> {
-    const router = new ApiRouter();
+    const router = new ApiRouter(API_AUTHORIZATION);
     router.register(ApiKey.ApiVersions, handleApiVersions(router, { clusterId: () => 'test-cluster', nodeId: 1 }));
     router.register(ApiKey.SaslHandshake, handleSaslHandshake());
     router.register(ApiKey.SaslAuthenticate, handleSaslAuthenticate());
@@ -227,7 +228,7 @@ describe('KafkaConnection on a SASL_PLAINTEXT listener', () => {
 
 describe('KafkaConnection on a PLAINTEXT listener', () => {
   it('keeps User:ANONYMOUS and answers SaslHandshake / SaslAuthenticate with ILLEGAL_SASL_STATE', async () => {
-    const router = new ApiRouter();
+    const router = new ApiRouter(API_AUTHORIZATION);
     const principals: string[] = [];
     router.register(ApiKey.SaslHandshake, handleSaslHandshake());
     router.register(ApiKey.SaslAuthenticate, handleSaslAuthenticate());

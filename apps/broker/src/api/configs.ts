@@ -32,6 +32,8 @@ import { ALLOW_ALL, type RequestAuthorizer } from '../security/request-authorize
 const RESOURCE_TOPIC = 2;
 const RESOURCE_BROKER = 4;
 const RESOURCE_BROKER_LOGGER = 8;
+const RESOURCE_CLIENT_METRICS = 16;
+const RESOURCE_GROUP = 32;
 
 /** IncrementalAlterConfigs operations. */
 const OP_SET = 0;
@@ -196,7 +198,8 @@ export function handleIncrementalAlterConfigs(
 
 /**
  * Kafka's ConfigHelper / ConfigAdminManager checks: DESCRIBE_CONFIGS or ALTER_CONFIGS on the topic
- * (TOPIC_AUTHORIZATION_FAILED) or, for brokers and broker loggers, on the cluster (CLUSTER_AUTHORIZATION_FAILED).
+ * (TOPIC_AUTHORIZATION_FAILED), on the group (GROUP_AUTHORIZATION_FAILED) or, for brokers, broker loggers and client
+ * metrics, on the cluster (CLUSTER_AUTHORIZATION_FAILED). Group and client-metrics resources are then unsupported here.
  */
 function configsDenied(
   authorization: RequestAuthorizer,
@@ -211,10 +214,15 @@ function configsDenied(
       ? undefined
       : { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Topic authorization failed.' };
   }
-  if (resourceType === RESOURCE_BROKER || resourceType === RESOURCE_BROKER_LOGGER) {
+  if (resourceType === RESOURCE_BROKER || resourceType === RESOURCE_BROKER_LOGGER || resourceType === RESOURCE_CLIENT_METRICS) {
     return authorization.allowedOnCluster(client, operation)
       ? undefined
       : { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.' };
+  }
+  if (resourceType === RESOURCE_GROUP) {
+    return authorization.allowed(client, operation, ResourceType.GROUP, resourceName)
+      ? undefined
+      : { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: 'Group authorization failed.' };
   }
   return undefined;
 }

@@ -7,6 +7,7 @@ import { AclOperation, ResourceType } from '../security/acl.js';
 import { ALLOW_ALL, type RequestAuthorizer } from '../security/request-authorizer.js';
 import {
   fetchErrorPartitionData,
+  isFromFollower,
   type FetchPartitionResult,
   type FetchSessionCache,
   type FetchSessionPartition,
@@ -51,14 +52,19 @@ export function handleFetch(
     const context = sessions.newContext(body, apiVersion, (topicId) => view.topicById(topicId)?.name);
     if (context.kind === 'error') return context.buildResponse([]);
     const readCommitted = apiVersion >= 4 && body.isolationLevel === READ_COMMITTED;
+    // Kafka: a follower (replica id ≥ 0) needs CLUSTER_ACTION on the cluster, a consumer READ on each topic.
+    const follower = isFromFollower(body);
+    const followerAllowed = !follower || !client || authorization.allowedOnCluster(client, AclOperation.CLUSTER_ACTION);
     const partitions: PartitionToRead[] = [];
     for (const session of context.partitions) {
       if (session.topic === undefined) {
         partitions.push({ session, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, replica: undefined });
         continue;
       }
-      // Kafka: a consumer needs READ on the topic.
-      if (client && !authorization.allowed(client, AclOperation.READ, ResourceType.TOPIC, session.topic)) {
+      if (
+        !followerAllowed ||
+        (!follower && client && !authorization.allowed(client, AclOperation.READ, ResourceType.TOPIC, session.topic))
+      ) {
         partitions.push({ session, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, replica: undefined });
         continue;
       }

@@ -7,11 +7,26 @@ import {
   type DescribeLogDirsResponse,
 } from '@strom/protocol';
 import type { ClusterView } from '../cluster/cluster-view.js';
+import type { ClientContext } from '../network/request-handler.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
+import { AclOperation } from '../security/acl.js';
+import { ALLOW_ALL, type RequestAuthorizer } from '../security/request-authorizer.js';
 
-/** DescribeLogDirs: the one log directory, its partitions' sizes, and (v4+) the disk's space. */
-export function handleDescribeLogDirs(view: ClusterView, replicas: ReplicaManager, logDir: string) {
-  return async (body: DescribeLogDirsRequest, apiVersion: number): Promise<DescribeLogDirsResponse> => {
+/**
+ * DescribeLogDirs: the one log directory, its partitions' sizes, and (v4+) the disk's space.
+ * Kafka: DESCRIBE on the cluster, else no results and CLUSTER_AUTHORIZATION_FAILED (the top-level
+ * code exists from v3; before, the empty answer is all the client sees).
+ */
+export function handleDescribeLogDirs(
+  view: ClusterView,
+  replicas: ReplicaManager,
+  logDir: string,
+  authorization: RequestAuthorizer = ALLOW_ALL,
+) {
+  return async (body: DescribeLogDirsRequest, apiVersion: number, client?: ClientContext): Promise<DescribeLogDirsResponse> => {
+    if (client && !authorization.allowedOnCluster(client, AclOperation.DESCRIBE)) {
+      return createDescribeLogDirsResponse({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] });
+    }
     const wanted =
       body.topics === null
         ? view.topics().map((topic) => ({ topic: topic.name, partitions: topic.partitions.map((p) => p.partitionIndex) }))

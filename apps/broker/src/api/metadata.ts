@@ -15,7 +15,7 @@ import type { MetadataClient } from '../cluster/metadata-client.js';
 import { OFFSETS_TOPIC, type OffsetsTopic } from '../cluster/offsets-topic.js';
 import type { ClientContext } from '../network/request-handler.js';
 import { AclOperation, ResourceType } from '../security/acl.js';
-import { ALLOW_ALL, type RequestAuthorizer } from '../security/request-authorizer.js';
+import { ALLOW_ALL, AUTHORIZED_OPERATIONS_OMITTED, type RequestAuthorizer } from '../security/request-authorizer.js';
 
 export interface MetadataHandlerOptions {
   autoCreateTopicsEnable: boolean;
@@ -23,8 +23,9 @@ export interface MetadataHandlerOptions {
   offsetsTopic?: OffsetsTopic;
 }
 
-/** Kafka's "not requested" value for authorized-operations fields. */
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+/** Metadata v8 added the authorized-operations fields; from v11 the cluster's moved to DescribeCluster. */
+const AUTHORIZED_OPERATIONS_MIN_VERSION = 8;
+const CLUSTER_AUTHORIZED_OPERATIONS_MAX_VERSION = 10;
 
 /**
  * Metadata: brokers, cluster id, controller, and the requested topics (all of them for a null
@@ -88,6 +89,23 @@ export function handleMetadata(
         ...topics.filter((topic) => topic.errorCode !== ErrorCode.UNKNOWN_TOPIC_ID),
       ];
     }
+    if (apiVersion >= AUTHORIZED_OPERATIONS_MIN_VERSION && body.includeTopicAuthorizedOperations && client) {
+      // Kafka fills it in for the topics it looked up, not for the entries it refused or could not resolve.
+      for (const topic of topics) {
+        if (
+          topic.name === null ||
+          topic.errorCode === ErrorCode.TOPIC_AUTHORIZATION_FAILED ||
+          topic.errorCode === ErrorCode.UNKNOWN_TOPIC_ID
+        )
+          continue;
+        topic.topicAuthorizedOperations = authorization.authorizedOperations(client, ResourceType.TOPIC, topic.name);
+      }
+    }
+    const clusterOperationsAsked =
+      apiVersion >= AUTHORIZED_OPERATIONS_MIN_VERSION &&
+      apiVersion <= CLUSTER_AUTHORIZED_OPERATIONS_MAX_VERSION &&
+      body.includeClusterAuthorizedOperations &&
+      client !== undefined;
     return createMetadataResponse({
       brokers: view
         .liveBrokers()
@@ -95,7 +113,9 @@ export function handleMetadata(
       clusterId: view.clusterId,
       controllerId: view.controllerId,
       topics,
-      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+      clusterAuthorizedOperations: clusterOperationsAsked
+        ? authorization.clusterAuthorizedOperations(client)
+        : AUTHORIZED_OPERATIONS_OMITTED,
     });
   };
 }

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@strom/errors';
+import { errorByCode, ErrorCode } from '@strom/errors';
 import {
   createDeleteRecordsResponse,
   createDescribeClusterResponse,
@@ -14,22 +14,37 @@ import {
   type OffsetForLeaderEpochResponse,
 } from '@strom/protocol';
 import type { ClusterView } from '../cluster/cluster-view.js';
+import type { ClientContext } from '../network/request-handler.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import { ALLOW_ALL, AUTHORIZED_OPERATIONS_OMITTED, type RequestAuthorizer } from '../security/request-authorizer.js';
 import { leaderFor } from './leadership.js';
 
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 /** DeleteRecords: -1 means "up to the high watermark". */
 const HIGH_WATERMARK = -1n;
 
-/** OffsetForLeaderEpoch: the end offset of the largest epoch ≤ the one asked for (KIP-101/279). */
-export function handleOffsetForLeaderEpoch(view: ClusterView, replicas: ReplicaManager, brokerId: number) {
-  return async (body: OffsetForLeaderEpochRequest): Promise<OffsetForLeaderEpochResponse> =>
-    createOffsetForLeaderEpochResponse({
+/**
+ * OffsetForLeaderEpoch: the end offset of the largest epoch ≤ the one asked for (KIP-101/279).
+ * Kafka: CLUSTER_ACTION on the cluster (replicas), else DESCRIBE on each topic (consumers,
+ * KIP-320); a denied topic's partitions get TOPIC_AUTHORIZATION_FAILED.
+ */
+export function handleOffsetForLeaderEpoch(
+  view: ClusterView,
+  replicas: ReplicaManager,
+  brokerId: number,
+  authorization: RequestAuthorizer = ALLOW_ALL,
+) {
+  return async (body: OffsetForLeaderEpochRequest, _apiVersion?: number, client?: ClientContext): Promise<OffsetForLeaderEpochResponse> => {
+    const replica = client === undefined || authorization.allowedOnCluster(client, AclOperation.CLUSTER_ACTION);
+    const denied = (topic: string) => !replica && !authorization.allowed(client!, AclOperation.DESCRIBE, ResourceType.TOPIC, topic);
+    return createOffsetForLeaderEpochResponse({
       topics: await Promise.all(
         body.topics.map(async (topic) => ({
           topic: topic.topic,
           partitions: await Promise.all(
             topic.partitions.map(async (partition) => {
+              if (denied(topic.topic))
+                return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, partition: partition.partition, leaderEpoch: -1, endOffset: -1n };
               const found = await leaderFor(view, replicas, brokerId, topic.topic, partition.partition, partition.currentLeaderEpoch);
               if (!found.replica) return { errorCode: found.errorCode, partition: partition.partition, leaderEpoch: -1, endOffset: -1n };
               const end = found.replica.storage.endOffsetForEpoch(partition.leaderEpoch);
@@ -44,17 +59,28 @@ export function handleOffsetForLeaderEpoch(view: ClusterView, replicas: ReplicaM
         })),
       ),
     });
+  };
 }
 
-/** DeleteRecords: advances each partition's log start offset, never past the high watermark. */
-export function handleDeleteRecords(view: ClusterView, replicas: ReplicaManager, brokerId: number) {
-  return async (body: DeleteRecordsRequest): Promise<DeleteRecordsResponse> =>
+/**
+ * DeleteRecords: advances each partition's log start offset, never past the high watermark.
+ * Kafka: DELETE on the topic, else TOPIC_AUTHORIZATION_FAILED on each of its partitions.
+ */
+export function handleDeleteRecords(
+  view: ClusterView,
+  replicas: ReplicaManager,
+  brokerId: number,
+  authorization: RequestAuthorizer = ALLOW_ALL,
+) {
+  return async (body: DeleteRecordsRequest, _apiVersion?: number, client?: ClientContext): Promise<DeleteRecordsResponse> =>
     createDeleteRecordsResponse({
       topics: await Promise.all(
         body.topics.map(async (topic) => ({
           name: topic.name,
           partitions: await Promise.all(
             topic.partitions.map(async (partition) => {
+              if (client && !authorization.allowed(client, AclOperation.DELETE, ResourceType.TOPIC, topic.name))
+                return { partitionIndex: partition.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
               const found = await leaderFor(view, replicas, brokerId, topic.name, partition.partitionIndex);
               if (!found.replica) return { partitionIndex: partition.partitionIndex, lowWatermark: -1n, errorCode: found.errorCode };
               const replica = found.replica;
@@ -70,9 +96,13 @@ export function handleDeleteRecords(view: ClusterView, replicas: ReplicaManager,
     });
 }
 
-/** DescribeCluster: the registered brokers, the cluster id and the controller. */
-export function handleDescribeCluster(view: ClusterView) {
-  return (body: DescribeClusterRequest, apiVersion: number): DescribeClusterResponse => {
+/**
+ * DescribeCluster: the registered brokers, the cluster id and the controller. Kafka's broker
+ * answers it without an authorization check; the cluster's authorized operations, when asked
+ * for, need DESCRIBE on the cluster (0 without).
+ */
+export function handleDescribeCluster(view: ClusterView, authorization: RequestAuthorizer = ALLOW_ALL) {
+  return (body: DescribeClusterRequest, apiVersion: number, client?: ClientContext): DescribeClusterResponse => {
     if (apiVersion >= 1 && body.endpointType !== 1) {
       return createDescribeClusterResponse({
         errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
@@ -92,20 +122,39 @@ export function handleDescribeCluster(view: ClusterView) {
         rack: broker.rack,
         isFenced: broker.fenced,
       })),
-      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+      clusterAuthorizedOperations:
+        body.includeClusterAuthorizedOperations && client
+          ? authorization.clusterAuthorizedOperations(client)
+          : AUTHORIZED_OPERATIONS_OMITTED,
     });
   };
 }
 
-/** DescribeProducers: the idempotent/transactional producers each partition's log knows. */
-export function handleDescribeProducers(view: ClusterView, replicas: ReplicaManager, brokerId: number) {
-  return async (body: DescribeProducersRequest): Promise<DescribeProducersResponse> =>
+/**
+ * DescribeProducers: the idempotent/transactional producers each partition's log knows. Kafka:
+ * READ on the topic, else TOPIC_AUTHORIZATION_FAILED (with its message) on each partition.
+ */
+export function handleDescribeProducers(
+  view: ClusterView,
+  replicas: ReplicaManager,
+  brokerId: number,
+  authorization: RequestAuthorizer = ALLOW_ALL,
+) {
+  return async (body: DescribeProducersRequest, _apiVersion?: number, client?: ClientContext): Promise<DescribeProducersResponse> =>
     createDescribeProducersResponse({
       topics: await Promise.all(
         body.topics.map(async (topic) => ({
           name: topic.name,
           partitions: await Promise.all(
             topic.partitionIndexes.map(async (partitionIndex) => {
+              if (client && !authorization.allowed(client, AclOperation.READ, ResourceType.TOPIC, topic.name)) {
+                return {
+                  partitionIndex,
+                  errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+                  errorMessage: errorByCode(ErrorCode.TOPIC_AUTHORIZATION_FAILED)!.message,
+                  activeProducers: [],
+                };
+              }
               const found = await leaderFor(view, replicas, brokerId, topic.name, partitionIndex);
               if (!found.replica) return { partitionIndex, errorCode: found.errorCode, errorMessage: null, activeProducers: [] };
               return {

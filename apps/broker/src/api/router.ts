@@ -1,5 +1,6 @@
 import { apiDefinition, ApiKey, type DecodedRequest, type RequestBodies, type RequestHeader, type ResponseBodies } from '@strom/protocol';
 import { CloseConnectionError, type ClientContext, type RequestHandler, type ResponseBody } from '../network/request-handler.js';
+import type { ApiAuthorization } from '../security/api-authorization.js';
 
 /** Handles one API: the request body and version in, the response body (or none) out. */
 export type ApiHandler<K extends ApiKey> = (
@@ -39,16 +40,28 @@ export interface ApiVersionRange {
  * announces, with the version range of the vendored specs (Kafka 4.4's) less a latest version the
  * spec marks unstable; an API that is not registered, or a version above that range, is answered
  * as Kafka answers a disabled one: the connection is closed.
+ *
+ * Every API must have an entry in the authorization table the router is made with (the checks
+ * Kafka makes for it, or an explicit "none, as Kafka"): registering one without is a startup
+ * error, and a request for one is refused, so an API cannot be served unchecked by oversight.
  */
 export class ApiRouter implements RequestHandler {
   private readonly handlers = new Map<number, AnyApiHandler>();
   private readonly unannounced = new Set<number>();
 
+  constructor(private readonly authorization: Readonly<Partial<Record<ApiKey, ApiAuthorization>>>) {}
+
   register<K extends ApiKey>(apiKey: K, handler: ApiHandler<K>): this {
     if (!apiDefinition(apiKey)) throw new Error(`unknown API key ${apiKey}`);
     if (this.handlers.has(apiKey)) throw new Error(`API ${apiDefinition(apiKey)!.name} registered twice`);
+    if (!this.authorization[apiKey]) throw new Error(`API ${apiDefinition(apiKey)!.name} has no authorization rule`);
     this.handlers.set(apiKey, handler as AnyApiHandler);
     return this;
+  }
+
+  /** The authorization rule of a registered API. */
+  authorizationOf(apiKey: ApiKey): ApiAuthorization | undefined {
+    return this.handlers.has(apiKey) ? this.authorization[apiKey] : undefined;
   }
 
   /**
@@ -63,7 +76,7 @@ export class ApiRouter implements RequestHandler {
 
   handle(request: DecodedRequest, client: ClientContext): Promise<ResponseBody> | ResponseBody {
     const handler = this.handlers.get(request.apiKey);
-    if (!handler)
+    if (!handler || !this.authorization[request.apiKey])
       throw new CloseConnectionError(`API ${apiDefinition(request.apiKey)?.name ?? request.apiKey} is not enabled on this broker`);
     if (request.apiVersion > stableMaxVersion(request.apiKey)) {
       // Kafka refuses a version it does not enable (unstable.api.versions.enable=false) by closing.

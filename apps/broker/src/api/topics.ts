@@ -12,17 +12,19 @@ import {
   type DeleteTopicsRequest,
   type DeleteTopicsResponse,
 } from '@strom/protocol';
-import { ErrorCode } from '@strom/errors';
+import { errorByCode, ErrorCode } from '@strom/errors';
 import type { MetadataClient } from '../cluster/metadata-client.js';
 import type { ClientContext } from '../network/request-handler.js';
 import { AclOperation, ResourceType } from '../security/acl.js';
 import { ALLOW_ALL, type RequestAuthorizer } from '../security/request-authorizer.js';
 
-/** Kafka's message for a topic the principal may not create, delete or alter. */
+/** Kafka's message for a topic the principal may not create (ControllerApis.createTopics). */
 const AUTHORIZATION_FAILED = 'Authorization failed.';
 
 /** Kafka's DescribeConfigs source code for a topic override (DYNAMIC_TOPIC_CONFIG). */
 const CONFIG_SOURCE_DYNAMIC_TOPIC = 1;
+/** CreateTopics v5 added the created topic's configs and topic_config_error_code. */
+const TOPIC_CONFIG_ERROR_MIN_VERSION = 5;
 
 /** CreateTopics: forwarded to the metadata service, which checks and creates (or validates only). */
 export function handleCreateTopics(metadata: MetadataClient, authorization: RequestAuthorizer = ALLOW_ALL) {
@@ -46,10 +48,22 @@ export function handleCreateTopics(metadata: MetadataClient, authorization: Requ
               configs: Object.fromEntries(topic.configs.map((config) => [config.name, config.value])),
             })),
           });
+    // Kafka (ReplicationControlManager): a created topic's configs, partition count and replication
+    // factor only with DESCRIBE_CONFIGS on it, else topic_config_error_code TOPIC_AUTHORIZATION_FAILED.
+    const configsVisible = (name: string) =>
+      client === undefined || authorization.allowed(client, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, name);
     return createCreateTopicsResponse({
       topics: reply.results
-        .map((result) =>
-          createCreateTopicsResponseCreatableTopicResult({
+        .map((result) => {
+          if (result.errorCode === ErrorCode.NONE && apiVersion >= TOPIC_CONFIG_ERROR_MIN_VERSION && !configsVisible(result.name)) {
+            return createCreateTopicsResponseCreatableTopicResult({
+              name: result.name,
+              topicId: result.topicId ?? ZERO_UUID,
+              configs: [],
+              topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+            });
+          }
+          return createCreateTopicsResponseCreatableTopicResult({
             name: result.name,
             topicId: result.topicId ?? ZERO_UUID,
             errorCode: result.errorCode,
@@ -66,8 +80,8 @@ export function handleCreateTopics(metadata: MetadataClient, authorization: Requ
                     isSensitive: false,
                   }))
                 : null,
-          }),
-        )
+          });
+        })
         .concat(
           denied.map((topic) =>
             createCreateTopicsResponseCreatableTopicResult({
@@ -82,24 +96,46 @@ export function handleCreateTopics(metadata: MetadataClient, authorization: Requ
   };
 }
 
-/** DeleteTopics, by name (v0-5) or by name or id (v6+). */
+/** How DeleteTopics resolves what it is asked for, against the broker's view of the cluster. */
+export interface TopicLookup {
+  nameById(topicId: string): string | undefined;
+  exists(name: string): boolean;
+}
+
+const NO_TOPICS: TopicLookup = { nameById: () => undefined, exists: () => false };
+
+/**
+ * DeleteTopics, by name (v0-5) or by name or id (v6+). Kafka (ControllerApis.deleteTopics): DELETE
+ * on the cluster allows all; else a topic named without DESCRIBE is TOPIC_AUTHORIZATION_FAILED
+ * whether it exists or not, one that does not exist is UNKNOWN_TOPIC_OR_PARTITION, and one
+ * without DELETE is TOPIC_AUTHORIZATION_FAILED; a topic given by id without DELETE is
+ * TOPIC_AUTHORIZATION_FAILED, its name returned only with DESCRIBE.
+ */
 export function handleDeleteTopics(
   metadata: MetadataClient,
   authorization: RequestAuthorizer = ALLOW_ALL,
-  topicNameById: (topicId: string) => string | undefined = () => undefined,
+  topics: TopicLookup = NO_TOPICS,
 ) {
   return async (body: DeleteTopicsRequest, apiVersion: number, client?: ClientContext): Promise<DeleteTopicsResponse> => {
     const requested =
       apiVersion >= 6
         ? body.topics.map((topic) => ({ name: topic.name, topicId: topic.topicId === ZERO_UUID ? null : topic.topicId }))
         : body.topicNames.map((name) => ({ name, topicId: null }));
-    // Kafka: DELETE on the topic, else TOPIC_AUTHORIZATION_FAILED.
-    const deniedEntry = (entry: { name: string | null; topicId: string | null }) => {
-      const name = entry.name ?? (entry.topicId === null ? undefined : topicNameById(entry.topicId));
-      return client !== undefined && name !== undefined && !authorization.allowed(client, AclOperation.DELETE, ResourceType.TOPIC, name);
+    const clusterDelete = client === undefined || authorization.allowedOnCluster(client, AclOperation.DELETE);
+    const may = (operation: number, name: string) => clusterDelete || authorization.allowed(client!, operation, ResourceType.TOPIC, name);
+    const refusal = (entry: { name: string | null; topicId: string | null }) => {
+      if (entry.name === null) {
+        const name = entry.topicId === null ? undefined : topics.nameById(entry.topicId);
+        if (name === undefined || may(AclOperation.DELETE, name)) return undefined;
+        return { name: may(AclOperation.DESCRIBE, name) ? name : null, topicId: entry.topicId };
+      }
+      if (!may(AclOperation.DESCRIBE, entry.name)) return entry;
+      if (!topics.exists(entry.name) || may(AclOperation.DELETE, entry.name)) return undefined;
+      return entry;
     };
-    const denied = requested.filter(deniedEntry);
-    const entries = requested.filter((entry) => !denied.includes(entry));
+    const refusals = new Map(requested.map((entry) => [entry, refusal(entry)]));
+    const denied = requested.flatMap((entry) => refusals.get(entry) ?? []);
+    const entries = requested.filter((entry) => refusals.get(entry) === undefined);
     const reply = entries.length === 0 && denied.length > 0 ? { results: [] } : await metadata.deleteTopics({ topics: entries });
     const results = [
       ...reply.results,
@@ -107,7 +143,7 @@ export function handleDeleteTopics(
         name: entry.name,
         topicId: entry.topicId,
         errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
-        errorMessage: AUTHORIZATION_FAILED,
+        errorMessage: errorByCode(ErrorCode.TOPIC_AUTHORIZATION_FAILED)!.message,
       })),
     ];
     return createDeleteTopicsResponse({
@@ -145,11 +181,8 @@ export function handleCreatePartitions(metadata: MetadataClient, authorization: 
     return createCreatePartitionsResponse({
       results: [
         ...reply.results.map((result) => ({ ...result })),
-        ...denied.map((topic) => ({
-          name: topic.name,
-          errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
-          errorMessage: AUTHORIZATION_FAILED,
-        })),
+        // Kafka sets the code only (ControllerApis.createPartitions).
+        ...denied.map((topic) => ({ name: topic.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null })),
       ],
     });
   };

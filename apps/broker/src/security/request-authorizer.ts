@@ -22,12 +22,8 @@ export interface RequestPrincipal {
  * }
  * ```
  *
- * `client` is the handler's `ClientContext`. Kafka's group checks: JoinGroup, SyncGroup,
- * Heartbeat, LeaveGroup, OffsetCommit, OffsetDelete, TxnOffsetCommit: READ on the group
- * (OffsetCommit also READ on each topic → TOPIC_AUTHORIZATION_FAILED per partition); OffsetFetch:
- * DESCRIBE on the group, DESCRIBE on each topic (unauthorized partitions are left out of a "all
- * topics" fetch); DescribeGroups: DESCRIBE; ListGroups: DESCRIBE on the cluster, or else only the
- * groups with DESCRIBE; DeleteGroups: DELETE; FindCoordinator: DESCRIBE on the group.
+ * `client` is the handler's `ClientContext`. What Kafka checks for each API is the table in
+ * `api-authorization.ts`.
  */
 export class RequestAuthorizer {
   constructor(readonly authorizer: StandardAuthorizer | undefined) {}
@@ -61,11 +57,64 @@ export class RequestAuthorizer {
     return out;
   }
 
+  /**
+   * The operations the client may perform on the resource, as the 32-bit field of the
+   * `*AuthorizedOperations` response fields (bit `1 << code` per allowed operation; Kafka's
+   * `AuthHelper.authorizedOperations` over `AclEntry.supportedOperations`).
+   */
+  authorizedOperations(client: RequestPrincipal, resourceType: number, resourceName: string): number {
+    let field = 0;
+    for (const operation of SUPPORTED_OPERATIONS[resourceType] ?? []) {
+      if (this.allowed(client, operation, resourceType, resourceName)) field |= 1 << operation;
+    }
+    return field;
+  }
+
+  /** The cluster's authorized operations as Metadata and DescribeCluster give them: 0 without DESCRIBE on the cluster. */
+  clusterAuthorizedOperations(client: RequestPrincipal): number {
+    if (!this.allowedOnCluster(client, AclOperation.DESCRIBE)) return 0;
+    return this.authorizedOperations(client, ResourceType.CLUSTER, CLUSTER_NAME);
+  }
+
   /** CreateTopics and auto-creation: CREATE on the cluster, or CREATE on the topic. */
   mayCreateTopic(client: RequestPrincipal, topic: string): boolean {
     return this.allowedOnCluster(client, AclOperation.CREATE) || this.allowed(client, AclOperation.CREATE, ResourceType.TOPIC, topic);
   }
 }
+
+/** Kafka's `AclEntry.supportedOperations`: what an authorized-operations field can list, by resource type. */
+const SUPPORTED_OPERATIONS: Readonly<Record<number, readonly number[]>> = {
+  [ResourceType.TOPIC]: [
+    AclOperation.READ,
+    AclOperation.WRITE,
+    AclOperation.CREATE,
+    AclOperation.DESCRIBE,
+    AclOperation.DELETE,
+    AclOperation.ALTER,
+    AclOperation.DESCRIBE_CONFIGS,
+    AclOperation.ALTER_CONFIGS,
+  ],
+  [ResourceType.GROUP]: [
+    AclOperation.READ,
+    AclOperation.DESCRIBE,
+    AclOperation.DELETE,
+    AclOperation.DESCRIBE_CONFIGS,
+    AclOperation.ALTER_CONFIGS,
+  ],
+  [ResourceType.CLUSTER]: [
+    AclOperation.CREATE,
+    AclOperation.CLUSTER_ACTION,
+    AclOperation.DESCRIBE_CONFIGS,
+    AclOperation.ALTER_CONFIGS,
+    AclOperation.IDEMPOTENT_WRITE,
+    AclOperation.ALTER,
+    AclOperation.DESCRIBE,
+  ],
+  [ResourceType.TRANSACTIONAL_ID]: [AclOperation.DESCRIBE, AclOperation.WRITE],
+};
+
+/** Kafka's value of an authorized-operations field the client did not ask for. */
+export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
 /** Everything allowed: brokers without an authorizer, and tests. */
 export const ALLOW_ALL = new RequestAuthorizer(undefined);
