@@ -4,6 +4,7 @@ import { ApiKey, createMetadataRequest, createMetadataResponse, decodeResponse, 
 import { createLogger, type Logger } from '@strom/runtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiRouter } from '../src/api/router.js';
+import { API_AUTHORIZATION } from '../src/security/api-authorization.js';
 import { ConnectionLog } from '../src/network/connection-log.js';
 import { ConnectionQuotas, defaultConnectionQuotaLimits, type ConnectionQuotaLimits } from '../src/network/connection-quotas.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
@@ -66,7 +67,7 @@ describe('connection limits over real sockets (Kafka: ConnectionQuotas)', () => 
     quotas: Partial<ConnectionQuotaLimits>,
     logger: Logger = silent,
   ): Promise<{ port: number; quotas: ConnectionQuotas }> {
-    const router = new ApiRouter();
+    const router = new ApiRouter(API_AUTHORIZATION);
     router.register(ApiKey.Metadata, () => createMetadataResponse({ clusterId: 'quotas' }));
     const options = testListenerOptions(logger, { quotas });
     listener = new KafkaListener(options, router, logger, () => createMetadataResponse() as never);

@@ -11,6 +11,7 @@ import {
 import { createLogger } from '@strom/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiRouter } from '../src/api/router.js';
+import { API_AUTHORIZATION } from '../src/security/api-authorization.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
 import { RequestMemoryPool } from '../src/network/request-memory-pool.js';
 import { testListenerOptions } from './listener-options.js';
@@ -74,7 +75,7 @@ describe('the bytes of requests being read, bounded broker-wide', () => {
   }
 
   it('five connections each sending most of a 90 MiB frame hold the pool, not 450 MiB; the waiting ones resume as requests are answered', async () => {
-    const router = new ApiRouter();
+    const router = new ApiRouter(API_AUTHORIZATION);
     const handled: number[] = [];
     router.register(ApiKey.Produce, (_body, _version, client) => {
       handled.push(client.connectionId);
@@ -120,7 +121,7 @@ describe('the bytes of requests being read, bounded broker-wide', () => {
   }, 60_000);
 
   it('gives a closed connection’s reservation back', async () => {
-    const router = new ApiRouter();
+    const router = new ApiRouter(API_AUTHORIZATION);
     router.register(ApiKey.Produce, () => createProduceResponse({ responses: [] }));
     const options = testListenerOptions(logger, { queuedMaxRequestBytes: 10 * MiB });
     listener = new KafkaListener(options, router, logger, () => createMetadataResponse() as never);
