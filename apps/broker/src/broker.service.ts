@@ -38,9 +38,8 @@ import { SecurityMetadataClient } from './security/security-metadata.js';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker.options.js';
 import { ClusterView } from './cluster/cluster-view.js';
 import { MetadataClient } from './cluster/metadata-client.js';
-import { currentBrokerConfig, OffsetsTopic } from './cluster/offsets-topic.js';
+import { OffsetsTopic } from './cluster/offsets-topic.js';
 import { KafkaListener } from './network/kafka-listener.js';
-import { defaultConnectionLimits } from './network/limits.js';
 
 /**
  * The Kafka-facing side of a broker: the listener, request routing, the cluster view kept
@@ -69,11 +68,8 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
   ) {
     const security = options.security;
     this.authorization = new RequestAuthorizer(
-      security?.authorizerEnabled
-        ? new StandardAuthorizer({
-            superUsers: security.superUsers ?? [],
-            allowEveryoneIfNoAclFound: security.allowEveryoneIfNoAclFound ?? false,
-          })
+      security.authorizerEnabled
+        ? new StandardAuthorizer({ superUsers: security.superUsers, allowEveryoneIfNoAclFound: security.allowEveryoneIfNoAclFound })
         : undefined,
     );
   }
@@ -88,7 +84,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     const security = new SecurityMetadataClient(
       this.bus,
       this.authorization.authorizer,
-      { requestTimeoutMs: options.busRequestTimeoutMs ?? 10_000 },
+      { requestTimeoutMs: options.busRequestTimeoutMs },
       this.logger.child({ component: 'security' }),
     );
     this.security = security;
@@ -96,8 +92,8 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       {
         host: options.host,
         port: options.port,
-        limits: { ...defaultConnectionLimits, ...options.limits },
-        maxConnections: options.maxConnections ?? 10_000,
+        limits: options.limits,
+        maxConnections: options.maxConnections,
         security: listenerSecurity(options.security, security),
       },
       this.router,
@@ -111,18 +107,18 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       this.view,
       {
         brokerId: options.nodeId,
-        advertisedHost: options.advertisedHost ?? options.host,
+        advertisedHost: options.advertisedHost,
         advertisedPort: this.boundPort,
-        rack: options.rack ?? null,
-        leaseMs: options.leaseMs ?? 10_000,
-        heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
-        requestTimeoutMs: options.busRequestTimeoutMs ?? 10_000,
+        rack: options.rack,
+        leaseMs: options.leaseMs,
+        heartbeatIntervalMs: options.heartbeatIntervalMs,
+        requestTimeoutMs: options.busRequestTimeoutMs,
       },
       this.logger.child({ component: 'metadata-client' }),
     );
     this.metadata = metadata;
     const replicas = new ReplicaManager(
-      { brokerId: options.nodeId, logDir: logDirUnder(options.dataDir), staticConfig: options.staticConfig ?? {} },
+      { brokerId: options.nodeId, logDir: logDirUnder(options.dataDir), staticConfig: options.staticConfig },
       this.view,
       this.logger.child({ component: 'replicas' }),
     );
@@ -141,7 +137,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     await this.retentionTicks?.unsubscribe();
-    await this.listener?.stop(this.options.drainTimeoutMs ?? 10_000);
+    await this.listener?.stop(this.options.drainTimeoutMs);
     await this.metadata?.stop();
     await this.security?.stop();
     await this.replicas?.stop();
@@ -165,12 +161,12 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     router.register(ApiKey.ListOffsets, handleListOffsets(this.view, replicas, id, this.authorization));
     router.register(
       ApiKey.InitProducerId,
-      handleInitProducerId(new ProducerIdManager(this.bus, this.options.busRequestTimeoutMs ?? 10_000), this.authorization),
+      handleInitProducerId(new ProducerIdManager(this.bus, this.options.busRequestTimeoutMs), this.authorization),
     );
     const offsetsTopic = new OffsetsTopic(
       this.view,
       metadata,
-      () => currentBrokerConfig(this.view, id, this.options.staticConfig ?? {}),
+      this.options.offsetsTopic,
       this.logger.child({ component: 'offsets-topic' }),
     );
     router.register(ApiKey.FindCoordinator, handleFindCoordinator(this.view, id, offsetsTopic));
@@ -178,7 +174,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     router.register(ApiKey.DeleteRecords, handleDeleteRecords(this.view, replicas, id));
     router.register(ApiKey.DescribeCluster, handleDescribeCluster(this.view));
     router.register(ApiKey.DescribeProducers, handleDescribeProducers(this.view, replicas, id));
-    const configOptions = { brokerId: id, staticConfig: this.options.staticConfig ?? {} };
+    const configOptions = { brokerId: id, staticConfig: this.options.staticConfig };
     router.register(ApiKey.DescribeConfigs, handleDescribeConfigs(this.view, configOptions, this.authorization));
     router.register(ApiKey.AlterConfigs, handleAlterConfigs(this.view, metadata, configOptions, this.authorization));
     router.register(ApiKey.IncrementalAlterConfigs, handleIncrementalAlterConfigs(this.view, metadata, configOptions, this.authorization));
@@ -188,7 +184,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       handleMetadata(
         this.view,
         metadata,
-        { autoCreateTopicsEnable: this.options.autoCreateTopicsEnable ?? true, offsetsTopic },
+        { autoCreateTopicsEnable: this.options.autoCreateTopicsEnable, offsetsTopic },
         this.authorization,
       ),
     );

@@ -4,7 +4,11 @@ import { createLogger } from '@strom/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiRouter } from '../src/api/router.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
-import { defaultConnectionLimits } from '../src/network/limits.js';
+import { ServerConfig } from '@strom/config';
+import { brokerOptions } from '../src/config.js';
+
+/** Kafka's defaults, as the broker gets them from the configuration. */
+const defaults = brokerOptions(ServerConfig.resolve({}));
 import { releaseAfterWrite } from '../src/network/request-handler.js';
 
 const logger = createLogger('connection-release-test', 'silent');
@@ -25,7 +29,7 @@ describe('releasing what a response points into', () => {
     const router = new ApiRouter();
     router.register(ApiKey.Metadata, handler);
     listener = new KafkaListener(
-      { host: '127.0.0.1', port: 0, limits: { ...defaultConnectionLimits }, maxConnections: 10 },
+      { host: '127.0.0.1', port: 0, limits: defaults.limits, maxConnections: 10 },
       router,
       logger,
       () => createMetadataResponse() as never,

@@ -20,7 +20,11 @@ import { ApiRouter } from '../src/api/router.js';
 import { handleSaslAuthenticate, handleSaslHandshake } from '../src/api/security-apis.js';
 import type { ConnectionSecurity } from '../src/network/connection.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
-import { defaultConnectionLimits } from '../src/network/limits.js';
+import { ServerConfig } from '@strom/config';
+import { brokerOptions } from '../src/config.js';
+
+/** Kafka's defaults, as the broker gets them from the configuration. */
+const defaults = brokerOptions(ServerConfig.resolve({}));
 import { listenerSecurity } from '../src/security/listener-security.js';
 
 const logger = createLogger('connection-sasl-test', 'silent');
@@ -115,7 +119,7 @@ describe('KafkaConnection on a SASL_PLAINTEXT listener', () => {
       return createMetadataResponse({ clusterId: 'test', controllerId: 1 });
     });
     listener = new KafkaListener(
-      { host: '127.0.0.1', port: 0, limits: { ...defaultConnectionLimits }, maxConnections: 10, security },
+      { host: '127.0.0.1', port: 0, limits: defaults.limits, maxConnections: 10, security },
       router,
       logger,
       () => apiVersionsBody(router),
@@ -125,7 +129,12 @@ describe('KafkaConnection on a SASL_PLAINTEXT listener', () => {
 
   const sasl = () =>
     listenerSecurity(
-      { securityProtocol: 'SASL_PLAINTEXT', saslMechanisms: ['PLAIN', 'SCRAM-SHA-256'], plainUsers: { alice: 'alice-pw' } },
+      {
+        ...defaults.security,
+        securityProtocol: 'SASL_PLAINTEXT',
+        saslMechanisms: ['PLAIN', 'SCRAM-SHA-256'],
+        plainUsers: { alice: 'alice-pw' },
+      },
       { lookupScram: () => Promise.resolve(undefined) },
     );
 
@@ -240,11 +249,8 @@ describe('KafkaConnection on a PLAINTEXT listener', () => {
       principals.push(client.principal);
       return createMetadataResponse({});
     });
-    const listener = new KafkaListener(
-      { host: '127.0.0.1', port: 0, limits: { ...defaultConnectionLimits }, maxConnections: 10 },
-      router,
-      logger,
-      () => apiVersionsBody(router),
+    const listener = new KafkaListener({ host: '127.0.0.1', port: 0, limits: defaults.limits, maxConnections: 10 }, router, logger, () =>
+      apiVersionsBody(router),
     );
     const port = await listener.start();
     try {
@@ -265,8 +271,12 @@ describe('KafkaConnection on a PLAINTEXT listener', () => {
 describe('listenerSecurity', () => {
   it('refuses a SASL listener without a supported mechanism (Kafka default GSSAPI)', () => {
     const scram = { lookupScram: () => Promise.resolve(undefined) };
-    expect(() => listenerSecurity({ securityProtocol: 'SASL_PLAINTEXT' }, scram)).toThrow(/GSSAPI/);
-    expect(() => listenerSecurity({ securityProtocol: 'SASL_PLAINTEXT', saslMechanisms: ['OAUTHBEARER'] }, scram)).toThrow(/not/);
-    expect(listenerSecurity({ securityProtocol: 'PLAINTEXT' }, scram)).toEqual({ protocol: 'PLAINTEXT' });
+    expect(() => listenerSecurity({ ...defaults.security, securityProtocol: 'SASL_PLAINTEXT', saslMechanisms: ['GSSAPI'] }, scram)).toThrow(
+      /GSSAPI/,
+    );
+    expect(() =>
+      listenerSecurity({ ...defaults.security, securityProtocol: 'SASL_PLAINTEXT', saslMechanisms: ['OAUTHBEARER'] }, scram),
+    ).toThrow(/not/);
+    expect(listenerSecurity({ ...defaults.security, securityProtocol: 'PLAINTEXT' }, scram)).toEqual({ protocol: 'PLAINTEXT' });
   });
 });
