@@ -2,7 +2,7 @@
 // `advertised.listeners` (NAME://host:port), `listener.security.protocol.map`, per-listener
 // overrides `listener.name.<listener>.<key>`, the SASL mechanisms and JAAS users of a listener,
 // and the authorizer. Kafka: SocketServerConfigs, ListenerName, JaasContext, JaasConfig.
-import { LISTENER_PATTERN, SECURITY_PROTOCOLS, splitList } from './broker-configs.js';
+import { LISTENER_PATTERN, type SECURITY_PROTOCOLS, splitList } from './broker-configs.js';
 
 export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
 
