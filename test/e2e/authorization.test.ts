@@ -33,14 +33,18 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Embedded Strom from a server.properties, as `strom start --config` runs it. */
 async function embedded(): Promise<SaslBroker> {
-  const props = writeServerProperties([
-    'listeners=SASL_PLAINTEXT://127.0.0.1:9093',
+  return startEmbeddedStrom([], undefined, writeServerProperties(securedProperties('127.0.0.1:9093')));
+}
+
+/** One server.properties for both modes: a SASL PLAIN listener, the users, the authorizer. */
+function securedProperties(hostPort: string): string[] {
+  return [
+    `listeners=SASL_PLAINTEXT://${hostPort}`,
     'sasl.enabled.mechanisms=PLAIN',
     plainJaas(users),
     'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
     'super.users=User:admin',
-  ]);
-  return startEmbeddedStrom([], undefined, props);
+  ];
 }
 
 /** The broker on its own over NATS, the metadata and coordinator services as their own processes. */
@@ -48,13 +52,7 @@ function distributed(): Promise<SaslBroker> {
   return startDistributedSaslBroker({
     natsUrl: inject('natsUrl'),
     postgresUrl: inject('postgresUrl'),
-    security: {
-      securityProtocol: 'SASL_PLAINTEXT',
-      saslMechanisms: ['PLAIN'],
-      plainUsers: { ...users },
-      authorizerEnabled: true,
-      superUsers: ['User:admin'],
-    },
+    serverProperties: securedProperties('127.0.0.1:0'),
   });
 }
 

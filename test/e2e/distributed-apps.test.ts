@@ -1,35 +1,15 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { NatsBus, requestJson } from '@strom/bus';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { cleanEnv, mainOf, startApp, type AppProcess } from './app-process.js';
 
 const execFileAsync = promisify(execFile);
 const apps = ['broker', 'metadata', 'coordinator', 'retention', 'orchestrator', 'admin-api'] as const;
-const mainOf = (app: string) => new URL(`../../apps/${app}/dist/main.js`, import.meta.url).pathname;
-
-/** Starts an app's own entry point (distributed mode); resolves once it logs `<app> ready`. */
-async function startApp(
-  app: string,
-  env: Record<string, string>,
-): Promise<{ child: ChildProcessWithoutNullStreams; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [mainOf(app)], { env: { ...process.env, ...env, STROM_LOG_LEVEL: 'info' }, stdio: 'pipe' });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if ((JSON.parse(line) as { msg: string }).msg === `${app} ready`) resolve();
-    });
-    void exited.then((code) => reject(new Error(`${app} exited (${code}) before it was ready: ${stderr}`)));
-  });
-  return { child, exited };
-}
 
 describe('each app as its own process (distributed mode) on real NATS and Postgres', () => {
-  const running: { child: ChildProcessWithoutNullStreams; exited: Promise<number | null> }[] = [];
+  const running: AppProcess[] = [];
   afterAll(() => {
     for (const app of running) app.child.kill('SIGKILL');
   });
@@ -76,11 +56,12 @@ describe('each app as its own process (distributed mode) on real NATS and Postgr
     const failure = await execFileAsync(process.execPath, [mainOf('retention')], {
       encoding: 'utf8',
       timeout: 30_000,
-      env: { ...process.env, STROM_RETENTION_CHECK_INTERVAL_MS: 'often' },
+      env: { ...cleanEnv(), STROM_RETENTION_CHECK_INTERVAL_MS: 'often' },
     }).catch((error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 2 });
     expect((failure as { stderr: string }).stderr.trim()).toBe(
-      "strom retention: STROM_RETENTION_CHECK_INTERVAL_MS: 'often' is not an integer",
+      'strom retention: STROM_RETENTION_CHECK_INTERVAL_MS: log.retention.check.interval.ms: ' +
+        'Invalid value often for configuration log.retention.check.interval.ms: Not a number of type LONG',
     );
   });
 });

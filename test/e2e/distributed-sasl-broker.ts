@@ -1,11 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { BrokerModule, BrokerService, type BrokerSecurityOptions } from '@strom/broker';
-import { NatsBus } from '@strom/bus';
-import { bootApp, compose, createLogger } from '@strom/runtime';
 import pg from 'pg';
 
 /** What a test needs of a broker it talks to over the Kafka protocol. */
@@ -16,30 +13,38 @@ export interface SaslBroker {
 
 const mainOf = (app: string) => new URL(`../../apps/${app}/dist/main.js`, import.meta.url).pathname;
 
-/** Starts an app's own entry point; resolves once it logs `<app> ready`. */
-async function startProcess(app: string, env: Record<string, string>): Promise<ChildProcessWithoutNullStreams> {
-  const child = spawn(process.execPath, [mainOf(app)], { env: { ...process.env, ...env, STROM_LOG_LEVEL: 'info' }, stdio: 'pipe' });
+/** Starts an app's own entry point; resolves with the first log line `ready` accepts. */
+async function startProcess(
+  app: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  ready: (line: { msg: string; port?: number }) => boolean = (line) => line.msg === `${app} ready`,
+): Promise<{ child: ChildProcessWithoutNullStreams; line: { msg: string; port?: number } }> {
+  const child = spawn(process.execPath, [mainOf(app), ...args], {
+    env: { ...process.env, ...env, STROM_LOG_LEVEL: 'info' },
+    stdio: 'pipe',
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if ((JSON.parse(line) as { msg: string }).msg === `${app} ready`) resolve();
+  const line = await new Promise<{ msg: string; port?: number }>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (text) => {
+      const parsed = JSON.parse(text) as { msg: string; port?: number };
+      if (ready(parsed)) resolve(parsed);
     });
     child.on('exit', (code) => reject(new Error(`${app} exited (${code}) before it was ready: ${stderr}`)));
   });
-  return child;
+  return { child, line };
 }
 
 /**
- * Distributed mode with the broker's security: the metadata and coordinator services run as
- * their own processes on real NATS and Postgres (a fresh database), and the broker module is
- * booted on its own over NATS with the given security options. The standalone broker process
- * does not read security settings yet, so the broker is composed here as its `main.ts` would.
+ * Distributed mode with the broker's security: metadata, coordinator and broker each run as their
+ * own process (`apps/<app>/dist/main.js`) on real NATS and Postgres (a fresh database); the
+ * broker reads its listener, SASL users and authorizer from the given server.properties lines.
  */
 export async function startDistributedSaslBroker(options: {
   natsUrl: string;
   postgresUrl: string;
-  security: BrokerSecurityOptions;
+  serverProperties: readonly string[];
 }): Promise<SaslBroker> {
   const database = `strom_authz_${process.pid}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: options.postgresUrl });
@@ -47,24 +52,21 @@ export async function startDistributedSaslBroker(options: {
   await admin.query(`CREATE DATABASE ${database}`);
   await admin.end();
   const env = { STROM_NATS_URL: options.natsUrl, DATABASE_URL: options.postgresUrl.replace(/\/postgres$/, `/${database}`) };
-  const children = [await startProcess('metadata', env), await startProcess('coordinator', env)];
+  const children = [(await startProcess('metadata', env)).child, (await startProcess('coordinator', env)).child];
   const dataDir = mkdtempSync(join(tmpdir(), 'strom-authz-broker-'));
-  const bus = await NatsBus.connect({ servers: options.natsUrl, name: 'strom-authz-broker' });
-  const logger = createLogger('broker', (process.env.STROM_TEST_LOG_LEVEL as 'info' | undefined) ?? 'silent');
-  const running = await bootApp({
-    name: 'broker',
-    module: compose({ bus, logger }, [
-      BrokerModule.forRoot({ nodeId: 1, host: '127.0.0.1', port: 0, dataDir, security: options.security }),
-    ]) as never,
-    logger,
-    handleSignals: false,
-    onStopped: () => bus.close(),
-  });
+  const file = join(dataDir, 'server.properties');
+  writeFileSync(file, `${options.serverProperties.join('\n')}\n`);
+  const broker = await startProcess(
+    'broker',
+    { ...env, STROM_DATA_DIR: join(dataDir, 'data') },
+    ['--config', file],
+    (line) => line.msg === 'Kafka listener ready',
+  );
+  children.push(broker.child);
   return {
-    port: running.app.get(BrokerService).port!,
+    port: broker.line.port!,
     stop: async () => {
-      await running.stop('test done');
-      for (const child of children) {
+      for (const child of children.reverse()) {
         const exited = new Promise((resolve) => child.on('exit', resolve));
         child.kill('SIGTERM');
         await exited;

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrokerService } from '@strom/broker';
-import { createLogger, loadConfig, type RunningApp } from '@strom/runtime';
-import { embeddedConfig, loadServerProperties, startEmbedded } from '@strom/strom';
+import { loadServerConfig } from '@strom/config';
+import { createLogger, type RunningApp } from '@strom/runtime';
+import { EMBEDDED_KEYS, startEmbedded } from '@strom/strom';
 
 export interface EmbeddedStrom {
   running: RunningApp;
@@ -22,15 +23,12 @@ export async function startEmbeddedStrom(
 ): Promise<EmbeddedStrom> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'strom-e2e-'));
   const argv = ['--port', '0', '--admin-port', '0', '--data-dir', dir, ...extraArgs];
-  const serverProperties = serverPropertiesPath ? await loadServerProperties(serverPropertiesPath, 1) : undefined;
-  const config = loadConfig(embeddedConfig, { argv, env: {}, defaults: serverProperties?.settings });
+  if (serverPropertiesPath) argv.push('--config', serverPropertiesPath);
+  const config = await loadServerConfig({ argv, env: {}, keys: EMBEDDED_KEYS });
   const running = await startEmbedded(
     config,
     createLogger('strom-e2e', (process.env.STROM_TEST_LOG_LEVEL as 'info' | undefined) ?? 'silent'),
-    {
-      handleSignals: false,
-      serverProperties,
-    },
+    { handleSignals: false },
   );
   const port = running.app.get(BrokerService).port!;
   return {

@@ -1,17 +1,13 @@
-import { commonConfig, defineConfigSchema, natsConfig } from '@strom/runtime';
+import type { ServerConfig } from '@strom/config';
+import { COMMON_KEYS } from '@strom/runtime';
 
-export const adminHttpConfig = defineConfigSchema({
-  adminHost: { type: 'string', env: 'STROM_ADMIN_HOST', flag: 'admin-host', doc: 'address the admin API binds', default: '127.0.0.1' },
-  adminPort: {
-    type: 'int',
-    env: 'STROM_ADMIN_PORT',
-    flag: 'admin-port',
-    doc: 'port of the admin API (REST, console, /metrics)',
-    default: 9644,
-    min: 0,
-    max: 65_535,
-  },
-});
+/** The keys of the admin API's HTTP server: what it takes flags for in either mode. */
+export const ADMIN_HTTP_KEYS: readonly string[] = ['strom.admin.host', 'strom.admin.port'];
 
-/** What `apps/admin-api` reads when it runs as its own process. */
-export const adminApiConfig = defineConfigSchema({ ...commonConfig, ...natsConfig, ...adminHttpConfig });
+/** The keys `apps/admin-api` takes flags and env for when it runs as its own process. */
+export const ADMIN_API_KEYS: readonly string[] = [...COMMON_KEYS, 'strom.nats.url', ...ADMIN_HTTP_KEYS];
+
+/** Where the admin API serves HTTP, from the one parsed configuration. */
+export function adminHttp(config: ServerConfig): { host: string; port: number } {
+  return { host: config.string('strom.admin.host'), port: config.int('strom.admin.port') };
+}

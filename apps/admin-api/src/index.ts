@@ -1,2 +1,2 @@
 export { AdminApiModule } from './admin-api.module.js';
-export { adminApiConfig, adminHttpConfig } from './config.js';
+export { ADMIN_API_KEYS, ADMIN_HTTP_KEYS, adminHttp } from './config.js';

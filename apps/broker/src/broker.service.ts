@@ -39,11 +39,10 @@ import { SecurityMetadataClient } from './security/security-metadata.js';
 import { BROKER_OPTIONS, type BrokerOptions } from './broker.options.js';
 import { ClusterView } from './cluster/cluster-view.js';
 import { MetadataClient } from './cluster/metadata-client.js';
-import { currentBrokerConfig, OffsetsTopic } from './cluster/offsets-topic.js';
+import { OffsetsTopic } from './cluster/offsets-topic.js';
 import { ConnectionLog } from './network/connection-log.js';
-import { ConnectionQuotas, defaultConnectionQuotaLimits } from './network/connection-quotas.js';
+import { ConnectionQuotas, withResolvedHosts } from './network/connection-quotas.js';
 import { KafkaListener } from './network/kafka-listener.js';
-import { defaultConnectionLimits } from './network/limits.js';
 import { RequestMemoryPool } from './network/request-memory-pool.js';
 
 /**
@@ -74,11 +73,8 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
   ) {
     const security = options.security;
     this.authorization = new RequestAuthorizer(
-      security?.authorizerEnabled
-        ? new StandardAuthorizer({
-            superUsers: security.superUsers ?? [],
-            allowEveryoneIfNoAclFound: security.allowEveryoneIfNoAclFound ?? false,
-          })
+      security.authorizerEnabled
+        ? new StandardAuthorizer({ superUsers: security.superUsers, allowEveryoneIfNoAclFound: security.allowEveryoneIfNoAclFound })
         : undefined,
     );
   }
@@ -93,23 +89,23 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     const security = new SecurityMetadataClient(
       this.bus,
       this.authorization.authorizer,
-      { requestTimeoutMs: options.busRequestTimeoutMs ?? 10_000 },
+      { requestTimeoutMs: options.busRequestTimeoutMs },
       this.logger.child({ component: 'security' }),
     );
     this.security = security;
     const networkLogger = this.logger.child({ component: 'network' });
     const connectionLog = new ConnectionLog(networkLogger);
     this.quotas = new ConnectionQuotas(
-      { ...defaultConnectionQuotaLimits, ...options.connectionQuotas, maxConnections: options.maxConnections ?? 10_000 },
+      await withResolvedHosts(options.connectionQuotas, options.maxConnectionsPerHostOverrides, networkLogger),
       connectionLog,
     );
     const listener = new KafkaListener(
       {
         host: options.host,
         port: options.port,
-        limits: { ...defaultConnectionLimits, ...options.limits },
+        limits: options.limits,
         quotas: this.quotas,
-        requestMemory: new RequestMemoryPool(options.queuedMaxRequestBytes ?? 104_857_600),
+        requestMemory: new RequestMemoryPool(options.queuedMaxRequestBytes),
         connectionLog,
         security: listenerSecurity(options.security, security),
       },
@@ -124,18 +120,18 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       this.view,
       {
         brokerId: options.nodeId,
-        advertisedHost: options.advertisedHost ?? options.host,
+        advertisedHost: options.advertisedHost,
         advertisedPort: this.boundPort,
-        rack: options.rack ?? null,
-        leaseMs: options.leaseMs ?? 10_000,
-        heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
-        requestTimeoutMs: options.busRequestTimeoutMs ?? 10_000,
+        rack: options.rack,
+        leaseMs: options.leaseMs,
+        heartbeatIntervalMs: options.heartbeatIntervalMs,
+        requestTimeoutMs: options.busRequestTimeoutMs,
       },
       this.logger.child({ component: 'metadata-client' }),
     );
     this.metadata = metadata;
     const replicas = new ReplicaManager(
-      { brokerId: options.nodeId, logDir: logDirUnder(options.dataDir), staticConfig: options.staticConfig ?? {} },
+      { brokerId: options.nodeId, logDir: logDirUnder(options.dataDir), staticConfig: options.staticConfig },
       this.view,
       this.logger.child({ component: 'replicas' }),
     );
@@ -155,7 +151,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     await this.retentionTicks?.unsubscribe();
     this.quotas?.close();
-    await this.listener?.stop(this.options.drainTimeoutMs ?? 10_000);
+    await this.listener?.stop(this.options.drainTimeoutMs);
     await this.metadata?.stop();
     await this.security?.stop();
     await this.replicas?.stop();
@@ -179,12 +175,12 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     router.register(ApiKey.ListOffsets, handleListOffsets(this.view, replicas, id, this.authorization));
     router.register(
       ApiKey.InitProducerId,
-      handleInitProducerId(new ProducerIdManager(this.bus, this.options.busRequestTimeoutMs ?? 10_000), this.authorization),
+      handleInitProducerId(new ProducerIdManager(this.bus, this.options.busRequestTimeoutMs), this.authorization),
     );
     const offsetsTopic = new OffsetsTopic(
       this.view,
       metadata,
-      () => currentBrokerConfig(this.view, id, this.options.staticConfig ?? {}),
+      this.options.offsetsTopic,
       this.logger.child({ component: 'offsets-topic' }),
     );
     router.register(ApiKey.FindCoordinator, handleFindCoordinator(this.view, id, offsetsTopic, this.authorization));
@@ -192,7 +188,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     router.register(ApiKey.DeleteRecords, handleDeleteRecords(this.view, replicas, id, this.authorization));
     router.register(ApiKey.DescribeCluster, handleDescribeCluster(this.view, this.authorization));
     router.register(ApiKey.DescribeProducers, handleDescribeProducers(this.view, replicas, id, this.authorization));
-    const configOptions = { brokerId: id, staticConfig: this.options.staticConfig ?? {} };
+    const configOptions = { brokerId: id, staticConfig: this.options.staticConfig };
     router.register(ApiKey.DescribeConfigs, handleDescribeConfigs(this.view, configOptions, this.authorization));
     router.register(ApiKey.AlterConfigs, handleAlterConfigs(this.view, metadata, configOptions, this.authorization));
     router.register(ApiKey.IncrementalAlterConfigs, handleIncrementalAlterConfigs(this.view, metadata, configOptions, this.authorization));
@@ -202,7 +198,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       handleMetadata(
         this.view,
         metadata,
-        { autoCreateTopicsEnable: this.options.autoCreateTopicsEnable ?? true, offsetsTopic },
+        { autoCreateTopicsEnable: this.options.autoCreateTopicsEnable, offsetsTopic },
         this.authorization,
       ),
     );

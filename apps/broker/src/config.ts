@@ -1,32 +1,88 @@
-import { commonConfig, defineConfigSchema, natsConfig } from '@strom/runtime';
+import { isIP } from 'node:net';
+import { parseConnectionOverrides, type ServerConfig } from '@strom/config';
+import { COMMON_KEYS } from '@strom/runtime';
+import type { BrokerOptions, BrokerSecurityOptions } from './broker.options.js';
+import { STROM_CONNECTION_LIMITS } from './network/limits.js';
 
-/** The Kafka listener and the data directory: what a broker needs in either mode. */
-export const brokerListenerConfig = defineConfigSchema({
-  nodeId: {
-    type: 'int',
-    env: 'STROM_NODE_ID',
-    flag: 'node-id',
-    doc: "this broker's id (Kafka node.id)",
-    default: 1,
-    min: 0,
-    max: 2 ** 31 - 1,
-  },
-  host: { type: 'string', env: 'STROM_HOST', flag: 'host', doc: 'address the Kafka listener binds', default: '127.0.0.1' },
-  port: { type: 'int', env: 'STROM_PORT', flag: 'port', doc: 'port of the Kafka listener', default: 9092, min: 0, max: 65_535 },
-  advertisedHost: {
-    type: 'string',
-    env: 'STROM_ADVERTISED_HOST',
-    flag: 'advertised-host',
-    doc: 'host clients are told to connect to (default: --host)',
-  },
-  dataDir: {
-    type: 'string',
-    env: 'STROM_DATA_DIR',
-    flag: 'data-dir',
-    doc: 'where partition logs (and, embedded, metadata) live',
-    default: './data',
-  },
-});
+/** The keys of the Kafka listener and the data directory: what a broker takes flags for in either mode. */
+export const BROKER_LISTENER_KEYS: readonly string[] = [
+  'node.id',
+  'strom.listener.host',
+  'strom.listener.port',
+  'strom.advertised.host',
+  'strom.listener.security.protocol',
+  'sasl.enabled.mechanisms',
+  'strom.data.dir',
+];
 
-/** What `apps/broker` reads when it runs as its own process. */
-export const brokerConfig = defineConfigSchema({ ...commonConfig, ...natsConfig, ...brokerListenerConfig });
+/** The keys `apps/broker` takes flags and env for when it runs as its own process. */
+export const BROKER_KEYS: readonly string[] = [...COMMON_KEYS, 'strom.nats.url', ...BROKER_LISTENER_KEYS];
+
+/** The broker's options from the one parsed configuration. */
+export function brokerOptions(config: ServerConfig): BrokerOptions {
+  const [listener] = config.listeners;
+  const [advertised] = config.advertisedListeners;
+  if (!listener || !advertised) throw new Error('the configuration has no listener');
+  const idleMs = config.long('connections.max.idle.ms');
+  return {
+    nodeId: config.int('node.id'),
+    host: listener.host,
+    port: listener.port,
+    advertisedHost: advertised.host,
+    rack: config.optionalString('broker.rack'),
+    dataDir: config.dataDir,
+    autoCreateTopicsEnable: config.bool('auto.create.topics.enable'),
+    ...connectionQuotas(config),
+    queuedMaxRequestBytes: config.long('queued.max.request.bytes'),
+    limits: {
+      ...STROM_CONNECTION_LIMITS,
+      maxFrameBytes: config.int('socket.request.max.bytes'),
+      // Kafka's Selector: a negative connections.max.idle.ms disables idle expiry.
+      idleTimeoutMs: idleMs < 0 ? Number.POSITIVE_INFINITY : idleMs,
+    },
+    drainTimeoutMs: config.int('strom.request.drain.timeout.ms'),
+    leaseMs: config.int('broker.session.timeout.ms'),
+    heartbeatIntervalMs: config.int('broker.heartbeat.interval.ms'),
+    staticConfig: config.staticConfig,
+    busRequestTimeoutMs: config.int('strom.bus.request.timeout.ms'),
+    security: brokerSecurity(config, listener.name, listener.securityProtocol),
+    offsetsTopic: {
+      numPartitions: config.int('offsets.topic.num.partitions'),
+      replicationFactor: config.int('offsets.topic.replication.factor'),
+      segmentBytes: config.int('offsets.topic.segment.bytes'),
+    },
+  };
+}
+
+/** Kafka's ConnectionQuotas settings; overrides naming hosts are resolved when the broker starts. */
+function connectionQuotas(config: ServerConfig): Pick<BrokerOptions, 'connectionQuotas' | 'maxConnectionsPerHostOverrides'> {
+  const byIp = new Map<string, number>();
+  const byHost = new Map<string, number>();
+  for (const [host, count] of parseConnectionOverrides(config.string('max.connections.per.ip.overrides'))) {
+    (isIP(host) === 0 ? byHost : byIp).set(host, count);
+  }
+  return {
+    connectionQuotas: {
+      maxConnections: config.int('max.connections'),
+      maxConnectionsPerIp: config.int('max.connections.per.ip'),
+      maxConnectionsPerIpOverrides: byIp,
+      maxConnectionCreationRate: config.int('max.connection.creation.rate'),
+      listenBacklogSize: config.int('socket.listen.backlog.size'),
+    },
+    maxConnectionsPerHostOverrides: byHost,
+  };
+}
+
+function brokerSecurity(config: ServerConfig, listenerName: string, protocol: string): BrokerSecurityOptions {
+  const sasl = config.sasl(listenerName);
+  return {
+    securityProtocol: protocol === 'SASL_PLAINTEXT' ? 'SASL_PLAINTEXT' : 'PLAINTEXT',
+    saslMechanisms: sasl?.enabledMechanisms ?? [],
+    plainUsers: sasl?.plainUsers ?? {},
+    connectionsMaxReauthMs: config.long('connections.max.reauth.ms'),
+    saslMaxReceiveBytes: config.int('sasl.server.max.receive.size'),
+    authorizerEnabled: config.authorizer.enabled,
+    superUsers: config.authorizer.superUsers,
+    allowEveryoneIfNoAclFound: config.authorizer.allowEveryoneIfNoAclFound,
+  };
+}

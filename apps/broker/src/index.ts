@@ -4,8 +4,6 @@ export { BROKER_OPTIONS, type BrokerOptions, type BrokerSecurityOptions } from '
 export { AclOperation, ResourceType } from './security/acl.js';
 export { RequestAuthorizer, type RequestPrincipal } from './security/request-authorizer.js';
 export { API_AUTHORIZATION, type AclCheck, type ApiAuthorization, type Permission } from './security/api-authorization.js';
-export { SecurityConfigError, securityFromProperties, STANDARD_AUTHORIZER_CLASS } from './security/server-properties.js';
-export { SUPPORTED_SASL_MECHANISMS } from './security/listener-security.js';
-export { brokerConfig, brokerListenerConfig } from './config.js';
+export { BROKER_KEYS, BROKER_LISTENER_KEYS, brokerOptions } from './config.js';
 export { coordinatorWaitMs, forwardToCoordinator } from './api/groups.js';
 export type { ClientContext } from './network/request-handler.js';

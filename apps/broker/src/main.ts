@@ -2,11 +2,13 @@
 import { NatsBus } from '@strom/bus';
 import { runProcess } from '@strom/runtime';
 import { BrokerModule } from './broker.module.js';
-import { brokerConfig } from './config.js';
+import { BROKER_KEYS, brokerOptions } from './config.js';
 
 await runProcess({
   name: 'broker',
-  schema: brokerConfig,
-  module: (config) => BrokerModule.forRoot(config),
-  connect: async (config) => ({ bus: await NatsBus.connect({ servers: config.natsUrl, name: `strom-broker-${config.nodeId}` }) }),
+  keys: BROKER_KEYS,
+  module: (config) => BrokerModule.forRoot(brokerOptions(config)),
+  connect: async (config) => ({
+    bus: await NatsBus.connect({ servers: config.string('strom.nats.url'), name: `strom-broker-${config.int('node.id')}` }),
+  }),
 });

@@ -6,9 +6,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiRouter } from '../src/api/router.js';
 import { API_AUTHORIZATION } from '../src/security/api-authorization.js';
 import { ConnectionLog } from '../src/network/connection-log.js';
-import { ConnectionQuotas, defaultConnectionQuotaLimits, type ConnectionQuotaLimits } from '../src/network/connection-quotas.js';
+import { ConnectionQuotas, type ConnectionQuotaLimits } from '../src/network/connection-quotas.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
-import { testListenerOptions } from './listener-options.js';
+import { kafkaDefaults, testListenerOptions } from './listener-options.js';
 
 const silent = createLogger('connection-quotas-test', 'silent');
 
@@ -163,8 +163,10 @@ describe('max.connection.creation.rate', () => {
 
   it('delays connections past the rate instead of refusing them, admitting them in order as the rate allows', () => {
     vi.useFakeTimers({ now: 0 });
-    const quotas = new ConnectionQuotas({ ...defaultConnectionQuotaLimits, maxConnectionCreationRate: 2 }, new ConnectionLog(silent), () =>
-      Date.now(),
+    const quotas = new ConnectionQuotas(
+      { ...kafkaDefaults.connectionQuotas, maxConnectionCreationRate: 2 },
+      new ConnectionLog(silent),
+      () => Date.now(),
     );
     const admitted: number[] = [];
     const sockets = Array.from({ length: 6 }, () => new FakeSocket());
@@ -186,7 +188,7 @@ describe('max.connection.creation.rate', () => {
 
   it('counts an IPv4-mapped IPv6 address as its IPv4 address', () => {
     const quotas = new ConnectionQuotas(
-      { ...defaultConnectionQuotaLimits, maxConnectionsPerIp: 1, maxConnectionsPerIpOverrides: new Map([['10.0.0.1', 2]]) },
+      { ...kafkaDefaults.connectionQuotas, maxConnectionsPerIp: 1, maxConnectionsPerIpOverrides: new Map([['10.0.0.1', 2]]) },
       new ConnectionLog(silent),
     );
     const sockets = [new FakeSocket('::ffff:10.0.0.1'), new FakeSocket('10.0.0.1'), new FakeSocket('::ffff:10.0.0.1')];

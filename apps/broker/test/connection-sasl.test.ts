@@ -21,7 +21,7 @@ import { API_AUTHORIZATION } from '../src/security/api-authorization.js';
 import { handleSaslAuthenticate, handleSaslHandshake } from '../src/api/security-apis.js';
 import type { ConnectionSecurity } from '../src/network/connection.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
-import { testListenerOptions } from './listener-options.js';
+import { kafkaDefaults, testListenerOptions } from './listener-options.js';
 import { listenerSecurity } from '../src/security/listener-security.js';
 
 const logger = createLogger('connection-sasl-test', 'silent');
@@ -121,7 +121,12 @@ describe('KafkaConnection on a SASL_PLAINTEXT listener', () => {
 
   const sasl = () =>
     listenerSecurity(
-      { securityProtocol: 'SASL_PLAINTEXT', saslMechanisms: ['PLAIN', 'SCRAM-SHA-256'], plainUsers: { alice: 'alice-pw' } },
+      {
+        ...kafkaDefaults.security,
+        securityProtocol: 'SASL_PLAINTEXT',
+        saslMechanisms: ['PLAIN', 'SCRAM-SHA-256'],
+        plainUsers: { alice: 'alice-pw' },
+      },
       { lookupScram: () => Promise.resolve(undefined) },
     );
 
@@ -256,8 +261,12 @@ describe('KafkaConnection on a PLAINTEXT listener', () => {
 describe('listenerSecurity', () => {
   it('refuses a SASL listener without a supported mechanism (Kafka default GSSAPI)', () => {
     const scram = { lookupScram: () => Promise.resolve(undefined) };
-    expect(() => listenerSecurity({ securityProtocol: 'SASL_PLAINTEXT' }, scram)).toThrow(/GSSAPI/);
-    expect(() => listenerSecurity({ securityProtocol: 'SASL_PLAINTEXT', saslMechanisms: ['OAUTHBEARER'] }, scram)).toThrow(/not/);
-    expect(listenerSecurity({ securityProtocol: 'PLAINTEXT' }, scram)).toEqual({ protocol: 'PLAINTEXT' });
+    expect(() =>
+      listenerSecurity({ ...kafkaDefaults.security, securityProtocol: 'SASL_PLAINTEXT', saslMechanisms: ['GSSAPI'] }, scram),
+    ).toThrow(/GSSAPI/);
+    expect(() =>
+      listenerSecurity({ ...kafkaDefaults.security, securityProtocol: 'SASL_PLAINTEXT', saslMechanisms: ['OAUTHBEARER'] }, scram),
+    ).toThrow(/not/);
+    expect(listenerSecurity({ ...kafkaDefaults.security, securityProtocol: 'PLAINTEXT' }, scram)).toEqual({ protocol: 'PLAINTEXT' });
   });
 });

@@ -1,9 +1,13 @@
+import { ServerConfig } from '@strom/config';
 import type { Logger } from '@strom/runtime';
+import { brokerOptions } from '../src/config.js';
 import { ConnectionLog } from '../src/network/connection-log.js';
-import { ConnectionQuotas, defaultConnectionQuotaLimits, type ConnectionQuotaLimits } from '../src/network/connection-quotas.js';
+import { ConnectionQuotas, type ConnectionQuotaLimits } from '../src/network/connection-quotas.js';
 import type { ListenerOptions } from '../src/network/kafka-listener.js';
-import { defaultConnectionLimits } from '../src/network/limits.js';
 import { RequestMemoryPool } from '../src/network/request-memory-pool.js';
+
+/** The broker's options with Kafka's defaults, as the configuration gives them. */
+export const kafkaDefaults = brokerOptions(ServerConfig.resolve({}));
 
 /** A listener on 127.0.0.1, an ephemeral port, Kafka's default limits unless overridden. */
 export function testListenerOptions(
@@ -15,8 +19,8 @@ export function testListenerOptions(
   return {
     host: '127.0.0.1',
     port: 0,
-    limits: { ...defaultConnectionLimits },
-    quotas: new ConnectionQuotas({ ...defaultConnectionQuotaLimits, ...quotas }, connectionLog),
+    limits: kafkaDefaults.limits,
+    quotas: new ConnectionQuotas({ ...kafkaDefaults.connectionQuotas, ...quotas }, connectionLog),
     requestMemory: new RequestMemoryPool(queuedMaxRequestBytes ?? -1),
     connectionLog,
     ...rest,

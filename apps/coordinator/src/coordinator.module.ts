@@ -4,7 +4,7 @@ import { COORDINATOR_OPTIONS, CoordinatorService, type CoordinatorOptions } from
 /** Consumer groups, offsets, producer ids and transactions. */
 @Module({})
 export class CoordinatorModule {
-  static forRoot(options: CoordinatorOptions = {}): DynamicModule {
+  static forRoot(options: CoordinatorOptions): DynamicModule {
     return {
       module: CoordinatorModule,
       providers: [{ provide: COORDINATOR_OPTIONS, useValue: options }, CoordinatorService],

@@ -19,7 +19,8 @@ const MAX_PRODUCER_ID_BLOCK = 10_000;
 export const COORDINATOR_OPTIONS = Symbol.for('strom.coordinator.options');
 
 export interface CoordinatorOptions {
-  groups?: Partial<GroupConfig>;
+  /** The group coordinator's settings (group.*, offsets.* of the configuration). */
+  groups: GroupConfig;
 }
 
 /**

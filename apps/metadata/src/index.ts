@@ -1,4 +1,4 @@
 export { MetadataModule } from './metadata.module.js';
 export { MetadataService } from './metadata.service.js';
-export { defaultMetadataOptions, kafkaTopicConfigErrors, type MetadataOptions } from './metadata.options.js';
-export { metadataConfig } from './config.js';
+export { kafkaTopicConfigErrors, type MetadataOptions } from './metadata.options.js';
+export { METADATA_KEYS, metadataOptions } from './config.js';

@@ -2,15 +2,15 @@
 import { NatsBus } from '@strom/bus';
 import { openMetadataStore } from '@strom/metadata-store';
 import { runProcess } from '@strom/runtime';
-import { metadataConfig } from './config.js';
+import { METADATA_KEYS, metadataOptions } from './config.js';
 import { MetadataModule } from './metadata.module.js';
 
 await runProcess({
   name: 'metadata',
-  schema: metadataConfig,
-  module: MetadataModule.forRoot(),
+  keys: METADATA_KEYS,
+  module: (config) => MetadataModule.forRoot(metadataOptions(config)),
   connect: async (config) => ({
-    bus: await NatsBus.connect({ servers: config.natsUrl, name: 'strom-metadata' }),
-    metadataStore: await openMetadataStore({ kind: 'postgres', url: config.databaseUrl }),
+    bus: await NatsBus.connect({ servers: config.string('strom.nats.url'), name: 'strom-metadata' }),
+    metadataStore: await openMetadataStore({ kind: 'postgres', url: config.string('strom.database.url') }),
   }),
 });

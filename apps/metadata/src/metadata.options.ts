@@ -8,7 +8,7 @@ export interface MetadataOptions {
   numPartitions: number;
   /** default.replication.factor */
   defaultReplicationFactor: number;
-  /** How long a broker registration lives without a heartbeat. */
+  /** broker.session.timeout.ms: how long a broker registration lives without a heartbeat, when the broker names none. */
   brokerLeaseMs: number;
   /**
    * Validates topic config overrides; returns an error message per bad key (Kafka's
@@ -16,13 +16,6 @@ export interface MetadataOptions {
    */
   validateTopicConfigs?: (configs: Record<string, string | null>, nullValues: 'allow' | 'reject') => Record<string, string>;
 }
-
-export const defaultMetadataOptions: MetadataOptions = {
-  numPartitions: 1,
-  defaultReplicationFactor: 1,
-  brokerLeaseMs: 10_000,
-  validateTopicConfigs: kafkaTopicConfigErrors,
-};
 
 /** Kafka's own validation of topic config overrides (names, types, ranges), one message per bad key. */
 export function kafkaTopicConfigErrors(configs: Record<string, string | null>, nullValues: 'allow' | 'reject'): Record<string, string> {

@@ -1,9 +1,10 @@
+import { ServerConfig } from '@strom/config';
 import { BusNoRespondersError, NatsBus, requestJson } from '@strom/bus';
 import { MetadataSubjects } from '@strom/contracts';
 import { openMetadataStore, type MetadataStore } from '@strom/metadata-store';
 import { bootApp, compose, createLogger, type RunningApp } from '@strom/runtime';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { MetadataModule, MetadataService } from '../src/index.js';
+import { MetadataModule, MetadataService, metadataOptions } from '../src/index.js';
 
 describe('the metadata service as a NestJS app on a real nats-server', () => {
   let serviceBus: NatsBus;
@@ -18,9 +19,10 @@ describe('the metadata service as a NestJS app on a real nats-server', () => {
     running = await bootApp({
       name: 'metadata-test',
       module: compose({ bus: serviceBus, logger: createLogger('test', 'silent'), metadataStore: store }, [
-        MetadataModule.forRoot(),
+        MetadataModule.forRoot(metadataOptions(ServerConfig.resolve({}))),
       ]) as never,
       logger: createLogger('test', 'silent'),
+      shutdownTimeoutMs: 10_000,
     });
   });
 

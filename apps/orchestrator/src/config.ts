@@ -1,21 +1,16 @@
-import { commonConfig, defineConfigSchema, natsConfig } from '@strom/runtime';
+import type { ServerConfig } from '@strom/config';
+import { COMMON_KEYS } from '@strom/runtime';
+import type { OrchestratorOptions } from './temporal-worker.service.js';
 
-export const temporalConfig = defineConfigSchema({
-  temporalAddress: {
-    type: 'string',
-    env: 'STROM_TEMPORAL_ADDRESS',
-    flag: 'temporal-address',
-    doc: 'host:port of the Temporal frontend',
-    default: '127.0.0.1:7233',
-  },
-  temporalNamespace: {
-    type: 'string',
-    env: 'STROM_TEMPORAL_NAMESPACE',
-    flag: 'temporal-namespace',
-    doc: 'Temporal namespace',
-    default: 'default',
-  },
-});
+/** The keys `apps/orchestrator` takes flags and env for when it runs as its own process. */
+export const ORCHESTRATOR_KEYS: readonly string[] = [
+  ...COMMON_KEYS,
+  'strom.nats.url',
+  'strom.temporal.address',
+  'strom.temporal.namespace',
+];
 
-/** What `apps/orchestrator` reads when it runs as its own process. */
-export const orchestratorConfig = defineConfigSchema({ ...commonConfig, ...natsConfig, ...temporalConfig });
+/** The orchestrator's options from the one parsed configuration. */
+export function orchestratorOptions(config: ServerConfig): OrchestratorOptions {
+  return { temporalAddress: config.string('strom.temporal.address'), temporalNamespace: config.string('strom.temporal.namespace') };
+}

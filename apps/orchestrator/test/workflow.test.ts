@@ -29,6 +29,7 @@ describe('the orchestrator on a real Temporal dev server', () => {
         }),
       ]) as never,
       logger: createLogger('test', 'silent'),
+      shutdownTimeoutMs: 10_000,
     });
   }, 120_000);
 

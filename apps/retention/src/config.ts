@@ -1,15 +1,14 @@
-import { commonConfig, defineConfigSchema, natsConfig } from '@strom/runtime';
+import type { ServerConfig } from '@strom/config';
+import { COMMON_KEYS } from '@strom/runtime';
+import type { RetentionOptions } from './retention.service.js';
 
-export const retentionSchedulingConfig = defineConfigSchema({
-  checkIntervalMs: {
-    type: 'int',
-    env: 'STROM_RETENTION_CHECK_INTERVAL_MS',
-    flag: 'retention-check-interval-ms',
-    doc: 'how often retention and compaction are considered (Kafka: log.retention.check.interval.ms)',
-    default: 300_000,
-    min: 1000,
-  },
-});
+/** The key of the retention schedule: what retention takes a flag for in either mode. */
+export const RETENTION_SCHEDULING_KEYS: readonly string[] = ['log.retention.check.interval.ms'];
 
-/** What `apps/retention` reads when it runs as its own process. */
-export const retentionConfig = defineConfigSchema({ ...commonConfig, ...natsConfig, ...retentionSchedulingConfig });
+/** The keys `apps/retention` takes flags and env for when it runs as its own process. */
+export const RETENTION_KEYS: readonly string[] = [...COMMON_KEYS, 'strom.nats.url', ...RETENTION_SCHEDULING_KEYS];
+
+/** The retention service's options from the one parsed configuration. */
+export function retentionOptions(config: ServerConfig): RetentionOptions {
+  return { checkIntervalMs: config.long('log.retention.check.interval.ms') };
+}

@@ -1,3 +1,3 @@
 export { RetentionModule } from './retention.module.js';
 export { RetentionService, type RetentionOptions } from './retention.service.js';
-export { retentionConfig, retentionSchedulingConfig } from './config.js';
+export { RETENTION_KEYS, RETENTION_SCHEDULING_KEYS, retentionOptions } from './config.js';

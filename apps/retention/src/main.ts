@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 import { NatsBus } from '@strom/bus';
 import { runProcess } from '@strom/runtime';
-import { retentionConfig } from './config.js';
+import { RETENTION_KEYS, retentionOptions } from './config.js';
 import { RetentionModule } from './retention.module.js';
 
 await runProcess({
   name: 'retention',
-  schema: retentionConfig,
-  module: (config) => RetentionModule.forRoot(config),
-  connect: async (config) => ({ bus: await NatsBus.connect({ servers: config.natsUrl, name: 'strom-retention' }) }),
+  keys: RETENTION_KEYS,
+  module: (config) => RetentionModule.forRoot(retentionOptions(config)),
+  connect: async (config) => ({ bus: await NatsBus.connect({ servers: config.string('strom.nats.url'), name: 'strom-retention' }) }),
 });

@@ -6,6 +6,7 @@ import { BUS, LOGGER, type Logger } from '@strom/runtime';
 export const RETENTION_OPTIONS = Symbol.for('strom.retention.options');
 
 export interface RetentionOptions {
+  /** log.retention.check.interval.ms */
   checkIntervalMs: number;
 }
 

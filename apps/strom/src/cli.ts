@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { BrokerService } from '@strom/broker';
-import { ConfigError, createLogger, describeConfig, loadConfig, type LevelWithSilent } from '@strom/runtime';
+import { ConfigError, describeFlags, loadServerConfig, type ServerConfig } from '@strom/config';
+import { createLogger, type LevelWithSilent } from '@strom/runtime';
 import { adminUsage, runAdminCommand, UsageError } from './admin-commands.js';
-import { embeddedConfig, embeddedSecurity, startEmbedded } from './embedded.js';
-import { loadServerProperties, ServerPropertiesError, type ServerProperties } from './server-properties.js';
+import { EMBEDDED_KEYS, startEmbedded } from './embedded.js';
 
 export const version: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
   .version;
@@ -17,8 +17,8 @@ Usage:
   strom --version          the version
 
 ${adminUsage}
-Options of 'strom start' (flag, environment variable, meaning):
-${describeConfig(embeddedConfig)}
+Options of 'strom start' (flag, environment variable, the key it sets):
+${describeFlags(EMBEDDED_KEYS)}
 `;
 
 /** Runs the CLI; resolves with the exit code for commands that end by themselves. */
@@ -53,30 +53,24 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     process.stdout.write(usage);
     return 0;
   }
-  let config;
-  let serverProperties: ServerProperties | undefined;
+  let config: ServerConfig;
   try {
-    const first = loadConfig(embeddedConfig, { argv: rest });
-    if (first.config !== undefined) {
-      serverProperties = await loadServerProperties(first.config, first.nodeId);
-      config = loadConfig(embeddedConfig, { argv: rest, defaults: serverProperties.settings });
-    } else config = first;
-    embeddedSecurity(config, serverProperties);
+    config = await loadServerConfig({ argv: rest, env: process.env, keys: EMBEDDED_KEYS });
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof ServerPropertiesError) {
+    if (error instanceof ConfigError) {
       process.stderr.write(`strom start: ${error.message}\n`);
       return 2;
     }
     throw error;
   }
-  const logger = createLogger('strom', config.logLevel as LevelWithSilent);
-  for (const warning of serverProperties?.warnings ?? []) logger.warn(`server.properties: ${warning}`);
-  const running = await startEmbedded(config, logger, { handleSignals: true, serverProperties });
-  const kafkaPort = running.app.get(BrokerService).port ?? config.port;
+  const logger = createLogger('strom', config.string('strom.log.level') as LevelWithSilent);
+  for (const warning of config.warnings) logger.warn(`configuration: ${warning}`);
+  const running = await startEmbedded(config, logger, { handleSignals: true });
+  const admin = config.string('strom.admin.host');
   logger.info(
     {
-      kafka: `${config.host}:${kafkaPort}`,
-      admin: `http://${config.adminHost}:${running.httpPort ?? config.adminPort}`,
+      kafka: `${config.listeners[0]?.host}:${running.app.get(BrokerService).port}`,
+      admin: `http://${admin}:${running.httpPort}`,
       dataDir: config.dataDir,
       version,
     },

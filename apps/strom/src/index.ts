@@ -1,3 +1,2 @@
-export { embeddedConfig, startEmbedded, type EmbeddedConfig } from './embedded.js';
+export { EMBEDDED_KEYS, startEmbedded } from './embedded.js';
 export { main, version } from './cli.js';
-export { loadServerProperties, ServerPropertiesError, type ServerProperties } from './server-properties.js';

@@ -24,7 +24,7 @@ interface Pending {
  * bounded by `requestTimeoutMs`. Versions are the highest both sides support (from ApiVersions).
  */
 export class KafkaClient {
-  private readonly reader = new FrameReader({ maxFrameBytes: 100 * 1024 * 1024 });
+  private readonly reader = new FrameReader();
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 1;
   private versions = new Map<number, number>();

@@ -64,7 +64,9 @@ describe('the strom CLI', () => {
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");
     const badFlag = strom(['start', '--port', 'ninety']);
     expect(badFlag.status).toBe(2);
-    expect(badFlag.stderr.trim()).toBe("strom start: --port: 'ninety' is not an integer");
+    expect(badFlag.stderr.trim()).toBe(
+      'strom start: --port: strom.listener.port: Invalid value ninety for configuration strom.listener.port: Not a number of type INT',
+    );
   });
 
   describe('strom start (embedded mode)', () => {

@@ -69,6 +69,9 @@ export const BROKER_CONFIGS: readonly BrokerConfigDef[] = [
   broker('broker.rack', 'STRING', null, 'ro', 'reported', 'Rack of the broker, for rack-aware assignment.'),
   broker('metadata.log.dir', 'STRING', null, 'ro', 'unsupported', 'Where the KRaft metadata log is kept; defaults to the first log dir.', { importance: 'high' }),
 
+  broker('broker.session.timeout.ms', 'INT', '9000', 'ro', 'applied', 'How long a broker registration (lease) lives without a heartbeat.'),
+  broker('broker.heartbeat.interval.ms', 'INT', '2000', 'ro', 'applied', 'How often a broker renews its registration.'),
+
   // --- Topic defaults and the log (ServerLogConfigs, ServerConfigs, ReplicationConfigs) ---
   broker('log.dir', 'STRING', '/tmp/kafka-logs', 'ro', 'applied', 'Directory for log data (used when log.dirs is not set).', { importance: 'high' }),
   broker('log.dirs', 'STRING', null, 'ro', 'applied', 'Comma-separated directories for log data.', { importance: 'high' }),
@@ -131,16 +134,21 @@ export const BROKER_CONFIGS: readonly BrokerConfigDef[] = [
   broker('socket.request.max.bytes', 'INT', '104857600', 'ro', 'applied', 'Largest request accepted on a socket.', { validator: atLeast(1), importance: 'high' }),
   broker('socket.send.buffer.bytes', 'INT', '102400', 'ro', 'reported', 'SO_SNDBUF of server sockets; -1 uses the OS default.', { importance: 'high' }),
   broker('socket.receive.buffer.bytes', 'INT', '102400', 'ro', 'reported', 'SO_RCVBUF of server sockets; -1 uses the OS default.', { importance: 'high' }),
-  broker('socket.listen.backlog.size', 'INT', '50', 'ro', 'reported', 'Pending connection backlog.', { validator: atLeast(1) }),
-  broker('connections.max.idle.ms', 'LONG', '600000', 'ro', 'applied', 'Close connections idle longer than this.'),
-  broker('connections.max.reauth.ms', 'LONG', '0', 'ro', 'reported', 'SASL session lifetime communicated to clients; 0 disables.'),
+  broker('socket.listen.backlog.size', 'INT', '50', 'ro', 'applied', 'Pending connection backlog.', { validator: atLeast(1) }),
+  broker('connections.max.idle.ms', 'LONG', '600000', 'ro', 'applied', 'Close connections idle longer than this; a negative value disables idle expiry (Kafka\'s Selector).'),
+  broker('connections.max.reauth.ms', 'LONG', '0', 'ro', 'applied', 'SASL session lifetime communicated to clients; 0 disables.'),
+  broker('sasl.server.max.receive.size', 'INT', '524288', 'ro', 'applied', 'Largest SASL token accepted before authentication.', { validator: atLeast(1) }),
   broker('connection.failed.authentication.delay.ms', 'INT', '100', 'ro', 'reported', 'Delay before closing a connection that failed authentication.', { validator: atLeast(0), importance: 'low' }),
   broker('max.connections', 'INT', INT_MAX, 'cluster', 'applied', 'Maximum connections in the broker.', { validator: atLeast(0) }),
   broker('max.connections.per.ip', 'INT', INT_MAX, 'cluster', 'applied', 'Maximum connections from one IP address.', { validator: atLeast(0) }),
-  broker('max.connections.per.ip.overrides', 'STRING', '', 'cluster', 'applied', 'Per-IP or hostname overrides, e.g. "host:100,127.0.0.1:200".'),
-  broker('max.connection.creation.rate', 'INT', INT_MAX, 'cluster', 'reported', 'Maximum new connections per second.', { validator: atLeast(0) }),
+  broker('max.connections.per.ip.overrides', 'STRING', '', 'cluster', 'applied', 'Per-IP or hostname overrides, e.g. "host:100,127.0.0.1:200".', {
+    validator: { kind: 'custom', describe: 'comma-separated host:count pairs', check: (value) => connectionOverridesProblem(value as string) },
+  }),
+  broker('max.connection.creation.rate', 'INT', INT_MAX, 'cluster', 'applied', 'Maximum new connections per second.', { validator: atLeast(0) }),
   broker('queued.max.requests', 'INT', '500', 'ro', 'applied', 'Requests queued before network threads block.', { validator: atLeast(1), importance: 'high' }),
-  broker('queued.max.request.bytes', 'LONG', '-1', 'ro', 'reported', 'Queued bytes before no more requests are read; -1 is unlimited.'),
+  broker('queued.max.request.bytes', 'LONG', '-1', 'ro', 'applied', 'Queued bytes before no more requests are read; -1 is unlimited.', {
+    validator: { kind: 'custom', describe: '-1 or [1,...]', check: (value) => (value === -1 || (value as number) > 0 ? undefined : 'Value must be -1 or positive') },
+  }),
   broker('num.network.threads', 'INT', '3', 'cluster', 'reported', 'Network threads per listener.', { validator: atLeast(1), importance: 'high' }),
   broker('num.io.threads', 'INT', '8', 'cluster', 'reported', 'Request handler threads.', { validator: atLeast(1), importance: 'high' }),
   broker('background.threads', 'INT', '10', 'cluster', 'reported', 'Threads for background tasks.', { validator: atLeast(1), importance: 'high' }),
@@ -226,7 +234,7 @@ export function brokerConfigDef(name: string): BrokerConfigDef | undefined {
 // prettier-ignore
 export const OTHER_KAFKA_BROKER_CONFIGS: readonly string[] = [
   'add.partitions.to.txn.retry.backoff.max.ms', 'add.partitions.to.txn.retry.backoff.ms', 'alter.log.dirs.replication.quota.window.num',
-  'alter.log.dirs.replication.quota.window.size.seconds', 'broker.heartbeat.interval.ms', 'broker.session.timeout.ms',
+  'alter.log.dirs.replication.quota.window.size.seconds', 
   'client.quota.callback.class', 'controlled.shutdown.enable', 'controller.quorum.append.linger.ms',
   'controller.quorum.election.backoff.max.ms', 'controller.quorum.election.timeout.ms', 'controller.quorum.fetch.timeout.ms',
   'controller.quorum.request.timeout.ms', 'controller.quorum.retry.backoff.ms', 'controller.quota.window.num',
@@ -270,7 +278,7 @@ export const OTHER_KAFKA_BROKER_CONFIGS: readonly string[] = [
   'sasl.oauthbearer.jwks.endpoint.retry.backoff.ms', 'sasl.oauthbearer.jwks.endpoint.url', 'sasl.oauthbearer.jwt.retriever.class',
   'sasl.oauthbearer.jwt.validator.class', 'sasl.oauthbearer.scope', 'sasl.oauthbearer.scope.claim.name',
   'sasl.oauthbearer.sub.claim.name', 'sasl.oauthbearer.token.endpoint.url', 'sasl.server.callback.handler.class',
-  'sasl.server.max.receive.size', 'security.providers', 'share.coordinator.append.linger.ms', 'share.coordinator.load.buffer.size',
+  'security.providers', 'share.coordinator.append.linger.ms', 'share.coordinator.load.buffer.size',
   'share.coordinator.snapshot.update.records.per.snapshot', 'share.coordinator.state.topic.compression.codec',
   'share.coordinator.state.topic.min.isr', 'share.coordinator.state.topic.num.partitions',
   'share.coordinator.state.topic.replication.factor', 'share.coordinator.state.topic.segment.bytes', 'share.coordinator.threads',
@@ -293,3 +301,34 @@ export const REMOVED_IN_KAFKA_4: readonly string[] = [
   'broker.id.generation.enable', 'reserved.broker.max.id', 'controlled.shutdown.max.retries',
   'controlled.shutdown.retry.backoff.ms', 'group.coordinator.new.enable', 'message.format.version',
 ];
+
+/**
+ * max.connections.per.ip.overrides as Kafka parses it (`host:count` pairs, comma-separated; the
+ * last ':' splits, so an IPv6 address works too): host → count.
+ */
+export function parseConnectionOverrides(value: string): Map<string, number> {
+  const overrides = new Map<string, number>();
+  for (const entry of value.split(',').map((part) => part.trim())) {
+    if (entry === '') continue;
+    const cut = entry.lastIndexOf(':');
+    const host = entry
+      .slice(0, cut)
+      .trim()
+      .replace(/^\[|\]$/g, '');
+    const count = Number(entry.slice(cut + 1).trim());
+    if (cut <= 0 || host === '' || !Number.isSafeInteger(count) || count < 0 || count > 2_147_483_647) {
+      throw new Error(`'${entry}' is not host:count`);
+    }
+    overrides.set(host, count);
+  }
+  return overrides;
+}
+
+function connectionOverridesProblem(value: string): string | undefined {
+  try {
+    parseConnectionOverrides(value);
+    return undefined;
+  } catch (error) {
+    return `${(error as Error).message}; expected comma-separated host:count pairs`;
+  }
+}

@@ -1,9 +1,11 @@
-// @strom/config: Kafka's configuration model as data (reference: Apache Kafka 4.1).
+// @strom/config: Kafka's configuration model as data (reference: Apache Kafka 4.1), and the one
+// configuration path of every Strom process (flags > env > server.properties > defaults).
 export * from './types.js';
 export { TOPIC_CONFIGS, TOPIC_CONFIGS_BY_NAME, topicConfigDef, COMPRESSION_TYPES } from './topic-configs.js';
 export {
   BROKER_CONFIGS,
   BROKER_CONFIGS_BY_NAME,
+  parseConnectionOverrides,
   brokerConfigDef,
   OTHER_KAFKA_BROKER_CONFIGS,
   REMOVED_IN_KAFKA_4,
@@ -53,3 +55,35 @@ export {
   PropertiesSyntaxError,
   type PropertyEntry,
 } from './properties.js';
+export {
+  STROM_CONFIGS,
+  STROM_CONFIGS_BY_NAME,
+  STROM_DEFAULTS_FOR_KAFKA_KEYS,
+  FLAG_BINDINGS,
+  CONFIG_FILE_BINDING,
+  LOG_LEVELS,
+  bindingsOf,
+  envNames,
+  describeFlags,
+} from './strom-configs.js';
+export {
+  SUPPORTED_SASL_MECHANISMS,
+  STANDARD_AUTHORIZER_CLASS,
+  ListenerConfigError,
+  parseJaasConfig,
+  listenerPrefix,
+  type SecurityProtocol,
+  type Listener,
+  type ListenerSasl,
+  type AuthorizerSettings,
+  type JaasEntry,
+} from './listeners.js';
+export {
+  ServerConfig,
+  ConfigError,
+  loadServerConfig,
+  parseFlags,
+  type ConfigOrigin,
+  type ConfigInput,
+  type LoadOptions,
+} from './server-config.js';

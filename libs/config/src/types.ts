@@ -112,3 +112,21 @@ export interface BrokerConfigDef extends ConfigDef {
    */
   readonly kafkaConfigKey: boolean;
 }
+
+/**
+ * A setting of Strom's own (not a Kafka key): how a process reaches NATS, Postgres, Temporal,
+ * where it keeps data, its admin port. Same model as Kafka's keys; named `strom.*` so a
+ * server.properties can carry them beside Kafka's.
+ */
+export interface StromConfigDef extends ConfigDef {
+  readonly scope: 'strom';
+}
+
+/** A command-line flag and environment variable that set one key (Kafka's or Strom's). */
+export interface FlagBinding {
+  readonly key: string;
+  /** The long flag without dashes, e.g. `port` for `--port`. */
+  readonly flag: string;
+  /** The environment variable, e.g. `STROM_PORT`. */
+  readonly env: string;
+}

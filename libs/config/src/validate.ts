@@ -216,6 +216,22 @@ function crossCheck(props: Readonly<Record<string, string>>, values: Record<stri
     }
   }
 
+  // SocketServer's ConnectionQuotas requirement.
+  if (values['max.connections.per.ip'] === 0 && ((values['max.connections.per.ip.overrides'] as string | null) ?? '').trim() === '') {
+    issues.push({
+      key: 'max.connections.per.ip',
+      message: 'max.connections.per.ip can be set to zero only if max.connections.per.ip.overrides property is set.',
+    });
+  }
+
+  // GroupCoordinatorConfig's requirement on the classic group session timeouts.
+  if ((values['group.max.session.timeout.ms'] as number) < (values['group.min.session.timeout.ms'] as number)) {
+    issues.push({
+      key: Object.hasOwn(props, 'group.max.session.timeout.ms') ? 'group.max.session.timeout.ms' : 'group.min.session.timeout.ms',
+      message: 'group.max.session.timeout.ms must be greater than or equal to group.min.session.timeout.ms',
+    });
+  }
+
   const interBrokerName = Object.hasOwn(props, 'inter.broker.listener.name');
   if (interBrokerName && Object.hasOwn(props, 'security.inter.broker.protocol')) {
     issues.push({

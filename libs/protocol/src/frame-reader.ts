@@ -8,7 +8,11 @@ export interface FrameReaderOptions {
   readonly maxFrameBytes: number;
 }
 
-/** Kafka's default `socket.request.max.bytes`. */
+/**
+ * The bound of a reader whose user names none: clients reading responses (the CLI, tests). The
+ * broker passes `socket.request.max.bytes` from its configuration (libs/config holds Kafka's
+ * default); this equals it so a client can read any response a default broker could accept.
+ */
 export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
 
 /**

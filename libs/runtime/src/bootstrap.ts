@@ -20,8 +20,8 @@ export interface BootOptions {
   logger: Logger;
   /** An HTTP app (admin API) instead of an application context. */
   http?: { host: string; port: number };
-  /** How long shutdown may take before the process gives up on it. */
-  shutdownTimeoutMs?: number;
+  /** How long shutdown may take before the process gives up on it (strom.shutdown.timeout.ms). */
+  shutdownTimeoutMs: number;
   /** Install SIGTERM/SIGINT handlers that stop the app (true for processes, false in tests). */
   handleSignals?: boolean;
   /** Runs after the app closed: release what the composition opened (bus, store). */
@@ -53,7 +53,7 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
   let stopping: Promise<void> | undefined;
-  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
+  const shutdownTimeoutMs = options.shutdownTimeoutMs;
 
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {

@@ -1,7 +1,5 @@
-export * from './config.js';
 export * from './logger.js';
 export * from './bootstrap.js';
 export * from './tokens.js';
-export * from './common-config.js';
 export * from './runtime.module.js';
 export * from './process.js';

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { ConfigError, describeFlags, loadServerConfig, type ServerConfig } from '@strom/config';
 import { bootApp, type RunningApp } from './bootstrap.js';
-import { ConfigError, describeConfig, loadConfig, type ConfigSchema, type ConfigValues } from './config.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type LevelWithSilent, type Logger } from './logger.js';
 import { RuntimeModule } from './runtime.module.js';
 
 interface Closable {
@@ -14,15 +14,16 @@ export interface ProcessResources {
   metadataStore?: Closable;
 }
 
-export interface ProcessOptions<S extends ConfigSchema> {
+export interface ProcessOptions {
   name: string;
-  schema: S;
-  /** The app's module, possibly configured from the loaded config. */
-  module: Type<unknown> | DynamicModule | ((config: ConfigValues<S>) => Type<unknown> | DynamicModule);
+  /** The configuration keys this app takes flags and environment variables for (`--help` lists them). */
+  keys: readonly string[];
+  /** The app's module, configured from the parsed configuration. */
+  module(config: ServerConfig): Type<unknown> | DynamicModule;
   /** Opens the bus (and the metadata store, if the app owns metadata). */
-  connect(config: ConfigValues<S>, logger: Logger): Promise<ProcessResources>;
+  connect(config: ServerConfig, logger: Logger): Promise<ProcessResources>;
   /** Serve HTTP on this host and port (the admin API). */
-  http?(config: ConfigValues<S>): { host: string; port: number };
+  http?(config: ServerConfig): { host: string; port: number };
   argv?: readonly string[];
 }
 
@@ -35,21 +36,24 @@ export function compose(bindings: Parameters<typeof RuntimeModule.forRoot>[0], m
 }
 
 /**
- * Runs one app as its own process (distributed mode): config from flags and env (`--help`
- * lists them), a pino logger, the app's resources, the NestJS app, graceful shutdown, and the
- * resources closed after the app. Exits 2 with one clear line on bad config.
+ * Runs one app as its own process (distributed mode): the configuration from flags, env and
+ * `--config server.properties` (`--help` lists the flags), a pino logger, the app's resources,
+ * the NestJS app, graceful shutdown, and the resources closed after the app. Exits 2 with one
+ * line naming the key on bad configuration.
  */
-export async function runProcess<S extends ConfigSchema>(options: ProcessOptions<S>): Promise<RunningApp | undefined> {
+export async function runProcess(options: ProcessOptions): Promise<RunningApp | undefined> {
   const argv = options.argv ?? process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(
-      `strom ${options.name}: runs the ${options.name} service on its own.\n\nOptions (flag, env):\n${describeConfig(options.schema)}\n`,
+      `strom ${options.name}: runs the ${options.name} service on its own.\n\nOptions (flag, env, key):\n${describeFlags(options.keys)}\n`,
     );
     return undefined;
   }
-  let config: ConfigValues<S>;
+  let config: ServerConfig;
+  let appModule: Type<unknown> | DynamicModule;
   try {
-    config = loadConfig(options.schema, { argv });
+    config = await loadServerConfig({ argv, env: process.env, keys: options.keys });
+    appModule = options.module(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`strom ${options.name}: ${error.message}\n`);
@@ -57,18 +61,15 @@ export async function runProcess<S extends ConfigSchema>(options: ProcessOptions
     }
     throw error;
   }
-  const values = config as Record<string, unknown>;
-  const logger = createLogger(options.name, (values.logLevel as 'info' | undefined) ?? 'info');
-  const appModule = typeof options.module === 'function' && !isModuleClass(options.module) ? options.module(config) : options.module;
+  const logger = createLogger(options.name, config.string('strom.log.level') as LevelWithSilent);
+  for (const warning of config.warnings) logger.warn(`configuration: ${warning}`);
   const resources = await options.connect(config, logger);
   const running = await bootApp({
     name: options.name,
-    module: compose({ bus: resources.bus, logger, metadataStore: resources.metadataStore }, [
-      appModule as Type<unknown> | DynamicModule,
-    ]) as unknown as Type<unknown>,
+    module: compose({ bus: resources.bus, logger, metadataStore: resources.metadataStore }, [appModule]) as unknown as Type<unknown>,
     logger,
     http: options.http?.(config),
-    shutdownTimeoutMs: values.shutdownTimeoutMs as number | undefined,
+    shutdownTimeoutMs: config.int('strom.shutdown.timeout.ms'),
     handleSignals: true,
     onStopped: async () => {
       await resources.bus.close();
@@ -79,7 +80,5 @@ export async function runProcess<S extends ConfigSchema>(options: ProcessOptions
   return running;
 }
 
-/** A Nest module class (decorated) rather than a factory function of the config. */
-function isModuleClass(candidate: unknown): candidate is Type<unknown> {
-  return typeof candidate === 'function' && Reflect.getMetadataKeys(candidate).length > 0;
-}
+/** The keys every process takes flags for: logging and shutdown. */
+export const COMMON_KEYS: readonly string[] = ['strom.log.level', 'strom.shutdown.timeout.ms'];

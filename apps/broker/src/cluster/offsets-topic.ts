@@ -1,9 +1,18 @@
-import { mergeLayers } from '@strom/config';
 import type { Logger } from '@strom/runtime';
 import type { ClusterView } from './cluster-view.js';
 import type { MetadataClient } from './metadata-client.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
+
+/** How `__consumer_offsets` is made (read-only broker configs: they cannot change while running). */
+export interface OffsetsTopicSettings {
+  /** offsets.topic.num.partitions */
+  readonly numPartitions: number;
+  /** offsets.topic.replication.factor (capped at the live brokers) */
+  readonly replicationFactor: number;
+  /** offsets.topic.segment.bytes */
+  readonly segmentBytes: number;
+}
 
 /**
  * Kafka's `__consumer_offsets`, made as Kafka makes it: on the first FindCoordinator for a group
@@ -19,7 +28,7 @@ export class OffsetsTopic {
   constructor(
     private readonly view: ClusterView,
     private readonly metadata: MetadataClient,
-    private readonly brokerConfig: () => Record<string, string>,
+    private readonly settings: OffsetsTopicSettings,
     private readonly logger: Logger,
   ) {}
 
@@ -31,24 +40,19 @@ export class OffsetsTopic {
   }
 
   private async create(): Promise<void> {
-    const config = this.brokerConfig();
-    const setting = (name: string, fallback: number): number => {
-      const value = Number(config[name]);
-      return Number.isInteger(value) && value > 0 ? value : fallback;
-    };
-    const replicationFactor = Math.min(setting('offsets.topic.replication.factor', 3), Math.max(1, this.view.liveBrokers().length));
+    const replicationFactor = Math.min(this.settings.replicationFactor, Math.max(1, this.view.liveBrokers().length));
     try {
       const reply = await this.metadata.createTopics({
         topics: [
           {
             name: OFFSETS_TOPIC,
-            numPartitions: setting('offsets.topic.num.partitions', 50),
+            numPartitions: this.settings.numPartitions,
             replicationFactor,
             assignments: [],
             configs: {
               'cleanup.policy': 'compact',
               'compression.type': 'producer',
-              'segment.bytes': String(setting('offsets.topic.segment.bytes', 104_857_600)),
+              'segment.bytes': String(this.settings.segmentBytes),
             },
           },
         ],
@@ -62,9 +66,4 @@ export class OffsetsTopic {
       this.logger.warn({ err: error }, `could not create ${OFFSETS_TOPIC}`);
     }
   }
-}
-
-/** The broker's current properties: server.properties under the dynamic broker configs. */
-export function currentBrokerConfig(view: ClusterView, brokerId: number, staticConfig: Record<string, string>): Record<string, string> {
-  return mergeLayers({ static: staticConfig, ...view.dynamicBrokerConfigs(brokerId) });
 }

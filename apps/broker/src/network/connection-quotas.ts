@@ -1,4 +1,6 @@
+import { lookup } from 'node:dns/promises';
 import type { Socket } from 'node:net';
+import type { Logger } from '@strom/runtime';
 import type { ConnectionLog } from './connection-log.js';
 
 /** Kafka's connection limits (`ConnectionQuotas`), broker-wide over every client listener. */
@@ -18,15 +20,6 @@ export interface ConnectionQuotaLimits {
    */
   readonly listenBacklogSize: number;
 }
-
-/** Kafka's defaults: no limit but the accept queue (socket.listen.backlog.size is 50). */
-export const defaultConnectionQuotaLimits: ConnectionQuotaLimits = {
-  maxConnections: 2_147_483_647,
-  maxConnectionsPerIp: 2_147_483_647,
-  maxConnectionsPerIpOverrides: new Map(),
-  maxConnectionCreationRate: 2_147_483_647,
-  listenBacklogSize: 50,
-};
 
 interface Waiting {
   readonly socket: Socket;
@@ -59,14 +52,14 @@ export class ConnectionQuotas {
     private readonly log: ConnectionLog,
     private readonly now: () => number = Date.now,
   ) {
-    for (const [name, value] of [
-      ['maxConnections', limits.maxConnections],
-      ['maxConnectionCreationRate', limits.maxConnectionCreationRate],
-      ['listenBacklogSize', limits.listenBacklogSize],
+    for (const [name, value, min] of [
+      ['maxConnections', limits.maxConnections, 0],
+      ['maxConnectionsPerIp', limits.maxConnectionsPerIp, 0],
+      ['maxConnectionCreationRate', limits.maxConnectionCreationRate, 0],
+      ['listenBacklogSize', limits.listenBacklogSize, 1],
     ] as const) {
-      if (!(value > 0)) throw new Error(`${name} must be positive, got ${value}`);
+      if (!(value >= min)) throw new Error(`${name} must be at least ${min}, got ${value}`);
     }
-    if (!(limits.maxConnectionsPerIp >= 0)) throw new Error(`maxConnectionsPerIp must not be negative, got ${limits.maxConnectionsPerIp}`);
     this.tokens = limits.maxConnectionCreationRate;
     this.refilledAtMs = now();
   }
@@ -180,6 +173,8 @@ export class ConnectionQuotas {
   /** Waiting on the creation rate (not on a slot): admit again once a token is due. */
   private scheduleRefill(): void {
     if (this.rateTimer !== undefined || this.closed || this.waiting.length === 0) return;
+    // A rate of 0 admits nothing new (Kafka's quota of 0): waiting connections stay until closed.
+    if (this.limits.maxConnectionCreationRate === 0) return;
     if (this.total >= this.limits.maxConnections) return;
     this.refill();
     const delayMs = Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.limits.maxConnectionCreationRate));
@@ -195,4 +190,25 @@ export class ConnectionQuotas {
 export function normalizeIp(address: string | undefined): string | undefined {
   if (address === undefined) return undefined;
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/**
+ * Adds the addresses of max.connections.per.ip.overrides entries that name hosts (Kafka resolves
+ * them with InetAddress.getByName). A host that does not resolve is logged and its override skipped.
+ */
+export async function withResolvedHosts(
+  limits: ConnectionQuotaLimits,
+  hostOverrides: ReadonlyMap<string, number>,
+  logger: Logger,
+): Promise<ConnectionQuotaLimits> {
+  if (hostOverrides.size === 0) return limits;
+  const overrides = new Map(limits.maxConnectionsPerIpOverrides);
+  for (const [host, count] of hostOverrides) {
+    try {
+      for (const { address } of await lookup(host, { all: true })) overrides.set(normalizeIp(address)!, count);
+    } catch (error) {
+      logger.warn({ host, err: error }, 'max.connections.per.ip.overrides: the host does not resolve; its override does not apply');
+    }
+  }
+  return { ...limits, maxConnectionsPerIpOverrides: overrides };
 }

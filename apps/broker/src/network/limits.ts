@@ -6,16 +6,22 @@ export interface ConnectionLimits {
   maxInFlightRequests: number;
   /** Bytes of responses queued on the socket; past it, reading pauses until it drains. */
   maxQueuedResponseBytes: number;
-  /** A connection with nothing in flight and no bytes for this long is closed (connections.max.idle.ms). */
+  /**
+   * A connection with nothing in flight and no bytes for this long is closed
+   * (connections.max.idle.ms; Infinity when that is negative: no idle expiry, as in Kafka).
+   */
   idleTimeoutMs: number;
   /** A request still unanswered after this long closes its connection: a handler is stuck. */
   requestTimeoutMs: number;
 }
 
-export const defaultConnectionLimits: ConnectionLimits = {
-  maxFrameBytes: 104_857_600,
+/**
+ * Strom's own bounds, which Kafka has no config for (its request queue is shared, not per
+ * connection). The frame size and idle timeout come from socket.request.max.bytes and
+ * connections.max.idle.ms.
+ */
+export const STROM_CONNECTION_LIMITS: Omit<ConnectionLimits, 'maxFrameBytes' | 'idleTimeoutMs'> = {
   maxInFlightRequests: 64,
   maxQueuedResponseBytes: 64 * 1024 * 1024,
-  idleTimeoutMs: 600_000,
   requestTimeoutMs: 300_000,
 };

@@ -1,16 +1,16 @@
+import { SUPPORTED_SASL_MECHANISMS } from '@strom/config';
 import type { BrokerSecurityOptions } from '../broker.options.js';
 import type { ConnectionSecurity } from '../network/connection.js';
 import { staticPlainVerifier } from './plain.js';
-import { DEFAULT_SASL_MAX_TOKEN_BYTES, SaslSession, saslMechanismFactory } from './sasl-session.js';
+import { SaslSession, saslMechanismFactory } from './sasl-session.js';
 import { isScramMechanism, type ScramCredentialLookup } from './scram.js';
 
-/** The SASL mechanisms Strom's broker implements. */
-export const SUPPORTED_SASL_MECHANISMS: readonly string[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
+export { SUPPORTED_SASL_MECHANISMS };
 
 /**
  * The mechanisms of `sasl.enabled.mechanisms` Strom can serve. Throws when none is left (Kafka's
  * default, GSSAPI, is not implemented), so a broker never starts a SASL listener no client can
- * authenticate on.
+ * authenticate on. The configuration already refuses such a file; this guards other callers.
  */
 export function usableSaslMechanisms(enabled: readonly string[]): string[] {
   const usable = [...new Set(enabled.map((mechanism) => mechanism.trim()))].filter((mechanism) =>
@@ -30,18 +30,15 @@ export function usableSaslMechanisms(enabled: readonly string[]): string[] {
  * {@link SaslSession} per connection over the enabled mechanisms, PLAIN checked against the
  * configured users and SCRAM against the credentials of the metadata store.
  */
-export function listenerSecurity(
-  options: BrokerSecurityOptions | undefined,
-  scram: { lookupScram: ScramCredentialLookup },
-): ConnectionSecurity {
-  if ((options?.securityProtocol ?? 'PLAINTEXT') === 'PLAINTEXT') return { protocol: 'PLAINTEXT' };
-  const mechanisms = usableSaslMechanisms(options?.saslMechanisms ?? ['GSSAPI']);
-  const plainUsers = options?.plainUsers ?? {};
+export function listenerSecurity(options: BrokerSecurityOptions, scram: { lookupScram: ScramCredentialLookup }): ConnectionSecurity {
+  if (options.securityProtocol === 'PLAINTEXT') return { protocol: 'PLAINTEXT' };
+  const mechanisms = usableSaslMechanisms(options.saslMechanisms);
+  const plainUsers = options.plainUsers;
   const createMechanism = saslMechanismFactory({
     ...(mechanisms.includes('PLAIN') ? { verifyPlain: staticPlainVerifier(plainUsers) } : {}),
     ...(mechanisms.some(isScramMechanism) ? { lookupScram: (user, mechanism) => scram.lookupScram(user, mechanism) } : {}),
   });
-  const maxTokenBytes = options?.saslMaxReceiveBytes ?? DEFAULT_SASL_MAX_TOKEN_BYTES;
+  const maxTokenBytes = options.saslMaxReceiveBytes;
   return {
     protocol: 'SASL_PLAINTEXT',
     maxPreAuthFrameBytes: maxTokenBytes,
@@ -49,7 +46,7 @@ export function listenerSecurity(
       new SaslSession({
         enabledMechanisms: mechanisms,
         createMechanism,
-        connectionsMaxReauthMs: options?.connectionsMaxReauthMs ?? 0,
+        connectionsMaxReauthMs: options.connectionsMaxReauthMs,
         maxTokenBytes,
       }),
   };

@@ -1,3 +1,5 @@
+import { ServerConfig } from '@strom/config';
+
 /**
  * The classic group coordinator's settings, named after the Kafka broker configs they mirror.
  * Every value is in milliseconds, bytes or a count.
@@ -33,22 +35,41 @@ export interface GroupConfig {
   readonly maxQueuedOperationsPerGroup: number;
 }
 
-/** Kafka's defaults. */
-export const DEFAULT_GROUP_CONFIG: GroupConfig = Object.freeze({
-  minSessionTimeoutMs: 6_000,
-  maxSessionTimeoutMs: 1_800_000,
-  initialRebalanceDelayMs: 3_000,
-  maxGroupSize: 2_147_483_647,
-  offsetMetadataMaxBytes: 4_096,
-  offsetsRetentionMs: 7 * 24 * 60 * 60 * 1000,
-  offsetsRetentionCheckIntervalMs: 600_000,
-  newMemberJoinTimeoutMs: 300_000,
-  maxQueuedOperationsPerGroup: 10_000,
-});
+/** The Kafka broker configs a GroupConfig holds; their defaults live in @strom/config. */
+export interface GroupSettingsSource {
+  int(key: string): number;
+  long(key: string): number;
+}
+
+/**
+ * Kafka's fixed `GroupCoordinator.NewMemberJoinTimeoutMs` (not a config) and Strom's own mailbox
+ * bound (Kafka's group lock has no queue, so no config either).
+ */
+const FIXED = { newMemberJoinTimeoutMs: 300_000, maxQueuedOperationsPerGroup: 10_000 } as const;
+
+/** The group coordinator's settings from the parsed configuration (Kafka's keys, their units converted). */
+export function groupConfigFrom(config: GroupSettingsSource): GroupConfig {
+  return checked({
+    ...FIXED,
+    minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
+    maxSessionTimeoutMs: config.int('group.max.session.timeout.ms'),
+    initialRebalanceDelayMs: config.int('group.initial.rebalance.delay.ms'),
+    maxGroupSize: config.int('group.max.size'),
+    offsetMetadataMaxBytes: config.int('offset.metadata.max.bytes'),
+    offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
+    offsetsRetentionCheckIntervalMs: config.long('offsets.retention.check.interval.ms'),
+  });
+}
+
+/** Kafka's defaults (from @strom/config's broker config table). */
+export const DEFAULT_GROUP_CONFIG: GroupConfig = groupConfigFrom(ServerConfig.resolve({}));
 
 /** Kafka's defaults overridden by `overrides`; throws on a value that cannot work. */
 export function resolveGroupConfig(overrides: Partial<GroupConfig> = {}): GroupConfig {
-  const config: GroupConfig = { ...DEFAULT_GROUP_CONFIG, ...overrides };
+  return checked({ ...DEFAULT_GROUP_CONFIG, ...overrides });
+}
+
+function checked(config: GroupConfig): GroupConfig {
   for (const [key, value] of Object.entries(config)) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new RangeError(`group config ${key} must be a finite number >= 0, got ${String(value)}`);

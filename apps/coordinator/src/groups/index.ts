@@ -7,7 +7,7 @@ export {
   type GroupLogger,
 } from './group-coordinator.js';
 export { type ClassicGroupState } from './classic-group.js';
-export { DEFAULT_GROUP_CONFIG, resolveGroupConfig, type GroupConfig } from './config.js';
+export { DEFAULT_GROUP_CONFIG, groupConfigFrom, resolveGroupConfig, type GroupConfig, type GroupSettingsSource } from './config.js';
 export { CONSUMER_PROTOCOL_TYPE, subscriptionTopics } from './consumer-protocol.js';
 export { Mailbox, MailboxFullError } from './mailbox.js';
 export {

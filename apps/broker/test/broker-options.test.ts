@@ -1,0 +1,93 @@
+import { ServerConfig } from '@strom/config';
+import { describe, expect, it } from 'vitest';
+import { brokerOptions } from '../src/config.js';
+
+const withFile = (entries: Record<string, string>) => brokerOptions(ServerConfig.resolve({ file: { path: 'server.properties', entries } }));
+
+describe('the broker options, built from the one parsed configuration', () => {
+  it("has one max.connections default, Kafka's, with or without a file", () => {
+    expect(brokerOptions(ServerConfig.resolve({})).connectionQuotas.maxConnections).toBe(2_147_483_647);
+    expect(withFile({ 'num.partitions': '2' }).connectionQuotas.maxConnections).toBe(2_147_483_647);
+    expect(withFile({ 'max.connections': '50' }).connectionQuotas.maxConnections).toBe(50);
+  });
+
+  it("takes Kafka's other connection limits: per IP with overrides (addresses now, hosts at start), creation rate, backlog, request bytes", () => {
+    const defaults = brokerOptions(ServerConfig.resolve({}));
+    expect(defaults.connectionQuotas).toEqual({
+      maxConnections: 2_147_483_647,
+      maxConnectionsPerIp: 2_147_483_647,
+      maxConnectionsPerIpOverrides: new Map(),
+      maxConnectionCreationRate: 2_147_483_647,
+      listenBacklogSize: 50,
+    });
+    expect(defaults.queuedMaxRequestBytes).toBe(-1);
+    const set = withFile({
+      'max.connections.per.ip': '10',
+      'max.connections.per.ip.overrides': '127.0.0.1:200, localhost:30,[::1]:5',
+      'max.connection.creation.rate': '7',
+      'socket.listen.backlog.size': '3',
+      'queued.max.request.bytes': '1048576',
+    });
+    expect(set.connectionQuotas).toMatchObject({
+      maxConnectionsPerIp: 10,
+      maxConnectionsPerIpOverrides: new Map([
+        ['127.0.0.1', 200],
+        ['::1', 5],
+      ]),
+      maxConnectionCreationRate: 7,
+      listenBacklogSize: 3,
+    });
+    expect(set.maxConnectionsPerHostOverrides).toEqual(new Map([['localhost', 30]]));
+    expect(set.queuedMaxRequestBytes).toBe(1_048_576);
+  });
+
+  it('refuses bad connection limits naming the key, as Kafka does', () => {
+    expect(() => withFile({ 'max.connections.per.ip.overrides': 'host:lots' })).toThrow(/max.connections.per.ip.overrides.*host:lots/);
+    expect(() => withFile({ 'max.connections.per.ip': '0' })).toThrow(
+      /max.connections.per.ip can be set to zero only if max.connections.per.ip.overrides property is set/,
+    );
+    expect(() => withFile({ 'queued.max.request.bytes': '0' })).toThrow(/queued.max.request.bytes/);
+    expect(
+      withFile({ 'max.connections.per.ip': '0', 'max.connections.per.ip.overrides': '10.0.0.1:5' }).connectionQuotas.maxConnectionsPerIp,
+    ).toBe(0);
+  });
+
+  it('takes the frame limit and idle timeout from socket.request.max.bytes and connections.max.idle.ms; negative: no idle expiry', () => {
+    expect(brokerOptions(ServerConfig.resolve({})).limits).toMatchObject({ maxFrameBytes: 104_857_600, idleTimeoutMs: 600_000 });
+    expect(withFile({ 'socket.request.max.bytes': '1000', 'connections.max.idle.ms': '-1' }).limits).toMatchObject({
+      maxFrameBytes: 1000,
+      idleTimeoutMs: Number.POSITIVE_INFINITY,
+    });
+  });
+
+  it("makes __consumer_offsets from the offsets.topic.* settings and Kafka's defaults", () => {
+    expect(brokerOptions(ServerConfig.resolve({})).offsetsTopic).toEqual({
+      numPartitions: 50,
+      replicationFactor: 3,
+      segmentBytes: 104_857_600,
+    });
+    expect(withFile({ 'offsets.topic.num.partitions': '4' }).offsetsTopic.numPartitions).toBe(4);
+  });
+
+  it('serves the SASL listener of the file with its PLAIN users and the authorizer', () => {
+    const options = withFile({
+      listeners: 'SASL_PLAINTEXT://127.0.0.1:9093',
+      'sasl.enabled.mechanisms': 'PLAIN',
+      'listener.name.sasl_plaintext.plain.sasl.jaas.config':
+        'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="pw";',
+      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      'super.users': 'User:admin',
+    });
+    expect([options.host, options.port, options.advertisedHost]).toEqual(['127.0.0.1', 9093, '127.0.0.1']);
+    expect(options.security).toEqual({
+      securityProtocol: 'SASL_PLAINTEXT',
+      saslMechanisms: ['PLAIN'],
+      plainUsers: { alice: 'pw' },
+      connectionsMaxReauthMs: 0,
+      saslMaxReceiveBytes: 524_288,
+      authorizerEnabled: true,
+      superUsers: ['User:admin'],
+      allowEveryoneIfNoAclFound: false,
+    });
+  });
+});

@@ -1,0 +1,321 @@
+// The one configuration path of every Strom process: flags > environment > server.properties
+// (`--config` / STROM_CONFIG) > defaults, read once into typed, defaulted, validated values
+// under Kafka's key names (and `strom.*` for Strom's own settings).
+import { BROKER_CONFIGS_BY_NAME } from './broker-configs.js';
+import {
+  appliedListenerKeys,
+  authorizerSettings,
+  listenerPrefix,
+  listenerSasl,
+  ListenerConfigError,
+  parseListeners,
+  protocolMap,
+  type AuthorizerSettings,
+  type Listener,
+  type ListenerSasl,
+  type SecurityProtocol,
+} from './listeners.js';
+import { ConfigValueError, defaultValue, parseValue } from './parse.js';
+import { PropertiesSyntaxError, readServerProperties } from './properties.js';
+import { bindingsOf, CONFIG_FILE_BINDING, STROM_CONFIGS, STROM_CONFIGS_BY_NAME, STROM_DEFAULTS_FOR_KAFKA_KEYS } from './strom-configs.js';
+import type { ConfigDef, ConfigValue } from './types.js';
+import { validateBrokerConfig } from './validate.js';
+
+/** A bad flag, environment value, file or key. The message names where it came from and the key. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Where a key's value came from. */
+export type ConfigOrigin = 'flag' | 'env' | 'file' | 'default';
+
+interface Explicit {
+  readonly raw: string;
+  readonly origin: Exclude<ConfigOrigin, 'default'>;
+  /** `--port`, `STROM_PORT` or the file's path: what an error message blames. */
+  readonly label: string;
+}
+
+export interface ConfigInput {
+  /** Flags and env names of these keys are read; other flags are refused. Default: every binding. */
+  readonly keys?: readonly string[];
+  /** Values by key from flags (already split), with the flag each came from. */
+  readonly flags?: ReadonlyMap<string, { raw: string; flag: string }>;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The server.properties entries and the path they were read from. */
+  readonly file?: { readonly path: string; readonly entries: Readonly<Record<string, string>> };
+}
+
+/** The parsed configuration of one process. Every value is validated and defaulted. */
+export class ServerConfig {
+  private constructor(
+    private readonly values: ReadonlyMap<string, ConfigValue>,
+    private readonly explicit: ReadonlyMap<string, Explicit>,
+    private readonly props: Readonly<Record<string, string>>,
+    /** Every listener of `listeners`, the flags' host, port and protocol applied to the first (the one Strom serves). */
+    readonly listeners: readonly Listener[],
+    /** `advertised.listeners` (default: `listeners`), `strom.advertised.host` applied to the first. */
+    readonly advertisedListeners: readonly Listener[],
+    /** The SASL settings of each SASL listener, by listener name. */
+    private readonly saslByListener: ReadonlyMap<string, ListenerSasl>,
+    readonly authorizer: AuthorizerSettings,
+    /** The data directory (strom.data.dir, else the first of log.dirs or log.dir the file sets). */
+    readonly dataDir: string,
+    /**
+     * Kafka keys set by the file, environment or flags, as given: what DescribeConfigs reports as
+     * STATIC_BROKER_CONFIG and the broker layer under dynamic configs.
+     */
+    readonly staticConfig: Readonly<Record<string, string>>,
+    readonly filePath: string | undefined,
+    /** Keys set but ignored, and settings Strom serves only in part: to be logged at start. */
+    readonly warnings: readonly string[],
+  ) {}
+
+  /** Resolves the layers; throws ConfigError naming the source and key of the first bad value. */
+  static resolve(input: ConfigInput): ServerConfig {
+    const explicit = explicitValues(input);
+    const label = (key: string) => explicit.get(key)?.label ?? input.file?.path ?? 'default';
+    const fail = (key: string, message: string): never => {
+      throw new ConfigError(`${label(key)}: ${key}: ${message}`);
+    };
+    const props: Record<string, string> = { ...STROM_DEFAULTS_FOR_KAFKA_KEYS };
+    for (const [key, { raw }] of explicit) props[key] = raw;
+
+    const validation = validateBrokerConfig(props);
+    const firstError = validation.errors[0];
+    if (firstError) fail(firstError.key, firstError.message);
+    const values = new Map<string, ConfigValue>(Object.entries(validation.values));
+    for (const def of STROM_CONFIGS) {
+      const given = explicit.get(def.name);
+      values.set(def.name, given === undefined ? defaultValue(def) : parseOrFail(def, given.raw, fail));
+    }
+
+    const warnings: string[] = [];
+    const value = <T extends ConfigValue>(key: string) => values.get(key) as T;
+    let listeners: Listener[];
+    let advertisedListeners: Listener[];
+    const saslByListener = new Map<string, ListenerSasl>();
+    let authorizer: AuthorizerSettings;
+    try {
+      const protocols = protocolMap(value<string>('listener.security.protocol.map'));
+      if (!explicit.has('listener.security.protocol.map')) {
+        // KafkaConfig: KRaft controller listeners are PLAINTEXT unless the map says otherwise.
+        for (const name of (value<string | null>('controller.listener.names') ?? '').split(',')) {
+          if (name.trim() !== '' && !protocols.has(name.trim().toUpperCase())) protocols.set(name.trim().toUpperCase(), 'PLAINTEXT');
+        }
+      }
+      listeners = withFirst(parseListeners(value<string>('listeners'), protocols), {
+        host: value<string | null>('strom.listener.host'),
+        port: value<number | null>('strom.listener.port'),
+        securityProtocol: value<SecurityProtocol | null>('strom.listener.security.protocol'),
+      });
+      const served = listeners[0];
+      if (!served) return fail('listeners', 'Strom needs at least one listener');
+      if (served.securityProtocol !== 'PLAINTEXT' && served.securityProtocol !== 'SASL_PLAINTEXT') {
+        fail(
+          'listeners',
+          `security protocol ${served.securityProtocol} (listener ${served.name}) is not supported by Strom; use PLAINTEXT or SASL_PLAINTEXT`,
+        );
+      }
+      if (listeners.length > 1) warnings.push(`listeners: Strom serves one listener; only ${served.name} is used`);
+      const advertised = explicit.has('advertised.listeners')
+        ? parseListeners(value<string>('advertised.listeners'), protocols)
+        : listeners;
+      advertisedListeners = withFirst(advertised, { host: value<string | null>('strom.advertised.host') });
+      if (served.securityProtocol === 'SASL_PLAINTEXT') {
+        const sasl = listenerSasl(props, served.name);
+        saslByListener.set(served.name, sasl);
+        if (sasl.ignoredMechanisms.length > 0)
+          warnings.push(`sasl.enabled.mechanisms: ${sasl.ignoredMechanisms.join(', ')} not supported by Strom; ignored`);
+        if (sasl.enabledMechanisms.includes('PLAIN') && sasl.plainUsers === undefined) {
+          warnings.push(
+            `${listenerPrefix(served.name)}plain.sasl.jaas.config is not set: SASL/PLAIN has no users, every PLAIN login fails`,
+          );
+        }
+      }
+      authorizer = authorizerSettings(
+        value<string>('authorizer.class.name'),
+        value<string | null>('super.users'),
+        value<boolean>('allow.everyone.if.no.acl.found'),
+      );
+    } catch (error) {
+      if (error instanceof ListenerConfigError) return fail(error.key, error.message);
+      throw error;
+    }
+
+    const applied = new Set(listeners.flatMap((listener) => appliedListenerKeys(listener.name)));
+    for (const warning of validation.warnings) {
+      if (!applied.has(warning.key) && !STROM_CONFIGS_BY_NAME.has(warning.key)) warnings.push(`${warning.key}: ${warning.message}`);
+    }
+    const firstDir = (key: string) => (explicit.has(key) ? (value<string>(key).split(',')[0]?.trim() ?? '') : '');
+    const dataDir = explicit.has('strom.data.dir')
+      ? value<string>('strom.data.dir')
+      : firstDir('log.dirs') || firstDir('log.dir') || value<string>('strom.data.dir');
+    const staticConfig: Record<string, string> = { ...input.file?.entries };
+    for (const [key, given] of explicit) if (given.origin !== 'file' && BROKER_CONFIGS_BY_NAME.has(key)) staticConfig[key] = given.raw;
+    return new ServerConfig(
+      values,
+      explicit,
+      props,
+      listeners,
+      advertisedListeners,
+      saslByListener,
+      authorizer,
+      dataDir,
+      staticConfig,
+      input.file?.path,
+      warnings,
+    );
+  }
+
+  /** Where a key's value came from. */
+  source(key: string): ConfigOrigin {
+    return this.explicit.get(key)?.origin ?? 'default';
+  }
+
+  /** The typed value of a key of either table. Throws for a key neither table defines (a bug). */
+  value(key: string): ConfigValue {
+    if (!this.values.has(key)) throw new Error(`no such config: ${key}`);
+    return this.values.get(key)!;
+  }
+
+  int(key: string): number {
+    return this.typed(key, 'number') as number;
+  }
+
+  /** A LONG that fits a JavaScript number (every LONG Strom reads as a duration or size does). */
+  long(key: string): number {
+    return this.typed(key, 'number') as number;
+  }
+
+  bool(key: string): boolean {
+    return this.typed(key, 'boolean') as boolean;
+  }
+
+  string(key: string): string {
+    return this.typed(key, 'string') as string;
+  }
+
+  /** A STRING with no default (null when not set). */
+  optionalString(key: string): string | null {
+    const value = this.value(key);
+    if (value !== null && typeof value !== 'string') throw new Error(`config ${key} is not a string`);
+    return value;
+  }
+
+  list(key: string): string[] {
+    const value = this.value(key);
+    if (!Array.isArray(value)) throw new Error(`config ${key} is not a list`);
+    return value;
+  }
+
+  /**
+   * A key as one listener sees it: `listener.name.<listener>.<key>` when set, else the key
+   * (Kafka's per-listener overrides), typed by the key's definition.
+   */
+  listenerValue(listenerName: string, key: string): ConfigValue {
+    const override = this.props[`${listenerPrefix(listenerName)}${key}`];
+    const def = BROKER_CONFIGS_BY_NAME.get(key);
+    if (override === undefined || def === undefined) return this.value(key);
+    return parseValue(def, override);
+  }
+
+  /** The SASL settings of a SASL listener (undefined for PLAINTEXT listeners and those Strom does not serve). */
+  sasl(listenerName: string): ListenerSasl | undefined {
+    return this.saslByListener.get(listenerName);
+  }
+
+  private typed(key: string, type: 'number' | 'boolean' | 'string'): ConfigValue {
+    const value = this.value(key);
+    if (typeof value !== type) throw new Error(`config ${key} is ${value === null ? 'not set' : `not a ${type}`}`);
+    return value;
+  }
+}
+
+function parseOrFail(def: ConfigDef, raw: string, fail: (key: string, message: string) => never): ConfigValue {
+  try {
+    return parseValue(def, raw);
+  } catch (error) {
+    if (error instanceof ConfigValueError) return fail(def.name, error.message);
+    throw error;
+  }
+}
+
+/** File, then environment, then flags: each later layer replaces a key of the ones before. */
+function explicitValues(input: ConfigInput): Map<string, Explicit> {
+  const explicit = new Map<string, Explicit>();
+  for (const [key, raw] of Object.entries(input.file?.entries ?? {})) explicit.set(key, { raw, origin: 'file', label: input.file!.path });
+  for (const binding of bindingsOf(input.keys)) {
+    const raw = input.env?.[binding.env];
+    if (raw !== undefined && raw !== '') explicit.set(binding.key, { raw, origin: 'env', label: binding.env });
+  }
+  for (const [key, { raw, flag }] of input.flags ?? []) explicit.set(key, { raw, origin: 'flag', label: `--${flag}` });
+  return explicit;
+}
+
+function withFirst(
+  listeners: Listener[],
+  overlay: { host?: string | null; port?: number | null; securityProtocol?: SecurityProtocol | null },
+): Listener[] {
+  const [first, ...rest] = listeners;
+  if (!first) return listeners;
+  return [
+    {
+      ...first,
+      ...(overlay.host != null ? { host: overlay.host } : {}),
+      ...(overlay.port != null ? { port: overlay.port } : {}),
+      ...(overlay.securityProtocol != null ? { securityProtocol: overlay.securityProtocol } : {}),
+    },
+    ...rest,
+  ];
+}
+
+/** Splits `--name value` and `--name=value`; `--config` names the file. */
+export function parseFlags(
+  argv: readonly string[],
+  keys?: readonly string[],
+): { flags: Map<string, { raw: string; flag: string }>; configPath?: string } {
+  const byFlag = new Map(bindingsOf(keys).map((binding) => [binding.flag, binding]));
+  const flags = new Map<string, { raw: string; flag: string }>();
+  let configPath: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument '${arg}'`);
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const binding = byFlag.get(name);
+    if (!binding && name !== CONFIG_FILE_BINDING.flag) throw new ConfigError(`unknown flag --${name}`);
+    const raw = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+    if (raw === undefined) throw new ConfigError(`flag --${name} needs a value`);
+    if (binding) flags.set(binding.key, { raw, flag: name });
+    else configPath = raw;
+  }
+  return { flags, ...(configPath === undefined ? {} : { configPath }) };
+}
+
+export interface LoadOptions {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The keys this process takes flags and env for (see {@link FLAG_BINDINGS}). */
+  readonly keys?: readonly string[];
+}
+
+/** Reads the flags, the environment and the server.properties they name: the one configuration of a process. */
+export async function loadServerConfig(options: LoadOptions): Promise<ServerConfig> {
+  const { flags, configPath } = parseFlags(options.argv, options.keys);
+  const envPath = options.env[CONFIG_FILE_BINDING.env];
+  const path = configPath ?? (envPath === '' ? undefined : envPath);
+  let file: ConfigInput['file'];
+  if (path !== undefined) {
+    try {
+      file = { path, entries: await readServerProperties(path) };
+    } catch (error) {
+      const reason = error instanceof PropertiesSyntaxError ? error.message : `cannot read it: ${(error as Error).message}`;
+      throw new ConfigError(`${path}: ${reason}`);
+    }
+  }
+  return ServerConfig.resolve({ flags, env: options.env, ...(options.keys ? { keys: options.keys } : {}), ...(file ? { file } : {}) });
+}

@@ -1,0 +1,160 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { NatsBus, type Bus } from '@strom/bus';
+import { CoordinatorSubjects, decodeResponseBody, encodeForwardedRequest } from '@strom/contracts';
+import { ErrorCode } from '@strom/errors';
+import { ApiKey, createJoinGroupRequest, createJoinGroupRequestProtocol, createMetadataRequest, encodeRequestFrame } from '@strom/protocol';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { cleanEnv, mainOf, startApp, type AppProcess } from './app-process.js';
+import { plainJaas, RawKafka } from './sasl-support.js';
+
+const execFileAsync = promisify(execFile);
+const apps = ['broker', 'metadata', 'coordinator', 'retention', 'orchestrator', 'admin-api'] as const;
+
+/**
+ * Every app, started as its own process with nothing but `--config server.properties`: the one
+ * file carries the NATS, Postgres and Temporal addresses (strom.* keys; the defaults point
+ * nowhere the test runs, so an app that ignored the file would not start), a SASL_PLAINTEXT
+ * listener with PLAIN users, the StandardAuthorizer with a super user, and group and topic
+ * defaults. Each check below is where a setting takes effect.
+ */
+describe('each app alone honours one shared server.properties', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strom-apps-props-'));
+  const database = `strom_props_${process.pid}`;
+  const running = new Map<string, AppProcess>();
+  let path: string;
+  let kafkaPort: number;
+  let bus: Bus;
+
+  const lines = (): string[] => [
+    'process.roles=broker',
+    'node.id=1',
+    'listeners=SASL_PLAINTEXT://127.0.0.1:0',
+    'sasl.enabled.mechanisms=PLAIN',
+    plainJaas({ admin: 'admin-secret', alice: 'alice-secret' }),
+    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'super.users=User:admin',
+    // Kafka's default minimum is 6000 ms: a 6000 ms session timeout is refused only if the file is read.
+    'group.min.session.timeout.ms=10000',
+    'group.initial.rebalance.delay.ms=0',
+    'num.partitions=3',
+    `strom.nats.url=${inject('natsUrl')}`,
+    `strom.database.url=${inject('postgresUrl').replace(/\/postgres$/, `/${database}`)}`,
+    `strom.temporal.address=${inject('temporalAddress')}`,
+    `strom.temporal.namespace=${inject('temporalNamespace')}`,
+    'strom.admin.port=0',
+    `strom.data.dir=${join(dir, 'data')}`,
+  ];
+
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: inject('postgresUrl') });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.end();
+    path = join(dir, 'server.properties');
+    writeFileSync(path, `${lines().join('\n')}\n`);
+    for (const app of ['metadata', 'coordinator', 'broker'] as const) running.set(app, await startApp(app, {}, ['--config', path]));
+    const ready = running.get('broker')!.lines.find((line) => line.msg === 'Kafka listener ready');
+    kafkaPort = ready!.port as number;
+    bus = await NatsBus.connect({ servers: inject('natsUrl'), name: 'apps-read-server-properties' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await bus?.close();
+    for (const app of running.values()) app.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const kafka = (sasl?: SASLOptions) =>
+    new Kafka({
+      clientId: 'apps-props',
+      brokers: [`127.0.0.1:${kafkaPort}`],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+      ...(sasl ? { sasl } : {}),
+    });
+
+  it('broker: a PLAIN user of the file logs in; the super user creates a topic with the file’s num.partitions (metadata)', async () => {
+    const admin = kafka({ mechanism: 'plain', username: 'admin', password: 'admin-secret' }).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'orders' }] });
+      const metadata = await admin.fetchTopicMetadata({ topics: ['orders'] });
+      expect(metadata.topics[0]!.partitions).toHaveLength(3);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('broker: the authorizer denies a user without ACLs; a wrong password and an unauthenticated request are refused', async () => {
+    const alice = kafka({ mechanism: 'plain', username: 'alice', password: 'alice-secret' }).admin();
+    await alice.connect();
+    try {
+      await expect(alice.createTopics({ topics: [{ topic: 'alices-own' }] })).rejects.toMatchObject({
+        errors: [expect.objectContaining({ type: 'TOPIC_AUTHORIZATION_FAILED' })],
+      });
+    } finally {
+      await alice.disconnect();
+    }
+    await expect(kafka({ mechanism: 'plain', username: 'alice', password: 'wrong' }).admin().connect()).rejects.toThrow(
+      /authentication failed/i,
+    );
+    const raw = await RawKafka.connect(kafkaPort);
+    raw.raw.send(
+      encodeRequestFrame(
+        { apiKey: ApiKey.Metadata, apiVersion: 12, correlationId: 1, clientId: 'x' },
+        createMetadataRequest({ topics: null }),
+      ),
+    );
+    expect(await raw.raw.closedWithin(5000)).toBe(true);
+  });
+
+  it('coordinator: a JoinGroup below the file’s group.min.session.timeout.ms gets INVALID_SESSION_TIMEOUT', async () => {
+    const VERSION = 3;
+    const join = async (sessionTimeoutMs: number) => {
+      const request = createJoinGroupRequest({
+        groupId: `props-${sessionTimeoutMs}`,
+        memberId: '',
+        sessionTimeoutMs,
+        rebalanceTimeoutMs: 10_000,
+        protocolType: 'consumer',
+        protocols: [createJoinGroupRequestProtocol({ name: 'range', metadata: Buffer.alloc(0) })],
+      });
+      const frame = encodeForwardedRequest(ApiKey.JoinGroup, VERSION, request, { clientId: 'props', clientHost: '127.0.0.1' });
+      const reply = await bus.request(CoordinatorSubjects.kafka, frame, { timeoutMs: 10_000 });
+      return decodeResponseBody(ApiKey.JoinGroup, VERSION, reply).errorCode;
+    };
+    expect(await join(6_000)).toBe(ErrorCode.INVALID_SESSION_TIMEOUT);
+    expect(await join(10_000)).toBe(ErrorCode.NONE);
+  });
+
+  it.each(['retention', 'orchestrator', 'admin-api'] as const)(
+    '%s starts with the file alone',
+    async (app) => {
+      const started = await startApp(app, {}, ['--config', path]);
+      running.set(app, started);
+      started.child.kill('SIGTERM');
+      expect(await started.exited).toBe(0);
+    },
+    60_000,
+  );
+
+  it.each(apps)('%s exits 2 on a bad value in the file (STROM_CONFIG), naming the key', async (app) => {
+    const bad = join(dir, `bad-${app}.properties`);
+    writeFileSync(bad, `${[...lines(), 'group.max.size=0'].join('\n')}\n`);
+    const failure = await execFileAsync(process.execPath, [mainOf(app)], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...cleanEnv(), STROM_CONFIG: bad },
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr.trim()).toBe(
+      `strom ${app}: ${bad}: group.max.size: Invalid value 0 for configuration group.max.size: Value must be at least 1`,
+    );
+  });
+});
