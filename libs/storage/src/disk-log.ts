@@ -77,6 +77,8 @@ export interface DiskLogOptions {
    * before it answers, so records it deleted never come back after a crash.
    */
   persistLogStartOffset?: (offset: number) => Promise<void>;
+  /** Called once, when a disk error takes the log offline (Kafka's LogDirFailureChannel). */
+  onOffline?: (error: LogOfflineError) => void;
 }
 
 /** writev takes at most IOV_MAX (1024) buffers. */
@@ -112,6 +114,7 @@ export class DiskLog implements PartitionLog {
   private readonly clock: () => number;
   private readonly io: FileIo;
   private readonly persistLogStartOffset: ((offset: number) => Promise<void>) | undefined;
+  private readonly onOffline: ((error: LogOfflineError) => void) | undefined;
   private readonly ownsFiles: boolean;
 
   private segments: Segment[] = [];
@@ -152,6 +155,7 @@ export class DiskLog implements PartitionLog {
     invariant(this.files.io === this.io, "the file pool must use the log's FileIo");
     this.clock = options.clock ?? Date.now;
     this.persistLogStartOffset = options.persistLogStartOffset;
+    this.onOffline = options.onOffline;
     this.indexes = new SegmentIndexes({
       io: this.io,
       files: this.files,
@@ -516,8 +520,9 @@ export class DiskLog implements PartitionLog {
 
   // ---- read ------------------------------------------------------------------------------
 
+  /** Served while the log is offline too, as long as its files can be read. */
   async read(offset: number, options: ReadOptions): Promise<ReadResult> {
-    this.assertUsable();
+    this.assertOpen();
     invariant(options.maxBytes >= 0, 'maxBytes must not be negative');
     for (let attempt = 0; ; attempt++) {
       const startOffset = this.startOffset;
@@ -539,7 +544,7 @@ export class DiskLog implements PartitionLog {
   }
 
   async listOffset(spec: ListOffsetsSpec): Promise<OffsetAndTimestamp | null> {
-    this.assertUsable();
+    this.assertOpen();
     if (spec === 'earliest') return { offset: this.startOffset, timestamp: -1 };
     if (spec === 'latest') return { offset: this.visibleEnd, timestamp: -1 };
     if (spec === 'max-timestamp') return this.offsetOfMaxTimestamp();
@@ -806,15 +811,36 @@ export class DiskLog implements PartitionLog {
     return segmentIndexFor(this.segments, offset);
   }
 
+  /**
+   * Another log of the same directory failed (Kafka takes the whole log dir offline): this one
+   * refuses writes from now on as well, and keeps serving reads.
+   */
+  markOffline(cause: LogOfflineError): void {
+    this.goOffline(cause);
+  }
+
+  /**
+   * A disk error (ENOSPC, EIO, ...): the log refuses every write from now on, since its files may
+   * not match its state any more; reads go on while the files can be read. Only a restart, whose
+   * recovery cuts any torn tail, brings it back.
+   */
   private goOffline(error: unknown): LogOfflineError {
-    if (error instanceof LogOfflineError) return error;
     if (error instanceof LogInvariantError) throw error;
-    this.offlineError ??= new LogOfflineError(this.directory, error);
+    if (this.offlineError) return this.offlineError;
+    this.offlineError = error instanceof LogOfflineError ? error : new LogOfflineError(this.directory, error);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    this.onOffline?.(this.offlineError);
     return this.offlineError;
   }
 
+  /** For writes: fails once the log is offline. */
   private assertUsable(): void {
     if (this.offlineError) throw this.offlineError;
+    this.assertOpen();
+  }
+
+  private assertOpen(): void {
     invariant(!this.closed, () => `log ${this.directory} is closed`);
   }
 }
