@@ -188,7 +188,11 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       handleMetadata(
         this.view,
         metadata,
-        { autoCreateTopicsEnable: this.options.autoCreateTopicsEnable ?? true, offsetsTopic },
+        {
+          autoCreateTopicsEnable: this.options.autoCreateTopicsEnable ?? true,
+          offsetsTopic,
+          offlineReplicas: (topic, partition) => replicas.offlineReplicas(topic, partition),
+        },
         this.authorization,
       ),
     );

@@ -9,9 +9,17 @@ import {
 import type { ClusterView } from '../cluster/cluster-view.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 
-/** DescribeLogDirs: the one log directory, its partitions' sizes, and (v4+) the disk's space. */
+/**
+ * DescribeLogDirs: the one log directory, its partitions' sizes, and (v4+) the disk's space; an
+ * offline directory as Kafka's ReplicaManager.describeLogDirs has it: KAFKA_STORAGE_ERROR alone.
+ */
 export function handleDescribeLogDirs(view: ClusterView, replicas: ReplicaManager, logDir: string) {
   return async (body: DescribeLogDirsRequest, apiVersion: number): Promise<DescribeLogDirsResponse> => {
+    if (replicas.logDirFailure) {
+      return createDescribeLogDirsResponse({
+        results: [createDescribeLogDirsResponseDescribeLogDirsResult({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, logDir })],
+      });
+    }
     const wanted =
       body.topics === null
         ? view.topics().map((topic) => ({ topic: topic.name, partitions: topic.partitions.map((p) => p.partitionIndex) }))

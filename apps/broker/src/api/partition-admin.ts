@@ -15,7 +15,7 @@ import {
 } from '@strom/protocol';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
-import { leaderFor } from './leadership.js';
+import { leaderFor, storageFailure } from './leadership.js';
 
 const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 /** DeleteRecords: -1 means "up to the high watermark". */
@@ -61,7 +61,9 @@ export function handleDeleteRecords(view: ClusterView, replicas: ReplicaManager,
               const target = partition.offset === HIGH_WATERMARK ? replica.highWatermark : Number(partition.offset);
               if (target < 0 || target > replica.highWatermark)
                 return { partitionIndex: partition.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
-              const lowWatermark = await replica.exclusive((log) => log.deleteRecordsBefore(target));
+              const lowWatermark = await replica.exclusive((log) => log.deleteRecordsBefore(target)).catch(storageFailure);
+              if (lowWatermark === undefined)
+                return { partitionIndex: partition.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
               return { partitionIndex: partition.partitionIndex, lowWatermark: BigInt(lowWatermark), errorCode: ErrorCode.NONE };
             }),
           ),
