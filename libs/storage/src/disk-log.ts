@@ -1,14 +1,17 @@
 /*
  * Over 600 lines, on purpose: what is left here is Kafka's UnifiedLog and LocalLog core, the
- * log's offsets (next, visible end, high watermark, log start, recovery point) and the code that
- * moves them together: the single writer, roll and flush, truncation, retention's deletions.
- * Split further, those invariants would be spread over files sharing mutable state. Loading and
- * recovery are in log-loader.ts, the inactive-index cache in segment-indexes.ts, reads in
- * segment-reads.ts, compaction's planning and swap in log-compaction.ts.
+ * log's offsets (next, visible end, high watermark, log start, recovery point), the state that
+ * moves with them (segment list, leader epochs, producer state, offline) and the operations that
+ * move them together: the append queue and its single writer, roll, truncation, DeleteRecords,
+ * close. Split further, those invariants would be spread over files sharing mutable state. The
+ * rest works on a narrow view of the log: loading and recovery in log-loader.ts, writing the
+ * active segment in segment-writes.ts, reads in segment-reads.ts, the inactive-index cache in
+ * segment-indexes.ts, fsyncs and the recovery point's bookkeeping in log-flush.ts, retention and
+ * segment deletion in log-retention.ts, compaction's planning and swap in log-compaction.ts.
  */
 import { join } from 'node:path';
 import { offsetOfMaxTimestampInBatch, type BatchHeader } from './batch.js';
-import { assertMonotonic, checkFollowerBatches, planLeaderAppend, validateBatches } from './append-validation.js';
+import { checkFollowerBatches, planLeaderAppend, validateBatches } from './append-validation.js';
 import { resolveLogConfig, type LogConfig } from './config.js';
 import { invariant, LogInvariantError, LogOfflineError } from './errors.js';
 import { nodeFileIo, type FileIo } from './file-io.js';
@@ -43,9 +46,10 @@ import type {
   ReadResult,
 } from './partition-log.js';
 import { ProducerStateTable, type ProducerEntry } from './producer-state.js';
-import { BatchCursor, Segment, segmentIndexFor, ShortReadError } from './segment.js';
+import { Segment, segmentIndexFor, ShortReadError } from './segment.js';
 import { rebuildSegment, SegmentIndexes, writeIndexes } from './segment-indexes.js';
-import { offsetForTimestamp, readSegments, segmentOfMaxTimestamp, type SegmentReadSource } from './segment-reads.js';
+import { offsetForTimestamp, readSegments, segmentOfMaxTimestamp, truncationPoint, type SegmentReadSource } from './segment-reads.js';
+import { appendToSegment, MAX_IOVECS, needsRoll } from './segment-writes.js';
 
 export type { CompactionResult, CompactionStats, CompactOptions } from './log-compaction.js';
 export type { SegmentInfo } from './log-retention.js';
@@ -80,9 +84,6 @@ export interface DiskLogOptions {
   /** Called once, when a disk error takes the log offline (Kafka's LogDirFailureChannel). */
   onOffline?: (error: LogOfflineError) => void;
 }
-
-/** writev takes at most IOV_MAX (1024) buffers. */
-const MAX_IOVECS = 1024;
 
 interface PendingAppend {
   batches: readonly Buffer[];
@@ -366,7 +367,7 @@ export class DiskLog implements PartitionLog {
     };
     for (const item of items) {
       for (const [i, header] of item.headers.entries()) {
-        if (this.shouldRoll(header, bytes)) {
+        if (needsRoll(this.active, header, bytes, this.config)) {
           await writeCollected();
           await this.roll(header.baseOffset);
         }
@@ -381,47 +382,9 @@ export class DiskLog implements PartitionLog {
 
   private async writeToActive(buffers: Buffer[], headers: BatchHeader[], bytes: number): Promise<void> {
     const segment = this.active;
-    const position = segment.sizeBytes;
-    try {
-      await this.files.with(segment.logPath, async (file) => {
-        // Synchronous: a write lands in the page cache, as Kafka's FileChannel.write does. Handing
-        // each one to libuv's thread pool cost ~3x the CPU (thread wake-up, promise) of the copy
-        // itself (measured: 33-48 vs 13-14 us per 16 KiB write on this 2-core machine).
-        let written = 0;
-        let pending = buffers;
-        while (written < bytes) {
-          const bytesWritten = file.writevSync(pending, position + written);
-          invariant(bytesWritten > 0, 'writev wrote nothing');
-          written += bytesWritten;
-          if (written < bytes) pending = remainingBuffers(buffers, written);
-        }
-      });
-    } catch (error) {
-      // Leave no partial batch behind the committed end for recovery to trip over later.
-      await this.io.truncate(segment.logPath, position).catch(() => undefined);
-      throw error;
-    }
-    let at = position;
-    for (const header of headers) {
-      assertMonotonic(segment.nextOffset, header);
-      segment.onBatchAppended(header, at, this.config.indexIntervalBytes);
-      at += header.sizeBytes;
-      this.flusher.countAppended(header.recordsCount);
-    }
-    invariant(at === position + bytes, 'written bytes do not match the batches');
+    await appendToSegment(this.files, this.io, segment, { buffers, headers, bytes }, this.config.indexIntervalBytes);
+    for (const header of headers) this.flusher.countAppended(header.recordsCount);
     this.visibleEnd = segment.nextOffset;
-  }
-
-  private shouldRoll(header: BatchHeader, pendingBytes: number): boolean {
-    const segment = this.active;
-    const size = segment.sizeBytes + pendingBytes;
-    if (size === 0) return false;
-    return (
-      size + header.sizeBytes > this.config.segmentBytes ||
-      (segment.rollingBasedTimestamp !== null && header.maxTimestamp - segment.rollingBasedTimestamp > this.config.segmentMs) ||
-      segment.needsIndexRoom() ||
-      header.lastOffset - segment.baseOffset > 0x7fffffff
-    );
   }
 
   /** Starts a new active segment at `baseOffset`; the old one is flushed in the background. */
@@ -520,19 +483,7 @@ export class DiskLog implements PartitionLog {
       const index = this.segmentIndexFor(offset);
       for (const segment of this.segments.splice(index + 1)) await this.retention.deleteSegmentFiles(segment);
       const segment = this.active;
-      const { cutAt, newEnd } = await this.files.with(segment.logPath, async (handle) => {
-        const cursor = new BatchCursor(handle, (await this.indexes.of(segment)).offsetIndex.lookup(offset).position, segment.sizeBytes);
-        let previousEnd = segment.baseOffset;
-        for (let batch = await cursor.next(); batch; batch = await cursor.next()) {
-          if (batch.header.lastOffset >= offset)
-            return {
-              cutAt: batch.position,
-              newEnd: batch.header.baseOffset === offset ? offset : Math.max(previousEnd, batch.header.baseOffset),
-            };
-          previousEnd = batch.header.lastOffset + 1;
-        }
-        return { cutAt: segment.sizeBytes, newEnd: segment.nextOffset };
-      });
+      const { cutAt, newEnd } = await truncationPoint(this.context, segment, offset);
       await this.files.with(segment.logPath, (handle) => handle.truncate(cutAt));
       segment.sizeBytes = cutAt;
       await rebuildSegment(this.files, this.config, segment);
@@ -735,20 +686,6 @@ export class DiskLog implements PartitionLog {
   private assertOpen(): void {
     invariant(!this.closed, () => `log ${this.directory} is closed`);
   }
-}
-
-function remainingBuffers(buffers: readonly Buffer[], skipBytes: number): Buffer[] {
-  const out: Buffer[] = [];
-  let skip = skipBytes;
-  for (const buffer of buffers) {
-    if (skip >= buffer.length) {
-      skip -= buffer.length;
-      continue;
-    }
-    out.push(skip > 0 ? buffer.subarray(skip) : buffer);
-    skip = 0;
-  }
-  return out;
 }
 
 const isBadFd = (error: unknown): boolean => (error as NodeJS.ErrnoException | undefined)?.code === 'EBADF';
