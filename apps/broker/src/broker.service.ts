@@ -198,7 +198,11 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       handleMetadata(
         this.view,
         metadata,
-        { autoCreateTopicsEnable: this.options.autoCreateTopicsEnable, offsetsTopic },
+        {
+          autoCreateTopicsEnable: this.options.autoCreateTopicsEnable,
+          offsetsTopic,
+          offlineReplicas: (topic, partition) => replicas.offlineReplicas(topic, partition),
+        },
         this.authorization,
       ),
     );

@@ -1,28 +1,28 @@
 /*
  * Over 600 lines, on purpose: what is left here is Kafka's UnifiedLog and LocalLog core, the
- * log's offsets (next, visible end, high watermark, log start, recovery point) and the code that
- * moves them together: the single writer, roll and flush, truncation, retention's deletions.
- * Split further, those invariants would be spread over files sharing mutable state. Loading and
- * recovery are in log-loader.ts, the inactive-index cache in segment-indexes.ts, reads in
- * segment-reads.ts, compaction's planning and swap in log-compaction.ts.
+ * log's offsets (next, visible end, high watermark, log start, recovery point), the state that
+ * moves with them (segment list, leader epochs, producer state, offline) and the operations that
+ * move them together: the append queue and its single writer, roll, truncation, DeleteRecords,
+ * close. Split further, those invariants would be spread over files sharing mutable state. The
+ * rest works on a narrow view of the log: loading and recovery in log-loader.ts, writing the
+ * active segment in segment-writes.ts, reads in segment-reads.ts, the inactive-index cache in
+ * segment-indexes.ts, fsyncs and the recovery point's bookkeeping in log-flush.ts, retention and
+ * segment deletion in log-retention.ts, compaction's planning and swap in log-compaction.ts.
  */
 import { join } from 'node:path';
 import { offsetOfMaxTimestampInBatch, type BatchHeader } from './batch.js';
-import { assertMonotonic, checkFollowerBatches, planLeaderAppend, validateBatches } from './append-validation.js';
+import { checkFollowerBatches, planLeaderAppend, validateBatches } from './append-validation.js';
 import { resolveLogConfig, type LogConfig } from './config.js';
 import { invariant, LogInvariantError, LogOfflineError } from './errors.js';
 import { nodeFileIo, type FileIo } from './file-io.js';
 import { FileHandlePool } from './file-pool.js';
 import {
-  createEmptyFile,
-  DELETED_SUFFIX,
   formatLeaderEpochCheckpoint,
   isNotFound,
   LEADER_EPOCH_CHECKPOINT,
   offsetFileName,
   SNAPSHOT_SUFFIX,
   syncFileIfExists,
-  unlinkIfExists,
   writeFileAtomic,
 } from './files.js';
 import { LeaderEpochCache, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.js';
@@ -33,6 +33,8 @@ import {
   type CompactionStats,
   type CompactOptions,
 } from './log-compaction.js';
+import { LogFlusher } from './log-flush.js';
+import { LogRetention, type SegmentInfo } from './log-retention.js';
 import { loadSegments, rebuildProducerState, type LogLoaderContext, type ProducerStateSource, type RecoveryReport } from './log-loader.js';
 import type {
   AppendResult,
@@ -44,11 +46,13 @@ import type {
   ReadResult,
 } from './partition-log.js';
 import { ProducerStateTable, type ProducerEntry } from './producer-state.js';
-import { BatchCursor, Segment, segmentIndexFor, ShortReadError } from './segment.js';
+import { Segment, segmentIndexFor, ShortReadError } from './segment.js';
 import { rebuildSegment, SegmentIndexes, writeIndexes } from './segment-indexes.js';
-import { offsetForTimestamp, readSegments, segmentOfMaxTimestamp, type SegmentReadSource } from './segment-reads.js';
+import { offsetForTimestamp, readSegments, segmentOfMaxTimestamp, truncationPoint, type SegmentReadSource } from './segment-reads.js';
+import { appendToSegment, MAX_IOVECS, needsRoll } from './segment-writes.js';
 
 export type { CompactionResult, CompactionStats, CompactOptions } from './log-compaction.js';
+export type { SegmentInfo } from './log-retention.js';
 export type { RecoveryReport } from './log-loader.js';
 
 export interface DiskLogOptions {
@@ -77,24 +81,15 @@ export interface DiskLogOptions {
    * before it answers, so records it deleted never come back after a crash.
    */
   persistLogStartOffset?: (offset: number) => Promise<void>;
+  /** Called once, when a disk error takes the log offline (Kafka's LogDirFailureChannel). */
+  onOffline?: (error: LogOfflineError) => void;
 }
-
-/** writev takes at most IOV_MAX (1024) buffers. */
-const MAX_IOVECS = 1024;
 
 interface PendingAppend {
   batches: readonly Buffer[];
   headers: readonly BatchHeader[];
   resolve: () => void;
   reject: (error: unknown) => void;
-}
-
-export interface SegmentInfo {
-  baseOffset: number;
-  nextOffset: number;
-  sizeBytes: number;
-  maxTimestamp: number;
-  isActive: boolean;
 }
 
 /**
@@ -112,6 +107,7 @@ export class DiskLog implements PartitionLog {
   private readonly clock: () => number;
   private readonly io: FileIo;
   private readonly persistLogStartOffset: ((offset: number) => Promise<void>) | undefined;
+  private readonly onOffline: ((error: LogOfflineError) => void) | undefined;
   private readonly ownsFiles: boolean;
 
   private segments: Segment[] = [];
@@ -132,11 +128,8 @@ export class DiskLog implements PartitionLog {
   private draining: Promise<void> | null = null;
   private background: Promise<void> = Promise.resolve();
   private epochWrites: Promise<void> = Promise.resolve();
-  private unflushedMessages = 0;
-  /** Segment files created, and how many of them were before the last directory fsync (named durably). */
-  private segmentFilesCreated = 0;
-  private segmentFilesNamed = 0;
-  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly flusher: LogFlusher;
+  private readonly retention: LogRetention;
   private offlineError: LogOfflineError | null = null;
   private closed = false;
   recovery: RecoveryReport = { segmentsScanned: 0, bytesScanned: 0, bytesTruncated: 0 };
@@ -152,6 +145,7 @@ export class DiskLog implements PartitionLog {
     invariant(this.files.io === this.io, "the file pool must use the log's FileIo");
     this.clock = options.clock ?? Date.now;
     this.persistLogStartOffset = options.persistLogStartOffset;
+    this.onOffline = options.onOffline;
     this.indexes = new SegmentIndexes({
       io: this.io,
       files: this.files,
@@ -174,11 +168,42 @@ export class DiskLog implements PartitionLog {
       logEndOffset: () => this.visibleEnd,
       highWatermark: () => this.hw,
       lastStableOffset: () => this.lastStableOffset,
-      createSegmentFile: (segment) => this.createSegmentFile(segment),
-      deleteSegmentFiles: (segment) => this.deleteSegmentFiles(segment),
-      syncDirectory: () => this.syncDirectory(),
+      createSegmentFile: (segment) => this.flusher.createSegmentFile(segment),
+      deleteSegmentFiles: (segment) => this.retention.deleteSegmentFiles(segment),
+      syncDirectory: () => this.flusher.syncDirectory(),
     };
     this.compactor = new LogCompactor(this.context);
+    this.flusher = new LogFlusher({
+      directory: this.directory,
+      io: this.io,
+      files: this.files,
+      config: () => this.config,
+      segments: () => this.segments,
+      logEndOffset: () => this.visibleEnd,
+      recoveryPoint: () => this.recoveryPointOffset,
+      advanceRecoveryPoint: (offset) => {
+        this.recoveryPointOffset = Math.max(this.recoveryPointOffset, offset);
+      },
+      stopped: () => this.offlineError !== null || this.closed,
+      flush: () => this.flush(),
+    });
+    this.retention = new LogRetention({
+      io: this.io,
+      files: this.files,
+      indexes: this.indexes,
+      config: () => this.config,
+      segments: () => this.segments,
+      logStartOffset: () => this.startOffset,
+      highWatermark: () => this.hw,
+      raiseLogStartOffset: (offset) => {
+        this.startOffset = Math.max(this.startOffset, offset);
+      },
+      trimToLogStart: () => this.trimToLogStart(),
+      rollActive: async () => {
+        await this.idle();
+        await this.roll(this.visibleEnd);
+      },
+    });
   }
 
   static async open(options: DiskLogOptions): Promise<DiskLog> {
@@ -316,8 +341,7 @@ export class DiskLog implements PartitionLog {
         this.queue = [];
         try {
           await this.writeAppends(items);
-          if (this.config.fsyncMode === 'group') await this.flushToEnd();
-          else await this.maybeFlushByPolicy(items);
+          await this.flusher.afterWrite();
           for (const item of items) item.resolve();
         } catch (error) {
           const offline = this.goOffline(error);
@@ -343,7 +367,7 @@ export class DiskLog implements PartitionLog {
     };
     for (const item of items) {
       for (const [i, header] of item.headers.entries()) {
-        if (this.shouldRoll(header, bytes)) {
+        if (needsRoll(this.active, header, bytes, this.config)) {
           await writeCollected();
           await this.roll(header.baseOffset);
         }
@@ -358,47 +382,9 @@ export class DiskLog implements PartitionLog {
 
   private async writeToActive(buffers: Buffer[], headers: BatchHeader[], bytes: number): Promise<void> {
     const segment = this.active;
-    const position = segment.sizeBytes;
-    try {
-      await this.files.with(segment.logPath, async (file) => {
-        // Synchronous: a write lands in the page cache, as Kafka's FileChannel.write does. Handing
-        // each one to libuv's thread pool cost ~3x the CPU (thread wake-up, promise) of the copy
-        // itself (measured: 33-48 vs 13-14 us per 16 KiB write on this 2-core machine).
-        let written = 0;
-        let pending = buffers;
-        while (written < bytes) {
-          const bytesWritten = file.writevSync(pending, position + written);
-          invariant(bytesWritten > 0, 'writev wrote nothing');
-          written += bytesWritten;
-          if (written < bytes) pending = remainingBuffers(buffers, written);
-        }
-      });
-    } catch (error) {
-      // Leave no partial batch behind the committed end for recovery to trip over later.
-      await this.io.truncate(segment.logPath, position).catch(() => undefined);
-      throw error;
-    }
-    let at = position;
-    for (const header of headers) {
-      assertMonotonic(segment.nextOffset, header);
-      segment.onBatchAppended(header, at, this.config.indexIntervalBytes);
-      at += header.sizeBytes;
-      this.unflushedMessages += Math.max(1, header.recordsCount);
-    }
-    invariant(at === position + bytes, 'written bytes do not match the batches');
+    await appendToSegment(this.files, this.io, segment, { buffers, headers, bytes }, this.config.indexIntervalBytes);
+    for (const header of headers) this.flusher.countAppended(header.recordsCount);
     this.visibleEnd = segment.nextOffset;
-  }
-
-  private shouldRoll(header: BatchHeader, pendingBytes: number): boolean {
-    const segment = this.active;
-    const size = segment.sizeBytes + pendingBytes;
-    if (size === 0) return false;
-    return (
-      size + header.sizeBytes > this.config.segmentBytes ||
-      (segment.rollingBasedTimestamp !== null && header.maxTimestamp - segment.rollingBasedTimestamp > this.config.segmentMs) ||
-      segment.needsIndexRoom() ||
-      header.lastOffset - segment.baseOffset > 0x7fffffff
-    );
   }
 
   /** Starts a new active segment at `baseOffset`; the old one is flushed in the background. */
@@ -410,10 +396,10 @@ export class DiskLog implements PartitionLog {
     // Where acknowledgements wait for fsync, the old segment's records are durable before the new
     // segment's name can be: else a power loss could keep the new (empty) segment and lose the
     // old one's tail, leaving offsets that hold nothing below the log end.
-    if (this.durableAppends) await this.syncSegment(old);
+    if (this.flusher.durableAppends) await this.flusher.syncSegment(old);
     const segment = new Segment(this.directory, baseOffset, 0);
     segment.newIndexes(this.config.segmentIndexBytes);
-    await this.createSegmentFile(segment);
+    await this.flusher.createSegmentFile(segment);
     this.segments.push(segment);
     this.indexes.track(old);
     await writeFileAtomic(
@@ -424,73 +410,8 @@ export class DiskLog implements PartitionLog {
     );
     // Kafka flushes the finished segment asynchronously; the recovery point moves past it.
     this.background = this.background
-      .then(() => this.flushSegmentFiles(old, baseOffset))
+      .then(() => this.flusher.flushRolled(old, baseOffset))
       .catch((error: unknown) => void this.goOffline(error));
-  }
-
-  private async flushSegmentFiles(segment: Segment, upTo: number): Promise<void> {
-    if (this.offlineError || this.closed || !this.segments.includes(segment)) return;
-    if (!(await this.syncSegment(segment))) return;
-    for (const path of [segment.indexPath, segment.timeIndexPath]) await syncFileIfExists(this.io, path);
-    await this.syncDirectory();
-    this.recoveryPointOffset = Math.max(this.recoveryPointOffset, upTo);
-  }
-
-  /** Appends are acknowledged only once fsynced: group commit, or log.flush.interval.messages=1. */
-  private get durableAppends(): boolean {
-    return this.config.fsyncMode === 'group' || this.config.flushMessages <= 1;
-  }
-
-  private async maybeFlushByPolicy(items: readonly PendingAppend[]): Promise<void> {
-    if (this.unflushedMessages >= this.config.flushMessages) {
-      await this.flushToEnd();
-      return;
-    }
-    if (this.config.flushMs < DEFAULT_NEVER_MS && items.length > 0 && !this.flushTimer) {
-      this.flushTimer = setTimeout(() => {
-        this.flushTimer = null;
-        this.flush().catch(() => undefined);
-      }, this.config.flushMs);
-      this.flushTimer.unref();
-    }
-  }
-
-  /**
-   * Makes everything appended so far durable (Kafka's LocalLog.flush): an fsync of every segment
-   * from the one holding the recovery point (a drained batch may span a roll, leaving records in
-   * the segment before the active one), then of the directory if a segment file was created
-   * since its last fsync (else the new segment's records, though fsynced, have no durable name).
-   */
-  private async flushToEnd(): Promise<void> {
-    const end = this.visibleEnd;
-    for (const segment of this.segments.slice(this.segmentIndexFor(this.recoveryPointOffset))) await this.syncSegment(segment);
-    if (this.segmentFilesNamed < this.segmentFilesCreated) await this.syncDirectory();
-    this.unflushedMessages = 0;
-    this.recoveryPointOffset = Math.max(this.recoveryPointOffset, end);
-  }
-
-  /** fsync of a segment's records; false if the segment was deleted meanwhile. */
-  private async syncSegment(segment: Segment): Promise<boolean> {
-    try {
-      await this.sync(segment.logPath);
-      return true;
-    } catch (error) {
-      if (isNotFound(error) && !this.segments.includes(segment)) return false;
-      throw error;
-    }
-  }
-
-  /** fsync of the partition directory: the names of the segment files created so far are durable. */
-  private async syncDirectory(): Promise<void> {
-    const created = this.segmentFilesCreated;
-    await this.io.syncDirectory(this.directory);
-    this.segmentFilesNamed = Math.max(this.segmentFilesNamed, created);
-  }
-
-  /** Creates a segment's (empty) file; its name is durable from the next syncDirectory on. */
-  private async createSegmentFile(segment: Segment): Promise<void> {
-    await createEmptyFile(this.io, segment.logPath);
-    this.segmentFilesCreated++;
   }
 
   async flush(): Promise<void> {
@@ -498,14 +419,10 @@ export class DiskLog implements PartitionLog {
     await this.idle();
     await this.background;
     try {
-      await this.flushToEnd();
+      await this.flusher.flushToEnd();
     } catch (error) {
       throw this.goOffline(error);
     }
-  }
-
-  private async sync(path: string): Promise<void> {
-    await this.files.with(path, (file) => file.sync());
   }
 
   /** Waits for queued appends to be written. */
@@ -516,8 +433,9 @@ export class DiskLog implements PartitionLog {
 
   // ---- read ------------------------------------------------------------------------------
 
+  /** Served while the log is offline too, as long as its files can be read. */
   async read(offset: number, options: ReadOptions): Promise<ReadResult> {
-    this.assertUsable();
+    this.assertOpen();
     invariant(options.maxBytes >= 0, 'maxBytes must not be negative');
     for (let attempt = 0; ; attempt++) {
       const startOffset = this.startOffset;
@@ -539,7 +457,7 @@ export class DiskLog implements PartitionLog {
   }
 
   async listOffset(spec: ListOffsetsSpec): Promise<OffsetAndTimestamp | null> {
-    this.assertUsable();
+    this.assertOpen();
     if (spec === 'earliest') return { offset: this.startOffset, timestamp: -1 };
     if (spec === 'latest') return { offset: this.visibleEnd, timestamp: -1 };
     if (spec === 'max-timestamp') return this.offsetOfMaxTimestamp();
@@ -563,21 +481,9 @@ export class DiskLog implements PartitionLog {
     if (offset <= this.startOffset) return this.truncateFullyAndStartAt(offset);
     try {
       const index = this.segmentIndexFor(offset);
-      for (const segment of this.segments.splice(index + 1)) await this.deleteSegmentFiles(segment);
+      for (const segment of this.segments.splice(index + 1)) await this.retention.deleteSegmentFiles(segment);
       const segment = this.active;
-      const { cutAt, newEnd } = await this.files.with(segment.logPath, async (handle) => {
-        const cursor = new BatchCursor(handle, (await this.indexes.of(segment)).offsetIndex.lookup(offset).position, segment.sizeBytes);
-        let previousEnd = segment.baseOffset;
-        for (let batch = await cursor.next(); batch; batch = await cursor.next()) {
-          if (batch.header.lastOffset >= offset)
-            return {
-              cutAt: batch.position,
-              newEnd: batch.header.baseOffset === offset ? offset : Math.max(previousEnd, batch.header.baseOffset),
-            };
-          previousEnd = batch.header.lastOffset + 1;
-        }
-        return { cutAt: segment.sizeBytes, newEnd: segment.nextOffset };
-      });
+      const { cutAt, newEnd } = await truncationPoint(this.context, segment, offset);
       await this.files.with(segment.logPath, (handle) => handle.truncate(cutAt));
       segment.sizeBytes = cutAt;
       await rebuildSegment(this.files, this.config, segment);
@@ -593,11 +499,11 @@ export class DiskLog implements PartitionLog {
     this.assertUsable();
     await this.idle();
     try {
-      for (const segment of this.segments.splice(0)) await this.deleteSegmentFiles(segment);
+      for (const segment of this.segments.splice(0)) await this.retention.deleteSegmentFiles(segment);
       this.indexes.clear();
       const segment = new Segment(this.directory, offset, 0);
       segment.newIndexes(this.config.segmentIndexBytes);
-      await this.createSegmentFile(segment);
+      await this.flusher.createSegmentFile(segment);
       this.segments.push(segment);
       this.startOffset = offset;
       this.epochs.clear();
@@ -615,7 +521,7 @@ export class DiskLog implements PartitionLog {
     this.epochs.truncateFromEnd(end);
     await this.writeEpochCheckpoint();
     await this.rebuildProducerState(end);
-    await this.syncDirectory();
+    await this.flusher.syncDirectory();
   }
 
   async deleteRecordsBefore(offset: number): Promise<number> {
@@ -626,89 +532,30 @@ export class DiskLog implements PartitionLog {
     try {
       // Durable before any segment goes: a crash in between must not bring deleted records back.
       await this.persistLogStartOffset?.(offset);
-      await this.deleteSegmentsBelowStart();
-      if (this.epochs.truncateFromStart(offset)) await this.writeEpochCheckpoint();
-      this.producers.removeBefore(offset);
+      await this.retention.deleteBelowStart();
+      await this.trimToLogStart();
     } catch (error) {
       throw this.goOffline(error);
     }
     return offset;
   }
 
-  /** Deletes the oldest segments while `shouldDelete` says so, never the active one. */
-  async deleteOldestSegments(
-    shouldDelete: (segment: SegmentInfo, remainingBytes: number) => boolean,
-    upToOffset = this.hw,
-  ): Promise<number> {
-    this.assertUsable();
-    let deleted = 0;
-    let remaining = this.sizeBytes;
-    while (this.segments.length > 1) {
-      const segment = this.segments[0]!;
-      const next = this.segments[1]!;
-      await this.indexes.of(segment);
-      const info: SegmentInfo = {
-        baseOffset: segment.baseOffset,
-        nextOffset: next.baseOffset,
-        sizeBytes: segment.sizeBytes,
-        maxTimestamp: segment.maxTimestamp,
-        isActive: false,
-      };
-      if (next.baseOffset > upToOffset || !shouldDelete(info, remaining)) break;
-      this.segments.shift();
-      remaining -= segment.sizeBytes;
-      await this.deleteSegmentFiles(segment);
-      deleted++;
-      this.startOffset = Math.max(this.startOffset, next.baseOffset);
-    }
-    if (deleted > 0) {
-      if (this.epochs.truncateFromStart(this.startOffset)) await this.writeEpochCheckpoint();
-      this.producers.removeBefore(this.startOffset);
-    }
-    return deleted;
+  private async trimToLogStart(): Promise<void> {
+    if (this.epochs.truncateFromStart(this.startOffset)) await this.writeEpochCheckpoint();
+    this.producers.removeBefore(this.startOffset);
   }
 
   /**
-   * Applies retention.ms (by segment max timestamp), retention.bytes and the log start offset
-   * (Kafka's deleteOldSegments). Which logs and when is apps/retention's decision.
+   * Applies retention.ms, retention.bytes and the log start offset (see LogRetention); the
+   * number of segments deleted.
    */
   async enforceRetention(nowMs = this.clock()): Promise<number> {
-    let deleted = await this.deleteSegmentsBelowStart();
-    const { retentionMs, retentionBytes } = this.config;
-    if (!this.config.cleanupPolicy.includes('delete')) return deleted;
-    if (retentionMs >= 0) {
-      // Kafka rolls an expired non-empty active segment so it can go too.
-      const active = this.active;
-      if (!active.isEmpty && active.maxTimestamp >= 0 && nowMs - active.maxTimestamp > retentionMs && active.nextOffset <= this.hw) {
-        await this.idle();
-        await this.roll(this.visibleEnd);
-      }
-      deleted += await this.deleteOldestSegments((s) => s.maxTimestamp >= 0 && nowMs - s.maxTimestamp > retentionMs);
+    this.assertUsable();
+    try {
+      return await this.retention.enforce(nowMs);
+    } catch (error) {
+      throw this.goOffline(error);
     }
-    if (retentionBytes >= 0) deleted += await this.deleteOldestSegments((s, remaining) => remaining - s.sizeBytes >= retentionBytes);
-    return deleted;
-  }
-
-  private async deleteSegmentsBelowStart(): Promise<number> {
-    return this.deleteOldestSegments((s) => s.nextOffset <= this.startOffset, Number.MAX_SAFE_INTEGER);
-  }
-
-  private async deleteSegmentFiles(segment: Segment): Promise<void> {
-    await this.files.close(segment.logPath);
-    for (const path of [segment.logPath, segment.indexPath, segment.timeIndexPath]) {
-      // Kafka renames to .deleted first so a crash in between leaves no live half-deleted segment.
-      try {
-        await this.io.rename(path, path + DELETED_SUFFIX);
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
-    }
-    const delayMs = this.config.fileDeleteDelayMs;
-    const paths = [segment.logPath, segment.indexPath, segment.timeIndexPath].map((p) => p + DELETED_SUFFIX);
-    const unlinkAll = (): Promise<void> => Promise.all(paths.map((p) => unlinkIfExists(this.io, p))).then(() => undefined);
-    if (delayMs <= 0) await unlinkAll();
-    else setTimeout(() => void unlinkAll().catch(() => undefined), delayMs).unref();
-    this.indexes.retain((s) => s !== segment);
   }
 
   // ---- compaction ------------------------------------------------------------------------
@@ -736,11 +583,13 @@ export class DiskLog implements PartitionLog {
   /** Flushes, writes the active segment's indexes and a producer snapshot at the log end. */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flusher.cancelTimer();
     try {
+      // Offline or not, no write of this log may still be running once its files are closed.
+      while (this.draining) await this.draining;
+      await this.background;
+      await this.epochWrites.catch(() => undefined);
       if (!this.offlineError) {
-        await this.idle();
-        await this.background;
         const active = this.active;
         await writeIndexes(this.io, active);
         await writeFileAtomic(
@@ -749,10 +598,10 @@ export class DiskLog implements PartitionLog {
           this.producers.encodeSnapshot(),
           true,
         );
-        await this.flushToEnd();
+        await this.flusher.flushToEnd();
         await syncFileIfExists(this.io, active.indexPath);
         await syncFileIfExists(this.io, active.timeIndexPath);
-        await this.syncDirectory();
+        await this.flusher.syncDirectory();
       }
     } finally {
       this.closed = true;
@@ -806,33 +655,37 @@ export class DiskLog implements PartitionLog {
     return segmentIndexFor(this.segments, offset);
   }
 
+  /**
+   * Another log of the same directory failed (Kafka takes the whole log dir offline): this one
+   * refuses writes from now on as well, and keeps serving reads.
+   */
+  markOffline(cause: LogOfflineError): void {
+    this.goOffline(cause);
+  }
+
+  /**
+   * A disk error (ENOSPC, EIO, ...): the log refuses every write from now on, since its files may
+   * not match its state any more; reads go on while the files can be read. Only a restart, whose
+   * recovery cuts any torn tail, brings it back.
+   */
   private goOffline(error: unknown): LogOfflineError {
-    if (error instanceof LogOfflineError) return error;
     if (error instanceof LogInvariantError) throw error;
-    this.offlineError ??= new LogOfflineError(this.directory, error);
+    if (this.offlineError) return this.offlineError;
+    this.offlineError = error instanceof LogOfflineError ? error : new LogOfflineError(this.directory, error);
+    this.flusher.cancelTimer();
+    this.onOffline?.(this.offlineError);
     return this.offlineError;
   }
 
+  /** For writes: fails once the log is offline. */
   private assertUsable(): void {
     if (this.offlineError) throw this.offlineError;
+    this.assertOpen();
+  }
+
+  private assertOpen(): void {
     invariant(!this.closed, () => `log ${this.directory} is closed`);
   }
-}
-
-const DEFAULT_NEVER_MS = Number.MAX_SAFE_INTEGER;
-
-function remainingBuffers(buffers: readonly Buffer[], skipBytes: number): Buffer[] {
-  const out: Buffer[] = [];
-  let skip = skipBytes;
-  for (const buffer of buffers) {
-    if (skip >= buffer.length) {
-      skip -= buffer.length;
-      continue;
-    }
-    out.push(skip > 0 ? buffer.subarray(skip) : buffer);
-    skip = 0;
-  }
-  return out;
 }
 
 const isBadFd = (error: unknown): boolean => (error as NodeJS.ErrnoException | undefined)?.code === 'EBADF';

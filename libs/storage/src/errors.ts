@@ -10,8 +10,9 @@ export type LogErrorName =
   | 'INVALID_TIMESTAMP';
 
 /**
- * The log's disk failed (ENOSPC, EIO, ...) or its files are unusable. The log is offline
- * from then on: every call fails with this, answered as KAFKA_STORAGE_ERROR.
+ * The log's disk failed (ENOSPC, EIO, ...) or its files are unusable, here or in another log of
+ * its directory. The log is offline from then on: every write fails with this (a read only when
+ * the read itself fails), answered as KAFKA_STORAGE_ERROR.
  */
 export class LogOfflineError extends Error {
   readonly errorName = 'KAFKA_STORAGE_ERROR' as const;

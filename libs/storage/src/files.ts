@@ -48,12 +48,18 @@ export async function writeFileAtomic(io: FileIo, path: string, data: Buffer | s
   const tmp = `${path}.${process.pid}-${(tmpCounter++).toString(36)}.tmp`;
   const file = await io.open(tmp, 'w');
   try {
-    await file.write(typeof data === 'string' ? Buffer.from(data) : data, 0);
-    if (durable) await file.sync();
-  } finally {
-    await file.close();
+    try {
+      await file.write(typeof data === 'string' ? Buffer.from(data) : data, 0);
+      if (durable) await file.sync();
+    } finally {
+      await file.close();
+    }
+    await io.rename(tmp, path);
+  } catch (error) {
+    // A full disk must not fill up further with the leftovers of every failed attempt.
+    await unlinkIfExists(io, tmp).catch(() => undefined);
+    throw error;
   }
-  await io.rename(tmp, path);
   if (durable) await io.syncDirectory(dirname(path));
 }
 

@@ -178,13 +178,15 @@ async function recover(context: LogLoaderContext, loaded: LoadedSegments): Promi
   const dropped: Segment[] = [];
   for (let i = first; i < segments.length; i++) {
     const segment = segments[i]!;
+    // The scan moves sizeBytes to the end of the last valid batch; the file keeps what lies past it.
+    const fileBytes = segment.sizeBytes;
     const { validBytes } = await rebuildSegment(context.files, context.config(), segment, true, (header) => {
       if (learnEpoch(context.epochs, header)) loaded.epochsLearned = true;
     });
     recovery.segmentsScanned++;
     recovery.bytesScanned += validBytes;
-    if (validBytes < segment.sizeBytes) {
-      recovery.bytesTruncated += segment.sizeBytes - validBytes;
+    if (validBytes < fileBytes) {
+      recovery.bytesTruncated += fileBytes - validBytes;
       await context.io.truncate(segment.logPath, validBytes);
       segment.sizeBytes = validBytes;
       dropped.push(...segments.splice(i + 1));

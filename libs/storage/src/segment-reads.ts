@@ -7,8 +7,9 @@ import type { SegmentIndexes } from './segment-indexes.js';
 
 /**
  * Reading a log's segments (Kafka's LocalLog.read and fetchOffsetByTimestamp): the batches from
- * an offset, bounded by maxBytes, and the first offset at or after a timestamp. The log checks
- * the offset's range and retries reads that raced with a deletion.
+ * an offset, bounded by maxBytes, the first offset at or after a timestamp, and where to cut a
+ * segment for a truncation. The log checks the offset's range and retries reads that raced with
+ * a deletion.
  */
 
 /** What reading needs of its log, read live: segments can be rolled or deleted between awaits. */
@@ -113,4 +114,29 @@ async function readRange(
     read += bytesRead;
   }
   return buffer;
+}
+
+/**
+ * Where to cut `segment` so that `offset` and everything after it go: the position of the first
+ * batch reaching `offset`, and the log end offset left behind (a batch is kept or cut whole).
+ */
+export async function truncationPoint(
+  source: SegmentReadSource,
+  segment: Segment,
+  offset: number,
+): Promise<{ cutAt: number; newEnd: number }> {
+  const from = (await source.indexes.of(segment)).offsetIndex.lookup(offset).position;
+  return source.files.with(segment.logPath, async (handle) => {
+    const cursor = new BatchCursor(handle, from, segment.sizeBytes);
+    let previousEnd = segment.baseOffset;
+    for (let batch = await cursor.next(); batch; batch = await cursor.next()) {
+      if (batch.header.lastOffset >= offset)
+        return {
+          cutAt: batch.position,
+          newEnd: batch.header.baseOffset === offset ? offset : Math.max(previousEnd, batch.header.baseOffset),
+        };
+      previousEnd = batch.header.lastOffset + 1;
+    }
+    return { cutAt: segment.sizeBytes, newEnd: segment.nextOffset };
+  });
 }

@@ -6,6 +6,15 @@ export interface IoFaults {
   /** File and directory fsyncs. */
   beforeSync?(path: string): Error | undefined;
   beforeRename?(from: string, to: string): Error | undefined;
+  /** Reads of open files. */
+  beforeRead?(path: string): Error | undefined;
+  /** File and path truncations. */
+  beforeTruncate?(path: string, length: number): Error | undefined;
+  /**
+   * A short write, as a disk that fills mid-write gives: only this many of the `bytes` of a
+   * writevSync land (the caller's next write then meets `beforeWrite`'s error).
+   */
+  shortWrite?(path: string, bytes: number): number | undefined;
 }
 
 /** The process died here: what a crash test's fault returns; the log object must then be abandoned. */
@@ -16,21 +25,22 @@ export class SimulatedCrash extends Error {
   }
 }
 
-/** `inner` (node:fs by default) with `faults` consulted before every write and fsync. */
+/** `inner` (node:fs by default) with `faults` consulted before every read, write, fsync, rename and truncation. */
 export function faultyIo(faults: IoFaults, inner: FileIo = nodeFileIo): FileIo {
   const check = (error: Error | undefined): void => {
     if (error) throw error;
   };
   const wrap = (file: StorageFile): StorageFile => ({
     path: file.path,
-    read: (buffer, offset, length, position) => file.read(buffer, offset, length, position),
+    read: async (buffer, offset, length, position) => {
+      check(faults.beforeRead?.(file.path));
+      return file.read(buffer, offset, length, position);
+    },
     writevSync: (buffers, position) => {
-      check(
-        faults.beforeWrite?.(
-          file.path,
-          buffers.reduce((sum, b) => sum + b.length, 0),
-        ),
-      );
+      const bytes = buffers.reduce((sum, b) => sum + b.length, 0);
+      const landed = faults.shortWrite?.(file.path, bytes);
+      if (landed !== undefined && landed < bytes) return file.writevSync([Buffer.concat(buffers).subarray(0, landed)], position);
+      check(faults.beforeWrite?.(file.path, bytes));
       return file.writevSync(buffers, position);
     },
     write: async (data, position) => {
@@ -41,7 +51,10 @@ export function faultyIo(faults: IoFaults, inner: FileIo = nodeFileIo): FileIo {
       check(faults.beforeSync?.(file.path));
       await file.sync();
     },
-    truncate: (length) => file.truncate(length),
+    truncate: async (length) => {
+      check(faults.beforeTruncate?.(file.path, length));
+      await file.truncate(length);
+    },
     size: () => file.size(),
     close: () => file.close(),
   });
@@ -52,7 +65,10 @@ export function faultyIo(faults: IoFaults, inner: FileIo = nodeFileIo): FileIo {
       await inner.rename(from, to);
     },
     unlink: (path) => inner.unlink(path),
-    truncate: (path, length) => inner.truncate(path, length),
+    truncate: async (path, length) => {
+      check(faults.beforeTruncate?.(path, length));
+      await inner.truncate(path, length);
+    },
     mkdir: (path) => inner.mkdir(path),
     removeTree: (path) => inner.removeTree(path),
     syncDirectory: async (path) => {
@@ -60,4 +76,10 @@ export function faultyIo(faults: IoFaults, inner: FileIo = nodeFileIo): FileIo {
       await inner.syncDirectory(path);
     },
   };
+}
+
+/** An error as node:fs reports it (`code` set): what a full disk or a failing one gives. */
+export function diskError(code: 'ENOSPC' | 'EIO', syscall = 'write'): NodeJS.ErrnoException {
+  const message = code === 'ENOSPC' ? 'no space left on device' : 'i/o error';
+  return Object.assign(new Error(`${code}: ${message}, ${syscall}`), { code, errno: code === 'ENOSPC' ? -28 : -5, syscall });
 }

@@ -16,7 +16,9 @@ async function writeLog(directory: string, batches: readonly Buffer[]): Promise<
 }
 
 /** Opens `directory` as after a crash (no clean shutdown, recovery point 0) and reports what survived. */
-async function recover(directory: string): Promise<{ end: number; bytes: Buffer; index: Buffer; timeIndex: Buffer; scanned: number }> {
+async function recover(
+  directory: string,
+): Promise<{ end: number; bytes: Buffer; fileBytes: number; index: Buffer; timeIndex: Buffer; scanned: number }> {
   const log = await DiskLog.open({ directory, topic: 't', partition: 0, config: CONFIG, cleanShutdown: false, recoveryPoint: 0 });
   const read = await log.read(0, { maxBytes: 1 << 20 });
   if (read.error) throw new Error(read.error);
@@ -26,6 +28,7 @@ async function recover(directory: string): Promise<{ end: number; bytes: Buffer;
   return {
     end,
     bytes: read.records,
+    fileBytes: (await readFile(join(directory, `${SEGMENT}.log`))).length,
     index: await readFile(join(directory, `${SEGMENT}.index`)),
     timeIndex: await readFile(join(directory, `${SEGMENT}.timeindex`)),
     scanned,
@@ -67,6 +70,7 @@ describe('torn-write recovery', () => {
       const recovered = await recover(work);
       expect(recovered.end, `cut at ${cut}`).toBe(lastBase);
       expect(recovered.bytes.equals(reference7.log), `cut at ${cut}`).toBe(true);
+      expect(recovered.fileBytes, `file after cut at ${cut}`).toBe(reference7.log.length);
       expect(recovered.index.equals(reference7.index), `index after cut at ${cut}`).toBe(true);
       expect(recovered.timeIndex.equals(reference7.timeIndex), `time index after cut at ${cut}`).toBe(true);
       cases++;
@@ -84,6 +88,7 @@ describe('torn-write recovery', () => {
       const recovered = await recover(work);
       expect(recovered.end, `flip at ${at}`).toBe(lastBase);
       expect(recovered.bytes.equals(reference7.log), `flip at ${at}`).toBe(true);
+      expect(recovered.fileBytes, `file after flip at ${at}`).toBe(reference7.log.length);
       expect(recovered.index.equals(reference7.index), `index after flip at ${at}`).toBe(true);
       cases++;
     }

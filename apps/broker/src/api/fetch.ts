@@ -81,7 +81,8 @@ export function handleFetch(
         session.partition,
         apiVersion >= 9 ? session.currentLeaderEpoch : -1,
       );
-      partitions.push({ session, errorCode: found.errorCode, replica: found.replica });
+      const errorCode = found.errorCode === ErrorCode.KAFKA_STORAGE_ERROR ? storageError(apiVersion) : found.errorCode;
+      partitions.push({ session, errorCode, replica: found.replica });
     }
 
     const deadline = Date.now() + Math.min(Math.max(body.maxWaitMs, 0), options.maxWaitCapMs);
@@ -130,7 +131,8 @@ export function handleFetch(
           ...(apiVersion >= 5 ? { logStartOffset: BigInt(replica.logStartOffset) } : {}),
         };
         if (read.error !== null) {
-          results.push({ ...key, data: createFetchResponsePartitionData({ ...fields, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE }) });
+          const errorCode = read.error === 'KAFKA_STORAGE_ERROR' ? storageError(apiVersion) : ErrorCode.OFFSET_OUT_OF_RANGE;
+          results.push({ ...key, data: createFetchResponsePartitionData({ ...fields, errorCode }) });
           continue;
         }
         bytes += read.records.length;
@@ -140,6 +142,13 @@ export function handleFetch(
     }
   };
 }
+
+/**
+ * A partition whose disk failed. Kafka answers Fetch v5 and older with NOT_LEADER_OR_FOLLOWER
+ * instead: those clients may not know KAFKA_STORAGE_ERROR, and would not retry it.
+ */
+const storageError = (apiVersion: number): ErrorCode =>
+  apiVersion <= 5 ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.KAFKA_STORAGE_ERROR;
 
 /** Resolves when any partition gets data past its fetch offset, or after `timeoutMs`. */
 async function waitForAny(partitions: PartitionToRead[], timeoutMs: number): Promise<void> {

@@ -1,4 +1,5 @@
 import { ErrorCode } from '@strom/errors';
+import { LogOfflineError } from '@strom/storage';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import type { PartitionReplica } from '../replica/partition-replica.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
@@ -7,8 +8,9 @@ export type LeaderLookup = { replica: PartitionReplica; errorCode: 0 } | { repli
 
 /**
  * The local leader replica of a partition, or Kafka's error for why this broker cannot serve
- * it: unknown topic/partition, not the leader, or a client leader epoch that is older
- * (FENCED_LEADER_EPOCH) or newer (UNKNOWN_LEADER_EPOCH) than ours (KIP-320; -1 skips the check).
+ * it: unknown topic/partition, not the leader, a client leader epoch that is older
+ * (FENCED_LEADER_EPOCH) or newer (UNKNOWN_LEADER_EPOCH) than ours (KIP-320; -1 skips the check),
+ * or a log that could not be opened because its directory is offline (KAFKA_STORAGE_ERROR).
  */
 export async function leaderFor(
   view: ClusterView,
@@ -26,6 +28,7 @@ export async function leaderFor(
   if (info.leaderId !== brokerId) return { replica: undefined, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
   await replicas.settled();
   const opened = replicas.replica(topic, partition);
+  if (!opened && replicas.isOffline(topic, partition)) return { replica: undefined, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
   return (
     (opened && lookup(view, opened, brokerId, topic, partition, currentLeaderEpoch)) ?? {
       replica: undefined,
@@ -62,4 +65,10 @@ function lookup(
     if (currentLeaderEpoch > replica.leaderEpoch) return { replica: undefined, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
   }
   return { replica, errorCode: 0 };
+}
+
+/** For `.catch`: a disk error becomes undefined (the handler answers KAFKA_STORAGE_ERROR); anything else is rethrown. */
+export function storageFailure(error: unknown): undefined {
+  if (error instanceof LogOfflineError) return undefined;
+  throw error;
 }

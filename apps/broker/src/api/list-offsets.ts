@@ -12,7 +12,7 @@ import type { ClientContext } from '../network/request-handler.js';
 import { AclOperation, ResourceType } from '../security/acl.js';
 import { ALLOW_ALL, type RequestAuthorizer } from '../security/request-authorizer.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
-import { leaderFor } from './leadership.js';
+import { leaderFor, storageFailure } from './leadership.js';
 
 /** Kafka's special ListOffsets timestamps. */
 const LATEST = -1n;
@@ -72,7 +72,8 @@ export function handleListOffsets(
                       ? 'max-timestamp'
                       : { timestampMs: Number(requested) };
                 if (typeof spec === 'object' && requested < 0n) return answer(ErrorCode.UNSUPPORTED_VERSION);
-                const result = await replica.storage.listOffset(spec);
+                const result = await replica.storage.listOffset(spec).catch(storageFailure);
+                if (result === undefined) return answer(ErrorCode.KAFKA_STORAGE_ERROR);
                 if (!result) return answer(ErrorCode.NONE, -1n, -1n, -1);
                 const epoch =
                   replica.storage

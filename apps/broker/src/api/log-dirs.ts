@@ -13,7 +13,8 @@ import { AclOperation } from '../security/acl.js';
 import { ALLOW_ALL, type RequestAuthorizer } from '../security/request-authorizer.js';
 
 /**
- * DescribeLogDirs: the one log directory, its partitions' sizes, and (v4+) the disk's space.
+ * DescribeLogDirs: the one log directory, its partitions' sizes, and (v4+) the disk's space; an
+ * offline directory as Kafka's ReplicaManager.describeLogDirs has it: KAFKA_STORAGE_ERROR alone.
  * Kafka: DESCRIBE on the cluster, else no results and CLUSTER_AUTHORIZATION_FAILED (the top-level
  * code exists from v3; before, the empty answer is all the client sees).
  */
@@ -26,6 +27,11 @@ export function handleDescribeLogDirs(
   return async (body: DescribeLogDirsRequest, apiVersion: number, client?: ClientContext): Promise<DescribeLogDirsResponse> => {
     if (client && !authorization.allowedOnCluster(client, AclOperation.DESCRIBE)) {
       return createDescribeLogDirsResponse({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] });
+    }
+    if (replicas.logDirFailure) {
+      return createDescribeLogDirsResponse({
+        results: [createDescribeLogDirsResponseDescribeLogDirsResult({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, logDir })],
+      });
     }
     const wanted =
       body.topics === null

@@ -21,6 +21,8 @@ export interface MetadataHandlerOptions {
   autoCreateTopicsEnable: boolean;
   /** Creates __consumer_offsets when a Metadata request names it (Kafka's AutoTopicCreationManager does). */
   offsetsTopic?: OffsetsTopic;
+  /** Replicas of a partition whose log directory is offline (offline_replicas); none by default. */
+  offlineReplicas?: (topic: string, partition: number) => number[];
 }
 
 /** Metadata v8 added the authorized-operations fields; from v11 the cluster's moved to DescribeCluster. */
@@ -48,7 +50,7 @@ export function handleMetadata(
       topics = view
         .topics()
         .filter((topic) => mayDescribe(topic.name))
-        .map((topic) => describeTopic(topic));
+        .map((topic) => describeTopic(topic, options));
     } else {
       const requested = body.topics ?? [];
       const denied = new Set(requested.map((entry) => entry.name).filter((name): name is string => name !== null && !mayDescribe(name)));
@@ -81,7 +83,7 @@ export function handleMetadata(
         if (byId && !mayDescribe(byId.name)) {
           return createMetadataResponseTopic({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name: null, topicId: entry.topicId });
         }
-        return describeRequested(view, entry.name, entry.topicId);
+        return describeRequested(view, entry.name, entry.topicId, options);
       });
       // Kafka lists the ids it does not know first (KafkaApis: unknownTopicIds ++ the rest).
       topics = [
@@ -120,17 +122,30 @@ export function handleMetadata(
   };
 }
 
-function describeRequested(view: ClusterView, name: string | null, topicId: string): MetadataResponseTopic {
+function describeRequested(
+  view: ClusterView,
+  name: string | null,
+  topicId: string,
+  options: MetadataHandlerOptions,
+): MetadataResponseTopic {
   if (name === null) {
     const byId = topicId === ZERO_UUID ? undefined : view.topicById(topicId);
-    return byId ? describeTopic(byId) : createMetadataResponseTopic({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId });
+    return byId
+      ? describeTopic(byId, options)
+      : createMetadataResponseTopic({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId });
   }
   if (topicNameProblem(name) !== undefined) return createMetadataResponseTopic({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name });
   const topic = view.topicByName(name);
-  return topic ? describeTopic(topic) : createMetadataResponseTopic({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name });
+  return topic ? describeTopic(topic, options) : createMetadataResponseTopic({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name });
 }
 
-function describeTopic(topic: TopicInfo): MetadataResponseTopic {
+/**
+ * A replica in an offline log directory is listed in offline_replicas, as Kafka lists it. The
+ * partition error stays NONE while its leader serves reads: Kafka never sets KAFKA_STORAGE_ERROR
+ * here, and kafkajs and @platformatic/kafka reject a whole Metadata response with any partition
+ * error, which would make the records an offline log still serves unreadable to them.
+ */
+function describeTopic(topic: TopicInfo, options: MetadataHandlerOptions): MetadataResponseTopic {
   return createMetadataResponseTopic({
     name: topic.name,
     topicId: topic.id,
@@ -144,7 +159,7 @@ function describeTopic(topic: TopicInfo): MetadataResponseTopic {
         leaderEpoch: partition.leaderEpoch,
         replicaNodes: partition.replicas,
         isrNodes: partition.isr,
-        offlineReplicas: [],
+        offlineReplicas: options.offlineReplicas?.(topic.name, partition.partitionIndex) ?? [],
       }),
     ),
   });

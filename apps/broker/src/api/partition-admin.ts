@@ -18,7 +18,7 @@ import type { ClientContext } from '../network/request-handler.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import { AclOperation, ResourceType } from '../security/acl.js';
 import { ALLOW_ALL, AUTHORIZED_OPERATIONS_OMITTED, type RequestAuthorizer } from '../security/request-authorizer.js';
-import { leaderFor } from './leadership.js';
+import { leaderFor, storageFailure } from './leadership.js';
 
 /** DeleteRecords: -1 means "up to the high watermark". */
 const HIGH_WATERMARK = -1n;
@@ -87,7 +87,9 @@ export function handleDeleteRecords(
               const target = partition.offset === HIGH_WATERMARK ? replica.highWatermark : Number(partition.offset);
               if (target < 0 || target > replica.highWatermark)
                 return { partitionIndex: partition.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
-              const lowWatermark = await replica.exclusive((log) => log.deleteRecordsBefore(target));
+              const lowWatermark = await replica.exclusive((log) => log.deleteRecordsBefore(target)).catch(storageFailure);
+              if (lowWatermark === undefined)
+                return { partitionIndex: partition.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
               return { partitionIndex: partition.partitionIndex, lowWatermark: BigInt(lowWatermark), errorCode: ErrorCode.NONE };
             }),
           ),

@@ -11,7 +11,15 @@ import {
   updateBatchCrc,
   verifyBatchCrc,
 } from '@strom/protocol';
-import { DiskLog, type LogConfig, type PartitionLog, type ReadLease, type ReadResult } from '@strom/storage';
+import {
+  DiskLog,
+  LogOfflineError,
+  type AppendResult,
+  type LogConfig,
+  type PartitionLog,
+  type ReadLease,
+  type ReadResult,
+} from '@strom/storage';
 import type { TopicPolicy } from './log-config.js';
 
 export interface ProduceOutcome {
@@ -21,6 +29,12 @@ export interface ProduceOutcome {
   logAppendTimeMs: bigint;
   logStartOffset: bigint;
   recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
+}
+
+/** A read the disk failed: the partition answers KAFKA_STORAGE_ERROR, the connection stays. */
+export interface StorageFailure {
+  error: 'KAFKA_STORAGE_ERROR';
+  message: string;
 }
 
 interface DataWaiter {
@@ -107,7 +121,8 @@ export class PartitionReplica {
   /**
    * Validates a partition's record set as Kafka does for Produce v3+ (exactly one magic v2
    * batch, CRC, size, timestamps) and appends it. Synchronously hands the batch to the log
-   * before the first await, so calls keep their order.
+   * before the first await, so calls keep their order. A disk error (now or earlier, in this
+   * log's directory) answers KAFKA_STORAGE_ERROR.
    */
   produce(records: Buffer | null, apiVersion: number): Promise<ProduceOutcome> {
     const invalid = this.validate(records, apiVersion);
@@ -127,27 +142,48 @@ export class PartitionReplica {
       // Behind retention/compaction/delete-records; chained in arrival order.
       appended = this.exclusiveWork.then(() => this.tracked(append()));
     } else appended = this.tracked(append());
-    return appended.then((result) => {
-      if (result.kind === 'rejected') return this.failure(logErrorCodes[result.error] ?? ErrorCode.UNKNOWN_SERVER_ERROR, result.message);
-      if (result.kind === 'appended') this.maybeIncrementHighWatermark();
-      return {
-        errorCode: ErrorCode.NONE,
-        errorMessage: null,
-        baseOffset: BigInt(result.firstOffset),
-        logAppendTimeMs,
-        logStartOffset: BigInt(result.logStartOffset),
-        recordErrors: [],
-      };
-    });
+    return appended.then(
+      (result) => this.appendOutcome(result, logAppendTimeMs),
+      (error: unknown) => {
+        if (error instanceof LogOfflineError) return this.failure(ErrorCode.KAFKA_STORAGE_ERROR, error.message);
+        throw error;
+      },
+    );
   }
 
-  /** Reads whole batches from `offset`, up to the high watermark or (read_committed) the last stable offset. */
-  read(offset: number, maxBytes: number, readCommitted: boolean, minOneBatch: boolean, lease?: ReadLease): Promise<ReadResult> {
-    return this.log.read(offset, {
+  private appendOutcome(result: AppendResult, logAppendTimeMs: bigint): ProduceOutcome {
+    if (result.kind === 'rejected') return this.failure(logErrorCodes[result.error] ?? ErrorCode.UNKNOWN_SERVER_ERROR, result.message);
+    if (result.kind === 'appended') this.maybeIncrementHighWatermark();
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      baseOffset: BigInt(result.firstOffset),
+      logAppendTimeMs,
+      logStartOffset: BigInt(result.logStartOffset),
+      recordErrors: [],
+    };
+  }
+
+  /**
+   * Reads whole batches from `offset`, up to the high watermark or (read_committed) the last
+   * stable offset. An offline log still serves what it can read.
+   */
+  read(
+    offset: number,
+    maxBytes: number,
+    readCommitted: boolean,
+    minOneBatch: boolean,
+    lease?: ReadLease,
+  ): Promise<ReadResult | StorageFailure> {
+    const options = {
       maxBytes,
       maxOffset: readCommitted ? this.log.lastStableOffset : this.log.highWatermark,
       minOneBatch,
       ...(lease === undefined ? {} : { lease }),
+    };
+    return this.log.read(offset, options).catch((error: unknown) => {
+      if (error instanceof LogOfflineError) return { error: 'KAFKA_STORAGE_ERROR' as const, message: error.message };
+      throw error;
     });
   }
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { resolveTopicConfig } from '@strom/config';
 import type { ClusterSnapshot, PartitionInfo, TopicInfo } from '@strom/contracts';
 import type { Logger } from '@strom/runtime';
-import { DiskLog, LogDirectory } from '@strom/storage';
+import { DiskLog, LogDirectory, LogOfflineError } from '@strom/storage';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import { topicSettings } from './log-config.js';
 import { PartitionReplica } from './partition-replica.js';
@@ -27,9 +27,15 @@ export interface ReplicaManagerOptions {
  * The partition replicas this broker hosts, kept in line with the cluster view: a replica is
  * opened when a partition assigned here appears, and closed (and its log deleted) when its
  * topic goes away. Changes are applied one at a time, in snapshot order.
+ *
+ * A disk error takes the log directory offline (Kafka's handleLogDirFailure): its partitions
+ * answer writes with KAFKA_STORAGE_ERROR until a restart, keep serving reads, and are listed as
+ * offline replicas; partitions assigned here later cannot be opened and are offline too.
  */
 export class ReplicaManager {
   private readonly replicas = new Map<string, PartitionReplica>();
+  /** Assigned here but not openable: their log directory is offline (Kafka's HostedPartition.Offline). */
+  private readonly offlinePartitions = new Set<string>();
   private directory?: LogDirectory;
   private applying: Promise<void> = Promise.resolve();
   private unsubscribe?: () => void;
@@ -43,7 +49,11 @@ export class ReplicaManager {
   ) {}
 
   async start(): Promise<void> {
-    this.directory = await LogDirectory.open({ path: this.options.logDir, maxOpenFiles: this.options.maxOpenFiles });
+    this.directory = await LogDirectory.open({
+      path: this.options.logDir,
+      maxOpenFiles: this.options.maxOpenFiles,
+      onOffline: (error) => this.onLogDirFailure(error),
+    });
     if (!this.directory.cleanShutdown && (await this.directory.partitionsOnDisk()).length > 0) {
       this.logger.warn({ logDir: this.options.logDir }, 'no clean-shutdown marker: logs will be recovered');
     }
@@ -71,6 +81,29 @@ export class ReplicaManager {
     return this.replicas.get(key(topic, partition));
   }
 
+  /** The disk error that took the log directory offline, or undefined while it is online. */
+  get logDirFailure(): LogOfflineError | undefined {
+    return this.directory?.offline ?? undefined;
+  }
+
+  /** Assigned to this broker with its log directory offline: writes answer KAFKA_STORAGE_ERROR. */
+  isOffline(topic: string, partition: number): boolean {
+    const id = key(topic, partition);
+    return this.logDirFailure !== undefined && (this.replicas.has(id) || this.offlinePartitions.has(id));
+  }
+
+  /** Metadata's offline_replicas of a partition, as far as this broker knows: itself if offline here. */
+  offlineReplicas(topic: string, partition: number): number[] {
+    return this.isOffline(topic, partition) ? [this.options.brokerId] : [];
+  }
+
+  private onLogDirFailure(error: LogOfflineError): void {
+    this.logger.error(
+      { err: error, logDir: this.options.logDir, partitions: this.replicas.size },
+      'log directory failed: its partitions answer writes with KAFKA_STORAGE_ERROR until the broker restarts; written records stay readable',
+    );
+  }
+
   /**
    * One retention and compaction pass over the hosted logs (what apps/retention's tick asks
    * for): segments past retention.ms / retention.bytes go, compacted topics whose dirty ratio
@@ -78,7 +111,8 @@ export class ReplicaManager {
    * exclusively of its appends. Passes never overlap; a tick during a pass is skipped.
    */
   async maintain(nowMs: number = Date.now()): Promise<{ segmentsDeleted: number; logsCompacted: number }> {
-    if (this.maintaining) return { segmentsDeleted: 0, logsCompacted: 0 };
+    // Kafka neither cleans nor deletes in an offline log dir.
+    if (this.maintaining || this.logDirFailure) return { segmentsDeleted: 0, logsCompacted: 0 };
     this.maintaining = true;
     let segmentsDeleted = 0;
     let logsCompacted = 0;
@@ -132,13 +166,24 @@ export class ReplicaManager {
           continue;
         }
         if (existing) await this.drop(id, existing);
-        const partitionLog = await directory.openLog(topic.name, partition.partitionIndex, { config: log, topicId: topic.id });
+        const partitionLog = await directory
+          .openLog(topic.name, partition.partitionIndex, { config: log, topicId: topic.id })
+          .catch((error: unknown) => {
+            if (error instanceof LogOfflineError) return undefined;
+            throw error;
+          });
+        if (!partitionLog) {
+          this.offlinePartitions.add(id);
+          continue;
+        }
+        this.offlinePartitions.delete(id);
         const replica = new PartitionReplica(topic.name, topic.id, partition.partitionIndex, partitionLog, partition.leaderEpoch, policy);
         this.replicas.set(id, replica);
         if (this.isSoleInSyncLeader(partition)) replica.maybeIncrementHighWatermark();
       }
     }
     for (const [id, replica] of this.replicas) if (!wanted.has(id)) await this.drop(id, replica);
+    for (const id of this.offlinePartitions) if (!wanted.has(id)) this.offlinePartitions.delete(id);
   }
 
   /**
