@@ -8,3 +8,6 @@ export { SUPPORTED_SASL_MECHANISMS } from './security/listener-security.js';
 export { brokerConfig, brokerListenerConfig } from './config.js';
 export { coordinatorWaitMs, forwardToCoordinator } from './api/groups.js';
 export type { ClientContext } from './network/request-handler.js';
+export type { SecurityProtocol } from './network/request-handler.js';
+export { SSL_DEFAULTS, sslServer, type SslClientAuth, type SslServer } from './security/ssl/ssl-server.js';
+export { SslConfigError, type SslSettings } from './security/ssl/ssl-stores.js';

@@ -55,7 +55,12 @@ describe('key stores', () => {
     const encrypted = readFileSync(tls.broker.encryptedKeyPem, 'utf8') + readFileSync(tls.broker.chainPem, 'utf8');
     expect(encrypted).toContain('BEGIN ENCRYPTED PRIVATE KEY');
     expectIdentity(
-      loadKeyStore({ 'ssl.keystore.type': 'PEM', 'ssl.keystore.key': encrypted, 'ssl.keystore.certificate.chain': encrypted, 'ssl.key.password': TEST_STORE_PASSWORD }),
+      loadKeyStore({
+        'ssl.keystore.type': 'PEM',
+        'ssl.keystore.key': encrypted,
+        'ssl.keystore.certificate.chain': encrypted,
+        'ssl.key.password': TEST_STORE_PASSWORD,
+      }),
       tls.broker,
     );
   });
@@ -80,7 +85,8 @@ describe('key stores', () => {
       /cannot recover the key/,
     );
     expectConfigError(
-      () => loadKeyStore({ 'ssl.keystore.type': 'PKCS12', 'ssl.keystore.location': tls.broker.keystoreP12, 'ssl.keystore.password': 'wrong' }),
+      () =>
+        loadKeyStore({ 'ssl.keystore.type': 'PKCS12', 'ssl.keystore.location': tls.broker.keystoreP12, 'ssl.keystore.password': 'wrong' }),
       'ssl.keystore.password',
       /wrong password/,
     );
@@ -102,15 +108,27 @@ describe('key stores', () => {
       'ssl.keystore.location',
       /Failed to load SSL keystore .* of type PKCS12/,
     );
-    expectConfigError(() => loadKeyStore({ 'ssl.keystore.location': tls.broker.keystoreJks }), 'ssl.keystore.password', /key store password is not specified/);
+    expectConfigError(
+      () => loadKeyStore({ 'ssl.keystore.location': tls.broker.keystoreJks }),
+      'ssl.keystore.password',
+      /key store password is not specified/,
+    );
     expectConfigError(() => loadKeyStore({ 'ssl.keystore.password': 'x' }), 'ssl.keystore.location', /key store is not specified/);
     expectConfigError(
       () => loadKeyStore({ 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': tls.broker.keystorePem, 'ssl.keystore.password': 'x' }),
       'ssl.keystore.password',
       /cannot be specified with PEM format/,
     );
-    expectConfigError(() => loadKeyStore({ 'ssl.keystore.key': 'x', 'ssl.keystore.certificate.chain': 'y' }), 'ssl.keystore.key', /only for PEM, but key store type is JKS/);
-    expectConfigError(() => loadKeyStore({ 'ssl.keystore.type': 'PEM', 'ssl.keystore.key': 'x' }), 'ssl.keystore.certificate.chain', /not specified/);
+    expectConfigError(
+      () => loadKeyStore({ 'ssl.keystore.key': 'x', 'ssl.keystore.certificate.chain': 'y' }),
+      'ssl.keystore.key',
+      /only for PEM, but key store type is JKS/,
+    );
+    expectConfigError(
+      () => loadKeyStore({ 'ssl.keystore.type': 'PEM', 'ssl.keystore.key': 'x' }),
+      'ssl.keystore.certificate.chain',
+      /not specified/,
+    );
     expectConfigError(
       () => loadKeyStore({ 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': tls.broker.chainPem }),
       'ssl.keystore.location',

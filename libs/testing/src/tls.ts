@@ -138,8 +138,24 @@ function makeMaterial(dir: string, openssl: string, keytool: string): void {
     writeFileSync(files.chainPem, chain);
     writeFileSync(files.keystorePem, readFileSync(files.keyPem, 'utf8') + chain);
     // keytool reads a PKCS12 made by openssl and writes its own PKCS12 and JKS stores.
-    run(openssl, ['pkcs12', '-export', '-in', files.chainPem, '-inkey', files.keyPem, '-name', name, '-passout', pass, '-out', `${name}.openssl.p12`]);
-    for (const [type, file] of [['PKCS12', files.keystoreP12], ['JKS', files.keystoreJks]] as const) {
+    run(openssl, [
+      'pkcs12',
+      '-export',
+      '-in',
+      files.chainPem,
+      '-inkey',
+      files.keyPem,
+      '-name',
+      name,
+      '-passout',
+      pass,
+      '-out',
+      `${name}.openssl.p12`,
+    ]);
+    for (const [type, file] of [
+      ['PKCS12', files.keystoreP12],
+      ['JKS', files.keystoreJks],
+    ] as const) {
       run(keytool, [
         '-importkeystore', '-noprompt', '-srckeystore', `${name}.openssl.p12`, '-srcstoretype', 'PKCS12',
         '-srcstorepass', TEST_STORE_PASSWORD, '-destkeystore', file, '-deststoretype', type,
@@ -147,7 +163,10 @@ function makeMaterial(dir: string, openssl: string, keytool: string): void {
       ]); // prettier-ignore
     }
   }
-  for (const [type, file] of [['PKCS12', material.truststoreP12], ['JKS', material.truststoreJks]] as const) {
+  for (const [type, file] of [
+    ['PKCS12', material.truststoreP12],
+    ['JKS', material.truststoreJks],
+  ] as const) {
     run(keytool, [
       '-importcert', '-noprompt', '-alias', 'strom-test-ca', '-file', material.caPem, '-keystore', file,
       '-storetype', type, '-storepass', TEST_STORE_PASSWORD,

@@ -1,8 +1,10 @@
 import type { BrokerSecurityOptions } from '../broker.options.js';
 import type { ConnectionSecurity } from '../network/connection.js';
+import { usesSasl, usesTls } from '../network/request-handler.js';
 import { staticPlainVerifier } from './plain.js';
 import { DEFAULT_SASL_MAX_TOKEN_BYTES, SaslSession, saslMechanismFactory } from './sasl-session.js';
 import { isScramMechanism, type ScramCredentialLookup } from './scram.js';
+import { sslServer } from './ssl/ssl-server.js';
 
 /** The SASL mechanisms Strom's broker implements. */
 export const SUPPORTED_SASL_MECHANISMS: readonly string[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
@@ -26,15 +28,19 @@ export function usableSaslMechanisms(enabled: readonly string[]): string[] {
 }
 
 /**
- * What each connection of the listener applies: nothing for PLAINTEXT; for SASL_PLAINTEXT a
- * {@link SaslSession} per connection over the enabled mechanisms, PLAIN checked against the
- * configured users and SCRAM against the credentials of the metadata store.
+ * What each connection of the listener applies: nothing for PLAINTEXT; the listener's TLS for
+ * SSL and SASL_SSL (from `options.ssl`; throws SslConfigError naming the key when a store or
+ * setting is wrong); for SASL_PLAINTEXT and SASL_SSL a {@link SaslSession} per connection over
+ * the enabled mechanisms, PLAIN checked against the configured users and SCRAM against the
+ * credentials of the metadata store.
  */
 export function listenerSecurity(
   options: BrokerSecurityOptions | undefined,
   scram: { lookupScram: ScramCredentialLookup },
 ): ConnectionSecurity {
-  if ((options?.securityProtocol ?? 'PLAINTEXT') === 'PLAINTEXT') return { protocol: 'PLAINTEXT' };
+  const protocol = options?.securityProtocol ?? 'PLAINTEXT';
+  const ssl = usesTls(protocol) ? sslServer(options?.ssl ?? {}) : undefined;
+  if (!usesSasl(protocol)) return { protocol, ...(ssl ? { ssl } : {}) };
   const mechanisms = usableSaslMechanisms(options?.saslMechanisms ?? ['GSSAPI']);
   const plainUsers = options?.plainUsers ?? {};
   const createMechanism = saslMechanismFactory({
@@ -43,7 +49,8 @@ export function listenerSecurity(
   });
   const maxTokenBytes = options?.saslMaxReceiveBytes ?? DEFAULT_SASL_MAX_TOKEN_BYTES;
   return {
-    protocol: 'SASL_PLAINTEXT',
+    protocol,
+    ...(ssl ? { ssl } : {}),
     maxPreAuthFrameBytes: maxTokenBytes,
     createSaslSession: () =>
       new SaslSession({

@@ -25,7 +25,9 @@ export class SslPrincipalMapper {
 
   /** Throws (naming the rule) for an invalid rule, as Kafka's `IllegalArgumentException`. */
   constructor(rules: string = DEFAULT_SSL_PRINCIPAL_MAPPING_RULES) {
-    this.rules = splitRules(rules).map(parseRule).filter((rule) => rule !== undefined);
+    this.rules = splitRules(rules)
+      .map(parseRule)
+      .filter((rule) => rule !== undefined);
   }
 
   /** The user name for `distinguishedName` (RFC 2253, as Java prints it). */
@@ -62,7 +64,8 @@ function parseRule(rule: string): Rule | undefined {
   const end = match[0].length;
   if (end !== rule.length) throw new Error(`Invalid rule: \`${rule}\`, unmatched substring: \`${rule.slice(end)}\``);
   if (match[1] !== undefined) return new Rule();
-  if (match[2] !== undefined) return new Rule({ pattern: match[2], replacement: match[4]!, toLowerCase: match[6] === 'L', toUpperCase: match[6] === 'U' });
+  if (match[2] !== undefined)
+    return new Rule({ pattern: match[2], replacement: match[4]!, toLowerCase: match[6] === 'L', toUpperCase: match[6] === 'U' });
   return undefined; // an empty rule is ignored
 }
 

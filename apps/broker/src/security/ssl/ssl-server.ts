@@ -1,5 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
-import { createSecureContext, type SecureContext, type SecureVersion, type TLSSocket } from 'node:tls';
+import { createSecureContext, type SecureContextOptions, type SecureVersion, type TlsOptions, type TLSSocket } from 'node:tls';
 import { OPENSSL_CIPHER_BY_IANA_NAME } from './generated/cipher-suites.js';
 import { DEFAULT_SSL_PRINCIPAL_MAPPING_RULES, SslPrincipalMapper } from './ssl-principal-mapper.js';
 import { loadKeyStore, loadTrustStore, SslConfigError, type SslSettings } from './ssl-stores.js';
@@ -22,7 +22,8 @@ const SSL_CONTEXT_PROTOCOLS: ReadonlySet<string> = new Set(['TLS', 'TLSV1', 'TLS
 
 /** What a TLS listener serves with: the context, the client certificate policy, the principal rules. */
 export interface SslServer {
-  readonly secureContext: SecureContext;
+  /** For `tls.createServer`: the key, chain, trusted CAs, protocols and ciphers, and the client certificate policy. */
+  readonly serverOptions: TlsOptions;
   readonly clientAuth: SslClientAuth;
   /**
    * The connection's principal once its handshake is done (Kafka's
@@ -52,25 +53,31 @@ export function sslServer(settings: SslSettings): SslServer {
     throw new SslConfigError('ssl.principal.mapping.rules', (error as Error).message, { cause: error });
   }
   const keyStore = loadKeyStore(settings);
-  if (keyStore === undefined) throw new SslConfigError('ssl.keystore.location', 'a TLS listener needs a key store (ssl.keystore.location, or ssl.keystore.key with ssl.keystore.type=PEM)');
+  if (keyStore === undefined)
+    throw new SslConfigError(
+      'ssl.keystore.location',
+      'a TLS listener needs a key store (ssl.keystore.location, or ssl.keystore.key with ssl.keystore.type=PEM)',
+    );
   const trusted = loadTrustStore(settings);
-  let secureContext: SecureContext;
+  const contextOptions: SecureContextOptions = {
+    key: keyStore.keyPem,
+    cert: keyStore.certificateChainPem,
+    ...(trusted ? { ca: trusted } : {}),
+    minVersion,
+    maxVersion,
+    ...(ciphers !== undefined ? { ciphers } : {}),
+  };
   try {
-    secureContext = createSecureContext({
-      key: keyStore.keyPem,
-      cert: keyStore.certificateChainPem,
-      ...(trusted ? { ca: trusted } : {}),
-      minVersion,
-      maxVersion,
-      ...(ciphers !== undefined ? { ciphers } : {}),
-    });
+    createSecureContext(contextOptions); // refuses what OpenSSL cannot serve now rather than at the first client
   } catch (error) {
     const reason = (error as Error).message;
     const key = /cipher/i.test(reason) ? 'ssl.cipher.suites' : 'ssl.keystore.location';
     throw new SslConfigError(key, `cannot serve TLS with these settings: ${reason}`, { cause: error });
   }
   return {
-    secureContext,
+    // Kafka's `requested` (want) still fails a client whose certificate is not trusted: the
+    // listener closes those (Node lets them through with `authorized` false).
+    serverOptions: { ...contextOptions, requestCert: clientAuth !== 'none', rejectUnauthorized: clientAuth === 'required' },
     clientAuth,
     principalOf: (socket) => {
       const certificate: X509Certificate | undefined = socket.getPeerX509Certificate();
@@ -93,7 +100,8 @@ function parseClientAuth(value: string): SslClientAuth {
 export function protocolRange(list: string): { minVersion: SecureVersion; maxVersion: SecureVersion } {
   const indexes = splitList(list).map((name) => {
     const index = TLS_VERSIONS.findIndex((version) => version.toLowerCase() === name.toLowerCase());
-    if (index < 0) throw new SslConfigError('ssl.enabled.protocols', `Unsupported protocol: ${name} (supported: ${TLS_VERSIONS.join(', ')})`);
+    if (index < 0)
+      throw new SslConfigError('ssl.enabled.protocols', `Unsupported protocol: ${name} (supported: ${TLS_VERSIONS.join(', ')})`);
     return index;
   });
   if (indexes.length === 0) throw new SslConfigError('ssl.enabled.protocols', 'no protocol enabled');

@@ -43,27 +43,37 @@ export function loadKeyStore(settings: SslSettings): KeyMaterial | undefined {
   const inlineKey = settings['ssl.keystore.key'];
   const inlineChain = settings['ssl.keystore.certificate.chain'];
   if (inlineKey !== undefined) {
-    if (type !== 'PEM') throw new SslConfigError('ssl.keystore.key', `SSL private key can be specified only for PEM, but key store type is ${type}.`);
+    if (type !== 'PEM')
+      throw new SslConfigError('ssl.keystore.key', `SSL private key can be specified only for PEM, but key store type is ${type}.`);
     if (inlineChain === undefined)
       throw new SslConfigError('ssl.keystore.certificate.chain', 'SSL private key is specified, but certificate chain is not specified.');
-    if (path !== undefined) throw new SslConfigError('ssl.keystore.location', 'Both SSL key store location and separate private key are specified.');
+    if (path !== undefined)
+      throw new SslConfigError('ssl.keystore.location', 'Both SSL key store location and separate private key are specified.');
     if (password !== undefined)
-      throw new SslConfigError('ssl.keystore.password', 'SSL key store password cannot be specified with PEM format, only key password may be specified.');
+      throw new SslConfigError(
+        'ssl.keystore.password',
+        'SSL key store password cannot be specified with PEM format, only key password may be specified.',
+      );
     return pemKeyMaterial(inlineKey, 'ssl.keystore.key', inlineChain, 'ssl.keystore.certificate.chain', keyPassword);
   }
   if (inlineChain !== undefined)
     throw new SslConfigError('ssl.keystore.key', 'SSL certificate chain is specified, but private key is not specified');
   if (type === 'PEM' && path !== undefined) {
     if (password !== undefined)
-      throw new SslConfigError('ssl.keystore.password', 'SSL key store password cannot be specified with PEM format, only key password may be specified');
+      throw new SslConfigError(
+        'ssl.keystore.password',
+        'SSL key store password cannot be specified with PEM format, only key password may be specified',
+      );
     const contents = readStore('ssl.keystore.location', path).toString('utf8');
     return pemKeyMaterial(contents, 'ssl.keystore.location', contents, 'ssl.keystore.location', keyPassword);
   }
   if (path === undefined) {
-    if (password !== undefined) throw new SslConfigError('ssl.keystore.location', 'SSL key store is not specified, but key store password is specified.');
+    if (password !== undefined)
+      throw new SslConfigError('ssl.keystore.location', 'SSL key store is not specified, but key store password is specified.');
     return undefined;
   }
-  if (password === undefined) throw new SslConfigError('ssl.keystore.password', 'SSL key store is specified, but key store password is not specified.');
+  if (password === undefined)
+    throw new SslConfigError('ssl.keystore.password', 'SSL key store is specified, but key store password is not specified.');
   checkStoreType('ssl.keystore.type', type);
   const bytes = readStore('ssl.keystore.location', path);
   return isJks(bytes) ? jksKeyMaterial(bytes, path, password, keyPassword ?? password) : pkcs12KeyMaterial(bytes, path, password);
@@ -82,14 +92,19 @@ export function loadTrustStore(settings: SslSettings): string[] | undefined {
   const inline = settings['ssl.truststore.certificates'];
   if (inline !== undefined) {
     if (type !== 'PEM')
-      throw new SslConfigError('ssl.truststore.certificates', `SSL trust store certs can be specified only for PEM, but trust store type is ${type}.`);
+      throw new SslConfigError(
+        'ssl.truststore.certificates',
+        `SSL trust store certs can be specified only for PEM, but trust store type is ${type}.`,
+      );
     if (path !== undefined)
       throw new SslConfigError('ssl.truststore.location', 'Both SSL trust store location and separate trust certificates are specified.');
-    if (password !== undefined) throw new SslConfigError('ssl.truststore.password', 'SSL trust store password cannot be specified for PEM format.');
+    if (password !== undefined)
+      throw new SslConfigError('ssl.truststore.password', 'SSL trust store password cannot be specified for PEM format.');
     return pemCertificates(inline, 'ssl.truststore.certificates');
   }
   if (type === 'PEM' && path !== undefined) {
-    if (password !== undefined) throw new SslConfigError('ssl.truststore.password', 'SSL trust store password cannot be specified for PEM format.');
+    if (password !== undefined)
+      throw new SslConfigError('ssl.truststore.password', 'SSL trust store password cannot be specified for PEM format.');
     return pemCertificates(readStore('ssl.truststore.location', path).toString('utf8'), 'ssl.truststore.location');
   }
   if (path === undefined) {
@@ -137,7 +152,8 @@ function pemBlocks(pem: string, label: 'CERTIFICATE' | 'PRIVATE KEY'): string[] 
     'g',
   );
   return [...`${pem}\n`.matchAll(pattern)].map(
-    (match) => `-----BEGIN ${match[1]!.trim()}-----\n${match[2]!}${match[3]!.replace(/\s/g, '').replace(/(.{64})/g, '$1\n')}\n-----END ${match[1]!.trim()}-----\n`,
+    (match) =>
+      `-----BEGIN ${match[1]!.trim()}-----\n${match[2]!}${match[3]!.replace(/\s/g, '').replace(/(.{64})/g, '$1\n')}\n-----END ${match[1]!.trim()}-----\n`,
   );
 }
 
@@ -158,7 +174,8 @@ function pemKeyMaterial(keyPem: string, keyKey: string, chainPem: string, chainK
   if (keys.length === 0) throw new SslConfigError(keyKey, 'Private key not provided');
   if (keys.length !== 1) throw new SslConfigError(keyKey, `Expected one private key, but found ${keys.length}`);
   const encrypted = keys[0]!.includes('ENCRYPTED');
-  if (encrypted && keyPassword === undefined) throw new SslConfigError('ssl.key.password', 'the private key is encrypted and ssl.key.password is not set');
+  if (encrypted && keyPassword === undefined)
+    throw new SslConfigError('ssl.key.password', 'the private key is encrypted and ssl.key.password is not set');
   let keyPemOut: string;
   try {
     keyPemOut = createPrivateKey({ key: keys[0]!, format: 'pem', ...(encrypted ? { passphrase: keyPassword! } : {}) })
@@ -166,7 +183,8 @@ function pemKeyMaterial(keyPem: string, keyKey: string, chainPem: string, chainK
       .toString();
   } catch (error) {
     const reason = (error as Error).message;
-    if (encrypted) throw new SslConfigError('ssl.key.password', `could not decrypt the private key (wrong password?): ${reason}`, { cause: error });
+    if (encrypted)
+      throw new SslConfigError('ssl.key.password', `could not decrypt the private key (wrong password?): ${reason}`, { cause: error });
     throw new SslConfigError(keyKey, `Private key could not be loaded: ${reason}`, { cause: error });
   }
   return { keyPem: keyPemOut, certificateChainPem: orderChain(pemCertificates(chainPem, chainKey), keyPemOut, chainKey) };
@@ -179,19 +197,27 @@ function jksEntries(bytes: Buffer, path: string, password: string | undefined, p
     return parseJks(bytes, password ?? '');
   } catch (error) {
     const reason = (error as Error).message;
-    if (/password/i.test(reason)) throw new SslConfigError(passwordKey, `wrong password for ${path} (Keystore was tampered with, or password was incorrect)`, { cause: error });
-    throw new SslConfigError(passwordKey.replace(/password$/, 'location'), `Failed to load SSL keystore ${path} of type JKS: ${reason}`, { cause: error });
+    if (/password/i.test(reason))
+      throw new SslConfigError(passwordKey, `wrong password for ${path} (Keystore was tampered with, or password was incorrect)`, {
+        cause: error,
+      });
+    throw new SslConfigError(passwordKey.replace(/password$/, 'location'), `Failed to load SSL keystore ${path} of type JKS: ${reason}`, {
+      cause: error,
+    });
   }
 }
 
 function jksKeyMaterial(bytes: Buffer, path: string, password: string, keyPassword: string): KeyMaterial {
   const entry = jksEntries(bytes, path, password, 'ssl.keystore.password').find((candidate) => 'protectedPrivateKey' in candidate);
-  if (entry === undefined || !('protectedPrivateKey' in entry)) throw new SslConfigError('ssl.keystore.location', `${path} holds no private key entry`);
+  if (entry === undefined || !('protectedPrivateKey' in entry))
+    throw new SslConfigError('ssl.keystore.location', `${path} holds no private key entry`);
   let keyPem: string;
   try {
     keyPem = createPrivateKey(decryptJksKey(entry.protectedPrivateKey, keyPassword)).export({ format: 'pem', type: 'pkcs8' }).toString();
   } catch (error) {
-    throw new SslConfigError('ssl.key.password', `cannot recover the key of ${path} (wrong key password?): ${(error as Error).message}`, { cause: error });
+    throw new SslConfigError('ssl.key.password', `cannot recover the key of ${path} (wrong key password?): ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const chain = entry.chain.map((certificate) => new X509Certificate(certificate.value).toString());
   return { keyPem, certificateChainPem: orderChain(chain, keyPem, 'ssl.keystore.location') };
@@ -211,7 +237,11 @@ function pkcs12(bytes: Buffer, path: string, password: string | undefined, passw
   } catch (error) {
     const reason = (error as Error).message;
     if (/password/i.test(reason)) throw new SslConfigError(passwordKey, `wrong password for ${path}: ${reason}`, { cause: error });
-    throw new SslConfigError(passwordKey.replace(/password$/, 'location'), `Failed to load SSL keystore ${path} of type PKCS12: ${reason}`, { cause: error });
+    throw new SslConfigError(
+      passwordKey.replace(/password$/, 'location'),
+      `Failed to load SSL keystore ${path} of type PKCS12: ${reason}`,
+      { cause: error },
+    );
   }
 }
 
@@ -226,7 +256,9 @@ function bagCertificatePem(bag: forge.pkcs12.Bag): string {
 
 function pkcs12KeyMaterial(bytes: Buffer, path: string, password: string): KeyMaterial {
   const pfx = pkcs12(bytes, path, password, 'ssl.keystore.password');
-  const keyBags = [forge.pki.oids.pkcs8ShroudedKeyBag!, forge.pki.oids.keyBag!].flatMap((type) => pfx.getBags({ bagType: type })[type] ?? []);
+  const keyBags = [forge.pki.oids.pkcs8ShroudedKeyBag!, forge.pki.oids.keyBag!].flatMap(
+    (type) => pfx.getBags({ bagType: type })[type] ?? [],
+  );
   const keyBag = keyBags[0];
   if (keyBag === undefined) throw new SslConfigError('ssl.keystore.location', `${path} holds no private key entry`);
   const privateKeyInfo = keyBag.key ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(keyBag.key)) : keyBag.asn1;
@@ -250,7 +282,7 @@ function orderChain(certificates: readonly string[], keyPem: string, key: string
   const leaf = parsed.find((certificate) => certificate.checkPrivateKey(privateKey));
   if (leaf === undefined) throw new SslConfigError(key, 'no certificate of the chain matches the private key');
   const chain = [leaf];
-  for (let current = leaf; ; ) {
+  for (let current = leaf; ;) {
     const issuer = parsed.find((candidate) => !chain.includes(candidate) && current.checkIssued(candidate));
     if (issuer === undefined) break;
     chain.push(issuer);
