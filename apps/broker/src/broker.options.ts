@@ -1,6 +1,7 @@
 import type { OffsetsTopicSettings } from './cluster/offsets-topic.js';
 import type { ConnectionQuotaLimits } from './network/connection-quotas.js';
 import type { ConnectionLimits } from './network/limits.js';
+import type { SecurityProtocol } from './network/request-handler.js';
 
 /** Injection token for the broker's options. */
 export const BROKER_OPTIONS = Symbol.for('strom.broker.options');
@@ -53,8 +54,17 @@ export interface BrokerOptions {
 /** The listener's security and the authorizer, in Kafka's terms. */
 export interface BrokerSecurityOptions {
   /** The security protocol of the (single) served listener. */
-  securityProtocol: 'PLAINTEXT' | 'SASL_PLAINTEXT';
-  /** sasl.enabled.mechanisms of a SASL_PLAINTEXT listener that Strom implements: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512. */
+  securityProtocol: SecurityProtocol;
+  /**
+   * SSL and SASL_SSL: the listener's `ssl.*` settings under Kafka's keys, already resolved for
+   * the listener (`listener.name.<name>.ssl.*` over `ssl.*`): `ssl.keystore.type`,
+   * `ssl.keystore.location`, `ssl.keystore.password`, `ssl.key.password`, `ssl.keystore.key`,
+   * `ssl.keystore.certificate.chain`, `ssl.truststore.*`, `ssl.client.auth`,
+   * `ssl.enabled.protocols`, `ssl.protocol`, `ssl.cipher.suites`, `ssl.principal.mapping.rules`.
+   * Checked when the listener starts (see security/ssl/ssl-server.ts; errors name the key).
+   */
+  ssl: Readonly<Record<string, string>>;
+  /** sasl.enabled.mechanisms of a SASL_PLAINTEXT or SASL_SSL listener that Strom implements: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512. */
   saslMechanisms: readonly string[];
   /** PLAIN users and passwords (the JAAS config's `user_<name>="<password>"` entries). */
   plainUsers: Readonly<Record<string, string>>;

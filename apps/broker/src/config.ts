@@ -1,8 +1,10 @@
 import { isIP } from 'node:net';
-import { parseConnectionOverrides, type ServerConfig } from '@strom/config';
+import { ConfigError, parseConnectionOverrides, type SecurityProtocol, type ServerConfig } from '@strom/config';
 import { COMMON_KEYS } from '@strom/runtime';
 import type { BrokerOptions, BrokerSecurityOptions } from './broker.options.js';
 import { STROM_CONNECTION_LIMITS } from './network/limits.js';
+import { sslServer } from './security/ssl/ssl-server.js';
+import { SslConfigError } from './security/ssl/ssl-stores.js';
 
 /** The keys of the Kafka listener and the data directory: what a broker takes flags for in either mode. */
 export const BROKER_LISTENER_KEYS: readonly string[] = [
@@ -73,10 +75,22 @@ function connectionQuotas(config: ServerConfig): Pick<BrokerOptions, 'connection
   };
 }
 
-function brokerSecurity(config: ServerConfig, listenerName: string, protocol: string): BrokerSecurityOptions {
+function brokerSecurity(config: ServerConfig, listenerName: string, protocol: SecurityProtocol): BrokerSecurityOptions {
   const sasl = config.sasl(listenerName);
+  const ssl = protocol === 'SSL' || protocol === 'SASL_SSL' ? config.ssl(listenerName) : {};
+  if (protocol === 'SSL' || protocol === 'SASL_SSL') {
+    // Load the stores now, so that a bad path or password exits 2 naming the key instead of failing at bind.
+    try {
+      sslServer(ssl);
+    } catch (error) {
+      if (error instanceof SslConfigError)
+        throw new ConfigError(`${config.filePath ?? 'listener'} (listener ${listenerName}): ${error.message}`);
+      throw error;
+    }
+  }
   return {
-    securityProtocol: protocol === 'SASL_PLAINTEXT' ? 'SASL_PLAINTEXT' : 'PLAINTEXT',
+    securityProtocol: protocol,
+    ssl,
     saslMechanisms: sasl?.enabledMechanisms ?? [],
     plainUsers: sasl?.plainUsers ?? {},
     connectionsMaxReauthMs: config.long('connections.max.reauth.ms'),

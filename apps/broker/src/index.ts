@@ -7,3 +7,6 @@ export { API_AUTHORIZATION, type AclCheck, type ApiAuthorization, type Permissio
 export { BROKER_KEYS, BROKER_LISTENER_KEYS, brokerOptions } from './config.js';
 export { coordinatorWaitMs, forwardToCoordinator } from './api/groups.js';
 export type { ClientContext } from './network/request-handler.js';
+export type { SecurityProtocol } from './network/request-handler.js';
+export { SSL_DEFAULTS, sslServer, type SslClientAuth, type SslServer } from './security/ssl/ssl-server.js';
+export { SslConfigError, type SslSettings } from './security/ssl/ssl-stores.js';

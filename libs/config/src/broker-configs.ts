@@ -211,6 +211,23 @@ export const BROKER_CONFIGS: readonly BrokerConfigDef[] = [
 
   // --- Security (SaslConfigs, BrokerSecurityConfigs, ServerConfigs) ---
   broker('sasl.enabled.mechanisms', 'LIST', 'GSSAPI', 'broker', 'applied', 'SASL mechanisms enabled in the server.'),
+  // TLS of SSL and SASL_SSL listeners (each may be set per listener as listener.name.<l>.ssl.*). Kafka: SslConfigs, BrokerSecurityConfigs.
+  broker('ssl.keystore.type', 'STRING', 'JKS', 'broker', 'applied', 'The file format of the key store file: JKS, PKCS12 or PEM.'),
+  broker('ssl.keystore.location', 'STRING', null, 'broker', 'applied', 'The location of the key store file.'),
+  broker('ssl.keystore.password', 'PASSWORD', null, 'broker', 'applied', 'The store password for the key store file.'),
+  broker('ssl.key.password', 'PASSWORD', null, 'broker', 'applied', 'The password of the private key in the key store file or the PEM key.'),
+  broker('ssl.keystore.key', 'PASSWORD', null, 'broker', 'applied', 'Private key in PEM format (PKCS#8), with ssl.keystore.type=PEM.'),
+  broker('ssl.keystore.certificate.chain', 'PASSWORD', null, 'broker', 'applied', 'Certificate chain in PEM format, with ssl.keystore.type=PEM.'),
+  broker('ssl.truststore.type', 'STRING', 'JKS', 'broker', 'applied', 'The file format of the trust store file: JKS, PKCS12 or PEM.'),
+  broker('ssl.truststore.location', 'STRING', null, 'broker', 'applied', 'The location of the trust store file.'),
+  broker('ssl.truststore.password', 'PASSWORD', null, 'broker', 'applied', 'The password for the trust store file.'),
+  broker('ssl.truststore.certificates', 'PASSWORD', null, 'broker', 'applied', 'Trusted certificates in PEM format, with ssl.truststore.type=PEM.'),
+  broker('ssl.client.auth', 'STRING', 'none', 'broker', 'applied', 'Whether the broker requests client authentication: required, requested or none.', { validator: oneOf('required', 'requested', 'none') }),
+  broker('ssl.enabled.protocols', 'LIST', 'TLSv1.2,TLSv1.3', 'broker', 'applied', 'The protocols enabled for TLS connections.'),
+  broker('ssl.protocol', 'STRING', 'TLSv1.3', 'broker', 'applied', 'The TLS protocol used to create the SSLContext.'),
+  broker('ssl.cipher.suites', 'LIST', null, 'broker', 'applied', 'Cipher suites (IANA names); empty: all that the protocols allow.'),
+  broker('ssl.principal.mapping.rules', 'STRING', 'DEFAULT', 'broker', 'applied', 'Rules mapping a certificate distinguished name to a short name.'),
+  broker('ssl.endpoint.identification.algorithm', 'STRING', 'https', 'broker', 'reported', 'Endpoint identification (host name checking) of the server certificate, by clients.'),
   broker('sasl.mechanism.inter.broker.protocol', 'STRING', 'GSSAPI', 'broker', 'reported', 'SASL mechanism between brokers.'),
   broker('sasl.mechanism.controller.protocol', 'STRING', 'GSSAPI', 'ro', 'unsupported', 'SASL mechanism to controllers.', { importance: 'high' }),
   broker('sasl.jaas.config', 'PASSWORD', null, 'broker', 'reported', 'JAAS login context parameters.'),
@@ -283,12 +300,12 @@ export const OTHER_KAFKA_BROKER_CONFIGS: readonly string[] = [
   'share.coordinator.state.topic.min.isr', 'share.coordinator.state.topic.num.partitions',
   'share.coordinator.state.topic.replication.factor', 'share.coordinator.state.topic.segment.bytes', 'share.coordinator.threads',
   'share.coordinator.write.timeout.ms', 'share.fetch.purgatory.purge.interval.requests', 'socket.connection.setup.timeout.max.ms',
-  'socket.connection.setup.timeout.ms', 'ssl.allow.dn.changes', 'ssl.allow.san.changes', 'ssl.cipher.suites', 'ssl.client.auth',
-  'ssl.enabled.protocols', 'ssl.endpoint.identification.algorithm', 'ssl.engine.factory.class', 'ssl.key.password',
-  'ssl.keymanager.algorithm', 'ssl.keystore.certificate.chain', 'ssl.keystore.key', 'ssl.keystore.location', 'ssl.keystore.password',
-  'ssl.keystore.type', 'ssl.principal.mapping.rules', 'ssl.protocol', 'ssl.provider', 'ssl.secure.random.implementation',
-  'ssl.trustmanager.algorithm', 'ssl.truststore.certificates', 'ssl.truststore.location', 'ssl.truststore.password',
-  'ssl.truststore.type', 'telemetry.max.bytes', 'transaction.two.phase.commit.enable',
+  'socket.connection.setup.timeout.ms', 'ssl.allow.dn.changes', 'ssl.allow.san.changes', 
+  'ssl.engine.factory.class', 
+  'ssl.keymanager.algorithm', 
+  'ssl.provider', 'ssl.secure.random.implementation',
+  'ssl.trustmanager.algorithm', 
+  'telemetry.max.bytes', 'transaction.two.phase.commit.enable',
 ];
 
 /** Broker configs that existed before Kafka 4.0 and were removed with ZooKeeper and the old formats. */

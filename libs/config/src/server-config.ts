@@ -1,7 +1,7 @@
 // The one configuration path of every Strom process: flags > environment > server.properties
 // (`--config` / STROM_CONFIG) > defaults, read once into typed, defaulted, validated values
 // under Kafka's key names (and `strom.*` for Strom's own settings).
-import { BROKER_CONFIGS_BY_NAME } from './broker-configs.js';
+import { BROKER_CONFIGS, BROKER_CONFIGS_BY_NAME } from './broker-configs.js';
 import {
   appliedListenerKeys,
   authorizerSettings,
@@ -114,18 +114,12 @@ export class ServerConfig {
       });
       const served = listeners[0];
       if (!served) return fail('listeners', 'Strom needs at least one listener');
-      if (served.securityProtocol !== 'PLAINTEXT' && served.securityProtocol !== 'SASL_PLAINTEXT') {
-        fail(
-          'listeners',
-          `security protocol ${served.securityProtocol} (listener ${served.name}) is not supported by Strom; use PLAINTEXT or SASL_PLAINTEXT`,
-        );
-      }
       if (listeners.length > 1) warnings.push(`listeners: Strom serves one listener; only ${served.name} is used`);
       const advertised = explicit.has('advertised.listeners')
         ? parseListeners(value<string>('advertised.listeners'), protocols)
         : listeners;
       advertisedListeners = withFirst(advertised, { host: value<string | null>('strom.advertised.host') });
-      if (served.securityProtocol === 'SASL_PLAINTEXT') {
+      if (served.securityProtocol === 'SASL_PLAINTEXT' || served.securityProtocol === 'SASL_SSL') {
         const sasl = listenerSasl(props, served.name);
         saslByListener.set(served.name, sasl);
         if (sasl.ignoredMechanisms.length > 0)
@@ -221,6 +215,21 @@ export class ServerConfig {
     const def = BROKER_CONFIGS_BY_NAME.get(key);
     if (override === undefined || def === undefined) return this.value(key);
     return parseValue(def, override);
+  }
+
+  /**
+   * The `ssl.*` settings of a listener (its `listener.name.<l>.ssl.*` over the broker-wide ones),
+   * rendered as Kafka's strings; keys with no value are left out.
+   */
+  ssl(listenerName: string): Record<string, string> {
+    const settings: Record<string, string> = {};
+    for (const def of BROKER_CONFIGS) {
+      if (!def.name.startsWith('ssl.')) continue;
+      const value = this.listenerValue(listenerName, def.name);
+      if (value === null) continue;
+      settings[def.name] = Array.isArray(value) ? value.join(',') : String(value);
+    }
+    return settings;
   }
 
   /** The SASL settings of a SASL listener (undefined for PLAINTEXT listeners and those Strom does not serve). */

@@ -40,7 +40,7 @@ export const STROM_CONFIGS: readonly StromConfigDef[] = [
   strom('strom.data.dir', 'STRING', './data', 'Where partition logs (under kafka-logs/) and, embedded, metadata live. Default: the first of log.dirs (or log.dir) when the file sets one.', nonEmpty),
   strom('strom.listener.host', 'STRING', null, "Host of the first listener, over the one `listeners` names (default: `listeners`' host; 127.0.0.1 when `listeners` is not set)."),
   strom('strom.listener.port', 'INT', null, "Port of the first listener, over the one `listeners` names (default: `listeners`' port; 9092 when `listeners` is not set).", between(0, 65_535)),
-  strom('strom.listener.security.protocol', 'STRING', null, 'Security protocol of the first listener, over listener.security.protocol.map.', oneOf('PLAINTEXT', 'SASL_PLAINTEXT')),
+  strom('strom.listener.security.protocol', 'STRING', null, 'Security protocol of the first listener, over listener.security.protocol.map.', oneOf('PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL')),
   strom('strom.advertised.host', 'STRING', null, 'Host clients are told to connect to, over advertised.listeners (default: the listener host).'),
   strom('strom.admin.host', 'STRING', '127.0.0.1', 'Address the admin API binds.'),
   strom('strom.admin.port', 'INT', '9644', 'Port of the admin API (REST, console, /metrics).', between(0, 65_535)),

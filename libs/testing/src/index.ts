@@ -3,3 +3,4 @@ export * from './postgres.js';
 export { ensureNatsServerBinary, startNatsServer, type NatsServerHandle, type StartNatsServerOptions } from './nats.js';
 export * from './temporal.js';
 export * from './clients.js';
+export * from './tls.js';

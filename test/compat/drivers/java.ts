@@ -8,8 +8,14 @@ import { runChild } from '../support/child-process.js';
 import { FIXTURES } from '../support/model.js';
 import { lineDriver, type ProcessDriver } from './line-protocol.js';
 
-/** Compiles test/fixtures/compat/java once (per source version, shared by the files of a run) into a temp dir. */
-export async function javaDriver(version: string = DEFAULT_JAVA_KAFKA_CLIENTS_VERSION): Promise<ProcessDriver & { classpath: string }> {
+/**
+ * Compiles test/fixtures/compat/java once (per source version, shared by the files of a run) into a temp dir.
+ * `clientProperties`: a properties file added to every client's configuration (security settings).
+ */
+export async function javaDriver(
+  version: string = DEFAULT_JAVA_KAFKA_CLIENTS_VERSION,
+  options: { clientProperties?: string } = {},
+): Promise<ProcessDriver & { classpath: string }> {
   const libs = ensureJavaKafkaClients(version);
   const javac = ensureJavac();
   const sources = ['CompatClient.java', 'GroupMember.java'].map((f) => join(FIXTURES, 'java', f)).filter((f) => existsSync(f));
@@ -28,7 +34,9 @@ export async function javaDriver(version: string = DEFAULT_JAVA_KAFKA_CLIENTS_VE
   }
   const classpath = `${classes}:${libs}`;
   const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
-  return { ...lineDriver(`java kafka-clients ${version}`, java, [...JVM_FLAGS, '-cp', classpath, 'CompatClient']), classpath };
+  const env =
+    options.clientProperties === undefined ? undefined : { ...process.env, STROM_COMPAT_CLIENT_PROPERTIES: options.clientProperties };
+  return { ...lineDriver(`java kafka-clients ${version}`, java, [...JVM_FLAGS, '-cp', classpath, 'CompatClient'], env), classpath };
 }
 
 /** Short-lived JVMs: C1 only, a small heap. */

@@ -13,6 +13,7 @@ import {
   type ResponseBodies,
 } from '@strom/protocol';
 import type { Logger } from '@strom/runtime';
+import type { SslServer } from '../security/ssl/ssl-server.js';
 import { DEFAULT_SASL_MAX_TOKEN_BYTES, type SaslAdmission, type SaslSession } from '../security/sasl-session.js';
 import type { ConnectionLog } from './connection-log.js';
 import type { ConnectionLimits } from './limits.js';
@@ -24,6 +25,7 @@ import {
   type ResponseBody,
   type SecurityProtocol,
   takeReleaseAfterWrite,
+  usesSasl,
 } from './request-handler.js';
 
 interface PendingResponse {
@@ -44,8 +46,10 @@ interface PendingResponse {
 /** The listener's security settings, as each of its connections applies them. */
 export interface ConnectionSecurity {
   readonly protocol: SecurityProtocol;
-  /** SASL_PLAINTEXT: the SASL state of a new connection. */
+  /** SASL_PLAINTEXT and SASL_SSL: the SASL state of a new connection. */
   readonly createSaslSession?: () => SaslSession;
+  /** SSL and SASL_SSL: the listener's TLS (the listener completes the handshake before a connection is made). */
+  readonly ssl?: SslServer;
   /** Largest frame before authentication (Kafka's `sasl.server.max.receive.size`). Default 524288. */
   readonly maxPreAuthFrameBytes?: number;
 }
@@ -92,9 +96,11 @@ export class KafkaConnection {
     private readonly supportedApiVersions: () => ResponseBodies[typeof ApiKey.ApiVersions],
     private readonly memory: RequestMemoryPool,
     security: ConnectionSecurity = { protocol: 'PLAINTEXT' },
+    /** The principal before any SASL exchange: the client certificate's on SSL. */
+    principal = 'User:ANONYMOUS',
   ) {
-    this.sasl = security.protocol === 'SASL_PLAINTEXT' ? security.createSaslSession?.() : undefined;
-    if (security.protocol === 'SASL_PLAINTEXT' && !this.sasl) throw new Error('A SASL_PLAINTEXT listener needs createSaslSession');
+    this.sasl = usesSasl(security.protocol) ? security.createSaslSession?.() : undefined;
+    if (usesSasl(security.protocol) && !this.sasl) throw new Error(`A ${security.protocol} listener needs createSaslSession`);
     this.gated = this.sasl !== undefined;
     const preAuthLimit = Math.min(limits.maxFrameBytes, security.maxPreAuthFrameBytes ?? DEFAULT_SASL_MAX_TOKEN_BYTES);
     this.reader = new FrameReader({ maxFrameBytes: this.gated ? preAuthLimit : limits.maxFrameBytes });
@@ -103,7 +109,7 @@ export class KafkaConnection {
       remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
       clientHost: socket.remoteAddress ?? '',
       securityProtocol: security.protocol,
-      principal: 'User:ANONYMOUS',
+      principal,
       ...(this.sasl ? { sasl: this.sasl } : {}),
     };
     socket.setNoDelay(true);

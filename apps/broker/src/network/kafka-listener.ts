@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { ApiKey, ResponseBodies } from '@strom/protocol';
 import type { Logger } from '@strom/runtime';
 import { KafkaConnection, type ConnectionSecurity } from './connection.js';
@@ -23,12 +24,26 @@ export interface ListenerOptions {
 }
 
 const timeoutCheckIntervalMs = 1000;
+/** The kind of the rate-limited line for a TLS connection that never got to Kafka's protocol. */
+const LOG_KIND_TLS_FAILED = 'TLS handshake failed';
 /** Connections that may wait for the broker to finish starting. */
 const MAX_WAITING_SOCKETS = 1024;
 
-/** The Kafka TCP listener: accepts connections and hands each to a {@link KafkaConnection}. */
+/**
+ * The Kafka TCP listener: accepts connections and hands each to a {@link KafkaConnection}.
+ *
+ * On SSL and SASL_SSL the TCP connection is admitted by the connection quotas first and only
+ * then handed to a TLS server that never listens itself (`tls.Server`'s documented
+ * `emit('connection', socket)`); the Kafka connection is made once the handshake is done, so no
+ * Kafka bytes are read before it. Counting at TCP accept is Kafka's order too (its Acceptor counts
+ * before the Processor's handshake), and it bounds the handshakes in progress, which cost CPU
+ * and memory, by max.connections and max.connections.per.ip.
+ */
 export class KafkaListener {
   private server?: Server;
+  private tlsServer?: TlsServer;
+  /** Admitted TCP connections whose TLS handshake is in progress, by `ip:port`. */
+  private readonly handshaking = new Map<string, Socket>();
   private opened = false;
   private readonly waiting: Socket[] = [];
   private readonly connections = new Set<KafkaConnection>();
@@ -48,6 +63,7 @@ export class KafkaListener {
    */
   async start(options: { holdConnections?: boolean } = {}): Promise<number> {
     this.opened = !options.holdConnections;
+    this.tlsServer = this.createTlsServer();
     const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -74,6 +90,7 @@ export class KafkaListener {
     if (!server) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const socket of this.waiting.splice(0)) socket.destroy();
+    for (const socket of this.handshaking.values()) socket.destroy();
     await Promise.all([...this.connections].map((connection) => connection.drain(drainTimeoutMs)));
     for (const connection of this.connections) connection.close('broker stopping');
     await closed;
@@ -113,6 +130,62 @@ export class KafkaListener {
   }
 
   private serve(socket: Socket): void {
+    if (this.tlsServer === undefined) {
+      this.connect(socket);
+      return;
+    }
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.handshaking.set(key, socket);
+    socket.once('close', () => {
+      // Node closes a client whose certificate it refused without telling the server object.
+      if (this.handshaking.delete(key)) this.tlsFailed(socket.remoteAddress, key, 'connection closed before the TLS handshake completed');
+    });
+    this.tlsServer.emit('connection', socket);
+  }
+
+  private createTlsServer(): TlsServer | undefined {
+    const ssl = this.options.security?.ssl;
+    if (ssl === undefined) return undefined;
+    // Kafka bounds a connection stuck in its handshake by connections.max.idle.ms, like any other.
+    const server = createTlsServer({ ...ssl.serverOptions, handshakeTimeout: this.options.limits.idleTimeoutMs });
+    server.on('secureConnection', (socket: TLSSocket) => this.secured(socket));
+    server.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
+      const key = `${socket.remoteAddress}:${socket.remotePort}`;
+      this.handshaking.delete(key);
+      this.tlsFailed(socket.remoteAddress, key, error.code ?? error.message);
+      socket.destroy();
+    });
+    return server;
+  }
+
+  /** The handshake is done: check the client certificate, take the principal, start Kafka's protocol. */
+  private secured(socket: TLSSocket): void {
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.handshaking.delete(key);
+    const ssl = this.options.security!.ssl!;
+    if (ssl.clientAuth !== 'none' && socket.getPeerX509Certificate() !== undefined && !socket.authorized) {
+      this.tlsFailed(socket.remoteAddress, key, `client certificate refused: ${String(socket.authorizationError)}`);
+      socket.destroy();
+      return;
+    }
+    let principal: string | undefined;
+    if (this.options.security!.protocol === 'SSL') {
+      try {
+        principal = ssl.principalOf(socket);
+      } catch (error) {
+        this.tlsFailed(socket.remoteAddress, key, `no principal for the client certificate: ${(error as Error).message}`);
+        socket.destroy();
+        return;
+      }
+    }
+    this.connect(socket, principal);
+  }
+
+  private tlsFailed(address: string | undefined, client: string, reason: string): void {
+    this.options.connectionLog.info(LOG_KIND_TLS_FAILED, address ?? client, { client, reason }, LOG_KIND_TLS_FAILED);
+  }
+
+  private connect(socket: Socket, principal?: string): void {
     const connection = new KafkaConnection(
       socket,
       this.nextConnectionId++,
@@ -123,6 +196,7 @@ export class KafkaListener {
       this.supportedApiVersions,
       this.options.requestMemory,
       this.options.security,
+      principal,
     );
     this.connections.add(connection);
     socket.on('close', () => this.connections.delete(connection));

@@ -1,8 +1,18 @@
 import type { ApiKey, DecodedRequest, ResponseBodies } from '@strom/protocol';
 import type { SaslSession } from '../security/sasl-session.js';
 
-/** The security protocols a Strom listener speaks (no TLS yet). */
-export type SecurityProtocol = 'PLAINTEXT' | 'SASL_PLAINTEXT';
+/** The security protocols a Strom listener speaks (Kafka's `SecurityProtocol`). */
+export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+
+/** True for the protocols that authenticate with SASL (over TCP or over TLS). */
+export function usesSasl(protocol: SecurityProtocol): boolean {
+  return protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
+}
+
+/** True for the protocols whose connections are TLS. */
+export function usesTls(protocol: SecurityProtocol): boolean {
+  return protocol === 'SSL' || protocol === 'SASL_SSL';
+}
 
 /** Who sent a request, for handlers that care (quotas, ACLs, client metrics). */
 export interface ClientContext {
@@ -13,9 +23,13 @@ export interface ClientContext {
   readonly clientHost?: string;
   /** The listener's security protocol (PLAINTEXT when not given). */
   readonly securityProtocol?: SecurityProtocol;
-  /** The authenticated principal, `User:ANONYMOUS` until SASL says otherwise (and always on PLAINTEXT). */
+  /**
+   * The authenticated principal: `User:ANONYMOUS` until SASL says otherwise (SASL_PLAINTEXT,
+   * SASL_SSL), the client certificate's mapped subject on SSL (ANONYMOUS without one), always
+   * ANONYMOUS on PLAINTEXT.
+   */
   principal: string;
-  /** The connection's SASL state: set on a SASL_PLAINTEXT listener only. */
+  /** The connection's SASL state: set on a SASL_PLAINTEXT or SASL_SSL listener only. */
   readonly sasl?: SaslSession;
 }
 

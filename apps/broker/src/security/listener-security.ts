@@ -1,9 +1,11 @@
 import { SUPPORTED_SASL_MECHANISMS } from '@strom/config';
 import type { BrokerSecurityOptions } from '../broker.options.js';
 import type { ConnectionSecurity } from '../network/connection.js';
+import { usesSasl, usesTls } from '../network/request-handler.js';
 import { staticPlainVerifier } from './plain.js';
 import { SaslSession, saslMechanismFactory } from './sasl-session.js';
 import { isScramMechanism, type ScramCredentialLookup } from './scram.js';
+import { sslServer } from './ssl/ssl-server.js';
 
 export { SUPPORTED_SASL_MECHANISMS };
 
@@ -26,12 +28,16 @@ export function usableSaslMechanisms(enabled: readonly string[]): string[] {
 }
 
 /**
- * What each connection of the listener applies: nothing for PLAINTEXT; for SASL_PLAINTEXT a
- * {@link SaslSession} per connection over the enabled mechanisms, PLAIN checked against the
- * configured users and SCRAM against the credentials of the metadata store.
+ * What each connection of the listener applies: nothing for PLAINTEXT; the listener's TLS for
+ * SSL and SASL_SSL (from `options.ssl`; throws SslConfigError naming the key when a store or
+ * setting is wrong); for SASL_PLAINTEXT and SASL_SSL a {@link SaslSession} per connection over
+ * the enabled mechanisms, PLAIN checked against the configured users and SCRAM against the
+ * credentials of the metadata store.
  */
 export function listenerSecurity(options: BrokerSecurityOptions, scram: { lookupScram: ScramCredentialLookup }): ConnectionSecurity {
-  if (options.securityProtocol === 'PLAINTEXT') return { protocol: 'PLAINTEXT' };
+  const protocol = options.securityProtocol;
+  const ssl = usesTls(protocol) ? sslServer(options.ssl) : undefined;
+  if (!usesSasl(protocol)) return { protocol, ...(ssl ? { ssl } : {}) };
   const mechanisms = usableSaslMechanisms(options.saslMechanisms);
   const plainUsers = options.plainUsers;
   const createMechanism = saslMechanismFactory({
@@ -40,7 +46,8 @@ export function listenerSecurity(options: BrokerSecurityOptions, scram: { lookup
   });
   const maxTokenBytes = options.saslMaxReceiveBytes;
   return {
-    protocol: 'SASL_PLAINTEXT',
+    protocol,
+    ...(ssl ? { ssl } : {}),
     maxPreAuthFrameBytes: maxTokenBytes,
     createSaslSession: () =>
       new SaslSession({
