@@ -81,6 +81,7 @@ describe('the broker options, built from the one parsed configuration', () => {
     expect([options.host, options.port, options.advertisedHost]).toEqual(['127.0.0.1', 9093, '127.0.0.1']);
     expect(options.security).toEqual({
       securityProtocol: 'SASL_PLAINTEXT',
+      ssl: {},
       saslMechanisms: ['PLAIN'],
       plainUsers: { alice: 'pw' },
       connectionsMaxReauthMs: 0,
@@ -88,6 +89,32 @@ describe('the broker options, built from the one parsed configuration', () => {
       authorizerEnabled: true,
       superUsers: ['User:admin'],
       allowEveryoneIfNoAclFound: false,
+    });
+  });
+
+  it("resolves an SSL listener's ssl.* settings per listener, with Kafka's defaults, and refuses one without a key store", () => {
+    expect(() => withFile({ listeners: 'SSL://127.0.0.1:9093' })).toThrow(/server.properties \(listener SSL\): ssl.keystore.location/);
+    expect(() => withFile({ listeners: 'SSL://127.0.0.1:9093', 'ssl.client.auth': 'sometimes' })).toThrow(/ssl.client.auth/);
+    const config = ServerConfig.resolve({
+      file: {
+        path: 'server.properties',
+        entries: {
+          listeners: 'INTERNAL://127.0.0.1:9093',
+          'listener.security.protocol.map': 'INTERNAL:SSL',
+          'ssl.keystore.location': '/etc/broker.jks',
+          'listener.name.internal.ssl.client.auth': 'required',
+        },
+      },
+    });
+    expect(config.ssl('INTERNAL')).toEqual({
+      'ssl.keystore.type': 'JKS',
+      'ssl.keystore.location': '/etc/broker.jks',
+      'ssl.truststore.type': 'JKS',
+      'ssl.client.auth': 'required',
+      'ssl.enabled.protocols': 'TLSv1.2,TLSv1.3',
+      'ssl.protocol': 'TLSv1.3',
+      'ssl.principal.mapping.rules': 'DEFAULT',
+      'ssl.endpoint.identification.algorithm': 'https',
     });
   });
 });

@@ -93,10 +93,6 @@ describe('errors name where the value came from and the key', () => {
       'server.properties: listener.security.protocol.map: No security protocol defined for listener CLIENT',
     ],
     [
-      { file: file({ listeners: 'SSL://:9093' }) },
-      'server.properties: listeners: security protocol SSL (listener SSL) is not supported by Strom',
-    ],
-    [
       { file: file({ listeners: 'SASL_PLAINTEXT://:9092' }) },
       'server.properties: sasl.enabled.mechanisms: none of GSSAPI is supported by Strom',
     ],

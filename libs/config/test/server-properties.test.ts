@@ -88,16 +88,16 @@ describe('validateBrokerConfig', () => {
       ...minimal,
       'my.plugin.setting': 'x',
       'zookeeper.connect': 'localhost:2181',
-      'ssl.keystore.location': '/etc/ks.jks',
-      'listener.name.internal.ssl.keystore.location': '/etc/ks2.jks',
+      'ssl.keymanager.algorithm': 'SunX509',
+      'listener.name.internal.ssl.keymanager.algorithm': 'PKIX',
       'metadata.log.dir': '/var/meta',
     });
     expect(result.errors).toEqual([]);
     expect(result.warnings.map((w) => [w.key, w.kind])).toEqual([
       ['my.plugin.setting', 'unknown'],
       ['zookeeper.connect', 'unknown'],
-      ['ssl.keystore.location', 'unsupported'],
-      ['listener.name.internal.ssl.keystore.location', 'unsupported'],
+      ['ssl.keymanager.algorithm', 'unsupported'],
+      ['listener.name.internal.ssl.keymanager.algorithm', 'unsupported'],
       ['metadata.log.dir', 'unsupported'],
     ]);
     expect(result.warnings[1]?.message).toMatch(/removed in Kafka 4.0/);
