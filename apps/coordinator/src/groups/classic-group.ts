@@ -1,7 +1,6 @@
 import type { ErrorCode } from '@strom/errors';
 import { EMPTY_BYTES } from '@strom/protocol';
 import { CONSUMER_PROTOCOL_TYPE, subscriptionTopics } from './consumer-protocol.js';
-import type { Timer } from './time.js';
 
 /** Kafka's classic group states, spelled as ListGroups and DescribeGroups report them. */
 export type ClassicGroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
@@ -60,7 +59,6 @@ export class ClassicMember {
   assignment: Buffer = EMPTY_BYTES;
   /** Joined during the current rebalance and not yet part of a generation. */
   isNew = false;
-  heartbeatTimer: Timer | undefined;
 
   constructor(
     public memberId: string,
@@ -118,9 +116,11 @@ export interface CommittedOffset {
   expireTimestampMs: number | null;
 }
 
-/** The delayed join in progress (Kafka's DelayedJoin / InitialDelayedJoin in the join purgatory). */
-export type JoinOperation =
-  { kind: 'initial'; timer: Timer; delayMs: number; remainingMs: number } | { kind: 'rebalance'; timer: Timer | undefined };
+/**
+ * The delayed join in progress (Kafka's DelayedJoin / InitialDelayedJoin in the join purgatory);
+ * its timer is the runtime's, under the key `join`.
+ */
+export type JoinOperation = { kind: 'initial'; delayMs: number; remainingMs: number } | { kind: 'rebalance' };
 
 /** A classic group's state (Kafka's GroupMetadata), owned by one actor. */
 export class ClassicGroup {
@@ -135,8 +135,8 @@ export class ClassicGroup {
   readonly members = new Map<string, ClassicMember>();
   /** group.instance.id → member id. */
   readonly staticMembers = new Map<string, string>();
-  /** Member ids handed out with MEMBER_ID_REQUIRED and not yet used, with their expiry timers. */
-  readonly pendingMembers = new Map<string, Timer>();
+  /** Member ids handed out with MEMBER_ID_REQUIRED and not yet used (each with an expiry timer in the runtime). */
+  readonly pendingMembers = new Set<string>();
   /** Members of the current generation that have not sent SyncGroup yet. */
   readonly pendingSyncMembers = new Set<string>();
   readonly #supportedProtocols = new Map<string, number>();
@@ -148,7 +148,6 @@ export class ClassicGroup {
   /** topic → partition → offset. */
   readonly offsets = new Map<string, Map<number, CommittedOffset>>();
   joinOperation: JoinOperation | undefined;
-  syncTimer: Timer | undefined;
 
   constructor(
     readonly groupId: string,
@@ -207,7 +206,7 @@ export class ClassicGroup {
     this.removePendingMember(member.memberId);
   }
 
-  /** Removes a member from every index; the caller answers its pending requests and cancels its timer. */
+  /** Removes a member from every index; the caller answers its pending requests and cancels its timers. */
   remove(memberId: string): ClassicMember | undefined {
     const member = this.members.get(memberId);
     if (member) {
@@ -230,16 +229,12 @@ export class ClassicGroup {
     else this.#supportedProtocols.delete(name);
   }
 
-  addPendingMember(memberId: string, expiry: Timer): void {
-    this.pendingMembers.set(memberId, expiry);
+  addPendingMember(memberId: string): void {
+    this.pendingMembers.add(memberId);
   }
 
   removePendingMember(memberId: string): boolean {
-    const timer = this.pendingMembers.get(memberId);
-    if (timer === undefined) return false;
-    timer.cancel();
-    this.pendingMembers.delete(memberId);
-    return true;
+    return this.pendingMembers.delete(memberId);
   }
 
   /** Replaces the member's protocols (and timeouts) and sets (or clears) its pending JoinGroup. */
@@ -260,33 +255,30 @@ export class ClassicGroup {
     member.awaitingJoin = callback;
   }
 
-  /** Answers the member's pending JoinGroup, if any. */
-  maybeInvokeJoinCallback(member: ClassicMember, result: JoinResult): void {
+  /** The member's pending JoinGroup, taken off the member (the caller answers it). */
+  takeJoinCallback(member: ClassicMember): JoinCallback | undefined {
     const callback = member.awaitingJoin;
-    if (callback === undefined) return;
+    if (callback === undefined) return undefined;
     member.awaitingJoin = undefined;
     this.numMembersAwaitingJoin--;
-    callback(result);
+    return callback;
   }
 
-  /** Answers the member's pending SyncGroup, if any. */
-  maybeInvokeSyncCallback(member: ClassicMember, result: SyncResult): boolean {
+  /** The member's pending SyncGroup, taken off the member (the caller answers it). */
+  takeSyncCallback(member: ClassicMember): SyncCallback | undefined {
     const callback = member.awaitingSync;
-    if (callback === undefined) return false;
     member.awaitingSync = undefined;
-    callback(result);
-    return true;
+    return callback;
   }
 
   /**
    * Moves a static member to a new member id (a restarted static consumer), keeping its
-   * assignment; the old id's pending requests are answered FENCED_INSTANCE_ID.
+   * assignment. The caller has answered the old id's pending requests.
    */
-  replaceStaticMember(groupInstanceId: string, oldMemberId: string, newMemberId: string, fencedError: ErrorCode): ClassicMember {
+  replaceStaticMember(groupInstanceId: string, oldMemberId: string, newMemberId: string): ClassicMember {
     const member = this.members.get(oldMemberId);
     if (!member) throw new Error(`cannot replace non-existing member ${oldMemberId} of group ${this.groupId}`);
-    this.maybeInvokeJoinCallback(member, joinError(oldMemberId, fencedError));
-    this.maybeInvokeSyncCallback(member, syncError(fencedError));
+    if (member.isAwaitingJoin || member.isAwaitingSync) throw new Error(`member ${oldMemberId} still has requests waiting`);
     this.members.delete(oldMemberId);
     member.memberId = newMemberId;
     this.members.set(newMemberId, member);
