@@ -159,6 +159,28 @@ describe('bad input on the Kafka listener', () => {
       ],
     })) as { responses: { partitions: { errorCode: number }[] }[] };
     expect(negative.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+    // A negative partition_max_bytes, as Kafka answers it: UNKNOWN_SERVER_ERROR for the partition
+    // where there are records to read (LogSegment.read refuses a negative size), nothing at the end,
+    // OFFSET_OUT_OF_RANGE out of range; the same for a negative request max_bytes; the connection stays.
+    const negativeBytes = async (fetchOffset: bigint, partitionMaxBytes: number, maxBytes = 1 << 20) =>
+      (
+        (await request(ApiKey.Fetch, 12, {
+          ...createFetchRequest({ maxWaitMs: 0, minBytes: 0, maxBytes, sessionEpoch: -1 }),
+          topics: [
+            {
+              topic: 'crc',
+              topicId: '00000000-0000-0000-0000-000000000000',
+              partitions: [createFetchRequestFetchPartition({ partition: 0, fetchOffset, partitionMaxBytes })],
+            },
+          ],
+        })) as { responses: { partitions: { errorCode: number; records: Buffer | null }[] }[] }
+      ).responses[0]!.partitions[0]!;
+    expect((await negativeBytes(0n, -1)).errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
+    expect((await negativeBytes(0n, 1 << 20, -1)).errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
+    const atEnd = await negativeBytes(1n, -1);
+    expect([atEnd.errorCode, atEnd.records?.length ?? 0]).toEqual([ErrorCode.NONE, 0]);
+    expect((await negativeBytes(7n, -1)).errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+    expect((await negativeBytes(0n, 1 << 20)).records!.length).toBeGreaterThan(0);
     client.end();
     await bystanderStillServed(7);
   });

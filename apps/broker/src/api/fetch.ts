@@ -119,8 +119,14 @@ export function handleFetch(
           continue;
         }
         const replica = entry.replica;
-        const budget = Math.min(entry.session.partitionMaxBytes, Math.max(body.maxBytes - bytes, 0));
-        const read = await replica.read(Number(entry.session.fetchOffset), budget, readCommitted, bytes === 0, lease);
+        // Kafka's ReplicaManager.readFromLog: the first partition read gets the request's max_bytes as
+        // given, each later one what is left (never below 0).
+        const limit = results.length === 0 ? body.maxBytes : Math.max(body.maxBytes - bytes, 0);
+        const budget = Math.min(entry.session.partitionMaxBytes, limit);
+        const fetchOffset = Number(entry.session.fetchOffset);
+        // A negative budget reads nothing (Kafka: LogSegment.read's IllegalArgumentException, answered
+        // UNKNOWN_SERVER_ERROR for the partition when there was data to read there).
+        const read = await replica.read(fetchOffset, Math.max(budget, 0), readCommitted, budget >= 0 && bytes === 0, lease);
         const fields: Partial<FetchResponsePartitionData> = {
           partitionIndex: entry.session.partition,
           highWatermark: BigInt(replica.highWatermark),
@@ -133,6 +139,10 @@ export function handleFetch(
         if (read.error !== null) {
           const errorCode = read.error === 'KAFKA_STORAGE_ERROR' ? storageError(apiVersion) : ErrorCode.OFFSET_OUT_OF_RANGE;
           results.push({ ...key, data: createFetchResponsePartitionData({ ...fields, errorCode }) });
+          continue;
+        }
+        if (budget < 0 && fetchOffset < (readCommitted ? replica.lastStableOffset : replica.highWatermark)) {
+          results.push({ ...key, data: createFetchResponsePartitionData({ ...fields, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR }) });
           continue;
         }
         bytes += read.records.length;
