@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { BrokerService } from '@strom/broker';
 import { ConfigError, describeFlags, loadServerConfig, type ServerConfig } from '@strom/config';
-import { createLogger, type LevelWithSilent } from '@strom/runtime';
+import { createLogger, StartupError, type LevelWithSilent, type RunningApp } from '@strom/runtime';
 import { adminUsage, runAdminCommand, UsageError } from './admin-commands.js';
 import { EMBEDDED_KEYS, startEmbedded } from './embedded.js';
 
@@ -65,7 +65,16 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
   }
   const logger = createLogger('strom', config.string('strom.log.level') as LevelWithSilent);
   for (const warning of config.warnings) logger.warn(`configuration: ${warning}`);
-  const running = await startEmbedded(config, logger, { handleSignals: true });
+  let running: RunningApp;
+  try {
+    running = await startEmbedded(config, logger, { handleSignals: true });
+  } catch (error) {
+    if (error instanceof StartupError || error instanceof ConfigError) {
+      process.stderr.write(`strom start: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
   const admin = config.string('strom.admin.host');
   logger.info(
     {

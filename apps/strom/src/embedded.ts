@@ -19,18 +19,20 @@ export const EMBEDDED_KEYS: readonly string[] = [...COMMON_KEYS, ...BROKER_LISTE
  * distributed mode; only this wiring differs.
  */
 export async function startEmbedded(config: ServerConfig, logger: Logger, options: { handleSignals: boolean }): Promise<RunningApp> {
+  // Every option first: a setting that cannot work (a TLS key store, say) fails before anything is opened.
+  const modules = [
+    MetadataModule.forRoot(metadataOptions(config)),
+    CoordinatorModule.forRoot(coordinatorOptions(config)),
+    RetentionModule.forRoot(retentionOptions(config)),
+    BrokerModule.forRoot(brokerOptions(config)),
+    AdminApiModule,
+  ];
   const bus = new InProcessBus();
   // On a worker thread: PGlite's queries would otherwise block the event loop serving clients.
   const metadataStore = await openMetadataStoreInWorker({ kind: 'pglite', dataDir: join(config.dataDir, 'metadata') });
   return bootApp({
     name: 'strom',
-    module: compose({ bus, logger, metadataStore }, [
-      MetadataModule.forRoot(metadataOptions(config)),
-      CoordinatorModule.forRoot(coordinatorOptions(config)),
-      RetentionModule.forRoot(retentionOptions(config)),
-      BrokerModule.forRoot(brokerOptions(config)),
-      AdminApiModule,
-    ]) as never,
+    module: compose({ bus, logger, metadataStore }, modules) as never,
     logger,
     http: adminHttp(config),
     shutdownTimeoutMs: config.int('strom.shutdown.timeout.ms'),

@@ -3,6 +3,7 @@ import type { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { PinoNestLogger } from './logger.js';
+import { listenFailure } from './startup-error.js';
 
 export interface RunningApp {
   app: INestApplicationContext;
@@ -38,16 +39,26 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
   const app = options.http
     ? await NestFactory.create(options.module, { logger: nestLogger, abortOnError: false })
     : await NestFactory.createApplicationContext(options.module, { logger: nestLogger, abortOnError: false });
-  await app.init();
   let httpPort: number | undefined;
-  if (options.http && 'listen' in app) {
-    const http = app as unknown as {
-      listen(port: number, host: string): Promise<unknown>;
-      getHttpServer(): { address(): { port: number } | string | null };
-    };
-    await http.listen(options.http.port, options.http.host);
-    const address = http.getHttpServer().address();
-    httpPort = typeof address === 'object' && address !== null ? address.port : options.http.port;
+  try {
+    await app.init();
+    if (options.http && 'listen' in app) {
+      const http = app as unknown as {
+        listen(port: number, host: string): Promise<unknown>;
+        getHttpServer(): { address(): { port: number } | string | null };
+      };
+      const { host, port } = options.http;
+      await http.listen(port, host).catch((error: unknown) => {
+        throw listenFailure(error, 'admin API', host, port);
+      });
+      const address = http.getHttpServer().address();
+      httpPort = typeof address === 'object' && address !== null ? address.port : port;
+    }
+  } catch (error) {
+    // Half started: close what did start (listeners, stores, worker threads) so the process can exit.
+    await app.close().catch(() => undefined);
+    await options.onStopped?.().catch(() => undefined);
+    throw error;
   }
 
   let resolveStopped!: () => void;

@@ -3,3 +3,4 @@ export * from './bootstrap.js';
 export * from './tokens.js';
 export * from './runtime.module.js';
 export * from './process.js';
+export * from './startup-error.js';

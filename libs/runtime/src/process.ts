@@ -4,6 +4,7 @@ import { ConfigError, describeFlags, loadServerConfig, type ServerConfig } from 
 import { bootApp, type RunningApp } from './bootstrap.js';
 import { createLogger, type LevelWithSilent, type Logger } from './logger.js';
 import { RuntimeModule } from './runtime.module.js';
+import { StartupError } from './startup-error.js';
 
 interface Closable {
   close(): Promise<void>;
@@ -64,18 +65,27 @@ export async function runProcess(options: ProcessOptions): Promise<RunningApp | 
   const logger = createLogger(options.name, config.string('strom.log.level') as LevelWithSilent);
   for (const warning of config.warnings) logger.warn(`configuration: ${warning}`);
   const resources = await options.connect(config, logger);
-  const running = await bootApp({
-    name: options.name,
-    module: compose({ bus: resources.bus, logger, metadataStore: resources.metadataStore }, [appModule]) as unknown as Type<unknown>,
-    logger,
-    http: options.http?.(config),
-    shutdownTimeoutMs: config.int('strom.shutdown.timeout.ms'),
-    handleSignals: true,
-    onStopped: async () => {
-      await resources.bus.close();
-      await resources.metadataStore?.close();
-    },
-  });
+  let running: RunningApp;
+  try {
+    running = await bootApp({
+      name: options.name,
+      module: compose({ bus: resources.bus, logger, metadataStore: resources.metadataStore }, [appModule]) as unknown as Type<unknown>,
+      logger,
+      http: options.http?.(config),
+      shutdownTimeoutMs: config.int('strom.shutdown.timeout.ms'),
+      handleSignals: true,
+      onStopped: async () => {
+        await resources.bus.close();
+        await resources.metadataStore?.close();
+      },
+    });
+  } catch (error) {
+    if (error instanceof StartupError) {
+      process.stderr.write(`strom ${options.name}: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
   logger.info(`${options.name} ready`);
   return running;
 }

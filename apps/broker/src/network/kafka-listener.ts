@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { ApiKey, ResponseBodies } from '@strom/protocol';
-import type { Logger } from '@strom/runtime';
+import { listenFailure, type Logger } from '@strom/runtime';
 import { KafkaConnection, type ConnectionSecurity } from './connection.js';
 import type { ConnectionLog } from './connection-log.js';
 import type { ConnectionQuotas } from './connection-quotas.js';
@@ -67,9 +67,10 @@ export class KafkaListener {
     const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (error: unknown): void => reject(listenFailure(error, 'Kafka listener', this.options.host, this.options.port));
+      server.once('error', failed);
       server.listen(this.options.port, this.options.host, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         resolve();
       });
     });
