@@ -302,7 +302,8 @@ function toTopicInfo(topic: TopicState): TopicInfo {
     name: topic.name,
     internal: topic.internal,
     configs: topic.configs,
-    partitions: topic.partitions.map((partition) => ({ ...partition })),
+    // The store keeps no leader recovery state yet: every election so far is clean.
+    partitions: topic.partitions.map((partition) => ({ ...partition, leaderRecoveryState: 'RECOVERED' as const })),
   };
 }
 

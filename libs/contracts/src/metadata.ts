@@ -16,6 +16,12 @@ export const MetadataSubjects = {
   registerBroker: 'strom.metadata.brokers.register',
   /** Request: {@link BrokerHeartbeatRequest}. Reply: `{ ok: boolean }` (false: fenced, re-register). */
   brokerHeartbeat: 'strom.metadata.brokers.heartbeat',
+  /**
+   * Request: {@link AlterPartitionRequest}. Reply: {@link AlterPartitionReply}. A partition
+   * leader's ISR change, applied as a compare-and-set on the partition epoch (Kafka's
+   * AlterPartition; the rules are @strom/replication's `alterPartition`).
+   */
+  alterPartition: 'strom.metadata.partitions.alter',
   /** Request: {@link CreateTopicsCommand}. Reply: {@link CreateTopicsReply}. */
   createTopics: 'strom.metadata.topics.create',
   /** Request: {@link DeleteTopicsCommand}. Reply: {@link DeleteTopicsReply}. */
@@ -66,6 +72,32 @@ export interface PartitionInfo {
   partitionEpoch: number;
   replicas: number[];
   isr: number[];
+  /** RECOVERING after an unclean election until the leader's first ISR change (Kafka's LeaderRecoveryState). */
+  leaderRecoveryState: 'RECOVERED' | 'RECOVERING';
+}
+
+/** Kafka's AlterPartition request for one partition, from its leader. */
+export interface AlterPartitionRequest {
+  brokerId: number;
+  /** The leader's broker epoch: a fenced or restarted leader's request is refused (STALE_BROKER_EPOCH). */
+  brokerEpoch: string;
+  topicId: string;
+  partitionIndex: number;
+  leaderEpoch: number;
+  /** The partition epoch the leader's state is based on: the compare-and-set version. */
+  partitionEpoch: number;
+  /** The new ISR with each member's broker epoch as the leader saw it in its fetches ('-1': unknown). */
+  newIsr: { brokerId: number; brokerEpoch: string }[];
+  leaderRecoveryState: 'RECOVERED' | 'RECOVERING';
+}
+
+export interface AlterPartitionReply {
+  /** Kafka's AlterPartition partition error (NONE, FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INELIGIBLE_REPLICA, ...). */
+  errorCode: ErrorCode;
+  /** The partition as it stands after the request (applied or unchanged); null with an error. */
+  partition: PartitionInfo | null;
+  /** The metadata version after the change. */
+  version: string;
 }
 
 export interface TopicInfo {
