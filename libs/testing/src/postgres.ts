@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureAptCommand, freePort, isRoot, postgresBinDir, run, say } from './tools.js';
@@ -20,13 +20,16 @@ const startTimeoutSeconds = 30;
  * dir (trust auth, loopback only), `pg_ctl start` on an ephemeral port. As root, the server runs
  * as the `postgres` user, since PostgreSQL refuses to run as root.
  */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(settings: { dir?: string } = {}): Promise<PostgresServer> {
   const binDir = postgresBinDir();
   if (!binDir) ensureAptCommand('pg_ctl', 'postgresql', []);
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql; run: apt-get install -y postgresql');
 
-  const root = mkdtempSync(join(tmpdir(), 'strom-pg-'));
+  // A kept directory (`npm run cluster`) is initialised once and durable; a throwaway one is neither.
+  const kept = settings.dir !== undefined;
+  const root = settings.dir ?? mkdtempSync(join(tmpdir(), 'strom-pg-'));
+  mkdirSync(root, { recursive: true });
   const dataDir = join(root, 'data');
   const asServerUser = isRoot();
   if (asServerUser) chownSync(root, postgresUid(), postgresGid());
@@ -35,8 +38,23 @@ export async function startPostgres(): Promise<PostgresServer> {
 
   const port = await freePort();
   say(`starting PostgreSQL (${bin}) on 127.0.0.1:${port} in ${root}`);
-  run(...asUser(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--locale=C']));
-  const options = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    run(
+      ...asUser(join(bin, 'initdb'), [
+        '-D',
+        dataDir,
+        '-U',
+        'postgres',
+        '-A',
+        'trust',
+        '-E',
+        'UTF8',
+        ...(kept ? [] : ['--no-sync']),
+        '--locale=C',
+      ]),
+    );
+  }
+  const options = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 ${kept ? '' : '-c fsync=off '}-c max_connections=200`;
   run(
     ...asUser(join(bin, 'pg_ctl'), [
       'start',
@@ -57,9 +75,9 @@ export async function startPostgres(): Promise<PostgresServer> {
     if (stopped) return;
     stopped = true;
     process.off('exit', stopSync);
-    const [command, args] = asUser(join(bin, 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'immediate', '-w']);
+    const [command, args] = asUser(join(bin, 'pg_ctl'), ['stop', '-D', dataDir, '-m', kept ? 'fast' : 'immediate', '-w']);
     spawnSync(command, args, { stdio: 'ignore' });
-    rmSync(root, { recursive: true, force: true });
+    if (!kept) rmSync(root, { recursive: true, force: true });
   };
   const stopSync = (): void => void stop();
   process.on('exit', stopSync);

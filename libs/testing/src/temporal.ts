@@ -52,7 +52,7 @@ export interface TemporalDevServer {
  * TypeScript SDK's ephemeral-server support, handing it our Go-built CLI as an existing
  * executable (in-memory database, no UI).
  */
-export async function startTemporalDevServer(): Promise<TemporalDevServer> {
+export async function startTemporalDevServer(options: { uiPort?: number } = {}): Promise<TemporalDevServer> {
   const path = ensureTemporalCli();
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   const port = await freePort();
@@ -62,7 +62,7 @@ export async function startTemporalDevServer(): Promise<TemporalDevServer> {
       executable: { type: 'existing-path', path },
       ip: '127.0.0.1',
       port,
-      ui: false,
+      ...(options.uiPort === undefined ? { ui: false } : { ui: true, uiPort: options.uiPort }),
       log: { format: 'pretty', level: 'warn' },
     },
   });
