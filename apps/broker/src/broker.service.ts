@@ -216,13 +216,19 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     );
     router.register(ApiKey.CreatePartitions, handleCreatePartitions(metadata, this.authorization));
     const groupLogger = this.logger.child({ component: 'groups' });
+    // OffsetCommit and OffsetDelete of a partition the cluster does not have: UNKNOWN_TOPIC_OR_PARTITION, as KafkaApis answers.
+    const partitionExists = (topic: string, partition: number): boolean =>
+      this.view.topicByName(topic)?.partitions.some((entry) => entry.partitionIndex === partition) ?? false;
     for (const apiKey of GROUP_APIS) {
       if (apiKey === ApiKey.OffsetCommit || apiKey === ApiKey.OffsetFetch) continue;
-      router.register(apiKey, forwardToCoordinator(this.bus, apiKey, groupLogger, this.authorization) as never);
+      router.register(apiKey, forwardToCoordinator(this.bus, apiKey, groupLogger, this.authorization, partitionExists) as never);
     }
     router.register(
       ApiKey.OffsetCommit,
-      offsetCommitWithTopicIds(this.view, forwardToCoordinator(this.bus, ApiKey.OffsetCommit, groupLogger, this.authorization)),
+      offsetCommitWithTopicIds(
+        this.view,
+        forwardToCoordinator(this.bus, ApiKey.OffsetCommit, groupLogger, this.authorization, partitionExists),
+      ),
     );
     router.register(
       ApiKey.OffsetFetch,

@@ -39,6 +39,9 @@ export type GroupApi = (typeof GROUP_APIS)[number];
 type Bodies<K extends ApiKey> = { request: RequestBodies[K]; response: ResponseBodies[K] };
 type Send = (body: unknown) => Promise<unknown>;
 
+/** Whether the cluster has this partition (the broker's metadata cache). */
+export type PartitionExists = (topic: string, partition: number) => boolean;
+
 /** DescribeGroups v3 added `include_authorized_operations`. */
 const DESCRIBE_GROUPS_AUTHORIZED_OPERATIONS_MIN_VERSION = 3;
 /** OffsetFetch v8 batched groups. */
@@ -60,6 +63,7 @@ export async function authorizeGroupRequest(
   client: ClientContext,
   authorization: RequestAuthorizer,
   send: Send,
+  partitionExists: PartitionExists = () => true,
 ): Promise<unknown> {
   const mayGroup = (operation: number, groupId: string) => authorization.allowed(client, operation, ResourceType.GROUP, groupId);
   const mayTopic = (operation: number, topic: string) => authorization.allowed(client, operation, ResourceType.TOPIC, topic);
@@ -73,12 +77,12 @@ export async function authorizeGroupRequest(
     case ApiKey.OffsetCommit: {
       const request = body as Bodies<typeof ApiKey.OffsetCommit>['request'];
       if (!mayGroup(AclOperation.READ, request.groupId)) return refused();
-      return commitTopicsByAuthorization(apiKey, apiVersion, request, (name) => mayTopic(AclOperation.READ, name), send);
+      return commitTopicsByAuthorization(apiKey, apiVersion, request, (name) => mayTopic(AclOperation.READ, name), partitionExists, send);
     }
     case ApiKey.OffsetDelete: {
       const request = body as Bodies<typeof ApiKey.OffsetDelete>['request'];
       if (!mayGroup(AclOperation.DELETE, request.groupId)) return refused();
-      return commitTopicsByAuthorization(apiKey, apiVersion, request, (name) => mayTopic(AclOperation.READ, name), send);
+      return commitTopicsByAuthorization(apiKey, apiVersion, request, (name) => mayTopic(AclOperation.READ, name), partitionExists, send);
     }
     case ApiKey.OffsetFetch:
       return authorizeOffsetFetch(body as Bodies<typeof ApiKey.OffsetFetch>['request'], apiVersion, mayGroup, mayTopic, send);
@@ -127,27 +131,43 @@ export async function authorizeGroupRequest(
 }
 
 /**
- * OffsetCommit and OffsetDelete: the topics the client may not read are answered
- * TOPIC_AUTHORIZATION_FAILED on each partition; the rest is forwarded (nothing when none is left).
+ * OffsetCommit and OffsetDelete, per partition as KafkaApis answers them: a topic the client may
+ * not read gets TOPIC_AUTHORIZATION_FAILED, then a partition the cluster does not have
+ * UNKNOWN_TOPIC_OR_PARTITION; the rest is forwarded (nothing when none is left).
  */
 async function commitTopicsByAuthorization(
   apiKey: typeof ApiKey.OffsetCommit | typeof ApiKey.OffsetDelete,
   apiVersion: number,
-  request: { topics: { name: string }[] },
+  request: { topics: { name: string; partitions: { partitionIndex: number }[] }[] },
   readable: (topic: string) => boolean,
+  partitionExists: PartitionExists,
   send: Send,
 ): Promise<unknown> {
-  const allowed = request.topics.filter((topic) => readable(topic.name));
-  const denied = request.topics.filter((topic) => !readable(topic.name));
-  if (denied.length === 0) return send(request);
+  const refusal = (topic: string, partition: number): ErrorCode =>
+    !readable(topic)
+      ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+      : partitionExists(topic, partition)
+        ? ErrorCode.NONE
+        : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  const byCode = new Map<ErrorCode, typeof request.topics>();
+  for (const topic of request.topics) {
+    const split = new Map<ErrorCode, typeof topic.partitions>();
+    for (const partition of topic.partitions) {
+      const code = refusal(topic.name, partition.partitionIndex);
+      split.set(code, [...(split.get(code) ?? []), partition]);
+    }
+    for (const [code, partitions] of split) byCode.set(code, [...(byCode.get(code) ?? []), { ...topic, partitions }]);
+  }
+  const allowed = byCode.get(ErrorCode.NONE) ?? [];
+  if (byCode.size === 1 && allowed.length > 0) return send(request);
   const empty = apiKey === ApiKey.OffsetCommit ? createOffsetCommitResponse() : createOffsetDeleteResponse();
   const response = (allowed.length > 0 ? await send({ ...request, topics: allowed }) : empty) as { topics: unknown[]; errorCode?: number };
   // OffsetDelete: a group-level error from the coordinator replaces the answer (OffsetDeleteResponse.Builder.merge).
   if (response.errorCode !== undefined && response.errorCode !== ErrorCode.NONE) return response;
-  const deniedResponse = errorResponse(apiKey, apiVersion, { ...request, topics: denied }, ErrorCode.TOPIC_AUTHORIZATION_FAILED) as {
-    topics: unknown[];
-  };
-  return { ...response, topics: [...response.topics, ...deniedResponse.topics] };
+  const refused = [...byCode]
+    .filter(([code]) => code !== ErrorCode.NONE)
+    .flatMap(([code, topics]) => (errorResponse(apiKey, apiVersion, { ...request, topics }, code) as { topics: unknown[] }).topics);
+  return { ...response, topics: [...response.topics, ...refused] };
 }
 
 type OffsetFetchRequest = Bodies<typeof ApiKey.OffsetFetch>['request'];
@@ -228,7 +248,9 @@ export function errorResponse(apiKey: GroupApi, apiVersion: number, body: unknow
     case ApiKey.OffsetDelete: {
       // A group-level error is the top-level code; a topic-level one is on each partition.
       const request = body as Bodies<typeof ApiKey.OffsetDelete>['request'];
-      if (code !== ErrorCode.TOPIC_AUTHORIZATION_FAILED) return createOffsetDeleteResponse({ errorCode: code });
+      if (code !== ErrorCode.TOPIC_AUTHORIZATION_FAILED && code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+        return createOffsetDeleteResponse({ errorCode: code });
+      }
       return createOffsetDeleteResponse({
         topics: request.topics.map((topic) => ({
           name: topic.name,

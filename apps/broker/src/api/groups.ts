@@ -5,7 +5,7 @@ import { ApiKey, type RequestBodies, type RequestHeader, type ResponseBodies } f
 import type { Logger } from '@strom/runtime';
 import type { ClientContext } from '../network/request-handler.js';
 import { ALLOW_ALL, type RequestAuthorizer } from '../security/request-authorizer.js';
-import { authorizeGroupRequest, errorResponse, GROUP_APIS, type GroupApi } from './group-authorization.js';
+import { authorizeGroupRequest, errorResponse, GROUP_APIS, type GroupApi, type PartitionExists } from './group-authorization.js';
 
 export { GROUP_APIS };
 
@@ -46,6 +46,7 @@ export function forwardToCoordinator<K extends GroupApi>(
   apiKey: K,
   logger: Logger,
   authorization: RequestAuthorizer = ALLOW_ALL,
+  partitionExists?: PartitionExists,
 ) {
   const send = async (
     body: RequestBodies[K],
@@ -66,8 +67,14 @@ export function forwardToCoordinator<K extends GroupApi>(
   };
   return async (body: RequestBodies[K], apiVersion: number, client: ClientContext, header: RequestHeader): Promise<ResponseBodies[K]> => {
     // Also without an authorizer: DescribeGroups' authorized operations are filled in here.
-    return authorizeGroupRequest(apiKey, body, apiVersion, client, authorization, (allowedBody) =>
-      send(allowedBody as RequestBodies[K], apiVersion, client, header),
+    return authorizeGroupRequest(
+      apiKey,
+      body,
+      apiVersion,
+      client,
+      authorization,
+      (allowedBody) => send(allowedBody as RequestBodies[K], apiVersion, client, header),
+      partitionExists,
     ) as Promise<ResponseBodies[K]>;
   };
 }
