@@ -39,7 +39,7 @@ const SIDE_NAME: Record<Side, string> = { kafka: `Kafka ${KAFKA_VERSION}`, strom
 // ------------------------------------------------------------------ options
 
 const usage =
-  'usage: npm run bench -- compare [--quick | --full] [--repeats N] [--only <regex>] [--records N] [--latency-seconds S] [--group-seconds S] [--rate-share F] [--timeout-minutes M]';
+  'usage: npm run bench -- compare [--quick | --full] [--profile] [--repeats N] [--only <regex>] [--records N] [--latency-seconds S] [--group-seconds S] [--rate-share F] [--timeout-minutes M]';
 const argv = process.argv.slice(2);
 const valued = ['--repeats', '--only', '--records', '--latency-seconds', '--group-seconds', '--rate-share', '--timeout-minutes'];
 for (let i = 0; i < argv.length; i++) {
@@ -50,7 +50,7 @@ for (let i = 0; i < argv.length; i++) {
       process.exit(2);
     }
     i++;
-  } else if (arg !== '--quick' && arg !== '--full') {
+  } else if (arg !== '--quick' && arg !== '--full' && arg !== '--profile') {
     process.stderr.write(`unknown option ${arg}\n${usage}\n`);
     process.exit(2);
   }
@@ -60,6 +60,13 @@ const flag = (name: string): string | undefined => {
   return index >= 0 ? argv[index + 1] : undefined;
 };
 const quick = argv.includes('--quick');
+/**
+ * --profile: Strom runs with V8's CPU profiler (one .cpuprofile per session in
+ * bench/results/profiles/, for Chrome DevTools or speedscope) and --trace-gc (its lines in
+ * compare-strom.log). Profiling costs throughput: figures of a profiled run are not comparable.
+ */
+const PROFILE_DIR = argv.includes('--profile') ? join(RESULTS, 'profiles') : undefined;
+const STROM_NODE_FLAGS = PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, '--trace-gc'];
 const full = argv.includes('--full');
 if (quick && full) {
   process.stderr.write(`--quick and --full exclude each other\n${usage}\n`);
@@ -391,7 +398,7 @@ async function session(side: Side, repeat: number, steps: readonly Step[], clien
   };
   try {
     const startedAt = performance.now();
-    broker = side === 'kafka' ? await KafkaBroker.start(clients.java, kafkaClasspath) : await StromBroker.start();
+    broker = side === 'kafka' ? await KafkaBroker.start(clients.java, kafkaClasspath) : await StromBroker.start(STROM_NODE_FLAGS);
     await broker.ready(180_000);
     info.startupSeconds = (performance.now() - startedAt) / 1000;
     say(`${tag}: ready on ${broker.bootstrap} after ${info.startupSeconds.toFixed(1)} s (pid ${broker.pid}, data ${broker.dataDir})`);

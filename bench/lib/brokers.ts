@@ -37,7 +37,8 @@ export class StromBroker extends ServerProcess implements BenchBroker {
   readonly dataDir: string;
   port = 0;
 
-  constructor(dataDir = benchDir('strom-bench-')) {
+  /** @param nodeFlags extra flags for node itself, e.g. `--cpu-prof` (see `compare --profile`). */
+  constructor(dataDir = benchDir('strom-bench-'), nodeFlags: readonly string[] = []) {
     // --log-level info: the ready line (with the port the OS picked) is an info line; at info
     // Strom logs lifecycle events only (a handful of lines per run), nothing per request.
     // --liftoff-only and the server.properties: as `npm start` runs it, with the settings the
@@ -47,6 +48,7 @@ export class StromBroker extends ServerProcess implements BenchBroker {
     scratchDirs.add(properties);
     super(process.execPath, [
       '--liftoff-only',
+      ...nodeFlags,
       STROM_MAIN,
       'start',
       '--config',
@@ -68,11 +70,11 @@ export class StromBroker extends ServerProcess implements BenchBroker {
    * store's initdb), as Kafka's storage is formatted by kafka-storage.sh before the measured
    * start: neither side's figures include making its data dir.
    */
-  static async start(): Promise<StromBroker> {
+  static async start(nodeFlags: readonly string[] = []): Promise<StromBroker> {
     const first = new StromBroker();
     await first.ready(180_000);
     await first.stop();
-    return new StromBroker(first.dataDir);
+    return new StromBroker(first.dataDir, nodeFlags);
   }
 
   async ready(timeoutMs: number): Promise<void> {
