@@ -15,14 +15,17 @@ export interface FailoverWorkflows {
 
 /**
  * How long one start may take: failover must not wait on an unreachable Temporal (the metadata
- * service fences itself when the start fails).
+ * service fences itself when the start fails). A local frontend answers in milliseconds; the
+ * SDK's own deadline alone was measured to give up only after about 3 s.
  */
-const START_TIMEOUT_MS = 2000;
+const START_TIMEOUT_MS = 1000;
 
 /** BrokerFailover workflows on a Temporal frontend, over a connection made on first use. */
 export class TemporalFailoverWorkflows implements FailoverWorkflows {
   private readonly connection: Connection;
   private readonly client: Client;
+  /** Starts still running in the SDK after their answer timed out: closing under them throws from a gRPC retry timer. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly options: FailoverTemporalOptions) {
     this.connection = Connection.lazy({ address: options.address, connectTimeout: START_TIMEOUT_MS });
@@ -32,7 +35,7 @@ export class TemporalFailoverWorkflows implements FailoverWorkflows {
   async start(input: BrokerFailoverInput): Promise<{ workflowId: string; result: 'started' | 'already-started' }> {
     const workflowId = brokerFailoverWorkflowId(input.brokerId, input.brokerEpoch);
     try {
-      await this.connection.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
+      const start = this.connection.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
         this.client.workflow.start(BROKER_FAILOVER_WORKFLOW, {
           workflowId,
           taskQueue: this.options.taskQueue ?? ORCHESTRATOR_TASK_QUEUE,
@@ -42,6 +45,14 @@ export class TemporalFailoverWorkflows implements FailoverWorkflows {
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         }),
       );
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Temporal did not start ${workflowId} within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      });
+      const settled = start.catch(() => undefined);
+      this.inFlight.add(settled);
+      void settled.then(() => this.inFlight.delete(settled));
+      await Promise.race([start, timeout]).finally(() => clearTimeout(timer));
       return { workflowId, result: 'started' };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, result: 'already-started' };
@@ -50,6 +61,7 @@ export class TemporalFailoverWorkflows implements FailoverWorkflows {
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.inFlight);
     await this.connection.close();
   }
 }

@@ -9,6 +9,12 @@ import { METADATA_OPTIONS, type MetadataOptions } from './metadata.options.js';
 /** Injection token of the {@link FailoverWorkflows} (null: no Temporal, embedded mode). */
 export const FAILOVER_WORKFLOWS = Symbol.for('strom.metadata.failover-workflows');
 
+/** Lease checks between two attempts to start the workflow of a failover fenced without one. */
+const RECONCILE_EVERY_CHECKS = 5;
+
+/** Lease checks during which failovers skip Temporal after a failed start. */
+const TEMPORAL_BACKOFF_CHECKS = 10;
+
 /** A broker epoch whose workflow was started, and when (Date.now()). */
 interface StartedWorkflow {
   startedAtMs: number;
@@ -26,6 +32,9 @@ interface StartedWorkflow {
 export class FailoverService implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private checking?: Promise<void>;
+  private reconciling?: Promise<void>;
+  /** After a failed start, failovers skip Temporal until then (Date.now()): each attempt costs up to a second. */
+  private temporalDownUntilMs = 0;
   private readonly started = new Map<string, StartedWorkflow>();
   /** When the reconciler last tried to start a workflow per workflow id, so an unreachable Temporal is not asked every tick. */
   private readonly reconcileTried = new Map<string, number>();
@@ -46,6 +55,7 @@ export class FailoverService implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.checking;
+    await this.reconciling;
     await this.workflows?.close();
   }
 
@@ -54,9 +64,16 @@ export class FailoverService implements OnApplicationBootstrap, OnApplicationShu
     this.checking ??= (async () => {
       try {
         const expired = await this.store.brokers.expired();
-        for (const broker of expired) await this.failOver(broker.id, broker.epoch);
+        for (const broker of expired) {
+          // Left by controlled shutdown: its leaderships moved already; fencing it is no failover.
+          if (broker.inControlledShutdown) await this.membership.fence(broker.id, broker.epoch, 'metadata-service');
+          else await this.failOver(broker.id, broker.epoch);
+        }
         const pending = await this.store.membership.pendingFailovers();
-        await this.reconcile(pending);
+        // Apart from the lease checks, so an unreachable Temporal never delays a failover.
+        this.reconciling ??= this.reconcile(pending)
+          .catch((error: unknown) => this.logger.warn({ err: error }, 'failover reconciliation failed'))
+          .finally(() => (this.reconciling = undefined));
         // Forget workflows of epochs that are neither expiring nor waiting to be recorded.
         const live = new Set([...expired.map((b) => brokerFailoverWorkflowId(b.id, String(b.epoch))), ...pending.map(workflowIdOf)]);
         for (const workflowId of [...this.started.keys(), ...this.reconcileTried.keys()]) {
@@ -76,7 +93,7 @@ export class FailoverService implements OnApplicationBootstrap, OnApplicationShu
 
   private async failOver(brokerId: number, brokerEpoch: bigint): Promise<void> {
     const workflowId = brokerFailoverWorkflowId(brokerId, String(brokerEpoch));
-    if (this.workflows !== null) {
+    if (this.workflows !== null && Date.now() >= this.temporalDownUntilMs) {
       const started = this.started.get(workflowId);
       if (started === undefined) {
         try {
@@ -115,7 +132,10 @@ export class FailoverService implements OnApplicationBootstrap, OnApplicationShu
       }
       const workflowId = workflowIdOf(failover);
       const now = Date.now();
-      if (this.started.has(workflowId) || now - (this.reconcileTried.get(workflowId) ?? 0) < 5 * this.options.leaseCheckIntervalMs)
+      if (
+        this.started.has(workflowId) ||
+        now - (this.reconcileTried.get(workflowId) ?? 0) < RECONCILE_EVERY_CHECKS * this.options.leaseCheckIntervalMs
+      )
         continue;
       this.reconcileTried.set(workflowId, now);
       try {
@@ -124,6 +144,7 @@ export class FailoverService implements OnApplicationBootstrap, OnApplicationShu
         if (result === 'started')
           this.logger.info({ workflowId, fencedBy: failover.fencedBy }, 'failover workflow started to record a fenced broker epoch');
       } catch (error) {
+        this.temporalDownUntilMs = Date.now() + TEMPORAL_BACKOFF_CHECKS * this.options.leaseCheckIntervalMs;
         this.logger.debug({ err: error, workflowId }, 'failover workflow still cannot be started; will retry');
       }
     }

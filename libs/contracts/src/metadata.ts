@@ -212,8 +212,11 @@ export interface BrokerFailoverInfo {
 }
 
 export interface FenceBrokerReply {
-  /** fenced now, already fenced (the recorded outcome), superseded by a newer epoch, or alive (lease renewed). */
-  status: 'fenced' | 'already-fenced' | 'superseded' | 'alive';
+  /**
+   * fenced now, already fenced (the recorded outcome), superseded by a newer epoch, alive (lease
+   * renewed), or shut-down (it left by controlled shutdown: fenced, nothing to fail over).
+   */
+  status: 'fenced' | 'already-fenced' | 'superseded' | 'alive' | 'shut-down';
   failover: BrokerFailoverInfo | null;
 }
 

@@ -32,7 +32,9 @@ export type FenceOutcome =
   /** The broker registered again with a newer epoch; this one was fenced then, or it is unknown. */
   | { status: 'superseded' }
   /** The broker renewed its lease after all (a late heartbeat won the race): nothing was fenced. */
-  | { status: 'alive' };
+  | { status: 'alive' }
+  /** The broker had left by controlled shutdown: fenced, with nothing to fail over and no record. */
+  | { status: 'shut-down' };
 
 export interface ControlledShutdownOutcome {
   /** False when the broker epoch is not the registered one (STALE_BROKER_EPOCH). */
@@ -69,10 +71,11 @@ export class MembershipRepository {
       this.prisma.$transaction(async (tx) => {
         const previous = await tx.broker.findUnique({ where: { id: registration.id } });
         const now = new Date();
-        const fencedPrevious =
-          previous !== null && !previous.fenced
-            ? await fenceEpoch(tx, previous, { reason: 'restarted', fencedBy: 'metadata-service', now }, defaults)
-            : undefined;
+        let fencedPrevious: BrokerFailoverRecord | undefined;
+        if (previous !== null && !previous.fenced) {
+          if (previous.inControlledShutdown) await fenceAfterShutdown(tx, previous, defaults);
+          else fencedPrevious = await fenceEpoch(tx, previous, { reason: 'restarted', fencedBy: 'metadata-service', now }, defaults);
+        }
         const epoch = (previous?.epoch ?? 0n) + 1n;
         const data = {
           epoch,
@@ -114,6 +117,11 @@ export class MembershipRepository {
         if (broker === null || broker.epoch !== brokerEpoch) return { status: 'superseded' };
         const now = new Date();
         if (!broker.fenced && broker.leaseExpiresAt > now) return { status: 'alive' };
+        if (broker.inControlledShutdown) {
+          await fenceAfterShutdown(tx, broker, defaults);
+          await bumpMetadataVersion(tx);
+          return { status: 'shut-down' };
+        }
         const failover = await fenceEpoch(tx, broker, { reason: 'lease-expired', fencedBy, now }, defaults);
         const version = await bumpMetadataVersion(tx);
         await tx.brokerFailover.update({ where: { brokerId_brokerEpoch: { brokerId, brokerEpoch } }, data: { version } });
@@ -183,6 +191,12 @@ function partitionsOf(brokerId: number): Prisma.PartitionWhereInput {
 
 async function currentVersion(tx: Db): Promise<bigint> {
   return (await tx.metadataVersion.findUniqueOrThrow({ where: { id: 1 } })).version;
+}
+
+/** Fences a broker that left by controlled shutdown (its leaderships already moved). */
+async function fenceAfterShutdown(tx: Db, broker: { id: number; epoch: bigint }, defaults: ElectionDefaults): Promise<void> {
+  await tx.broker.updateMany({ where: { id: broker.id, epoch: broker.epoch }, data: { fenced: true } });
+  await electPartitions(tx, partitionsOf(broker.id), defaults, broker.id);
 }
 
 /**
