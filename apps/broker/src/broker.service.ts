@@ -1,4 +1,10 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { subscribeJson, type Bus, type Subscription } from '@strom/bus';
 import { RetentionSubjects } from '@strom/contracts';
 import { ApiKey } from '@strom/protocol';
@@ -50,7 +56,7 @@ import { RequestMemoryPool } from './network/request-memory-pool.js';
  * current by the metadata service, and (to come) the partition actors.
  */
 @Injectable()
-export class BrokerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class BrokerService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   readonly view = new ClusterView();
   private readonly router = new ApiRouter(API_AUTHORIZATION);
   private listener?: KafkaListener;
@@ -146,6 +152,11 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     await this.retentionTicks.ready;
     listener.open();
     this.logger.info({ nodeId: options.nodeId, host: options.host, port: this.boundPort }, 'Kafka listener ready');
+  }
+
+  /** Before anything stops: leaderships move to other brokers while this one still serves (Kafka's controlled shutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.metadata?.controlledShutdown();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,4 +1,4 @@
 export { MetadataModule } from './metadata.module.js';
 export { MetadataService } from './metadata.service.js';
-export { kafkaTopicConfigErrors, type MetadataOptions } from './metadata.options.js';
-export { METADATA_KEYS, metadataOptions } from './config.js';
+export { kafkaTopicConfigErrors, type FailoverTemporalOptions, type MetadataOptions } from './metadata.options.js';
+export { METADATA_KEYS, metadataOptions, distributedMetadataOptions } from './config.js';

@@ -1,15 +1,24 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { FailoverService, FAILOVER_WORKFLOWS } from './failover.service.js';
+import { TemporalFailoverWorkflows } from './failover-workflows.js';
+import { MembershipService } from './membership.service.js';
 import { METADATA_OPTIONS, type MetadataOptions } from './metadata.options.js';
 import { MetadataService } from './metadata.service.js';
 
-/** Cluster metadata: owns the store, answers the others over the bus. */
+/** Cluster metadata: owns the store, answers the others over the bus, fails over brokers whose lease expired. */
 @Module({})
 export class MetadataModule {
   static forRoot(options: MetadataOptions): DynamicModule {
     return {
       module: MetadataModule,
-      providers: [{ provide: METADATA_OPTIONS, useValue: options }, MetadataService],
-      exports: [MetadataService],
+      providers: [
+        { provide: METADATA_OPTIONS, useValue: options },
+        { provide: FAILOVER_WORKFLOWS, useFactory: () => (options.temporal ? new TemporalFailoverWorkflows(options.temporal) : null) },
+        MetadataService,
+        MembershipService,
+        FailoverService,
+      ],
+      exports: [MetadataService, MembershipService, FailoverService],
     };
   }
 }

@@ -10,6 +10,15 @@ export interface MetadataOptions {
   defaultReplicationFactor: number;
   /** broker.session.timeout.ms: how long a broker registration lives without a heartbeat, when the broker names none. */
   brokerLeaseMs: number;
+  /** broker.heartbeat.interval.ms: how often expired leases are looked for (and failovers reconciled). */
+  leaseCheckIntervalMs: number;
+  /** unclean.leader.election.enable of the static configuration, under topic and dynamic overrides. */
+  uncleanLeaderElection: boolean;
+  /**
+   * Where BrokerFailover workflows are started (distributed mode). Absent (embedded mode): the
+   * metadata service fences and elects itself.
+   */
+  temporal?: FailoverTemporalOptions;
   /**
    * Validates topic config overrides; returns an error message per bad key (Kafka's
    * INVALID_CONFIG). Absent: every key is accepted.
@@ -21,4 +30,11 @@ export interface MetadataOptions {
 export function kafkaTopicConfigErrors(configs: Record<string, string | null>, nullValues: 'allow' | 'reject'): Record<string, string> {
   const result = validateTopicConfigs(configs, { nullValues });
   return Object.fromEntries(result.errors.map((error) => [error.name, error.message]));
+}
+
+export interface FailoverTemporalOptions {
+  address: string;
+  namespace: string;
+  /** The orchestrator's task queue (default: @strom/workflows' ORCHESTRATOR_TASK_QUEUE). */
+  taskQueue?: string;
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { publishJson, replyJson, type Bus, type Subscription } from '@strom/bus';
 import {
   aclBindingInfo,
@@ -22,20 +22,18 @@ import {
   type AlterTopicConfigsReply,
   type CreatePartitionsCommand,
   type CreatePartitionsReply,
-  type BrokerHeartbeatRequest,
   type ClusterSnapshot,
   type CreateTopicsCommand,
   type CreateTopicsReply,
   type DeleteTopicsCommand,
   type DeleteTopicsReply,
   type TopicsDeletedEvent,
-  type RegisterBrokerReply,
-  type RegisterBrokerRequest,
   type TopicInfo,
 } from '@strom/contracts';
 import type { MetadataStore, TopicState } from '@strom/metadata-store';
 import { BUS, LOGGER, METADATA_STORE, type Logger } from '@strom/runtime';
 import { alterBrokerConfigs } from './broker-configs.js';
+import { toPartitionInfo } from './membership.service.js';
 import { METADATA_OPTIONS, type MetadataOptions } from './metadata.options.js';
 import { alterTopicConfigs, createPartitions, createTopics, deleteTopics } from './topic-admin.js';
 
@@ -45,7 +43,7 @@ import { alterTopicConfigs, createPartitions, createTopics, deleteTopics } from 
  * `strom.metadata.changed`, so brokers refresh their cache.
  */
 @Injectable()
-export class MetadataService implements OnModuleInit, OnModuleDestroy {
+export class MetadataService implements OnModuleInit, OnApplicationShutdown {
   private readonly subscriptions: Subscription[] = [];
 
   constructor(
@@ -60,20 +58,6 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
     this.subscriptions.push(
       replyJson(this.bus, MetadataSubjects.version, async () => ({ version: String(await this.store.version()) }), queue),
       replyJson(this.bus, MetadataSubjects.snapshot, () => this.snapshot(), queue),
-      replyJson<RegisterBrokerRequest, RegisterBrokerReply>(
-        this.bus,
-        MetadataSubjects.registerBroker,
-        (request) => this.registerBroker(request),
-        queue,
-      ),
-      replyJson<BrokerHeartbeatRequest, { ok: boolean }>(
-        this.bus,
-        MetadataSubjects.brokerHeartbeat,
-        async (request) => ({
-          ok: await this.store.brokers.renewLease(request.id, BigInt(request.epoch), request.leaseMs),
-        }),
-        queue,
-      ),
       replyJson<CreateTopicsCommand, CreateTopicsReply>(
         this.bus,
         MetadataSubjects.createTopics,
@@ -130,7 +114,8 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
     this.logger.debug('metadata service answering');
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Answers until the app closes: brokers (embedded) make their last requests in earlier shutdown hooks. */
+  async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.subscriptions.map((subscription) => subscription.unsubscribe()));
   }
 
@@ -161,12 +146,6 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
         brokers: Object.fromEntries(Object.entries(brokerConfigs.brokers).map(([id, configs]) => [String(id), configs])),
       },
     };
-  }
-
-  private async registerBroker(request: RegisterBrokerRequest): Promise<RegisterBrokerReply> {
-    const broker = await this.store.brokers.register({ ...request, leaseMs: request.leaseMs || this.options.brokerLeaseMs });
-    this.logger.info({ brokerId: broker.id, epoch: String(broker.epoch), host: broker.host, port: broker.port }, 'broker registered');
-    return { epoch: String(broker.epoch), version: await this.changed() };
   }
 
   private async createTopics(command: CreateTopicsCommand): Promise<CreateTopicsReply> {
@@ -302,8 +281,7 @@ function toTopicInfo(topic: TopicState): TopicInfo {
     name: topic.name,
     internal: topic.internal,
     configs: topic.configs,
-    // The store keeps no leader recovery state yet: every election so far is clean.
-    partitions: topic.partitions.map((partition) => ({ ...partition, leaderRecoveryState: 'RECOVERED' as const })),
+    partitions: topic.partitions.map(toPartitionInfo),
   };
 }
 

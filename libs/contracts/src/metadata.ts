@@ -17,6 +17,21 @@ export const MetadataSubjects = {
   /** Request: {@link BrokerHeartbeatRequest}. Reply: `{ ok: boolean }` (false: fenced, re-register). */
   brokerHeartbeat: 'strom.metadata.brokers.heartbeat',
   /**
+   * Request: {@link ControlledShutdownRequest}. Reply: {@link ControlledShutdownReply}. A broker
+   * about to stop (SIGTERM) moves its leaderships away first (Kafka's controlled shutdown).
+   */
+  controlledShutdown: 'strom.metadata.brokers.controlled-shutdown',
+  /**
+   * Request: {@link FenceBrokerRequest}. Reply: {@link FenceBrokerReply}. Fences an expired broker
+   * epoch and elects new leaders in one transaction; idempotent (the BrokerFailover workflow's
+   * first step).
+   */
+  fenceBroker: 'strom.metadata.brokers.fence',
+  /** Request: {@link CompleteFailoverRequest}. Reply: {@link FenceBrokerReply}. Records a failover as done. */
+  completeFailover: 'strom.metadata.brokers.failover.complete',
+  /** Request: empty. Reply: {@link BrokerVersionsReply}: the metadata version each broker last applied. */
+  brokerVersions: 'strom.metadata.brokers.versions',
+  /**
    * Request: {@link AlterPartitionRequest}. Reply: {@link AlterPartitionReply}. A partition
    * leader's ISR change, applied as a compare-and-set on the partition epoch (Kafka's
    * AlterPartition; the rules are @strom/replication's `alterPartition`).
@@ -147,6 +162,79 @@ export interface BrokerHeartbeatRequest {
   id: number;
   epoch: string;
   leaseMs: number;
+  /** The metadata version the broker has applied (absent from older brokers). */
+  appliedVersion?: string;
+}
+
+export interface ControlledShutdownRequest {
+  brokerId: number;
+  brokerEpoch: string;
+}
+
+export interface ControlledShutdownReply {
+  /** NONE, or STALE_BROKER_EPOCH when the epoch is not the registered one (or already fenced). */
+  errorCode: ErrorCode;
+  /** Partitions whose leader or ISR changed. */
+  partitionsMoved: number;
+  version: string;
+}
+
+export interface FenceBrokerRequest {
+  brokerId: number;
+  brokerEpoch: string;
+  /** Who asks: `workflow` or `metadata-service` (recorded with the failover). */
+  fencedBy: string;
+}
+
+/** A partition after a failover's election. */
+export interface FailoverPartition {
+  topicId: string;
+  topic: string;
+  partitionIndex: number;
+  leaderId: number;
+  leaderEpoch: number;
+  isr: number[];
+}
+
+/** A fenced broker epoch and what its fencing changed. Times are epoch milliseconds. */
+export interface BrokerFailoverInfo {
+  brokerId: number;
+  brokerEpoch: string;
+  reason: 'lease-expired' | 'restarted';
+  leaseExpiredAtMs: number;
+  fencedAtMs: number;
+  version: string;
+  partitions: FailoverPartition[];
+  fencedBy: string;
+  completedAtMs: number | null;
+  confirmedLeaders: number[];
+  workflowId: string | null;
+}
+
+export interface FenceBrokerReply {
+  /**
+   * fenced now, already fenced (the recorded outcome), superseded by a newer epoch, alive (lease
+   * renewed), or shut-down (it left by controlled shutdown: fenced, nothing to fail over).
+   */
+  status: 'fenced' | 'already-fenced' | 'superseded' | 'alive' | 'shut-down';
+  failover: BrokerFailoverInfo | null;
+}
+
+export interface CompleteFailoverRequest {
+  brokerId: number;
+  brokerEpoch: string;
+  /** The new leaders that applied the failover's version in time. */
+  confirmedLeaders: number[];
+  workflowId: string | null;
+}
+
+export interface BrokerVersionsReply {
+  brokers: { id: number; epoch: string; fenced: boolean; appliedVersion: string }[];
+}
+
+/** The BrokerFailover workflow's id for a broker epoch: one workflow per fenced epoch. */
+export function brokerFailoverWorkflowId(brokerId: number, brokerEpoch: string): string {
+  return `broker-failover-${brokerId}-${brokerEpoch}`;
 }
 
 export interface CreatableTopic {

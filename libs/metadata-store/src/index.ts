@@ -9,3 +9,12 @@ export type { NewTopic, TopicState, PartitionState, LeadershipChange } from './r
 export type { OffsetCommit, CommittedOffsetRow, StoredGroup } from './repositories/offsets.js';
 export type { ProducerIdBlock } from './repositories/producer-ids.js';
 export type { ScramCredentialRecord, AclBinding } from './repositories/security.js';
+export type { AlterPartitionInput, AlterPartitionOutcome } from './repositories/partitions.js';
+export type {
+  BrokerFailoverRecord,
+  ControlledShutdownOutcome,
+  FailoverReason,
+  FenceOutcome,
+  RegistrationOutcome,
+} from './repositories/membership.js';
+export type { ElectionDefaults, PartitionChange } from './repositories/elections.js';

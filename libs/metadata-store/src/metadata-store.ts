@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { BrokerRepository } from './repositories/brokers.js';
 import { BrokerConfigRepository } from './repositories/configs.js';
+import { MembershipRepository } from './repositories/membership.js';
 import { GroupOffsetRepository } from './repositories/offsets.js';
+import { PartitionRepository } from './repositories/partitions.js';
 import { ProducerIdRepository } from './repositories/producer-ids.js';
 import { SecurityRepository } from './repositories/security.js';
 import { TopicRepository } from './repositories/topics.js';
@@ -12,6 +14,8 @@ export class MetadataStore {
   readonly brokers: BrokerRepository;
   readonly brokerConfigs: BrokerConfigRepository;
   readonly topics: TopicRepository;
+  readonly partitions: PartitionRepository;
+  readonly membership: MembershipRepository;
   readonly offsets: GroupOffsetRepository;
   readonly producerIds: ProducerIdRepository;
   readonly security: SecurityRepository;
@@ -23,6 +27,8 @@ export class MetadataStore {
     this.brokers = new BrokerRepository(prisma);
     this.brokerConfigs = new BrokerConfigRepository(prisma);
     this.topics = new TopicRepository(prisma);
+    this.partitions = new PartitionRepository(prisma);
+    this.membership = new MembershipRepository(prisma);
     this.offsets = new GroupOffsetRepository(prisma);
     this.producerIds = new ProducerIdRepository(prisma);
     this.security = new SecurityRepository(prisma);

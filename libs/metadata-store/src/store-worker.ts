@@ -4,7 +4,9 @@ import { MetadataError } from './errors.js';
 import { MetadataStore } from './metadata-store.js';
 import { BrokerRepository } from './repositories/brokers.js';
 import { BrokerConfigRepository } from './repositories/configs.js';
+import { MembershipRepository } from './repositories/membership.js';
 import { GroupOffsetRepository } from './repositories/offsets.js';
+import { PartitionRepository } from './repositories/partitions.js';
 import { ProducerIdRepository } from './repositories/producer-ids.js';
 import { SecurityRepository } from './repositories/security.js';
 import { TopicRepository } from './repositories/topics.js';
@@ -19,6 +21,8 @@ const REPOSITORIES = {
   brokers: BrokerRepository,
   brokerConfigs: BrokerConfigRepository,
   topics: TopicRepository,
+  partitions: PartitionRepository,
+  membership: MembershipRepository,
   offsets: GroupOffsetRepository,
   producerIds: ProducerIdRepository,
   security: SecurityRepository,
@@ -52,6 +56,9 @@ export async function openMetadataStoreInWorker(database: MetadataDatabase): Pro
   const fromSource = import.meta.url.endsWith('.ts');
   const worker = new Worker(new URL(fromSource ? '../dist/store-worker.js' : './store-worker.js', import.meta.url), {
     workerData: database,
+    // The built worker imports built workspace packages (@strom/replication's dist), not the
+    // sources the test runner's export condition would pick.
+    ...(fromSource ? { execArgv: withoutSourceCondition(process.execArgv) } : {}),
   });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 0;
@@ -105,6 +112,17 @@ export async function openMetadataStoreInWorker(database: MetadataDatabase): Pro
   };
   Object.setPrototypeOf(store, MetadataStore.prototype);
   return store as unknown as MetadataStore;
+}
+
+/** Node flags without `--conditions strom-source` (either spelling). */
+function withoutSourceCondition(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    if ((arg === '--conditions' || arg === '-C') && execArgv[i + 1] === 'strom-source') i++;
+    else if (arg !== '--conditions=strom-source') kept.push(arg);
+  }
+  return kept;
 }
 
 function reviveError(error: { name: string; message: string; code?: string; stack?: string }): Error {

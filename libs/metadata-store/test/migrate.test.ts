@@ -81,6 +81,18 @@ describe('the migrated schema', () => {
     await prisma.acl.create({
       data: { resourceType: 2, resourceName: 't', patternType: 3, principal: 'User:u', host: '*', operation: 2, permissionType: 3 },
     });
+    await prisma.brokerFailover.create({
+      data: {
+        brokerId: 7,
+        brokerEpoch: 1n,
+        reason: 'lease-expired',
+        leaseExpiredAt: new Date(),
+        fencedAt: new Date(),
+        version: 3n,
+        partitions: [],
+        fencedBy: 'metadata-service',
+      },
+    });
     const counts = await Promise.all([
       prisma.metadataVersion.count(),
       prisma.producerIdBlock.count(),
@@ -94,10 +106,20 @@ describe('the migrated schema', () => {
       prisma.committedOffset.count(),
       prisma.scramCredential.count(),
       prisma.acl.count(),
+      prisma.brokerFailover.count(),
     ]);
-    expect(counts).toEqual(Array(12).fill(1));
+    expect(counts).toEqual(Array(13).fill(1));
     const partition = await prisma.partition.findFirstOrThrow();
-    expect(partition).toMatchObject({ addingReplicas: [], removingReplicas: [], leaderId: -1, leaderEpoch: 0, partitionEpoch: 0 });
+    expect(partition).toMatchObject({
+      addingReplicas: [],
+      removingReplicas: [],
+      leaderId: -1,
+      leaderEpoch: 0,
+      partitionEpoch: 0,
+      leaderRecoveryState: 'RECOVERED',
+    });
+    expect(await prisma.broker.findFirstOrThrow()).toMatchObject({ inControlledShutdown: false, appliedMetadataVersion: -1n });
+    expect(await prisma.brokerFailover.findFirstOrThrow()).toMatchObject({ completedAt: null, confirmedLeaders: [], workflowId: null });
     await prisma.$disconnect();
     await db.close();
   });

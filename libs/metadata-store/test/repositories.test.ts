@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, inject } from 'vitest';
 import { openMetadataStore, openMetadataStoreInWorker } from '../src/index.js';
+import { replicationContract } from './replication-contract.js';
 import { repositoryContract } from './repository-contract.js';
 
+let databases = 0;
 async function freshPostgresDatabase(): Promise<string> {
-  const name = `strom_${process.pid}_${Date.now()}`;
+  const name = `strom_${process.pid}_${Date.now()}_${databases++}`;
   const admin = new pg.Client({ connectionString: inject('postgresUrl') });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
@@ -24,3 +26,7 @@ repositoryContract('PGlite in a data dir', async () => openMetadataStore({ kind:
 const workerDir = mkdtempSync(join(tmpdir(), 'strom-pglite-worker-'));
 afterAll(() => rmSync(workerDir, { recursive: true, force: true }));
 repositoryContract('PGlite on a worker thread', async () => openMetadataStoreInWorker({ kind: 'pglite', dataDir: workerDir }));
+
+replicationContract('a real Postgres', async () => openMetadataStore({ kind: 'postgres', url: await freshPostgresDatabase() }));
+replicationContract('PGlite in memory', async () => openMetadataStore({ kind: 'pglite', dataDir: 'memory' }));
+replicationContract('PGlite on a worker thread', async () => openMetadataStoreInWorker({ kind: 'pglite', dataDir: 'memory' }));

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export type { ClusterActivities } from './activities.js';
-export { ORCHESTRATOR_TASK_QUEUE } from './activities.js';
-export type { ClusterSnapshot } from './workflows.js';
+export type { BrokerFailoverInput, ClusterActivities, FailoverActivities, LeaderConfirmation } from './activities.js';
+export { BROKER_FAILOVER_WORKFLOW, ORCHESTRATOR_TASK_QUEUE } from './activities.js';
+export type { BrokerFailoverResult, ClusterSnapshot } from './workflows.js';
 
 /**
  * The workflows module for `Worker.create({ workflowsPath })`: Temporal bundles it itself.

@@ -12,8 +12,12 @@ import {
   type CreateTopicsReply,
   type DeleteTopicsCommand,
   type DeleteTopicsReply,
+  type BrokerHeartbeatRequest,
+  type ControlledShutdownReply,
+  type ControlledShutdownRequest,
   type RegisterBrokerReply,
 } from '@strom/contracts';
+import { ErrorCode } from '@strom/errors';
 import type { Logger } from '@strom/runtime';
 import type { ClusterView } from './cluster-view.js';
 
@@ -54,6 +58,34 @@ export class MetadataClient {
     await this.refresh();
     this.heartbeat = setInterval(() => void this.sendHeartbeat(), this.options.heartbeatIntervalMs);
     this.heartbeat.unref();
+  }
+
+  /**
+   * Kafka's controlled shutdown: stops heartbeating (so the lease is not renewed into a new
+   * registration) and asks the metadata service to move this broker's leaderships and ISR
+   * memberships to the others before it stops. Best effort: if the metadata service cannot be
+   * reached, the lease expiring does the same later.
+   */
+  async controlledShutdown(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    if (this.epoch === '0') return;
+    try {
+      const reply = await requestJson<ControlledShutdownReply>(
+        this.bus,
+        MetadataSubjects.controlledShutdown,
+        { brokerId: this.options.brokerId, brokerEpoch: this.epoch } satisfies ControlledShutdownRequest,
+        { timeoutMs: this.options.requestTimeoutMs },
+      );
+      if (reply.errorCode !== ErrorCode.NONE) {
+        this.logger.warn({ errorCode: reply.errorCode, epoch: this.epoch }, 'controlled shutdown refused: the lease was already lost');
+        return;
+      }
+      this.logger.info({ partitionsMoved: reply.partitionsMoved, version: reply.version }, 'controlled shutdown: leaderships moved');
+      await this.catchUp(reply.version);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'controlled shutdown failed; the lease will expire instead');
+    }
   }
 
   async stop(): Promise<void> {
@@ -153,7 +185,12 @@ export class MetadataClient {
       const { ok } = await requestJson<{ ok: boolean }>(
         this.bus,
         MetadataSubjects.brokerHeartbeat,
-        { id: this.options.brokerId, epoch: this.epoch, leaseMs: this.options.leaseMs },
+        {
+          id: this.options.brokerId,
+          epoch: this.epoch,
+          leaseMs: this.options.leaseMs,
+          appliedVersion: String(this.view.version),
+        } satisfies BrokerHeartbeatRequest,
         { timeoutMs: this.options.requestTimeoutMs },
       );
       if (!ok) {

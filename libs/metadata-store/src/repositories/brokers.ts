@@ -17,6 +17,8 @@ export interface RegisteredBroker {
   port: number;
   rack: string | null;
   fenced: boolean;
+  /** Moving its leaderships away before it stops (controlled shutdown). */
+  inControlledShutdown: boolean;
   leaseExpiresAt: Date;
 }
 
@@ -38,20 +40,29 @@ export class BrokerRepository {
         port: registration.port,
         rack: registration.rack ?? null,
         fenced: false,
+        inControlledShutdown: false,
+        appliedMetadataVersion: -1n,
         leaseExpiresAt: new Date(Date.now() + registration.leaseMs),
       };
       const broker = await tx.broker.upsert({ where: { id: registration.id }, create: { id: registration.id, ...data }, update: data });
       invariant(broker.epoch > (previous?.epoch ?? -1n), 'broker epoch never goes back');
       await bumpMetadataVersion(tx);
-      return broker;
+      return toRegisteredBroker(broker);
     });
   }
 
-  /** Extends the lease if `epoch` is still the broker's current one; false when fenced. */
-  async renewLease(id: number, epoch: bigint, leaseMs: number): Promise<boolean> {
+  /**
+   * Extends the lease if `epoch` is still the broker's current one; false when fenced. With
+   * `appliedVersion`, records the metadata version the broker has applied (failover waits for
+   * new leaders to confirm by it).
+   */
+  async renewLease(id: number, epoch: bigint, leaseMs: number, appliedVersion?: bigint): Promise<boolean> {
     const updated = await this.prisma.broker.updateMany({
       where: { id, epoch, fenced: false },
-      data: { leaseExpiresAt: new Date(Date.now() + leaseMs) },
+      data: {
+        leaseExpiresAt: new Date(Date.now() + leaseMs),
+        ...(appliedVersion === undefined ? {} : { appliedMetadataVersion: appliedVersion }),
+      },
     });
     return updated.count === 1;
   }
@@ -67,10 +78,24 @@ export class BrokerRepository {
 
   /** Brokers whose lease has run out and are not fenced yet. */
   async expired(now: Date = new Date()): Promise<RegisteredBroker[]> {
-    return this.prisma.broker.findMany({ where: { fenced: false, leaseExpiresAt: { lt: now } }, orderBy: { id: 'asc' } });
+    const rows = await this.prisma.broker.findMany({ where: { fenced: false, leaseExpiresAt: { lt: now } }, orderBy: { id: 'asc' } });
+    return rows.map(toRegisteredBroker);
   }
 
   async list(): Promise<RegisteredBroker[]> {
-    return this.prisma.broker.findMany({ orderBy: { id: 'asc' } });
+    return (await this.prisma.broker.findMany({ orderBy: { id: 'asc' } })).map(toRegisteredBroker);
   }
+}
+
+function toRegisteredBroker(row: RegisteredBroker): RegisteredBroker {
+  return {
+    id: row.id,
+    epoch: row.epoch,
+    host: row.host,
+    port: row.port,
+    rack: row.rack,
+    fenced: row.fenced,
+    inControlledShutdown: row.inControlledShutdown,
+    leaseExpiresAt: row.leaseExpiresAt,
+  };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { invariant, MetadataError } from '../errors.js';
+import { toRecoveryState } from './elections.js';
 import { bumpMetadataVersion } from './tx.js';
 
 export interface PartitionState {
@@ -10,6 +11,8 @@ export interface PartitionState {
   leaderId: number;
   leaderEpoch: number;
   partitionEpoch: number;
+  /** RECOVERING after an unclean election until the leader's first ISR change (Kafka's LeaderRecoveryState). */
+  leaderRecoveryState: 'RECOVERED' | 'RECOVERING';
 }
 
 export interface TopicState {
@@ -199,5 +202,6 @@ function toPartitionState(row: TopicRow['partitions'][number]): PartitionState {
     leaderId: row.leaderId,
     leaderEpoch: row.leaderEpoch,
     partitionEpoch: row.partitionEpoch,
+    leaderRecoveryState: toRecoveryState(row.leaderRecoveryState),
   };
 }

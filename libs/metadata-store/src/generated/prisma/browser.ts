@@ -42,6 +42,13 @@ export type Topic = Prisma.TopicModel
  */
 export type Partition = Prisma.PartitionModel
 /**
+ * Model BrokerFailover
+ * A fenced broker epoch and the leaders elected in its place: written in the transaction that
+ * fences it (so a second attempt finds it done), completed when the failover is published and
+ * confirmed (by the BrokerFailover workflow, or by the metadata service itself without Temporal).
+ */
+export type BrokerFailover = Prisma.BrokerFailoverModel
+/**
  * Model TopicConfig
  * A topic config override (Kafka's names: retention.ms, cleanup.policy, ...).
  */

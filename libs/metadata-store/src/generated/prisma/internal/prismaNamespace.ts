@@ -401,6 +401,7 @@ export const ModelName = {
   Broker: 'Broker',
   Topic: 'Topic',
   Partition: 'Partition',
+  BrokerFailover: 'BrokerFailover',
   TopicConfig: 'TopicConfig',
   BrokerConfig: 'BrokerConfig',
   ClusterConfig: 'ClusterConfig',
@@ -424,7 +425,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "metadataVersion" | "broker" | "topic" | "partition" | "topicConfig" | "brokerConfig" | "clusterConfig" | "consumerGroup" | "committedOffset" | "producerIdBlock" | "scramCredential" | "acl"
+    modelProps: "metadataVersion" | "broker" | "topic" | "partition" | "brokerFailover" | "topicConfig" | "brokerConfig" | "clusterConfig" | "consumerGroup" | "committedOffset" | "producerIdBlock" | "scramCredential" | "acl"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -721,6 +722,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.PartitionCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.PartitionCountAggregateOutputType> | number
+        }
+      }
+    }
+    BrokerFailover: {
+      payload: Prisma.$BrokerFailoverPayload<ExtArgs>
+      fields: Prisma.BrokerFailoverFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.BrokerFailoverFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerFailoverPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.BrokerFailoverFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerFailoverPayload>
+        }
+        findFirst: {
+          args: Prisma.BrokerFailoverFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerFailoverPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.BrokerFailoverFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerFailoverPayload>
+        }
+        findMany: {
+          args: Prisma.BrokerFailoverFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerFailoverPayload>[]
+        }
+        create: {
+          args: Prisma.BrokerFailoverCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerFailoverPayload>
+        }
+        createMany: {
+          args: Prisma.BrokerFailoverCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.BrokerFailoverCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerFailoverPayload>[]
+        }
+        delete: {
+          args: Prisma.BrokerFailoverDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerFailoverPayload>
+        }
+        update: {
+          args: Prisma.BrokerFailoverUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerFailoverPayload>
+        }
+        deleteMany: {
+          args: Prisma.BrokerFailoverDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.BrokerFailoverUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.BrokerFailoverUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerFailoverPayload>[]
+        }
+        upsert: {
+          args: Prisma.BrokerFailoverUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerFailoverPayload>
+        }
+        aggregate: {
+          args: Prisma.BrokerFailoverAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateBrokerFailover>
+        }
+        groupBy: {
+          args: Prisma.BrokerFailoverGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.BrokerFailoverGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.BrokerFailoverCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.BrokerFailoverCountAggregateOutputType> | number
         }
       }
     }
@@ -1372,7 +1447,9 @@ export const BrokerScalarFieldEnum = {
   rack: 'rack',
   fenced: 'fenced',
   leaseExpiresAt: 'leaseExpiresAt',
-  registeredAt: 'registeredAt'
+  registeredAt: 'registeredAt',
+  inControlledShutdown: 'inControlledShutdown',
+  appliedMetadataVersion: 'appliedMetadataVersion'
 } as const
 
 export type BrokerScalarFieldEnum = (typeof BrokerScalarFieldEnum)[keyof typeof BrokerScalarFieldEnum]
@@ -1397,10 +1474,28 @@ export const PartitionScalarFieldEnum = {
   removingReplicas: 'removingReplicas',
   leaderId: 'leaderId',
   leaderEpoch: 'leaderEpoch',
-  partitionEpoch: 'partitionEpoch'
+  partitionEpoch: 'partitionEpoch',
+  leaderRecoveryState: 'leaderRecoveryState'
 } as const
 
 export type PartitionScalarFieldEnum = (typeof PartitionScalarFieldEnum)[keyof typeof PartitionScalarFieldEnum]
+
+
+export const BrokerFailoverScalarFieldEnum = {
+  brokerId: 'brokerId',
+  brokerEpoch: 'brokerEpoch',
+  reason: 'reason',
+  leaseExpiredAt: 'leaseExpiredAt',
+  fencedAt: 'fencedAt',
+  version: 'version',
+  partitions: 'partitions',
+  fencedBy: 'fencedBy',
+  completedAt: 'completedAt',
+  confirmedLeaders: 'confirmedLeaders',
+  workflowId: 'workflowId'
+} as const
+
+export type BrokerFailoverScalarFieldEnum = (typeof BrokerFailoverScalarFieldEnum)[keyof typeof BrokerFailoverScalarFieldEnum]
 
 
 export const TopicConfigScalarFieldEnum = {
@@ -1811,6 +1906,7 @@ export type GlobalOmitConfig = {
   broker?: Prisma.BrokerOmit
   topic?: Prisma.TopicOmit
   partition?: Prisma.PartitionOmit
+  brokerFailover?: Prisma.BrokerFailoverOmit
   topicConfig?: Prisma.TopicConfigOmit
   brokerConfig?: Prisma.BrokerConfigOmit
   clusterConfig?: Prisma.ClusterConfigOmit

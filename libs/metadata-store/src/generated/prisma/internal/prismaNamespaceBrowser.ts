@@ -55,6 +55,7 @@ export const ModelName = {
   Broker: 'Broker',
   Topic: 'Topic',
   Partition: 'Partition',
+  BrokerFailover: 'BrokerFailover',
   TopicConfig: 'TopicConfig',
   BrokerConfig: 'BrokerConfig',
   ClusterConfig: 'ClusterConfig',
@@ -98,7 +99,9 @@ export const BrokerScalarFieldEnum = {
   rack: 'rack',
   fenced: 'fenced',
   leaseExpiresAt: 'leaseExpiresAt',
-  registeredAt: 'registeredAt'
+  registeredAt: 'registeredAt',
+  inControlledShutdown: 'inControlledShutdown',
+  appliedMetadataVersion: 'appliedMetadataVersion'
 } as const
 
 export type BrokerScalarFieldEnum = (typeof BrokerScalarFieldEnum)[keyof typeof BrokerScalarFieldEnum]
@@ -123,10 +126,28 @@ export const PartitionScalarFieldEnum = {
   removingReplicas: 'removingReplicas',
   leaderId: 'leaderId',
   leaderEpoch: 'leaderEpoch',
-  partitionEpoch: 'partitionEpoch'
+  partitionEpoch: 'partitionEpoch',
+  leaderRecoveryState: 'leaderRecoveryState'
 } as const
 
 export type PartitionScalarFieldEnum = (typeof PartitionScalarFieldEnum)[keyof typeof PartitionScalarFieldEnum]
+
+
+export const BrokerFailoverScalarFieldEnum = {
+  brokerId: 'brokerId',
+  brokerEpoch: 'brokerEpoch',
+  reason: 'reason',
+  leaseExpiredAt: 'leaseExpiredAt',
+  fencedAt: 'fencedAt',
+  version: 'version',
+  partitions: 'partitions',
+  fencedBy: 'fencedBy',
+  completedAt: 'completedAt',
+  confirmedLeaders: 'confirmedLeaders',
+  workflowId: 'workflowId'
+} as const
+
+export type BrokerFailoverScalarFieldEnum = (typeof BrokerFailoverScalarFieldEnum)[keyof typeof BrokerFailoverScalarFieldEnum]
 
 
 export const TopicConfigScalarFieldEnum = {

@@ -31,12 +31,14 @@ export type BrokerAvgAggregateOutputType = {
   id: number | null
   epoch: number | null
   port: number | null
+  appliedMetadataVersion: number | null
 }
 
 export type BrokerSumAggregateOutputType = {
   id: number | null
   epoch: bigint | null
   port: number | null
+  appliedMetadataVersion: bigint | null
 }
 
 export type BrokerMinAggregateOutputType = {
@@ -48,6 +50,8 @@ export type BrokerMinAggregateOutputType = {
   fenced: boolean | null
   leaseExpiresAt: Date | null
   registeredAt: Date | null
+  inControlledShutdown: boolean | null
+  appliedMetadataVersion: bigint | null
 }
 
 export type BrokerMaxAggregateOutputType = {
@@ -59,6 +63,8 @@ export type BrokerMaxAggregateOutputType = {
   fenced: boolean | null
   leaseExpiresAt: Date | null
   registeredAt: Date | null
+  inControlledShutdown: boolean | null
+  appliedMetadataVersion: bigint | null
 }
 
 export type BrokerCountAggregateOutputType = {
@@ -70,6 +76,8 @@ export type BrokerCountAggregateOutputType = {
   fenced: number
   leaseExpiresAt: number
   registeredAt: number
+  inControlledShutdown: number
+  appliedMetadataVersion: number
   _all: number
 }
 
@@ -78,12 +86,14 @@ export type BrokerAvgAggregateInputType = {
   id?: true
   epoch?: true
   port?: true
+  appliedMetadataVersion?: true
 }
 
 export type BrokerSumAggregateInputType = {
   id?: true
   epoch?: true
   port?: true
+  appliedMetadataVersion?: true
 }
 
 export type BrokerMinAggregateInputType = {
@@ -95,6 +105,8 @@ export type BrokerMinAggregateInputType = {
   fenced?: true
   leaseExpiresAt?: true
   registeredAt?: true
+  inControlledShutdown?: true
+  appliedMetadataVersion?: true
 }
 
 export type BrokerMaxAggregateInputType = {
@@ -106,6 +118,8 @@ export type BrokerMaxAggregateInputType = {
   fenced?: true
   leaseExpiresAt?: true
   registeredAt?: true
+  inControlledShutdown?: true
+  appliedMetadataVersion?: true
 }
 
 export type BrokerCountAggregateInputType = {
@@ -117,6 +131,8 @@ export type BrokerCountAggregateInputType = {
   fenced?: true
   leaseExpiresAt?: true
   registeredAt?: true
+  inControlledShutdown?: true
+  appliedMetadataVersion?: true
   _all?: true
 }
 
@@ -215,6 +231,8 @@ export type BrokerGroupByOutputType = {
   fenced: boolean
   leaseExpiresAt: Date
   registeredAt: Date
+  inControlledShutdown: boolean
+  appliedMetadataVersion: bigint
   _count: BrokerCountAggregateOutputType | null
   _avg: BrokerAvgAggregateOutputType | null
   _sum: BrokerSumAggregateOutputType | null
@@ -249,6 +267,8 @@ export type BrokerWhereInput = {
   fenced?: Prisma.BoolFilter<"Broker"> | boolean
   leaseExpiresAt?: Prisma.DateTimeFilter<"Broker"> | Date | string
   registeredAt?: Prisma.DateTimeFilter<"Broker"> | Date | string
+  inControlledShutdown?: Prisma.BoolFilter<"Broker"> | boolean
+  appliedMetadataVersion?: Prisma.BigIntFilter<"Broker"> | bigint | number
   configs?: Prisma.BrokerConfigListRelationFilter
 }
 
@@ -261,6 +281,8 @@ export type BrokerOrderByWithRelationInput = {
   fenced?: Prisma.SortOrder
   leaseExpiresAt?: Prisma.SortOrder
   registeredAt?: Prisma.SortOrder
+  inControlledShutdown?: Prisma.SortOrder
+  appliedMetadataVersion?: Prisma.SortOrder
   configs?: Prisma.BrokerConfigOrderByRelationAggregateInput
 }
 
@@ -276,6 +298,8 @@ export type BrokerWhereUniqueInput = Prisma.AtLeast<{
   fenced?: Prisma.BoolFilter<"Broker"> | boolean
   leaseExpiresAt?: Prisma.DateTimeFilter<"Broker"> | Date | string
   registeredAt?: Prisma.DateTimeFilter<"Broker"> | Date | string
+  inControlledShutdown?: Prisma.BoolFilter<"Broker"> | boolean
+  appliedMetadataVersion?: Prisma.BigIntFilter<"Broker"> | bigint | number
   configs?: Prisma.BrokerConfigListRelationFilter
 }, "id">
 
@@ -288,6 +312,8 @@ export type BrokerOrderByWithAggregationInput = {
   fenced?: Prisma.SortOrder
   leaseExpiresAt?: Prisma.SortOrder
   registeredAt?: Prisma.SortOrder
+  inControlledShutdown?: Prisma.SortOrder
+  appliedMetadataVersion?: Prisma.SortOrder
   _count?: Prisma.BrokerCountOrderByAggregateInput
   _avg?: Prisma.BrokerAvgOrderByAggregateInput
   _max?: Prisma.BrokerMaxOrderByAggregateInput
@@ -307,6 +333,8 @@ export type BrokerScalarWhereWithAggregatesInput = {
   fenced?: Prisma.BoolWithAggregatesFilter<"Broker"> | boolean
   leaseExpiresAt?: Prisma.DateTimeWithAggregatesFilter<"Broker"> | Date | string
   registeredAt?: Prisma.DateTimeWithAggregatesFilter<"Broker"> | Date | string
+  inControlledShutdown?: Prisma.BoolWithAggregatesFilter<"Broker"> | boolean
+  appliedMetadataVersion?: Prisma.BigIntWithAggregatesFilter<"Broker"> | bigint | number
 }
 
 export type BrokerCreateInput = {
@@ -318,6 +346,8 @@ export type BrokerCreateInput = {
   fenced?: boolean
   leaseExpiresAt: Date | string
   registeredAt?: Date | string
+  inControlledShutdown?: boolean
+  appliedMetadataVersion?: bigint | number
   configs?: Prisma.BrokerConfigCreateNestedManyWithoutBrokerInput
 }
 
@@ -330,6 +360,8 @@ export type BrokerUncheckedCreateInput = {
   fenced?: boolean
   leaseExpiresAt: Date | string
   registeredAt?: Date | string
+  inControlledShutdown?: boolean
+  appliedMetadataVersion?: bigint | number
   configs?: Prisma.BrokerConfigUncheckedCreateNestedManyWithoutBrokerInput
 }
 
@@ -342,6 +374,8 @@ export type BrokerUpdateInput = {
   fenced?: Prisma.BoolFieldUpdateOperationsInput | boolean
   leaseExpiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  inControlledShutdown?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  appliedMetadataVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   configs?: Prisma.BrokerConfigUpdateManyWithoutBrokerNestedInput
 }
 
@@ -354,6 +388,8 @@ export type BrokerUncheckedUpdateInput = {
   fenced?: Prisma.BoolFieldUpdateOperationsInput | boolean
   leaseExpiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  inControlledShutdown?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  appliedMetadataVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   configs?: Prisma.BrokerConfigUncheckedUpdateManyWithoutBrokerNestedInput
 }
 
@@ -366,6 +402,8 @@ export type BrokerCreateManyInput = {
   fenced?: boolean
   leaseExpiresAt: Date | string
   registeredAt?: Date | string
+  inControlledShutdown?: boolean
+  appliedMetadataVersion?: bigint | number
 }
 
 export type BrokerUpdateManyMutationInput = {
@@ -377,6 +415,8 @@ export type BrokerUpdateManyMutationInput = {
   fenced?: Prisma.BoolFieldUpdateOperationsInput | boolean
   leaseExpiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  inControlledShutdown?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  appliedMetadataVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
 }
 
 export type BrokerUncheckedUpdateManyInput = {
@@ -388,6 +428,8 @@ export type BrokerUncheckedUpdateManyInput = {
   fenced?: Prisma.BoolFieldUpdateOperationsInput | boolean
   leaseExpiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  inControlledShutdown?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  appliedMetadataVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
 }
 
 export type BrokerCountOrderByAggregateInput = {
@@ -399,12 +441,15 @@ export type BrokerCountOrderByAggregateInput = {
   fenced?: Prisma.SortOrder
   leaseExpiresAt?: Prisma.SortOrder
   registeredAt?: Prisma.SortOrder
+  inControlledShutdown?: Prisma.SortOrder
+  appliedMetadataVersion?: Prisma.SortOrder
 }
 
 export type BrokerAvgOrderByAggregateInput = {
   id?: Prisma.SortOrder
   epoch?: Prisma.SortOrder
   port?: Prisma.SortOrder
+  appliedMetadataVersion?: Prisma.SortOrder
 }
 
 export type BrokerMaxOrderByAggregateInput = {
@@ -416,6 +461,8 @@ export type BrokerMaxOrderByAggregateInput = {
   fenced?: Prisma.SortOrder
   leaseExpiresAt?: Prisma.SortOrder
   registeredAt?: Prisma.SortOrder
+  inControlledShutdown?: Prisma.SortOrder
+  appliedMetadataVersion?: Prisma.SortOrder
 }
 
 export type BrokerMinOrderByAggregateInput = {
@@ -427,12 +474,15 @@ export type BrokerMinOrderByAggregateInput = {
   fenced?: Prisma.SortOrder
   leaseExpiresAt?: Prisma.SortOrder
   registeredAt?: Prisma.SortOrder
+  inControlledShutdown?: Prisma.SortOrder
+  appliedMetadataVersion?: Prisma.SortOrder
 }
 
 export type BrokerSumOrderByAggregateInput = {
   id?: Prisma.SortOrder
   epoch?: Prisma.SortOrder
   port?: Prisma.SortOrder
+  appliedMetadataVersion?: Prisma.SortOrder
 }
 
 export type BrokerScalarRelationFilter = {
@@ -475,6 +525,8 @@ export type BrokerCreateWithoutConfigsInput = {
   fenced?: boolean
   leaseExpiresAt: Date | string
   registeredAt?: Date | string
+  inControlledShutdown?: boolean
+  appliedMetadataVersion?: bigint | number
 }
 
 export type BrokerUncheckedCreateWithoutConfigsInput = {
@@ -486,6 +538,8 @@ export type BrokerUncheckedCreateWithoutConfigsInput = {
   fenced?: boolean
   leaseExpiresAt: Date | string
   registeredAt?: Date | string
+  inControlledShutdown?: boolean
+  appliedMetadataVersion?: bigint | number
 }
 
 export type BrokerCreateOrConnectWithoutConfigsInput = {
@@ -513,6 +567,8 @@ export type BrokerUpdateWithoutConfigsInput = {
   fenced?: Prisma.BoolFieldUpdateOperationsInput | boolean
   leaseExpiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  inControlledShutdown?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  appliedMetadataVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
 }
 
 export type BrokerUncheckedUpdateWithoutConfigsInput = {
@@ -524,6 +580,8 @@ export type BrokerUncheckedUpdateWithoutConfigsInput = {
   fenced?: Prisma.BoolFieldUpdateOperationsInput | boolean
   leaseExpiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  inControlledShutdown?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  appliedMetadataVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
 }
 
 
@@ -566,6 +624,8 @@ export type BrokerSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   fenced?: boolean
   leaseExpiresAt?: boolean
   registeredAt?: boolean
+  inControlledShutdown?: boolean
+  appliedMetadataVersion?: boolean
   configs?: boolean | Prisma.Broker$configsArgs<ExtArgs>
   _count?: boolean | Prisma.BrokerCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["broker"]>
@@ -579,6 +639,8 @@ export type BrokerSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   fenced?: boolean
   leaseExpiresAt?: boolean
   registeredAt?: boolean
+  inControlledShutdown?: boolean
+  appliedMetadataVersion?: boolean
 }, ExtArgs["result"]["broker"]>
 
 export type BrokerSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -590,6 +652,8 @@ export type BrokerSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   fenced?: boolean
   leaseExpiresAt?: boolean
   registeredAt?: boolean
+  inControlledShutdown?: boolean
+  appliedMetadataVersion?: boolean
 }, ExtArgs["result"]["broker"]>
 
 export type BrokerSelectScalar = {
@@ -601,9 +665,11 @@ export type BrokerSelectScalar = {
   fenced?: boolean
   leaseExpiresAt?: boolean
   registeredAt?: boolean
+  inControlledShutdown?: boolean
+  appliedMetadataVersion?: boolean
 }
 
-export type BrokerOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "epoch" | "host" | "port" | "rack" | "fenced" | "leaseExpiresAt" | "registeredAt", ExtArgs["result"]["broker"]>
+export type BrokerOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "epoch" | "host" | "port" | "rack" | "fenced" | "leaseExpiresAt" | "registeredAt" | "inControlledShutdown" | "appliedMetadataVersion", ExtArgs["result"]["broker"]>
 export type BrokerInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   configs?: boolean | Prisma.Broker$configsArgs<ExtArgs>
   _count?: boolean | Prisma.BrokerCountOutputTypeDefaultArgs<ExtArgs>
@@ -625,6 +691,14 @@ export type $BrokerPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     fenced: boolean
     leaseExpiresAt: Date
     registeredAt: Date
+    /**
+     * Set by controlled shutdown: it is leaving, leads nothing and joins no ISR (Kafka's inControlledShutdown).
+     */
+    inControlledShutdown: boolean
+    /**
+     * The metadata version the broker last said (by heartbeat) it applied; -1 before its first.
+     */
+    appliedMetadataVersion: bigint
   }, ExtArgs["result"]["broker"]>
   composites: {}
 }
@@ -1057,6 +1131,8 @@ export interface BrokerFieldRefs {
   readonly fenced: Prisma.FieldRef<"Broker", 'Boolean'>
   readonly leaseExpiresAt: Prisma.FieldRef<"Broker", 'DateTime'>
   readonly registeredAt: Prisma.FieldRef<"Broker", 'DateTime'>
+  readonly inControlledShutdown: Prisma.FieldRef<"Broker", 'Boolean'>
+  readonly appliedMetadataVersion: Prisma.FieldRef<"Broker", 'BigInt'>
 }
     
 

@@ -488,10 +488,6 @@ export type CommittedOffsetUncheckedUpdateManyWithoutGroupNestedInput = {
   deleteMany?: Prisma.CommittedOffsetScalarWhereInput | Prisma.CommittedOffsetScalarWhereInput[]
 }
 
-export type NullableDateTimeFieldUpdateOperationsInput = {
-  set?: Date | string | null
-}
-
 export type CommittedOffsetCreateWithoutGroupInput = {
   topic: string
   partitionIndex: number

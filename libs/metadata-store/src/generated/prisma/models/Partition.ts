@@ -56,6 +56,7 @@ export type PartitionMinAggregateOutputType = {
   leaderId: number | null
   leaderEpoch: number | null
   partitionEpoch: number | null
+  leaderRecoveryState: string | null
 }
 
 export type PartitionMaxAggregateOutputType = {
@@ -64,6 +65,7 @@ export type PartitionMaxAggregateOutputType = {
   leaderId: number | null
   leaderEpoch: number | null
   partitionEpoch: number | null
+  leaderRecoveryState: string | null
 }
 
 export type PartitionCountAggregateOutputType = {
@@ -76,6 +78,7 @@ export type PartitionCountAggregateOutputType = {
   leaderId: number
   leaderEpoch: number
   partitionEpoch: number
+  leaderRecoveryState: number
   _all: number
 }
 
@@ -108,6 +111,7 @@ export type PartitionMinAggregateInputType = {
   leaderId?: true
   leaderEpoch?: true
   partitionEpoch?: true
+  leaderRecoveryState?: true
 }
 
 export type PartitionMaxAggregateInputType = {
@@ -116,6 +120,7 @@ export type PartitionMaxAggregateInputType = {
   leaderId?: true
   leaderEpoch?: true
   partitionEpoch?: true
+  leaderRecoveryState?: true
 }
 
 export type PartitionCountAggregateInputType = {
@@ -128,6 +133,7 @@ export type PartitionCountAggregateInputType = {
   leaderId?: true
   leaderEpoch?: true
   partitionEpoch?: true
+  leaderRecoveryState?: true
   _all?: true
 }
 
@@ -227,6 +233,7 @@ export type PartitionGroupByOutputType = {
   leaderId: number
   leaderEpoch: number
   partitionEpoch: number
+  leaderRecoveryState: string
   _count: PartitionCountAggregateOutputType | null
   _avg: PartitionAvgAggregateOutputType | null
   _sum: PartitionSumAggregateOutputType | null
@@ -262,6 +269,7 @@ export type PartitionWhereInput = {
   leaderId?: Prisma.IntFilter<"Partition"> | number
   leaderEpoch?: Prisma.IntFilter<"Partition"> | number
   partitionEpoch?: Prisma.IntFilter<"Partition"> | number
+  leaderRecoveryState?: Prisma.StringFilter<"Partition"> | string
   topic?: Prisma.XOR<Prisma.TopicScalarRelationFilter, Prisma.TopicWhereInput>
 }
 
@@ -275,6 +283,7 @@ export type PartitionOrderByWithRelationInput = {
   leaderId?: Prisma.SortOrder
   leaderEpoch?: Prisma.SortOrder
   partitionEpoch?: Prisma.SortOrder
+  leaderRecoveryState?: Prisma.SortOrder
   topic?: Prisma.TopicOrderByWithRelationInput
 }
 
@@ -292,6 +301,7 @@ export type PartitionWhereUniqueInput = Prisma.AtLeast<{
   leaderId?: Prisma.IntFilter<"Partition"> | number
   leaderEpoch?: Prisma.IntFilter<"Partition"> | number
   partitionEpoch?: Prisma.IntFilter<"Partition"> | number
+  leaderRecoveryState?: Prisma.StringFilter<"Partition"> | string
   topic?: Prisma.XOR<Prisma.TopicScalarRelationFilter, Prisma.TopicWhereInput>
 }, "topicId_partitionIndex">
 
@@ -305,6 +315,7 @@ export type PartitionOrderByWithAggregationInput = {
   leaderId?: Prisma.SortOrder
   leaderEpoch?: Prisma.SortOrder
   partitionEpoch?: Prisma.SortOrder
+  leaderRecoveryState?: Prisma.SortOrder
   _count?: Prisma.PartitionCountOrderByAggregateInput
   _avg?: Prisma.PartitionAvgOrderByAggregateInput
   _max?: Prisma.PartitionMaxOrderByAggregateInput
@@ -325,6 +336,7 @@ export type PartitionScalarWhereWithAggregatesInput = {
   leaderId?: Prisma.IntWithAggregatesFilter<"Partition"> | number
   leaderEpoch?: Prisma.IntWithAggregatesFilter<"Partition"> | number
   partitionEpoch?: Prisma.IntWithAggregatesFilter<"Partition"> | number
+  leaderRecoveryState?: Prisma.StringWithAggregatesFilter<"Partition"> | string
 }
 
 export type PartitionCreateInput = {
@@ -336,6 +348,7 @@ export type PartitionCreateInput = {
   leaderId?: number
   leaderEpoch?: number
   partitionEpoch?: number
+  leaderRecoveryState?: string
   topic: Prisma.TopicCreateNestedOneWithoutPartitionsInput
 }
 
@@ -349,6 +362,7 @@ export type PartitionUncheckedCreateInput = {
   leaderId?: number
   leaderEpoch?: number
   partitionEpoch?: number
+  leaderRecoveryState?: string
 }
 
 export type PartitionUpdateInput = {
@@ -360,6 +374,7 @@ export type PartitionUpdateInput = {
   leaderId?: Prisma.IntFieldUpdateOperationsInput | number
   leaderEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   partitionEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  leaderRecoveryState?: Prisma.StringFieldUpdateOperationsInput | string
   topic?: Prisma.TopicUpdateOneRequiredWithoutPartitionsNestedInput
 }
 
@@ -373,6 +388,7 @@ export type PartitionUncheckedUpdateInput = {
   leaderId?: Prisma.IntFieldUpdateOperationsInput | number
   leaderEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   partitionEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  leaderRecoveryState?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type PartitionCreateManyInput = {
@@ -385,6 +401,7 @@ export type PartitionCreateManyInput = {
   leaderId?: number
   leaderEpoch?: number
   partitionEpoch?: number
+  leaderRecoveryState?: string
 }
 
 export type PartitionUpdateManyMutationInput = {
@@ -396,6 +413,7 @@ export type PartitionUpdateManyMutationInput = {
   leaderId?: Prisma.IntFieldUpdateOperationsInput | number
   leaderEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   partitionEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  leaderRecoveryState?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type PartitionUncheckedUpdateManyInput = {
@@ -408,6 +426,7 @@ export type PartitionUncheckedUpdateManyInput = {
   leaderId?: Prisma.IntFieldUpdateOperationsInput | number
   leaderEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   partitionEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  leaderRecoveryState?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type PartitionListRelationFilter = {
@@ -443,6 +462,7 @@ export type PartitionCountOrderByAggregateInput = {
   leaderId?: Prisma.SortOrder
   leaderEpoch?: Prisma.SortOrder
   partitionEpoch?: Prisma.SortOrder
+  leaderRecoveryState?: Prisma.SortOrder
 }
 
 export type PartitionAvgOrderByAggregateInput = {
@@ -462,6 +482,7 @@ export type PartitionMaxOrderByAggregateInput = {
   leaderId?: Prisma.SortOrder
   leaderEpoch?: Prisma.SortOrder
   partitionEpoch?: Prisma.SortOrder
+  leaderRecoveryState?: Prisma.SortOrder
 }
 
 export type PartitionMinOrderByAggregateInput = {
@@ -470,6 +491,7 @@ export type PartitionMinOrderByAggregateInput = {
   leaderId?: Prisma.SortOrder
   leaderEpoch?: Prisma.SortOrder
   partitionEpoch?: Prisma.SortOrder
+  leaderRecoveryState?: Prisma.SortOrder
 }
 
 export type PartitionSumOrderByAggregateInput = {
@@ -570,6 +592,7 @@ export type PartitionCreateWithoutTopicInput = {
   leaderId?: number
   leaderEpoch?: number
   partitionEpoch?: number
+  leaderRecoveryState?: string
 }
 
 export type PartitionUncheckedCreateWithoutTopicInput = {
@@ -581,6 +604,7 @@ export type PartitionUncheckedCreateWithoutTopicInput = {
   leaderId?: number
   leaderEpoch?: number
   partitionEpoch?: number
+  leaderRecoveryState?: string
 }
 
 export type PartitionCreateOrConnectWithoutTopicInput = {
@@ -622,6 +646,7 @@ export type PartitionScalarWhereInput = {
   leaderId?: Prisma.IntFilter<"Partition"> | number
   leaderEpoch?: Prisma.IntFilter<"Partition"> | number
   partitionEpoch?: Prisma.IntFilter<"Partition"> | number
+  leaderRecoveryState?: Prisma.StringFilter<"Partition"> | string
 }
 
 export type PartitionCreateManyTopicInput = {
@@ -633,6 +658,7 @@ export type PartitionCreateManyTopicInput = {
   leaderId?: number
   leaderEpoch?: number
   partitionEpoch?: number
+  leaderRecoveryState?: string
 }
 
 export type PartitionUpdateWithoutTopicInput = {
@@ -644,6 +670,7 @@ export type PartitionUpdateWithoutTopicInput = {
   leaderId?: Prisma.IntFieldUpdateOperationsInput | number
   leaderEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   partitionEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  leaderRecoveryState?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type PartitionUncheckedUpdateWithoutTopicInput = {
@@ -655,6 +682,7 @@ export type PartitionUncheckedUpdateWithoutTopicInput = {
   leaderId?: Prisma.IntFieldUpdateOperationsInput | number
   leaderEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   partitionEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  leaderRecoveryState?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type PartitionUncheckedUpdateManyWithoutTopicInput = {
@@ -666,6 +694,7 @@ export type PartitionUncheckedUpdateManyWithoutTopicInput = {
   leaderId?: Prisma.IntFieldUpdateOperationsInput | number
   leaderEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   partitionEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  leaderRecoveryState?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 
@@ -680,6 +709,7 @@ export type PartitionSelect<ExtArgs extends runtime.Types.Extensions.InternalArg
   leaderId?: boolean
   leaderEpoch?: boolean
   partitionEpoch?: boolean
+  leaderRecoveryState?: boolean
   topic?: boolean | Prisma.TopicDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["partition"]>
 
@@ -693,6 +723,7 @@ export type PartitionSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ext
   leaderId?: boolean
   leaderEpoch?: boolean
   partitionEpoch?: boolean
+  leaderRecoveryState?: boolean
   topic?: boolean | Prisma.TopicDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["partition"]>
 
@@ -706,6 +737,7 @@ export type PartitionSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ext
   leaderId?: boolean
   leaderEpoch?: boolean
   partitionEpoch?: boolean
+  leaderRecoveryState?: boolean
   topic?: boolean | Prisma.TopicDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["partition"]>
 
@@ -719,9 +751,10 @@ export type PartitionSelectScalar = {
   leaderId?: boolean
   leaderEpoch?: boolean
   partitionEpoch?: boolean
+  leaderRecoveryState?: boolean
 }
 
-export type PartitionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"topicId" | "partitionIndex" | "replicas" | "isr" | "addingReplicas" | "removingReplicas" | "leaderId" | "leaderEpoch" | "partitionEpoch", ExtArgs["result"]["partition"]>
+export type PartitionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"topicId" | "partitionIndex" | "replicas" | "isr" | "addingReplicas" | "removingReplicas" | "leaderId" | "leaderEpoch" | "partitionEpoch" | "leaderRecoveryState", ExtArgs["result"]["partition"]>
 export type PartitionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   topic?: boolean | Prisma.TopicDefaultArgs<ExtArgs>
 }
@@ -747,6 +780,10 @@ export type $PartitionPayload<ExtArgs extends runtime.Types.Extensions.InternalA
     leaderId: number
     leaderEpoch: number
     partitionEpoch: number
+    /**
+     * RECOVERED, or RECOVERING after an unclean election until the leader's ISR change (Kafka's LeaderRecoveryState).
+     */
+    leaderRecoveryState: string
   }, ExtArgs["result"]["partition"]>
   composites: {}
 }
@@ -1180,6 +1217,7 @@ export interface PartitionFieldRefs {
   readonly leaderId: Prisma.FieldRef<"Partition", 'Int'>
   readonly leaderEpoch: Prisma.FieldRef<"Partition", 'Int'>
   readonly partitionEpoch: Prisma.FieldRef<"Partition", 'Int'>
+  readonly leaderRecoveryState: Prisma.FieldRef<"Partition", 'String'>
 }
     
 

@@ -1,0 +1,75 @@
+import { ErrorCode } from '@strom/errors';
+import { alterPartition } from '@strom/replication';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { brokerLookup, retryOnCasConflict, toRegistration, writePartition } from './elections.js';
+import type { PartitionState } from './topics.js';
+import { bumpMetadataVersion } from './tx.js';
+
+/** A partition leader's ISR change (Kafka's AlterPartition, one partition). */
+export interface AlterPartitionInput {
+  brokerId: number;
+  brokerEpoch: bigint;
+  topicId: string;
+  partitionIndex: number;
+  leaderEpoch: number;
+  partitionEpoch: number;
+  /** Each member with the broker epoch the leader saw in its fetches (-1n: unknown). */
+  newIsr: { brokerId: number; brokerEpoch: bigint }[];
+  leaderRecoveryState: 'RECOVERED' | 'RECOVERING';
+}
+
+export interface AlterPartitionOutcome {
+  errorCode: ErrorCode;
+  /** The partition after the request (changed or not); undefined with an error. */
+  partition: PartitionState | undefined;
+  /** Whether the request changed the partition (and bumped the metadata version). */
+  changed: boolean;
+}
+
+/** ISR changes proposed by partition leaders. */
+export class PartitionRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /**
+   * Applies an AlterPartition request in one transaction: reads the partition and the brokers,
+   * applies @strom/replication's `alterPartition`, and writes the result with a compare-and-set
+   * on the partition epoch that was read. Of two concurrent proposals based on one partition
+   * epoch, one wins; the other, run again on the new state, is answered INVALID_UPDATE_VERSION.
+   */
+  async alter(input: AlterPartitionInput): Promise<AlterPartitionOutcome> {
+    return retryOnCasConflict(() =>
+      this.prisma.$transaction(async (tx) => {
+        const key = { topicId: input.topicId, partitionIndex: input.partitionIndex };
+        const row = await tx.partition.findUnique({ where: { topicId_partitionIndex: key } });
+        const current = row === null ? undefined : toRegistration(row);
+        const result = alterPartition(
+          current,
+          { brokerId: input.brokerId, brokerEpoch: Number(input.brokerEpoch) },
+          {
+            leaderId: input.brokerId,
+            leaderEpoch: input.leaderEpoch,
+            partitionEpoch: input.partitionEpoch,
+            newIsr: input.newIsr.map((member) => ({ brokerId: member.brokerId, brokerEpoch: Number(member.brokerEpoch) })),
+            leaderRecoveryState: input.leaderRecoveryState,
+          },
+          await brokerLookup(tx),
+        );
+        if ('errorCode' in result) return { errorCode: result.errorCode, partition: undefined, changed: false };
+        const next = result.registration;
+        const state: PartitionState = {
+          partitionIndex: input.partitionIndex,
+          replicas: [...next.replicas],
+          isr: [...next.isr],
+          leaderId: next.leader,
+          leaderEpoch: next.leaderEpoch,
+          partitionEpoch: next.partitionEpoch,
+          leaderRecoveryState: next.leaderRecoveryState,
+        };
+        if (current === undefined || next === current) return { errorCode: ErrorCode.NONE, partition: state, changed: false };
+        await writePartition(tx, key, current, next);
+        await bumpMetadataVersion(tx);
+        return { errorCode: ErrorCode.NONE, partition: state, changed: true };
+      }),
+    );
+  }
+}
