@@ -149,8 +149,7 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
       controllerId: live[0]?.id ?? -1,
       brokers: brokers.map((broker) => ({
         id: broker.id,
-        host: broker.host,
-        port: broker.port,
+        endpoints: broker.endpoints,
         rack: broker.rack,
         epoch: String(broker.epoch),
         fenced: broker.fenced,
@@ -165,7 +164,14 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
 
   private async registerBroker(request: RegisterBrokerRequest): Promise<RegisterBrokerReply> {
     const broker = await this.store.brokers.register({ ...request, leaseMs: request.leaseMs || this.options.brokerLeaseMs });
-    this.logger.info({ brokerId: broker.id, epoch: String(broker.epoch), host: broker.host, port: broker.port }, 'broker registered');
+    this.logger.info(
+      {
+        brokerId: broker.id,
+        epoch: String(broker.epoch),
+        endpoints: broker.endpoints.map((endpoint) => `${endpoint.name}://${endpoint.host}:${endpoint.port}`).join(','),
+      },
+      'broker registered',
+    );
     return { epoch: String(broker.epoch), version: await this.changed() };
   }
 

@@ -4,6 +4,7 @@
 import { BROKER_CONFIGS, BROKER_CONFIGS_BY_NAME } from './broker-configs.js';
 import {
   authorizerSettings,
+  isAppliedPerListenerKey,
   listenerPrefix,
   listenerSasl,
   ListenerConfigError,
@@ -94,6 +95,11 @@ export class ServerConfig {
     const firstError = validation.errors[0];
     if (firstError) fail(firstError.key, firstError.message);
     const values = new Map<string, ConfigValue>(Object.entries(validation.values));
+    for (const key of Object.keys(props)) {
+      // A per-listener setting is checked against its key's definition, as Kafka checks listener-prefixed configs.
+      const def = isAppliedPerListenerKey(key) ? BROKER_CONFIGS_BY_NAME.get(key.replace(/^listener\.name\.[^.]+\./, '')) : undefined;
+      if (def) parseOrFail(def, props[key]!, (_key, message) => fail(key, message));
+    }
     for (const def of STROM_CONFIGS) {
       const given = explicit.get(def.name);
       values.set(def.name, given === undefined ? defaultValue(def) : parseOrFail(def, given.raw, fail));
@@ -240,6 +246,13 @@ export class ServerConfig {
     const def = BROKER_CONFIGS_BY_NAME.get(key);
     if (override === undefined || def === undefined) return this.value(key);
     return parseValue(def, override);
+  }
+
+  /** A number-valued key (INT, or LONG that fits a number) as one listener sees it. */
+  listenerNumber(listenerName: string, key: string): number {
+    const value = this.listenerValue(listenerName, key);
+    if (typeof value !== 'number') throw new Error(`config ${key} is not a number`);
+    return value;
   }
 
   /**

@@ -12,15 +12,17 @@ import {
   type CreateTopicsReply,
   type DeleteTopicsCommand,
   type DeleteTopicsReply,
+  type BrokerEndpoint,
   type RegisterBrokerReply,
+  type RegisterBrokerRequest,
 } from '@strom/contracts';
 import type { Logger } from '@strom/runtime';
 import type { ClusterView } from './cluster-view.js';
 
 export interface MetadataClientOptions {
   brokerId: number;
-  advertisedHost: string;
-  advertisedPort: number;
+  /** Every advertised listener, ports resolved. */
+  endpoints: BrokerEndpoint[];
   rack: string | null;
   leaseMs: number;
   heartbeatIntervalMs: number;
@@ -137,13 +139,11 @@ export class MetadataClient {
   }
 
   private async register(): Promise<void> {
-    const { brokerId, advertisedHost, advertisedPort, rack, leaseMs } = this.options;
-    const reply = await requestJson<RegisterBrokerReply>(
-      this.bus,
-      MetadataSubjects.registerBroker,
-      { id: brokerId, host: advertisedHost, port: advertisedPort, rack, leaseMs },
-      { timeoutMs: this.options.requestTimeoutMs },
-    );
+    const { brokerId, endpoints, rack, leaseMs } = this.options;
+    const request: RegisterBrokerRequest = { id: brokerId, endpoints, rack, leaseMs };
+    const reply = await requestJson<RegisterBrokerReply>(this.bus, MetadataSubjects.registerBroker, request, {
+      timeoutMs: this.options.requestTimeoutMs,
+    });
     this.epoch = reply.epoch;
     this.logger.info({ brokerId, epoch: reply.epoch }, 'registered with the metadata service');
   }

@@ -2,10 +2,18 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { invariant } from '../errors.js';
 import { bumpMetadataVersion } from './tx.js';
 
-export interface BrokerRegistration {
-  id: number;
+/** One advertised listener of a broker: clients on listener `name` reach it at host:port. */
+export interface BrokerEndpoint {
+  name: string;
   host: string;
   port: number;
+  securityProtocol: string;
+}
+
+export interface BrokerRegistration {
+  id: number;
+  /** Every advertised listener; replaces the endpoints of the previous registration. */
+  endpoints: readonly BrokerEndpoint[];
   rack?: string | null;
   leaseMs: number;
 }
@@ -13,12 +21,16 @@ export interface BrokerRegistration {
 export interface RegisteredBroker {
   id: number;
   epoch: bigint;
-  host: string;
-  port: number;
+  /** By listener name. */
+  endpoints: BrokerEndpoint[];
   rack: string | null;
   fenced: boolean;
   leaseExpiresAt: Date;
 }
+
+const WITH_ENDPOINTS = {
+  endpoints: { select: { name: true, host: true, port: true, securityProtocol: true }, orderBy: { name: 'asc' } },
+} as const;
 
 /** Brokers, their epochs and leases. */
 export class BrokerRepository {
@@ -34,14 +46,18 @@ export class BrokerRepository {
       const epoch = (previous?.epoch ?? 0n) + 1n;
       const data = {
         epoch,
-        host: registration.host,
-        port: registration.port,
         rack: registration.rack ?? null,
         fenced: false,
         leaseExpiresAt: new Date(Date.now() + registration.leaseMs),
       };
-      const broker = await tx.broker.upsert({ where: { id: registration.id }, create: { id: registration.id, ...data }, update: data });
+      await tx.broker.upsert({ where: { id: registration.id }, create: { id: registration.id, ...data }, update: data });
+      await tx.brokerEndpoint.deleteMany({ where: { brokerId: registration.id } });
+      await tx.brokerEndpoint.createMany({
+        data: registration.endpoints.map((endpoint) => ({ brokerId: registration.id, ...endpoint })),
+      });
+      const broker = await tx.broker.findUniqueOrThrow({ where: { id: registration.id }, include: WITH_ENDPOINTS });
       invariant(broker.epoch > (previous?.epoch ?? -1n), 'broker epoch never goes back');
+      invariant(broker.endpoints.length === registration.endpoints.length, 'every endpoint of the registration is stored');
       await bumpMetadataVersion(tx);
       return broker;
     });
@@ -67,10 +83,14 @@ export class BrokerRepository {
 
   /** Brokers whose lease has run out and are not fenced yet. */
   async expired(now: Date = new Date()): Promise<RegisteredBroker[]> {
-    return this.prisma.broker.findMany({ where: { fenced: false, leaseExpiresAt: { lt: now } }, orderBy: { id: 'asc' } });
+    return this.prisma.broker.findMany({
+      where: { fenced: false, leaseExpiresAt: { lt: now } },
+      orderBy: { id: 'asc' },
+      include: WITH_ENDPOINTS,
+    });
   }
 
   async list(): Promise<RegisteredBroker[]> {
-    return this.prisma.broker.findMany({ orderBy: { id: 'asc' } });
+    return this.prisma.broker.findMany({ orderBy: { id: 'asc' }, include: WITH_ENDPOINTS });
   }
 }
