@@ -1,5 +1,5 @@
 export { BrokerModule } from './broker.module.js';
-export { BrokerService } from './broker.service.js';
+export { BrokerService, type BoundListener } from './broker.service.js';
 export { BROKER_OPTIONS, type BrokerOptions, type BrokerListenerOptions, type ListenerSecurityOptions } from './broker.options.js';
 export { AclOperation, ResourceType } from './security/acl.js';
 export { RequestAuthorizer, type RequestPrincipal } from './security/request-authorizer.js';
