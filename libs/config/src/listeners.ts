@@ -119,17 +119,15 @@ export function listenerSasl(props: Readonly<Record<string, string>>, listenerNa
 
 /**
  * The settings Strom applies per listener as `listener.name.<listener>.<key>` (over `<key>`), as
- * Kafka's channel builders and connection quotas read them: the SASL mechanisms and JAAS
- * configs, the session lifetime and token bound, the `ssl.*` settings Strom serves, and the
- * listener's connection limits.
+ * Kafka's channel builders read them: the SASL mechanisms and JAAS configs, the session lifetime
+ * and token bound, and the `ssl.*` settings Strom serves. Kafka's per-listener connection limits
+ * (`max.connections`, `max.connection.creation.rate`) are not applied: Strom's limits are broker-wide.
  */
 const PER_LISTENER_KEYS: ReadonlySet<string> = new Set([
   'sasl.enabled.mechanisms',
   ...SUPPORTED_SASL_MECHANISMS.map((m) => `${m.toLowerCase()}.sasl.jaas.config`),
   'connections.max.reauth.ms',
   'sasl.server.max.receive.size',
-  'max.connections',
-  'max.connection.creation.rate',
   ...BROKER_CONFIGS.filter((def) => def.name.startsWith('ssl.') && def.strom !== 'unsupported').map((def) => def.name),
 ]);
 

@@ -203,10 +203,10 @@ describe('listeners, as Kafka reads them and as the flags change the first one',
     expect(config.sasl('PARTNER')).toEqual({ enabledMechanisms: ['SCRAM-SHA-512'], ignoredMechanisms: [], plainUsers: undefined });
     expect(config.listenerValue('EXTERNAL', 'connections.max.reauth.ms')).toBe(60_000);
     expect(config.listenerValue('PARTNER', 'connections.max.reauth.ms')).toBe(0);
-    expect(config.listenerValue('PARTNER', 'max.connections')).toBe(10);
     expect(config.ssl('PARTNER')['ssl.keystore.location']).toBe('/etc/partner.jks');
     expect(config.ssl('EXTERNAL')['ssl.keystore.location']).toBeUndefined();
     expect(config.warnings).toEqual([
+      'listener.name.partner.max.connections: listener.name.partner.max.connections is not a per-listener setting Strom applies; it is ignored',
       'listener.name.partner.ssl.keymanager.algorithm: listener.name.partner.ssl.keymanager.algorithm is not a per-listener setting Strom applies; it is ignored',
     ]);
   });
