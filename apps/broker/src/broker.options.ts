@@ -13,11 +13,16 @@ export const BROKER_OPTIONS = Symbol.for('strom.broker.options');
 export interface BrokerOptions {
   /** node.id */
   nodeId: number;
-  /** The served listener's host and port (the first of `listeners`). */
-  host: string;
-  port: number;
-  /** The host clients are told to connect to (the first of `advertised.listeners`). */
-  advertisedHost: string;
+  /**
+   * Every listener of `listeners` (KRaft controller listeners left out), each served on its own
+   * port with its own security; the first is the one `--host` and `--port` change.
+   */
+  listeners: BrokerListenerOptions[];
+  /**
+   * `advertised.listeners` (default: `listeners`): what a client on each listener is told in
+   * Metadata, FindCoordinator and DescribeCluster. Port 0: the port the listener was bound to.
+   */
+  advertisedListeners: AdvertisedListener[];
   /** broker.rack */
   rack: string | null;
   dataDir: string;
@@ -45,15 +50,33 @@ export interface BrokerOptions {
   staticConfig: Readonly<Record<string, string>>;
   /** strom.bus.request.timeout.ms: timeout of requests to the other services over the bus. */
   busRequestTimeoutMs: number;
-  /** Authentication and authorization of the served listener. */
-  security: BrokerSecurityOptions;
+  /** authorizer.class.name and the StandardAuthorizer's settings: one authorizer for every listener. */
+  authorizer: BrokerAuthorizerOptions;
   /** offsets.topic.num.partitions, offsets.topic.replication.factor, offsets.topic.segment.bytes */
   offsetsTopic: OffsetsTopicSettings;
 }
 
-/** The listener's security and the authorizer, in Kafka's terms. */
-export interface BrokerSecurityOptions {
-  /** The security protocol of the (single) served listener. */
+/** One listener the broker serves. */
+export interface BrokerListenerOptions {
+  /** The listener name, upper-cased (Kafka's ListenerName). */
+  name: string;
+  host: string;
+  port: number;
+  /** Its security: the listener's own `listener.name.<name>.*` settings over the broker-wide ones. */
+  security: ListenerSecurityOptions;
+}
+
+/** An endpoint of `advertised.listeners`. */
+export interface AdvertisedListener {
+  name: string;
+  host: string;
+  /** 0: the port its listener was bound to (Kafka's rule for advertised port 0). */
+  port: number;
+  securityProtocol: SecurityProtocol;
+}
+
+/** A listener's authentication, in Kafka's terms, resolved for that listener. */
+export interface ListenerSecurityOptions {
   securityProtocol: SecurityProtocol;
   /**
    * SSL and SASL_SSL: the listener's `ssl.*` settings under Kafka's keys, already resolved for
@@ -72,8 +95,12 @@ export interface BrokerSecurityOptions {
   connectionsMaxReauthMs: number;
   /** sasl.server.max.receive.size: the frame limit before authentication. */
   saslMaxReceiveBytes: number;
+}
+
+/** The authorizer, broker-wide. */
+export interface BrokerAuthorizerOptions {
   /** authorizer.class.name is set: ACLs are enforced (deny by default). */
-  authorizerEnabled: boolean;
+  enabled: boolean;
   /** super.users, e.g. `['User:admin']`. */
   superUsers: readonly string[];
   /** allow.everyone.if.no.acl.found */

@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { subscribeJson, type Bus, type Subscription } from '@strom/bus';
-import { RetentionSubjects } from '@strom/contracts';
+import { RetentionSubjects, type BrokerEndpoint } from '@strom/contracts';
 import { ApiKey } from '@strom/protocol';
 import { BUS, LOGGER, type Logger } from '@strom/runtime';
 import { ReadBufferPool } from '@strom/storage';
@@ -42,7 +42,7 @@ import { StandardAuthorizer } from './security/authorizer.js';
 import { listenerSecurity } from './security/listener-security.js';
 import { RequestAuthorizer } from './security/request-authorizer.js';
 import { SecurityMetadataClient } from './security/security-metadata.js';
-import { BROKER_OPTIONS, type BrokerOptions } from './broker.options.js';
+import { BROKER_OPTIONS, type AdvertisedListener, type BrokerOptions } from './broker.options.js';
 import { ClusterView } from './cluster/cluster-view.js';
 import { MetadataClient } from './cluster/metadata-client.js';
 import { OffsetsTopic } from './cluster/offsets-topic.js';
@@ -51,20 +51,29 @@ import { ConnectionQuotas, withResolvedHosts } from './network/connection-quotas
 import { KafkaListener } from './network/kafka-listener.js';
 import { RequestMemoryPool } from './network/request-memory-pool.js';
 
+/** A listener as bound: its name and protocol, the address it listens on (port 0 resolved). */
+export interface BoundListener {
+  readonly name: string;
+  readonly securityProtocol: string;
+  readonly host: string;
+  readonly port: number;
+}
+
 /**
- * The Kafka-facing side of a broker: the listener, request routing, the cluster view kept
- * current by the metadata service, and (to come) the partition actors.
+ * The Kafka-facing side of a broker: its listeners (one per entry of `listeners`, sharing the
+ * connection quotas and the request memory bound), request routing, the cluster view kept
+ * current by the metadata service, and the partition replicas.
  */
 @Injectable()
 export class BrokerService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   readonly view = new ClusterView();
   private readonly router = new ApiRouter(API_AUTHORIZATION);
-  private listener?: KafkaListener;
+  private readonly listeners: KafkaListener[] = [];
+  private bound: BoundListener[] = [];
   private quotas?: ConnectionQuotas;
   private metadata?: MetadataClient;
   private replicas?: ReplicaManager;
   private retentionTicks?: Subscription;
-  private boundPort?: number;
   private security?: SecurityMetadataClient;
   /**
    * Authorization for request handlers: everything allowed without `authorizer.class.name`, the
@@ -77,17 +86,22 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(BUS) private readonly bus: Bus,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    const security = options.security;
+    const authorizer = options.authorizer;
     this.authorization = new RequestAuthorizer(
-      security.authorizerEnabled
-        ? new StandardAuthorizer({ superUsers: security.superUsers, allowEveryoneIfNoAclFound: security.allowEveryoneIfNoAclFound })
+      authorizer.enabled
+        ? new StandardAuthorizer({ superUsers: authorizer.superUsers, allowEveryoneIfNoAclFound: authorizer.allowEveryoneIfNoAclFound })
         : undefined,
     );
   }
 
-  /** The port the Kafka listener is bound to (after bootstrap). */
+  /** The port the first listener is bound to (after bootstrap). */
   get port(): number | undefined {
-    return this.boundPort;
+    return this.bound[0]?.port;
+  }
+
+  /** Every listener as bound, in `listeners` order (after bootstrap). */
+  get boundListeners(): readonly BoundListener[] {
+    return this.bound;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -105,29 +119,34 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       await withResolvedHosts(options.connectionQuotas, options.maxConnectionsPerHostOverrides, networkLogger),
       connectionLog,
     );
-    const listener = new KafkaListener(
-      {
-        host: options.host,
-        port: options.port,
-        limits: options.limits,
-        quotas: this.quotas,
-        requestMemory: new RequestMemoryPool(options.queuedMaxRequestBytes),
-        connectionLog,
-        security: listenerSecurity(options.security, security),
-      },
-      this.router,
-      networkLogger,
-      () => apiVersionsBody(this.router),
-    );
-    this.boundPort = await listener.start({ holdConnections: true });
-    this.listener = listener;
+    const requestMemory = new RequestMemoryPool(options.queuedMaxRequestBytes);
+    for (const listenerOptions of options.listeners) {
+      const listener = new KafkaListener(
+        {
+          name: listenerOptions.name,
+          host: listenerOptions.host,
+          port: listenerOptions.port,
+          limits: options.limits,
+          quotas: this.quotas,
+          requestMemory,
+          connectionLog,
+          security: listenerSecurity(listenerOptions.security, security),
+        },
+        this.router,
+        networkLogger.child({ listener: listenerOptions.name }),
+        () => apiVersionsBody(this.router),
+      );
+      this.listeners.push(listener);
+      const port = await listener.start({ holdConnections: true });
+      const { name, host, security: listenerSecurityOptions } = listenerOptions;
+      this.bound.push({ name, securityProtocol: listenerSecurityOptions.securityProtocol, host, port });
+    }
     const metadata = new MetadataClient(
       this.bus,
       this.view,
       {
         brokerId: options.nodeId,
-        advertisedHost: options.advertisedHost,
-        advertisedPort: this.boundPort,
+        endpoints: advertisedEndpoints(options.advertisedListeners, this.bound),
         rack: options.rack,
         leaseMs: options.leaseMs,
         heartbeatIntervalMs: options.heartbeatIntervalMs,
@@ -150,8 +169,10 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     await replicas.settled();
     this.retentionTicks = subscribeJson(this.bus, RetentionSubjects.tick, () => void replicas.maintain());
     await this.retentionTicks.ready;
-    listener.open();
-    this.logger.info({ nodeId: options.nodeId, host: options.host, port: this.boundPort }, 'Kafka listener ready');
+    for (const listener of this.listeners) listener.open();
+    for (const { name, securityProtocol, host, port } of this.bound) {
+      this.logger.info({ nodeId: options.nodeId, listener: name, securityProtocol, host, port }, 'Kafka listener ready');
+    }
   }
 
   /** Before anything stops: leaderships move to other brokers while this one still serves (Kafka's controlled shutdown). */
@@ -162,7 +183,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   async onApplicationShutdown(): Promise<void> {
     await this.retentionTicks?.unsubscribe();
     this.quotas?.close();
-    await this.listener?.stop(this.options.drainTimeoutMs);
+    await Promise.all(this.listeners.map((listener) => listener.stop(this.options.drainTimeoutMs)));
     await this.metadata?.stop();
     await this.security?.stop();
     await this.replicas?.stop();
@@ -263,4 +284,16 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     router.register(ApiKey.DescribeAcls, handleDescribeAcls(this.authorization));
     router.register(ApiKey.DeleteAcls, handleDeleteAcls(security, this.authorization));
   }
+}
+
+/**
+ * The endpoints the broker registers: each advertised listener, port 0 replaced by the port its
+ * listener was bound to (Kafka's rule for `advertised.listeners`).
+ */
+export function advertisedEndpoints(advertised: readonly AdvertisedListener[], bound: readonly BoundListener[]): BrokerEndpoint[] {
+  return advertised.map(({ name, host, port, securityProtocol }) => {
+    const boundPort = bound.find((listener) => listener.name === name)?.port;
+    if (port === 0 && boundPort === undefined) throw new Error(`advertised listener ${name} has port 0 and no listener of that name`);
+    return { name, host, port: port === 0 ? boundPort! : port, securityProtocol };
+  });
 }

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
-import { ConfigError, parseConnectionOverrides, type SecurityProtocol, type ServerConfig } from '@strom/config';
+import { ConfigError, parseConnectionOverrides, type Listener, type ServerConfig } from '@strom/config';
 import { COMMON_KEYS } from '@strom/runtime';
-import type { BrokerOptions, BrokerSecurityOptions } from './broker.options.js';
+import type { BrokerListenerOptions, BrokerOptions, ListenerSecurityOptions } from './broker.options.js';
 import { STROM_CONNECTION_LIMITS } from './network/limits.js';
 import { sslServer } from './security/ssl/ssl-server.js';
 import { SslConfigError } from './security/ssl/ssl-stores.js';
@@ -22,15 +22,17 @@ export const BROKER_KEYS: readonly string[] = [...COMMON_KEYS, 'strom.nats.url',
 
 /** The broker's options from the one parsed configuration. */
 export function brokerOptions(config: ServerConfig): BrokerOptions {
-  const [listener] = config.listeners;
-  const [advertised] = config.advertisedListeners;
-  if (!listener || !advertised) throw new Error('the configuration has no listener');
+  if (config.listeners.length === 0) throw new Error('the configuration has no listener');
   const idleMs = config.long('connections.max.idle.ms');
   return {
     nodeId: config.int('node.id'),
-    host: listener.host,
-    port: listener.port,
-    advertisedHost: advertised.host,
+    listeners: config.listeners.map((listener) => brokerListener(config, listener)),
+    advertisedListeners: config.advertisedListeners.map(({ name, host, port, securityProtocol }) => ({
+      name,
+      host,
+      port,
+      securityProtocol,
+    })),
     rack: config.optionalString('broker.rack'),
     dataDir: config.dataDir,
     autoCreateTopicsEnable: config.bool('auto.create.topics.enable'),
@@ -47,7 +49,7 @@ export function brokerOptions(config: ServerConfig): BrokerOptions {
     heartbeatIntervalMs: config.int('broker.heartbeat.interval.ms'),
     staticConfig: config.staticConfig,
     busRequestTimeoutMs: config.int('strom.bus.request.timeout.ms'),
-    security: brokerSecurity(config, listener.name, listener.securityProtocol),
+    authorizer: { ...config.authorizer },
     offsetsTopic: {
       numPartitions: config.int('offsets.topic.num.partitions'),
       replicationFactor: config.int('offsets.topic.replication.factor'),
@@ -75,16 +77,21 @@ function connectionQuotas(config: ServerConfig): Pick<BrokerOptions, 'connection
   };
 }
 
-function brokerSecurity(config: ServerConfig, listenerName: string, protocol: SecurityProtocol): BrokerSecurityOptions {
-  const sasl = config.sasl(listenerName);
-  const ssl = protocol === 'SSL' || protocol === 'SASL_SSL' ? config.ssl(listenerName) : {};
+function brokerListener(config: ServerConfig, listener: Listener): BrokerListenerOptions {
+  return { name: listener.name, host: listener.host, port: listener.port, security: listenerSecurityOptions(config, listener) };
+}
+
+/** The listener's authentication: its `listener.name.<name>.*` settings over the broker-wide ones, as Kafka's channel builders read them. */
+function listenerSecurityOptions(config: ServerConfig, listener: Listener): ListenerSecurityOptions {
+  const { name, securityProtocol: protocol } = listener;
+  const sasl = config.sasl(name);
+  const ssl = protocol === 'SSL' || protocol === 'SASL_SSL' ? config.ssl(name) : {};
   if (protocol === 'SSL' || protocol === 'SASL_SSL') {
     // Load the stores now, so that a bad path or password exits 2 naming the key instead of failing at bind.
     try {
       sslServer(ssl);
     } catch (error) {
-      if (error instanceof SslConfigError)
-        throw new ConfigError(`${config.filePath ?? 'listener'} (listener ${listenerName}): ${error.message}`);
+      if (error instanceof SslConfigError) throw new ConfigError(`${config.filePath ?? 'listener'} (listener ${name}): ${error.message}`);
       throw error;
     }
   }
@@ -93,10 +100,7 @@ function brokerSecurity(config: ServerConfig, listenerName: string, protocol: Se
     ssl,
     saslMechanisms: sasl?.enabledMechanisms ?? [],
     plainUsers: sasl?.plainUsers ?? {},
-    connectionsMaxReauthMs: config.long('connections.max.reauth.ms'),
-    saslMaxReceiveBytes: config.int('sasl.server.max.receive.size'),
-    authorizerEnabled: config.authorizer.enabled,
-    superUsers: config.authorizer.superUsers,
-    allowEveryoneIfNoAclFound: config.authorizer.allowEveryoneIfNoAclFound,
+    connectionsMaxReauthMs: config.listenerNumber(name, 'connections.max.reauth.ms'),
+    saslMaxReceiveBytes: config.listenerNumber(name, 'sasl.server.max.receive.size'),
   };
 }

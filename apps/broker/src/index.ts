@@ -1,6 +1,6 @@
 export { BrokerModule } from './broker.module.js';
-export { BrokerService } from './broker.service.js';
-export { BROKER_OPTIONS, type BrokerOptions, type BrokerSecurityOptions } from './broker.options.js';
+export { BrokerService, type BoundListener } from './broker.service.js';
+export { BROKER_OPTIONS, type BrokerOptions, type BrokerListenerOptions, type ListenerSecurityOptions } from './broker.options.js';
 export { AclOperation, ResourceType } from './security/acl.js';
 export { RequestAuthorizer, type RequestPrincipal } from './security/request-authorizer.js';
 export { API_AUTHORIZATION, type AclCheck, type ApiAuthorization, type Permission } from './security/api-authorization.js';

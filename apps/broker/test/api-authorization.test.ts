@@ -8,7 +8,7 @@ import { AclOperation, ResourceType } from '../src/security/acl.js';
 import { StandardAuthorizer } from '../src/security/authorizer.js';
 import { RequestAuthorizer } from '../src/security/request-authorizer.js';
 
-const client = { connectionId: 1, remoteAddress: '127.0.0.1:5000', principal: 'User:alice' };
+const client = { connectionId: 1, remoteAddress: '127.0.0.1:5000', listenerName: 'PLAINTEXT', principal: 'User:alice' };
 
 describe('the router requires an authorization rule for every API', () => {
   it('refuses to register an API that has no rule, naming it', () => {

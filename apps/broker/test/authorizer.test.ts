@@ -13,7 +13,6 @@ import {
   aclFilterMatches,
   describeAclsResources,
   normalizeHost,
-  parseSuperUsers,
   validateAclBinding,
   validateAclBindingFilter,
   type AclBinding,
@@ -436,10 +435,5 @@ describe('helpers', () => {
     expect(normalizeHost('fe80::1%eth0')).toBe('fe80:0:0:0:0:0:0:1%eth0');
     expect(normalizeHost('10.1.2.3')).toBe('10.1.2.3');
     expect(normalizeHost('*')).toBe('*');
-  });
-
-  it('parseSuperUsers', () => {
-    expect(parseSuperUsers('User:admin; User:ops;;')).toEqual(new Set(['User:admin', 'User:ops']));
-    expect(parseSuperUsers('')).toEqual(new Set());
   });
 });

@@ -1,5 +1,6 @@
 import { ServerConfig } from '@strom/config';
 import { describe, expect, it } from 'vitest';
+import { advertisedEndpoints } from '../src/broker.service.js';
 import { brokerOptions } from '../src/config.js';
 
 const withFile = (entries: Record<string, string>) => brokerOptions(ServerConfig.resolve({ file: { path: 'server.properties', entries } }));
@@ -78,18 +79,64 @@ describe('the broker options, built from the one parsed configuration', () => {
       'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
       'super.users': 'User:admin',
     });
-    expect([options.host, options.port, options.advertisedHost]).toEqual(['127.0.0.1', 9093, '127.0.0.1']);
-    expect(options.security).toEqual({
-      securityProtocol: 'SASL_PLAINTEXT',
-      ssl: {},
-      saslMechanisms: ['PLAIN'],
-      plainUsers: { alice: 'pw' },
-      connectionsMaxReauthMs: 0,
-      saslMaxReceiveBytes: 524_288,
-      authorizerEnabled: true,
-      superUsers: ['User:admin'],
-      allowEveryoneIfNoAclFound: false,
+    expect(options.listeners).toEqual([
+      {
+        name: 'SASL_PLAINTEXT',
+        host: '127.0.0.1',
+        port: 9093,
+        security: {
+          securityProtocol: 'SASL_PLAINTEXT',
+          ssl: {},
+          saslMechanisms: ['PLAIN'],
+          plainUsers: { alice: 'pw' },
+          connectionsMaxReauthMs: 0,
+          saslMaxReceiveBytes: 524_288,
+        },
+      },
+    ]);
+    expect(options.advertisedListeners).toEqual([
+      { name: 'SASL_PLAINTEXT', host: '127.0.0.1', port: 9093, securityProtocol: 'SASL_PLAINTEXT' },
+    ]);
+    expect(options.authorizer).toEqual({ enabled: true, superUsers: ['User:admin'], allowEveryoneIfNoAclFound: false });
+  });
+
+  it('serves every listener with its own security, per-listener settings only on their listener', () => {
+    const options = withFile({
+      listeners: 'INTERNAL://127.0.0.1:0,EXTERNAL://0.0.0.0:9094,PARTNER://127.0.0.1:9095',
+      'advertised.listeners': 'INTERNAL://127.0.0.1:0,EXTERNAL://kafka.example:443',
+      'listener.security.protocol.map': 'INTERNAL:PLAINTEXT,EXTERNAL:SASL_PLAINTEXT,PARTNER:SASL_PLAINTEXT',
+      'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+      'listener.name.external.sasl.enabled.mechanisms': 'PLAIN',
+      'listener.name.external.plain.sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required user_ext="x";',
+      'listener.name.external.connections.max.reauth.ms': '60000',
+      'listener.name.partner.sasl.server.max.receive.size': '1024',
     });
+    expect(options.listeners.map(({ name, host, port, security }) => [name, host, port, security.securityProtocol])).toEqual([
+      ['INTERNAL', '127.0.0.1', 0, 'PLAINTEXT'],
+      ['EXTERNAL', '0.0.0.0', 9094, 'SASL_PLAINTEXT'],
+      ['PARTNER', '127.0.0.1', 9095, 'SASL_PLAINTEXT'],
+    ]);
+    const [internal, external, partner] = options.listeners.map((listener) => listener.security);
+    expect(internal).toMatchObject({ saslMechanisms: [], connectionsMaxReauthMs: 0, saslMaxReceiveBytes: 524_288 });
+    expect(external).toMatchObject({
+      saslMechanisms: ['PLAIN'],
+      plainUsers: { ext: 'x' },
+      connectionsMaxReauthMs: 60_000,
+      saslMaxReceiveBytes: 524_288,
+    });
+    expect(partner).toMatchObject({
+      saslMechanisms: ['SCRAM-SHA-512'],
+      plainUsers: {},
+      connectionsMaxReauthMs: 0,
+      saslMaxReceiveBytes: 1024,
+    });
+    expect(options.advertisedListeners).toEqual([
+      { name: 'INTERNAL', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' },
+      { name: 'EXTERNAL', host: 'kafka.example', port: 443, securityProtocol: 'SASL_PLAINTEXT' },
+    ]);
+    expect(() => withFile({ 'listener.name.plaintext.connections.max.reauth.ms': 'soon' })).toThrow(
+      'server.properties: listener.name.plaintext.connections.max.reauth.ms: Invalid value soon',
+    );
   });
 
   it("resolves an SSL listener's ssl.* settings per listener, with Kafka's defaults, and refuses one without a key store", () => {
@@ -116,5 +163,26 @@ describe('the broker options, built from the one parsed configuration', () => {
       'ssl.principal.mapping.rules': 'DEFAULT',
       'ssl.endpoint.identification.algorithm': 'https',
     });
+  });
+});
+
+describe('the endpoints a broker registers', () => {
+  it("are its advertised listeners, port 0 replaced by the port that listener was bound to (Kafka's rule)", () => {
+    const bound = [
+      { name: 'INTERNAL', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 40_001 },
+      { name: 'EXTERNAL', securityProtocol: 'SASL_PLAINTEXT', host: '0.0.0.0', port: 40_002 },
+    ];
+    expect(
+      advertisedEndpoints(
+        [
+          { name: 'INTERNAL', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' },
+          { name: 'EXTERNAL', host: 'kafka.example', port: 443, securityProtocol: 'SASL_PLAINTEXT' },
+        ],
+        bound,
+      ),
+    ).toEqual([
+      { name: 'INTERNAL', host: '127.0.0.1', port: 40_001, securityProtocol: 'PLAINTEXT' },
+      { name: 'EXTERNAL', host: 'kafka.example', port: 443, securityProtocol: 'SASL_PLAINTEXT' },
+    ]);
   });
 });

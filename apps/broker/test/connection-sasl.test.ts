@@ -21,7 +21,7 @@ import { API_AUTHORIZATION } from '../src/security/api-authorization.js';
 import { handleSaslAuthenticate, handleSaslHandshake } from '../src/api/security-apis.js';
 import type { ConnectionSecurity } from '../src/network/connection.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
-import { kafkaDefaults, testListenerOptions } from './listener-options.js';
+import { defaultListenerSecurity, testListenerOptions } from './listener-options.js';
 import { listenerSecurity } from '../src/security/listener-security.js';
 
 const logger = createLogger('connection-sasl-test', 'silent');
@@ -122,7 +122,7 @@ describe('KafkaConnection on a SASL_PLAINTEXT listener', () => {
   const sasl = () =>
     listenerSecurity(
       {
-        ...kafkaDefaults.security,
+        ...defaultListenerSecurity,
         securityProtocol: 'SASL_PLAINTEXT',
         saslMechanisms: ['PLAIN', 'SCRAM-SHA-256'],
         plainUsers: { alice: 'alice-pw' },
@@ -262,11 +262,11 @@ describe('listenerSecurity', () => {
   it('refuses a SASL listener without a supported mechanism (Kafka default GSSAPI)', () => {
     const scram = { lookupScram: () => Promise.resolve(undefined) };
     expect(() =>
-      listenerSecurity({ ...kafkaDefaults.security, securityProtocol: 'SASL_PLAINTEXT', saslMechanisms: ['GSSAPI'] }, scram),
+      listenerSecurity({ ...defaultListenerSecurity, securityProtocol: 'SASL_PLAINTEXT', saslMechanisms: ['GSSAPI'] }, scram),
     ).toThrow(/GSSAPI/);
     expect(() =>
-      listenerSecurity({ ...kafkaDefaults.security, securityProtocol: 'SASL_PLAINTEXT', saslMechanisms: ['OAUTHBEARER'] }, scram),
+      listenerSecurity({ ...defaultListenerSecurity, securityProtocol: 'SASL_PLAINTEXT', saslMechanisms: ['OAUTHBEARER'] }, scram),
     ).toThrow(/not/);
-    expect(listenerSecurity({ ...kafkaDefaults.security, securityProtocol: 'PLAINTEXT' }, scram)).toEqual({ protocol: 'PLAINTEXT' });
+    expect(listenerSecurity({ ...defaultListenerSecurity, securityProtocol: 'PLAINTEXT' }, scram)).toEqual({ protocol: 'PLAINTEXT' });
   });
 });

@@ -8,6 +8,8 @@ import { RequestMemoryPool } from '../src/network/request-memory-pool.js';
 
 /** The broker's options with Kafka's defaults, as the configuration gives them. */
 export const kafkaDefaults = brokerOptions(ServerConfig.resolve({}));
+/** The default listener's security settings (PLAINTEXT, with Kafka's SASL defaults for tests that switch the protocol). */
+export const defaultListenerSecurity = kafkaDefaults.listeners[0]!.security;
 
 /** A listener on 127.0.0.1, an ephemeral port, Kafka's default limits unless overridden. */
 export function testListenerOptions(
@@ -17,6 +19,7 @@ export function testListenerOptions(
   const { quotas, queuedMaxRequestBytes, ...rest } = overrides;
   const connectionLog = rest.connectionLog ?? new ConnectionLog(logger);
   return {
+    name: 'PLAINTEXT',
     host: '127.0.0.1',
     port: 0,
     limits: kafkaDefaults.limits,

@@ -29,7 +29,7 @@ import type { SecurityProtocol } from '../src/network/request-handler.js';
 import { API_AUTHORIZATION } from '../src/security/api-authorization.js';
 import { listenerSecurity } from '../src/security/listener-security.js';
 import { sslServer } from '../src/security/ssl/ssl-server.js';
-import { kafkaDefaults, testListenerOptions } from './listener-options.js';
+import { defaultListenerSecurity, testListenerOptions } from './listener-options.js';
 
 const tls = testTlsMaterial();
 const silent = createLogger('listener-tls-test', 'silent');
@@ -207,7 +207,7 @@ describe('TLS listener (SSL, SASL_SSL)', () => {
   it('SASL_SSL: SASL over TLS gates the connection; the SASL user is the principal, not the certificate', async () => {
     const security = listenerSecurity(
       {
-        ...kafkaDefaults.security,
+        ...defaultListenerSecurity,
         securityProtocol: 'SASL_SSL',
         ssl: { ...brokerSsl, 'ssl.client.auth': 'requested' },
         saslMechanisms: ['PLAIN'],

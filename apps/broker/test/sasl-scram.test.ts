@@ -15,6 +15,7 @@ import {
   type ScramCredential,
   type ScramMechanism,
 } from '../src/security/index.js';
+import { defaultListenerSecurity } from './listener-options.js';
 
 /**
  * An independent SCRAM client for tests, written from RFC 5802 §3 and §5 with node:crypto only
@@ -412,7 +413,11 @@ describe('SCRAM credentials', () => {
 describe('SCRAM through a SaslSession', () => {
   const users = store({ alice: 'alice-secret' });
   const session = (mechanisms = ['SCRAM-SHA-256', 'SCRAM-SHA-512']) =>
-    new SaslSession({ enabledMechanisms: mechanisms, createMechanism: saslMechanismFactory({ lookupScram: users.lookup }) });
+    new SaslSession({
+      enabledMechanisms: mechanisms,
+      createMechanism: saslMechanismFactory({ lookupScram: users.lookup }),
+      maxTokenBytes: defaultListenerSecurity.saslMaxReceiveBytes,
+    });
 
   it.each(['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const)('%s: two SaslAuthenticate round trips, then User:alice', async (mechanism) => {
     const s = session();

@@ -8,13 +8,16 @@ import {
   type SaslServerMechanism,
   type SaslSessionOptions,
 } from '../src/security/index.js';
+import { defaultListenerSecurity } from './listener-options.js';
+
+const maxTokenBytes = defaultListenerSecurity.saslMaxReceiveBytes;
 
 const plain = (user: string, password: string, authzid = '') => Buffer.from(`${authzid}\0${user}\0${password}`);
 const factory = saslMechanismFactory({ verifyPlain: staticPlainVerifier({ alice: 'a-pw', bob: 'b-pw' }) });
 
 function session(options: Partial<SaslSessionOptions> = {}) {
   const clock = { now: 1_000_000 };
-  const s = new SaslSession({ enabledMechanisms: ['PLAIN'], createMechanism: factory, now: () => clock.now, ...options });
+  const s = new SaslSession({ enabledMechanisms: ['PLAIN'], createMechanism: factory, maxTokenBytes, now: () => clock.now, ...options });
   return { s, clock };
 }
 
@@ -63,7 +66,9 @@ describe('SaslSession: the happy path', () => {
   it('lists enabled mechanisms once each, in configured order, and needs at least one', async () => {
     const { s } = session({ enabledMechanisms: ['SCRAM-SHA-512', 'PLAIN', 'SCRAM-SHA-512'] });
     expect(s.enabledMechanisms).toEqual(['SCRAM-SHA-512', 'PLAIN']);
-    expect(() => new SaslSession({ enabledMechanisms: [], createMechanism: factory })).toThrow('No SASL mechanisms are enabled');
+    expect(() => new SaslSession({ enabledMechanisms: [], createMechanism: factory, maxTokenBytes })).toThrow(
+      'No SASL mechanisms are enabled',
+    );
   });
 
   it('uses a custom principal builder', async () => {

@@ -168,7 +168,12 @@ export class MembershipService implements OnModuleInit, OnApplicationShutdown {
       this.electionDefaults,
     );
     this.logger.info(
-      { brokerId: broker.id, epoch: String(broker.epoch), host: broker.host, port: broker.port, partitionsElected: elected.length },
+      {
+        brokerId: broker.id,
+        epoch: String(broker.epoch),
+        endpoints: broker.endpoints.map((endpoint) => `${endpoint.name}://${endpoint.host}:${endpoint.port}`).join(','),
+        partitionsElected: elected.length,
+      },
       'broker registered',
     );
     if (fencedPrevious) {

@@ -134,8 +134,7 @@ export class MetadataService implements OnModuleInit, OnApplicationShutdown {
       controllerId: live[0]?.id ?? -1,
       brokers: brokers.map((broker) => ({
         id: broker.id,
-        host: broker.host,
-        port: broker.port,
+        endpoints: broker.endpoints,
         rack: broker.rack,
         epoch: String(broker.epoch),
         fenced: broker.fenced,

@@ -76,9 +76,11 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     throw error;
   }
   const admin = config.string('strom.admin.host');
+  const listeners = running.app.get(BrokerService).boundListeners;
   logger.info(
     {
-      kafka: `${config.listeners[0]?.host}:${running.app.get(BrokerService).port}`,
+      kafka: `${listeners[0]?.host}:${listeners[0]?.port}`,
+      listeners: listeners.map(({ name, host, port }) => `${name}://${host}:${port}`).join(','),
       admin: `http://${admin}:${running.httpPort}`,
       dataDir: config.dataDir,
       version,

@@ -62,7 +62,7 @@ export const BROKER_CONFIGS: readonly BrokerConfigDef[] = [
   broker('listener.security.protocol.map', 'STRING', 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT', 'broker', 'applied', 'Map of listener name to security protocol.', { validator: protocolMap, importance: 'low' }),
   broker('inter.broker.listener.name', 'STRING', null, 'ro', 'reported', 'Listener used between brokers; exclusive with security.inter.broker.protocol.'),
   broker('security.inter.broker.protocol', 'STRING', 'PLAINTEXT', 'ro', 'reported', 'Security protocol used between brokers.', { validator: oneOf(...SECURITY_PROTOCOLS) }),
-  broker('controller.listener.names', 'STRING', null, 'ro', 'unsupported', 'Listener names used by the KRaft controller.', { importance: 'high' }),
+  broker('controller.listener.names', 'STRING', null, 'ro', 'applied', 'Listener names used by the KRaft controller (Strom does not serve them).', { importance: 'high' }),
   broker('controller.quorum.voters', 'LIST', '', 'ro', 'unsupported', 'Static KRaft voters as {id}@{host}:{port}.', { validator: quorumVoters, importance: 'high' }),
   broker('controller.quorum.bootstrap.servers', 'LIST', '', 'ro', 'unsupported', 'KRaft controller endpoints as {host}:{port}.', { validator: bootstrapServers, importance: 'high' }),
   broker('early.start.listeners', 'STRING', null, 'ro', 'unsupported', 'Listeners started before the authorizer is ready.', { importance: 'high' }),

@@ -2,13 +2,13 @@
 // `advertised.listeners` (NAME://host:port), `listener.security.protocol.map`, per-listener
 // overrides `listener.name.<listener>.<key>`, the SASL mechanisms and JAAS users of a listener,
 // and the authorizer. Kafka: SocketServerConfigs, ListenerName, JaasContext, JaasConfig.
-import { LISTENER_PATTERN, type SECURITY_PROTOCOLS, splitList } from './broker-configs.js';
+import { BROKER_CONFIGS, LISTENER_PATTERN, type SECURITY_PROTOCOLS, splitList } from './broker-configs.js';
 
 export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
 
 /** One endpoint of `listeners` (or `advertised.listeners`) with its security protocol. */
 export interface Listener {
-  /** The listener name as written (Kafka compares names case-insensitively). */
+  /** The listener name, upper-cased as Kafka's ListenerName.normalised has it. */
   readonly name: string;
   /** The host; '' in the file (all interfaces) is given as 0.0.0.0. IPv6 without brackets. */
   readonly host: string;
@@ -74,7 +74,7 @@ export function parseListeners(value: string, protocols: ReadonlyMap<string, Sec
   return splitList(value).map((entry) => {
     const match = LISTENER_PATTERN.exec(entry);
     if (!match) throw new ListenerConfigError('listeners', `Unable to parse ${entry} to a broker endpoint`);
-    const name = match[1]!;
+    const name = match[1]!.toUpperCase();
     const securityProtocol = protocols.get(name.toUpperCase());
     if (securityProtocol === undefined) {
       throw new ListenerConfigError('listener.security.protocol.map', `No security protocol defined for listener ${name}`);
@@ -117,10 +117,24 @@ export function listenerSasl(props: Readonly<Record<string, string>>, listenerNa
   return { enabledMechanisms: usable, ignoredMechanisms: enabled.filter((m) => !usable.includes(m)), plainUsers };
 }
 
-/** The per-listener keys {@link listenerSasl} reads, so they are not reported as ignored. */
-export function appliedListenerKeys(listenerName: string): string[] {
-  const prefix = listenerPrefix(listenerName);
-  return [`${prefix}sasl.enabled.mechanisms`, ...SUPPORTED_SASL_MECHANISMS.map((m) => `${prefix}${m.toLowerCase()}.sasl.jaas.config`)];
+/**
+ * The settings Strom applies per listener as `listener.name.<listener>.<key>` (over `<key>`), as
+ * Kafka's channel builders read them: the SASL mechanisms and JAAS configs, the session lifetime
+ * and token bound, and the `ssl.*` settings Strom serves. Kafka's per-listener connection limits
+ * (`max.connections`, `max.connection.creation.rate`) are not applied: Strom's limits are broker-wide.
+ */
+const PER_LISTENER_KEYS: ReadonlySet<string> = new Set([
+  'sasl.enabled.mechanisms',
+  ...SUPPORTED_SASL_MECHANISMS.map((m) => `${m.toLowerCase()}.sasl.jaas.config`),
+  'connections.max.reauth.ms',
+  'sasl.server.max.receive.size',
+  ...BROKER_CONFIGS.filter((def) => def.name.startsWith('ssl.') && def.strom !== 'unsupported').map((def) => def.name),
+]);
+
+/** Whether `listener.name.<listener>.<key>` is a per-listener setting Strom applies. */
+export function isAppliedPerListenerKey(key: string): boolean {
+  const match = /^listener\.name\.[^.]+\.(.+)$/.exec(key);
+  return match !== null && PER_LISTENER_KEYS.has(match[1]!);
 }
 
 /** The authorizer: only Kafka's StandardAuthorizer (ACLs in the metadata store) is implemented. */

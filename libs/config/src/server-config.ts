@@ -3,8 +3,8 @@
 // under Kafka's key names (and `strom.*` for Strom's own settings).
 import { BROKER_CONFIGS, BROKER_CONFIGS_BY_NAME } from './broker-configs.js';
 import {
-  appliedListenerKeys,
   authorizerSettings,
+  isAppliedPerListenerKey,
   listenerPrefix,
   listenerSasl,
   ListenerConfigError,
@@ -55,9 +55,16 @@ export class ServerConfig {
     private readonly values: ReadonlyMap<string, ConfigValue>,
     private readonly explicit: ReadonlyMap<string, Explicit>,
     private readonly props: Readonly<Record<string, string>>,
-    /** Every listener of `listeners`, the flags' host, port and protocol applied to the first (the one Strom serves). */
+    /**
+     * The broker listeners of `listeners`, each served on its own port (the KRaft controller
+     * listeners of `controller.listener.names` left out), the flags' host, port and protocol
+     * applied to the first.
+     */
     readonly listeners: readonly Listener[],
-    /** `advertised.listeners` (default: `listeners`), `strom.advertised.host` applied to the first. */
+    /**
+     * The broker listeners of `advertised.listeners` (default: `listeners`): what clients on each
+     * listener are told. `strom.advertised.host` applies to the one named like the first listener.
+     */
     readonly advertisedListeners: readonly Listener[],
     /** The SASL settings of each SASL listener, by listener name. */
     private readonly saslByListener: ReadonlyMap<string, ListenerSasl>,
@@ -88,6 +95,11 @@ export class ServerConfig {
     const firstError = validation.errors[0];
     if (firstError) fail(firstError.key, firstError.message);
     const values = new Map<string, ConfigValue>(Object.entries(validation.values));
+    for (const key of Object.keys(props)) {
+      // A per-listener setting is checked against its key's definition, as Kafka checks listener-prefixed configs.
+      const def = isAppliedPerListenerKey(key) ? BROKER_CONFIGS_BY_NAME.get(key.replace(/^listener\.name\.[^.]+\./, '')) : undefined;
+      if (def) parseOrFail(def, props[key]!, (_key, message) => fail(key, message));
+    }
     for (const def of STROM_CONFIGS) {
       const given = explicit.get(def.name);
       values.set(def.name, given === undefined ? defaultValue(def) : parseOrFail(def, given.raw, fail));
@@ -107,26 +119,46 @@ export class ServerConfig {
           if (name.trim() !== '' && !protocols.has(name.trim().toUpperCase())) protocols.set(name.trim().toUpperCase(), 'PLAINTEXT');
         }
       }
-      listeners = withFirst(parseListeners(value<string>('listeners'), protocols), {
-        host: value<string | null>('strom.listener.host'),
-        port: value<number | null>('strom.listener.port'),
-        securityProtocol: value<SecurityProtocol | null>('strom.listener.security.protocol'),
-      });
-      const served = listeners[0];
-      if (!served) return fail('listeners', 'Strom needs at least one listener');
-      if (listeners.length > 1) warnings.push(`listeners: Strom serves one listener; only ${served.name} is used`);
+      const controllerNames = new Set(
+        (value<string | null>('controller.listener.names') ?? '')
+          .split(',')
+          .map((name) => name.trim().toUpperCase())
+          .filter((name) => name !== ''),
+      );
+      const all = parseListeners(value<string>('listeners'), protocols);
+      for (const listener of all.filter((l) => controllerNames.has(l.name))) {
+        warnings.push(
+          `listeners: ${listener.name} is a KRaft controller listener (controller.listener.names); Strom has no controller and does not serve it`,
+        );
+      }
+      listeners = withFirst(
+        all.filter((listener) => !controllerNames.has(listener.name)),
+        {
+          host: value<string | null>('strom.listener.host'),
+          port: value<number | null>('strom.listener.port'),
+          securityProtocol: value<SecurityProtocol | null>('strom.listener.security.protocol'),
+        },
+      );
+      const first = listeners[0];
+      if (!first) return fail('listeners', 'There must be at least one broker listener');
       const advertised = explicit.has('advertised.listeners')
-        ? parseListeners(value<string>('advertised.listeners'), protocols)
+        ? parseListeners(value<string>('advertised.listeners'), protocols).filter((listener) => !controllerNames.has(listener.name))
         : listeners;
-      advertisedListeners = withFirst(advertised, { host: value<string | null>('strom.advertised.host') });
-      if (served.securityProtocol === 'SASL_PLAINTEXT' || served.securityProtocol === 'SASL_SSL') {
-        const sasl = listenerSasl(props, served.name);
-        saslByListener.set(served.name, sasl);
+      const advertisedHost = value<string | null>('strom.advertised.host');
+      advertisedListeners = advertised.map((listener) =>
+        listener.name === first.name && advertisedHost !== null ? { ...listener, host: advertisedHost } : listener,
+      );
+      for (const listener of listeners) {
+        if (listener.securityProtocol !== 'SASL_PLAINTEXT' && listener.securityProtocol !== 'SASL_SSL') continue;
+        const sasl = listenerSasl(props, listener.name);
+        saslByListener.set(listener.name, sasl);
         if (sasl.ignoredMechanisms.length > 0)
-          warnings.push(`sasl.enabled.mechanisms: ${sasl.ignoredMechanisms.join(', ')} not supported by Strom; ignored`);
+          warnings.push(
+            `sasl.enabled.mechanisms (listener ${listener.name}): ${sasl.ignoredMechanisms.join(', ')} not supported by Strom; ignored`,
+          );
         if (sasl.enabledMechanisms.includes('PLAIN') && sasl.plainUsers === undefined) {
           warnings.push(
-            `${listenerPrefix(served.name)}plain.sasl.jaas.config is not set: SASL/PLAIN has no users, every PLAIN login fails`,
+            `${listenerPrefix(listener.name)}plain.sasl.jaas.config is not set: SASL/PLAIN has no users on listener ${listener.name}, every PLAIN login there fails`,
           );
         }
       }
@@ -140,9 +172,8 @@ export class ServerConfig {
       throw error;
     }
 
-    const applied = new Set(listeners.flatMap((listener) => appliedListenerKeys(listener.name)));
     for (const warning of validation.warnings) {
-      if (!applied.has(warning.key) && !STROM_CONFIGS_BY_NAME.has(warning.key)) warnings.push(`${warning.key}: ${warning.message}`);
+      if (!STROM_CONFIGS_BY_NAME.has(warning.key)) warnings.push(`${warning.key}: ${warning.message}`);
     }
     const firstDir = (key: string) => (explicit.has(key) ? (value<string>(key).split(',')[0]?.trim() ?? '') : '');
     const dataDir = explicit.has('strom.data.dir')
@@ -217,6 +248,13 @@ export class ServerConfig {
     return parseValue(def, override);
   }
 
+  /** A number-valued key (INT, or LONG that fits a number) as one listener sees it. */
+  listenerNumber(listenerName: string, key: string): number {
+    const value = this.listenerValue(listenerName, key);
+    if (typeof value !== 'number') throw new Error(`config ${key} is not a number`);
+    return value;
+  }
+
   /**
    * The `ssl.*` settings of a listener (its `listener.name.<l>.ssl.*` over the broker-wide ones),
    * rendered as Kafka's strings; keys with no value are left out.
@@ -232,7 +270,7 @@ export class ServerConfig {
     return settings;
   }
 
-  /** The SASL settings of a SASL listener (undefined for PLAINTEXT listeners and those Strom does not serve). */
+  /** The SASL settings of a SASL listener (undefined for PLAINTEXT and SSL listeners and those Strom does not serve). */
   sasl(listenerName: string): ListenerSasl | undefined {
     return this.saslByListener.get(listenerName);
   }

@@ -1,5 +1,6 @@
 // Validation with Kafka's semantics: topic configs as CreateTopics / AlterConfigs check them
 // (LogConfig.validate), broker configs as KafkaConfig checks server.properties.
+import { isIP } from 'node:net';
 import {
   BROKER_CONFIGS,
   BROKER_CONFIGS_BY_NAME,
@@ -8,6 +9,7 @@ import {
   REMOVED_IN_KAFKA_4,
   splitList,
 } from './broker-configs.js';
+import { isAppliedPerListenerKey } from './listeners.js';
 import { defaultValue, tryParseValue } from './parse.js';
 import { TOPIC_CONFIGS_BY_NAME } from './topic-configs.js';
 import { INVALID_CONFIG, type ConfigValue } from './types.js';
@@ -119,7 +121,8 @@ function warningFor(key: string): BrokerConfigWarning | undefined {
     return { key, kind: 'unsupported', message: `${key} is a Kafka broker config that Strom does not support; it is ignored` };
   }
   if (key.startsWith('listener.name.')) {
-    return { key, kind: 'unsupported', message: `${key}: per-listener overrides are not supported by Strom; it is ignored` };
+    if (isAppliedPerListenerKey(key)) return undefined;
+    return { key, kind: 'unsupported', message: `${key} is not a per-listener setting Strom applies; it is ignored` };
   }
   if (REMOVED.has(key) || key.startsWith('zookeeper.')) {
     return { key, kind: 'unknown', message: `${key} was removed in Kafka 4.0; it is ignored` };
@@ -178,6 +181,28 @@ function endpoints(value: ConfigValue | undefined): Endpoint[] {
   });
 }
 
+/**
+ * Kafka's CoreUtils.listenerListToEndPoints: listeners need different ports (port 0 excepted),
+ * unless exactly two share one and one of them binds an IPv4 address and the other an IPv6 one.
+ */
+function duplicatePortProblem(listeners: readonly Endpoint[], value: string): string | undefined {
+  const byPort = new Map<number, Endpoint[]>();
+  for (const endpoint of listeners) {
+    if (endpoint.port !== 0) byPort.set(endpoint.port, [...(byPort.get(endpoint.port) ?? []), endpoint]);
+  }
+  for (const [port, sharing] of byPort) {
+    if (sharing.length < 2) continue;
+    const withIp = sharing.filter((e) => isIP(e.host.replace(/^\[|\]$/g, '')) !== 0);
+    if (withIp.length < sharing.length - 1) return `Each listener must have a different port, listeners: ${value}`;
+    const [first, second] = withIp.map((e) => isIP(e.host.replace(/^\[|\]$/g, '')));
+    if (withIp.length > 2)
+      return `Each listener must have a different port unless exactly one listener has an IPv4 address and the other IPv6 address, listeners: ${value}, port: ${port}`;
+    if (withIp.length !== sharing.length || first === second)
+      return `If you have two listeners on the same port then one needs to be IPv4 and the other IPv6, listeners: ${value}, port: ${port}`;
+  }
+  return undefined;
+}
+
 /** KafkaConfig.validateValues, the parts that matter to a broker. */
 function crossCheck(props: Readonly<Record<string, string>>, values: Record<string, ConfigValue>): BrokerConfigIssue[] {
   const issues: BrokerConfigIssue[] = [];
@@ -192,24 +217,53 @@ function crossCheck(props: Readonly<Record<string, string>>, values: Record<stri
   }
 
   const listeners = endpoints(values['listeners']);
-  const names = listeners.map((e) => e.listenerName);
+  const names = listeners.map((e) => e.listenerName.toUpperCase());
   if (new Set(names).size !== names.length) {
     issues.push({ key: 'listeners', message: `Each listener must have a different name, listeners: ${String(values['listeners'])}` });
   }
-  const advertised = Object.hasOwn(props, 'advertised.listeners') ? endpoints(values['advertised.listeners']) : listeners;
+  const portProblem = duplicatePortProblem(listeners, String(values['listeners']));
+  if (portProblem !== undefined) issues.push({ key: 'listeners', message: portProblem });
+  const advertisedExplicit = Object.hasOwn(props, 'advertised.listeners');
+  const advertised = advertisedExplicit ? endpoints(values['advertised.listeners']) : listeners;
+  const advertisedNames = advertised.map((e) => e.listenerName.toUpperCase());
+  if (advertisedExplicit && new Set(advertisedNames).size !== advertisedNames.length) {
+    issues.push({
+      key: 'advertised.listeners',
+      message: `Each listener must have a different name, listeners: ${String(values['advertised.listeners'])}`,
+    });
+  }
   if (advertised.some((e) => e.host === '0.0.0.0')) {
     issues.push({
       key: 'advertised.listeners',
       message: 'advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address.',
     });
   }
+  const controllerNames = new Set(splitList((values['controller.listener.names'] as string | null) ?? '').map((n) => n.toUpperCase()));
+  const advertisedBrokerNames = [...new Set(advertisedNames.filter((name) => !controllerNames.has(name)))];
+  if (advertisedBrokerNames.length === 0) {
+    issues.push({
+      key: advertisedExplicit ? 'advertised.listeners' : 'listeners',
+      message:
+        'There must be at least one broker advertised listener.' +
+        (controllerNames.size > 0 ? ' Perhaps all listeners appear in controller.listener.names?' : ''),
+    });
+  } else if (!advertisedBrokerNames.every((name) => names.includes(name))) {
+    issues.push({
+      key: 'advertised.listeners',
+      message:
+        'advertised.listeners listener names must be equal to or a subset of the ones defined in listeners. ' +
+        `Found ${advertisedBrokerNames.join(',')}. The valid options based on the current configuration are ${[...new Set(names)].join(',')}`,
+    });
+  }
 
   const explicitMap = Object.hasOwn(props, 'listener.security.protocol.map');
   const protocolOf = new Map(
-    splitList((values['listener.security.protocol.map'] as string | null) ?? '').map((entry) => entry.split(':') as [string, string]),
+    splitList((values['listener.security.protocol.map'] as string | null) ?? '').map((entry) => {
+      const [name = '', protocol = ''] = entry.split(':');
+      return [name.toUpperCase(), protocol] as const;
+    }),
   );
-  const controllerNames = new Set(splitList((values['controller.listener.names'] as string | null) ?? ''));
-  for (const name of new Set([...names, ...advertised.map((e) => e.listenerName)])) {
+  for (const name of new Set([...names, ...advertisedNames])) {
     // KRaft maps controller listeners to PLAINTEXT when the map is not set explicitly.
     if (!protocolOf.has(name) && !(controllerNames.has(name) && !explicitMap)) {
       issues.push({ key: 'listener.security.protocol.map', message: `No security protocol defined for listener ${name}` });

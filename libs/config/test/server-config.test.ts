@@ -122,20 +122,93 @@ describe('errors name where the value came from and the key', () => {
   });
 });
 
-describe('listeners, as Kafka reads them and as the flags change the served one', () => {
-  it('parses every listener with its protocol, serves the first and warns about the rest', () => {
+describe('listeners, as Kafka reads them and as the flags change the first one', () => {
+  it('serves every broker listener with its protocol, names upper-cased, and leaves the KRaft controller listener out', () => {
     const config = ServerConfig.resolve({
       file: file({
-        listeners: 'CLIENT://:9092,INTERNAL://10.0.0.1:9093,CONTROLLER://:9094',
+        listeners: 'client://:9092,INTERNAL://10.0.0.1:9093,CONTROLLER://:9094',
         'listener.security.protocol.map': 'CLIENT:PLAINTEXT,INTERNAL:SASL_SSL,CONTROLLER:PLAINTEXT',
+        'controller.listener.names': 'CONTROLLER',
+        'listener.name.internal.sasl.enabled.mechanisms': 'SCRAM-SHA-512',
       }),
     });
     expect(config.listeners).toEqual([
       { name: 'CLIENT', host: '0.0.0.0', port: 9092, securityProtocol: 'PLAINTEXT' },
       { name: 'INTERNAL', host: '10.0.0.1', port: 9093, securityProtocol: 'SASL_SSL' },
-      { name: 'CONTROLLER', host: '0.0.0.0', port: 9094, securityProtocol: 'PLAINTEXT' },
     ]);
-    expect(config.warnings).toContain('listeners: Strom serves one listener; only CLIENT is used');
+    expect(config.advertisedListeners).toEqual(config.listeners);
+    expect(config.warnings).toEqual([
+      'listeners: CONTROLLER is a KRaft controller listener (controller.listener.names); Strom has no controller and does not serve it',
+    ]);
+  });
+
+  it('advertises advertised.listeners, --advertised-host on the one named like the first listener', () => {
+    const config = ServerConfig.resolve({
+      file: file({
+        listeners: 'INTERNAL://127.0.0.1:0,EXTERNAL://127.0.0.1:9094',
+        'advertised.listeners': 'EXTERNAL://kafka.example:443,INTERNAL://127.0.0.1:0',
+        'listener.security.protocol.map': 'INTERNAL:PLAINTEXT,EXTERNAL:SSL',
+        'listener.name.external.ssl.keystore.location': '/etc/kafka/external.jks',
+      }),
+      flags: flags(['--advertised-host', 'internal.example']),
+    });
+    expect(config.advertisedListeners).toEqual([
+      { name: 'EXTERNAL', host: 'kafka.example', port: 443, securityProtocol: 'SSL' },
+      { name: 'INTERNAL', host: 'internal.example', port: 0, securityProtocol: 'PLAINTEXT' },
+    ]);
+    expect(config.warnings).toEqual([]);
+  });
+
+  it('refuses what Kafka refuses: shared names or ports, advertised names that are not listeners, only controller listeners', () => {
+    const refusal = (entries: Record<string, string>) => () => ServerConfig.resolve({ file: file(entries) });
+    expect(refusal({ listeners: 'A://:9092,a://:9093', 'listener.security.protocol.map': 'A:PLAINTEXT' })).toThrow(
+      'server.properties: listeners: Each listener must have a different name',
+    );
+    expect(refusal({ listeners: 'A://:9092,B://:9092', 'listener.security.protocol.map': 'A:PLAINTEXT,B:PLAINTEXT' })).toThrow(
+      'Each listener must have a different port, listeners: A://:9092,B://:9092',
+    );
+    expect(
+      refusal({
+        listeners: 'A://127.0.0.1:9092',
+        'advertised.listeners': 'B://h:9092',
+        'listener.security.protocol.map': 'A:PLAINTEXT,B:PLAINTEXT',
+      }),
+    ).toThrow('advertised.listeners listener names must be equal to or a subset of the ones defined in listeners. Found B.');
+    expect(refusal({ listeners: 'CONTROLLER://:9093', 'controller.listener.names': 'CONTROLLER' })).toThrow(
+      'There must be at least one broker advertised listener. Perhaps all listeners appear in controller.listener.names?',
+    );
+    expect(
+      ServerConfig.resolve({
+        file: file({ listeners: 'A://127.0.0.1:0,B://127.0.0.1:0', 'listener.security.protocol.map': 'A:PLAINTEXT,B:PLAINTEXT' }),
+      }).listeners.map((l) => l.port),
+    ).toEqual([0, 0]);
+  });
+
+  it('reads the SASL settings of every SASL listener, per-listener values over the broker-wide ones', () => {
+    const config = ServerConfig.resolve({
+      file: file({
+        listeners: 'INTERNAL://127.0.0.1:9092,EXTERNAL://127.0.0.1:9093,PARTNER://127.0.0.1:9094',
+        'listener.security.protocol.map': 'INTERNAL:PLAINTEXT,EXTERNAL:SASL_PLAINTEXT,PARTNER:SASL_SSL',
+        'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+        'listener.name.external.sasl.enabled.mechanisms': 'PLAIN',
+        'listener.name.external.plain.sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required user_ext="x";',
+        'listener.name.external.connections.max.reauth.ms': '60000',
+        'listener.name.partner.ssl.keystore.location': '/etc/partner.jks',
+        'listener.name.partner.max.connections': '10',
+        'listener.name.partner.ssl.keymanager.algorithm': 'SunX509',
+      }),
+    });
+    expect(config.sasl('INTERNAL')).toBeUndefined();
+    expect(config.sasl('EXTERNAL')).toEqual({ enabledMechanisms: ['PLAIN'], ignoredMechanisms: [], plainUsers: { ext: 'x' } });
+    expect(config.sasl('PARTNER')).toEqual({ enabledMechanisms: ['SCRAM-SHA-512'], ignoredMechanisms: [], plainUsers: undefined });
+    expect(config.listenerValue('EXTERNAL', 'connections.max.reauth.ms')).toBe(60_000);
+    expect(config.listenerValue('PARTNER', 'connections.max.reauth.ms')).toBe(0);
+    expect(config.ssl('PARTNER')['ssl.keystore.location']).toBe('/etc/partner.jks');
+    expect(config.ssl('EXTERNAL')['ssl.keystore.location']).toBeUndefined();
+    expect(config.warnings).toEqual([
+      'listener.name.partner.max.connections: listener.name.partner.max.connections is not a per-listener setting Strom applies; it is ignored',
+      'listener.name.partner.ssl.keymanager.algorithm: listener.name.partner.ssl.keymanager.algorithm is not a per-listener setting Strom applies; it is ignored',
+    ]);
   });
 
   it('lets --host, --port, --security-protocol and --advertised-host change the first listener', () => {

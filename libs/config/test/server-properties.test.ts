@@ -18,7 +18,6 @@ describe('a real-world Kafka 4 KRaft server.properties', () => {
     expect(result.valid).toBe(true);
     expect(result.warnings.filter((w) => w.kind === 'unknown')).toEqual([]);
     expect(result.warnings.map((w) => w.key).sort()).toEqual([
-      'controller.listener.names',
       'controller.quorum.bootstrap.servers',
       'process.roles',
       'share.coordinator.state.topic.min.isr',
@@ -90,6 +89,7 @@ describe('validateBrokerConfig', () => {
       'zookeeper.connect': 'localhost:2181',
       'ssl.keymanager.algorithm': 'SunX509',
       'listener.name.internal.ssl.keymanager.algorithm': 'PKIX',
+      'listener.name.internal.ssl.client.auth': 'required',
       'metadata.log.dir': '/var/meta',
     });
     expect(result.errors).toEqual([]);
@@ -113,6 +113,18 @@ describe('validateBrokerConfig', () => {
     ]);
     expect(errors({ listeners: 'PLAINTEXT://0.0.0.0:9092', 'advertised.listeners': 'PLAINTEXT://broker1:9092' })).toEqual([]);
     expect(errors({ listeners: 'CLIENT://:9092' })).toEqual(['No security protocol defined for listener CLIENT']);
+    const two = { 'listener.security.protocol.map': 'A:PLAINTEXT,B:PLAINTEXT' };
+    expect(errors({ ...two, listeners: 'A://:9092,B://:9092' })).toEqual([
+      'Each listener must have a different port, listeners: A://:9092,B://:9092',
+    ]);
+    expect(errors({ ...two, listeners: 'A://127.0.0.1:9092,B://[::1]:9092' })).toEqual([]);
+    expect(errors({ ...two, listeners: 'A://127.0.0.1:9092,B://127.0.0.2:9092' })).toEqual([
+      'If you have two listeners on the same port then one needs to be IPv4 and the other IPv6, listeners: A://127.0.0.1:9092,B://127.0.0.2:9092, port: 9092',
+    ]);
+    expect(errors({ ...two, listeners: 'A://:0,B://:0' })).toEqual([]);
+    expect(errors({ ...two, listeners: 'A://:9092', 'advertised.listeners': 'A://h:9092,B://h:9093' })).toEqual([
+      'advertised.listeners listener names must be equal to or a subset of the ones defined in listeners. Found A,B. The valid options based on the current configuration are A',
+    ]);
     expect(errors({ listeners: 'CLIENT://:9092', 'listener.security.protocol.map': 'CLIENT:SASL_PLAINTEXT' })).toEqual([]);
     expect(errors({ listeners: 'localhost:9092' })).toEqual([
       'Invalid value localhost:9092 for configuration listeners: Unable to parse localhost:9092 to a broker endpoint',

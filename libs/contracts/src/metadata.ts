@@ -71,10 +71,22 @@ export const MetadataSubjects = {
   securityChanged: 'strom.metadata.security.changed',
 } as const;
 
-export interface BrokerInfo {
-  id: number;
+/**
+ * Where clients on one listener reach a broker: an entry of its `advertised.listeners` (port 0
+ * already replaced by the bound port), as Kafka's BrokerRegistration lists its endpoints.
+ */
+export interface BrokerEndpoint {
+  /** The listener name, upper-cased (Kafka's ListenerName.normalised). */
+  name: string;
   host: string;
   port: number;
+  securityProtocol: string;
+}
+
+export interface BrokerInfo {
+  id: number;
+  /** One per advertised listener; a client is told the endpoint of the listener it came in on. */
+  endpoints: BrokerEndpoint[];
   rack: string | null;
   epoch: string;
   fenced: boolean;
@@ -147,8 +159,8 @@ export interface BrokerConfigsInfo {
 
 export interface RegisterBrokerRequest {
   id: number;
-  host: string;
-  port: number;
+  /** Every advertised listener of the broker; a registration replaces the endpoints of the one before. */
+  endpoints: BrokerEndpoint[];
   rack: string | null;
   leaseMs: number;
 }

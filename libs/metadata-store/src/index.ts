@@ -4,7 +4,7 @@ export { applyMigrations, readMigrations, defaultMigrationsDir, type Migration, 
 export { MetadataStore } from './metadata-store.js';
 export { MetadataError } from './errors.js';
 export type { DynamicBrokerConfigs } from './repositories/configs.js';
-export type { BrokerRegistration, RegisteredBroker } from './repositories/brokers.js';
+export type { BrokerEndpoint, BrokerRegistration, RegisteredBroker } from './repositories/brokers.js';
 export type { NewTopic, TopicState, PartitionState, LeadershipChange } from './repositories/topics.js';
 export type { OffsetCommit, CommittedOffsetRow, StoredGroup } from './repositories/offsets.js';
 export type { ProducerIdBlock } from './repositories/producer-ids.js';

@@ -60,7 +60,8 @@ describe('the migrated schema', () => {
     await applyMigrations(executor(db));
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
     const topicId = '6f0d2b6e-9a8e-4b43-9d7a-2f1f3c1b2a10';
-    await prisma.broker.create({ data: { id: 7, epoch: 1n, host: 'h', port: 1, leaseExpiresAt: new Date() } });
+    await prisma.broker.create({ data: { id: 7, epoch: 1n, leaseExpiresAt: new Date() } });
+    await prisma.brokerEndpoint.create({ data: { brokerId: 7, name: 'PLAINTEXT', host: 'h', port: 1, securityProtocol: 'PLAINTEXT' } });
     await prisma.topic.create({ data: { id: topicId, name: 't' } });
     await prisma.partition.create({ data: { topicId, partitionIndex: 0, replicas: [7], isr: [7] } });
     await prisma.topicConfig.create({ data: { topicId, name: 'retention.ms', value: '1' } });
@@ -97,6 +98,7 @@ describe('the migrated schema', () => {
       prisma.metadataVersion.count(),
       prisma.producerIdBlock.count(),
       prisma.broker.count(),
+      prisma.brokerEndpoint.count(),
       prisma.topic.count(),
       prisma.partition.count(),
       prisma.topicConfig.count(),

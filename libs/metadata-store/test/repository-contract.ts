@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MetadataError, type MetadataStore } from '../src/index.js';
+import { MetadataError, type BrokerEndpoint, type MetadataStore } from '../src/index.js';
+
+const endpoint = (name: string, port: number): BrokerEndpoint => ({ name, host: '127.0.0.1', port, securityProtocol: 'PLAINTEXT' });
 
 /**
  * One repository suite for every database the store runs on (real Postgres, PGlite): the same
@@ -22,10 +24,10 @@ export function repositoryContract(name: string, open: () => Promise<MetadataSto
     });
 
     it('registers brokers with growing epochs and fences stale ones', async () => {
-      const first = await store.brokers.register({ id: 1, host: '127.0.0.1', port: 9092, leaseMs: 10_000 });
-      const second = await store.brokers.register({ id: 1, host: '127.0.0.1', port: 9093, leaseMs: 10_000 });
+      const first = await store.brokers.register({ id: 1, endpoints: [endpoint('PLAINTEXT', 9092)], leaseMs: 10_000 });
+      const second = await store.brokers.register({ id: 1, endpoints: [endpoint('PLAINTEXT', 9093)], leaseMs: 10_000 });
       expect(second.epoch).toBe(first.epoch + 1n);
-      expect(second.port).toBe(9093);
+      expect(second.endpoints).toEqual([endpoint('PLAINTEXT', 9093)]);
       expect(await store.brokers.renewLease(1, first.epoch, 10_000)).toBe(false);
       expect(await store.brokers.renewLease(1, second.epoch, 10_000)).toBe(true);
       expect(await store.brokers.fence(1, second.epoch)).toBe(true);
@@ -33,9 +35,18 @@ export function repositoryContract(name: string, open: () => Promise<MetadataSto
       expect(await store.brokers.renewLease(1, second.epoch, 10_000)).toBe(false);
     });
 
+    it('keeps every advertised listener of a broker, and a new registration replaces them', async () => {
+      const internal = endpoint('INTERNAL', 9092);
+      const external = { name: 'EXTERNAL', host: 'kafka.example', port: 443, securityProtocol: 'SASL_SSL' };
+      await store.brokers.register({ id: 4, endpoints: [internal, external], rack: 'r1', leaseMs: 60_000 });
+      expect((await store.brokers.list()).find((broker) => broker.id === 4)).toMatchObject({ rack: 'r1', endpoints: [external, internal] });
+      await store.brokers.register({ id: 4, endpoints: [external], leaseMs: 60_000 });
+      expect((await store.brokers.list()).find((broker) => broker.id === 4)?.endpoints).toEqual([external]);
+    });
+
     it('finds brokers whose lease expired', async () => {
-      await store.brokers.register({ id: 2, host: 'h', port: 1, leaseMs: -1000 });
-      await store.brokers.register({ id: 3, host: 'h', port: 1, leaseMs: 60_000 });
+      await store.brokers.register({ id: 2, endpoints: [endpoint('PLAINTEXT', 1)], leaseMs: -1000 });
+      await store.brokers.register({ id: 3, endpoints: [endpoint('PLAINTEXT', 1)], leaseMs: 60_000 });
       const expired = (await store.brokers.expired()).map((broker) => broker.id);
       expect(expired).toContain(2);
       expect(expired).not.toContain(3);
@@ -126,7 +137,7 @@ export function repositoryContract(name: string, open: () => Promise<MetadataSto
     });
 
     it('stores dynamic broker configs cluster-wide and per broker, and bumps the version', async () => {
-      await store.brokers.register({ id: 7, host: 'h', port: 1, leaseMs: 60_000 });
+      await store.brokers.register({ id: 7, endpoints: [endpoint('PLAINTEXT', 1)], leaseMs: 60_000 });
       const before = await store.version();
       await store.brokerConfigs.alter(null, { 'log.retention.ms': '1000', 'message.max.bytes': '2000' }, false);
       await store.brokerConfigs.alter(7, { 'log.segment.bytes': '1048576' }, false);

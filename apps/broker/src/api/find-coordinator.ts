@@ -16,7 +16,8 @@ const TRANSACTION = 1;
 
 /**
  * FindCoordinator (batched from v4): groups are coordinated behind every broker (the broker
- * forwards to the coordinator service), so the answer is this broker. The first one for a group
+ * forwards to the coordinator service), so the answer is this broker, at its endpoint for the
+ * listener the client came in on. The first one for a group
  * makes __consumer_offsets, as Kafka does. Transactions are not there yet:
  * COORDINATOR_NOT_AVAILABLE, as Kafka answers while no coordinator can be had.
  *
@@ -29,10 +30,9 @@ export function handleFindCoordinator(
   offsetsTopic?: OffsetsTopic,
   authorization: RequestAuthorizer = ALLOW_ALL,
 ) {
-  return async (body: FindCoordinatorRequest, apiVersion: number, client?: ClientContext): Promise<FindCoordinatorResponse> => {
+  return async (body: FindCoordinatorRequest, apiVersion: number, client: ClientContext): Promise<FindCoordinatorResponse> => {
     const keys = apiVersion >= 4 ? body.coordinatorKeys : [body.key];
     const refusal = (key: string): ErrorCode | undefined => {
-      if (!client) return undefined;
       if (body.keyType === GROUP && !authorization.allowed(client, AclOperation.DESCRIBE, ResourceType.GROUP, key))
         return ErrorCode.GROUP_AUTHORIZATION_FAILED;
       if (body.keyType === TRANSACTION && !authorization.allowed(client, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key))
@@ -40,7 +40,9 @@ export function handleFindCoordinator(
       return undefined;
     };
     if (body.keyType === GROUP && offsetsTopic && keys.some((key) => refusal(key) === undefined)) await offsetsTopic.ensure();
-    const self = view.liveBrokers().find((broker) => broker.id === brokerId);
+    // Kafka: the coordinator's endpoint for the client's listener; none (COORDINATOR_NOT_AVAILABLE) when it lacks that listener.
+    const node = view.brokerNode(brokerId, client.listenerName);
+    const self = node && !node.fenced ? node : undefined;
     const answer = (key: string) => {
       const refused = refusal(key);
       if (refused !== undefined) {

@@ -99,12 +99,13 @@ export function handleDeleteRecords(
 }
 
 /**
- * DescribeCluster: the registered brokers, the cluster id and the controller. Kafka's broker
+ * DescribeCluster: the registered brokers at their endpoints for the client's listener (a broker
+ * without that listener is left out), the cluster id and the controller. Kafka's broker
  * answers it without an authorization check; the cluster's authorized operations, when asked
  * for, need DESCRIBE on the cluster (0 without).
  */
 export function handleDescribeCluster(view: ClusterView, authorization: RequestAuthorizer = ALLOW_ALL) {
-  return (body: DescribeClusterRequest, apiVersion: number, client?: ClientContext): DescribeClusterResponse => {
+  return (body: DescribeClusterRequest, apiVersion: number, client: ClientContext): DescribeClusterResponse => {
     if (apiVersion >= 1 && body.endpointType !== 1) {
       return createDescribeClusterResponse({
         errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
@@ -117,17 +118,16 @@ export function handleDescribeCluster(view: ClusterView, authorization: RequestA
       clusterId: view.clusterId,
       controllerId: view.controllerId,
       // v2 (KIP-1073) may ask for the fenced brokers too, flagged as such.
-      brokers: (apiVersion >= 2 && body.includeFencedBrokers ? view.allBrokers() : view.liveBrokers()).map((broker) => ({
-        brokerId: broker.id,
-        host: broker.host,
-        port: broker.port,
-        rack: broker.rack,
-        isFenced: broker.fenced,
+      brokers: view.brokerNodes(client.listenerName, { includeFenced: apiVersion >= 2 && body.includeFencedBrokers }).map((node) => ({
+        brokerId: node.id,
+        host: node.host,
+        port: node.port,
+        rack: node.rack,
+        isFenced: node.fenced,
       })),
-      clusterAuthorizedOperations:
-        body.includeClusterAuthorizedOperations && client
-          ? authorization.clusterAuthorizedOperations(client)
-          : AUTHORIZED_OPERATIONS_OMITTED,
+      clusterAuthorizedOperations: body.includeClusterAuthorizedOperations
+        ? authorization.clusterAuthorizedOperations(client)
+        : AUTHORIZED_OPERATIONS_OMITTED,
     });
   };
 }

@@ -1,5 +1,14 @@
 import type { BrokerInfo, ClusterSnapshot, PartitionInfo, TopicInfo } from '@strom/contracts';
 
+/** A broker as a client on one listener reaches it (Kafka's Node): that listener's advertised endpoint. */
+export interface BrokerNode {
+  id: number;
+  host: string;
+  port: number;
+  rack: string | null;
+  fenced: boolean;
+}
+
 interface VersionWaiter {
   version: bigint;
   resolve: () => void;
@@ -20,6 +29,7 @@ export class ClusterView {
     brokerConfigs: { cluster: {}, brokers: {} },
   };
   private versionNumber = 0n;
+  private brokersById = new Map<number, BrokerInfo>();
   private topicsByName = new Map<string, TopicInfo>();
   private topicsById = new Map<string, TopicInfo>();
   private readonly waiters = new Set<VersionWaiter>();
@@ -43,6 +53,7 @@ export class ClusterView {
     if (version <= this.versionNumber && this.versionNumber !== 0n) return false;
     this.current = snapshot;
     this.versionNumber = version;
+    this.brokersById = new Map(snapshot.brokers.map((broker) => [broker.id, broker]));
     this.topicsByName = new Map(snapshot.topics.map((topic) => [topic.name, topic]));
     this.topicsById = new Map(snapshot.topics.map((topic) => [topic.id, topic]));
     for (const waiter of this.waiters) {
@@ -88,9 +99,28 @@ export class ClusterView {
     return this.current.brokers.filter((broker) => !broker.fenced);
   }
 
-  /** Every registered broker, fenced ones included. */
-  allBrokers(): readonly BrokerInfo[] {
-    return this.current.brokers;
+  /** A registered broker, fenced or not. */
+  broker(id: number): BrokerInfo | undefined {
+    return this.brokersById.get(id);
+  }
+
+  /**
+   * The unfenced brokers that have `listenerName`, at their endpoint for it (Kafka's
+   * MetadataCache.getAliveBrokerNodes): a broker without that listener is left out. With
+   * `includeFenced`, the fenced ones too.
+   */
+  brokerNodes(listenerName: string, options: { includeFenced?: boolean } = {}): BrokerNode[] {
+    return this.current.brokers.flatMap((broker) => {
+      if (broker.fenced && !options.includeFenced) return [];
+      const node = nodeOf(broker, listenerName);
+      return node ? [node] : [];
+    });
+  }
+
+  /** A broker at its endpoint for `listenerName`; undefined when it is not registered or lacks that listener. */
+  brokerNode(id: number, listenerName: string): BrokerNode | undefined {
+    const broker = this.brokersById.get(id);
+    return broker ? nodeOf(broker, listenerName) : undefined;
   }
 
   topics(): TopicInfo[] {
@@ -108,4 +138,9 @@ export class ClusterView {
   partition(topic: string, partitionIndex: number): PartitionInfo | undefined {
     return this.topicsByName.get(topic)?.partitions[partitionIndex];
   }
+}
+
+function nodeOf(broker: BrokerInfo, listenerName: string): BrokerNode | undefined {
+  const endpoint = broker.endpoints.find((candidate) => candidate.name === listenerName);
+  return endpoint && { id: broker.id, host: endpoint.host, port: endpoint.port, rack: broker.rack, fenced: broker.fenced };
 }

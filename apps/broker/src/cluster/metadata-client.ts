@@ -15,7 +15,9 @@ import {
   type BrokerHeartbeatRequest,
   type ControlledShutdownReply,
   type ControlledShutdownRequest,
+  type BrokerEndpoint,
   type RegisterBrokerReply,
+  type RegisterBrokerRequest,
 } from '@strom/contracts';
 import { ErrorCode } from '@strom/errors';
 import type { Logger } from '@strom/runtime';
@@ -23,8 +25,8 @@ import type { ClusterView } from './cluster-view.js';
 
 export interface MetadataClientOptions {
   brokerId: number;
-  advertisedHost: string;
-  advertisedPort: number;
+  /** Every advertised listener, ports resolved. */
+  endpoints: BrokerEndpoint[];
   rack: string | null;
   leaseMs: number;
   heartbeatIntervalMs: number;
@@ -169,13 +171,11 @@ export class MetadataClient {
   }
 
   private async register(): Promise<void> {
-    const { brokerId, advertisedHost, advertisedPort, rack, leaseMs } = this.options;
-    const reply = await requestJson<RegisterBrokerReply>(
-      this.bus,
-      MetadataSubjects.registerBroker,
-      { id: brokerId, host: advertisedHost, port: advertisedPort, rack, leaseMs },
-      { timeoutMs: this.options.requestTimeoutMs },
-    );
+    const { brokerId, endpoints, rack, leaseMs } = this.options;
+    const request: RegisterBrokerRequest = { id: brokerId, endpoints, rack, leaseMs };
+    const reply = await requestJson<RegisterBrokerReply>(this.bus, MetadataSubjects.registerBroker, request, {
+      timeoutMs: this.options.requestTimeoutMs,
+    });
     this.epoch = reply.epoch;
     this.logger.info({ brokerId, epoch: reply.epoch }, 'registered with the metadata service');
   }

@@ -14,7 +14,7 @@ import {
 } from '@strom/protocol';
 import type { Logger } from '@strom/runtime';
 import type { SslServer } from '../security/ssl/ssl-server.js';
-import { DEFAULT_SASL_MAX_TOKEN_BYTES, type SaslAdmission, type SaslSession } from '../security/sasl-session.js';
+import type { SaslAdmission, SaslSession } from '../security/sasl-session.js';
 import type { ConnectionLog } from './connection-log.js';
 import type { ConnectionLimits } from './limits.js';
 import type { RequestMemoryPool } from './request-memory-pool.js';
@@ -50,7 +50,7 @@ export interface ConnectionSecurity {
   readonly createSaslSession?: () => SaslSession;
   /** SSL and SASL_SSL: the listener's TLS (the listener completes the handshake before a connection is made). */
   readonly ssl?: SslServer;
-  /** Largest frame before authentication (Kafka's `sasl.server.max.receive.size`). Default 524288. */
+  /** SASL_PLAINTEXT and SASL_SSL: the largest frame before authentication (the listener's `sasl.server.max.receive.size`). */
   readonly maxPreAuthFrameBytes?: number;
 }
 
@@ -95,6 +95,8 @@ export class KafkaConnection {
     private readonly connectionLog: ConnectionLog,
     private readonly supportedApiVersions: () => ResponseBodies[typeof ApiKey.ApiVersions],
     private readonly memory: RequestMemoryPool,
+    /** The name of the listener the connection came in on. */
+    listenerName: string,
     security: ConnectionSecurity = { protocol: 'PLAINTEXT' },
     /** The principal before any SASL exchange: the client certificate's on SSL. */
     principal = 'User:ANONYMOUS',
@@ -102,12 +104,16 @@ export class KafkaConnection {
     this.sasl = usesSasl(security.protocol) ? security.createSaslSession?.() : undefined;
     if (usesSasl(security.protocol) && !this.sasl) throw new Error(`A ${security.protocol} listener needs createSaslSession`);
     this.gated = this.sasl !== undefined;
-    const preAuthLimit = Math.min(limits.maxFrameBytes, security.maxPreAuthFrameBytes ?? DEFAULT_SASL_MAX_TOKEN_BYTES);
-    this.reader = new FrameReader({ maxFrameBytes: this.gated ? preAuthLimit : limits.maxFrameBytes });
+    if (this.gated && security.maxPreAuthFrameBytes === undefined)
+      throw new Error(`A ${security.protocol} listener needs maxPreAuthFrameBytes`);
+    this.reader = new FrameReader({
+      maxFrameBytes: this.gated ? Math.min(limits.maxFrameBytes, security.maxPreAuthFrameBytes!) : limits.maxFrameBytes,
+    });
     this.client = {
       connectionId,
       remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
       clientHost: socket.remoteAddress ?? '',
+      listenerName,
       securityProtocol: security.protocol,
       principal,
       ...(this.sasl ? { sasl: this.sasl } : {}),

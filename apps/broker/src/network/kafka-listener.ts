@@ -10,6 +10,8 @@ import type { RequestMemoryPool } from './request-memory-pool.js';
 import type { RequestHandler } from './request-handler.js';
 
 export interface ListenerOptions {
+  /** The listener name (upper-cased), carried by every connection's ClientContext. */
+  name: string;
   host: string;
   port: number;
   limits: ConnectionLimits;
@@ -196,6 +198,7 @@ export class KafkaListener {
       this.options.connectionLog,
       this.supportedApiVersions,
       this.options.requestMemory,
+      this.options.name,
       this.options.security,
       principal,
     );

@@ -21,6 +21,12 @@ export interface ClientContext {
   readonly remoteAddress: string;
   /** The client's IP address without the port, as host ACLs compare it. */
   readonly clientHost?: string;
+  /**
+   * The name of the listener the connection came in on: Metadata, FindCoordinator and
+   * DescribeCluster answer with the brokers' endpoints for this listener (Kafka's
+   * RequestContext.listenerName).
+   */
+  readonly listenerName: string;
   /** The listener's security protocol (PLAINTEXT when not given). */
   readonly securityProtocol?: SecurityProtocol;
   /**

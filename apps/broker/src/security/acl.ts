@@ -183,16 +183,6 @@ export function principalParts(principal: string): { type: string; name: string 
   return { type: principal.slice(0, colon), name: principal.slice(colon + 1) };
 }
 
-/** Kafka's `super.users` value, `User:admin;User:ops`, as a set. */
-export function parseSuperUsers(value: string): Set<string> {
-  return new Set(
-    value
-      .split(';')
-      .map((user) => user.trim())
-      .filter((user) => user !== ''),
-  );
-}
-
 /**
  * The form of an address that host ACLs are compared in: an IPv4-mapped IPv6 address is its IPv4
  * address; IPv6 is written as Java's `InetAddress.getHostAddress` writes it (eight groups, lower

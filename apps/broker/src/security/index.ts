@@ -18,7 +18,6 @@ export {
   entryFilterMatches,
   normalizeHost,
   operationName,
-  parseSuperUsers,
   patternTypeName,
   permissionTypeName,
   principalParts,
@@ -40,7 +39,6 @@ export {
 export { PlainSaslServer, staticPlainVerifier, type PlainVerifier } from './plain.js';
 export { IllegalSaslStateError, SaslAuthenticationError, type SaslServerMechanism } from './sasl-mechanism.js';
 export {
-  DEFAULT_SASL_MAX_TOKEN_BYTES,
   MIN_REAUTH_INTERVAL_MS,
   SaslSession,
   saslMechanismFactory,

@@ -1,5 +1,5 @@
 import { SUPPORTED_SASL_MECHANISMS } from '@strom/config';
-import type { BrokerSecurityOptions } from '../broker.options.js';
+import type { ListenerSecurityOptions } from '../broker.options.js';
 import type { ConnectionSecurity } from '../network/connection.js';
 import { usesSasl, usesTls } from '../network/request-handler.js';
 import { staticPlainVerifier } from './plain.js';
@@ -34,7 +34,7 @@ export function usableSaslMechanisms(enabled: readonly string[]): string[] {
  * the enabled mechanisms, PLAIN checked against the configured users and SCRAM against the
  * credentials of the metadata store.
  */
-export function listenerSecurity(options: BrokerSecurityOptions, scram: { lookupScram: ScramCredentialLookup }): ConnectionSecurity {
+export function listenerSecurity(options: ListenerSecurityOptions, scram: { lookupScram: ScramCredentialLookup }): ConnectionSecurity {
   const protocol = options.securityProtocol;
   const ssl = usesTls(protocol) ? sslServer(options.ssl) : undefined;
   if (!usesSasl(protocol)) return { protocol, ...(ssl ? { ssl } : {}) };

@@ -4,8 +4,6 @@ import { PlainSaslServer, type PlainVerifier } from './plain.js';
 import { SaslAuthenticationError, type SaslServerMechanism } from './sasl-mechanism.js';
 import { isScramMechanism, ScramSaslServer, type ScramCredentialLookup } from './scram.js';
 
-/** Kafka's `sasl.server.max.receive.size` default: the largest token accepted before authentication. */
-export const DEFAULT_SASL_MAX_TOKEN_BYTES = 524_288;
 /** Kafka's minimum time between two re-authentications of one connection (KafkaChannel). */
 export const MIN_REAUTH_INTERVAL_MS = 1_000;
 
@@ -25,8 +23,8 @@ export interface SaslSessionOptions {
   readonly principalBuilder?: (authorizationId: string, mechanism: string) => string;
   /** Bound on SaslAuthenticate steps per (re-)authentication (PLAIN needs 1, SCRAM 2). Default 10. */
   readonly maxSteps?: number;
-  /** Bound on one SASL token, Kafka's `sasl.server.max.receive.size`. Default 524288. */
-  readonly maxTokenBytes?: number;
+  /** Bound on one SASL token: the listener's `sasl.server.max.receive.size`. */
+  readonly maxTokenBytes: number;
   /** Clock, ms since the epoch. Default `Date.now`. */
   readonly now?: () => number;
 }
@@ -127,7 +125,7 @@ export class SaslSession {
     if (this.enabled.length === 0) throw new Error('No SASL mechanisms are enabled');
     this.now = options.now ?? Date.now;
     this.maxSteps = options.maxSteps ?? 10;
-    this.maxTokenBytes = options.maxTokenBytes ?? DEFAULT_SASL_MAX_TOKEN_BYTES;
+    this.maxTokenBytes = options.maxTokenBytes;
   }
 
   get state(): SaslSessionState {

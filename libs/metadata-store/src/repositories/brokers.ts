@@ -1,11 +1,19 @@
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import { invariant } from '../errors.js';
 import { bumpMetadataVersion } from './tx.js';
 
-export interface BrokerRegistration {
-  id: number;
+/** One advertised listener of a broker: clients on listener `name` reach it at host:port. */
+export interface BrokerEndpoint {
+  name: string;
   host: string;
   port: number;
+  securityProtocol: string;
+}
+
+export interface BrokerRegistration {
+  id: number;
+  /** Every advertised listener; replaces the endpoints of the previous registration. */
+  endpoints: readonly BrokerEndpoint[];
   rack?: string | null;
   leaseMs: number;
 }
@@ -13,13 +21,40 @@ export interface BrokerRegistration {
 export interface RegisteredBroker {
   id: number;
   epoch: bigint;
-  host: string;
-  port: number;
+  /** By listener name. */
+  endpoints: BrokerEndpoint[];
   rack: string | null;
   fenced: boolean;
   /** Moving its leaderships away before it stops (controlled shutdown). */
   inControlledShutdown: boolean;
   leaseExpiresAt: Date;
+}
+
+export const WITH_ENDPOINTS = {
+  endpoints: { select: { name: true, host: true, port: true, securityProtocol: true }, orderBy: { name: 'asc' } },
+} as const;
+
+/** The broker row of a (re-)registration, and its endpoints replaced, inside a transaction. */
+export async function writeRegistration(
+  tx: Prisma.TransactionClient,
+  registration: BrokerRegistration,
+  epoch: bigint,
+  now: Date,
+): Promise<RegisteredBroker> {
+  const data = {
+    epoch,
+    rack: registration.rack ?? null,
+    fenced: false,
+    inControlledShutdown: false,
+    appliedMetadataVersion: -1n,
+    leaseExpiresAt: new Date(now.getTime() + registration.leaseMs),
+  };
+  await tx.broker.upsert({ where: { id: registration.id }, create: { id: registration.id, ...data }, update: data });
+  await tx.brokerEndpoint.deleteMany({ where: { brokerId: registration.id } });
+  await tx.brokerEndpoint.createMany({ data: registration.endpoints.map((endpoint) => ({ brokerId: registration.id, ...endpoint })) });
+  const broker = await tx.broker.findUniqueOrThrow({ where: { id: registration.id }, include: WITH_ENDPOINTS });
+  invariant(broker.endpoints.length === registration.endpoints.length, 'every endpoint of the registration is stored');
+  return toRegisteredBroker(broker);
 }
 
 /** Brokers, their epochs and leases. */
@@ -34,20 +69,10 @@ export class BrokerRepository {
     return this.prisma.$transaction(async (tx) => {
       const previous = await tx.broker.findUnique({ where: { id: registration.id } });
       const epoch = (previous?.epoch ?? 0n) + 1n;
-      const data = {
-        epoch,
-        host: registration.host,
-        port: registration.port,
-        rack: registration.rack ?? null,
-        fenced: false,
-        inControlledShutdown: false,
-        appliedMetadataVersion: -1n,
-        leaseExpiresAt: new Date(Date.now() + registration.leaseMs),
-      };
-      const broker = await tx.broker.upsert({ where: { id: registration.id }, create: { id: registration.id, ...data }, update: data });
+      const broker = await writeRegistration(tx, registration, epoch, new Date());
       invariant(broker.epoch > (previous?.epoch ?? -1n), 'broker epoch never goes back');
       await bumpMetadataVersion(tx);
-      return toRegisteredBroker(broker);
+      return broker;
     });
   }
 
@@ -78,12 +103,16 @@ export class BrokerRepository {
 
   /** Brokers whose lease has run out and are not fenced yet. */
   async expired(now: Date = new Date()): Promise<RegisteredBroker[]> {
-    const rows = await this.prisma.broker.findMany({ where: { fenced: false, leaseExpiresAt: { lt: now } }, orderBy: { id: 'asc' } });
+    const rows = await this.prisma.broker.findMany({
+      where: { fenced: false, leaseExpiresAt: { lt: now } },
+      orderBy: { id: 'asc' },
+      include: WITH_ENDPOINTS,
+    });
     return rows.map(toRegisteredBroker);
   }
 
   async list(): Promise<RegisteredBroker[]> {
-    return (await this.prisma.broker.findMany({ orderBy: { id: 'asc' } })).map(toRegisteredBroker);
+    return (await this.prisma.broker.findMany({ orderBy: { id: 'asc' }, include: WITH_ENDPOINTS })).map(toRegisteredBroker);
   }
 }
 
@@ -91,8 +120,7 @@ function toRegisteredBroker(row: RegisteredBroker): RegisteredBroker {
   return {
     id: row.id,
     epoch: row.epoch,
-    host: row.host,
-    port: row.port,
+    endpoints: row.endpoints.map((endpoint) => ({ ...endpoint })),
     rack: row.rack,
     fenced: row.fenced,
     inControlledShutdown: row.inControlledShutdown,

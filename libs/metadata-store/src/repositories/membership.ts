@@ -1,6 +1,6 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import { invariant } from '../errors.js';
-import type { BrokerRegistration, RegisteredBroker } from './brokers.js';
+import { writeRegistration, type BrokerRegistration, type RegisteredBroker } from './brokers.js';
 import { electPartitions, retryOnCasConflict, type ElectionDefaults, type PartitionChange } from './elections.js';
 import { bumpMetadataVersion, type Db } from './tx.js';
 
@@ -77,17 +77,7 @@ export class MembershipRepository {
           else fencedPrevious = await fenceEpoch(tx, previous, { reason: 'restarted', fencedBy: 'metadata-service', now }, defaults);
         }
         const epoch = (previous?.epoch ?? 0n) + 1n;
-        const data = {
-          epoch,
-          host: registration.host,
-          port: registration.port,
-          rack: registration.rack ?? null,
-          fenced: false,
-          inControlledShutdown: false,
-          appliedMetadataVersion: -1n,
-          leaseExpiresAt: new Date(now.getTime() + registration.leaseMs),
-        };
-        const broker = await tx.broker.upsert({ where: { id: registration.id }, create: { id: registration.id, ...data }, update: data });
+        const broker = await writeRegistration(tx, registration, epoch, now);
         invariant(broker.epoch > (previous?.epoch ?? -1n), 'broker epoch never goes back');
         const elected = await electPartitions(tx, { leaderId: -1, replicas: { has: registration.id } }, defaults);
         const version = await bumpMetadataVersion(tx);

@@ -54,6 +54,12 @@ export type MetadataVersion = Prisma.MetadataVersionModel
  */
 export type Broker = Prisma.BrokerModel
 /**
+ * Model BrokerEndpoint
+ * One advertised listener of a broker (Kafka's BrokerRegistration endpoints): clients that
+ * came in on listener `name` are told this host and port. Replaced on every registration.
+ */
+export type BrokerEndpoint = Prisma.BrokerEndpointModel
+/**
  * Model Topic
  * A topic; `id` is the Kafka topic id (a UUID).
  */

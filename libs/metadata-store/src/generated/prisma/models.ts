@@ -10,6 +10,7 @@
  */
 export type * from './models/MetadataVersion.js'
 export type * from './models/Broker.js'
+export type * from './models/BrokerEndpoint.js'
 export type * from './models/Topic.js'
 export type * from './models/Partition.js'
 export type * from './models/BrokerFailover.js'

@@ -399,6 +399,7 @@ type FieldRefInputType<Model, FieldType> = Model extends never ? never : FieldRe
 export const ModelName = {
   MetadataVersion: 'MetadataVersion',
   Broker: 'Broker',
+  BrokerEndpoint: 'BrokerEndpoint',
   Topic: 'Topic',
   Partition: 'Partition',
   BrokerFailover: 'BrokerFailover',
@@ -425,7 +426,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "metadataVersion" | "broker" | "topic" | "partition" | "brokerFailover" | "topicConfig" | "brokerConfig" | "clusterConfig" | "consumerGroup" | "committedOffset" | "producerIdBlock" | "scramCredential" | "acl"
+    modelProps: "metadataVersion" | "broker" | "brokerEndpoint" | "topic" | "partition" | "brokerFailover" | "topicConfig" | "brokerConfig" | "clusterConfig" | "consumerGroup" | "committedOffset" | "producerIdBlock" | "scramCredential" | "acl"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -574,6 +575,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.BrokerCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.BrokerCountAggregateOutputType> | number
+        }
+      }
+    }
+    BrokerEndpoint: {
+      payload: Prisma.$BrokerEndpointPayload<ExtArgs>
+      fields: Prisma.BrokerEndpointFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.BrokerEndpointFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerEndpointPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.BrokerEndpointFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerEndpointPayload>
+        }
+        findFirst: {
+          args: Prisma.BrokerEndpointFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerEndpointPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.BrokerEndpointFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerEndpointPayload>
+        }
+        findMany: {
+          args: Prisma.BrokerEndpointFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerEndpointPayload>[]
+        }
+        create: {
+          args: Prisma.BrokerEndpointCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerEndpointPayload>
+        }
+        createMany: {
+          args: Prisma.BrokerEndpointCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.BrokerEndpointCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerEndpointPayload>[]
+        }
+        delete: {
+          args: Prisma.BrokerEndpointDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerEndpointPayload>
+        }
+        update: {
+          args: Prisma.BrokerEndpointUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerEndpointPayload>
+        }
+        deleteMany: {
+          args: Prisma.BrokerEndpointDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.BrokerEndpointUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.BrokerEndpointUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerEndpointPayload>[]
+        }
+        upsert: {
+          args: Prisma.BrokerEndpointUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BrokerEndpointPayload>
+        }
+        aggregate: {
+          args: Prisma.BrokerEndpointAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateBrokerEndpoint>
+        }
+        groupBy: {
+          args: Prisma.BrokerEndpointGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.BrokerEndpointGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.BrokerEndpointCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.BrokerEndpointCountAggregateOutputType> | number
         }
       }
     }
@@ -1442,8 +1517,6 @@ export type MetadataVersionScalarFieldEnum = (typeof MetadataVersionScalarFieldE
 export const BrokerScalarFieldEnum = {
   id: 'id',
   epoch: 'epoch',
-  host: 'host',
-  port: 'port',
   rack: 'rack',
   fenced: 'fenced',
   leaseExpiresAt: 'leaseExpiresAt',
@@ -1453,6 +1526,17 @@ export const BrokerScalarFieldEnum = {
 } as const
 
 export type BrokerScalarFieldEnum = (typeof BrokerScalarFieldEnum)[keyof typeof BrokerScalarFieldEnum]
+
+
+export const BrokerEndpointScalarFieldEnum = {
+  brokerId: 'brokerId',
+  name: 'name',
+  host: 'host',
+  port: 'port',
+  securityProtocol: 'securityProtocol'
+} as const
+
+export type BrokerEndpointScalarFieldEnum = (typeof BrokerEndpointScalarFieldEnum)[keyof typeof BrokerEndpointScalarFieldEnum]
 
 
 export const TopicScalarFieldEnum = {
@@ -1904,6 +1988,7 @@ export type PrismaClientOptions = PrismaClientOptionsWithAccelerateUrl | PrismaC
 export type GlobalOmitConfig = {
   metadataVersion?: Prisma.MetadataVersionOmit
   broker?: Prisma.BrokerOmit
+  brokerEndpoint?: Prisma.BrokerEndpointOmit
   topic?: Prisma.TopicOmit
   partition?: Prisma.PartitionOmit
   brokerFailover?: Prisma.BrokerFailoverOmit

@@ -53,6 +53,7 @@ export const AnyNull = runtime.AnyNull
 export const ModelName = {
   MetadataVersion: 'MetadataVersion',
   Broker: 'Broker',
+  BrokerEndpoint: 'BrokerEndpoint',
   Topic: 'Topic',
   Partition: 'Partition',
   BrokerFailover: 'BrokerFailover',
@@ -94,8 +95,6 @@ export type MetadataVersionScalarFieldEnum = (typeof MetadataVersionScalarFieldE
 export const BrokerScalarFieldEnum = {
   id: 'id',
   epoch: 'epoch',
-  host: 'host',
-  port: 'port',
   rack: 'rack',
   fenced: 'fenced',
   leaseExpiresAt: 'leaseExpiresAt',
@@ -105,6 +104,17 @@ export const BrokerScalarFieldEnum = {
 } as const
 
 export type BrokerScalarFieldEnum = (typeof BrokerScalarFieldEnum)[keyof typeof BrokerScalarFieldEnum]
+
+
+export const BrokerEndpointScalarFieldEnum = {
+  brokerId: 'brokerId',
+  name: 'name',
+  host: 'host',
+  port: 'port',
+  securityProtocol: 'securityProtocol'
+} as const
+
+export type BrokerEndpointScalarFieldEnum = (typeof BrokerEndpointScalarFieldEnum)[keyof typeof BrokerEndpointScalarFieldEnum]
 
 
 export const TopicScalarFieldEnum = {

@@ -30,22 +30,18 @@ export type AggregateBroker = {
 export type BrokerAvgAggregateOutputType = {
   id: number | null
   epoch: number | null
-  port: number | null
   appliedMetadataVersion: number | null
 }
 
 export type BrokerSumAggregateOutputType = {
   id: number | null
   epoch: bigint | null
-  port: number | null
   appliedMetadataVersion: bigint | null
 }
 
 export type BrokerMinAggregateOutputType = {
   id: number | null
   epoch: bigint | null
-  host: string | null
-  port: number | null
   rack: string | null
   fenced: boolean | null
   leaseExpiresAt: Date | null
@@ -57,8 +53,6 @@ export type BrokerMinAggregateOutputType = {
 export type BrokerMaxAggregateOutputType = {
   id: number | null
   epoch: bigint | null
-  host: string | null
-  port: number | null
   rack: string | null
   fenced: boolean | null
   leaseExpiresAt: Date | null
@@ -70,8 +64,6 @@ export type BrokerMaxAggregateOutputType = {
 export type BrokerCountAggregateOutputType = {
   id: number
   epoch: number
-  host: number
-  port: number
   rack: number
   fenced: number
   leaseExpiresAt: number
@@ -85,22 +77,18 @@ export type BrokerCountAggregateOutputType = {
 export type BrokerAvgAggregateInputType = {
   id?: true
   epoch?: true
-  port?: true
   appliedMetadataVersion?: true
 }
 
 export type BrokerSumAggregateInputType = {
   id?: true
   epoch?: true
-  port?: true
   appliedMetadataVersion?: true
 }
 
 export type BrokerMinAggregateInputType = {
   id?: true
   epoch?: true
-  host?: true
-  port?: true
   rack?: true
   fenced?: true
   leaseExpiresAt?: true
@@ -112,8 +100,6 @@ export type BrokerMinAggregateInputType = {
 export type BrokerMaxAggregateInputType = {
   id?: true
   epoch?: true
-  host?: true
-  port?: true
   rack?: true
   fenced?: true
   leaseExpiresAt?: true
@@ -125,8 +111,6 @@ export type BrokerMaxAggregateInputType = {
 export type BrokerCountAggregateInputType = {
   id?: true
   epoch?: true
-  host?: true
-  port?: true
   rack?: true
   fenced?: true
   leaseExpiresAt?: true
@@ -225,8 +209,6 @@ export type BrokerGroupByArgs<ExtArgs extends runtime.Types.Extensions.InternalA
 export type BrokerGroupByOutputType = {
   id: number
   epoch: bigint
-  host: string
-  port: number
   rack: string | null
   fenced: boolean
   leaseExpiresAt: Date
@@ -261,28 +243,26 @@ export type BrokerWhereInput = {
   NOT?: Prisma.BrokerWhereInput | Prisma.BrokerWhereInput[]
   id?: Prisma.IntFilter<"Broker"> | number
   epoch?: Prisma.BigIntFilter<"Broker"> | bigint | number
-  host?: Prisma.StringFilter<"Broker"> | string
-  port?: Prisma.IntFilter<"Broker"> | number
   rack?: Prisma.StringNullableFilter<"Broker"> | string | null
   fenced?: Prisma.BoolFilter<"Broker"> | boolean
   leaseExpiresAt?: Prisma.DateTimeFilter<"Broker"> | Date | string
   registeredAt?: Prisma.DateTimeFilter<"Broker"> | Date | string
   inControlledShutdown?: Prisma.BoolFilter<"Broker"> | boolean
   appliedMetadataVersion?: Prisma.BigIntFilter<"Broker"> | bigint | number
+  endpoints?: Prisma.BrokerEndpointListRelationFilter
   configs?: Prisma.BrokerConfigListRelationFilter
 }
 
 export type BrokerOrderByWithRelationInput = {
   id?: Prisma.SortOrder
   epoch?: Prisma.SortOrder
-  host?: Prisma.SortOrder
-  port?: Prisma.SortOrder
   rack?: Prisma.SortOrderInput | Prisma.SortOrder
   fenced?: Prisma.SortOrder
   leaseExpiresAt?: Prisma.SortOrder
   registeredAt?: Prisma.SortOrder
   inControlledShutdown?: Prisma.SortOrder
   appliedMetadataVersion?: Prisma.SortOrder
+  endpoints?: Prisma.BrokerEndpointOrderByRelationAggregateInput
   configs?: Prisma.BrokerConfigOrderByRelationAggregateInput
 }
 
@@ -292,22 +272,19 @@ export type BrokerWhereUniqueInput = Prisma.AtLeast<{
   OR?: Prisma.BrokerWhereInput[]
   NOT?: Prisma.BrokerWhereInput | Prisma.BrokerWhereInput[]
   epoch?: Prisma.BigIntFilter<"Broker"> | bigint | number
-  host?: Prisma.StringFilter<"Broker"> | string
-  port?: Prisma.IntFilter<"Broker"> | number
   rack?: Prisma.StringNullableFilter<"Broker"> | string | null
   fenced?: Prisma.BoolFilter<"Broker"> | boolean
   leaseExpiresAt?: Prisma.DateTimeFilter<"Broker"> | Date | string
   registeredAt?: Prisma.DateTimeFilter<"Broker"> | Date | string
   inControlledShutdown?: Prisma.BoolFilter<"Broker"> | boolean
   appliedMetadataVersion?: Prisma.BigIntFilter<"Broker"> | bigint | number
+  endpoints?: Prisma.BrokerEndpointListRelationFilter
   configs?: Prisma.BrokerConfigListRelationFilter
 }, "id">
 
 export type BrokerOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
   epoch?: Prisma.SortOrder
-  host?: Prisma.SortOrder
-  port?: Prisma.SortOrder
   rack?: Prisma.SortOrderInput | Prisma.SortOrder
   fenced?: Prisma.SortOrder
   leaseExpiresAt?: Prisma.SortOrder
@@ -327,8 +304,6 @@ export type BrokerScalarWhereWithAggregatesInput = {
   NOT?: Prisma.BrokerScalarWhereWithAggregatesInput | Prisma.BrokerScalarWhereWithAggregatesInput[]
   id?: Prisma.IntWithAggregatesFilter<"Broker"> | number
   epoch?: Prisma.BigIntWithAggregatesFilter<"Broker"> | bigint | number
-  host?: Prisma.StringWithAggregatesFilter<"Broker"> | string
-  port?: Prisma.IntWithAggregatesFilter<"Broker"> | number
   rack?: Prisma.StringNullableWithAggregatesFilter<"Broker"> | string | null
   fenced?: Prisma.BoolWithAggregatesFilter<"Broker"> | boolean
   leaseExpiresAt?: Prisma.DateTimeWithAggregatesFilter<"Broker"> | Date | string
@@ -340,64 +315,58 @@ export type BrokerScalarWhereWithAggregatesInput = {
 export type BrokerCreateInput = {
   id: number
   epoch: bigint | number
-  host: string
-  port: number
   rack?: string | null
   fenced?: boolean
   leaseExpiresAt: Date | string
   registeredAt?: Date | string
   inControlledShutdown?: boolean
   appliedMetadataVersion?: bigint | number
+  endpoints?: Prisma.BrokerEndpointCreateNestedManyWithoutBrokerInput
   configs?: Prisma.BrokerConfigCreateNestedManyWithoutBrokerInput
 }
 
 export type BrokerUncheckedCreateInput = {
   id: number
   epoch: bigint | number
-  host: string
-  port: number
   rack?: string | null
   fenced?: boolean
   leaseExpiresAt: Date | string
   registeredAt?: Date | string
   inControlledShutdown?: boolean
   appliedMetadataVersion?: bigint | number
+  endpoints?: Prisma.BrokerEndpointUncheckedCreateNestedManyWithoutBrokerInput
   configs?: Prisma.BrokerConfigUncheckedCreateNestedManyWithoutBrokerInput
 }
 
 export type BrokerUpdateInput = {
   id?: Prisma.IntFieldUpdateOperationsInput | number
   epoch?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  host?: Prisma.StringFieldUpdateOperationsInput | string
-  port?: Prisma.IntFieldUpdateOperationsInput | number
   rack?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   fenced?: Prisma.BoolFieldUpdateOperationsInput | boolean
   leaseExpiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   inControlledShutdown?: Prisma.BoolFieldUpdateOperationsInput | boolean
   appliedMetadataVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  endpoints?: Prisma.BrokerEndpointUpdateManyWithoutBrokerNestedInput
   configs?: Prisma.BrokerConfigUpdateManyWithoutBrokerNestedInput
 }
 
 export type BrokerUncheckedUpdateInput = {
   id?: Prisma.IntFieldUpdateOperationsInput | number
   epoch?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  host?: Prisma.StringFieldUpdateOperationsInput | string
-  port?: Prisma.IntFieldUpdateOperationsInput | number
   rack?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   fenced?: Prisma.BoolFieldUpdateOperationsInput | boolean
   leaseExpiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   inControlledShutdown?: Prisma.BoolFieldUpdateOperationsInput | boolean
   appliedMetadataVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  endpoints?: Prisma.BrokerEndpointUncheckedUpdateManyWithoutBrokerNestedInput
   configs?: Prisma.BrokerConfigUncheckedUpdateManyWithoutBrokerNestedInput
 }
 
 export type BrokerCreateManyInput = {
   id: number
   epoch: bigint | number
-  host: string
-  port: number
   rack?: string | null
   fenced?: boolean
   leaseExpiresAt: Date | string
@@ -409,8 +378,6 @@ export type BrokerCreateManyInput = {
 export type BrokerUpdateManyMutationInput = {
   id?: Prisma.IntFieldUpdateOperationsInput | number
   epoch?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  host?: Prisma.StringFieldUpdateOperationsInput | string
-  port?: Prisma.IntFieldUpdateOperationsInput | number
   rack?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   fenced?: Prisma.BoolFieldUpdateOperationsInput | boolean
   leaseExpiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -422,8 +389,6 @@ export type BrokerUpdateManyMutationInput = {
 export type BrokerUncheckedUpdateManyInput = {
   id?: Prisma.IntFieldUpdateOperationsInput | number
   epoch?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  host?: Prisma.StringFieldUpdateOperationsInput | string
-  port?: Prisma.IntFieldUpdateOperationsInput | number
   rack?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   fenced?: Prisma.BoolFieldUpdateOperationsInput | boolean
   leaseExpiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -435,8 +400,6 @@ export type BrokerUncheckedUpdateManyInput = {
 export type BrokerCountOrderByAggregateInput = {
   id?: Prisma.SortOrder
   epoch?: Prisma.SortOrder
-  host?: Prisma.SortOrder
-  port?: Prisma.SortOrder
   rack?: Prisma.SortOrder
   fenced?: Prisma.SortOrder
   leaseExpiresAt?: Prisma.SortOrder
@@ -448,15 +411,12 @@ export type BrokerCountOrderByAggregateInput = {
 export type BrokerAvgOrderByAggregateInput = {
   id?: Prisma.SortOrder
   epoch?: Prisma.SortOrder
-  port?: Prisma.SortOrder
   appliedMetadataVersion?: Prisma.SortOrder
 }
 
 export type BrokerMaxOrderByAggregateInput = {
   id?: Prisma.SortOrder
   epoch?: Prisma.SortOrder
-  host?: Prisma.SortOrder
-  port?: Prisma.SortOrder
   rack?: Prisma.SortOrder
   fenced?: Prisma.SortOrder
   leaseExpiresAt?: Prisma.SortOrder
@@ -468,8 +428,6 @@ export type BrokerMaxOrderByAggregateInput = {
 export type BrokerMinOrderByAggregateInput = {
   id?: Prisma.SortOrder
   epoch?: Prisma.SortOrder
-  host?: Prisma.SortOrder
-  port?: Prisma.SortOrder
   rack?: Prisma.SortOrder
   fenced?: Prisma.SortOrder
   leaseExpiresAt?: Prisma.SortOrder
@@ -481,7 +439,6 @@ export type BrokerMinOrderByAggregateInput = {
 export type BrokerSumOrderByAggregateInput = {
   id?: Prisma.SortOrder
   epoch?: Prisma.SortOrder
-  port?: Prisma.SortOrder
   appliedMetadataVersion?: Prisma.SortOrder
 }
 
@@ -502,6 +459,20 @@ export type DateTimeFieldUpdateOperationsInput = {
   set?: Date | string
 }
 
+export type BrokerCreateNestedOneWithoutEndpointsInput = {
+  create?: Prisma.XOR<Prisma.BrokerCreateWithoutEndpointsInput, Prisma.BrokerUncheckedCreateWithoutEndpointsInput>
+  connectOrCreate?: Prisma.BrokerCreateOrConnectWithoutEndpointsInput
+  connect?: Prisma.BrokerWhereUniqueInput
+}
+
+export type BrokerUpdateOneRequiredWithoutEndpointsNestedInput = {
+  create?: Prisma.XOR<Prisma.BrokerCreateWithoutEndpointsInput, Prisma.BrokerUncheckedCreateWithoutEndpointsInput>
+  connectOrCreate?: Prisma.BrokerCreateOrConnectWithoutEndpointsInput
+  upsert?: Prisma.BrokerUpsertWithoutEndpointsInput
+  connect?: Prisma.BrokerWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.BrokerUpdateToOneWithWhereWithoutEndpointsInput, Prisma.BrokerUpdateWithoutEndpointsInput>, Prisma.BrokerUncheckedUpdateWithoutEndpointsInput>
+}
+
 export type BrokerCreateNestedOneWithoutConfigsInput = {
   create?: Prisma.XOR<Prisma.BrokerCreateWithoutConfigsInput, Prisma.BrokerUncheckedCreateWithoutConfigsInput>
   connectOrCreate?: Prisma.BrokerCreateOrConnectWithoutConfigsInput
@@ -516,30 +487,92 @@ export type BrokerUpdateOneRequiredWithoutConfigsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.BrokerUpdateToOneWithWhereWithoutConfigsInput, Prisma.BrokerUpdateWithoutConfigsInput>, Prisma.BrokerUncheckedUpdateWithoutConfigsInput>
 }
 
-export type BrokerCreateWithoutConfigsInput = {
+export type BrokerCreateWithoutEndpointsInput = {
   id: number
   epoch: bigint | number
-  host: string
-  port: number
   rack?: string | null
   fenced?: boolean
   leaseExpiresAt: Date | string
   registeredAt?: Date | string
   inControlledShutdown?: boolean
   appliedMetadataVersion?: bigint | number
+  configs?: Prisma.BrokerConfigCreateNestedManyWithoutBrokerInput
+}
+
+export type BrokerUncheckedCreateWithoutEndpointsInput = {
+  id: number
+  epoch: bigint | number
+  rack?: string | null
+  fenced?: boolean
+  leaseExpiresAt: Date | string
+  registeredAt?: Date | string
+  inControlledShutdown?: boolean
+  appliedMetadataVersion?: bigint | number
+  configs?: Prisma.BrokerConfigUncheckedCreateNestedManyWithoutBrokerInput
+}
+
+export type BrokerCreateOrConnectWithoutEndpointsInput = {
+  where: Prisma.BrokerWhereUniqueInput
+  create: Prisma.XOR<Prisma.BrokerCreateWithoutEndpointsInput, Prisma.BrokerUncheckedCreateWithoutEndpointsInput>
+}
+
+export type BrokerUpsertWithoutEndpointsInput = {
+  update: Prisma.XOR<Prisma.BrokerUpdateWithoutEndpointsInput, Prisma.BrokerUncheckedUpdateWithoutEndpointsInput>
+  create: Prisma.XOR<Prisma.BrokerCreateWithoutEndpointsInput, Prisma.BrokerUncheckedCreateWithoutEndpointsInput>
+  where?: Prisma.BrokerWhereInput
+}
+
+export type BrokerUpdateToOneWithWhereWithoutEndpointsInput = {
+  where?: Prisma.BrokerWhereInput
+  data: Prisma.XOR<Prisma.BrokerUpdateWithoutEndpointsInput, Prisma.BrokerUncheckedUpdateWithoutEndpointsInput>
+}
+
+export type BrokerUpdateWithoutEndpointsInput = {
+  id?: Prisma.IntFieldUpdateOperationsInput | number
+  epoch?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  rack?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  fenced?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  leaseExpiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  inControlledShutdown?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  appliedMetadataVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  configs?: Prisma.BrokerConfigUpdateManyWithoutBrokerNestedInput
+}
+
+export type BrokerUncheckedUpdateWithoutEndpointsInput = {
+  id?: Prisma.IntFieldUpdateOperationsInput | number
+  epoch?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  rack?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  fenced?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  leaseExpiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  inControlledShutdown?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  appliedMetadataVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  configs?: Prisma.BrokerConfigUncheckedUpdateManyWithoutBrokerNestedInput
+}
+
+export type BrokerCreateWithoutConfigsInput = {
+  id: number
+  epoch: bigint | number
+  rack?: string | null
+  fenced?: boolean
+  leaseExpiresAt: Date | string
+  registeredAt?: Date | string
+  inControlledShutdown?: boolean
+  appliedMetadataVersion?: bigint | number
+  endpoints?: Prisma.BrokerEndpointCreateNestedManyWithoutBrokerInput
 }
 
 export type BrokerUncheckedCreateWithoutConfigsInput = {
   id: number
   epoch: bigint | number
-  host: string
-  port: number
   rack?: string | null
   fenced?: boolean
   leaseExpiresAt: Date | string
   registeredAt?: Date | string
   inControlledShutdown?: boolean
   appliedMetadataVersion?: bigint | number
+  endpoints?: Prisma.BrokerEndpointUncheckedCreateNestedManyWithoutBrokerInput
 }
 
 export type BrokerCreateOrConnectWithoutConfigsInput = {
@@ -561,27 +594,25 @@ export type BrokerUpdateToOneWithWhereWithoutConfigsInput = {
 export type BrokerUpdateWithoutConfigsInput = {
   id?: Prisma.IntFieldUpdateOperationsInput | number
   epoch?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  host?: Prisma.StringFieldUpdateOperationsInput | string
-  port?: Prisma.IntFieldUpdateOperationsInput | number
   rack?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   fenced?: Prisma.BoolFieldUpdateOperationsInput | boolean
   leaseExpiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   inControlledShutdown?: Prisma.BoolFieldUpdateOperationsInput | boolean
   appliedMetadataVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  endpoints?: Prisma.BrokerEndpointUpdateManyWithoutBrokerNestedInput
 }
 
 export type BrokerUncheckedUpdateWithoutConfigsInput = {
   id?: Prisma.IntFieldUpdateOperationsInput | number
   epoch?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  host?: Prisma.StringFieldUpdateOperationsInput | string
-  port?: Prisma.IntFieldUpdateOperationsInput | number
   rack?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   fenced?: Prisma.BoolFieldUpdateOperationsInput | boolean
   leaseExpiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   inControlledShutdown?: Prisma.BoolFieldUpdateOperationsInput | boolean
   appliedMetadataVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  endpoints?: Prisma.BrokerEndpointUncheckedUpdateManyWithoutBrokerNestedInput
 }
 
 
@@ -590,10 +621,12 @@ export type BrokerUncheckedUpdateWithoutConfigsInput = {
  */
 
 export type BrokerCountOutputType = {
+  endpoints: number
   configs: number
 }
 
 export type BrokerCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  endpoints?: boolean | BrokerCountOutputTypeCountEndpointsArgs
   configs?: boolean | BrokerCountOutputTypeCountConfigsArgs
 }
 
@@ -610,6 +643,13 @@ export type BrokerCountOutputTypeDefaultArgs<ExtArgs extends runtime.Types.Exten
 /**
  * BrokerCountOutputType without action
  */
+export type BrokerCountOutputTypeCountEndpointsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.BrokerEndpointWhereInput
+}
+
+/**
+ * BrokerCountOutputType without action
+ */
 export type BrokerCountOutputTypeCountConfigsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.BrokerConfigWhereInput
 }
@@ -618,14 +658,13 @@ export type BrokerCountOutputTypeCountConfigsArgs<ExtArgs extends runtime.Types.
 export type BrokerSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
   epoch?: boolean
-  host?: boolean
-  port?: boolean
   rack?: boolean
   fenced?: boolean
   leaseExpiresAt?: boolean
   registeredAt?: boolean
   inControlledShutdown?: boolean
   appliedMetadataVersion?: boolean
+  endpoints?: boolean | Prisma.Broker$endpointsArgs<ExtArgs>
   configs?: boolean | Prisma.Broker$configsArgs<ExtArgs>
   _count?: boolean | Prisma.BrokerCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["broker"]>
@@ -633,8 +672,6 @@ export type BrokerSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
 export type BrokerSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
   epoch?: boolean
-  host?: boolean
-  port?: boolean
   rack?: boolean
   fenced?: boolean
   leaseExpiresAt?: boolean
@@ -646,8 +683,6 @@ export type BrokerSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
 export type BrokerSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
   epoch?: boolean
-  host?: boolean
-  port?: boolean
   rack?: boolean
   fenced?: boolean
   leaseExpiresAt?: boolean
@@ -659,8 +694,6 @@ export type BrokerSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
 export type BrokerSelectScalar = {
   id?: boolean
   epoch?: boolean
-  host?: boolean
-  port?: boolean
   rack?: boolean
   fenced?: boolean
   leaseExpiresAt?: boolean
@@ -669,8 +702,9 @@ export type BrokerSelectScalar = {
   appliedMetadataVersion?: boolean
 }
 
-export type BrokerOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "epoch" | "host" | "port" | "rack" | "fenced" | "leaseExpiresAt" | "registeredAt" | "inControlledShutdown" | "appliedMetadataVersion", ExtArgs["result"]["broker"]>
+export type BrokerOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "epoch" | "rack" | "fenced" | "leaseExpiresAt" | "registeredAt" | "inControlledShutdown" | "appliedMetadataVersion", ExtArgs["result"]["broker"]>
 export type BrokerInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  endpoints?: boolean | Prisma.Broker$endpointsArgs<ExtArgs>
   configs?: boolean | Prisma.Broker$configsArgs<ExtArgs>
   _count?: boolean | Prisma.BrokerCountOutputTypeDefaultArgs<ExtArgs>
 }
@@ -680,13 +714,12 @@ export type BrokerIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
 export type $BrokerPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Broker"
   objects: {
+    endpoints: Prisma.$BrokerEndpointPayload<ExtArgs>[]
     configs: Prisma.$BrokerConfigPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: number
     epoch: bigint
-    host: string
-    port: number
     rack: string | null
     fenced: boolean
     leaseExpiresAt: Date
@@ -1093,6 +1126,7 @@ readonly fields: BrokerFieldRefs;
  */
 export interface Prisma__BrokerClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
+  endpoints<T extends Prisma.Broker$endpointsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Broker$endpointsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$BrokerEndpointPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   configs<T extends Prisma.Broker$configsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Broker$configsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$BrokerConfigPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
@@ -1125,8 +1159,6 @@ export interface Prisma__BrokerClient<T, Null = never, ExtArgs extends runtime.T
 export interface BrokerFieldRefs {
   readonly id: Prisma.FieldRef<"Broker", 'Int'>
   readonly epoch: Prisma.FieldRef<"Broker", 'BigInt'>
-  readonly host: Prisma.FieldRef<"Broker", 'String'>
-  readonly port: Prisma.FieldRef<"Broker", 'Int'>
   readonly rack: Prisma.FieldRef<"Broker", 'String'>
   readonly fenced: Prisma.FieldRef<"Broker", 'Boolean'>
   readonly leaseExpiresAt: Prisma.FieldRef<"Broker", 'DateTime'>
@@ -1523,6 +1555,30 @@ export type BrokerDeleteManyArgs<ExtArgs extends runtime.Types.Extensions.Intern
    * Limit how many Brokers to delete.
    */
   limit?: number
+}
+
+/**
+ * Broker.endpoints
+ */
+export type Broker$endpointsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the BrokerEndpoint
+   */
+  select?: Prisma.BrokerEndpointSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the BrokerEndpoint
+   */
+  omit?: Prisma.BrokerEndpointOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.BrokerEndpointInclude<ExtArgs> | null
+  where?: Prisma.BrokerEndpointWhereInput
+  orderBy?: Prisma.BrokerEndpointOrderByWithRelationInput | Prisma.BrokerEndpointOrderByWithRelationInput[]
+  cursor?: Prisma.BrokerEndpointWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.BrokerEndpointScalarFieldEnum | Prisma.BrokerEndpointScalarFieldEnum[]
 }
 
 /**
