@@ -23,7 +23,10 @@ export function replicationContract(name: string, open: () => Promise<MetadataSt
     async function brokers(...ids: number[]): Promise<Map<number, bigint>> {
       const epochs = new Map<number, bigint>();
       for (const id of ids) {
-        const { broker } = await store.membership.register({ id, endpoints: [{ name: 'PLAINTEXT', host: 'h', port: 9000 + id, securityProtocol: 'PLAINTEXT' }], leaseMs: LEASE_MS }, defaults);
+        const { broker } = await store.membership.register(
+          { id, endpoints: [{ name: 'PLAINTEXT', host: 'h', port: 9000 + id, securityProtocol: 'PLAINTEXT' }], leaseMs: LEASE_MS },
+          defaults,
+        );
         epochs.set(id, broker.epoch);
       }
       return epochs;
@@ -166,9 +169,19 @@ export function replicationContract(name: string, open: () => Promise<MetadataSt
       const leaderless = await partition('sole');
       expect(leaderless).toMatchObject({ leaderId: -1, isr: [31] });
       // 32 is back first: out of sync, so no clean election, and unclean is off.
-      expect((await store.membership.register({ id: 32, endpoints: [{ name: 'PLAINTEXT', host: 'h', port: 1, securityProtocol: 'PLAINTEXT' }], leaseMs: LEASE_MS }, defaults)).elected).toEqual([]);
+      expect(
+        (
+          await store.membership.register(
+            { id: 32, endpoints: [{ name: 'PLAINTEXT', host: 'h', port: 1, securityProtocol: 'PLAINTEXT' }], leaseMs: LEASE_MS },
+            defaults,
+          )
+        ).elected,
+      ).toEqual([]);
       expect(await partition('sole')).toMatchObject({ leaderId: -1, isr: [31] });
-      const back = await store.membership.register({ id: 31, endpoints: [{ name: 'PLAINTEXT', host: 'h', port: 1, securityProtocol: 'PLAINTEXT' }], leaseMs: LEASE_MS }, defaults);
+      const back = await store.membership.register(
+        { id: 31, endpoints: [{ name: 'PLAINTEXT', host: 'h', port: 1, securityProtocol: 'PLAINTEXT' }], leaseMs: LEASE_MS },
+        defaults,
+      );
       expect(back.elected.map((p) => [p.topic, p.leaderId])).toEqual([['sole', 31]]);
       expect(await partition('sole')).toMatchObject({
         leaderId: 31,
@@ -206,7 +219,10 @@ export function replicationContract(name: string, open: () => Promise<MetadataSt
     it('a restart before the lease ran out fences the previous epoch and moves its leaderships', async () => {
       const epochs = await brokers(51, 52);
       await store.topics.create({ name: 'restart', assignments: [[51, 52]] });
-      const again = await store.membership.register({ id: 51, endpoints: [{ name: 'PLAINTEXT', host: 'h', port: 1, securityProtocol: 'PLAINTEXT' }], leaseMs: LEASE_MS }, defaults);
+      const again = await store.membership.register(
+        { id: 51, endpoints: [{ name: 'PLAINTEXT', host: 'h', port: 1, securityProtocol: 'PLAINTEXT' }], leaseMs: LEASE_MS },
+        defaults,
+      );
       expect(again.broker.epoch).toBe(epochs.get(51)! + 1n);
       expect(again.fencedPrevious).toMatchObject({ brokerId: 51, brokerEpoch: epochs.get(51), reason: 'restarted' });
       expect(again.fencedPrevious!.version).toBe(await store.version());
