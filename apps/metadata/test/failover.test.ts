@@ -32,7 +32,12 @@ class BusBroker {
     const reply = await requestJson<RegisterBrokerReply>(
       this.bus,
       MetadataSubjects.registerBroker,
-      { id: this.id, host: '127.0.0.1', port: 9000 + this.id, rack: null, leaseMs: LEASE_MS },
+      {
+        id: this.id,
+        endpoints: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9000 + this.id, securityProtocol: 'PLAINTEXT' }],
+        rack: null,
+        leaseMs: LEASE_MS,
+      },
       { timeoutMs },
     );
     this.epoch = reply.epoch;

@@ -110,7 +110,7 @@ describe('the migrated schema', () => {
       prisma.acl.count(),
       prisma.brokerFailover.count(),
     ]);
-    expect(counts).toEqual(Array(13).fill(1));
+    expect(counts).toEqual(Array(14).fill(1));
     const partition = await prisma.partition.findFirstOrThrow();
     expect(partition).toMatchObject({
       addingReplicas: [],
