@@ -17,6 +17,8 @@ import {
   type ScramMechanismName,
   type SecurityChangedEvent,
   type AlterBrokerConfigsCommand,
+  type AlterPartitionReply,
+  type AlterPartitionRequest,
   type AlterBrokerConfigsReply,
   type AlterTopicConfigsCommand,
   type AlterTopicConfigsReply,
@@ -35,6 +37,7 @@ import {
 } from '@strom/contracts';
 import type { MetadataStore, TopicState } from '@strom/metadata-store';
 import { BUS, LOGGER, METADATA_STORE, type Logger } from '@strom/runtime';
+import { handleAlterPartition } from './alter-partition.js';
 import { alterBrokerConfigs } from './broker-configs.js';
 import { METADATA_OPTIONS, type MetadataOptions } from './metadata.options.js';
 import { alterTopicConfigs, createPartitions, createTopics, deleteTopics } from './topic-admin.js';
@@ -72,6 +75,15 @@ export class MetadataService implements OnModuleInit, OnModuleDestroy {
         async (request) => ({
           ok: await this.store.brokers.renewLease(request.id, BigInt(request.epoch), request.leaseMs),
         }),
+        queue,
+      ),
+      replyJson<AlterPartitionRequest, AlterPartitionReply>(
+        this.bus,
+        MetadataSubjects.alterPartition,
+        async (request) => {
+          const { reply, changed } = await handleAlterPartition(this.store, request);
+          return { ...reply, version: changed ? await this.changed() : String(await this.store.version()) };
+        },
         queue,
       ),
       replyJson<CreateTopicsCommand, CreateTopicsReply>(
