@@ -298,9 +298,9 @@ export class DiskLog implements PartitionLog {
    * even before the first append of the new one.
    */
   assignLeaderEpoch(epoch: number): void {
-    this.assertUsable();
     const latest = this.epochs.latest();
     if (latest && epoch <= latest.epoch) return;
+    this.assertUsable();
     if (this.epochs.assign(epoch, this.nextOffset)) {
       this.background = this.background.then(() => this.writeEpochCheckpoint()).catch((error: unknown) => void this.goOffline(error));
     }

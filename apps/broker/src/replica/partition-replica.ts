@@ -202,7 +202,12 @@ export class PartitionReplica {
       return;
     }
     this.leaderEpochValue = partition.leaderEpoch;
-    this.log.assignLeaderEpoch(partition.leaderEpoch);
+    try {
+      this.log.assignLeaderEpoch(partition.leaderEpoch);
+    } catch (error) {
+      // An offline log leads on for reads (KAFKA_STORAGE_ERROR for writes); its epochs stay as they are.
+      if (!(error instanceof LogOfflineError)) throw error;
+    }
     this.leader = new PartitionLeader(
       this.replication.brokerId,
       registration,
