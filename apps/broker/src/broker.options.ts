@@ -2,6 +2,7 @@ import type { OffsetsTopicSettings } from './cluster/offsets-topic.js';
 import type { ConnectionQuotaLimits } from './network/connection-quotas.js';
 import type { ConnectionLimits } from './network/limits.js';
 import type { SecurityProtocol } from './network/request-handler.js';
+import type { ReplicationOptions } from './replica/replication-options.js';
 
 /** Injection token for the broker's options. */
 export const BROKER_OPTIONS = Symbol.for('strom.broker.options');
@@ -52,6 +53,8 @@ export interface BrokerOptions {
   busRequestTimeoutMs: number;
   /** authorizer.class.name and the StandardAuthorizer's settings: one authorizer for every listener. */
   authorizer: BrokerAuthorizerOptions;
+  /** replica.lag.time.max.ms and the replica.fetch.* settings of follower fetches. */
+  replication: ReplicationOptions;
   /** offsets.topic.num.partitions, offsets.topic.replication.factor, offsets.topic.segment.bytes */
   offsetsTopic: OffsetsTopicSettings;
 }

@@ -27,6 +27,7 @@ import { ProducerIdManager } from './producer/producer-id-manager.js';
 import { handleListOffsets } from './api/list-offsets.js';
 import { handleProduce } from './api/produce.js';
 import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from './api/topics.js';
+import { AlterPartitionSender } from './replica/alter-partition-sender.js';
 import { logDirUnder, ReplicaManager } from './replica/replica-manager.js';
 import {
   handleAlterUserScramCredentials,
@@ -73,6 +74,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   private quotas?: ConnectionQuotas;
   private metadata?: MetadataClient;
   private replicas?: ReplicaManager;
+  private alterPartition?: AlterPartitionSender;
   private retentionTicks?: Subscription;
   private security?: SecurityMetadataClient;
   /**
@@ -155,10 +157,28 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       this.logger.child({ component: 'metadata-client' }),
     );
     this.metadata = metadata;
+    const alterPartition = new AlterPartitionSender(
+      this.bus,
+      {
+        brokerId: options.nodeId,
+        brokerEpoch: () => this.view.broker(options.nodeId)?.epoch,
+        requestTimeoutMs: options.busRequestTimeoutMs,
+        retryBackoffMs: 100,
+        maxRetryBackoffMs: 5_000,
+      },
+      this.logger.child({ component: 'alter-partition' }),
+    );
+    this.alterPartition = alterPartition;
     const replicas = new ReplicaManager(
-      { brokerId: options.nodeId, logDir: logDirUnder(options.dataDir), staticConfig: options.staticConfig },
+      {
+        brokerId: options.nodeId,
+        logDir: logDirUnder(options.dataDir),
+        staticConfig: options.staticConfig,
+        replication: options.replication,
+      },
       this.view,
       this.logger.child({ component: 'replicas' }),
+      (replica, proposal) => alterPartition.send(replica, proposal),
     );
     this.replicas = replicas;
     await replicas.start();
@@ -186,6 +206,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     await Promise.all(this.listeners.map((listener) => listener.stop(this.options.drainTimeoutMs)));
     await this.metadata?.stop();
     await this.security?.stop();
+    this.alterPartition?.stop();
     await this.replicas?.stop();
   }
 

@@ -3,6 +3,7 @@ import { ConfigError, parseConnectionOverrides, type Listener, type ServerConfig
 import { COMMON_KEYS } from '@strom/runtime';
 import type { BrokerListenerOptions, BrokerOptions, ListenerSecurityOptions } from './broker.options.js';
 import { STROM_CONNECTION_LIMITS } from './network/limits.js';
+import { replicationOptions } from './replica/replication-options.js';
 import { sslServer } from './security/ssl/ssl-server.js';
 import { SslConfigError } from './security/ssl/ssl-stores.js';
 
@@ -50,6 +51,7 @@ export function brokerOptions(config: ServerConfig): BrokerOptions {
     staticConfig: config.staticConfig,
     busRequestTimeoutMs: config.int('strom.bus.request.timeout.ms'),
     authorizer: { ...config.authorizer },
+    replication: replicationOptions(config),
     offsetsTopic: {
       numPartitions: config.int('offsets.topic.num.partitions'),
       replicationFactor: config.int('offsets.topic.replication.factor'),

@@ -9,7 +9,8 @@ import {
   createOffsetFetchRequest,
   ZERO_UUID,
 } from '@strom/protocol';
-import { KafkaClient, kafkaError } from './kafka-client.js';
+import type { KafkaConnection as KafkaClient } from '@strom/broker';
+import { connectCli, kafkaError } from './kafka-client.js';
 
 type Out = (line: string) => void;
 
@@ -52,7 +53,7 @@ export async function runAdminCommand(group: 'topics' | 'groups', args: readonly
   const parsed = parseArgs(args, ['bootstrap-server', 'partitions', 'replication-factor', 'config']);
   const [action, name] = parsed.positional;
   const bootstrap = parsed.options.get('bootstrap-server')?.at(-1) ?? '127.0.0.1:9092';
-  const client = await KafkaClient.connect(bootstrap);
+  const client = await connectCli(bootstrap);
   try {
     if (group === 'topics') {
       if (action === 'list') return await listTopics(client, out);

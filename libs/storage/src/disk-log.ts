@@ -292,6 +292,20 @@ export class DiskLog implements PartitionLog {
     return this.producers.entries();
   }
 
+  /**
+   * A new leader epoch starts at the log end: this replica became its leader (Kafka's makeLeader,
+   * `assignEpochStartOffset`), so followers asking for the previous epoch learn where it ended
+   * even before the first append of the new one.
+   */
+  assignLeaderEpoch(epoch: number): void {
+    const latest = this.epochs.latest();
+    if (latest && epoch <= latest.epoch) return;
+    this.assertUsable();
+    if (this.epochs.assign(epoch, this.nextOffset)) {
+      this.background = this.background.then(() => this.writeEpochCheckpoint()).catch((error: unknown) => void this.goOffline(error));
+    }
+  }
+
   // ---- append ----------------------------------------------------------------------------
 
   async append(batches: readonly Buffer[], options: LeaderAppendOptions): Promise<AppendResult> {
@@ -477,7 +491,17 @@ export class DiskLog implements PartitionLog {
   async truncateTo(offset: number): Promise<void> {
     this.assertUsable();
     await this.idle();
-    if (offset >= this.visibleEnd) return;
+    if (offset >= this.visibleEnd) {
+      // Kafka's UnifiedLog.truncateTo: a broker that became leader and appended nothing has an
+      // epoch entry at its log end; it goes even though no record is cut.
+      if (!this.epochs.truncateFromEnd(this.visibleEnd)) return;
+      try {
+        await this.writeEpochCheckpoint();
+      } catch (error) {
+        throw this.goOffline(error);
+      }
+      return;
+    }
     if (offset <= this.startOffset) return this.truncateFullyAndStartAt(offset);
     try {
       const index = this.segmentIndexFor(offset);

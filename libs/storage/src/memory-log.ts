@@ -160,7 +160,10 @@ export class MemoryLog implements PartitionLog {
 
   async truncateTo(offset: number): Promise<void> {
     this.assertOpen();
-    if (offset >= this.endOffset) return;
+    if (offset >= this.endOffset) {
+      this.epochs.truncateFromEnd(this.endOffset);
+      return;
+    }
     const keep = this.batches.filter((b) => b.header.lastOffset < offset);
     this.batches = keep;
     this.bytes = keep.reduce((sum, b) => sum + b.data.length, 0);
@@ -189,6 +192,13 @@ export class MemoryLog implements PartitionLog {
     this.epochs.truncateFromStart(offset);
     this.producers.removeBefore(offset);
     return offset;
+  }
+
+  assignLeaderEpoch(epoch: number): void {
+    this.assertOpen();
+    const latest = this.epochs.latest();
+    if (latest && epoch <= latest.epoch) return;
+    this.epochs.assign(epoch, this.endOffset);
   }
 
   latestEpoch(): number | undefined {

@@ -93,13 +93,21 @@ export interface PartitionLog {
   setHighWatermark(offset: number): void;
   setLastStableOffset(offset: number): void;
 
-  /** Removes everything at and after `offset` (a follower after a leader change). */
+  /**
+   * Removes everything at and after `offset` (a follower after a leader change). At or past the
+   * log end no record goes, but epochs starting at the log end do (Kafka's UnifiedLog.truncateTo).
+   */
   truncateTo(offset: number): Promise<void>;
   /** Empties the log and restarts it at `offset` (follower out of range of the leader). */
   truncateFullyAndStartAt(offset: number): Promise<void>;
   /** DeleteRecords: advances the log start offset (≤ high watermark); returns the new one. */
   deleteRecordsBefore(offset: number): Promise<number>;
 
+  /**
+   * This replica became leader in `epoch` (newer than any it knows): the epoch starts at the log
+   * end (Kafka's makeLeader). An older or known epoch changes nothing.
+   */
+  assignLeaderEpoch(epoch: number): void;
   latestEpoch(): number | undefined;
   epochEntries(): EpochEntry[];
   /** OffsetsForLeaderEpoch. */

@@ -250,6 +250,23 @@ describe.each([diskFactory, memoryFactory].map((make) => [make().name, make] as 
     expect(await log.appendAsFollower([batches[0]!])).toMatchObject({ kind: 'rejected' });
   });
 
+  it('starts a new leader epoch at the log end, and truncating to the log end drops it (Kafka makeLeader, truncateTo)', async () => {
+    await log.append([testBatch({ records: 2 })], { leaderEpoch: 1 });
+    log.assignLeaderEpoch(3);
+    log.assignLeaderEpoch(2);
+    expect(log.epochEntries()).toEqual([
+      { epoch: 1, startOffset: 0 },
+      { epoch: 3, startOffset: 2 },
+    ]);
+    expect(log.endOffsetForEpoch(1)).toEqual({ leaderEpoch: 1, endOffset: 2 });
+    await log.truncateTo(2);
+    expect(log.logEndOffset).toBe(2);
+    expect(log.epochEntries()).toEqual([{ epoch: 1, startOffset: 0 }]);
+    if (!factory.reopen) return;
+    log = await factory.reopen();
+    expect(log.epochEntries()).toEqual([{ epoch: 1, startOffset: 0 }]);
+  });
+
   it('bounds the high watermark and last stable offset', async () => {
     await log.append([testBatch({ records: 3 })], LEADER);
     expect(() => log.setHighWatermark(4)).toThrow();

@@ -1,5 +1,12 @@
 import { ErrorCode } from '@strom/errors';
-import { createFetchResponsePartitionData, type FetchRequest, type FetchResponse, type FetchResponsePartitionData } from '@strom/protocol';
+import {
+  createFetchResponseEpochEndOffset,
+  createFetchResponsePartitionData,
+  type FetchRequest,
+  type FetchResponse,
+  type FetchResponsePartitionData,
+} from '@strom/protocol';
+import type { EpochEndOffset } from '@strom/replication';
 import type { ReadBufferPool } from '@strom/storage';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import { releaseAfterWrite, type ClientContext } from '../network/request-handler.js';
@@ -31,6 +38,10 @@ interface PartitionToRead {
   /** Set when the partition cannot be read: the error goes into the response as is. */
   errorCode: ErrorCode;
   replica: PartitionReplica | undefined;
+  /** A follower's fetch whose log diverged from this leader's: answered with where, no records. */
+  divergingEpoch?: EpochEndOffset;
+  /** A follower's fetch position that this leader's log does not have: OFFSET_OUT_OF_RANGE with the leader's offsets. */
+  outOfRange?: boolean;
 }
 
 /**
@@ -39,6 +50,11 @@ interface PartitionToRead {
  * read_committed), within the response and partition byte limits. When fewer than min.bytes are
  * available it long-polls: it waits for appends to any of the partitions (woken by the
  * replicas, no polling loop) until max.wait.ms.
+ *
+ * A follower's fetch (replica id ≥ 0, CLUSTER_ACTION) is checked against the leader's epochs
+ * first (a diverging log gets `diverging_epoch` and no records), moves the follower's position
+ * (ISR, high watermark: Kafka's updateFollowerFetchState, once per request), and reads up to the
+ * log end; its long poll waits for appends.
  */
 export function handleFetch(
   view: ClusterView,
@@ -54,6 +70,8 @@ export function handleFetch(
     const readCommitted = apiVersion >= 4 && body.isolationLevel === READ_COMMITTED;
     // Kafka: a follower (replica id ≥ 0) needs CLUSTER_ACTION on the cluster, a consumer READ on each topic.
     const follower = isFromFollower(body);
+    const followerId = body.replicaId !== -1 ? body.replicaId : body.replicaState.replicaId;
+    const followerEpoch = apiVersion >= 15 ? Number(body.replicaState.replicaEpoch) : -1;
     const followerAllowed = !follower || !client || authorization.allowedOnCluster(client, AclOperation.CLUSTER_ACTION);
     const partitions: PartitionToRead[] = [];
     for (const session of context.partitions) {
@@ -82,7 +100,9 @@ export function handleFetch(
         apiVersion >= 9 ? session.currentLeaderEpoch : -1,
       );
       const errorCode = found.errorCode === ErrorCode.KAFKA_STORAGE_ERROR ? storageError(apiVersion) : found.errorCode;
-      partitions.push({ session, errorCode, replica: found.replica });
+      const entry: PartitionToRead = { session, errorCode, replica: found.replica };
+      if (follower && found.replica) checkFollowerPosition(entry, found.replica);
+      partitions.push(entry);
     }
 
     const deadline = Date.now() + Math.min(Math.max(body.maxWaitMs, 0), options.maxWaitCapMs);
@@ -92,7 +112,7 @@ export function handleFetch(
     for (;;) {
       const { results, bytes } = await readAll();
       const hasError =
-        partitions.some((entry) => entry.errorCode !== ErrorCode.NONE) ||
+        partitions.some((entry) => entry.errorCode !== ErrorCode.NONE || entry.divergingEpoch || entry.outOfRange) ||
         results.some((result) => result.data.errorCode !== ErrorCode.NONE);
       const remainingMs = deadline - Date.now();
       if (bytes >= body.minBytes || hasError || remainingMs <= 0) {
@@ -100,7 +120,23 @@ export function handleFetch(
         if (lease) releaseAfterWrite(response, () => lease.releaseAll());
         return response;
       }
-      await waitForAny(partitions, remainingMs);
+      await waitForAny(partitions, remainingMs, follower);
+    }
+
+    function checkFollowerPosition(entry: PartitionToRead, replica: PartitionReplica): void {
+      const check = replica.followerFetch({
+        brokerId: followerId,
+        brokerEpoch: followerEpoch,
+        fetchOffset: Number(entry.session.fetchOffset),
+        logStartOffset: Number(entry.session.logStartOffset),
+        lastFetchedEpoch: apiVersion >= 12 ? entry.session.lastFetchedEpoch : -1,
+      });
+      if (check.kind === 'diverging') entry.divergingEpoch = check.divergingEpoch;
+      else if (check.kind === 'error' && check.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) entry.outOfRange = true;
+      else if (check.kind === 'error') {
+        entry.errorCode = check.errorCode;
+        entry.replica = undefined;
+      }
     }
 
     async function readAll(): Promise<{ results: FetchPartitionResult[]; bytes: number }> {
@@ -111,6 +147,10 @@ export function handleFetch(
         if (entry.replica?.isDetached) {
           // The partition went away during a long poll (topic deleted): an error for it, not a closed connection.
           entry.errorCode = apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          entry.replica = undefined;
+        } else if (entry.replica && !entry.replica.isLeader) {
+          // Leadership moved during a long poll.
+          entry.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
           entry.replica = undefined;
         }
         if (!entry.replica) {
@@ -126,7 +166,6 @@ export function handleFetch(
         const fetchOffset = Number(entry.session.fetchOffset);
         // A negative budget reads nothing (Kafka: LogSegment.read's IllegalArgumentException, answered
         // UNKNOWN_SERVER_ERROR for the partition when there was data to read there).
-        const read = await replica.read(fetchOffset, Math.max(budget, 0), readCommitted, budget >= 0 && bytes === 0, lease);
         const fields: Partial<FetchResponsePartitionData> = {
           partitionIndex: entry.session.partition,
           highWatermark: BigInt(replica.highWatermark),
@@ -136,6 +175,19 @@ export function handleFetch(
             : {}),
           ...(apiVersion >= 5 ? { logStartOffset: BigInt(replica.logStartOffset) } : {}),
         };
+        if (entry.divergingEpoch) {
+          const divergingEpoch = createFetchResponseEpochEndOffset({
+            epoch: entry.divergingEpoch.leaderEpoch,
+            endOffset: BigInt(entry.divergingEpoch.endOffset),
+          });
+          results.push({ ...key, data: createFetchResponsePartitionData({ ...fields, errorCode: ErrorCode.NONE, divergingEpoch }) });
+          continue;
+        }
+        if (entry.outOfRange) {
+          results.push({ ...key, data: createFetchResponsePartitionData({ ...fields, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE }) });
+          continue;
+        }
+        const read = await replica.read(fetchOffset, Math.max(budget, 0), readCommitted, budget >= 0 && bytes === 0, lease, follower);
         if (read.error !== null) {
           const errorCode = read.error === 'KAFKA_STORAGE_ERROR' ? storageError(apiVersion) : ErrorCode.OFFSET_OUT_OF_RANGE;
           results.push({ ...key, data: createFetchResponsePartitionData({ ...fields, errorCode }) });
@@ -160,8 +212,8 @@ export function handleFetch(
 const storageError = (apiVersion: number): ErrorCode =>
   apiVersion <= 5 ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.KAFKA_STORAGE_ERROR;
 
-/** Resolves when any partition gets data past its fetch offset, or after `timeoutMs`. */
-async function waitForAny(partitions: PartitionToRead[], timeoutMs: number): Promise<void> {
+/** Resolves when any partition gets data past its fetch offset (for a follower: written), or after `timeoutMs`. */
+async function waitForAny(partitions: PartitionToRead[], timeoutMs: number, follower: boolean): Promise<void> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
@@ -169,7 +221,11 @@ async function waitForAny(partitions: PartitionToRead[], timeoutMs: number): Pro
       .filter((entry) => entry.replica)
       // Wait for data past what is there now: waiting on the fetch offset alone would return at
       // once whenever fewer than min.bytes are readable, and spin until max.wait.ms.
-      .map((entry) => entry.replica!.waitForData(Math.max(Number(entry.session.fetchOffset), entry.replica!.highWatermark), abort.signal));
+      .map((entry) => {
+        const replica = entry.replica!;
+        const readable = follower ? replica.logEndOffset : replica.highWatermark;
+        return replica.waitForData(Math.max(Number(entry.session.fetchOffset), readable), abort.signal, follower);
+      });
     if (waits.length === 0) {
       await new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
       return;

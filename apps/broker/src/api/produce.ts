@@ -30,8 +30,9 @@ export const PRODUCE_TOPIC_ID_MIN_VERSION = 13;
 /**
  * Produce: each partition's record batch is validated and appended by its leader replica.
  * Appends are handed to the logs before the handler's first await, so pipelined requests on a
- * connection are appended in order. acks=0 gets no response; acks=1 and acks=-1 are answered
- * once the batch is in the log (one replica: in sync by definition).
+ * connection are appended in order. acks=0 gets no response; acks=1 is answered once the batch
+ * is in the leader's log; acks=-1 once the ISR has it (at once when the leader is alone in it),
+ * within the request's timeout (see PartitionReplica.produce).
  */
 export function handleProduce(view: ClusterView, replicas: ReplicaManager, brokerId: number, authorization: RequestAuthorizer = ALLOW_ALL) {
   return (body: ProduceRequest, apiVersion: number, client?: ClientContext): Promise<ProduceResponse | undefined> | undefined => {
@@ -95,25 +96,11 @@ export function handleProduce(view: ClusterView, replicas: ReplicaManager, broke
       // ReplicaManager.appendToLocalLog: clients may not write Kafka's internal topics.
       if (INTERNAL_TOPICS.has(topic) && view.topicByName(topic)?.internal)
         return Promise.resolve(failed(ErrorCode.INVALID_TOPIC_EXCEPTION));
-      const short = body.acks === -1 ? belowMinInsync(topic, partition) : undefined;
-      if (short) return Promise.resolve(short);
       const now = leaderForNow(view, replicas, brokerId, topic, partition);
-      if (now?.replica) return now.replica.produce(records, apiVersion);
+      if (now?.replica) return now.replica.produce(records, apiVersion, body.acks, body.timeoutMs);
       if (now) return Promise.resolve(failed(now.errorCode));
       return leaderFor(view, replicas, brokerId, topic, partition).then((found) =>
-        found.replica ? found.replica.produce(records, apiVersion) : failed(found.errorCode),
-      );
-    }
-
-    /** acks=all with fewer in-sync replicas than min.insync.replicas: refused before appending. */
-    function belowMinInsync(topic: string, partition: number): ProduceOutcome | undefined {
-      const info = view.topicByName(topic);
-      const isr = info?.partitions[partition]?.isr.length;
-      const minInsync = Number(info?.configs['min.insync.replicas'] ?? '1');
-      if (isr === undefined || isr >= minInsync) return undefined;
-      return failed(
-        ErrorCode.NOT_ENOUGH_REPLICAS,
-        `The size of the current ISR ${isr} is insufficient to satisfy the min.isr requirement of ${minInsync}`,
+        found.replica ? found.replica.produce(records, apiVersion, body.acks, body.timeoutMs) : failed(found.errorCode),
       );
     }
   };

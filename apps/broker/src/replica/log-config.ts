@@ -9,6 +9,8 @@ export interface TopicPolicy {
   /** message.timestamp.before.max.ms / after.max.ms: how far CreateTime may be from now. */
   timestampBeforeMaxMs: number;
   timestampAfterMaxMs: number;
+  /** min.insync.replicas: the ISR an acks=all produce needs. */
+  minInSyncReplicas: number;
 }
 
 export const DEFAULT_TOPIC_POLICY: TopicPolicy = {
@@ -16,6 +18,7 @@ export const DEFAULT_TOPIC_POLICY: TopicPolicy = {
   logAppendTime: false,
   timestampBeforeMaxMs: Number.MAX_SAFE_INTEGER,
   timestampAfterMaxMs: 3_600_000,
+  minInSyncReplicas: 1,
 };
 
 const integer = (value: string | undefined): number | undefined => {
@@ -68,6 +71,7 @@ export function topicSettings(
       logAppendTime: merged['message.timestamp.type'] === 'LogAppendTime',
       timestampBeforeMaxMs: integer(merged['message.timestamp.before.max.ms']) ?? DEFAULT_TOPIC_POLICY.timestampBeforeMaxMs,
       timestampAfterMaxMs: integer(merged['message.timestamp.after.max.ms']) ?? DEFAULT_TOPIC_POLICY.timestampAfterMaxMs,
+      minInSyncReplicas: integer(merged['min.insync.replicas']) ?? DEFAULT_TOPIC_POLICY.minInSyncReplicas,
     },
   };
 }

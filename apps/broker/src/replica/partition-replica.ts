@@ -20,6 +20,18 @@ import {
   type ReadLease,
   type ReadResult,
 } from '@strom/storage';
+import type { PartitionInfo } from '@strom/contracts';
+import {
+  checkFetchPosition,
+  followerHighWatermark,
+  PartitionLeader,
+  type AlterPartitionAnswer,
+  type AlterPartitionProposal,
+  type EpochEndOffset,
+  type PartitionRegistration,
+  type ReplicaEligibility,
+} from '@strom/replication';
+import { DelayedProduces } from './delayed-produce.js';
 import type { TopicPolicy } from './log-config.js';
 
 export interface ProduceOutcome {
@@ -39,8 +51,45 @@ export interface StorageFailure {
 
 interface DataWaiter {
   offset: number;
+  /** A follower's fetch waits for the log end; a consumer's for the high watermark. */
+  untilLogEnd: boolean;
   wake: () => void;
 }
+
+/** What a partition replica needs of the broker to replicate: who it is, and a way to the metadata service. */
+export interface ReplicationContext {
+  readonly brokerId: number;
+  readonly eligibility: ReplicaEligibility;
+  /** replica.lag.time.max.ms */
+  readonly replicaLagTimeMaxMs: number;
+  /** Sends an ISR change of this partition to the metadata service (AlterPartition); the answer comes back by `onAlterPartitionAnswer`. */
+  proposeIsrChange(replica: PartitionReplica, proposal: AlterPartitionProposal): void;
+}
+
+/** A follower's fetch of this partition, as its leader sees it (Fetch with a replica id). */
+export interface FollowerFetchRequest {
+  brokerId: number;
+  /** -1 before Fetch v15 (no replica state). */
+  brokerEpoch: number;
+  fetchOffset: number;
+  logStartOffset: number;
+  /** -1 before Fetch v12, or when the follower has no epoch yet. */
+  lastFetchedEpoch: number;
+}
+
+/** Whether the leader reads for a follower's fetch, tells it where its log diverges, or refuses. */
+export type FollowerFetchCheck =
+  { kind: 'read' } | { kind: 'diverging'; divergingEpoch: EpochEndOffset } | { kind: 'error'; errorCode: ErrorCode };
+
+/** A partition's registration in the metadata, as @strom/replication names it. */
+export const registrationOf = (partition: PartitionInfo): PartitionRegistration => ({
+  replicas: partition.replicas,
+  isr: partition.isr,
+  leader: partition.leaderId,
+  leaderEpoch: partition.leaderEpoch,
+  partitionEpoch: partition.partitionEpoch,
+  leaderRecoveryState: partition.leaderRecoveryState,
+});
 
 /** Storage error names as Kafka error codes. */
 const logErrorCodes: Record<string, ErrorCode> = {
@@ -55,15 +104,24 @@ const logErrorCodes: Record<string, ErrorCode> = {
 };
 
 /**
- * One partition replica on this broker: the single writer of its log. Appends go to the log in
- * the order `produce` is called (the log queues them), so pipelined requests keep their order;
+ * One partition replica on this broker: the single writer of its log, and the partition's leader
+ * or a follower of it as the metadata says (Kafka's `Partition`). Appends go to the log in the
+ * order `produce` is called (the log queues them), so pipelined requests keep their order;
  * readers wait for data through notifications, not polling.
+ *
+ * As leader it holds the replication state (`PartitionLeader`: follower positions, ISR, high
+ * watermark) and the acks=all produces waiting for the ISR; as follower it appends what its
+ * fetcher brings, with the leader's offsets and epochs, and truncates where its log diverged.
  */
 export class PartitionReplica {
   private waiters = new Set<DataWaiter>();
   private readonly appendsInFlight = new Set<Promise<unknown>>();
   private exclusiveWork: Promise<void> | undefined;
   private closed = false;
+  private leader: PartitionLeader | undefined;
+  private readonly delayedProduces = new DelayedProduces();
+  private readonly replicasReached = (requiredOffset: number) =>
+    this.leader?.checkEnoughReplicasReachOffset(requiredOffset) ?? { done: true, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
 
   constructor(
     readonly topic: string,
@@ -72,11 +130,22 @@ export class PartitionReplica {
     private readonly log: PartitionLog,
     private leaderEpochValue: number,
     private policy: TopicPolicy,
+    private readonly replication: ReplicationContext,
     private readonly clock: () => number = Date.now,
   ) {}
 
   get leaderEpoch(): number {
     return this.leaderEpochValue;
+  }
+
+  /** Whether this replica leads its partition now. */
+  get isLeader(): boolean {
+    return this.leader !== undefined;
+  }
+
+  /** The leader's replication state (undefined on a follower). */
+  get leaderState(): PartitionLeader | undefined {
+    return this.leader;
   }
 
   get logStartOffset(): number {
@@ -95,6 +164,11 @@ export class PartitionReplica {
     return this.log.lastStableOffset;
   }
 
+  /** The epoch of the last record in the log (a follower's `last_fetched_epoch`), or -1. */
+  get latestEpoch(): number {
+    return this.log.latestEpoch() ?? -1;
+  }
+
   /** True once the replica stopped serving (its topic was deleted, or the broker is stopping). */
   get isDetached(): boolean {
     return this.closed;
@@ -108,23 +182,76 @@ export class PartitionReplica {
   reconfigure(log: Partial<LogConfig>, policy: TopicPolicy): void {
     this.policy = policy;
     if (this.log instanceof DiskLog) this.log.reconfigure(log);
+    this.leader?.reconfigure(this.leaderConfig());
   }
 
-  /** Leadership moved on (never back): later appends are stamped with the new epoch. */
-  becomeLeader(leaderEpoch: number, policy: TopicPolicy): void {
-    if (leaderEpoch < this.leaderEpochValue)
-      throw new Error(`leader epoch of ${this.topic}-${this.partition} would go back from ${this.leaderEpochValue} to ${leaderEpoch}`);
-    this.leaderEpochValue = leaderEpoch;
+  /**
+   * The metadata names this broker leader (Kafka's `makeLeader`): a new leader epoch starts at
+   * the log end, and the replication state starts over; the same epoch with a newer partition
+   * epoch only takes the new ISR. Leadership moves on, never back.
+   */
+  makeLeader(partition: PartitionInfo, policy: TopicPolicy): void {
+    if (partition.leaderEpoch < this.leaderEpochValue) return;
     this.policy = policy;
+    const now = this.clock();
+    const end = this.log.logEndOffset;
+    const registration = registrationOf(partition);
+    if (this.leader && partition.leaderEpoch === this.leader.leaderEpoch) {
+      this.leader.reconfigure(this.leaderConfig());
+      if (this.leader.update(registration, end, now).highWatermarkChanged) this.onHighWatermark();
+      return;
+    }
+    this.leaderEpochValue = partition.leaderEpoch;
+    try {
+      this.log.assignLeaderEpoch(partition.leaderEpoch);
+    } catch (error) {
+      // An offline log leads on for reads (KAFKA_STORAGE_ERROR for writes); its epochs stay as they are.
+      if (!(error instanceof LogOfflineError)) throw error;
+    }
+    this.leader = new PartitionLeader(
+      this.replication.brokerId,
+      registration,
+      end,
+      this.log.highWatermark,
+      now,
+      this.leaderConfig(),
+      this.replication.eligibility,
+    );
+    // Alone in the ISR (RF 1), everything in the log is committed: after a restart this is what
+    // makes the records recovered from disk visible (the checkpointed high watermark may be old).
+    if (this.leader.onLocalAppend(end, now).highWatermarkChanged) this.onHighWatermark();
+  }
+
+  /** The metadata names another broker leader (Kafka's `makeFollower`): waiting acks=all produces end. */
+  makeFollower(partition: PartitionInfo, policy: TopicPolicy): void {
+    if (partition.leaderEpoch < this.leaderEpochValue) return;
+    this.policy = policy;
+    this.leaderEpochValue = partition.leaderEpoch;
+    if (!this.leader) return;
+    this.leader = undefined;
+    this.delayedProduces.abort(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    // Consumers long-polling here learn at once that this broker no longer leads.
+    for (const waiter of [...this.waiters]) waiter.wake();
   }
 
   /**
    * Validates a partition's record set as Kafka does for Produce v3+ (exactly one magic v2
    * batch, CRC, size, timestamps) and appends it. Synchronously hands the batch to the log
-   * before the first await, so calls keep their order. A disk error (now or earlier, in this
-   * log's directory) answers KAFKA_STORAGE_ERROR.
+   * before the first await, so calls keep their order. acks=all is refused with an ISR under
+   * min.insync.replicas (NOT_ENOUGH_REPLICAS) and answered once the ISR has the batch, within
+   * `timeoutMs`. A disk error (now or earlier, in this log's directory) answers KAFKA_STORAGE_ERROR.
    */
-  produce(records: Buffer | null, apiVersion: number): Promise<ProduceOutcome> {
+  produce(records: Buffer | null, apiVersion: number, requiredAcks = 1, timeoutMs = 0): Promise<ProduceOutcome> {
+    const leader = this.leader;
+    if (!leader) return Promise.resolve(this.failure(ErrorCode.NOT_LEADER_OR_FOLLOWER, null));
+    if (leader.checkAppend(requiredAcks) !== ErrorCode.NONE) {
+      return Promise.resolve(
+        this.failure(
+          ErrorCode.NOT_ENOUGH_REPLICAS,
+          `The size of the current ISR ${leader.isr.size} is insufficient to satisfy the min.isr requirement of ${leader.effectiveMinIsr}`,
+        ),
+      );
+    }
     const invalid = this.validate(records, apiVersion);
     if (invalid) return Promise.resolve(invalid);
     const batch = records!;
@@ -136,14 +263,11 @@ export class PartitionReplica {
       batch.writeBigInt64BE(now, BatchField.MaxTimestamp);
       updateBatchCrc(batch);
     }
-    const append = () => this.log.append([batch], { leaderEpoch: this.leaderEpochValue });
-    let appended: ReturnType<typeof append>;
-    if (this.exclusiveWork) {
-      // Behind retention/compaction/delete-records; chained in arrival order.
-      appended = this.exclusiveWork.then(() => this.tracked(append()));
-    } else appended = this.tracked(append());
+    const leaderEpoch = this.leaderEpochValue;
+    const append = () => this.log.append([batch], { leaderEpoch });
+    const appended = this.exclusiveWork ? this.exclusiveWork.then(() => this.tracked(append())) : this.tracked(append());
     return appended.then(
-      (result) => this.appendOutcome(result, logAppendTimeMs),
+      (result) => this.appendOutcome(result, logAppendTimeMs, requiredAcks, timeoutMs),
       (error: unknown) => {
         if (error instanceof LogOfflineError) return this.failure(ErrorCode.KAFKA_STORAGE_ERROR, error.message);
         throw error;
@@ -151,10 +275,15 @@ export class PartitionReplica {
     );
   }
 
-  private appendOutcome(result: AppendResult, logAppendTimeMs: bigint): ProduceOutcome {
+  private appendOutcome(
+    result: AppendResult,
+    logAppendTimeMs: bigint,
+    requiredAcks: number,
+    timeoutMs: number,
+  ): ProduceOutcome | Promise<ProduceOutcome> {
     if (result.kind === 'rejected') return this.failure(logErrorCodes[result.error] ?? ErrorCode.UNKNOWN_SERVER_ERROR, result.message);
-    if (result.kind === 'appended') this.maybeIncrementHighWatermark();
-    return {
+    if (result.kind === 'appended') this.onLocalAppend();
+    const outcome: ProduceOutcome = {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       baseOffset: BigInt(result.firstOffset),
@@ -162,11 +291,88 @@ export class PartitionReplica {
       logStartOffset: BigInt(result.logStartOffset),
       recordErrors: [],
     };
+    if (requiredAcks !== -1) return outcome;
+    const reached = this.replicasReached(result.lastOffset + 1);
+    if (reached.done) return reached.errorCode === ErrorCode.NONE ? outcome : { ...outcome, errorCode: reached.errorCode };
+    return this.delayedProduces
+      .wait(result.lastOffset + 1, timeoutMs, this.replicasReached)
+      .then((errorCode) => (errorCode === ErrorCode.NONE ? outcome : { ...outcome, errorCode }));
+  }
+
+  /**
+   * The leader's side of a follower's fetch, before reading (Kafka's `Partition.fetchRecords`):
+   * the fetch position is checked against this log's epochs (a diverging follower is told where
+   * to truncate), then the follower's position updates the ISR and the high watermark.
+   */
+  followerFetch(fetch: FollowerFetchRequest): FollowerFetchCheck {
+    const leader = this.leader;
+    if (!leader) return { kind: 'error', errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    const end = this.log.logEndOffset;
+    const history = { endOffsetFor: (epoch: number) => this.log.endOffsetForEpoch(epoch) };
+    const position = checkFetchPosition(history, this.log.logStartOffset, end, fetch.fetchOffset, fetch.lastFetchedEpoch);
+    if (position.kind === 'offset-out-of-range') return { kind: 'error', errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+    if (position.kind === 'diverging') return position;
+    const outcome = leader.onFollowerFetch(
+      { brokerId: fetch.brokerId, brokerEpoch: fetch.brokerEpoch, fetchOffset: fetch.fetchOffset, logStartOffset: fetch.logStartOffset },
+      end,
+      this.clock(),
+    );
+    if (outcome.errorCode !== ErrorCode.NONE) return { kind: 'error', errorCode: outcome.errorCode };
+    if (outcome.proposal) this.replication.proposeIsrChange(this, outcome.proposal);
+    if (outcome.highWatermarkChanged) this.onHighWatermark();
+    return { kind: 'read' };
+  }
+
+  /** Followers out of sync for replica.lag.time.max.ms leave the ISR (Kafka's `maybeShrinkIsr`). */
+  maybeShrinkIsr(): void {
+    const proposal = this.leader?.maybeShrinkIsr(this.log.logEndOffset, this.clock());
+    if (proposal) this.replication.proposeIsrChange(this, proposal);
+  }
+
+  /** The metadata service answered an ISR change; returns whether to send it again. */
+  onAlterPartitionAnswer(proposal: AlterPartitionProposal, answer: AlterPartitionAnswer): boolean {
+    const leader = this.leader;
+    if (!leader) return false;
+    const { retry, highWatermarkChanged } = leader.onAlterPartitionAnswer(proposal, answer, this.log.logEndOffset, this.clock());
+    if (highWatermarkChanged) this.onHighWatermark();
+    return retry;
+  }
+
+  /**
+   * A follower appends what it fetched from its leader: the batches keep the leader's offsets
+   * and epochs; an incomplete trailing batch (cut at the fetch size) waits for the next fetch.
+   * The high watermark follows the leader's, within what this log holds.
+   */
+  appendAsFollower(records: Buffer, leaderHighWatermark: number): Promise<AppendResult> {
+    const slices: Buffer[] = [];
+    for (const view of batches(records, { allowPartialTail: true })) slices.push(view.bytes);
+    const apply = (result: AppendResult): AppendResult => {
+      const highWatermark = followerHighWatermark(leaderHighWatermark, this.log.logEndOffset);
+      if (highWatermark >= this.log.logStartOffset && highWatermark !== this.log.highWatermark) {
+        this.log.setHighWatermark(highWatermark);
+        this.log.setLastStableOffset(highWatermark);
+      }
+      return result;
+    };
+    if (slices.length === 0) return Promise.resolve(apply({ kind: 'appended', firstOffset: -1, lastOffset: -1, logStartOffset: -1 }));
+    const append = () => this.log.appendAsFollower(slices);
+    const appended = this.exclusiveWork ? this.exclusiveWork.then(() => this.tracked(append())) : this.tracked(append());
+    return appended.then(apply);
+  }
+
+  /** A follower cuts its log where it diverges from the leader's (epochs at the cut go too). */
+  truncateTo(offset: number): Promise<void> {
+    return this.exclusive((log) => log.truncateTo(offset));
+  }
+
+  /** A follower behind the leader's log start starts over there. */
+  truncateFullyAndStartAt(offset: number): Promise<void> {
+    return this.exclusive((log) => log.truncateFullyAndStartAt(offset));
   }
 
   /**
    * Reads whole batches from `offset`, up to the high watermark or (read_committed) the last
-   * stable offset. An offline log still serves what it can read.
+   * stable offset; for a follower, up to the log end. An offline log still serves what it can read.
    */
   read(
     offset: number,
@@ -174,10 +380,12 @@ export class PartitionReplica {
     readCommitted: boolean,
     minOneBatch: boolean,
     lease?: ReadLease,
+    forFollower = false,
   ): Promise<ReadResult | StorageFailure> {
+    const maxOffset = forFollower ? undefined : readCommitted ? this.log.lastStableOffset : this.log.highWatermark;
     const options = {
       maxBytes,
-      maxOffset: readCommitted ? this.log.lastStableOffset : this.log.highWatermark,
+      ...(maxOffset === undefined ? {} : { maxOffset }),
       minOneBatch,
       ...(lease === undefined ? {} : { lease }),
     };
@@ -187,12 +395,17 @@ export class PartitionReplica {
     });
   }
 
-  /** Resolves when data at or past `offset` becomes readable, or `signal` aborts. */
-  waitForData(offset: number, signal: AbortSignal): Promise<void> {
-    if (this.log.highWatermark > offset || this.closed || signal.aborted) return Promise.resolve();
+  /**
+   * Resolves when data at or past `offset` becomes readable (for a follower: written), when this
+   * replica stops leading, or when `signal` aborts.
+   */
+  waitForData(offset: number, signal: AbortSignal, untilLogEnd = false): Promise<void> {
+    const readable = untilLogEnd ? this.log.logEndOffset : this.log.highWatermark;
+    if (readable > offset || this.closed || !this.leader || signal.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const waiter: DataWaiter = {
         offset,
+        untilLogEnd,
         wake: () => {
           this.waiters.delete(waiter);
           signal.removeEventListener('abort', waiter.wake);
@@ -205,8 +418,9 @@ export class PartitionReplica {
   }
 
   /**
-   * Runs a log operation that must not overlap appends (retention, compaction, DeleteRecords):
-   * it waits for appends in flight, and appends that arrive meanwhile queue behind it in order.
+   * Runs a log operation that must not overlap appends (retention, compaction, DeleteRecords,
+   * a follower's truncation): it waits for appends in flight, and appends that arrive meanwhile
+   * queue behind it in order.
    */
   exclusive<T>(operation: (log: PartitionLog) => Promise<T>): Promise<T> {
     const previous = this.exclusiveWork ?? Promise.resolve();
@@ -231,25 +445,37 @@ export class PartitionReplica {
     return promise;
   }
 
-  /** Stops serving: wakes every waiting fetch. The log itself belongs to the LogDirectory. */
+  /** Stops serving: wakes every waiting fetch, ends waiting produces. The log itself belongs to the LogDirectory. */
   detach(): void {
     this.closed = true;
+    this.leader = undefined;
+    this.delayedProduces.abort(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     for (const waiter of [...this.waiters]) waiter.wake();
   }
 
-  /**
-   * Kafka's maybeIncrementLeaderHW for a leader whose ISR is itself alone (RF 1, the only one in
-   * sync): everything in its log is committed. Called after each append and when the replica
-   * becomes leader, which after a restart is what makes the records recovered from disk visible:
-   * the checkpointed high watermark may be seconds old, or (after kill -9) never written.
-   */
-  maybeIncrementHighWatermark(): void {
+  /** The leader appended: followers' fetches wake, and with an ISR of one the high watermark moves. */
+  private onLocalAppend(): void {
     const end = this.log.logEndOffset;
-    if (end > this.log.highWatermark) {
-      this.log.setHighWatermark(end);
-      this.log.setLastStableOffset(end);
+    if (this.leader?.onLocalAppend(end, this.clock()).highWatermarkChanged) this.onHighWatermark();
+    else for (const waiter of [...this.waiters]) if (waiter.untilLogEnd && end > waiter.offset) waiter.wake();
+  }
+
+  /** The leader's high watermark moved: the log takes it, consumers wake, acks=all produces complete. */
+  private onHighWatermark(): void {
+    const leader = this.leader;
+    if (!leader) return;
+    const highWatermark = leader.highWatermark;
+    if (highWatermark > this.log.highWatermark) {
+      this.log.setHighWatermark(highWatermark);
+      this.log.setLastStableOffset(highWatermark);
     }
-    for (const waiter of [...this.waiters]) if (end > waiter.offset) waiter.wake();
+    const end = this.log.logEndOffset;
+    for (const waiter of [...this.waiters]) if ((waiter.untilLogEnd ? end : highWatermark) > waiter.offset) waiter.wake();
+    if (this.delayedProduces.size > 0) this.delayedProduces.tryComplete(this.replicasReached);
+  }
+
+  private leaderConfig(): { replicaLagTimeMaxMs: number; minInSyncReplicas: number } {
+    return { replicaLagTimeMaxMs: this.replication.replicaLagTimeMaxMs, minInSyncReplicas: this.policy.minInSyncReplicas };
   }
 
   private validate(records: Buffer | null, apiVersion: number): ProduceOutcome | undefined {
@@ -303,7 +529,7 @@ export class PartitionReplica {
     return undefined;
   }
 
-  private failure(errorCode: ErrorCode, errorMessage: string): ProduceOutcome {
+  private failure(errorCode: ErrorCode, errorMessage: string | null): ProduceOutcome {
     return { errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] };
   }
 }

@@ -1,11 +1,14 @@
 import { join } from 'node:path';
 import { resolveTopicConfig } from '@strom/config';
-import type { ClusterSnapshot, PartitionInfo, TopicInfo } from '@strom/contracts';
+import type { BrokerInfo, ClusterSnapshot, PartitionInfo, TopicInfo } from '@strom/contracts';
 import type { Logger } from '@strom/runtime';
 import { DiskLog, LogDirectory, LogOfflineError } from '@strom/storage';
+import type { AlterPartitionProposal, ReplicaEligibility } from '@strom/replication';
 import type { ClusterView } from '../cluster/cluster-view.js';
-import { topicSettings } from './log-config.js';
-import { PartitionReplica } from './partition-replica.js';
+import { ReplicaFetcherManager } from '../replica-fetcher/replica-fetcher-manager.js';
+import { topicSettings, type TopicPolicy } from './log-config.js';
+import { PartitionReplica, type ReplicationContext } from './partition-replica.js';
+import type { ReplicationOptions } from './replication-options.js';
 
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 5_000;
 
@@ -21,12 +24,16 @@ export interface ReplicaManagerOptions {
    * defaults of topic configs (log.retention.ms as retention.ms, ...).
    */
   staticConfig?: Record<string, string>;
+  replication: ReplicationOptions;
 }
 
 /**
  * The partition replicas this broker hosts, kept in line with the cluster view: a replica is
  * opened when a partition assigned here appears, and closed (and its log deleted) when its
- * topic goes away. Changes are applied one at a time, in snapshot order.
+ * topic goes away. Changes are applied one at a time, in snapshot order. Each replica leads or
+ * follows as the metadata says (Kafka's becomeLeaderOrFollower): followers fetch from their
+ * leader through the fetcher of that broker; leaders check their ISR every half
+ * replica.lag.time.max.ms (Kafka's isr-expiration task).
  *
  * A disk error takes the log directory offline (Kafka's handleLogDirFailure): its partitions
  * answer writes with KAFKA_STORAGE_ERROR until a restart, keep serving reads, and are listed as
@@ -41,12 +48,49 @@ export class ReplicaManager {
   private unsubscribe?: () => void;
   private maintaining = false;
   private checkpointTimer?: NodeJS.Timeout;
+  private isrTimer?: NodeJS.Timeout;
+  private readonly replication: ReplicationOptions;
+  private readonly fetchers: ReplicaFetcherManager;
+  private readonly context: ReplicationContext;
 
   constructor(
     private readonly options: ReplicaManagerOptions,
     private readonly view: ClusterView,
     private readonly logger: Logger,
-  ) {}
+    proposeIsrChange: (replica: PartitionReplica, proposal: AlterPartitionProposal) => void,
+  ) {
+    const replication = options.replication;
+    this.replication = replication;
+    this.context = {
+      brokerId: options.brokerId,
+      eligibility: this.eligibility(),
+      replicaLagTimeMaxMs: replication.replicaLagTimeMaxMs,
+      proposeIsrChange,
+    };
+    this.fetchers = new ReplicaFetcherManager({
+      settings: () => {
+        const epoch = this.brokerEpoch();
+        if (epoch === undefined) return undefined;
+        return {
+          brokerId: options.brokerId,
+          brokerEpoch: BigInt(epoch),
+          maxWaitMs: replication.fetchWaitMaxMs,
+          minBytes: replication.fetchMinBytes,
+          maxBytes: replication.fetchResponseMaxBytes,
+          partitionMaxBytes: replication.fetchMaxBytes,
+        };
+      },
+      address: (brokerId) => interBrokerEndpoint(this.view.broker(brokerId), replication.interBrokerListenerName),
+      backoffMs: replication.fetchBackoffMs,
+      socketTimeoutMs: Math.max(replication.socketTimeoutMs, replication.fetchWaitMaxMs + 1_000),
+      logger: logger.child({ component: 'replica-fetcher' }),
+    });
+  }
+
+  /** This broker's registered broker epoch, from the cluster metadata. */
+  brokerEpoch(): string | undefined {
+    return this.view.broker(this.options.brokerId)?.epoch;
+  }
 
   async start(): Promise<void> {
     this.directory = await LogDirectory.open({
@@ -65,12 +109,18 @@ export class ReplicaManager {
       directory.checkpoint().catch((error: unknown) => this.logger.warn({ err: error }, 'could not write the offset checkpoints'));
     }, this.checkpointIntervalMs());
     this.checkpointTimer.unref();
+    this.isrTimer = setInterval(() => {
+      for (const replica of this.replicas.values()) replica.maybeShrinkIsr();
+    }, this.replication.replicaLagTimeMaxMs / 2);
+    this.isrTimer.unref();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.checkpointTimer);
+    clearInterval(this.isrTimer);
     this.unsubscribe?.();
     await this.applying;
+    await this.fetchers.stop();
     for (const replica of this.replicas.values()) replica.detach();
     this.replicas.clear();
     await this.directory?.close();
@@ -160,9 +210,8 @@ export class ReplicaManager {
         wanted.add(id);
         const existing = this.replicas.get(id);
         if (existing && existing.topicId === topic.id) {
-          if (partition.leaderEpoch > existing.leaderEpoch) existing.becomeLeader(partition.leaderEpoch, policy);
           existing.reconfigure(log, policy);
-          if (this.isSoleInSyncLeader(partition)) existing.maybeIncrementHighWatermark();
+          this.applyRole(existing, partition, policy);
           continue;
         }
         if (existing) await this.drop(id, existing);
@@ -177,9 +226,17 @@ export class ReplicaManager {
           continue;
         }
         this.offlinePartitions.delete(id);
-        const replica = new PartitionReplica(topic.name, topic.id, partition.partitionIndex, partitionLog, partition.leaderEpoch, policy);
+        const replica = new PartitionReplica(
+          topic.name,
+          topic.id,
+          partition.partitionIndex,
+          partitionLog,
+          partition.leaderEpoch,
+          policy,
+          this.context,
+        );
         this.replicas.set(id, replica);
-        if (this.isSoleInSyncLeader(partition)) replica.maybeIncrementHighWatermark();
+        this.applyRole(replica, partition, policy);
       }
     }
     for (const [id, replica] of this.replicas) if (!wanted.has(id)) await this.drop(id, replica);
@@ -197,10 +254,37 @@ export class ReplicaManager {
     return Number.isSafeInteger(configured) && configured > 0 ? configured : DEFAULT_CHECKPOINT_INTERVAL_MS;
   }
 
-  /** Leader here with no other replica in sync: its log end offset is its high watermark (Kafka's makeLeader). */
-  private isSoleInSyncLeader(partition: PartitionInfo): boolean {
+  /** Leads or follows as the metadata says; a partition without a leader is fetched by nobody. */
+  private applyRole(replica: PartitionReplica, partition: PartitionInfo, policy: TopicPolicy): void {
     const self = this.options.brokerId;
-    return partition.leaderId === self && partition.isr.every((id) => id === self);
+    if (partition.leaderId === self) {
+      this.fetchers.unfollow(replica);
+      replica.makeLeader(partition, policy);
+      return;
+    }
+    replica.makeFollower(partition, policy);
+    if (partition.leaderId >= 0) this.fetchers.follow(replica, partition.leaderId, partition.leaderEpoch);
+    else this.fetchers.unfollow(replica);
+  }
+
+  /** KIP-903: a follower joins an ISR only while registered, unfenced, and fetching with its current broker epoch. */
+  private eligibility(): ReplicaEligibility {
+    const live = (brokerId: number) => {
+      const broker = this.view.broker(brokerId);
+      return broker && !broker.fenced ? broker : undefined;
+    };
+    return {
+      isIsrEligible: (brokerId, fetchBrokerEpoch) => {
+        const broker = live(brokerId);
+        return (
+          broker !== undefined && (fetchBrokerEpoch === undefined || fetchBrokerEpoch === -1 || Number(broker.epoch) === fetchBrokerEpoch)
+        );
+      },
+      aliveBrokerEpoch: (brokerId) => {
+        const broker = live(brokerId);
+        return broker === undefined ? undefined : Number(broker.epoch);
+      },
+    };
   }
 
   /** Topic config defaults from the broker's configs: server.properties under the dynamic ones. */
@@ -215,6 +299,7 @@ export class ReplicaManager {
 
   private async drop(id: string, replica: PartitionReplica): Promise<void> {
     this.replicas.delete(id);
+    this.fetchers.unfollow(replica);
     replica.detach();
     await this.directory?.deleteLog(replica.topic, replica.partition);
     this.logger.info({ topic: replica.topic, partition: replica.partition }, 'replica removed');
@@ -222,3 +307,17 @@ export class ReplicaManager {
 }
 
 export const logDirUnder = (dataDir: string): string => join(dataDir, 'kafka-logs');
+
+/**
+ * Where a follower reaches a leader: its endpoint on the inter-broker listener; a broker without
+ * one (a single SASL listener, say) is reached on its first PLAINTEXT endpoint, else its first.
+ * Followers speak plaintext without SASL for now (inter-broker security is not built yet).
+ */
+function interBrokerEndpoint(broker: BrokerInfo | undefined, listenerName: string): { host: string; port: number } | undefined {
+  if (!broker) return undefined;
+  return (
+    broker.endpoints.find((endpoint) => endpoint.name.toUpperCase() === listenerName) ??
+    broker.endpoints.find((endpoint) => endpoint.securityProtocol === 'PLAINTEXT') ??
+    broker.endpoints[0]
+  );
+}
