@@ -55,6 +55,8 @@ export interface BrokerOptions {
   authorizer: BrokerAuthorizerOptions;
   /** replica.lag.time.max.ms and the replica.fetch.* settings of follower fetches. */
   replication: ReplicationOptions;
+  /** replica.high.watermark.checkpoint.interval.ms */
+  checkpointIntervalMs: number;
   /** offsets.topic.num.partitions, offsets.topic.replication.factor, offsets.topic.segment.bytes */
   offsetsTopic: OffsetsTopicSettings;
 }

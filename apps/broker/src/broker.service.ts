@@ -175,6 +175,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
         logDir: logDirUnder(options.dataDir),
         staticConfig: options.staticConfig,
         replication: options.replication,
+        checkpointIntervalMs: options.checkpointIntervalMs,
       },
       this.view,
       this.logger.child({ component: 'replicas' }),

@@ -52,6 +52,7 @@ export function brokerOptions(config: ServerConfig): BrokerOptions {
     busRequestTimeoutMs: config.int('strom.bus.request.timeout.ms'),
     authorizer: { ...config.authorizer },
     replication: replicationOptions(config),
+    checkpointIntervalMs: config.long('replica.high.watermark.checkpoint.interval.ms'),
     offsetsTopic: {
       numPartitions: config.int('offsets.topic.num.partitions'),
       replicationFactor: config.int('offsets.topic.replication.factor'),

@@ -11,7 +11,10 @@ import type { PartitionInfo } from '@strom/contracts';
 import { truncationPoint } from '@strom/replication';
 import { MemoryLog } from '@strom/storage';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_TOPIC_POLICY } from '../src/replica/log-config.js';
+import { topicDefaults, topicSettings } from '../src/replica/log-config.js';
+
+/** Kafka's topic defaults, as a broker without overrides has them. */
+const DEFAULT_TOPIC_POLICY = topicSettings({}, topicDefaults()).policy;
 import { DelayedProduces } from '../src/replica/delayed-produce.js';
 import { PartitionReplica, type ReplicationContext } from '../src/replica/partition-replica.js';
 import { followerAction, followerFetchRequest, type FollowerFetchSettings } from '../src/replica-fetcher/follower-fetch.js';

@@ -166,7 +166,7 @@ export const BROKER_CONFIGS: readonly BrokerConfigDef[] = [
   broker('replica.fetch.backoff.ms', 'INT', '1000', 'ro', 'applied', 'Sleep after a fetch partition error.', { validator: atLeast(0) }),
   broker('replica.socket.timeout.ms', 'INT', '30000', 'ro', 'applied', 'Socket timeout of follower fetches.', { importance: 'high' }),
   broker('replica.socket.receive.buffer.bytes', 'INT', '65536', 'ro', 'reported', 'Socket receive buffer of follower fetches.', { importance: 'high' }),
-  broker('replica.high.watermark.checkpoint.interval.ms', 'LONG', '5000', 'ro', 'reported', 'How often the high watermark is checkpointed.', { importance: 'high' }),
+  broker('replica.high.watermark.checkpoint.interval.ms', 'LONG', '5000', 'ro', 'applied', 'How often the high watermark is checkpointed.', { importance: 'high', validator: atLeast(1) }),
   broker('num.replica.fetchers', 'INT', '1', 'cluster', 'reported', 'Fetcher threads per source broker.', { importance: 'high' }),
   broker('replica.selector.class', 'STRING', null, 'ro', 'unsupported', 'ReplicaSelector for fetch-from-follower.'),
 

@@ -1,3 +1,4 @@
+import { resolveTopicConfig, type BrokerConfigLayers } from '@strom/config';
 import type { LogConfig } from '@strom/storage';
 
 /** What the broker reads from a topic's configs besides the log's own settings. */
@@ -13,13 +14,17 @@ export interface TopicPolicy {
   minInSyncReplicas: number;
 }
 
-export const DEFAULT_TOPIC_POLICY: TopicPolicy = {
-  maxMessageBytes: 1_048_588,
-  logAppendTime: false,
-  timestampBeforeMaxMs: Number.MAX_SAFE_INTEGER,
-  timestampAfterMaxMs: 3_600_000,
-  minInSyncReplicas: 1,
-};
+/**
+ * Every topic config's default from the broker's configuration layers (server.properties under the
+ * dynamic broker configs, Kafka's defaults under both): libs/config's table is the one source.
+ */
+export function topicDefaults(layers: BrokerConfigLayers = {}): Record<string, string> {
+  const defaults: Record<string, string> = {};
+  for (const [name, resolved] of Object.entries(resolveTopicConfig({}, layers))) {
+    if (resolved.value !== null) defaults[name] = resolved.value;
+  }
+  return defaults;
+}
 
 const integer = (value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;
@@ -28,12 +33,13 @@ const integer = (value: string | undefined): number | undefined => {
 };
 
 /**
- * A topic's effective settings from its config overrides on top of the broker's defaults
- * (Kafka's names; values already validated by the metadata service).
+ * A topic's effective settings from its config overrides on top of the broker's defaults, which
+ * hold every topic config ({@link topicDefaults}; Kafka's names; values already validated by the
+ * metadata service).
  */
 export function topicSettings(
   configs: Record<string, string>,
-  brokerDefaults: Record<string, string> = {},
+  brokerDefaults: Record<string, string>,
 ): { log: Partial<LogConfig>; policy: TopicPolicy } {
   const merged = { ...brokerDefaults, ...configs };
   const log: Partial<LogConfig> = {};
@@ -67,11 +73,17 @@ export function topicSettings(
   return {
     log,
     policy: {
-      maxMessageBytes: integer(merged['max.message.bytes']) ?? DEFAULT_TOPIC_POLICY.maxMessageBytes,
+      maxMessageBytes: required(merged, 'max.message.bytes'),
       logAppendTime: merged['message.timestamp.type'] === 'LogAppendTime',
-      timestampBeforeMaxMs: integer(merged['message.timestamp.before.max.ms']) ?? DEFAULT_TOPIC_POLICY.timestampBeforeMaxMs,
-      timestampAfterMaxMs: integer(merged['message.timestamp.after.max.ms']) ?? DEFAULT_TOPIC_POLICY.timestampAfterMaxMs,
-      minInSyncReplicas: integer(merged['min.insync.replicas']) ?? DEFAULT_TOPIC_POLICY.minInSyncReplicas,
+      timestampBeforeMaxMs: required(merged, 'message.timestamp.before.max.ms'),
+      timestampAfterMaxMs: required(merged, 'message.timestamp.after.max.ms'),
+      minInSyncReplicas: required(merged, 'min.insync.replicas'),
     },
   };
+}
+
+function required(merged: Record<string, string>, name: string): number {
+  const value = integer(merged[name]);
+  if (value === undefined) throw new Error(`topic config ${name} has no value: topicSettings needs the broker's topic defaults`);
+  return value;
 }

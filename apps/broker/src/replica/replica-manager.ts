@@ -1,16 +1,13 @@
 import { join } from 'node:path';
-import { resolveTopicConfig } from '@strom/config';
 import type { BrokerInfo, ClusterSnapshot, PartitionInfo, TopicInfo } from '@strom/contracts';
 import type { Logger } from '@strom/runtime';
 import { DiskLog, LogDirectory, LogOfflineError } from '@strom/storage';
 import type { AlterPartitionProposal, ReplicaEligibility } from '@strom/replication';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import { ReplicaFetcherManager } from '../replica-fetcher/replica-fetcher-manager.js';
-import { topicSettings, type TopicPolicy } from './log-config.js';
+import { topicDefaults, topicSettings, type TopicPolicy } from './log-config.js';
 import { PartitionReplica, type ReplicationContext } from './partition-replica.js';
 import type { ReplicationOptions } from './replication-options.js';
-
-const DEFAULT_CHECKPOINT_INTERVAL_MS = 5_000;
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
@@ -23,8 +20,13 @@ export interface ReplicaManagerOptions {
    * server.properties: with the dynamic broker configs of the cluster view over it, it gives the
    * defaults of topic configs (log.retention.ms as retention.ms, ...).
    */
-  staticConfig?: Record<string, string>;
+  staticConfig: Readonly<Record<string, string>>;
   replication: ReplicationOptions;
+  /**
+   * How often the high watermark, log start offset and recovery point checkpoints are written
+   * (Kafka's replica.high.watermark.checkpoint.interval.ms; one timer serves all three).
+   */
+  checkpointIntervalMs: number;
 }
 
 /**
@@ -107,7 +109,7 @@ export class ReplicaManager {
     const directory = this.directory;
     this.checkpointTimer = setInterval(() => {
       directory.checkpoint().catch((error: unknown) => this.logger.warn({ err: error }, 'could not write the offset checkpoints'));
-    }, this.checkpointIntervalMs());
+    }, this.options.checkpointIntervalMs);
     this.checkpointTimer.unref();
     this.isrTimer = setInterval(() => {
       for (const replica of this.replicas.values()) replica.maybeShrinkIsr();
@@ -243,17 +245,6 @@ export class ReplicaManager {
     for (const id of this.offlinePartitions) if (!wanted.has(id)) this.offlinePartitions.delete(id);
   }
 
-  /**
-   * How often the high watermark, log start offset and recovery point checkpoints are written
-   * (Kafka: replica.high.watermark.checkpoint.interval.ms, 5 s; one timer serves all three).
-   */
-  private checkpointIntervalMs(): number {
-    const configured = Number(
-      this.options.staticConfig?.['replica.high.watermark.checkpoint.interval.ms'] ?? DEFAULT_CHECKPOINT_INTERVAL_MS,
-    );
-    return Number.isSafeInteger(configured) && configured > 0 ? configured : DEFAULT_CHECKPOINT_INTERVAL_MS;
-  }
-
   /** Leads or follows as the metadata says; a partition without a leader is fetched by nobody. */
   private applyRole(replica: PartitionReplica, partition: PartitionInfo, policy: TopicPolicy): void {
     const self = this.options.brokerId;
@@ -289,12 +280,7 @@ export class ReplicaManager {
 
   /** Topic config defaults from the broker's configs: server.properties under the dynamic ones. */
   private topicDefaults(): Record<string, string> {
-    const layers = { static: this.options.staticConfig ?? {}, ...this.view.dynamicBrokerConfigs(this.options.brokerId) };
-    const defaults: Record<string, string> = {};
-    for (const [name, resolved] of Object.entries(resolveTopicConfig({}, layers))) {
-      if (resolved.value !== null) defaults[name] = resolved.value;
-    }
-    return defaults;
+    return topicDefaults({ static: this.options.staticConfig, ...this.view.dynamicBrokerConfigs(this.options.brokerId) });
   }
 
   private async drop(id: string, replica: PartitionReplica): Promise<void> {
