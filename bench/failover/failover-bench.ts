@@ -112,7 +112,7 @@ const results: { settings: Settings; failovers: Failover[] }[] = [];
 
 for (const settings of ROWS) {
   const nats = await startNatsServer();
-  const database = `failover_bench_${settings.name}`;
+  const database = `failover_bench_${settings.name.replaceAll('-', '_')}`;
   const properties = join(scratch, `${settings.name}.properties`);
   writeFileSync(
     properties,
