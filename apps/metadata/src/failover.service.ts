@@ -31,6 +31,8 @@ interface StartedWorkflow {
 @Injectable()
 export class FailoverService implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
+  /** A check timed for the next lease expiry, when that comes before the next periodic one. */
+  private expiryTimer?: NodeJS.Timeout;
   private checking?: Promise<void>;
   private reconciling?: Promise<void>;
   /** After a failed start, failovers skip Temporal until then (Date.now()): each attempt costs up to a second. */
@@ -38,6 +40,7 @@ export class FailoverService implements OnApplicationBootstrap, OnApplicationShu
   private readonly started = new Map<string, StartedWorkflow>();
   /** When the reconciler last tried to start a workflow per workflow id, so an unreachable Temporal is not asked every tick. */
   private readonly reconcileTried = new Map<string, number>();
+  private stopping = false;
 
   constructor(
     @Inject(METADATA_STORE) private readonly store: MetadataStore,
@@ -54,6 +57,9 @@ export class FailoverService implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    this.stopping = true;
     await this.checking;
     await this.reconciling;
     await this.workflows?.close();
@@ -82,6 +88,7 @@ export class FailoverService implements OnApplicationBootstrap, OnApplicationShu
             this.reconcileTried.delete(workflowId);
           }
         }
+        await this.timeNextCheck();
       } catch (error) {
         this.logger.warn({ err: error }, 'lease check failed');
       } finally {
@@ -89,6 +96,20 @@ export class FailoverService implements OnApplicationBootstrap, OnApplicationShu
       }
     })();
     return this.checking;
+  }
+
+  /**
+   * As Kafka's controller, act when a lease runs out rather than up to a check interval later:
+   * when the first lease expiry comes before the next periodic check, a check is timed for it.
+   */
+  private async timeNextCheck(): Promise<void> {
+    const next = await this.store.brokers.nextLeaseExpiry();
+    if (next === null || this.stopping) return;
+    const inMs = next.getTime() - Date.now() + 1;
+    if (inMs >= this.options.leaseCheckIntervalMs) return;
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = setTimeout(() => void this.check(), Math.max(inMs, 1));
+    this.expiryTimer.unref();
   }
 
   private async failOver(brokerId: number, brokerEpoch: bigint): Promise<void> {

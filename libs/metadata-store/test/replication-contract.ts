@@ -152,6 +152,18 @@ export function replicationContract(name: string, open: () => Promise<MetadataSt
       expect((await store.membership.pendingFailovers()).map((f) => f.brokerId)).not.toContain(21);
     });
 
+    it('tells when the next running lease of an unfenced broker runs out (past and fenced ones left out)', async () => {
+      const epochs = await brokers(91, 92);
+      const now = new Date();
+      const next = await store.brokers.nextLeaseExpiry(now);
+      expect(next).not.toBeNull();
+      expect(next!.getTime()).toBeGreaterThan(now.getTime());
+      await expire(91, epochs.get(91)!);
+      await store.brokers.fence(92, epochs.get(92)!);
+      const later = await store.brokers.nextLeaseExpiry(new Date(now.getTime() + LEASE_MS + 1000));
+      expect(later).toBeNull();
+    });
+
     it('does not fence a broker whose lease is still valid, nor an epoch it moved past', async () => {
       const epochs = await brokers(24);
       expect(await store.membership.fence(24, epochs.get(24)!, 'test', defaults)).toEqual({ status: 'alive' });

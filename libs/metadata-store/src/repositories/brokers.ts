@@ -111,6 +111,15 @@ export class BrokerRepository {
     return rows.map(toRegisteredBroker);
   }
 
+  /** When the first lease of an unfenced broker still running after `now` runs out (null: none), so a check can be timed for it. */
+  async nextLeaseExpiry(now: Date = new Date()): Promise<Date | null> {
+    const found = await this.prisma.broker.aggregate({
+      where: { fenced: false, leaseExpiresAt: { gt: now } },
+      _min: { leaseExpiresAt: true },
+    });
+    return found._min.leaseExpiresAt;
+  }
+
   async list(): Promise<RegisteredBroker[]> {
     return (await this.prisma.broker.findMany({ orderBy: { id: 'asc' }, include: WITH_ENDPOINTS })).map(toRegisteredBroker);
   }
