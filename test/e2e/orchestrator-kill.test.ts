@@ -98,7 +98,7 @@ describe('SIGKILL of the orchestrator during a broker failover', () => {
 
   it('the restarted orchestrator finishes the workflow: new leaders confirmed, the failover recorded', async () => {
     const metadata = await start('metadata', { DATABASE_URL: await freshDatabase() });
-    let orchestrator = await start('orchestrator');
+    const orchestrator = await start('orchestrator');
     const [dying, b, c] = [
       new BusBroker(bus, 1, DYING_LEASE_MS, HEARTBEAT_MS),
       new BusBroker(bus, 2, SURVIVOR_LEASE_MS, HEARTBEAT_MS),
@@ -153,7 +153,7 @@ describe('SIGKILL of the orchestrator during a broker failover', () => {
 
     b!.releaseVersion();
     c!.releaseVersion();
-    orchestrator = await start('orchestrator');
+    const restarted = await start('orchestrator');
     const restartedAtMs = Date.now();
     const result = (await until(
       () => handle.result(),
@@ -179,5 +179,6 @@ describe('SIGKILL of the orchestrator during a broker failover', () => {
       events[events.findIndex((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'awaitLeaders') + 1];
     expect(awaitStarted?.activityTaskStartedEventAttributes?.attempt).toBe(2);
     expect(metadata.lines.some((line) => line.msg === 'broker failover completed')).toBe(true);
+    expect(restarted.lines.some((line) => line.msg === 'Temporal worker running')).toBe(true);
   }, 180_000);
 });
