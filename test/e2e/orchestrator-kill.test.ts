@@ -1,9 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NatsBus, requestJson } from '@strom/bus';
 import { brokerFailoverWorkflowId, MetadataSubjects, type ClusterSnapshot, type CreateTopicsReply } from '@strom/contracts';
-import { startNatsServer, type NatsServerHandle } from '@strom/testing';
+import { ensureTemporalCli, startNatsServer, type NatsServerHandle } from '@strom/testing';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -55,7 +56,15 @@ describe('SIGKILL of the orchestrator during a broker failover', () => {
     temporal = await Connection.connect({ address: inject('temporalAddress') });
     // Its own namespace: other test files' orchestrators poll the same task queue on this server.
     namespace = `strom-orchestrator-kill-${process.pid}`;
-    await temporal.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 86_400 } });
+    execFileSync(ensureTemporalCli(), [
+      'operator',
+      'namespace',
+      'create',
+      '--namespace',
+      namespace,
+      '--address',
+      inject('temporalAddress'),
+    ]);
     await until(
       () => temporal.workflowService.describeNamespace({ namespace }),
       () => true,
