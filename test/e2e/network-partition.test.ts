@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KafkaConnection } from '@strom/broker';
+import { NatsBus, requestJson } from '@strom/bus';
+import { MetadataSubjects, type ClusterSnapshot } from '@strom/contracts';
 import { ApiKey, createMetadataRequest, createMetadataRequestTopic } from '@strom/protocol';
 import { startNatsServer, type NatsServerHandle } from '@strom/testing';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
@@ -69,6 +71,7 @@ async function produceFrom(host: TestHost, value: string, waitMs: number): Promi
 describe('a network partition isolating the leader broker', () => {
   let network: TestNetwork;
   let nats: NatsServerHandle;
+  let bus: NatsBus;
   let root = '';
   const apps: AppProcess[] = [];
   let kafka: Kafka;
@@ -80,6 +83,7 @@ describe('a network partition isolating the leader broker', () => {
     network = createTestNetwork('stromnp', NETWORK_PREFIX, 3);
     // The hosts reach the root namespace's NATS through the bridge address.
     nats = await startNatsServer({ jetStream: false, host: network.gateway });
+    bus = await NatsBus.connect({ servers: nats.url, name: 'network-partition-test' });
     const database = `strom_partition_${process.pid}`;
     const pgAdmin = new pg.Client({ connectionString: inject('postgresUrl') });
     await pgAdmin.connect();
@@ -129,6 +133,7 @@ describe('a network partition isolating the leader broker', () => {
     await admin?.disconnect().catch(() => undefined);
     for (const app of apps) app.child.kill('SIGKILL');
     await Promise.all(apps.map((app) => app.exited));
+    await bus?.close();
     await nats?.stop();
     network?.destroy();
     if (root) rmSync(root, { recursive: true, force: true });
@@ -186,6 +191,8 @@ describe('a network partition isolating the leader broker', () => {
     const elected = await until(partition, (p) => p.leader === 2 || p.leader === 3, 'a new leader', 30_000);
     const electionMs = Date.now() - isolatedAtMs;
     expect(elected.isr).not.toContain(1);
+    const snapshot = await requestJson<ClusterSnapshot>(bus, MetadataSubjects.snapshot, {}, { timeoutMs: 10_000 });
+    expect(snapshot.brokers.find((broker) => broker.id === 1)?.fenced).toBe(true);
     // kafkajs keeps a timed-out request's connection (to the cut-off leader) and does not refresh
     // its metadata on a timeout, unlike Kafka's Java client: a producer started now finds the new leader.
     await producer.disconnect();
@@ -196,8 +203,19 @@ describe('a network partition isolating the leader broker', () => {
     const refused = await beside;
     expect(refused.ok, refused.detail).toBe(false);
 
+    // The cut-off leader did append the write locally (it waited for followers that never came).
+    const segment = (id: number) => readFileSync(join(root, `broker-${id}`, 'kafka-logs', `${TOPIC}-0`, '00000000000000000000.log'));
+    expect(segment(1).includes('written-in-the-partition')).toBe(true);
     network.heal(isolated!);
-    await until(partition, (p) => p.isr.join() === '1,2,3', 'the old leader back in the ISR', 60_000);
+    const healed = await until(partition, (p) => p.isr.join() === '1,2,3', 'the old leader back in the ISR', 60_000);
+    // Back in the ISR, the old leader holds exactly the new leader's log: whatever it had
+    // appended alone in the partition is truncated away.
+    await until(
+      async () => segment(1).equals(segment(healed.leader)),
+      (same) => same,
+      "the old leader to hold the new leader's log",
+      10_000,
+    );
 
     const consumer = kafka.consumer({ groupId: 'partition-check' });
     await consumer.connect();
