@@ -53,17 +53,23 @@ export function createTestNetwork(name: string, prefix: string, hostCount: numbe
     const namespace = `${name}${i + 1}`;
     return { namespace, address: `${prefix}.${11 + i}`, exec: [IP!, 'netns', 'exec', namespace], link: `${name}${i + 1}b` };
   });
+  const namespaceExists = (namespace: string) =>
+    ip('netns', 'list')
+      .split('\n')
+      .some((line) => line.split(' ')[0] === namespace);
   const destroy = () => {
+    // Deleting a namespace deletes its veth pair a moment later: a link may vanish between the
+    // look and the delete, so a delete may find nothing; what counts is that nothing is left.
     for (const host of hosts) {
-      if (
-        ip('netns', 'list')
-          .split('\n')
-          .some((line) => line.split(' ')[0] === host.namespace)
-      )
-        ip('netns', 'del', host.namespace);
-      if (linkExists(host.link)) ip('link', 'del', host.link);
+      if (namespaceExists(host.namespace)) removeQuietly('netns', 'del', host.namespace);
+      if (linkExists(host.link)) removeQuietly('link', 'del', host.link);
     }
-    if (linkExists(bridge)) ip('link', 'del', bridge);
+    if (linkExists(bridge)) removeQuietly('link', 'del', bridge);
+    const left = [
+      ...hosts.flatMap((host) => (namespaceExists(host.namespace) ? [host.namespace] : [])),
+      ...(linkExists(bridge) ? [bridge] : []),
+    ];
+    if (left.length > 0) throw new Error(`could not remove the test network's ${left.join(', ')}`);
   };
   destroy();
   try {
@@ -91,6 +97,14 @@ export function createTestNetwork(name: string, prefix: string, hostCount: numbe
     heal: (host) => ip('link', 'set', host.link, 'up'),
     destroy,
   };
+}
+
+function removeQuietly(...args: string[]): void {
+  try {
+    ip(...args);
+  } catch (error) {
+    if (!/Cannot find device|No such file/.test((error as { stderr?: string }).stderr ?? '')) throw error;
+  }
 }
 
 function linkExists(link: string): boolean {
