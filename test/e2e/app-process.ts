@@ -15,9 +15,13 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('STROM_') && name !== 'DATABASE_URL'));
 }
 
-/** Starts an app's own entry point (distributed mode); resolves once it logs `<app> ready`. */
-export async function startApp(app: string, env: Record<string, string>, args: string[] = []): Promise<AppProcess> {
-  const child = spawn(process.execPath, [mainOf(app), ...args], { env: { ...cleanEnv(), ...env, STROM_LOG_LEVEL: 'info' }, stdio: 'pipe' });
+/**
+ * Starts an app's own entry point (distributed mode); resolves once it logs `<app> ready`.
+ * `prefix` runs it through a command that execs it, as `ip netns exec <namespace>`.
+ */
+export async function startApp(app: string, env: Record<string, string>, args: string[] = [], prefix: string[] = []): Promise<AppProcess> {
+  const [command, ...commandArgs] = [...prefix, process.execPath, mainOf(app), ...args] as [string, ...string[]];
+  const child = spawn(command, commandArgs, { env: { ...cleanEnv(), ...env, STROM_LOG_LEVEL: 'info' }, stdio: 'pipe' });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const lines: AppProcess['lines'] = [];
   let stderr = '';

@@ -1,20 +1,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NatsBus, requestJson, type Bus } from '@strom/bus';
-import {
-  brokerFailoverWorkflowId,
-  MetadataSubjects,
-  type ClusterSnapshot,
-  type CreateTopicsReply,
-  type RegisterBrokerReply,
-} from '@strom/contracts';
+import { NatsBus, requestJson } from '@strom/bus';
+import { brokerFailoverWorkflowId, MetadataSubjects, type ClusterSnapshot, type CreateTopicsReply } from '@strom/contracts';
 import { openMetadataStore } from '@strom/metadata-store';
 import { startNatsServer, type NatsServerHandle } from '@strom/testing';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startApp, type AppProcess } from './app-process.js';
+import { BusBroker } from './bus-broker.js';
 
 const timeoutMs = 10_000;
 const HEARTBEAT_MS = 500;
@@ -22,49 +17,6 @@ const HEARTBEAT_MS = 500;
 const DYING_LEASE_MS = 3000;
 /** The survivors: a lease that outlives a metadata service restart. */
 const SURVIVOR_LEASE_MS = 20_000;
-
-/** A broker as the metadata service sees one: it registers and heartbeats over NATS with its applied version. */
-class BusBroker {
-  epoch = '0';
-  private timer?: NodeJS.Timeout;
-  constructor(
-    private readonly bus: Bus,
-    readonly id: number,
-    private readonly leaseMs: number,
-  ) {}
-
-  async register(): Promise<void> {
-    const reply = await requestJson<RegisterBrokerReply>(
-      this.bus,
-      MetadataSubjects.registerBroker,
-      {
-        id: this.id,
-        endpoints: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9000 + this.id, securityProtocol: 'PLAINTEXT' }],
-        rack: null,
-        leaseMs: this.leaseMs,
-      },
-      { timeoutMs },
-    );
-    this.epoch = reply.epoch;
-    this.timer = setInterval(() => void this.heartbeat().catch(() => undefined), HEARTBEAT_MS);
-  }
-
-  /** Stops heartbeating: from now on, its lease runs out. */
-  die(): number {
-    clearInterval(this.timer);
-    return Date.now();
-  }
-
-  private async heartbeat(): Promise<void> {
-    const { version } = await requestJson<{ version: string }>(this.bus, MetadataSubjects.version, {}, { timeoutMs });
-    await requestJson(
-      this.bus,
-      MetadataSubjects.brokerHeartbeat,
-      { id: this.id, epoch: this.epoch, leaseMs: this.leaseMs, appliedVersion: version },
-      { timeoutMs },
-    );
-  }
-}
 
 let databases = 0;
 async function freshDatabase(): Promise<string> {
@@ -136,9 +88,9 @@ describe('broker failover in distributed mode: metadata and orchestrator process
    */
   async function cluster(topic: string, [a, b, c]: [number, number, number]): Promise<BusBroker[]> {
     const three = [
-      new BusBroker(bus, a, DYING_LEASE_MS),
-      new BusBroker(bus, b, SURVIVOR_LEASE_MS),
-      new BusBroker(bus, c, SURVIVOR_LEASE_MS),
+      new BusBroker(bus, a, DYING_LEASE_MS, HEARTBEAT_MS),
+      new BusBroker(bus, b, SURVIVOR_LEASE_MS, HEARTBEAT_MS),
+      new BusBroker(bus, c, SURVIVOR_LEASE_MS, HEARTBEAT_MS),
     ];
     for (const broker of three) await broker.register();
     brokers.push(...three);

@@ -2,6 +2,7 @@ import { MAX_REQUEST_TIMEOUT_MS } from '@strom/bus';
 import {
   ApiKey,
   createHeartbeatRequest,
+  createOffsetCommitRequest,
   createJoinGroupRequest,
   createJoinGroupRequestProtocol,
   createSyncGroupRequest,
@@ -47,9 +48,10 @@ describe('coordinatorWaitMs', () => {
     expect(coordinatorWaitMs(ApiKey.SyncGroup, sync)).toBe(INT32_MAX);
   });
 
-  it('gives the APIs the coordinator answers at once the ordinary 30 s', () => {
+  it('gives the APIs the coordinator answers at once 5 s, less than the least session timeout (6 s)', () => {
     const heartbeat = createHeartbeatRequest({ groupId: 'g', memberId: 'm', generationId: 1 });
-    expect(coordinatorWaitMs(ApiKey.Heartbeat, heartbeat)).toBe(30_000);
+    expect(coordinatorWaitMs(ApiKey.Heartbeat, heartbeat)).toBe(5_000);
+    expect(coordinatorWaitMs(ApiKey.OffsetCommit, createOffsetCommitRequest({ groupId: 'g' }))).toBe(5_000);
   });
 });
 

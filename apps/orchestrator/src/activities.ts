@@ -1,6 +1,7 @@
 import { publishJson, requestJson, type Bus } from '@strom/bus';
 import { MetadataSubjects, type BrokerVersionsReply, type FenceBrokerReply, type FenceBrokerRequest } from '@strom/contracts';
 import type { ClusterActivities, FailoverActivities } from '@strom/workflows';
+import { heartbeat } from '@temporalio/activity';
 
 const metadataRequestTimeoutMs = 5000;
 /** How often a waiting activity asks which metadata version the brokers applied. */
@@ -28,6 +29,8 @@ export function createClusterActivities(bus: Bus): ClusterActivities & FailoverA
       const deadline = Date.now() + timeoutMs;
       let confirmed: number[] = [];
       for (;;) {
+        // Alive: a worker that dies in the wait is noticed by the heartbeat timeout, not the whole wait's.
+        heartbeat();
         const { brokers } = await ask<BrokerVersionsReply>(MetadataSubjects.brokerVersions, {});
         const applied = new Set(
           brokers.filter((broker) => !broker.fenced && BigInt(broker.appliedVersion) >= BigInt(version)).map((b) => b.id),

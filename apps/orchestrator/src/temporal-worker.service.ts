@@ -36,6 +36,9 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
       taskQueue: this.options.taskQueue ?? ORCHESTRATOR_TASK_QUEUE,
       workflowsPath,
       activities: createClusterActivities(this.bus),
+      // A killed worker's sticky queue holds its workflows' next tasks until this passes (default
+      // 10 s), then they go to any worker: a failover must not wait that long for a dead one.
+      stickyQueueScheduleToStartTimeout: '1 second',
     });
     this.running = this.worker.run().catch((error: unknown) => {
       this.logger.error({ err: error }, 'the Temporal worker stopped with an error');

@@ -21,6 +21,8 @@ import { join } from 'node:path';
 import { findExecutable, freePort, isRoot, say } from './tools.js';
 
 export interface StartNatsServerOptions {
+  /** The address it listens on and its url names. Default 127.0.0.1 (a test network's bridge address, say). */
+  host?: string;
   /** Enable JetStream (`-js -sd <tempdir>`). Default true. */
   jetStream?: boolean;
   /** How long to wait for the server to accept TCP connections. Default 15 000 ms. */
@@ -30,7 +32,7 @@ export interface StartNatsServerOptions {
 }
 
 export interface NatsServerHandle {
-  /** `nats://127.0.0.1:<port>` */
+  /** `nats://<host>:<port>` */
   url: string;
   port: number;
   /** Process id of the nats-server child. */
@@ -122,7 +124,7 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
     const port = await freePort();
     const storeDir = await mkdtemp(join(tmpdir(), 'strom-nats-'));
     try {
-      return await launch(binary, port, storeDir, jetStream, startTimeoutMs, stopTimeoutMs);
+      return await launch(binary, options.host ?? '127.0.0.1', port, storeDir, jetStream, startTimeoutMs, stopTimeoutMs);
     } catch (err) {
       await rm(storeDir, { recursive: true, force: true });
       lastError = err as Error;
@@ -155,13 +157,14 @@ function registerExitCleanup(cleanup: () => void): void {
 
 async function launch(
   binary: string,
+  host: string,
   port: number,
   storeDir: string,
   jetStream: boolean,
   startTimeoutMs: number,
   stopTimeoutMs: number,
 ): Promise<NatsServerHandle> {
-  const args = ['-a', '127.0.0.1', '-p', String(port)];
+  const args = ['-a', host, '-p', String(port)];
   if (jetStream) args.push('-js', '-sd', storeDir);
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -189,7 +192,7 @@ async function launch(
   const describe = () => `nats-server (pid ${child.pid ?? '?'}, port ${port}); log tail:\n${log.trim()}`;
 
   try {
-    await waitUntilReady(port, startTimeoutMs, () => exited, spawnError);
+    await waitUntilReady(host, port, startTimeoutMs, () => exited, spawnError);
   } catch (err) {
     child.kill('SIGKILL');
     await Promise.race([exitPromise, sleep(KILL_WAIT_MS)]);
@@ -213,26 +216,32 @@ async function launch(
       await rm(storeDir, { recursive: true, force: true });
     })());
 
-  return { url: `nats://127.0.0.1:${port}`, port, pid: child.pid ?? -1, storeDir, stop };
+  return { url: `nats://${host}:${port}`, port, pid: child.pid ?? -1, storeDir, stop };
 }
 
-async function waitUntilReady(port: number, timeoutMs: number, hasExited: () => boolean, spawnError: Promise<Error>): Promise<void> {
+async function waitUntilReady(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  hasExited: () => boolean,
+  spawnError: Promise<Error>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let failure: Error | undefined;
   void spawnError.then((e) => (failure = e));
   while (Date.now() < deadline) {
     if (failure) throw new Error(`could not spawn nats-server: ${failure.message}`);
     if (hasExited()) throw new Error('nats-server exited during startup');
-    if (await probe(port)) return;
+    if (await probe(host, port)) return;
     await sleep(POLL_INTERVAL_MS);
   }
   throw new Error(`nats-server did not accept connections within ${timeoutMs} ms`);
 }
 
 /** True if something on the port speaks NATS (sends an INFO line on connect). */
-function probe(port: number): Promise<boolean> {
+function probe(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = netConnect({ host: '127.0.0.1', port });
+    const socket = netConnect({ host, port });
     let buffered = '';
     const done = (ok: boolean) => {
       clearTimeout(timer);

@@ -22,6 +22,9 @@ const LEADER_CONFIRMATION_TIMEOUT_MS = 10_000;
 
 const { awaitLeaders } = proxyActivities<FailoverActivities>({
   startToCloseTimeout: LEADER_CONFIRMATION_TIMEOUT_MS + 10_000,
+  // The activity heartbeats at each poll: an orchestrator killed mid-wait is retried on another
+  // worker within 2 s, not after the 20 s start-to-close timeout.
+  heartbeatTimeout: '2 seconds',
   retry: { maximumAttempts: 3, initialInterval: '500 milliseconds' },
 });
 

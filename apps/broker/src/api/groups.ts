@@ -9,7 +9,16 @@ import { authorizeGroupRequest, errorResponse, GROUP_APIS, type GroupApi, type P
 
 export { GROUP_APIS };
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+/** The least a JoinGroup waits, whatever its timeouts say: an ordinary client request timeout. */
+const MIN_JOIN_WAIT_MS = 30_000;
+/**
+ * How long the APIs the coordinator answers at once (Heartbeat, OffsetCommit, OffsetFetch, …) wait.
+ * A request that reached a coordinator which then died gets no answer at all (the bus cannot
+ * tell), while Kafka's client would see its connection close: the wait must stay below
+ * `group.min.session.timeout.ms` (6 s), or members blocked on it miss their sessions at the
+ * restarted coordinator. Kafka's own bound on a commit write is `offsets.commit.timeout.ms`, 5 s.
+ */
+const IMMEDIATE_ANSWER_WAIT_MS = 5_000;
 /**
  * Past the hold the coordinator's own answer may need to travel back. Kafka's Java client waits
  * for a JoinGroup `rebalance.timeout.ms` + 5 s (AbstractCoordinator.JOIN_GROUP_TIMEOUT_LAPSE).
@@ -29,11 +38,11 @@ const MAX_WAIT_MS = Math.min(MAX_REQUEST_TIMEOUT_MS, 2_147_483_647);
 export function coordinatorWaitMs(apiKey: GroupApi, body: unknown): number {
   if (apiKey === ApiKey.JoinGroup) {
     const join = body as RequestBodies[typeof ApiKey.JoinGroup];
-    const hold = Math.max(join.rebalanceTimeoutMs, join.sessionTimeoutMs, DEFAULT_TIMEOUT_MS);
+    const hold = Math.max(join.rebalanceTimeoutMs, join.sessionTimeoutMs, MIN_JOIN_WAIT_MS);
     return Math.min(hold + REPLY_MARGIN_MS, MAX_WAIT_MS);
   }
   if (apiKey === ApiKey.SyncGroup) return MAX_WAIT_MS;
-  return DEFAULT_TIMEOUT_MS;
+  return IMMEDIATE_ANSWER_WAIT_MS;
 }
 
 /**
