@@ -57,6 +57,8 @@ describe('leader failover of a three-broker cluster under an idempotent acks=all
   let killed: BrokerProcess;
   let producing: Promise<void> | undefined;
   let stopProducing = false;
+  /** The next record number: carried over when producing stops and starts again, so no value is sent twice. */
+  let nextSequence = 0;
   let failedSends = 0;
 
   const startBroker = async (id: number, dataDir: string, port: number): Promise<BrokerProcess> => {
@@ -172,7 +174,8 @@ describe('leader failover of a three-broker cluster under an idempotent acks=all
 
   /** One record per send, round-robin over the partitions, each value sent once only (no application retry). */
   const produce = async (): Promise<void> => {
-    for (let sequence = 0; !stopProducing; sequence++) {
+    for (; !stopProducing; nextSequence++) {
+      const sequence = nextSequence;
       const partition = sequence % PARTITIONS;
       const value = `record-${sequence}`;
       try {
@@ -185,6 +188,32 @@ describe('leader failover of a three-broker cluster under an idempotent acks=all
   };
 
   const acknowledgedOn = (partition: number): number => [...acknowledged.values()].filter((p) => p === partition).length;
+
+  /**
+   * Reads the topic from the beginning with a fresh consumer until it has seen every record
+   * acknowledged so far (a lost or hidden one makes this time out), and returns offset → value.
+   */
+  let readBacks = 0;
+  const readBack = async (what: string): Promise<Map<string, string>> => {
+    const reader = kafka.consumer({ groupId: `failover-read-back-${++readBacks}` });
+    await reader.connect();
+    await reader.subscribe({ topic: TOPIC, fromBeginning: true });
+    const log = new Map<string, string>();
+    await reader.run({
+      eachMessage: async ({ partition, message }) => void log.set(`${partition}@${message.offset}`, message.value!.toString()),
+    });
+    try {
+      await until(
+        async () => new Set(log.values()),
+        (values) => [...acknowledged.keys()].every((value) => values.has(value)),
+        60_000,
+        `${what}: every acknowledged record read back`,
+      );
+    } finally {
+      await reader.disconnect();
+    }
+    return log;
+  };
 
   it('moves the leadership of a SIGKILLed broker, and the stream goes on with nothing acknowledged lost or doubled', async () => {
     const before = await until(
@@ -207,6 +236,10 @@ describe('leader failover of a three-broker cluster under an idempotent acks=all
     const ackedOnZeroAtKill = acknowledgedOn(0);
     killed.app.child.kill('SIGKILL');
     await killed.app.exited;
+    // Nothing new is written until the records acknowledged before the kill are read back from the
+    // new leaders: a later write could otherwise move a high watermark past what failover hid.
+    stopProducing = true;
+    await producing;
 
     const after = await until(
       () => partitions(survivor),
@@ -226,6 +259,9 @@ describe('leader failover of a three-broker cluster under an idempotent acks=all
       'the failover logged by the metadata service',
     );
     expect(failover).toMatchObject({ fencedBy: expect.stringMatching(/^(workflow|metadata-service)$/) });
+    await readBack('after the failover, before any new write');
+    stopProducing = false;
+    producing = produce();
     // Produce resumes on the new leader, for partition 0 and the others.
     await until(
       async () => acknowledgedOn(0),
@@ -251,21 +287,7 @@ describe('leader failover of a three-broker cluster under an idempotent acks=all
     );
 
     // Read everything back by offset: every acknowledged record is in the log, and no value twice.
-    const reader = kafka.consumer({ groupId: 'failover-read-back' });
-    await reader.connect();
-    await reader.subscribe({ topic: TOPIC, fromBeginning: true });
-    const log = new Map<string, string>();
-    await reader.run({
-      eachMessage: async ({ partition, message }) => void log.set(`${partition}@${message.offset}`, message.value!.toString()),
-    });
-    await until(
-      async () => new Set(log.values()),
-      (values) => [...acknowledged.keys()].every((value) => values.has(value)),
-      60_000,
-      'the read-back to hold every acknowledged record',
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    await reader.disconnect();
+    const log = await readBack('at the end');
     const values = [...log.values()];
     const duplicates = values.filter((value, i) => values.indexOf(value) !== i);
     expect(duplicates).toEqual([]);
@@ -303,10 +325,29 @@ describe('leader failover of a three-broker cluster under an idempotent acks=all
         `partition ${partition} identical on every broker`,
       );
     }
+    // A clean restart of every broker: everything acknowledged is read back before anything new is written.
+    for (const [i, broker] of brokers.entries()) {
+      broker.app.child.kill('SIGTERM');
+      await broker.app.exited;
+      brokers[i] = await startBroker(broker.id, broker.dataDir, broker.port);
+      await until(
+        () => partitions(brokers[i]!),
+        (current) => current.every((p) => p.isr.length === 3 && p.leader !== -1),
+        60_000,
+        `broker ${broker.id} back in every ISR`,
+      );
+    }
+    await until(
+      () => partitions(brokers[0]!),
+      (current) => current.every((p) => p.isr.length === 3 && p.leader !== -1),
+      60_000,
+      'every partition led, with an ISR of 3, after the clean restart',
+    );
+    await readBack('after a clean restart of every broker, before any new write');
     // And it serves as a replica again: produce still works with all three in the ISR.
     const [result] = await producer.send({ topic: TOPIC, acks: -1, messages: [{ partition: 0, value: 'after-restart' }] });
     expect(result!.errorCode).toBe(0);
-  }, 120_000);
+  }, 240_000);
 });
 
 /** The concatenated segment files of one partition on one broker. */
