@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,25 +27,36 @@ describe('npm run cluster (issue 14): a local distributed cluster for users and 
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('provisions the services, starts every app and N brokers, prints the bootstrap servers, serves clients, and stops on SIGTERM', async () => {
-    // Two free ports in a row for the brokers.
-    let basePort = await freePort();
-    while (!(await refused(basePort + 1))) basePort = await freePort();
-    const child = spawn(
-      process.execPath,
-      [script, '--brokers', '2', '--base-port', String(basePort), '--data-dir', dataDir, '--temporal-ui-port', '0'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const bootstrap = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        if (line.startsWith('bootstrap.servers=')) resolve(line.slice('bootstrap.servers='.length));
+    // Two free ports in a row for the brokers. Other test files bind ephemeral ports meanwhile, so
+    // a broker may find its port taken (it exits 2, saying so): then the cluster starts again on others.
+    const start = async (): Promise<{ basePort: number; child: ChildProcess; exited: Promise<number | null>; bootstrap: string }> => {
+      let basePort = await freePort();
+      while (!(await refused(basePort + 1))) basePort = await freePort();
+      const child = spawn(
+        process.execPath,
+        [script, '--brokers', '2', '--base-port', String(basePort), '--data-dir', dataDir, '--temporal-ui-port', '0'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const bootstrap = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout }).on('line', (line) => {
+          if (line.startsWith('bootstrap.servers=')) resolve(line.slice('bootstrap.servers='.length));
+        });
+        void exited.then((code) => reject(new Error(`cluster exited (${code}) before it was ready: ${stderr}`)));
       });
-      void exited.then((code) => reject(new Error(`cluster exited (${code}) before it was ready: ${stderr}`)));
-    });
+      return { basePort, child, exited, bootstrap };
+    };
+    let started: Awaited<ReturnType<typeof start>> | undefined;
+    for (let attempt = 1; started === undefined; attempt++) {
+      try {
+        started = await start();
+      } catch (error) {
+        if (attempt === 3 || !/broker-\d exited \(2\)/.test((error as Error).message)) throw error;
+      }
+    }
+    const { basePort, child, exited, bootstrap } = started;
     expect(bootstrap).toBe(`127.0.0.1:${basePort},127.0.0.1:${basePort + 1}`);
 
     const kafka = new Kafka({ clientId: 'cluster-test', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
