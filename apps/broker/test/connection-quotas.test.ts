@@ -8,7 +8,7 @@ import { API_AUTHORIZATION } from '../src/security/api-authorization.js';
 import { ConnectionLog } from '../src/network/connection-log.js';
 import { ConnectionQuotas, type ConnectionQuotaLimits } from '../src/network/connection-quotas.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
-import { kafkaDefaults, testListenerOptions } from './listener-options.js';
+import { kafkaDefaults, testListenerOptions, until } from './listener-options.js';
 
 const silent = createLogger('connection-quotas-test', 'silent');
 
@@ -39,14 +39,6 @@ class Client {
     this.socket.write(
       encodeRequestFrame({ apiKey: ApiKey.Metadata, apiVersion: 12, correlationId, clientId: 't' }, createMetadataRequest({ topics: [] })),
     );
-  }
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 

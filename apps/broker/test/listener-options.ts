@@ -29,3 +29,12 @@ export function testListenerOptions(
     ...rest,
   };
 }
+
+/** Polls `condition` every 5 ms until it holds, or throws naming `what` after `timeoutMs`. */
+export async function until(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

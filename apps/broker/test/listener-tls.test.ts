@@ -29,7 +29,7 @@ import type { SecurityProtocol } from '../src/network/request-handler.js';
 import { API_AUTHORIZATION } from '../src/security/api-authorization.js';
 import { listenerSecurity } from '../src/security/listener-security.js';
 import { sslServer } from '../src/security/ssl/ssl-server.js';
-import { defaultListenerSecurity, testListenerOptions } from './listener-options.js';
+import { defaultListenerSecurity, testListenerOptions, until } from './listener-options.js';
 
 const tls = testTlsMaterial();
 const silent = createLogger('listener-tls-test', 'silent');
@@ -53,14 +53,6 @@ class Client {
     this.socket.write(
       encodeRequestFrame({ apiKey: ApiKey.Metadata, apiVersion: 12, correlationId, clientId: 't' }, createMetadataRequest({ topics: [] })),
     );
-  }
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
