@@ -5,6 +5,7 @@ import {
   type AlterPartitionReply,
   type AlterPartitionRequest,
   type BrokerFailoverInfo,
+  type BrokerHeartbeatReply,
   type BrokerHeartbeatRequest,
   type BrokerVersionsReply,
   type CompleteFailoverRequest,
@@ -51,17 +52,18 @@ export class MembershipService implements OnModuleInit, OnApplicationShutdown {
         (request) => this.register(request),
         queue,
       ),
-      replyJson<BrokerHeartbeatRequest, { ok: boolean }>(
+      replyJson<BrokerHeartbeatRequest, BrokerHeartbeatReply>(
         this.bus,
         MetadataSubjects.brokerHeartbeat,
-        async (request) => ({
-          ok: await this.store.brokers.renewLease(
+        async (request) => {
+          const ok = await this.store.brokers.renewLease(
             request.id,
             BigInt(request.epoch),
             request.leaseMs,
             request.appliedVersion === undefined ? undefined : BigInt(request.appliedVersion),
-          ),
-        }),
+          );
+          return { ok, version: String(await this.store.version()) };
+        },
         queue,
       ),
       replyJson<AlterPartitionRequest, AlterPartitionReply>(

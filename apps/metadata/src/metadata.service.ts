@@ -120,8 +120,12 @@ export class MetadataService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async snapshot(): Promise<ClusterSnapshot> {
-    const [version, clusterId, brokers, topics, brokerConfigs] = await Promise.all([
-      this.store.version(),
+    // The version first: every change committed by then is visible to the reads after it, so the
+    // label never runs ahead of the data. Read alongside, a change committing between the reads
+    // could label old brokers or topics with its version, and a broker holding that snapshot
+    // would ignore the change's announcement as already applied.
+    const version = await this.store.version();
+    const [clusterId, brokers, topics, brokerConfigs] = await Promise.all([
       this.store.clusterId(),
       this.store.brokers.list(),
       this.store.topics.list(),

@@ -14,7 +14,7 @@ export const MetadataSubjects = {
   changed: 'strom.metadata.changed',
   /** Request: {@link RegisterBrokerRequest}. Reply: {@link RegisterBrokerReply}. */
   registerBroker: 'strom.metadata.brokers.register',
-  /** Request: {@link BrokerHeartbeatRequest}. Reply: `{ ok: boolean }` (false: fenced, re-register). */
+  /** Request: {@link BrokerHeartbeatRequest}. Reply: {@link BrokerHeartbeatReply}. */
   brokerHeartbeat: 'strom.metadata.brokers.heartbeat',
   /**
    * Request: {@link ControlledShutdownRequest}. Reply: {@link ControlledShutdownReply}. A broker
@@ -176,6 +176,17 @@ export interface BrokerHeartbeatRequest {
   leaseMs: number;
   /** The metadata version the broker has applied (absent from older brokers). */
   appliedVersion?: string;
+}
+
+export interface BrokerHeartbeatReply {
+  /** False: the epoch is fenced or superseded; the broker registers again. */
+  ok: boolean;
+  /**
+   * The current metadata version. A broker behind it fetches a snapshot, so a lost `changed`
+   * announcement (NATS core delivers at most once) costs one heartbeat interval, not staleness
+   * until the next change.
+   */
+  version: string;
 }
 
 export interface ControlledShutdownRequest {

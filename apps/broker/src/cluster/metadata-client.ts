@@ -12,6 +12,7 @@ import {
   type CreateTopicsReply,
   type DeleteTopicsCommand,
   type DeleteTopicsReply,
+  type BrokerHeartbeatReply,
   type BrokerHeartbeatRequest,
   type ControlledShutdownReply,
   type ControlledShutdownRequest,
@@ -182,7 +183,7 @@ export class MetadataClient {
 
   private async sendHeartbeat(): Promise<void> {
     try {
-      const { ok } = await requestJson<{ ok: boolean }>(
+      const { ok, version } = await requestJson<BrokerHeartbeatReply>(
         this.bus,
         MetadataSubjects.brokerHeartbeat,
         {
@@ -196,6 +197,8 @@ export class MetadataClient {
       if (!ok) {
         this.logger.warn({ epoch: this.epoch }, 'lease lost: registering again');
         await this.register();
+        await this.refresh();
+      } else if (BigInt(version) > this.view.version) {
         await this.refresh();
       }
     } catch (error) {
