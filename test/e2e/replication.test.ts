@@ -68,8 +68,6 @@ describe('replication between three broker processes', () => {
   afterAll(async () => {
     await producer?.disconnect().catch(() => undefined);
     await admin?.disconnect().catch(() => undefined);
-    for (const broker of brokers)
-      writeFileSync(`/tmp/repl-broker-${broker.id}.log`, broker.app.lines.map((l) => JSON.stringify(l)).join('\n'));
     for (const app of apps.reverse()) {
       app.child.kill('SIGCONT');
       app.child.kill('SIGKILL');
@@ -166,6 +164,17 @@ describe('replication between three broker processes', () => {
     const [next] = await send(-1, 210, 10);
     expect(next).toMatchObject({ errorCode: 0, baseOffset: '210' });
     expect(segment(brokers[1]!).equals(segment(brokers[0]!))).toBe(true);
+
+    // What an operator watches: the leader and the metadata service both report the partition
+    // under-replicated, and the leader counts the shrink.
+    const logged = async (app: AppProcess, msg: string, fields: Record<string, unknown>) => {
+      const deadline = Date.now() + 10_000;
+      const matches = () => app.lines.some((line) => line.msg === msg && Object.entries(fields).every(([k, v]) => line[k] === v));
+      while (!matches() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      return matches();
+    };
+    expect(await logged(brokers[0]!.app, 'replication status', { underReplicatedPartitions: 1, isrShrinks: 1, isrExpands: 0 })).toBe(true);
+    expect(await logged(apps[0]!, 'cluster status', { offlinePartitions: 0, underReplicatedPartitions: 1 })).toBe(true);
   }, 60_000);
 
   it('refuses acks=all with NOT_ENOUGH_REPLICAS once the ISR is [1] alone, and still takes acks=1', async () => {

@@ -28,6 +28,7 @@ import { handleListOffsets } from './api/list-offsets.js';
 import { handleProduce } from './api/produce.js';
 import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from './api/topics.js';
 import { AlterPartitionSender } from './replica/alter-partition-sender.js';
+import { ReplicationStats, type ReplicationStatus } from './replica/replication-stats.js';
 import { logDirUnder, ReplicaManager } from './replica/replica-manager.js';
 import {
   handleAlterUserScramCredentials,
@@ -75,6 +76,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   private metadata?: MetadataClient;
   private replicas?: ReplicaManager;
   private alterPartition?: AlterPartitionSender;
+  private replicationStats?: ReplicationStats;
   private retentionTicks?: Subscription;
   private security?: SecurityMetadataClient;
   /**
@@ -104,6 +106,11 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   /** Every listener as bound, in `listeners` order (after bootstrap). */
   get boundListeners(): readonly BoundListener[] {
     return this.bound;
+  }
+
+  /** Under-replicated and offline partitions, ISR changes and follower lag (undefined before the broker starts). */
+  replicationStatus(): ReplicationStatus | undefined {
+    return this.replicationStats?.status();
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -165,6 +172,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
         requestTimeoutMs: options.busRequestTimeoutMs,
         retryBackoffMs: 100,
         maxRetryBackoffMs: 5_000,
+        onIsrChanged: (sizeBefore, sizeAfter) => this.replicationStats?.recordIsrChange(sizeBefore, sizeAfter),
       },
       this.logger.child({ component: 'alter-partition' }),
     );
@@ -183,6 +191,8 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     );
     this.replicas = replicas;
     await replicas.start();
+    this.replicationStats = new ReplicationStats(() => replicas.replicaCounts(), this.logger.child({ component: 'replication' }));
+    this.replicationStats.start();
     await security.start();
     this.registerApis(metadata, replicas);
     this.registerSecurityApis(security);
@@ -208,6 +218,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     await this.metadata?.stop();
     await this.security?.stop();
     this.alterPartition?.stop();
+    this.replicationStats?.stop();
     await this.replicas?.stop();
   }
 

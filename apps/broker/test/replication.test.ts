@@ -192,6 +192,26 @@ describe('a leader and a follower replica', () => {
     expect(leader.highWatermark).toBe(3);
   });
 
+  it('a follower knows how far it is behind the leader high watermark of its last fetch, until leadership moves', async () => {
+    const follower = replica(2);
+    follower.makeFollower(partitionInfo([1, 2]), DEFAULT_TOPIC_POLICY);
+    expect(follower.followerLag).toBe(0);
+    await follower.appendAsFollower(Buffer.alloc(0), 10);
+    expect(follower.followerLag).toBe(10);
+    const leader = replica(1);
+    leader.makeLeader(partitionInfo([1]), DEFAULT_TOPIC_POLICY);
+    await leader.produce(batch(4), 9, 1, 30_000);
+    const read = await leader.read(0, 1 << 20, false, true, undefined, true);
+    if (read.error !== null) throw new Error(read.error);
+    await follower.appendAsFollower(read.records, 10);
+    expect(follower.followerLag).toBe(6);
+    follower.makeFollower({ ...partitionInfo([1, 2], 2), leaderId: 3 }, DEFAULT_TOPIC_POLICY);
+    expect(follower.followerLag).toBe(0);
+    follower.makeLeader({ ...partitionInfo([2], 3), leaderId: 2 }, DEFAULT_TOPIC_POLICY);
+    await follower.appendAsFollower(Buffer.alloc(0), 100).catch(() => undefined);
+    expect(follower.followerLag).toBe(0);
+  });
+
   it('refuses acks=all under min.insync.replicas before appending, and takes acks=1', async () => {
     const leader = replica(1);
     leader.makeLeader(partitionInfo([1]), { ...DEFAULT_TOPIC_POLICY, minInSyncReplicas: 2 });

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ClusterStatusService } from './cluster-status.service.js';
 import { FailoverService, FAILOVER_WORKFLOWS } from './failover.service.js';
 import { TemporalFailoverWorkflows } from './failover-workflows.js';
 import { MembershipService } from './membership.service.js';
@@ -17,8 +18,9 @@ export class MetadataModule {
         MetadataService,
         MembershipService,
         FailoverService,
+        ClusterStatusService,
       ],
-      exports: [MetadataService, MembershipService, FailoverService],
+      exports: [MetadataService, MembershipService, FailoverService, ClusterStatusService],
     };
   }
 }

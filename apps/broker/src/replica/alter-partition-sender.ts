@@ -14,6 +14,8 @@ export interface AlterPartitionSenderOptions {
   /** First retry delay; it doubles per attempt up to `maxRetryBackoffMs`. */
   retryBackoffMs: number;
   maxRetryBackoffMs: number;
+  /** A committed ISR change: the ISR's size before and after (ReplicationStats counts shrinks and expands). */
+  onIsrChanged?: (sizeBefore: number, sizeAfter: number) => void;
 }
 
 /**
@@ -74,6 +76,7 @@ export class AlterPartitionSender {
     }
     const isr = proposal.newIsr.map((member) => member.brokerId);
     if ('registration' in answer) {
+      this.options.onIsrChanged?.(replica.leaderState?.isr.size ?? answer.registration.isr.length, answer.registration.isr.length);
       this.logger.info(
         {
           topic: replica.topic,

@@ -119,6 +119,8 @@ export class PartitionReplica {
   private exclusiveWork: Promise<void> | undefined;
   private closed = false;
   private leader: PartitionLeader | undefined;
+  /** As a follower: the leader's high watermark in its last fetch answer (-1 before the first). */
+  private lastLeaderHighWatermark = -1;
   private readonly delayedProduces = new DelayedProduces();
   private readonly replicasReached = (requiredOffset: number) =>
     this.leader?.checkEnoughReplicasReachOffset(requiredOffset) ?? { done: true, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
@@ -226,6 +228,7 @@ export class PartitionReplica {
   makeFollower(partition: PartitionInfo, policy: TopicPolicy): void {
     if (partition.leaderEpoch < this.leaderEpochValue) return;
     this.policy = policy;
+    if (partition.leaderEpoch !== this.leaderEpochValue) this.lastLeaderHighWatermark = -1;
     this.leaderEpochValue = partition.leaderEpoch;
     if (!this.leader) return;
     this.leader = undefined;
@@ -344,6 +347,7 @@ export class PartitionReplica {
    * The high watermark follows the leader's, within what this log holds.
    */
   appendAsFollower(records: Buffer, leaderHighWatermark: number): Promise<AppendResult> {
+    this.lastLeaderHighWatermark = leaderHighWatermark;
     const slices: Buffer[] = [];
     for (const view of batches(records, { allowPartialTail: true })) slices.push(view.bytes);
     const apply = (result: AppendResult): AppendResult => {
@@ -358,6 +362,15 @@ export class PartitionReplica {
     const append = () => this.log.appendAsFollower(slices);
     const appended = this.exclusiveWork ? this.exclusiveWork.then(() => this.tracked(append())) : this.tracked(append());
     return appended.then(apply);
+  }
+
+  /**
+   * As a follower, how many records this log is behind the leader's high watermark as of the
+   * last fetch (Kafka's FetcherLagMetrics lag); 0 as leader or before the first fetch.
+   */
+  get followerLag(): number {
+    if (this.leader || this.lastLeaderHighWatermark < 0) return 0;
+    return Math.max(0, this.lastLeaderHighWatermark - this.log.logEndOffset);
   }
 
   /** A follower cuts its log where it diverges from the leader's (epochs at the cut go too). */

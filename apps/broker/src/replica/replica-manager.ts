@@ -8,6 +8,7 @@ import { ReplicaFetcherManager } from '../replica-fetcher/replica-fetcher-manage
 import { topicDefaults, topicSettings, type TopicPolicy } from './log-config.js';
 import { PartitionReplica, type ReplicationContext } from './partition-replica.js';
 import type { ReplicationOptions } from './replication-options.js';
+import type { ReplicaCounts } from './replication-stats.js';
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
@@ -131,6 +132,28 @@ export class ReplicaManager {
   /** The replica if this broker hosts the partition, else undefined. */
   replica(topic: string, partition: number): PartitionReplica | undefined {
     return this.replicas.get(key(topic, partition));
+  }
+
+  /** What ReplicationStats reports: the hosted replicas' roles and health, as of now. */
+  replicaCounts(): ReplicaCounts & { maxFollowerLag: number } {
+    const offline = this.logDirFailure !== undefined;
+    const counts = {
+      partitions: this.replicas.size + this.offlinePartitions.size,
+      leaders: 0,
+      underReplicatedPartitions: 0,
+      underMinIsrPartitions: 0,
+      offlineReplicas: offline ? this.replicas.size + this.offlinePartitions.size : this.offlinePartitions.size,
+      maxFollowerLag: 0,
+    };
+    for (const replica of this.replicas.values()) {
+      const leader = replica.leaderState;
+      if (leader) {
+        counts.leaders++;
+        if (leader.isUnderReplicated) counts.underReplicatedPartitions++;
+        if (leader.isUnderMinIsr) counts.underMinIsrPartitions++;
+      } else counts.maxFollowerLag = Math.max(counts.maxFollowerLag, replica.followerLag);
+    }
+    return counts;
   }
 
   /** The disk error that took the log directory offline, or undefined while it is online. */
