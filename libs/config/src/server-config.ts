@@ -21,6 +21,9 @@ import { bindingsOf, CONFIG_FILE_BINDING, STROM_CONFIGS, STROM_CONFIGS_BY_NAME, 
 import type { ConfigDef, ConfigValue } from './types.js';
 import { validateBrokerConfig } from './validate.js';
 
+/** kafka-server-start.sh's `--override key=value`. */
+const OVERRIDE_FLAG = 'override';
+
 /** A bad flag, environment value, file or key. The message names where it came from and the key. */
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -320,7 +323,10 @@ function withFirst(
   ];
 }
 
-/** Splits `--name value` and `--name=value`; `--config` names the file. */
+/**
+ * Splits `--name value` and `--name=value`; `--config` names the file, and `--override key=value`
+ * (repeatable, as kafka-server-start.sh takes it) sets any key at flag precedence.
+ */
 export function parseFlags(
   argv: readonly string[],
   keys?: readonly string[],
@@ -334,10 +340,15 @@ export function parseFlags(
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     const binding = byFlag.get(name);
-    if (!binding && name !== CONFIG_FILE_BINDING.flag) throw new ConfigError(`unknown flag --${name}`);
+    if (!binding && name !== CONFIG_FILE_BINDING.flag && name !== OVERRIDE_FLAG) throw new ConfigError(`unknown flag --${name}`);
     const raw = eq === -1 ? argv[++i] : arg.slice(eq + 1);
     if (raw === undefined) throw new ConfigError(`flag --${name} needs a value`);
-    if (binding) flags.set(binding.key, { raw, flag: name });
+    if (name === OVERRIDE_FLAG) {
+      const split = raw.indexOf('=');
+      const key = raw.slice(0, split).trim();
+      if (split <= 0 || key === '') throw new ConfigError(`flag --${OVERRIDE_FLAG} needs key=value, not '${raw}'`);
+      flags.set(key, { raw: raw.slice(split + 1), flag: `${OVERRIDE_FLAG} ${key}` });
+    } else if (binding) flags.set(binding.key, { raw, flag: name });
     else configPath = raw;
   }
   return { flags, ...(configPath === undefined ? {} : { configPath }) };

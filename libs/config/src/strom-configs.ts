@@ -109,6 +109,7 @@ export function describeFlags(keys?: readonly string[]): string {
       CONFIG_FILE_BINDING.env,
       "a Kafka server.properties (Kafka's key names, and strom.* keys); flags and env win over it",
     ),
+    row('--override <key>=<value>', '', 'sets any key, over the file and env (repeatable, as kafka-server-start.sh takes it)'),
   ];
   for (const binding of bindingsOf(keys)) {
     const def = STROM_CONFIGS_BY_NAME.get(binding.key) ?? BROKER_CONFIGS_BY_NAME.get(binding.key);

@@ -59,6 +59,31 @@ describe('precedence: flag > env > server.properties > default', () => {
     expect(() => parseFlags(['--node-id', '2'], ['strom.admin.port'])).toThrow(/unknown flag --node-id/);
   });
 
+  it('takes --override key=value for any key at flag precedence, as kafka-server-start.sh does', () => {
+    const config = ServerConfig.resolve({
+      file: file({ 'node.id': '3', 'num.partitions': '2' }),
+      env: { STROM_NODE_ID: '4' },
+      flags: flags([
+        '--override',
+        'node.id=7',
+        '--override=listeners=INTERNAL://0.0.0.0:29092,EXTERNAL://:9092',
+        '--override',
+        'advertised.listeners=INTERNAL://broker-1:29092,EXTERNAL://localhost:9092',
+        '--override',
+        'listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT',
+        '--override',
+        'log.cleaner.enable=false',
+      ]),
+    });
+    expect(config.int('node.id')).toBe(7);
+    expect(config.source('node.id')).toBe('flag');
+    expect(config.int('num.partitions')).toBe(2);
+    expect(config.listeners.map((listener) => `${listener.name}:${listener.port}`)).toEqual(['INTERNAL:29092', 'EXTERNAL:9092']);
+    expect(() => ServerConfig.resolve({ flags: flags(['--override', 'node.id=x']) })).toThrow(/--override node\.id/);
+    expect(() => parseFlags(['--override', 'node.id'])).toThrow("flag --override needs key=value, not 'node.id'");
+    expect(() => parseFlags(['--override', '=1'])).toThrow(/needs key=value/);
+  });
+
   it('puts the Kafka keys the file, env and flags set into the static broker config, not Strom keys or defaults', () => {
     const config = ServerConfig.resolve({ file: file({ 'num.partitions': '3' }), flags: flags(['--node-id', '2', '--port', '0']) });
     expect(config.staticConfig).toEqual({ 'num.partitions': '3', 'node.id': '2' });
