@@ -138,6 +138,8 @@ try {
   ]);
   services.push(postgres, nats, temporal);
   const env = {
+    // Failure detection for a cluster (deploy/cluster.properties): failovers under 5 s.
+    STROM_CONFIG: join(repo, 'deploy', 'cluster.properties'),
     STROM_NATS_URL: nats.url,
     DATABASE_URL: postgres.url,
     STROM_TEMPORAL_ADDRESS: temporal.address,

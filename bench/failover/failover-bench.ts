@@ -1,5 +1,5 @@
 // Leader failover under load (issue 14). Run from the repo root:
-//   npm run bench -- failover [--kills N] [--only defaults|recommended|recommended-client]
+//   npm run bench -- failover [--kills N] [--only defaults|kafka-defaults|recommended|recommended-client]
 // Provisions Postgres, nats-server and the Temporal dev server as the tests do, then per settings
 // row a fresh cluster (metadata, coordinator, orchestrator and 3 broker processes, each its own
 // process), an RF=3 min.insync.replicas=2 topic with 3 partitions, and an acks=all kafkajs
@@ -9,11 +9,12 @@
 // wait until every ISR is 3 again. Where the time goes comes from the metadata service's own log
 // line per failover (lease expiry, and lease expiry to new leaders published).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { parsePropertiesEntries } from '@strom/config';
 import { startNatsServer, startPostgres, startTemporalDevServer } from '@strom/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
@@ -45,8 +46,21 @@ interface Settings {
   fetchBackoffMs: number;
 }
 
+/** What `npm run cluster` and docker compose give every app. */
+const CLUSTER_DEFAULTS = Object.fromEntries(
+  parsePropertiesEntries(readFileSync(join(REPO, 'deploy', 'cluster.properties'), 'utf8')).map((entry) => [entry.key, Number(entry.value)]),
+);
+
 const ROWS: Settings[] = [
-  { name: 'defaults', sessionTimeoutMs: 9_000, heartbeatMs: 2_000, maxRetryMs: 1_000, firstNodeId: 1, fetchBackoffMs: 1_000 },
+  {
+    name: 'defaults',
+    sessionTimeoutMs: CLUSTER_DEFAULTS['broker.session.timeout.ms']!,
+    heartbeatMs: CLUSTER_DEFAULTS['broker.heartbeat.interval.ms']!,
+    maxRetryMs: 1_000,
+    firstNodeId: 1,
+    fetchBackoffMs: CLUSTER_DEFAULTS['replica.fetch.backoff.ms'] ?? 1_000,
+  },
+  { name: 'kafka-defaults', sessionTimeoutMs: 9_000, heartbeatMs: 2_000, maxRetryMs: 1_000, firstNodeId: 31, fetchBackoffMs: 1_000 },
   { name: 'recommended', sessionTimeoutMs: 1_500, heartbeatMs: 300, maxRetryMs: 1_000, firstNodeId: 11, fetchBackoffMs: 100 },
   { name: 'recommended-client', sessionTimeoutMs: 1_500, heartbeatMs: 300, maxRetryMs: 250, firstNodeId: 21, fetchBackoffMs: 100 },
 ].filter((row) => args.only === undefined || row.name === args.only);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from '@strom/testing';
-import { Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const script = new URL('../../scripts/cluster.mjs', import.meta.url).pathname;
@@ -64,6 +64,17 @@ describe('npm run cluster (issue 14): a local distributed cluster for users and 
     await admin.connect();
     const cluster = await admin.describeCluster();
     expect(cluster.brokers.map((broker) => broker.nodeId).sort()).toEqual([1, 2]);
+    // The failure detection of deploy/cluster.properties, not Kafka's 9 s lease.
+    const described = await admin.describeConfigs({
+      resources: [
+        { type: ConfigResourceTypes.BROKER, name: '2', configNames: ['broker.session.timeout.ms', 'broker.heartbeat.interval.ms'] },
+      ],
+      includeSynonyms: false,
+    });
+    expect(Object.fromEntries(described.resources[0]!.configEntries.map((entry) => [entry.configName, entry.configValue]))).toEqual({
+      'broker.session.timeout.ms': '3000',
+      'broker.heartbeat.interval.ms': '500',
+    });
     await admin.createTopics({ topics: [{ topic: 'spread', numPartitions: 4 }], waitForLeaders: true });
     const [topic] = (await admin.fetchTopicMetadata({ topics: ['spread'] })).topics;
     // Partitions are placed over both brokers.

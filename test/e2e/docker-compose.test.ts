@@ -23,7 +23,7 @@ interface ComposeService {
 
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
   services: Record<string, ComposeService>;
-  configs: Record<string, { content: string }>;
+  configs: Record<string, { content?: string; file?: string }>;
   volumes: Record<string, unknown>;
 };
 const BROKERS = ['broker-1', 'broker-2', 'broker-3'];
@@ -31,9 +31,9 @@ const BROKERS = ['broker-1', 'broker-2', 'broker-3'];
 /** What the app in a service reads: its mounted server.properties, its environment and its flags, through the one config path. */
 function configOf(service: ComposeService, keys: readonly string[]): ServerConfig {
   const mounted = service.configs?.find((config) => config.target === service.environment?.STROM_CONFIG);
-  const entries = mounted
-    ? Object.fromEntries(parsePropertiesEntries(compose.configs[mounted.source]!.content).map((e) => [e.key, e.value]))
-    : {};
+  const source = mounted && compose.configs[mounted.source]!;
+  const text = source ? (source.content ?? readFileSync(new URL(`../../${source.file!}`, import.meta.url), 'utf8')) : '';
+  const entries = Object.fromEntries(parsePropertiesEntries(text).map((e) => [e.key, e.value]));
   return ServerConfig.resolve({
     keys,
     file: { path: mounted?.target ?? 'none', entries },
@@ -110,5 +110,9 @@ describe('docker-compose.yml', () => {
     expect(brokers[0]!.config.int('offsets.topic.replication.factor')).toBe(3);
     expect(brokers[0]!.config.int('min.insync.replicas')).toBe(2);
     expect(compose.services.metadata!.environment!.STROM_TEMPORAL_ADDRESS).toBe('temporal:7233');
+    // The failure detection npm run cluster uses (deploy/cluster.properties), for brokers and the metadata service alike.
+    for (const config of [metadata, ...brokers.map((broker) => broker.config)]) {
+      expect([config.int('broker.session.timeout.ms'), config.int('broker.heartbeat.interval.ms')]).toEqual([3000, 500]);
+    }
   });
 });
