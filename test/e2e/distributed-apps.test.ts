@@ -29,8 +29,13 @@ describe('each app as its own process (distributed mode) on real NATS and Postgr
     const env = { STROM_NATS_URL: inject('natsUrl'), DATABASE_URL: inject('postgresUrl').replace(/\/postgres$/, `/${database}`) };
     const metadata = await startApp('metadata', env);
     running.push(metadata);
-    const coordinator = await startApp('coordinator', env);
+    const coordinator = await startApp('coordinator', { ...env, STROM_HEALTH_PORT: '0' });
     running.push(coordinator);
+    // Asked for, the health endpoint answers live and ready once the app said it was ready; not asked for, there is none.
+    const healthPort = coordinator.lines.find((line) => line.msg.startsWith('health endpoint listening'))?.port as number;
+    const probe = async (path: string) => (await fetch(`http://127.0.0.1:${healthPort}${path}`)).status;
+    expect([await probe('/health'), await probe('/ready')]).toEqual([200, 200]);
+    expect(metadata.lines.some((line) => line.msg.startsWith('health endpoint'))).toBe(false);
 
     const bus = await NatsBus.connect({ servers: inject('natsUrl'), name: 'distributed-apps-test' });
     try {
@@ -50,6 +55,7 @@ describe('each app as its own process (distributed mode) on real NATS and Postgr
     coordinator.child.kill('SIGTERM');
     expect(await metadata.exited).toBe(0);
     expect(await coordinator.exited).toBe(0);
+    expect(await probe('/health').catch(() => 'closed')).toBe('closed');
   }, 90_000);
 
   it('refuses a bad env value with one line naming it', async () => {

@@ -78,6 +78,22 @@ describe('docker-compose.yml', () => {
     },
   );
 
+  it('probes every app for readiness on the health endpoint it configures', () => {
+    for (const name of Object.keys(appKeys).flatMap(servicesOf)) {
+      const service = compose.services[name]!;
+      const probe = service.healthcheck!.test.join(' ');
+      if (name === 'admin-api') {
+        expect(probe).toContain(`127.0.0.1:${service.environment!.STROM_ADMIN_PORT}/health`);
+        continue;
+      }
+      const app = name.startsWith('broker-') ? 'broker' : name;
+      const port = configOf(service, appKeys[app]!).int('strom.health.port');
+      expect(port, name).toBeGreaterThan(0);
+      expect(probe, name).toContain(`http://127.0.0.1:${port}/ready`);
+    }
+    for (const broker of BROKERS) expect(compose.services[broker]!.depends_on!.metadata).toEqual({ condition: 'service_healthy' });
+  });
+
   it('waits for what each app needs before starting it', () => {
     for (const app of ['metadata', 'coordinator']) expect(Object.keys(compose.services[app]!.depends_on ?? {})).toContain('postgres');
     expect(Object.keys(compose.services.orchestrator!.depends_on ?? {})).toContain('temporal');

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { ConfigError, parseConnectionOverrides, type Listener, type ServerConfig } from '@strom/config';
-import { COMMON_KEYS } from '@strom/runtime';
+import { COMMON_KEYS, HEALTH_KEYS } from '@strom/runtime';
 import type { BrokerListenerOptions, BrokerOptions, ListenerSecurityOptions } from './broker.options.js';
 import { STROM_CONNECTION_LIMITS } from './network/limits.js';
 import { replicationOptions } from './replica/replication-options.js';
@@ -19,7 +19,7 @@ export const BROKER_LISTENER_KEYS: readonly string[] = [
 ];
 
 /** The keys `apps/broker` takes flags and env for when it runs as its own process. */
-export const BROKER_KEYS: readonly string[] = [...COMMON_KEYS, 'strom.nats.url', ...BROKER_LISTENER_KEYS];
+export const BROKER_KEYS: readonly string[] = [...COMMON_KEYS, ...HEALTH_KEYS, 'strom.nats.url', ...BROKER_LISTENER_KEYS];
 
 /** The broker's options from the one parsed configuration. */
 export function brokerOptions(config: ServerConfig): BrokerOptions {

@@ -1,10 +1,11 @@
 import type { ServerConfig } from '@strom/config';
-import { COMMON_KEYS } from '@strom/runtime';
+import { COMMON_KEYS, HEALTH_KEYS } from '@strom/runtime';
 import { kafkaTopicConfigErrors, type MetadataOptions } from './metadata.options.js';
 
 /** The keys `apps/metadata` takes flags and env for when it runs as its own process. */
 export const METADATA_KEYS: readonly string[] = [
   ...COMMON_KEYS,
+  ...HEALTH_KEYS,
   'strom.nats.url',
   'strom.database.url',
   'strom.temporal.address',

@@ -1,10 +1,11 @@
 import type { ServerConfig } from '@strom/config';
-import { COMMON_KEYS } from '@strom/runtime';
+import { COMMON_KEYS, HEALTH_KEYS } from '@strom/runtime';
 import type { OrchestratorOptions } from './temporal-worker.service.js';
 
 /** The keys `apps/orchestrator` takes flags and env for when it runs as its own process. */
 export const ORCHESTRATOR_KEYS: readonly string[] = [
   ...COMMON_KEYS,
+  ...HEALTH_KEYS,
   'strom.nats.url',
   'strom.temporal.address',
   'strom.temporal.namespace',

@@ -35,6 +35,8 @@ function strom(name: string, type: ConfigType, defaultValue: string | null, doc:
 export const STROM_CONFIGS: readonly StromConfigDef[] = [
   strom('strom.log.level', 'STRING', 'info', 'Log level.', oneOf(...LOG_LEVELS)),
   strom('strom.shutdown.timeout.ms', 'INT', '30000', 'How long a graceful shutdown may take before the process exits anyway.', atLeast(0)),
+  strom('strom.health.host', 'STRING', '127.0.0.1', 'Address the health endpoint (GET /health, GET /ready) binds.', nonEmpty),
+  strom('strom.health.port', 'INT', '-1', 'Port of the health endpoint (GET /health, GET /ready) of an app run on its own; -1: none.', between(-1, 65_535)),
   strom('strom.nats.url', 'STRING', 'nats://127.0.0.1:4222', 'NATS server URL (distributed mode).', url),
   strom('strom.database.url', 'STRING', 'postgresql://postgres@127.0.0.1:5432/strom', 'Postgres URL of the cluster metadata (distributed mode).', url),
   strom('strom.data.dir', 'STRING', './data', 'Where partition logs (under kafka-logs/) and, embedded, metadata live. Default: the first of log.dirs (or log.dir) when the file sets one.', nonEmpty),
@@ -72,6 +74,8 @@ export const CONFIG_FILE_BINDING = { flag: 'config', env: 'STROM_CONFIG' } as co
 export const FLAG_BINDINGS: readonly FlagBinding[] = [
   { key: 'strom.log.level', flag: 'log-level', env: 'STROM_LOG_LEVEL' },
   { key: 'strom.shutdown.timeout.ms', flag: 'shutdown-timeout-ms', env: 'STROM_SHUTDOWN_TIMEOUT_MS' },
+  { key: 'strom.health.host', flag: 'health-host', env: 'STROM_HEALTH_HOST' },
+  { key: 'strom.health.port', flag: 'health-port', env: 'STROM_HEALTH_PORT' },
   { key: 'strom.nats.url', flag: 'nats-url', env: 'STROM_NATS_URL' },
   { key: 'strom.database.url', flag: 'database-url', env: 'DATABASE_URL' },
   { key: 'node.id', flag: 'node-id', env: 'STROM_NODE_ID' },

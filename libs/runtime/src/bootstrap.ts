@@ -25,6 +25,8 @@ export interface BootOptions {
   shutdownTimeoutMs: number;
   /** Install SIGTERM/SIGINT handlers that stop the app (true for processes, false in tests). */
   handleSignals?: boolean;
+  /** Runs as the app begins to stop, before any module's shutdown hook (readiness goes down). */
+  onStopping?: () => void;
   /** Runs after the app closed: release what the composition opened (bus, store). */
   onStopped?: () => Promise<void>;
 }
@@ -83,6 +85,7 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
   const stop = (reason: string): Promise<void> => {
     stopping ??= (async () => {
       options.logger.info({ reason }, `${options.name} stopping`);
+      options.onStopping?.();
       const timer = setTimeout(() => {
         options.logger.fatal({ shutdownTimeoutMs }, 'shutdown took too long: exiting');
         process.exit(1);

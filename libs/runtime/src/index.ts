@@ -4,3 +4,4 @@ export * from './tokens.js';
 export * from './runtime.module.js';
 export * from './process.js';
 export * from './startup-error.js';
+export { HealthServer, type HealthState } from './health.js';

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { ConfigError, describeFlags, loadServerConfig, type ServerConfig } from '@strom/config';
 import { bootApp, type RunningApp } from './bootstrap.js';
+import { HealthServer } from './health.js';
 import { createLogger, type LevelWithSilent, type Logger } from './logger.js';
 import { RuntimeModule } from './runtime.module.js';
 import { StartupError } from './startup-error.js';
@@ -64,9 +65,11 @@ export async function runProcess(options: ProcessOptions): Promise<RunningApp | 
   }
   const logger = createLogger(options.name, config.string('strom.log.level') as LevelWithSilent);
   for (const warning of config.warnings) logger.warn(`configuration: ${warning}`);
-  const resources = await options.connect(config, logger);
+  let health: HealthServer | undefined;
   let running: RunningApp;
   try {
+    health = await startHealth(options.name, config, logger);
+    const resources = await options.connect(config, logger);
     running = await bootApp({
       name: options.name,
       module: compose({ bus: resources.bus, logger, metadataStore: resources.metadataStore }, [appModule]) as unknown as Type<unknown>,
@@ -74,9 +77,11 @@ export async function runProcess(options: ProcessOptions): Promise<RunningApp | 
       http: options.http?.(config),
       shutdownTimeoutMs: config.int('strom.shutdown.timeout.ms'),
       handleSignals: true,
+      onStopping: () => health?.set('stopping'),
       onStopped: async () => {
         await resources.bus.close();
         await resources.metadataStore?.close();
+        await health?.close();
       },
     });
   } catch (error) {
@@ -86,9 +91,24 @@ export async function runProcess(options: ProcessOptions): Promise<RunningApp | 
     }
     throw error;
   }
+  health?.set('ready');
   logger.info(`${options.name} ready`);
   return running;
 }
 
+/** The health endpoint, when strom.health.port asks for one: up before anything else starts. */
+async function startHealth(name: string, config: ServerConfig, logger: Logger): Promise<HealthServer | undefined> {
+  const port = config.int('strom.health.port');
+  if (port < 0) return undefined;
+  const host = config.string('strom.health.host');
+  const health = new HealthServer(name);
+  const bound = await health.start(host, port);
+  logger.info({ host, port: bound }, 'health endpoint listening (GET /health, GET /ready)');
+  return health;
+}
+
 /** The keys every process takes flags for: logging and shutdown. */
 export const COMMON_KEYS: readonly string[] = ['strom.log.level', 'strom.shutdown.timeout.ms'];
+
+/** The health endpoint of an app run on its own (embedded mode and the admin API serve /health on the admin port). */
+export const HEALTH_KEYS: readonly string[] = ['strom.health.host', 'strom.health.port'];
