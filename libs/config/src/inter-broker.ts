@@ -30,9 +30,9 @@ export interface InterBrokerSettings {
   /** Set on SASL_PLAINTEXT and SASL_SSL. */
   readonly sasl: InterBrokerSasl | undefined;
   /**
-   * Set when the listener was derived from the default security.inter.broker.protocol=PLAINTEXT
-   * and no listener has that name. Kafka refuses to start then; Strom starts, as a single broker
-   * needs no inter-broker listener, and says so.
+   * Set when the defaults (security.inter.broker.protocol=PLAINTEXT) name a listener that does not
+   * exist or that followers cannot authenticate to. Kafka refuses to start without the listener;
+   * Strom starts, as a single broker needs no inter-broker listener, and says so.
    */
   readonly warning: string | undefined;
 }
@@ -61,28 +61,42 @@ export interface InterBrokerInput {
 }
 
 /**
- * The inter-broker client settings; throws {@link ListenerConfigError} naming the key for a
- * configuration that cannot work (Kafka's KafkaConfig.validateValues messages where Kafka has one).
+ * The inter-broker client settings; throws {@link ListenerConfigError} naming the key for an
+ * inter-broker configuration that cannot work (Kafka's KafkaConfig.validateValues messages where
+ * Kafka has one). When neither inter.broker.listener.name nor security.inter.broker.protocol is
+ * set, the defaults name a listener PLAINTEXT, which many single-broker configurations do not
+ * have or serve with SASL (`--security-protocol`): then the problem is a warning, and followers
+ * fall back to plaintext, as before inter-broker security existed.
  */
 export function interBrokerSettings(input: InterBrokerInput): InterBrokerSettings {
+  try {
+    return configuredInterBroker(input);
+  } catch (error) {
+    const explicit = input.listenerNameSetting !== null || input.securityProtocolExplicit;
+    if (explicit || !(error instanceof ListenerConfigError)) throw error;
+    return {
+      listenerName: input.securityProtocolSetting.toUpperCase(),
+      securityProtocol: input.securityProtocolSetting,
+      sasl: undefined,
+      warning:
+        `${error.key}: ${error.message}. The inter-broker listener comes from the default security.inter.broker.protocol=` +
+        `${input.securityProtocolSetting}: this broker starts (one broker needs no inter-broker listener), but other brokers ` +
+        'cannot replicate from it; set inter.broker.listener.name or security.inter.broker.protocol (Kafka refuses to start)',
+    };
+  }
+}
+
+function configuredInterBroker(input: InterBrokerInput): InterBrokerSettings {
   const listenerName = (input.listenerNameSetting ?? input.securityProtocolSetting).toUpperCase();
   const served = input.listeners.find((listener) => listener.name === listenerName);
   const advertised = input.advertisedListeners.find((listener) => listener.name === listenerName);
   const listener = served ?? advertised;
   if (listener === undefined || advertised === undefined) {
     const valid = input.advertisedListeners.map((l) => l.name).join(',');
-    const message = `inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${valid}`;
-    if (input.listenerNameSetting !== null) throw new ListenerConfigError('inter.broker.listener.name', message);
-    if (input.securityProtocolExplicit) throw new ListenerConfigError('security.inter.broker.protocol', message);
-    return {
-      listenerName,
-      securityProtocol: input.securityProtocolSetting,
-      sasl: undefined,
-      warning:
-        `security.inter.broker.protocol: no listener is named ${listenerName} (Kafka refuses to start: ${message}); ` +
-        `other brokers can replicate from this one only over a ${input.securityProtocolSetting} listener. ` +
-        'Set inter.broker.listener.name or security.inter.broker.protocol to the listener brokers use',
-    };
+    throw new ListenerConfigError(
+      input.listenerNameSetting !== null ? 'inter.broker.listener.name' : 'security.inter.broker.protocol',
+      `inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${valid}`,
+    );
   }
   const securityProtocol = listener.securityProtocol;
   if (securityProtocol !== 'SASL_PLAINTEXT' && securityProtocol !== 'SASL_SSL') {

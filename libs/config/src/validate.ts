@@ -293,14 +293,15 @@ function crossCheck(props: Readonly<Record<string, string>>, values: Record<stri
       message: 'Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.',
     });
   } else if (interBrokerName && values['inter.broker.listener.name'] !== null) {
-    const wantedName = values['inter.broker.listener.name'] as string;
+    // Kafka's ListenerName.normalised: listener names compare upper-cased.
+    const wantedName = (values['inter.broker.listener.name'] as string).toUpperCase();
     if (
-      !advertised.some((e) => e.listenerName === wantedName) &&
+      !advertisedNames.includes(wantedName) &&
       !(values['process.roles'] as string[] | null)?.every((r) => r === 'controller')
     ) {
       issues.push({
         key: 'inter.broker.listener.name',
-        message: `inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${advertised.map((e) => e.listenerName).join(',')}`,
+        message: `inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${advertisedNames.join(',')}`,
       });
     }
   }
