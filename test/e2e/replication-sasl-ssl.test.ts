@@ -242,7 +242,11 @@ describe('replication between three SASL_SSL-only brokers with an authorizer', (
   it('a client without CLUSTER_ACTION posing as a follower gets TOPIC_AUTHORIZATION_FAILED and moves neither the ISR nor the high watermark', async () => {
     // Both followers stop: records written now stay above the high watermark until replicas 2 and 3 fetch them.
     for (const follower of brokers.slice(1)) follower.app.child.kill('SIGSTOP');
-    const [written] = await producer.send({ topic: TOPIC, acks: 1, messages: Array.from({ length: 5 }, (_, i) => ({ value: `late-${i}` })) });
+    const [written] = await producer.send({
+      topic: TOPIC,
+      acks: 1,
+      messages: Array.from({ length: 5 }, (_, i) => ({ value: `late-${i}` })),
+    });
     expect(written).toMatchObject({ errorCode: 0, baseOffset: '200' });
     expect(await highWatermark()).toBe(200n);
 

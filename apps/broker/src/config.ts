@@ -120,7 +120,9 @@ function interBrokerChecked(config: ServerConfig, replication: ReplicationOption
   } catch (error) {
     if (error instanceof SslConfigError) {
       const listener = replication.interBroker.listenerName;
-      throw new ConfigError(`${config.filePath ?? 'inter-broker listener'} (inter-broker listener ${listener}, client side): ${error.message}`);
+      throw new ConfigError(
+        `${config.filePath ?? 'inter-broker listener'} (inter-broker listener ${listener}, client side): ${error.message}`,
+      );
     }
     throw error;
   }

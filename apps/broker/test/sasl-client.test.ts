@@ -29,7 +29,7 @@ const bytes = (message: string) => Buffer.from(message, 'latin1');
  */
 async function exchange(client: SaslClientMechanism, server: SaslServerMechanism): Promise<string[]> {
   const wire: string[] = [];
-  let challenge = Buffer.alloc(0);
+  let challenge: Buffer = Buffer.alloc(0);
   for (;;) {
     const token = await client.evaluate(challenge);
     if (client.complete) return wire;

@@ -295,10 +295,7 @@ function crossCheck(props: Readonly<Record<string, string>>, values: Record<stri
   } else if (interBrokerName && values['inter.broker.listener.name'] !== null) {
     // Kafka's ListenerName.normalised: listener names compare upper-cased.
     const wantedName = (values['inter.broker.listener.name'] as string).toUpperCase();
-    if (
-      !advertisedNames.includes(wantedName) &&
-      !(values['process.roles'] as string[] | null)?.every((r) => r === 'controller')
-    ) {
+    if (!advertisedNames.includes(wantedName) && !(values['process.roles'] as string[] | null)?.every((r) => r === 'controller')) {
       issues.push({
         key: 'inter.broker.listener.name',
         message: `inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${advertisedNames.join(',')}`,

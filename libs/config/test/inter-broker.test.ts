@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ServerConfig, type ConfigInput } from '../src/index.js';
 
 const file = (entries: Record<string, string>): ConfigInput['file'] => ({ path: 'server.properties', entries });
-const resolve = (entries: Record<string, string>, argv: Partial<ConfigInput> = {}) => ServerConfig.resolve({ file: file(entries), ...argv });
+const resolve = (entries: Record<string, string>, argv: Partial<ConfigInput> = {}) =>
+  ServerConfig.resolve({ file: file(entries), ...argv });
 const SCRAM_JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="broker-secret";';
 const PLAIN_JAAS =
   'org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="plain-secret" user_broker="plain-secret" user_alice="a";';
@@ -103,6 +104,8 @@ describe('the inter-broker listener and its client side (Kafka: KafkaConfig, Cha
       ]),
     });
     expect(flagged.listeners[0]).toMatchObject({ name: 'PLAINTEXT', securityProtocol: 'SASL_PLAINTEXT' });
-    expect(flagged.warnings.join('\n')).toMatch(/^sasl\.mechanism\.inter\.broker\.protocol: GSSAPI is not supported by Strom between brokers/m);
+    expect(flagged.warnings.join('\n')).toMatch(
+      /^sasl\.mechanism\.inter\.broker\.protocol: GSSAPI is not supported by Strom between brokers/m,
+    );
   });
 });

@@ -160,9 +160,15 @@ export class KafkaConnection {
   private async authenticate(): Promise<void> {
     const sasl = this.options.security?.sasl;
     if (!sasl) return;
-    const handshake = await this.send(ApiKey.SaslHandshake, SASL_HANDSHAKE_VERSION, createSaslHandshakeRequest({ mechanism: sasl.mechanism }));
+    const handshake = await this.send(
+      ApiKey.SaslHandshake,
+      SASL_HANDSHAKE_VERSION,
+      createSaslHandshakeRequest({ mechanism: sasl.mechanism }),
+    );
     if (handshake.errorCode === ErrorCode.UNSUPPORTED_SASL_MECHANISM) {
-      throw new Error(`Client SASL mechanism '${sasl.mechanism}' not enabled in the server, enabled mechanisms are [${handshake.mechanisms.join(', ')}]`);
+      throw new Error(
+        `Client SASL mechanism '${sasl.mechanism}' not enabled in the server, enabled mechanisms are [${handshake.mechanisms.join(', ')}]`,
+      );
     }
     if (handshake.errorCode !== ErrorCode.NONE) throw new Error(`SaslHandshake answered ${errorName(handshake.errorCode)}`);
     const version = this.version(ApiKey.SaslAuthenticate, MAX_SASL_AUTHENTICATE_VERSION);

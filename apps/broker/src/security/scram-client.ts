@@ -1,7 +1,15 @@
 import { createHash, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { SaslClientError, type SaslClientCredentials, type SaslClientMechanism } from './sasl-mechanism.js';
-import { hmac, SCRAM_MECHANISMS, scramSaslName, SERVER_FINAL, SERVER_FIRST, type ScramMechanism, type ScramMechanismInfo } from './scram.js';
+import {
+  hmac,
+  SCRAM_MECHANISMS,
+  scramSaslName,
+  SERVER_FINAL,
+  SERVER_FIRST,
+  type ScramMechanism,
+  type ScramMechanismInfo,
+} from './scram.js';
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -85,7 +93,9 @@ export class ScramSaslClient implements SaslClientMechanism {
       );
     }
     if (iterations > this.info.maxIterations) {
-      throw new SaslClientError(`Requested iterations ${iterations} is more than the maximum ${this.info.maxIterations} for ${this.mechanism}`);
+      throw new SaslClientError(
+        `Requested iterations ${iterations} is more than the maximum ${this.info.maxIterations} for ${this.mechanism}`,
+      );
     }
     const salt = Buffer.from(groups.salt!, 'base64');
     if (salt.length === 0) throw new SaslClientError('Invalid SCRAM server first message: empty salt');
@@ -106,7 +116,8 @@ export class ScramSaslClient implements SaslClientMechanism {
   private verifyServerFinal(serverFinal: string): void {
     const groups = SERVER_FINAL.exec(serverFinal)?.groups;
     if (!groups) throw new SaslClientError(`Invalid SCRAM server final message format: ${serverFinal.slice(0, 200)}`);
-    if (groups.error !== undefined) throw new SaslClientError(`Sasl authentication using ${this.mechanism} failed with error: ${groups.error}`);
+    if (groups.error !== undefined)
+      throw new SaslClientError(`Sasl authentication using ${this.mechanism} failed with error: ${groups.error}`);
     const signature = Buffer.from(groups.signature!, 'base64');
     const expected = this.serverSignature!;
     if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) {

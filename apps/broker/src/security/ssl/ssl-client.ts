@@ -25,7 +25,10 @@ export interface SslClient {
 export function sslClient(settings: SslSettings): SslClient {
   const algorithm = (settings['ssl.endpoint.identification.algorithm'] ?? DEFAULT_ENDPOINT_IDENTIFICATION).trim();
   if (algorithm !== '' && algorithm.toLowerCase() !== 'https') {
-    throw new SslConfigError('ssl.endpoint.identification.algorithm', `${algorithm} is not supported: use https (check the host name) or empty`);
+    throw new SslConfigError(
+      'ssl.endpoint.identification.algorithm',
+      `${algorithm} is not supported: use https (check the host name) or empty`,
+    );
   }
   const verifiesHostName = algorithm !== '';
   const { minVersion, maxVersion } = protocolRange(settings['ssl.enabled.protocols'] ?? SSL_DEFAULTS['ssl.enabled.protocols']);
