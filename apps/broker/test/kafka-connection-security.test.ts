@@ -93,6 +93,27 @@ describe('KafkaConnection with TLS and SASL (the client side of inter-broker sec
     expect(principals).toEqual(['SASL_SSL User:broker', 'SASL_SSL User:admin']);
   });
 
+  it('SASL_PLAINTEXT: the same exchange without TLS', async () => {
+    const port = await start(
+      listenerSecurity(
+        {
+          ...defaultListenerSecurity,
+          securityProtocol: 'SASL_PLAINTEXT',
+          saslMechanisms: ['PLAIN'],
+          plainUsers: { admin: 'admin-secret' },
+        },
+        { lookupScram: async () => undefined },
+      ),
+    );
+    await metadata(
+      await connect(port, {
+        securityProtocol: 'SASL_PLAINTEXT',
+        sasl: { mechanism: 'PLAIN', username: 'admin', password: 'admin-secret' },
+      }),
+    );
+    expect(principals).toEqual(['SASL_PLAINTEXT User:admin']);
+  });
+
   it('a wrong password, and a mechanism the listener does not enable, fail the connection with the server’s answer', async () => {
     const port = await start(saslSsl());
     await expect(connect(port, { sasl: { mechanism: 'SCRAM-SHA-512', username: 'broker', password: 'wrong' } })).rejects.toThrow(
