@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,5 +73,33 @@ describe('a port already in use (issue 13: an uncaught EADDRINUSE stack trace be
     });
     expect(code).toBe(2);
     expect(stderr.trim()).toBe(`strom broker: Kafka listener: cannot listen on 127.0.0.1:${held.port}: address already in use`);
+  });
+});
+
+describe('an inter-broker configuration followers cannot authenticate with', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'strom-startup-inter-broker-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the broker run alone: one line naming the missing JAAS key, exit 2', async () => {
+    const properties = join(dir, 'server.properties');
+    writeFileSync(
+      properties,
+      [
+        'listeners=SASL_PLAINTEXT://127.0.0.1:0',
+        'security.inter.broker.protocol=SASL_PLAINTEXT',
+        'sasl.enabled.mechanisms=SCRAM-SHA-512',
+        'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
+      ].join('\n'),
+    );
+    const { code, stderr } = await exitOf([mainOf('broker'), '--config', properties, '--data-dir', join(dir, 'data')], {
+      STROM_NATS_URL: inject('natsUrl'),
+    });
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(
+      `strom broker: ${properties}: listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config: not set: a broker authenticates to the others with the username and password of this JAAS config (SCRAM-SHA-512 on listener SASL_PLAINTEXT)`,
+    );
   });
 });

@@ -4,6 +4,8 @@ import { COMMON_KEYS, HEALTH_KEYS } from '@strom/runtime';
 import type { BrokerListenerOptions, BrokerOptions, ListenerSecurityOptions } from './broker.options.js';
 import { STROM_CONNECTION_LIMITS } from './network/limits.js';
 import { replicationOptions } from './replica/replication-options.js';
+import type { ReplicationOptions } from './replica/replication-options.js';
+import { clientSecurity } from './security/client-security.js';
 import { sslServer } from './security/ssl/ssl-server.js';
 import { SslConfigError } from './security/ssl/ssl-stores.js';
 
@@ -51,7 +53,7 @@ export function brokerOptions(config: ServerConfig): BrokerOptions {
     staticConfig: config.staticConfig,
     busRequestTimeoutMs: config.int('strom.bus.request.timeout.ms'),
     authorizer: { ...config.authorizer },
-    replication: replicationOptions(config),
+    replication: interBrokerChecked(config, replicationOptions(config)),
     checkpointIntervalMs: config.long('replica.high.watermark.checkpoint.interval.ms'),
     offsetsTopic: {
       numPartitions: config.int('offsets.topic.num.partitions'),
@@ -106,4 +108,23 @@ function listenerSecurityOptions(config: ServerConfig, listener: Listener): List
     connectionsMaxReauthMs: config.listenerNumber(name, 'connections.max.reauth.ms'),
     saslMaxReceiveBytes: config.listenerNumber(name, 'sasl.server.max.receive.size'),
   };
+}
+
+/**
+ * Loads the inter-broker TLS stores now, so that a bad store or setting of the client side exits 2
+ * naming the key instead of failing every follower fetch later.
+ */
+function interBrokerChecked(config: ServerConfig, replication: ReplicationOptions): ReplicationOptions {
+  try {
+    clientSecurity(replication.interBroker);
+  } catch (error) {
+    if (error instanceof SslConfigError) {
+      const listener = replication.interBroker.listenerName;
+      throw new ConfigError(
+        `${config.filePath ?? 'inter-broker listener'} (inter-broker listener ${listener}, client side): ${error.message}`,
+      );
+    }
+    throw error;
+  }
+  return replication;
 }

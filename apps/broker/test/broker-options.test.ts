@@ -1,4 +1,5 @@
-import { ServerConfig } from '@strom/config';
+import { ConfigError, ServerConfig } from '@strom/config';
+import { TEST_STORE_PASSWORD, testTlsMaterial } from '@strom/testing';
 import { describe, expect, it } from 'vitest';
 import { advertisedEndpoints } from '../src/broker.service.js';
 import { brokerOptions } from '../src/config.js';
@@ -184,5 +185,42 @@ describe('the endpoints a broker registers', () => {
       { name: 'INTERNAL', host: '127.0.0.1', port: 40_001, securityProtocol: 'PLAINTEXT' },
       { name: 'EXTERNAL', host: 'kafka.example', port: 443, securityProtocol: 'SASL_PLAINTEXT' },
     ]);
+  });
+});
+
+describe('the inter-broker client side of the broker options', () => {
+  const tls = testTlsMaterial();
+  const saslSsl = {
+    listeners: 'SASL_SSL://127.0.0.1:0',
+    'security.inter.broker.protocol': 'SASL_SSL',
+    'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+    'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config':
+      'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="broker-secret";',
+    'ssl.keystore.location': tls.broker.keystoreJks,
+    'ssl.keystore.password': TEST_STORE_PASSWORD,
+    'listener.name.sasl_ssl.ssl.truststore.location': tls.truststoreJks,
+    'listener.name.sasl_ssl.ssl.truststore.password': TEST_STORE_PASSWORD,
+  };
+
+  it("carries the inter-broker listener's protocol, its ssl.* (per-listener over broker-wide) and the SASL credentials", () => {
+    const { interBroker } = withFile(saslSsl).replication;
+    expect(interBroker).toMatchObject({
+      listenerName: 'SASL_SSL',
+      securityProtocol: 'SASL_SSL',
+      sasl: { mechanism: 'SCRAM-SHA-512', username: 'broker', password: 'broker-secret' },
+    });
+    expect(interBroker.ssl).toMatchObject({
+      'ssl.keystore.location': tls.broker.keystoreJks,
+      'ssl.truststore.location': tls.truststoreJks,
+      'ssl.endpoint.identification.algorithm': 'https',
+    });
+  });
+
+  it('refuses at start, naming the key, a client-side TLS setting that cannot work', () => {
+    expect(() => withFile({ ...saslSsl, 'ssl.endpoint.identification.algorithm': 'ldaps' })).toThrow(
+      'server.properties (inter-broker listener SASL_SSL, client side): ssl.endpoint.identification.algorithm: ldaps is not supported: use https (check the host name) or empty',
+    );
+    expect(() => withFile({ ...saslSsl, 'ssl.endpoint.identification.algorithm': 'ldaps' })).toThrow(ConfigError);
   });
 });

@@ -78,6 +78,7 @@ export {
   type AuthorizerSettings,
   type JaasEntry,
 } from './listeners.js';
+export { interBrokerSettings, type InterBrokerSasl, type InterBrokerSettings, type InterBrokerInput } from './inter-broker.js';
 export {
   ServerConfig,
   ConfigError,

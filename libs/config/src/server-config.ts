@@ -15,6 +15,7 @@ import {
   type ListenerSasl,
   type SecurityProtocol,
 } from './listeners.js';
+import { interBrokerSettings, type InterBrokerSettings } from './inter-broker.js';
 import { ConfigValueError, defaultValue, parseValue } from './parse.js';
 import { PropertiesSyntaxError, readServerProperties } from './properties.js';
 import { bindingsOf, CONFIG_FILE_BINDING, STROM_CONFIGS, STROM_CONFIGS_BY_NAME, STROM_DEFAULTS_FOR_KAFKA_KEYS } from './strom-configs.js';
@@ -72,6 +73,8 @@ export class ServerConfig {
     /** The SASL settings of each SASL listener, by listener name. */
     private readonly saslByListener: ReadonlyMap<string, ListenerSasl>,
     readonly authorizer: AuthorizerSettings,
+    /** How this broker connects to the others (followers to leaders): the inter-broker listener and its client-side SASL. */
+    readonly interBroker: InterBrokerSettings,
     /** The data directory (strom.data.dir, else the first of log.dirs or log.dir the file sets). */
     readonly dataDir: string,
     /**
@@ -114,6 +117,7 @@ export class ServerConfig {
     let advertisedListeners: Listener[];
     const saslByListener = new Map<string, ListenerSasl>();
     let authorizer: AuthorizerSettings;
+    let interBroker: InterBrokerSettings;
     try {
       const protocols = protocolMap(value<string>('listener.security.protocol.map'));
       if (!explicit.has('listener.security.protocol.map')) {
@@ -170,6 +174,17 @@ export class ServerConfig {
         value<string | null>('super.users'),
         value<boolean>('allow.everyone.if.no.acl.found'),
       );
+      interBroker = interBrokerSettings({
+        props,
+        listenerNameSetting: value<string | null>('inter.broker.listener.name'),
+        securityProtocolSetting: value<SecurityProtocol>('security.inter.broker.protocol'),
+        securityProtocolExplicit: explicit.has('security.inter.broker.protocol'),
+        saslMechanism: value<string>('sasl.mechanism.inter.broker.protocol'),
+        listeners,
+        advertisedListeners,
+        saslByListener,
+      });
+      if (interBroker.warning !== undefined) warnings.push(interBroker.warning);
     } catch (error) {
       if (error instanceof ListenerConfigError) return fail(error.key, error.message);
       throw error;
@@ -192,6 +207,7 @@ export class ServerConfig {
       advertisedListeners,
       saslByListener,
       authorizer,
+      interBroker,
       dataDir,
       staticConfig,
       input.file?.path,

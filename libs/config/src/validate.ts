@@ -293,14 +293,12 @@ function crossCheck(props: Readonly<Record<string, string>>, values: Record<stri
       message: 'Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.',
     });
   } else if (interBrokerName && values['inter.broker.listener.name'] !== null) {
-    const wantedName = values['inter.broker.listener.name'] as string;
-    if (
-      !advertised.some((e) => e.listenerName === wantedName) &&
-      !(values['process.roles'] as string[] | null)?.every((r) => r === 'controller')
-    ) {
+    // Kafka's ListenerName.normalised: listener names compare upper-cased.
+    const wantedName = (values['inter.broker.listener.name'] as string).toUpperCase();
+    if (!advertisedNames.includes(wantedName) && !(values['process.roles'] as string[] | null)?.every((r) => r === 'controller')) {
       issues.push({
         key: 'inter.broker.listener.name',
-        message: `inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${advertised.map((e) => e.listenerName).join(',')}`,
+        message: `inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${advertisedNames.join(',')}`,
       });
     }
   }

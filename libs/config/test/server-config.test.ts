@@ -155,6 +155,7 @@ describe('listeners, as Kafka reads them and as the flags change the first one',
         'listener.security.protocol.map': 'CLIENT:PLAINTEXT,INTERNAL:SASL_SSL,CONTROLLER:PLAINTEXT',
         'controller.listener.names': 'CONTROLLER',
         'listener.name.internal.sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+        'inter.broker.listener.name': 'CLIENT',
       }),
     });
     expect(config.listeners).toEqual([
@@ -174,6 +175,7 @@ describe('listeners, as Kafka reads them and as the flags change the first one',
         'advertised.listeners': 'EXTERNAL://kafka.example:443,INTERNAL://127.0.0.1:0',
         'listener.security.protocol.map': 'INTERNAL:PLAINTEXT,EXTERNAL:SSL',
         'listener.name.external.ssl.keystore.location': '/etc/kafka/external.jks',
+        'inter.broker.listener.name': 'INTERNAL',
       }),
       flags: flags(['--advertised-host', 'internal.example']),
     });
@@ -221,6 +223,7 @@ describe('listeners, as Kafka reads them and as the flags change the first one',
         'listener.name.partner.ssl.keystore.location': '/etc/partner.jks',
         'listener.name.partner.max.connections': '10',
         'listener.name.partner.ssl.keymanager.algorithm': 'SunX509',
+        'inter.broker.listener.name': 'INTERNAL',
       }),
     });
     expect(config.sasl('INTERNAL')).toBeUndefined();

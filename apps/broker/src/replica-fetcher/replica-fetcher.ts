@@ -3,6 +3,7 @@ import { ApiKey, ZERO_UUID, type FetchResponse, type FetchResponsePartitionData 
 import { truncationPoint } from '@strom/replication';
 import type { Logger } from '@strom/runtime';
 import { KafkaConnection } from '../client/kafka-connection.js';
+import type { ClientSecurity } from '../security/client-security.js';
 import type { PartitionReplica } from '../replica/partition-replica.js';
 import { followerAction, followerFetchRequest, type FollowerFetchPosition, type FollowerFetchSettings } from './follower-fetch.js';
 
@@ -10,8 +11,10 @@ import { followerAction, followerFetchRequest, type FollowerFetchPosition, type 
 export interface FetcherContext {
   /** The fetch settings with this broker's current broker epoch; undefined until it is registered. */
   settings(): FollowerFetchSettings | undefined;
-  /** The leader's listener, from the cluster metadata. */
+  /** The leader's endpoint on the inter-broker listener, from the cluster metadata. */
   address(brokerId: number): { host: string; port: number } | undefined;
+  /** The inter-broker listener's protocol: TLS and SASL as configured for the client side. */
+  security: ClientSecurity;
   /** replica.fetch.backoff.ms: after a failed fetch, and for a partition whose fetch failed. */
   backoffMs: number;
   /** replica.socket.timeout.ms: bound on connecting and on each fetch (above replica.fetch.wait.max.ms). */
@@ -114,11 +117,15 @@ export class ReplicaFetcher {
     const address = this.context.address(this.sourceBrokerId);
     if (!address) throw new Error(`broker ${this.sourceBrokerId} is not in the cluster metadata`);
     const target = `${address.host}:${address.port}`;
-    if (this.connection && !this.connection.isClosed && this.connectedTo === target) return this.connection;
+    if (this.connection && !this.connection.isClosed && this.connectedTo === target) {
+      if (this.connection.reauthenticationDue) await this.connection.reauthenticate();
+      return this.connection;
+    }
     this.connection?.close();
     this.connection = await KafkaConnection.connect(address.host, address.port, {
       clientId: `broker-${this.context.settings()?.brokerId ?? -1}-fetcher-${this.sourceBrokerId}`,
       requestTimeoutMs: this.context.socketTimeoutMs,
+      security: this.context.security,
     });
     this.connectedTo = target;
     return this.connection;

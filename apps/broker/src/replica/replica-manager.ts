@@ -5,6 +5,7 @@ import { DiskLog, LogDirectory, LogOfflineError } from '@strom/storage';
 import type { AlterPartitionProposal, ReplicaEligibility } from '@strom/replication';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import { ReplicaFetcherManager } from '../replica-fetcher/replica-fetcher-manager.js';
+import { clientSecurity } from '../security/client-security.js';
 import { topicDefaults, topicSettings, type TopicPolicy } from './log-config.js';
 import { PartitionReplica, type ReplicationContext } from './partition-replica.js';
 import type { ReplicationOptions } from './replication-options.js';
@@ -83,7 +84,8 @@ export class ReplicaManager {
           partitionMaxBytes: replication.fetchMaxBytes,
         };
       },
-      address: (brokerId) => interBrokerEndpoint(this.view.broker(brokerId), replication.interBrokerListenerName),
+      address: (brokerId) => interBrokerEndpoint(this.view.broker(brokerId), replication.interBroker),
+      security: clientSecurity(replication.interBroker),
       backoffMs: replication.fetchBackoffMs,
       socketTimeoutMs: Math.max(replication.socketTimeoutMs, replication.fetchWaitMaxMs + 1_000),
       logger: logger.child({ component: 'replica-fetcher' }),
@@ -318,15 +320,18 @@ export class ReplicaManager {
 export const logDirUnder = (dataDir: string): string => join(dataDir, 'kafka-logs');
 
 /**
- * Where a follower reaches a leader: its endpoint on the inter-broker listener; a broker without
- * one (a single SASL listener, say) is reached on its first PLAINTEXT endpoint, else its first.
- * Followers speak plaintext without SASL for now (inter-broker security is not built yet).
+ * Where a follower reaches a leader: its endpoint on the inter-broker listener (Kafka's
+ * getAliveBrokerNode(id, interBrokerListenerName)). A leader without one is reached on its first
+ * endpoint of the inter-broker security protocol, which covers the broker started without the
+ * listener Kafka would require (ServerConfig warns about it).
  */
-function interBrokerEndpoint(broker: BrokerInfo | undefined, listenerName: string): { host: string; port: number } | undefined {
+function interBrokerEndpoint(
+  broker: BrokerInfo | undefined,
+  interBroker: ReplicationOptions['interBroker'],
+): { host: string; port: number } | undefined {
   if (!broker) return undefined;
   return (
-    broker.endpoints.find((endpoint) => endpoint.name.toUpperCase() === listenerName) ??
-    broker.endpoints.find((endpoint) => endpoint.securityProtocol === 'PLAINTEXT') ??
-    broker.endpoints[0]
+    broker.endpoints.find((endpoint) => endpoint.name.toUpperCase() === interBroker.listenerName) ??
+    broker.endpoints.find((endpoint) => endpoint.securityProtocol === interBroker.securityProtocol)
   );
 }

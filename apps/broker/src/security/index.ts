@@ -1,6 +1,7 @@
 /**
  * Security building blocks of the broker: SASL server mechanisms and the per-connection SASL
- * state machine, and the ACL authorizer. Pure (no sockets); see README.md for the wiring.
+ * state machine, the client side of SASL and TLS (followers towards leaders), and the ACL
+ * authorizer. Pure (no sockets); see README.md for the wiring.
  */
 export {
   ANY_ACL_FILTER,
@@ -37,7 +38,18 @@ export {
   type AuthorizerOptions,
 } from './authorizer.js';
 export { PlainSaslServer, staticPlainVerifier, type PlainVerifier } from './plain.js';
-export { IllegalSaslStateError, SaslAuthenticationError, type SaslServerMechanism } from './sasl-mechanism.js';
+export {
+  IllegalSaslStateError,
+  SaslAuthenticationError,
+  SaslClientError,
+  type SaslClientCredentials,
+  type SaslClientMechanism,
+  type SaslServerMechanism,
+} from './sasl-mechanism.js';
+export { createSaslClient } from './sasl-client.js';
+export { PlainSaslClient } from './plain-client.js';
+export { ScramSaslClient } from './scram-client.js';
+export { PLAINTEXT_CLIENT, clientSecurity, type ClientSecurity, type ClientSecurityOptions } from './client-security.js';
 export {
   MIN_REAUTH_INTERVAL_MS,
   SaslSession,

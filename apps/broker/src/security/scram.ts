@@ -124,6 +124,12 @@ const BASE64_CHAR = '[a-zA-Z0-9/+]';
 const BASE64 = `(?:${BASE64_CHAR}{4})*(?:${BASE64_CHAR}{3}=|${BASE64_CHAR}{2}==)?`;
 const EXTENSIONS = `(?:,[A-Za-z]+=${VALUE})*`;
 const PRINTABLE_ONLY = new RegExp(`^${PRINTABLE}$`);
+/** server-first-message: `[m=…,]r=nonce,s=salt,i=iterations[,ext=value…]` (Kafka's ServerFirstMessage). */
+export const SERVER_FIRST = new RegExp(
+  `^(?:m=${VALUE},)?r=(?<nonce>${PRINTABLE}),s=(?<salt>${BASE64}),i=(?<iterations>[0-9]+)${EXTENSIONS}$`,
+);
+/** server-final-message: `e=error` or `v=ServerSignature` (Kafka's ServerFinalMessage). */
+export const SERVER_FINAL = new RegExp(`^(?:e=(?<error>${VALUE_SAFE}+)|v=(?<signature>${BASE64}))${EXTENSIONS}$`);
 
 /**
  * gs2-header, then client-first-message-bare: `[m=…,]n=saslname,r=nonce[,ext=value…]`. The gs2
@@ -334,7 +340,8 @@ export class ScramSaslServer implements SaslServerMechanism {
   }
 }
 
-function hmac(info: ScramMechanismInfo, key: Buffer, data: string): Buffer {
+/** HMAC(key, data) with the mechanism's hash, `data` as UTF-8 (RFC 5802's HMAC). */
+export function hmac(info: ScramMechanismInfo, key: Buffer, data: string): Buffer {
   return createHmac(info.hash, key).update(data, 'utf8').digest();
 }
 

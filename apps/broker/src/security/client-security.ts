@@ -1,0 +1,38 @@
+import type { SecurityProtocol } from '../network/request-handler.js';
+import { usesSasl, usesTls } from '../network/request-handler.js';
+import type { SaslClientCredentials } from './sasl-mechanism.js';
+import { sslClient, type SslClient } from './ssl/ssl-client.js';
+import type { SslSettings } from './ssl/ssl-stores.js';
+
+/** How a client connection authenticates: the server listener's protocol, its TLS and its SASL. */
+export interface ClientSecurity {
+  readonly protocol: SecurityProtocol;
+  /** Set on SSL and SASL_SSL. */
+  readonly tls: SslClient | undefined;
+  /** Set on SASL_PLAINTEXT and SASL_SSL: the mechanism and the credentials. */
+  readonly sasl: (SaslClientCredentials & { readonly mechanism: string }) | undefined;
+}
+
+/** A broker's client side towards other brokers, as configured (see `InterBrokerSecurityOptions`). */
+export interface ClientSecurityOptions {
+  readonly securityProtocol: SecurityProtocol;
+  /** The inter-broker listener's `ssl.*` settings (its `listener.name.<l>.ssl.*` over the broker-wide ones). */
+  readonly ssl: SslSettings;
+  readonly sasl: (SaslClientCredentials & { readonly mechanism: string }) | undefined;
+}
+
+/** Plaintext without SASL. */
+export const PLAINTEXT_CLIENT: ClientSecurity = { protocol: 'PLAINTEXT', tls: undefined, sasl: undefined };
+
+/**
+ * The client security for a protocol (Kafka's ChannelBuilders.clientChannelBuilder): TLS from
+ * the `ssl.*` settings on SSL/SASL_SSL (throws SslConfigError naming the key when a store cannot
+ * be read), SASL with the mechanism and credentials on SASL_*. Throws when SASL is needed and not
+ * configured.
+ */
+export function clientSecurity(options: ClientSecurityOptions): ClientSecurity {
+  const protocol = options.securityProtocol;
+  const sasl = usesSasl(protocol) ? options.sasl : undefined;
+  if (usesSasl(protocol) && sasl === undefined) throw new Error(`${protocol} needs a SASL mechanism and credentials`);
+  return { protocol, tls: usesTls(protocol) ? sslClient(options.ssl) : undefined, sasl };
+}
