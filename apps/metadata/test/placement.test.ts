@@ -50,7 +50,7 @@ describe('StripedReplicaPlacer, as Kafka', () => {
     ]);
   });
 
-  it("spreads pairs as Kafka does over 200 partitions (testEvenDistribution), 50 leaders per broker", () => {
+  it('spreads pairs as Kafka does over 200 partitions (testEvenDistribution), 50 leaders per broker', () => {
     const assignments = place(unracked(0, 1, 2, 3), 200, 2);
     const pairs = new Map<string, number>();
     for (const replicas of assignments) pairs.set(replicas.join(','), (pairs.get(replicas.join(',')) ?? 0) + 1);

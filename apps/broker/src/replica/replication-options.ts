@@ -21,6 +21,8 @@ export interface ReplicationOptions {
    * named after security.inter.broker.protocol (Kafka's derivation); upper-cased.
    */
   interBrokerListenerName: string;
+  /** replica.selector.class (KIP-392): null, consumers read from leaders only. */
+  replicaSelectorClass: string | null;
 }
 
 /** The replica.* settings from the configuration (Kafka's keys and defaults, see libs/config). */
@@ -36,5 +38,6 @@ export function replicationOptions(config: ServerConfig): ReplicationOptions {
     interBrokerListenerName: (
       config.optionalString('inter.broker.listener.name') ?? config.string('security.inter.broker.protocol')
     ).toUpperCase(),
+    replicaSelectorClass: config.optionalString('replica.selector.class'),
   };
 }
