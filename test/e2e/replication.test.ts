@@ -119,7 +119,14 @@ describe('replication between three broker processes', () => {
   it('replicates every acks=all record to all three brokers, byte for byte, with the ISR [1,2,3]', async () => {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }],
+      // Broker 1 leads (placement would pick any broker): the client bootstraps through it and the other two are stopped later.
+      topics: [
+        {
+          topic: TOPIC,
+          replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }],
+          configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+        },
+      ],
     });
     const metadata = await admin.fetchTopicMetadata({ topics: [TOPIC] });
     const partition = metadata.topics[0]!.partitions[0]!;

@@ -15,6 +15,7 @@ import { handleMetadata } from './api/metadata.js';
 import { ApiRouter } from './api/router.js';
 import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './api/configs.js';
 import { handleFetch } from './api/fetch.js';
+import { replicaSelectorFor } from './replica/replica-selector.js';
 import { DISABLED_FEATURE_HANDLERS } from './api/disabled-features.js';
 import { handleDescribeLogDirs } from './api/log-dirs.js';
 import { forwardToCoordinator, GROUP_APIS } from './api/groups.js';
@@ -233,7 +234,11 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
         replicas,
         id,
         new FetchSessionCache(),
-        { maxWaitCapMs: 60_000, readBuffers: new ReadBufferPool() },
+        {
+          maxWaitCapMs: 60_000,
+          readBuffers: new ReadBufferPool(),
+          replicaSelector: replicaSelectorFor(this.options.replication.replicaSelectorClass),
+        },
         this.authorization,
       ),
     );

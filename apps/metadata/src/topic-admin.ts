@@ -11,9 +11,10 @@ import {
   type DeleteTopicsCommand,
 } from '@strom/contracts';
 import { ErrorCode } from '@strom/errors';
-import type { MetadataStore, TopicState } from '@strom/metadata-store';
+import type { MetadataStore, RegisteredBroker, TopicState } from '@strom/metadata-store';
 import { MetadataError } from '@strom/metadata-store';
 import type { MetadataOptions } from './metadata.options.js';
+import { placeReplicas, type PlacementBroker } from './placement.js';
 
 /** Most partitions one CreateTopics entry may ask for: a bound, not a Kafka config. */
 export const MAX_PARTITIONS_PER_TOPIC = 100_000;
@@ -31,7 +32,9 @@ export async function createTopics(
   topics: CreatableTopic[],
   validateOnly: boolean,
 ): Promise<CreateTopicResult[]> {
-  const liveBrokers = (await store.brokers.list()).filter((broker) => !broker.fenced).map((broker) => broker.id);
+  const brokers = await store.brokers.list();
+  const liveBrokers = brokers.filter((broker) => !broker.fenced).map((broker) => broker.id);
+  const usable = usableBrokers(brokers);
   const existing = await store.topics.list();
   const taken = new Map(existing.map((topic) => [collisionKey(topic.name), topic.name]));
   const counts = new Map<string, number>();
@@ -54,7 +57,7 @@ export async function createTopics(
       );
       continue;
     }
-    const plan = planTopic(topic, options, liveBrokers, taken);
+    const plan = planTopic(topic, options, liveBrokers, usable, taken);
     if (!plan.ok) {
       results.push(failed(plan.errorCode, plan.errorMessage));
       continue;
@@ -98,7 +101,13 @@ export async function createTopics(
   return results;
 }
 
-function planTopic(topic: CreatableTopic, options: MetadataOptions, liveBrokers: number[], taken: Map<string, string>): Plan {
+function planTopic(
+  topic: CreatableTopic,
+  options: MetadataOptions,
+  liveBrokers: number[],
+  usable: PlacementBroker[],
+  taken: Map<string, string>,
+): Plan {
   const nameProblem = topicNameProblem(topic.name);
   if (nameProblem) return { ok: false, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameProblem };
   if (topic.name === CLUSTER_METADATA_TOPIC)
@@ -149,14 +158,15 @@ function planTopic(topic: CreatableTopic, options: MetadataOptions, liveBrokers:
       errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
       errorMessage: 'Replication factor must be larger than 0, or -1 to use the default value.',
     };
-  if (replicationFactor > liveBrokers.length) {
+  const placement = placeReplicas(usable, numPartitions, replicationFactor);
+  if (!placement.ok) {
     return {
       ok: false,
       errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
-      errorMessage: `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${liveBrokers.length} broker(s) are registered.`,
+      errorMessage: `Unable to replicate the partition ${replicationFactor} time(s): ${placement.message}`,
     };
   }
-  return { ok: true, assignments: roundRobin(numPartitions, replicationFactor, liveBrokers), configs };
+  return { ok: true, assignments: placement.assignments, configs };
 }
 
 function planExplicit(topic: CreatableTopic, liveBrokers: number[], configs: Record<string, string>): Plan {
@@ -196,12 +206,13 @@ function planExplicit(topic: CreatableTopic, liveBrokers: number[], configs: Rec
   return { ok: true, assignments: sorted.map((entry) => entry.brokerIds), configs };
 }
 
-/** Replica i of partition p on broker (p + i) mod n: leaders spread evenly, no broker twice. */
-function roundRobin(numPartitions: number, replicationFactor: number, brokers: number[]): number[][] {
-  const sorted = [...brokers].sort((a, b) => a - b);
-  return Array.from({ length: numPartitions }, (_, partition) =>
-    Array.from({ length: replicationFactor }, (_, replica) => sorted[(partition + replica) % sorted.length]!),
-  );
+/**
+ * The brokers new replicas may go to, with their racks: registered, not fenced and not in
+ * controlled shutdown (Kafka's usable brokers, less the fenced ones: here those are brokers whose
+ * lease ran out, and a new partition's ISR is its whole replica list).
+ */
+function usableBrokers(brokers: readonly RegisteredBroker[]): PlacementBroker[] {
+  return brokers.filter((broker) => !broker.fenced && !broker.inControlledShutdown).map((broker) => ({ id: broker.id, rack: broker.rack }));
 }
 
 /** DeleteTopics by name or id; one result per entry, in order. */
@@ -255,10 +266,9 @@ export async function createPartitions(
   store: MetadataStore,
   command: CreatePartitionsCommand,
 ): Promise<{ results: { name: string; errorCode: ErrorCode; errorMessage: string | null }[]; changed: boolean }> {
-  const liveBrokers = (await store.brokers.list())
-    .filter((broker) => !broker.fenced)
-    .map((broker) => broker.id)
-    .sort((a, b) => a - b);
+  const brokers = await store.brokers.list();
+  const liveBrokers = brokers.filter((broker) => !broker.fenced).map((broker) => broker.id);
+  const usable = usableBrokers(brokers);
   const counts = new Map<string, number>();
   for (const topic of command.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
   const results: { name: string; errorCode: ErrorCode; errorMessage: string | null }[] = [];
@@ -313,14 +323,13 @@ export async function createPartitions(
       }
       assignments = request.assignments;
     } else {
-      if (replicationFactor > liveBrokers.length) {
-        fail(
-          ErrorCode.INVALID_REPLICATION_FACTOR,
-          `Unable to replicate the partition ${replicationFactor} time(s): only ${liveBrokers.length} broker(s) are registered.`,
-        );
+      // Kafka places the new partitions as a topic of their own (PlacementSpec from the current count).
+      const placement = placeReplicas(usable, added, replicationFactor);
+      if (!placement.ok) {
+        fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): ${placement.message}`);
         continue;
       }
-      assignments = roundRobin(request.count, replicationFactor, liveBrokers).slice(current);
+      assignments = placement.assignments;
     }
     if (!command.validateOnly) {
       await store.topics.addPartitions(request.name, assignments);

@@ -45,6 +45,17 @@ const bootstrapServers = custom('non-empty list', (value: ConfigValue) => {
   return undefined;
 });
 
+/**
+ * KIP-392's ReplicaSelector implementations that Kafka ships: only the rack-aware one (unset, the
+ * broker answers no preferred read replica). Kafka loads any class on the classpath and fails to
+ * start when it cannot; Strom runs this one and refuses any other name with ConfigDef's message.
+ */
+export const RACK_AWARE_REPLICA_SELECTOR = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
+
+const replicaSelectorClass = custom(RACK_AWARE_REPLICA_SELECTOR, (value: ConfigValue) =>
+  value === RACK_AWARE_REPLICA_SELECTOR ? undefined : `Class ${String(value)} could not be found.`,
+);
+
 /** Comma-separated string configs (listeners etc. are STRING in Kafka, parsed later). */
 export function splitList(value: string): string[] {
   const trimmed = value.trim();
@@ -168,7 +179,7 @@ export const BROKER_CONFIGS: readonly BrokerConfigDef[] = [
   broker('replica.socket.receive.buffer.bytes', 'INT', '65536', 'ro', 'reported', 'Socket receive buffer of follower fetches.', { importance: 'high' }),
   broker('replica.high.watermark.checkpoint.interval.ms', 'LONG', '5000', 'ro', 'applied', 'How often the high watermark is checkpointed.', { importance: 'high', validator: atLeast(1) }),
   broker('num.replica.fetchers', 'INT', '1', 'cluster', 'reported', 'Fetcher threads per source broker.', { importance: 'high' }),
-  broker('replica.selector.class', 'STRING', null, 'ro', 'unsupported', 'ReplicaSelector for fetch-from-follower.'),
+  broker('replica.selector.class', 'STRING', null, 'ro', 'applied', 'ReplicaSelector for fetch-from-follower (KIP-392); unset: consumers read from the leader.', { validator: replicaSelectorClass }),
 
   // --- Group coordinator (GroupCoordinatorConfig) ---
   broker('offsets.topic.replication.factor', 'SHORT', '3', 'ro', 'applied', 'Replication factor of __consumer_offsets.', { validator: atLeast(1), importance: 'high' }),

@@ -10,6 +10,7 @@ export {
   OTHER_KAFKA_BROKER_CONFIGS,
   REMOVED_IN_KAFKA_4,
   SECURITY_PROTOCOLS,
+  RACK_AWARE_REPLICA_SELECTOR,
 } from './broker-configs.js';
 export {
   ConfigValueError,

@@ -11,6 +11,7 @@ import {
   parseJaasConfig,
   ServerConfig,
   STANDARD_AUTHORIZER_CLASS,
+  validateBrokerConfig,
   type ConfigInput,
 } from '../src/index.js';
 
@@ -297,6 +298,18 @@ describe('connections.max.idle.ms and max.connections', () => {
   it("accepts any LONG for connections.max.idle.ms as Kafka does (negative: no idle expiry) and Kafka's max.connections range", () => {
     expect(ServerConfig.resolve({ file: file({ 'connections.max.idle.ms': '-1' }) }).long('connections.max.idle.ms')).toBe(-1);
     expect(() => ServerConfig.resolve({ file: file({ 'max.connections': '-1' }) })).toThrow('max.connections: Invalid value -1');
+  });
+
+  it("takes Kafka's RackAwareReplicaSelector for replica.selector.class, unset by default, and refuses any other class", () => {
+    expect(ServerConfig.resolve({}).optionalString('replica.selector.class')).toBeNull();
+    const selector = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
+    expect(ServerConfig.resolve({ file: file({ 'replica.selector.class': selector }) }).optionalString('replica.selector.class')).toBe(
+      selector,
+    );
+    expect(() => ServerConfig.resolve({ file: file({ 'replica.selector.class': 'com.example.NearestReplicaSelector' }) })).toThrow(
+      'Invalid value com.example.NearestReplicaSelector for configuration replica.selector.class: Class com.example.NearestReplicaSelector could not be found.',
+    );
+    expect(validateBrokerConfig({ 'replica.selector.class': selector }).warnings).toEqual([]);
   });
 });
 

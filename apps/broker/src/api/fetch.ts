@@ -21,7 +21,8 @@ import {
 } from '../fetch-session/index.js';
 import type { PartitionReplica } from '../replica/partition-replica.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
-import { leaderFor } from './leadership.js';
+import { findPreferredReadReplica, type ReplicaSelector } from '../replica/replica-selector.js';
+import { leaderFor, replicaFor } from './leadership.js';
 
 const READ_COMMITTED = 1;
 const EMPTY = Buffer.alloc(0);
@@ -31,7 +32,12 @@ export interface FetchHandlerOptions {
   maxWaitCapMs: number;
   /** Read windows reused across fetches, given back once a response is written. */
   readBuffers?: ReadBufferPool;
+  /** replica.selector.class (KIP-392); undefined: consumers are never sent to another replica. */
+  replicaSelector?: ReplicaSelector;
 }
+
+/** Fetch v11 added `rack_id`: from it on a consumer may read from followers (Kafka's FetchParams.fetchOnlyLeader). */
+const FETCH_FROM_FOLLOWER_MIN_VERSION = 11;
 
 interface PartitionToRead {
   session: FetchSessionPartition;
@@ -42,6 +48,8 @@ interface PartitionToRead {
   divergingEpoch?: EpochEndOffset;
   /** A follower's fetch position that this leader's log does not have: OFFSET_OUT_OF_RANGE with the leader's offsets. */
   outOfRange?: boolean;
+  /** KIP-392: the replica the consumer should read from instead of this leader; answered without records. */
+  preferredReadReplica?: number;
 }
 
 /**
@@ -55,6 +63,11 @@ interface PartitionToRead {
  * first (a diverging log gets `diverging_epoch` and no records), moves the follower's position
  * (ISR, high watermark: Kafka's updateFollowerFetchState, once per request), and reads up to the
  * log end; its long poll waits for appends.
+ *
+ * KIP-392: a consumer's fetch v11+ may read from a follower, up to the follower's high watermark.
+ * On the leader, with `replica.selector.class` set, the selector may name another in-sync replica
+ * for the client's `rack_id`: that partition is answered at once, without records, with
+ * `preferred_read_replica` (Kafka's ReplicaManager.readFromLog).
  */
 export function handleFetch(
   view: ClusterView,
@@ -73,6 +86,8 @@ export function handleFetch(
     const followerId = body.replicaId !== -1 ? body.replicaId : body.replicaState.replicaId;
     const followerEpoch = apiVersion >= 15 ? Number(body.replicaState.replicaEpoch) : -1;
     const followerAllowed = !follower || !client || authorization.allowedOnCluster(client, AclOperation.CLUSTER_ACTION);
+    const fetchOnlyLeader = follower || apiVersion < FETCH_FROM_FOLLOWER_MIN_VERSION;
+    const selector = follower || apiVersion < FETCH_FROM_FOLLOWER_MIN_VERSION ? undefined : options.replicaSelector;
     const partitions: PartitionToRead[] = [];
     for (const session of context.partitions) {
       if (session.topic === undefined) {
@@ -91,7 +106,7 @@ export function handleFetch(
         partitions.push({ session, errorCode: ErrorCode.INCONSISTENT_TOPIC_ID, replica: undefined });
         continue;
       }
-      const found = await leaderFor(
+      const found = await (fetchOnlyLeader ? leaderFor : replicaFor)(
         view,
         replicas,
         brokerId,
@@ -102,6 +117,7 @@ export function handleFetch(
       const errorCode = found.errorCode === ErrorCode.KAFKA_STORAGE_ERROR ? storageError(apiVersion) : found.errorCode;
       const entry: PartitionToRead = { session, errorCode, replica: found.replica };
       if (follower && found.replica) checkFollowerPosition(entry, found.replica);
+      if (selector && found.replica) entry.preferredReadReplica = preferredReadReplica(found.replica, selector, entry.session);
       partitions.push(entry);
     }
 
@@ -112,15 +128,40 @@ export function handleFetch(
     for (;;) {
       const { results, bytes } = await readAll();
       const hasError =
-        partitions.some((entry) => entry.errorCode !== ErrorCode.NONE || entry.divergingEpoch || entry.outOfRange) ||
-        results.some((result) => result.data.errorCode !== ErrorCode.NONE);
+        partitions.some(
+          (entry) =>
+            entry.errorCode !== ErrorCode.NONE || entry.divergingEpoch || entry.outOfRange || entry.preferredReadReplica !== undefined,
+        ) || results.some((result) => result.data.errorCode !== ErrorCode.NONE);
       const remainingMs = deadline - Date.now();
       if (bytes >= body.minBytes || hasError || remainingMs <= 0) {
         const response = context.buildResponse(results);
         if (lease) releaseAfterWrite(response, () => lease.releaseAll());
         return response;
       }
-      await waitForAny(partitions, remainingMs, follower);
+      await waitForAny(partitions, remainingMs, follower, fetchOnlyLeader);
+    }
+
+    function preferredReadReplica(replica: PartitionReplica, chosen: ReplicaSelector, session: FetchSessionPartition): number | undefined {
+      const leader = replica.leaderState;
+      if (!leader) return undefined;
+      const now = Date.now();
+      return findPreferredReadReplica(chosen, {
+        clientRack: body.rackId,
+        fetchOffset: Number(session.fetchOffset),
+        nowMs: now,
+        leaderId: brokerId,
+        leaderLogEndOffset: replica.logEndOffset,
+        followers: leader.assignedReplicas
+          .filter((id) => id !== brokerId)
+          .flatMap((id) => {
+            const state = leader.follower(id);
+            return state ? [{ ...state, inSync: leader.isr.has(id) }] : [];
+          }),
+        node: (id) => {
+          const node = client ? view.brokerNode(id, client.listenerName) : view.broker(id);
+          return node && !node.fenced ? { rack: node.rack } : undefined;
+        },
+      });
     }
 
     function checkFollowerPosition(entry: PartitionToRead, replica: PartitionReplica): void {
@@ -148,7 +189,7 @@ export function handleFetch(
           // The partition went away during a long poll (topic deleted): an error for it, not a closed connection.
           entry.errorCode = apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           entry.replica = undefined;
-        } else if (entry.replica && !entry.replica.isLeader) {
+        } else if (entry.replica && fetchOnlyLeader && !entry.replica.isLeader) {
           // Leadership moved during a long poll.
           entry.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
           entry.replica = undefined;
@@ -187,6 +228,11 @@ export function handleFetch(
           results.push({ ...key, data: createFetchResponsePartitionData({ ...fields, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE }) });
           continue;
         }
+        if (entry.preferredReadReplica !== undefined) {
+          const preferredReadReplica = entry.preferredReadReplica;
+          results.push({ ...key, data: createFetchResponsePartitionData({ ...fields, errorCode: ErrorCode.NONE, preferredReadReplica }) });
+          continue;
+        }
         const read = await replica.read(fetchOffset, Math.max(budget, 0), readCommitted, budget >= 0 && bytes === 0, lease, follower);
         if (read.error !== null) {
           const errorCode = read.error === 'KAFKA_STORAGE_ERROR' ? storageError(apiVersion) : ErrorCode.OFFSET_OUT_OF_RANGE;
@@ -212,8 +258,11 @@ export function handleFetch(
 const storageError = (apiVersion: number): ErrorCode =>
   apiVersion <= 5 ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.KAFKA_STORAGE_ERROR;
 
-/** Resolves when any partition gets data past its fetch offset (for a follower: written), or after `timeoutMs`. */
-async function waitForAny(partitions: PartitionToRead[], timeoutMs: number, follower: boolean): Promise<void> {
+/**
+ * Resolves when any partition gets data past its fetch offset (for a follower: written), or after
+ * `timeoutMs`; with `leaderOnly`, also when a partition's replica stops leading.
+ */
+async function waitForAny(partitions: PartitionToRead[], timeoutMs: number, follower: boolean, leaderOnly: boolean): Promise<void> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
@@ -224,7 +273,7 @@ async function waitForAny(partitions: PartitionToRead[], timeoutMs: number, foll
       .map((entry) => {
         const replica = entry.replica!;
         const readable = follower ? replica.logEndOffset : replica.highWatermark;
-        return replica.waitForData(Math.max(Number(entry.session.fetchOffset), readable), abort.signal, follower);
+        return replica.waitForData(Math.max(Number(entry.session.fetchOffset), readable), abort.signal, follower, leaderOnly);
       });
     if (waits.length === 0) {
       await new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));

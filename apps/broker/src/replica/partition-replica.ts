@@ -355,6 +355,8 @@ export class PartitionReplica {
       if (highWatermark >= this.log.logStartOffset && highWatermark !== this.log.highWatermark) {
         this.log.setHighWatermark(highWatermark);
         this.log.setLastStableOffset(highWatermark);
+        // Consumers reading from this follower (KIP-392) wait for its high watermark.
+        for (const waiter of [...this.waiters]) if (!waiter.untilLogEnd && highWatermark > waiter.offset) waiter.wake();
       }
       return result;
     };
@@ -409,12 +411,13 @@ export class PartitionReplica {
   }
 
   /**
-   * Resolves when data at or past `offset` becomes readable (for a follower: written), when this
-   * replica stops leading, or when `signal` aborts.
+   * Resolves when data at or past `offset` becomes readable (for a follower's fetch: written), when
+   * this replica stops leading (unless `leaderOnly` is false: a consumer reading from followers,
+   * KIP-392, waits for the high watermark wherever it is), or when `signal` aborts.
    */
-  waitForData(offset: number, signal: AbortSignal, untilLogEnd = false): Promise<void> {
+  waitForData(offset: number, signal: AbortSignal, untilLogEnd = false, leaderOnly = true): Promise<void> {
     const readable = untilLogEnd ? this.log.logEndOffset : this.log.highWatermark;
-    if (readable > offset || this.closed || !this.leader || signal.aborted) return Promise.resolve();
+    if (readable > offset || this.closed || (leaderOnly && !this.leader) || signal.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const waiter: DataWaiter = {
         offset,

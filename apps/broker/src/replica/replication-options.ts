@@ -35,6 +35,8 @@ export interface ReplicationOptions {
   socketTimeoutMs: number;
   /** How followers connect to leaders. */
   interBroker: InterBrokerSecurityOptions;
+  /** replica.selector.class (KIP-392): null, consumers read from leaders only. */
+  replicaSelectorClass: string | null;
 }
 
 /** The replica.* and inter-broker settings from the configuration (Kafka's keys and defaults, see libs/config). */
@@ -53,5 +55,6 @@ export function replicationOptions(config: ServerConfig): ReplicationOptions {
       ssl: config.ssl(config.interBroker.listenerName),
       sasl: config.interBroker.sasl && { ...config.interBroker.sasl },
     },
+    replicaSelectorClass: config.optionalString('replica.selector.class'),
   };
 }
