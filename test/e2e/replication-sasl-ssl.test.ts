@@ -214,7 +214,11 @@ describe('replication between three SASL_SSL-only brokers with an authorizer', (
   it('an RF=3 topic keeps the ISR [1,2,3], acks=all succeeds for a user with WRITE, and every replica holds the same bytes', async () => {
     const admin = kafkaAs('broker', BROKER_SCRAM_PASSWORD).admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 3 }] });
+    // Broker 1 leads (placement would pick any broker): the followers are stopped later.
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: TOPIC, replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }] }],
+    });
     const metadata = await admin.fetchTopicMetadata({ topics: [TOPIC] });
     await admin.disconnect();
     expect(metadata.topics[0]!.partitions[0]!.leader).toBe(1);
