@@ -1,5 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import pg from 'pg';
+import { inject } from 'vitest';
 
 export const mainOf = (app: string): string => new URL(`../../apps/${app}/dist/main.js`, import.meta.url).pathname;
 
@@ -35,4 +37,24 @@ export async function startApp(app: string, env: Record<string, string>, args: s
     void exited.then((code) => reject(new Error(`${app} exited (${code}) before it was ready: ${stderr}`)));
   });
   return { child, exited, lines };
+}
+
+/** A fresh database on the tests' Postgres (one a previous run left is dropped first); its URL. */
+export async function freshDatabase(name: string, postgresUrl: string = inject('postgresUrl')): Promise<string> {
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return postgresUrl.replace(/\/postgres$/, `/${name}`);
+}
+
+/** The port a broker's first listener bound (it logs `Kafka listener ready` per listener). */
+export function listenerPort(app: AppProcess): number {
+  const port = app.lines.find((line) => line.msg === 'Kafka listener ready')?.port;
+  if (typeof port !== 'number') throw new Error('the broker logged no Kafka listener');
+  return port;
 }

@@ -6,9 +6,8 @@ import { brokerFailoverWorkflowId, MetadataSubjects, type ClusterSnapshot, type 
 import { openMetadataStore } from '@strom/metadata-store';
 import { startNatsServer, type NatsServerHandle } from '@strom/testing';
 import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startApp, type AppProcess } from './app-process.js';
+import { freshDatabase, startApp, type AppProcess } from './app-process.js';
 import { BusBroker } from './bus-broker.js';
 
 const timeoutMs = 10_000;
@@ -19,14 +18,7 @@ const DYING_LEASE_MS = 3000;
 const SURVIVOR_LEASE_MS = 20_000;
 
 let databases = 0;
-async function freshDatabase(): Promise<string> {
-  const name = `strom_failover_${process.pid}_${databases++}`;
-  const admin = new pg.Client({ connectionString: inject('postgresUrl') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return inject('postgresUrl').replace(/\/postgres$/, `/${name}`);
-}
+const nextDatabase = (): Promise<string> => freshDatabase(`strom_failover_${process.pid}_${databases++}`);
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, waitMs = 60_000): Promise<T> {
   const deadline = Date.now() + waitMs;
@@ -138,7 +130,7 @@ describe('broker failover in distributed mode: metadata and orchestrator process
   }
 
   it('runs broker-failover-<id>-<epoch> on Temporal when a lease expires: fence and election, publish, confirmation, record', async () => {
-    const databaseUrl = await freshDatabase();
+    const databaseUrl = await nextDatabase();
     const metadata = await start('metadata', { DATABASE_URL: databaseUrl, STROM_TEMPORAL_ADDRESS: inject('temporalAddress') });
     const orchestrator = await start('orchestrator', { STROM_TEMPORAL_ADDRESS: inject('temporalAddress') });
     const ids: [number, number, number] = [1, 2, 3];
@@ -195,7 +187,7 @@ describe('broker failover in distributed mode: metadata and orchestrator process
   }, 120_000);
 
   it('fails over without Temporal (an unreachable address), and a workflow records it once Temporal is back', async () => {
-    const databaseUrl = await freshDatabase();
+    const databaseUrl = await nextDatabase();
     const metadata = await start('metadata', { DATABASE_URL: databaseUrl, STROM_TEMPORAL_ADDRESS: '127.0.0.1:1' });
     const ids: [number, number, number] = [4, 5, 6];
     const [dying] = await cluster('without-temporal', ids);

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNatsServer, type NatsServerHandle } from '@strom/testing';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startApp, type AppProcess } from './app-process.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase, listenerPort, startApp, type AppProcess } from './app-process.js';
 
 const TOPIC = 'under-load';
 const GROUP = 'survives-coordinator-kill';
@@ -40,19 +39,14 @@ describe('SIGKILL of the coordinator process under a consumer group', () => {
   beforeAll(async () => {
     // Its own NATS: another test file's coordinator must not answer this broker's group requests.
     nats = await startNatsServer({ jetStream: false });
-    const database = `strom_coordinator_kill_${process.pid}`;
-    const pgAdmin = new pg.Client({ connectionString: inject('postgresUrl') });
-    await pgAdmin.connect();
-    await pgAdmin.query(`DROP DATABASE IF EXISTS ${database}`);
-    await pgAdmin.query(`CREATE DATABASE ${database}`);
-    await pgAdmin.end();
-    env = { STROM_NATS_URL: nats.url, DATABASE_URL: inject('postgresUrl').replace(/\/postgres$/, `/${database}`) };
+    const databaseUrl = await freshDatabase(`strom_coordinator_kill_${process.pid}`);
+    env = { STROM_NATS_URL: nats.url, DATABASE_URL: databaseUrl };
     apps.push(await startApp('metadata', env));
     coordinator = await startApp('coordinator', env);
     root = mkdtempSync(join(tmpdir(), 'strom-coordinator-kill-'));
     const broker = await startApp('broker', env, ['--node-id', '1', '--port', '0', '--data-dir', join(root, 'broker-1')]);
     apps.push(broker);
-    const port = broker.lines.find((line) => line.msg === 'Kafka listener ready')?.port as number;
+    const port = listenerPort(broker);
     kafka = new Kafka({ clientId: 'coordinator-kill-test', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();

@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { NatsBus, requestJson } from '@strom/bus';
-import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { cleanEnv, mainOf, startApp, type AppProcess } from './app-process.js';
+import { cleanEnv, freshDatabase, mainOf, startApp, type AppProcess } from './app-process.js';
 
 const execFileAsync = promisify(execFile);
 const apps = ['broker', 'metadata', 'coordinator', 'retention', 'orchestrator', 'admin-api'] as const;
@@ -21,12 +20,8 @@ describe('each app as its own process (distributed mode) on real NATS and Postgr
   });
 
   it('metadata and coordinator boot from env, serve over NATS, and stop cleanly on SIGTERM', async () => {
-    const database = `strom_apps_${process.pid}`;
-    const admin = new pg.Client({ connectionString: inject('postgresUrl') });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    const env = { STROM_NATS_URL: inject('natsUrl'), DATABASE_URL: inject('postgresUrl').replace(/\/postgres$/, `/${database}`) };
+    const databaseUrl = await freshDatabase(`strom_apps_${process.pid}`);
+    const env = { STROM_NATS_URL: inject('natsUrl'), DATABASE_URL: databaseUrl };
     const metadata = await startApp('metadata', env);
     running.push(metadata);
     const coordinator = await startApp('coordinator', { ...env, STROM_HEALTH_PORT: '0' });

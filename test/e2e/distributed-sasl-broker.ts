@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import pg from 'pg';
+import { freshDatabase } from './app-process.js';
 
 /** What a test needs of a broker it talks to over the Kafka protocol. */
 export interface SaslBroker {
@@ -46,12 +46,8 @@ export async function startDistributedSaslBroker(options: {
   postgresUrl: string;
   serverProperties: readonly string[];
 }): Promise<SaslBroker> {
-  const database = `strom_authz_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: options.postgresUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const env = { STROM_NATS_URL: options.natsUrl, DATABASE_URL: options.postgresUrl.replace(/\/postgres$/, `/${database}`) };
+  const databaseUrl = await freshDatabase(`strom_authz_${process.pid}_${Date.now()}`, options.postgresUrl);
+  const env = { STROM_NATS_URL: options.natsUrl, DATABASE_URL: databaseUrl };
   const children = [(await startProcess('metadata', env)).child, (await startProcess('coordinator', env)).child];
   const dataDir = mkdtempSync(join(tmpdir(), 'strom-authz-broker-'));
   const file = join(dataDir, 'server.properties');

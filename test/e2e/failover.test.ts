@@ -5,9 +5,8 @@ import { KafkaConnection } from '@strom/broker';
 import { ApiKey, createMetadataRequest, createMetadataRequestTopic } from '@strom/protocol';
 import { startNatsServer, type NatsServerHandle } from '@strom/testing';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startApp, type AppProcess } from './app-process.js';
+import { freshDatabase, listenerPort, startApp, type AppProcess } from './app-process.js';
 
 const TOPIC = 'failover';
 const PARTITIONS = 3;
@@ -73,16 +72,11 @@ describe('leader failover of a three-broker cluster under an idempotent acks=all
       dataDir,
     ]);
     apps.push(app);
-    return { id, port: app.lines.find((line) => line.msg === 'Kafka listener ready')?.port as number, dataDir, app };
+    return { id, port: listenerPort(app), dataDir, app };
   };
 
   beforeAll(async () => {
-    const database = `strom_leader_failover_${process.pid}`;
-    const pgAdmin = new pg.Client({ connectionString: inject('postgresUrl') });
-    await pgAdmin.connect();
-    await pgAdmin.query(`DROP DATABASE IF EXISTS ${database}`);
-    await pgAdmin.query(`CREATE DATABASE ${database}`);
-    await pgAdmin.end();
+    const databaseUrl = await freshDatabase(`strom_leader_failover_${process.pid}`);
     // Its own NATS: the metadata processes of other test files must not answer this one's brokers.
     nats = await startNatsServer();
     root = mkdtempSync(join(tmpdir(), 'strom-leader-failover-'));
@@ -99,7 +93,7 @@ describe('leader failover of a three-broker cluster under an idempotent acks=all
     );
     env = {
       STROM_NATS_URL: nats.url,
-      DATABASE_URL: inject('postgresUrl').replace(/\/postgres$/, `/${database}`),
+      DATABASE_URL: databaseUrl,
       STROM_CONFIG: properties,
       STROM_TEMPORAL_ADDRESS: inject('temporalAddress'),
       STROM_TEMPORAL_NAMESPACE: inject('temporalNamespace'),

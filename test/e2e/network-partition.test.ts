@@ -10,9 +10,8 @@ import { MetadataSubjects, type ClusterSnapshot } from '@strom/contracts';
 import { ApiKey, createMetadataRequest, createMetadataRequestTopic } from '@strom/protocol';
 import { startNatsServer, type NatsServerHandle } from '@strom/testing';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startApp, type AppProcess } from './app-process.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase, startApp, type AppProcess } from './app-process.js';
 import { createTestNetwork, type TestHost, type TestNetwork } from './netns.js';
 
 const TOPIC = 'partitioned';
@@ -84,15 +83,10 @@ describe('a network partition isolating the leader broker', () => {
     // The hosts reach the root namespace's NATS through the bridge address.
     nats = await startNatsServer({ jetStream: false, host: network.gateway });
     bus = await NatsBus.connect({ servers: nats.url, name: 'network-partition-test' });
-    const database = `strom_partition_${process.pid}`;
-    const pgAdmin = new pg.Client({ connectionString: inject('postgresUrl') });
-    await pgAdmin.connect();
-    await pgAdmin.query(`DROP DATABASE IF EXISTS ${database}`);
-    await pgAdmin.query(`CREATE DATABASE ${database}`);
-    await pgAdmin.end();
+    const databaseUrl = await freshDatabase(`strom_partition_${process.pid}`);
     const env = {
       STROM_NATS_URL: nats.url,
-      DATABASE_URL: inject('postgresUrl').replace(/\/postgres$/, `/${database}`),
+      DATABASE_URL: databaseUrl,
       STROM_TEMPORAL_ADDRESS: '127.0.0.1:1',
     };
     apps.push(await startApp('metadata', env), await startApp('coordinator', env));

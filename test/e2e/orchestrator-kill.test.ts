@@ -6,9 +6,8 @@ import { NatsBus, requestJson } from '@strom/bus';
 import { brokerFailoverWorkflowId, MetadataSubjects, type ClusterSnapshot, type CreateTopicsReply } from '@strom/contracts';
 import { ensureTemporalCli, startNatsServer, type NatsServerHandle } from '@strom/testing';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startApp, type AppProcess } from './app-process.js';
+import { freshDatabase, startApp, type AppProcess } from './app-process.js';
 import { BusBroker } from './bus-broker.js';
 
 const timeoutMs = 10_000;
@@ -95,18 +94,8 @@ describe('SIGKILL of the orchestrator during a broker failover', () => {
     return process;
   }
 
-  async function freshDatabase(): Promise<string> {
-    const name = `strom_orchestrator_kill_${process.pid}`;
-    const admin = new pg.Client({ connectionString: inject('postgresUrl') });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    return inject('postgresUrl').replace(/\/postgres$/, `/${name}`);
-  }
-
   it('the restarted orchestrator finishes the workflow: new leaders confirmed, the failover recorded', async () => {
-    const metadata = await start('metadata', { DATABASE_URL: await freshDatabase() });
+    const metadata = await start('metadata', { DATABASE_URL: await freshDatabase(`strom_orchestrator_kill_${process.pid}`) });
     const orchestrator = await start('orchestrator');
     const [dying, b, c] = [
       new BusBroker(bus, 1, DYING_LEASE_MS, HEARTBEAT_MS),

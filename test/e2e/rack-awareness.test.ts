@@ -13,9 +13,8 @@ import {
 } from '@strom/protocol';
 import { ensurePythonClients } from '@strom/testing';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startApp, type AppProcess } from './app-process.js';
+import { freshDatabase, listenerPort, startApp, type AppProcess } from './app-process.js';
 
 const TOPIC = 'racked';
 const RECORDS = 60;
@@ -70,13 +69,8 @@ describe('rack-aware placement and fetching from the follower in the client rack
   let kafka: Kafka;
 
   beforeAll(async () => {
-    const database = `strom_racks_${process.pid}`;
-    const pgAdmin = new pg.Client({ connectionString: inject('postgresUrl') });
-    await pgAdmin.connect();
-    await pgAdmin.query(`DROP DATABASE IF EXISTS ${database}`);
-    await pgAdmin.query(`CREATE DATABASE ${database}`);
-    await pgAdmin.end();
-    const env = { STROM_NATS_URL: inject('natsUrl'), DATABASE_URL: inject('postgresUrl').replace(/\/postgres$/, `/${database}`) };
+    const databaseUrl = await freshDatabase(`strom_racks_${process.pid}`);
+    const env = { STROM_NATS_URL: inject('natsUrl'), DATABASE_URL: databaseUrl };
     apps.push(await startApp('metadata', env), await startApp('coordinator', env));
     root = mkdtempSync(join(tmpdir(), 'strom-racks-'));
     for (const [id, rack] of Object.entries(RACKS).map(([id, rack]) => [Number(id), rack] as const)) {
@@ -89,7 +83,7 @@ describe('rack-aware placement and fetching from the follower in the client rack
       const args = ['--config', properties, '--node-id', String(id), '--port', '0', '--data-dir', join(root, `broker-${id}`)];
       const app = await startApp('broker', env, args);
       apps.push(app);
-      brokers.push({ id, port: app.lines.find((line) => line.msg === 'Kafka listener ready')?.port as number, app });
+      brokers.push({ id, port: listenerPort(app), app });
     }
     kafka = new Kafka({ clientId: 'rack-test', brokers: brokers.map((b) => `127.0.0.1:${b.port}`), logLevel: logLevel.NOTHING });
     admin = kafka.admin();

@@ -18,9 +18,8 @@ import {
 } from '@strom/protocol';
 import { TEST_STORE_PASSWORD, testTlsMaterial } from '@strom/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startApp, type AppProcess } from './app-process.js';
+import { freshDatabase, listenerPort, startApp, type AppProcess } from './app-process.js';
 import { aclCreation } from './authorization-cases.js';
 
 const TOPIC = 'secured';
@@ -70,13 +69,8 @@ describe('replication between three SASL_SSL-only brokers with an authorizer', (
   };
 
   beforeAll(async () => {
-    const database = `strom_replication_sasl_ssl_${process.pid}`;
-    const pgAdmin = new pg.Client({ connectionString: inject('postgresUrl') });
-    await pgAdmin.connect();
-    await pgAdmin.query(`DROP DATABASE IF EXISTS ${database}`);
-    await pgAdmin.query(`CREATE DATABASE ${database}`);
-    await pgAdmin.end();
-    const env = { STROM_NATS_URL: inject('natsUrl'), DATABASE_URL: inject('postgresUrl').replace(/\/postgres$/, `/${database}`) };
+    const databaseUrl = await freshDatabase(`strom_replication_sasl_ssl_${process.pid}`);
+    const env = { STROM_NATS_URL: inject('natsUrl'), DATABASE_URL: databaseUrl };
     apps.push(await startApp('metadata', env), await startApp('coordinator', env));
     root = mkdtempSync(join(tmpdir(), 'strom-replication-sasl-ssl-'));
     const properties = join(root, 'server.properties');
@@ -106,7 +100,7 @@ describe('replication between three SASL_SSL-only brokers with an authorizer', (
       const dataDir = join(root, `broker-${id}`);
       const app = await startApp('broker', env, ['--config', properties, '--node-id', String(id), '--port', '0', '--data-dir', dataDir]);
       apps.push(app);
-      const port = app.lines.find((line) => line.msg === 'Kafka listener ready')?.port as number;
+      const port = listenerPort(app);
       brokers.push({ id, port, dataDir, app });
     }
 

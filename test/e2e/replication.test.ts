@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { KafkaConnection } from '@strom/broker';
 import { ApiKey, createMetadataRequest, createMetadataRequestTopic } from '@strom/protocol';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startApp, type AppProcess } from './app-process.js';
+import { freshDatabase, listenerPort, startApp, type AppProcess } from './app-process.js';
 
 const TOPIC = 'replicated';
 /** Short, so that a stopped follower leaves the ISR within seconds (Kafka's default is 30 s). */
@@ -35,13 +34,8 @@ describe('replication between three broker processes', () => {
   let producer: Producer;
 
   beforeAll(async () => {
-    const database = `strom_replication_${process.pid}`;
-    const pgAdmin = new pg.Client({ connectionString: inject('postgresUrl') });
-    await pgAdmin.connect();
-    await pgAdmin.query(`DROP DATABASE IF EXISTS ${database}`);
-    await pgAdmin.query(`CREATE DATABASE ${database}`);
-    await pgAdmin.end();
-    const env = { STROM_NATS_URL: inject('natsUrl'), DATABASE_URL: inject('postgresUrl').replace(/\/postgres$/, `/${database}`) };
+    const databaseUrl = await freshDatabase(`strom_replication_${process.pid}`);
+    const env = { STROM_NATS_URL: inject('natsUrl'), DATABASE_URL: databaseUrl };
     apps.push(await startApp('metadata', env), await startApp('coordinator', env));
     root = mkdtempSync(join(tmpdir(), 'strom-replication-'));
     const properties = join(root, 'server.properties');
@@ -50,7 +44,7 @@ describe('replication between three broker processes', () => {
       const dataDir = join(root, `broker-${id}`);
       const app = await startApp('broker', env, ['--config', properties, '--node-id', String(id), '--port', '0', '--data-dir', dataDir]);
       apps.push(app);
-      const port = app.lines.find((line) => line.msg === 'Kafka listener ready')?.port as number;
+      const port = listenerPort(app);
       brokers.push({ id, port, dataDir, app });
     }
     kafka = new Kafka({
