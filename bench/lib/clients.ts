@@ -452,16 +452,28 @@ export async function groupLoad(
   };
 }
 
-/** CreateTopics.java: topics `name:partitions` (replication factor 1) through the Admin API, waits for leaders. */
+/**
+ * CreateTopics.java: topics `name:partitions[:replicationFactor]` (replication factor 1 unless
+ * given) through the Admin API, each with `configs` (e.g. min.insync.replicas); waits until every
+ * partition has a leader and a full ISR.
+ */
 export async function createTopics(
   clients: Clients,
   bootstrap: string,
-  topics: readonly { name: string; partitions: number }[],
+  topics: readonly { name: string; partitions: number; replicationFactor?: number }[],
+  configs: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   if (topics.length === 0) return;
   const result = await runBounded(
     clients.java,
-    ['-cp', clients.programsClasspath, 'CreateTopics', bootstrap, ...topics.map((t) => `${t.name}:${t.partitions}`)],
+    [
+      '-cp',
+      clients.programsClasspath,
+      'CreateTopics',
+      bootstrap,
+      ...Object.entries(configs).flatMap(([key, value]) => ['--config', `${key}=${value}`]),
+      ...topics.map((t) => `${t.name}:${t.partitions}${t.replicationFactor === undefined ? '' : `:${t.replicationFactor}`}`),
+    ],
     180_000,
   );
   if (result.code !== 0) throw new Error(`CreateTopics: ${describeExit(result)}: ${(result.stderr + result.stdout).trim().slice(-800)}`);
