@@ -5,7 +5,7 @@
  *   npm run bench -- cluster-throughput --quick      (a smoke run: 1 repeat, few records)
  *   npm run bench -- cluster-throughput --repeats 5 --records 500000 --only 'strom-3|kafka-3'
  *
- * Rows, one cluster at a time, each repeat on fresh clusters in this order:
+ * Rows (clusters.ts), one cluster at a time, each repeat on fresh clusters in this order:
  *   kafka-3         Apache Kafka 4.4.0 (fetched with Maven), 3 KRaft nodes (broker+controller each,
  *                   one quorum), RF=3, min.insync.replicas=2;
  *   strom-3         Strom distributed (bench/lib/strom-cluster.ts: metadata, coordinator and 3
@@ -18,19 +18,19 @@
  * Writes bench/results/cluster-throughput.{md,json} and the clusters' logs
  * (cluster-throughput-<row>.log).
  */
-import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureJava, startPostgres, type PostgresServer } from '@strom/testing';
-import { KafkaBroker, STROM_MAIN, StromBroker } from '../lib/brokers.ts';
+import { STROM_MAIN } from '../lib/brokers.ts';
 import * as client from '../lib/clients.ts';
 import type { ClientResult, Clients } from '../lib/clients.ts';
-import { GiB, REPO, RESULTS, installCleanup, readProc, sleep, type ServerProcess } from '../lib/proc.ts';
+import { GiB, REPO, RESULTS, installCleanup, readProc, sleep } from '../lib/proc.ts';
 import { KAFKA_VERSION, ensureJavaPrograms, ensureKafkaBroker, ensureKafkaTools } from '../lib/provision.ts';
 import { fmt, machine, markdownTable } from '../lib/report.ts';
-import { StromCluster, WARN_LEVEL } from '../lib/strom-cluster.ts';
+import { ALL_ROWS, cpuWindow, startKafka, startStromCluster, startStromEmbedded, type Row, type Running } from './clusters.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 
@@ -88,197 +88,12 @@ if (!/^\d+[mg]$/.test(KAFKA_HEAP)) {
 
 // ------------------------------------------------------------------ rows
 
-interface Row {
-  id: string;
-  setup: string;
-  system: 'kafka' | 'strom-distributed' | 'strom-embedded';
-  brokers: number;
-  replicationFactor: number;
-  minInsyncReplicas: number;
-}
-
-const ALL_ROWS: Row[] = [
-  {
-    id: 'kafka-3',
-    setup: `Kafka ${KAFKA_VERSION}, 3 KRaft nodes (broker+controller), RF=3, min.insync.replicas=2`,
-    system: 'kafka',
-    brokers: 3,
-    replicationFactor: 3,
-    minInsyncReplicas: 2,
-  },
-  {
-    id: 'strom-3',
-    setup: 'Strom distributed, 3 brokers, RF=3, min.insync.replicas=2',
-    system: 'strom-distributed',
-    brokers: 3,
-    replicationFactor: 3,
-    minInsyncReplicas: 2,
-  },
-  {
-    id: 'strom-1',
-    setup: 'Strom distributed, 1 broker, RF=1',
-    system: 'strom-distributed',
-    brokers: 1,
-    replicationFactor: 1,
-    minInsyncReplicas: 1,
-  },
-  {
-    id: 'strom-embedded',
-    setup: 'Strom embedded (apps/strom, one process), RF=1',
-    system: 'strom-embedded',
-    brokers: 1,
-    replicationFactor: 1,
-    minInsyncReplicas: 1,
-  },
-];
 const ROWS = ALL_ROWS.filter((row) => ONLY === undefined || ONLY.test(row.id));
 if (ROWS.length === 0) {
   process.stderr.write(`--only ${args.only} matches none of ${ALL_ROWS.map((r) => r.id).join(', ')}\n`);
   process.exit(2);
 }
 const BASELINE = 'kafka-3';
-
-// ------------------------------------------------------------------ a running cluster, whichever it is
-
-/** What the bench needs of a running cluster of any of the three kinds. */
-interface Running {
-  bootstrap: string;
-  /** Every process of the cluster whose CPU counts (brokers, services; nats-server by pid). */
-  processes: readonly ServerProcess[];
-  extraPids: readonly number[];
-  /** Why the cluster is broken (a process exited), or undefined. */
-  broken(): string | undefined;
-  /** ISR shrinks and expands the brokers logged. */
-  isrChanges(): number;
-  /** Log entries at WARN or worse: their count and a few distinct ones. */
-  warnings(): { count: number; samples: string[] };
-  fullLog(): string;
-  stop(): Promise<string>;
-  /** After stop() and fullLog(): the data dirs go. */
-  removeData(): void;
-}
-
-function exitedOf(processes: readonly ServerProcess[], names: readonly string[]): string | undefined {
-  const index = processes.findIndex((p) => p.exited);
-  return index < 0 ? undefined : `${names[index]} exited (${processes[index]!.exitInfo})`;
-}
-
-function distinct(lines: readonly string[], limit = 12): string[] {
-  const counts = new Map<string, number>();
-  for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
-  return [...counts].slice(0, limit).map(([line, count]) => (count > 1 ? `${count} × ${line}` : line));
-}
-
-async function startKafka(row: Row, java: string, classpath: string): Promise<Running> {
-  const brokers = await KafkaBroker.startCluster(java, classpath, row.brokers, KAFKA_HEAP);
-  const names = brokers.map((b) => `kafka-${b.nodeId}`);
-  const running: Running = {
-    bootstrap: brokers.map((b) => b.bootstrap).join(','),
-    processes: brokers,
-    extraPids: [],
-    broken: () => exitedOf(brokers, names),
-    isrChanges: () => brokers.reduce((sum, b) => sum + (b.fullLog().match(/(Shrinking|Expanding) ISR from/g) ?? []).length, 0),
-    warnings: () => {
-      const lines = brokers.flatMap((b, i) =>
-        b
-          .fullLog()
-          .split('\n')
-          .filter((line) => /^\[[^\]]*\] (WARN|ERROR|FATAL) /.test(line))
-          .map((line) => `${names[i]}: ${line.replace(/^\[[^\]]*\] /, '').slice(0, 300)}`),
-      );
-      return { count: lines.length, samples: distinct(lines) };
-    },
-    fullLog: () => brokers.map((b, i) => `--- ${names[i]} ---\n${b.fullLog()}`).join('\n'),
-    stop: async () => (await Promise.all(brokers.map(async (b, i) => `${names[i]} ${await b.stop()}`))).join('; '),
-    removeData: () => {
-      for (const b of brokers) rmSync(b.dataDir, { recursive: true, force: true });
-    },
-  };
-  try {
-    await Promise.all(brokers.map((b) => b.ready(180_000)));
-  } catch (error) {
-    await running.stop();
-    running.removeData();
-    throw error;
-  }
-  return running;
-}
-
-let databaseSerial = 0;
-/** The fields every pino line has: left out of the excerpts. */
-const LOG_HEADER_KEYS = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
-
-async function startStromCluster(row: Row, postgres: PostgresServer): Promise<Running> {
-  const cluster = await StromCluster.start({
-    brokers: row.brokers,
-    postgres,
-    database: `cluster_throughput_${process.pid}_${++databaseSerial}`,
-    // The one setting the Kafka side also gets (bench/lib/brokers.ts); everything else is the default.
-    properties: 'group.initial.rebalance.delay.ms=0\n',
-  });
-  const apps = cluster.apps;
-  return {
-    bootstrap: cluster.bootstrap,
-    processes: apps,
-    extraPids: [cluster.nats.pid],
-    broken: () =>
-      exitedOf(
-        apps,
-        apps.map((a) => a.name),
-      ),
-    isrChanges: () =>
-      cluster.brokers.reduce((sum, broker) => sum + broker.entries().filter((entry) => entry.msg === 'ISR changed').length, 0),
-    warnings: () => {
-      const lines = apps.flatMap((app) =>
-        app.warnings().map((entry) => {
-          const fields = Object.fromEntries(Object.entries(entry).filter(([key]) => !LOG_HEADER_KEYS.has(key)));
-          return `${app.name}: ${entry.msg} ${JSON.stringify(fields).slice(0, 300)}`;
-        }),
-      );
-      return { count: lines.length, samples: distinct(lines) };
-    },
-    fullLog: () => cluster.fullLog(),
-    stop: () => cluster.stop(),
-    removeData: () => rmSync(cluster.dataDir, { recursive: true, force: true }),
-  };
-}
-
-async function startStromEmbedded(): Promise<Running> {
-  const broker = await StromBroker.start();
-  try {
-    await broker.ready(180_000);
-  } catch (error) {
-    await broker.stop();
-    rmSync(broker.dataDir, { recursive: true, force: true });
-    throw error;
-  }
-  return {
-    bootstrap: broker.bootstrap,
-    processes: [broker],
-    extraPids: [],
-    broken: () => exitedOf([broker], ['strom']),
-    isrChanges: () => 0,
-    warnings: () => {
-      const lines = broker
-        .fullLog()
-        .split('\n')
-        .filter((line) => Number(/^\{"level":(\d+)/.exec(line)?.[1] ?? 0) >= WARN_LEVEL)
-        .map((line) => `strom: ${line.slice(0, 300)}`);
-      return { count: lines.length, samples: distinct(lines) };
-    },
-    fullLog: () => broker.fullLog(),
-    stop: () => broker.stop(),
-    removeData: () => rmSync(broker.dataDir, { recursive: true, force: true }),
-  };
-}
-
-/** CPU seconds of every process of the cluster between two calls. */
-function cpuWindow(running: Running): () => number {
-  const read = (): number =>
-    [...running.processes.map((p) => p.pid), ...running.extraPids].reduce((sum, pid) => sum + (readProc(pid)?.cpuSeconds ?? 0), 0);
-  const before = read();
-  return () => read() - before;
-}
 
 // ------------------------------------------------------------------ one session: one cluster, one repeat
 
@@ -329,7 +144,7 @@ async function session(row: Row, repeat: number, clients: Clients, kafkaClasspat
   try {
     running =
       row.system === 'kafka'
-        ? await startKafka(row, clients.java, kafkaClasspath)
+        ? await startKafka(row, clients.java, kafkaClasspath, KAFKA_HEAP)
         : row.system === 'strom-distributed'
           ? await startStromCluster(row, postgres)
           : await startStromEmbedded();
