@@ -67,6 +67,8 @@ const RECORD_BYTES = 1024;
 const WARMUP_RECORDS = Math.round(RECORDS / 4);
 /** Each cluster's own discarded warm-up produce (JIT of the brokers, the first segments). */
 const SESSION_WARMUP_RECORDS = QUICK ? 10_000 : 60_000;
+/** ProducerPerformance prints a window this often: its slowest one shows a stall that the average hides. */
+const WINDOW_MS = 1_000;
 /** Kafka's heap per JVM: three of them share this machine with the clients (kafka-server-start.sh's default is 1g). */
 const KAFKA_HEAP = args['kafka-heap'];
 const OVERALL_TIMEOUT_MS = Number(args['timeout-minutes'] ?? (QUICK ? 30 : 120)) * 60_000;
@@ -107,6 +109,9 @@ interface Measurement {
   /** CPU seconds of all the cluster's processes per GiB of values, produce (warm-up records included) and consume. */
   produceCpuSecondsPerGiB?: number;
   consumeCpuSecondsPerGiB?: number;
+  /** The slowest of ProducerPerformance's 1 s windows (the last, partial one left out), and the largest max latency of any. */
+  slowestWindowMbPerSec?: number;
+  worstWindowMaxLatencyMs?: number;
   /** Sum of VmRSS over the cluster's processes after the produce. */
   rssMiB?: number;
   isrChanges: number;
@@ -178,7 +183,15 @@ async function session(row: Row, repeat: number, clients: Clients, kafkaClasspat
       recordSizeBytes: RECORD_BYTES,
       acks: 'all',
       timeoutMs: produceTimeoutMs(RECORDS),
+      reportingIntervalMs: WINDOW_MS,
     });
+    // The last window is the tail end of the run (a part of a second).
+    const windows = (m.produce.windows ?? []).slice(0, -1);
+    if (windows.length > 0) {
+      const slowest = windows.reduce((worst, w) => (w.mbPerSec < worst.mbPerSec ? w : worst));
+      m.slowestWindowMbPerSec = slowest.mbPerSec;
+      m.worstWindowMaxLatencyMs = Math.max(...windows.map((w) => w.maxLatencyMs));
+    }
     m.produceCpuSecondsPerGiB = cpu() / ((RECORDS * RECORD_BYTES) / GiB);
     m.rssMiB = [...running.processes.map((p) => p.pid), ...running.extraPids].reduce(
       (sum, pid) => sum + (readProc(pid)?.rssKiB ?? 0) / 1024,
@@ -256,6 +269,8 @@ interface Summary {
   produceRecordsPerSec: Spread;
   produceP50Ms: Spread;
   produceP99Ms: Spread;
+  slowestWindowMbPerSec: Spread;
+  worstWindowMaxLatencyMs: Spread;
   consumeMbPerSec: Spread;
   consumeRecordsPerSec: Spread;
   produceCpuSecondsPerGiB: Spread;
@@ -282,6 +297,8 @@ function summarize(): Summary[] {
       produceRecordsPerSec: spread(produced.map((r) => r.recordsPerSec)),
       produceP50Ms: spread(produced.map((r) => r.p50Ms)),
       produceP99Ms: spread(produced.map((r) => r.p99Ms)),
+      slowestWindowMbPerSec: spread(of.map((m) => m.slowestWindowMbPerSec)),
+      worstWindowMaxLatencyMs: spread(of.map((m) => m.worstWindowMaxLatencyMs)),
       consumeMbPerSec: spread(consumed.map((r) => r.mbPerSec)),
       consumeRecordsPerSec: spread(consumed.map((r) => r.recordsPerSec)),
       produceCpuSecondsPerGiB: spread(of.map((m) => m.produceCpuSecondsPerGiB)),
@@ -327,7 +344,7 @@ function report(summaries: readonly Summary[], loadBefore: number[], loadAfter: 
     `Workload: ${fmt(RECORDS)} records of ${RECORD_BYTES} B per run into a topic of ${PARTITIONS} partitions, Kafka's ProducerPerformance with acks=all (--throughput -1, default batching: batch.size 16 KiB, linger.ms 5); figures from its steady-state summary (after ${fmt(WARMUP_RECORDS)} warm-up records), each cluster first taking a discarded warm-up produce of ${fmt(SESSION_WARMUP_RECORDS)} records. ConsumerPerformance then reads all ${fmt(RECORDS)} records back (one consumer, fetch phase only). MB/s = 2^20 B of values per second.`,
     `Kafka: kafka_2.13 ${KAFKA_VERSION}, each node broker+controller in one JVM (-Xms${KAFKA_HEAP} -Xmx${KAFKA_HEAP}, kafka-server-start.sh's other flags), internal topics RF 3. Strom distributed: metadata, coordinator and the brokers as their own processes on nats-server and Postgres (bench/lib/strom-cluster.ts; no Temporal/orchestrator: they only run failovers), Kafka's defaults for replication (replica.fetch.*, replica.lag.time.max.ms). Strom embedded: \`apps/strom\` as bench/compare runs it.`,
     '',
-    `Figures: median of ${REPEATS} run${REPEATS > 1 ? 's' : ''}, min–max in brackets. p50/p99 = ProducerPerformance's send→ack latency at full throughput (mostly time queued in the producer's 32 MiB buffer: it follows throughput, not a latency figure to compare with fixed-rate probes). **Ratio = the row's median MB/s over kafka-3's: above 1 the row is faster.** CPU s/GiB = CPU seconds of all the cluster's processes (brokers, Strom's services and nats-server; not Postgres) per GiB of values. ISR changes = shrinks and expands the brokers logged during the sessions.`,
+    `Figures: median of ${REPEATS} run${REPEATS > 1 ? 's' : ''}, min–max in brackets. p50/p99 = ProducerPerformance's send→ack latency at full throughput (mostly time queued in the producer's 32 MiB buffer: it follows throughput, not a latency figure to compare with fixed-rate probes). Slowest 1 s MB/s = the lowest of ProducerPerformance's 1-second windows in the run (a stall shows there, not in the average); max latency = the largest send→ack of the run. **Ratio = the row's median MB/s over kafka-3's: above 1 the row is faster.** CPU s/GiB = CPU seconds of all the cluster's processes (brokers, Strom's services and nats-server; not Postgres) per GiB of values. ISR changes and WARN+ log lines: what the brokers (and Strom's services) logged once the cluster was ready (Kafka's quorum start-up warnings are left out), summed over the runs.`,
     replicationCost,
     '',
     ...markdownTable(
@@ -338,6 +355,8 @@ function report(summaries: readonly Summary[], loadBefore: number[], loadAfter: 
         'produce rec/s',
         'p50 ms',
         'p99 ms',
+        'slowest 1 s MB/s',
+        'max latency ms',
         'consume MB/s',
         'consume rec/s',
         'produce ratio vs kafka-3',
@@ -349,7 +368,7 @@ function report(summaries: readonly Summary[], loadBefore: number[], loadAfter: 
         'WARN+ log lines',
         'ok runs',
       ],
-      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
       summaries.map((s) => [
         s.row.id,
         s.row.setup,
@@ -357,6 +376,8 @@ function report(summaries: readonly Summary[], loadBefore: number[], loadAfter: 
         show(s.produceRecordsPerSec),
         show(s.produceP50Ms),
         show(s.produceP99Ms),
+        show(s.slowestWindowMbPerSec),
+        show(s.worstWindowMaxLatencyMs),
         show(s.consumeMbPerSec),
         show(s.consumeRecordsPerSec),
         fmt(s.produceRatio, 2),

@@ -85,36 +85,39 @@ function distinct(lines: readonly string[], limit = 12): string[] {
 export async function startKafka(row: Row, java: string, classpath: string, heap: string): Promise<Running> {
   const brokers = await KafkaBroker.startCluster(java, classpath, row.brokers, heap);
   const names = brokers.map((b) => `kafka-${b.nodeId}`);
-  const running: Running = {
+  const stop = async (): Promise<string> => (await Promise.all(brokers.map(async (b, i) => `${names[i]} ${await b.stop()}`))).join('; ');
+  const removeData = (): void => {
+    for (const b of brokers) rmSync(b.dataDir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.all(brokers.map((b) => b.ready(180_000)));
+  } catch (error) {
+    await stop();
+    removeData();
+    throw error;
+  }
+  // What each node logged once all were ready: the quorum's start (connection refusals while the
+  // others come up) is not the run's business.
+  const readyAt = brokers.map((b) => b.serverLog().length);
+  const since = (i: number): string[] => brokers[i]!.serverLog().slice(readyAt[i]).split('\n');
+  return {
     bootstrap: brokers.map((b) => b.bootstrap).join(','),
     processes: brokers,
     extraPids: [],
     broken: () => exitedOf(brokers, names),
-    isrChanges: () => brokers.reduce((sum, b) => sum + (b.fullLog().match(/(Shrinking|Expanding) ISR from/g) ?? []).length, 0),
+    isrChanges: () => brokers.reduce((sum, _, i) => sum + since(i).filter((line) => /(Shrinking|Expanding) ISR from/.test(line)).length, 0),
     warnings: () => {
-      const lines = brokers.flatMap((b, i) =>
-        b
-          .fullLog()
-          .split('\n')
+      const lines = brokers.flatMap((_, i) =>
+        since(i)
           .filter((line) => /^\[[^\]]*\] (WARN|ERROR|FATAL) /.test(line))
           .map((line) => `${names[i]}: ${line.replace(/^\[[^\]]*\] /, '').slice(0, 300)}`),
       );
       return { count: lines.length, samples: distinct(lines) };
     },
     fullLog: () => brokers.map((b, i) => `--- ${names[i]} ---\n${b.fullLog()}`).join('\n'),
-    stop: async () => (await Promise.all(brokers.map(async (b, i) => `${names[i]} ${await b.stop()}`))).join('; '),
-    removeData: () => {
-      for (const b of brokers) rmSync(b.dataDir, { recursive: true, force: true });
-    },
+    stop,
+    removeData,
   };
-  try {
-    await Promise.all(brokers.map((b) => b.ready(180_000)));
-  } catch (error) {
-    await running.stop();
-    running.removeData();
-    throw error;
-  }
-  return running;
 }
 
 let databaseSerial = 0;
@@ -130,6 +133,8 @@ export async function startStromCluster(row: Row, postgres: PostgresServer): Pro
     properties: 'group.initial.rebalance.delay.ms=0\n',
   });
   const apps = cluster.apps;
+  // As for Kafka: what the apps logged once the cluster was ready.
+  const readyAtMs = Date.now();
   return {
     bootstrap: cluster.bootstrap,
     processes: apps,
@@ -140,13 +145,19 @@ export async function startStromCluster(row: Row, postgres: PostgresServer): Pro
         apps.map((a) => a.name),
       ),
     isrChanges: () =>
-      cluster.brokers.reduce((sum, broker) => sum + broker.entries().filter((entry) => entry.msg === 'ISR changed').length, 0),
+      cluster.brokers.reduce(
+        (sum, broker) => sum + broker.entries().filter((entry) => entry.msg === 'ISR changed' && entry.time >= readyAtMs).length,
+        0,
+      ),
     warnings: () => {
       const lines = apps.flatMap((app) =>
-        app.warnings().map((entry) => {
-          const fields = Object.fromEntries(Object.entries(entry).filter(([key]) => !LOG_HEADER_KEYS.has(key)));
-          return `${app.name}: ${entry.msg} ${JSON.stringify(fields).slice(0, 300)}`;
-        }),
+        app
+          .warnings()
+          .filter((entry) => entry.time >= readyAtMs)
+          .map((entry) => {
+            const fields = Object.fromEntries(Object.entries(entry).filter(([key]) => !LOG_HEADER_KEYS.has(key)));
+            return `${app.name}: ${entry.msg} ${JSON.stringify(fields).slice(0, 300)}`;
+          }),
       );
       return { count: lines.length, samples: distinct(lines) };
     },
@@ -165,6 +176,7 @@ export async function startStromEmbedded(): Promise<Running> {
     rmSync(broker.dataDir, { recursive: true, force: true });
     throw error;
   }
+  const readyAt = broker.fullLog().length;
   return {
     bootstrap: broker.bootstrap,
     processes: [broker],
@@ -174,6 +186,7 @@ export async function startStromEmbedded(): Promise<Running> {
     warnings: () => {
       const lines = broker
         .fullLog()
+        .slice(readyAt)
         .split('\n')
         .filter((line) => Number(/^\{"level":(\d+)/.exec(line)?.[1] ?? 0) >= WARN_LEVEL)
         .map((line) => `strom: ${line.slice(0, 300)}`);

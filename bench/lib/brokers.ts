@@ -281,7 +281,7 @@ export class KafkaBroker extends ServerProcess implements BenchBroker {
   async ready(timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     while (performance.now() < deadline) {
-      if (this.fileLog().includes('Kafka Server started')) return;
+      if (this.serverLog().includes('Kafka Server started')) return;
       if (this.exited) throw new Error(`Kafka exited before it was ready (${this.exitInfo}):\n${this.fullLog().slice(-3000)}`);
       await sleep(100);
     }
@@ -292,15 +292,16 @@ export class KafkaBroker extends ServerProcess implements BenchBroker {
     return `127.0.0.1:${this.port}`;
   }
 
-  private fileLog(): string {
+  /** The broker's own log file (log4j2), as written so far. */
+  serverLog(): string {
     return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
   }
 
   fullLog(): string {
-    return `${this.fileLog()}${this.log ? `\n--- stdout/stderr ---\n${this.log}` : ''}`;
+    return `${this.serverLog()}${this.log ? `\n--- stdout/stderr ---\n${this.log}` : ''}`;
   }
 
   errorCount(): number {
-    return (this.fileLog().match(/^\[[^\]]*\] (ERROR|FATAL) /gm) ?? []).length;
+    return (this.serverLog().match(/^\[[^\]]*\] (ERROR|FATAL) /gm) ?? []).length;
   }
 }
