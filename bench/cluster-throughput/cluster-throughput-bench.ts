@@ -109,7 +109,7 @@ interface Measurement {
   /** CPU seconds of all the cluster's processes per GiB of values, produce (warm-up records included) and consume. */
   produceCpuSecondsPerGiB?: number;
   consumeCpuSecondsPerGiB?: number;
-  /** The slowest of ProducerPerformance's 1 s windows (the last, partial one left out), and the largest max latency of any. */
+  /** The slowest of ProducerPerformance's 1 s windows (but the first and the last), and the largest max latency of those. */
   slowestWindowMbPerSec?: number;
   worstWindowMaxLatencyMs?: number;
   /** Sum of VmRSS over the cluster's processes after the produce. */
@@ -185,8 +185,8 @@ async function session(row: Row, repeat: number, clients: Clients, kafkaClasspat
       timeoutMs: produceTimeoutMs(RECORDS),
       reportingIntervalMs: WINDOW_MS,
     });
-    // The last window is the tail end of the run (a part of a second).
-    const windows = (m.produce.windows ?? []).slice(0, -1);
+    // The first window holds the producer's start (connections, metadata), the last the tail end of the run.
+    const windows = (m.produce.windows ?? []).slice(1, -1);
     if (windows.length > 0) {
       const slowest = windows.reduce((worst, w) => (w.mbPerSec < worst.mbPerSec ? w : worst));
       m.slowestWindowMbPerSec = slowest.mbPerSec;
@@ -344,7 +344,7 @@ function report(summaries: readonly Summary[], loadBefore: number[], loadAfter: 
     `Workload: ${fmt(RECORDS)} records of ${RECORD_BYTES} B per run into a topic of ${PARTITIONS} partitions, Kafka's ProducerPerformance with acks=all (--throughput -1, default batching: batch.size 16 KiB, linger.ms 5); figures from its steady-state summary (after ${fmt(WARMUP_RECORDS)} warm-up records), each cluster first taking a discarded warm-up produce of ${fmt(SESSION_WARMUP_RECORDS)} records. ConsumerPerformance then reads all ${fmt(RECORDS)} records back (one consumer, fetch phase only). MB/s = 2^20 B of values per second.`,
     `Kafka: kafka_2.13 ${KAFKA_VERSION}, each node broker+controller in one JVM (-Xms${KAFKA_HEAP} -Xmx${KAFKA_HEAP}, kafka-server-start.sh's other flags), internal topics RF 3. Strom distributed: metadata, coordinator and the brokers as their own processes on nats-server and Postgres (bench/lib/strom-cluster.ts; no Temporal/orchestrator: they only run failovers), Kafka's defaults for replication (replica.fetch.*, replica.lag.time.max.ms). Strom embedded: \`apps/strom\` as bench/compare runs it.`,
     '',
-    `Figures: median of ${REPEATS} run${REPEATS > 1 ? 's' : ''}, min–max in brackets. p50/p99 = ProducerPerformance's send→ack latency at full throughput (mostly time queued in the producer's 32 MiB buffer: it follows throughput, not a latency figure to compare with fixed-rate probes). Slowest 1 s MB/s = the lowest of ProducerPerformance's 1-second windows in the run (a stall shows there, not in the average); max latency = the largest send→ack of the run. **Ratio = the row's median MB/s over kafka-3's: above 1 the row is faster.** CPU s/GiB = CPU seconds of all the cluster's processes (brokers, Strom's services and nats-server; not Postgres) per GiB of values. ISR changes and WARN+ log lines: what the brokers (and Strom's services) logged once the cluster was ready (Kafka's quorum start-up warnings are left out), summed over the runs.`,
+    `Figures: median of ${REPEATS} run${REPEATS > 1 ? 's' : ''}, min–max in brackets. p50/p99 = ProducerPerformance's send→ack latency at full throughput (mostly time queued in the producer's 32 MiB buffer: it follows throughput, not a latency figure to compare with fixed-rate probes). Slowest 1 s MB/s = the lowest of ProducerPerformance's 1-second windows in the run, the first and last left out (a stall shows there, not in the average); max latency = the largest send→ack of the run. **Ratio = the row's median MB/s over kafka-3's: above 1 the row is faster.** CPU s/GiB = CPU seconds of all the cluster's processes (brokers, Strom's services and nats-server; not Postgres) per GiB of values. ISR changes and WARN+ log lines: what the brokers (and Strom's services) logged once the cluster was ready (Kafka's quorum start-up warnings are left out), summed over the runs.`,
     replicationCost,
     '',
     ...markdownTable(
