@@ -1,60 +1,87 @@
 // bench/compare: creates topics through the Admin API (the same client for every broker) and
-// waits until every partition has a leader.
+// waits until every partition has a leader and every replica is in the ISR.
 //
-//   java -cp <classes>:<kafka jars> CreateTopics <bootstrap> <name:partitions>...
+//   java -cp <classes>:<kafka jars> CreateTopics <bootstrap> [--config key=value]... <name:partitions[:replicationFactor]>...
 //
-// Replication factor 1, no topic configs (the broker's defaults). Exits 1 on any failure.
+// Replication factor 1 unless given; the --config entries (e.g. min.insync.replicas=2) go to
+// every topic, anything else is the broker's default. Exits 1 on any failure.
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 public final class CreateTopics {
   public static void main(String[] args) throws Exception {
     if (args.length < 2) {
-      System.err.println("usage: CreateTopics <bootstrap> <name:partitions>...");
+      System.err.println("usage: CreateTopics <bootstrap> [--config key=value]... <name:partitions[:replicationFactor]>...");
       System.exit(2);
     }
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]);
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "60000");
+    Map<String, String> configs = new HashMap<>();
     List<NewTopic> topics = new ArrayList<>();
     List<String> names = new ArrayList<>();
     for (int i = 1; i < args.length; i++) {
-      int colon = args[i].lastIndexOf(':');
-      String name = args[i].substring(0, colon);
-      int partitions = Integer.parseInt(args[i].substring(colon + 1));
-      topics.add(new NewTopic(name, partitions, (short) 1));
-      names.add(name);
+      if (args[i].equals("--config")) {
+        String entry = args[++i];
+        int equals = entry.indexOf('=');
+        configs.put(entry.substring(0, equals), entry.substring(equals + 1));
+        continue;
+      }
+      String[] parts = args[i].split(":");
+      int partitions = Integer.parseInt(parts[1]);
+      short replicationFactor = parts.length > 2 ? Short.parseShort(parts[2]) : 1;
+      topics.add(new NewTopic(parts[0], partitions, replicationFactor));
+      names.add(parts[0]);
     }
+    for (NewTopic topic : topics) topic.configs(configs);
     long started = System.nanoTime();
     try (Admin admin = Admin.create(props)) {
-      admin.createTopics(topics).all().get();
       long deadline = System.nanoTime() + 60_000_000_000L;
-      while (true) {
-        Map<String, TopicDescription> described = admin.describeTopics(names).allTopicNames().get();
-        boolean ready = true;
-        for (NewTopic topic : topics) {
-          TopicDescription description = described.get(topic.name());
-          if (description == null || description.partitions().size() != topic.numPartitions()) {
-            ready = false;
-            break;
-          }
-          for (TopicPartitionInfo partition : description.partitions()) {
-            if (partition.leader() == null || partition.leader().isEmpty()) ready = false;
-          }
-        }
-        if (ready) break;
-        if (System.nanoTime() > deadline) throw new IllegalStateException("partitions without a leader after 60 s");
+      // A node of a multi-node cluster says it started before the others registered: an RF=N
+      // topic needs N brokers.
+      int brokersNeeded = topics.stream().mapToInt(NewTopic::replicationFactor).max().orElse(1);
+      while (admin.describeCluster().nodes().get().size() < brokersNeeded) {
+        if (System.nanoTime() > deadline) throw new IllegalStateException("fewer than " + brokersNeeded + " brokers after 60 s");
+        Thread.sleep(100);
+      }
+      admin.createTopics(topics).all().get();
+      while (!ready(admin, topics, names)) {
+        if (System.nanoTime() > deadline) throw new IllegalStateException("partitions without a leader or a full ISR after 60 s");
         Thread.sleep(100);
       }
     }
     System.out.println("{\"topics\":" + topics.size() + ",\"seconds\":" + (System.nanoTime() - started) / 1e9 + "}");
     System.exit(0);
+  }
+
+  /** Every partition of every topic has a leader and all its replicas in the ISR. */
+  private static boolean ready(Admin admin, List<NewTopic> topics, List<String> names) throws InterruptedException {
+    Map<String, TopicDescription> described;
+    try {
+      described = admin.describeTopics(names).allTopicNames().get();
+    } catch (ExecutionException e) {
+      // The broker asked has not applied the creation yet (UNKNOWN_TOPIC_OR_PARTITION).
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) return false;
+      throw new IllegalStateException(e.getCause());
+    }
+    for (NewTopic topic : topics) {
+      TopicDescription description = described.get(topic.name());
+      if (description == null || description.partitions().size() != topic.numPartitions()) return false;
+      for (TopicPartitionInfo partition : description.partitions()) {
+        if (partition.leader() == null || partition.leader().isEmpty()) return false;
+        if (partition.isr().size() < partition.replicas().size()) return false;
+      }
+    }
+    return true;
   }
 }

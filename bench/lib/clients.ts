@@ -26,6 +26,17 @@ export interface ClientResult {
   status?: 'ok' | 'FAILED' | 'incomplete';
   notes?: string;
   detail?: unknown;
+  /** ProducerPerformance's periodic windows, when asked for (ProduceOptions.reportingIntervalMs). */
+  windows?: ProduceWindow[];
+}
+
+/** One of ProducerPerformance's periodic lines: the sends acknowledged since the previous one. */
+export interface ProduceWindow {
+  records: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  avgLatencyMs: number;
+  maxLatencyMs: number;
 }
 
 export interface Clients {
@@ -46,10 +57,46 @@ export interface ProduceOptions {
   acks: string;
   compression?: Compression;
   timeoutMs: number;
+  /** ProducerPerformance's --reporting-interval (default 5000 ms): its periodic lines become `windows`. */
+  reportingIntervalMs?: number;
 }
 
 const PERF_LINE =
   /^(\d+) (steady state )?records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99.9th/m;
+
+const WINDOW_LINE = /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency\.$/;
+
+/**
+ * ProducerPerformance's periodic windows. With --warmup-records, the steady-state statistics start
+ * when the warm-up's last record is SENT (the warm-up's windows stop printing then), but their
+ * first acknowledgement comes a producer buffer later: the first steady-state window, printed
+ * after "In steady state.", spans that gap too (it may hold a single record over seconds) and is
+ * left out.
+ */
+function produceWindows(stdout: string): ProduceWindow[] {
+  const windows: ProduceWindow[] = [];
+  let skipNext = false;
+  for (const line of stdout.split('\n').map((l) => l.trim())) {
+    if (line === 'In steady state.') {
+      skipNext = true;
+      continue;
+    }
+    const m = WINDOW_LINE.exec(line);
+    if (m === null) continue;
+    if (skipNext) {
+      skipNext = false;
+      continue;
+    }
+    windows.push({
+      records: Number(m[1]),
+      recordsPerSec: Number(m[2]),
+      mbPerSec: Number(m[3]),
+      avgLatencyMs: Number(m[4]),
+      maxLatencyMs: Number(m[5]),
+    });
+  }
+  return windows;
+}
 
 export async function javaProduce(clients: Clients, options: ProduceOptions): Promise<ClientResult> {
   const compression = options.compression ?? 'none';
@@ -74,6 +121,7 @@ export async function javaProduce(clients: Clients, options: ProduceOptions): Pr
       `acks=${options.acks}`,
       `compression.type=${compression}`,
       'client.id=strom-bench-java',
+      ...(options.reportingIntervalMs === undefined ? [] : ['--reporting-interval', String(options.reportingIntervalMs)]),
     ],
     options.timeoutMs,
   );
@@ -100,6 +148,7 @@ export async function javaProduce(clients: Clients, options: ProduceOptions): Pr
       ...errors,
     ].join('; '),
     detail: { summaries: summaries.map((m) => m[0]) },
+    ...(options.reportingIntervalMs === undefined ? {} : { windows: produceWindows(result.stdout) }),
   };
 }
 
@@ -452,16 +501,28 @@ export async function groupLoad(
   };
 }
 
-/** CreateTopics.java: topics `name:partitions` (replication factor 1) through the Admin API, waits for leaders. */
+/**
+ * CreateTopics.java: topics `name:partitions[:replicationFactor]` (replication factor 1 unless
+ * given) through the Admin API, each with `configs` (e.g. min.insync.replicas); waits until every
+ * partition has a leader and a full ISR.
+ */
 export async function createTopics(
   clients: Clients,
   bootstrap: string,
-  topics: readonly { name: string; partitions: number }[],
+  topics: readonly { name: string; partitions: number; replicationFactor?: number }[],
+  configs: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   if (topics.length === 0) return;
   const result = await runBounded(
     clients.java,
-    ['-cp', clients.programsClasspath, 'CreateTopics', bootstrap, ...topics.map((t) => `${t.name}:${t.partitions}`)],
+    [
+      '-cp',
+      clients.programsClasspath,
+      'CreateTopics',
+      bootstrap,
+      ...Object.entries(configs).flatMap(([key, value]) => ['--config', `${key}=${value}`]),
+      ...topics.map((t) => `${t.name}:${t.partitions}${t.replicationFactor === undefined ? '' : `:${t.replicationFactor}`}`),
+    ],
     180_000,
   );
   if (result.code !== 0) throw new Error(`CreateTopics: ${describeExit(result)}: ${(result.stderr + result.stdout).trim().slice(-800)}`);

@@ -204,8 +204,13 @@ export class ServerProcess {
   private sampler: NodeJS.Timeout | undefined;
   private readonly startedAt = performance.now();
 
-  constructor(command: string, args: readonly string[], options: { cwd?: string } = {}) {
-    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, cwd: options.cwd ?? REPO });
+  constructor(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+    this.child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      cwd: options.cwd ?? REPO,
+      env: options.env ?? process.env,
+    });
     if (this.child.pid === undefined) throw new Error(`could not spawn ${command}`);
     this.pid = this.child.pid;
     liveGroups.add(this.child);
