@@ -50,6 +50,12 @@ interface PartitionToRead {
   outOfRange?: boolean;
   /** KIP-392: the replica the consumer should read from instead of this leader; answered without records. */
   preferredReadReplica?: number;
+  /**
+   * What was readable when the partition was last read (log end for a follower, else the high
+   * watermark): a long poll waits for data past it. Taken before the read, so an append that
+   * lands while the read is in flight wakes the poll instead of being waited past.
+   */
+  readableAtRead?: number;
 }
 
 /**
@@ -233,6 +239,7 @@ export function handleFetch(
           results.push({ ...key, data: createFetchResponsePartitionData({ ...fields, errorCode: ErrorCode.NONE, preferredReadReplica }) });
           continue;
         }
+        entry.readableAtRead = follower ? replica.logEndOffset : replica.highWatermark;
         const read = await replica.read(fetchOffset, Math.max(budget, 0), readCommitted, budget >= 0 && bytes === 0, lease, follower);
         if (read.error !== null) {
           const errorCode = read.error === 'KAFKA_STORAGE_ERROR' ? storageError(apiVersion) : ErrorCode.OFFSET_OUT_OF_RANGE;
@@ -268,11 +275,13 @@ async function waitForAny(partitions: PartitionToRead[], timeoutMs: number, foll
   try {
     const waits = partitions
       .filter((entry) => entry.replica)
-      // Wait for data past what is there now: waiting on the fetch offset alone would return at
-      // once whenever fewer than min.bytes are readable, and spin until max.wait.ms.
+      // Wait for data past what the last read could see: waiting on the fetch offset alone would
+      // return at once whenever fewer than min.bytes are readable, and spin until max.wait.ms;
+      // waiting past what is readable now would sleep through an append made during that read
+      // (with acks=all, the producer waits on the very fetch that sleeps).
       .map((entry) => {
         const replica = entry.replica!;
-        const readable = follower ? replica.logEndOffset : replica.highWatermark;
+        const readable = entry.readableAtRead ?? (follower ? replica.logEndOffset : replica.highWatermark);
         return replica.waitForData(Math.max(Number(entry.session.fetchOffset), readable), abort.signal, follower, leaderOnly);
       });
     if (waits.length === 0) {
