@@ -59,6 +59,7 @@ export class ClusterStatusService implements OnModuleInit, OnApplicationShutdown
   private timer?: NodeJS.Timeout;
   private checking?: Promise<void>;
   private last?: ClusterStatus;
+  private stopped = false;
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
@@ -73,6 +74,7 @@ export class ClusterStatusService implements OnModuleInit, OnApplicationShutdown
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.subscription?.unsubscribe();
@@ -85,12 +87,11 @@ export class ClusterStatusService implements OnModuleInit, OnApplicationShutdown
   }
 
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.stopped) return;
     this.timer = setTimeout(() => {
-      this.checking = this.check().finally(() => {
-        this.timer = undefined;
-        this.checking = undefined;
-      });
+      this.timer = undefined;
+      // One check at a time; a change announced while one reads the store schedules the next.
+      this.checking = (this.checking ?? Promise.resolve()).then(() => this.check());
     }, CHECK_INTERVAL_MS);
     this.timer.unref();
   }
