@@ -105,30 +105,6 @@ function startApp(name, app, args, env, ready) {
   });
 }
 
-/** Waits (bounded) until a Metadata request to each broker lists all of them. */
-async function everyBrokerSeesAll(ports) {
-  const { KafkaConnection } = await import(join(repo, 'apps/broker/dist/index.js'));
-  const { ApiKey, createMetadataRequest } = await import(join(repo, 'libs/protocol/dist/index.js'));
-  const deadline = Date.now() + 60_000;
-  for (const port of ports) {
-    for (;;) {
-      const seen = await KafkaConnection.connect('127.0.0.1', port, { clientId: 'strom-cluster', requestTimeoutMs: 5_000 })
-        .then(async (connection) => {
-          try {
-            const { body } = await connection.request(ApiKey.Metadata, createMetadataRequest({ topics: [] }));
-            return body.brokers.length;
-          } finally {
-            connection.close();
-          }
-        })
-        .catch(() => 0);
-      if (seen >= ports.length) break;
-      if (Date.now() > deadline) throw new Error(`the broker on port ${port} lists ${seen} of ${ports.length} brokers after 60 s`);
-      await new Promise((resolveWait) => setTimeout(resolveWait, 200));
-    }
-  }
-}
-
 try {
   say(`data in ${dataDir}`);
   const [postgres, nats, temporal] = await Promise.all([
@@ -164,7 +140,8 @@ try {
   );
   // Ready means usable: every broker's metadata lists every broker (registrations reach the
   // brokers' cluster views shortly after each broker says it is listening).
-  await everyBrokerSeesAll(ports);
+  const { waitUntilEveryBrokerListsAll } = await import(join(repo, 'apps/broker/dist/index.js'));
+  await waitUntilEveryBrokerListsAll('127.0.0.1', ports, { clientId: 'strom-cluster', timeoutMs: 60_000 });
   const bootstrap = ports.map((port) => `127.0.0.1:${port}`).join(',');
   if (uiPort !== 0) say(`Temporal UI: http://127.0.0.1:${uiPort}`);
   say(`logs in ${logDir}`);

@@ -13,8 +13,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KafkaConnection } from '@strom/broker';
-import { ApiKey, createMetadataRequest } from '@strom/protocol';
+import { waitUntilEveryBrokerListsAll } from '@strom/broker';
 import { freePort, startNatsServer, type NatsServerHandle, type PostgresServer } from '@strom/testing';
 import pg from 'pg';
 import { REPO, ServerProcess, scratchDirs, sleep } from './proc.ts';
@@ -148,7 +147,7 @@ export class StromCluster {
         if (typeof port !== 'number') throw new Error(`${broker.name} did not log its listener port`);
         return port;
       });
-      await everyBrokerListsAll(ports, 60_000);
+      await waitUntilEveryBrokerListsAll('127.0.0.1', ports, { clientId: 'strom-bench', timeoutMs: 60_000 });
       return new StromCluster(nats, [metadata, coordinator], brokers, ports, dataDir);
     } catch (error) {
       await stopInOrder(started);
@@ -185,27 +184,4 @@ async function stopInOrder(apps: readonly StromApp[]): Promise<string[]> {
   const outcomes = await Promise.all(brokers.map(async (app) => `${app.name} ${await app.stop()}`));
   for (const app of services) outcomes.push(`${app.name} ${await app.stop()}`);
   return outcomes;
-}
-
-/** Waits (bounded) until a Metadata request to each broker lists all of them, as `npm run cluster` does. */
-async function everyBrokerListsAll(ports: readonly number[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (const port of ports) {
-    for (;;) {
-      const seen = await KafkaConnection.connect('127.0.0.1', port, { clientId: 'strom-bench', requestTimeoutMs: 5_000 })
-        .then(async (connection) => {
-          try {
-            const { body } = await connection.request(ApiKey.Metadata, createMetadataRequest({ topics: [] }));
-            return body.brokers.length;
-          } finally {
-            connection.close();
-          }
-        })
-        .catch(() => 0);
-      if (seen >= ports.length) break;
-      if (Date.now() > deadline)
-        throw new Error(`the broker on port ${port} lists ${seen} of ${ports.length} brokers after ${timeoutMs} ms`);
-      await sleep(200);
-    }
-  }
 }

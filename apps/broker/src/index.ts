@@ -12,3 +12,4 @@ export { SSL_DEFAULTS, sslServer, type SslClientAuth, type SslServer } from './s
 export { SslConfigError, type SslSettings } from './security/ssl/ssl-stores.js';
 export { KafkaConnection, type KafkaConnectionOptions } from './client/kafka-connection.js';
 export { clientSecurity, type ClientSecurity, type ClientSecurityOptions } from './security/client-security.js';
+export { waitUntilEveryBrokerListsAll } from './client/brokers-listed.js';
