@@ -20,6 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.Map;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -56,6 +59,8 @@ public final class GroupLoad {
     final AtomicBoolean producing = new AtomicBoolean(true);
     final AtomicBoolean consuming = new AtomicBoolean(true);
     final ConcurrentHashMap<TopicPartition, Boolean> assigned = new ConcurrentHashMap<>();
+    // The clients' own view of the broker (the same on both sides): summed over the threads, averaged at the end.
+    final ConcurrentHashMap<String, Double> clientMetrics = new ConcurrentHashMap<>();
 
     Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -82,6 +87,8 @@ public final class GroupLoad {
             ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
             if (!records.isEmpty()) consumed.addAndGet(records.count());
           }
+          addMetrics(clientMetrics, "consumer", consumer.metrics(), "consumer-fetch-manager-metrics",
+              List.of("fetch-rate", "fetch-size-avg", "fetch-latency-avg", "records-per-request-avg"));
         } catch (Throwable t) {
           firstError.compareAndSet(null, "consumer: " + t);
         }
@@ -127,6 +134,8 @@ public final class GroupLoad {
             });
           }
           producer.flush();
+          addMetrics(clientMetrics, "producer", producer.metrics(), "producer-metrics",
+              List.of("request-rate", "batch-size-avg", "records-per-request-avg", "request-latency-avg"));
         } catch (Throwable t) {
           firstError.compareAndSet(null, "producer: " + t);
         }
@@ -168,10 +177,25 @@ public final class GroupLoad {
     json.append(",\"sendErrors\":").append(sendErrors.get());
     json.append(",\"endLag\":").append(Math.max(0, acked.get() - consumed.get()));
     json.append(",\"drained\":").append(drained);
+    for (Map.Entry<String, Double> metric : new java.util.TreeMap<>(clientMetrics).entrySet()) {
+      int threads = metric.getKey().startsWith("consumer") ? consumers : producers;
+      json.append(",\"").append(metric.getKey()).append("\":").append(metric.getValue() / threads);
+    }
     json.append(",\"firstError\":").append(error == null ? "null" : quote(error));
     json.append("}");
     System.out.println(json);
     System.exit(0);
+  }
+
+  /** Adds each named metric of `group` (NaN skipped) to `into` under `<prefix>.<name>`. */
+  private static void addMetrics(ConcurrentHashMap<String, Double> into, String prefix, Map<MetricName, ? extends Metric> metrics,
+      String group, List<String> names) {
+    for (Map.Entry<MetricName, ? extends Metric> entry : metrics.entrySet()) {
+      MetricName name = entry.getKey();
+      if (!name.group().equals(group) || !names.contains(name.name()) || !name.tags().keySet().stream().allMatch("client-id"::equals)) continue;
+      Object value = entry.getValue().metricValue();
+      if (value instanceof Double number && !number.isNaN()) into.merge(prefix + "." + name.name(), number, Double::sum);
+    }
   }
 
   private static Properties withoutGroup(Properties c) {

@@ -434,6 +434,22 @@ export interface GroupLoadReport {
   endLag: number;
   drained: boolean;
   firstError: string | null;
+  /** The clients' own metrics, averaged over the threads (Kafka's names, e.g. `consumer.fetch-size-avg`). */
+  [clientMetric: `${'consumer' | 'producer'}.${string}`]: number | undefined;
+}
+
+/** The clients' view of the broker for the notes: fetches and produce requests, per thread. */
+function groupClientMetrics(report: GroupLoadReport): string {
+  const value = (name: `${'consumer' | 'producer'}.${string}`, digits: number) => {
+    const metric = report[name];
+    return metric === undefined ? '?' : fmt(metric, digits);
+  };
+  return (
+    `per consumer: ${value('consumer.fetch-rate', 1)} fetches/s of ${value('consumer.fetch-size-avg', 0)} B, ` +
+    `${value('consumer.records-per-request-avg', 0)} records, ${value('consumer.fetch-latency-avg', 1)} ms; ` +
+    `per producer: ${value('producer.request-rate', 1)} requests/s, batches of ${value('producer.batch-size-avg', 0)} B, ` +
+    `${value('producer.request-latency-avg', 1)} ms`
+  );
 }
 
 /** GroupLoad.java: N producer threads and M consumer threads of one group, in one JVM. */
@@ -472,6 +488,7 @@ export async function groupLoad(
   const incomplete = report.sendErrors > 0 || !report.drained || report.assignedPartitions === 0;
   const common = [
     `${options.producers} producer + ${options.consumers} consumer threads (one group) in one JVM, ${options.seconds} s, first ${options.warmupSeconds} s discarded; group join ${fmt(report.joinSeconds, 1)} s (excluded)`,
+    groupClientMetrics(report),
     incomplete
       ? `send errors ${report.sendErrors}, drained ${report.drained} (lag ${report.endLag}), assigned ${report.assignedPartitions}`
       : '',
