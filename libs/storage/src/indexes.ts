@@ -77,6 +77,24 @@ export class OffsetIndex {
       : { offset: this.baseOffset + this.relOffsets[found]!, position: this.positions[found]! };
   }
 
+  /**
+   * The start of the last indexed batch at or before byte `position` (0 if none): a batch boundary
+   * within index.interval.bytes (plus one batch) of `position`, found without reading the log.
+   */
+  floorPosition(position: number): number {
+    let lo = 0;
+    let hi = this.count - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.positions[mid]! <= position) {
+        found = this.positions[mid]!;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
   /** Drops entries for batches at or after `position` (the log was truncated there). */
   truncateToPosition(position: number): void {
     while (this.count > 0 && this.positions[this.count - 1]! >= position) this.count--;
