@@ -189,6 +189,8 @@ export function handleFetch(
     async function readAll(): Promise<{ results: FetchPartitionResult[]; bytes: number }> {
       let bytes = 0;
       const results: FetchPartitionResult[] = [];
+      // Reads of the log, in the request's order; answered in waves below.
+      const pending: { slot: number; entry: PartitionToRead; fields: Partial<FetchResponsePartitionData> }[] = [];
       for (const entry of partitions) {
         const key = { topicId: entry.session.topicId, topic: entry.session.topic, partition: entry.session.partition };
         if (entry.replica?.isDetached) {
@@ -206,13 +208,6 @@ export function handleFetch(
           continue;
         }
         const replica = entry.replica;
-        // Kafka's ReplicaManager.readFromLog: the first partition read gets the request's max_bytes as
-        // given, each later one what is left (never below 0).
-        const limit = results.length === 0 ? body.maxBytes : Math.max(body.maxBytes - bytes, 0);
-        const budget = Math.min(entry.session.partitionMaxBytes, limit);
-        const fetchOffset = Number(entry.session.fetchOffset);
-        // A negative budget reads nothing (Kafka: LogSegment.read's IllegalArgumentException, answered
-        // UNKNOWN_SERVER_ERROR for the partition when there was data to read there).
         const fields: Partial<FetchResponsePartitionData> = {
           partitionIndex: entry.session.partition,
           highWatermark: BigInt(replica.highWatermark),
@@ -239,24 +234,59 @@ export function handleFetch(
           results.push({ ...key, data: createFetchResponsePartitionData({ ...fields, errorCode: ErrorCode.NONE, preferredReadReplica }) });
           continue;
         }
-        entry.readableAtRead = follower ? replica.logEndOffset : replica.highWatermark;
-        const read = await replica.read(fetchOffset, Math.max(budget, 0), readCommitted, budget >= 0 && bytes === 0, lease, follower);
-        if (read.error !== null) {
-          const errorCode = read.error === 'KAFKA_STORAGE_ERROR' ? storageError(apiVersion) : ErrorCode.OFFSET_OUT_OF_RANGE;
-          results.push({ ...key, data: createFetchResponsePartitionData({ ...fields, errorCode }) });
-          continue;
+        pending.push({ slot: results.length, entry, fields });
+        results.push({ ...key, data: createFetchResponsePartitionData({ ...fields, errorCode: ErrorCode.NONE }) });
+      }
+      // Kafka's ReplicaManager.readFromLog: the first partition read gets the request's max_bytes as
+      // given, each later one what is left (never below 0), and only the first partition with data
+      // may return a batch larger than that (KIP-74). The reads of a wave run at once: a read joins
+      // it only while its whole partition limit fits in what the reads before it may leave, so it
+      // gets the same limit as read one after another; the next wave starts from what is left.
+      for (let next = 0; next < pending.length;) {
+        const wave: { read: (typeof pending)[number]; budget: number }[] = [];
+        let promised = 0;
+        do {
+          const read = pending[next]!;
+          const limit = read.slot === 0 ? body.maxBytes : Math.max(body.maxBytes - bytes - promised, 0);
+          const budget = Math.min(read.entry.session.partitionMaxBytes, limit);
+          wave.push({ read, budget });
+          promised += Math.max(budget, 0);
+          next++;
+        } while (next < pending.length && fitsWhole(pending[next]!.entry.session.partitionMaxBytes, body.maxBytes - bytes - promised));
+        const answers = await Promise.all(wave.map(({ read, budget }) => readPartition(read.entry, budget)));
+        for (const [i, { read, budget }] of wave.entries()) {
+          const answer = answers[i]!;
+          // Read as if first (one batch at least); kept only if no partition before it has data.
+          if (answer.records.length > Math.max(budget, 0) && bytes > 0) answer.records = EMPTY;
+          bytes += answer.records.length;
+          results[read.slot] = { ...results[read.slot]!, data: createFetchResponsePartitionData({ ...read.fields, ...answer }) };
         }
-        if (budget < 0 && fetchOffset < (readCommitted ? replica.lastStableOffset : replica.highWatermark)) {
-          results.push({ ...key, data: createFetchResponsePartitionData({ ...fields, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR }) });
-          continue;
-        }
-        bytes += read.records.length;
-        results.push({ ...key, data: createFetchResponsePartitionData({ ...fields, errorCode: ErrorCode.NONE, records: read.records }) });
       }
       return { results, bytes };
     }
+
+    /** One partition's part of the response: its records, or the error reading them got. */
+    async function readPartition(entry: PartitionToRead, budget: number): Promise<{ errorCode: ErrorCode; records: Buffer }> {
+      const replica = entry.replica!;
+      const fetchOffset = Number(entry.session.fetchOffset);
+      entry.readableAtRead = follower ? replica.logEndOffset : replica.highWatermark;
+      const read = await replica.read(fetchOffset, Math.max(budget, 0), readCommitted, budget >= 0, lease, follower);
+      if (read.error !== null) {
+        const errorCode = read.error === 'KAFKA_STORAGE_ERROR' ? storageError(apiVersion) : ErrorCode.OFFSET_OUT_OF_RANGE;
+        return { errorCode, records: EMPTY };
+      }
+      // A negative budget reads nothing (Kafka: LogSegment.read's IllegalArgumentException, answered
+      // UNKNOWN_SERVER_ERROR for the partition when there was data to read there).
+      if (budget < 0 && fetchOffset < (readCommitted ? replica.lastStableOffset : replica.highWatermark)) {
+        return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, records: EMPTY };
+      }
+      return { errorCode: ErrorCode.NONE, records: read.records };
+    }
   };
 }
+
+/** Whether a partition read limited to `partitionMaxBytes` gets all of it from `leftBytes` (a non-positive limit reads nothing). */
+const fitsWhole = (partitionMaxBytes: number, leftBytes: number): boolean => partitionMaxBytes <= 0 || partitionMaxBytes <= leftBytes;
 
 /**
  * A partition whose disk failed. Kafka answers Fetch v5 and older with NOT_LEADER_OR_FOLLOWER

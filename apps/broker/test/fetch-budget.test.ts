@@ -1,0 +1,134 @@
+import type { ClusterSnapshot, PartitionInfo } from '@strom/contracts';
+import {
+  batches,
+  createFetchRequest,
+  createFetchRequestFetchPartition,
+  createFetchRequestFetchTopic,
+  encodeRecordBatch,
+} from '@strom/protocol';
+import { MemoryLog } from '@strom/storage';
+import { describe, expect, it } from 'vitest';
+import { handleFetch } from '../src/api/fetch.js';
+import { ClusterView } from '../src/cluster/cluster-view.js';
+import { FetchSessionCache } from '../src/fetch-session/index.js';
+import { topicDefaults, topicSettings } from '../src/replica/log-config.js';
+import { PartitionReplica } from '../src/replica/partition-replica.js';
+import type { ReplicaManager } from '../src/replica/replica-manager.js';
+
+const TOPIC_ID = '5a0e2c9b-71d4-4f3a-8e6b-2d9c0f1a3b47';
+
+/** Broker 1 alone leading `count` partitions of `orders`, behind the fetch handler. */
+function broker(count: number): { replicas: PartitionReplica[]; fetch: ReturnType<typeof handleFetch> } {
+  const partitions: PartitionInfo[] = Array.from({ length: count }, (_, index) => ({
+    partitionIndex: index,
+    leaderId: 1,
+    leaderEpoch: 1,
+    partitionEpoch: 0,
+    replicas: [1],
+    isr: [1],
+    leaderRecoveryState: 'RECOVERED',
+  }));
+  const snapshot: ClusterSnapshot = {
+    version: '1',
+    clusterId: 'c',
+    controllerId: 1,
+    brokers: [
+      {
+        id: 1,
+        endpoints: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9001, securityProtocol: 'PLAINTEXT' }],
+        rack: null,
+        epoch: '1',
+        fenced: false,
+      },
+    ],
+    topics: [{ id: TOPIC_ID, name: 'orders', internal: false, configs: {}, partitions }],
+    brokerConfigs: { cluster: {}, brokers: {} },
+  };
+  const view = new ClusterView();
+  view.apply(snapshot);
+  const policy = topicSettings({}, topicDefaults()).policy;
+  const replicas = partitions.map((info) => {
+    const replica = new PartitionReplica(
+      'orders',
+      TOPIC_ID,
+      info.partitionIndex,
+      new MemoryLog({ topic: 'orders', partition: 0 }),
+      1,
+      policy,
+      {
+        brokerId: 1,
+        replicaLagTimeMaxMs: 30_000,
+        eligibility: { isIsrEligible: () => true, aliveBrokerEpoch: () => 1 },
+        proposeIsrChange: () => undefined,
+      },
+    );
+    replica.makeLeader(info, policy);
+    return replica;
+  });
+  const manager = {
+    replica: (topic: string, index: number) => (topic === 'orders' ? replicas[index] : undefined),
+    settled: async () => undefined,
+    isOffline: () => false,
+  } as unknown as ReplicaManager;
+  return { replicas, fetch: handleFetch(view, manager, 1, new FetchSessionCache(), { maxWaitCapMs: 1_000 }) };
+}
+
+/** A batch of one record whose value is `valueBytes` long. */
+const batch = (valueBytes: number) =>
+  encodeRecordBatch({ baseTimestamp: BigInt(Date.now()), records: [{ offsetDelta: 0, key: null, value: Buffer.alloc(valueBytes, 1) }] });
+const BATCH_BYTES = batch(1000).length;
+
+async function fetchAll(fetch: ReturnType<typeof handleFetch>, count: number, maxBytes: number, partitionMaxBytes: number) {
+  const request = createFetchRequest({
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes,
+    sessionEpoch: -1,
+    topics: [
+      createFetchRequestFetchTopic({
+        topicId: TOPIC_ID,
+        partitions: Array.from({ length: count }, (_, partition) =>
+          createFetchRequestFetchPartition({ partition, currentLeaderEpoch: -1, fetchOffset: 0n, partitionMaxBytes }),
+        ),
+      }),
+    ],
+  });
+  const response = await fetch(request, 13);
+  return response.responses[0]!.partitions.map((data) => {
+    expect(data.errorCode).toBe(0);
+    return [...batches(data.records ?? Buffer.alloc(0))].length;
+  });
+}
+
+describe('Fetch byte limits across partitions (Kafka ReplicaManager.readFromLog)', () => {
+  it('gives each later partition what the earlier ones left of max_bytes, in whole batches', async () => {
+    const { replicas, fetch } = broker(4);
+    for (const replica of replicas) for (let i = 0; i < 3; i++) await replica.produce(batch(1000), 9);
+    // Room for 5 batches in all: 3 from partition 0, 2 from partition 1, none after.
+    expect(await fetchAll(fetch, 4, 5 * BATCH_BYTES + 10, 1 << 20)).toEqual([3, 2, 0, 0]);
+    // Each partition capped at 2 batches, the response at 5.
+    expect(await fetchAll(fetch, 4, 5 * BATCH_BYTES + 10, 2 * BATCH_BYTES + 10)).toEqual([2, 2, 1, 0]);
+  });
+
+  it('returns a batch larger than the limits only from the first partition with data (KIP-74)', async () => {
+    const { replicas, fetch } = broker(3);
+    await replicas[1]!.produce(batch(5000), 9);
+    await replicas[2]!.produce(batch(5000), 9);
+    // Partition 0 is empty: partition 1's oversized batch is the first data, partition 2's is not.
+    expect(await fetchAll(fetch, 3, 1 << 20, 1000)).toEqual([0, 1, 0]);
+    await replicas[0]!.produce(batch(100), 9);
+    expect(await fetchAll(fetch, 3, 1 << 20, 1000)).toEqual([1, 0, 0]);
+  });
+
+  it('answers many partitions within max_bytes, a later partition getting what empty ones left', async () => {
+    const count = 60;
+    const { replicas, fetch } = broker(count);
+    // Only every third partition has data: the budget the empty ones do not use goes to later ones.
+    for (const [index, replica] of replicas.entries())
+      if (index % 3 === 2) for (let i = 0; i < 2; i++) await replica.produce(batch(1000), 9);
+    const perPartition = await fetchAll(fetch, count, 30 * BATCH_BYTES + 10, 2 * BATCH_BYTES + 10);
+    expect(perPartition.reduce((sum, n) => sum + n, 0)).toBe(30);
+    expect(perPartition).toEqual(Array.from({ length: count }, (_, index) => (index % 3 === 2 && index < 45 ? 2 : 0)));
+  });
+});
