@@ -319,6 +319,10 @@ async function waitForAny(partitions: PartitionToRead[], timeoutMs: number, foll
       return;
     }
     await Promise.race(waits);
+    // Coalesced: the appends of the same I/O round (one produce request's partitions, several
+    // producers' requests read together) all land before the fetch reads again, so they go out
+    // in one response instead of one response each.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   } finally {
     clearTimeout(timer);
     abort.abort();

@@ -132,3 +132,34 @@ describe('Fetch byte limits across partitions (Kafka ReplicaManager.readFromLog)
     expect(perPartition).toEqual(Array.from({ length: count }, (_, index) => (index % 3 === 2 && index < 45 ? 2 : 0)));
   });
 });
+
+describe('a long-polling Fetch woken by an append', () => {
+  it('reads again only after the appends of the same I/O round, answering them in one response', async () => {
+    const { replicas, fetch } = broker(2);
+    const request = createFetchRequest({
+      replicaId: -1,
+      maxWaitMs: 5_000,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      sessionEpoch: -1,
+      topics: [
+        createFetchRequestFetchTopic({
+          topicId: TOPIC_ID,
+          partitions: [0, 1].map((partition) =>
+            createFetchRequestFetchPartition({ partition, currentLeaderEpoch: -1, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }),
+          ),
+        }),
+      ],
+    });
+    const answered = fetch(request, 13);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Partition 0's append wakes the poll; partition 1's lands later in the same round (after
+    // many microtasks, as a second produce request's does), before the round's end.
+    void replicas[0]!.produce(batch(10), 9);
+    let chain = Promise.resolve();
+    for (let i = 0; i < 200; i++) chain = chain.then(() => undefined);
+    void chain.then(() => replicas[1]!.produce(batch(10), 9));
+    const response = await answered;
+    expect(response.responses[0]!.partitions.map((data) => [...batches(data.records ?? Buffer.alloc(0))].length)).toEqual([1, 1]);
+  });
+});
