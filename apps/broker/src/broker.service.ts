@@ -30,6 +30,7 @@ import { handleProduce } from './api/produce.js';
 import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from './api/topics.js';
 import { AlterPartitionSender } from './replica/alter-partition-sender.js';
 import { ReplicationStats, type ReplicationStatus } from './replica/replication-stats.js';
+import { RequestStats } from './network/request-stats.js';
 import { logDirUnder, ReplicaManager } from './replica/replica-manager.js';
 import {
   handleAlterUserScramCredentials,
@@ -78,6 +79,8 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   private replicas?: ReplicaManager;
   private alterPartition?: AlterPartitionSender;
   private replicationStats?: ReplicationStats;
+  /** Request counts and times per API, over every listener, since the broker started. */
+  readonly requestStats = new RequestStats();
   private retentionTicks?: Subscription;
   private security?: SecurityMetadataClient;
   /**
@@ -140,6 +143,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
           quotas: this.quotas,
           requestMemory,
           connectionLog,
+          requestStats: this.requestStats,
           security: listenerSecurity(listenerOptions.security, security),
         },
         this.router,
@@ -216,6 +220,8 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     await this.retentionTicks?.unsubscribe();
     this.quotas?.close();
     await Promise.all(this.listeners.map((listener) => listener.stop(this.options.drainTimeoutMs)));
+    // Per API since the start: how many requests and how long they took (bucket bounds, ms).
+    this.logger.info({ component: 'network', requests: this.requestStats.summary() }, 'request times');
     await this.metadata?.stop();
     await this.security?.stop();
     this.alterPartition?.stop();

@@ -18,6 +18,7 @@ import type { SaslAdmission, SaslSession } from '../security/sasl-session.js';
 import type { ConnectionLog } from './connection-log.js';
 import type { ConnectionLimits } from './limits.js';
 import type { RequestMemoryPool } from './request-memory-pool.js';
+import type { RequestStats } from './request-stats.js';
 import {
   CloseConnectionError,
   type ClientContext,
@@ -33,6 +34,9 @@ interface PendingResponse {
   readonly apiVersion: number;
   readonly correlationId: number;
   readonly receivedAtMs: number;
+  /** performance.now() when the request was read, and when its response was ready (request times). */
+  readonly readAt: number;
+  readyAt?: number;
   done: boolean;
   body: ResponseBody;
   /** Close the connection once this response is written. */
@@ -95,6 +99,7 @@ export class KafkaConnection {
     private readonly connectionLog: ConnectionLog,
     private readonly supportedApiVersions: () => ResponseBodies[typeof ApiKey.ApiVersions],
     private readonly memory: RequestMemoryPool,
+    private readonly stats: RequestStats | undefined,
     /** The name of the listener the connection came in on. */
     listenerName: string,
     security: ConnectionSecurity = { protocol: 'PLAINTEXT' },
@@ -275,6 +280,7 @@ export class KafkaConnection {
       apiVersion: request.apiVersion,
       correlationId: request.header.correlationId,
       receivedAtMs: Date.now(),
+      readAt: performance.now(),
       done: false,
       body: undefined,
       ...(onWritten ? { onWritten } : {}),
@@ -355,6 +361,7 @@ export class KafkaConnection {
         apiVersion: 0,
         correlationId,
         receivedAtMs: Date.now(),
+        readAt: performance.now(),
         done: true,
         body,
         reservedBytes: 0,
@@ -386,6 +393,7 @@ export class KafkaConnection {
   }
 
   private complete(slot: PendingResponse, body: ResponseBody): void {
+    slot.readyAt = performance.now();
     slot.done = true;
     slot.body = body;
     this.flush();
@@ -411,10 +419,15 @@ export class KafkaConnection {
         return;
       }
       const release = takeReleaseAfterWrite(slot.body);
+      const written = this.stats ? this.timing(slot, this.stats) : undefined;
       this.socket.cork();
       for (let i = 0; i < chunks.length - 1; i++) this.socket.write(chunks[i]!);
       // The callback of the last write runs once every chunk before it is written too (or failed).
-      if (release) this.socket.write(chunks[chunks.length - 1]!, () => release());
+      if (release || written)
+        this.socket.write(chunks[chunks.length - 1]!, () => {
+          release?.();
+          written?.();
+        });
       else this.socket.write(chunks[chunks.length - 1]!);
       this.socket.uncork();
       if (slot.closeAfter !== undefined) {
@@ -424,6 +437,12 @@ export class KafkaConnection {
     }
     this.maybeResumeReading();
     if (this.socket.writableLength > this.limits.maxQueuedResponseBytes) this.pauseReading();
+  }
+
+  /** What records the request's times once its response is written. */
+  private timing(slot: PendingResponse, stats: RequestStats): () => void {
+    const readyAt = slot.readyAt ?? performance.now();
+    return () => stats.record(slot.apiKey, readyAt - slot.readAt, performance.now() - readyAt);
   }
 
   /** Closes once what is queued is written: nothing more is read or answered. */

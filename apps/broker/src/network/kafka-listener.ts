@@ -4,6 +4,7 @@ import type { ApiKey, ResponseBodies } from '@strom/protocol';
 import { listenFailure, type Logger } from '@strom/runtime';
 import { KafkaConnection, type ConnectionSecurity } from './connection.js';
 import type { ConnectionLog } from './connection-log.js';
+import type { RequestStats } from './request-stats.js';
 import type { ConnectionQuotas } from './connection-quotas.js';
 import type { ConnectionLimits } from './limits.js';
 import type { RequestMemoryPool } from './request-memory-pool.js';
@@ -21,6 +22,8 @@ export interface ListenerOptions {
   requestMemory: RequestMemoryPool;
   /** The rate-limited per-connection info lines, shared likewise. */
   connectionLog: ConnectionLog;
+  /** Request counts and times, shared likewise; none are kept without it. */
+  requestStats?: RequestStats;
   /** The listener's security protocol; PLAINTEXT when not given. */
   security?: ConnectionSecurity;
 }
@@ -198,6 +201,7 @@ export class KafkaListener {
       this.options.connectionLog,
       this.supportedApiVersions,
       this.options.requestMemory,
+      this.options.requestStats,
       this.options.name,
       this.options.security,
       principal,
