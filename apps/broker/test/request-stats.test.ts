@@ -60,7 +60,7 @@ describe('request times', () => {
         ),
       );
     await until('three responses', () => frames === 3 && stats.apis().length === 1 && stats.apis()[0]![1].total.count === 3);
-    const [[apiKey, times]] = stats.apis() as [[ApiKey, { handle: DurationHistogram; send: DurationHistogram }]];
+    const [apiKey, times] = stats.apis()[0]!;
     expect(apiKey).toBe(ApiKey.Metadata);
     // The handler's 30 ms show in the handling time, not in the sending time.
     expect(times.handle.sumMs).toBeGreaterThanOrEqual(3 * 29);
