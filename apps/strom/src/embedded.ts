@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import { AdminApiModule, ADMIN_HTTP_KEYS, adminHttp } from '@strom/admin-api';
 import { BrokerModule, BROKER_LISTENER_KEYS, brokerOptions } from '@strom/broker';
 import { InProcessBus } from '@strom/bus';
 import type { ServerConfig } from '@strom/config';
 import { CoordinatorModule, coordinatorOptions } from '@strom/coordinator';
-import { openMetadataStoreInWorker } from '@strom/metadata-store';
+import { openJournalStore } from '@strom/metadata-store';
 import { MetadataModule, metadataOptions } from '@strom/metadata';
 import { RetentionModule, RETENTION_SCHEDULING_KEYS, retentionOptions } from '@strom/retention';
 import { bootApp, COMMON_KEYS, compose, type Logger, type RunningApp } from '@strom/runtime';
@@ -14,7 +13,7 @@ export const EMBEDDED_KEYS: readonly string[] = [...COMMON_KEYS, ...BROKER_LISTE
 
 /**
  * Embedded mode: broker, metadata, coordinator, retention and the admin API as modules of ONE
- * NestJS app, over the in-process bus, with metadata in PGlite under the data dir. The same
+ * NestJS app, over the in-process bus, with metadata in the journal store in the data dir. The same
  * modules, configured from the same parsed configuration, run as separate processes in
  * distributed mode; only this wiring differs.
  */
@@ -28,8 +27,11 @@ export async function startEmbedded(config: ServerConfig, logger: Logger, option
     AdminApiModule,
   ];
   const bus = new InProcessBus();
-  // On a worker thread: PGlite's queries would otherwise block the event loop serving clients.
-  const metadataStore = await openMetadataStoreInWorker({ kind: 'pglite', dataDir: join(config.dataDir, 'metadata') });
+  const { store: metadataStore, recovery, importedPglite } = await openJournalStore(config.dataDir);
+  if (importedPglite) logger.info({ dataDir: config.dataDir }, 'metadata imported from the PGlite store of an older version');
+  if (recovery.truncatedBytes > 0) {
+    logger.warn({ bytes: recovery.truncatedBytes }, 'metadata journal: a torn record at its end (an unclean stop) was dropped');
+  }
   return bootApp({
     name: 'strom',
     module: compose({ bus, logger, metadataStore }, modules) as never,

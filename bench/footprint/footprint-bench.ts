@@ -1,0 +1,180 @@
+// The embedded broker's footprint (issue 15, point 4). Run from the repo root:
+//   npm run bench -- footprint [--repeats N] [--idle-ms MS]
+// Starts the real embedded broker as `npm start` does (`node --liftoff-only apps/strom/dist/main.js
+// start`) on a fresh data dir, and again on that data dir after a graceful stop, and measures for
+// each: the time from the spawn until a Kafka Metadata request is answered, the time its "ready"
+// log line carries, and the RSS after --idle-ms of idling (VmRSS; VmHWM is the peak). Before that,
+// where the start-up time and memory go, each stage alone in a fresh process (probe.ts): Node
+// itself, Node with every module imported, the embedded metadata store opened (fresh and existing
+// dir) with the reads the services make at start. Median and min–max of --repeats (3) runs.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { waitUntilEveryBrokerListsAll } from '@strom/broker';
+import { freePort } from '@strom/testing';
+import { STROM_MAIN } from '../lib/brokers.ts';
+import { installCleanup, REPO, RESULTS, runBounded, scratchDirs, ServerProcess, sleep } from '../lib/proc.ts';
+import { fmt, machine, markdownTable } from '../lib/report.ts';
+
+const { values: args } = parseArgs({
+  options: { repeats: { type: 'string', default: '3' }, 'idle-ms': { type: 'string', default: '5000' } },
+});
+const REPEATS = Number(args.repeats);
+const IDLE_MS = Number(args['idle-ms']);
+/** The V8 flag `npm start` and the bin's shebang pass. */
+const NODE_FLAGS = ['--liftoff-only'];
+const PROBE = join(REPO, 'bench', 'footprint', 'probe.ts');
+const say = (message: string): void => void process.stderr.write(`[footprint] ${message}\n`);
+installCleanup(say, 30 * 60_000);
+
+interface ProbeResult {
+  marks: Record<string, number>;
+  rssMiB: number;
+}
+
+async function probe(...probeArgs: string[]): Promise<ProbeResult> {
+  const run = await runBounded(process.execPath, [...NODE_FLAGS, PROBE, ...probeArgs], 120_000);
+  if (run.code !== 0) throw new Error(`probe ${probeArgs.join(' ')} failed: ${run.stderr.trim().slice(-2000)}`);
+  return JSON.parse(run.stdout.trim().split('\n').pop()!) as ProbeResult;
+}
+
+interface BrokerRun {
+  /** Spawn to the first Metadata response listing the broker. */
+  metadataMs: number;
+  /** Spawn to the time on the "ready (embedded)" log line. */
+  readyLineMs: number;
+  idleRssMiB: number;
+  peakRssMiB: number;
+  cpuSeconds: number;
+}
+
+async function runBroker(dataDir: string): Promise<BrokerRun> {
+  const port = await freePort();
+  const spawnedAtMs = Date.now();
+  const started = performance.now();
+  const broker = new ServerProcess(process.execPath, [
+    ...NODE_FLAGS,
+    STROM_MAIN,
+    'start',
+    '--data-dir',
+    dataDir,
+    '--port',
+    String(port),
+    '--admin-port',
+    '0',
+    '--log-level',
+    'info',
+  ]);
+  try {
+    await waitUntilEveryBrokerListsAll('127.0.0.1', [port], { clientId: 'footprint-bench', timeoutMs: 120_000, pollMs: 5 });
+    const metadataMs = performance.now() - started;
+    await sleep(IDLE_MS);
+    const sample = broker.sample();
+    const readyLine = /\{[^\n]*ready \(embedded\)[^\n]*\}/.exec(broker.log);
+    if (!sample || !readyLine) throw new Error(`no sample or no ready line:\n${broker.log.slice(-2000)}`);
+    return {
+      metadataMs,
+      readyLineMs: (JSON.parse(readyLine[0]) as { time: number }).time - spawnedAtMs,
+      idleRssMiB: sample.rssKiB / 1024,
+      peakRssMiB: sample.hwmKiB / 1024,
+      cpuSeconds: sample.cpuSeconds,
+    };
+  } finally {
+    const stopped = await broker.stop();
+    if (!stopped.startsWith('stopped')) say(`broker on ${dataDir}: ${stopped}`);
+  }
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const spread = (values: number[], digits = 0): string =>
+  values.length === 1
+    ? fmt(values[0], digits)
+    : `${fmt(median(values), digits)} (${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)})`;
+
+const stages = {
+  node: [] as ProbeResult[],
+  imports: [] as ProbeResult[],
+  storeFresh: [] as ProbeResult[],
+  storeExisting: [] as ProbeResult[],
+};
+const fresh: BrokerRun[] = [];
+const restart: BrokerRun[] = [];
+const base = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'strom-footprint-'));
+scratchDirs.add(base);
+try {
+  for (let repeat = 1; repeat <= REPEATS; repeat++) {
+    say(`repeat ${repeat}/${REPEATS}: stages alone`);
+    stages.node.push(await probe('node'));
+    stages.imports.push(await probe('imports'));
+    const storeDir = join(base, `store-${repeat}`);
+    mkdirSync(storeDir);
+    stages.storeFresh.push(await probe('store', storeDir));
+    stages.storeExisting.push(await probe('store', storeDir));
+    say(`repeat ${repeat}/${REPEATS}: the broker on a fresh data dir, then restarted on it`);
+    const dataDir = join(base, `broker-${repeat}`);
+    fresh.push(await runBroker(dataDir));
+    restart.push(await runBroker(dataDir));
+  }
+} finally {
+  rmSync(base, { recursive: true, force: true });
+}
+
+const stageMs = (results: ProbeResult[], mark: string, from?: string): number[] =>
+  results.map((result) => result.marks[mark]! - (from === undefined ? 0 : result.marks[from]!));
+const rss = (results: ProbeResult[]): number[] => results.map((result) => result.rssMiB);
+const lines = [
+  `# Embedded broker footprint`,
+  '',
+  `${REPEATS} repeats, median (min–max); idle RSS after ${IDLE_MS} ms of idling. Machine: ${JSON.stringify(machine())}`,
+  '',
+  '## The broker as `npm start` runs it',
+  '',
+  ...markdownTable(
+    ['start', 'Metadata answered after ms', 'ready line after ms', 'idle RSS MiB', 'VmHWM MiB', 'CPU s (start + idle)'],
+    ['l', 'r', 'r', 'r', 'r', 'r'],
+    [
+      ['fresh data dir', fresh],
+      ['restart on that data dir', restart],
+    ].map(([name, runs]) => {
+      const r = runs as BrokerRun[];
+      return [
+        name as string,
+        spread(r.map((x) => x.metadataMs)),
+        spread(r.map((x) => x.readyLineMs)),
+        spread(r.map((x) => x.idleRssMiB)),
+        spread(r.map((x) => x.peakRssMiB)),
+        spread(
+          r.map((x) => x.cpuSeconds),
+          2,
+        ),
+      ];
+    }),
+  ),
+  '',
+  '## Stages, each alone in a fresh process',
+  '',
+  ...markdownTable(
+    ['stage', 'ms since the process started', 'ms of the step', 'RSS MiB after'],
+    ['l', 'r', 'r', 'r'],
+    [
+      ['Node itself', spread(stageMs(stages.node, 'done')), '', spread(rss(stages.node))],
+      ['Node + every module of the CLI imported', spread(stageMs(stages.imports, 'imported')), '', spread(rss(stages.imports))],
+      ['metadata store, fresh dir: import', spread(stageMs(stages.storeFresh, 'imported')), '', ''],
+      ['… open', '', spread(stageMs(stages.storeFresh, 'opened', 'imported')), ''],
+      ['… first reads', '', spread(stageMs(stages.storeFresh, 'queried', 'opened')), spread(rss(stages.storeFresh))],
+      ['metadata store, existing dir: open', '', spread(stageMs(stages.storeExisting, 'opened', 'imported')), ''],
+      ['… first reads', '', spread(stageMs(stages.storeExisting, 'queried', 'opened')), spread(rss(stages.storeExisting))],
+    ],
+  ),
+  '',
+];
+const table = lines.join('\n');
+process.stdout.write(`${table}\n`);
+mkdirSync(RESULTS, { recursive: true });
+writeFileSync(join(RESULTS, 'footprint.md'), table);
+writeFileSync(join(RESULTS, 'footprint.json'), JSON.stringify({ repeats: REPEATS, idleMs: IDLE_MS, stages, fresh, restart }, null, 2));
