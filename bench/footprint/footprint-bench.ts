@@ -1,12 +1,13 @@
 // The embedded broker's footprint (issue 15, point 4). Run from the repo root:
 //   npm run bench -- footprint [--repeats N] [--idle-ms MS]
-// Starts the real embedded broker as `npm start` does (`node --liftoff-only apps/strom/dist/main.js
-// start`) on a fresh data dir, and again on that data dir after a graceful stop, and measures for
-// each: the time from the spawn until a Kafka Metadata request is answered, the time its "ready"
-// log line carries, and the RSS after --idle-ms of idling (VmRSS; VmHWM is the peak). Before that,
-// where the start-up time and memory go, each stage alone in a fresh process (probe.ts): Node
-// itself, Node with every module imported, the embedded metadata store opened (fresh and existing
-// dir) with the reads the services make at start. Median and min–max of --repeats (3) runs.
+// Starts the real embedded broker as `npm start` does (`node apps/strom/dist/main.js start`) on a
+// fresh data dir, and again on that data dir after a graceful stop, and measures for each: the
+// time from the spawn until a Kafka Metadata request is answered, the time its "ready" log line
+// carries, and the RSS after --idle-ms of idling (VmRSS; VmHWM is the peak). Before that, where
+// the start-up time and memory go, each stage in a fresh process (probe.mjs): Node itself, Node
+// with every module imported and then started, the embedded metadata store alone opened (fresh
+// and existing dir) with the reads the services make at start. Median and min–max of --repeats
+// (3) runs.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,9 +23,7 @@ const { values: args } = parseArgs({
 });
 const REPEATS = Number(args.repeats);
 const IDLE_MS = Number(args['idle-ms']);
-/** The V8 flag `npm start` and the bin's shebang pass. */
-const NODE_FLAGS = ['--liftoff-only'];
-const PROBE = join(REPO, 'bench', 'footprint', 'probe.ts');
+const PROBE = join(REPO, 'bench', 'footprint', 'probe.mjs');
 const say = (message: string): void => void process.stderr.write(`[footprint] ${message}\n`);
 installCleanup(say, 30 * 60_000);
 
@@ -34,7 +33,7 @@ interface ProbeResult {
 }
 
 async function probe(...probeArgs: string[]): Promise<ProbeResult> {
-  const run = await runBounded(process.execPath, [...NODE_FLAGS, PROBE, ...probeArgs], 120_000);
+  const run = await runBounded(process.execPath, [PROBE, ...probeArgs], 120_000);
   if (run.code !== 0) throw new Error(`probe ${probeArgs.join(' ')} failed: ${run.stderr.trim().slice(-2000)}`);
   return JSON.parse(run.stdout.trim().split('\n').pop()!) as ProbeResult;
 }
@@ -54,7 +53,6 @@ async function runBroker(dataDir: string): Promise<BrokerRun> {
   const spawnedAtMs = Date.now();
   const started = performance.now();
   const broker = new ServerProcess(process.execPath, [
-    ...NODE_FLAGS,
     STROM_MAIN,
     'start',
     '--data-dir',
@@ -98,7 +96,7 @@ const spread = (values: number[], digits = 0): string =>
 
 const stages = {
   node: [] as ProbeResult[],
-  imports: [] as ProbeResult[],
+  embedded: [] as ProbeResult[],
   storeFresh: [] as ProbeResult[],
   storeExisting: [] as ProbeResult[],
 };
@@ -110,7 +108,9 @@ try {
   for (let repeat = 1; repeat <= REPEATS; repeat++) {
     say(`repeat ${repeat}/${REPEATS}: stages alone`);
     stages.node.push(await probe('node'));
-    stages.imports.push(await probe('imports'));
+    const embeddedDir = join(base, `embedded-${repeat}`);
+    mkdirSync(embeddedDir);
+    stages.embedded.push(await probe('embedded', embeddedDir));
     const storeDir = join(base, `store-${repeat}`);
     mkdirSync(storeDir);
     stages.storeFresh.push(await probe('store', storeDir));
@@ -156,14 +156,20 @@ const lines = [
     }),
   ),
   '',
-  '## Stages, each alone in a fresh process',
+  '## Stages, each in a fresh process',
   '',
   ...markdownTable(
     ['stage', 'ms since the process started', 'ms of the step', 'RSS MiB after'],
     ['l', 'r', 'r', 'r'],
     [
       ['Node itself', spread(stageMs(stages.node, 'done')), '', spread(rss(stages.node))],
-      ['Node + every module of the CLI imported', spread(stageMs(stages.imports, 'imported')), '', spread(rss(stages.imports))],
+      ['Node + every module of the CLI imported', spread(stageMs(stages.embedded, 'imported')), '', ''],
+      [
+        '… then `strom start` until its ready line (store, NestJS init, listeners, registration)',
+        spread(stageMs(stages.embedded, 'ready')),
+        spread(stageMs(stages.embedded, 'ready', 'imported')),
+        spread(rss(stages.embedded)),
+      ],
       ['metadata store, fresh dir: import', spread(stageMs(stages.storeFresh, 'imported')), '', ''],
       ['… open', '', spread(stageMs(stages.storeFresh, 'opened', 'imported')), ''],
       ['… first reads', '', spread(stageMs(stages.storeFresh, 'queried', 'opened')), spread(rss(stages.storeFresh))],
