@@ -32,10 +32,16 @@ interface ProbeResult {
   rssMiB: number;
 }
 
-async function probe(...probeArgs: string[]): Promise<ProbeResult> {
+interface CallsResult extends ProbeResult {
+  calls: Record<string, { ms: number; busyMs: number }>;
+  offsetLoad: { ms: number; maxStallMs: number; p99StallMs: number };
+  reopenMs: number;
+}
+
+async function probe<Result = ProbeResult>(...probeArgs: string[]): Promise<Result> {
   const run = await runBounded(process.execPath, [PROBE, ...probeArgs], 120_000);
   if (run.code !== 0) throw new Error(`probe ${probeArgs.join(' ')} failed: ${run.stderr.trim().slice(-2000)}`);
-  return JSON.parse(run.stdout.trim().split('\n').pop()!) as ProbeResult;
+  return JSON.parse(run.stdout.trim().split('\n').pop()!) as Result;
 }
 
 interface BrokerRun {
@@ -100,6 +106,7 @@ const stages = {
   storeFresh: [] as ProbeResult[],
   storeExisting: [] as ProbeResult[],
 };
+const calls: CallsResult[] = [];
 const fresh: BrokerRun[] = [];
 const restart: BrokerRun[] = [];
 const base = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'strom-footprint-'));
@@ -115,6 +122,9 @@ try {
     mkdirSync(storeDir);
     stages.storeFresh.push(await probe('store', storeDir));
     stages.storeExisting.push(await probe('store', storeDir));
+    const callsDir = join(base, `calls-${repeat}`);
+    mkdirSync(callsDir);
+    calls.push(await probe<CallsResult>('calls', callsDir));
     say(`repeat ${repeat}/${REPEATS}: the broker on a fresh data dir, then restarted on it`);
     const dataDir = join(base, `broker-${repeat}`);
     fresh.push(await runBroker(dataDir));
@@ -178,9 +188,36 @@ const lines = [
     ],
   ),
   '',
+  "## The journal store's calls, on the event loop",
+  '',
+  ...markdownTable(
+    ['call', 'ms until it returns (fdatasync included)', 'ms the event loop was busy'],
+    ['l', 'r', 'r'],
+    Object.keys(calls[0]?.calls ?? {}).map((name) => [
+      name,
+      spread(
+        calls.map((c) => c.calls[name]!.ms),
+        3,
+      ),
+      spread(
+        calls.map((c) => c.calls[name]!.busyMs),
+        3,
+      ),
+    ]),
+  ),
+  '',
+  `100,000 committed offsets written (1,000 groups × 100 partitions, compactions included): ${spread(calls.map((c) => c.offsetLoad.ms))} ms; ` +
+    `the longest event-loop stall ${spread(calls.map((c) => c.offsetLoad.maxStallMs))} ms (p99 ${spread(
+      calls.map((c) => c.offsetLoad.p99StallMs),
+      1,
+    )} ms); reopening that store ${spread(calls.map((c) => c.reopenMs))} ms.`,
+  '',
 ];
 const table = lines.join('\n');
 process.stdout.write(`${table}\n`);
 mkdirSync(RESULTS, { recursive: true });
 writeFileSync(join(RESULTS, 'footprint.md'), table);
-writeFileSync(join(RESULTS, 'footprint.json'), JSON.stringify({ repeats: REPEATS, idleMs: IDLE_MS, stages, fresh, restart }, null, 2));
+writeFileSync(
+  join(RESULTS, 'footprint.json'),
+  JSON.stringify({ repeats: REPEATS, idleMs: IDLE_MS, stages, calls, fresh, restart }, null, 2),
+);

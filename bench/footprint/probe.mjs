@@ -8,7 +8,11 @@
 //   probe.mjs store <dataDir>    @strom/metadata-store alone, then the embedded store opened on
 //                                <dataDir> (as apps/strom/src/embedded.ts opens it) and the
 //                                reads the services make at start
-import { performance } from 'node:perf_hooks';
+//   probe.mjs calls <dataDir>    what the store's calls cost on the event loop: per call, the
+//                                time until it returns (with its fdatasync) and the time the
+//                                loop was busy; and the longest the loop stalled while 100,000
+//                                committed offsets were written (the journal compacts meanwhile)
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 const stage = process.argv[2];
 const marks = {};
@@ -38,6 +42,46 @@ if (stage === 'node') {
   mark('queried');
   report();
   await store.close();
+} else if (stage === 'calls') {
+  const { openJournalStore } = await import('@strom/metadata-store');
+  const { store } = await openJournalStore(process.argv[3]);
+  const defaults = { uncleanLeaderElection: false };
+  const endpoints = [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092, securityProtocol: 'PLAINTEXT' }];
+  const { broker } = await store.membership.register({ id: 1, endpoints, leaseMs: 60_000 }, defaults);
+  await store.topics.create({ name: 'wide', assignments: Array.from({ length: 1000 }, () => [1]) });
+  const calls = {};
+  const time = async (name, count, call) => {
+    const before = performance.eventLoopUtilization();
+    const started = performance.now();
+    for (let i = 0; i < count; i++) await call(i);
+    const elu = performance.eventLoopUtilization(before);
+    calls[name] = { ms: (performance.now() - started) / count, busyMs: elu.active / count };
+  };
+  await time('brokers.renewLease', 2000, () => store.brokers.renewLease(1, broker.epoch, 60_000));
+  await time('offsets.commit (10 partitions)', 2000, (i) =>
+    store.offsets.commit(
+      'group',
+      Array.from({ length: 10 }, (_, p) => ({ topic: 'wide', partitionIndex: p, offset: BigInt(i) })),
+    ),
+  );
+  await time('topics.list (1,000 partitions)', 200, () => store.topics.list());
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const loadStarted = performance.now();
+  for (let group = 0; group < 1000; group++) {
+    await store.offsets.commit(
+      `g${group}`,
+      Array.from({ length: 100 }, (_, p) => ({ topic: 'wide', partitionIndex: p, offset: 1n, metadata: 'consumer-1' })),
+    );
+  }
+  delay.disable();
+  const offsetLoad = { ms: performance.now() - loadStarted, maxStallMs: delay.max / 1e6, p99StallMs: delay.percentile(99) / 1e6 };
+  await store.close();
+  const reopenStarted = performance.now();
+  const { store: reopened } = await openJournalStore(process.argv[3]);
+  const reopenMs = performance.now() - reopenStarted;
+  await reopened.close();
+  process.stdout.write(`${JSON.stringify({ marks, rssMiB: process.memoryUsage.rss() / 2 ** 20, calls, offsetLoad, reopenMs })}\n`);
 } else {
   throw new Error(`unknown stage ${stage}`);
 }
