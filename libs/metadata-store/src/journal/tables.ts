@@ -1,7 +1,9 @@
 // The journal store's state: the rows of Postgres's tables (prisma/schema.prisma) held in maps,
 // and changes to them as row-level puts and deletes. A change runs synchronously against the
 // maps (so it reads its own writes and no other call interleaves), keeps an undo list, and is
-// undone whole if it throws: one change is one transaction.
+// undone whole if it throws: one change is one transaction. There are no migrations: journals and
+// snapshots hold rows as the version that wrote them shaped them, so a field added to a row type
+// needs its default wherever rows of older versions are read.
 import type { BrokerEndpoint, BrokerFailoverRecord, ScramCredentialRecord, AclBinding } from '../model.js';
 import { invariant } from '../errors.js';
 
