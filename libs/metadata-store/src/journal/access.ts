@@ -1,5 +1,5 @@
-import { keys, type BrokerRow, type MetadataTables, type Writes } from './tables.js';
 import type { BrokerEndpoint, RegisteredBroker } from '../model.js';
+import { keys, type BrokerRow, type MetadataTables, type Writes } from './tables.js';
 
 /**
  * How the journal store's repositories reach the tables. Each call is a read or one change,

@@ -4,10 +4,9 @@ import type { MetadataStore, ProducerIdBlock, ProducerIdRepository } from '../mo
 import type { TableAccess } from './access.js';
 import { JournalBrokerConfigRepository, JournalBrokerRepository } from './brokers.js';
 import { JournalGroupOffsetRepository } from './groups.js';
-import type { RowChange, MetadataTables, Writes } from './tables.js';
-import { keys } from './tables.js';
 import { JournalMembershipRepository } from './membership.js';
 import { JournalSecurityRepository } from './security.js';
+import { keys, type MetadataTables, type RowChange, type Writes } from './tables.js';
 import { JournalPartitionRepository, JournalTopicRepository } from './topics.js';
 
 /** Where changes go to be durable: the journal in the data dir, or nowhere (a store in memory). */

@@ -9,8 +9,8 @@ import type {
   MembershipRepository,
   RegistrationOutcome,
 } from '../model.js';
-import { writeRegistration } from './brokers.js';
 import { bumpMetadataVersion, type TableAccess } from './access.js';
+import { writeRegistration } from './brokers.js';
 import { keys, type BrokerRow, type FailoverRow, type MetadataTables, type PartitionRow, type Writes } from './tables.js';
 import { electPartitions } from './topics.js';
 

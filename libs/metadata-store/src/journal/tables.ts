@@ -4,8 +4,8 @@
 // undone whole if it throws: one change is one transaction. There are no migrations: journals and
 // snapshots hold rows as the version that wrote them shaped them, so a field added to a row type
 // needs its default wherever rows of older versions are read.
-import type { BrokerEndpoint, BrokerFailoverRecord, ScramCredentialRecord, AclBinding } from '../model.js';
 import { invariant } from '../errors.js';
+import type { AclBinding, BrokerEndpoint, BrokerFailoverRecord, ScramCredentialRecord } from '../model.js';
 
 export interface BrokerRow {
   id: number;
@@ -103,7 +103,7 @@ export type TableName = keyof Rows;
 /** One row written (`row`) or deleted (undefined) under its key. */
 export type RowChange = { [T in TableName]: [table: T, key: string, row: Rows[T] | undefined] }[TableName];
 
-/** Keys of rows: one string per primary key, so composite keys are unambiguous (NUL cannot occur in the parts that are ids). */
+/** Keys of rows: one string per primary key. Ids and numbers are joined with `/` (a UUID has none); keys made of free-form strings are JSON arrays. */
 export const keys = {
   cluster: (): string => '',
   broker: (id: number): string => String(id),

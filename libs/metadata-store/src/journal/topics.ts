@@ -21,8 +21,8 @@ import type {
   TopicRepository,
   TopicState,
 } from '../model.js';
-import { alteredConfigs } from './brokers.js';
 import { bumpMetadataVersion, compareStrings, type TableAccess } from './access.js';
+import { alteredConfigs } from './brokers.js';
 import { keys, type MetadataTables, type PartitionRow, type TopicRow, type Writes } from './tables.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
