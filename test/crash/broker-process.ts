@@ -29,18 +29,7 @@ export class BrokerProcess {
     if (!existsSync(STROM_MAIN)) throw new Error(`${STROM_MAIN} is missing: build with npx tsc -b`);
     const child = startChild(
       process.execPath,
-      [
-        '--liftoff-only',
-        STROM_MAIN,
-        'start',
-        '--port',
-        String(options.port),
-        '--admin-port',
-        '0',
-        '--data-dir',
-        options.dataDir,
-        ...(options.args ?? []),
-      ],
+      [STROM_MAIN, 'start', '--port', String(options.port), '--admin-port', '0', '--data-dir', options.dataDir, ...(options.args ?? [])],
       { timeoutMs: 3_600_000, env: options.env },
     );
     try {

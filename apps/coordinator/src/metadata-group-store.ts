@@ -12,7 +12,7 @@ interface MemberJson {
   assignment: string;
 }
 
-/** The group coordinator's persistence over the metadata store (Postgres or PGlite). */
+/** The group coordinator's persistence over the metadata store (Postgres, or the journal store when embedded). */
 export class MetadataGroupStore implements GroupStore {
   constructor(private readonly store: MetadataStore) {}
 

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openMetadataStore, openMetadataStoreInWorker, type MetadataStore } from '@strom/metadata-store';
+import { openMetadataStore, type MetadataStore } from '@strom/metadata-store';
 import pg from 'pg';
-import { afterAll, inject } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { InMemoryGroupStore } from '../src/groups/index.js';
 import { MetadataGroupStore } from '../src/metadata-group-store.js';
 import { groupStoreContract, type OpenedGroupStore } from './group-store-contract.js';
@@ -34,8 +34,48 @@ groupStoreContract('MetadataGroupStore on PGlite in a data dir', async () =>
 );
 
 // How embedded Strom runs it (apps/strom/src/embedded.ts).
-const workerDir = mkdtempSync(join(tmpdir(), 'strom-groups-pglite-worker-'));
-afterAll(() => rmSync(workerDir, { recursive: true, force: true }));
-groupStoreContract('MetadataGroupStore on PGlite on a worker thread', async () =>
-  overMetadataStore(await openMetadataStoreInWorker({ kind: 'pglite', dataDir: workerDir })),
+const journalDir = mkdtempSync(join(tmpdir(), 'strom-groups-journal-'));
+afterAll(() => rmSync(journalDir, { recursive: true, force: true }));
+groupStoreContract('MetadataGroupStore on the journal store in a data dir', async () =>
+  overMetadataStore(await openMetadataStore({ kind: 'journal', dataDir: journalDir })),
 );
+
+describe('MetadataGroupStore on the journal store', () => {
+  it('keeps commit metadata and member fields with a NUL byte across a reopen (Postgres cannot store them)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'strom-groups-nul-'));
+    try {
+      const offset = {
+        topic: 'orders',
+        partition: 0,
+        offset: 7n,
+        leaderEpoch: 2,
+        metadata: 'before\u0000after',
+        commitTimestampMs: 1_700_000_000_000,
+        expireTimestampMs: null,
+      };
+      const written = await openMetadataStore({ kind: 'journal', dataDir });
+      const first = new MetadataGroupStore(written);
+      await first.commitOffsets('group\u0000nul', [offset]);
+      await first.saveGroup({
+        groupId: 'group\u0000nul',
+        protocolType: 'consumer',
+        generationId: 1,
+        protocolName: 'range',
+        leader: 'm\u00001',
+        currentStateTimestampMs: 1,
+        members: [],
+      });
+      await written.close();
+      const reopened = await openMetadataStore({ kind: 'journal', dataDir });
+      try {
+        const second = new MetadataGroupStore(reopened);
+        expect(await second.fetchOffsets('group\u0000nul')).toEqual([offset]);
+        expect((await second.loadGroups())[0]).toMatchObject({ groupId: 'group\u0000nul', leader: 'm\u00001' });
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,7 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ClusterStatusService } from './cluster-status.service.js';
 import { FailoverService, FAILOVER_WORKFLOWS } from './failover.service.js';
-import { TemporalFailoverWorkflows } from './failover-workflows.js';
 import { MembershipService } from './membership.service.js';
 import { METADATA_OPTIONS, type MetadataOptions } from './metadata.options.js';
 import { MetadataService } from './metadata.service.js';
@@ -14,7 +13,12 @@ export class MetadataModule {
       module: MetadataModule,
       providers: [
         { provide: METADATA_OPTIONS, useValue: options },
-        { provide: FAILOVER_WORKFLOWS, useFactory: () => (options.temporal ? new TemporalFailoverWorkflows(options.temporal) : null) },
+        {
+          provide: FAILOVER_WORKFLOWS,
+          // The Temporal client (gRPC, protobufs: some 3 MB of JavaScript) loads only where Temporal is configured; embedded mode has none.
+          useFactory: async () =>
+            options.temporal ? new (await import('./failover-workflows.js')).TemporalFailoverWorkflows(options.temporal) : null,
+        },
         MetadataService,
         MembershipService,
         FailoverService,

@@ -68,7 +68,7 @@ describe('the metadata service: AlterPartition, lease expiry, failover and contr
 
   async function boot(overrides: Partial<MetadataOptions> = {}): Promise<void> {
     bus = new InProcessBus();
-    store = await openMetadataStore({ kind: 'pglite', dataDir: 'memory' });
+    store = await openMetadataStore({ kind: 'journal', dataDir: 'memory' });
     const options = { ...metadataOptions(ServerConfig.resolve({})), leaseCheckIntervalMs: CHECK_MS, ...overrides };
     running = await bootApp({
       name: 'metadata-failover-test',

@@ -15,7 +15,7 @@ describe('the metadata service as a NestJS app on a real nats-server', () => {
   beforeAll(async () => {
     serviceBus = await NatsBus.connect({ servers: inject('natsUrl'), name: 'metadata-under-test' });
     clientBus = await NatsBus.connect({ servers: inject('natsUrl'), name: 'metadata-client' });
-    store = await openMetadataStore({ kind: 'pglite', dataDir: 'memory' });
+    store = await openMetadataStore({ kind: 'journal', dataDir: 'memory' });
     running = await bootApp({
       name: 'metadata-test',
       module: compose({ bus: serviceBus, logger: createLogger('test', 'silent'), metadataStore: store }, [

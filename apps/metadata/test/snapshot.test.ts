@@ -33,7 +33,7 @@ describe('a metadata snapshot', () => {
   // does not contain would hide that change from the broker until the next one.
   it('never carries a version newer than its data, even when a change commits while it is read', async () => {
     bus = new InProcessBus();
-    store = await openMetadataStore({ kind: 'pglite', dataDir: 'memory' });
+    store = await openMetadataStore({ kind: 'journal', dataDir: 'memory' });
     const logger = createLogger('test', 'silent');
     running = await bootApp({
       name: 'metadata-snapshot-test',

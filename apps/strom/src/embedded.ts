@@ -1,22 +1,23 @@
-import { join } from 'node:path';
 import { AdminApiModule, ADMIN_HTTP_KEYS, adminHttp } from '@strom/admin-api';
 import { BrokerModule, BROKER_LISTENER_KEYS, brokerOptions } from '@strom/broker';
 import { InProcessBus } from '@strom/bus';
 import type { ServerConfig } from '@strom/config';
 import { CoordinatorModule, coordinatorOptions } from '@strom/coordinator';
-import { openMetadataStoreInWorker } from '@strom/metadata-store';
+import { openJournalStore } from '@strom/metadata-store';
 import { MetadataModule, metadataOptions } from '@strom/metadata';
 import { RetentionModule, RETENTION_SCHEDULING_KEYS, retentionOptions } from '@strom/retention';
 import { bootApp, COMMON_KEYS, compose, type Logger, type RunningApp } from '@strom/runtime';
+import { AdminOnDemand } from './admin-on-demand.js';
 
 /** The keys `strom start` takes flags and env for: the apps' own, without NATS, Postgres or Temporal. */
 export const EMBEDDED_KEYS: readonly string[] = [...COMMON_KEYS, ...BROKER_LISTENER_KEYS, ...ADMIN_HTTP_KEYS, ...RETENTION_SCHEDULING_KEYS];
 
 /**
- * Embedded mode: broker, metadata, coordinator, retention and the admin API as modules of ONE
- * NestJS app, over the in-process bus, with metadata in PGlite under the data dir. The same
- * modules, configured from the same parsed configuration, run as separate processes in
- * distributed mode; only this wiring differs.
+ * Embedded mode: broker, metadata, coordinator and retention as modules of ONE NestJS app, over
+ * the in-process bus, with metadata in the journal store in the data dir; the admin API on the
+ * same bus, booted on its first request (admin-on-demand.ts). The same modules, configured from
+ * the same parsed configuration, run as separate processes in distributed mode; only this wiring
+ * differs.
  */
 export async function startEmbedded(config: ServerConfig, logger: Logger, options: { handleSignals: boolean }): Promise<RunningApp> {
   // Every option first: a setting that cannot work (a TLS key store, say) fails before anything is opened.
@@ -25,21 +26,33 @@ export async function startEmbedded(config: ServerConfig, logger: Logger, option
     CoordinatorModule.forRoot(coordinatorOptions(config)),
     RetentionModule.forRoot(retentionOptions(config)),
     BrokerModule.forRoot(brokerOptions(config)),
-    AdminApiModule,
   ];
   const bus = new InProcessBus();
-  // On a worker thread: PGlite's queries would otherwise block the event loop serving clients.
-  const metadataStore = await openMetadataStoreInWorker({ kind: 'pglite', dataDir: join(config.dataDir, 'metadata') });
-  return bootApp({
+  const { host, port } = adminHttp(config);
+  const admin = await AdminOnDemand.listen(host, port, compose({ bus, logger }, [AdminApiModule]), logger);
+  const {
+    store: metadataStore,
+    recovery,
+    importedPglite,
+  } = await openJournalStore(config.dataDir).catch(async (error: unknown) => {
+    await admin.close();
+    throw error;
+  });
+  if (importedPglite) logger.info({ dataDir: config.dataDir }, 'metadata imported from the PGlite store of an older version');
+  if (recovery.truncatedBytes > 0) {
+    logger.warn({ bytes: recovery.truncatedBytes }, 'metadata journal: a torn record at its end (an unclean stop) was dropped');
+  }
+  const running = await bootApp({
     name: 'strom',
     module: compose({ bus, logger, metadataStore }, modules) as never,
     logger,
-    http: adminHttp(config),
     shutdownTimeoutMs: config.int('strom.shutdown.timeout.ms'),
     handleSignals: options.handleSignals,
     onStopped: async () => {
+      await admin.close();
       await bus.close();
       await metadataStore.close();
     },
   });
+  return { ...running, httpPort: admin.port };
 }

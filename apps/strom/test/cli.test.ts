@@ -95,7 +95,7 @@ describe('the strom CLI', () => {
         child.kill('SIGTERM');
         expect(await exited).toBe(0);
         expect(lines.at(-1)?.msg).toBe('strom stopped');
-        expect(existsSync(join(dataDir, 'metadata'))).toBe(true);
+        expect(existsSync(join(dataDir, 'metadata.journal'))).toBe(true);
       }
     }, 90_000);
   });

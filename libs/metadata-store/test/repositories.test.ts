@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, inject } from 'vitest';
-import { openMetadataStore, openMetadataStoreInWorker } from '../src/index.js';
+import { openMetadataStore } from '../src/index.js';
 import { replicationContract } from './replication-contract.js';
 import { repositoryContract } from './repository-contract.js';
 
@@ -17,16 +17,21 @@ async function freshPostgresDatabase(): Promise<string> {
   return inject('postgresUrl').replace(/\/postgres$/, `/${name}`);
 }
 
+function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 repositoryContract('a real Postgres', async () => openMetadataStore({ kind: 'postgres', url: await freshPostgresDatabase() }));
-
-const pgliteDir = mkdtempSync(join(tmpdir(), 'strom-pglite-'));
-afterAll(() => rmSync(pgliteDir, { recursive: true, force: true }));
-repositoryContract('PGlite in a data dir', async () => openMetadataStore({ kind: 'pglite', dataDir: pgliteDir }));
-
-const workerDir = mkdtempSync(join(tmpdir(), 'strom-pglite-worker-'));
-afterAll(() => rmSync(workerDir, { recursive: true, force: true }));
-repositoryContract('PGlite on a worker thread', async () => openMetadataStoreInWorker({ kind: 'pglite', dataDir: workerDir }));
+repositoryContract('PGlite in a data dir', async () => openMetadataStore({ kind: 'pglite', dataDir: scratchDir('strom-pglite-') }));
+repositoryContract('the journal store in a data dir', async () =>
+  openMetadataStore({ kind: 'journal', dataDir: scratchDir('strom-journal-') }),
+);
+repositoryContract('the journal store in memory', async () => openMetadataStore({ kind: 'journal', dataDir: 'memory' }));
 
 replicationContract('a real Postgres', async () => openMetadataStore({ kind: 'postgres', url: await freshPostgresDatabase() }));
 replicationContract('PGlite in memory', async () => openMetadataStore({ kind: 'pglite', dataDir: 'memory' }));
-replicationContract('PGlite on a worker thread', async () => openMetadataStoreInWorker({ kind: 'pglite', dataDir: 'memory' }));
+replicationContract('the journal store in a data dir', async () =>
+  openMetadataStore({ kind: 'journal', dataDir: scratchDir('strom-journal-replication-') }),
+);

@@ -38,11 +38,14 @@ export interface BootOptions {
  */
 export async function bootApp(options: BootOptions): Promise<RunningApp> {
   const nestLogger = new PinoNestLogger(options.logger.child({ component: 'nest' }));
-  const app = options.http
-    ? await NestFactory.create(options.module, { logger: nestLogger, abortOnError: false })
-    : await NestFactory.createApplicationContext(options.module, { logger: nestLogger, abortOnError: false });
+  let app: INestApplicationContext | undefined;
   let httpPort: number | undefined;
   try {
+    // An application context runs the modules' init hooks while it is made: a failure there
+    // (a listener's port taken) must release what the composition opened too.
+    app = options.http
+      ? await NestFactory.create(options.module, { logger: nestLogger, abortOnError: false })
+      : await NestFactory.createApplicationContext(options.module, { logger: nestLogger, abortOnError: false });
     await app.init();
     if (options.http && 'listen' in app) {
       const http = app as unknown as {
@@ -58,10 +61,11 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     }
   } catch (error) {
     // Half started: close what did start (listeners, stores, worker threads) so the process can exit.
-    await app.close().catch(() => undefined);
+    await app?.close().catch(() => undefined);
     await options.onStopped?.().catch(() => undefined);
     throw error;
   }
+  const started = app;
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
@@ -92,7 +96,7 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
       }, shutdownTimeoutMs);
       timer.unref();
       try {
-        await app.close();
+        await started.close();
         await options.onStopped?.();
       } finally {
         clearTimeout(timer);
@@ -111,5 +115,5 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   }
-  return { app, stop, stopped, httpPort };
+  return { app: started, stop, stopped, httpPort };
 }

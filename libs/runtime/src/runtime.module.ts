@@ -12,7 +12,7 @@ export interface RuntimeBindings {
 
 /**
  * Binds the shared tokens for one composition. The composition creates the bus and the store
- * (so it decides in-process vs NATS, PGlite vs Postgres) and closes them after the app stops.
+ * (so it decides in-process vs NATS, the journal store vs Postgres) and closes them after the app stops.
  */
 @Global()
 @Module({})

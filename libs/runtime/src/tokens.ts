@@ -1,7 +1,7 @@
 /**
  * NestJS injection tokens shared by the apps. A composition (embedded mode, or one app as its
  * own process) binds each to an implementation: the bus to the in-process bus or NATS, the
- * metadata store to PGlite or Postgres.
+ * metadata store to the journal store or Postgres.
  */
 export const BUS = Symbol.for('strom.bus');
 export const METADATA_STORE = Symbol.for('strom.metadata-store');

@@ -1,7 +1,8 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { decrypt as decryptJksKey, parseJks } from 'jks-js';
-import forge from 'node-forge';
+import type * as Jks from 'jks-js';
+import type Forge from 'node-forge';
+import { forge, jks } from './forge.js';
 
 /** A listener's `ssl.*` setting Strom cannot use; the message names the key. */
 export class SslConfigError extends Error {
@@ -192,9 +193,9 @@ function pemKeyMaterial(keyPem: string, keyKey: string, chainPem: string, chainK
 
 // ---- JKS (jks-js) ----
 
-function jksEntries(bytes: Buffer, path: string, password: string | undefined, passwordKey: string): ReturnType<typeof parseJks> {
+function jksEntries(bytes: Buffer, path: string, password: string | undefined, passwordKey: string): ReturnType<typeof Jks.parseJks> {
   try {
-    return parseJks(bytes, password ?? '');
+    return jks().parseJks(bytes, password ?? '');
   } catch (error) {
     const reason = (error as Error).message;
     if (/password/i.test(reason))
@@ -213,7 +214,7 @@ function jksKeyMaterial(bytes: Buffer, path: string, password: string, keyPasswo
     throw new SslConfigError('ssl.keystore.location', `${path} holds no private key entry`);
   let keyPem: string;
   try {
-    keyPem = createPrivateKey(decryptJksKey(entry.protectedPrivateKey, keyPassword)).export({ format: 'pem', type: 'pkcs8' }).toString();
+    keyPem = createPrivateKey(jks().decrypt(entry.protectedPrivateKey, keyPassword)).export({ format: 'pem', type: 'pkcs8' }).toString();
   } catch (error) {
     throw new SslConfigError('ssl.key.password', `cannot recover the key of ${path} (wrong key password?): ${(error as Error).message}`, {
       cause: error,
@@ -231,9 +232,9 @@ function jksTrustedCertificates(bytes: Buffer, path: string, password: string | 
 
 // ---- PKCS12 (node-forge) ----
 
-function pkcs12(bytes: Buffer, path: string, password: string | undefined, passwordKey: string): forge.pkcs12.Pkcs12Pfx {
+function pkcs12(bytes: Buffer, path: string, password: string | undefined, passwordKey: string): Forge.pkcs12.Pkcs12Pfx {
   try {
-    return forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(bytes.toString('binary'), false), false, password ?? '');
+    return forge().pkcs12.pkcs12FromAsn1(forge().asn1.fromDer(bytes.toString('binary'), false), false, password ?? '');
   } catch (error) {
     const reason = (error as Error).message;
     if (/password/i.test(reason)) throw new SslConfigError(passwordKey, `wrong password for ${path}: ${reason}`, { cause: error });
@@ -245,24 +246,28 @@ function pkcs12(bytes: Buffer, path: string, password: string | undefined, passw
   }
 }
 
-function certificateBags(pfx: forge.pkcs12.Pkcs12Pfx): forge.pkcs12.Bag[] {
-  return pfx.getBags({ bagType: forge.pki.oids.certBag! })[forge.pki.oids.certBag!] ?? [];
+function certificateBags(pfx: Forge.pkcs12.Pkcs12Pfx): Forge.pkcs12.Bag[] {
+  return pfx.getBags({ bagType: forge().pki.oids.certBag! })[forge().pki.oids.certBag!] ?? [];
 }
 
-function bagCertificatePem(bag: forge.pkcs12.Bag): string {
-  const asn1 = bag.cert ? forge.pki.certificateToAsn1(bag.cert) : bag.asn1;
-  return new X509Certificate(Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary')).toString();
+function bagCertificatePem(bag: Forge.pkcs12.Bag): string {
+  const asn1 = bag.cert ? forge().pki.certificateToAsn1(bag.cert) : bag.asn1;
+  return new X509Certificate(Buffer.from(forge().asn1.toDer(asn1).getBytes(), 'binary')).toString();
 }
 
 function pkcs12KeyMaterial(bytes: Buffer, path: string, password: string): KeyMaterial {
   const pfx = pkcs12(bytes, path, password, 'ssl.keystore.password');
-  const keyBags = [forge.pki.oids.pkcs8ShroudedKeyBag!, forge.pki.oids.keyBag!].flatMap(
+  const keyBags = [forge().pki.oids.pkcs8ShroudedKeyBag!, forge().pki.oids.keyBag!].flatMap(
     (type) => pfx.getBags({ bagType: type })[type] ?? [],
   );
   const keyBag = keyBags[0];
   if (keyBag === undefined) throw new SslConfigError('ssl.keystore.location', `${path} holds no private key entry`);
-  const privateKeyInfo = keyBag.key ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(keyBag.key)) : keyBag.asn1;
-  const keyPem = createPrivateKey({ key: Buffer.from(forge.asn1.toDer(privateKeyInfo).getBytes(), 'binary'), format: 'der', type: 'pkcs8' })
+  const privateKeyInfo = keyBag.key ? forge().pki.wrapRsaPrivateKey(forge().pki.privateKeyToAsn1(keyBag.key)) : keyBag.asn1;
+  const keyPem = createPrivateKey({
+    key: Buffer.from(forge().asn1.toDer(privateKeyInfo).getBytes(), 'binary'),
+    format: 'der',
+    type: 'pkcs8',
+  })
     .export({ format: 'pem', type: 'pkcs8' })
     .toString();
   return { keyPem, certificateChainPem: orderChain(certificateBags(pfx).map(bagCertificatePem), keyPem, 'ssl.keystore.location') };

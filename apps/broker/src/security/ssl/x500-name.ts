@@ -1,4 +1,5 @@
-import forge from 'node-forge';
+import type Forge from 'node-forge';
+import { forge } from './forge.js';
 
 /**
  * The attribute types Java's `X500Principal.getName()` (RFC 2253) prints by keyword; any other
@@ -18,12 +19,12 @@ const RFC2253_KEYWORDS: ReadonlyMap<string, string> = new Map([
 
 /** ASN.1 string types Java prints as text (`AVA.isDerString`, non-canonical); other values are hex. */
 const TEXT_TYPES: ReadonlySet<number> = new Set([
-  forge.asn1.Type.PRINTABLESTRING,
+  19, // PrintableString
   20, // T61String
-  forge.asn1.Type.IA5STRING,
+  22, // IA5String
   27, // GeneralString
-  forge.asn1.Type.UTF8,
-  forge.asn1.Type.BMPSTRING,
+  12, // UTF8String
+  30, // BMPString
 ]);
 
 /** Characters Java escapes with a backslash anywhere in an RFC 2253 value. */
@@ -36,12 +37,12 @@ const ESCAPED = ',=+<>#;"\\';
  * e.g. `CN=alice,OU=eng,O=Strom,C=DE`.
  */
 export function subjectDistinguishedName(certificateDer: Buffer): string {
-  const certificate = forge.asn1.fromDer(forge.util.createBuffer(certificateDer.toString('binary')));
+  const certificate = forge().asn1.fromDer(forge().util.createBuffer(certificateDer.toString('binary')));
   const tbs = children(certificate)[0];
   if (tbs === undefined) throw new Error('not an X.509 certificate: no TBSCertificate');
   const fields = children(tbs);
   // TBSCertificate: [0] version (optional), serialNumber, signature, issuer, validity, subject.
-  const offset = fields[0]?.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC ? 1 : 0;
+  const offset = fields[0]?.tagClass === forge().asn1.Class.CONTEXT_SPECIFIC ? 1 : 0;
   const subject = fields[offset + 4];
   if (subject === undefined) throw new Error('not an X.509 certificate: no subject');
   return children(subject)
@@ -54,21 +55,21 @@ export function subjectDistinguishedName(certificateDer: Buffer): string {
     .join(',');
 }
 
-function formatAva(ava: forge.asn1.Asn1): string {
+function formatAva(ava: Forge.asn1.Asn1): string {
   const [type, value] = children(ava);
-  if (type === undefined || value === undefined || type.type !== forge.asn1.Type.OID) throw new Error('malformed AttributeTypeAndValue');
-  const oid = forge.asn1.derToOid(type.value as string);
+  if (type === undefined || value === undefined || type.type !== forge().asn1.Type.OID) throw new Error('malformed AttributeTypeAndValue');
+  const oid = forge().asn1.derToOid(type.value as string);
   const keyword = RFC2253_KEYWORDS.get(oid);
-  if (keyword === undefined || value.tagClass !== forge.asn1.Class.UNIVERSAL || !TEXT_TYPES.has(value.type) || value.constructed) {
-    return `${keyword ?? oid}=#${forge.util.bytesToHex(forge.asn1.toDer(value).getBytes())}`;
+  if (keyword === undefined || value.tagClass !== forge().asn1.Class.UNIVERSAL || !TEXT_TYPES.has(value.type) || value.constructed) {
+    return `${keyword ?? oid}=#${forge().util.bytesToHex(forge().asn1.toDer(value).getBytes())}`;
   }
   return `${keyword}=${escapeValue(decodeText(value))}`;
 }
 
-function decodeText(value: forge.asn1.Asn1): string {
+function decodeText(value: Forge.asn1.Asn1): string {
   const bytes = Buffer.from(value.value as string, 'binary');
-  if (value.type === forge.asn1.Type.UTF8) return bytes.toString('utf8');
-  if (value.type === forge.asn1.Type.BMPSTRING) return bytes.swap16().toString('utf16le');
+  if (value.type === forge().asn1.Type.UTF8) return bytes.toString('utf8');
+  if (value.type === forge().asn1.Type.BMPSTRING) return bytes.swap16().toString('utf16le');
   return bytes.toString('latin1');
 }
 
@@ -88,6 +89,6 @@ function escapeValue(text: string): string {
   return chars.map((ch, i) => (i < lead || i > trail ? `\\${ch}` : ch)).join('');
 }
 
-function children(node: forge.asn1.Asn1): forge.asn1.Asn1[] {
+function children(node: Forge.asn1.Asn1): Forge.asn1.Asn1[] {
   return Array.isArray(node.value) ? node.value : [];
 }

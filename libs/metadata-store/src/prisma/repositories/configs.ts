@@ -1,17 +1,10 @@
-import type { PrismaClient } from '../generated/prisma/client.js';
-import { MetadataError } from '../errors.js';
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { MetadataError } from '../../errors.js';
+import type { BrokerConfigRepository, DynamicBrokerConfigs } from '../../model.js';
 import { bumpMetadataVersion, type Db } from './tx.js';
 
-/** Dynamic broker configs: the cluster-wide defaults and each broker's own. */
-export interface DynamicBrokerConfigs {
-  /** Set on the default broker resource (DYNAMIC_DEFAULT_BROKER_CONFIG). */
-  cluster: Record<string, string>;
-  /** Per broker id (DYNAMIC_BROKER_CONFIG). */
-  brokers: Record<number, Record<string, string>>;
-}
-
-/** Dynamic broker configs (AlterConfigs on BROKER resources), stored as Kafka stores them: by name. */
-export class BrokerConfigRepository {
+/** Dynamic broker configs (AlterConfigs on BROKER resources), stored as Kafka stores them: by name, in Postgres. */
+export class PrismaBrokerConfigRepository implements BrokerConfigRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   async list(): Promise<DynamicBrokerConfigs> {

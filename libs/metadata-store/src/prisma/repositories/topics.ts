@@ -1,45 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import { invariant, MetadataError } from '../errors.js';
-import { toRecoveryState } from './elections.js';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
+import { invariant, MetadataError } from '../../errors.js';
+import { toRecoveryState } from '../../elections.js';
+import type { LeadershipChange, NewTopic, PartitionState, TopicRepository, TopicState } from '../../model.js';
 import { bumpMetadataVersion } from './tx.js';
 
-export interface PartitionState {
-  partitionIndex: number;
-  replicas: number[];
-  isr: number[];
-  leaderId: number;
-  leaderEpoch: number;
-  partitionEpoch: number;
-  /** RECOVERING after an unclean election until the leader's first ISR change (Kafka's LeaderRecoveryState). */
-  leaderRecoveryState: 'RECOVERED' | 'RECOVERING';
-}
-
-export interface TopicState {
-  id: string;
-  name: string;
-  internal: boolean;
-  partitions: PartitionState[];
-  configs: Record<string, string>;
-}
-
-export interface NewTopic {
-  name: string;
-  /** The Kafka topic id; a random UUID when absent. */
-  id?: string;
-  internal?: boolean;
-  /** Replica list per partition, in partition order; the first replica leads. */
-  assignments: number[][];
-  configs?: Record<string, string>;
-}
-
-export interface LeadershipChange {
-  leaderId: number;
-  isr: number[];
-}
-
-/** Topics, partitions, assignments, leaders, epochs, ISR and topic configs. */
-export class TopicRepository {
+/** Topics, partitions, assignments, leaders, epochs, ISR and topic configs, in Postgres. */
+export class PrismaTopicRepository implements TopicRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   async create(topic: NewTopic): Promise<TopicState> {

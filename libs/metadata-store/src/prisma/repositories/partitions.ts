@@ -1,33 +1,13 @@
 import { ErrorCode } from '@strom/errors';
 import { alterPartition } from '@strom/replication';
-import type { PrismaClient } from '../generated/prisma/client.js';
-import { brokerLookup, retryOnCasConflict, toRegistration, writePartition } from './elections.js';
-import type { PartitionState } from './topics.js';
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { toRegistration } from '../../elections.js';
+import type { AlterPartitionInput, AlterPartitionOutcome, PartitionRepository, PartitionState } from '../../model.js';
+import { brokerLookup, retryOnCasConflict, writePartition } from './elections.js';
 import { bumpMetadataVersion } from './tx.js';
 
-/** A partition leader's ISR change (Kafka's AlterPartition, one partition). */
-export interface AlterPartitionInput {
-  brokerId: number;
-  brokerEpoch: bigint;
-  topicId: string;
-  partitionIndex: number;
-  leaderEpoch: number;
-  partitionEpoch: number;
-  /** Each member with the broker epoch the leader saw in its fetches (-1n: unknown). */
-  newIsr: { brokerId: number; brokerEpoch: bigint }[];
-  leaderRecoveryState: 'RECOVERED' | 'RECOVERING';
-}
-
-export interface AlterPartitionOutcome {
-  errorCode: ErrorCode;
-  /** The partition after the request (changed or not); undefined with an error. */
-  partition: PartitionState | undefined;
-  /** Whether the request changed the partition (and bumped the metadata version). */
-  changed: boolean;
-}
-
-/** ISR changes proposed by partition leaders. */
-export class PartitionRepository {
+/** ISR changes proposed by partition leaders, in Postgres. */
+export class PrismaPartitionRepository implements PartitionRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /**

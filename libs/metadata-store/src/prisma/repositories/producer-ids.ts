@@ -1,15 +1,11 @@
-import type { PrismaClient } from '../generated/prisma/client.js';
-import { invariant } from '../errors.js';
-
-export interface ProducerIdBlock {
-  firstProducerId: bigint;
-  size: number;
-}
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { invariant } from '../../errors.js';
+import type { ProducerIdBlock, ProducerIdRepository } from '../../model.js';
 
 const maxAttempts = 16;
 
-/** Hands out disjoint blocks of producer ids (Kafka's AllocateProducerIds semantics). */
-export class ProducerIdRepository {
+/** Hands out disjoint blocks of producer ids (Kafka's AllocateProducerIds semantics) from Postgres. */
+export class PrismaProducerIdRepository implements ProducerIdRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /**

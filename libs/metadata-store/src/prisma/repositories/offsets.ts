@@ -1,35 +1,8 @@
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import type { CommittedOffsetRow, GroupOffsetRepository, OffsetCommit, StoredGroup } from '../../model.js';
 
-/** A consumer group's persisted state; `members` is opaque JSON owned by the coordinator. */
-export interface StoredGroup {
-  groupId: string;
-  protocolType: string;
-  protocolName: string | null;
-  state: string;
-  generationId: number;
-  leaderId: string | null;
-  stateTimestampMs?: bigint | null;
-  members?: unknown[];
-}
-
-export interface OffsetCommit {
-  topic: string;
-  partitionIndex: number;
-  offset: bigint;
-  leaderEpoch?: number;
-  metadata?: string | null;
-  /** When the coordinator accepted the commit (retention counts from it); now if absent. */
-  commitTimestamp?: Date;
-  expireTimestamp?: Date | null;
-}
-
-export interface CommittedOffsetRow extends Required<Omit<OffsetCommit, 'expireTimestamp' | 'commitTimestamp'>> {
-  commitTimestamp: Date;
-  expireTimestamp: Date | null;
-}
-
-/** Consumer groups' persisted state and committed offsets. */
-export class GroupOffsetRepository {
+/** Consumer groups' persisted state and committed offsets, in Postgres. */
+export class PrismaGroupOffsetRepository implements GroupOffsetRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /** Commits a batch of offsets for a group atomically (creating the group row if needed). */

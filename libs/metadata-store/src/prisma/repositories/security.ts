@@ -1,26 +1,8 @@
-import type { PrismaClient, ScramMechanism } from '../generated/prisma/client.js';
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { AclBinding, ScramCredentialRecord, ScramMechanism, SecurityRepository } from '../../model.js';
 
-export interface ScramCredentialRecord {
-  user: string;
-  mechanism: ScramMechanism;
-  salt: Uint8Array;
-  storedKey: Uint8Array;
-  serverKey: Uint8Array;
-  iterations: number;
-}
-
-export interface AclBinding {
-  resourceType: number;
-  resourceName: string;
-  patternType: number;
-  principal: string;
-  host: string;
-  operation: number;
-  permissionType: number;
-}
-
-/** SCRAM credentials (salted keys only) and ACL bindings. */
-export class SecurityRepository {
+/** SCRAM credentials (salted keys only) and ACL bindings, in Postgres. */
+export class PrismaSecurityRepository implements SecurityRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   async upsertScramCredential(credential: ScramCredentialRecord): Promise<void> {

@@ -1,55 +1,19 @@
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
-import { invariant } from '../errors.js';
-import { writeRegistration, type BrokerRegistration, type RegisteredBroker } from './brokers.js';
-import { electPartitions, retryOnCasConflict, type ElectionDefaults, type PartitionChange } from './elections.js';
+import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import { invariant } from '../../errors.js';
+import type {
+  BrokerFailoverRecord,
+  BrokerRegistration,
+  ControlledShutdownOutcome,
+  ElectionDefaults,
+  FailoverReason,
+  FenceOutcome,
+  MembershipRepository,
+  PartitionChange,
+  RegistrationOutcome,
+} from '../../model.js';
+import { writeRegistration } from './brokers.js';
+import { electPartitions, retryOnCasConflict } from './elections.js';
 import { bumpMetadataVersion, type Db } from './tx.js';
-
-/** Why a broker epoch was fenced. */
-export type FailoverReason = 'lease-expired' | 'restarted';
-
-/** A fenced broker epoch and what its fencing changed (one row of `broker_failover`). */
-export interface BrokerFailoverRecord {
-  brokerId: number;
-  brokerEpoch: bigint;
-  reason: FailoverReason;
-  leaseExpiredAt: Date;
-  fencedAt: Date;
-  /** The metadata version of the fence and its elections. */
-  version: bigint;
-  partitions: PartitionChange[];
-  /** Who ran the fence: `workflow` (the BrokerFailover workflow's activity) or `metadata-service`. */
-  fencedBy: string;
-  completedAt: Date | null;
-  confirmedLeaders: number[];
-  workflowId: string | null;
-}
-
-export type FenceOutcome =
-  /** Fenced now: the record of what changed. */
-  | { status: 'fenced'; failover: BrokerFailoverRecord }
-  /** Fenced earlier (a duplicate or a retry): the record written then. */
-  | { status: 'already-fenced'; failover: BrokerFailoverRecord }
-  /** The broker registered again with a newer epoch; this one was fenced then, or it is unknown. */
-  | { status: 'superseded' }
-  /** The broker renewed its lease after all (a late heartbeat won the race): nothing was fenced. */
-  | { status: 'alive' }
-  /** The broker had left by controlled shutdown: fenced, with nothing to fail over and no record. */
-  | { status: 'shut-down' };
-
-export interface ControlledShutdownOutcome {
-  /** False when the broker epoch is not the registered one (STALE_BROKER_EPOCH). */
-  accepted: boolean;
-  partitions: PartitionChange[];
-  version: bigint;
-}
-
-export interface RegistrationOutcome {
-  broker: RegisteredBroker;
-  /** The previous epoch's fencing, when it was still unfenced (a restart before its lease ran out). */
-  fencedPrevious: BrokerFailoverRecord | undefined;
-  /** Leaderless partitions that elected a leader once this broker was back. */
-  elected: PartitionChange[];
-}
 
 /**
  * Broker membership as it moves partitions: registering (and fencing the previous incarnation),
@@ -57,7 +21,7 @@ export interface RegistrationOutcome {
  * records that make each of those idempotent. Every method is one transaction that bumps the
  * metadata version once, with a compare-and-set on each partition epoch it writes.
  */
-export class MembershipRepository {
+export class PrismaMembershipRepository implements MembershipRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /**

@@ -1,32 +1,14 @@
+import { changePartition, type BrokerLookup, type ElectionOptions, type PartitionRegistration } from '@strom/replication';
+import type { Prisma } from '../../generated/prisma/client.js';
 import {
-  changePartition,
-  type BrokerLookup,
-  type BrokerRegistration,
-  type ElectionOptions,
-  type PartitionRegistration,
-} from '@strom/replication';
-import type { Prisma } from '../generated/prisma/client.js';
-import { invariant } from '../errors.js';
+  assertPartitionChange,
+  toBrokerRegistration,
+  toRegistration,
+  UNCLEAN_LEADER_ELECTION,
+  uncleanElectionEnabled,
+} from '../../elections.js';
+import type { ElectionDefaults, PartitionChange } from '../../model.js';
 import type { Db } from './tx.js';
-
-/** Kafka's topic config (and cluster-wide default) that allows an out-of-sync replica to lead. */
-const UNCLEAN_LEADER_ELECTION = 'unclean.leader.election.enable';
-
-/** A partition after an election or ISR change, as failover records and replies report it. */
-export interface PartitionChange {
-  topicId: string;
-  topic: string;
-  partitionIndex: number;
-  leaderId: number;
-  leaderEpoch: number;
-  isr: number[];
-}
-
-/** What elections need beyond the store: the static cluster default of unclean election. */
-export interface ElectionDefaults {
-  /** unclean.leader.election.enable of the static configuration (Kafka's default: false). */
-  uncleanLeaderElection: boolean;
-}
 
 /**
  * A compare-and-set on a partition epoch lost to another writer inside a transaction: the
@@ -56,39 +38,8 @@ export async function retryOnCasConflict<T>(attempt: () => Promise<T>): Promise<
 /** Every broker's registration, as @strom/replication looks them up. */
 export async function brokerLookup(tx: Db): Promise<BrokerLookup> {
   const rows = await tx.broker.findMany();
-  const byId = new Map<number, BrokerRegistration>(
-    rows.map((row) => [
-      row.id,
-      {
-        brokerId: row.id,
-        brokerEpoch: Number(row.epoch),
-        fenced: row.fenced,
-        inControlledShutdown: row.inControlledShutdown,
-        rack: row.rack ?? undefined,
-      },
-    ]),
-  );
+  const byId = new Map(rows.map((row) => [row.id, toBrokerRegistration(row)]));
   return (id) => byId.get(id);
-}
-
-type PartitionRow = Prisma.PartitionGetPayload<{ include: { topic: { select: { name: true } } } }>;
-
-export function toRegistration(
-  row: Pick<PartitionRow, 'replicas' | 'isr' | 'leaderId' | 'leaderEpoch' | 'partitionEpoch' | 'leaderRecoveryState'>,
-): PartitionRegistration {
-  return {
-    replicas: row.replicas,
-    isr: row.isr,
-    leader: row.leaderId,
-    leaderEpoch: row.leaderEpoch,
-    partitionEpoch: row.partitionEpoch,
-    leaderRecoveryState: toRecoveryState(row.leaderRecoveryState),
-  };
-}
-
-export function toRecoveryState(value: string): 'RECOVERED' | 'RECOVERING' {
-  invariant(value === 'RECOVERED' || value === 'RECOVERING', `leader recovery state is RECOVERED or RECOVERING, not ${value}`);
-  return value;
 }
 
 /**
@@ -101,8 +52,7 @@ export async function writePartition(
   current: PartitionRegistration,
   next: PartitionRegistration,
 ): Promise<void> {
-  invariant(next.partitionEpoch === current.partitionEpoch + 1, 'the partition epoch grows by one per change');
-  invariant(next.leaderEpoch >= current.leaderEpoch, 'the leader epoch never goes back');
+  assertPartitionChange(current, next);
   const updated = await tx.partition.updateMany({
     where: { topicId: key.topicId, partitionIndex: key.partitionIndex, partitionEpoch: current.partitionEpoch },
     data: {
@@ -157,15 +107,10 @@ export async function electPartitions(
   return changes;
 }
 
-/**
- * unclean.leader.election.enable per topic: the topic's override, else the dynamic cluster-wide
- * default, else the static one (Kafka's order of config layers).
- */
-export async function uncleanElection(tx: Db, topicIds: string[], defaults: ElectionDefaults): Promise<Map<string, boolean>> {
+/** unclean.leader.election.enable per topic (see {@link uncleanElectionEnabled}). */
+async function uncleanElection(tx: Db, topicIds: string[], defaults: ElectionDefaults): Promise<Map<string, boolean>> {
   const overrides = await tx.topicConfig.findMany({ where: { topicId: { in: topicIds }, name: UNCLEAN_LEADER_ELECTION } });
   const cluster = await tx.clusterConfig.findUnique({ where: { name: UNCLEAN_LEADER_ELECTION } });
-  const fallback = cluster === null ? defaults.uncleanLeaderElection : cluster.value.toLowerCase() === 'true';
-  const result = new Map(topicIds.map((id) => [id, fallback]));
-  for (const override of overrides) result.set(override.topicId, override.value.toLowerCase() === 'true');
-  return result;
+  const byTopic = new Map(overrides.map((override) => [override.topicId, override.value]));
+  return new Map(topicIds.map((id) => [id, uncleanElectionEnabled(byTopic.get(id), cluster?.value, defaults.uncleanLeaderElection)]));
 }

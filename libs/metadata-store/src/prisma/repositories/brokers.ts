@@ -1,34 +1,7 @@
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
-import { invariant } from '../errors.js';
+import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import { invariant } from '../../errors.js';
+import type { BrokerRegistration, BrokerRepository, RegisteredBroker } from '../../model.js';
 import { bumpMetadataVersion } from './tx.js';
-
-/** One advertised listener of a broker: clients on listener `name` reach it at host:port. */
-export interface BrokerEndpoint {
-  name: string;
-  host: string;
-  port: number;
-  securityProtocol: string;
-}
-
-export interface BrokerRegistration {
-  id: number;
-  /** Every advertised listener; replaces the endpoints of the previous registration. */
-  endpoints: readonly BrokerEndpoint[];
-  rack?: string | null;
-  leaseMs: number;
-}
-
-export interface RegisteredBroker {
-  id: number;
-  epoch: bigint;
-  /** By listener name. */
-  endpoints: BrokerEndpoint[];
-  rack: string | null;
-  fenced: boolean;
-  /** Moving its leaderships away before it stops (controlled shutdown). */
-  inControlledShutdown: boolean;
-  leaseExpiresAt: Date;
-}
 
 export const WITH_ENDPOINTS = {
   endpoints: { select: { name: true, host: true, port: true, securityProtocol: true }, orderBy: { name: 'asc' } },
@@ -57,8 +30,8 @@ export async function writeRegistration(
   return toRegisteredBroker(broker);
 }
 
-/** Brokers, their epochs and leases. */
-export class BrokerRepository {
+/** Brokers, their epochs and leases, in Postgres. */
+export class PrismaBrokerRepository implements BrokerRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /**
