@@ -10,6 +10,8 @@
  *                   one quorum), RF=3, min.insync.replicas=2;
  *   strom-3         Strom distributed (bench/lib/strom-cluster.ts: metadata, coordinator and 3
  *                   broker processes on nats-server and Postgres), RF=3, min.insync.replicas=2;
+ *   strom-2         the same with 2 brokers, RF=1: two event loops, the clients splitting the
+ *                   partitions between them (against strom-1: what a second loop buys on 2 cores);
  *   strom-1         the same with 1 broker, RF=1: the difference to strom-3 is replication;
  *   strom-embedded  `apps/strom` (one process, as bench/compare runs it), RF=1.
  * The same clients for all: CreateTopics.java (Admin API; waits for full ISRs), a discarded
@@ -332,10 +334,17 @@ function report(summaries: readonly Summary[], loadBefore: number[], loadAfter: 
   const minutes = (performance.now() - benchStarted) / 60_000;
   const strom3 = summaries.find((s) => s.row.id === 'strom-3');
   const strom1 = summaries.find((s) => s.row.id === 'strom-1');
-  const replicationCost =
+  const strom2 = summaries.find((s) => s.row.id === 'strom-2');
+  const replicationCost = [
     strom3 && strom1
       ? `Replication cost in Strom (strom-3 / strom-1, produce MB/s): ${fmt(strom3.produceMbPerSec.median / strom1.produceMbPerSec.median, 2)}.`
-      : '';
+      : '',
+    strom2 && strom1
+      ? `A second event loop (strom-2 / strom-1): produce ${fmt(strom2.produceMbPerSec.median / strom1.produceMbPerSec.median, 2)}×, consume ${fmt(strom2.consumeMbPerSec.median / strom1.consumeMbPerSec.median, 2)}×.`
+      : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   return [
     `# Cluster throughput: Strom vs Apache Kafka ${KAFKA_VERSION}, replicated — ${new Date().toISOString()} (${QUICK ? 'quick' : 'default'} mode, ${REPEATS} repeat${REPEATS > 1 ? 's' : ''}, ${minutes.toFixed(1)} min)`,
     '',

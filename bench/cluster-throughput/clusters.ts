@@ -36,6 +36,16 @@ export const ALL_ROWS: Row[] = [
     minInsyncReplicas: 2,
   },
   {
+    // Two event loops, the partitions split between them by the clients themselves (issue 15: does
+    // a second loop pay on 2 cores shared with the clients?).
+    id: 'strom-2',
+    setup: 'Strom distributed, 2 brokers, RF=1',
+    system: 'strom-distributed',
+    brokers: 2,
+    replicationFactor: 1,
+    minInsyncReplicas: 1,
+  },
+  {
     id: 'strom-1',
     setup: 'Strom distributed, 1 broker, RF=1',
     system: 'strom-distributed',
