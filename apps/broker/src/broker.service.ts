@@ -221,7 +221,8 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     this.quotas?.close();
     await Promise.all(this.listeners.map((listener) => listener.stop(this.options.drainTimeoutMs)));
     // Per API since the start: how many requests and how long they took (bucket bounds, ms).
-    this.logger.info({ component: 'network', requests: this.requestStats.summary() }, 'request times');
+    if (this.requestStats.apis().length > 0)
+      this.logger.info({ component: 'network', requests: this.requestStats.summary() }, 'request times');
     await this.metadata?.stop();
     await this.security?.stop();
     this.alterPartition?.stop();
