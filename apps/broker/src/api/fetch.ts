@@ -19,10 +19,10 @@ import {
   type FetchSessionCache,
   type FetchSessionPartition,
 } from '../fetch-session/index.js';
-import type { PartitionReplica } from '../replica/partition-replica.js';
+import type { DataWaiter, PartitionReplica } from '../replica/partition-replica.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import { findPreferredReadReplica, type ReplicaSelector } from '../replica/replica-selector.js';
-import { leaderFor, replicaFor } from './leadership.js';
+import { leaderFor, leaderForNow, replicaFor } from './leadership.js';
 
 const READ_COMMITTED = 1;
 const EMPTY = Buffer.alloc(0);
@@ -112,14 +112,11 @@ export function handleFetch(
         partitions.push({ session, errorCode: ErrorCode.INCONSISTENT_TOPIC_ID, replica: undefined });
         continue;
       }
-      const found = await (fetchOnlyLeader ? leaderFor : replicaFor)(
-        view,
-        replicas,
-        brokerId,
-        session.topic,
-        session.partition,
-        apiVersion >= 9 ? session.currentLeaderEpoch : -1,
-      );
+      const currentLeaderEpoch = apiVersion >= 9 ? session.currentLeaderEpoch : -1;
+      // The common case without an await per partition: a fetch may name a thousand of them.
+      const found =
+        (fetchOnlyLeader ? leaderForNow(view, replicas, brokerId, session.topic, session.partition, currentLeaderEpoch) : undefined) ??
+        (await (fetchOnlyLeader ? leaderFor : replicaFor)(view, replicas, brokerId, session.topic, session.partition, currentLeaderEpoch));
       const errorCode = found.errorCode === ErrorCode.KAFKA_STORAGE_ERROR ? storageError(apiVersion) : found.errorCode;
       const entry: PartitionToRead = { session, errorCode, replica: found.replica };
       if (follower && found.replica) checkFollowerPosition(entry, found.replica);
@@ -188,6 +185,12 @@ export function handleFetch(
 
     async function readAll(): Promise<{ results: FetchPartitionResult[]; bytes: number }> {
       let bytes = 0;
+      // Kafka's ReplicaManager.readFromLog gives the partition where the response's max_bytes runs
+      // out a partial batch up to the limit, and every later partition nothing. Strom sends whole
+      // batches, so once a partition has more than the response has room for, the response is
+      // full: the later partitions are answered without a read (a fetch of a thousand partitions
+      // would otherwise read each one's next batch only to find it does not fit).
+      let full = false;
       const results: FetchPartitionResult[] = [];
       for (const entry of partitions) {
         const key = { topicId: entry.session.topicId, topic: entry.session.topic, partition: entry.session.partition };
@@ -208,7 +211,7 @@ export function handleFetch(
         const replica = entry.replica;
         // Kafka's ReplicaManager.readFromLog: the first partition read gets the request's max_bytes as
         // given, each later one what is left (never below 0).
-        const limit = results.length === 0 ? body.maxBytes : Math.max(body.maxBytes - bytes, 0);
+        const limit = full ? 0 : results.length === 0 ? body.maxBytes : Math.max(body.maxBytes - bytes, 0);
         const budget = Math.min(entry.session.partitionMaxBytes, limit);
         const fetchOffset = Number(entry.session.fetchOffset);
         // A negative budget reads nothing (Kafka: LogSegment.read's IllegalArgumentException, answered
@@ -240,6 +243,7 @@ export function handleFetch(
           continue;
         }
         entry.readableAtRead = follower ? replica.logEndOffset : replica.highWatermark;
+        const readableEnd = follower ? replica.logEndOffset : readCommitted ? replica.lastStableOffset : replica.highWatermark;
         const read = await replica.read(fetchOffset, Math.max(budget, 0), readCommitted, budget >= 0 && bytes === 0, lease, follower);
         if (read.error !== null) {
           const errorCode = read.error === 'KAFKA_STORAGE_ERROR' ? storageError(apiVersion) : ErrorCode.OFFSET_OUT_OF_RANGE;
@@ -251,6 +255,7 @@ export function handleFetch(
           continue;
         }
         bytes += read.records.length;
+        if (limit <= entry.session.partitionMaxBytes && read.nextOffset < readableEnd) full = true;
         results.push({ ...key, data: createFetchResponsePartitionData({ ...fields, errorCode: ErrorCode.NONE, records: read.records }) });
       }
       return { results, bytes };
@@ -267,30 +272,35 @@ const storageError = (apiVersion: number): ErrorCode =>
 
 /**
  * Resolves when any partition gets data past its fetch offset (for a follower: written), or after
- * `timeoutMs`; with `leaderOnly`, also when a partition's replica stops leading.
+ * `timeoutMs`; with `leaderOnly`, also when a partition's replica stops leading. One listener is
+ * registered with every partition and taken back from all of them once the first wakes it.
  */
 async function waitForAny(partitions: PartitionToRead[], timeoutMs: number, follower: boolean, leaderOnly: boolean): Promise<void> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), timeoutMs);
-  try {
-    const waits = partitions
-      .filter((entry) => entry.replica)
-      // Wait for data past what the last read could see: waiting on the fetch offset alone would
-      // return at once whenever fewer than min.bytes are readable, and spin until max.wait.ms;
-      // waiting past what is readable now would sleep through an append made during that read
-      // (with acks=all, the producer waits on the very fetch that sleeps).
-      .map((entry) => {
-        const replica = entry.replica!;
-        const readable = entry.readableAtRead ?? (follower ? replica.logEndOffset : replica.highWatermark);
-        return replica.waitForData(Math.max(Number(entry.session.fetchOffset), readable), abort.signal, follower, leaderOnly);
-      });
-    if (waits.length === 0) {
-      await new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
-      return;
+  let wake!: () => void;
+  const woken = new Promise<void>((resolve) => (wake = resolve));
+  const listener = { wake };
+  const waiting: { replica: PartitionReplica; waiter: DataWaiter }[] = [];
+  let ready = false;
+  for (const entry of partitions) {
+    const replica = entry.replica;
+    if (!replica) continue;
+    // Wait for data past what the last read could see: waiting on the fetch offset alone would
+    // return at once whenever fewer than min.bytes are readable, and spin until max.wait.ms;
+    // waiting past what is readable now would sleep through an append made during that read
+    // (with acks=all, the producer waits on the very fetch that sleeps).
+    const readable = entry.readableAtRead ?? (follower ? replica.logEndOffset : replica.highWatermark);
+    const waiter = replica.waitForData(Math.max(Number(entry.session.fetchOffset), readable), listener, follower, leaderOnly);
+    if (!waiter) {
+      ready = true;
+      break;
     }
-    await Promise.race(waits);
+    waiting.push({ replica, waiter });
+  }
+  const timer = ready ? undefined : setTimeout(wake, timeoutMs);
+  try {
+    if (!ready) await woken;
   } finally {
     clearTimeout(timer);
-    abort.abort();
+    for (const { replica, waiter } of waiting) replica.stopWaiting(waiter);
   }
 }
