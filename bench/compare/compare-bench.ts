@@ -2,7 +2,7 @@
  * bench/compare: Strom and Apache Kafka 4.4.0 side by side on this machine, driven by the same
  * clients (issue 7). From the repo root:
  *
- *   npm run bench -- compare                 (~35 minutes: the headline rows, 3 repeats)
+ *   npm run bench -- compare                 (~20 minutes: the headline rows, 3 repeats)
  *   npm run bench -- compare --quick         (~5 minute smoke run: 1 repeat, short runs)
  *   npm run bench -- compare --full          (the whole matrix: hours)
  *   npm run bench -- compare --only 'produce java' --repeats 5
