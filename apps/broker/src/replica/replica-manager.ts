@@ -39,10 +39,10 @@ export interface ReplicaManagerOptions {
 /**
  * The partition replicas this broker hosts, kept in line with the cluster view: a replica is
  * opened when a partition assigned here appears, and closed (and its log deleted) when its
- * topic goes away. Changes are applied one at a time, in snapshot order. Each replica leads or
- * follows as the metadata says (Kafka's becomeLeaderOrFollower): followers fetch from their
- * leader through the fetcher of that broker; leaders check their ISR every half
- * replica.lag.time.max.ms (Kafka's isr-expiration task).
+ * topic goes away. Changes are applied one at a time, in snapshot order (the logs one change
+ * brings are opened side by side). Each replica leads or follows as the metadata says (Kafka's
+ * becomeLeaderOrFollower): followers fetch from their leader through the fetcher of that broker;
+ * leaders check their ISR every half replica.lag.time.max.ms (Kafka's isr-expiration task).
  *
  * A disk error takes the log directory offline (Kafka's handleLogDirFailure): its partitions
  * answer writes with KAFKA_STORAGE_ERROR until a restart, keep serving reads, and are listed as
