@@ -2,7 +2,7 @@
  * bench/compare: Strom and Apache Kafka 4.4.0 side by side on this machine, driven by the same
  * clients (issue 7). From the repo root:
  *
- *   npm run bench -- compare                 (~30 minutes: the headline rows, 3 repeats)
+ *   npm run bench -- compare                 (~20 minutes: the headline rows, 3 repeats)
  *   npm run bench -- compare --quick         (~5 minute smoke run: 1 repeat, short runs)
  *   npm run bench -- compare --full          (the whole matrix: hours)
  *   npm run bench -- compare --only 'produce java' --repeats 5
@@ -155,6 +155,9 @@ function makeStep(kind: Kind, stepClient: Step['client'], c: Case): Step {
   };
 }
 
+/** The partition count of the rows that show how a broker scales with partitions. */
+const MANY_PARTITIONS = 1000;
+
 function matrix(): Step[] {
   const steps: Step[] = [];
   const add = (c: Case, kinds: readonly string[]): void => {
@@ -163,18 +166,21 @@ function matrix(): Step[] {
       steps.push(makeStep(kind, stepClient, c));
     }
   };
-  const headline = (acks: Case['acks']): Case => ({ sizeBytes: 1024, acks, partitions: 16, compression: 'none' });
+  const headline = (acks: Case['acks'], partitions = 16): Case => ({ sizeBytes: 1024, acks, partitions, compression: 'none' });
   const all = ['produce java', 'produce librdkafka', 'consume java', 'consume librdkafka', 'e2e java', 'fixed-rate java', 'group java'];
   if (!full) {
     add(headline('1'), all);
     add(headline('all'), ['produce java', 'produce librdkafka', 'e2e java', 'fixed-rate java', 'group java']);
+    // Scale with partitions (issue 15): the same produce and consume rows on 1,000 partitions.
+    add(headline('1', MANY_PARTITIONS), ['produce java', 'produce librdkafka', 'consume java', 'consume librdkafka']);
+    add(headline('all', MANY_PARTITIONS), ['produce java']);
     if (quick)
       add({ sizeBytes: 100, acks: '1', partitions: 1, compression: 'lz4' }, ['produce java', 'produce librdkafka', 'consume java']);
     return steps;
   }
   for (const sizeBytes of [1024, 100]) {
     for (const compression of ['none', 'lz4'] as const) {
-      for (const partitions of [1, 16, 256]) {
+      for (const partitions of [1, 16, 256, MANY_PARTITIONS]) {
         for (const acks of ['1', 'all'] as const) {
           const c: Case = { sizeBytes, acks, partitions, compression };
           const kinds = ['produce java', 'produce librdkafka'];
@@ -225,6 +231,8 @@ interface Session {
   side: Side;
   repeat: number;
   startupSeconds: number;
+  /** From CreateTopics until the broker was quiet again (every log made). */
+  topicsSeconds?: number;
   idle?: ProcSample;
   final?: ProcSample;
   shutdown: string;
@@ -406,10 +414,16 @@ async function session(side: Side, repeat: number, steps: readonly Step[], clien
     info.idle = broker.sample();
     const topics = new Map<string, number>([['warmup', 16]]);
     for (const s of steps) if (s.kind !== 'consume') topics.set(s.topic, s.case.partitions);
+    const creatingAt = performance.now();
     await client.createTopics(
       clients,
       broker.bootstrap,
       [...topics].map(([name, partitions]) => ({ name, partitions })),
+    );
+    await broker.settle();
+    info.topicsSeconds = (performance.now() - creatingAt) / 1000;
+    say(
+      `${tag}: ${[...topics.values()].reduce((a, b) => a + b, 0)} partitions created, the broker quiet after ${info.topicsSeconds.toFixed(1)} s`,
     );
     const warm = await client.javaProduce(clients, {
       bootstrap: broker.bootstrap,
@@ -715,11 +729,22 @@ async function main(): Promise<number> {
     '## Broker sessions',
     '',
     ...markdownTable(
-      ['session', 'ready after s', 'idle RSS MiB', 'final RSS MiB', 'VmHWM MiB', 'CPU s (whole session)', 'error lines in log', 'shutdown'],
-      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+      [
+        'session',
+        'ready after s',
+        'topics ready after s',
+        'idle RSS MiB',
+        'final RSS MiB',
+        'VmHWM MiB',
+        'CPU s (whole session)',
+        'error lines in log',
+        'shutdown',
+      ],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
       sessions.map((s) => [
         `${SIDE_NAME[s.side]} r${s.repeat}${s.failure ? ` (aborted: ${s.failure.slice(0, 120)})` : ''}`,
         fmt(s.startupSeconds, 1),
+        fmt(s.topicsSeconds, 1),
         fmt((s.idle?.rssKiB ?? NaN) / 1024),
         fmt((s.final?.rssKiB ?? NaN) / 1024),
         fmt((s.final?.hwmKiB ?? NaN) / 1024),

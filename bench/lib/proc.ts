@@ -252,6 +252,26 @@ export class ServerProcess {
     };
   }
 
+  /**
+   * Waits until the process has been quiet (under `maxShare` of a core, sampled every 500 ms)
+   * for `quietMs`, at most `timeoutMs`; returns the seconds it took. A broker answers
+   * CreateTopics, and describes every partition as led, before it has made each log: a thousand
+   * partitions take seconds more, and a step measured meanwhile would share the CPU with that.
+   */
+  async settle(maxShare = 0.1, quietMs = 1500, timeoutMs = 120_000): Promise<number> {
+    const started = performance.now();
+    let last = this.sample()?.cpuSeconds ?? 0;
+    let quietSince = performance.now();
+    while (performance.now() - started < timeoutMs && !this.exited) {
+      await sleep(500);
+      const now = this.sample()?.cpuSeconds ?? last;
+      if (now - last > maxShare * 0.5) quietSince = performance.now();
+      last = now;
+      if (performance.now() - quietSince >= quietMs) break;
+    }
+    return (performance.now() - started) / 1000;
+  }
+
   /** SIGTERM (graceful), then SIGKILL of the whole group after graceMs. */
   async stop(graceMs = 15_000): Promise<string> {
     if (this.sampler) clearInterval(this.sampler);

@@ -55,6 +55,9 @@ import { ConnectionQuotas, withResolvedHosts } from './network/connection-quotas
 import { KafkaListener } from './network/kafka-listener.js';
 import { RequestMemoryPool } from './network/request-memory-pool.js';
 
+/** Idle read windows the fetch path keeps for reuse (see ReadBufferPool). */
+const FETCH_READ_BUFFERS_BYTES = 128 * 1024 * 1024;
+
 /** A listener as bound: its name and protocol, the address it listens on (port 0 resolved). */
 export interface BoundListener {
   readonly name: string;
@@ -243,7 +246,10 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
         new FetchSessionCache(),
         {
           maxWaitCapMs: 60_000,
-          readBuffers: new ReadBufferPool(),
+          // Room for two responses of the clients' default fetch.max.bytes (50 MiB) in flight: a
+          // fetch of many partitions fills it with hundreds of windows, and windows the pool
+          // cannot take back are new external memory for the GC on every fetch.
+          readBuffers: new ReadBufferPool({ maxPooledBytes: FETCH_READ_BUFFERS_BYTES }),
           replicaSelector: replicaSelectorFor(this.options.replication.replicaSelectorClass),
         },
         this.authorization,

@@ -218,11 +218,11 @@ describe('a leader and a follower replica', () => {
     leader.makeLeader(partitionInfo([1, 2]), { ...DEFAULT_TOPIC_POLICY, minInSyncReplicas: 1 });
     follower.makeFollower(partitionInfo([1, 2]), DEFAULT_TOPIC_POLICY);
     await leader.produce(batch(2), 9, 1, 30_000);
-    const abort = new AbortController();
     let woken = false;
-    const waiting = follower.waitForData(0, abort.signal, false, false).then(() => (woken = true));
-    // A leader-only wait on a follower ends at once: that consumer must go to the leader.
-    await follower.waitForData(0, abort.signal);
+    const waiter = follower.waitForData(0, { wake: () => (woken = true) }, false, false);
+    expect(waiter).toBeDefined();
+    // A leader-only wait on a follower ends at once (nothing registered): that consumer must go to the leader.
+    expect(follower.waitForData(0, { wake: () => undefined })).toBeUndefined();
 
     const read = await leader.read(0, 1 << 20, false, true, undefined, true);
     if (read.error !== null) throw new Error(read.error);
@@ -234,12 +234,12 @@ describe('a leader and a follower replica', () => {
     leader.followerFetch({ brokerId: 2, brokerEpoch: 1, fetchOffset: 2, logStartOffset: 0, lastFetchedEpoch: 1 });
     expect(leader.highWatermark).toBe(2);
     await follower.appendAsFollower(Buffer.alloc(0), leader.highWatermark);
-    await waiting;
+    expect(woken).toBe(true);
+    expect(follower.waitingFetches).toBe(0);
     expect(follower.highWatermark).toBe(2);
     const visible = await follower.read(0, 1 << 20, false, true);
     if (visible.error !== null) throw new Error(visible.error);
     expect(visible.records.length).toBe(read.records.length);
-    abort.abort();
   });
 
   it('refuses acks=all under min.insync.replicas before appending, and takes acks=1', async () => {

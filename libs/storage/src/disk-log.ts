@@ -455,6 +455,18 @@ export class DiskLog implements PartitionLog {
       const startOffset = this.startOffset;
       const end = this.visibleEnd;
       if (offset < startOffset || offset > end) return { error: 'OFFSET_OUT_OF_RANGE', logStartOffset: startOffset, logEndOffset: end };
+      // Kafka's LocalLog.read: nothing is readable at or past maxOffset, and nothing fits in no
+      // bytes without minOneBatch. Answered without touching a file: a fetch of many partitions
+      // asks for most of them after its byte budget is spent, or at their high watermark.
+      if (offset >= (options.maxOffset ?? Number.MAX_SAFE_INTEGER) || (options.maxBytes === 0 && options.minOneBatch === false))
+        return {
+          error: null,
+          records: EMPTY_RECORDS,
+          nextOffset: offset,
+          logStartOffset: startOffset,
+          logEndOffset: end,
+          highWatermark: this.hw,
+        };
       try {
         return await readSegments(this.context, offset, options);
       } catch (error) {
@@ -711,5 +723,8 @@ export class DiskLog implements PartitionLog {
     invariant(!this.closed, () => `log ${this.directory} is closed`);
   }
 }
+
+/** Shared by every empty read: a zero-length buffer holds nothing to overwrite. */
+const EMPTY_RECORDS = Buffer.alloc(0);
 
 const isBadFd = (error: unknown): boolean => (error as NodeJS.ErrnoException | undefined)?.code === 'EBADF';

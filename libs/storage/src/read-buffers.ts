@@ -14,8 +14,8 @@ export interface ReadBufferPoolOptions {
  * Buffers for log reads that outlive the read: the fetch path reads each partition's batches
  * into a window and sends a slice of it as is. Allocating a fresh window per partition per fetch
  * (up to `max.partition.fetch.bytes` + 64 KiB) made V8 run a mark-compact every ~120 ms under a
- * fast consumer, for external memory it never needed to scan. Here windows come in power-of-two
- * sizes from free lists and go back once the response that carries them is written.
+ * fast consumer, for external memory it never needed to scan. Here windows come in size classes
+ * from free lists and go back once the response that carries them is written.
  *
  * Giving a buffer back is an optimisation, never needed for correctness: one that is never
  * released is collected as before. Giving one back early would be a bug (its bytes are
@@ -46,17 +46,22 @@ export class ReadBufferPool {
     return new ReadLease(this);
   }
 
-  /** @internal A buffer of exactly `bytes` bytes, from a free list when one fits. */
+  /**
+   * @internal A buffer of exactly `bytes` bytes: an idle one of its size class or up to twice
+   * that, else a new one of its class.
+   */
   acquire(bytes: number): Buffer {
     const size = sizeClass(bytes);
     if (size > this.maxBufferBytes) return Buffer.allocUnsafeSlow(bytes);
-    const reused = this.free.get(size)?.pop();
-    if (reused !== undefined) {
+    for (let fits = size; fits <= 2 * size; fits = sizeClass(fits + 1)) {
+      const reused = this.free.get(fits)?.pop();
+      if (reused === undefined) continue;
       this.idle.delete(reused);
-      this.pooledBytes -= size;
+      this.pooledBytes -= fits;
       return Buffer.from(reused, 0, bytes);
     }
-    const fresh = new ArrayBuffer(size);
+    // Not zero-filled: a read overwrites what is sent of it, as it does in a reused buffer.
+    const fresh = Buffer.allocUnsafeSlow(size).buffer as ArrayBuffer;
     this.owned.add(fresh);
     return Buffer.from(fresh, 0, bytes);
   }
@@ -103,8 +108,13 @@ export class ReadLease {
   }
 }
 
+/**
+ * Eight size classes per power of two from 64 KiB: a buffer is at most an eighth larger than the
+ * read it holds. A fetch of a thousand partitions reads a thousand windows of about the same size;
+ * rounded up to powers of two they held up to twice their bytes and outgrew the pool.
+ */
 function sizeClass(bytes: number): number {
-  let size = MIN_CLASS_BYTES;
-  while (size < bytes) size *= 2;
-  return size;
+  if (bytes <= MIN_CLASS_BYTES) return MIN_CLASS_BYTES;
+  const step = 2 ** Math.floor(Math.log2(bytes - 1)) / 8;
+  return Math.ceil(bytes / step) * step;
 }

@@ -11,15 +11,25 @@ describe('ReadBufferPool', () => {
     const b = first.acquire(100_000);
     expect(a.length).toBe(100_000);
     expect(a.buffer).not.toBe(b.buffer);
-    expect(a.buffer.byteLength).toBe(128 * 1024); // power-of-two size classes from 64 KiB
+    expect(a.buffer.byteLength).toBe(104 * 1024); // eight size classes per power of two from 64 KiB
     const second = pool.lease();
     expect(second.acquire(100_000).buffer).not.toBe(a.buffer); // still leased
     first.releaseAll();
-    expect(pool.idleBytes).toBe(2 * 128 * 1024);
+    expect(pool.idleBytes).toBe(2 * 104 * 1024);
+    // A smaller read takes an idle buffer up to twice its size class.
     const reused = pool.lease().acquire(70_000);
     expect([a.buffer, b.buffer]).toContain(reused.buffer);
     expect(reused.length).toBe(70_000);
-    expect(pool.idleBytes).toBe(128 * 1024);
+    expect(pool.idleBytes).toBe(104 * 1024);
+  });
+
+  it('holds a read in at most an eighth more than its bytes', () => {
+    const lease = new ReadBufferPool().lease();
+    for (const bytes of [65_537, 100_000, 410_000, 524_288, 1_114_112, 5_000_000]) {
+      const size = lease.acquire(bytes).buffer.byteLength;
+      expect(size).toBeGreaterThanOrEqual(bytes);
+      expect(size).toBeLessThanOrEqual(bytes * 1.125);
+    }
   });
 
   it('keeps at most maxPooledBytes idle, allocates past maxBufferBytes, and ignores double or foreign releases', () => {

@@ -19,10 +19,10 @@ import {
   type FetchSessionCache,
   type FetchSessionPartition,
 } from '../fetch-session/index.js';
-import type { PartitionReplica } from '../replica/partition-replica.js';
+import type { DataWaiter, PartitionReplica } from '../replica/partition-replica.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import { findPreferredReadReplica, type ReplicaSelector } from '../replica/replica-selector.js';
-import { leaderFor, replicaFor } from './leadership.js';
+import { leaderFor, leaderForNow, replicaFor } from './leadership.js';
 
 const READ_COMMITTED = 1;
 const EMPTY = Buffer.alloc(0);
@@ -112,14 +112,11 @@ export function handleFetch(
         partitions.push({ session, errorCode: ErrorCode.INCONSISTENT_TOPIC_ID, replica: undefined });
         continue;
       }
-      const found = await (fetchOnlyLeader ? leaderFor : replicaFor)(
-        view,
-        replicas,
-        brokerId,
-        session.topic,
-        session.partition,
-        apiVersion >= 9 ? session.currentLeaderEpoch : -1,
-      );
+      const currentLeaderEpoch = apiVersion >= 9 ? session.currentLeaderEpoch : -1;
+      // The common case without an await per partition: a fetch may name a thousand of them.
+      const found =
+        (fetchOnlyLeader ? leaderForNow(view, replicas, brokerId, session.topic, session.partition, currentLeaderEpoch) : undefined) ??
+        (await (fetchOnlyLeader ? leaderFor : replicaFor)(view, replicas, brokerId, session.topic, session.partition, currentLeaderEpoch));
       const errorCode = found.errorCode === ErrorCode.KAFKA_STORAGE_ERROR ? storageError(apiVersion) : found.errorCode;
       const entry: PartitionToRead = { session, errorCode, replica: found.replica };
       if (follower && found.replica) checkFollowerPosition(entry, found.replica);
@@ -188,6 +185,12 @@ export function handleFetch(
 
     async function readAll(): Promise<{ results: FetchPartitionResult[]; bytes: number }> {
       let bytes = 0;
+      // Kafka's ReplicaManager.readFromLog gives the partition where the response's max_bytes runs
+      // out a partial batch up to the limit, and every later partition nothing. Strom sends whole
+      // batches, so once a partition has more than the response has room for, the response is
+      // full: the later partitions are answered without a read (a fetch of a thousand partitions
+      // would otherwise read each one's next batch only to find it does not fit).
+      let full = false;
       const results: FetchPartitionResult[] = [];
       // Reads of the log, in the request's order; answered in waves below.
       const pending: { slot: number; entry: PartitionToRead; fields: Partial<FetchResponsePartitionData> }[] = [];
@@ -243,44 +246,62 @@ export function handleFetch(
       // it only while its whole partition limit fits in what the reads before it may leave, so it
       // gets the same limit as read one after another; the next wave starts from what is left.
       for (let next = 0; next < pending.length;) {
-        const wave: { read: (typeof pending)[number]; budget: number }[] = [];
+        const wave: { read: (typeof pending)[number]; limit: number; budget: number }[] = [];
         let promised = 0;
         do {
           const read = pending[next]!;
-          const limit = read.slot === 0 ? body.maxBytes : Math.max(body.maxBytes - bytes - promised, 0);
+          const limit = full ? 0 : read.slot === 0 ? body.maxBytes : Math.max(body.maxBytes - bytes - promised, 0);
           const budget = Math.min(read.entry.session.partitionMaxBytes, limit);
-          wave.push({ read, budget });
+          wave.push({ read, limit, budget });
           promised += Math.max(budget, 0);
           next++;
-        } while (next < pending.length && fitsWhole(pending[next]!.entry.session.partitionMaxBytes, body.maxBytes - bytes - promised));
-        const answers = await Promise.all(wave.map(({ read, budget }) => readPartition(read.entry, budget)));
-        for (const [i, { read, budget }] of wave.entries()) {
+        } while (
+          next < pending.length &&
+          (full || fitsWhole(pending[next]!.entry.session.partitionMaxBytes, body.maxBytes - bytes - promised))
+        );
+        // Only while nothing is in the response yet may a read return a batch larger than its limit.
+        const minOneBatch = !full && bytes === 0;
+        const answers = await Promise.all(wave.map(({ read, budget }) => readPartition(read.entry, budget, minOneBatch && budget >= 0)));
+        for (const [i, { read, limit, budget }] of wave.entries()) {
           const answer = answers[i]!;
           // Read as if first (one batch at least); kept only if no partition before it has data.
-          if (answer.records.length > Math.max(budget, 0) && bytes > 0) answer.records = EMPTY;
+          // Once the response is full, the reads after it in the wave are dropped as well.
+          if (full || (answer.records.length > Math.max(budget, 0) && bytes > 0)) answer.records = EMPTY;
           bytes += answer.records.length;
-          results[read.slot] = { ...results[read.slot]!, data: createFetchResponsePartitionData({ ...read.fields, ...answer }) };
+          if (limit <= read.entry.session.partitionMaxBytes && answer.more) full = true;
+          results[read.slot] = {
+            ...results[read.slot]!,
+            data: createFetchResponsePartitionData({ ...read.fields, errorCode: answer.errorCode, records: answer.records }),
+          };
         }
       }
       return { results, bytes };
     }
 
-    /** One partition's part of the response: its records, or the error reading them got. */
-    async function readPartition(entry: PartitionToRead, budget: number): Promise<{ errorCode: ErrorCode; records: Buffer }> {
+    /**
+     * One partition's part of the response: its records, or the error reading them got, and
+     * whether readable data was left behind (the limit cut the read).
+     */
+    async function readPartition(
+      entry: PartitionToRead,
+      budget: number,
+      minOneBatch: boolean,
+    ): Promise<{ errorCode: ErrorCode; records: Buffer; more: boolean }> {
       const replica = entry.replica!;
       const fetchOffset = Number(entry.session.fetchOffset);
       entry.readableAtRead = follower ? replica.logEndOffset : replica.highWatermark;
-      const read = await replica.read(fetchOffset, Math.max(budget, 0), readCommitted, budget >= 0, lease, follower);
+      const readableEnd = follower ? replica.logEndOffset : readCommitted ? replica.lastStableOffset : replica.highWatermark;
+      const read = await replica.read(fetchOffset, Math.max(budget, 0), readCommitted, minOneBatch, lease, follower);
       if (read.error !== null) {
         const errorCode = read.error === 'KAFKA_STORAGE_ERROR' ? storageError(apiVersion) : ErrorCode.OFFSET_OUT_OF_RANGE;
-        return { errorCode, records: EMPTY };
+        return { errorCode, records: EMPTY, more: false };
       }
       // A negative budget reads nothing (Kafka: LogSegment.read's IllegalArgumentException, answered
       // UNKNOWN_SERVER_ERROR for the partition when there was data to read there).
       if (budget < 0 && fetchOffset < (readCommitted ? replica.lastStableOffset : replica.highWatermark)) {
-        return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, records: EMPTY };
+        return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, records: EMPTY, more: false };
       }
-      return { errorCode: ErrorCode.NONE, records: read.records };
+      return { errorCode: ErrorCode.NONE, records: read.records, more: read.nextOffset < readableEnd };
     }
   };
 }
@@ -297,34 +318,39 @@ const storageError = (apiVersion: number): ErrorCode =>
 
 /**
  * Resolves when any partition gets data past its fetch offset (for a follower: written), or after
- * `timeoutMs`; with `leaderOnly`, also when a partition's replica stops leading.
+ * `timeoutMs`; with `leaderOnly`, also when a partition's replica stops leading. One listener is
+ * registered with every partition and taken back from all of them once the first wakes it.
  */
 async function waitForAny(partitions: PartitionToRead[], timeoutMs: number, follower: boolean, leaderOnly: boolean): Promise<void> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), timeoutMs);
-  try {
-    const waits = partitions
-      .filter((entry) => entry.replica)
-      // Wait for data past what the last read could see: waiting on the fetch offset alone would
-      // return at once whenever fewer than min.bytes are readable, and spin until max.wait.ms;
-      // waiting past what is readable now would sleep through an append made during that read
-      // (with acks=all, the producer waits on the very fetch that sleeps).
-      .map((entry) => {
-        const replica = entry.replica!;
-        const readable = entry.readableAtRead ?? (follower ? replica.logEndOffset : replica.highWatermark);
-        return replica.waitForData(Math.max(Number(entry.session.fetchOffset), readable), abort.signal, follower, leaderOnly);
-      });
-    if (waits.length === 0) {
-      await new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
-      return;
+  let wake!: () => void;
+  const woken = new Promise<void>((resolve) => (wake = resolve));
+  const listener = { wake };
+  const waiting: { replica: PartitionReplica; waiter: DataWaiter }[] = [];
+  let ready = false;
+  for (const entry of partitions) {
+    const replica = entry.replica;
+    if (!replica) continue;
+    // Wait for data past what the last read could see: waiting on the fetch offset alone would
+    // return at once whenever fewer than min.bytes are readable, and spin until max.wait.ms;
+    // waiting past what is readable now would sleep through an append made during that read
+    // (with acks=all, the producer waits on the very fetch that sleeps).
+    const readable = entry.readableAtRead ?? (follower ? replica.logEndOffset : replica.highWatermark);
+    const waiter = replica.waitForData(Math.max(Number(entry.session.fetchOffset), readable), listener, follower, leaderOnly);
+    if (!waiter) {
+      ready = true;
+      break;
     }
-    await Promise.race(waits);
+    waiting.push({ replica, waiter });
+  }
+  const timer = ready ? undefined : setTimeout(wake, timeoutMs);
+  try {
+    if (!ready) await woken;
     // Coalesced: the appends of the same I/O round (one produce request's partitions, several
     // producers' requests read together) all land before the fetch reads again, so they go out
     // in one response instead of one response each.
     await new Promise<void>((resolve) => setImmediate(resolve));
   } finally {
     clearTimeout(timer);
-    abort.abort();
+    for (const { replica, waiter } of waiting) replica.stopWaiting(waiter);
   }
 }

@@ -49,11 +49,21 @@ export interface StorageFailure {
   message: string;
 }
 
-interface DataWaiter {
-  offset: number;
+/**
+ * A long-polling fetch waiting for data in any of its partitions: it registers the same listener
+ * with each of them (no promise or abort listener per partition), is woken once by the first,
+ * and then takes its registrations back.
+ */
+export interface DataListener {
+  wake(): void;
+}
+
+/** One registration of a {@link DataListener} with one replica: what it waits for. */
+export interface DataWaiter {
+  readonly offset: number;
   /** A follower's fetch waits for the log end; a consumer's for the high watermark. */
-  untilLogEnd: boolean;
-  wake: () => void;
+  readonly untilLogEnd: boolean;
+  readonly listener: DataListener;
 }
 
 /** What a partition replica needs of the broker to replicate: who it is, and a way to the metadata service. */
@@ -114,7 +124,7 @@ const logErrorCodes: Record<string, ErrorCode> = {
  * fetcher brings, with the leader's offsets and epochs, and truncates where its log diverged.
  */
 export class PartitionReplica {
-  private waiters = new Set<DataWaiter>();
+  private readonly waiters = new Set<DataWaiter>();
   private readonly appendsInFlight = new Set<Promise<unknown>>();
   private exclusiveWork: Promise<void> | undefined;
   private closed = false;
@@ -234,7 +244,7 @@ export class PartitionReplica {
     this.leader = undefined;
     this.delayedProduces.abort(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     // Consumers long-polling here learn at once that this broker no longer leads.
-    for (const waiter of [...this.waiters]) waiter.wake();
+    this.wakeWaiters(() => true);
   }
 
   /**
@@ -356,7 +366,7 @@ export class PartitionReplica {
         this.log.setHighWatermark(highWatermark);
         this.log.setLastStableOffset(highWatermark);
         // Consumers reading from this follower (KIP-392) wait for its high watermark.
-        for (const waiter of [...this.waiters]) if (!waiter.untilLogEnd && highWatermark > waiter.offset) waiter.wake();
+        this.wakeWaiters((waiter) => !waiter.untilLogEnd && highWatermark > waiter.offset);
       }
       return result;
     };
@@ -411,26 +421,28 @@ export class PartitionReplica {
   }
 
   /**
-   * Resolves when data at or past `offset` becomes readable (for a follower's fetch: written), when
-   * this replica stops leading (unless `leaderOnly` is false: a consumer reading from followers,
-   * KIP-392, waits for the high watermark wherever it is), or when `signal` aborts.
+   * Wakes `listener` (once; the registration then ends) when data past `offset` becomes readable
+   * (for a follower's fetch: written), when this replica stops leading (unless `leaderOnly` is
+   * false: a consumer reading from followers, KIP-392, waits for the high watermark wherever it
+   * is), or when it stops serving. Returns undefined, registering nothing, when one of those holds
+   * already; else the registration, for {@link stopWaiting}.
    */
-  waitForData(offset: number, signal: AbortSignal, untilLogEnd = false, leaderOnly = true): Promise<void> {
+  waitForData(offset: number, listener: DataListener, untilLogEnd = false, leaderOnly = true): DataWaiter | undefined {
     const readable = untilLogEnd ? this.log.logEndOffset : this.log.highWatermark;
-    if (readable > offset || this.closed || (leaderOnly && !this.leader) || signal.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const waiter: DataWaiter = {
-        offset,
-        untilLogEnd,
-        wake: () => {
-          this.waiters.delete(waiter);
-          signal.removeEventListener('abort', waiter.wake);
-          resolve();
-        },
-      };
-      this.waiters.add(waiter);
-      signal.addEventListener('abort', waiter.wake, { once: true });
-    });
+    if (readable > offset || this.closed || (leaderOnly && !this.leader)) return undefined;
+    const waiter: DataWaiter = { offset, untilLogEnd, listener };
+    this.waiters.add(waiter);
+    return waiter;
+  }
+
+  /** Ends a registration of {@link waitForData} that was not woken (the fetch was answered otherwise). */
+  stopWaiting(waiter: DataWaiter): void {
+    this.waiters.delete(waiter);
+  }
+
+  /** Registrations of long-polling fetches waiting here now. */
+  get waitingFetches(): number {
+    return this.waiters.size;
   }
 
   /**
@@ -466,14 +478,14 @@ export class PartitionReplica {
     this.closed = true;
     this.leader = undefined;
     this.delayedProduces.abort(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    for (const waiter of [...this.waiters]) waiter.wake();
+    this.wakeWaiters(() => true);
   }
 
   /** The leader appended: followers' fetches wake, and with an ISR of one the high watermark moves. */
   private onLocalAppend(): void {
     const end = this.log.logEndOffset;
     if (this.leader?.onLocalAppend(end, this.clock()).highWatermarkChanged) this.onHighWatermark();
-    else for (const waiter of [...this.waiters]) if (waiter.untilLogEnd && end > waiter.offset) waiter.wake();
+    else if (this.waiters.size > 0) this.wakeWaiters((waiter) => waiter.untilLogEnd && end > waiter.offset);
   }
 
   /** The leader's high watermark moved: the log takes it, consumers wake, acks=all produces complete. */
@@ -486,8 +498,17 @@ export class PartitionReplica {
       this.log.setLastStableOffset(highWatermark);
     }
     const end = this.log.logEndOffset;
-    for (const waiter of [...this.waiters]) if ((waiter.untilLogEnd ? end : highWatermark) > waiter.offset) waiter.wake();
+    if (this.waiters.size > 0) this.wakeWaiters((waiter) => (waiter.untilLogEnd ? end : highWatermark) > waiter.offset);
     if (this.delayedProduces.size > 0) this.delayedProduces.tryComplete(this.replicasReached);
+  }
+
+  /** Ends and wakes the registrations `due` picks. */
+  private wakeWaiters(due: (waiter: DataWaiter) => boolean): void {
+    for (const waiter of this.waiters) {
+      if (!due(waiter)) continue;
+      this.waiters.delete(waiter);
+      waiter.listener.wake();
+    }
   }
 
   private leaderConfig(): { replicaLagTimeMaxMs: number; minInSyncReplicas: number } {

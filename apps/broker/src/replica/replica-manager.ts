@@ -1,22 +1,27 @@
 import { join } from 'node:path';
 import type { BrokerInfo, ClusterSnapshot, PartitionInfo, TopicInfo } from '@strom/contracts';
 import type { Logger } from '@strom/runtime';
-import { DiskLog, LogDirectory, LogOfflineError } from '@strom/storage';
+import { DiskLog, LogDirectory, LogOfflineError, type LogConfig } from '@strom/storage';
 import type { AlterPartitionProposal, ReplicaEligibility } from '@strom/replication';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import { ReplicaFetcherManager } from '../replica-fetcher/replica-fetcher-manager.js';
 import { clientSecurity } from '../security/client-security.js';
 import { topicDefaults, topicSettings, type TopicPolicy } from './log-config.js';
+import { segmentFileBudget } from './open-files.js';
 import { PartitionReplica, type ReplicationContext } from './partition-replica.js';
 import type { ReplicationOptions } from './replication-options.js';
 import type { ReplicaCounts } from './replication-stats.js';
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
+/** New partition logs opened at once when a snapshot brings many (a topic of a thousand partitions). */
+const MAX_LOGS_OPENING = 16;
+
 export interface ReplicaManagerOptions {
   brokerId: number;
   /** The log directory (Kafka's log.dirs entry). */
   logDir: string;
+  /** Segment files kept open at once; default: half the process's open-file limit (see segmentFileBudget). */
   maxOpenFiles?: number;
   /**
    * server.properties: with the dynamic broker configs of the cluster view over it, it gives the
@@ -34,10 +39,10 @@ export interface ReplicaManagerOptions {
 /**
  * The partition replicas this broker hosts, kept in line with the cluster view: a replica is
  * opened when a partition assigned here appears, and closed (and its log deleted) when its
- * topic goes away. Changes are applied one at a time, in snapshot order. Each replica leads or
- * follows as the metadata says (Kafka's becomeLeaderOrFollower): followers fetch from their
- * leader through the fetcher of that broker; leaders check their ISR every half
- * replica.lag.time.max.ms (Kafka's isr-expiration task).
+ * topic goes away. Changes are applied one at a time, in snapshot order (the logs one change
+ * brings are opened side by side). Each replica leads or follows as the metadata says (Kafka's
+ * becomeLeaderOrFollower): followers fetch from their leader through the fetcher of that broker;
+ * leaders check their ISR every half replica.lag.time.max.ms (Kafka's isr-expiration task).
  *
  * A disk error takes the log directory offline (Kafka's handleLogDirFailure): its partitions
  * answer writes with KAFKA_STORAGE_ERROR until a restart, keep serving reads, and are listed as
@@ -100,7 +105,7 @@ export class ReplicaManager {
   async start(): Promise<void> {
     this.directory = await LogDirectory.open({
       path: this.options.logDir,
-      maxOpenFiles: this.options.maxOpenFiles,
+      maxOpenFiles: this.options.maxOpenFiles ?? segmentFileBudget(),
       onOffline: (error) => this.onLogDirFailure(error),
     });
     if (!this.directory.cleanShutdown && (await this.directory.partitionsOnDisk()).length > 0) {
@@ -229,6 +234,7 @@ export class ReplicaManager {
     if (!directory) return;
     const wanted = new Set<string>();
     const defaults = this.topicDefaults();
+    const toOpen: { id: string; topic: TopicInfo; partition: PartitionInfo; log: Partial<LogConfig>; policy: TopicPolicy }[] = [];
     for (const topic of topics) {
       const { log, policy } = topicSettings(topic.configs, defaults);
       for (const partition of topic.partitions) {
@@ -242,30 +248,35 @@ export class ReplicaManager {
           continue;
         }
         if (existing) await this.drop(id, existing);
-        const partitionLog = await directory
-          .openLog(topic.name, partition.partitionIndex, { config: log, topicId: topic.id })
-          .catch((error: unknown) => {
-            if (error instanceof LogOfflineError) return undefined;
-            throw error;
-          });
-        if (!partitionLog) {
-          this.offlinePartitions.add(id);
-          continue;
-        }
-        this.offlinePartitions.delete(id);
-        const replica = new PartitionReplica(
-          topic.name,
-          topic.id,
-          partition.partitionIndex,
-          partitionLog,
-          partition.leaderEpoch,
-          policy,
-          this.context,
-        );
-        this.replicas.set(id, replica);
-        this.applyRole(replica, partition, policy);
+        toOpen.push({ id, topic, partition, log, policy });
       }
     }
+    // A new log is a directory, files and fsyncs: a topic of a thousand partitions opens them
+    // side by side, so that its file operations overlap instead of queueing one by one.
+    await inParallel(toOpen, MAX_LOGS_OPENING, async ({ id, topic, partition, log, policy }) => {
+      const partitionLog = await directory
+        .openLog(topic.name, partition.partitionIndex, { config: log, topicId: topic.id })
+        .catch((error: unknown) => {
+          if (error instanceof LogOfflineError) return undefined;
+          throw error;
+        });
+      if (!partitionLog) {
+        this.offlinePartitions.add(id);
+        return;
+      }
+      this.offlinePartitions.delete(id);
+      const replica = new PartitionReplica(
+        topic.name,
+        topic.id,
+        partition.partitionIndex,
+        partitionLog,
+        partition.leaderEpoch,
+        policy,
+        this.context,
+      );
+      this.replicas.set(id, replica);
+      this.applyRole(replica, partition, policy);
+    });
     for (const [id, replica] of this.replicas) if (!wanted.has(id)) await this.drop(id, replica);
     for (const id of this.offlinePartitions) if (!wanted.has(id)) this.offlinePartitions.delete(id);
   }
@@ -315,6 +326,20 @@ export class ReplicaManager {
     await this.directory?.deleteLog(replica.topic, replica.partition);
     this.logger.info({ topic: replica.topic, partition: replica.partition }, 'replica removed');
   }
+}
+
+/**
+ * Runs `work` over `items` with at most `limit` in flight; rejects with the first failure, once
+ * every started item has settled.
+ */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, lane));
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 export const logDirUnder = (dataDir: string): string => join(dataDir, 'kafka-logs');
