@@ -1,81 +1,18 @@
-import type { ClusterSnapshot, PartitionInfo } from '@strom/contracts';
 import {
   createFetchRequest,
   createFetchRequestFetchPartition,
   createFetchRequestFetchTopic,
   createFetchRequestReplicaState,
-  encodeRecordBatch,
   type FetchResponse,
 } from '@strom/protocol';
-import { MemoryLog } from '@strom/storage';
 import { describe, expect, it } from 'vitest';
-import { handleFetch } from '../src/api/fetch.js';
-import { ClusterView } from '../src/cluster/cluster-view.js';
-import { FetchSessionCache } from '../src/fetch-session/index.js';
-import { topicDefaults, topicSettings } from '../src/replica/log-config.js';
-import { PartitionReplica } from '../src/replica/partition-replica.js';
-import type { ReplicaManager } from '../src/replica/replica-manager.js';
+import { oneRecordBatch, singleBrokerFetch } from './fetch-test-broker.js';
 
 const TOPIC_ID = '5a0e4c1e-8d3a-4b6e-9a51-3c2d1e0f9a21';
 
-/** Broker 1 leading every partition of `wide` (replication factor 1), behind the fetch handler. */
-function broker(partitions: number): { replicas: PartitionReplica[]; fetch: ReturnType<typeof handleFetch> } {
-  const infos: PartitionInfo[] = Array.from({ length: partitions }, (_, partitionIndex) => ({
-    partitionIndex,
-    leaderId: 1,
-    leaderEpoch: 1,
-    partitionEpoch: 0,
-    replicas: [1],
-    isr: [1],
-    leaderRecoveryState: 'RECOVERED',
-  }));
-  const snapshot: ClusterSnapshot = {
-    version: '1',
-    clusterId: 'c',
-    controllerId: 1,
-    brokers: [
-      {
-        id: 1,
-        endpoints: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9001, securityProtocol: 'PLAINTEXT' }],
-        rack: null,
-        epoch: '1',
-        fenced: false,
-      },
-    ],
-    topics: [{ id: TOPIC_ID, name: 'wide', internal: false, configs: {}, partitions: infos }],
-    brokerConfigs: { cluster: {}, brokers: {} },
-  };
-  const view = new ClusterView();
-  view.apply(snapshot);
-  const policy = topicSettings({}, topicDefaults()).policy;
-  const replicas = infos.map((info) => {
-    const replica = new PartitionReplica(
-      'wide',
-      TOPIC_ID,
-      info.partitionIndex,
-      new MemoryLog({ topic: 'wide', partition: info.partitionIndex }),
-      1,
-      policy,
-      {
-        brokerId: 1,
-        replicaLagTimeMaxMs: 30_000,
-        eligibility: { isIsrEligible: () => true, aliveBrokerEpoch: () => 1 },
-        proposeIsrChange: () => undefined,
-      },
-    );
-    replica.makeLeader(info, policy);
-    return replica;
-  });
-  const manager = {
-    replica: (topic: string, index: number) => (topic === 'wide' ? replicas[index] : undefined),
-    settled: async () => undefined,
-    isOffline: () => false,
-  } as unknown as ReplicaManager;
-  return { replicas, fetch: handleFetch(view, manager, 1, new FetchSessionCache(), { maxWaitCapMs: 120_000 }) };
-}
+const broker = (count: number) => singleBrokerFetch('wide', TOPIC_ID, count);
 
-const batch = (valueBytes: number) =>
-  encodeRecordBatch({ baseTimestamp: BigInt(Date.now()), records: [{ offsetDelta: 0, key: null, value: Buffer.alloc(valueBytes, 'v') }] });
+const batch = oneRecordBatch;
 
 /** A consumer's sessionless Fetch v15 of every partition from offset 0. */
 function consumerFetch(

@@ -1,81 +1,13 @@
-import type { ClusterSnapshot, PartitionInfo } from '@strom/contracts';
-import {
-  batches,
-  createFetchRequest,
-  createFetchRequestFetchPartition,
-  createFetchRequestFetchTopic,
-  encodeRecordBatch,
-} from '@strom/protocol';
-import { MemoryLog } from '@strom/storage';
+import { batches, createFetchRequest, createFetchRequestFetchPartition, createFetchRequestFetchTopic } from '@strom/protocol';
 import { describe, expect, it } from 'vitest';
-import { handleFetch } from '../src/api/fetch.js';
-import { ClusterView } from '../src/cluster/cluster-view.js';
-import { FetchSessionCache } from '../src/fetch-session/index.js';
-import { topicDefaults, topicSettings } from '../src/replica/log-config.js';
-import { PartitionReplica } from '../src/replica/partition-replica.js';
-import type { ReplicaManager } from '../src/replica/replica-manager.js';
+import type { handleFetch } from '../src/api/fetch.js';
+import { oneRecordBatch, singleBrokerFetch } from './fetch-test-broker.js';
 
 const TOPIC_ID = '5a0e2c9b-71d4-4f3a-8e6b-2d9c0f1a3b47';
 
-/** Broker 1 alone leading `count` partitions of `orders`, behind the fetch handler. */
-function broker(count: number): { replicas: PartitionReplica[]; fetch: ReturnType<typeof handleFetch> } {
-  const partitions: PartitionInfo[] = Array.from({ length: count }, (_, index) => ({
-    partitionIndex: index,
-    leaderId: 1,
-    leaderEpoch: 1,
-    partitionEpoch: 0,
-    replicas: [1],
-    isr: [1],
-    leaderRecoveryState: 'RECOVERED',
-  }));
-  const snapshot: ClusterSnapshot = {
-    version: '1',
-    clusterId: 'c',
-    controllerId: 1,
-    brokers: [
-      {
-        id: 1,
-        endpoints: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9001, securityProtocol: 'PLAINTEXT' }],
-        rack: null,
-        epoch: '1',
-        fenced: false,
-      },
-    ],
-    topics: [{ id: TOPIC_ID, name: 'orders', internal: false, configs: {}, partitions }],
-    brokerConfigs: { cluster: {}, brokers: {} },
-  };
-  const view = new ClusterView();
-  view.apply(snapshot);
-  const policy = topicSettings({}, topicDefaults()).policy;
-  const replicas = partitions.map((info) => {
-    const replica = new PartitionReplica(
-      'orders',
-      TOPIC_ID,
-      info.partitionIndex,
-      new MemoryLog({ topic: 'orders', partition: 0 }),
-      1,
-      policy,
-      {
-        brokerId: 1,
-        replicaLagTimeMaxMs: 30_000,
-        eligibility: { isIsrEligible: () => true, aliveBrokerEpoch: () => 1 },
-        proposeIsrChange: () => undefined,
-      },
-    );
-    replica.makeLeader(info, policy);
-    return replica;
-  });
-  const manager = {
-    replica: (topic: string, index: number) => (topic === 'orders' ? replicas[index] : undefined),
-    settled: async () => undefined,
-    isOffline: () => false,
-  } as unknown as ReplicaManager;
-  return { replicas, fetch: handleFetch(view, manager, 1, new FetchSessionCache(), { maxWaitCapMs: 1_000 }) };
-}
+const broker = (count: number) => singleBrokerFetch('orders', TOPIC_ID, count, 1_000);
 
-/** A batch of one record whose value is `valueBytes` long. */
-const batch = (valueBytes: number) =>
-  encodeRecordBatch({ baseTimestamp: BigInt(Date.now()), records: [{ offsetDelta: 0, key: null, value: Buffer.alloc(valueBytes, 1) }] });
+const batch = oneRecordBatch;
 const BATCH_BYTES = batch(1000).length;
 
 async function fetchAll(fetch: ReturnType<typeof handleFetch>, count: number, maxBytes: number, partitionMaxBytes: number) {
