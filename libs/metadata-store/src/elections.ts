@@ -1,7 +1,8 @@
 // Pieces of Kafka's partition elections that both stores share: how stored rows become
 // @strom/replication's registrations, and which config layer decides unclean election.
-import type { BrokerRegistration, PartitionRegistration } from '@strom/replication';
+import { alterPartition, type BrokerLookup, type BrokerRegistration, type PartitionRegistration } from '@strom/replication';
 import { invariant } from './errors.js';
+import type { AlterPartitionInput } from './model.js';
 
 /** Kafka's topic config (and cluster-wide default) that allows an out-of-sync replica to lead. */
 export const UNCLEAN_LEADER_ELECTION = 'unclean.leader.election.enable';
@@ -66,4 +67,27 @@ export function uncleanElectionEnabled(
 export function assertPartitionChange(current: PartitionRegistration, next: PartitionRegistration): void {
   invariant(next.partitionEpoch === current.partitionEpoch + 1, 'the partition epoch grows by one per change');
   invariant(next.leaderEpoch >= current.leaderEpoch, 'the leader epoch never goes back');
+}
+
+/**
+ * An AlterPartition request judged against the stored registration (`undefined`: no such
+ * partition) by @strom/replication's `alterPartition`: the same step in both stores.
+ */
+export function judgeAlterPartition(
+  current: PartitionRegistration | undefined,
+  input: AlterPartitionInput,
+  brokers: BrokerLookup,
+): ReturnType<typeof alterPartition> {
+  return alterPartition(
+    current,
+    { brokerId: input.brokerId, brokerEpoch: Number(input.brokerEpoch) },
+    {
+      leaderId: input.brokerId,
+      leaderEpoch: input.leaderEpoch,
+      partitionEpoch: input.partitionEpoch,
+      newIsr: input.newIsr.map((member) => ({ brokerId: member.brokerId, brokerEpoch: Number(member.brokerEpoch) })),
+      leaderRecoveryState: input.leaderRecoveryState,
+    },
+    brokers,
+  );
 }

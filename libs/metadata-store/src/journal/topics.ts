@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '@strom/errors';
-import { alterPartition, changePartition, type BrokerLookup, type PartitionRegistration } from '@strom/replication';
+import { changePartition, type BrokerLookup, type PartitionRegistration } from '@strom/replication';
 import {
   assertPartitionChange,
   toBrokerRegistration,
+  judgeAlterPartition,
   toRegistration,
   UNCLEAN_LEADER_ELECTION,
   uncleanElectionEnabled,
@@ -141,18 +142,7 @@ export class JournalPartitionRepository implements PartitionRepository {
       const key = keys.partition(input.topicId.toLowerCase(), input.partitionIndex);
       const row = tables.partitions.get(key);
       const current = row === undefined ? undefined : toRegistration(row);
-      const result = alterPartition(
-        current,
-        { brokerId: input.brokerId, brokerEpoch: Number(input.brokerEpoch) },
-        {
-          leaderId: input.brokerId,
-          leaderEpoch: input.leaderEpoch,
-          partitionEpoch: input.partitionEpoch,
-          newIsr: input.newIsr.map((member) => ({ brokerId: member.brokerId, brokerEpoch: Number(member.brokerEpoch) })),
-          leaderRecoveryState: input.leaderRecoveryState,
-        },
-        brokerLookup(tables),
-      );
+      const result = judgeAlterPartition(current, input, brokerLookup(tables));
       if ('errorCode' in result) return { errorCode: result.errorCode, partition: undefined, changed: false };
       const next = result.registration;
       const state: PartitionState = {

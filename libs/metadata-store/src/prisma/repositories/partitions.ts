@@ -1,7 +1,6 @@
 import { ErrorCode } from '@strom/errors';
-import { alterPartition } from '@strom/replication';
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import { toRegistration } from '../../elections.js';
+import { judgeAlterPartition, toRegistration } from '../../elections.js';
 import type { AlterPartitionInput, AlterPartitionOutcome, PartitionRepository, PartitionState } from '../../model.js';
 import { brokerLookup, retryOnCasConflict, writePartition } from './elections.js';
 import { bumpMetadataVersion } from './tx.js';
@@ -22,18 +21,7 @@ export class PrismaPartitionRepository implements PartitionRepository {
         const key = { topicId: input.topicId, partitionIndex: input.partitionIndex };
         const row = await tx.partition.findUnique({ where: { topicId_partitionIndex: key } });
         const current = row === null ? undefined : toRegistration(row);
-        const result = alterPartition(
-          current,
-          { brokerId: input.brokerId, brokerEpoch: Number(input.brokerEpoch) },
-          {
-            leaderId: input.brokerId,
-            leaderEpoch: input.leaderEpoch,
-            partitionEpoch: input.partitionEpoch,
-            newIsr: input.newIsr.map((member) => ({ brokerId: member.brokerId, brokerEpoch: Number(member.brokerEpoch) })),
-            leaderRecoveryState: input.leaderRecoveryState,
-          },
-          await brokerLookup(tx),
-        );
+        const result = judgeAlterPartition(current, input, await brokerLookup(tx));
         if ('errorCode' in result) return { errorCode: result.errorCode, partition: undefined, changed: false };
         const next = result.registration;
         const state: PartitionState = {
