@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { ConfigError, describeFlags, loadServerConfig, type ServerConfig } from '@strom/config';
 import { bootApp, type RunningApp } from './bootstrap.js';
+import { tuneGarbageCollection } from './gc-tuning.js';
 import { HealthServer } from './health.js';
 import { createLogger, type LevelWithSilent, type Logger } from './logger.js';
 import { RuntimeModule } from './runtime.module.js';
@@ -63,6 +64,7 @@ export async function runProcess(options: ProcessOptions): Promise<RunningApp | 
     }
     throw error;
   }
+  tuneGarbageCollection();
   const logger = createLogger(options.name, config.string('strom.log.level') as LevelWithSilent);
   for (const warning of config.warnings) logger.warn(`configuration: ${warning}`);
   let health: HealthServer | undefined;
