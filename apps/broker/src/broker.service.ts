@@ -53,6 +53,7 @@ import { OffsetsTopic } from './cluster/offsets-topic.js';
 import { ConnectionLog } from './network/connection-log.js';
 import { ConnectionQuotas, withResolvedHosts } from './network/connection-quotas.js';
 import { KafkaListener } from './network/kafka-listener.js';
+import { ReadTurns } from './network/read-turns.js';
 import { RequestMemoryPool } from './network/request-memory-pool.js';
 
 /** Idle read windows the fetch path keeps for reuse (see ReadBufferPool). */
@@ -136,6 +137,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       connectionLog,
     );
     const requestMemory = new RequestMemoryPool(options.queuedMaxRequestBytes);
+    const readTurns = new ReadTurns(options.limits.readBytesPerTurn);
     for (const listenerOptions of options.listeners) {
       const listener = new KafkaListener(
         {
@@ -145,6 +147,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
           limits: options.limits,
           quotas: this.quotas,
           requestMemory,
+          readTurns,
           connectionLog,
           requestStats: this.requestStats,
           security: listenerSecurity(listenerOptions.security, security),

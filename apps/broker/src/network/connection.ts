@@ -17,6 +17,7 @@ import type { SslServer } from '../security/ssl/ssl-server.js';
 import type { SaslAdmission, SaslSession } from '../security/sasl-session.js';
 import type { ConnectionLog } from './connection-log.js';
 import type { ConnectionLimits } from './limits.js';
+import type { ReadTurns } from './read-turns.js';
 import type { RequestMemoryPool } from './request-memory-pool.js';
 import type { RequestStats } from './request-stats.js';
 import {
@@ -89,6 +90,8 @@ export class KafkaConnection {
   private readonly frameReservations = new Map<Buffer, number>();
   /** Set while reading waits for the memory pool; calling it stops waiting. */
   private stopWaitingForMemory: (() => void) | undefined;
+  /** Reading paused until the loop's next turn: this turn's read budget is spent (see ReadTurns). */
+  private turnPaused = false;
 
   constructor(
     private readonly socket: Socket,
@@ -99,6 +102,7 @@ export class KafkaConnection {
     private readonly connectionLog: ConnectionLog,
     private readonly supportedApiVersions: () => ResponseBodies[typeof ApiKey.ApiVersions],
     private readonly memory: RequestMemoryPool,
+    private readonly readTurns: ReadTurns,
     private readonly stats: RequestStats | undefined,
     /** The name of the listener the connection came in on. */
     listenerName: string,
@@ -181,6 +185,7 @@ export class KafkaConnection {
 
   private onData(chunk: Buffer): void {
     this.lastActivityMs = Date.now();
+    this.countTurnBytes(chunk.length);
     const wasCollecting = this.reader.collectingFrameBytes > 0;
     let frames: Buffer[];
     try {
@@ -457,6 +462,18 @@ export class KafkaConnection {
     this.socket.end(() => this.socket.destroy());
   }
 
+  /** Counts a chunk against the turn's read budget; pauses reading until the next turn once it is spent. */
+  private countTurnBytes(bytes: number): void {
+    if (this.turnPaused || !this.readTurns.spend(bytes, this.endTurn)) return;
+    this.turnPaused = true;
+    this.pauseReading();
+  }
+
+  private readonly endTurn = (): void => {
+    this.turnPaused = false;
+    this.maybeResumeReading();
+  };
+
   private pauseReading(): void {
     if (this.readingPaused) return;
     this.readingPaused = true;
@@ -464,7 +481,7 @@ export class KafkaConnection {
   }
 
   private maybeResumeReading(): void {
-    if (!this.readingPaused || this.closed || this.stopWaitingForMemory !== undefined) return;
+    if (!this.readingPaused || this.closed || this.turnPaused || this.stopWaitingForMemory !== undefined) return;
     if (
       this.pending.length < this.limits.maxInFlightRequests &&
       this.held.length < this.limits.maxInFlightRequests &&

@@ -7,6 +7,7 @@ import type { ConnectionLog } from './connection-log.js';
 import type { RequestStats } from './request-stats.js';
 import type { ConnectionQuotas } from './connection-quotas.js';
 import type { ConnectionLimits } from './limits.js';
+import { ReadTurns } from './read-turns.js';
 import type { RequestMemoryPool } from './request-memory-pool.js';
 import type { RequestHandler } from './request-handler.js';
 
@@ -20,6 +21,8 @@ export interface ListenerOptions {
   quotas: ConnectionQuotas;
   /** The bound on the bytes of requests being read (queued.max.request.bytes), shared likewise. */
   requestMemory: RequestMemoryPool;
+  /** The event loop's read budget per turn, shared likewise; without it the listener makes its own from `limits`. */
+  readTurns?: ReadTurns;
   /** The rate-limited per-connection info lines, shared likewise. */
   connectionLog: ConnectionLog;
   /** Request counts and times, shared likewise; none are kept without it. */
@@ -54,13 +57,16 @@ export class KafkaListener {
   private readonly connections = new Set<KafkaConnection>();
   private nextConnectionId = 1;
   private timer?: NodeJS.Timeout;
+  private readonly readTurns: ReadTurns;
 
   constructor(
     private readonly options: ListenerOptions,
     private readonly handler: RequestHandler,
     private readonly logger: Logger,
     private readonly supportedApiVersions: () => ResponseBodies[typeof ApiKey.ApiVersions],
-  ) {}
+  ) {
+    this.readTurns = options.readTurns ?? new ReadTurns(options.limits.readBytesPerTurn);
+  }
 
   /**
    * Binds the port; resolves with it (useful with port 0). With `holdConnections`, accepted
@@ -201,6 +207,7 @@ export class KafkaListener {
       this.options.connectionLog,
       this.supportedApiVersions,
       this.options.requestMemory,
+      this.readTurns,
       this.options.requestStats,
       this.options.name,
       this.options.security,

@@ -13,6 +13,8 @@ export interface ConnectionLimits {
   idleTimeoutMs: number;
   /** A request still unanswered after this long closes its connection: a handler is stuck. */
   requestTimeoutMs: number;
+  /** Bytes the broker's connections may read in one turn of the event loop, together (see ReadTurns). */
+  readBytesPerTurn: number;
 }
 
 /**
@@ -24,4 +26,5 @@ export const STROM_CONNECTION_LIMITS: Omit<ConnectionLimits, 'maxFrameBytes' | '
   maxInFlightRequests: 64,
   maxQueuedResponseBytes: 64 * 1024 * 1024,
   requestTimeoutMs: 300_000,
+  readBytesPerTurn: 256 * 1024,
 };
