@@ -76,7 +76,9 @@ process.on('SIGTERM', () => void stopAll(0));
 /** Starts an app; resolves once a log line satisfies `ready`. */
 function startApp(name, app, args, env, ready) {
   const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [join(repo, 'apps', app, 'dist', 'main.js'), ...args], {
+  // Brokers get the heap `npm start` gives the embedded broker (README, "Run").
+  const nodeFlags = app === 'broker' ? ['--initial-old-space-size=128'] : [];
+  const child = spawn(process.execPath, [...nodeFlags, join(repo, 'apps', app, 'dist', 'main.js'), ...args], {
     env: { ...process.env, ...env, STROM_LOG_LEVEL: process.env.STROM_LOG_LEVEL ?? 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

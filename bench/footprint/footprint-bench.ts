@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { waitUntilEveryBrokerListsAll } from '@strom/broker';
 import { freePort } from '@strom/testing';
-import { STROM_MAIN } from '../lib/brokers.ts';
+import { STROM_MAIN, npmStartNodeFlags } from '../lib/brokers.ts';
 import { installCleanup, REPO, RESULTS, runBounded, scratchDirs, ServerProcess, sleep } from '../lib/proc.ts';
 import { fmt, machine, markdownTable } from '../lib/report.ts';
 
@@ -59,6 +59,7 @@ async function runBroker(dataDir: string): Promise<BrokerRun> {
   const spawnedAtMs = Date.now();
   const started = performance.now();
   const broker = new ServerProcess(process.execPath, [
+    ...npmStartNodeFlags(),
     STROM_MAIN,
     'start',
     '--data-dir',

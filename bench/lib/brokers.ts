@@ -15,6 +15,17 @@ import { REPO, ServerProcess, describeExit, runBounded, scratchDirs, sleep } fro
 
 export const STROM_MAIN = join(REPO, 'apps', 'strom', 'dist', 'main.js');
 
+/**
+ * The flags `npm start` gives node (package.json's start script: `node <flags> apps/strom/dist/main.js
+ * start`), so a benchmarked broker runs as a user's does.
+ */
+export function npmStartNodeFlags(): string[] {
+  const scripts = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const match = /\bnode((?: --[^\s]+)*) apps\/strom\/dist\/main\.js start\b/.exec(scripts['start'] ?? '');
+  if (!match) throw new Error(`package.json's start script does not run apps/strom/dist/main.js start: ${scripts['start']}`);
+  return match[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
 export interface BenchBroker extends ServerProcess {
   readonly kind: 'strom' | 'kafka';
   readonly dataDir: string;
@@ -48,6 +59,7 @@ export class StromBroker extends ServerProcess implements BenchBroker {
     writeFileSync(properties, 'group.initial.rebalance.delay.ms=0\n');
     scratchDirs.add(properties);
     super(process.execPath, [
+      ...npmStartNodeFlags(),
       ...nodeFlags,
       STROM_MAIN,
       'start',

@@ -1,10 +1,19 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startChild, tail, type ChildHandle } from '../compat/support/child-process.js';
 import { REPO } from '../compat/support/model.js';
 
 /** The built CLI (`npx tsc -b`), run the way `npm start` runs it. */
 export const STROM_MAIN = join(REPO, 'apps', 'strom', 'dist', 'main.js');
+
+/** The flags package.json's start script gives node (`node <flags> apps/strom/dist/main.js start`). */
+function npmStartNodeFlags(): string[] {
+  const start =
+    (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start'] ?? '';
+  const match = /\bnode((?: --[^\s]+)*) apps\/strom\/dist\/main\.js start\b/.exec(start);
+  if (!match) throw new Error(`package.json's start script does not run apps/strom/dist/main.js start: ${start}`);
+  return match[1]!.trim().split(/\s+/).filter(Boolean);
+}
 
 export interface BrokerProcessOptions {
   port: number;
@@ -29,7 +38,18 @@ export class BrokerProcess {
     if (!existsSync(STROM_MAIN)) throw new Error(`${STROM_MAIN} is missing: build with npx tsc -b`);
     const child = startChild(
       process.execPath,
-      [STROM_MAIN, 'start', '--port', String(options.port), '--admin-port', '0', '--data-dir', options.dataDir, ...(options.args ?? [])],
+      [
+        ...npmStartNodeFlags(),
+        STROM_MAIN,
+        'start',
+        '--port',
+        String(options.port),
+        '--admin-port',
+        '0',
+        '--data-dir',
+        options.dataDir,
+        ...(options.args ?? []),
+      ],
       { timeoutMs: 3_600_000, env: options.env },
     );
     try {
