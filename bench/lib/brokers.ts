@@ -10,21 +10,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@strom/testing';
+import { freePort, npmStartNodeFlags as npmStartFlags } from '@strom/testing';
 import { REPO, ServerProcess, describeExit, runBounded, scratchDirs, sleep } from './proc.ts';
 
 export const STROM_MAIN = join(REPO, 'apps', 'strom', 'dist', 'main.js');
 
-/**
- * The flags `npm start` gives node (package.json's start script: `node <flags> apps/strom/dist/main.js
- * start`), so a benchmarked broker runs as a user's does.
- */
-export function npmStartNodeFlags(): string[] {
-  const scripts = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-  const match = /\bnode((?: --[^\s]+)*) apps\/strom\/dist\/main\.js start\b/.exec(scripts['start'] ?? '');
-  if (!match) throw new Error(`package.json's start script does not run apps/strom/dist/main.js start: ${scripts['start']}`);
-  return match[1]!.trim().split(/\s+/).filter(Boolean);
-}
+/** The flags `npm start` gives node, so a benchmarked broker runs as a user's does. */
+export const npmStartNodeFlags = (): string[] => npmStartFlags(REPO);
 
 export interface BenchBroker extends ServerProcess {
   readonly kind: 'strom' | 'kafka';

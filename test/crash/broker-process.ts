@@ -1,19 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { npmStartNodeFlags } from '@strom/testing';
 import { join } from 'node:path';
 import { startChild, tail, type ChildHandle } from '../compat/support/child-process.js';
 import { REPO } from '../compat/support/model.js';
 
 /** The built CLI (`npx tsc -b`), run the way `npm start` runs it. */
 export const STROM_MAIN = join(REPO, 'apps', 'strom', 'dist', 'main.js');
-
-/** The flags package.json's start script gives node (`node <flags> apps/strom/dist/main.js start`). */
-function npmStartNodeFlags(): string[] {
-  const start =
-    (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start'] ?? '';
-  const match = /\bnode((?: --[^\s]+)*) apps\/strom\/dist\/main\.js start\b/.exec(start);
-  if (!match) throw new Error(`package.json's start script does not run apps/strom/dist/main.js start: ${start}`);
-  return match[1]!.trim().split(/\s+/).filter(Boolean);
-}
 
 export interface BrokerProcessOptions {
   port: number;
@@ -39,7 +31,7 @@ export class BrokerProcess {
     const child = startChild(
       process.execPath,
       [
-        ...npmStartNodeFlags(),
+        ...npmStartNodeFlags(REPO),
         STROM_MAIN,
         'start',
         '--port',

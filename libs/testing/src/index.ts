@@ -4,3 +4,4 @@ export { ensureNatsServerBinary, startNatsServer, type NatsServerHandle, type St
 export * from './temporal.js';
 export * from './clients.js';
 export * from './tls.js';
+export { npmStartNodeFlags } from './npm-start.js';
