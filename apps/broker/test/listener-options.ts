@@ -1,4 +1,5 @@
 import { ServerConfig } from '@strom/config';
+import { ApiKey, createProduceRequest, encodeRequestFrame } from '@strom/protocol';
 import type { Logger } from '@strom/runtime';
 import { brokerOptions } from '../src/config.js';
 import { ConnectionLog } from '../src/network/connection-log.js';
@@ -37,4 +38,16 @@ export async function until(what: string, condition: () => boolean, timeoutMs = 
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** A Produce v9 request frame with one partition of topic `t` holding `records` (opaque bytes to a test's handler). */
+export function produceRequestFrame(correlationId: number, records: Buffer, acks: -1 | 0 | 1 = -1): Buffer {
+  return encodeRequestFrame(
+    { apiKey: ApiKey.Produce, apiVersion: 9, correlationId, clientId: 't' },
+    createProduceRequest({
+      acks,
+      timeoutMs: 1000,
+      topicData: [{ name: 't', topicId: '00000000-0000-0000-0000-000000000000', partitionData: [{ index: 0, records }] }],
+    }),
+  );
 }

@@ -1,21 +1,12 @@
 import { connect, type Socket } from 'node:net';
-import {
-  ApiKey,
-  createMetadataResponse,
-  createProduceRequest,
-  createProduceResponse,
-  decodeResponse,
-  encodeRequestFrame,
-  FrameReader,
-  type ProduceRequest,
-} from '@strom/protocol';
+import { ApiKey, createMetadataResponse, createProduceResponse, decodeResponse, FrameReader, type ProduceRequest } from '@strom/protocol';
 import { createLogger } from '@strom/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiRouter } from '../src/api/router.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
 import { ReadTurns } from '../src/network/read-turns.js';
 import { API_AUTHORIZATION } from '../src/security/api-authorization.js';
-import { kafkaDefaults, testListenerOptions } from './listener-options.js';
+import { kafkaDefaults, produceRequestFrame, testListenerOptions } from './listener-options.js';
 
 const logger = createLogger('read-turns-test', 'silent');
 const KiB = 1024;
@@ -54,23 +45,6 @@ describe('connections read within the turn budget', () => {
     await listener?.stop(100);
     listener = undefined;
   });
-
-  function produceFrame(correlationId: number, recordBytes: number): Buffer {
-    return encodeRequestFrame(
-      { apiKey: ApiKey.Produce, apiVersion: 9, correlationId, clientId: 't' },
-      createProduceRequest({
-        acks: 1,
-        timeoutMs: 1000,
-        topicData: [
-          {
-            name: 't',
-            topicId: '00000000-0000-0000-0000-000000000000',
-            partitionData: [{ index: 0, records: Buffer.alloc(recordBytes, 7) }],
-          },
-        ],
-      }),
-    );
-  }
 
   /**
    * Four connections each pipeline 64 requests of 40 KiB at once. The handler notes how many
@@ -114,7 +88,9 @@ describe('connections read within the turn budget', () => {
             if (ids.length === requestsPerConnection) resolve(ids);
           });
         });
-        socket.write(Buffer.concat(Array.from({ length: requestsPerConnection }, (_, i) => produceFrame(i + 1, 40 * KiB))));
+        socket.write(
+          Buffer.concat(Array.from({ length: requestsPerConnection }, (_, i) => produceRequestFrame(i + 1, Buffer.alloc(40 * KiB, 7), 1))),
+        );
         return done;
       }),
     );

@@ -1,20 +1,12 @@
 import { connect, type Socket } from 'node:net';
-import {
-  ApiKey,
-  createMetadataResponse,
-  createProduceRequest,
-  createProduceResponse,
-  decodeResponse,
-  encodeRequestFrame,
-  FrameReader,
-} from '@strom/protocol';
+import { ApiKey, createMetadataResponse, createProduceResponse, decodeResponse, FrameReader } from '@strom/protocol';
 import { createLogger } from '@strom/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiRouter } from '../src/api/router.js';
 import { API_AUTHORIZATION } from '../src/security/api-authorization.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
 import { RequestMemoryPool } from '../src/network/request-memory-pool.js';
-import { testListenerOptions } from './listener-options.js';
+import { produceRequestFrame, testListenerOptions } from './listener-options.js';
 
 const logger = createLogger('request-memory-test', 'silent');
 const MiB = 1024 * 1024;
@@ -56,24 +48,6 @@ describe('the bytes of requests being read, bounded broker-wide', () => {
     listener = undefined;
   });
 
-  /** A Produce request frame of about `sizeBytes` (its records are opaque bytes to the handler). */
-  function produceFrame(correlationId: number, sizeBytes: number): Buffer {
-    return encodeRequestFrame(
-      { apiKey: ApiKey.Produce, apiVersion: 9, correlationId, clientId: 't' },
-      createProduceRequest({
-        acks: -1,
-        timeoutMs: 1000,
-        topicData: [
-          {
-            name: 't',
-            topicId: '00000000-0000-0000-0000-000000000000',
-            partitionData: [{ index: 0, records: Buffer.alloc(sizeBytes, correlationId) }],
-          },
-        ],
-      }),
-    );
-  }
-
   it('five connections each sending most of a 90 MiB frame hold the pool, not 450 MiB; the waiting ones resume as requests are answered', async () => {
     const router = new ApiRouter(API_AUTHORIZATION);
     const handled: number[] = [];
@@ -86,7 +60,7 @@ describe('the bytes of requests being read, bounded broker-wide', () => {
     const port = await listener.start();
     const pool = options.requestMemory;
 
-    const frames = Array.from({ length: 5 }, (_, i) => produceFrame(i + 1, 90 * MiB));
+    const frames = Array.from({ length: 5 }, (_, i) => produceRequestFrame(i + 1, Buffer.alloc(90 * MiB, i + 1)));
     const answered: number[] = [];
     const clients = await Promise.all(
       frames.map(async (_, i) => {
@@ -130,7 +104,7 @@ describe('the bytes of requests being read, bounded broker-wide', () => {
     sockets.push(socket);
     socket.on('error', () => undefined);
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    const frame = produceFrame(1, 4 * MiB);
+    const frame = produceRequestFrame(1, Buffer.alloc(4 * MiB, 1));
     socket.write(frame.subarray(0, MiB));
     const deadline = Date.now() + 5000;
     while (options.requestMemory.reservedBytes === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
