@@ -1,4 +1,5 @@
 import type { BrokerEndpoint, RegisteredBroker } from '../model.js';
+import type { Durability } from './journal.js';
 import { keys, type BrokerRow, type MetadataTables, type Writes } from './tables.js';
 
 /**
@@ -9,8 +10,11 @@ import { keys, type BrokerRow, type MetadataTables, type Writes } from './tables
 export interface TableAccess {
   readonly tables: MetadataTables;
   read<T>(body: (tables: MetadataTables) => T): Promise<T>;
-  /** Runs `body` as one change (undone whole if it throws); resolves once the change is durable. */
-  write<T>(body: (tables: MetadataTables, writes: Writes) => T): Promise<T>;
+  /**
+   * Runs `body` as one change (undone whole if it throws); resolves once the change is as durable
+   * as `durability` (default 'synced') asks.
+   */
+  write<T>(body: (tables: MetadataTables, writes: Writes) => T, durability?: Durability): Promise<T>;
 }
 
 /** Bumps the global metadata version in the change; every metadata change calls it once. */

@@ -1,6 +1,14 @@
 import type { CommittedOffsetRow, GroupOffsetRepository, OffsetCommit, StoredGroup } from '../model.js';
 import { compareStrings, type TableAccess } from './access.js';
+import type { Durability } from './journal.js';
 import { keys, type GroupRow, type MetadataTables, type OffsetRow, type Writes } from './tables.js';
+
+/**
+ * Groups' changes return once written, not fdatasync'd (see {@link Durability}): Kafka keeps them
+ * in __consumer_offsets, which it does not fsync either, and under a load that filled the page
+ * cache an fdatasync took 0.25-2.5 s, which every commit and the group's heartbeats behind it waited.
+ */
+const GROUPS: Durability = 'written';
 
 /** Consumer groups' persisted state and committed offsets, in the journal store's tables. */
 export class JournalGroupOffsetRepository implements GroupOffsetRepository {
@@ -23,7 +31,7 @@ export class JournalGroupOffsetRepository implements GroupOffsetRepository {
         };
         writes.put('offsets', keys.offset(row), row);
       }
-    });
+    }, GROUPS);
   }
 
   async fetch(groupId: string, topics?: string[]): Promise<CommittedOffsetRow[]> {
@@ -60,7 +68,7 @@ export class JournalGroupOffsetRepository implements GroupOffsetRepository {
         members: structuredClone(group.members ?? []),
         updatedAt: now,
       });
-    });
+    }, GROUPS);
   }
 
   async loadGroups(): Promise<Required<StoredGroup>[]> {
@@ -85,7 +93,7 @@ export class JournalGroupOffsetRepository implements GroupOffsetRepository {
         const key = keys.offset({ groupId, ...partition });
         if (tables.offsets.get(key) !== undefined) writes.delete('offsets', key);
       }
-    });
+    }, GROUPS);
   }
 
   async listGroups(): Promise<{ groupId: string; protocolType: string; state: string; generationId: number }[]> {
@@ -100,7 +108,7 @@ export class JournalGroupOffsetRepository implements GroupOffsetRepository {
   }
 
   async deleteGroup(groupId: string): Promise<boolean> {
-    return this.access.write((tables, writes) => deleteGroup(tables, writes, groupId));
+    return this.access.write((tables, writes) => deleteGroup(tables, writes, groupId), GROUPS);
   }
 }
 

@@ -4,6 +4,7 @@ import type { MetadataStore, ProducerIdBlock, ProducerIdRepository } from '../mo
 import type { TableAccess } from './access.js';
 import { JournalBrokerConfigRepository, JournalBrokerRepository } from './brokers.js';
 import { JournalGroupOffsetRepository } from './groups.js';
+import type { Durability } from './journal.js';
 import { JournalMembershipRepository } from './membership.js';
 import { JournalSecurityRepository } from './security.js';
 import { keys, type MetadataTables, type RowChange, type Writes } from './tables.js';
@@ -11,9 +12,9 @@ import { JournalPartitionRepository, JournalTopicRepository } from './topics.js'
 
 /** Where changes go to be durable: the journal in the data dir, or nowhere (a store in memory). */
 export interface ChangeLog {
-  /** Resolves once change `seq` and every change before it are durable. */
-  append(seq: number, changes: readonly RowChange[]): Promise<void>;
-  /** Resolves once every change appended so far is durable. */
+  /** Resolves once change `seq` is as durable as asked, every change before it at least written. */
+  append(seq: number, changes: readonly RowChange[], durability?: Durability): Promise<void>;
+  /** Resolves once every change appended so far is as durable as asked. */
   settled(): Promise<void>;
   close(): Promise<void>;
 }
@@ -27,7 +28,8 @@ export const NO_CHANGE_LOG: ChangeLog = {
 
 /**
  * The metadata store of embedded mode: every row in memory, every change journaled before its
- * call returns (see journal.ts). Calls are microseconds of work on the event loop; only the
+ * call returns (see journal.ts): fdatasync'd, or for consumer groups and their offsets written
+ * (Kafka's __consumer_offsets is not fsync'd either). Calls are microseconds of work on the event loop; only the
  * journal's write and fdatasync leave it (libuv's thread pool).
  */
 export class JournalMetadataStore implements MetadataStore, TableAccess {
@@ -62,7 +64,7 @@ export class JournalMetadataStore implements MetadataStore, TableAccess {
     return result;
   }
 
-  async write<T>(body: (tables: MetadataTables, writes: Writes) => T): Promise<T> {
+  async write<T>(body: (tables: MetadataTables, writes: Writes) => T, durability: Durability = 'synced'): Promise<T> {
     this.assertOpen();
     let change: ReturnType<MetadataTables['change']>;
     try {
@@ -71,7 +73,7 @@ export class JournalMetadataStore implements MetadataStore, TableAccess {
       await this.log.settled();
       throw error;
     }
-    if (change.changes.length > 0) await this.log.append(change.seq, change.changes);
+    if (change.changes.length > 0) await this.log.append(change.seq, change.changes, durability);
     else await this.log.settled();
     return change.result as T;
   }

@@ -1,6 +1,8 @@
 // The journal store's files in the data dir:
 //   metadata.journal   "STROMMJ1", then one record per change, appended and fdatasync'd before
-//                      the change's call returns (several changes waiting share one fdatasync)
+//                      the change's call returns (several changes waiting share one fdatasync);
+//                      a change its caller wants only 'written' returns once it is in the page
+//                      cache (a kill -9 keeps it, a power cut may not) and is fdatasync'd soon after
 //   metadata.snapshot  "STROMMS1", then records holding every row (SNAPSHOT_CHUNK_ROWS each),
 //                      written to metadata.snapshot.tmp, fsync'd and renamed over the old one
 // A record is [u32 payload length][u32 CRC-32 of the payload][payload], big-endian; a payload is
@@ -40,18 +42,34 @@ export interface JournalRecovery {
   truncatedBytes: number;
 }
 
+/**
+ * How far a change must be before its call returns: 'synced' is fdatasync'd; 'written' is in the
+ * OS page cache, which a crashed or killed process does not lose and a power cut may (as Kafka
+ * writes __consumer_offsets without an fsync). Either way it is fdatasync'd soon after, in order.
+ */
+export type Durability = 'synced' | 'written';
+
 interface Waiting {
   seq: number;
   frame: Buffer;
+  durability: Durability;
   resolve: () => void;
   reject: (error: Error) => void;
 }
 
 /** The journal of a store's changes and its snapshot; see the top of this file. */
 export class MetadataJournal {
+  /** Changes not written yet, in order. */
   private readonly queue: Waiting[] = [];
-  private flushing: Promise<void> | undefined;
-  /** Settles when every change appended so far is durable (never rejects: see `failure`). */
+  /** Written changes whose callers wait for the next fdatasync. */
+  private readonly unsynced: Waiting[] = [];
+  /** The writer: writes what is queued, one writev per batch, and compacts between batches. */
+  private writing: Promise<void> | undefined;
+  /** The syncer: fdatasyncs while bytes are written past the last fdatasync; runs beside the writer. */
+  private syncing: Promise<void> | undefined;
+  /** The journal's size when the last fdatasync started (what it made durable once it returned). */
+  private syncedBytes: number;
+  /** Settles when every change appended so far is as durable as its caller asked (never rejects: see `failure`). */
   private lastAppend: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private closed = false;
@@ -63,7 +81,9 @@ export class MetadataJournal {
     private journalBytes: number,
     private snapshotSeq: number,
     private snapshotBytes: number,
-  ) {}
+  ) {
+    this.syncedBytes = journalBytes;
+  }
 
   /** Loads the snapshot and replays the journal into `tables` (empty), cutting off a torn last record. */
   static async open(dir: string, tables: MetadataTables): Promise<{ journal: MetadataJournal; recovery: JournalRecovery }> {
@@ -93,36 +113,42 @@ export class MetadataJournal {
   }
 
   /**
-   * Appends change `seq` (numbered after every change appended before); resolves once it is on
-   * disk, with every change before it.
+   * Appends change `seq` (numbered after every change appended before); resolves once it is as
+   * durable as `durability` asks, with every change before it at least written.
    */
-  append(seq: number, changes: readonly RowChange[]): Promise<void> {
+  append(seq: number, changes: readonly RowChange[], durability: Durability = 'synced'): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     invariant(!this.closed, 'no change is appended to a closed journal');
     const frame = encodeRecord(serialize([seq, changes]));
-    const durable = new Promise<void>((resolve, reject) => this.queue.push({ seq, frame, resolve, reject }));
-    this.lastAppend = durable.catch(() => {});
-    this.flushing ??= this.flush();
-    return durable;
+    const done = new Promise<void>((resolve, reject) => this.queue.push({ seq, frame, durability, resolve, reject }));
+    // A 'written' change can settle before a 'synced' one appended earlier: wait for both.
+    this.lastAppend = Promise.all([this.lastAppend, done.catch(() => {})]).then(() => {});
+    this.writing ??= this.write();
+    return done;
   }
 
-  /** Resolves once every change appended so far is durable; rejects once the journal has failed. */
+  /** Resolves once every change appended so far is as durable as asked; rejects once the journal has failed. */
   async settled(): Promise<void> {
     await this.lastAppend;
     if (this.failure) throw this.failure;
   }
 
+  /** Waits for the writer and the syncer (so every change is fdatasync'd), then closes the file. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.flushing;
+    await this.writing;
+    await this.syncing;
     await this.handle.close();
   }
 
-  /** Writes what waits, one write and one fdatasync per batch, until nothing waits; compacts between batches. */
-  private async flush(): Promise<void> {
+  /** Writes what waits, one writev per batch, until nothing waits; compacts between batches. */
+  private async write(): Promise<void> {
     let batch: Waiting[] = [];
+    // Started from append(): the changes of the same tick go in the first batch, and `writing` is
+    // assigned before this can finish (finishing synchronously would leave it set for good).
+    await Promise.resolve();
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 && this.failure === undefined) {
         batch = this.queue.splice(0);
         // Changes a snapshot taken meanwhile holds are durable already.
         const frames = batch.filter((waiting) => waiting.seq > this.snapshotSeq).map((waiting) => waiting.frame);
@@ -131,19 +157,51 @@ export class MetadataJournal {
           const { bytesWritten } = await this.handle.writev(frames, this.journalBytes);
           if (bytesWritten !== bytes) throw new Error(`wrote ${bytesWritten} of ${bytes} bytes`);
           this.journalBytes += bytes;
-          await this.handle.datasync();
         }
-        for (const waiting of batch) waiting.resolve();
+        for (const waiting of batch) {
+          if (waiting.durability === 'written' || waiting.seq <= this.snapshotSeq) waiting.resolve();
+          else if (this.failure !== undefined) waiting.reject(this.failure);
+          else this.unsynced.push(waiting);
+        }
         batch = [];
-        if (this.journalBytes > COMPACT_MIN_BYTES && this.journalBytes > this.snapshotBytes) await this.compact();
+        this.startSync();
+        if (this.journalBytes > COMPACT_MIN_BYTES && this.journalBytes > this.snapshotBytes) {
+          // The file is cut short when compacted: no fdatasync may be running on it then.
+          while (this.syncing !== undefined) await this.syncing;
+          if (this.failure === undefined) await this.compact();
+        }
       }
     } catch (error) {
-      // The tables hold changes the disk may not: nothing more is served (as Kafka takes a log dir offline).
-      this.failure = new Error(`metadata journal in ${this.dir} failed: ${(error as Error).message}`, { cause: error });
-      for (const waiting of [...batch, ...this.queue.splice(0)]) waiting.reject(this.failure);
+      this.fail(error as Error, batch);
     } finally {
-      this.flushing = undefined;
+      this.writing = undefined;
     }
+  }
+
+  private startSync(): void {
+    if (this.syncing === undefined && this.syncedBytes < this.journalBytes) this.syncing = this.sync();
+  }
+
+  /** fdatasyncs until the last one covered every byte written; answers those waiting for it. Awaits before it ends. */
+  private async sync(): Promise<void> {
+    try {
+      while (this.syncedBytes < this.journalBytes && this.failure === undefined) {
+        const covered = this.unsynced.splice(0);
+        this.syncedBytes = this.journalBytes;
+        await this.handle.datasync();
+        for (const waiting of covered) waiting.resolve();
+      }
+    } catch (error) {
+      this.fail(error as Error, []);
+    } finally {
+      this.syncing = undefined;
+    }
+  }
+
+  /** The tables hold changes the disk may not: nothing more is served (as Kafka takes a log dir offline). */
+  private fail(error: Error, batch: Waiting[]): void {
+    this.failure ??= new Error(`metadata journal in ${this.dir} failed: ${error.message}`, { cause: error });
+    for (const waiting of [...batch, ...this.unsynced.splice(0), ...this.queue.splice(0)]) waiting.reject(this.failure);
   }
 
   /** Writes every row as the new snapshot (atomically), then empties the journal. */
@@ -169,6 +227,7 @@ export class MetadataJournal {
     await this.handle.truncate(JOURNAL_MAGIC.length);
     await this.handle.datasync();
     this.journalBytes = JOURNAL_MAGIC.length;
+    this.syncedBytes = JOURNAL_MAGIC.length;
   }
 }
 
