@@ -62,7 +62,14 @@ describe("the journal store's durability per change", () => {
 
     const topic = tracked(store.topics.create({ name: 'orders', assignments: [[1]] }));
     await store.offsets.commit('g', [{ topic: 't', partitionIndex: 0, offset: 2n }]);
-    await store.offsets.saveGroup({ groupId: 'g', protocolType: 'consumer', state: 'Empty', generationId: 1 });
+    await store.offsets.saveGroup({
+      groupId: 'g',
+      protocolType: 'consumer',
+      protocolName: null,
+      state: 'Empty',
+      generationId: 1,
+      leaderId: null,
+    });
     // A read may include what is not durable yet: it waits as that change's caller does.
     const read = tracked(store.offsets.fetch('g'));
     await tick();
