@@ -4,6 +4,7 @@ import { BUS, LOGGER, type Logger } from '@strom/runtime';
 import { ORCHESTRATOR_TASK_QUEUE, workflowsPath } from '@strom/workflows';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createClusterActivities } from './activities.js';
+import { activityTracing } from './activity-tracing.js';
 import { installTemporalLogging } from './temporal-logging.js';
 
 export const ORCHESTRATOR_OPTIONS = Symbol.for('strom.orchestrator.options');
@@ -36,6 +37,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
       taskQueue: this.options.taskQueue ?? ORCHESTRATOR_TASK_QUEUE,
       workflowsPath,
       activities: createClusterActivities(this.bus),
+      interceptors: { activity: [activityTracing] },
       // A killed worker's sticky queue holds its workflows' next tasks until this passes (default
       // 10 s), then they go to any worker: a failover must not wait that long for a dead one.
       stickyQueueScheduleToStartTimeout: '1 second',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { BrokerService } from '@strom/broker';
 import { ConfigError, describeFlags, loadServerConfig, type ServerConfig } from '@strom/config';
 import { createLogger, StartupError, tuneGarbageCollection, type LevelWithSilent, type RunningApp } from '@strom/runtime';
+import { startTracing, TracingConfigError } from '@strom/telemetry';
 import { adminUsage, runAdminCommand, UsageError } from './admin-commands.js';
 import { EMBEDDED_KEYS, startEmbedded } from './embedded.js';
 
@@ -64,6 +65,15 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     throw error;
   }
   tuneGarbageCollection();
+  try {
+    await startTracing('strom');
+  } catch (error) {
+    if (error instanceof TracingConfigError) {
+      process.stderr.write(`strom start: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
   const logger = createLogger('strom', config.string('strom.log.level') as LevelWithSilent);
   for (const warning of config.warnings) logger.warn(`configuration: ${warning}`);
   let running: RunningApp;

@@ -7,6 +7,7 @@ import { openJournalStore } from '@strom/metadata-store';
 import { MetadataModule, metadataOptions } from '@strom/metadata';
 import { RetentionModule, RETENTION_SCHEDULING_KEYS, retentionOptions } from '@strom/retention';
 import { bootApp, COMMON_KEYS, compose, type Logger, type RunningApp } from '@strom/runtime';
+import { stopTracing } from '@strom/telemetry';
 import { AdminOnDemand } from './admin-on-demand.js';
 
 /** The keys `strom start` takes flags and env for: the apps' own, without NATS, Postgres or Temporal. */
@@ -52,6 +53,8 @@ export async function startEmbedded(config: ServerConfig, logger: Logger, option
       await admin.close();
       await bus.close();
       await metadataStore.close();
+      // The spans of the shutdown itself go out too (nothing when tracing is off).
+      await stopTracing();
     },
   });
   return { ...running, httpPort: admin.port };

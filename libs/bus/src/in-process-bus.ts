@@ -9,6 +9,7 @@
  * connections to one server (each closes independently). Stream entries live in the hub's
  * memory: they are not durable across restarts and are bounded only by maxStreamEntries.
  */
+import { activeContext, tracingEnabled, withParent, type Context } from '@strom/telemetry';
 import type {
   AppendOptions,
   Bus,
@@ -50,12 +51,18 @@ import {
   subjectMatches,
   type ResolvedOptions,
 } from './internal.js';
+import { replySpan, requestSpan } from './tracing.js';
+
+/** messaging.system of the in-process bus's spans. */
+const TRACING_SYSTEM = 'strom-in-process-bus';
 
 /** Entries processed by a stream reader before it yields to the event loop. */
 const READ_YIELD_EVERY = 256;
 
 interface PendingRequest {
   settled: boolean;
+  /** The requester's trace context (while tracing is on): the parent of the handler's span. */
+  traceContext: Context | undefined;
   respond(payload: Buffer): void;
   fail(error: Error): void;
 }
@@ -159,6 +166,18 @@ export class InProcessBus implements Bus {
     const tokens = checkSubject(subject, false);
     const timeoutMs = checkTimeout(opts?.timeoutMs);
     const bytes = checkPayload(payload, this.maxPayloadBytes);
+    if (!tracingEnabled()) return this.send(subject, tokens, bytes, timeoutMs, undefined);
+    // The handler runs from the subscription's queue, not in this call: its span's parent is handed over.
+    return requestSpan(TRACING_SYSTEM, subject, () => this.send(subject, tokens, bytes, timeoutMs, activeContext()));
+  }
+
+  private send(
+    subject: string,
+    tokens: string[],
+    bytes: Uint8Array,
+    timeoutMs: number,
+    traceContext: Context | undefined,
+  ): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       const settle = () => {
         pending.settled = true;
@@ -167,6 +186,7 @@ export class InProcessBus implements Bus {
       };
       const pending: PendingRequest = {
         settled: false,
+        traceContext,
         respond: (reply) => {
           if (pending.settled) return;
           settle();
@@ -194,7 +214,10 @@ export class InProcessBus implements Bus {
       const request = delivery.request;
       let result: Bytes;
       try {
-        result = await handler(delivery.payload, { subject: delivery.subject });
+        const handle = async (): Promise<Bytes> => handler(delivery.payload, { subject: delivery.subject });
+        result = await (tracingEnabled()
+          ? withParent(request?.traceContext, () => replySpan(TRACING_SYSTEM, delivery.subject, handle))
+          : handle());
         if (!(result instanceof Uint8Array)) {
           throw new BusInvalidArgumentError(`reply handler returned ${typeof result}, not bytes`);
         }

@@ -18,6 +18,7 @@ import {
   connect,
   headers as natsHeaders,
   type Msg,
+  type MsgHdrs,
   type NatsConnection,
   type Subscription as NatsSubscription,
 } from '@nats-io/transport-node';
@@ -31,6 +32,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
 } from '@nats-io/jetstream';
+import { traceHeaders, tracingEnabled, withParent } from '@strom/telemetry';
 import type {
   Bus,
   BusOptions,
@@ -68,6 +70,7 @@ import {
   withTimeout,
   type ResolvedOptions,
 } from './internal.js';
+import { replySpan, requestSpan } from './tracing.js';
 import { mapNatsError } from './nats-errors.js';
 import { NatsStream, type NatsStreamHost, type NatsStreamRead } from './nats-stream.js';
 
@@ -154,7 +157,13 @@ export class NatsBus implements Bus, NatsStreamHost {
     const bytes = checkPayload(payload, this.maxPayloadBytes);
     let msg: Msg;
     try {
-      msg = await this.track(this.connection.request(subject, bytes, { timeout: timeoutMs }));
+      msg = await this.track(
+        tracingEnabled()
+          ? requestSpan(TRACING_SYSTEM, subject, () =>
+              this.connection.request(subject, bytes, { timeout: timeoutMs, headers: traceHeadersOf(traceHeaders()) }),
+            )
+          : this.connection.request(subject, bytes, { timeout: timeoutMs }),
+      );
     } catch (error) {
       throw mapNatsError(error, subject, timeoutMs, bytes.byteLength, this.maxPayloadBytes);
     }
@@ -170,7 +179,8 @@ export class NatsBus implements Bus, NatsStreamHost {
     return this.addSubscription(subject, opts.queue, maxPending, concurrency, 'reply', async (msg) => {
       let result: Bytes;
       try {
-        result = await handler(Buffer.from(msg.data), { subject: msg.subject });
+        const handle = async (): Promise<Bytes> => handler(Buffer.from(msg.data), { subject: msg.subject });
+        result = await (tracingEnabled() ? withParent(traceParentOf(msg), () => replySpan(TRACING_SYSTEM, msg.subject, handle)) : handle());
         if (!(result instanceof Uint8Array)) {
           throw new BusInvalidArgumentError(`reply handler returned ${typeof result}, not bytes`);
         }
@@ -457,4 +467,21 @@ function remoteErrorFrom(subject: string, msg: Msg): BusRemoteError {
     // not our JSON body: a plain NATS service error
   }
   return new BusRemoteError(subject, headerMessage);
+}
+
+/** messaging.system of the NATS bus's spans. */
+const TRACING_SYSTEM = 'nats';
+
+function traceHeadersOf(values: Record<string, string>): MsgHdrs {
+  const headers = natsHeaders();
+  for (const [name, value] of Object.entries(values)) headers.set(name, value);
+  return headers;
+}
+
+/** The W3C trace headers a request carried, if any. */
+function traceParentOf(msg: Msg): Record<string, string> | undefined {
+  const traceparent = msg.headers?.get('traceparent');
+  if (!traceparent) return undefined;
+  const tracestate = msg.headers?.get('tracestate');
+  return tracestate ? { traceparent, tracestate } : { traceparent };
 }

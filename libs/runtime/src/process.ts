@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { ConfigError, describeFlags, loadServerConfig, type ServerConfig } from '@strom/config';
+import { startTracing, stopTracing, TracingConfigError } from '@strom/telemetry';
 import { bootApp, type RunningApp } from './bootstrap.js';
 import { tuneGarbageCollection } from './gc-tuning.js';
 import { HealthServer } from './health.js';
@@ -65,6 +66,15 @@ export async function runProcess(options: ProcessOptions): Promise<RunningApp | 
     throw error;
   }
   tuneGarbageCollection();
+  try {
+    await startTracing(`strom-${options.name}`);
+  } catch (error) {
+    if (error instanceof TracingConfigError) {
+      process.stderr.write(`strom ${options.name}: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
   const logger = createLogger(options.name, config.string('strom.log.level') as LevelWithSilent);
   for (const warning of config.warnings) logger.warn(`configuration: ${warning}`);
   let health: HealthServer | undefined;
@@ -84,6 +94,7 @@ export async function runProcess(options: ProcessOptions): Promise<RunningApp | 
         await resources.bus.close();
         await resources.metadataStore?.close();
         await health?.close();
+        await stopTracing();
       },
     });
   } catch (error) {

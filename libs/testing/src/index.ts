@@ -5,3 +5,4 @@ export * from './temporal.js';
 export * from './clients.js';
 export * from './tls.js';
 export { npmStartNodeFlags } from './npm-start.js';
+export { ensureJaeger, jaegerPath, jaegerVersion, spanTag, startJaeger, type JaegerServer, type JaegerSpan } from './jaeger.js';

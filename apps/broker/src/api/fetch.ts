@@ -8,6 +8,7 @@ import {
 } from '@strom/protocol';
 import type { EpochEndOffset } from '@strom/replication';
 import type { ReadBufferPool } from '@strom/storage';
+import { tracingEnabled } from '@strom/telemetry';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import { releaseAfterWrite, type ClientContext } from '../network/request-handler.js';
 import { AclOperation, ResourceType } from '../security/acl.js';
@@ -23,6 +24,7 @@ import type { DataWaiter, PartitionReplica } from '../replica/partition-replica.
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import { findPreferredReadReplica, type ReplicaSelector } from '../replica/replica-selector.js';
 import { leaderFor, leaderForNow, replicaFor } from './leadership.js';
+import { tracedRead } from './partition-tracing.js';
 
 const READ_COMMITTED = 1;
 const EMPTY = Buffer.alloc(0);
@@ -261,7 +263,15 @@ export function handleFetch(
         );
         // Only while nothing is in the response yet may a read return a batch larger than its limit.
         const minOneBatch = !full && bytes === 0;
-        const answers = await Promise.all(wave.map(({ read, budget }) => readPartition(read.entry, budget, minOneBatch && budget >= 0)));
+        const answers = await Promise.all(
+          wave.map(({ read, budget }) =>
+            tracingEnabled()
+              ? tracedRead(read.entry.session.topic, read.entry.session.partition, Number(read.entry.session.fetchOffset), () =>
+                  readPartition(read.entry, budget, minOneBatch && budget >= 0),
+                )
+              : readPartition(read.entry, budget, minOneBatch && budget >= 0),
+          ),
+        );
         for (const [i, { read, limit, budget }] of wave.entries()) {
           const answer = answers[i]!;
           // Read as if first (one batch at least); kept only if no partition before it has data.

@@ -7,6 +7,7 @@ import {
   type ProduceRequest,
   type ProduceResponse,
 } from '@strom/protocol';
+import { tracingEnabled } from '@strom/telemetry';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import type { ClientContext } from '../network/request-handler.js';
 import { AclOperation, ResourceType } from '../security/acl.js';
@@ -14,6 +15,7 @@ import { ALLOW_ALL, type RequestAuthorizer } from '../security/request-authorize
 import type { ProduceOutcome } from '../replica/partition-replica.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import { leaderFor, leaderForNow } from './leadership.js';
+import { tracedAppend } from './partition-tracing.js';
 
 const failed = (errorCode: ErrorCode, errorMessage: string | null = null): ProduceOutcome => ({
   errorCode,
@@ -61,7 +63,9 @@ export function handleProduce(view: ClusterView, replicas: ReplicaManager, broke
           outcome:
             denied !== undefined || name === undefined
               ? Promise.resolve(failed(denied ?? ErrorCode.UNKNOWN_TOPIC_ID))
-              : appendOne(name, partition.index, partition.records),
+              : tracingEnabled()
+                ? tracedAppend(name, partition.index, partition.records, () => appendOne(name, partition.index, partition.records))
+                : appendOne(name, partition.index, partition.records),
         })),
       };
     });

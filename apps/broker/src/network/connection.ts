@@ -13,6 +13,7 @@ import {
   type ResponseBodies,
 } from '@strom/protocol';
 import type { Logger } from '@strom/runtime';
+import { tracingEnabled } from '@strom/telemetry';
 import type { SslServer } from '../security/ssl/ssl-server.js';
 import type { SaslAdmission, SaslSession } from '../security/sasl-session.js';
 import type { ConnectionLog } from './connection-log.js';
@@ -20,6 +21,7 @@ import type { ConnectionLimits } from './limits.js';
 import type { ReadTurns } from './read-turns.js';
 import type { RequestMemoryPool } from './request-memory-pool.js';
 import type { RequestStats } from './request-stats.js';
+import { handleTraced } from './request-tracing.js';
 import {
   CloseConnectionError,
   type ClientContext,
@@ -337,7 +339,9 @@ export class KafkaConnection {
   private dispatch(request: DecodedRequest, slot: PendingResponse): void {
     let result: Promise<ResponseBody> | ResponseBody;
     try {
-      result = this.handler.handle(request, this.client);
+      result = tracingEnabled()
+        ? handleTraced(request, this.client, () => this.handler.handle(request, this.client))
+        : this.handler.handle(request, this.client);
     } catch (error) {
       this.handlerFailed(request, error, slot);
       return;

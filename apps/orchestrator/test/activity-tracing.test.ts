@@ -1,0 +1,84 @@
+import { InProcessBus, replyJson, type Subscription } from '@strom/bus';
+import { MetadataSubjects } from '@strom/contracts';
+import { bootApp, compose, createLogger, type RunningApp } from '@strom/runtime';
+import { flushTracing, startTracing, stopTracing } from '@strom/telemetry';
+import { spanTag, startJaeger, waitFor, type JaegerServer, type JaegerSpan } from '@strom/testing';
+import { ORCHESTRATOR_TASK_QUEUE } from '@strom/workflows';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { OrchestratorModule } from '../src/index.js';
+
+/** Traces of the orchestrator's Temporal activities, received by a real OTLP endpoint (Jaeger). */
+describe("the orchestrator's activity spans", () => {
+  const service = `strom-orchestrator-tracing-${process.pid}`;
+  const taskQueue = `${ORCHESTRATOR_TASK_QUEUE}-tracing-${process.pid}`;
+  let jaeger: JaegerServer;
+  let running: RunningApp;
+  let bus: InProcessBus;
+  let metadataService: Subscription;
+
+  beforeAll(async () => {
+    jaeger = await startJaeger();
+    // This test file's own process (vitest runs each file in its own worker).
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = jaeger.otlpHttpEndpoint;
+    process.env.OTEL_BSP_SCHEDULE_DELAY = '100';
+    expect(await startTracing(service)).toBe(true);
+    bus = new InProcessBus();
+    metadataService = replyJson(bus, MetadataSubjects.version, () => ({ version: '7' }));
+    await metadataService.ready;
+    running = await bootApp({
+      name: 'orchestrator-tracing-test',
+      module: compose({ bus, logger: createLogger('test', 'silent') }, [
+        OrchestratorModule.forRoot({
+          temporalAddress: inject('temporalAddress'),
+          temporalNamespace: inject('temporalNamespace'),
+          taskQueue,
+        }),
+      ]) as never,
+      logger: createLogger('test', 'silent'),
+      shutdownTimeoutMs: 10_000,
+    });
+  }, 600_000);
+
+  afterAll(async () => {
+    await running?.stop('test done');
+    await metadataService?.unsubscribe();
+    await bus?.close();
+    await stopTracing();
+    await jaeger?.stop();
+  });
+
+  it('a span per activity, with its workflow, holding the bus request it made and the handling of it', async () => {
+    const workflowId = `traced-snapshot-${Date.now()}`;
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    try {
+      const client = new Client({ connection, namespace: inject('temporalNamespace') });
+      await client.workflow.execute('clusterSnapshotWorkflow', { taskQueue, workflowId, workflowExecutionTimeout: '60 seconds' });
+    } finally {
+      await connection.close();
+    }
+    await flushTracing();
+    let spans: JaegerSpan[] = [];
+    await waitFor(
+      'the activity span in Jaeger',
+      async () => {
+        spans = await jaeger.spans(service);
+        return spans.some((span) => span.operationName === `process ${MetadataSubjects.version}`);
+      },
+      30_000,
+      250,
+    );
+    const activity = spans.find((span) => span.operationName === 'activity metadataVersion')!;
+    expect(spanTag(activity, 'temporal.workflow.id')).toBe(workflowId);
+    expect(spanTag(activity, 'temporal.workflow.type')).toBe('clusterSnapshotWorkflow');
+    expect(spanTag(activity, 'temporal.task_queue')).toBe(taskQueue);
+    const childOf = (parent: JaegerSpan) =>
+      spans.find((span) => span.references.some((ref) => ref.refType === 'CHILD_OF' && ref.spanID === parent.spanID));
+    const sent = childOf(activity)!;
+    expect(sent.operationName).toBe(`send ${MetadataSubjects.version}`);
+    expect(spanTag(sent, 'span.kind')).toBe('client');
+    const handled = childOf(sent)!;
+    expect(handled.operationName).toBe(`process ${MetadataSubjects.version}`);
+    expect(spanTag(handled, 'span.kind')).toBe('server');
+  }, 120_000);
+});
