@@ -1,21 +1,17 @@
-import { InProcessBus, replyJson, type Subscription } from '@strom/bus';
 import { MetadataSubjects } from '@strom/contracts';
-import { bootApp, compose, createLogger, type RunningApp } from '@strom/runtime';
 import { flushTracing, startTracing, stopTracing } from '@strom/telemetry';
 import { spanTag, startJaeger, waitFor, type JaegerServer, type JaegerSpan } from '@strom/testing';
 import { ORCHESTRATOR_TASK_QUEUE } from '@strom/workflows';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { OrchestratorModule } from '../src/index.js';
+import { startTestOrchestrator, type TestOrchestrator } from './orchestrator-harness.js';
 
 /** Traces of the orchestrator's Temporal activities, received by a real OTLP endpoint (Jaeger). */
 describe("the orchestrator's activity spans", () => {
   const service = `strom-orchestrator-tracing-${process.pid}`;
   const taskQueue = `${ORCHESTRATOR_TASK_QUEUE}-tracing-${process.pid}`;
   let jaeger: JaegerServer;
-  let running: RunningApp;
-  let bus: InProcessBus;
-  let metadataService: Subscription;
+  let orchestrator: TestOrchestrator;
 
   beforeAll(async () => {
     jaeger = await startJaeger();
@@ -23,27 +19,11 @@ describe("the orchestrator's activity spans", () => {
     process.env.OTEL_EXPORTER_OTLP_ENDPOINT = jaeger.otlpHttpEndpoint;
     process.env.OTEL_BSP_SCHEDULE_DELAY = '100';
     expect(await startTracing(service)).toBe(true);
-    bus = new InProcessBus();
-    metadataService = replyJson(bus, MetadataSubjects.version, () => ({ version: '7' }));
-    await metadataService.ready;
-    running = await bootApp({
-      name: 'orchestrator-tracing-test',
-      module: compose({ bus, logger: createLogger('test', 'silent') }, [
-        OrchestratorModule.forRoot({
-          temporalAddress: inject('temporalAddress'),
-          temporalNamespace: inject('temporalNamespace'),
-          taskQueue,
-        }),
-      ]) as never,
-      logger: createLogger('test', 'silent'),
-      shutdownTimeoutMs: 10_000,
-    });
+    orchestrator = await startTestOrchestrator(taskQueue, '7');
   }, 600_000);
 
   afterAll(async () => {
-    await running?.stop('test done');
-    await metadataService?.unsubscribe();
-    await bus?.close();
+    await orchestrator?.stop();
     await stopTracing();
     await jaeger?.stop();
   });

@@ -1,46 +1,22 @@
-import { InProcessBus, replyJson, type Subscription } from '@strom/bus';
-import { MetadataSubjects } from '@strom/contracts';
-import { bootApp, compose, createLogger, type RunningApp } from '@strom/runtime';
 import { ORCHESTRATOR_TASK_QUEUE } from '@strom/workflows';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { OrchestratorModule, TemporalWorkerService } from '../src/index.js';
+import { TemporalWorkerService } from '../src/index.js';
+import { startTestOrchestrator, type TestOrchestrator } from './orchestrator-harness.js';
 
 describe('the orchestrator on a real Temporal dev server', () => {
-  let running: RunningApp;
-  let bus: InProcessBus;
-  let metadataService: Subscription;
+  let orchestrator: TestOrchestrator;
   const taskQueue = `${ORCHESTRATOR_TASK_QUEUE}-${process.pid}`;
-  // The orchestrator talks to the metadata service only through its bus contract (apps never
-  // import apps), so a responder on that subject stands in for it.
   const metadataVersion = '42';
 
   beforeAll(async () => {
-    bus = new InProcessBus();
-    metadataService = replyJson(bus, MetadataSubjects.version, () => ({ version: metadataVersion }));
-    await metadataService.ready;
-    running = await bootApp({
-      name: 'orchestrator-test',
-      module: compose({ bus, logger: createLogger('test', 'silent') }, [
-        OrchestratorModule.forRoot({
-          temporalAddress: inject('temporalAddress'),
-          temporalNamespace: inject('temporalNamespace'),
-          taskQueue,
-        }),
-      ]) as never,
-      logger: createLogger('test', 'silent'),
-      shutdownTimeoutMs: 10_000,
-    });
+    orchestrator = await startTestOrchestrator(taskQueue, metadataVersion);
   }, 120_000);
 
-  afterAll(async () => {
-    await running?.stop('test done');
-    await metadataService?.unsubscribe();
-    await bus?.close();
-  });
+  afterAll(async () => orchestrator?.stop());
 
   it('hosts the worker as a NestJS provider (DI with decorator metadata works under SWC)', () => {
-    expect(running.app.get(TemporalWorkerService)).toBeInstanceOf(TemporalWorkerService);
+    expect(orchestrator.running.app.get(TemporalWorkerService)).toBeInstanceOf(TemporalWorkerService);
   });
 
   it('runs a workflow whose activity asks the metadata service over the bus', async () => {

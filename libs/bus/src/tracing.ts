@@ -6,31 +6,21 @@ import { inSpan, MessagingAttribute, SpanKind, type Context } from '@strom/telem
  * ("process {subject}"), its child, that the handler's own spans hang under.
  */
 export function requestSpan<T>(system: string, subject: string, send: () => Promise<T>): Promise<T> {
-  return inSpan(
-    `send ${subject}`,
-    SpanKind.CLIENT,
-    {
-      [MessagingAttribute.system]: system,
-      [MessagingAttribute.operationName]: 'send',
-      [MessagingAttribute.operationType]: 'send',
-      [MessagingAttribute.destination]: subject,
-    },
-    send,
-  );
+  return busSpan('send', SpanKind.CLIENT, system, subject, send);
 }
 
 export function replySpan<T>(system: string, subject: string, handle: () => Promise<T>): Promise<T> {
-  return inSpan(
-    `process ${subject}`,
-    SpanKind.SERVER,
-    {
-      [MessagingAttribute.system]: system,
-      [MessagingAttribute.operationName]: 'process',
-      [MessagingAttribute.operationType]: 'process',
-      [MessagingAttribute.destination]: subject,
-    },
-    handle,
-  );
+  return busSpan('process', SpanKind.SERVER, system, subject, handle);
+}
+
+function busSpan<T>(operation: 'send' | 'process', kind: SpanKind, system: string, subject: string, body: () => Promise<T>): Promise<T> {
+  const attributes = {
+    [MessagingAttribute.system]: system,
+    [MessagingAttribute.operationName]: operation,
+    [MessagingAttribute.operationType]: operation,
+    [MessagingAttribute.destination]: subject,
+  };
+  return inSpan(`${operation} ${subject}`, kind, attributes, body);
 }
 
 export type { Context };

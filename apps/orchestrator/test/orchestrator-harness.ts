@@ -1,0 +1,37 @@
+import { InProcessBus, replyJson, type Subscription } from '@strom/bus';
+import { MetadataSubjects } from '@strom/contracts';
+import { bootApp, compose, createLogger, type RunningApp } from '@strom/runtime';
+import { inject } from 'vitest';
+import { OrchestratorModule } from '../src/index.js';
+
+export interface TestOrchestrator {
+  running: RunningApp;
+  stop(): Promise<void>;
+}
+
+/**
+ * The orchestrator on the tests' Temporal dev server with its own task queue, on an in-process
+ * bus where a responder stands in for the metadata service (apps never import apps): it answers
+ * the metadata version with `metadataVersion`.
+ */
+export async function startTestOrchestrator(taskQueue: string, metadataVersion: string): Promise<TestOrchestrator> {
+  const bus = new InProcessBus();
+  const metadataService: Subscription = replyJson(bus, MetadataSubjects.version, () => ({ version: metadataVersion }));
+  await metadataService.ready;
+  const running = await bootApp({
+    name: 'orchestrator-test',
+    module: compose({ bus, logger: createLogger('test', 'silent') }, [
+      OrchestratorModule.forRoot({ temporalAddress: inject('temporalAddress'), temporalNamespace: inject('temporalNamespace'), taskQueue }),
+    ]) as never,
+    logger: createLogger('test', 'silent'),
+    shutdownTimeoutMs: 10_000,
+  });
+  return {
+    running,
+    async stop() {
+      await running.stop('test done');
+      await metadataService.unsubscribe();
+      await bus.close();
+    },
+  };
+}
