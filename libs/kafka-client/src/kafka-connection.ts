@@ -13,8 +13,8 @@ import {
   type RequestBodies,
   type ResponseBodies,
 } from '@strom/protocol';
-import { PLAINTEXT_CLIENT, type ClientSecurity } from '../security/client-security.js';
-import { createSaslClient } from '../security/sasl-client.js';
+import { PLAINTEXT_CLIENT, type ClientSecurity } from './client-security.js';
+import { createSaslClient } from './sasl-client.js';
 
 export interface KafkaConnectionOptions {
   /** The client id sent in every request header. */
