@@ -1,0 +1,22 @@
+import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { CLUSTER_ROUTES } from './cluster-routes.js';
+import type { Route } from './route-table.js';
+import { REST_V3_OPTIONS, REST_V3_ROUTES, RestV3Middleware, type RestV3Options } from './rest-v3.js';
+
+/** Every v3 operation Strom serves, in the order the OpenAPI document lists them. */
+export const V3_ROUTES: readonly Route[] = [...CLUSTER_ROUTES];
+
+/** Confluent REST Proxy v3 under `/v3`, over the Kafka protocol to the cluster. */
+@Module({})
+export class RestV3Module implements NestModule {
+  static forRoot(options: RestV3Options): DynamicModule {
+    return {
+      module: RestV3Module,
+      providers: [{ provide: REST_V3_OPTIONS, useValue: options }, { provide: REST_V3_ROUTES, useValue: V3_ROUTES }, RestV3Middleware],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RestV3Middleware).forRoutes('*path');
+  }
+}

@@ -1,0 +1,109 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { ClusterClient } from './cluster-client.js';
+import { RestError } from './errors.js';
+import { SCHEMAS } from './schemas.js';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** What a handler gets: the path parameters (checked), the query, the validated body, and how to link. */
+export interface RouteContext {
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly body: unknown;
+  /** `http://host:port/v3`: the prefix of every `self` and `related` link, as the request reached us. */
+  readonly baseUrl: string;
+  readonly client: ClusterClient;
+}
+
+export interface RouteResult {
+  readonly status: number;
+  readonly body?: unknown;
+}
+
+/**
+ * One operation of the API: where it is, what it takes and answers (schema names in schemas.ts),
+ * and its handler. The table of these both dispatches requests (with body validation) and
+ * produces the served OpenAPI document (openapi.ts).
+ */
+export interface Route {
+  readonly method: HttpMethod;
+  /** Under `/v3`, with `{name}` path parameters, as Confluent's openapi.yaml spells it. */
+  readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly tag: string;
+  /** The request body's schema name, when the operation takes one. */
+  readonly requestBody?: string;
+  /** Status → response schema name (null: no content). Errors (400, 404, 5XX) are added for every route. */
+  readonly responses: Readonly<Record<number, string | null>>;
+  handle(context: RouteContext): Promise<RouteResult>;
+}
+
+/** Path parameters that are integers in v3 (and so 404 when they are not). */
+export const INTEGER_PARAMS: ReadonlySet<string> = new Set(['broker_id', 'partition_id']);
+
+/** A route matched against a request path, with its parameters. */
+export interface RouteMatch {
+  readonly route: Route;
+  readonly params: Record<string, string>;
+}
+
+interface CompiledRoute {
+  readonly route: Route;
+  readonly pattern: RegExp;
+  readonly names: readonly string[];
+  readonly validateBody: ValidateFunction | undefined;
+}
+
+/** The routes, compiled: path patterns and body validators. */
+export class RouteTable {
+  private readonly compiled: readonly CompiledRoute[];
+
+  constructor(readonly routes: readonly Route[]) {
+    const ajv = new Ajv({ allErrors: false, strict: false });
+    addFormats.default(ajv);
+    ajv.addSchema({ components: { schemas: SCHEMAS } }, 'strom');
+    this.compiled = routes.map((route) => {
+      const names: string[] = [];
+      const source = route.path
+        .split(/(\{[a-z_]+\})/)
+        .map((part) => {
+          const name = /^\{([a-z_]+)\}$/.exec(part)?.[1];
+          if (name === undefined) return part.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+          names.push(name);
+          return INTEGER_PARAMS.has(name) ? '(-?[0-9]+)' : '([^/]+)';
+        })
+        .join('');
+      const validateBody = route.requestBody ? ajv.getSchema(`strom#/components/schemas/${route.requestBody}`) : undefined;
+      return { route, pattern: new RegExp(`^${source}$`), names, validateBody };
+    });
+  }
+
+  /** The route for `method` and `path` (under /v3, percent-encoded), or a 404/405 RestError. */
+  match(method: string, path: string): RouteMatch {
+    let pathMatched = false;
+    for (const entry of this.compiled) {
+      const found = entry.pattern.exec(path);
+      if (!found) continue;
+      pathMatched = true;
+      if (entry.route.method !== method.toLowerCase()) continue;
+      const params: Record<string, string> = {};
+      entry.names.forEach((name, index) => (params[name] = decodeURIComponent(found[index + 1]!)));
+      return { route: entry.route, params };
+    }
+    if (pathMatched) throw new RestError(405, 405, 'HTTP 405 Method Not Allowed');
+    throw RestError.notFound('HTTP 404 Not Found');
+  }
+
+  /** Checks `body` against the route's request schema; a 400 naming the first problem otherwise. */
+  validate(route: Route, body: unknown): void {
+    const entry = this.compiled.find((candidate) => candidate.route === route)!;
+    if (!entry.validateBody) return;
+    if (body === undefined) throw new RestError(400, 400, 'Payload error. Request body is empty. Data is required.');
+    if (!entry.validateBody(body)) {
+      const error = entry.validateBody.errors![0]!;
+      throw new RestError(400, 400, `Payload error. ${error.instancePath || 'body'} ${error.message ?? 'is invalid'}.`);
+    }
+  }
+}

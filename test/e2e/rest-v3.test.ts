@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
+import { ConfluentSchemas, RestV3Client } from './rest-v3-support.js';
+
+/**
+ * The admin REST API (Confluent REST Proxy v3 paths and shapes) of embedded Strom over a real
+ * socket; every answer is checked against Confluent's published schema (rest-v3-support.ts).
+ */
+describe('REST v3: clusters, errors and the OpenAPI document', () => {
+  let strom: EmbeddedStrom;
+  let rest: RestV3Client;
+  let clusterId: string;
+  let base: string;
+  const schemas = new ConfluentSchemas();
+
+  beforeAll(async () => {
+    strom = await startEmbeddedStrom();
+    base = `http://127.0.0.1:${strom.running.httpPort}`;
+    rest = new RestV3Client(base, schemas);
+    clusterId = (await rest.call('get', '/clusters')).body.data[0].cluster_id;
+  });
+  afterAll(async () => strom?.stop());
+
+  it('lists the one cluster and gets it by id, with v3 links to its resources', async () => {
+    const list = await rest.call('get', '/clusters');
+    expect(list.status).toBe(200);
+    expect(list.body).toMatchObject({ kind: 'KafkaClusterList', metadata: { self: `${base}/v3/clusters`, next: null } });
+    expect(clusterId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    const cluster = await rest.call('get', '/clusters/{cluster_id}', { cluster_id: clusterId });
+    expect(cluster).toEqual({
+      status: 200,
+      body: {
+        kind: 'KafkaCluster',
+        metadata: { self: `${base}/v3/clusters/${clusterId}`, resource_name: `crn:///kafka=${clusterId}` },
+        cluster_id: clusterId,
+        controller: { related: `${base}/v3/clusters/${clusterId}/brokers/1` },
+        acls: { related: `${base}/v3/clusters/${clusterId}/acls` },
+        brokers: { related: `${base}/v3/clusters/${clusterId}/brokers` },
+        broker_configs: { related: `${base}/v3/clusters/${clusterId}/broker-configs` },
+        consumer_groups: { related: `${base}/v3/clusters/${clusterId}/consumer-groups` },
+        topics: { related: `${base}/v3/clusters/${clusterId}/topics` },
+        partition_reassignments: { related: `${base}/v3/clusters/${clusterId}/topics/-/partitions/-/reassignment` },
+      },
+    });
+  });
+
+  it("answers errors in v3's shape: an unknown cluster, path and method", async () => {
+    expect(await rest.call('get', '/clusters/{cluster_id}', { cluster_id: 'no-such-cluster' })).toEqual({
+      status: 404,
+      body: { error_code: 404, message: 'Cluster no-such-cluster cannot be found.' },
+    });
+    const unknownPath = await fetch(`${base}/v3/clusters/${clusterId}/nothing-here`);
+    expect([unknownPath.status, await unknownPath.json()]).toEqual([404, { error_code: 404, message: 'HTTP 404 Not Found' }]);
+    const wrongMethod = await fetch(`${base}/v3/clusters`, { method: 'DELETE' });
+    expect([wrongMethod.status, await wrongMethod.json()]).toEqual([405, { error_code: 405, message: 'HTTP 405 Method Not Allowed' }]);
+  });
+
+  it('lists brokers and gets one, with its host and port as Metadata gives them', async () => {
+    const brokers = await rest.call('get', '/clusters/{cluster_id}/brokers', { cluster_id: clusterId });
+    expect(brokers.status).toBe(200);
+    expect(brokers.body.data).toEqual([
+      {
+        kind: 'KafkaBroker',
+        metadata: { self: `${base}/v3/clusters/${clusterId}/brokers/1`, resource_name: `crn:///kafka=${clusterId}/broker=1` },
+        cluster_id: clusterId,
+        broker_id: 1,
+        host: '127.0.0.1',
+        port: strom.port,
+        rack: null,
+        configs: { related: `${base}/v3/clusters/${clusterId}/brokers/1/configs` },
+        partition_replicas: { related: `${base}/v3/clusters/${clusterId}/brokers/1/partition-replicas` },
+      },
+    ]);
+    expect((await rest.call('get', '/clusters/{cluster_id}/brokers/{broker_id}', { cluster_id: clusterId, broker_id: 1 })).body).toEqual(
+      brokers.body.data[0],
+    );
+    expect(await rest.call('get', '/clusters/{cluster_id}/brokers/{broker_id}', { cluster_id: clusterId, broker_id: 7 })).toEqual({
+      status: 404,
+      body: { error_code: 404, message: 'Broker 7 cannot be found.' },
+    });
+  });
+
+  it('serves its OpenAPI document, made from the route table, with every path it answers', async () => {
+    const response = await fetch(`${base}/v3/openapi.json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { operationId: string }>> };
+    expect(document.openapi).toBe('3.0.0');
+    expect(document.paths['/clusters/{cluster_id}/brokers/{broker_id}']!.get!.operationId).toBe('getKafkaBroker');
+    // Every operation Strom documents that Confluent's document also names carries Confluent's operation id.
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const theirs = (schemas.document.paths[path] as Record<string, { operationId?: string }> | undefined)?.[method];
+        if (theirs?.operationId) expect(`${method} ${path} ${operation.operationId}`).toBe(`${method} ${path} ${theirs.operationId}`);
+      }
+    }
+  });
+});
