@@ -46,9 +46,20 @@ export class ConfluentSchemas {
   }
 }
 
+/** A JSON body: its shape is checked against Confluent's schema, so tests read its fields as they are. */
+export interface Json {
+  readonly [key: string]: Json;
+  readonly [index: number]: Json;
+}
+
+/** The `data` of a v3 list. */
+export function items(body: Json | undefined): Json[] {
+  return (body as unknown as { data: Json[] }).data;
+}
+
 export interface RestResponse {
   status: number;
-  body: any;
+  body: Json | undefined;
 }
 
 /** A v3 client over a real socket that checks every answer against Confluent's schema for its path. */

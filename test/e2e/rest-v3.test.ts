@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
-import { ConfluentSchemas, RestV3Client } from './rest-v3-support.js';
+import { ConfluentSchemas, items, RestV3Client } from './rest-v3-support.js';
 
 /**
  * The admin REST API (Confluent REST Proxy v3 paths and shapes) of embedded Strom over a real
@@ -17,7 +17,7 @@ describe('REST v3: clusters, errors and the OpenAPI document', () => {
     strom = await startEmbeddedStrom();
     base = `http://127.0.0.1:${strom.running.httpPort}`;
     rest = new RestV3Client(base, schemas);
-    clusterId = (await rest.call('get', '/clusters')).body.data[0].cluster_id;
+    clusterId = String(items((await rest.call('get', '/clusters')).body)[0]!.cluster_id);
   });
   afterAll(async () => strom?.stop());
 
@@ -58,7 +58,7 @@ describe('REST v3: clusters, errors and the OpenAPI document', () => {
   it('lists brokers and gets one, with its host and port as Metadata gives them', async () => {
     const brokers = await rest.call('get', '/clusters/{cluster_id}/brokers', { cluster_id: clusterId });
     expect(brokers.status).toBe(200);
-    expect(brokers.body.data).toEqual([
+    expect(items(brokers.body)).toEqual([
       {
         kind: 'KafkaBroker',
         metadata: { self: `${base}/v3/clusters/${clusterId}/brokers/1`, resource_name: `crn:///kafka=${clusterId}/broker=1` },
@@ -72,7 +72,7 @@ describe('REST v3: clusters, errors and the OpenAPI document', () => {
       },
     ]);
     expect((await rest.call('get', '/clusters/{cluster_id}/brokers/{broker_id}', { cluster_id: clusterId, broker_id: 1 })).body).toEqual(
-      brokers.body.data[0],
+      items(brokers.body)[0],
     );
     expect(await rest.call('get', '/clusters/{cluster_id}/brokers/{broker_id}', { cluster_id: clusterId, broker_id: 7 })).toEqual({
       status: 404,

@@ -30,8 +30,8 @@ export async function startEmbedded(config: ServerConfig, logger: Logger, option
   ];
   const bus = new InProcessBus();
   const { host, port } = adminHttp(config);
-  let broker: BrokerService | undefined;
-  const adminApi = AdminApiModule.forRoot({ kafka: embeddedKafkaEndpoint(() => broker) });
+  const started: { broker?: BrokerService } = {};
+  const adminApi = AdminApiModule.forRoot({ kafka: embeddedKafkaEndpoint(() => started.broker) });
   const admin = await AdminOnDemand.listen(host, port, compose({ bus, logger }, [adminApi]), logger);
   const {
     store: metadataStore,
@@ -57,6 +57,6 @@ export async function startEmbedded(config: ServerConfig, logger: Logger, option
       await metadataStore.close();
     },
   });
-  broker = running.app.get(BrokerService);
+  started.broker = running.app.get(BrokerService);
   return { ...running, httpPort: admin.port };
 }

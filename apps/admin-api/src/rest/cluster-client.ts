@@ -93,7 +93,12 @@ export class ClusterClient {
   private connection(): Promise<KafkaConnection> {
     if (this.closed) return Promise.reject(new RestError(503, 503, 'the admin API is shutting down'));
     this.bootstrap = this.reuse(this.bootstrap, () => {
-      const endpoint = this.options.endpoint();
+      let endpoint: KafkaEndpoint;
+      try {
+        endpoint = this.options.endpoint();
+      } catch (error) {
+        return Promise.reject(new RestError(503, 50302, `Broker not available: ${(error as Error).message}`));
+      }
       return this.connect(endpoint.bootstrap, endpoint.security);
     });
     return this.bootstrap;
