@@ -1,10 +1,14 @@
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { CLUSTER_ROUTES } from './cluster-routes.js';
+import { CONFIG_ROUTES } from './config-routes.js';
+import { TOPIC_ROUTES } from './topic-routes.js';
+import { RestV3ErrorFilter } from './rest-v3-error.filter.js';
 import type { Route } from './route-table.js';
 import { REST_V3_OPTIONS, REST_V3_ROUTES, RestV3Middleware, type RestV3Options } from './rest-v3.js';
 
 /** Every v3 operation Strom serves, in the order the OpenAPI document lists them. */
-export const V3_ROUTES: readonly Route[] = [...CLUSTER_ROUTES];
+export const V3_ROUTES: readonly Route[] = [...CLUSTER_ROUTES, ...TOPIC_ROUTES, ...CONFIG_ROUTES];
 
 /** Confluent REST Proxy v3 under `/v3`, over the Kafka protocol to the cluster. */
 @Module({})
@@ -12,7 +16,12 @@ export class RestV3Module implements NestModule {
   static forRoot(options: RestV3Options): DynamicModule {
     return {
       module: RestV3Module,
-      providers: [{ provide: REST_V3_OPTIONS, useValue: options }, { provide: REST_V3_ROUTES, useValue: V3_ROUTES }, RestV3Middleware],
+      providers: [
+        { provide: REST_V3_OPTIONS, useValue: options },
+        { provide: REST_V3_ROUTES, useValue: V3_ROUTES },
+        RestV3Middleware,
+        { provide: APP_FILTER, useClass: RestV3ErrorFilter },
+      ],
     };
   }
 

@@ -1,0 +1,26 @@
+import { ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * Errors raised before the v3 middleware runs (Express's JSON body parser on a malformed body)
+ * answered in v3's shape for `/v3` requests; every other path keeps NestJS's own answer.
+ */
+@Catch()
+export class RestV3ErrorFilter extends BaseExceptionFilter implements ExceptionFilter {
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    const request = host.switchToHttp().getRequest<IncomingMessage & { originalUrl?: string }>();
+    const url = request.originalUrl ?? request.url ?? '';
+    if (url !== '/v3' && !url.startsWith('/v3/')) {
+      super.catch(exception, host);
+      return;
+    }
+    const status = exception instanceof HttpException ? exception.getStatus() : 500;
+    const message = exception instanceof HttpException ? exception.message : 'Internal Server Error';
+    host
+      .switchToHttp()
+      .getResponse<ServerResponse>()
+      .writeHead(status, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ error_code: status, message: status === 400 ? `Payload error. ${message}` : message }));
+  }
+}
