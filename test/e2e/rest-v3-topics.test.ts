@@ -129,7 +129,7 @@ describe('REST v3: topics and configs', () => {
       kind: 'KafkaTopicConfigList',
       metadata: { self: `${base}/v3/clusters/${cluster_id}/topics/orders/configs` },
     });
-    const retention = items(list.body).find((config) => config.name === 'retention.ms');
+    const retention = items(list.body).find((config) => String(config.name) === 'retention.ms');
     expect(retention).toEqual({
       kind: 'KafkaTopicConfig',
       metadata: {
@@ -186,7 +186,7 @@ describe('REST v3: topics and configs', () => {
       body: { error_code: 404, message: `Config no.such.config cannot be found for TOPIC orders in cluster ${cluster_id}.` },
     });
     const all = await rest.call('get', '/clusters/{cluster_id}/topics/-/configs', { cluster_id });
-    expect(items(all.body).every((config) => config.topic_name === 'orders')).toBe(true);
+    expect(items(all.body).every((config) => String(config.topic_name) === 'orders')).toBe(true);
     expect(items(all.body).length).toBe(items(list.body).length);
   });
 
@@ -194,7 +194,7 @@ describe('REST v3: topics and configs', () => {
     const broker = { cluster_id, broker_id: 1 };
     const list = await rest.call('get', '/clusters/{cluster_id}/brokers/{broker_id}/configs', broker);
     expect(list.body).toMatchObject({ kind: 'KafkaBrokerConfigList' });
-    expect(items(list.body).find((config) => config.name === 'log.retention.hours')).toMatchObject({
+    expect(items(list.body).find((config) => String(config.name) === 'log.retention.hours')).toMatchObject({
       kind: 'KafkaBrokerConfig',
       broker_id: 1,
       metadata: { resource_name: `crn:///kafka=${cluster_id}/broker=1/config=log.retention.hours` },

@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
