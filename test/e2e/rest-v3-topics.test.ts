@@ -240,6 +240,66 @@ describe('REST v3: topics and configs', () => {
     expect((await rest.call('delete', '/clusters/{cluster_id}/broker-configs/{name}', clusterWide)).status).toBe(204);
   });
 
+  it('lists and gets partitions and their replicas, and the replicas a broker holds', async () => {
+    await admin.createTopics({ topics: [{ topic: 'parts', numPartitions: 2 }] });
+    const topic = `${base}/v3/clusters/${cluster_id}/topics/parts`;
+    const list = await rest.call('get', '/clusters/{cluster_id}/topics/{topic_name}/partitions', { cluster_id, topic_name: 'parts' });
+    expect(list.body).toMatchObject({ kind: 'KafkaPartitionList', metadata: { self: `${topic}/partitions`, next: null } });
+    expect(items(list.body)).toEqual(
+      [0, 1].map((p) => ({
+        kind: 'KafkaPartition',
+        metadata: { self: `${topic}/partitions/${p}`, resource_name: `crn:///kafka=${cluster_id}/topic=parts/partition=${p}` },
+        cluster_id,
+        topic_name: 'parts',
+        partition_id: p,
+        leader: { related: `${topic}/partitions/${p}/replicas/1` },
+        replicas: { related: `${topic}/partitions/${p}/replicas` },
+        reassignment: { related: `${topic}/partitions/${p}/reassignment` },
+      })),
+    );
+    const one = { cluster_id, topic_name: 'parts', partition_id: 1 };
+    expect((await rest.call('get', '/clusters/{cluster_id}/topics/{topic_name}/partitions/{partition_id}', one)).body).toEqual(
+      items(list.body)[1],
+    );
+    const replica = {
+      kind: 'KafkaReplica',
+      metadata: { self: `${topic}/partitions/1/replicas/1`, resource_name: `crn:///kafka=${cluster_id}/topic=parts/partition=1/replica=1` },
+      cluster_id,
+      topic_name: 'parts',
+      partition_id: 1,
+      broker_id: 1,
+      is_leader: true,
+      is_in_sync: true,
+      broker: { related: `${base}/v3/clusters/${cluster_id}/brokers/1` },
+    };
+    expect(
+      items((await rest.call('get', '/clusters/{cluster_id}/topics/{topic_name}/partitions/{partition_id}/replicas', one)).body),
+    ).toEqual([replica]);
+    expect(
+      (
+        await rest.call('get', '/clusters/{cluster_id}/topics/{topic_name}/partitions/{partition_id}/replicas/{broker_id}', {
+          ...one,
+          broker_id: 1,
+        })
+      ).body,
+    ).toEqual(replica);
+    const notFound = { status: 404, body: { error_code: 404, message: 'HTTP 404 Not Found' } };
+    expect(
+      await rest.call('get', '/clusters/{cluster_id}/topics/{topic_name}/partitions/{partition_id}', { ...one, partition_id: 7 }),
+    ).toEqual(notFound);
+    expect(
+      await rest.call('get', '/clusters/{cluster_id}/topics/{topic_name}/partitions/{partition_id}/replicas/{broker_id}', {
+        ...one,
+        broker_id: 2,
+      }),
+    ).toEqual(notFound);
+    const held = await rest.call('get', '/clusters/{cluster_id}/brokers/{broker_id}/partition-replicas', { cluster_id, broker_id: 1 });
+    expect(items(held.body).map((r) => `${String(r.topic_name)}-${Number(r.partition_id)}`)).toEqual(
+      expect.arrayContaining(['parts-0', 'parts-1']),
+    );
+    await admin.deleteTopics({ topics: ['parts'] });
+  });
+
   async function topicConfig(topic: string, name: string): Promise<string | undefined> {
     const described = await admin.describeConfigs({ resources: [{ type: 2, name: topic, configNames: [name] }], includeSynonyms: false });
     return described.resources[0]!.configEntries.find((entry) => entry.configName === name)?.configValue;
