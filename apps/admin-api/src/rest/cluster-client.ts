@@ -47,9 +47,13 @@ export class ClusterClient {
   }
 
   /** As {@link request}, to the broker with `nodeId` (its address from Metadata). */
-  async requestNode<K extends ApiKey>(nodeId: number, apiKey: K, body: RequestBodies[K]): Promise<ResponseBodies[K]> {
+  async requestNode<K extends ApiKey>(
+    nodeId: number,
+    apiKey: K,
+    body: RequestBodies[K] | ((apiVersion: number) => RequestBodies[K]),
+  ): Promise<ResponseBodies[K]> {
     const connection = await this.nodeConnection(nodeId);
-    return (await connection.request(apiKey, body)).body;
+    return (await connection.requestVersioned(apiKey, typeof body === 'function' ? body : () => body)).body;
   }
 
   /** Metadata for `topics` (all when null). */

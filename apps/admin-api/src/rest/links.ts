@@ -19,13 +19,13 @@ export class Links {
     return { related: this.url(...segments) };
   }
 
-  /** `{kind, metadata: {self, resource_name}}` for a single resource. */
+  /** `{kind, metadata: {self, resource_name}}` for a single resource (a CRN part without an id is its type alone, as kafka-rest's CrnFactory writes it). */
   resource(
     kind: string,
     self: (string | number)[],
-    crn: [string, string | number][],
+    crn: [string, string | number | null][],
   ): { kind: string; metadata: { self: string; resource_name: string } } {
-    const name = [`kafka=${this.clusterId}`, ...crn.map(([type, id]) => `${type}=${id}`)].join('/');
+    const name = [`kafka=${this.clusterId}`, ...crn.map(([type, id]) => (id === null ? type : `${type}=${id}`))].join('/');
     return { kind, metadata: { self: this.url(...self), resource_name: `crn:///${name}` } };
   }
 
