@@ -4,13 +4,21 @@ import { CLUSTER_ROUTES } from './cluster-routes.js';
 import { CONFIG_ROUTES } from './config-routes.js';
 import { GROUP_ROUTES } from './group-routes.js';
 import { PARTITION_ROUTES } from './partition-routes.js';
+import { RECORD_ROUTES } from './record-routes.js';
 import { TOPIC_ROUTES } from './topic-routes.js';
 import { RestV3ErrorFilter } from './rest-v3-error.filter.js';
 import type { Route } from './route-table.js';
 import { REST_V3_OPTIONS, REST_V3_ROUTES, RestV3Middleware, type RestV3Options } from './rest-v3.js';
 
 /** Every v3 operation Strom serves, in the order the OpenAPI document lists them. */
-export const V3_ROUTES: readonly Route[] = [...CLUSTER_ROUTES, ...TOPIC_ROUTES, ...CONFIG_ROUTES, ...PARTITION_ROUTES, ...GROUP_ROUTES];
+export const V3_ROUTES: readonly Route[] = [
+  ...CLUSTER_ROUTES,
+  ...TOPIC_ROUTES,
+  ...CONFIG_ROUTES,
+  ...PARTITION_ROUTES,
+  ...GROUP_ROUTES,
+  ...RECORD_ROUTES,
+];
 
 /** Confluent REST Proxy v3 under `/v3`, over the Kafka protocol to the cluster. */
 @Module({})
