@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
+import type { Kafka } from 'kafkajs';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
+import type { EmbeddedStrom } from './embedded-harness.js';
 
 const CONFLUENT_OPENAPI = new URL('../../apps/admin-api/test/fixtures/confluent-v3-openapi.yaml', import.meta.url);
 
@@ -95,4 +97,14 @@ export class RestV3Client {
     }
     return { status: response.status, body: parsed };
   }
+}
+
+/** What every REST v3 suite shares: one embedded broker, its admin API and a kafkajs client (rest-v3.test.ts fills it in). */
+export interface RestV3Context {
+  strom: EmbeddedStrom;
+  rest: RestV3Client;
+  kafka: Kafka;
+  /** `http://127.0.0.1:<admin port>`. */
+  base: string;
+  cluster_id: string;
 }

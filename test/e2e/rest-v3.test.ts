@@ -1,25 +1,39 @@
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
-import { ConfluentSchemas, items, RestV3Client } from './rest-v3-support.js';
+import { groupSuite } from './rest-v3-groups.js';
+import { recordSuite } from './rest-v3-records.js';
+import { ConfluentSchemas, items, RestV3Client, type RestV3Context } from './rest-v3-support.js';
+import { topicSuite } from './rest-v3-topics.js';
 
 /**
- * The admin REST API (Confluent REST Proxy v3 paths and shapes) of embedded Strom over a real
- * socket; every answer is checked against Confluent's published schema (rest-v3-support.ts).
+ * The admin REST API (Confluent REST Proxy v3 paths and shapes) of ONE embedded Strom over a real
+ * socket, suite after suite (topics, groups, records in their own files); every answer is checked
+ * against Confluent's published schema (rest-v3-support.ts), and the last test checks that every
+ * operation both documents was answered and checked.
  */
+const schemas = new ConfluentSchemas();
+const context = {} as RestV3Context;
+let strom: EmbeddedStrom;
+
+beforeAll(async () => {
+  strom = await startEmbeddedStrom();
+  const base = `http://127.0.0.1:${strom.running.httpPort}`;
+  const rest = new RestV3Client(base, schemas);
+  const cluster_id = String(items((await rest.call('get', '/clusters')).body)[0]!.cluster_id);
+  const kafka = new Kafka({ clientId: 'rest-v3-e2e', brokers: [strom.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  Object.assign(context, { strom, rest, kafka, base, cluster_id });
+});
+afterAll(async () => strom?.stop());
+
 describe('REST v3: clusters, errors and the OpenAPI document', () => {
-  let strom: EmbeddedStrom;
   let rest: RestV3Client;
   let clusterId: string;
   let base: string;
-  const schemas = new ConfluentSchemas();
 
-  beforeAll(async () => {
-    strom = await startEmbeddedStrom();
-    base = `http://127.0.0.1:${strom.running.httpPort}`;
-    rest = new RestV3Client(base, schemas);
-    clusterId = String(items((await rest.call('get', '/clusters')).body)[0]!.cluster_id);
+  beforeAll(() => {
+    ({ rest, base, cluster_id: clusterId } = context);
   });
-  afterAll(async () => strom?.stop());
 
   it('lists the one cluster and gets it by id, with v3 links to its resources', async () => {
     const list = await rest.call('get', '/clusters');
@@ -93,5 +107,22 @@ describe('REST v3: clusters, errors and the OpenAPI document', () => {
         if (theirs?.operationId) expect(`${method} ${path} ${operation.operationId}`).toBe(`${method} ${path} ${theirs.operationId}`);
       }
     }
+  });
+});
+
+topicSuite(context);
+groupSuite(context);
+recordSuite(context);
+
+describe("REST v3: Confluent's schema for every operation both serve", () => {
+  it("answered and checked every operation of Strom's document that Confluent's document also has", async () => {
+    const document = (await (await fetch(`${context.base}/v3/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const both = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.keys(operations)
+        .filter((method) => schemas.document.paths[path]?.[method] !== undefined)
+        .map((method) => `${method} ${path}`),
+    );
+    expect(both.length).toBeGreaterThan(40);
+    expect(both.filter((operation) => !context.rest.validated.has(operation))).toEqual([]);
   });
 });
