@@ -1,6 +1,6 @@
 import { Partitioners, type Admin, type Kafka, type KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { items, type RestV3Client, type RestV3Context } from './rest-v3-support.js';
+import type { RestV3Client, RestV3Context } from './rest-v3-support.js';
 
 /** REST v3 `POST …/topics/{t}/records`, with the records read back by kafkajs over the Kafka protocol. */
 export function recordSuite(context: RestV3Context): void {
