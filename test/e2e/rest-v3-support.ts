@@ -22,29 +22,37 @@ export class ConfluentSchemas {
     this.document = parse(readFileSync(CONFLUENT_OPENAPI, 'utf8'));
     this.ajv = new Ajv({ strict: false, allErrors: true });
     addFormats.default(this.ajv);
-    this.ajv.addSchema({ components: { schemas: this.document.components.schemas } }, 'confluent');
+    this.ajv.addSchema(
+      { components: { schemas: this.document.components.schemas, responses: this.document.components.responses } },
+      'confluent',
+    );
   }
 
-  /** The schema name Confluent's document gives the `status` response of `method path` (path as in the document). */
+  /**
+   * The schema Confluent's document gives the `status` response of `method path` (path as in the
+   * document), as an ajv reference: a named schema, or the response's own inline schema.
+   */
   responseSchema(method: string, path: string, status: number): string {
     const operation = this.document.paths[path]?.[method];
     if (!operation) throw new Error(`Confluent's document has no ${method} ${path}`);
     const response = operation.responses[String(status)];
     if (!response?.$ref) throw new Error(`Confluent's document has no ${status} for ${method} ${path}`);
-    const named = this.document.components.responses![response.$ref.split('/').at(-1)!] as {
-      content: { 'application/json': { schema: { $ref: string } } };
-    };
-    return named.content['application/json'].schema.$ref.split('/').at(-1)!;
+    const name = response.$ref.split('/').at(-1)!;
+    const named = this.document.components.responses![name] as { content: { 'application/json': { schema: { $ref?: string } } } };
+    const schema = named.content['application/json'].schema;
+    return schema.$ref ? `confluent${schema.$ref}` : `confluent#/components/responses/${name}/content/application~1json/schema`;
   }
 
-  validator(schema: string): ValidateFunction {
-    return this.ajv.getSchema(`confluent#/components/schemas/${schema}`)!;
+  validator(reference: string): ValidateFunction {
+    const validate = this.ajv.getSchema(reference);
+    if (!validate) throw new Error(`no schema at ${reference}`);
+    return validate;
   }
 
-  /** Throws with ajv's errors when `body` does not match Confluent's `schema`. */
-  check(schema: string, body: unknown): void {
-    const validate = this.validator(schema);
-    if (!validate(body)) throw new Error(`not a valid ${schema}: ${this.ajv.errorsText(validate.errors)}\n${JSON.stringify(body)}`);
+  /** Throws with ajv's errors when `body` does not match the schema at `reference`. */
+  check(reference: string, body: unknown): void {
+    const validate = this.validator(reference);
+    if (!validate(body)) throw new Error(`not a valid ${reference}: ${this.ajv.errorsText(validate.errors)}\n${JSON.stringify(body)}`);
   }
 }
 
@@ -78,9 +86,16 @@ export class RestV3Client {
    * `template` is Confluent's path (`/clusters/{cluster_id}/topics/{topic_name}`), `params` fill it in.
    * 2xx bodies are checked against Confluent's response schema, errors against its Error schema.
    */
-  async call(method: string, template: string, params: Record<string, string | number> = {}, body?: unknown): Promise<RestResponse> {
+  async call(
+    method: string,
+    template: string,
+    params: Record<string, string | number> = {},
+    body?: unknown,
+    query?: Record<string, string>,
+  ): Promise<RestResponse> {
     const path = template.replace(/\{([a-z_]+)\}/g, (_, name: string) => encodeURIComponent(String(params[name])));
-    const response = await fetch(`${this.baseUrl}/v3${path}`, {
+    const search = query ? `?${new URLSearchParams(query).toString()}` : '';
+    const response = await fetch(`${this.baseUrl}/v3${path}${search}`, {
       method: method.toUpperCase(),
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -88,7 +103,7 @@ export class RestV3Client {
     const text = await response.text();
     const parsed = text === '' ? undefined : JSON.parse(text);
     if (response.status >= 400) {
-      this.schemas.check('Error', parsed);
+      this.schemas.check('confluent#/components/schemas/Error', parsed);
     } else if (parsed !== undefined) {
       this.schemas.check(this.schemas.responseSchema(method.toLowerCase(), template, response.status), parsed);
       this.validated.add(`${method.toLowerCase()} ${template}`);

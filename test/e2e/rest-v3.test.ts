@@ -5,6 +5,8 @@ import { groupSuite } from './rest-v3-groups.js';
 import { recordSuite } from './rest-v3-records.js';
 import { ConfluentSchemas, items, RestV3Client, type RestV3Context } from './rest-v3-support.js';
 import { topicSuite } from './rest-v3-topics.js';
+import { aclSuite } from './rest-v3-acls.js';
+import { writeServerProperties } from './sasl-support.js';
 
 /**
  * The admin REST API (Confluent REST Proxy v3 paths and shapes) of ONE embedded Strom over a real
@@ -17,7 +19,12 @@ const context = {} as RestV3Context;
 let strom: EmbeddedStrom;
 
 beforeAll(async () => {
-  strom = await startEmbeddedStrom();
+  // An authorizer (so the ACL endpoints work) that lets the anonymous PLAINTEXT clients, the admin API among them, do anything.
+  strom = await startEmbeddedStrom(
+    [],
+    undefined,
+    writeServerProperties(['authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'super.users=User:ANONYMOUS']),
+  );
   const base = `http://127.0.0.1:${strom.running.httpPort}`;
   const rest = new RestV3Client(base, schemas);
   const cluster_id = String(items((await rest.call('get', '/clusters')).body)[0]!.cluster_id);
@@ -113,6 +120,7 @@ describe('REST v3: clusters, errors and the OpenAPI document', () => {
 topicSuite(context);
 groupSuite(context);
 recordSuite(context);
+aclSuite(context);
 
 describe("REST v3: Confluent's schema for every operation both serve", () => {
   it("answered and checked every operation of Strom's document that Confluent's document also has", async () => {

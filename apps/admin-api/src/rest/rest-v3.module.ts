@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ACL_ROUTES } from './acl-routes.js';
 import { CLUSTER_ROUTES } from './cluster-routes.js';
 import { CONFIG_ROUTES } from './config-routes.js';
 import { GROUP_ROUTES } from './group-routes.js';
@@ -18,6 +19,7 @@ export const V3_ROUTES: readonly Route[] = [
   ...PARTITION_ROUTES,
   ...GROUP_ROUTES,
   ...RECORD_ROUTES,
+  ...ACL_ROUTES,
 ];
 
 /** Confluent REST Proxy v3 under `/v3`, over the Kafka protocol to the cluster. */

@@ -254,6 +254,38 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     ],
   ),
 
+  AclData: resource({
+    cluster_id: string,
+    resource_type: { type: 'string', enum: ['UNKNOWN', 'ANY', 'TOPIC', 'GROUP', 'CLUSTER', 'TRANSACTIONAL_ID', 'DELEGATION_TOKEN'] },
+    resource_name: string,
+    pattern_type: string,
+    principal: string,
+    host: string,
+    operation: string,
+    permission: string,
+  }),
+  AclDataList: collection('AclData'),
+  /** DELETE …/acls answers the deleted ACLs without `kind` or `metadata` (Confluent's DeleteAclsResponse). */
+  DeleteAclsResponseData: { type: 'object', required: ['data'], properties: { data: { type: 'array', items: ref('AclData') } } },
+  CreateAclRequestData: {
+    type: 'object',
+    required: ['resource_type', 'resource_name', 'pattern_type', 'principal', 'host', 'operation', 'permission'],
+    properties: {
+      resource_type: string,
+      resource_name: string,
+      pattern_type: string,
+      principal: string,
+      host: string,
+      operation: string,
+      permission: string,
+    },
+  },
+  CreateAclRequestDataList: {
+    type: 'object',
+    required: ['data'],
+    properties: { data: { type: 'array', items: ref('CreateAclRequestData') } },
+  },
+
   CreateTopicRequestData: {
     type: 'object',
     required: ['topic_name'],
