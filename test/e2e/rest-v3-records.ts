@@ -98,6 +98,58 @@ export function recordSuite(context: RestV3Context): void {
       }
     });
 
+    it('produces a batch, reporting each entry as a success or a failure (207)', async () => {
+      await admin.createTopics({ topics: [{ topic: 'batched', numPartitions: 1 }] });
+      const params = { cluster_id, topic_name: 'batched' };
+      const batch = await rest.call('post', '/clusters/{cluster_id}/topics/{topic_name}/records:batch', params, {
+        entries: [
+          { id: '1', value: { type: 'STRING', data: 'first' } },
+          { id: '2', value: { type: 'BINARY', data: 1 } },
+          { id: '3', key: { type: 'JSON', data: 7 }, value: { type: 'STRING', data: 'third' }, timestamp: '2024-01-02T03:04:05.678Z' },
+        ],
+      });
+      expect(batch).toEqual({
+        status: 207,
+        body: {
+          successes: [
+            {
+              id: '1',
+              cluster_id,
+              topic_name: 'batched',
+              partition_id: 0,
+              offset: 0,
+              timestamp: expect.any(String),
+              value: { type: 'STRING', size: 5 },
+            },
+            {
+              id: '3',
+              cluster_id,
+              topic_name: 'batched',
+              partition_id: 0,
+              offset: 1,
+              timestamp: '2024-01-02T03:04:05.678Z',
+              key: { type: 'JSON', size: 1 },
+              value: { type: 'STRING', size: 5 },
+            },
+          ],
+          failures: [{ id: '2', error_code: 400, message: 'Bad Request: data=1 is not a base64 string.' }],
+        },
+      });
+      const read = await readAll('batched', 2);
+      expect(read.get(0)!.map((message) => message.value!.toString())).toEqual(['first', 'third']);
+      const refused = (entries: unknown[]) =>
+        rest.call('post', '/clusters/{cluster_id}/topics/{topic_name}/records:batch', params, { entries });
+      expect(await refused([])).toEqual({ status: 422, body: { error_code: 42208, message: 'Empty batch.' } });
+      expect(await refused([{ id: 'a' }, { id: 'a' }])).toEqual({
+        status: 422,
+        body: { error_code: 42208, message: 'Batch entry IDs are not distinct.' },
+      });
+      expect(await refused(Array.from({ length: 11 }, (_, i) => ({ id: String(i) })))).toEqual({
+        status: 422,
+        body: { error_code: 42208, message: 'Too many entries in batch.' },
+      });
+    });
+
     it('answers bad requests as kafka-rest does', async () => {
       const params = { cluster_id, topic_name: 'records' };
       const produce = (body: unknown, topic_name = 'records') =>

@@ -352,6 +352,49 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
       timestamp: { type: 'string', format: 'date-time', nullable: true },
     },
   },
+  ProduceBatchRequestEntry: {
+    type: 'object',
+    required: ['id'],
+    properties: {
+      id: { type: 'string', minLength: 1, maxLength: 80 },
+      partition_id: { type: 'integer', format: 'int32', nullable: true },
+      headers: { type: 'array', items: ref('ProduceRequestHeader') },
+      key: ref('ProduceRequestData'),
+      value: ref('ProduceRequestData'),
+      timestamp: { type: 'string', format: 'date-time', nullable: true },
+    },
+  },
+  ProduceBatchRequest: {
+    type: 'object',
+    required: ['entries'],
+    properties: { entries: { type: 'array', items: ref('ProduceBatchRequestEntry') } },
+  },
+  ProduceBatchResponseSuccessEntry: {
+    type: 'object',
+    required: ['id'],
+    properties: {
+      id: { type: 'string', minLength: 1, maxLength: 80 },
+      cluster_id: string,
+      topic_name: string,
+      partition_id: { type: 'integer', format: 'int32' },
+      offset: int64,
+      timestamp: { type: 'string', format: 'date-time', nullable: true },
+      key: ref('ProduceResponseData'),
+      value: ref('ProduceResponseData'),
+    },
+  },
+  ProduceBatchResponseFailureEntry: {
+    type: 'object',
+    required: ['id', 'error_code'],
+    properties: { id: { type: 'string', minLength: 1, maxLength: 80 }, error_code: { type: 'integer', format: 'int32' }, message: string },
+  },
+  ProduceBatchResponse: {
+    type: 'object',
+    properties: {
+      successes: { type: 'array', items: ref('ProduceBatchResponseSuccessEntry') },
+      failures: { type: 'array', items: ref('ProduceBatchResponseFailureEntry') },
+    },
+  },
   ProduceResponseData: {
     type: 'object',
     nullable: true,
