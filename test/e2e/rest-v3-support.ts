@@ -80,6 +80,8 @@ export class RestV3Client {
   constructor(
     private readonly baseUrl: string,
     private readonly schemas: ConfluentSchemas,
+    /** HTTP Basic `user:password`, sent with every request when set. */
+    private readonly basic?: string,
   ) {}
 
   /**
@@ -97,7 +99,10 @@ export class RestV3Client {
     const search = query ? `?${new URLSearchParams(query).toString()}` : '';
     const response = await fetch(`${this.baseUrl}/v3${path}${search}`, {
       method: method.toUpperCase(),
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.basic === undefined ? {} : { authorization: `Basic ${Buffer.from(this.basic).toString('base64')}` }),
+      },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();

@@ -31,7 +31,7 @@ export async function startEmbedded(config: ServerConfig, logger: Logger, option
   const bus = new InProcessBus();
   const { host, port } = adminHttp(config);
   const started: { broker?: BrokerService } = {};
-  const adminApi = AdminApiModule.forRoot({ kafka: embeddedKafkaEndpoint(() => started.broker) });
+  const adminApi = AdminApiModule.forRoot({ kafka: embeddedKafkaEndpoint(() => started.broker, config) });
   const admin = await AdminOnDemand.listen(host, port, compose({ bus, logger }, [adminApi]), logger);
   const {
     store: metadataStore,

@@ -44,6 +44,14 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** The server refused the credentials (SaslAuthenticate answered an error): wrong user or password, not a network fault. */
+export class SaslAuthenticationFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SaslAuthenticationFailedError';
+  }
+}
+
 /** Kafka's default socket.request.max.bytes: the bound on responses unless the caller sets one. */
 const DEFAULT_MAX_RESPONSE_BYTES = 104_857_600;
 
@@ -182,7 +190,9 @@ export class KafkaConnection {
       if (round === MAX_SASL_ROUNDS) throw new Error(`SASL ${sasl.mechanism} did not complete within ${MAX_SASL_ROUNDS} rounds`);
       const response = await this.send(ApiKey.SaslAuthenticate, version, createSaslAuthenticateRequest({ authBytes: token }));
       if (response.errorCode !== ErrorCode.NONE) {
-        throw new Error(`SASL authentication failed (${errorName(response.errorCode)}): ${response.errorMessage ?? ''}`);
+        throw new SaslAuthenticationFailedError(
+          `SASL authentication failed (${errorName(response.errorCode)}): ${response.errorMessage ?? ''}`,
+        );
       }
       challenge = response.authBytes;
       sessionLifetimeMs = response.sessionLifetimeMs;

@@ -1,5 +1,11 @@
 import { ErrorCode } from '@strom/errors';
-import { KafkaConnection, type ClientSecurity } from '@strom/kafka-client';
+import {
+  KafkaConnection,
+  SaslAuthenticationFailedError,
+  type ClientSecurity,
+  type ClientTls,
+  type SecurityProtocol,
+} from '@strom/kafka-client';
 import {
   ApiKey,
   createFindCoordinatorRequest,
@@ -9,12 +15,26 @@ import {
   type RequestBodies,
   type ResponseBodies,
 } from '@strom/protocol';
-import { kafkaRestError, RestError } from './errors.js';
+import { KafkaRestCode, kafkaRestError, RestError } from './errors.js';
 
-/** Where the admin API reaches the cluster: a bootstrap `host:port`, and how to authenticate there. */
+/**
+ * Where the admin API reaches the cluster: a bootstrap `host:port` and the listener's security
+ * protocol; on SASL_* listeners the mechanism, with which each HTTP user authenticates as themself.
+ */
 export interface KafkaEndpoint {
   readonly bootstrap: string;
-  readonly security?: ClientSecurity;
+  /** Default PLAINTEXT. */
+  readonly protocol?: SecurityProtocol;
+  /** On SSL and SASL_SSL. */
+  readonly tls?: ClientTls;
+  /** On SASL_PLAINTEXT and SASL_SSL: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. */
+  readonly saslMechanism?: string;
+}
+
+/** A user name and password from HTTP Basic, for SASL. */
+export interface Credentials {
+  readonly username: string;
+  readonly password: string;
 }
 
 export interface ClusterClientOptions {
@@ -22,6 +42,8 @@ export interface ClusterClientOptions {
   readonly endpoint: () => KafkaEndpoint;
   readonly clientId: string;
   readonly requestTimeoutMs: number;
+  /** Whom to authenticate as on a SASL listener. */
+  readonly credentials?: Credentials;
 }
 
 /**
@@ -101,9 +123,9 @@ export class ClusterClient {
       try {
         endpoint = this.options.endpoint();
       } catch (error) {
-        return Promise.reject(new RestError(503, 50302, `Broker not available: ${(error as Error).message}`));
+        return Promise.reject(new RestError(503, KafkaRestCode.BROKER_NOT_AVAILABLE, `Broker not available: ${(error as Error).message}`));
       }
-      return this.connect(endpoint.bootstrap, endpoint.security);
+      return this.connect(endpoint.bootstrap, endpoint);
     });
     return this.bootstrap;
   }
@@ -112,8 +134,8 @@ export class ClusterClient {
     const existing = this.nodes.get(nodeId);
     const reused = this.reuse(existing, async () => {
       const broker = (await this.metadata([])).brokers.find((candidate) => candidate.nodeId === nodeId);
-      if (!broker) throw new RestError(503, 50302, `Broker ${nodeId} is not available.`);
-      return this.connect(`${broker.host}:${broker.port}`, this.options.endpoint().security);
+      if (!broker) throw new RestError(503, KafkaRestCode.BROKER_NOT_AVAILABLE, `Broker ${nodeId} is not available.`);
+      return this.connect(`${broker.host}:${broker.port}`, this.options.endpoint());
     });
     this.nodes.set(nodeId, reused);
     return reused;
@@ -131,13 +153,20 @@ export class ClusterClient {
     return open();
   }
 
-  private connect(bootstrap: string, security: ClientSecurity | undefined): Promise<KafkaConnection> {
-    return KafkaConnection.connectTo(bootstrap, {
+  private connect(address: string, endpoint: KafkaEndpoint): Promise<KafkaConnection> {
+    return KafkaConnection.connectTo(address, {
       clientId: this.options.clientId,
       requestTimeoutMs: this.options.requestTimeoutMs,
-      ...(security ? { security } : {}),
+      security: this.security(endpoint),
     }).catch((error: unknown) => {
-      throw new RestError(503, 50302, `Broker not available: ${(error as Error).message}`);
+      if (error instanceof SaslAuthenticationFailedError) throw new RestError(401, KafkaRestCode.KAFKA_AUTHENTICATION, error.message);
+      throw new RestError(503, KafkaRestCode.BROKER_NOT_AVAILABLE, `Broker not available: ${(error as Error).message}`);
     });
+  }
+
+  private security(endpoint: KafkaEndpoint): ClientSecurity {
+    const credentials = this.options.credentials;
+    const sasl = endpoint.saslMechanism && credentials ? { mechanism: endpoint.saslMechanism, ...credentials } : undefined;
+    return { protocol: endpoint.protocol ?? 'PLAINTEXT', tls: endpoint.tls, sasl };
   }
 }

@@ -1,7 +1,8 @@
 import { Inject, Injectable, type NestMiddleware, type OnModuleDestroy } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LOGGER, type Logger } from '@strom/runtime';
-import { ClusterClient, type KafkaEndpoint } from './cluster-client.js';
+import type { KafkaEndpoint } from './cluster-client.js';
+import { ClusterClients } from './cluster-clients.js';
 import { RestError } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { RouteTable, type Route } from './route-table.js';
@@ -22,14 +23,15 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 
 /**
  * Serves `/v3/…` from the route table: matches the path, validates the body, runs the handler
- * and writes JSON; every failure in v3's error shape. `GET /v3/openapi.json` is the document of
+ * and writes JSON; every failure in v3's error shape. On a SASL listener each request carries HTTP
+ * Basic credentials and runs as that user (cluster-clients.ts). `GET /v3/openapi.json` is the document of
  * the same table. A NestJS middleware rather than controllers because v3's paths
  * (`…/configs:alter`, `…/topics/-/configs`) are not Express route patterns.
  */
 @Injectable()
 export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
   private readonly table: RouteTable;
-  private readonly client: ClusterClient;
+  private readonly clients: ClusterClients;
   private readonly document: string;
 
   constructor(
@@ -38,7 +40,7 @@ export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.table = new RouteTable(routes);
-    this.client = new ClusterClient({
+    this.clients = new ClusterClients({
       endpoint: options.kafka,
       clientId: 'strom-admin-api',
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
@@ -56,7 +58,7 @@ export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    this.client.close();
+    this.clients.close();
   }
 
   private async serve(request: Request, url: URL, response: ServerResponse): Promise<void> {
@@ -75,7 +77,7 @@ export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
         query: url.searchParams,
         body,
         baseUrl: `${request.protocol ?? 'http'}://${host}/v3`,
-        client: this.client,
+        client: this.clients.forRequest(request.headers.authorization),
       });
       if (result.body === undefined) response.writeHead(result.status).end();
       else response.writeHead(result.status, JSON_HEADERS).end(JSON.stringify(result.body, bigintAsNumber));
@@ -83,7 +85,8 @@ export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
       const rest = error instanceof RestError ? error : undefined;
       if (!rest) this.logger.error({ err: error, method: request.method, url: url.pathname }, 'admin API request failed');
       const answer = rest ?? new RestError(500, 500, 'Internal Server Error');
-      if (!response.headersSent) response.writeHead(answer.status, JSON_HEADERS).end(JSON.stringify(answer.body));
+      const headers = answer.status === 401 ? { ...JSON_HEADERS, 'www-authenticate': 'Basic realm="Strom"' } : JSON_HEADERS;
+      if (!response.headersSent) response.writeHead(answer.status, headers).end(JSON.stringify(answer.body));
       else response.end();
     }
   }
