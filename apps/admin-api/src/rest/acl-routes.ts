@@ -3,7 +3,7 @@ import type { ClusterClient } from './cluster-client.js';
 import { clusterScope } from './cluster-routes.js';
 import { RestError, throwIfKafkaError } from './errors.js';
 import type { Links } from './links.js';
-import type { Route } from './route-table.js';
+import type { Route } from './route.js';
 
 /** Kafka's ACL enums by wire code (ResourceType, PatternType, AclOperation, AclPermissionType). */
 const RESOURCE_TYPES = ['UNKNOWN', 'ANY', 'TOPIC', 'GROUP', 'CLUSTER', 'TRANSACTIONAL_ID', 'DELEGATION_TOKEN', 'USER'];

@@ -2,7 +2,7 @@ import type { MetadataResponse } from '@strom/protocol';
 import type { ClusterClient } from './cluster-client.js';
 import { RestError } from './errors.js';
 import { Links } from './links.js';
-import type { Route, RouteContext } from './route-table.js';
+import type { Route, RouteContext } from './route.js';
 
 /** The cluster's metadata and links for a request under `/clusters/{cluster_id}`. */
 export async function clusterScope(context: RouteContext): Promise<{ metadata: MetadataResponse; links: Links; client: ClusterClient }> {

@@ -11,7 +11,7 @@ import {
   type ConfigScope,
 } from './configs.js';
 import type { Links } from './links.js';
-import type { Route, RouteContext } from './route-table.js';
+import type { Route, RouteContext } from './route.js';
 import { describeTopic } from './topic-routes.js';
 
 /** How each kind of config resource is found from a request: a topic, a broker, the cluster's defaults. */

@@ -11,7 +11,7 @@ import {
 } from './consumer-groups.js';
 import { RestError } from './errors.js';
 import type { Links } from './links.js';
-import type { Route } from './route-table.js';
+import type { Route } from './route.js';
 
 const GROUPS = '/clusters/{cluster_id}/consumer-groups';
 const TAG = 'Consumer Group (v3)';

@@ -1,4 +1,4 @@
-import { INTEGER_PARAMS, type Route } from './route-table.js';
+import { INTEGER_PARAMS, type Route } from './route.js';
 import { SCHEMAS } from './schemas.js';
 
 const ERROR_RESPONSE = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };

@@ -2,7 +2,7 @@ import type { MetadataResponsePartition } from '@strom/protocol';
 import { clusterScope, findBroker } from './cluster-routes.js';
 import { RestError } from './errors.js';
 import type { Links } from './links.js';
-import type { Route, RouteContext } from './route-table.js';
+import type { Route, RouteContext } from './route.js';
 import { describeTopic } from './topic-routes.js';
 
 /** JAX-RS's bare NotFoundException, which kafka-rest throws for a missing partition or replica. */

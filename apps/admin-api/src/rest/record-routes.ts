@@ -4,7 +4,7 @@ import type { ClusterClient } from './cluster-client.js';
 import { clusterScope } from './cluster-routes.js';
 import { KafkaRestCode, kafkaRestError, RestError, throwIfKafkaError } from './errors.js';
 import { choosePartition, instantString, serializeData, type ProduceData, type SerializedData } from './records.js';
-import type { Route } from './route-table.js';
+import type { Route } from './route.js';
 
 /** How long the partition leader may wait for acks=all. */
 const PRODUCE_TIMEOUT_MS = 30_000;

@@ -8,8 +8,8 @@ import { PARTITION_ROUTES } from './partition-routes.js';
 import { RECORD_ROUTES } from './record-routes.js';
 import { TOPIC_ROUTES } from './topic-routes.js';
 import { RestV3ErrorFilter } from './rest-v3-error.filter.js';
-import type { Route } from './route-table.js';
-import { REST_V3_OPTIONS, REST_V3_ROUTES, RestV3Middleware, type RestV3Options } from './rest-v3.js';
+import type { Route } from './route.js';
+import { REST_V3_OPTIONS, REST_V3_ROUTES, REST_V3_TABLE, RestV3Middleware, type RestV3Options } from './rest-v3.js';
 
 /** Every v3 operation Strom serves, in the order the OpenAPI document lists them. */
 export const V3_ROUTES: readonly Route[] = [
@@ -31,6 +31,8 @@ export class RestV3Module implements NestModule {
       providers: [
         { provide: REST_V3_OPTIONS, useValue: options },
         { provide: REST_V3_ROUTES, useValue: V3_ROUTES },
+        // Imported when the admin API boots, not when the process starts: it brings ajv.
+        { provide: REST_V3_TABLE, useFactory: async () => new (await import('./route-table.js')).RouteTable(V3_ROUTES) },
         RestV3Middleware,
         { provide: APP_FILTER, useClass: RestV3ErrorFilter },
       ],

@@ -5,7 +5,8 @@ import type { KafkaEndpoint } from './cluster-client.js';
 import { ClusterClients } from './cluster-clients.js';
 import { RestError } from './errors.js';
 import { openApiDocument } from './openapi.js';
-import { RouteTable, type Route } from './route-table.js';
+import type { Route } from './route.js';
+import type { RouteTable } from './route-table.js';
 
 export interface RestV3Options {
   /** The cluster's bootstrap address (asked when a connection opens). */
@@ -16,6 +17,8 @@ export interface RestV3Options {
 
 export const REST_V3_OPTIONS = Symbol('REST_V3_OPTIONS');
 export const REST_V3_ROUTES = Symbol('REST_V3_ROUTES');
+/** The compiled {@link RouteTable} of the routes. */
+export const REST_V3_TABLE = Symbol('REST_V3_TABLE');
 
 type Request = IncomingMessage & { originalUrl?: string; body?: unknown; protocol?: string };
 
@@ -30,16 +33,15 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
  */
 @Injectable()
 export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
-  private readonly table: RouteTable;
   private readonly clients: ClusterClients;
   private readonly document: string;
 
   constructor(
     @Inject(REST_V3_OPTIONS) options: RestV3Options,
     @Inject(REST_V3_ROUTES) routes: readonly Route[],
+    @Inject(REST_V3_TABLE) private readonly table: RouteTable,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.table = new RouteTable(routes);
     this.clients = new ClusterClients({
       endpoint: options.kafka,
       clientId: 'strom-admin-api',

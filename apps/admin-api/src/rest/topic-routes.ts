@@ -13,7 +13,7 @@ import { clusterScope } from './cluster-routes.js';
 import type { ClusterClient } from './cluster-client.js';
 import { kafkaRestError, throwIfKafkaError } from './errors.js';
 import type { Links } from './links.js';
-import type { Route } from './route-table.js';
+import type { Route } from './route.js';
 
 /** How long CreateTopics, DeleteTopics and CreatePartitions may take on the controller. */
 const TOPIC_ADMIN_TIMEOUT_MS = 30_000;
