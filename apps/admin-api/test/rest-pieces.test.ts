@@ -1,6 +1,6 @@
 import { ErrorCode } from '@strom/errors';
 import { describe, expect, it } from 'vitest';
-import { kafkaRestError, RestError } from '../src/rest/errors.js';
+import { kafkaRestError, type RestError } from '../src/rest/errors.js';
 import { openApiDocument } from '../src/rest/openapi.js';
 import { choosePartition, instantString, murmur2, serializeData } from '../src/rest/records.js';
 import type { Route } from '../src/rest/route.js';
