@@ -106,9 +106,9 @@ describe('REST v3: clusters, errors and the OpenAPI document', () => {
     expect(response.status).toBe(200);
     const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { operationId: string }>> };
     expect(document.openapi).toBe('3.0.0');
-    expect(document.paths['/clusters/{cluster_id}/brokers/{broker_id}']!.get!.operationId).toBe('getKafkaBroker');
+    expect(document.paths['/v3/clusters/{cluster_id}/brokers/{broker_id}']!.get!.operationId).toBe('getKafkaBroker');
     // Every operation Strom documents that Confluent's document also names carries Confluent's operation id.
-    for (const [path, operations] of Object.entries(document.paths)) {
+    for (const [path, operations] of v3Paths(document.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
         const theirs = (schemas.document.paths[path] as Record<string, { operationId?: string }> | undefined)?.[method];
         if (theirs?.operationId) expect(`${method} ${path} ${operation.operationId}`).toBe(`${method} ${path} ${theirs.operationId}`);
@@ -125,7 +125,7 @@ aclSuite(context);
 describe("REST v3: Confluent's schema for every operation both serve", () => {
   it("answered and checked every operation of Strom's document that Confluent's document also has", async () => {
     const document = (await (await fetch(`${context.base}/v3/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-    const both = Object.entries(document.paths).flatMap(([path, operations]) =>
+    const both = v3Paths(document.paths).flatMap(([path, operations]) =>
       Object.keys(operations)
         .filter((method) => schemas.document.paths[path]?.[method] !== undefined)
         .map((method) => `${method} ${path}`),
@@ -134,3 +134,10 @@ describe("REST v3: Confluent's schema for every operation both serve", () => {
     expect(both.filter((operation) => !context.rest.validated.has(operation))).toEqual([]);
   });
 });
+
+/** The document's `/v3` paths as Confluent's document spells them (under its `/v3` server). */
+function v3Paths<T>(paths: Record<string, T>): [string, T][] {
+  return Object.entries(paths)
+    .filter(([path]) => path.startsWith('/v3/'))
+    .map(([path, operations]) => [path.slice('/v3'.length), operations]);
+}

@@ -80,13 +80,13 @@ describe('the route table', () => {
   const table = new RouteTable(routes);
 
   it('matches v3 paths, decoding parameters, with the first route winning (`-` before `{topic_name}`)', () => {
-    expect(table.match('GET', '/clusters/c1/topics/-/configs').route.operationId).toBe('all');
-    expect(table.match('GET', '/clusters/c1/topics/a%2Fb%20c')).toMatchObject({
+    expect(table.match('GET', '/v3/clusters/c1/topics/-/configs').route.operationId).toBe('all');
+    expect(table.match('GET', '/v3/clusters/c1/topics/a%2Fb%20c')).toMatchObject({
       route: { operationId: 'get' },
       params: { cluster_id: 'c1', topic_name: 'a/b c' },
     });
-    expect(table.match('POST', '/clusters/c1/topics/t/configs:alter').route.operationId).toBe('alter');
-    expect(table.match('GET', '/clusters/c1/topics/t/partitions/3').params.partition_id).toBe('3');
+    expect(table.match('POST', '/v3/clusters/c1/topics/t/configs:alter').route.operationId).toBe('alter');
+    expect(table.match('GET', '/v3/clusters/c1/topics/t/partitions/3').params.partition_id).toBe('3');
   });
 
   it('answers 404 for an unknown path (a partition id that is not an integer included) and 405 for a known path with another method', () => {
@@ -98,12 +98,12 @@ describe('the route table', () => {
         return (error as RestError).body;
       }
     };
-    expect(failure('GET', '/clusters/c1/topics/t/partitions/x')).toEqual({ error_code: 404, message: 'HTTP 404 Not Found' });
-    expect(failure('DELETE', '/clusters/c1/topics/-/configs')).toEqual({ error_code: 405, message: 'HTTP 405 Method Not Allowed' });
+    expect(failure('GET', '/v3/clusters/c1/topics/t/partitions/x')).toEqual({ error_code: 404, message: 'HTTP 404 Not Found' });
+    expect(failure('DELETE', '/v3/clusters/c1/topics/-/configs')).toEqual({ error_code: 405, message: 'HTTP 405 Method Not Allowed' });
   });
 
   it('validates bodies against the route schema and names the first problem', () => {
-    const alter = table.match('POST', '/clusters/c1/topics/t/configs:alter').route;
+    const alter = table.match('POST', '/v3/clusters/c1/topics/t/configs:alter').route;
     expect(() => table.validate(alter, { data: [{ name: 'retention.ms', value: '1' }] })).not.toThrow();
     expect(() => table.validate(alter, undefined)).toThrow('Payload error. Request body is empty. Data is required.');
     expect(() => table.validate(alter, { data: [{ value: '1' }] })).toThrow("Payload error. /data/0 must have required property 'name'.");
@@ -114,13 +114,13 @@ describe('the route table', () => {
       paths: Record<string, Record<string, Record<string, unknown>>>;
       components: { schemas: Record<string, unknown> };
     };
-    const partition = document.paths['/clusters/{cluster_id}/topics/{topic_name}/partitions/{partition_id}']!.get!;
+    const partition = document.paths['/v3/clusters/{cluster_id}/topics/{topic_name}/partitions/{partition_id}']!.get!;
     expect(partition.parameters).toEqual([
       { name: 'cluster_id', in: 'path', required: true, schema: { type: 'string' } },
       { name: 'topic_name', in: 'path', required: true, schema: { type: 'string' } },
       { name: 'partition_id', in: 'path', required: true, schema: { type: 'integer' } },
     ]);
-    const alter = document.paths['/clusters/{cluster_id}/topics/{topic_name}/configs:alter']!.post!;
+    const alter = document.paths['/v3/clusters/{cluster_id}/topics/{topic_name}/configs:alter']!.post!;
     expect(alter.requestBody).toMatchObject({
       content: { 'application/json': { schema: { $ref: '#/components/schemas/AlterConfigBatchRequestData' } } },
     });

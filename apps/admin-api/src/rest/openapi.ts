@@ -1,10 +1,10 @@
-import { INTEGER_PARAMS, type Route } from './route.js';
+import { fullPath, INTEGER_PARAMS, type Route } from './route.js';
 import { SCHEMAS } from './schemas.js';
 
 const ERROR_RESPONSE = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
 
 /**
- * The OpenAPI 3.0 document of the routes, served at `/v3/openapi.json`: paths from the route table,
+ * The OpenAPI 3.0 document of the routes, served at `/v3/openapi.json`: paths (from the root) from the route table,
  * schemas from schemas.ts, so the document cannot drift from what the code serves.
  */
 export function openApiDocument(routes: readonly Route[]): Record<string, unknown> {
@@ -24,7 +24,7 @@ export function openApiDocument(routes: readonly Route[]): Record<string, unknow
           : { description: schema, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } } };
     }
     Object.assign(responses, { '400': ERROR_RESPONSE, '404': ERROR_RESPONSE, '5XX': ERROR_RESPONSE });
-    (paths[route.path] ??= {})[route.method] = {
+    (paths[fullPath(route)] ??= {})[route.method] = {
       operationId: route.operationId,
       summary: route.summary,
       tags: [route.tag],
@@ -45,9 +45,10 @@ export function openApiDocument(routes: readonly Route[]): Record<string, unknow
     info: {
       title: 'Strom REST Admin API',
       version: '3.0.0',
-      description: "Path- and shape-compatible with Confluent's REST Proxy v3 (api/v3/openapi.yaml in confluentinc/kafka-rest).",
+      description:
+        "Under /v3: path- and shape-compatible with Confluent's REST Proxy v3 (api/v3/openapi.yaml in confluentinc/kafka-rest). Under /strom/v1: Strom's own operations.",
     },
-    servers: [{ url: '/v3' }],
+    servers: [{ url: '/' }],
     paths,
     components: { schemas: SCHEMAS },
   };

@@ -1,6 +1,7 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isRestPath } from './route.js';
 
 /**
  * Errors raised before the v3 middleware runs (Express's JSON body parser on a malformed body)
@@ -11,7 +12,7 @@ export class RestV3ErrorFilter extends BaseExceptionFilter implements ExceptionF
   override catch(exception: unknown, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<IncomingMessage & { originalUrl?: string }>();
     const url = request.originalUrl ?? request.url ?? '';
-    if (url !== '/v3' && !url.startsWith('/v3/')) {
+    if (!isRestPath(url.split('?')[0]!)) {
       super.catch(exception, host);
       return;
     }

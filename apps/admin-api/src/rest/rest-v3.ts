@@ -5,7 +5,7 @@ import type { KafkaEndpoint } from './cluster-client.js';
 import { ClusterClients } from './cluster-clients.js';
 import { RestError } from './errors.js';
 import { openApiDocument } from './openapi.js';
-import type { Route } from './route.js';
+import { isRestPath, V3_PREFIX, type Route } from './route.js';
 import type { RouteTable } from './route-table.js';
 
 export interface RestV3Options {
@@ -52,7 +52,7 @@ export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
 
   use(request: Request, response: ServerResponse, next: (error?: unknown) => void): void {
     const url = new URL(request.originalUrl ?? request.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/v3' && !url.pathname.startsWith('/v3/')) {
+    if (!isRestPath(url.pathname)) {
       next();
       return;
     }
@@ -65,8 +65,8 @@ export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
 
   private async serve(request: Request, url: URL, response: ServerResponse): Promise<void> {
     try {
-      const path = url.pathname.slice('/v3'.length);
-      if (request.method === 'GET' && path === '/openapi.json') {
+      const path = url.pathname;
+      if (request.method === 'GET' && path === '/v3/openapi.json') {
         response.writeHead(200, JSON_HEADERS).end(this.document);
         return;
       }
@@ -78,7 +78,7 @@ export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
         params,
         query: url.searchParams,
         body,
-        baseUrl: `${request.protocol ?? 'http'}://${host}/v3`,
+        baseUrl: `${request.protocol ?? 'http'}://${host}${V3_PREFIX}`,
         client: this.clients.forRequest(request.headers.authorization),
       });
       if (result.body === undefined) response.writeHead(result.status).end();

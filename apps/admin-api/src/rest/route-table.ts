@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { RestError } from './errors.js';
-import { INTEGER_PARAMS, type Route } from './route.js';
+import { fullPath, INTEGER_PARAMS, type Route } from './route.js';
 import { SCHEMAS } from './schemas.js';
 
 /** A route matched against a request path, with its parameters. */
@@ -30,7 +30,7 @@ export class RouteTable {
     ajv.addSchema({ components: { schemas: SCHEMAS } }, 'strom');
     this.compiled = routes.map((route) => {
       const names: string[] = [];
-      const source = route.path
+      const source = fullPath(route)
         .split(/(\{[a-z_]+\})/)
         .map((part) => {
           const name = /^\{([a-z_]+)\}$/.exec(part)?.[1];
@@ -44,7 +44,7 @@ export class RouteTable {
     });
   }
 
-  /** The route for `method` and `path` (under /v3, percent-encoded), or a 404/405 RestError. */
+  /** The route for `method` and `path` (from the root, percent-encoded), or a 404/405 RestError. */
   match(method: string, path: string): RouteMatch {
     let pathMatched = false;
     for (const entry of this.compiled) {
