@@ -1,6 +1,6 @@
 import type { Consumer, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { items, type RestV3Client, type RestV3Context } from './rest-v3-support.js';
+import { ConfluentSchemas, items, StromClient, type RestV3Client, type RestV3Context } from './rest-v3-support.js';
 
 /** REST v3 consumer groups, consumers, assignments and lags of a real kafkajs consumer group. */
 export function groupSuite(context: RestV3Context): void {
@@ -201,6 +201,80 @@ export function groupSuite(context: RestV3Context): void {
         },
         max_lag_partition: { related: `${base}/v3/clusters/${cluster_id}/topics/events/partitions/0` },
       });
+    });
+
+    it("resets the offsets of an inactive group (Strom /strom/v1), refusing while it is active as Kafka's tool does", async () => {
+      const strom = new StromClient(context.base, new ConfluentSchemas());
+      const path = '/strom/v1/clusters/{cluster_id}/consumer-groups/{consumer_group_id}/offsets:reset';
+      const group = { cluster_id, consumer_group_id: 'readers' };
+      const reset = (body: unknown) => strom.call('post', path, group, body);
+      const current = async () =>
+        items((await rest.call('get', '/clusters/{cluster_id}/consumer-groups/{consumer_group_id}/lags', group)).body).map((lag) =>
+          Number(lag.current_offset),
+        );
+      expect(await reset({ to: 'EARLIEST' })).toEqual({
+        status: 409,
+        body: {
+          error_code: 409,
+          message: "Assignments can only be reset if the group 'readers' is inactive, but the current state is Stable.",
+        },
+      });
+      await consumer.disconnect();
+      await vi.waitFor(
+        async () =>
+          expect((await rest.call('get', '/clusters/{cluster_id}/consumer-groups/{consumer_group_id}', group)).body).toMatchObject({
+            state: 'EMPTY',
+          }),
+        { timeout: 15_000, interval: 200 },
+      );
+      const planned = await reset({ to: 'EARLIEST', validate_only: true });
+      expect(planned).toEqual({
+        status: 200,
+        body: {
+          kind: 'StromConsumerGroupOffsetReset',
+          metadata: { self: `${base}/strom/v1/clusters/${cluster_id}/consumer-groups/readers/offsets:reset` },
+          cluster_id,
+          consumer_group_id: 'readers',
+          validate_only: true,
+          data: [
+            { topic_name: 'events', partition_id: 0, offset: 0 },
+            { topic_name: 'events', partition_id: 1, offset: 0 },
+          ],
+        },
+      });
+      expect(await current()).toEqual([6, 4]);
+      expect((await reset({ to: 'EARLIEST' })).status).toBe(200);
+      expect(await current()).toEqual([0, 0]);
+      expect((await reset({ to: 'OFFSET', offset: 5, topics: [{ topic_name: 'events', partitions: [0] }] })).body).toMatchObject({
+        data: [{ topic_name: 'events', partition_id: 0, offset: 5 }],
+      });
+      expect(await current()).toEqual([5, 0]);
+      expect((await reset({ to: 'OFFSET', offset: 100, topics: [{ topic_name: 'events' }] })).body).toMatchObject({
+        data: [
+          { partition_id: 0, offset: 9 },
+          { partition_id: 1, offset: 4 },
+        ],
+      });
+      await reset({ to: 'TIMESTAMP', timestamp: '2000-01-01T00:00:00Z' });
+      expect(await current()).toEqual([0, 0]);
+      await reset({ to: 'TIMESTAMP', timestamp: new Date(Date.now() + 3_600_000).toISOString() });
+      expect(await current()).toEqual([9, 4]);
+      await reset({ to: 'EARLIEST' });
+      await reset({ to: 'LATEST' });
+      expect(await current()).toEqual([9, 4]);
+      expect(await reset({ to: 'EARLIEST', topics: [{ topic_name: 'nope' }] })).toMatchObject({ status: 404, body: { error_code: 40403 } });
+      expect(await reset({ to: 'TIMESTAMP' })).toMatchObject({ status: 400, body: { error_code: 400 } });
+      expect(await strom.call('post', path, { cluster_id, consumer_group_id: 'fresh' }, { to: 'LATEST' })).toMatchObject({
+        status: 400,
+        body: { message: 'Consumer group fresh has no committed offsets: name the topics to reset.' },
+      });
+      const fresh = await strom.call(
+        'post',
+        path,
+        { cluster_id, consumer_group_id: 'fresh' },
+        { to: 'LATEST', topics: [{ topic_name: 'events' }] },
+      );
+      expect(fresh.body).toMatchObject({ data: [{ offset: 9 }, { offset: 4 }] });
     });
   });
 }

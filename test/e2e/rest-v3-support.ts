@@ -128,3 +128,44 @@ export interface RestV3Context {
   base: string;
   cluster_id: string;
 }
+
+/**
+ * A client of Strom's own operations (under /strom/v1): 2xx bodies are checked against the response
+ * schema Strom's served document gives them, errors against Confluent's Error schema.
+ */
+export class StromClient {
+  private validators: Promise<Ajv> | undefined;
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly schemas: ConfluentSchemas,
+  ) {}
+
+  async call(method: string, template: string, params: Record<string, string | number>, body?: unknown): Promise<RestResponse> {
+    const path = template.replace(/\{([a-z_]+)\}/g, (_, name: string) => encodeURIComponent(String(params[name])));
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method: method.toUpperCase(),
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const parsed = text === '' ? undefined : (JSON.parse(text) as Json);
+    if (response.status >= 400) {
+      this.schemas.check('confluent#/components/schemas/Error', parsed);
+    } else {
+      const ajv = await (this.validators ??= this.loadDocument());
+      const pointer = `strom#/paths/${template.replaceAll('~', '~0').replaceAll('/', '~1')}/${method}/responses/${response.status}/content/application~1json/schema`;
+      const validate = ajv.getSchema(pointer);
+      if (!validate) throw new Error(`Strom's document has no ${response.status} schema for ${method} ${template}`);
+      if (!validate(parsed)) throw new Error(`not a valid answer of ${method} ${template}: ${ajv.errorsText(validate.errors)}`);
+    }
+    return { status: response.status, body: parsed };
+  }
+
+  private async loadDocument(): Promise<Ajv> {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    ajv.addSchema((await (await fetch(`${this.baseUrl}/v3/openapi.json`)).json()) as object, 'strom');
+    return ajv;
+  }
+}

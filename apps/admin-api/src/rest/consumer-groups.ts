@@ -75,7 +75,11 @@ export function memberAssignment(member: GroupMember): Assignment[] {
 }
 
 /** The committed offsets of the group (OffsetFetch at its coordinator), by topic and partition. */
-async function committedOffsets(client: ClusterClient, groupId: string, coordinator: number): Promise<Map<string, Map<number, bigint>>> {
+export async function committedOffsets(
+  client: ClusterClient,
+  groupId: string,
+  coordinator: number,
+): Promise<Map<string, Map<number, bigint>>> {
   const response = await client.requestNode(coordinator, ApiKey.OffsetFetch, (apiVersion) =>
     apiVersion >= OFFSET_FETCH_GROUPS_MIN_VERSION
       ? createOffsetFetchRequest({ groups: [{ groupId, memberId: null, memberEpoch: -1, topics: null }] })
@@ -105,19 +109,31 @@ async function committedOffsets(client: ClusterClient, groupId: string, coordina
   return offsets;
 }
 
-/** Each partition's log end offset (ListOffsets latest at its leader). */
-async function logEndOffsets(client: ClusterClient, partitions: Map<string, Map<number, bigint>>): Promise<Map<string, bigint>> {
+/** ListOffsets' special timestamps: the log start and the log end. */
+export const EARLIEST_TIMESTAMP = -2n;
+export const LATEST_TIMESTAMP = -1n;
+
+/**
+ * ListOffsets at each partition's leader for `timestamp` (EARLIEST, LATEST or a time in ms):
+ * by `topic:partition`; a partition without an answer (no leader, an error, no record at or after
+ * the time) is absent.
+ */
+export async function listOffsets(
+  client: ClusterClient,
+  partitions: ReadonlyMap<string, readonly number[]>,
+  timestamp: bigint,
+): Promise<Map<string, bigint>> {
   const metadata = await client.metadata([...partitions.keys()]);
   const byLeader = new Map<number, Map<string, number[]>>();
   for (const topic of metadata.topics) {
     for (const partition of topic.partitions) {
-      if (!partitions.get(topic.name!)?.has(partition.partitionIndex) || partition.leaderId < 0) continue;
+      if (!partitions.get(topic.name!)?.includes(partition.partitionIndex) || partition.leaderId < 0) continue;
       const topics = byLeader.get(partition.leaderId) ?? new Map<string, number[]>();
       topics.set(topic.name!, [...(topics.get(topic.name!) ?? []), partition.partitionIndex]);
       byLeader.set(partition.leaderId, topics);
     }
   }
-  const ends = new Map<string, bigint>();
+  const offsets = new Map<string, bigint>();
   for (const [leader, topics] of byLeader) {
     const response = await client.requestNode(leader, ApiKey.ListOffsets, {
       replicaId: -1,
@@ -125,15 +141,17 @@ async function logEndOffsets(client: ClusterClient, partitions: Map<string, Map<
       timeoutMs: 30_000,
       topics: [...topics].map(([name, indexes]) => ({
         name,
-        partitions: indexes.map((partitionIndex) => createListOffsetsRequestListOffsetsPartition({ partitionIndex, timestamp: -1n })),
+        partitions: indexes.map((partitionIndex) => createListOffsetsRequestListOffsetsPartition({ partitionIndex, timestamp })),
       })),
     });
     for (const topic of response.topics) {
-      for (const partition of topic.partitions)
-        if (partition.errorCode === ErrorCode.NONE) ends.set(`${topic.name}:${partition.partitionIndex}`, partition.offset);
+      for (const partition of topic.partitions) {
+        if (partition.errorCode === ErrorCode.NONE && partition.offset >= 0n)
+          offsets.set(`${topic.name}:${partition.partitionIndex}`, partition.offset);
+      }
     }
   }
-  return ends;
+  return offsets;
 }
 
 /**
@@ -145,7 +163,11 @@ export async function groupLags(client: ClusterClient, groupId: string): Promise
   const { group, coordinator } = await describeGroup(client, groupId);
   const committed = await committedOffsets(client, groupId, coordinator);
   if (committed.size === 0) throw RestError.notFound('Consumer group offsets could not be found.');
-  const ends = await logEndOffsets(client, committed);
+  const ends = await listOffsets(
+    client,
+    new Map([...committed].map(([topic, partitions]) => [topic, [...partitions.keys()]])),
+    LATEST_TIMESTAMP,
+  );
   const owners = new Map<string, GroupMember>();
   for (const member of group.members)
     for (const { topic, partition } of memberAssignment(member)) owners.set(`${topic}:${partition}`, member);

@@ -4,6 +4,7 @@ import { ACL_ROUTES } from './acl-routes.js';
 import { CLUSTER_ROUTES } from './cluster-routes.js';
 import { CONFIG_ROUTES } from './config-routes.js';
 import { GROUP_ROUTES } from './group-routes.js';
+import { OFFSET_RESET_ROUTES } from './offset-reset-routes.js';
 import { PARTITION_ROUTES } from './partition-routes.js';
 import { RECORD_ROUTES } from './record-routes.js';
 import { TOPIC_ROUTES } from './topic-routes.js';
@@ -11,7 +12,7 @@ import { RestV3ErrorFilter } from './rest-v3-error.filter.js';
 import type { Route } from './route.js';
 import { REST_V3_OPTIONS, REST_V3_ROUTES, REST_V3_TABLE, RestV3Middleware, type RestV3Options } from './rest-v3.js';
 
-/** Every v3 operation Strom serves, in the order the OpenAPI document lists them. */
+/** Every operation Strom serves (v3's, then Strom's own), in the order the OpenAPI document lists them. */
 export const V3_ROUTES: readonly Route[] = [
   ...CLUSTER_ROUTES,
   ...TOPIC_ROUTES,
@@ -20,6 +21,7 @@ export const V3_ROUTES: readonly Route[] = [
   ...GROUP_ROUTES,
   ...RECORD_ROUTES,
   ...ACL_ROUTES,
+  ...OFFSET_RESET_ROUTES,
 ];
 
 /** Confluent REST Proxy v3 under `/v3`, over the Kafka protocol to the cluster. */

@@ -73,12 +73,13 @@ export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
       const { route, params } = this.table.match(request.method ?? 'GET', path);
       const body = request.body !== undefined && isEmptyObject(request.body) && !hasContent(request) ? undefined : request.body;
       this.table.validate(route, body);
-      const host = request.headers.host ?? 'localhost';
+      const origin = `${request.protocol ?? 'http'}://${request.headers.host ?? 'localhost'}`;
       const result = await route.handle({
         params,
         query: url.searchParams,
         body,
-        baseUrl: `${request.protocol ?? 'http'}://${host}${V3_PREFIX}`,
+        baseUrl: `${origin}${V3_PREFIX}`,
+        origin,
         client: this.clients.forRequest(request.headers.authorization),
       });
       if (result.body === undefined) response.writeHead(result.status).end();

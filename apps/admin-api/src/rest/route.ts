@@ -9,6 +9,8 @@ export interface RouteContext {
   readonly body: unknown;
   /** `http://host:port/v3`: the prefix of every `self` and `related` link (v3 resources), as the request reached us. */
   readonly baseUrl: string;
+  /** `http://host:port`, as the request reached us: the prefix of Strom's own links. */
+  readonly origin: string;
   readonly client: ClusterClient;
 }
 

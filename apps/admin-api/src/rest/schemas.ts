@@ -286,6 +286,44 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     properties: { data: { type: 'array', items: ref('CreateAclRequestData') } },
   },
 
+  StromOffsetResetRequestData: {
+    type: 'object',
+    required: ['to'],
+    properties: {
+      to: { type: 'string', enum: ['EARLIEST', 'LATEST', 'TIMESTAMP', 'OFFSET'] },
+      timestamp: { type: 'string', format: 'date-time' },
+      offset: { type: 'integer', format: 'int64', minimum: 0 },
+      topics: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['topic_name'],
+          properties: { topic_name: string, partitions: { type: 'array', items: integer } },
+        },
+      },
+      validate_only: boolean,
+    },
+  },
+  StromOffsetResetData: {
+    type: 'object',
+    required: ['kind', 'metadata', 'cluster_id', 'consumer_group_id', 'validate_only', 'data'],
+    properties: {
+      kind: string,
+      metadata: ref('ResourceCollectionMetadata'),
+      cluster_id: string,
+      consumer_group_id: string,
+      validate_only: boolean,
+      data: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['topic_name', 'partition_id', 'offset'],
+          properties: { topic_name: string, partition_id: integer, offset: int64 },
+        },
+      },
+    },
+  },
+
   CreateTopicRequestData: {
     type: 'object',
     required: ['topic_name'],
