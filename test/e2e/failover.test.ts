@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KafkaConnection } from '@strom/broker';
+import { KafkaConnection } from '@strom/kafka-client';
 import { ApiKey, createMetadataRequest, createMetadataRequestTopic } from '@strom/protocol';
 import { startNatsServer, type NatsServerHandle } from '@strom/testing';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';

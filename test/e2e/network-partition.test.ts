@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { KafkaConnection } from '@strom/broker';
+import { KafkaConnection } from '@strom/kafka-client';
 import { NatsBus, requestJson } from '@strom/bus';
 import { MetadataSubjects, type ClusterSnapshot } from '@strom/contracts';
 import { ApiKey, createMetadataRequest, createMetadataRequestTopic } from '@strom/protocol';

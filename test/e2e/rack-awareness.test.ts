@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { KafkaConnection } from '@strom/broker';
+import { KafkaConnection } from '@strom/kafka-client';
 import {
   ApiKey,
   createDescribeClusterRequest,

@@ -2,7 +2,8 @@ import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clientSecurity, KafkaConnection } from '@strom/broker';
+import { clientSecurity } from '@strom/broker';
+import { KafkaConnection } from '@strom/kafka-client';
 import { ErrorCode } from '@strom/errors';
 import {
   ApiKey,

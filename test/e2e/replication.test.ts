@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KafkaConnection } from '@strom/broker';
+import { KafkaConnection } from '@strom/kafka-client';
 import { ApiKey, createMetadataRequest, createMetadataRequestTopic } from '@strom/protocol';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

@@ -1,6 +1,12 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { HealthController } from './health.controller.js';
+import { RestV3Module } from './rest/rest-v3.module.js';
+import type { RestV3Options } from './rest/rest-v3.js';
 
-/** The admin REST API (Kafka REST v3 shapes to come), console and metrics. */
+/** The admin REST API (Confluent REST v3 under /v3), console and metrics. */
 @Module({ controllers: [HealthController] })
-export class AdminApiModule {}
+export class AdminApiModule {
+  static forRoot(options: RestV3Options): DynamicModule {
+    return { module: AdminApiModule, imports: [RestV3Module.forRoot(options)] };
+  }
+}

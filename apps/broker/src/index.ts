@@ -10,6 +10,5 @@ export type { ClientContext } from './network/request-handler.js';
 export type { SecurityProtocol } from './network/request-handler.js';
 export { SSL_DEFAULTS, sslServer, type SslClientAuth, type SslServer } from './security/ssl/ssl-server.js';
 export { SslConfigError, type SslSettings } from './security/ssl/ssl-stores.js';
-export { KafkaConnection, type KafkaConnectionOptions } from './client/kafka-connection.js';
 export { clientSecurity, type ClientSecurity, type ClientSecurityOptions } from './security/client-security.js';
 export { waitUntilEveryBrokerListsAll } from './client/brokers-listed.js';

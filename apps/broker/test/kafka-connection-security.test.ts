@@ -4,6 +4,7 @@
  * against the trust store and (ssl.endpoint.identification.algorithm=https) the host name,
  * mutual TLS with the key store, and re-authentication before the session expires (KIP-368).
  */
+import { KafkaConnection } from '@strom/kafka-client';
 import { ApiKey, createMetadataRequest, createMetadataResponse } from '@strom/protocol';
 import { createLogger } from '@strom/runtime';
 import { TEST_STORE_PASSWORD, testTlsMaterial } from '@strom/testing';
@@ -11,7 +12,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { apiVersionsBody, handleApiVersions } from '../src/api/api-versions.js';
 import { ApiRouter } from '../src/api/router.js';
 import { handleSaslAuthenticate, handleSaslHandshake } from '../src/api/security-apis.js';
-import { KafkaConnection } from '../src/client/kafka-connection.js';
 import type { ConnectionSecurity } from '../src/network/connection.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
 import { API_AUTHORIZATION } from '../src/security/api-authorization.js';

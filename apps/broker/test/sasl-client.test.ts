@@ -4,6 +4,7 @@
  * ScramSaslServer, the RFC 7677 vector byte for byte, and the checks a client makes of the server
  * (nonce, iterations, server signature, the server's `e=` error).
  */
+import { createSaslClient, PlainSaslClient, SaslClientError, ScramSaslClient, type SaslClientMechanism } from '@strom/kafka-client';
 import { describe, expect, it } from 'vitest';
 import {
   PlainSaslServer,
@@ -15,10 +16,6 @@ import {
   type ScramCredential,
   type ScramMechanism,
 } from '../src/security/index.js';
-import { PlainSaslClient } from '../src/security/plain-client.js';
-import { createSaslClient } from '../src/security/sasl-client.js';
-import { SaslClientError, type SaslClientMechanism } from '../src/security/sasl-mechanism.js';
-import { ScramSaslClient } from '../src/security/scram-client.js';
 
 const text = (buffer: Buffer) => buffer.toString('latin1');
 const bytes = (message: string) => Buffer.from(message, 'latin1');

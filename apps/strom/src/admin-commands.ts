@@ -9,7 +9,7 @@ import {
   createOffsetFetchRequest,
   ZERO_UUID,
 } from '@strom/protocol';
-import type { KafkaConnection as KafkaClient } from '@strom/broker';
+import type { KafkaConnection as KafkaClient } from '@strom/kafka-client';
 import { connectCli, kafkaError } from './kafka-client.js';
 
 type Out = (line: string) => void;

@@ -1,5 +1,5 @@
 import { AdminApiModule, ADMIN_HTTP_KEYS, adminHttp } from '@strom/admin-api';
-import { BrokerModule, BROKER_LISTENER_KEYS, brokerOptions } from '@strom/broker';
+import { BrokerModule, BrokerService, BROKER_LISTENER_KEYS, brokerOptions } from '@strom/broker';
 import { InProcessBus } from '@strom/bus';
 import type { ServerConfig } from '@strom/config';
 import { CoordinatorModule, coordinatorOptions } from '@strom/coordinator';
@@ -9,6 +9,7 @@ import { RetentionModule, RETENTION_SCHEDULING_KEYS, retentionOptions } from '@s
 import { bootApp, COMMON_KEYS, compose, type Logger, type RunningApp } from '@strom/runtime';
 import { stopTracing } from '@strom/telemetry';
 import { AdminOnDemand } from './admin-on-demand.js';
+import { embeddedKafkaEndpoint } from './embedded-kafka-endpoint.js';
 
 /** The keys `strom start` takes flags and env for: the apps' own, without NATS, Postgres or Temporal. */
 export const EMBEDDED_KEYS: readonly string[] = [...COMMON_KEYS, ...BROKER_LISTENER_KEYS, ...ADMIN_HTTP_KEYS, ...RETENTION_SCHEDULING_KEYS];
@@ -30,7 +31,9 @@ export async function startEmbedded(config: ServerConfig, logger: Logger, option
   ];
   const bus = new InProcessBus();
   const { host, port } = adminHttp(config);
-  const admin = await AdminOnDemand.listen(host, port, compose({ bus, logger }, [AdminApiModule]), logger);
+  const started: { broker?: BrokerService } = {};
+  const adminApi = AdminApiModule.forRoot({ kafka: embeddedKafkaEndpoint(() => started.broker, config) });
+  const admin = await AdminOnDemand.listen(host, port, compose({ bus, logger }, [adminApi]), logger);
   const {
     store: metadataStore,
     recovery,
@@ -57,5 +60,6 @@ export async function startEmbedded(config: ServerConfig, logger: Logger, option
       await stopTracing();
     },
   });
+  started.broker = running.app.get(BrokerService);
   return { ...running, httpPort: admin.port };
 }

@@ -1,4 +1,4 @@
-import { KafkaConnection } from '@strom/broker';
+import { KafkaConnection } from '@strom/kafka-client';
 import { ErrorCode, errorName } from '@strom/errors';
 
 /** The CLI's Kafka connection: the broker's client, one socket, each request bounded by `requestTimeoutMs`. */

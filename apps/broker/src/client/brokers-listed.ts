@@ -1,5 +1,5 @@
 import { ApiKey, createMetadataRequest } from '@strom/protocol';
-import { KafkaConnection } from './kafka-connection.js';
+import { KafkaConnection } from '@strom/kafka-client';
 
 /**
  * Waits (bounded) until a Metadata request to each broker on `host` at `ports` lists all of them:

@@ -1,18 +1,9 @@
 import type { ApiKey, DecodedRequest, ResponseBodies } from '@strom/protocol';
 import type { SaslSession } from '../security/sasl-session.js';
 
-/** The security protocols a Strom listener speaks (Kafka's `SecurityProtocol`). */
-export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+import type { SecurityProtocol } from '@strom/kafka-client';
 
-/** True for the protocols that authenticate with SASL (over TCP or over TLS). */
-export function usesSasl(protocol: SecurityProtocol): boolean {
-  return protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
-}
-
-/** True for the protocols whose connections are TLS. */
-export function usesTls(protocol: SecurityProtocol): boolean {
-  return protocol === 'SSL' || protocol === 'SASL_SSL';
-}
+export { usesSasl, usesTls, type SecurityProtocol } from '@strom/kafka-client';
 
 /** Who sent a request, for handlers that care (quotas, ACLs, client metrics). */
 export interface ClientContext {

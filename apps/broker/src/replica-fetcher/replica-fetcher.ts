@@ -2,8 +2,8 @@ import { ErrorCode, errorName } from '@strom/errors';
 import { ApiKey, ZERO_UUID, type FetchResponse, type FetchResponsePartitionData } from '@strom/protocol';
 import { truncationPoint } from '@strom/replication';
 import type { Logger } from '@strom/runtime';
-import { KafkaConnection } from '../client/kafka-connection.js';
-import type { ClientSecurity } from '../security/client-security.js';
+import { KafkaConnection } from '@strom/kafka-client';
+import type { ClientSecurity } from '@strom/kafka-client';
 import type { PartitionReplica } from '../replica/partition-replica.js';
 import { followerAction, followerFetchRequest, type FollowerFetchPosition, type FollowerFetchSettings } from './follower-fetch.js';
 

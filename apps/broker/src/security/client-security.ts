@@ -1,17 +1,8 @@
-import type { SecurityProtocol } from '../network/request-handler.js';
-import { usesSasl, usesTls } from '../network/request-handler.js';
-import type { SaslClientCredentials } from './sasl-mechanism.js';
-import { sslClient, type SslClient } from './ssl/ssl-client.js';
+import { usesSasl, usesTls, type ClientSecurity, type SaslClientCredentials, type SecurityProtocol } from '@strom/kafka-client';
+import { sslClient } from './ssl/ssl-client.js';
 import type { SslSettings } from './ssl/ssl-stores.js';
 
-/** How a client connection authenticates: the server listener's protocol, its TLS and its SASL. */
-export interface ClientSecurity {
-  readonly protocol: SecurityProtocol;
-  /** Set on SSL and SASL_SSL. */
-  readonly tls: SslClient | undefined;
-  /** Set on SASL_PLAINTEXT and SASL_SSL: the mechanism and the credentials. */
-  readonly sasl: (SaslClientCredentials & { readonly mechanism: string }) | undefined;
-}
+export { PLAINTEXT_CLIENT, type ClientSecurity } from '@strom/kafka-client';
 
 /** A broker's client side towards other brokers, as configured (see `InterBrokerSecurityOptions`). */
 export interface ClientSecurityOptions {
@@ -20,9 +11,6 @@ export interface ClientSecurityOptions {
   readonly ssl: SslSettings;
   readonly sasl: (SaslClientCredentials & { readonly mechanism: string }) | undefined;
 }
-
-/** Plaintext without SASL. */
-export const PLAINTEXT_CLIENT: ClientSecurity = { protocol: 'PLAINTEXT', tls: undefined, sasl: undefined };
 
 /**
  * The client security for a protocol (Kafka's ChannelBuilders.clientChannelBuilder): TLS from

@@ -46,9 +46,7 @@ export {
   type SaslClientMechanism,
   type SaslServerMechanism,
 } from './sasl-mechanism.js';
-export { createSaslClient } from './sasl-client.js';
-export { PlainSaslClient } from './plain-client.js';
-export { ScramSaslClient } from './scram-client.js';
+export { createSaslClient, PlainSaslClient, ScramSaslClient } from '@strom/kafka-client';
 export { PLAINTEXT_CLIENT, clientSecurity, type ClientSecurity, type ClientSecurityOptions } from './client-security.js';
 export {
   MIN_REAUTH_INTERVAL_MS,

@@ -1,6 +1,6 @@
 import { PlainSaslClient } from './plain-client.js';
-import { isScramMechanism } from './scram.js';
-import { SaslClientError, type SaslClientCredentials, type SaslClientMechanism } from './sasl-mechanism.js';
+import { isScramMechanism } from './scram-mechanism.js';
+import { SaslClientError, type SaslClientCredentials, type SaslClientMechanism } from './sasl-client-mechanism.js';
 import { ScramSaslClient } from './scram-client.js';
 
 /** The client mechanisms Strom implements: PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512. */

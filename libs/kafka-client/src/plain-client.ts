@@ -1,4 +1,4 @@
-import { SaslClientError, type SaslClientCredentials, type SaslClientMechanism } from './sasl-mechanism.js';
+import { SaslClientError, type SaslClientCredentials, type SaslClientMechanism } from './sasl-client-mechanism.js';
 
 /**
  * SASL/PLAIN client (RFC 4616) as Kafka's PlainSaslClient (the JDK's): one token

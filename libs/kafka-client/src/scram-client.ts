@@ -1,6 +1,6 @@
 import { createHash, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { SaslClientError, type SaslClientCredentials, type SaslClientMechanism } from './sasl-mechanism.js';
+import { SaslClientError, type SaslClientCredentials, type SaslClientMechanism } from './sasl-client-mechanism.js';
 import {
   hmac,
   SCRAM_MECHANISMS,
@@ -9,7 +9,7 @@ import {
   SERVER_FIRST,
   type ScramMechanism,
   type ScramMechanismInfo,
-} from './scram.js';
+} from './scram-mechanism.js';
 
 const pbkdf2Async = promisify(pbkdf2);
 

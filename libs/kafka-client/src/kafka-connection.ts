@@ -13,8 +13,8 @@ import {
   type RequestBodies,
   type ResponseBodies,
 } from '@strom/protocol';
-import { PLAINTEXT_CLIENT, type ClientSecurity } from '../security/client-security.js';
-import { createSaslClient } from '../security/sasl-client.js';
+import { PLAINTEXT_CLIENT, type ClientSecurity } from './client-security.js';
+import { createSaslClient } from './sasl-client.js';
 
 export interface KafkaConnectionOptions {
   /** The client id sent in every request header. */
@@ -42,6 +42,14 @@ interface Pending {
   resolve: (body: unknown) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
+}
+
+/** The server refused the credentials (SaslAuthenticate answered an error): wrong user or password, not a network fault. */
+export class SaslAuthenticationFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SaslAuthenticationFailedError';
+  }
 }
 
 /** Kafka's default socket.request.max.bytes: the bound on responses unless the caller sets one. */
@@ -182,7 +190,9 @@ export class KafkaConnection {
       if (round === MAX_SASL_ROUNDS) throw new Error(`SASL ${sasl.mechanism} did not complete within ${MAX_SASL_ROUNDS} rounds`);
       const response = await this.send(ApiKey.SaslAuthenticate, version, createSaslAuthenticateRequest({ authBytes: token }));
       if (response.errorCode !== ErrorCode.NONE) {
-        throw new Error(`SASL authentication failed (${errorName(response.errorCode)}): ${response.errorMessage ?? ''}`);
+        throw new SaslAuthenticationFailedError(
+          `SASL authentication failed (${errorName(response.errorCode)}): ${response.errorMessage ?? ''}`,
+        );
       }
       challenge = response.authBytes;
       sessionLifetimeMs = response.sessionLifetimeMs;

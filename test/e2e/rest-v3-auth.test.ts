@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
+import { ConfluentSchemas, items, RestV3Client } from './rest-v3-support.js';
+import { plainJaas, writeServerProperties } from './sasl-support.js';
+
+const users = { admin: 'admin-secret', alice: 'alice-secret' } as const;
+
+/**
+ * REST v3 on a broker whose only listener is SASL_PLAINTEXT with an authorizer: each request
+ * authenticates with HTTP Basic, the admin API authenticates to the broker with SASL as that user,
+ * and the broker's ACLs decide, as they would for the user's own Kafka client.
+ */
+describe('REST v3 with SASL: HTTP Basic users are the broker’s SASL users, under its ACLs', () => {
+  let strom: EmbeddedStrom;
+  let base: string;
+  let cluster_id: string;
+  const schemas = new ConfluentSchemas();
+  const as = (user: keyof typeof users, password: string = users[user]) => new RestV3Client(base, schemas, `${user}:${password}`);
+
+  beforeAll(async () => {
+    const props = writeServerProperties([
+      'listeners=SASL_PLAINTEXT://127.0.0.1:9093',
+      'sasl.enabled.mechanisms=PLAIN',
+      plainJaas(users),
+      'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      'super.users=User:admin',
+    ]);
+    strom = await startEmbeddedStrom([], undefined, props);
+    base = `http://127.0.0.1:${strom.running.httpPort}`;
+    cluster_id = String(items((await as('admin').call('get', '/clusters')).body)[0]!.cluster_id);
+  });
+  afterAll(async () => strom?.stop());
+
+  it('asks for credentials, and refuses wrong ones as kafka-rest refuses a failed SASL login', async () => {
+    const anonymous = await fetch(`${base}/v3/clusters`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="Strom"');
+    expect(await anonymous.json()).toEqual({ error_code: 401, message: 'Unauthorized' });
+    expect(await as('alice', 'wrong').call('get', '/clusters')).toMatchObject({
+      status: 401,
+      body: { error_code: 40101, message: expect.stringContaining('SASL authentication failed') },
+    });
+  });
+
+  it("applies the broker's ACLs to each user", async () => {
+    const admin = as('admin');
+    const alice = as('alice');
+    expect(
+      (await admin.call('post', '/clusters/{cluster_id}/topics', { cluster_id }, { topic_name: 'orders', partitions_count: 1 })).status,
+    ).toBe(201);
+    expect(items((await admin.call('get', '/clusters/{cluster_id}/topics', { cluster_id })).body).map((topic) => topic.topic_name)).toEqual(
+      ['orders'],
+    );
+    expect(items((await alice.call('get', '/clusters/{cluster_id}/topics', { cluster_id })).body)).toEqual([]);
+    expect(await alice.call('get', '/clusters/{cluster_id}/topics/{topic_name}', { cluster_id, topic_name: 'orders' })).toMatchObject({
+      status: 403,
+      body: { error_code: 40301 },
+    });
+    expect(
+      await alice.call('post', '/clusters/{cluster_id}/topics', { cluster_id }, { topic_name: 'mine', partitions_count: 1 }),
+    ).toMatchObject({
+      status: 403,
+      body: { error_code: 40301 },
+    });
+    const grant = {
+      resource_type: 'TOPIC',
+      resource_name: 'orders',
+      pattern_type: 'LITERAL',
+      principal: 'User:alice',
+      host: '*',
+      operation: 'DESCRIBE',
+      permission: 'ALLOW',
+    };
+    expect(await alice.call('post', '/clusters/{cluster_id}/acls', { cluster_id }, grant)).toMatchObject({
+      status: 403,
+      body: { error_code: 40301 },
+    });
+    expect((await admin.call('post', '/clusters/{cluster_id}/acls', { cluster_id }, grant)).status).toBe(201);
+    expect(await alice.call('get', '/clusters/{cluster_id}/topics/{topic_name}', { cluster_id, topic_name: 'orders' })).toMatchObject({
+      status: 200,
+      body: { topic_name: 'orders' },
+    });
+    const write = { value: { type: 'STRING', data: 'x' } };
+    expect(
+      await alice.call('post', '/clusters/{cluster_id}/topics/{topic_name}/records', { cluster_id, topic_name: 'orders' }, write),
+    ).toMatchObject({
+      status: 403,
+      body: { error_code: 40301 },
+    });
+    expect(
+      await admin.call('post', '/clusters/{cluster_id}/topics/{topic_name}/records', { cluster_id, topic_name: 'orders' }, write),
+    ).toMatchObject({
+      status: 200,
+      body: { offset: 0 },
+    });
+  });
+});
