@@ -4,7 +4,7 @@ import { ConfigError, describeFlags, loadServerConfig, type ServerConfig } from 
 import { bootApp, type RunningApp } from './bootstrap.js';
 import { tuneGarbageCollection } from './gc-tuning.js';
 import { HealthServer } from './health.js';
-import { createLogger, type LevelWithSilent, type Logger } from './logger.js';
+import { createLogger, type LevelWithSilent, type LogFormat, type Logger } from './logger.js';
 import { RuntimeModule } from './runtime.module.js';
 import { StartupError } from './startup-error.js';
 
@@ -65,7 +65,12 @@ export async function runProcess(options: ProcessOptions): Promise<RunningApp | 
     throw error;
   }
   tuneGarbageCollection();
-  const logger = createLogger(options.name, config.string('strom.log.level') as LevelWithSilent);
+  const logger = createLogger(
+    options.name,
+    config.string('strom.log.level') as LevelWithSilent,
+    process.stdout,
+    config.string('strom.log.format') as LogFormat,
+  );
   for (const warning of config.warnings) logger.warn(`configuration: ${warning}`);
   let health: HealthServer | undefined;
   let running: RunningApp;
@@ -110,7 +115,7 @@ async function startHealth(name: string, config: ServerConfig, logger: Logger): 
 }
 
 /** The keys every process takes flags for: logging and shutdown. */
-export const COMMON_KEYS: readonly string[] = ['strom.log.level', 'strom.shutdown.timeout.ms'];
+export const COMMON_KEYS: readonly string[] = ['strom.log.level', 'strom.log.format', 'strom.shutdown.timeout.ms'];
 
 /** The health endpoint of an app run on its own (embedded mode and the admin API serve /health on the admin port). */
 export const HEALTH_KEYS: readonly string[] = ['strom.health.host', 'strom.health.port'];
