@@ -6,7 +6,7 @@ import { CoordinatorModule, coordinatorOptions } from '@strom/coordinator';
 import { openJournalStore } from '@strom/metadata-store';
 import { MetadataModule, metadataOptions } from '@strom/metadata';
 import { RetentionModule, RETENTION_SCHEDULING_KEYS, retentionOptions } from '@strom/retention';
-import { bootApp, COMMON_KEYS, compose, type Logger, type RunningApp } from '@strom/runtime';
+import { bootApp, COMMON_KEYS, compose, meteredBus, MetricsRegistry, type Logger, type RunningApp } from '@strom/runtime';
 import { AdminOnDemand } from './admin-on-demand.js';
 
 /** The keys `strom start` takes flags and env for: the apps' own, without NATS, Postgres or Temporal. */
@@ -27,9 +27,11 @@ export async function startEmbedded(config: ServerConfig, logger: Logger, option
     RetentionModule.forRoot(retentionOptions(config)),
     BrokerModule.forRoot(brokerOptions(config)),
   ];
-  const bus = new InProcessBus();
+  // One registry for both apps: the admin API's /metrics serves every module's, the bus's too.
+  const metrics = new MetricsRegistry();
+  const bus = meteredBus(new InProcessBus(), metrics);
   const { host, port } = adminHttp(config);
-  const admin = await AdminOnDemand.listen(host, port, compose({ bus, logger }, [AdminApiModule]), logger);
+  const admin = await AdminOnDemand.listen(host, port, compose({ bus, logger, metrics }, [AdminApiModule]), logger);
   const {
     store: metadataStore,
     recovery,
@@ -44,7 +46,7 @@ export async function startEmbedded(config: ServerConfig, logger: Logger, option
   }
   const running = await bootApp({
     name: 'strom',
-    module: compose({ bus, logger, metadataStore }, modules) as never,
+    module: compose({ bus, logger, metadataStore, metrics }, modules) as never,
     logger,
     shutdownTimeoutMs: config.int('strom.shutdown.timeout.ms'),
     handleSignals: options.handleSignals,
