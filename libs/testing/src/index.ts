@@ -5,3 +5,4 @@ export * from './temporal.js';
 export * from './clients.js';
 export * from './tls.js';
 export { npmStartNodeFlags } from './npm-start.js';
+export { parseExposition, type Exposition, type ExpositionSample } from './exposition.js';
