@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Inject, StreamableFile } from '@nestjs/common';
 import { EXPOSITION_CONTENT_TYPE, METRICS, type MetricsRegistry } from '@strom/runtime';
 
 /**
@@ -10,9 +10,8 @@ export class MetricsController {
   constructor(@Inject(METRICS) private readonly metrics: MetricsRegistry) {}
 
   @Get('metrics')
-  @Header('content-type', EXPOSITION_CONTENT_TYPE)
   @Header('cache-control', 'no-store')
-  scrape(): Promise<string> {
-    return this.metrics.scrape();
+  async scrape(): Promise<StreamableFile> {
+    return new StreamableFile(await this.metrics.scrape(), { type: EXPOSITION_CONTENT_TYPE });
   }
 }

@@ -31,7 +31,7 @@ import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from '
 import { AlterPartitionSender } from './replica/alter-partition-sender.js';
 import { ReplicationStats, type ReplicationStatus } from './replica/replication-stats.js';
 import { ConsumerLagMetrics } from './metrics/consumer-lag.js';
-import { writeBrokerMetrics } from './metrics/broker-metrics.js';
+import { EventLoopIdle, writeBrokerMetrics } from './metrics/broker-metrics.js';
 import { RequestStats } from './network/request-stats.js';
 import { logDirUnder, ReplicaManager } from './replica/replica-manager.js';
 import {
@@ -250,8 +250,10 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
       this.options.busRequestTimeoutMs,
       this.logger.child({ component: 'metrics' }),
     );
+    const eventLoop = new EventLoopIdle();
     this.unregisterMetrics = this.metrics.register(async (out) => {
       writeBrokerMetrics(out, {
+        eventLoop,
         replicas,
         replication: () => this.replicationStats?.status(),
         requests: this.requestStats,

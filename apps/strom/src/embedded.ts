@@ -9,6 +9,13 @@ import { RetentionModule, RETENTION_SCHEDULING_KEYS, retentionOptions } from '@s
 import { bootApp, COMMON_KEYS, compose, meteredBus, MetricsRegistry, type Logger, type RunningApp } from '@strom/runtime';
 import { AdminOnDemand } from './admin-on-demand.js';
 
+/**
+ * The in-process bus carries no frame: its payload bound is only a guard. NATS's 1 MiB default
+ * stopped the metadata snapshot at ~8,000 partitions (130 bytes each); 64 MiB is NATS's own
+ * ceiling for max_payload.
+ */
+const EMBEDDED_BUS_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
 /** The keys `strom start` takes flags and env for: the apps' own, without NATS, Postgres or Temporal. */
 export const EMBEDDED_KEYS: readonly string[] = [...COMMON_KEYS, ...BROKER_LISTENER_KEYS, ...ADMIN_HTTP_KEYS, ...RETENTION_SCHEDULING_KEYS];
 
@@ -29,7 +36,7 @@ export async function startEmbedded(config: ServerConfig, logger: Logger, option
   ];
   // One registry for both apps: the admin API's /metrics serves every module's, the bus's too.
   const metrics = new MetricsRegistry();
-  const bus = meteredBus(new InProcessBus(), metrics);
+  const bus = meteredBus(new InProcessBus({ maxPayloadBytes: EMBEDDED_BUS_MAX_PAYLOAD_BYTES }), metrics);
   const { host, port } = adminHttp(config);
   const admin = await AdminOnDemand.listen(host, port, compose({ bus, logger, metrics }, [AdminApiModule]), logger);
   const {

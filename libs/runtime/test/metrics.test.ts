@@ -54,7 +54,7 @@ describe('the metrics registry', () => {
       calls++;
       out.family('strom_probe', 'gauge', 'A probe.').sample('strom_probe', labels({ n: calls }), calls);
     });
-    const first = parseExposition(await registry.scrape());
+    const first = parseExposition((await registry.scrape()).toString());
     expect(first.value('strom_probe', { n: '1' })).toBe(1);
     for (const name of [
       'nodejs_eventloop_lag_p99_seconds',
@@ -64,7 +64,7 @@ describe('the metrics registry', () => {
     ])
       expect(first.types.has(name), name).toBe(true);
     remove();
-    const second = parseExposition(await registry.scrape());
+    const second = parseExposition((await registry.scrape()).toString());
     expect(second.types.has('strom_probe')).toBe(false);
     expect(calls).toBe(1);
   });

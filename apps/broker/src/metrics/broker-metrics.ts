@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { apiDefinition } from '@strom/protocol';
 import { labels, type ExpositionWriter } from '@strom/runtime';
 import type { KafkaListener } from '../network/kafka-listener.js';
@@ -13,6 +15,23 @@ export interface BrokerMetricsSource {
   replication(): ReplicationStatus | undefined;
   requests: RequestStats;
   listeners(): readonly { name: string; listener: KafkaListener }[];
+  eventLoop: EventLoopIdle;
+}
+
+/**
+ * The event loop's idle share since the previous scrape. The event loop is what Kafka splits into
+ * network threads and request handler threads, so its idle share stands for both of Kafka's
+ * idle percentages (NetworkProcessorAvgIdlePercent, RequestHandlerAvgIdlePercent), as 0–1 as theirs.
+ */
+export class EventLoopIdle {
+  private last: EventLoopUtilization = performance.eventLoopUtilization();
+
+  sinceLastScrape(): number {
+    const now = performance.eventLoopUtilization();
+    const delta = performance.eventLoopUtilization(now, this.last);
+    this.last = now;
+    return 1 - delta.utilization;
+  }
 }
 
 /** Kafka's BrokerTopicMetrics meters, as the JMX exporter under Strimzi's rules names their counts. */
@@ -50,7 +69,8 @@ export function writeBrokerMetrics(out: ExpositionWriter, source: BrokerMetricsS
   writeReplicaManager(out, source.replication());
   writePartitions(out, [...source.replicas.hosted()]);
   writeRequests(out, source.requests);
-  writeNetwork(out, source.listeners());
+  writeNetwork(out, source.listeners(), source.eventLoop.sinceLastScrape());
+  writeDiskIo(out);
 }
 
 function writeTopicTraffic(out: ExpositionWriter, replicas: ReplicaManager): void {
@@ -73,8 +93,16 @@ function writeReplicaManager(out: ExpositionWriter, status: ReplicationStatus | 
     out.family(`kafka_server_replicamanager_${name}`, 'gauge', help).sample(`kafka_server_replicamanager_${name}`, '', value);
   gauge('partitioncount', 'Partitions hosted by this broker (PartitionCount).', status.partitions);
   gauge('leadercount', 'Partitions led by this broker (LeaderCount).', status.leaders);
-  gauge('underreplicatedpartitions', 'Partitions led here with an ISR smaller than the replica set (UnderReplicatedPartitions).', status.underReplicatedPartitions);
-  gauge('underminisrpartitioncount', 'Partitions led here with an ISR below min.insync.replicas (UnderMinIsrPartitionCount).', status.underMinIsrPartitions);
+  gauge(
+    'underreplicatedpartitions',
+    'Partitions led here with an ISR smaller than the replica set (UnderReplicatedPartitions).',
+    status.underReplicatedPartitions,
+  );
+  gauge(
+    'underminisrpartitioncount',
+    'Partitions led here with an ISR below min.insync.replicas (UnderMinIsrPartitionCount).',
+    status.underMinIsrPartitions,
+  );
   gauge('offlinereplicacount', 'Replicas hosted here in an offline log directory (OfflineReplicaCount).', status.offlineReplicas);
   const counter = (name: string, help: string, value: number) =>
     out.family(`kafka_server_replicamanager_${name}_total`, 'counter', help).sample(`kafka_server_replicamanager_${name}_total`, '', value);
@@ -96,13 +124,25 @@ function writePartitions(out: ExpositionWriter, hosted: readonly PartitionReplic
   family('kafka_cluster_partition_underreplicated', 'gauge', 'Led here with an ISR smaller than the replica set.', (r) =>
     leading(r)?.isUnderReplicated ? 1 : 0,
   );
-  family('kafka_cluster_partition_underminisr', 'gauge', 'Led here with an ISR below min.insync.replicas.', (r) => (leading(r)?.isUnderMinIsr ? 1 : 0));
+  family('kafka_cluster_partition_underminisr', 'gauge', 'Led here with an ISR below min.insync.replicas.', (r) =>
+    leading(r)?.isUnderMinIsr ? 1 : 0,
+  );
   family('kafka_cluster_partition_atminisr', 'gauge', 'Led here with an ISR of exactly min.insync.replicas.', (r) => {
     const leader = leading(r);
     return leader !== undefined && leader.isr.size === leader.effectiveMinIsr ? 1 : 0;
   });
-  family('kafka_cluster_partition_insyncreplicascount', 'gauge', 'ISR size, on the leader (0 elsewhere).', (r) => leading(r)?.isr.size ?? 0);
-  family('kafka_cluster_partition_replicascount', 'gauge', 'Assigned replicas, on the leader (0 elsewhere).', (r) => leading(r)?.assignedReplicas.length ?? 0);
+  family(
+    'kafka_cluster_partition_insyncreplicascount',
+    'gauge',
+    'ISR size, on the leader (0 elsewhere).',
+    (r) => leading(r)?.isr.size ?? 0,
+  );
+  family(
+    'kafka_cluster_partition_replicascount',
+    'gauge',
+    'Assigned replicas, on the leader (0 elsewhere).',
+    (r) => leading(r)?.assignedReplicas.length ?? 0,
+  );
   family('kafka_cluster_partition_laststableoffsetlag', 'gauge', 'High watermark minus last stable offset, on the leader.', (r) =>
     leading(r) ? r.highWatermark - r.lastStableOffset : 0,
   );
@@ -115,12 +155,20 @@ function writePartitions(out: ExpositionWriter, hosted: readonly PartitionReplic
   });
   // kafka-exporter's, from each partition's leader only: every partition appears once in a cluster.
   const led = rows.filter((row) => row.replica.isLeader);
-  family('kafka_topic_partition_current_offset', 'gauge', 'The high watermark: the next offset a consumer can read (kafka-exporter).', (r) => r.highWatermark, led);
+  family(
+    'kafka_topic_partition_current_offset',
+    'gauge',
+    'The high watermark: the next offset a consumer can read (kafka-exporter).',
+    (r) => r.highWatermark,
+    led,
+  );
   family('kafka_topic_partition_oldest_offset', 'gauge', 'The log start offset (kafka-exporter).', (r) => r.logStartOffset, led);
 }
 
 function writeRequests(out: ExpositionWriter, stats: RequestStats): void {
-  const apis = stats.apis().map(([apiKey, times]) => ({ labels: labels({ request: apiDefinition(apiKey)?.name ?? `api${apiKey}` }), times }));
+  const apis = stats
+    .apis()
+    .map(([apiKey, times]) => ({ labels: labels({ request: apiDefinition(apiKey)?.name ?? `api${apiKey}` }), times }));
   out.family('kafka_network_requestmetrics_requests_total', 'counter', 'Requests answered, per API (RequestsPerSec).');
   for (const api of apis) out.sample('kafka_network_requestmetrics_requests_total', api.labels, api.times.total.count);
   const summary = (name: string, help: string, histogram: (times: (typeof apis)[number]['times']) => DurationHistogram) => {
@@ -134,7 +182,11 @@ function writeRequests(out: ExpositionWriter, stats: RequestStats): void {
     for (const api of apis) out.sample(`${family}_count`, api.labels, histogram(api.times).count);
   };
   summary('totaltimems', 'Time from a request read to its response written, ms (TotalTimeMs).', (times) => times.total);
-  summary('responsesendtimems', 'Time from a response ready to its last byte taken by the socket, ms (ResponseSendTimeMs).', (times) => times.send);
+  summary(
+    'responsesendtimems',
+    'Time from a response ready to its last byte taken by the socket, ms (ResponseSendTimeMs).',
+    (times) => times.send,
+  );
   out.family('strom_request_total_time_seconds', 'histogram', 'Time from a request read to its response written, per API.');
   for (const api of apis) {
     const prefix = api.labels.slice(0, -1);
@@ -150,10 +202,28 @@ function writeRequests(out: ExpositionWriter, stats: RequestStats): void {
   }
 }
 
-function writeNetwork(out: ExpositionWriter, listeners: readonly { name: string; listener: KafkaListener }[]): void {
+function writeNetwork(out: ExpositionWriter, listeners: readonly { name: string; listener: KafkaListener }[], idle: number): void {
+  out
+    .family(
+      'kafka_network_socketserver_networkprocessoravgidle_percent',
+      'gauge',
+      "The event loop's idle share since the last scrape, 0-1 (NetworkProcessorAvgIdlePercent).",
+    )
+    .sample('kafka_network_socketserver_networkprocessoravgidle_percent', '', idle);
+  out
+    .family(
+      'kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent',
+      'gauge',
+      "The event loop's idle share since the last scrape, 0-1 (RequestHandlerAvgIdlePercent).",
+    )
+    .sample('kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent', '', idle);
   out.family('kafka_server_socket_server_metrics_connection_count', 'gauge', 'Open client connections per listener (connection-count).');
   for (const { name, listener } of listeners) {
-    out.sample('kafka_server_socket_server_metrics_connection_count', labels({ listener: name, networkProcessor: 0 }), listener.connectionCount);
+    out.sample(
+      'kafka_server_socket_server_metrics_connection_count',
+      labels({ listener: name, networkProcessor: 0 }),
+      listener.connectionCount,
+    );
   }
   const depth = { requests: 0, responses: 0 };
   for (const { listener } of listeners) {
@@ -162,9 +232,37 @@ function writeNetwork(out: ExpositionWriter, listeners: readonly { name: string;
     depth.responses += each.responses;
   }
   out
-    .family('kafka_network_requestchannel_requestqueuesize', 'gauge', 'Requests read and not yet answered, over every connection (RequestQueueSize).')
+    .family(
+      'kafka_network_requestchannel_requestqueuesize',
+      'gauge',
+      'Requests read and not yet answered, over every connection (RequestQueueSize).',
+    )
     .sample('kafka_network_requestchannel_requestqueuesize', '', depth.requests);
   out
-    .family('kafka_network_requestchannel_responsequeuesize', 'gauge', 'Answers waiting for their turn on their connection (ResponseQueueSize).')
+    .family(
+      'kafka_network_requestchannel_responsequeuesize',
+      'gauge',
+      'Answers waiting for their turn on their connection (ResponseQueueSize).',
+    )
     .sample('kafka_network_requestchannel_responsequeuesize', '', depth.responses);
+}
+
+/** Bytes this process read from and wrote to the block layer, from /proc/self/io as Kafka's LinuxIoMetricsCollector reads them (Linux only). */
+function writeDiskIo(out: ExpositionWriter): void {
+  let io: string;
+  try {
+    io = readFileSync('/proc/self/io', 'utf8');
+  } catch {
+    return;
+  }
+  for (const [field, name] of [
+    ['read_bytes', 'kafka_server_kafkaserver_linux_disk_read_bytes'],
+    ['write_bytes', 'kafka_server_kafkaserver_linux_disk_write_bytes'],
+  ] as const) {
+    const value = new RegExp(`^${field}: (\\d+)$`, 'm').exec(io)?.[1];
+    if (value !== undefined)
+      out
+        .family(name, 'gauge', `${field} of /proc/self/io (Kafka's linux-disk-${field.replace('_', '-')}).`)
+        .sample(name, '', Number(value));
+  }
 }

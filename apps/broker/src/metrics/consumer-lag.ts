@@ -37,6 +37,9 @@ export class ConsumerLagMetrics {
     private readonly clock: () => number = Date.now,
   ) {}
 
+  /** Per partition: the first timestamp of the batch at each offset a group sits on. */
+  private timestamps = new Map<PartitionReplica, Map<number, number>>();
+
   async write(out: ExpositionWriter): Promise<void> {
     let offsets: GroupPartitionOffset[];
     try {
@@ -59,9 +62,12 @@ export class ConsumerLagMetrics {
     out.family(
       'kafka_consumergroup_lag_seconds',
       'gauge',
-      'How old the next record a group would read is: now minus the first timestamp of its batch; 0 when caught up.',
+      'How old the next record a group would read is: now minus the first timestamp of its batch; 0 when caught up (absent until read).',
     );
-    for (const [i, row] of rows.entries()) out.sample('kafka_consumergroup_lag_seconds', row.labels, timeLags[i]! / 1000);
+    for (const [i, row] of rows.entries()) {
+      const lagMs = timeLags[i];
+      if (lagMs !== undefined) out.sample('kafka_consumergroup_lag_seconds', row.labels, lagMs / 1000);
+    }
     const sums = new Map<string, { current: number; lag: number }>();
     for (const row of rows) {
       const key = labels({ consumergroup: row.group, topic: row.replica.topic });
@@ -70,7 +76,11 @@ export class ConsumerLagMetrics {
       sum.lag += row.lag;
       sums.set(key, sum);
     }
-    out.family('kafka_consumergroup_current_offset_sum', 'gauge', "The sum of a group's committed offsets on a topic's partitions led here (kafka-exporter).");
+    out.family(
+      'kafka_consumergroup_current_offset_sum',
+      'gauge',
+      "The sum of a group's committed offsets on a topic's partitions led here (kafka-exporter).",
+    );
     for (const [key, sum] of sums) out.sample('kafka_consumergroup_current_offset_sum', key, sum.current);
     out.family('kafka_consumergroup_lag_sum', 'gauge', "The sum of a group's lag on a topic's partitions led here (kafka-exporter).");
     for (const [key, sum] of sums) out.sample('kafka_consumergroup_lag_sum', key, sum.lag);
@@ -101,18 +111,45 @@ export class ConsumerLagMetrics {
     return offsets;
   }
 
-  /** Per row: now minus the first timestamp of the batch holding the committed offset (0 when caught up or past the cap). */
-  private async timeLagsMs(rows: readonly { replica: PartitionReplica; committed: number; lag: number }[]): Promise<number[]> {
-    const now = this.clock();
-    let reads = 0;
-    return Promise.all(
-      rows.map(async ({ replica, committed, lag }) => {
-        if (lag === 0 || reads++ >= MAX_TIME_LAG_READS) return 0;
-        const read = await replica.storage.read(Math.max(committed, replica.logStartOffset), { maxBytes: 1, maxOffset: replica.highWatermark });
-        if (read.error !== null || read.records.length < BatchField.Records) return 0;
-        return Math.max(now - Number(read.records.readBigInt64BE(BatchField.BaseTimestamp)), 0);
+  /**
+   * Per row: now minus the first timestamp of the batch holding the next record to read; 0 when
+   * caught up; undefined while not read yet. A record's timestamp does not change, so each
+   * (partition, offset) is read once and kept while a group sits there; at most
+   * MAX_TIME_LAG_READS new ones a scrape, so the first scrapes of a large cluster fill it in turns.
+   */
+  private async timeLagsMs(
+    rows: readonly { replica: PartitionReplica; committed: number; lag: number }[],
+  ): Promise<(number | undefined)[]> {
+    const known = this.timestamps;
+    const kept = new Map<PartitionReplica, Map<number, number>>();
+    const toRead: { replica: PartitionReplica; offset: number }[] = [];
+    const queued = new Map<PartitionReplica, Set<number>>();
+    const offsets = rows.map(({ replica, committed, lag }) => {
+      if (lag === 0) return undefined;
+      const offset = Math.max(committed, replica.logStartOffset);
+      if (known.get(replica)?.has(offset) || toRead.length >= MAX_TIME_LAG_READS || queued.get(replica)?.has(offset)) return offset;
+      toRead.push({ replica, offset });
+      queued.set(replica, (queued.get(replica) ?? new Set<number>()).add(offset));
+      return offset;
+    });
+    await Promise.all(
+      toRead.map(async ({ replica, offset }) => {
+        const timestampMs = await firstTimestampAt(replica, offset);
+        if (timestampMs !== undefined) known.set(replica, (known.get(replica) ?? new Map<number, number>()).set(offset, timestampMs));
       }),
     );
+    const now = this.clock();
+    const lags = rows.map((row, i) => {
+      const offset = offsets[i];
+      if (offset === undefined) return 0;
+      const timestampMs = known.get(row.replica)?.get(offset);
+      if (timestampMs === undefined) return undefined;
+      kept.set(row.replica, (kept.get(row.replica) ?? new Map<number, number>()).set(offset, timestampMs));
+      return Math.max(now - timestampMs, 0);
+    });
+    // Only what a group still sits on stays: a moved group's old offsets are forgotten.
+    this.timestamps = kept;
+    return lags;
   }
 
   private async forward<K extends typeof ApiKey.ListGroups | typeof ApiKey.OffsetFetch>(
@@ -125,4 +162,11 @@ export class ConsumerLagMetrics {
     });
     return decodeResponseBody(apiKey, apiVersion, reply);
   }
+}
+
+/** The first timestamp of the batch holding `offset`, or undefined when there is none to read. */
+async function firstTimestampAt(replica: PartitionReplica, offset: number): Promise<number | undefined> {
+  const read = await replica.storage.read(offset, { maxBytes: 1, maxOffset: replica.highWatermark });
+  if (read.error !== null || read.records.length < BatchField.Records) return undefined;
+  return Number(read.records.readBigInt64BE(BatchField.BaseTimestamp));
 }

@@ -10,13 +10,25 @@ export function writeBusMetrics(out: ExpositionWriter, figures: BusFigures): voi
     for (const { labels: subjectLabels, traffic } of subjects) if (value(traffic) > 0) out.sample(name, subjectLabels, value(traffic));
   };
   counter('strom_bus_requests_total', 'Requests sent over the bus, per subject.', (t) => t.requests);
-  counter('strom_bus_request_failures_total', 'Requests that failed: no responder, timeout, or an error from the responder.', (t) => t.failedRequests);
-  counter('strom_bus_request_seconds_total', 'Time spent waiting for replies, per subject (divide by requests for the mean).', (t) => t.requestMs / 1000);
+  counter(
+    'strom_bus_request_failures_total',
+    'Requests that failed: no responder, timeout, or an error from the responder.',
+    (t) => t.failedRequests,
+  );
+  counter(
+    'strom_bus_request_seconds_total',
+    'Time spent waiting for replies, per subject (divide by requests for the mean).',
+    (t) => t.requestMs / 1000,
+  );
   counter('strom_bus_replies_total', 'Requests answered by this process, per subject pattern.', (t) => t.replies);
   counter('strom_bus_published_total', 'Messages published, per subject.', (t) => t.published);
   counter('strom_bus_received_total', 'Messages delivered to subscriptions here, per subject pattern.', (t) => t.received);
-  out.family('strom_bus_requests_in_flight', 'gauge', 'Requests sent and not yet answered.').sample('strom_bus_requests_in_flight', '', figures.requestsInFlight);
-  out.family('strom_bus_stream_appends_total', 'counter', 'Entries appended to bus streams.').sample('strom_bus_stream_appends_total', '', figures.streamAppends);
+  out
+    .family('strom_bus_requests_in_flight', 'gauge', 'Requests sent and not yet answered.')
+    .sample('strom_bus_requests_in_flight', '', figures.requestsInFlight);
+  out
+    .family('strom_bus_stream_appends_total', 'counter', 'Entries appended to bus streams.')
+    .sample('strom_bus_stream_appends_total', '', figures.streamAppends);
 }
 
 /** The composition's bus, counted, with its figures in the process's metrics. */

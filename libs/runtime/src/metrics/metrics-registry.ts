@@ -25,12 +25,12 @@ export class MetricsRegistry {
     return () => this.collectors.delete(collector);
   }
 
-  /** The whole exposition: Node's metrics, then each collector's, in registration order. */
-  async scrape(): Promise<string> {
+  /** The whole exposition (UTF-8): Node's metrics, then each collector's, in registration order. */
+  async scrape(): Promise<Buffer> {
     const out = new ExpositionWriter();
     out.raw(await this.nodeMetrics().metrics());
     for (const collector of this.collectors) await collector(out);
-    return out.toString();
+    return out.toBuffer();
   }
 
   private nodeMetrics(): PromClient.Registry {
@@ -50,14 +50,16 @@ export class MetricsRegistry {
 export function serveMetrics(registry: MetricsRegistry, request: IncomingMessage, response: ServerResponse): boolean {
   if ((request.url ?? '/').split('?')[0] !== '/metrics') return false;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
-    response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json' }).end(JSON.stringify({ error: 'method not allowed' }));
+    response
+      .writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: 'method not allowed' }));
     return true;
   }
   registry.scrape().then(
-    (text) => {
+    (body) => {
       response
         .writeHead(200, { 'content-type': EXPOSITION_CONTENT_TYPE, 'cache-control': 'no-store' })
-        .end(request.method === 'HEAD' ? undefined : text);
+        .end(request.method === 'HEAD' ? undefined : body);
     },
     (error: unknown) => {
       response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`metrics could not be collected: ${String(error)}\n`);
