@@ -38,7 +38,7 @@ export async function startEmbedded(config: ServerConfig, logger: Logger, option
   const metrics = new MetricsRegistry();
   const bus = meteredBus(new InProcessBus({ maxPayloadBytes: EMBEDDED_BUS_MAX_PAYLOAD_BYTES }), metrics);
   const { host, port } = adminHttp(config);
-  const admin = await AdminOnDemand.listen(host, port, compose({ bus, logger, metrics }, [AdminApiModule]), logger);
+  const admin = await AdminOnDemand.listen(host, port, compose({ bus, logger, metrics }, [AdminApiModule]), logger, metrics);
   const {
     store: metadataStore,
     recovery,

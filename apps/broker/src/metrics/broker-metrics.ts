@@ -113,9 +113,21 @@ function writeReplicaManager(out: ExpositionWriter, status: ReplicationStatus | 
     .sample('kafka_server_replicafetchermanager_maxlag', labels({ clientId: 'Replica' }), status.maxFollowerLag);
 }
 
-/** Per partition: one label set each, made once, then one pass over the replicas per family. */
+const PARTITION_LABELS = new WeakMap<PartitionReplica, string>();
+
+/** `topic="…",partition="…"` of a replica, made once: a replica's topic and partition never change. */
+export function partitionLabelPairs(replica: PartitionReplica): string {
+  let pairs = PARTITION_LABELS.get(replica);
+  if (pairs === undefined) {
+    pairs = labels({ topic: replica.topic, partition: replica.partition }).slice(1, -1);
+    PARTITION_LABELS.set(replica, pairs);
+  }
+  return pairs;
+}
+
+/** Per partition: one label set each, then one pass over the replicas per family. */
 function writePartitions(out: ExpositionWriter, hosted: readonly PartitionReplica[]): void {
-  const rows = hosted.map((replica) => ({ replica, labels: labels({ topic: replica.topic, partition: replica.partition }) }));
+  const rows = hosted.map((replica) => ({ replica, labels: `{${partitionLabelPairs(replica)}}` }));
   const family = (name: string, type: 'gauge', help: string, value: (replica: PartitionReplica) => number, only = rows) => {
     out.family(name, type, help);
     for (const row of only) out.sample(name, row.labels, value(row.replica));

@@ -2,7 +2,8 @@ import type { Bus } from '@strom/bus';
 import { CoordinatorSubjects, decodeResponseBody, encodeForwardedRequest } from '@strom/contracts';
 import { ErrorCode } from '@strom/errors';
 import { ApiKey, BatchField, createListGroupsRequest, createOffsetFetchRequest, createOffsetFetchRequestGroup } from '@strom/protocol';
-import { labels, type ExpositionWriter, type Logger } from '@strom/runtime';
+import { escapeLabelValue, labels, type ExpositionWriter, type Logger } from '@strom/runtime';
+import { partitionLabelPairs } from './broker-metrics.js';
 import type { PartitionReplica } from '../replica/partition-replica.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 
@@ -49,11 +50,19 @@ export class ConsumerLagMetrics {
       this.logger.warn({ err: error }, 'metrics: the committed offsets could not be read, consumer lag left out');
       return;
     }
-    const rows = offsets.map((entry) => ({
-      ...entry,
-      labels: labels({ consumergroup: entry.group, topic: entry.replica.topic, partition: entry.replica.partition }),
-      lag: Math.max(entry.replica.highWatermark - entry.committed, 0),
-    }));
+    const groupLabels = new Map<string, string>();
+    const rows = offsets.map((entry) => {
+      let group = groupLabels.get(entry.group);
+      if (group === undefined) {
+        group = `{consumergroup="${escapeLabelValue(entry.group)}",`;
+        groupLabels.set(entry.group, group);
+      }
+      return {
+        ...entry,
+        labels: `${group}${partitionLabelPairs(entry.replica)}}`,
+        lag: Math.max(entry.replica.highWatermark - entry.committed, 0),
+      };
+    });
     const timeLags = await this.timeLagsMs(rows);
     out.family('kafka_consumergroup_current_offset', 'gauge', 'The committed offset of a group on a partition (kafka-exporter).');
     for (const row of rows) out.sample('kafka_consumergroup_current_offset', row.labels, row.committed);
@@ -68,9 +77,18 @@ export class ConsumerLagMetrics {
       const lagMs = timeLags[i];
       if (lagMs !== undefined) out.sample('kafka_consumergroup_lag_seconds', row.labels, lagMs / 1000);
     }
+    // Per group and topic: rows of one group and topic are consecutive (OffsetFetch answers by group, then topic).
     const sums = new Map<string, { current: number; lag: number }>();
+    let lastKey = '';
+    let lastGroup = '';
+    let lastTopic = '';
     for (const row of rows) {
-      const key = labels({ consumergroup: row.group, topic: row.replica.topic });
+      if (row.group !== lastGroup || row.replica.topic !== lastTopic) {
+        lastGroup = row.group;
+        lastTopic = row.replica.topic;
+        lastKey = labels({ consumergroup: row.group, topic: row.replica.topic });
+      }
+      const key = lastKey;
       const sum = sums.get(key) ?? { current: 0, lag: 0 };
       sum.current += row.committed;
       sum.lag += row.lag;

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type * as PromClient from 'prom-client';
@@ -27,9 +28,14 @@ export class MetricsRegistry {
 
   /** The whole exposition (UTF-8): Node's metrics, then each collector's, in registration order. */
   async scrape(): Promise<Buffer> {
+    // Listing /proc/self/fd of a broker with 10,000 partitions takes tens of ms: it runs on the
+    // thread pool while the rest is written, not on the event loop as prom-client's would.
+    const openFds = countOpenFds();
     const out = new ExpositionWriter();
     out.raw(await this.nodeMetrics().metrics());
     for (const collector of this.collectors) await collector(out);
+    const fds = await openFds;
+    if (fds !== undefined) out.family('process_open_fds', 'gauge', 'Number of open file descriptors.').sample('process_open_fds', '', fds);
     return out.toBuffer();
   }
 
@@ -38,8 +44,18 @@ export class MetricsRegistry {
       const promClient = createRequire(import.meta.url)('prom-client') as typeof PromClient;
       this.node = new promClient.Registry();
       promClient.collectDefaultMetrics({ register: this.node });
+      this.node.removeSingleMetric('process_open_fds');
     }
     return this.node;
+  }
+}
+
+/** Open file descriptors of this process (Linux), or undefined where /proc is not there. */
+async function countOpenFds(): Promise<number | undefined> {
+  try {
+    return (await readdir('/proc/self/fd')).length;
+  } catch {
+    return undefined;
   }
 }
 
