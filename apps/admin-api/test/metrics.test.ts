@@ -10,7 +10,7 @@ describe('the admin API as its own process', () => {
 
   it("serves its process's metrics registry at GET /metrics in Prometheus's text format", async () => {
     const metrics = new MetricsRegistry();
-    metrics.register((out) => out.family('strom_admin_probe', 'gauge', 'A probe.').sample('strom_admin_probe', '', 7));
+    metrics.register((out) => void out.family('strom_admin_probe', 'gauge', 'A probe.').sample('strom_admin_probe', '', 7));
     const logger = createLogger('admin-api-test', 'silent');
     running = await bootApp({
       name: 'admin-api',

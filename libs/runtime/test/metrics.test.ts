@@ -78,7 +78,7 @@ describe('/metrics on the health endpoint', () => {
 
   it("answers GET and HEAD with the registry's exposition and its content type, and refuses other methods", async () => {
     const registry = new MetricsRegistry();
-    registry.register((out) => out.family('strom_up', 'gauge', 'Up.').sample('strom_up', '', 1));
+    registry.register((out) => void out.family('strom_up', 'gauge', 'Up.').sample('strom_up', '', 1));
     const health = new HealthServer('metadata', registry);
     servers.push(health);
     const port = await health.start('127.0.0.1', 0);
@@ -97,7 +97,7 @@ describe('/metrics on the health endpoint', () => {
 class Probe implements OnModuleInit {
   constructor(@Inject(METRICS) private readonly metrics: MetricsRegistry) {}
   onModuleInit(): void {
-    this.metrics.register((out) => out.family('strom_probe_up', 'gauge', 'The probe module is up.').sample('strom_probe_up', '', 1));
+    this.metrics.register((out) => void out.family('strom_probe_up', 'gauge', 'The probe module is up.').sample('strom_probe_up', '', 1));
   }
 }
 @Module({ providers: [Probe] })
