@@ -8,7 +8,7 @@ import {
 import { subscribeJson, type Bus, type Subscription } from '@strom/bus';
 import { RetentionSubjects, type BrokerEndpoint } from '@strom/contracts';
 import { ApiKey } from '@strom/protocol';
-import { BUS, LOGGER, type Logger } from '@strom/runtime';
+import { BUS, LOGGER, METRICS, type Logger, type MetricsRegistry } from '@strom/runtime';
 import { ReadBufferPool } from '@strom/storage';
 import { apiVersionsBody, handleApiVersions } from './api/api-versions.js';
 import { handleMetadata } from './api/metadata.js';
@@ -30,6 +30,8 @@ import { handleProduce } from './api/produce.js';
 import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics } from './api/topics.js';
 import { AlterPartitionSender } from './replica/alter-partition-sender.js';
 import { ReplicationStats, type ReplicationStatus } from './replica/replication-stats.js';
+import { ConsumerLagMetrics } from './metrics/consumer-lag.js';
+import { EventLoopIdle, writeBrokerMetrics } from './metrics/broker-metrics.js';
 import { RequestStats } from './network/request-stats.js';
 import { logDirUnder, ReplicaManager } from './replica/replica-manager.js';
 import {
@@ -87,6 +89,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   readonly requestStats = new RequestStats();
   private retentionTicks?: Subscription;
   private security?: SecurityMetadataClient;
+  private unregisterMetrics?: () => void;
   /**
    * Authorization for request handlers: everything allowed without `authorizer.class.name`, the
    * ACLs otherwise (see security/request-authorizer.ts for how handlers call it).
@@ -97,6 +100,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(BROKER_OPTIONS) private readonly options: BrokerOptions,
     @Inject(BUS) private readonly bus: Bus,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly metrics: MetricsRegistry,
   ) {
     const authorizer = options.authorizer;
     this.authorization = new RequestAuthorizer(
@@ -211,6 +215,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     await replicas.settled();
     this.retentionTicks = subscribeJson(this.bus, RetentionSubjects.tick, () => void replicas.maintain());
     await this.retentionTicks.ready;
+    this.registerMetrics(replicas);
     for (const listener of this.listeners) listener.open();
     for (const { name, securityProtocol, host, port } of this.bound) {
       this.logger.info({ nodeId: options.nodeId, listener: name, securityProtocol, host, port }, 'Kafka listener ready');
@@ -223,6 +228,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.unregisterMetrics?.();
     await this.retentionTicks?.unsubscribe();
     this.quotas?.close();
     await Promise.all(this.listeners.map((listener) => listener.stop(this.options.drainTimeoutMs)));
@@ -234,6 +240,27 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     this.alterPartition?.stop();
     this.replicationStats?.stop();
     await this.replicas?.stop();
+  }
+
+  /** This broker's part of `/metrics`: read from the replicas, listeners and stats at each scrape. */
+  private registerMetrics(replicas: ReplicaManager): void {
+    const consumerLag = new ConsumerLagMetrics(
+      this.bus,
+      replicas,
+      this.options.busRequestTimeoutMs,
+      this.logger.child({ component: 'metrics' }),
+    );
+    const eventLoop = new EventLoopIdle();
+    this.unregisterMetrics = this.metrics.register(async (out) => {
+      writeBrokerMetrics(out, {
+        eventLoop,
+        replicas,
+        replication: () => this.replicationStats?.status(),
+        requests: this.requestStats,
+        listeners: () => this.listeners.map((listener, i) => ({ name: this.bound[i]?.name ?? '', listener })),
+      });
+      await consumerLag.write(out);
+    });
   }
 
   private registerApis(metadata: MetadataClient, replicas: ReplicaManager): void {

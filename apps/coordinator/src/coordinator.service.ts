@@ -9,7 +9,8 @@ import {
 } from '@strom/contracts';
 import type { MetadataStore } from '@strom/metadata-store';
 import { ApiKey } from '@strom/protocol';
-import { BUS, LOGGER, METADATA_STORE, type Logger } from '@strom/runtime';
+import { BUS, LOGGER, METADATA_STORE, METRICS, type Logger, type MetricsRegistry } from '@strom/runtime';
+import { writeGroupMetrics } from './group-metrics.js';
 import { GroupCoordinator, type GroupConfig } from './groups/index.js';
 import { MetadataGroupStore } from './metadata-group-store.js';
 
@@ -33,12 +34,14 @@ export interface CoordinatorOptions {
 export class CoordinatorService implements OnModuleInit, OnModuleDestroy {
   private readonly subscriptions: Subscription[] = [];
   private readonly groups: GroupCoordinator;
+  private unregisterMetrics?: () => void;
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
     @Inject(METADATA_STORE) private readonly store: MetadataStore,
     @Inject(LOGGER) logger: Logger,
     @Inject(COORDINATOR_OPTIONS) options: CoordinatorOptions,
+    @Inject(METRICS) private readonly metrics: MetricsRegistry,
   ) {
     this.groups = new GroupCoordinator({
       store: new MetadataGroupStore(store),
@@ -49,6 +52,7 @@ export class CoordinatorService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     await this.groups.start();
+    this.unregisterMetrics = this.metrics.register((out) => writeGroupMetrics(out, this.groups.groupSummaries()));
     this.subscriptions.push(
       replyJson<{ size: number }, { firstProducerId: string; size: number }>(
         this.bus,
@@ -66,6 +70,7 @@ export class CoordinatorService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.unregisterMetrics?.();
     await Promise.all(this.subscriptions.map((subscription) => subscription.unsubscribe()));
     await this.groups.stop();
   }

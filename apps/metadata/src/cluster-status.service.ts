@@ -2,7 +2,9 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { subscribeJson, type Bus, type Subscription } from '@strom/bus';
 import { MetadataSubjects } from '@strom/contracts';
 import type { MetadataStore, RegisteredBroker, TopicState } from '@strom/metadata-store';
-import { BUS, LOGGER, METADATA_STORE, type Logger } from '@strom/runtime';
+import { BUS, LOGGER, METADATA_STORE, METRICS, type Logger, type MetricsRegistry } from '@strom/runtime';
+import { writeControllerMetrics } from './controller-metrics.js';
+import { MembershipService } from './membership.service.js';
 
 /** The cluster as its controller sees it: Kafka's KafkaController / ControllerServer metrics. */
 export interface ClusterStatus {
@@ -51,7 +53,7 @@ const CHECK_INTERVAL_MS = 1_000;
 /**
  * Logs a `cluster status` line whenever the counts an operator watches change (offline and
  * under-replicated partitions, active and fenced brokers), read from the store after announced
- * metadata changes; `status()` gives the same numbers to whatever exports metrics.
+ * metadata changes; registers the controller's part of `/metrics` (controller-metrics.ts).
  */
 @Injectable()
 export class ClusterStatusService implements OnModuleInit, OnApplicationShutdown {
@@ -60,20 +62,28 @@ export class ClusterStatusService implements OnModuleInit, OnApplicationShutdown
   private checking?: Promise<void>;
   private last?: ClusterStatus;
   private stopped = false;
+  private unregisterMetrics?: () => void;
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
     @Inject(METADATA_STORE) private readonly store: MetadataStore,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly metrics: MetricsRegistry,
+    @Inject(MembershipService) private readonly membership: MembershipService,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.unregisterMetrics = this.metrics.register(async (out) => {
+      const [brokers, topics] = await Promise.all([this.store.brokers.list(), this.store.topics.list()]);
+      writeControllerMetrics(out, brokers, topics, this.membership);
+    });
     this.subscription = subscribeJson(this.bus, MetadataSubjects.changed, () => this.schedule());
     await this.subscription.ready;
     this.schedule();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.unregisterMetrics?.();
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;

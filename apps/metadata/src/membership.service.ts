@@ -31,6 +31,8 @@ import { METADATA_OPTIONS, type MetadataOptions } from './metadata.options.js';
 @Injectable()
 export class MembershipService implements OnModuleInit, OnApplicationShutdown {
   private readonly subscriptions: Subscription[] = [];
+  /** Partitions given a new leader here since the start (failover, a broker's return, controlled shutdown). */
+  leaderElections = 0;
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
@@ -121,6 +123,7 @@ export class MembershipService implements OnModuleInit, OnApplicationShutdown {
     const outcome = await this.store.membership.fence(brokerId, brokerEpoch, fencedBy, this.electionDefaults);
     if (outcome.status !== 'fenced') return outcome;
     const failover = outcome.failover;
+    this.leaderElections += elections(failover.partitions);
     this.announce(failover.version);
     this.logger.info(
       {
@@ -169,6 +172,7 @@ export class MembershipService implements OnModuleInit, OnApplicationShutdown {
       { ...request, leaseMs: request.leaseMs || this.options.brokerLeaseMs },
       this.electionDefaults,
     );
+    this.leaderElections += elections(elected) + elections(fencedPrevious?.partitions ?? []);
     this.logger.info(
       {
         brokerId: broker.id,
@@ -215,6 +219,7 @@ export class MembershipService implements OnModuleInit, OnApplicationShutdown {
     const outcome = await this.store.membership.controlledShutdown(request.brokerId, BigInt(request.brokerEpoch), this.electionDefaults);
     const version = String(outcome.version);
     if (!outcome.accepted) return { errorCode: ErrorCode.STALE_BROKER_EPOCH, partitionsMoved: 0, version };
+    this.leaderElections += elections(outcome.partitions);
     this.announce(version);
     this.logger.info(
       { brokerId: request.brokerId, brokerEpoch: request.brokerEpoch, partitionsMoved: outcome.partitions.length },
@@ -250,4 +255,9 @@ export function toFailoverInfo(record: BrokerFailoverRecord): BrokerFailoverInfo
     confirmedLeaders: record.confirmedLeaders,
     workflowId: record.workflowId,
   };
+}
+
+/** The changes that gave a partition a leader (not those that left it offline). */
+function elections(changes: readonly { leaderId: number }[]): number {
+  return changes.filter((change) => change.leaderId >= 0).length;
 }

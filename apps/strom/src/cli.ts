@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { BrokerService } from '@strom/broker';
 import { ConfigError, describeFlags, loadServerConfig, type ServerConfig } from '@strom/config';
-import { createLogger, StartupError, tuneGarbageCollection, type LevelWithSilent, type RunningApp } from '@strom/runtime';
+import { createLogger, StartupError, tuneGarbageCollection, type LevelWithSilent, type LogFormat, type RunningApp } from '@strom/runtime';
 import { startTracing, TracingConfigError } from '@strom/telemetry';
 import { adminUsage, runAdminCommand, UsageError } from './admin-commands.js';
 import { EMBEDDED_KEYS, startEmbedded } from './embedded.js';
@@ -74,7 +74,12 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     }
     throw error;
   }
-  const logger = createLogger('strom', config.string('strom.log.level') as LevelWithSilent);
+  const logger = createLogger(
+    'strom',
+    config.string('strom.log.level') as LevelWithSilent,
+    process.stdout,
+    config.string('strom.log.format') as LogFormat,
+  );
   for (const warning of config.warnings) logger.warn(`configuration: ${warning}`);
   let running: RunningApp;
   try {

@@ -6,10 +6,17 @@ import { CoordinatorModule, coordinatorOptions } from '@strom/coordinator';
 import { openJournalStore } from '@strom/metadata-store';
 import { MetadataModule, metadataOptions } from '@strom/metadata';
 import { RetentionModule, RETENTION_SCHEDULING_KEYS, retentionOptions } from '@strom/retention';
-import { bootApp, COMMON_KEYS, compose, type Logger, type RunningApp } from '@strom/runtime';
+import { bootApp, COMMON_KEYS, compose, meteredBus, MetricsRegistry, type Logger, type RunningApp } from '@strom/runtime';
 import { stopTracing } from '@strom/telemetry';
 import { AdminOnDemand } from './admin-on-demand.js';
 import { embeddedKafkaEndpoint } from './embedded-kafka-endpoint.js';
+
+/**
+ * The in-process bus carries no frame: its payload bound is only a guard. NATS's 1 MiB default
+ * stopped the metadata snapshot at ~8,000 partitions (130 bytes each); 64 MiB is NATS's own
+ * ceiling for max_payload.
+ */
+const EMBEDDED_BUS_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
 /** The keys `strom start` takes flags and env for: the apps' own, without NATS, Postgres or Temporal. */
 export const EMBEDDED_KEYS: readonly string[] = [...COMMON_KEYS, ...BROKER_LISTENER_KEYS, ...ADMIN_HTTP_KEYS, ...RETENTION_SCHEDULING_KEYS];
@@ -29,11 +36,13 @@ export async function startEmbedded(config: ServerConfig, logger: Logger, option
     RetentionModule.forRoot(retentionOptions(config)),
     BrokerModule.forRoot(brokerOptions(config)),
   ];
-  const bus = new InProcessBus();
+  // One registry for both apps: the admin API's /metrics serves every module's, the bus's too.
+  const metrics = new MetricsRegistry();
+  const bus = meteredBus(new InProcessBus({ maxPayloadBytes: EMBEDDED_BUS_MAX_PAYLOAD_BYTES }), metrics);
   const { host, port } = adminHttp(config);
   const started: { broker?: BrokerService } = {};
   const adminApi = AdminApiModule.forRoot({ kafka: embeddedKafkaEndpoint(() => started.broker, config) });
-  const admin = await AdminOnDemand.listen(host, port, compose({ bus, logger }, [adminApi]), logger);
+  const admin = await AdminOnDemand.listen(host, port, compose({ bus, logger, metrics }, [adminApi]), logger, metrics);
   const {
     store: metadataStore,
     recovery,
@@ -48,7 +57,7 @@ export async function startEmbedded(config: ServerConfig, logger: Logger, option
   }
   const running = await bootApp({
     name: 'strom',
-    module: compose({ bus, logger, metadataStore }, modules) as never,
+    module: compose({ bus, logger, metadataStore, metrics }, modules) as never,
     logger,
     shutdownTimeoutMs: config.int('strom.shutdown.timeout.ms'),
     handleSignals: options.handleSignals,

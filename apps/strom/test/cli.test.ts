@@ -98,5 +98,30 @@ describe('the strom CLI', () => {
         expect(existsSync(join(dataDir, 'metadata.journal'))).toBe(true);
       }
     }, 90_000);
+
+    it('prints pretty, coloured lines, not JSON, when its stdout is a terminal (a pseudo-terminal from script(1))', async () => {
+      const command = [process.execPath, mainJs, 'start', '--port', '0', '--admin-port', '0', '--data-dir', dataDir]
+        .map((word) => `'${word}'`)
+        .join(' ');
+      const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: 'pipe', env: { ...process.env, NO_COLOR: undefined } });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (/ready \(embedded\)/.test(output)) resolve();
+        });
+        void exited.then((code) => reject(new Error(`script exited (${code}) before strom was ready: ${output}`)));
+      });
+      child.kill('SIGTERM');
+      await exited;
+      const escape = '\u001b';
+      const lines = output.split(/\r?\n/).map((line) => line.replaceAll(new RegExp(`${escape}\\[[0-9;]*m`, 'g'), ''));
+      expect(output).toContain(`${escape}[32mINFO${escape}[39m`);
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \(strom\): Strom .* ready \(embedded\) \{"kafka":"127\.0\.0\.1:\d+"/),
+      );
+      expect(lines.filter((line) => line.startsWith('{'))).toEqual([]);
+    }, 60_000);
   });
 });

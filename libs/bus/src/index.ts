@@ -42,3 +42,4 @@ export {
 export { InProcessBus, InProcessHub, type InProcessBusOptions } from './in-process-bus.js';
 export { NatsBus, SERVICE_ERROR_CODE_HEADER, SERVICE_ERROR_HEADER, type NatsBusConnectOptions } from './nats-bus.js';
 export { decodeJson, encodeJson, publishJson, replyJson, requestJson, subscribeJson } from './json.js';
+export { MeteredBus, type BusFigures, type SubjectTraffic } from './metered-bus.js';

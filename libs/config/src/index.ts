@@ -63,6 +63,7 @@ export {
   FLAG_BINDINGS,
   CONFIG_FILE_BINDING,
   LOG_LEVELS,
+  LOG_FORMATS,
   bindingsOf,
   envNames,
   describeFlags,

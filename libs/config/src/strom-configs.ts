@@ -7,6 +7,9 @@ import type { ConfigType, ConfigValue, FlagBinding, StromConfigDef, Validator } 
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** `auto`: pretty on a terminal, JSON lines otherwise. */
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+
 const url = custom('a URL', (value: ConfigValue) => {
   try {
     new URL(value as string);
@@ -34,6 +37,7 @@ function strom(name: string, type: ConfigType, defaultValue: string | null, doc:
 // prettier-ignore
 export const STROM_CONFIGS: readonly StromConfigDef[] = [
   strom('strom.log.level', 'STRING', 'info', 'Log level.', oneOf(...LOG_LEVELS)),
+  strom('strom.log.format', 'STRING', 'auto', 'Log format: pretty (coloured, one line per event), json (JSON lines), or auto (pretty when stdout is a terminal, json otherwise).', oneOf(...LOG_FORMATS)),
   strom('strom.shutdown.timeout.ms', 'INT', '30000', 'How long a graceful shutdown may take before the process exits anyway.', atLeast(0)),
   strom('strom.health.host', 'STRING', '127.0.0.1', 'Address the health endpoint (GET /health, GET /ready) binds.', nonEmpty),
   strom('strom.health.port', 'INT', '-1', 'Port of the health endpoint (GET /health, GET /ready) of an app run on its own; -1: none.', between(-1, 65_535)),
@@ -76,6 +80,7 @@ export const CONFIG_FILE_BINDING = { flag: 'config', env: 'STROM_CONFIG' } as co
 // prettier-ignore
 export const FLAG_BINDINGS: readonly FlagBinding[] = [
   { key: 'strom.log.level', flag: 'log-level', env: 'STROM_LOG_LEVEL' },
+  { key: 'strom.log.format', flag: 'log-format', env: 'STROM_LOG_FORMAT' },
   { key: 'strom.shutdown.timeout.ms', flag: 'shutdown-timeout-ms', env: 'STROM_SHUTDOWN_TIMEOUT_MS' },
   { key: 'strom.health.host', flag: 'health-host', env: 'STROM_HEALTH_HOST' },
   { key: 'strom.health.port', flag: 'health-port', env: 'STROM_HEALTH_PORT' },

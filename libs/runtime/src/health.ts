@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serveMetrics, type MetricsRegistry } from './metrics/index.js';
 import { listenFailure } from './startup-error.js';
 
 export type HealthState = 'starting' | 'ready' | 'stopping';
@@ -8,14 +9,19 @@ export type HealthState = 'starting' | 'ready' | 'stopping';
  * A process's liveness and readiness over HTTP, for orchestrators (Kubernetes probes, compose
  * health checks): `GET /health` answers 200 while the process serves HTTP at all; `GET /ready`
  * answers 200 once the app has started and until it begins to stop, 503 before and after. Both
- * bodies are JSON `{ "status": ... }`. Nothing else is served.
+ * bodies are JSON `{ "status": ... }`. Given a registry, `GET /metrics` serves the process's
+ * metrics (Prometheus text format). Nothing else is served.
  */
 export class HealthServer {
   private state: HealthState = 'starting';
   private readonly server: Server;
 
-  constructor(private readonly name: string) {
+  constructor(
+    private readonly name: string,
+    metrics?: MetricsRegistry,
+  ) {
     this.server = createServer((request, response) => {
+      if (metrics && serveMetrics(metrics, request, response)) return;
       const path = (request.url ?? '/').split('?')[0];
       if (path !== '/health' && path !== '/ready') {
         response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }));

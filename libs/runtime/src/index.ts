@@ -6,3 +6,4 @@ export * from './process.js';
 export * from './startup-error.js';
 export { tuneGarbageCollection } from './gc-tuning.js';
 export { HealthServer, type HealthState } from './health.js';
+export * from './metrics/index.js';

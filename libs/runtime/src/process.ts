@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import type { Bus } from '@strom/bus';
 import { ConfigError, describeFlags, loadServerConfig, type ServerConfig } from '@strom/config';
 import { startTracing, stopTracing, TracingConfigError } from '@strom/telemetry';
 import { bootApp, type RunningApp } from './bootstrap.js';
 import { tuneGarbageCollection } from './gc-tuning.js';
 import { HealthServer } from './health.js';
-import { createLogger, type LevelWithSilent, type Logger } from './logger.js';
+import { createLogger, type LevelWithSilent, type LogFormat, type Logger } from './logger.js';
+import { meteredBus, MetricsRegistry } from './metrics/index.js';
 import { RuntimeModule } from './runtime.module.js';
 import { StartupError } from './startup-error.js';
 
@@ -14,7 +16,7 @@ interface Closable {
 }
 
 export interface ProcessResources {
-  bus: Closable;
+  bus: Bus;
   metadataStore?: Closable;
 }
 
@@ -42,8 +44,9 @@ export function compose(bindings: Parameters<typeof RuntimeModule.forRoot>[0], m
 /**
  * Runs one app as its own process (distributed mode): the configuration from flags, env and
  * `--config server.properties` (`--help` lists the flags), a pino logger, the app's resources,
- * the NestJS app, graceful shutdown, and the resources closed after the app. Exits 2 with one
- * line naming the key on bad configuration.
+ * the NestJS app, graceful shutdown, and the resources closed after the app. Its metrics are
+ * served at `/metrics` on the health endpoint (and by the admin API on its own port). Exits 2
+ * with one line naming the key on bad configuration.
  */
 export async function runProcess(options: ProcessOptions): Promise<RunningApp | undefined> {
   const argv = options.argv ?? process.argv.slice(2);
@@ -75,23 +78,30 @@ export async function runProcess(options: ProcessOptions): Promise<RunningApp | 
     }
     throw error;
   }
-  const logger = createLogger(options.name, config.string('strom.log.level') as LevelWithSilent);
+  const logger = createLogger(
+    options.name,
+    config.string('strom.log.level') as LevelWithSilent,
+    process.stdout,
+    config.string('strom.log.format') as LogFormat,
+  );
   for (const warning of config.warnings) logger.warn(`configuration: ${warning}`);
+  const metrics = new MetricsRegistry();
   let health: HealthServer | undefined;
   let running: RunningApp;
   try {
-    health = await startHealth(options.name, config, logger);
+    health = await startHealth(options.name, config, logger, metrics);
     const resources = await options.connect(config, logger);
+    const bus = meteredBus(resources.bus, metrics);
     running = await bootApp({
       name: options.name,
-      module: compose({ bus: resources.bus, logger, metadataStore: resources.metadataStore }, [appModule]) as unknown as Type<unknown>,
+      module: compose({ bus, logger, metadataStore: resources.metadataStore, metrics }, [appModule]) as unknown as Type<unknown>,
       logger,
       http: options.http?.(config),
       shutdownTimeoutMs: config.int('strom.shutdown.timeout.ms'),
       handleSignals: true,
       onStopping: () => health?.set('stopping'),
       onStopped: async () => {
-        await resources.bus.close();
+        await bus.close();
         await resources.metadataStore?.close();
         await health?.close();
         await stopTracing();
@@ -109,19 +119,24 @@ export async function runProcess(options: ProcessOptions): Promise<RunningApp | 
   return running;
 }
 
-/** The health endpoint, when strom.health.port asks for one: up before anything else starts. */
-async function startHealth(name: string, config: ServerConfig, logger: Logger): Promise<HealthServer | undefined> {
+/** The health and metrics endpoint, when strom.health.port asks for one: up before anything else starts. */
+async function startHealth(
+  name: string,
+  config: ServerConfig,
+  logger: Logger,
+  metrics: MetricsRegistry,
+): Promise<HealthServer | undefined> {
   const port = config.int('strom.health.port');
   if (port < 0) return undefined;
   const host = config.string('strom.health.host');
-  const health = new HealthServer(name);
+  const health = new HealthServer(name, metrics);
   const bound = await health.start(host, port);
-  logger.info({ host, port: bound }, 'health endpoint listening (GET /health, GET /ready)');
+  logger.info({ host, port: bound }, 'health endpoint listening (GET /health, GET /ready, GET /metrics)');
   return health;
 }
 
 /** The keys every process takes flags for: logging and shutdown. */
-export const COMMON_KEYS: readonly string[] = ['strom.log.level', 'strom.shutdown.timeout.ms'];
+export const COMMON_KEYS: readonly string[] = ['strom.log.level', 'strom.log.format', 'strom.shutdown.timeout.ms'];
 
 /** The health endpoint of an app run on its own (embedded mode and the admin API serve /health on the admin port). */
 export const HEALTH_KEYS: readonly string[] = ['strom.health.host', 'strom.health.port'];

@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { BUS, LOGGER, METADATA_STORE } from './tokens.js';
+import { MetricsRegistry } from './metrics/index.js';
+import { BUS, LOGGER, METADATA_STORE, METRICS } from './tokens.js';
 
 export interface RuntimeBindings {
   /** The bus every service speaks (in-process or NATS). */
@@ -8,6 +9,8 @@ export interface RuntimeBindings {
   logger: Logger;
   /** The metadata store, for the apps that own metadata (absent elsewhere). */
   metadataStore?: unknown;
+  /** Where the modules register their metrics; a composition that serves none gets one nobody scrapes. */
+  metrics?: MetricsRegistry;
 }
 
 /**
@@ -21,6 +24,7 @@ export class RuntimeModule {
     const providers = [
       { provide: BUS, useValue: bindings.bus },
       { provide: LOGGER, useValue: bindings.logger },
+      { provide: METRICS, useValue: bindings.metrics ?? new MetricsRegistry() },
       ...(bindings.metadataStore === undefined ? [] : [{ provide: METADATA_STORE, useValue: bindings.metadataStore }]),
     ];
     return { module: RuntimeModule, providers, exports: providers.map((provider) => provider.provide) };

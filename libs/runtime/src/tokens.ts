@@ -6,3 +6,5 @@
 export const BUS = Symbol.for('strom.bus');
 export const METADATA_STORE = Symbol.for('strom.metadata-store');
 export const LOGGER = Symbol.for('strom.logger');
+/** The process's MetricsRegistry: each module registers what it exports at `/metrics`. */
+export const METRICS = Symbol.for('strom.metrics');

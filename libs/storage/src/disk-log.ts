@@ -247,6 +247,10 @@ export class DiskLog implements PartitionLog {
   get sizeBytes(): number {
     return this.segments.reduce((sum, s) => sum + s.sizeBytes, 0);
   }
+  /** Segments the log is made of (Kafka's NumLogSegments). */
+  get segmentCount(): number {
+    return this.segments.length;
+  }
   /** Bytes of index held in memory by this log. */
   get indexMemoryBytes(): number {
     return this.segments.reduce((sum, s) => sum + s.indexMemoryBytes, 0);

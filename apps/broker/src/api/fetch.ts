@@ -139,6 +139,7 @@ export function handleFetch(
         ) || results.some((result) => result.data.errorCode !== ErrorCode.NONE);
       const remainingMs = deadline - Date.now();
       if (bytes >= body.minBytes || hasError || remainingMs <= 0) {
+        countTraffic(partitions, results, follower);
         const response = context.buildResponse(results);
         if (lease) releaseAfterWrite(response, () => lease.releaseAll());
         return response;
@@ -331,6 +332,20 @@ const storageError = (apiVersion: number): ErrorCode =>
  * `timeoutMs`; with `leaderOnly`, also when a partition's replica stops leading. One listener is
  * registered with every partition and taken back from all of them once the first wakes it.
  */
+/** Per topic: the partitions fetched, those answered with an error, and the record bytes sent (to consumers or to followers). */
+function countTraffic(partitions: readonly PartitionToRead[], results: readonly FetchPartitionResult[], follower: boolean): void {
+  for (let i = 0; i < partitions.length; i++) {
+    const traffic = partitions[i]!.replica?.traffic;
+    if (!traffic) continue;
+    const data = results[i]!.data;
+    traffic.fetchRequests++;
+    if (data.errorCode !== ErrorCode.NONE) traffic.failedFetchRequests++;
+    const bytes = data.records?.length ?? 0;
+    if (follower) traffic.replicationBytesOut += bytes;
+    else traffic.bytesOut += bytes;
+  }
+}
+
 async function waitForAny(partitions: PartitionToRead[], timeoutMs: number, follower: boolean, leaderOnly: boolean): Promise<void> {
   let wake!: () => void;
   const woken = new Promise<void>((resolve) => (wake = resolve));

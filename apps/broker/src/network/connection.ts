@@ -148,6 +148,13 @@ export class KafkaConnection {
     return this.reader.bufferedBytes;
   }
 
+  /** Requests read and not yet answered (held ones included), and answers waiting behind them for their turn on the socket. */
+  queueDepth(): { requests: number; responses: number } {
+    let responses = 0;
+    for (const slot of this.pending) if (slot.done) responses++;
+    return { requests: this.pending.length - responses + this.held.length, responses };
+  }
+
   /** Called periodically by the listener: closes idle connections and ones with a stuck request. */
   checkTimeouts(nowMs: number): void {
     const oldest = this.pending[0];

@@ -119,6 +119,17 @@ export class KafkaListener {
     return bytes;
   }
 
+  /** Over every connection: requests waiting for their answer, and answers waiting for their turn (Kafka's RequestQueueSize, ResponseQueueSize). */
+  queueDepth(): { requests: number; responses: number } {
+    const depth = { requests: 0, responses: 0 };
+    for (const connection of this.connections) {
+      const { requests, responses } = connection.queueDepth();
+      depth.requests += requests;
+      depth.responses += responses;
+    }
+    return depth;
+  }
+
   /**
    * Starts serving the connections: until then (the broker is still registering and loading its
    * logs) accepted sockets wait, paused, instead of being answered by a half-ready broker.

@@ -31,6 +31,7 @@ import {
   type PartitionRegistration,
   type ReplicaEligibility,
 } from '@strom/replication';
+import { TopicTraffic } from '../metrics/topic-traffic.js';
 import { DelayedProduces } from './delayed-produce.js';
 import type { TopicPolicy } from './log-config.js';
 
@@ -132,6 +133,8 @@ export class PartitionReplica {
   /** As a follower: the leader's high watermark in its last fetch answer (-1 before the first). */
   private lastLeaderHighWatermark = -1;
   private readonly delayedProduces = new DelayedProduces();
+  /** The topic's traffic counters, shared by its replicas here (ReplicaManager links them). */
+  traffic = new TopicTraffic();
   private readonly replicasReached = (requiredOffset: number) =>
     this.leader?.checkEnoughReplicasReachOffset(requiredOffset) ?? { done: true, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
 
@@ -255,6 +258,7 @@ export class PartitionReplica {
    * `timeoutMs`. A disk error (now or earlier, in this log's directory) answers KAFKA_STORAGE_ERROR.
    */
   produce(records: Buffer | null, apiVersion: number, requiredAcks = 1, timeoutMs = 0): Promise<ProduceOutcome> {
+    this.traffic.produceRequests++;
     const leader = this.leader;
     if (!leader) return Promise.resolve(this.failure(ErrorCode.NOT_LEADER_OR_FOLLOWER, null));
     if (leader.checkAppend(requiredAcks) !== ErrorCode.NONE) {
@@ -280,7 +284,7 @@ export class PartitionReplica {
     const append = () => this.log.append([batch], { leaderEpoch });
     const appended = this.exclusiveWork ? this.exclusiveWork.then(() => this.tracked(append())) : this.tracked(append());
     return appended.then(
-      (result) => this.appendOutcome(result, logAppendTimeMs, requiredAcks, timeoutMs),
+      (result) => this.appendOutcome(result, batch.length, logAppendTimeMs, requiredAcks, timeoutMs),
       (error: unknown) => {
         if (error instanceof LogOfflineError) return this.failure(ErrorCode.KAFKA_STORAGE_ERROR, error.message);
         throw error;
@@ -290,12 +294,17 @@ export class PartitionReplica {
 
   private appendOutcome(
     result: AppendResult,
+    batchBytes: number,
     logAppendTimeMs: bigint,
     requiredAcks: number,
     timeoutMs: number,
   ): ProduceOutcome | Promise<ProduceOutcome> {
     if (result.kind === 'rejected') return this.failure(logErrorCodes[result.error] ?? ErrorCode.UNKNOWN_SERVER_ERROR, result.message);
-    if (result.kind === 'appended') this.onLocalAppend();
+    if (result.kind === 'appended') {
+      this.traffic.bytesIn += batchBytes;
+      this.traffic.messagesIn += result.lastOffset - result.firstOffset + 1;
+      this.onLocalAppend();
+    }
     const outcome: ProduceOutcome = {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
@@ -306,10 +315,16 @@ export class PartitionReplica {
     };
     if (requiredAcks !== -1) return outcome;
     const reached = this.replicasReached(result.lastOffset + 1);
-    if (reached.done) return reached.errorCode === ErrorCode.NONE ? outcome : { ...outcome, errorCode: reached.errorCode };
+    if (reached.done) return this.afterReplication(outcome, reached.errorCode);
     return this.delayedProduces
       .wait(result.lastOffset + 1, timeoutMs, this.replicasReached)
-      .then((errorCode) => (errorCode === ErrorCode.NONE ? outcome : { ...outcome, errorCode }));
+      .then((errorCode) => this.afterReplication(outcome, errorCode));
+  }
+
+  private afterReplication(outcome: ProduceOutcome, errorCode: ErrorCode): ProduceOutcome {
+    if (errorCode === ErrorCode.NONE) return outcome;
+    this.traffic.failedProduceRequests++;
+    return { ...outcome, errorCode };
   }
 
   /**
@@ -359,7 +374,10 @@ export class PartitionReplica {
   appendAsFollower(records: Buffer, leaderHighWatermark: number): Promise<AppendResult> {
     this.lastLeaderHighWatermark = leaderHighWatermark;
     const slices: Buffer[] = [];
-    for (const view of batches(records, { allowPartialTail: true })) slices.push(view.bytes);
+    for (const view of batches(records, { allowPartialTail: true })) {
+      slices.push(view.bytes);
+      this.traffic.replicationBytesIn += view.bytes.length;
+    }
     const apply = (result: AppendResult): AppendResult => {
       const highWatermark = followerHighWatermark(leaderHighWatermark, this.log.logEndOffset);
       if (highWatermark >= this.log.logStartOffset && highWatermark !== this.log.highWatermark) {
@@ -566,7 +584,9 @@ export class PartitionReplica {
     return undefined;
   }
 
+  /** A produce answered with an error (the produce path's only way to make one). */
   private failure(errorCode: ErrorCode, errorMessage: string | null): ProduceOutcome {
+    this.traffic.failedProduceRequests++;
     return { errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [] };
   }
 }

@@ -4,6 +4,7 @@ import type { Logger } from '@strom/runtime';
 import { DiskLog, LogDirectory, LogOfflineError, type LogConfig } from '@strom/storage';
 import type { AlterPartitionProposal, ReplicaEligibility } from '@strom/replication';
 import type { ClusterView } from '../cluster/cluster-view.js';
+import { BrokerTopicStats } from '../metrics/topic-traffic.js';
 import { ReplicaFetcherManager } from '../replica-fetcher/replica-fetcher-manager.js';
 import { clientSecurity } from '../security/client-security.js';
 import { topicDefaults, topicSettings, type TopicPolicy } from './log-config.js';
@@ -50,6 +51,8 @@ export interface ReplicaManagerOptions {
  */
 export class ReplicaManager {
   private readonly replicas = new Map<string, PartitionReplica>();
+  /** Bytes and messages in and out per topic (what `/metrics` exports as BrokerTopicMetrics). */
+  readonly topicStats = new BrokerTopicStats();
   /** Assigned here but not openable: their log directory is offline (Kafka's HostedPartition.Offline). */
   private readonly offlinePartitions = new Set<string>();
   private directory?: LogDirectory;
@@ -139,6 +142,11 @@ export class ReplicaManager {
   /** The replica if this broker hosts the partition, else undefined. */
   replica(topic: string, partition: number): PartitionReplica | undefined {
     return this.replicas.get(key(topic, partition));
+  }
+
+  /** Every replica hosted here, for the metrics of each partition. */
+  hosted(): IterableIterator<PartitionReplica> {
+    return this.replicas.values();
   }
 
   /** What ReplicationStats reports: the hosted replicas' roles and health, as of now. */
@@ -274,6 +282,7 @@ export class ReplicaManager {
         policy,
         this.context,
       );
+      replica.traffic = this.topicStats.attach(topic.name);
       this.replicas.set(id, replica);
       this.applyRole(replica, partition, policy);
     });
@@ -321,6 +330,7 @@ export class ReplicaManager {
 
   private async drop(id: string, replica: PartitionReplica): Promise<void> {
     this.replicas.delete(id);
+    this.topicStats.detach(replica.topic);
     this.fetchers.unfollow(replica);
     replica.detach();
     await this.directory?.deleteLog(replica.topic, replica.partition);

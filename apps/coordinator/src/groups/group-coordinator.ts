@@ -459,6 +459,11 @@ export class GroupCoordinator {
     await this.#runtime.forEachGroup((group, ctx) => dropDeletedTopics(group, deleted, ctx));
   }
 
+  /** Every group in memory, its state and members: what `/metrics` counts. */
+  groupSummaries(): { groupId: string; state: string; members: number }[] {
+    return this.#runtime.groups().map((group) => ({ groupId: group.groupId, state: group.state, members: group.members.size }));
+  }
+
   async listGroups(body: ListGroupsRequest, apiVersion: number): Promise<ListGroupsResponse> {
     const statusError = this.#runtime.statusError;
     if (statusError !== undefined && statusError !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {

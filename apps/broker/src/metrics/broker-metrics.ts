@@ -1,0 +1,280 @@
+import { readFileSync } from 'node:fs';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { apiDefinition } from '@strom/protocol';
+import { labels, type ExpositionWriter } from '@strom/runtime';
+import type { KafkaListener } from '../network/kafka-listener.js';
+import { REQUEST_TIME_BUCKETS_MS, type DurationHistogram, type RequestStats } from '../network/request-stats.js';
+import type { PartitionReplica } from '../replica/partition-replica.js';
+import type { ReplicaManager } from '../replica/replica-manager.js';
+import type { ReplicationStatus } from '../replica/replication-stats.js';
+import type { TopicTraffic } from './topic-traffic.js';
+
+/** What a broker's part of `/metrics` is read from, at scrape time. */
+export interface BrokerMetricsSource {
+  replicas: ReplicaManager;
+  replication(): ReplicationStatus | undefined;
+  requests: RequestStats;
+  listeners(): readonly { name: string; listener: KafkaListener }[];
+  eventLoop: EventLoopIdle;
+}
+
+/**
+ * The event loop's idle share since the previous scrape. The event loop is what Kafka splits into
+ * network threads and request handler threads, so its idle share stands for both of Kafka's
+ * idle percentages (NetworkProcessorAvgIdlePercent, RequestHandlerAvgIdlePercent), as 0–1 as theirs.
+ */
+export class EventLoopIdle {
+  private last: EventLoopUtilization = performance.eventLoopUtilization();
+
+  sinceLastScrape(): number {
+    const now = performance.eventLoopUtilization();
+    const delta = performance.eventLoopUtilization(now, this.last);
+    this.last = now;
+    return 1 - delta.utilization;
+  }
+}
+
+/** Kafka's BrokerTopicMetrics meters, as the JMX exporter under Strimzi's rules names their counts. */
+const TOPIC_COUNTERS: readonly [name: string, field: keyof TopicTraffic, help: string][] = [
+  ['bytesin', 'bytesIn', 'Record batch bytes appended by clients (BytesInPerSec).'],
+  ['bytesout', 'bytesOut', 'Record bytes sent to consumers (BytesOutPerSec).'],
+  ['messagesin', 'messagesIn', 'Records appended by clients (MessagesInPerSec).'],
+  ['replicationbytesin', 'replicationBytesIn', 'Bytes appended as a follower (ReplicationBytesInPerSec).'],
+  ['replicationbytesout', 'replicationBytesOut', 'Bytes sent to followers (ReplicationBytesOutPerSec).'],
+  ['totalproducerequests', 'produceRequests', 'Partitions produced to (TotalProduceRequestsPerSec).'],
+  ['failedproducerequests', 'failedProduceRequests', 'Partitions whose produce failed (FailedProduceRequestsPerSec).'],
+  ['totalfetchrequests', 'fetchRequests', 'Partitions fetched from (TotalFetchRequestsPerSec).'],
+  ['failedfetchrequests', 'failedFetchRequests', 'Partitions whose fetch failed (FailedFetchRequestsPerSec).'],
+];
+
+/** The JMX exporter's quantiles of a Kafka histogram (its 50thPercentile … 999thPercentile attributes). */
+const QUANTILES: readonly [label: string, q: number][] = [
+  ['0.50', 0.5],
+  ['0.75', 0.75],
+  ['0.95', 0.95],
+  ['0.98', 0.98],
+  ['0.99', 0.99],
+  ['0.999', 0.999],
+];
+
+/**
+ * A broker's metrics, with the names Kafka's JMX exporter gives them under Strimzi's rules
+ * (kafka-metrics.yaml), so Strimzi's Grafana dashboards read them: BrokerTopicMetrics per topic,
+ * ReplicaManager, the kafka.cluster Partition and kafka.log Log gauges per partition, request
+ * metrics per API, the request channel's queues and connections per listener; plus
+ * kafka-exporter's per-partition offsets for the partitions led here.
+ */
+export function writeBrokerMetrics(out: ExpositionWriter, source: BrokerMetricsSource): void {
+  writeTopicTraffic(out, source.replicas);
+  writeReplicaManager(out, source.replication());
+  writePartitions(out, [...source.replicas.hosted()]);
+  writeRequests(out, source.requests);
+  writeNetwork(out, source.listeners(), source.eventLoop.sinceLastScrape());
+  writeDiskIo(out);
+}
+
+function writeTopicTraffic(out: ExpositionWriter, replicas: ReplicaManager): void {
+  const topics = [...replicas.topicStats.topics()].map(([topic, traffic]) => [labels({ topic }), traffic] as const);
+  for (const [name, field, help] of TOPIC_COUNTERS) {
+    const family = `kafka_server_brokertopicmetrics_${name}_total`;
+    out.family(family, 'counter', `${help} The sample without a topic label is the sum over all topics.`);
+    let all = 0;
+    for (const [topicLabels, traffic] of topics) {
+      all += traffic[field];
+      out.sample(family, topicLabels, traffic[field]);
+    }
+    out.sample(family, '', all);
+  }
+}
+
+function writeReplicaManager(out: ExpositionWriter, status: ReplicationStatus | undefined): void {
+  if (!status) return;
+  const gauge = (name: string, help: string, value: number) =>
+    out.family(`kafka_server_replicamanager_${name}`, 'gauge', help).sample(`kafka_server_replicamanager_${name}`, '', value);
+  gauge('partitioncount', 'Partitions hosted by this broker (PartitionCount).', status.partitions);
+  gauge('leadercount', 'Partitions led by this broker (LeaderCount).', status.leaders);
+  gauge(
+    'underreplicatedpartitions',
+    'Partitions led here with an ISR smaller than the replica set (UnderReplicatedPartitions).',
+    status.underReplicatedPartitions,
+  );
+  gauge(
+    'underminisrpartitioncount',
+    'Partitions led here with an ISR below min.insync.replicas (UnderMinIsrPartitionCount).',
+    status.underMinIsrPartitions,
+  );
+  gauge('offlinereplicacount', 'Replicas hosted here in an offline log directory (OfflineReplicaCount).', status.offlineReplicas);
+  const counter = (name: string, help: string, value: number) =>
+    out.family(`kafka_server_replicamanager_${name}_total`, 'counter', help).sample(`kafka_server_replicamanager_${name}_total`, '', value);
+  counter('isrshrinks', 'ISR shrinks of partitions led here (IsrShrinksPerSec).', status.isrShrinks);
+  counter('isrexpands', 'ISR expansions of partitions led here (IsrExpandsPerSec).', status.isrExpands);
+  out
+    .family('kafka_server_replicafetchermanager_maxlag', 'gauge', 'The largest lag, in records, of a partition followed here (MaxLag).')
+    .sample('kafka_server_replicafetchermanager_maxlag', labels({ clientId: 'Replica' }), status.maxFollowerLag);
+}
+
+const PARTITION_LABELS = new WeakMap<PartitionReplica, string>();
+
+/** `topic="…",partition="…"` of a replica, made once: a replica's topic and partition never change. */
+export function partitionLabelPairs(replica: PartitionReplica): string {
+  let pairs = PARTITION_LABELS.get(replica);
+  if (pairs === undefined) {
+    pairs = labels({ topic: replica.topic, partition: replica.partition }).slice(1, -1);
+    PARTITION_LABELS.set(replica, pairs);
+  }
+  return pairs;
+}
+
+/** Per partition: one label set each, then one pass over the replicas per family. */
+function writePartitions(out: ExpositionWriter, hosted: readonly PartitionReplica[]): void {
+  const rows = hosted.map((replica) => ({ replica, labels: `{${partitionLabelPairs(replica)}}` }));
+  const family = (name: string, type: 'gauge', help: string, value: (replica: PartitionReplica) => number, only = rows) => {
+    out.family(name, type, help);
+    for (const row of only) out.sample(name, row.labels, value(row.replica));
+  };
+  const leading = (replica: PartitionReplica) => replica.leaderState;
+  family('kafka_cluster_partition_underreplicated', 'gauge', 'Led here with an ISR smaller than the replica set.', (r) =>
+    leading(r)?.isUnderReplicated ? 1 : 0,
+  );
+  family('kafka_cluster_partition_underminisr', 'gauge', 'Led here with an ISR below min.insync.replicas.', (r) =>
+    leading(r)?.isUnderMinIsr ? 1 : 0,
+  );
+  family('kafka_cluster_partition_atminisr', 'gauge', 'Led here with an ISR of exactly min.insync.replicas.', (r) => {
+    const leader = leading(r);
+    return leader !== undefined && leader.isr.size === leader.effectiveMinIsr ? 1 : 0;
+  });
+  family(
+    'kafka_cluster_partition_insyncreplicascount',
+    'gauge',
+    'ISR size, on the leader (0 elsewhere).',
+    (r) => leading(r)?.isr.size ?? 0,
+  );
+  family(
+    'kafka_cluster_partition_replicascount',
+    'gauge',
+    'Assigned replicas, on the leader (0 elsewhere).',
+    (r) => leading(r)?.assignedReplicas.length ?? 0,
+  );
+  family('kafka_cluster_partition_laststableoffsetlag', 'gauge', 'High watermark minus last stable offset, on the leader.', (r) =>
+    leading(r) ? r.highWatermark - r.lastStableOffset : 0,
+  );
+  family('kafka_log_log_size', 'gauge', 'Bytes of the partition log on disk (Size).', (r) => r.storage.sizeBytes);
+  family('kafka_log_log_logendoffset', 'gauge', 'The log end offset (LogEndOffset).', (r) => r.logEndOffset);
+  family('kafka_log_log_logstartoffset', 'gauge', 'The log start offset (LogStartOffset).', (r) => r.logStartOffset);
+  family('kafka_log_log_numlogsegments', 'gauge', 'Segments of the partition log (NumLogSegments).', (r) => {
+    const log = r.storage as { segmentCount?: number };
+    return log.segmentCount ?? 1;
+  });
+  // kafka-exporter's, from each partition's leader only: every partition appears once in a cluster.
+  const led = rows.filter((row) => row.replica.isLeader);
+  family(
+    'kafka_topic_partition_current_offset',
+    'gauge',
+    'The high watermark: the next offset a consumer can read (kafka-exporter).',
+    (r) => r.highWatermark,
+    led,
+  );
+  family('kafka_topic_partition_oldest_offset', 'gauge', 'The log start offset (kafka-exporter).', (r) => r.logStartOffset, led);
+}
+
+function writeRequests(out: ExpositionWriter, stats: RequestStats): void {
+  const apis = stats
+    .apis()
+    .map(([apiKey, times]) => ({ labels: labels({ request: apiDefinition(apiKey)?.name ?? `api${apiKey}` }), times }));
+  out.family('kafka_network_requestmetrics_requests_total', 'counter', 'Requests answered, per API (RequestsPerSec).');
+  for (const api of apis) out.sample('kafka_network_requestmetrics_requests_total', api.labels, api.times.total.count);
+  const summary = (name: string, help: string, histogram: (times: (typeof apis)[number]['times']) => DurationHistogram) => {
+    const family = `kafka_network_requestmetrics_${name}`;
+    out.family(family, 'gauge', `${help} Quantiles are bucket upper bounds.`);
+    for (const api of apis) {
+      const prefix = api.labels.slice(0, -1);
+      for (const [quantile, q] of QUANTILES) out.sample(family, `${prefix},quantile="${quantile}"}`, histogram(api.times).quantileMs(q));
+    }
+    out.family(`${family}_count`, 'counter', `${help} Requests timed.`);
+    for (const api of apis) out.sample(`${family}_count`, api.labels, histogram(api.times).count);
+  };
+  summary('totaltimems', 'Time from a request read to its response written, ms (TotalTimeMs).', (times) => times.total);
+  summary(
+    'responsesendtimems',
+    'Time from a response ready to its last byte taken by the socket, ms (ResponseSendTimeMs).',
+    (times) => times.send,
+  );
+  out.family('strom_request_total_time_seconds', 'histogram', 'Time from a request read to its response written, per API.');
+  for (const api of apis) {
+    const prefix = api.labels.slice(0, -1);
+    const histogram = api.times.total;
+    let cumulative = 0;
+    for (let i = 0; i < REQUEST_TIME_BUCKETS_MS.length; i++) {
+      cumulative += histogram.buckets[i]!;
+      out.sample('strom_request_total_time_seconds_bucket', `${prefix},le="${REQUEST_TIME_BUCKETS_MS[i]! / 1000}"}`, cumulative);
+    }
+    out.sample('strom_request_total_time_seconds_bucket', `${prefix},le="+Inf"}`, histogram.count);
+    out.sample('strom_request_total_time_seconds_sum', api.labels, histogram.sumMs / 1000);
+    out.sample('strom_request_total_time_seconds_count', api.labels, histogram.count);
+  }
+}
+
+function writeNetwork(out: ExpositionWriter, listeners: readonly { name: string; listener: KafkaListener }[], idle: number): void {
+  out
+    .family(
+      'kafka_network_socketserver_networkprocessoravgidle_percent',
+      'gauge',
+      "The event loop's idle share since the last scrape, 0-1 (NetworkProcessorAvgIdlePercent).",
+    )
+    .sample('kafka_network_socketserver_networkprocessoravgidle_percent', '', idle);
+  out
+    .family(
+      'kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent',
+      'gauge',
+      "The event loop's idle share since the last scrape, 0-1 (RequestHandlerAvgIdlePercent).",
+    )
+    .sample('kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent', '', idle);
+  out.family('kafka_server_socket_server_metrics_connection_count', 'gauge', 'Open client connections per listener (connection-count).');
+  for (const { name, listener } of listeners) {
+    out.sample(
+      'kafka_server_socket_server_metrics_connection_count',
+      labels({ listener: name, networkProcessor: 0 }),
+      listener.connectionCount,
+    );
+  }
+  const depth = { requests: 0, responses: 0 };
+  for (const { listener } of listeners) {
+    const each = listener.queueDepth();
+    depth.requests += each.requests;
+    depth.responses += each.responses;
+  }
+  out
+    .family(
+      'kafka_network_requestchannel_requestqueuesize',
+      'gauge',
+      'Requests read and not yet answered, over every connection (RequestQueueSize).',
+    )
+    .sample('kafka_network_requestchannel_requestqueuesize', '', depth.requests);
+  out
+    .family(
+      'kafka_network_requestchannel_responsequeuesize',
+      'gauge',
+      'Answers waiting for their turn on their connection (ResponseQueueSize).',
+    )
+    .sample('kafka_network_requestchannel_responsequeuesize', '', depth.responses);
+}
+
+/** Bytes this process read from and wrote to the block layer, from /proc/self/io as Kafka's LinuxIoMetricsCollector reads them (Linux only). */
+function writeDiskIo(out: ExpositionWriter): void {
+  let io: string;
+  try {
+    io = readFileSync('/proc/self/io', 'utf8');
+  } catch {
+    return;
+  }
+  for (const [field, name] of [
+    ['read_bytes', 'kafka_server_kafkaserver_linux_disk_read_bytes'],
+    ['write_bytes', 'kafka_server_kafkaserver_linux_disk_write_bytes'],
+  ] as const) {
+    const value = new RegExp(`^${field}: (\\d+)$`, 'm').exec(io)?.[1];
+    if (value !== undefined)
+      out
+        .family(name, 'gauge', `${field} of /proc/self/io (Kafka's linux-disk-${field.replace('_', '-')}).`)
+        .sample(name, '', Number(value));
+  }
+}

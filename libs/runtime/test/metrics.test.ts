@@ -1,0 +1,149 @@
+import { createServer } from 'node:net';
+import { Inject, Injectable, Module, type OnModuleInit } from '@nestjs/common';
+import { InProcessBus, requestJson } from '@strom/bus';
+import { parseExposition } from '@strom/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  COMMON_KEYS,
+  EXPOSITION_CONTENT_TYPE,
+  ExpositionWriter,
+  HEALTH_KEYS,
+  HealthServer,
+  labels,
+  METRICS,
+  MetricsRegistry,
+  runProcess,
+  BUS,
+  type RunningApp,
+} from '../src/index.js';
+
+describe('the exposition writer', () => {
+  it('writes HELP and TYPE once with the first sample, escapes label values and help, and drops a family without samples', () => {
+    const out = new ExpositionWriter();
+    out.family('empty_total', 'counter', 'never sampled');
+    out.family('requests_total', 'counter', 'Requests.\nBy path, with \\ in it.');
+    out.sample('requests_total', labels({ path: 'a"b\\c\nd', code: 200 }), 3);
+    out.sample('requests_total', '', 4);
+    out
+      .family('ratio', 'gauge', 'Odd values.')
+      .sample('ratio', labels({ v: 'inf' }), Infinity)
+      .sample('ratio', labels({ v: 'nan' }), NaN);
+    expect(out.toString()).toBe(
+      [
+        '# HELP requests_total Requests.\\nBy path, with \\\\ in it.',
+        '# TYPE requests_total counter',
+        'requests_total{path="a\\"b\\\\c\\nd",code="200"} 3',
+        'requests_total 4',
+        '# HELP ratio Odd values.',
+        '# TYPE ratio gauge',
+        'ratio{v="inf"} +Inf',
+        'ratio{v="nan"} NaN',
+        '',
+      ].join('\n'),
+    );
+    const parsed = parseExposition(out.toString());
+    expect(parsed.value('requests_total', { path: 'a"b\\c\nd', code: '200' })).toBe(3);
+  });
+});
+
+describe('the metrics registry', () => {
+  it("scrapes Node's own metrics and every registered collector until it is removed", async () => {
+    const registry = new MetricsRegistry();
+    let calls = 0;
+    const remove = registry.register((out) => {
+      calls++;
+      out.family('strom_probe', 'gauge', 'A probe.').sample('strom_probe', labels({ n: calls }), calls);
+    });
+    const first = parseExposition((await registry.scrape()).toString());
+    expect(first.value('strom_probe', { n: '1' })).toBe(1);
+    for (const name of [
+      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_heap_size_used_bytes',
+      'process_resident_memory_bytes',
+      'nodejs_gc_duration_seconds',
+    ])
+      expect(first.types.has(name), name).toBe(true);
+    remove();
+    const second = parseExposition((await registry.scrape()).toString());
+    expect(second.types.has('strom_probe')).toBe(false);
+    expect(calls).toBe(1);
+  });
+});
+
+describe('/metrics on the health endpoint', () => {
+  const servers: HealthServer[] = [];
+  afterEach(async () => {
+    for (const server of servers.splice(0)) await server.close();
+  });
+
+  it("answers GET and HEAD with the registry's exposition and its content type, and refuses other methods", async () => {
+    const registry = new MetricsRegistry();
+    registry.register((out) => void out.family('strom_up', 'gauge', 'Up.').sample('strom_up', '', 1));
+    const health = new HealthServer('metadata', registry);
+    servers.push(health);
+    const port = await health.start('127.0.0.1', 0);
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe(EXPOSITION_CONTENT_TYPE);
+    expect(parseExposition(await response.text()).value('strom_up')).toBe(1);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`, { method: 'HEAD' })).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`, { method: 'POST' })).status).toBe(405);
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+  });
+});
+
+/** A module of the app under test: it registers a collector with the process's registry, as the apps' modules do. */
+@Injectable()
+class Probe implements OnModuleInit {
+  constructor(@Inject(METRICS) private readonly metrics: MetricsRegistry) {}
+  onModuleInit(): void {
+    this.metrics.register((out) => void out.family('strom_probe_up', 'gauge', 'The probe module is up.').sample('strom_probe_up', '', 1));
+  }
+}
+@Module({ providers: [Probe] })
+class ProbeModule {}
+
+@Injectable()
+class Echo implements OnModuleInit {
+  constructor(@Inject(BUS) private readonly bus: InProcessBus) {}
+  onModuleInit(): void {
+    this.bus.reply('probe.echo', (payload) => payload);
+  }
+}
+@Module({ providers: [Echo] })
+class EchoModule {}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe("runProcess's HTTP server (an app of a distributed cluster)", () => {
+  let running: RunningApp | undefined;
+  afterEach(async () => running?.stop('test done'));
+
+  it("serves the app's metrics, its bus's figures and Node's at /metrics on the health port", async () => {
+    const port = await freePort();
+    const bus = new InProcessBus();
+    running = await runProcess({
+      name: 'probe',
+      keys: [...COMMON_KEYS, ...HEALTH_KEYS],
+      module: () => ({ module: class ProbeApp {}, imports: [ProbeModule, EchoModule] }),
+      connect: async () => ({ bus }),
+      argv: ['--health-port', String(port), '--log-level', 'silent'],
+    });
+    const appBus = running!.app.get<InProcessBus>(BUS);
+    await requestJson(appBus, 'probe.echo', { hello: 1 }, { timeoutMs: 1_000 });
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(response.status).toBe(200);
+    const metrics = parseExposition(await response.text());
+    expect(metrics.value('strom_probe_up')).toBe(1);
+    expect(metrics.value('strom_bus_requests_total', { subject: 'probe.echo' })).toBe(1);
+    expect(metrics.value('strom_bus_replies_total', { subject: 'probe.echo' })).toBe(1);
+    expect(metrics.types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
+    expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
+  });
+});
