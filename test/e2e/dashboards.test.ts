@@ -207,9 +207,13 @@ describe("docker-compose.yml's Prometheus and Grafana", () => {
   };
 
   it('mount the files under deploy/ where each reads them', () => {
-    const mounts = (service: string) =>
+    /** Where in the container → which path of the repository, for the service's bind mounts. */
+    const mounts = (service: string): Record<string, string> =>
       Object.fromEntries(
-        compose.services[service]!.volumes!.filter((v) => v.startsWith('./')).map((v) => v.split(':').slice(0, 2).reverse()),
+        compose.services[service]!.volumes!.filter((v) => v.startsWith('./')).map((v) => {
+          const [source, target] = v.split(':') as [string, string];
+          return [target, source];
+        }),
       );
     const prometheusMounts = mounts('prometheus');
     expect(prometheusMounts['/etc/prometheus/prometheus.yml']).toBe('./deploy/prometheus/prometheus.yml');
