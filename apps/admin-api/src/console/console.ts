@@ -59,6 +59,7 @@ export class ConsoleMiddleware implements NestMiddleware {
 @Module({ providers: [ConsoleMiddleware] })
 export class ConsoleModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(ConsoleMiddleware).forRoutes('*path');
+    // '{*path}': the optional wildcard, so `/` itself matches too.
+    consumer.apply(ConsoleMiddleware).forRoutes('{*path}');
   }
 }
