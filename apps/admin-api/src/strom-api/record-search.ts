@@ -143,16 +143,19 @@ export async function searchRecords(client: ClusterClient, query: SearchQuery): 
       }),
     );
     throwIfKafkaError(response.errorCode);
+    let progressed = false;
     for (const data of response.responses.flatMap((answer) => answer.partitions)) {
       const scan = round.find((candidate) => candidate.partition === data.partitionIndex);
       if (!scan) continue;
       throwIfKafkaError(data.errorCode);
-      const progressed = readBatches(scan, data.records ?? null, query, state);
+      progressed = readBatches(scan, data.records ?? null, query, state) || progressed;
       if (state.stoppedBy !== 'end') break;
-      // Nothing readable below the high watermark (a transaction's aborted tail, a compacted gap): done.
-      if (!progressed) scan.position = scan.stop;
     }
     if (state.stoppedBy !== 'end') break;
+    // A partition after the one that filled the response gets nothing (as in Kafka) and is asked
+    // again; when no partition of the round had a batch to read, what is left below their high
+    // watermarks is unreadable (a transaction's aborted tail, a compacted gap): they are done.
+    if (!progressed) for (const scan of round) scan.position = scan.stop;
   }
   const records = query.start.kind === 'end' ? newest(state.records, query.limit) : state.records;
   return {
