@@ -1,3 +1,5 @@
+import { KafkaConnection } from '@strom/kafka-client';
+import { ApiKey, createMetadataRequest, createMetadataRequestTopic, createProduceRequest, encodeRecordBatch } from '@strom/protocol';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
@@ -39,7 +41,12 @@ describe('Strom API: searching records', () => {
     const kafka = new Kafka({ clientId: 'strom-api-search', brokers: [strom.bootstrap], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 2 }] });
+    await admin.createTopics({
+      topics: [
+        { topic: 'orders', numPartitions: 2 },
+        { topic: 'large', numPartitions: 3 },
+      ],
+    });
     await admin.disconnect();
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
@@ -104,6 +111,47 @@ describe('Strom API: searching records', () => {
     expect(fromEnd.body.records.map((r) => text(r.key))).toEqual(['order-198', 'order-199']);
     const bounded = await search('orders', 'partition=0&max_scan=25&filter=nothing-has-this');
     expect(bounded.body).toMatchObject({ records: [], scanned_records: 25, stopped_by: 'scan', cursor: '0:25' });
+  });
+
+  it('reads every partition when two fill a whole Fetch response (32 MiB) and the third gets nothing in it', async () => {
+    const connection = await KafkaConnection.connectTo(strom.bootstrap, { clientId: 'strom-api-search', requestTimeoutMs: 30_000 });
+    const metadata = await connection.request(
+      ApiKey.Metadata,
+      createMetadataRequest({ topics: [createMetadataRequestTopic({ name: 'large' })] }),
+    );
+    const topicId = metadata.body.topics[0]!.topicId;
+    const batch = (records: number, valueBytes: number, last: string) =>
+      encodeRecordBatch({
+        baseTimestamp: BigInt(Date.now()),
+        records: Array.from({ length: records }, (_, i) => ({ value: Buffer.from(i === records - 1 ? last : 'x'.repeat(valueBytes)) })),
+      });
+    const produce = async (partition: number, records: Buffer) => {
+      const response = await connection.request(
+        ApiKey.Produce,
+        createProduceRequest({
+          acks: 1,
+          timeoutMs: 30_000,
+          topicData: [{ name: 'large', topicId, partitionData: [{ index: partition, records }] }],
+        }),
+      );
+      expect(response.body.responses[0]!.partitionResponses[0]!.errorCode).toBe(0);
+    };
+    // Partitions 0 and 1: 20 batches of ~1 MB each, so the first Fetch response is filled by their
+    // 16 MiB each and partition 2 gets nothing in it; the last record of each is a match.
+    const filler = batch(1000, 1000, 'x');
+    for (const partition of [0, 1]) {
+      for (let i = 0; i < 19; i++) await produce(partition, filler);
+      await produce(partition, batch(1000, 1000, `large-needle in partition ${partition}`));
+    }
+    await produce(2, batch(10, 10, 'large-needle in partition 2'));
+    connection.close();
+    const { body } = await search('large', 'filter=large-needle');
+    expect(body.records.map((r) => [r.partition, r.offset, text(r.value)]).sort()).toEqual([
+      [0, 19_999, 'large-needle in partition 0'],
+      [1, 19_999, 'large-needle in partition 1'],
+      [2, 9, 'large-needle in partition 2'],
+    ]);
+    expect(body).toMatchObject({ scanned_records: 40_010, stopped_by: 'end' });
   });
 
   it('answers bad queries and unknown topics in v3 error shape', async () => {
