@@ -1,4 +1,4 @@
-import type { DecodedRecord } from '@strom/protocol';
+import type { RecordScanner } from '@strom/protocol';
 
 /** Which parts of a record a filter looks at. */
 export type FilterField = 'key' | 'value' | 'headers';
@@ -12,15 +12,19 @@ export interface FilterSpec {
   readonly fields: ReadonlySet<FilterField>;
 }
 
-/** A longest regex source accepted, so a request cannot hand the server a huge pattern. */
+/** A longest filter accepted, so a request cannot hand the server a huge pattern. */
 export const MAX_FILTER_CHARS = 1_000;
 
+/** Whether the record under a scanner matches; made for one batch by {@link RecordFilter.forBatch}. */
+export type BatchMatcher = (scanner: RecordScanner) => boolean;
+
 /**
- * A server-side record filter. A substring filter first looks for its bytes in the whole batch
- * (`mayMatchBatch`): keys, values and header values are stored as they are in an uncompressed
- * batch (or its decompressed records section), so a batch without the bytes anywhere has no
- * matching record and is skipped without decoding a record. That is what lets a search scan
- * millions of records a second.
+ * A server-side record filter over the positions a RecordScanner gives, so records that do not
+ * match are never decoded. A substring filter first finds every place its bytes occur in the
+ * batch's records section (keys, values and headers are stored there as they are): a batch
+ * without one has no matching record and is skipped whole, and in a batch with some only the
+ * records that hold one are looked at field by field. That is what lets a search scan millions
+ * of records a second.
  */
 export class RecordFilter {
   private readonly needle: Buffer | undefined;
@@ -31,31 +35,38 @@ export class RecordFilter {
     else this.pattern = new RegExp(spec.text, spec.ignoreCase ? 'i' : '');
   }
 
-  /** False when no record of `records` (a batch's records section) can match. */
-  mayMatchBatch(records: Buffer): boolean {
-    return this.needle === undefined || records.indexOf(this.needle) !== -1;
+  /** The matcher for the records in `section` between `start` and `end`, or undefined when none can match. */
+  forBatch(section: Buffer, start: number, end: number): BatchMatcher | undefined {
+    if (this.needle === undefined)
+      return (scanner) => this.anyField(scanner, (from, length) => this.pattern!.test(section.toString('utf8', from, from + length)));
+    const needle = this.needle;
+    const found: number[] = [];
+    for (let at = section.indexOf(needle, start); at !== -1 && at + needle.length <= end; at = section.indexOf(needle, at + 1))
+      found.push(at);
+    if (found.length === 0) return undefined;
+    let next = 0;
+    const inside = (from: number, length: number) => {
+      for (let i = next; i < found.length && found[i]! < from + length; i++)
+        if (found[i]! >= from && found[i]! + needle.length <= from + length) return true;
+      return false;
+    };
+    return (scanner) => {
+      while (next < found.length && found[next]! < scanner.keyStart) next++;
+      if (next === found.length || found[next]! >= scanner.recordEnd) return false;
+      return this.anyField(scanner, inside);
+    };
   }
 
-  matches(record: DecodedRecord): boolean {
+  /** Whether `test` holds for one of the fields the filter looks at (given as start and length; null fields are skipped). */
+  private anyField(scanner: RecordScanner, test: (start: number, length: number) => boolean): boolean {
     const { fields } = this.spec;
-    if (fields.has('value') && this.test(record.value)) return true;
-    if (fields.has('key') && this.test(record.key)) return true;
-    if (fields.has('headers')) {
-      for (const header of record.headers) {
-        if (this.testText(header.key) || this.test(header.value)) return true;
-      }
-    }
-    return false;
-  }
-
-  private test(bytes: Buffer | null): boolean {
-    if (bytes === null) return false;
-    if (this.needle !== undefined) return bytes.indexOf(this.needle) !== -1;
-    return this.pattern!.test(bytes.toString('utf8'));
-  }
-
-  private testText(text: string): boolean {
-    if (this.needle !== undefined) return text.includes(this.spec.text);
-    return this.pattern!.test(text);
+    if (fields.has('value') && scanner.valueLength >= 0 && test(scanner.valueStart, scanner.valueLength)) return true;
+    if (fields.has('key') && scanner.keyLength >= 0 && test(scanner.keyStart, scanner.keyLength)) return true;
+    return (
+      fields.has('headers') &&
+      scanner.someHeader(
+        (keyStart, keyLength, valueStart, valueLength) => test(keyStart, keyLength) || (valueLength >= 0 && test(valueStart, valueLength)),
+      )
+    );
   }
 }

@@ -9,16 +9,19 @@ import {
   createFetchRequestFetchTopic,
   createListOffsetsRequestListOffsetsPartition,
   decodeRecords,
+  decompress,
   isControlBatch,
   isLogAppendTime,
   RECORD_BATCH_HEADER_BYTES,
+  RecordScanner,
+  UnsupportedCompressionError,
   type BatchView,
   type DecodedRecord,
   type MetadataResponseTopic,
 } from '@strom/protocol';
 import type { ClusterClient } from '../rest/cluster-client.js';
 import { KafkaRestCode, kafkaRestError, RestError, throwIfKafkaError } from '../rest/errors.js';
-import type { RecordFilter } from './record-filter.js';
+import type { BatchMatcher, RecordFilter } from './record-filter.js';
 
 /** Where a search starts in each partition. */
 export type SearchStart =
@@ -194,39 +197,68 @@ function readBatches(scan: PartitionScan, records: Buffer | null, query: SearchQ
       if (scan.position >= scan.stop) return true;
       continue;
     }
-    const first = batch.header.baseOffset > scan.position ? batch.header.baseOffset : scan.position;
+    const base = batch.header.baseOffset;
+    const first = base > scan.position ? base : scan.position;
     const last = lastOffset < scan.stop ? lastOffset : scan.stop - 1n;
-    const inRange = Number(last - first) + 1;
-    if (query.filter && compressionOf(batch.header.attributes) === Compression.None && !query.filter.mayMatchBatch(recordsSection(batch))) {
-      if (!scanned(state, query, inRange)) return true;
-      scan.position = last + 1n;
-    } else {
-      for (const record of decodeRecords(batch.bytes)) {
-        if (record.offset < scan.position) continue;
-        if (record.offset >= scan.stop) break;
-        if (!scanned(state, query, 1)) return true;
-        if (!query.filter || query.filter.matches(record)) {
-          const found = foundRecord(scan.partition, batch, record);
-          const size = recordBytes(found);
-          if (state.records.length > 0 && state.bytes + size > query.maxResponseBytes) {
-            state.stoppedBy = 'bytes';
-            state.scanned -= 1;
-            return true;
-          }
-          state.records.push(found);
-          state.bytes += size;
-        }
-        scan.position = record.offset + 1n;
-        if (state.records.length >= state.limit) {
-          state.stoppedBy = 'limit';
-          return true;
-        }
-      }
-      scan.position = last + 1n;
+    const section = recordsSection(batch);
+    const matcher = query.filter?.forBatch(section.buffer, section.start, section.end);
+    if (query.filter && matcher === undefined) {
+      if (!scanned(state, query, Number(last - first) + 1)) return true;
+    } else if (!readRecords(scan, batch, section, matcher, query, state, Number(first - base), Number(last - base))) {
+      return true;
     }
+    scan.position = last + 1n;
     if (scan.position >= scan.stop) return true;
   }
   return progressed;
+}
+
+/**
+ * Looks at the records of one batch with offset deltas from `firstDelta` to `lastDelta`, keeping
+ * those `matcher` matches (all without one); only a batch with a record to keep is decoded. False
+ * when a bound stopped the search (the partition's position is then the first record not looked at).
+ */
+function readRecords(
+  scan: PartitionScan,
+  batch: BatchView,
+  section: RecordsSection,
+  matcher: BatchMatcher | undefined,
+  query: SearchQuery,
+  state: ScanState,
+  firstDelta: number,
+  lastDelta: number,
+): boolean {
+  const base = batch.header.baseOffset;
+  const scanner = new RecordScanner(section.buffer, section.start, section.end, batch.header.recordCount);
+  let decoded: DecodedRecord[] | undefined;
+  for (let index = 0; scanner.next(); index++) {
+    const delta = scanner.offsetDelta;
+    if (delta < firstDelta) continue;
+    if (delta > lastDelta) break;
+    if (!scanned(state, query, 1)) {
+      scan.position = base + BigInt(delta);
+      return false;
+    }
+    if (matcher === undefined || matcher(scanner)) {
+      decoded ??= decodeRecords(batch.bytes);
+      const found = foundRecord(scan.partition, batch, decoded[index]!);
+      const size = recordBytes(found);
+      if (state.records.length > 0 && state.bytes + size > query.maxResponseBytes) {
+        state.stoppedBy = 'bytes';
+        state.scanned -= 1;
+        scan.position = base + BigInt(delta);
+        return false;
+      }
+      state.records.push(found);
+      state.bytes += size;
+      if (state.records.length >= state.limit) {
+        state.stoppedBy = 'limit';
+        scan.position = base + BigInt(delta) + 1n;
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 /** Counts `count` records as scanned, or says the scan bound is reached (and counts none). */
@@ -239,8 +271,19 @@ function scanned(state: ScanState, query: SearchQuery, count: number): boolean {
   return true;
 }
 
-function recordsSection(batch: BatchView): Buffer {
-  return batch.bytes.subarray(RECORD_BATCH_HEADER_BYTES);
+interface RecordsSection {
+  readonly buffer: Buffer;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Where a batch's records lie: in the batch itself, or in its decompressed copy. */
+function recordsSection(batch: BatchView): RecordsSection {
+  const compression = compressionOf(batch.header.attributes);
+  if (compression === Compression.None) return { buffer: batch.bytes, start: RECORD_BATCH_HEADER_BYTES, end: batch.bytes.length };
+  if (compression > Compression.Zstd) throw new UnsupportedCompressionError(compression);
+  const inflated = decompress(compression as Compression, batch.bytes.subarray(RECORD_BATCH_HEADER_BYTES));
+  return { buffer: inflated, start: 0, end: inflated.length };
 }
 
 function foundRecord(partition: number, batch: BatchView, record: DecodedRecord): FoundRecord {
