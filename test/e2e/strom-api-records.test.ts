@@ -1,6 +1,6 @@
 import { KafkaConnection } from '@strom/kafka-client';
 import { ApiKey, createMetadataRequest, createMetadataRequestTopic, createProduceRequest, encodeRecordBatch } from '@strom/protocol';
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
 
@@ -111,6 +111,21 @@ describe('Strom API: searching records', () => {
     expect(fromEnd.body.records.map((r) => text(r.key))).toEqual(['order-198', 'order-199']);
     const bounded = await search('orders', 'partition=0&max_scan=25&filter=nothing-has-this');
     expect(bounded.body).toMatchObject({ records: [], scanned_records: 25, stopped_by: 'scan', cursor: '0:25' });
+  });
+
+  it('filters the records of gzip-compressed batches', async () => {
+    await producer.send({
+      topic: 'orders',
+      compression: CompressionTypes.GZIP,
+      messages: Array.from({ length: 20 }, (_, i) => ({
+        partition: 0,
+        key: `zipped-${i}`,
+        value: i === 13 ? 'gzip-needle' : `zipped value ${i}`,
+      })),
+    });
+    const { body } = await search('orders', 'partition=0&from=offset&offset=100&filter=gzip-needle');
+    expect(body.records.map((r) => [r.offset, text(r.key), text(r.value)])).toEqual([[113, 'zipped-13', 'gzip-needle']]);
+    expect(body).toMatchObject({ scanned_records: 20, stopped_by: 'end' });
   });
 
   it('reads every partition when two fill a whole Fetch response (32 MiB) and the third gets nothing in it', async () => {
