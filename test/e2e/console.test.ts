@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { ensureAptCommand, waitFor } from '@strom/testing';
+import { ensureAptCommand, ensureAptPackages, waitFor } from '@strom/testing';
 import axe from 'axe-core';
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -47,6 +47,8 @@ describe('web console', () => {
     const build = spawnSync(process.execPath, ['scripts/build-console.mjs'], { cwd: REPO, stdio: 'inherit' });
     expect(build.status).toBe(0);
     const executablePath = ensureAptCommand('chromium', 'chromium');
+    // A font for the pages' text in the screenshots (Chromium only recommends one).
+    ensureAptPackages(['fonts-dejavu-core']);
     mkdirSync(SCREENSHOTS, { recursive: true });
     strom = await startEmbeddedStrom();
     base = `http://127.0.0.1:${strom.running.httpPort}`;
