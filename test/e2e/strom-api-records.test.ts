@@ -44,7 +44,7 @@ describe('Strom API: searching records', () => {
     await admin.createTopics({
       topics: [
         { topic: 'orders', numPartitions: 2 },
-        { topic: 'large', numPartitions: 3 },
+        { topic: 'large', numPartitions: 5 },
       ],
     });
     await admin.disconnect();
@@ -128,7 +128,7 @@ describe('Strom API: searching records', () => {
     expect(body).toMatchObject({ scanned_records: 20, stopped_by: 'end' });
   });
 
-  it('reads every partition when two fill a whole Fetch response (32 MiB) and the third gets nothing in it', async () => {
+  it('reads every partition when the first ones fill a whole Fetch response (4 MiB) and the last gets no whole batch in it', async () => {
     const connection = await KafkaConnection.connectTo(strom.bootstrap, { clientId: 'strom-api-search', requestTimeoutMs: 30_000 });
     const metadata = await connection.request(
       ApiKey.Metadata,
@@ -151,22 +151,25 @@ describe('Strom API: searching records', () => {
       );
       expect(response.body.responses[0]!.partitionResponses[0]!.errorCode).toBe(0);
     };
-    // Partitions 0 and 1: 20 batches of ~1 MB each, so the first Fetch response is filled by their
-    // 16 MiB each and partition 2 gets nothing in it; the last record of each is a match.
+    // Partitions 0 to 3: two batches of ~1 MB each, so the first Fetch response (1 MiB a partition,
+    // 4 MiB in all) is filled by their first batches and partition 4's ~1 MB batch does not fit in
+    // it; the last record of each partition is a match.
     const filler = batch(1000, 1000, 'x');
-    for (const partition of [0, 1]) {
-      for (let i = 0; i < 19; i++) await produce(partition, filler);
+    for (const partition of [0, 1, 2, 3]) {
+      await produce(partition, filler);
       await produce(partition, batch(1000, 1000, `large-needle in partition ${partition}`));
     }
-    await produce(2, batch(10, 10, 'large-needle in partition 2'));
+    await produce(4, batch(1000, 1000, 'large-needle in partition 4'));
     connection.close();
     const { body } = await search('large', 'filter=large-needle');
     expect(body.records.map((r) => [r.partition, r.offset, text(r.value)]).sort()).toEqual([
-      [0, 19_999, 'large-needle in partition 0'],
-      [1, 19_999, 'large-needle in partition 1'],
-      [2, 9, 'large-needle in partition 2'],
+      [0, 1_999, 'large-needle in partition 0'],
+      [1, 1_999, 'large-needle in partition 1'],
+      [2, 1_999, 'large-needle in partition 2'],
+      [3, 1_999, 'large-needle in partition 3'],
+      [4, 999, 'large-needle in partition 4'],
     ]);
-    expect(body).toMatchObject({ scanned_records: 40_010, stopped_by: 'end' });
+    expect(body).toMatchObject({ scanned_records: 9_000, stopped_by: 'end' });
   });
 
   it('answers bad queries and unknown topics in v3 error shape', async () => {
