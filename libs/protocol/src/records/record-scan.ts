@@ -27,16 +27,18 @@ export class RecordScanner {
   /** Where the first header starts; the headers end where the record ends. */
   headersStart = 0;
   recordEnd = 0;
+  readonly buffer: Buffer;
   private pos: number;
+  private readonly end: number;
+  private readonly count: number;
   private seen = 0;
 
-  constructor(
-    readonly buffer: Buffer,
-    start: number,
-    private readonly end: number,
-    private readonly count: number,
-  ) {
+  // Fields assigned here rather than parameter properties: tests run this file under Node's type stripping.
+  constructor(buffer: Buffer, start: number, end: number, count: number) {
+    this.buffer = buffer;
     this.pos = start;
+    this.end = end;
+    this.count = count;
   }
 
   /** Moves to the next record: false after the last one. */
