@@ -1,5 +1,7 @@
 import { KafkaConnection } from '@strom/kafka-client';
 import { ApiKey, createMetadataRequest, createMetadataRequestTopic, createProduceRequest, encodeRecordBatch } from '@strom/protocol';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { CompressionTypes, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
@@ -30,14 +32,29 @@ describe('Strom API: searching records', () => {
   let producer: Producer;
   let base: string;
 
+  let ajv: Ajv;
+
+  /** Throws when `body` does not match `schema` of the served /strom/v1/openapi.json. */
+  function check(schema: string, body: unknown): void {
+    const validate = ajv.getSchema(`strom#/components/schemas/${schema}`)!;
+    if (!validate(body)) throw new Error(`not a valid ${schema}: ${ajv.errorsText(validate.errors)}`);
+  }
+
+  /** A search, its answer checked against the served document (RecordSearch, or Error). */
   async function search(topic: string, query: string): Promise<{ status: number; body: SearchAnswer }> {
     const response = await fetch(`${base}/strom/v1/topics/${encodeURIComponent(topic)}/records?${query}`);
-    return { status: response.status, body: (await response.json()) as SearchAnswer };
+    const body = (await response.json()) as SearchAnswer;
+    check(response.status === 200 ? 'RecordSearch' : 'Error', body);
+    return { status: response.status, body };
   }
 
   beforeAll(async () => {
     strom = await startEmbeddedStrom();
     base = `http://127.0.0.1:${strom.running.httpPort}`;
+    const document = (await (await fetch(`${base}/strom/v1/openapi.json`)).json()) as { components: unknown };
+    ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    ajv.addSchema({ components: document.components }, 'strom');
     const kafka = new Kafka({ clientId: 'strom-api-search', brokers: [strom.bootstrap], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
@@ -69,6 +86,21 @@ describe('Strom API: searching records', () => {
   afterAll(async () => {
     await producer?.disconnect();
     await strom?.stop();
+  });
+
+  it('serves its OpenAPI document; the overview matches it and counts the topics and partitions', async () => {
+    const document = (await (await fetch(`${base}/strom/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(document.paths)).toEqual(['/overview', '/topics/{topic_name}/records']);
+    const overview = (await (await fetch(`${base}/strom/v1/overview`)).json()) as Record<string, unknown>;
+    check('Overview', overview);
+    expect(overview).toMatchObject({
+      brokers: [{ broker_id: 1, host: '127.0.0.1', port: strom.port, rack: null }],
+      topics_count: 2,
+      under_replicated_partitions: 0,
+      offline_partitions: 0,
+      throughput: null,
+    });
+    expect(overview['partitions_count']).toBeGreaterThanOrEqual(7);
   });
 
   it('finds a record by a substring of its value, its key or a header, scanning every record once', async () => {

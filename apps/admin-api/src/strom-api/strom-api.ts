@@ -4,6 +4,7 @@ import { LOGGER, type Logger } from '@strom/runtime';
 import { ClusterClient } from '../rest/cluster-client.js';
 import { RestError } from '../rest/errors.js';
 import type { RestV3Options } from '../rest/rest-v3.js';
+import { STROM_API_DOCUMENT } from './openapi.js';
 import { clusterOverview } from './overview.js';
 import { searchRecords, type FoundRecord, type SearchResult } from './record-search.js';
 import { parseSearchQuery } from './search-query.js';
@@ -19,7 +20,7 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 const RECORDS_PATH = /^\/topics\/([^/]+)\/records$/;
 
 /**
- * Serves `/strom/v1/…`: `GET /overview` (brokers and partition health from Metadata) and
+ * Serves `/strom/v1/…`: `GET /openapi.json` (openapi.ts), `GET /overview` (brokers and partition health from Metadata) and
  * `GET /topics/{topic}/records` (the message browser's search, record-search.ts), errors in v3's
  * shape. Over the Kafka protocol with a client of its own, as the v3 API does.
  */
@@ -56,7 +57,9 @@ export class StromApiMiddleware implements NestMiddleware, OnModuleDestroy {
       const path = url.pathname.slice(STROM_API_PREFIX.length);
       const records = RECORDS_PATH.exec(path);
       if (request.method !== 'GET' && (path === '/overview' || records)) throw new RestError(405, 405, 'HTTP 405 Method Not Allowed');
-      if (path === '/overview') {
+      if (path === '/openapi.json' && request.method === 'GET') {
+        response.writeHead(200, JSON_HEADERS).end(JSON.stringify(STROM_API_DOCUMENT));
+      } else if (path === '/overview') {
         response.writeHead(200, JSON_HEADERS).end(JSON.stringify(await clusterOverview(this.client)));
       } else if (records) {
         const topic = decodeURIComponent(records[1]!);
