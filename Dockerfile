@@ -5,7 +5,8 @@ COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY apps ./apps
 COPY libs ./libs
 COPY prisma ./prisma
-RUN npm ci && npx tsc -b && npm prune --omit=dev
+COPY scripts/build-console.mjs ./scripts/
+RUN npm ci && npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
 WORKDIR /strom

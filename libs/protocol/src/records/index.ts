@@ -1,4 +1,5 @@
 export { crc32c } from './crc32c.js';
+export { RecordScanner } from './record-scan.js';
 export { compress, CompressionError, decompress, DEFAULT_MAX_DECOMPRESSED_BYTES } from './compression.js';
 export {
   BatchAttribute,

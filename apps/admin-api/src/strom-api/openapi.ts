@@ -1,0 +1,125 @@
+import { MAX_FILTER_CHARS } from './record-filter.js';
+import { SEARCH_LIMITS } from './search-query.js';
+
+const integer = { type: 'integer' } as const;
+const text = { type: 'string' } as const;
+const base64 = { type: 'string', format: 'byte', nullable: true } as const;
+
+const SCHEMAS = {
+  Error: { type: 'object', required: ['error_code', 'message'], properties: { error_code: integer, message: text } },
+  Overview: {
+    type: 'object',
+    required: ['cluster_id', 'controller_id', 'brokers', 'topics_count', 'internal_topics_count', 'partitions_count'],
+    properties: {
+      cluster_id: { type: 'string', nullable: true },
+      controller_id: integer,
+      brokers: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['broker_id', 'host', 'port', 'rack'],
+          properties: { broker_id: integer, host: text, port: integer, rack: { type: 'string', nullable: true } },
+        },
+      },
+      topics_count: integer,
+      internal_topics_count: integer,
+      partitions_count: integer,
+      under_replicated_partitions: integer,
+      offline_partitions: integer,
+      throughput: { type: 'object', nullable: true, description: 'Null until Strom has a metrics source; the reason says so.' },
+      throughput_unavailable_reason: text,
+    },
+  },
+  BrowsedRecord: {
+    type: 'object',
+    required: ['partition', 'offset', 'timestamp', 'timestamp_type', 'key', 'value', 'headers'],
+    properties: {
+      partition: integer,
+      offset: integer,
+      timestamp: { type: 'integer', description: 'Milliseconds since the epoch.' },
+      timestamp_type: { type: 'string', enum: ['CREATE_TIME', 'LOG_APPEND_TIME'] },
+      key: base64,
+      value: base64,
+      headers: { type: 'array', items: { type: 'object', required: ['key', 'value'], properties: { key: text, value: base64 } } },
+    },
+  },
+  RecordSearch: {
+    type: 'object',
+    required: ['topic', 'records', 'scanned_records', 'stopped_by', 'elapsed_ms', 'next', 'cursor'],
+    properties: {
+      topic: text,
+      records: { type: 'array', items: { $ref: '#/components/schemas/BrowsedRecord' } },
+      scanned_records: integer,
+      stopped_by: {
+        type: 'string',
+        enum: ['end', 'limit', 'scan', 'bytes', 'time'],
+        description: 'end: every partition was read to its high watermark as the search began; otherwise the bound that stopped it.',
+      },
+      elapsed_ms: integer,
+      next: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['partition', 'offset', 'end_offset'],
+          properties: { partition: integer, offset: integer, end_offset: integer },
+        },
+      },
+      cursor: { type: 'string', nullable: true, description: 'Pass as `cursor` for the next page; null when the search reached the end.' },
+    },
+  },
+} as const;
+
+const query = (name: string, description: string, schema: object) => ({ name, in: 'query', required: false, description, schema });
+const bounded = (name: string, description: string, bounds: { readonly default: number; readonly max: number }) =>
+  query(name, description, { type: 'integer', minimum: 1, maximum: bounds.max, default: bounds.default });
+
+const json = (schema: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } } });
+const errors = { 400: { description: 'Bad request', ...json('Error') }, 404: { description: 'Not found', ...json('Error') } };
+
+/** The OpenAPI document of Strom's own API, served at `/strom/v1/openapi.json`; its bounds come from the code that applies them. */
+export const STROM_API_DOCUMENT = {
+  openapi: '3.0.3',
+  info: { title: "Strom's admin API", version: '1', description: 'What Confluent REST v3 (under /v3) has no operation for.' },
+  servers: [{ url: '/strom/v1' }],
+  paths: {
+    '/overview': {
+      get: {
+        operationId: 'getOverview',
+        summary: 'Brokers and partition health (Metadata): under-replicated and offline partitions',
+        responses: { 200: { description: 'The overview', ...json('Overview') } },
+      },
+    },
+    '/topics/{topic_name}/records': {
+      get: {
+        operationId: 'searchRecords',
+        summary: 'Read and filter a topic’s records on the server (Fetch), a page at a time',
+        parameters: [
+          { name: 'topic_name', in: 'path', required: true, schema: text },
+          query('partition', 'A partition to read (repeatable); all when absent.', { type: 'integer', minimum: 0 }),
+          query('from', 'Where to start: the first record, the last `limit` records, an offset or a time.', {
+            type: 'string',
+            enum: ['earliest', 'end', 'offset', 'timestamp'],
+            default: 'earliest',
+          }),
+          query('offset', 'With from=offset.', { type: 'integer', minimum: 0 }),
+          query('timestamp', 'With from=timestamp: epoch milliseconds or ISO-8601.', text),
+          query('cursor', 'A page’s `cursor` (partition:offset,…): continue where it stopped.', text),
+          query('filter', 'Keep only records whose chosen fields hold this.', { type: 'string', maxLength: MAX_FILTER_CHARS }),
+          query('filter_mode', 'substring (UTF-8 bytes as they are) or regex (JavaScript).', {
+            type: 'string',
+            enum: ['substring', 'regex'],
+            default: 'substring',
+          }),
+          query('ignore_case', 'Regex only.', { type: 'boolean', default: false }),
+          query('fields', 'Comma-separated: key, value, headers.', { type: 'string', default: 'key,value,headers' }),
+          bounded('limit', 'Most records answered.', SEARCH_LIMITS.limit),
+          bounded('max_scan', 'Most records looked at.', SEARCH_LIMITS.maxScanRecords),
+          bounded('max_bytes', 'Most bytes of keys, values and headers answered.', SEARCH_LIMITS.maxResponseBytes),
+          bounded('timeout_ms', 'How long the scan may run.', SEARCH_LIMITS.timeBudgetMs),
+        ],
+        responses: { 200: { description: 'A page of records', ...json('RecordSearch') }, ...errors },
+      },
+    },
+  },
+  components: { schemas: SCHEMAS },
+} as const;

@@ -1,0 +1,109 @@
+import { Inject, Injectable, type NestMiddleware, type OnModuleDestroy } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LOGGER, type Logger } from '@strom/runtime';
+import { ClusterClient } from '../rest/cluster-client.js';
+import { RestError } from '../rest/errors.js';
+import type { RestV3Options } from '../rest/rest-v3.js';
+import { STROM_API_DOCUMENT } from './openapi.js';
+import { clusterOverview } from './overview.js';
+import { searchRecords, type FoundRecord, type SearchResult } from './record-search.js';
+import { parseSearchQuery } from './search-query.js';
+
+/** Strom's own admin API, beside Confluent's v3: what v3 has no operation for. */
+export const STROM_API_PREFIX = '/strom/v1';
+
+export const STROM_API_OPTIONS = Symbol('STROM_API_OPTIONS');
+
+type Request = IncomingMessage & { originalUrl?: string };
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const RECORDS_PATH = /^\/topics\/([^/]+)\/records$/;
+
+/**
+ * Serves `/strom/v1/…`: `GET /openapi.json` (openapi.ts), `GET /overview` (brokers and partition health from Metadata) and
+ * `GET /topics/{topic}/records` (the message browser's search, record-search.ts), errors in v3's
+ * shape. Over the Kafka protocol with a client of its own, as the v3 API does.
+ */
+@Injectable()
+export class StromApiMiddleware implements NestMiddleware, OnModuleDestroy {
+  private readonly client: ClusterClient;
+
+  constructor(
+    @Inject(STROM_API_OPTIONS) options: RestV3Options,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.client = new ClusterClient({
+      endpoint: options.kafka,
+      clientId: 'strom-admin-api',
+      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    });
+  }
+
+  use(request: Request, response: ServerResponse, next: (error?: unknown) => void): void {
+    const url = new URL(request.originalUrl ?? request.url ?? '/', 'http://localhost');
+    if (!url.pathname.startsWith(`${STROM_API_PREFIX}/`)) {
+      next();
+      return;
+    }
+    void this.serve(request, url, response);
+  }
+
+  onModuleDestroy(): void {
+    this.client.close();
+  }
+
+  private async serve(request: Request, url: URL, response: ServerResponse): Promise<void> {
+    try {
+      const path = url.pathname.slice(STROM_API_PREFIX.length);
+      const records = RECORDS_PATH.exec(path);
+      if (request.method !== 'GET' && (path === '/overview' || records)) throw new RestError(405, 405, 'HTTP 405 Method Not Allowed');
+      if (path === '/openapi.json' && request.method === 'GET') {
+        response.writeHead(200, JSON_HEADERS).end(JSON.stringify(STROM_API_DOCUMENT));
+      } else if (path === '/overview') {
+        response.writeHead(200, JSON_HEADERS).end(JSON.stringify(await clusterOverview(this.client)));
+      } else if (records) {
+        const topic = decodeURIComponent(records[1]!);
+        const result = await searchRecords(this.client, parseSearchQuery(topic, url.searchParams));
+        response.writeHead(200, JSON_HEADERS).end(JSON.stringify(searchAnswer(topic, result)));
+      } else {
+        throw RestError.notFound('HTTP 404 Not Found');
+      }
+    } catch (error) {
+      const rest = error instanceof RestError ? error : undefined;
+      if (!rest) this.logger.error({ err: error, method: request.method, url: url.pathname }, 'admin API request failed');
+      const answer = rest ?? new RestError(500, 500, 'Internal Server Error');
+      if (!response.headersSent) response.writeHead(answer.status, JSON_HEADERS).end(JSON.stringify(answer.body));
+      else response.end();
+    }
+  }
+}
+
+/** The search as JSON: bytes in base64 (the console shows them as text, JSON or hex), offsets as numbers. */
+function searchAnswer(topic: string, result: SearchResult) {
+  const next = [...result.next].map(([partition, offset]) => ({
+    partition,
+    offset: Number(offset),
+    end_offset: Number(result.end.get(partition)),
+  }));
+  return {
+    topic,
+    records: result.records.map(recordJson),
+    scanned_records: result.scannedRecords,
+    stopped_by: result.stoppedBy,
+    elapsed_ms: result.elapsedMs,
+    next,
+    cursor: result.stoppedBy === 'end' ? null : next.map(({ partition, offset }) => `${partition}:${offset}`).join(','),
+  };
+}
+
+function recordJson(record: FoundRecord) {
+  return {
+    partition: record.partition,
+    offset: Number(record.offset),
+    timestamp: record.timestamp,
+    timestamp_type: record.timestampType,
+    key: record.key?.toString('base64') ?? null,
+    value: record.value?.toString('base64') ?? null,
+    headers: record.headers.map((header) => ({ key: header.key, value: header.value?.toString('base64') ?? null })),
+  };
+}
