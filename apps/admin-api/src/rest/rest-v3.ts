@@ -5,7 +5,7 @@ import type { KafkaEndpoint } from './cluster-client.js';
 import { ClusterClients } from './cluster-clients.js';
 import { RestError } from './errors.js';
 import { openApiDocument } from './openapi.js';
-import { isRestPath, V3_PREFIX, type Route } from './route.js';
+import { isRestPath, STROM_PREFIX, V3_PREFIX, type Route } from './route.js';
 import type { RouteTable } from './route-table.js';
 
 export interface RestV3Options {
@@ -52,7 +52,8 @@ export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
 
   use(request: Request, response: ServerResponse, next: (error?: unknown) => void): void {
     const url = new URL(request.originalUrl ?? request.url ?? '/', 'http://localhost');
-    if (!isRestPath(url.pathname)) {
+    // Strom's own paths this table does not have belong to the record search and the console's API (src/strom-api).
+    if (!isRestPath(url.pathname) || (url.pathname.startsWith(`${STROM_PREFIX}/`) && !this.table.has(url.pathname))) {
       next();
       return;
     }

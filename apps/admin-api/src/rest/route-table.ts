@@ -44,6 +44,11 @@ export class RouteTable {
     });
   }
 
+  /** Whether a route has this path (from the root, percent-encoded), whatever its method. */
+  has(path: string): boolean {
+    return this.compiled.some((entry) => entry.pattern.test(path));
+  }
+
   /** The route for `method` and `path` (from the root, percent-encoded), or a 404/405 RestError. */
   match(method: string, path: string): RouteMatch {
     let pathMatched = false;
