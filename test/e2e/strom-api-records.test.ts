@@ -204,6 +204,18 @@ describe('Strom API: searching records', () => {
     expect(body).toMatchObject({ scanned_records: 9_000, stopped_by: 'end' });
   });
 
+  it('matches regular expressions with RE2 (linear in the record), so a pattern that backtracks forever in RegExp answers at once', async () => {
+    // RE2 has no backreferences or lookaround: refused as malformed (RegExp would take both).
+    expect(await search('orders', `filter=${encodeURIComponent('(a)\\1')}&filter_mode=regex`)).toMatchObject({ status: 400 });
+    expect(await search('orders', `filter=${encodeURIComponent('a(?=b)')}&filter_mode=regex`)).toMatchObject({ status: 400 });
+    // RegExp takes 2^40 steps for this pattern on this value, on the event loop that serves the broker.
+    await producer.send({ topic: 'orders', messages: [{ key: 'redos', value: `${'a'.repeat(40)}!` }] });
+    const none = await search('orders', `filter=${encodeURIComponent('^(a+)+$')}&filter_mode=regex&fields=value`);
+    expect(none).toMatchObject({ status: 200, body: { records: [] } });
+    const found = await search('orders', `filter=${encodeURIComponent('^(a+)+!$')}&filter_mode=regex&fields=value`);
+    expect(found.body.records.map((record) => text(record.key))).toEqual(['redos']);
+  });
+
   it('answers bad queries and unknown topics in v3 error shape', async () => {
     expect(await search('orders', 'from=yesterday')).toMatchObject({ status: 400, body: { error_code: 400 } });
     expect(await search('orders', `filter=${encodeURIComponent('(')}&filter_mode=regex`)).toMatchObject({ status: 400 });

@@ -1,11 +1,15 @@
 import type { RecordScanner } from '@strom/protocol';
+import { RE2JS } from 're2js';
 
 /** Which parts of a record a filter looks at. */
 export type FilterField = 'key' | 'value' | 'headers';
 
 export interface FilterSpec {
   readonly text: string;
-  /** `substring`: the UTF-8 bytes of `text` appear as they are; `regex`: a JavaScript regular expression over the UTF-8 text. */
+  /**
+   * `substring`: the UTF-8 bytes of `text` appear as they are; `regex`: an RE2 regular expression
+   * (JavaScript's syntax, less backreferences and lookaround) over the UTF-8 bytes.
+   */
   readonly mode: 'substring' | 'regex';
   /** Regex only (a substring is matched byte for byte, which is what makes it fast). */
   readonly ignoreCase: boolean;
@@ -28,17 +32,22 @@ export type BatchMatcher = (scanner: RecordScanner) => boolean;
  */
 export class RecordFilter {
   private readonly needle: Buffer | undefined;
-  private readonly pattern: RegExp | undefined;
+  /**
+   * RE2 matches in time linear in the input whatever the pattern: a search runs on the event loop
+   * that serves the broker in embedded mode, where a backtracking RegExp such as `(a+)+$` given by
+   * any user who may read a topic could stop it for minutes.
+   */
+  private readonly pattern: RE2JS | undefined;
 
   constructor(readonly spec: FilterSpec) {
     if (spec.mode === 'substring') this.needle = Buffer.from(spec.text, 'utf8');
-    else this.pattern = new RegExp(spec.text, spec.ignoreCase ? 'i' : '');
+    else this.pattern = RE2JS.compile(spec.text, spec.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
   }
 
   /** The matcher for the records in `section` between `start` and `end`, or undefined when none can match. */
   forBatch(section: Buffer, start: number, end: number): BatchMatcher | undefined {
     if (this.needle === undefined)
-      return (scanner) => this.anyField(scanner, (from, length) => this.pattern!.test(section.toString('utf8', from, from + length)));
+      return (scanner) => this.anyField(scanner, (from, length) => this.pattern!.test(section.subarray(from, from + length)));
     const needle = this.needle;
     const found: number[] = [];
     for (let at = section.indexOf(needle, start); at !== -1 && at + needle.length <= end; at = section.indexOf(needle, at + 1))
