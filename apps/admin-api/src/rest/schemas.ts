@@ -323,6 +323,32 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
       },
     },
   },
+  StromScramUserData: resource({
+    cluster_id: string,
+    user_name: string,
+    credentials: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['mechanism', 'iterations'],
+        properties: { mechanism: { type: 'string', enum: ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'UNKNOWN'] }, iterations: integer },
+      },
+    },
+  }),
+  StromScramUserDataList: collection('StromScramUserData'),
+  StromScramCredentialRequestData: {
+    type: 'object',
+    required: ['password'],
+    additionalProperties: false,
+    properties: {
+      password: { type: 'string', minLength: 1 },
+      iterations: {
+        type: 'integer',
+        format: 'int32',
+        description: "Default 4096, as kafka-configs.sh's; the broker accepts 4096 to 16384.",
+      },
+    },
+  },
 
   CreateTopicRequestData: {
     type: 'object',
