@@ -31,7 +31,7 @@ interface Operation {
  * A stand-in for the metadata service on the orchestrator's in-process bus: it fences broker 2
  * (broker 1 becomes leader of its one partition) and reports broker 1's applied metadata version,
  * which stays behind the failover's until the test lets it catch up, so BrokerFailover waits in its
- * awaitLeaders step. Broker 9's epoch was superseded: nothing to fail over.
+ * awaitLeaders step. Broker 9's epoch was superseded: nothing to fail over. Fencing broker 5 fails.
  */
 class MetadataStandIn {
   appliedVersion = '6';
@@ -54,9 +54,10 @@ class MetadataStandIn {
       workflowId: null,
     });
     this.subscriptions.push(
-      replyJson(this.bus, MetadataSubjects.fenceBroker, (request: FenceBrokerRequest) =>
-        request.brokerId === 9 ? { status: 'superseded', failover: null } : { status: 'fenced', failover: failover(request) },
-      ),
+      replyJson(this.bus, MetadataSubjects.fenceBroker, (request: FenceBrokerRequest) => {
+        if (request.brokerId === 5) throw new Error('the metadata store is unavailable');
+        return request.brokerId === 9 ? { status: 'superseded', failover: null } : { status: 'fenced', failover: failover(request) };
+      }),
       replyJson(this.bus, MetadataSubjects.brokerVersions, () => ({
         brokers: [{ id: 1, epoch: '1', fenced: false, appliedVersion: this.appliedVersion }],
       })),
@@ -269,6 +270,21 @@ describe('/strom/v1 cluster operations: the Temporal workflows, with their progr
     const ended = await operationWhen(handle.workflowId, (seen) => seen.status === 'TERMINATED');
     expect(ended).toMatchObject({ failure: 'stopped by the test', result: null, close_time: expect.any(String) });
     expect(await listedWhen({ status: 'TERMINATED' }, (ids) => ids.includes(handle.workflowId))).toContain(handle.workflowId);
+  }, 60_000);
+
+  it('shows a step Temporal retries with its attempt and last failure', async () => {
+    const handle = await startFailover(5, `${runTag}5`);
+    const retrying = await operationWhen(handle.workflowId, (seen) => (seen.steps[0]?.attempt ?? 0) >= 2);
+    expect(retrying).toMatchObject({ status: 'RUNNING', result: null, failure: null });
+    expect(retrying.steps).toEqual([
+      expect.objectContaining({
+        name: 'fenceBroker',
+        status: expect.stringMatching(/^(SCHEDULED|RUNNING)$/),
+        close_time: null,
+        failure: expect.stringContaining('the metadata store is unavailable'),
+      }),
+    ]);
+    await handle.terminate('test done');
   }, 60_000);
 
   it('in embedded mode, which runs no Temporal, lists none and finds none, as its document says', async () => {
