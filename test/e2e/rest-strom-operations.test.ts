@@ -243,6 +243,12 @@ describe('/strom/v1 cluster operations: the Temporal workflows, with their progr
     expect((await operation(second.workflowId)).result).toEqual({ status: 'superseded', failover: null, confirmation: null });
 
     const page = await listed({ status: 'COMPLETED', page_size: '1' });
+    expect(
+      await rest.call('get', OPERATIONS, { cluster_id }, undefined, { page_token: new URL(page.next!).searchParams.get('page_token')! }),
+    ).toMatchObject({
+      status: 400,
+      body: { error_code: 400, message: expect.stringContaining('page_token is not one this list gave') },
+    });
     expect(page.ids).toHaveLength(1);
     expect(page.next).toMatch(/[?&]page_token=/);
     const following = new URL(page.next!);
@@ -250,7 +256,10 @@ describe('/strom/v1 cluster operations: the Temporal workflows, with their progr
     expect(nextPage.ids).toHaveLength(1);
     expect(nextPage.ids[0]).not.toBe(page.ids[0]);
 
-    for (const query of [{ page_size: '0' }, { page_size: '101' }, { status: 'DONE' }] as Record<string, string>[]) {
+    for (const query of [{ page_size: '0' }, { page_size: '101' }, { status: 'DONE' }, { page_token: 'bm90IGEgdG9rZW4' }] as Record<
+      string,
+      string
+    >[]) {
       expect(await rest.call('get', OPERATIONS, { cluster_id }, undefined, query)).toMatchObject({
         status: 400,
         body: { error_code: 400 },

@@ -24,6 +24,9 @@ export interface TemporalOperationsOptions {
 /** The workflow types Strom starts (libs/workflows): a namespace may hold other applications' workflows, which are not shown. */
 export const STROM_WORKFLOW_TYPES: readonly string[] = ['brokerFailoverWorkflow', 'clusterSnapshotWorkflow'];
 
+/** gRPC status INVALID_ARGUMENT. */
+const GRPC_INVALID_ARGUMENT = 3;
+
 /** Bound on the history read for one operation's steps: Strom's workflows have a few dozen events. */
 const MAX_HISTORY_EVENTS = 2000;
 
@@ -80,7 +83,7 @@ export class TemporalClusterOperations implements ClusterOperations {
       client.workflowService.listWorkflowExecutions({
         namespace: this.options.namespace,
         pageSize: query.pageSize,
-        nextPageToken: query.pageToken ? Buffer.from(query.pageToken, 'base64url') : undefined,
+        nextPageToken: query.pageToken === undefined ? undefined : visibilityToken(query.pageToken, filter),
         query: filter,
       }),
     );
@@ -92,8 +95,7 @@ export class TemporalClusterOperations implements ClusterOperations {
       startedAtMs: timestampMs(execution.startTime) ?? 0,
       closedAtMs: timestampMs(execution.closeTime),
     }));
-    const next =
-      response.nextPageToken && response.nextPageToken.length > 0 ? Buffer.from(response.nextPageToken).toString('base64url') : null;
+    const next = response.nextPageToken && response.nextPageToken.length > 0 ? pageToken(response.nextPageToken, filter) : null;
     return { operations, nextPageToken: next };
   }
 
@@ -148,7 +150,9 @@ export class TemporalClusterOperations implements ClusterOperations {
 
   private async openSession() {
     const sdk = await import('@temporalio/client');
-    const connection = sdk.Connection.lazy({ address: this.options.address, connectTimeout: this.timeoutMs() });
+    // No gRPC retries: a read that fails is answered at once (the caller asks again), and a
+    // request Temporal refuses is not retried until the deadline.
+    const connection = sdk.Connection.lazy({ address: this.options.address, connectTimeout: this.timeoutMs(), interceptors: [] });
     return { connection, client: new sdk.Client({ connection, namespace: this.options.namespace }), sdk };
   }
 
@@ -156,18 +160,49 @@ export class TemporalClusterOperations implements ClusterOperations {
     return this.options.requestTimeoutMs ?? 5000;
   }
 
-  /** One call to Temporal within the deadline; Temporal unreachable is the API's 503. */
+  /** One call to Temporal within the deadline; a request it refuses as invalid is a 400, Temporal unreachable a 503. */
   private async call<T>(request: () => Promise<T>): Promise<T> {
     const { connection, sdk } = await this.open();
     try {
       return await connection.withDeadline(Date.now() + this.timeoutMs(), request);
     } catch (error) {
-      if (error instanceof sdk.ServiceError || sdk.isGrpcServiceError(error)) {
+      const grpc = sdk.isGrpcServiceError(error)
+        ? error
+        : sdk.isGrpcServiceError((error as Error).cause)
+          ? (error as Error).cause
+          : undefined;
+      if ((grpc as { code?: number } | undefined)?.code === GRPC_INVALID_ARGUMENT) {
+        throw RestError.badRequest(`Temporal refused the request: ${(grpc as Error).message}`);
+      }
+      if (error instanceof sdk.ServiceError || grpc) {
         throw new RestError(503, 503, `Temporal at ${this.options.address} did not answer: ${(error as Error).message}`);
       }
       throw error;
     }
   }
+}
+
+/**
+ * The API's page token: Temporal's visibility token with the query it continues, so that a token
+ * that is not one of ours, or one from another query, is refused here (Temporal answers a bad one
+ * with UNKNOWN, which cannot be told from its own failures).
+ */
+function pageToken(visibility: Uint8Array, query: string): string {
+  return Buffer.from(JSON.stringify({ query, visibility: Buffer.from(visibility).toString('base64') }), 'utf8').toString('base64url');
+}
+
+function visibilityToken(token: string, query: string): Buffer {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const fields = parsed as { query?: unknown; visibility?: unknown } | undefined;
+  if (typeof fields?.visibility !== 'string' || fields.query !== query) {
+    throw RestError.badRequest('page_token is not one this list gave (take it from metadata.next, with the same status).');
+  }
+  return Buffer.from(fields.visibility, 'base64');
 }
 
 /**
