@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
-import { ConfluentSchemas, items, RestV3Client } from './rest-v3-support.js';
+import { ConfluentSchemas, items, RestV3Client, StromClient } from './rest-v3-support.js';
 import { plainJaas, writeServerProperties } from './sasl-support.js';
 
 const users = { admin: 'admin-secret', alice: 'alice-secret' } as const;
@@ -93,5 +93,15 @@ describe('REST v3 with SASL: HTTP Basic users are the broker’s SASL users, und
       status: 200,
       body: { offset: 0 },
     });
+  });
+
+  it("shows Strom's cluster operations only to a user with DESCRIBE on the cluster", async () => {
+    const path = '/strom/v1/clusters/{cluster_id}/operations';
+    const strom = (user: keyof typeof users) => new StromClient(base, schemas, `${user}:${users[user]}`);
+    expect(await strom('alice').call('get', path, { cluster_id })).toEqual({
+      status: 403,
+      body: { error_code: 40301, message: 'Cluster authorization failed.' },
+    });
+    expect(await strom('admin').call('get', path, { cluster_id })).toMatchObject({ status: 200, body: { data: [] } });
   });
 });

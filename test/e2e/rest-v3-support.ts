@@ -139,19 +139,37 @@ export class StromClient {
   constructor(
     private readonly baseUrl: string,
     private readonly schemas: ConfluentSchemas,
+    /** HTTP Basic `user:password`, sent with every request when set. */
+    private readonly basic?: string,
   ) {}
 
-  async call(method: string, template: string, params: Record<string, string | number>, body?: unknown): Promise<RestResponse> {
+  async call(
+    method: string,
+    template: string,
+    params: Record<string, string | number>,
+    body?: unknown,
+    query?: Record<string, string>,
+  ): Promise<RestResponse> {
     const path = template.replace(/\{([a-z_]+)\}/g, (_, name: string) => encodeURIComponent(String(params[name])));
-    const response = await fetch(`${this.baseUrl}${path}`, {
+    const search = query ? `?${new URLSearchParams(query).toString()}` : '';
+    const response = await fetch(`${this.baseUrl}${path}${search}`, {
       method: method.toUpperCase(),
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.basic === undefined ? {} : { authorization: `Basic ${Buffer.from(this.basic).toString('base64')}` }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
     const parsed = text === '' ? undefined : (JSON.parse(text) as Json);
     if (response.status >= 400) {
       this.schemas.check('confluent#/components/schemas/Error', parsed);
+    } else if (parsed === undefined) {
+      const ajv = await (this.validators ??= this.loadDocument());
+      const documented = ajv.getSchema(
+        `strom#/paths/${template.replaceAll('~', '~0').replaceAll('/', '~1')}/${method}/responses/${response.status}`,
+      );
+      if (!documented) throw new Error(`Strom's document has no ${response.status} for ${method} ${template}`);
     } else {
       const ajv = await (this.validators ??= this.loadDocument());
       const pointer = `strom#/paths/${template.replaceAll('~', '~0').replaceAll('/', '~1')}/${method}/responses/${response.status}/content/application~1json/schema`;

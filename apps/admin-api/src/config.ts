@@ -2,6 +2,7 @@ import type { ServerConfig } from '@strom/config';
 import { COMMON_KEYS } from '@strom/runtime';
 import type { KafkaEndpoint } from './rest/cluster-client.js';
 import type { RestV3Options } from './rest/rest-v3.js';
+import { TemporalClusterOperations } from './rest/temporal-operations.js';
 
 /** The keys of the admin API's HTTP server: what it takes flags for in either mode. */
 export const ADMIN_HTTP_KEYS: readonly string[] = ['strom.admin.host', 'strom.admin.port'];
@@ -14,6 +15,9 @@ export const ADMIN_API_KEYS: readonly string[] = [
   'strom.admin.bootstrap.servers',
   'strom.admin.security.protocol',
   'strom.admin.sasl.mechanism',
+  'strom.temporal.address',
+  'strom.temporal.namespace',
+  'strom.admin.temporal.ui.url',
 ];
 
 /** Where the admin API serves HTTP, from the one parsed configuration. */
@@ -24,7 +28,8 @@ export function adminHttp(config: ServerConfig): { host: string; port: number } 
 /**
  * The admin API as its own process: the first of `strom.admin.bootstrap.servers` is the broker it
  * talks to over the Kafka protocol; on SASL_PLAINTEXT each HTTP Basic user authenticates there with
- * `strom.admin.sasl.mechanism`.
+ * `strom.admin.sasl.mechanism`. Cluster operations are the workflows on the Temporal frontend at
+ * `strom.temporal.address`, linked to the Temporal Web UI at `strom.admin.temporal.ui.url` when set.
  */
 export function adminApiOptions(config: ServerConfig): RestV3Options {
   const bootstrap = config.string('strom.admin.bootstrap.servers').split(',')[0]!.trim();
@@ -32,5 +37,10 @@ export function adminApiOptions(config: ServerConfig): RestV3Options {
   const endpoint: KafkaEndpoint = sasl
     ? { bootstrap, protocol: 'SASL_PLAINTEXT', saslMechanism: config.string('strom.admin.sasl.mechanism') }
     : { bootstrap };
-  return { kafka: () => endpoint };
+  const temporal = {
+    address: config.string('strom.temporal.address'),
+    namespace: config.string('strom.temporal.namespace'),
+    uiUrl: config.optionalString('strom.admin.temporal.ui.url'),
+  };
+  return { kafka: () => endpoint, operations: () => new TemporalClusterOperations(temporal) };
 }

@@ -1,3 +1,4 @@
+import { pbkdf2Sync } from 'node:crypto';
 import { ErrorCode } from '@strom/errors';
 import { describe, expect, it } from 'vitest';
 import { kafkaRestError, type RestError } from '../src/rest/errors.js';
@@ -5,6 +6,7 @@ import { openApiDocument } from '../src/rest/openapi.js';
 import { choosePartition, instantString, murmur2, serializeData } from '../src/rest/records.js';
 import type { Route } from '../src/rest/route.js';
 import { RouteTable } from '../src/rest/route-table.js';
+import { kafkaScramSalt, scramSaltedPassword } from '../src/rest/scram-routes.js';
 
 describe("Kafka errors as kafka-rest's KafkaExceptionMapper answers them", () => {
   it.each([
@@ -162,3 +164,27 @@ describe('records', () => {
     expect(instantString(Date.parse('2021-02-05T19:14:42.5Z'))).toBe('2021-02-05T19:14:42.500Z');
   });
 });
+
+describe('SCRAM credentials', () => {
+  it("makes salts as Kafka's ScramFormatter.secureRandomBytes: a random 130-bit number in base 36, as UTF-8", () => {
+    const salts = Array.from({ length: 200 }, () => kafkaScramSalt().toString('utf8'));
+    for (const salt of salts) {
+      expect(salt).toMatch(/^[0-9a-z]{1,26}$/);
+      expect(parseBase36(salt) < 2n ** 130n).toBe(true);
+    }
+    expect(new Set(salts).size).toBe(salts.length);
+    expect(salts.some((salt) => parseBase36(salt) >= 2n ** 129n)).toBe(true);
+  });
+
+  it('salts the password with PBKDF2 of the mechanism’s hash and digest size (RFC 5802 Hi)', async () => {
+    const salt = Buffer.from('salt');
+    expect((await scramSaltedPassword('SCRAM-SHA-256', 'pencil', salt, 4096)).toString('hex')).toBe(
+      pbkdf2Sync('pencil', salt, 4096, 32, 'sha256').toString('hex'),
+    );
+    expect(await scramSaltedPassword('SCRAM-SHA-512', 'pencil', salt, 4096)).toHaveLength(64);
+  });
+});
+
+function parseBase36(text: string): bigint {
+  return [...text].reduce((value, digit) => value * 36n + BigInt(parseInt(digit, 36)), 0n);
+}

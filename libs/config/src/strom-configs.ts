@@ -10,14 +10,19 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /** `auto`: pretty on a terminal, JSON lines otherwise. */
 export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 
-const url = custom('a URL', (value: ConfigValue) => {
+function urlProblem(value: ConfigValue): string | undefined {
   try {
     new URL(value as string);
     return undefined;
   } catch {
     return 'not a URL';
   }
-});
+}
+
+const url = custom('a URL', urlProblem);
+
+/** A URL, or not set. */
+const optionalUrl = custom('a URL or nothing', (value: ConfigValue) => (value === null ? undefined : urlProblem(value)));
 
 const nonEmpty: Validator = { kind: 'non-empty-string' };
 
@@ -55,6 +60,7 @@ export const STROM_CONFIGS: readonly StromConfigDef[] = [
   strom('strom.admin.sasl.mechanism', 'STRING', 'SCRAM-SHA-512', 'SASL mechanism the admin API authenticates HTTP Basic users with on a SASL_PLAINTEXT strom.admin.bootstrap.servers.', oneOf('PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512')),
   strom('strom.temporal.address', 'STRING', '127.0.0.1:7233', 'host:port of the Temporal frontend.'),
   strom('strom.temporal.namespace', 'STRING', 'default', 'Temporal namespace.'),
+  strom('strom.admin.temporal.ui.url', 'STRING', null, 'Base URL of the Temporal Web UI (e.g. http://127.0.0.1:8233): the admin API links each cluster operation to its workflow there (distributed mode).', optionalUrl),
   strom('strom.bus.request.timeout.ms', 'INT', '10000', 'Timeout of requests from one service to another over the bus.', atLeast(1)),
   strom('strom.request.drain.timeout.ms', 'INT', '10000', 'On shutdown, how long in-flight Kafka requests may take to finish.', atLeast(0)),
 ];
@@ -101,6 +107,7 @@ export const FLAG_BINDINGS: readonly FlagBinding[] = [
   { key: 'log.retention.check.interval.ms', flag: 'retention-check-interval-ms', env: 'STROM_RETENTION_CHECK_INTERVAL_MS' },
   { key: 'strom.temporal.address', flag: 'temporal-address', env: 'STROM_TEMPORAL_ADDRESS' },
   { key: 'strom.temporal.namespace', flag: 'temporal-namespace', env: 'STROM_TEMPORAL_NAMESPACE' },
+  { key: 'strom.admin.temporal.ui.url', flag: 'admin-temporal-ui-url', env: 'STROM_ADMIN_TEMPORAL_UI_URL' },
 ];
 
 export const FLAG_BINDINGS_BY_KEY: ReadonlyMap<string, FlagBinding> = new Map(FLAG_BINDINGS.map((binding) => [binding.key, binding]));

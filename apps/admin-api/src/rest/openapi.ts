@@ -27,6 +27,7 @@ export function openApiDocument(routes: readonly Route[]): Record<string, unknow
     (paths[fullPath(route)] ??= {})[route.method] = {
       operationId: route.operationId,
       summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
       tags: [route.tag],
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(route.requestBody

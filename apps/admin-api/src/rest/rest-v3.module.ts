@@ -5,8 +5,10 @@ import { CLUSTER_ROUTES } from './cluster-routes.js';
 import { CONFIG_ROUTES } from './config-routes.js';
 import { GROUP_ROUTES } from './group-routes.js';
 import { OFFSET_RESET_ROUTES } from './offset-reset-routes.js';
+import { OPERATION_ROUTES } from './operation-routes.js';
 import { PARTITION_ROUTES } from './partition-routes.js';
 import { RECORD_ROUTES } from './record-routes.js';
+import { SCRAM_ROUTES } from './scram-routes.js';
 import { TOPIC_ROUTES } from './topic-routes.js';
 import { RestV3ErrorFilter } from './rest-v3-error.filter.js';
 import type { Route } from './route.js';
@@ -22,6 +24,8 @@ export const V3_ROUTES: readonly Route[] = [
   ...RECORD_ROUTES,
   ...ACL_ROUTES,
   ...OFFSET_RESET_ROUTES,
+  ...SCRAM_ROUTES,
+  ...OPERATION_ROUTES,
 ];
 
 /** Confluent REST Proxy v3 under `/v3`, over the Kafka protocol to the cluster. */

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LOGGER, type Logger } from '@strom/runtime';
 import type { KafkaEndpoint } from './cluster-client.js';
 import { ClusterClients } from './cluster-clients.js';
+import { NO_CLUSTER_OPERATIONS, type ClusterOperations } from './cluster-operations.js';
 import { RestError } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { isRestPath, STROM_PREFIX, V3_PREFIX, type Route } from './route.js';
@@ -13,6 +14,8 @@ export interface RestV3Options {
   readonly kafka: () => KafkaEndpoint;
   /** Bound on each Kafka request the API makes. */
   readonly requestTimeoutMs?: number;
+  /** Where the cluster's Temporal workflows are read (distributed mode); none when absent (embedded mode). */
+  readonly operations?: () => ClusterOperations;
 }
 
 export const REST_V3_OPTIONS = Symbol('REST_V3_OPTIONS');
@@ -35,6 +38,7 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
   private readonly clients: ClusterClients;
   private readonly document: string;
+  private readonly operations: ClusterOperations;
 
   constructor(
     @Inject(REST_V3_OPTIONS) options: RestV3Options,
@@ -48,6 +52,7 @@ export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     });
     this.document = JSON.stringify(openApiDocument(routes));
+    this.operations = options.operations?.() ?? NO_CLUSTER_OPERATIONS;
   }
 
   use(request: Request, response: ServerResponse, next: (error?: unknown) => void): void {
@@ -60,8 +65,9 @@ export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
     void this.serve(request, url, response);
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.clients.close();
+    await this.operations.close();
   }
 
   private async serve(request: Request, url: URL, response: ServerResponse): Promise<void> {
@@ -82,6 +88,7 @@ export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
         baseUrl: `${origin}${V3_PREFIX}`,
         origin,
         client: this.clients.forRequest(request.headers.authorization),
+        operations: this.operations,
       });
       if (result.body === undefined) response.writeHead(result.status).end();
       else response.writeHead(result.status, JSON_HEADERS).end(JSON.stringify(result.body, bigintAsNumber));

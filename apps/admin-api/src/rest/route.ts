@@ -1,4 +1,5 @@
 import type { ClusterClient } from './cluster-client.js';
+import type { ClusterOperations } from './cluster-operations.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -12,6 +13,8 @@ export interface RouteContext {
   /** `http://host:port`, as the request reached us: the prefix of Strom's own links. */
   readonly origin: string;
   readonly client: ClusterClient;
+  /** The cluster's Temporal workflows (none in embedded mode). */
+  readonly operations: ClusterOperations;
 }
 
 export interface RouteResult {
@@ -32,6 +35,8 @@ export interface Route {
   readonly path: string;
   readonly operationId: string;
   readonly summary: string;
+  /** More than the summary says, for the document (OpenAPI `description`). */
+  readonly description?: string;
   readonly tag: string;
   /** The request body's schema name, when the operation takes one. */
   readonly requestBody?: string;

@@ -323,6 +323,66 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
       },
     },
   },
+  StromScramUserData: resource({
+    cluster_id: string,
+    user_name: string,
+    credentials: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['mechanism', 'iterations'],
+        properties: { mechanism: { type: 'string', enum: ['SCRAM-SHA-256', 'SCRAM-SHA-512', 'UNKNOWN'] }, iterations: integer },
+      },
+    },
+  }),
+  StromScramUserDataList: collection('StromScramUserData'),
+  StromScramCredentialRequestData: {
+    type: 'object',
+    required: ['password'],
+    additionalProperties: false,
+    properties: {
+      password: { type: 'string', minLength: 1 },
+      iterations: {
+        type: 'integer',
+        format: 'int32',
+        description: "Default 4096, as kafka-configs.sh's; the broker accepts 4096 to 16384.",
+      },
+    },
+  },
+  StromClusterOperationData: resource(
+    {
+      cluster_id: string,
+      operation_id: string,
+      run_id: string,
+      type: string,
+      status: { type: 'string', enum: ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT'] },
+      start_time: { type: 'string', format: 'date-time' },
+      close_time: { type: 'string', format: 'date-time', nullable: true },
+      input: { type: 'array', items: {}, description: "The workflow's arguments." },
+      broker_id: { type: 'integer', nullable: true, description: 'The broker a BrokerFailover fences.' },
+      broker_epoch: { type: 'string', nullable: true, description: 'The broker epoch a BrokerFailover fences.' },
+      steps: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['name', 'status', 'scheduled_time', 'close_time', 'attempt', 'failure'],
+          properties: {
+            name: string,
+            status: { type: 'string', enum: ['SCHEDULED', 'RUNNING', 'COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELED'] },
+            scheduled_time: { type: 'string', format: 'date-time' },
+            close_time: { type: 'string', format: 'date-time', nullable: true },
+            attempt: integer,
+            failure: nullableString,
+          },
+        },
+      },
+      result: { description: "The workflow's result once it completed (any JSON), else null." },
+      failure: nullableString,
+      temporal_ui: { type: 'string', nullable: true, description: 'The workflow in the Temporal Web UI (strom.admin.temporal.ui.url).' },
+    },
+    ['cluster_id', 'operation_id', 'run_id', 'type', 'status', 'start_time', 'close_time'],
+  ),
+  StromClusterOperationDataList: collection('StromClusterOperationData'),
 
   CreateTopicRequestData: {
     type: 'object',
