@@ -139,9 +139,23 @@ describe('web console', () => {
     return table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.innerText.trim())));
   }
 
-  it('overview: brokers and partition counts of the running broker, and a stated gap for throughput', async () => {
+  it('overview: brokers and partition counts of the running broker, and its throughput from two scrapes of /metrics', async () => {
+    await admin.createTopics({ topics: [{ topic: 'traffic', numPartitions: 1 }] });
+    const before = await scrapeBytes(base);
+    // Steady traffic while the page measures: a 1,000-byte record every 50 ms.
+    let sending = true;
+    const traffic = (async () => {
+      while (sending) {
+        await producer.send({ topic: 'traffic', messages: [{ value: 'x'.repeat(1000) }] });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
     await page.goto(`${base}/`);
-    await page.locator('.cards').waitFor();
+    const note = await page.getByRole('note').filter({ hasText: 'Throughput of all topics' }).innerText();
+    sending = false;
+    await traffic;
+    const after = await scrapeBytes(base);
+
     const metadata = await admin.fetchTopicMetadata();
     const partitions = metadata.topics.reduce((sum, topic) => sum + topic.partitions.length, 0);
     const card = (name: string) => page.locator(`.cards div:has(dt:text-is("${name}")) dd`).innerText();
@@ -149,10 +163,41 @@ describe('web console', () => {
     expect(await card('Partitions')).toBe(String(partitions));
     expect(await card('Under-replicated partitions')).toBe('0');
     expect(await card('Offline partitions')).toBe('0');
-    expect(await card('Throughput')).toMatch(/^Not available: Strom has no metrics source yet/);
     expect(await rows('Brokers')).toEqual([['1', '127.0.0.1', String(strom.port), '—']]);
+
+    // The rates times the window are the bytes counted between the page's two scrapes, inside the test's two.
+    const windowMs = Number(/over ([\d,]+) ms/.exec(note)![1]!.replaceAll(',', ''));
+    expect(windowMs).toBeGreaterThanOrEqual(1000);
+    const shown = async (name: string) => {
+      const text = await card(name);
+      expect(text).toMatch(/^[\d,]+ B\/s$/);
+      return (Number(text.replace(/[^\d]/g, '')) * windowMs) / 1000;
+    };
+    const bytesIn = await shown('Bytes in');
+    expect(bytesIn).toBeGreaterThan(1000);
+    expect(bytesIn).toBeLessThanOrEqual((after.bytesIn - before.bytesIn) * 1.01 + 2);
+    expect(await shown('Bytes out')).toBeLessThanOrEqual((after.bytesOut - before.bytesOut) * 1.01 + 2);
     await checkAccessibility();
     await screenshot('overview');
+  });
+
+  it("overview: a stated gap for throughput where this port has no /metrics, or one without the broker's", async () => {
+    const card = () => page.locator('.cards div:has(dt:text-is("Throughput")) dd').innerText();
+    await page.route('**/metrics', (route) => route.fulfill({ status: 404, body: 'Not Found' }));
+    await page.goto(`${base}/`);
+    await page.reload();
+    expect(await card()).toBe('Not available: this port serves no /metrics (HTTP 404).');
+    expect(await page.locator('.cards dt', { hasText: 'Bytes in' }).count()).toBe(0);
+    await checkAccessibility();
+    await screenshot('overview-no-metrics');
+    // What the admin API process serves in distributed mode: its own figures, no BrokerTopicMetrics.
+    await page.unroute('**/metrics');
+    await page.route('**/metrics', (route) => route.fulfill({ status: 200, body: '# TYPE process_open_fds gauge\nprocess_open_fds 12\n' }));
+    await page.reload();
+    expect(await card()).toBe(
+      "Not available: this port's /metrics has no kafka_server_brokertopicmetrics_bytesin_total (in distributed mode it is the admin API's own; the brokers serve theirs).",
+    );
+    await page.unroute('**/metrics');
   });
 
   it('topics: lists them and creates one with its configs', async () => {
@@ -449,6 +494,16 @@ describe('web console', () => {
     await poll(async () => (await aclRows()).length).toBe(4);
   });
 });
+
+/** The broker's bytes in and out over all topics, from the samples of /metrics without a topic label. */
+async function scrapeBytes(base: string): Promise<{ bytesIn: number; bytesOut: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const total = (family: string) => Number(new RegExp(`^${family} (\\S+)$`, 'm').exec(text)![1]);
+  return {
+    bytesIn: total('kafka_server_brokertopicmetrics_bytesin_total'),
+    bytesOut: total('kafka_server_brokertopicmetrics_bytesout_total'),
+  };
+}
 
 /** Waits until the group's committed offsets on `orders` add up to `count`. */
 async function waitForCommitted(admin: Admin, groupId: string, count: number): Promise<void> {

@@ -108,8 +108,6 @@ export interface Overview {
   partitions_count: number;
   under_replicated_partitions: number;
   offline_partitions: number;
-  throughput: null;
-  throughput_unavailable_reason: string;
 }
 
 /** A record as the search answers it: bytes in base64. */
