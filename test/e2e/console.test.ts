@@ -2,10 +2,22 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { ensureAptCommand, ensureAptPackages, waitFor } from '@strom/testing';
 import axe from 'axe-core';
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  Kafka,
+  logLevel,
+  Partitioners,
+  ResourcePatternTypes,
+  type Admin,
+  type Consumer,
+  type Producer,
+} from 'kafkajs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
+import { writeServerProperties } from './sasl-support.js';
 
 /** Where the run leaves a screenshot of each page (gitignored). */
 const SCREENSHOTS = new URL('../results/console/', import.meta.url);
@@ -29,7 +41,8 @@ function order(n: number) {
 
 /**
  * The web console in Debian's Chromium (driven by playwright-core) against embedded Strom with
- * records a kafkajs producer wrote and a kafkajs consumer group: every page shows that data, the
+ * records a kafkajs producer wrote, a kafkajs consumer group and ACLs (the broker runs Kafka's
+ * authorizer, with the anonymous clients as super users): every page shows that data, the
  * actions change the cluster (checked back over the Kafka protocol), axe-core finds no serious or
  * critical violation on any page, and each page is saved as a screenshot.
  */
@@ -50,7 +63,14 @@ describe('web console', () => {
     // A font for the pages' text in the screenshots (Chromium only recommends one).
     ensureAptPackages(['fonts-dejavu-core']);
     mkdirSync(SCREENSHOTS, { recursive: true });
-    strom = await startEmbeddedStrom();
+    strom = await startEmbeddedStrom(
+      [],
+      undefined,
+      writeServerProperties([
+        'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+        'super.users=User:ANONYMOUS',
+      ]),
+    );
     base = `http://127.0.0.1:${strom.running.httpPort}`;
     kafka = new Kafka({ clientId: 'console-test', brokers: [strom.bootstrap], logLevel: logLevel.NOTHING });
     admin = kafka.admin();
@@ -119,9 +139,23 @@ describe('web console', () => {
     return table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.innerText.trim())));
   }
 
-  it('overview: brokers and partition counts of the running broker, and a stated gap for throughput', async () => {
+  it('overview: brokers and partition counts of the running broker, and its throughput from two scrapes of /metrics', async () => {
+    await admin.createTopics({ topics: [{ topic: 'traffic', numPartitions: 1 }] });
+    const before = await scrapeBytes(base);
+    // Steady traffic while the page measures: a 1,000-byte record every 50 ms.
+    let sending = true;
+    const traffic = (async () => {
+      while (sending) {
+        await producer.send({ topic: 'traffic', messages: [{ value: 'x'.repeat(1000) }] });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
     await page.goto(`${base}/`);
-    await page.locator('.cards').waitFor();
+    const note = await page.getByRole('note').filter({ hasText: 'Throughput of all topics' }).innerText();
+    sending = false;
+    await traffic;
+    const after = await scrapeBytes(base);
+
     const metadata = await admin.fetchTopicMetadata();
     const partitions = metadata.topics.reduce((sum, topic) => sum + topic.partitions.length, 0);
     const card = (name: string) => page.locator(`.cards div:has(dt:text-is("${name}")) dd`).innerText();
@@ -129,10 +163,41 @@ describe('web console', () => {
     expect(await card('Partitions')).toBe(String(partitions));
     expect(await card('Under-replicated partitions')).toBe('0');
     expect(await card('Offline partitions')).toBe('0');
-    expect(await card('Throughput')).toMatch(/^Not available: Strom has no metrics source yet/);
     expect(await rows('Brokers')).toEqual([['1', '127.0.0.1', String(strom.port), '—']]);
+
+    // The rates times the window are the bytes counted between the page's two scrapes, inside the test's two.
+    const windowMs = Number(/over ([\d,]+) ms/.exec(note)![1]!.replaceAll(',', ''));
+    expect(windowMs).toBeGreaterThanOrEqual(1000);
+    const shown = async (name: string) => {
+      const text = await card(name);
+      expect(text).toMatch(/^[\d,]+ B\/s$/);
+      return (Number(text.replace(/[^\d]/g, '')) * windowMs) / 1000;
+    };
+    const bytesIn = await shown('Bytes in');
+    expect(bytesIn).toBeGreaterThan(1000);
+    expect(bytesIn).toBeLessThanOrEqual((after.bytesIn - before.bytesIn) * 1.01 + 2);
+    expect(await shown('Bytes out')).toBeLessThanOrEqual((after.bytesOut - before.bytesOut) * 1.01 + 2);
     await checkAccessibility();
     await screenshot('overview');
+  });
+
+  it("overview: a stated gap for throughput where this port has no /metrics, or one without the broker's", async () => {
+    const card = () => page.locator('.cards div:has(dt:text-is("Throughput")) dd').innerText();
+    await page.route('**/metrics', (route) => route.fulfill({ status: 404, body: 'Not Found' }));
+    await page.goto(`${base}/`);
+    await page.reload();
+    expect(await card()).toBe('Not available: this port serves no /metrics (HTTP 404).');
+    expect(await page.locator('.cards dt', { hasText: 'Bytes in' }).count()).toBe(0);
+    await checkAccessibility();
+    await screenshot('overview-no-metrics');
+    // What the admin API process serves in distributed mode: its own figures, no BrokerTopicMetrics.
+    await page.unroute('**/metrics');
+    await page.route('**/metrics', (route) => route.fulfill({ status: 200, body: '# TYPE process_open_fds gauge\nprocess_open_fds 12\n' }));
+    await page.reload();
+    expect(await card()).toBe(
+      "Not available: this port's /metrics has no kafka_server_brokertopicmetrics_bytesin_total (in distributed mode it is the admin API's own; the brokers serve theirs).",
+    );
+    await page.unroute('**/metrics');
   });
 
   it('topics: lists them and creates one with its configs', async () => {
@@ -286,7 +351,159 @@ describe('web console', () => {
     await checkAccessibility();
     await screenshot('group');
   });
+
+  it("consumer group: an offset reset is refused with the server's message while the group is active, then planned by a dry run and applied", async () => {
+    const committed = async () =>
+      (await admin.fetchOffsets({ groupId: 'billing', topics: ['orders'] }))[0]!.partitions.map((p) => p.offset);
+    await page.goto(`${base}/#/groups/billing`);
+    await page.reload();
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    expect(await status('Could not plan')).toBe(
+      "Could not plan the reset: Assignments can only be reset if the group 'billing' is inactive, but the current state is Stable.",
+    );
+    expect(await committed()).toEqual(['20', '20', '20']);
+
+    await consumer.disconnect();
+    await waitFor('group billing to be empty', async () => (await admin.describeGroups(['billing'])).groups[0]!.state === 'Empty', 10_000);
+    await page.reload();
+    const resetTimeMs = BASE_TIME_MS + 30_000;
+    await page.getByLabel('Reset to').selectOption('TIMESTAMP');
+    await page.getByLabel('Reset time').fill(new Date(resetTimeMs).toISOString().slice(0, 19));
+    await page.getByLabel('Topics to reset').selectOption('orders');
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    // Records 30, 31 and 32 are the first at that time, the 11th of each partition.
+    const atTime = await admin.fetchTopicOffsetsByTimestamp('orders', resetTimeMs);
+    expect(atTime.map((p) => p.offset)).toEqual(['10', '10', '10']);
+    expect(await rows('New offsets')).toEqual(atTime.map((p) => ['orders', String(p.partition), '20', p.offset]));
+    expect(await committed()).toEqual(['20', '20', '20']);
+    await checkAccessibility();
+    await screenshot('offset-reset');
+
+    await page.getByRole('button', { name: 'Apply the reset' }).click();
+    expect(await status('Reset the offsets')).toBe('Reset the offsets of 3 partitions of group billing.');
+    expect(await committed()).toEqual(['10', '10', '10']);
+    await poll(async () => (await rows('Lag per partition')).map((row) => row[2])).toEqual(['10', '10', '10']);
+    await expect(page.getByRole('table', { name: 'New offsets' }).count()).resolves.toBe(0);
+
+    // An offset past the log end is moved to the log end, as Kafka's tool does; a dry run commits nothing.
+    await page.getByLabel('Reset to').selectOption('OFFSET');
+    await page.getByLabel('Reset offset', { exact: true }).fill('1000');
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    const ends = await admin.fetchTopicOffsets('orders');
+    expect(await rows('New offsets')).toEqual(ends.map((p) => ['orders', String(p.partition), '10', p.high]));
+    expect(await committed()).toEqual(['10', '10', '10']);
+  });
+
+  it('ACLs: lists the bindings, filters them on the server, creates one and deletes one', async () => {
+    const binding = (
+      resourceName: string,
+      pattern: ResourcePatternTypes,
+      principal: string,
+      operation: AclOperationTypes,
+      allow = true,
+    ) => ({
+      resourceType: resourceName === 'billing' ? AclResourceTypes.GROUP : AclResourceTypes.TOPIC,
+      resourceName,
+      resourcePatternType: pattern,
+      principal,
+      host: '*',
+      operation,
+      permissionType: allow ? AclPermissionTypes.ALLOW : AclPermissionTypes.DENY,
+    });
+    await admin.createAcls({
+      acl: [
+        binding('orders', ResourcePatternTypes.LITERAL, 'User:alice', AclOperationTypes.READ),
+        binding('orders', ResourcePatternTypes.LITERAL, 'User:bob', AclOperationTypes.WRITE),
+        binding('ord', ResourcePatternTypes.PREFIXED, 'User:carol', AclOperationTypes.DESCRIBE, false),
+        binding('billing', ResourcePatternTypes.LITERAL, 'User:alice', AclOperationTypes.READ),
+      ],
+    });
+    await page.goto(`${base}/#/acls`);
+    const aclRows = async () => (await rows('ACL bindings')).map((row) => row.slice(0, 7));
+    expect(await aclRows()).toEqual([
+      ['TOPIC', 'ord', 'PREFIXED', 'User:carol', '*', 'DESCRIBE', 'DENY'],
+      ['TOPIC', 'orders', 'LITERAL', 'User:alice', '*', 'READ', 'ALLOW'],
+      ['TOPIC', 'orders', 'LITERAL', 'User:bob', '*', 'WRITE', 'ALLOW'],
+      ['GROUP', 'billing', 'LITERAL', 'User:alice', '*', 'READ', 'ALLOW'],
+    ]);
+
+    const filter = page.getByRole('form', { name: 'Filter ACL bindings' });
+    await filter.getByLabel('Principal').fill('User:alice');
+    await filter.getByRole('button', { name: 'Filter' }).click();
+    await poll(aclRows).toEqual([
+      ['TOPIC', 'orders', 'LITERAL', 'User:alice', '*', 'READ', 'ALLOW'],
+      ['GROUP', 'billing', 'LITERAL', 'User:alice', '*', 'READ', 'ALLOW'],
+    ]);
+    // MATCH: the bindings that apply to the topic "orders", the prefixed one among them.
+    await filter.getByLabel('Principal').fill('');
+    await filter.getByLabel('Resource type').selectOption('TOPIC');
+    await filter.getByLabel('Resource name').fill('orders');
+    await filter.getByLabel('Pattern type').selectOption('MATCH');
+    await filter.getByRole('button', { name: 'Filter' }).click();
+    await poll(aclRows).toEqual([
+      ['TOPIC', 'ord', 'PREFIXED', 'User:carol', '*', 'DESCRIBE', 'DENY'],
+      ['TOPIC', 'orders', 'LITERAL', 'User:alice', '*', 'READ', 'ALLOW'],
+      ['TOPIC', 'orders', 'LITERAL', 'User:bob', '*', 'WRITE', 'ALLOW'],
+    ]);
+
+    const create = page.getByRole('form', { name: 'Create an ACL binding' });
+    await create.getByLabel('Resource name').fill('replayed');
+    await create.getByLabel('Pattern type').selectOption('PREFIXED');
+    await create.getByLabel('Principal').fill('User:dave');
+    await create.getByLabel('Operation').selectOption('WRITE');
+    await create.getByRole('button', { name: 'Create ACL binding' }).click();
+    expect(await status('Created the ACL')).toBe('Created the ACL binding ALLOW User:dave WRITE on TOPIC PREFIXED replayed from *.');
+    const daves = async () =>
+      (
+        await admin.describeAcls({
+          resourceType: AclResourceTypes.ANY,
+          resourcePatternType: ResourcePatternTypes.ANY,
+          principal: 'User:dave',
+          operation: AclOperationTypes.ANY,
+          permissionType: AclPermissionTypes.ANY,
+        })
+      ).resources.flatMap((resource) =>
+        resource.acls.map((acl) => [
+          resource.resourceType,
+          resource.resourceName,
+          resource.resourcePatternType,
+          acl.operation,
+          acl.permissionType,
+        ]),
+      );
+    expect(await daves()).toEqual([
+      [AclResourceTypes.TOPIC, 'replayed', ResourcePatternTypes.PREFIXED, AclOperationTypes.WRITE, AclPermissionTypes.ALLOW],
+    ]);
+    await filter.getByLabel('Resource type').selectOption('ANY');
+    await filter.getByLabel('Resource name').fill('');
+    await filter.getByLabel('Pattern type').selectOption('ANY');
+    await filter.getByLabel('Principal').fill('User:dave');
+    await filter.getByRole('button', { name: 'Filter' }).click();
+    await poll(aclRows).toEqual([['TOPIC', 'replayed', 'PREFIXED', 'User:dave', '*', 'WRITE', 'ALLOW']]);
+    await checkAccessibility();
+    await screenshot('acls');
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete ALLOW User:dave WRITE on TOPIC PREFIXED replayed from *' }).click();
+    expect(await status('Deleted')).toBe('Deleted 1 ACL binding.');
+    expect(await daves()).toEqual([]);
+    await page.getByText('No ACL bindings match.').waitFor();
+    // The others are still there.
+    await filter.getByLabel('Principal').fill('');
+    await filter.getByRole('button', { name: 'Filter' }).click();
+    await poll(async () => (await aclRows()).length).toBe(4);
+  });
 });
+
+/** The broker's bytes in and out over all topics, from the samples of /metrics without a topic label. */
+async function scrapeBytes(base: string): Promise<{ bytesIn: number; bytesOut: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const total = (family: string) => Number(new RegExp(`^${family} (\\S+)$`, 'm').exec(text)![1]);
+  return {
+    bytesIn: total('kafka_server_brokertopicmetrics_bytesin_total'),
+    bytesOut: total('kafka_server_brokertopicmetrics_bytesout_total'),
+  };
+}
 
 /** Waits until the group's committed offsets on `orders` add up to `count`. */
 async function waitForCommitted(admin: Admin, groupId: string, count: number): Promise<void> {

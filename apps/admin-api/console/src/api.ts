@@ -108,8 +108,6 @@ export interface Overview {
   partitions_count: number;
   under_replicated_partitions: number;
   offline_partitions: number;
-  throughput: null;
-  throughput_unavailable_reason: string;
 }
 
 /** A record as the search answers it: bytes in base64. */
@@ -131,6 +129,30 @@ export interface SearchAnswer {
   elapsed_ms: number;
   next: { partition: number; offset: number; end_offset: number }[];
   cursor: string | null;
+}
+
+/** An offset reset as Strom's /strom/v1 API takes it; `validate_only` for a dry run. */
+export interface OffsetReset {
+  to: 'EARLIEST' | 'LATEST' | 'TIMESTAMP' | 'OFFSET';
+  timestamp?: string;
+  offset?: number;
+  topics?: { topic_name: string }[];
+  validate_only: boolean;
+}
+
+export interface OffsetResetAnswer {
+  validate_only: boolean;
+  data: { topic_name: string; partition_id: number; offset: number }[];
+}
+
+export interface Acl {
+  resource_type: string;
+  resource_name: string;
+  pattern_type: string;
+  principal: string;
+  host: string;
+  operation: string;
+  permission: string;
 }
 
 let clusterId: Promise<string> | undefined;
@@ -173,6 +195,13 @@ export const api = {
   assignments: (id: string, consumer: string) => v3List<Assignment>(`/consumer-groups/${enc(id)}/consumers/${enc(consumer)}/assignments`),
   lags: (id: string) => v3List<PartitionLag>(`/consumer-groups/${enc(id)}/lags`),
   lagSummary: (id: string) => v3<LagSummary>('GET', `/consumer-groups/${enc(id)}/lag-summary`),
+  resetOffsets: async (id: string, body: OffsetReset) =>
+    call<OffsetResetAnswer>('POST', `/strom/v1/clusters/${enc(await cluster())}/consumer-groups/${enc(id)}/offsets:reset`, body),
+  /** The ACL bindings matching a filter (absent fields match any). */
+  acls: (filter: URLSearchParams) => v3List<Acl>(`/acls?${filter}`),
+  createAcl: (acl: Acl) => v3<undefined>('POST', '/acls', acl),
+  /** Deletes the bindings matching exactly this one. */
+  deleteAcl: (acl: Acl) => v3<{ data: Acl[] }>('DELETE', `/acls?${new URLSearchParams({ ...acl })}`),
   search: (topic: string, query: URLSearchParams) => call<SearchAnswer>('GET', `/strom/v1/topics/${enc(topic)}/records?${query}`),
   /** Produces a record again, as it was: key, value and headers (BINARY data), the partition chosen by its key. */
   produce: (topic: string, record: BrowsedRecord) =>

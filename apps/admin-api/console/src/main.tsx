@@ -1,12 +1,13 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { AclsPage } from './pages/acls.tsx';
 import { BrowserPage } from './pages/browser.tsx';
 import { GroupPage, GroupsPage } from './pages/groups.tsx';
 import { OverviewPage } from './pages/overview.tsx';
 import { TopicPage, TopicsPage } from './pages/topics.tsx';
 import './style.css';
 
-/** The page for a hash route: `#/`, `#/topics`, `#/topics/{name}`, `#/browse/{topic}`, `#/groups`, `#/groups/{id}`. */
+/** The page for a hash route: `#/`, `#/topics`, `#/topics/{name}`, `#/browse/{topic}`, `#/groups`, `#/groups/{id}`, `#/acls`. */
 function page(hash: string) {
   const [section = '', name] = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   switch (section) {
@@ -16,6 +17,8 @@ function page(hash: string) {
       return <BrowserPage topic={name ?? ''} />;
     case 'groups':
       return name ? <GroupPage id={name} /> : <GroupsPage />;
+    case 'acls':
+      return <AclsPage />;
     default:
       return <OverviewPage />;
   }
@@ -26,6 +29,7 @@ const NAV = [
   { href: '#/topics', label: 'Topics', section: 'topics' },
   { href: '#/browse', label: 'Messages', section: 'browse' },
   { href: '#/groups', label: 'Consumer groups', section: 'groups' },
+  { href: '#/acls', label: 'ACLs', section: 'acls' },
 ];
 
 function App() {

@@ -26,7 +26,11 @@ const SCHEMAS = {
       partitions_count: integer,
       under_replicated_partitions: integer,
       offline_partitions: integer,
-      throughput: { type: 'object', nullable: true, description: 'Null until Strom has a metrics source; the reason says so.' },
+      throughput: {
+        type: 'object',
+        nullable: true,
+        description: 'Always null: throughput is a rate of the /metrics counters; the reason says which.',
+      },
       throughput_unavailable_reason: text,
     },
   },

@@ -12,7 +12,7 @@ export interface ClusterOverview {
   readonly under_replicated_partitions: number;
   /** Partitions without a leader (Kafka's OfflinePartitionsCount). */
   readonly offline_partitions: number;
-  /** Throughput needs a metrics source; there is none yet, and the answer says so rather than showing zeros. */
+  /** Throughput is a rate of /metrics counters, which one Metadata request cannot give; the reason says where to read it. */
   readonly throughput: null;
   readonly throughput_unavailable_reason: string;
 }
@@ -32,6 +32,7 @@ export async function clusterOverview(client: ClusterClient): Promise<ClusterOve
     under_replicated_partitions: partitions.filter((p) => p.leaderId >= 0 && p.isrNodes.length < p.replicaNodes.length).length,
     offline_partitions: partitions.filter((p) => p.leaderId < 0).length,
     throughput: null,
-    throughput_unavailable_reason: 'Strom has no metrics source yet (the /metrics endpoint of issue 16 point 3).',
+    throughput_unavailable_reason:
+      "The overview reads Metadata only; throughput is the rate of kafka_server_brokertopicmetrics_bytesin_total and bytesout_total on the brokers' /metrics (the console samples it twice).",
   };
 }

@@ -1,5 +1,6 @@
 import { api, isNotFound, type LagSummary } from '../api.ts';
 import { Section, useLoad } from '../load.tsx';
+import { OffsetResetForm } from './offset-reset.tsx';
 
 /** The consumer groups with their state and total lag. */
 export function GroupsPage() {
@@ -63,7 +64,7 @@ export function GroupsPage() {
   );
 }
 
-/** One group: members with their assignment, and lag per partition. */
+/** One group: members with their assignment, lag per partition, and an offset reset. */
 export function GroupPage({ id }: { id: string }) {
   const group = useLoad(() => api.group(id), [id]);
   const members = useLoad(async () => {
@@ -166,6 +167,14 @@ export function GroupPage({ id }: { id: string }) {
           )
         }
       </Section>
+      <OffsetResetForm
+        group={id}
+        lags={lags.data ?? []}
+        applied={() => {
+          group.reload();
+          lags.reload();
+        }}
+      />
     </>
   );
 }

@@ -1,9 +1,39 @@
 import { api } from '../api.ts';
 import { Section, useLoad } from '../load.tsx';
+import { sampleThroughput, type Throughput } from '../throughput.ts';
 
-/** Brokers and partition health, and a stated gap where throughput will be. */
+/** How far apart the two scrapes of /metrics are. */
+const THROUGHPUT_WINDOW_MS = 1000;
+
+const perSecond = (bytes: number) => `${Math.round(bytes).toLocaleString('en')} B/s`;
+
+function ThroughputCards({ throughput }: { throughput: Throughput }) {
+  if (!throughput.available) {
+    return (
+      <div>
+        <dt>Throughput</dt>
+        <dd class="gap">Not available: {throughput.reason}</dd>
+      </div>
+    );
+  }
+  return (
+    <>
+      <div>
+        <dt>Bytes in</dt>
+        <dd>{perSecond(throughput.bytesInPerSecond)}</dd>
+      </div>
+      <div>
+        <dt>Bytes out</dt>
+        <dd>{perSecond(throughput.bytesOutPerSecond)}</dd>
+      </div>
+    </>
+  );
+}
+
+/** Brokers and partition health, and throughput from two scrapes of /metrics (or why there is none). */
 export function OverviewPage() {
   const overview = useLoad(() => api.overview(), []);
+  const throughput = useLoad(() => sampleThroughput(THROUGHPUT_WINDOW_MS), []);
   const brokers = useLoad(() => api.brokers(), []);
   return (
     <>
@@ -35,14 +65,23 @@ export function OverviewPage() {
                 <dt>Offline partitions</dt>
                 <dd class={o.offline_partitions > 0 ? 'bad' : ''}>{o.offline_partitions}</dd>
               </div>
-              <div>
-                <dt>Throughput</dt>
-                <dd class="gap">Not available: {o.throughput_unavailable_reason}</dd>
-              </div>
+              {throughput.data ? <ThroughputCards throughput={throughput.data} /> : null}
             </dl>
+            {throughput.data?.available ? (
+              <p class="muted" role="note">
+                Throughput of all topics from this port's /metrics, over {Math.round(throughput.data.windowMs).toLocaleString('en')} ms.
+              </p>
+            ) : null}
           </>
         )}
       </Section>
+      {throughput.error ? (
+        <p role="alert" class="error">
+          Could not read throughput: {throughput.error.message}
+        </p>
+      ) : throughput.loading ? (
+        <p role="status">Measuring throughput…</p>
+      ) : null}
       <h2>Brokers</h2>
       <Section loaded={brokers} label="brokers">
         {(list) => (
