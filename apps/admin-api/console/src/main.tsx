@@ -2,11 +2,13 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { BrowserPage } from './pages/browser.tsx';
 import { GroupPage, GroupsPage } from './pages/groups.tsx';
+import { OperationPage, OperationsPage } from './pages/operations.tsx';
 import { OverviewPage } from './pages/overview.tsx';
+import { ScramUsersPage } from './pages/scram-users.tsx';
 import { TopicPage, TopicsPage } from './pages/topics.tsx';
 import './style.css';
 
-/** The page for a hash route: `#/`, `#/topics`, `#/topics/{name}`, `#/browse/{topic}`, `#/groups`, `#/groups/{id}`. */
+/** The page for a hash route: `#/`, `#/topics`, `#/topics/{name}`, `#/browse/{topic}`, `#/groups`, `#/groups/{id}`, `#/scram-users`, `#/operations`, `#/operations/{id}`. */
 function page(hash: string) {
   const [section = '', name] = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   switch (section) {
@@ -16,6 +18,10 @@ function page(hash: string) {
       return <BrowserPage topic={name ?? ''} />;
     case 'groups':
       return name ? <GroupPage id={name} /> : <GroupsPage />;
+    case 'scram-users':
+      return <ScramUsersPage />;
+    case 'operations':
+      return name ? <OperationPage id={name} /> : <OperationsPage />;
     default:
       return <OverviewPage />;
   }
@@ -26,6 +32,8 @@ const NAV = [
   { href: '#/topics', label: 'Topics', section: 'topics' },
   { href: '#/browse', label: 'Messages', section: 'browse' },
   { href: '#/groups', label: 'Consumer groups', section: 'groups' },
+  { href: '#/scram-users', label: 'SCRAM users', section: 'scram-users' },
+  { href: '#/operations', label: 'Operations', section: 'operations' },
 ];
 
 function App() {
