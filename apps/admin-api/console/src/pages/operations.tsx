@@ -4,7 +4,9 @@ import { Section, useLoad } from '../load.tsx';
 
 /** Temporal's execution statuses, the list's filter. */
 const STATUSES = ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT'] as const;
-const PAGE_SIZE = 20;
+/** The list's page size: the API's default, and the most it gives. */
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
 /** How often a running operation is asked again. */
 const POLL_INTERVAL_MS = 1000;
 
@@ -17,12 +19,13 @@ function time(iso: string | null): string {
 /** The cluster's operations (Temporal workflows), filtered by status, a page at a time. */
 export function OperationsPage() {
   const [status, setStatus] = useState('');
+  const [pageSize, setPageSize] = useState(DEFAULT_PAGE_SIZE);
   // The page tokens that led to the pages before this one: [] on the first page.
   const [tokens, setTokens] = useState<string[]>([]);
   const token = tokens.at(-1);
   const operations = useLoad(
-    () => stromApi.operations({ status: status || undefined, pageSize: PAGE_SIZE, pageToken: token }),
-    [status, token],
+    () => stromApi.operations({ status: status || undefined, pageSize, pageToken: token }),
+    [status, pageSize, token],
   );
   const next = operations.data?.metadata.next ? new URL(operations.data.metadata.next).searchParams.get('page_token') : null;
   return (
@@ -46,6 +49,22 @@ export function OperationsPage() {
               </option>
             ))}
           </select>
+        </label>
+        <label>
+          Per page
+          <input
+            type="number"
+            name="page_size"
+            min={1}
+            max={MAX_PAGE_SIZE}
+            value={pageSize}
+            onInput={(event) => {
+              const size = Number(event.currentTarget.value);
+              if (!(size >= 1 && size <= MAX_PAGE_SIZE)) return;
+              setPageSize(size);
+              setTokens([]);
+            }}
+          />
         </label>
         <button type="button" onClick={operations.reload}>
           Refresh
