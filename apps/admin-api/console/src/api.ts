@@ -216,3 +216,66 @@ export const api = {
 export function isNotFound(error: unknown): boolean {
   return error instanceof ApiError && error.status === 404;
 }
+
+/** A SCRAM user with its credentials (Strom's own API). */
+export interface ScramUser {
+  user_name: string;
+  credentials: { mechanism: string; iterations: number }[];
+}
+
+export const SCRAM_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+
+/** A cluster operation (a Temporal workflow) as the list answers it. */
+export interface OperationSummary {
+  operation_id: string;
+  run_id: string;
+  type: string;
+  status: string;
+  start_time: string;
+  close_time: string | null;
+}
+
+export interface OperationStep {
+  name: string;
+  status: string;
+  scheduled_time: string;
+  close_time: string | null;
+  attempt: number;
+  failure: string | null;
+}
+
+export interface OperationDetail extends OperationSummary {
+  input: unknown[];
+  broker_id: number | null;
+  broker_epoch: string | null;
+  steps: OperationStep[];
+  result: unknown;
+  failure: string | null;
+  temporal_ui: string | null;
+}
+
+export interface OperationPage {
+  data: OperationSummary[];
+  metadata: { next: string | null };
+}
+
+async function strom<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return call<T>(method, `/strom/v1/clusters/${enc(await cluster())}${path}`, body);
+}
+
+/** Strom's own per-cluster operations: SCRAM users and cluster operations. */
+export const stromApi = {
+  scramUsers: async () => (await strom<List<ScramUser>>('GET', '/scram-users')).data,
+  upsertScramCredential: (user: string, mechanism: string, password: string, iterations: number) =>
+    strom<ScramUser>('PUT', `/scram-users/${enc(user)}/credentials/${enc(mechanism)}`, { password, iterations }),
+  deleteScramCredential: (user: string, mechanism: string) =>
+    strom<undefined>('DELETE', `/scram-users/${enc(user)}/credentials/${enc(mechanism)}`),
+  /** A page of operations; `pageToken` is the `page_token` of the previous page's `metadata.next`. */
+  operations: (query: { status?: string; pageSize: number; pageToken?: string }) => {
+    const params = new URLSearchParams({ page_size: String(query.pageSize) });
+    if (query.status) params.set('status', query.status);
+    if (query.pageToken) params.set('page_token', query.pageToken);
+    return strom<OperationPage>('GET', `/operations?${params}`);
+  },
+  operation: (id: string) => strom<OperationDetail>('GET', `/operations/${enc(id)}`),
+};

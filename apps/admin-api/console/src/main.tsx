@@ -3,11 +3,13 @@ import { useEffect, useState } from 'preact/hooks';
 import { AclsPage } from './pages/acls.tsx';
 import { BrowserPage } from './pages/browser.tsx';
 import { GroupPage, GroupsPage } from './pages/groups.tsx';
+import { OperationPage, OperationsPage } from './pages/operations.tsx';
 import { OverviewPage } from './pages/overview.tsx';
+import { ScramUsersPage } from './pages/scram-users.tsx';
 import { TopicPage, TopicsPage } from './pages/topics.tsx';
 import './style.css';
 
-/** The page for a hash route: `#/`, `#/topics`, `#/topics/{name}`, `#/browse/{topic}`, `#/groups`, `#/groups/{id}`, `#/acls`. */
+/** The page for a hash route: `#/`, `#/topics`, `#/topics/{name}`, `#/browse/{topic}`, `#/groups`, `#/groups/{id}`, `#/acls`, `#/scram-users`, `#/operations`, `#/operations/{id}`. */
 function page(hash: string) {
   const [section = '', name] = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   switch (section) {
@@ -19,6 +21,10 @@ function page(hash: string) {
       return name ? <GroupPage id={name} /> : <GroupsPage />;
     case 'acls':
       return <AclsPage />;
+    case 'scram-users':
+      return <ScramUsersPage />;
+    case 'operations':
+      return name ? <OperationPage id={name} /> : <OperationsPage />;
     default:
       return <OverviewPage />;
   }
@@ -30,6 +36,8 @@ const NAV = [
   { href: '#/browse', label: 'Messages', section: 'browse' },
   { href: '#/groups', label: 'Consumer groups', section: 'groups' },
   { href: '#/acls', label: 'ACLs', section: 'acls' },
+  { href: '#/scram-users', label: 'SCRAM users', section: 'scram-users' },
+  { href: '#/operations', label: 'Operations', section: 'operations' },
 ];
 
 function App() {
