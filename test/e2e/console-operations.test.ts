@@ -1,18 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { InProcessBus } from '@strom/bus';
-import { OrchestratorModule } from '@strom/orchestrator';
-import { bootApp, compose, createLogger, type RunningApp } from '@strom/runtime';
-import { ensureAptCommand, ensureAptPackages, freePort } from '@strom/testing';
+import { ensureAptCommand, ensureAptPackages } from '@strom/testing';
 import { BROKER_FAILOVER_WORKFLOW } from '@strom/workflows';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import axe from 'axe-core';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startApp, type AppProcess } from './app-process.js';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
-import { MetadataStandIn } from './failover-stand-in.js';
+import { startOperationsRig, type MetadataStandIn, type OperationsRig } from './failover-stand-in.js';
 import { plainJaas, writeServerProperties } from './sasl-support.js';
 
 /** Where the run leaves a screenshot of each page (gitignored), beside console.test.ts's. */
@@ -210,59 +206,23 @@ describe('web console: SCRAM users, and cluster operations in embedded mode', ()
  * polling on its own, completed with its result; the list filters by status and pages.
  */
 describe('web console: cluster operations of a distributed cluster', () => {
-  let cluster: EmbeddedStrom;
-  let admin: AppProcess;
+  let rig: OperationsRig;
   let base: string;
-  let connection: Connection;
   let temporal: Client;
-  let bus: InProcessBus;
   let metadata: MetadataStandIn;
-  let orchestrator: RunningApp;
   let browser: ConsolePage;
   const taskQueue = `strom-orchestrator-console-${process.pid}`;
   const runTag = String(Date.now());
 
   beforeAll(async () => {
-    cluster = await startEmbeddedStrom();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    admin = await startApp('admin-api', {
-      STROM_NATS_URL: inject('natsUrl'),
-      STROM_ADMIN_PORT: String(port),
-      STROM_ADMIN_BOOTSTRAP_SERVERS: cluster.bootstrap,
-      STROM_TEMPORAL_ADDRESS: inject('temporalAddress'),
-      STROM_TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-      STROM_ADMIN_TEMPORAL_UI_URL: UI_URL,
-    });
-    bus = new InProcessBus();
-    metadata = new MetadataStandIn(bus);
-    await metadata.start();
-    orchestrator = await bootApp({
-      name: 'orchestrator-console-test',
-      module: compose({ bus, logger: createLogger('test', 'silent') }, [
-        OrchestratorModule.forRoot({
-          temporalAddress: inject('temporalAddress'),
-          temporalNamespace: inject('temporalNamespace'),
-          taskQueue,
-        }),
-      ]) as never,
-      logger: createLogger('test', 'silent'),
-      shutdownTimeoutMs: 10_000,
-    });
-    connection = await Connection.connect({ address: inject('temporalAddress') });
-    temporal = new Client({ connection, namespace: inject('temporalNamespace') });
+    rig = await startOperationsRig(taskQueue, UI_URL);
+    ({ base, metadata, temporal } = rig);
     browser = await ConsolePage.open();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await orchestrator?.stop('test done');
-    await metadata?.stop();
-    await bus?.close();
-    await connection?.close();
-    admin?.child.kill('SIGTERM');
-    await admin?.exited;
-    await cluster?.stop();
+    await rig?.stop();
   });
 
   function startFailover(brokerId: number, epoch: string) {

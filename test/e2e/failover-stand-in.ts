@@ -1,5 +1,12 @@
-import { replyJson, type InProcessBus, type Subscription } from '@strom/bus';
+import { InProcessBus, replyJson, type Subscription } from '@strom/bus';
 import { MetadataSubjects, type BrokerFailoverInfo, type CompleteFailoverRequest, type FenceBrokerRequest } from '@strom/contracts';
+import { OrchestratorModule } from '@strom/orchestrator';
+import { bootApp, compose, createLogger } from '@strom/runtime';
+import { freePort } from '@strom/testing';
+import { Client, Connection } from '@temporalio/client';
+import { inject } from 'vitest';
+import { startApp, type AppProcess } from './app-process.js';
+import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
 
 /**
  * A stand-in for the metadata service on the orchestrator's in-process bus: it fences broker 2
@@ -51,4 +58,62 @@ export class MetadataStandIn {
   async stop(): Promise<void> {
     await Promise.all(this.subscriptions.map((subscription) => subscription.unsubscribe()));
   }
+}
+
+/**
+ * What the cluster-operation tests run against: embedded Strom as the cluster, an admin-api process
+ * (distributed mode) reading operations from the tests' Temporal dev server, and the real
+ * orchestrator worker on its own task queue with the stand-in metadata service on its bus.
+ */
+export interface OperationsRig {
+  cluster: EmbeddedStrom;
+  admin: AppProcess;
+  /** The admin API's http://host:port. */
+  base: string;
+  metadata: MetadataStandIn;
+  temporal: Client;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+export async function startOperationsRig(taskQueue: string, temporalUiUrl: string): Promise<OperationsRig> {
+  const cluster = await startEmbeddedStrom();
+  const port = await freePort();
+  const admin = await startApp('admin-api', {
+    STROM_NATS_URL: inject('natsUrl'),
+    STROM_ADMIN_PORT: String(port),
+    STROM_ADMIN_BOOTSTRAP_SERVERS: cluster.bootstrap,
+    STROM_TEMPORAL_ADDRESS: inject('temporalAddress'),
+    STROM_TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+    STROM_ADMIN_TEMPORAL_UI_URL: temporalUiUrl,
+  });
+  const bus = new InProcessBus();
+  const metadata = new MetadataStandIn(bus);
+  await metadata.start();
+  const orchestrator = await bootApp({
+    name: 'orchestrator-operations-test',
+    module: compose({ bus, logger: createLogger('test', 'silent') }, [
+      OrchestratorModule.forRoot({ temporalAddress: inject('temporalAddress'), temporalNamespace: inject('temporalNamespace'), taskQueue }),
+    ]) as never,
+    logger: createLogger('test', 'silent'),
+    shutdownTimeoutMs: 10_000,
+  });
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  return {
+    cluster,
+    admin,
+    base: `http://127.0.0.1:${port}`,
+    metadata,
+    temporal: new Client({ connection, namespace: inject('temporalNamespace') }),
+    taskQueue,
+    async stop() {
+      await orchestrator.stop('test done');
+      await metadata.stop();
+      await bus.close();
+      await connection.close();
+      admin.child.kill('SIGTERM');
+      await admin.exited;
+      await cluster.stop();
+    },
+  };
 }

@@ -1,13 +1,8 @@
-import { InProcessBus } from '@strom/bus';
-import { OrchestratorModule } from '@strom/orchestrator';
-import { bootApp, compose, createLogger, type RunningApp } from '@strom/runtime';
-import { freePort } from '@strom/testing';
 import { BROKER_FAILOVER_WORKFLOW } from '@strom/workflows';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startApp, type AppProcess } from './app-process.js';
-import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
-import { MetadataStandIn } from './failover-stand-in.js';
+import type { EmbeddedStrom } from './embedded-harness.js';
+import { startOperationsRig, type MetadataStandIn, type OperationsRig } from './failover-stand-in.js';
 import { ConfluentSchemas, StromClient, type Json } from './rest-v3-support.js';
 
 const OPERATIONS = '/strom/v1/clusters/{cluster_id}/operations';
@@ -35,59 +30,22 @@ interface Operation {
  */
 describe('/strom/v1 cluster operations: the Temporal workflows, with their progress', () => {
   let cluster: EmbeddedStrom;
-  let admin: AppProcess;
   let rest: StromClient;
   let cluster_id: string;
-  let connection: Connection;
   let temporal: Client;
-  let bus: InProcessBus;
   let metadata: MetadataStandIn;
-  let orchestrator: RunningApp;
+  let rig: OperationsRig;
   const taskQueue = `strom-orchestrator-ops-${process.pid}`;
   const runTag = String(Date.now());
 
   beforeAll(async () => {
-    cluster = await startEmbeddedStrom();
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    admin = await startApp('admin-api', {
-      STROM_NATS_URL: inject('natsUrl'),
-      STROM_ADMIN_PORT: String(port),
-      STROM_ADMIN_BOOTSTRAP_SERVERS: cluster.bootstrap,
-      STROM_TEMPORAL_ADDRESS: inject('temporalAddress'),
-      STROM_TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-      STROM_ADMIN_TEMPORAL_UI_URL: UI_URL,
-    });
-    rest = new StromClient(base, new ConfluentSchemas());
-    cluster_id = ((await (await fetch(`${base}/v3/clusters`)).json()) as { data: { cluster_id: string }[] }).data[0]!.cluster_id;
-    bus = new InProcessBus();
-    metadata = new MetadataStandIn(bus);
-    await metadata.start();
-    orchestrator = await bootApp({
-      name: 'orchestrator-test',
-      module: compose({ bus, logger: createLogger('test', 'silent') }, [
-        OrchestratorModule.forRoot({
-          temporalAddress: inject('temporalAddress'),
-          temporalNamespace: inject('temporalNamespace'),
-          taskQueue,
-        }),
-      ]) as never,
-      logger: createLogger('test', 'silent'),
-      shutdownTimeoutMs: 10_000,
-    });
-    connection = await Connection.connect({ address: inject('temporalAddress') });
-    temporal = new Client({ connection, namespace: inject('temporalNamespace') });
+    rig = await startOperationsRig(taskQueue, UI_URL);
+    ({ cluster, metadata, temporal } = rig);
+    rest = new StromClient(rig.base, new ConfluentSchemas());
+    cluster_id = ((await (await fetch(`${rig.base}/v3/clusters`)).json()) as { data: { cluster_id: string }[] }).data[0]!.cluster_id;
   }, 120_000);
 
-  afterAll(async () => {
-    await orchestrator?.stop('test done');
-    await metadata?.stop();
-    await bus?.close();
-    await connection?.close();
-    admin?.child.kill('SIGTERM');
-    await admin?.exited;
-    await cluster?.stop();
-  });
+  afterAll(async () => rig?.stop());
 
   function startFailover(brokerId: number, epoch: string) {
     return temporal.workflow.start(BROKER_FAILOVER_WORKFLOW, {
