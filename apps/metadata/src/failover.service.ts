@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { brokerFailoverWorkflowId } from '@strom/contracts';
 import type { BrokerFailoverRecord, MetadataStore } from '@strom/metadata-store';
-import { LOGGER, METADATA_STORE, type Logger } from '@strom/runtime';
+import { LOGGER, METADATA_STORE, METRICS, type ExpositionWriter, type Logger, type MetricsRegistry } from '@strom/runtime';
 import type { FailoverWorkflows } from './failover-workflows.js';
 import { MembershipService } from './membership.service.js';
 import { METADATA_OPTIONS, type MetadataOptions } from './metadata.options.js';
@@ -41,6 +41,9 @@ export class FailoverService implements OnApplicationBootstrap, OnApplicationShu
   /** When the reconciler last tried to start a workflow per workflow id, so an unreachable Temporal is not asked every tick. */
   private readonly reconcileTried = new Map<string, number>();
   private stopping = false;
+  /** What /metrics shows of failovers: how each was started or done. */
+  private readonly counts = { workflowsStarted: 0, workflowStartFailures: 0, fencedHere: 0 };
+  private unregisterMetrics?: () => void;
 
   constructor(
     @Inject(METADATA_STORE) private readonly store: MetadataStore,
@@ -48,14 +51,17 @@ export class FailoverService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(FAILOVER_WORKFLOWS) private readonly workflows: FailoverWorkflows | null,
     @Inject(MembershipService) private readonly membership: MembershipService,
+    @Inject(METRICS) private readonly metrics: MetricsRegistry,
   ) {}
 
   onApplicationBootstrap(): void {
+    this.unregisterMetrics = this.metrics.register((out) => this.writeMetrics(out));
     this.timer = setInterval(() => void this.check(), this.options.leaseCheckIntervalMs);
     this.timer.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.unregisterMetrics?.();
     clearInterval(this.timer);
     clearTimeout(this.expiryTimer);
     this.expiryTimer = undefined;
@@ -120,12 +126,14 @@ export class FailoverService implements OnApplicationBootstrap, OnApplicationShu
         try {
           const { result } = await this.workflows.start({ brokerId, brokerEpoch: String(brokerEpoch) });
           this.started.set(workflowId, { startedAtMs: Date.now() });
+          if (result === 'started') this.counts.workflowsStarted++;
           this.logger.info(
             { brokerId, brokerEpoch: String(brokerEpoch), workflowId, result },
             'broker lease expired: failover workflow started',
           );
           return;
         } catch (error) {
+          this.counts.workflowStartFailures++;
           this.logger.warn(
             { err: error, brokerId, workflowId },
             'broker lease expired and the failover workflow could not be started: failing over here',
@@ -138,6 +146,26 @@ export class FailoverService implements OnApplicationBootstrap, OnApplicationShu
       }
     }
     await this.membership.fence(brokerId, brokerEpoch, 'metadata-service');
+    this.counts.fencedHere++;
+  }
+
+  private writeMetrics(out: ExpositionWriter): void {
+    const counter = (name: string, help: string, value: number) => out.family(name, 'counter', help).sample(name, '', value);
+    counter(
+      'strom_failover_workflows_started_total',
+      'BrokerFailover workflows this metadata service started on Temporal.',
+      this.counts.workflowsStarted,
+    );
+    counter(
+      'strom_failover_workflow_start_failures_total',
+      'Failovers whose workflow could not be started (Temporal unreachable): each was done here instead.',
+      this.counts.workflowStartFailures,
+    );
+    counter(
+      'strom_failover_fenced_here_total',
+      'Expired brokers fenced by this metadata service itself (without a workflow).',
+      this.counts.fencedHere,
+    );
   }
 
   /**
@@ -162,6 +190,7 @@ export class FailoverService implements OnApplicationBootstrap, OnApplicationShu
       try {
         const { result } = await this.workflows.start({ brokerId: failover.brokerId, brokerEpoch });
         this.started.set(workflowId, { startedAtMs: now });
+        if (result === 'started') this.counts.workflowsStarted++;
         if (result === 'started')
           this.logger.info({ workflowId, fencedBy: failover.fencedBy }, 'failover workflow started to record a fenced broker epoch');
       } catch (error) {

@@ -11,7 +11,8 @@ import {
 } from '@strom/contracts';
 import { ErrorCode } from '@strom/errors';
 import { openMetadataStore, type MetadataStore } from '@strom/metadata-store';
-import { bootApp, compose, createLogger, type RunningApp } from '@strom/runtime';
+import { bootApp, compose, createLogger, MetricsRegistry, type RunningApp } from '@strom/runtime';
+import { parseExposition } from '@strom/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MetadataModule, metadataOptions, type MetadataOptions } from '../src/index.js';
 
@@ -63,6 +64,7 @@ describe('the metadata service: AlterPartition, lease expiry, failover and contr
   let bus: InProcessBus;
   let store: MetadataStore;
   let running: RunningApp | undefined;
+  let metrics: MetricsRegistry;
   const brokers: BusBroker[] = [];
   const subscriptions: Subscription[] = [];
 
@@ -70,9 +72,12 @@ describe('the metadata service: AlterPartition, lease expiry, failover and contr
     bus = new InProcessBus();
     store = await openMetadataStore({ kind: 'journal', dataDir: 'memory' });
     const options = { ...metadataOptions(ServerConfig.resolve({})), leaseCheckIntervalMs: CHECK_MS, ...overrides };
+    metrics = new MetricsRegistry();
     running = await bootApp({
       name: 'metadata-failover-test',
-      module: compose({ bus, logger: createLogger('test', 'silent'), metadataStore: store }, [MetadataModule.forRoot(options)]) as never,
+      module: compose({ bus, logger: createLogger('test', 'silent'), metadataStore: store, metrics }, [
+        MetadataModule.forRoot(options),
+      ]) as never,
       logger: createLogger('test', 'silent'),
       shutdownTimeoutMs: 10_000,
     });
@@ -215,6 +220,10 @@ describe('the metadata service: AlterPartition, lease expiry, failover and contr
     const record = await store.membership.failover(1, BigInt(dead.epoch));
     expect(record).toMatchObject({ fencedBy: 'metadata-service', completedAt: null });
     expect((await store.membership.pendingFailovers()).map((f) => f.brokerId)).toEqual([1]);
+    const figures = parseExposition((await metrics.scrape()).toString('utf8'));
+    expect(figures.value('strom_failover_workflow_start_failures_total')).toBeGreaterThanOrEqual(1);
+    expect(figures.value('strom_failover_fenced_here_total')).toBe(1);
+    expect(figures.value('strom_failover_workflows_started_total')).toBe(0);
   });
 
   it('moves leaderships away on controlled shutdown, and elects a returning broker for leaderless partitions', async () => {

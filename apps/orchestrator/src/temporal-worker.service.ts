@@ -1,10 +1,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Bus } from '@strom/bus';
-import { BUS, LOGGER, type Logger } from '@strom/runtime';
+import { BUS, LOGGER, METRICS, type Logger, type MetricsRegistry } from '@strom/runtime';
 import { ORCHESTRATOR_TASK_QUEUE, workflowsPath } from '@strom/workflows';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createClusterActivities } from './activities.js';
-import { activityTracing } from './activity-tracing.js';
+import { activityInterceptors, ActivityStats } from './activity-interceptors.js';
 import { installTemporalLogging } from './temporal-logging.js';
 
 export const ORCHESTRATOR_OPTIONS = Symbol.for('strom.orchestrator.options');
@@ -21,15 +21,19 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
   private worker?: Worker;
   private connection?: NativeConnection;
   private running?: Promise<void>;
+  private readonly activityStats = new ActivityStats();
+  private unregisterMetrics?: () => void;
 
   constructor(
     @Inject(ORCHESTRATOR_OPTIONS) private readonly options: OrchestratorOptions,
     @Inject(BUS) private readonly bus: Bus,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly metrics: MetricsRegistry,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     installTemporalLogging(this.logger);
+    this.unregisterMetrics = this.metrics.register((out) => this.activityStats.write(out));
     this.connection = await NativeConnection.connect({ address: this.options.temporalAddress });
     this.worker = await Worker.create({
       connection: this.connection,
@@ -37,7 +41,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
       taskQueue: this.options.taskQueue ?? ORCHESTRATOR_TASK_QUEUE,
       workflowsPath,
       activities: createClusterActivities(this.bus),
-      interceptors: { activity: [activityTracing] },
+      interceptors: { activity: [activityInterceptors(this.activityStats)] },
       // A killed worker's sticky queue holds its workflows' next tasks until this passes (default
       // 10 s), then they go to any worker: a failover must not wait that long for a dead one.
       stickyQueueScheduleToStartTimeout: '1 second',
@@ -52,6 +56,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.unregisterMetrics?.();
     if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
     await this.running;
     await this.connection?.close();

@@ -1,11 +1,13 @@
 import { InProcessBus, replyJson, type Subscription } from '@strom/bus';
 import { MetadataSubjects } from '@strom/contracts';
-import { bootApp, compose, createLogger, type RunningApp } from '@strom/runtime';
+import { bootApp, compose, createLogger, MetricsRegistry, type RunningApp } from '@strom/runtime';
 import { inject } from 'vitest';
 import { OrchestratorModule } from '../src/index.js';
 
 export interface TestOrchestrator {
   running: RunningApp;
+  /** The composition's metrics (what the process would serve at /metrics). */
+  metrics: MetricsRegistry;
   stop(): Promise<void>;
 }
 
@@ -18,9 +20,10 @@ export async function startTestOrchestrator(taskQueue: string, metadataVersion: 
   const bus = new InProcessBus();
   const metadataService: Subscription = replyJson(bus, MetadataSubjects.version, () => ({ version: metadataVersion }));
   await metadataService.ready;
+  const metrics = new MetricsRegistry();
   const running = await bootApp({
     name: 'orchestrator-test',
-    module: compose({ bus, logger: createLogger('test', 'silent') }, [
+    module: compose({ bus, logger: createLogger('test', 'silent'), metrics }, [
       OrchestratorModule.forRoot({ temporalAddress: inject('temporalAddress'), temporalNamespace: inject('temporalNamespace'), taskQueue }),
     ]) as never,
     logger: createLogger('test', 'silent'),
@@ -28,6 +31,7 @@ export async function startTestOrchestrator(taskQueue: string, metadataVersion: 
   });
   return {
     running,
+    metrics,
     async stop() {
       await running.stop('test done');
       await metadataService.unsubscribe();

@@ -1,3 +1,4 @@
+import { parseExposition } from '@strom/testing';
 import { ORCHESTRATOR_TASK_QUEUE } from '@strom/workflows';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -32,5 +33,11 @@ describe('the orchestrator on a real Temporal dev server', () => {
     } finally {
       await connection.close();
     }
+    // The worker's figures, as /metrics serves them: the one attempt of the workflow's one activity.
+    const metrics = parseExposition((await orchestrator.metrics.scrape()).toString('utf8'));
+    expect(metrics.value('strom_workflow_activity_attempts_total', { activity: 'metadataVersion', outcome: 'completed' })).toBe(1);
+    expect(metrics.value('strom_workflow_activity_attempts_total', { activity: 'metadataVersion', outcome: 'failed' })).toBe(0);
+    expect(metrics.value('strom_workflow_activity_seconds_total', { activity: 'metadataVersion' })).toBeGreaterThan(0);
+    expect(metrics.value('strom_workflow_activities_running')).toBe(0);
   }, 120_000);
 });
