@@ -95,6 +95,23 @@ describe('REST v3 with SASL: HTTP Basic users are the broker’s SASL users, und
     });
   });
 
+  it("searches records and answers the console's overview as the HTTP user, under the broker's ACLs", async () => {
+    const search = (user?: keyof typeof users) =>
+      fetch(`${base}/strom/v1/topics/orders/records?from=earliest`, {
+        headers: user ? { authorization: `Basic ${Buffer.from(`${user}:${users[user]}`).toString('base64')}` } : {},
+      });
+    const anonymous = await search();
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="Strom"');
+    expect((await fetch(`${base}/strom/v1/overview`)).status).toBe(401);
+    // alice may describe and write orders (the test above), not read it.
+    const denied = await search('alice');
+    expect({ status: denied.status, body: await denied.json() }).toMatchObject({ status: 403, body: { error_code: 40301 } });
+    const allowed = await search('admin');
+    expect(allowed.status).toBe(200);
+    expect(((await allowed.json()) as { records: unknown[] }).records.length).toBeGreaterThan(0);
+  });
+
   it("shows Strom's cluster operations only to a user with DESCRIBE on the cluster", async () => {
     const path = '/strom/v1/clusters/{cluster_id}/operations';
     const strom = (user: keyof typeof users) => new StromClient(base, schemas, `${user}:${users[user]}`);

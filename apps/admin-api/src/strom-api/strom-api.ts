@@ -1,7 +1,7 @@
 import { Inject, Injectable, type NestMiddleware, type OnModuleDestroy } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LOGGER, type Logger } from '@strom/runtime';
-import { ClusterClient } from '../rest/cluster-client.js';
+import { ClusterClients } from '../rest/cluster-clients.js';
 import { RestError } from '../rest/errors.js';
 import type { RestV3Options } from '../rest/rest-v3.js';
 import { STROM_API_DOCUMENT } from './openapi.js';
@@ -22,17 +22,18 @@ const RECORDS_PATH = /^\/topics\/([^/]+)\/records$/;
 /**
  * Serves `/strom/v1/…`: `GET /openapi.json` (openapi.ts), `GET /overview` (brokers and partition health from Metadata) and
  * `GET /topics/{topic}/records` (the message browser's search, record-search.ts), errors in v3's
- * shape. Over the Kafka protocol with a client of its own, as the v3 API does.
+ * shape. Over the Kafka protocol as the v3 API does: on a SASL listener as the HTTP Basic user,
+ * so the broker's ACLs decide what each user may search.
  */
 @Injectable()
 export class StromApiMiddleware implements NestMiddleware, OnModuleDestroy {
-  private readonly client: ClusterClient;
+  private readonly clients: ClusterClients;
 
   constructor(
     @Inject(STROM_API_OPTIONS) options: RestV3Options,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.client = new ClusterClient({
+    this.clients = new ClusterClients({
       endpoint: options.kafka,
       clientId: 'strom-admin-api',
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
@@ -49,7 +50,7 @@ export class StromApiMiddleware implements NestMiddleware, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    this.client.close();
+    this.clients.close();
   }
 
   private async serve(request: Request, url: URL, response: ServerResponse): Promise<void> {
@@ -60,10 +61,12 @@ export class StromApiMiddleware implements NestMiddleware, OnModuleDestroy {
       if (path === '/openapi.json' && request.method === 'GET') {
         response.writeHead(200, JSON_HEADERS).end(JSON.stringify(STROM_API_DOCUMENT));
       } else if (path === '/overview') {
-        response.writeHead(200, JSON_HEADERS).end(JSON.stringify(await clusterOverview(this.client)));
+        const client = this.clients.forRequest(request.headers.authorization);
+        response.writeHead(200, JSON_HEADERS).end(JSON.stringify(await clusterOverview(client)));
       } else if (records) {
         const topic = decodeURIComponent(records[1]!);
-        const result = await searchRecords(this.client, parseSearchQuery(topic, url.searchParams));
+        const client = this.clients.forRequest(request.headers.authorization);
+        const result = await searchRecords(client, parseSearchQuery(topic, url.searchParams));
         response.writeHead(200, JSON_HEADERS).end(JSON.stringify(searchAnswer(topic, result)));
       } else {
         throw RestError.notFound('HTTP 404 Not Found');
@@ -72,7 +75,8 @@ export class StromApiMiddleware implements NestMiddleware, OnModuleDestroy {
       const rest = error instanceof RestError ? error : undefined;
       if (!rest) this.logger.error({ err: error, method: request.method, url: url.pathname }, 'admin API request failed');
       const answer = rest ?? new RestError(500, 500, 'Internal Server Error');
-      if (!response.headersSent) response.writeHead(answer.status, JSON_HEADERS).end(JSON.stringify(answer.body));
+      const headers = answer.status === 401 ? { ...JSON_HEADERS, 'www-authenticate': 'Basic realm="Strom"' } : JSON_HEADERS;
+      if (!response.headersSent) response.writeHead(answer.status, headers).end(JSON.stringify(answer.body));
       else response.end();
     }
   }
