@@ -200,6 +200,17 @@ describe('web console', () => {
     await page.unroute('**/metrics');
   });
 
+  it('may not be framed by another site, and its files are taken only for their own types', async () => {
+    for (const path of ['/', '/index.html']) {
+      const response = await fetch(`${base}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(response.headers.get('content-security-policy'), path).toBe("frame-ancestors 'none'");
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff');
+    }
+    expect((await fetch(`${base}/assets/..%2f..%2fpackage.json`)).status).toBe(404);
+  });
+
   it('topics: lists them and creates one with its configs', async () => {
     await page.goto(`${base}/#/topics`);
     expect((await rows('Topics')).find((row) => row[0] === 'orders')).toEqual(['orders', '3', '1', 'Browse']);

@@ -17,6 +17,16 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 type Request = IncomingMessage & { originalUrl?: string };
 
 /**
+ * The console acts with the user's HTTP Basic credentials, which the browser sends by itself: no
+ * other site may frame it (clickjacking), and no file is taken for another type than it is.
+ */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': "frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+};
+
+/**
  * Serves the built web console: `/` is its page (it routes by the URL's hash, so no other page
  * path exists) and `/assets/…` its hashed bundles, cached for good. Everything else goes on to the
  * APIs and health checks. Files are read on request; the bundle is a few files of tens of KiB.
@@ -43,7 +53,11 @@ export class ConsoleMiddleware implements NestMiddleware {
       const content = await readFile(resolved);
       const cache = file === 'index.html' ? 'no-cache' : 'public, max-age=31536000, immutable';
       response
-        .writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': cache })
+        .writeHead(200, {
+          'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+          'cache-control': cache,
+          ...PAGE_HEADERS,
+        })
         .end(content);
     } catch {
       if (file !== 'index.html') response.writeHead(404).end();
