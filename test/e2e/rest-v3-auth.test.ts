@@ -95,6 +95,35 @@ describe('REST v3 with SASL: HTTP Basic users are the broker’s SASL users, und
     });
   });
 
+  it('takes bodies only as JSON: a form another site could post with the browser-held credentials is refused', async () => {
+    const form = new URLSearchParams({
+      resource_type: 'CLUSTER',
+      resource_name: 'kafka-cluster',
+      pattern_type: 'LITERAL',
+      principal: 'User:mallory',
+      host: '*',
+      operation: 'ALL',
+      permission: 'ALLOW',
+    });
+    const basic = `Basic ${Buffer.from(`admin:${users.admin}`).toString('base64')}`;
+    for (const [contentType, body] of [
+      ['application/x-www-form-urlencoded', form.toString()],
+      ['text/plain', JSON.stringify(Object.fromEntries(form))],
+    ] as const) {
+      const response = await fetch(`${base}/v3/clusters/${cluster_id}/acls`, {
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': contentType },
+        body,
+      });
+      expect({ status: response.status, body: await response.json() }, contentType).toEqual({
+        status: 415,
+        body: { error_code: 415, message: 'HTTP 415 Unsupported Media Type' },
+      });
+    }
+    const acls = await as('admin').call('get', '/clusters/{cluster_id}/acls', { cluster_id });
+    expect(items(acls.body).filter((acl) => String(acl.principal) === 'User:mallory')).toEqual([]);
+  });
+
   it("searches records and answers the console's overview as the HTTP user, under the broker's ACLs", async () => {
     const search = (user?: keyof typeof users) =>
       fetch(`${base}/strom/v1/topics/orders/records?from=earliest`, {

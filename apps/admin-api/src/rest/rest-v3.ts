@@ -78,6 +78,11 @@ export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
         return;
       }
       const { route, params } = this.table.match(request.method ?? 'GET', path);
+      // Only JSON bodies, as kafka-rest: a form or text/plain body is what another site can make a
+      // browser send without asking (CSRF), with the Basic credentials it holds for this origin.
+      if (hasContent(request) && !isJsonContentType(request.headers['content-type'])) {
+        throw new RestError(415, 415, 'HTTP 415 Unsupported Media Type');
+      }
       const body = request.body !== undefined && isEmptyObject(request.body) && !hasContent(request) ? undefined : request.body;
       this.table.validate(route, body);
       const origin = `${request.protocol ?? 'http'}://${request.headers.host ?? 'localhost'}`;
@@ -101,6 +106,10 @@ export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
       else response.end();
     }
   }
+}
+
+function isJsonContentType(contentType: string | undefined): boolean {
+  return /^application\/json\s*(;|$)/i.test(contentType ?? '');
 }
 
 function hasContent(request: Request): boolean {
