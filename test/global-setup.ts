@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startNatsServer, startPostgres, startTemporalDevServer } from '../libs/testing/src/index.js';
+import { ensureJaeger, startNatsServer, startPostgres, startTemporalDevServer } from '../libs/testing/src/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,6 +18,8 @@ declare module 'vitest' {
  * ephemeral loopback ports, and stops them at the end.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Built once here (a few minutes on a fresh machine), not by the tracing tests at once in parallel.
+  ensureJaeger();
   const [postgres, nats, temporal] = await Promise.all([startPostgres(), startNatsServer({ jetStream: true }), startTemporalDevServer()]);
   project.provide('postgresUrl', postgres.url);
   project.provide('natsUrl', nats.url);

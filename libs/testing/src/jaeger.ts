@@ -32,8 +32,10 @@ export function ensureJaeger(): string {
     copyFileSync(join(MODULE_DIR, 'go.sum'), join(build, 'go.sum'));
     mkdirSync(join(path, '..'), { recursive: true });
     say(`building Jaeger ${jaegerVersion} with go build into ${path} (a few minutes, once)`);
-    run(go, ['build', '-o', `${path}.partial`, 'github.com/jaegertracing/jaeger/cmd/jaeger'], { cwd: build });
-    renameSync(`${path}.partial`, path);
+    // A name of its own: two processes building at once each rename a whole binary into place.
+    const partial = `${path}.${process.pid}.partial`;
+    run(go, ['build', '-o', partial, 'github.com/jaegertracing/jaeger/cmd/jaeger'], { cwd: build });
+    renameSync(partial, path);
   } finally {
     rmSync(build, { recursive: true, force: true });
   }
