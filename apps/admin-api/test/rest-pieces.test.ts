@@ -1,12 +1,13 @@
 import { pbkdf2Sync } from 'node:crypto';
 import { ErrorCode } from '@strom/errors';
+import { scramSaltedPassword } from '@strom/kafka-client';
 import { describe, expect, it } from 'vitest';
 import { kafkaRestError, type RestError } from '../src/rest/errors.js';
 import { openApiDocument } from '../src/rest/openapi.js';
 import { choosePartition, instantString, murmur2, serializeData } from '../src/rest/records.js';
 import type { Route } from '../src/rest/route.js';
 import { RouteTable } from '../src/rest/route-table.js';
-import { kafkaScramSalt, scramSaltedPassword } from '../src/rest/scram-routes.js';
+import { kafkaScramSalt } from '../src/rest/scram-routes.js';
 
 describe("Kafka errors as kafka-rest's KafkaExceptionMapper answers them", () => {
   it.each([

@@ -10,6 +10,7 @@ export {
   PRINTABLE_ONLY,
   SCRAM_GRAMMAR,
   SCRAM_MECHANISMS,
+  scramSaltedPassword,
   scramSaslName,
   scramUsername,
   SERVER_FINAL,

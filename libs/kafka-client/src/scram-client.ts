@@ -1,17 +1,15 @@
-import { createHash, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SaslClientError, type SaslClientCredentials, type SaslClientMechanism } from './sasl-client-mechanism.js';
 import {
   hmac,
   SCRAM_MECHANISMS,
+  scramSaltedPassword,
   scramSaslName,
   SERVER_FINAL,
   SERVER_FIRST,
   type ScramMechanism,
   type ScramMechanismInfo,
 } from './scram-mechanism.js';
-
-const pbkdf2Async = promisify(pbkdf2);
 
 /** `n,,`: no channel binding, no authorization id (Kafka's ScramSaslClient sends exactly this). */
 const GS2_HEADER = 'n,,';
@@ -99,8 +97,7 @@ export class ScramSaslClient implements SaslClientMechanism {
     }
     const salt = Buffer.from(groups.salt!, 'base64');
     if (salt.length === 0) throw new SaslClientError('Invalid SCRAM server first message: empty salt');
-    const password = Buffer.from(this.credentials.password, 'utf8');
-    const saltedPassword = await pbkdf2Async(password, salt, iterations, this.info.digestBytes, this.info.hash);
+    const saltedPassword = await scramSaltedPassword(this.mechanism, this.credentials.password, salt, iterations);
     const withoutProof = `c=${Buffer.from(GS2_HEADER, 'latin1').toString('base64')},r=${nonce}`;
     const authMessage = `${this.clientFirstBare},${serverFirst},${withoutProof}`;
     const clientKey = hmac(this.info, saltedPassword, 'Client Key');

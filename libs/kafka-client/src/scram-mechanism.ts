@@ -1,4 +1,7 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, pbkdf2 } from 'node:crypto';
+import { promisify } from 'node:util';
+
+const pbkdf2Async = promisify(pbkdf2);
 
 /** The SCRAM mechanisms Kafka supports (RFC 7677 SCRAM-SHA-256 and SCRAM-SHA-512; no -PLUS variants). */
 export type ScramMechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
@@ -72,4 +75,13 @@ export const SERVER_FINAL = new RegExp(`^(?:e=(?<error>${VALUE_SAFE}+)|v=(?<sign
 /** HMAC(key, data) with the mechanism's hash, `data` as UTF-8 (RFC 5802's HMAC). */
 export function hmac(info: ScramMechanismInfo, key: Buffer, data: string): Buffer {
   return createHmac(info.hash, key).update(data, 'utf8').digest();
+}
+
+/**
+ * SaltedPassword = Hi(password, salt, iterations): PBKDF2 with the mechanism's HMAC (RFC 5802), as
+ * Kafka's ScramFormatter.hi; on libuv's thread pool (thousands of HMACs).
+ */
+export function scramSaltedPassword(mechanism: ScramMechanism, password: string, salt: Buffer, iterations: number): Promise<Buffer> {
+  const info = SCRAM_MECHANISMS[mechanism];
+  return pbkdf2Async(Buffer.from(password, 'utf8'), salt, iterations, info.digestBytes, info.hash);
 }

@@ -1,7 +1,6 @@
-import { pbkdf2, randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '@strom/errors';
-import { isScramMechanism, SCRAM_MECHANISMS, type ScramMechanism } from '@strom/kafka-client';
+import { isScramMechanism, SCRAM_MECHANISMS, scramSaltedPassword, type ScramMechanism } from '@strom/kafka-client';
 import {
   ApiKey,
   createAlterUserScramCredentialsRequest,
@@ -13,8 +12,6 @@ import type { ClusterClient } from './cluster-client.js';
 import { clusterScope } from './cluster-routes.js';
 import { KafkaRestCode, kafkaRestError, RestError } from './errors.js';
 import { STROM_PREFIX, type Route, type RouteContext } from './route.js';
-
-const pbkdf2Async = promisify(pbkdf2);
 
 /** kafka-configs.sh's iteration count when `iterations=` is not given (ConfigCommand.DefaultScramIterations). */
 export const DEFAULT_SCRAM_ITERATIONS = 4096;
@@ -29,12 +26,6 @@ export function kafkaScramSalt(): Buffer {
   const bytes = randomBytes(17);
   bytes[0]! &= 0x03;
   return Buffer.from(BigInt(`0x${bytes.toString('hex')}`).toString(36), 'utf8');
-}
-
-/** SaltedPassword = Hi(password, salt, iterations): PBKDF2 with the mechanism's HMAC (RFC 5802), as Kafka's ScramFormatter.hi. */
-export async function scramSaltedPassword(mechanism: ScramMechanism, password: string, salt: Buffer, iterations: number): Promise<Buffer> {
-  const info = SCRAM_MECHANISMS[mechanism];
-  return pbkdf2Async(Buffer.from(password, 'utf8'), salt, iterations, info.digestBytes, info.hash);
 }
 
 /**
