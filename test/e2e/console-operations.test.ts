@@ -9,7 +9,7 @@ import { chromium, type Browser, type BrowserContextOptions, type Page } from 'p
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
 import { startOperationsRig, type MetadataStandIn, type OperationsRig } from './failover-stand-in.js';
-import { plainJaas, writeServerProperties } from './sasl-support.js';
+import { securedServerProperties } from './sasl-support.js';
 
 /** Where the run leaves a screenshot of each page (gitignored), beside console.test.ts's. */
 const SCREENSHOTS = new URL('../results/console/', import.meta.url);
@@ -96,13 +96,7 @@ describe('web console: SCRAM users, and cluster operations in embedded mode', ()
   let base: string;
 
   beforeAll(async () => {
-    const props = writeServerProperties([
-      'listeners=SASL_PLAINTEXT://127.0.0.1:9093',
-      'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
-      plainJaas(users),
-      'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-      'super.users=User:admin',
-    ]);
+    const props = securedServerProperties(users, ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']);
     strom = await startEmbeddedStrom([], undefined, props);
     base = `http://127.0.0.1:${strom.running.httpPort}`;
     browser = await ConsolePage.open({ httpCredentials: { username: 'admin', password: users.admin } });

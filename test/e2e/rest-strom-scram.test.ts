@@ -2,7 +2,7 @@ import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
 import { ConfluentSchemas, StromClient } from './rest-v3-support.js';
-import { plainJaas, writeServerProperties } from './sasl-support.js';
+import { securedServerProperties } from './sasl-support.js';
 
 const users = { admin: 'admin-secret', alice: 'alice-secret' } as const;
 const USERS = '/strom/v1/clusters/{cluster_id}/scram-users';
@@ -22,13 +22,7 @@ describe('/strom/v1 SCRAM users: made over REST, used by a Kafka client, under t
   let alice: StromClient;
 
   beforeAll(async () => {
-    const props = writeServerProperties([
-      'listeners=SASL_PLAINTEXT://127.0.0.1:9093',
-      'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
-      plainJaas(users),
-      'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-      'super.users=User:admin',
-    ]);
+    const props = securedServerProperties(users, ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']);
     strom = await startEmbeddedStrom([], undefined, props);
     const base = `http://127.0.0.1:${strom.running.httpPort}`;
     admin = new StromClient(base, schemas, `admin:${users.admin}`);

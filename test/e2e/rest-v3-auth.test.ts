@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
 import { ConfluentSchemas, items, RestV3Client, StromClient } from './rest-v3-support.js';
-import { plainJaas, writeServerProperties } from './sasl-support.js';
+import { securedServerProperties } from './sasl-support.js';
 
 const users = { admin: 'admin-secret', alice: 'alice-secret' } as const;
 
@@ -18,13 +18,7 @@ describe('REST v3 with SASL: HTTP Basic users are the broker’s SASL users, und
   const as = (user: keyof typeof users, password: string = users[user]) => new RestV3Client(base, schemas, `${user}:${password}`);
 
   beforeAll(async () => {
-    const props = writeServerProperties([
-      'listeners=SASL_PLAINTEXT://127.0.0.1:9093',
-      'sasl.enabled.mechanisms=PLAIN',
-      plainJaas(users),
-      'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-      'super.users=User:admin',
-    ]);
+    const props = securedServerProperties(users);
     strom = await startEmbeddedStrom([], undefined, props);
     base = `http://127.0.0.1:${strom.running.httpPort}`;
     cluster_id = String(items((await as('admin').call('get', '/clusters')).body)[0]!.cluster_id);

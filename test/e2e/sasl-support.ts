@@ -31,6 +31,20 @@ export function plainJaas(users: Record<string, string>): string {
   return `listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${entries};`;
 }
 
+/**
+ * A server.properties for embedded Strom whose only listener is SASL_PLAINTEXT (these PLAIN
+ * `users`, and `mechanisms`), with StandardAuthorizer and `admin` as the super user.
+ */
+export function securedServerProperties(users: Record<string, string>, mechanisms: readonly string[] = ['PLAIN']): string {
+  return writeServerProperties([
+    'listeners=SASL_PLAINTEXT://127.0.0.1:9093',
+    `sasl.enabled.mechanisms=${mechanisms.join(',')}`,
+    plainJaas(users),
+    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'super.users=User:admin',
+  ]);
+}
+
 /** A raw Kafka connection with typed request/response round trips. */
 export class RawKafka {
   private correlationId = 1;
