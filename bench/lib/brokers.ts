@@ -134,6 +134,8 @@ export interface KafkaSettings {
   voters: string;
   /** How many nodes the cluster has: the internal topics' replication factor follows it. */
   nodes: number;
+  /** `key=value` lines appended to server.properties (a later line wins over an earlier one). */
+  extraProperties?: readonly string[];
 }
 
 /**
@@ -165,6 +167,7 @@ export function kafkaServerProperties(settings: KafkaSettings): string {
     `share.coordinator.state.topic.replication.factor=${internalReplicationFactor}`,
     `share.coordinator.state.topic.min.isr=${internalMinIsr}`,
     'group.initial.rebalance.delay.ms=0',
+    ...(settings.extraProperties ?? []),
     '',
   ].join('\n');
 }
@@ -234,9 +237,12 @@ export class KafkaBroker extends ServerProcess implements BenchBroker {
     this.logFile = logFile;
   }
 
-  /** One node (broker and controller), 1 GiB of heap: writes its files, formats the storage, starts kafka.Kafka. */
-  static async start(java: string, classpath: string): Promise<KafkaBroker> {
-    const [broker] = await KafkaBroker.startCluster(java, classpath, 1, '1g');
+  /**
+   * One node (broker and controller), 1 GiB of heap: writes its files (with `extraProperties`
+   * appended to server.properties), formats the storage, starts kafka.Kafka.
+   */
+  static async start(java: string, classpath: string, extraProperties: readonly string[] = []): Promise<KafkaBroker> {
+    const [broker] = await KafkaBroker.startCluster(java, classpath, 1, '1g', extraProperties);
     return broker!;
   }
 
@@ -246,7 +252,13 @@ export class KafkaBroker extends ServerProcess implements BenchBroker {
    * id), every JVM with `heap` of heap. Start them all before waiting for any: a node's broker is
    * ready only once the quorum has a leader.
    */
-  static async startCluster(java: string, classpath: string, nodes: number, heap: string): Promise<KafkaBroker[]> {
+  static async startCluster(
+    java: string,
+    classpath: string,
+    nodes: number,
+    heap: string,
+    extraProperties: readonly string[] = [],
+  ): Promise<KafkaBroker[]> {
     const ports = new Set<number>();
     while (ports.size < 2 * nodes) ports.add(await freePort());
     const [listenerPorts, controllerPorts] = [[...ports].slice(0, nodes), [...ports].slice(nodes)];
@@ -260,6 +272,7 @@ export class KafkaBroker extends ServerProcess implements BenchBroker {
       nodeId: i + 1,
       voters,
       nodes,
+      extraProperties,
     }));
     const id = clusterId();
     const prepared = await Promise.all(
