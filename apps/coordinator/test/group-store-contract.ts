@@ -219,6 +219,18 @@ export function groupStoreContract(name: string, open: () => Promise<OpenedGroup
         expect(fetched?.metadata).toBe('');
       });
 
+      it('round-trip any metadata string a client sends: to Kafka it is opaque (NUL, backslashes, escapes, emoji)', async () => {
+        const groupId = newGroupId('metadata-any');
+        const offsets = [
+          offset('t', 0, { metadata: 'before\u0000after' }),
+          offset('t', 1, { metadata: '\u0000' }),
+          offset('t', 2, { metadata: 'back\\slash \\x00 \\0 %s \' "' }),
+          offset('t', 3, { metadata: '\u{1F600}\u0001\u007f' }),
+        ];
+        await store.commitOffsets(groupId, offsets);
+        expect(await fetchedSorted(groupId)).toEqual(offsets);
+      });
+
       it('replace every field of a partition committed again, and leave the others', async () => {
         const groupId = newGroupId('recommit');
         await store.commitOffsets(groupId, [

@@ -71,7 +71,11 @@ function writeAll(writes: Writes, rows: AllRows): void {
   }
   for (const { offsets, ...group } of rows.groups) {
     writes.put('groups', group.groupId, { ...group, members: Array.isArray(group.members) ? (group.members as unknown[]) : [] });
-    for (const offset of offsets) writes.put('offsets', keys.offset(offset), offset);
+    for (const offset of offsets)
+      writes.put('offsets', keys.offset(offset), {
+        ...offset,
+        metadata: offset.metadata === null ? null : Buffer.from(offset.metadata).toString('utf8'),
+      });
   }
   for (const credential of rows.scram) writes.put('scram', keys.scram(credential.user, credential.mechanism), credential);
   for (const acl of acls) writes.put('acls', keys.acl(acl.id), acl);

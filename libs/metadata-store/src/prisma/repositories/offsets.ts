@@ -13,7 +13,7 @@ export class PrismaGroupOffsetRepository implements GroupOffsetRepository {
         const data = {
           committedOffset: commit.offset,
           leaderEpoch: commit.leaderEpoch ?? -1,
-          metadata: commit.metadata ?? null,
+          metadata: commit.metadata == null ? null : Buffer.from(commit.metadata, 'utf8'),
           commitTimestamp: commit.commitTimestamp ?? new Date(),
           expireTimestamp: commit.expireTimestamp ?? null,
         };
@@ -37,7 +37,7 @@ export class PrismaGroupOffsetRepository implements GroupOffsetRepository {
       partitionIndex: row.partitionIndex,
       offset: row.committedOffset,
       leaderEpoch: row.leaderEpoch,
-      metadata: row.metadata,
+      metadata: row.metadata === null ? null : Buffer.from(row.metadata).toString('utf8'),
       commitTimestamp: row.commitTimestamp,
       expireTimestamp: row.expireTimestamp,
     }));

@@ -1795,20 +1795,6 @@ export type EnumQueryModeFieldRefInput<$PrismaModel> = FieldRefInputType<$Prisma
 
 
 /**
- * Reference to a field of type 'ScramMechanism'
- */
-export type EnumScramMechanismFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'ScramMechanism'>
-    
-
-
-/**
- * Reference to a field of type 'ScramMechanism[]'
- */
-export type ListEnumScramMechanismFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'ScramMechanism[]'>
-    
-
-
-/**
  * Reference to a field of type 'Bytes'
  */
 export type BytesFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Bytes'>
@@ -1819,6 +1805,20 @@ export type BytesFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, '
  * Reference to a field of type 'Bytes[]'
  */
 export type ListBytesFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Bytes[]'>
+    
+
+
+/**
+ * Reference to a field of type 'ScramMechanism'
+ */
+export type EnumScramMechanismFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'ScramMechanism'>
+    
+
+
+/**
+ * Reference to a field of type 'ScramMechanism[]'
+ */
+export type ListEnumScramMechanismFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'ScramMechanism[]'>
     
 
 

@@ -44,7 +44,7 @@ export type CommittedOffsetMinAggregateOutputType = {
   partitionIndex: number | null
   committedOffset: bigint | null
   leaderEpoch: number | null
-  metadata: string | null
+  metadata: runtime.Bytes | null
   commitTimestamp: Date | null
   expireTimestamp: Date | null
 }
@@ -55,7 +55,7 @@ export type CommittedOffsetMaxAggregateOutputType = {
   partitionIndex: number | null
   committedOffset: bigint | null
   leaderEpoch: number | null
-  metadata: string | null
+  metadata: runtime.Bytes | null
   commitTimestamp: Date | null
   expireTimestamp: Date | null
 }
@@ -211,7 +211,7 @@ export type CommittedOffsetGroupByOutputType = {
   partitionIndex: number
   committedOffset: bigint
   leaderEpoch: number
-  metadata: string | null
+  metadata: runtime.Bytes | null
   commitTimestamp: Date
   expireTimestamp: Date | null
   _count: CommittedOffsetCountAggregateOutputType | null
@@ -245,7 +245,7 @@ export type CommittedOffsetWhereInput = {
   partitionIndex?: Prisma.IntFilter<"CommittedOffset"> | number
   committedOffset?: Prisma.BigIntFilter<"CommittedOffset"> | bigint | number
   leaderEpoch?: Prisma.IntFilter<"CommittedOffset"> | number
-  metadata?: Prisma.StringNullableFilter<"CommittedOffset"> | string | null
+  metadata?: Prisma.BytesNullableFilter<"CommittedOffset"> | runtime.Bytes | null
   commitTimestamp?: Prisma.DateTimeFilter<"CommittedOffset"> | Date | string
   expireTimestamp?: Prisma.DateTimeNullableFilter<"CommittedOffset"> | Date | string | null
   group?: Prisma.XOR<Prisma.ConsumerGroupScalarRelationFilter, Prisma.ConsumerGroupWhereInput>
@@ -273,7 +273,7 @@ export type CommittedOffsetWhereUniqueInput = Prisma.AtLeast<{
   partitionIndex?: Prisma.IntFilter<"CommittedOffset"> | number
   committedOffset?: Prisma.BigIntFilter<"CommittedOffset"> | bigint | number
   leaderEpoch?: Prisma.IntFilter<"CommittedOffset"> | number
-  metadata?: Prisma.StringNullableFilter<"CommittedOffset"> | string | null
+  metadata?: Prisma.BytesNullableFilter<"CommittedOffset"> | runtime.Bytes | null
   commitTimestamp?: Prisma.DateTimeFilter<"CommittedOffset"> | Date | string
   expireTimestamp?: Prisma.DateTimeNullableFilter<"CommittedOffset"> | Date | string | null
   group?: Prisma.XOR<Prisma.ConsumerGroupScalarRelationFilter, Prisma.ConsumerGroupWhereInput>
@@ -304,7 +304,7 @@ export type CommittedOffsetScalarWhereWithAggregatesInput = {
   partitionIndex?: Prisma.IntWithAggregatesFilter<"CommittedOffset"> | number
   committedOffset?: Prisma.BigIntWithAggregatesFilter<"CommittedOffset"> | bigint | number
   leaderEpoch?: Prisma.IntWithAggregatesFilter<"CommittedOffset"> | number
-  metadata?: Prisma.StringNullableWithAggregatesFilter<"CommittedOffset"> | string | null
+  metadata?: Prisma.BytesNullableWithAggregatesFilter<"CommittedOffset"> | runtime.Bytes | null
   commitTimestamp?: Prisma.DateTimeWithAggregatesFilter<"CommittedOffset"> | Date | string
   expireTimestamp?: Prisma.DateTimeNullableWithAggregatesFilter<"CommittedOffset"> | Date | string | null
 }
@@ -314,7 +314,7 @@ export type CommittedOffsetCreateInput = {
   partitionIndex: number
   committedOffset: bigint | number
   leaderEpoch?: number
-  metadata?: string | null
+  metadata?: runtime.Bytes | null
   commitTimestamp?: Date | string
   expireTimestamp?: Date | string | null
   group: Prisma.ConsumerGroupCreateNestedOneWithoutOffsetsInput
@@ -326,7 +326,7 @@ export type CommittedOffsetUncheckedCreateInput = {
   partitionIndex: number
   committedOffset: bigint | number
   leaderEpoch?: number
-  metadata?: string | null
+  metadata?: runtime.Bytes | null
   commitTimestamp?: Date | string
   expireTimestamp?: Date | string | null
 }
@@ -336,7 +336,7 @@ export type CommittedOffsetUpdateInput = {
   partitionIndex?: Prisma.IntFieldUpdateOperationsInput | number
   committedOffset?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   leaderEpoch?: Prisma.IntFieldUpdateOperationsInput | number
-  metadata?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   commitTimestamp?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expireTimestamp?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   group?: Prisma.ConsumerGroupUpdateOneRequiredWithoutOffsetsNestedInput
@@ -348,7 +348,7 @@ export type CommittedOffsetUncheckedUpdateInput = {
   partitionIndex?: Prisma.IntFieldUpdateOperationsInput | number
   committedOffset?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   leaderEpoch?: Prisma.IntFieldUpdateOperationsInput | number
-  metadata?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   commitTimestamp?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expireTimestamp?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -359,7 +359,7 @@ export type CommittedOffsetCreateManyInput = {
   partitionIndex: number
   committedOffset: bigint | number
   leaderEpoch?: number
-  metadata?: string | null
+  metadata?: runtime.Bytes | null
   commitTimestamp?: Date | string
   expireTimestamp?: Date | string | null
 }
@@ -369,7 +369,7 @@ export type CommittedOffsetUpdateManyMutationInput = {
   partitionIndex?: Prisma.IntFieldUpdateOperationsInput | number
   committedOffset?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   leaderEpoch?: Prisma.IntFieldUpdateOperationsInput | number
-  metadata?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   commitTimestamp?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expireTimestamp?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -380,7 +380,7 @@ export type CommittedOffsetUncheckedUpdateManyInput = {
   partitionIndex?: Prisma.IntFieldUpdateOperationsInput | number
   committedOffset?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   leaderEpoch?: Prisma.IntFieldUpdateOperationsInput | number
-  metadata?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   commitTimestamp?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expireTimestamp?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -488,12 +488,16 @@ export type CommittedOffsetUncheckedUpdateManyWithoutGroupNestedInput = {
   deleteMany?: Prisma.CommittedOffsetScalarWhereInput | Prisma.CommittedOffsetScalarWhereInput[]
 }
 
+export type NullableBytesFieldUpdateOperationsInput = {
+  set?: runtime.Bytes | null
+}
+
 export type CommittedOffsetCreateWithoutGroupInput = {
   topic: string
   partitionIndex: number
   committedOffset: bigint | number
   leaderEpoch?: number
-  metadata?: string | null
+  metadata?: runtime.Bytes | null
   commitTimestamp?: Date | string
   expireTimestamp?: Date | string | null
 }
@@ -503,7 +507,7 @@ export type CommittedOffsetUncheckedCreateWithoutGroupInput = {
   partitionIndex: number
   committedOffset: bigint | number
   leaderEpoch?: number
-  metadata?: string | null
+  metadata?: runtime.Bytes | null
   commitTimestamp?: Date | string
   expireTimestamp?: Date | string | null
 }
@@ -543,7 +547,7 @@ export type CommittedOffsetScalarWhereInput = {
   partitionIndex?: Prisma.IntFilter<"CommittedOffset"> | number
   committedOffset?: Prisma.BigIntFilter<"CommittedOffset"> | bigint | number
   leaderEpoch?: Prisma.IntFilter<"CommittedOffset"> | number
-  metadata?: Prisma.StringNullableFilter<"CommittedOffset"> | string | null
+  metadata?: Prisma.BytesNullableFilter<"CommittedOffset"> | runtime.Bytes | null
   commitTimestamp?: Prisma.DateTimeFilter<"CommittedOffset"> | Date | string
   expireTimestamp?: Prisma.DateTimeNullableFilter<"CommittedOffset"> | Date | string | null
 }
@@ -553,7 +557,7 @@ export type CommittedOffsetCreateManyGroupInput = {
   partitionIndex: number
   committedOffset: bigint | number
   leaderEpoch?: number
-  metadata?: string | null
+  metadata?: runtime.Bytes | null
   commitTimestamp?: Date | string
   expireTimestamp?: Date | string | null
 }
@@ -563,7 +567,7 @@ export type CommittedOffsetUpdateWithoutGroupInput = {
   partitionIndex?: Prisma.IntFieldUpdateOperationsInput | number
   committedOffset?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   leaderEpoch?: Prisma.IntFieldUpdateOperationsInput | number
-  metadata?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   commitTimestamp?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expireTimestamp?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -573,7 +577,7 @@ export type CommittedOffsetUncheckedUpdateWithoutGroupInput = {
   partitionIndex?: Prisma.IntFieldUpdateOperationsInput | number
   committedOffset?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   leaderEpoch?: Prisma.IntFieldUpdateOperationsInput | number
-  metadata?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   commitTimestamp?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expireTimestamp?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -583,7 +587,7 @@ export type CommittedOffsetUncheckedUpdateManyWithoutGroupInput = {
   partitionIndex?: Prisma.IntFieldUpdateOperationsInput | number
   committedOffset?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   leaderEpoch?: Prisma.IntFieldUpdateOperationsInput | number
-  metadata?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   commitTimestamp?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expireTimestamp?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -659,7 +663,11 @@ export type $CommittedOffsetPayload<ExtArgs extends runtime.Types.Extensions.Int
     partitionIndex: number
     committedOffset: bigint
     leaderEpoch: number
-    metadata: string | null
+    /**
+     * The commit's metadata string as UTF-8: opaque to Kafka, so any value must round-trip, and
+     * Postgres text cannot hold the 0x00 a client may put in it.
+     */
+    metadata: runtime.Bytes | null
     commitTimestamp: Date
     expireTimestamp: Date | null
   }, ExtArgs["result"]["committedOffset"]>
@@ -1091,7 +1099,7 @@ export interface CommittedOffsetFieldRefs {
   readonly partitionIndex: Prisma.FieldRef<"CommittedOffset", 'Int'>
   readonly committedOffset: Prisma.FieldRef<"CommittedOffset", 'BigInt'>
   readonly leaderEpoch: Prisma.FieldRef<"CommittedOffset", 'Int'>
-  readonly metadata: Prisma.FieldRef<"CommittedOffset", 'String'>
+  readonly metadata: Prisma.FieldRef<"CommittedOffset", 'Bytes'>
   readonly commitTimestamp: Prisma.FieldRef<"CommittedOffset", 'DateTime'>
   readonly expireTimestamp: Prisma.FieldRef<"CommittedOffset", 'DateTime'>
 }
