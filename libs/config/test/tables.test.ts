@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_FRAME_BYTES } from '@strom/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   BROKER_CONFIGS,
@@ -183,6 +184,10 @@ describe('config tables', () => {
     expect(brokerConfigDef('log.message.timestamp.type')?.default).toBe('CreateTime');
     expect(brokerConfigDef('num.recovery.threads.per.data.dir')?.default).toBe('2');
     expect(topic('flush.messages')?.default).toBe('9223372036854775807');
+  });
+
+  it("gives a reader without a configuration (the CLI's, the admin API's, the followers') the broker's default frame bound", () => {
+    expect(Number(brokerConfigDef('socket.request.max.bytes')?.default)).toBe(DEFAULT_MAX_FRAME_BYTES);
   });
 
   it("renders validators like Kafka's Valid Values column", () => {
