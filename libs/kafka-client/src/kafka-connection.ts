@@ -17,6 +17,9 @@ import {
 import { PLAINTEXT_CLIENT, type ClientSecurity } from './client-security.js';
 import { createSaslClient } from './sasl-client.js';
 
+/** Kafka's clients' default request.timeout.ms: what the CLI and the admin API bound each request by. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 export interface KafkaConnectionOptions {
   /** The client id sent in every request header. */
   clientId: string;
