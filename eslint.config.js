@@ -69,6 +69,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-console': 'error',
+      // Chosen once (README): non-public members are TypeScript's `private`, never `#` fields.
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'PrivateIdentifier', message: 'Mark non-public members `private` (README, "The repository"), not with `#`.' },
+      ],
     },
   },
   ...apps

@@ -133,17 +133,17 @@ export class GroupHarness {
   readonly time: ManualTime;
   readonly store: GroupStore;
   coordinator: GroupCoordinator;
-  readonly #options: HarnessOptions;
+  private readonly options: HarnessOptions;
 
   constructor(options: HarnessOptions = {}) {
-    this.#options = options;
+    this.options = options;
     this.time = options.time ?? new ManualTime();
     this.store = options.store ?? new FaultyGroupStore();
-    this.coordinator = this.#create();
+    this.coordinator = this.create();
   }
 
-  #create(): GroupCoordinator {
-    return new GroupCoordinator({ store: this.store, time: this.time, config: this.#options.config, logger: this.#options.logger });
+  private create(): GroupCoordinator {
+    return new GroupCoordinator({ store: this.store, time: this.time, config: this.options.config, logger: this.options.logger });
   }
 
   get faultyStore(): FaultyGroupStore {
@@ -166,7 +166,7 @@ export class GroupHarness {
   /** Stops the coordinator and starts a new one over the same store and clock. */
   async restart(): Promise<void> {
     await this.coordinator.stop();
-    this.coordinator = this.#create();
+    this.coordinator = this.create();
     await this.coordinator.start();
   }
 
