@@ -31,7 +31,12 @@ const compositionRoot = 'strom';
  * @param {string[]} banned
  * @param {string} message
  */
-const appImportBans = (banned, message) => banned.map((name) => ({ group: [`@strom/${name}`, `@strom/${name}/*`], message }));
+const appImportBans = (banned, message) =>
+  banned.flatMap((name) => [
+    { group: [`@strom/${name}`, `@strom/${name}/*`], message },
+    // The same package reached by a relative path (`../../coordinator/src/…`, `../apps/broker/…`).
+    { regex: `^(\\.\\./)+(apps/)?${name}/`, message },
+  ]);
 
 const appsApartMessage =
   'Apps never import apps: they talk over the bus, and what crosses it (subjects, DTOs, internal topic names) lives in @strom/contracts.';
