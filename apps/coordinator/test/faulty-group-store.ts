@@ -1,10 +1,5 @@
-import {
-  InMemoryGroupStore,
-  type GroupStore,
-  type PersistedGroup,
-  type PersistedOffset,
-  type TopicPartitionRef,
-} from '../src/groups/index.js';
+import { type GroupStore, type PersistedGroup, type PersistedOffset, type TopicPartitionRef } from '../src/groups/index.js';
+import { InMemoryGroupStore } from './memory-group-store.js';
 
 type StoreOperation = keyof GroupStore;
 

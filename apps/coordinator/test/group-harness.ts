@@ -52,14 +52,7 @@ import {
   type OffsetFetchResponse,
   type SyncGroupResponse,
 } from '@strom/protocol';
-import {
-  GroupCoordinator,
-  InMemoryGroupStore,
-  type GroupClientInfo,
-  type GroupConfig,
-  type GroupLogger,
-  type GroupStore,
-} from '../src/groups/index.js';
+import { GroupCoordinator, type GroupClientInfo, type GroupConfig, type GroupLogger, type GroupStore } from '../src/groups/index.js';
 import {
   JOIN_GROUP_MEMBER_ID_REQUIRED_SINCE_VERSION,
   JOIN_GROUP_REBALANCE_TIMEOUT_SINCE_VERSION,
@@ -68,6 +61,7 @@ import {
 } from '../src/groups/versions.js';
 import { FaultyGroupStore } from './faulty-group-store.js';
 import { ManualTime, settle } from './manual-time.js';
+import { InMemoryGroupStore } from './memory-group-store.js';
 
 /** Whether a promise has settled (after letting pending work run). */
 export async function isSettled(promise: Promise<unknown>): Promise<boolean> {
