@@ -1,3 +1,4 @@
+import { DEFAULT_OPERATION_TIMEOUT_MS } from '@strom/bus';
 import { DEFAULT_MAX_FRAME_BYTES } from '@strom/protocol';
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,6 +7,7 @@ import {
   ConfigSource,
   ConfigTypeCode,
   OTHER_KAFKA_BROKER_CONFIGS,
+  STROM_CONFIGS_BY_NAME,
   TOPIC_CONFIGS,
   brokerConfigDef,
   describeValidator,
@@ -188,6 +190,10 @@ describe('config tables', () => {
 
   it("gives a reader without a configuration (the CLI's, the admin API's, the followers') the broker's default frame bound", () => {
     expect(Number(brokerConfigDef('socket.request.max.bytes')?.default)).toBe(DEFAULT_MAX_FRAME_BYTES);
+  });
+
+  it("times bus requests out by default as the bus itself does (the apps that take no strom.bus.request.timeout.ms use the bus's)", () => {
+    expect(Number(STROM_CONFIGS_BY_NAME.get('strom.bus.request.timeout.ms')?.default)).toBe(DEFAULT_OPERATION_TIMEOUT_MS);
   });
 
   it("renders validators like Kafka's Valid Values column", () => {
