@@ -31,7 +31,12 @@ const compositionRoot = 'strom';
  * @param {string[]} banned
  * @param {string} message
  */
-const appImportBans = (banned, message) => banned.map((name) => ({ group: [`@strom/${name}`, `@strom/${name}/*`], message }));
+const appImportBans = (banned, message) =>
+  banned.flatMap((name) => [
+    { group: [`@strom/${name}`, `@strom/${name}/*`], message },
+    // The same package reached by a relative path (`../../coordinator/src/…`, `../apps/broker/…`).
+    { regex: `^(\\.\\./)+(apps/)?${name}/`, message },
+  ]);
 
 const appsApartMessage =
   'Apps never import apps: they talk over the bus, and what crosses it (subjects, DTOs, internal topic names) lives in @strom/contracts.';
@@ -69,6 +74,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-console': 'error',
+      // Chosen once (README): non-public members are TypeScript's `private`, never `#` fields.
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'PrivateIdentifier', message: 'Mark non-public members `private` (README, "The repository"), not with `#`.' },
+      ],
     },
   },
   ...apps

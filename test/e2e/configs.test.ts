@@ -3,9 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ErrorCode } from '@strom/errors';
+import { ApiKey, createJoinGroupRequest, createJoinGroupRequestProtocol } from '@strom/protocol';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
+import { RawKafka } from './sasl-support.js';
 
 const execFileAsync = promisify(execFile);
 const strom = new URL('../../apps/strom/dist/main.js', import.meta.url).pathname;
@@ -28,6 +31,9 @@ describe('configs: server.properties, DescribeConfigs, AlterConfigs, Incremental
         'log.retention.hours=1',
         'message.max.bytes=2000000',
         'auto.create.topics.enable=true',
+        // Kafka's default minimum is 6000 ms: a 6000 ms session timeout is refused only if the file is read.
+        'group.min.session.timeout.ms=10000',
+        'group.initial.rebalance.delay.ms=0',
       ].join('\n'),
     );
     broker = await startEmbeddedStrom([], undefined, properties);
@@ -101,6 +107,31 @@ describe('configs: server.properties, DescribeConfigs, AlterConfigs, Incremental
       });
     } finally {
       await admin.disconnect();
+    }
+  });
+
+  it('gives the coordinator the group settings of server.properties (group.min.session.timeout.ms)', async () => {
+    const raw = await RawKafka.connect(broker.port);
+    try {
+      const join = async (sessionTimeoutMs: number) =>
+        (
+          await raw.call(
+            ApiKey.JoinGroup,
+            3,
+            createJoinGroupRequest({
+              groupId: `configs-${sessionTimeoutMs}`,
+              memberId: '',
+              sessionTimeoutMs,
+              rebalanceTimeoutMs: 10_000,
+              protocolType: 'consumer',
+              protocols: [createJoinGroupRequestProtocol({ name: 'range', metadata: Buffer.alloc(0) })],
+            }),
+          )
+        ).errorCode;
+      expect(await join(6_000)).toBe(ErrorCode.INVALID_SESSION_TIMEOUT);
+      expect(await join(10_000)).toBe(ErrorCode.NONE);
+    } finally {
+      raw.raw.end();
     }
   });
 

@@ -1,7 +1,7 @@
 import { InProcessBus, type Bus } from '@strom/bus';
 import { CoordinatorSubjects, decodeForwardedRequest, encodeResponseBody } from '@strom/contracts';
 import { forwardToCoordinator, type ClientContext } from '@strom/broker';
-import { GroupCoordinator, InMemoryGroupStore, systemTime } from '@strom/coordinator';
+import { GroupCoordinator, systemTime } from '@strom/coordinator';
 import { ErrorCode } from '@strom/errors';
 import {
   ApiKey,
@@ -14,6 +14,7 @@ import {
 } from '@strom/protocol';
 import { createLogger } from '@strom/runtime';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { InMemoryGroupStore } from '../../apps/coordinator/test/memory-group-store.js';
 
 /**
  * The broker's group forwarding (apps/broker) over an in-process bus to the real group coordinator

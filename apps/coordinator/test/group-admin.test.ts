@@ -5,7 +5,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   GROUP_AUTHORIZED_OPERATIONS_ALL,
   GroupCoordinator,
-  InMemoryGroupStore,
   Mailbox,
   MailboxFullError,
   resolveGroupConfig,
@@ -14,6 +13,7 @@ import {
   type PersistedOffset,
 } from '../src/groups/index.js';
 import { encodeAssignment, encodeSubscription, GroupHarness, isSettled } from './group-harness.js';
+import { InMemoryGroupStore } from './memory-group-store.js';
 
 const G = 'group-1';
 

@@ -52,14 +52,7 @@ import {
   type OffsetFetchResponse,
   type SyncGroupResponse,
 } from '@strom/protocol';
-import {
-  GroupCoordinator,
-  InMemoryGroupStore,
-  type GroupClientInfo,
-  type GroupConfig,
-  type GroupLogger,
-  type GroupStore,
-} from '../src/groups/index.js';
+import { GroupCoordinator, type GroupClientInfo, type GroupConfig, type GroupLogger, type GroupStore } from '../src/groups/index.js';
 import {
   JOIN_GROUP_MEMBER_ID_REQUIRED_SINCE_VERSION,
   JOIN_GROUP_REBALANCE_TIMEOUT_SINCE_VERSION,
@@ -68,6 +61,7 @@ import {
 } from '../src/groups/versions.js';
 import { FaultyGroupStore } from './faulty-group-store.js';
 import { ManualTime, settle } from './manual-time.js';
+import { InMemoryGroupStore } from './memory-group-store.js';
 
 /** Whether a promise has settled (after letting pending work run). */
 export async function isSettled(promise: Promise<unknown>): Promise<boolean> {
@@ -133,17 +127,17 @@ export class GroupHarness {
   readonly time: ManualTime;
   readonly store: GroupStore;
   coordinator: GroupCoordinator;
-  readonly #options: HarnessOptions;
+  private readonly options: HarnessOptions;
 
   constructor(options: HarnessOptions = {}) {
-    this.#options = options;
+    this.options = options;
     this.time = options.time ?? new ManualTime();
     this.store = options.store ?? new FaultyGroupStore();
-    this.coordinator = this.#create();
+    this.coordinator = this.create();
   }
 
-  #create(): GroupCoordinator {
-    return new GroupCoordinator({ store: this.store, time: this.time, config: this.#options.config, logger: this.#options.logger });
+  private create(): GroupCoordinator {
+    return new GroupCoordinator({ store: this.store, time: this.time, config: this.options.config, logger: this.options.logger });
   }
 
   get faultyStore(): FaultyGroupStore {
@@ -166,7 +160,7 @@ export class GroupHarness {
   /** Stops the coordinator and starts a new one over the same store and clock. */
   async restart(): Promise<void> {
     await this.coordinator.stop();
-    this.coordinator = this.#create();
+    this.coordinator = this.create();
     await this.coordinator.start();
   }
 

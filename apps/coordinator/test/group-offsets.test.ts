@@ -1,7 +1,8 @@
 import { ErrorCode } from '@strom/errors';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InMemoryGroupStore, type PersistedOffset } from '../src/groups/index.js';
+import { type PersistedOffset } from '../src/groups/index.js';
 import { encodeSubscription, GroupHarness } from './group-harness.js';
+import { InMemoryGroupStore } from './memory-group-store.js';
 
 const G = 'group-1';
 const DAY = 24 * 60 * 60 * 1000;

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { openMetadataStore, type MetadataStore } from '@strom/metadata-store';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { InMemoryGroupStore } from '../src/groups/index.js';
 import { MetadataGroupStore } from '../src/metadata-group-store.js';
 import { groupStoreContract, type OpenedGroupStore } from './group-store-contract.js';
+import { InMemoryGroupStore } from './memory-group-store.js';
 
 async function freshPostgresDatabase(): Promise<string> {
   const name = `strom_groups_${process.pid}_${Date.now()}`;

@@ -1,8 +1,8 @@
-import { KafkaConnection } from '@strom/kafka-client';
+import { DEFAULT_REQUEST_TIMEOUT_MS, KafkaConnection } from '@strom/kafka-client';
 import { ErrorCode, errorName } from '@strom/errors';
 
 /** The CLI's Kafka connection: the broker's client, one socket, each request bounded by `requestTimeoutMs`. */
-export function connectCli(bootstrap: string, requestTimeoutMs = 30_000): Promise<KafkaConnection> {
+export function connectCli(bootstrap: string, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<KafkaConnection> {
   return KafkaConnection.connectTo(bootstrap, { clientId: 'strom-cli', requestTimeoutMs });
 }
 

@@ -1,3 +1,5 @@
+import { DEFAULT_OPERATION_TIMEOUT_MS } from '@strom/bus';
+import { DEFAULT_MAX_FRAME_BYTES } from '@strom/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   BROKER_CONFIGS,
@@ -5,6 +7,7 @@ import {
   ConfigSource,
   ConfigTypeCode,
   OTHER_KAFKA_BROKER_CONFIGS,
+  STROM_CONFIGS_BY_NAME,
   TOPIC_CONFIGS,
   brokerConfigDef,
   describeValidator,
@@ -183,6 +186,14 @@ describe('config tables', () => {
     expect(brokerConfigDef('log.message.timestamp.type')?.default).toBe('CreateTime');
     expect(brokerConfigDef('num.recovery.threads.per.data.dir')?.default).toBe('2');
     expect(topic('flush.messages')?.default).toBe('9223372036854775807');
+  });
+
+  it("gives a reader without a configuration (the CLI's, the admin API's, the followers') the broker's default frame bound", () => {
+    expect(Number(brokerConfigDef('socket.request.max.bytes')?.default)).toBe(DEFAULT_MAX_FRAME_BYTES);
+  });
+
+  it("times bus requests out by default as the bus itself does (the apps that take no strom.bus.request.timeout.ms use the bus's)", () => {
+    expect(Number(STROM_CONFIGS_BY_NAME.get('strom.bus.request.timeout.ms')?.default)).toBe(DEFAULT_OPERATION_TIMEOUT_MS);
   });
 
   it("renders validators like Kafka's Valid Values column", () => {

@@ -1,4 +1,9 @@
-export { KafkaConnection, SaslAuthenticationFailedError, type KafkaConnectionOptions } from './kafka-connection.js';
+export {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  KafkaConnection,
+  SaslAuthenticationFailedError,
+  type KafkaConnectionOptions,
+} from './kafka-connection.js';
 export { PLAINTEXT_CLIENT, usesSasl, usesTls, type ClientSecurity, type ClientTls, type SecurityProtocol } from './client-security.js';
 export { SaslClientError, type SaslClientCredentials, type SaslClientMechanism } from './sasl-client-mechanism.js';
 export { createSaslClient } from './sasl-client.js';

@@ -8,6 +8,7 @@ import {
   createSaslAuthenticateRequest,
   createSaslHandshakeRequest,
   decodeResponse,
+  DEFAULT_MAX_FRAME_BYTES,
   encodeRequestFrame,
   FrameReader,
   type RequestBodies,
@@ -16,12 +17,15 @@ import {
 import { PLAINTEXT_CLIENT, type ClientSecurity } from './client-security.js';
 import { createSaslClient } from './sasl-client.js';
 
+/** Kafka's clients' default request.timeout.ms: what the CLI and the admin API bound each request by. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 export interface KafkaConnectionOptions {
   /** The client id sent in every request header. */
   clientId: string;
   /** How long a request may wait for its response before it fails (and the connection closes). */
   requestTimeoutMs: number;
-  /** Bound on a response frame: a larger one closes the connection. */
+  /** Bound on a response frame: a larger one closes the connection. Default: Kafka's socket.request.max.bytes (DEFAULT_MAX_FRAME_BYTES). */
   maxResponseBytes?: number;
   /** TLS and SASL as the server's listener wants them; plaintext without SASL when absent. */
   security?: ClientSecurity;
@@ -52,9 +56,6 @@ export class SaslAuthenticationFailedError extends Error {
   }
 }
 
-/** Kafka's default socket.request.max.bytes: the bound on responses unless the caller sets one. */
-const DEFAULT_MAX_RESPONSE_BYTES = 104_857_600;
-
 /**
  * A client connection to a Kafka broker (Strom's or Kafka's) over TCP or TLS, with the project's
  * own codec: requests in flight matched by correlation id, each bounded by `requestTimeoutMs`,
@@ -78,7 +79,7 @@ export class KafkaConnection {
     private readonly socket: Socket,
     private readonly options: KafkaConnectionOptions,
   ) {
-    this.reader = new FrameReader({ maxFrameBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES });
+    this.reader = new FrameReader({ maxFrameBytes: options.maxResponseBytes ?? DEFAULT_MAX_FRAME_BYTES });
     socket.on('data', (chunk: Buffer) => {
       try {
         for (const frame of this.reader.push(chunk)) this.onFrame(frame);

@@ -118,7 +118,7 @@ function arrayMethod(layout: FieldLayout): string {
 class StructEmitter {
   readonly spec: MessageSpec;
   readonly struct: StructSpec;
-  #counter = 0;
+  private counter = 0;
 
   constructor(spec: MessageSpec, struct: StructSpec) {
     this.spec = spec;
@@ -137,7 +137,7 @@ class StructEmitter {
         return [assign(layout.nullable ? `r.int8(${path}) < 0 ? null : ${read}` : read)];
       }
       case 'array': {
-        const id = this.#counter++;
+        const id = this.counter++;
         const n = `$n${id}`;
         const a = `$a${id}`;
         const element = type.element;
@@ -194,7 +194,7 @@ class StructEmitter {
 
   decodeBody(version: number): string[] {
     const { spec, struct } = this;
-    this.#counter = 0;
+    this.counter = 0;
     const lines: string[] = [];
     const entries: string[] = [];
     const tagged: { field: FieldSpec; layout: FieldLayout }[] = [];

@@ -241,41 +241,41 @@ function parseIntegerDefault(raw: string | number, type: string, where: string):
 }
 
 class MessageParser {
-  readonly #raw: RawMessage;
-  readonly #file: string;
-  readonly #structs = new Map<string, StructSpec>();
-  readonly #order: StructSpec[] = [];
-  readonly #commonRaw = new Map<string, { name: string; fields: RawField[] }>();
-  readonly #tsPrefix: string;
+  private readonly raw: RawMessage;
+  private readonly file: string;
+  private readonly structs = new Map<string, StructSpec>();
+  private readonly order: StructSpec[] = [];
+  private readonly commonRaw = new Map<string, { name: string; fields: RawField[] }>();
+  private readonly tsPrefix: string;
 
   constructor(raw: RawMessage, file: string) {
-    this.#raw = raw;
-    this.#file = file;
-    this.#tsPrefix = raw.name;
-    for (const c of raw.commonStructs ?? []) this.#commonRaw.set(c.name, c);
+    this.raw = raw;
+    this.file = file;
+    this.tsPrefix = raw.name;
+    for (const c of raw.commonStructs ?? []) this.commonRaw.set(c.name, c);
   }
 
   parse(): MessageSpec {
-    const raw = this.#raw;
+    const raw = this.raw;
     const type = raw.type;
     if (!['request', 'response', 'header', 'data'].includes(type)) {
-      throw new Error(`${this.#file}: unknown message type ${type}`);
+      throw new Error(`${this.file}: unknown message type ${type}`);
     }
     const tsName = type === 'header' ? `${raw.name}Data` : raw.name;
     const root: StructSpec = { name: raw.name, tsName, fields: [], isRoot: true, isCommon: false };
-    this.#order.push(root);
-    this.#structs.set(raw.name, root);
+    this.order.push(root);
+    this.structs.set(raw.name, root);
     // Common structs are registered first so that references resolve regardless of order.
-    for (const c of this.#commonRaw.values()) this.#declareStruct(c.name, true);
-    for (const c of this.#commonRaw.values()) {
-      const s = this.#structs.get(c.name)!;
-      s.fields.push(...c.fields.map((f) => this.#field(f, c.name)));
+    for (const c of this.commonRaw.values()) this.declareStruct(c.name, true);
+    for (const c of this.commonRaw.values()) {
+      const s = this.structs.get(c.name)!;
+      s.fields.push(...c.fields.map((f) => this.field(f, c.name)));
     }
-    root.fields.push(...(raw.fields ?? []).map((f) => this.#field(f, raw.name)));
-    const flexibleVersions = parseVersions(raw.flexibleVersions, `${this.#file} flexibleVersions`);
-    const validVersions = parseVersions(raw.validVersions, `${this.#file} validVersions`);
+    root.fields.push(...(raw.fields ?? []).map((f) => this.field(f, raw.name)));
+    const flexibleVersions = parseVersions(raw.flexibleVersions, `${this.file} flexibleVersions`);
+    const validVersions = parseVersions(raw.validVersions, `${this.file} validVersions`);
     const spec: MessageSpec = {
-      fileName: this.#file,
+      fileName: this.file,
       name: raw.name,
       tsName,
       type,
@@ -283,10 +283,10 @@ class MessageParser {
       listeners: raw.listeners ?? [],
       validVersions,
       flexibleVersions,
-      deprecatedVersions: parseVersions(raw.deprecatedVersions, `${this.#file} deprecatedVersions`),
+      deprecatedVersions: parseVersions(raw.deprecatedVersions, `${this.file} deprecatedVersions`),
       latestVersionUnstable: raw.latestVersionUnstable === true,
       root,
-      structs: this.#order,
+      structs: this.order,
       hasFlexible: !isEmpty(flexibleVersions) && flexibleVersions.min <= validVersions.max,
       moduleName: toKebabCase(raw.name).replace(/^k-raft/, 'kraft'),
     };
@@ -294,30 +294,30 @@ class MessageParser {
     return spec;
   }
 
-  #declareStruct(name: string, isCommon: boolean): StructSpec {
-    if (this.#structs.has(name)) throw new Error(`${this.#file}: struct ${name} defined twice`);
-    const tsName = name.startsWith(this.#tsPrefix) ? name : `${this.#tsPrefix}${name}`;
+  private declareStruct(name: string, isCommon: boolean): StructSpec {
+    if (this.structs.has(name)) throw new Error(`${this.file}: struct ${name} defined twice`);
+    const tsName = name.startsWith(this.tsPrefix) ? name : `${this.tsPrefix}${name}`;
     const s: StructSpec = { name, tsName, fields: [], isRoot: false, isCommon };
-    this.#structs.set(name, s);
-    this.#order.push(s);
+    this.structs.set(name, s);
+    this.order.push(s);
     return s;
   }
 
-  #structType(name: string, raw: RawField, where: string): StructSpec {
+  private structType(name: string, raw: RawField, where: string): StructSpec {
     if (raw.fields !== undefined) {
-      if (this.#commonRaw.has(name)) throw new Error(`${where}: ${name} is a common struct but has inline fields`);
-      const s = this.#declareStruct(name, false);
-      s.fields.push(...raw.fields.map((f) => this.#field(f, name)));
+      if (this.commonRaw.has(name)) throw new Error(`${where}: ${name} is a common struct but has inline fields`);
+      const s = this.declareStruct(name, false);
+      s.fields.push(...raw.fields.map((f) => this.field(f, name)));
       return s;
     }
-    const s = this.#structs.get(name);
+    const s = this.structs.get(name);
     if (s === undefined) throw new Error(`${where}: unknown struct type ${name}`);
     return s;
   }
 
-  #type(typeName: string, raw: RawField, where: string): FieldType {
+  private type(typeName: string, raw: RawField, where: string): FieldType {
     if (typeName.startsWith('[]')) {
-      const element = this.#type(typeName.slice(2), raw, where);
+      const element = this.type(typeName.slice(2), raw, where);
       if (element.kind === 'array') throw new Error(`${where}: arrays of arrays are not part of the language`);
       if (element.kind === 'primitive' && element.name === 'records') {
         throw new Error(`${where}: arrays of records are not part of the language`);
@@ -328,13 +328,13 @@ class MessageParser {
       if (raw.fields !== undefined) throw new Error(`${where}: primitive ${typeName} with fields`);
       return { kind: 'primitive', name: typeName as PrimitiveKind };
     }
-    if (/^[A-Z]/.test(typeName)) return { kind: 'struct', struct: this.#structType(typeName, raw, where) };
+    if (/^[A-Z]/.test(typeName)) return { kind: 'struct', struct: this.structType(typeName, raw, where) };
     throw new Error(`${where}: unknown type ${typeName}`);
   }
 
-  #field(raw: RawField, owner: string): FieldSpec {
-    const where = `${this.#file} ${owner}.${raw.name}`;
-    const type = this.#type(raw.type, raw, where);
+  private field(raw: RawField, owner: string): FieldSpec {
+    const where = `${this.file} ${owner}.${raw.name}`;
+    const type = this.type(raw.type, raw, where);
     const versions = parseVersions(raw.versions, `${where} versions`);
     const nullableVersions = parseVersions(raw.nullableVersions, `${where} nullableVersions`);
     const taggedVersions = parseVersions(raw.taggedVersions, `${where} taggedVersions`);
@@ -358,7 +358,7 @@ class MessageParser {
         (type.kind === 'primitive' && ['string', 'bytes', 'records', 'uuid'].includes(type.name));
       if (!nullableOk) throw new Error(`${where}: type ${raw.type} cannot be nullable`);
     }
-    const dflt = this.#default(raw, type, nullableVersions, where);
+    const dflt = this.default(raw, type, nullableVersions, where);
     return {
       name: raw.name,
       propName: lowerFirst(raw.name),
@@ -379,7 +379,7 @@ class MessageParser {
     };
   }
 
-  #default(raw: RawField, type: FieldType, nullable: VersionRange, where: string): DefaultValue {
+  private default(raw: RawField, type: FieldType, nullable: VersionRange, where: string): DefaultValue {
     const d = raw.default;
     if (d === 'null') {
       if (isEmpty(nullable)) throw new Error(`${where}: null default on a non-nullable field`);

@@ -30,13 +30,13 @@ export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
  */
 export class FrameReader {
   readonly maxFrameBytes: number;
-  readonly #sizeBytes = Buffer.alloc(4);
-  #sizeHave = 0;
+  private readonly sizeBytes = Buffer.alloc(4);
+  private sizeHave = 0;
   /** Size of the frame being collected, or -1 while reading a size prefix. */
-  #frameSize = -1;
-  #parts: Buffer[] = [];
-  #partsBytes = 0;
-  #failed: FrameSizeError | undefined;
+  private frameSize = -1;
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
+  private failed: FrameSizeError | undefined;
 
   constructor(options: FrameReaderOptions = { maxFrameBytes: DEFAULT_MAX_FRAME_BYTES }) {
     const max = options.maxFrameBytes;
@@ -48,59 +48,59 @@ export class FrameReader {
 
   /** Bytes received but not yet returned as part of a frame (size prefix included). */
   get bufferedBytes(): number {
-    return this.#frameSize < 0 ? this.#sizeHave : 4 + this.#partsBytes;
+    return this.frameSize < 0 ? this.sizeHave : 4 + this.partsBytes;
   }
 
   /** Size of the frame being collected across chunks (prefix excluded), or 0 between frames. */
   get collectingFrameBytes(): number {
-    return this.#frameSize < 0 ? 0 : this.#frameSize;
+    return this.frameSize < 0 ? 0 : this.frameSize;
   }
 
   /** Whether the stream ended cleanly: no partial frame or size prefix is pending. */
   get idle(): boolean {
-    return this.#frameSize < 0 && this.#sizeHave === 0;
+    return this.frameSize < 0 && this.sizeHave === 0;
   }
 
   push(chunk: Buffer): Buffer[] {
-    if (this.#failed !== undefined) throw this.#failed;
+    if (this.failed !== undefined) throw this.failed;
     if (!Buffer.isBuffer(chunk)) throw new ProtocolError('chunk is not a Buffer', { context: 'frame' });
     const frames: Buffer[] = [];
     let pos = 0;
     while (pos < chunk.length) {
-      if (this.#frameSize < 0) {
+      if (this.frameSize < 0) {
         let size: number;
-        if (this.#sizeHave === 0 && chunk.length - pos >= 4) {
+        if (this.sizeHave === 0 && chunk.length - pos >= 4) {
           size = chunk.readInt32BE(pos);
           pos += 4;
         } else {
-          const n = Math.min(4 - this.#sizeHave, chunk.length - pos);
-          chunk.copy(this.#sizeBytes, this.#sizeHave, pos, pos + n);
-          this.#sizeHave += n;
+          const n = Math.min(4 - this.sizeHave, chunk.length - pos);
+          chunk.copy(this.sizeBytes, this.sizeHave, pos, pos + n);
+          this.sizeHave += n;
           pos += n;
-          if (this.#sizeHave < 4) break;
-          size = this.#sizeBytes.readInt32BE(0);
+          if (this.sizeHave < 4) break;
+          size = this.sizeBytes.readInt32BE(0);
         }
-        this.#sizeHave = 0;
+        this.sizeHave = 0;
         if (size < 0 || size > this.maxFrameBytes) {
-          this.#failed = new FrameSizeError(size, this.maxFrameBytes);
-          throw this.#failed;
+          this.failed = new FrameSizeError(size, this.maxFrameBytes);
+          throw this.failed;
         }
         if (chunk.length - pos >= size) {
           frames.push(chunk.subarray(pos, pos + size));
           pos += size;
           continue;
         }
-        this.#frameSize = size;
+        this.frameSize = size;
       }
-      const n = Math.min(this.#frameSize - this.#partsBytes, chunk.length - pos);
-      this.#parts.push(chunk.subarray(pos, pos + n));
-      this.#partsBytes += n;
+      const n = Math.min(this.frameSize - this.partsBytes, chunk.length - pos);
+      this.parts.push(chunk.subarray(pos, pos + n));
+      this.partsBytes += n;
       pos += n;
-      if (this.#partsBytes === this.#frameSize) {
-        frames.push(this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#frameSize));
-        this.#parts = [];
-        this.#partsBytes = 0;
-        this.#frameSize = -1;
+      if (this.partsBytes === this.frameSize) {
+        frames.push(this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.frameSize));
+        this.parts = [];
+        this.partsBytes = 0;
+        this.frameSize = -1;
       }
     }
     return frames;

@@ -1,7 +1,6 @@
-import { createServer } from 'node:net';
 import { Inject, Injectable, Module, type OnModuleInit } from '@nestjs/common';
 import { InProcessBus, requestJson } from '@strom/bus';
-import { parseExposition } from '@strom/testing';
+import { freePort, parseExposition } from '@strom/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   COMMON_KEYS,
@@ -112,14 +111,6 @@ class Echo implements OnModuleInit {
 }
 @Module({ providers: [Echo] })
 class EchoModule {}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("runProcess's HTTP server (an app of a distributed cluster)", () => {
   let running: RunningApp | undefined;

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type NestMiddleware, type OnModuleDestroy } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '@strom/kafka-client';
 import { LOGGER, type Logger } from '@strom/runtime';
 import type { KafkaEndpoint } from './cluster-client.js';
 import { ClusterClients } from './cluster-clients.js';
@@ -12,7 +13,7 @@ import type { RouteTable } from './route-table.js';
 export interface RestV3Options {
   /** The cluster's bootstrap address (asked when a connection opens). */
   readonly kafka: () => KafkaEndpoint;
-  /** Bound on each Kafka request the API makes. */
+  /** Bound on each Kafka request the API makes (default: DEFAULT_REQUEST_TIMEOUT_MS). */
   readonly requestTimeoutMs?: number;
   /** Where the cluster's Temporal workflows are read (distributed mode); none when absent (embedded mode). */
   readonly operations?: () => ClusterOperations;
@@ -49,7 +50,7 @@ export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
     this.clients = new ClusterClients({
       endpoint: options.kafka,
       clientId: 'strom-admin-api',
-      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     });
     this.document = JSON.stringify(openApiDocument(routes));
     this.operations = options.operations?.() ?? NO_CLUSTER_OPERATIONS;

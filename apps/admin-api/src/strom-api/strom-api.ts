@@ -1,5 +1,6 @@
 import { Inject, Injectable, type NestMiddleware, type OnModuleDestroy } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '@strom/kafka-client';
 import { LOGGER, type Logger } from '@strom/runtime';
 import { ClusterClients } from '../rest/cluster-clients.js';
 import { RestError } from '../rest/errors.js';
@@ -36,7 +37,7 @@ export class StromApiMiddleware implements NestMiddleware, OnModuleDestroy {
     this.clients = new ClusterClients({
       endpoint: options.kafka,
       clientId: 'strom-admin-api',
-      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     });
   }
 

@@ -12,10 +12,10 @@
  */
 export class ReadTurns {
   readonly bytesPerTurn: number;
-  #readBytes = 0;
-  #endScheduled = false;
+  private readBytes = 0;
+  private endScheduled = false;
   /** Connections paused until the next turn: at most one entry per open connection. */
-  #paused: (() => void)[] = [];
+  private paused: (() => void)[] = [];
 
   constructor(bytesPerTurn: number) {
     if (!Number.isInteger(bytesPerTurn) || bytesPerTurn < 1)
@@ -28,21 +28,21 @@ export class ReadTurns {
    * and then `resume` runs in the check phase of this turn (the caller pauses reading meanwhile).
    */
   spend(bytes: number, resume: () => void): boolean {
-    if (!this.#endScheduled) {
-      this.#endScheduled = true;
-      setImmediate(this.#endTurn);
+    if (!this.endScheduled) {
+      this.endScheduled = true;
+      setImmediate(this.endTurn);
     }
-    this.#readBytes += bytes;
-    if (this.#readBytes < this.bytesPerTurn) return false;
-    this.#paused.push(resume);
+    this.readBytes += bytes;
+    if (this.readBytes < this.bytesPerTurn) return false;
+    this.paused.push(resume);
     return true;
   }
 
-  readonly #endTurn = (): void => {
-    this.#endScheduled = false;
-    this.#readBytes = 0;
-    const paused = this.#paused;
-    this.#paused = [];
+  private readonly endTurn = (): void => {
+    this.endScheduled = false;
+    this.readBytes = 0;
+    const paused = this.paused;
+    this.paused = [];
     for (const resume of paused) resume();
   };
 }

@@ -139,7 +139,7 @@ export class ClassicGroup {
   readonly pendingMembers = new Set<string>();
   /** Members of the current generation that have not sent SyncGroup yet. */
   readonly pendingSyncMembers = new Set<string>();
-  readonly #supportedProtocols = new Map<string, number>();
+  private readonly supportedProtocols = new Map<string, number>();
   numMembersAwaitingJoin = 0;
   /** A member joined during the initial rebalance delay (extends the delay). */
   newMemberAdded = false;
@@ -200,7 +200,7 @@ export class ClassicGroup {
     if (this.leaderId === null) this.leaderId = member.memberId;
     this.members.set(member.memberId, member);
     if (member.groupInstanceId !== null) this.staticMembers.set(member.groupInstanceId, member.memberId);
-    for (const p of member.protocols) this.#supportedProtocols.set(p.name, (this.#supportedProtocols.get(p.name) ?? 0) + 1);
+    for (const p of member.protocols) this.supportedProtocols.set(p.name, (this.supportedProtocols.get(p.name) ?? 0) + 1);
     member.awaitingJoin = callback;
     if (member.isAwaitingJoin) this.numMembersAwaitingJoin++;
     this.removePendingMember(member.memberId);
@@ -211,7 +211,7 @@ export class ClassicGroup {
     const member = this.members.get(memberId);
     if (member) {
       this.members.delete(memberId);
-      for (const p of member.protocols) this.#decrementProtocol(p.name);
+      for (const p of member.protocols) this.decrementProtocol(p.name);
       if (member.isAwaitingJoin) this.numMembersAwaitingJoin--;
       if (member.groupInstanceId !== null && this.staticMembers.get(member.groupInstanceId) === memberId) {
         this.staticMembers.delete(member.groupInstanceId);
@@ -223,10 +223,10 @@ export class ClassicGroup {
     return member;
   }
 
-  #decrementProtocol(name: string): void {
-    const count = (this.#supportedProtocols.get(name) ?? 0) - 1;
-    if (count > 0) this.#supportedProtocols.set(name, count);
-    else this.#supportedProtocols.delete(name);
+  private decrementProtocol(name: string): void {
+    const count = (this.supportedProtocols.get(name) ?? 0) - 1;
+    if (count > 0) this.supportedProtocols.set(name, count);
+    else this.supportedProtocols.delete(name);
   }
 
   addPendingMember(memberId: string): void {
@@ -245,8 +245,8 @@ export class ClassicGroup {
     sessionTimeoutMs: number,
     callback: JoinCallback | undefined,
   ): void {
-    for (const p of member.protocols) this.#decrementProtocol(p.name);
-    for (const p of protocols) this.#supportedProtocols.set(p.name, (this.#supportedProtocols.get(p.name) ?? 0) + 1);
+    for (const p of member.protocols) this.decrementProtocol(p.name);
+    for (const p of protocols) this.supportedProtocols.set(p.name, (this.supportedProtocols.get(p.name) ?? 0) + 1);
     member.protocols = protocols;
     member.rebalanceTimeoutMs = rebalanceTimeoutMs;
     member.sessionTimeoutMs = sessionTimeoutMs;
@@ -312,7 +312,7 @@ export class ClassicGroup {
 
   candidateProtocols(): Set<string> {
     const all = new Set<string>();
-    for (const [protocol, count] of this.#supportedProtocols) if (count === this.members.size) all.add(protocol);
+    for (const [protocol, count] of this.supportedProtocols) if (count === this.members.size) all.add(protocol);
     return all;
   }
 
@@ -320,7 +320,7 @@ export class ClassicGroup {
   supportsProtocols(memberProtocolType: string, memberProtocols: readonly MemberProtocol[]): boolean {
     if (this.is('Empty')) return memberProtocolType !== '' && memberProtocols.length > 0;
     return (
-      this.protocolType === memberProtocolType && memberProtocols.some((p) => this.#supportedProtocols.get(p.name) === this.members.size)
+      this.protocolType === memberProtocolType && memberProtocols.some((p) => this.supportedProtocols.get(p.name) === this.members.size)
     );
   }
 

@@ -142,29 +142,29 @@ export interface GroupCoordinatorDeps {
  */
 export class GroupCoordinator {
   readonly config: GroupConfig;
-  readonly #runtime: GroupRuntime;
-  readonly #authorizedOperations: (groupId: string) => number;
+  private readonly runtime: GroupRuntime;
+  private readonly authorizedOperations: (groupId: string) => number;
 
   constructor(deps: GroupCoordinatorDeps) {
     this.config = resolveGroupConfig(deps.config);
-    this.#runtime = new GroupRuntime({
+    this.runtime = new GroupRuntime({
       store: deps.store,
       config: this.config,
       time: deps.time ?? systemTime,
       log: deps.logger ?? silentLogger,
       newUuid: deps.newUuid ?? randomUUID,
     });
-    this.#authorizedOperations = deps.authorizedOperations ?? (() => GROUP_AUTHORIZED_OPERATIONS_ALL);
+    this.authorizedOperations = deps.authorizedOperations ?? (() => GROUP_AUTHORIZED_OPERATIONS_ALL);
   }
 
   /** Whether `start()` has loaded the groups and `stop()` has not been called. */
   get isActive(): boolean {
-    return this.#runtime.isActive;
+    return this.runtime.isActive;
   }
 
   /** Loads every persisted group and its offsets; requests meanwhile get COORDINATOR_LOAD_IN_PROGRESS. */
   async start(): Promise<void> {
-    await this.#runtime.start(expireOffsets);
+    await this.runtime.start(expireOffsets);
   }
 
   /**
@@ -172,11 +172,11 @@ export class GroupCoordinator {
    * answers requests still waiting on a rebalance with NOT_COORDINATOR and cancels every timer.
    */
   async stop(): Promise<void> {
-    await this.#runtime.stop();
+    await this.runtime.stop();
   }
 
   async joinGroup(body: JoinGroupRequest, apiVersion: number, client: GroupClientInfo): Promise<JoinGroupResponse> {
-    const result = await this.#join(body, apiVersion, client);
+    const result = await this.join(body, apiVersion, client);
     return createJoinGroupResponse({
       errorCode: result.error,
       generationId: result.generationId,
@@ -195,8 +195,8 @@ export class GroupCoordinator {
     });
   }
 
-  async #join(body: JoinGroupRequest, apiVersion: number, client: GroupClientInfo): Promise<JoinResult> {
-    const statusError = this.#runtime.validateGroupStatus(body.groupId, false);
+  private async join(body: JoinGroupRequest, apiVersion: number, client: GroupClientInfo): Promise<JoinResult> {
+    const statusError = this.runtime.validateGroupStatus(body.groupId, false);
     if (statusError !== undefined) return joinError(body.memberId, statusError);
     if (body.sessionTimeoutMs < this.config.minSessionTimeoutMs || body.sessionTimeoutMs > this.config.maxSessionTimeoutMs) {
       return joinError(body.memberId, ErrorCode.INVALID_SESSION_TIMEOUT);
@@ -215,7 +215,7 @@ export class GroupCoordinator {
       protocols: body.protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
       reason: apiVersion >= JOIN_GROUP_REASON_SINCE_VERSION ? body.reason : null,
     };
-    return this.#runtime.awaitAnswer<JoinResult>(
+    return this.runtime.awaitAnswer<JoinResult>(
       body.groupId,
       (group, respond, ctx) => joinGroup(group, params, respond, ctx),
       (error) => joinError(body.memberId, error),
@@ -223,7 +223,7 @@ export class GroupCoordinator {
   }
 
   async syncGroup(body: SyncGroupRequest, apiVersion: number): Promise<SyncGroupResponse> {
-    const result = await this.#sync(body, apiVersion);
+    const result = await this.sync(body, apiVersion);
     return createSyncGroupResponse({
       errorCode: result.error,
       protocolType: apiVersion >= SYNC_GROUP_PROTOCOL_TYPE_SINCE_VERSION ? result.protocolType : null,
@@ -232,8 +232,8 @@ export class GroupCoordinator {
     });
   }
 
-  async #sync(body: SyncGroupRequest, apiVersion: number): Promise<SyncResult> {
-    const statusError = this.#runtime.validateGroupStatus(body.groupId, false);
+  private async sync(body: SyncGroupRequest, apiVersion: number): Promise<SyncResult> {
+    const statusError = this.runtime.validateGroupStatus(body.groupId, false);
     // While loading, the rebalance in progress is lost: make the member rejoin (older clients do not expect LOAD_IN_PROGRESS).
     if (statusError === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return syncError(ErrorCode.REBALANCE_IN_PROGRESS);
     if (statusError !== undefined) return syncError(statusError);
@@ -248,15 +248,15 @@ export class GroupCoordinator {
       protocolName: apiVersion >= SYNC_GROUP_PROTOCOL_TYPE_SINCE_VERSION ? body.protocolName : null,
       assignments: new Map(body.assignments.map((a) => [a.memberId, a.assignment])),
     };
-    return this.#runtime.awaitAnswer<SyncResult>(body.groupId, (group, respond, ctx) => syncGroup(group, params, respond, ctx), syncError);
+    return this.runtime.awaitAnswer<SyncResult>(body.groupId, (group, respond, ctx) => syncGroup(group, params, respond, ctx), syncError);
   }
 
   async heartbeat(body: HeartbeatRequest, apiVersion: number): Promise<HeartbeatResponse> {
-    return createHeartbeatResponse({ errorCode: await this.#heartbeat(body, apiVersion) });
+    return createHeartbeatResponse({ errorCode: await this.heartbeatError(body, apiVersion) });
   }
 
-  async #heartbeat(body: HeartbeatRequest, apiVersion: number): Promise<ErrorCode> {
-    const statusError = this.#runtime.validateGroupStatus(body.groupId, false);
+  private async heartbeatError(body: HeartbeatRequest, apiVersion: number): Promise<ErrorCode> {
+    const statusError = this.runtime.validateGroupStatus(body.groupId, false);
     // While loading, answer blindly: the member finds out at its next heartbeat.
     if (statusError === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return ErrorCode.NONE;
     if (statusError !== undefined) return statusError;
@@ -265,7 +265,7 @@ export class GroupCoordinator {
       groupInstanceId: apiVersion >= HEARTBEAT_STATIC_MEMBERSHIP_SINCE_VERSION ? body.groupInstanceId : null,
       generationId: body.generationId,
     };
-    return this.#runtime.write(
+    return this.runtime.write(
       body.groupId,
       (group, ctx) => heartbeat(group, params, ctx),
       (error) => error,
@@ -281,7 +281,7 @@ export class GroupCoordinator {
             reason: apiVersion >= LEAVE_GROUP_REASON_SINCE_VERSION ? m.reason : null,
           }))
         : [{ memberId: body.memberId, groupInstanceId: null, reason: null }];
-    const { error, members } = await this.#leave(body.groupId, identities);
+    const { error, members } = await this.leave(body.groupId, identities);
     if (apiVersion < LEAVE_GROUP_BATCH_SINCE_VERSION) {
       // Before v3 there is one member and one error: the group's, else the member's.
       const errorCode =
@@ -296,10 +296,10 @@ export class GroupCoordinator {
     });
   }
 
-  async #leave(groupId: string, identities: MemberIdentity[]): Promise<LeaveOutcome> {
-    const statusError = this.#runtime.validateGroupStatus(groupId, false);
+  private async leave(groupId: string, identities: MemberIdentity[]): Promise<LeaveOutcome> {
+    const statusError = this.runtime.validateGroupStatus(groupId, false);
     if (statusError !== undefined) return { error: statusError, members: [] };
-    return this.#runtime.write(
+    return this.runtime.write(
       groupId,
       (group, ctx) => leaveGroup(group, identities, ctx),
       (error) => ({ error, members: [] }),
@@ -308,7 +308,7 @@ export class GroupCoordinator {
 
   async offsetCommit(body: OffsetCommitRequest, apiVersion: number): Promise<OffsetCommitResponse> {
     assertTopicNames('OffsetCommit', apiVersion);
-    const codes = await this.#commit(body, apiVersion);
+    const codes = await this.commit(body, apiVersion);
     let i = 0;
     return createOffsetCommitResponse({
       topics: body.topics.map((topic) =>
@@ -325,8 +325,8 @@ export class GroupCoordinator {
     });
   }
 
-  async #commit(body: OffsetCommitRequest, apiVersion: number): Promise<ErrorCode[]> {
-    const now = this.#runtime.nowMs();
+  private async commit(body: OffsetCommitRequest, apiVersion: number): Promise<ErrorCode[]> {
+    const now = this.runtime.nowMs();
     const expireTimestampMs =
       apiVersion >= OFFSET_COMMIT_RETENTION_TIME_SINCE_VERSION &&
       apiVersion <= OFFSET_COMMIT_RETENTION_TIME_UNTIL_VERSION &&
@@ -351,7 +351,7 @@ export class GroupCoordinator {
       }),
     );
     const all = (code: ErrorCode): ErrorCode[] => commits.map(() => code);
-    const statusError = this.#runtime.validateGroupStatus(body.groupId, true);
+    const statusError = this.runtime.validateGroupStatus(body.groupId, true);
     if (statusError !== undefined) return all(statusError);
     const params = {
       groupId: body.groupId,
@@ -360,14 +360,14 @@ export class GroupCoordinator {
       groupInstanceId: apiVersion >= OFFSET_COMMIT_STATIC_MEMBERSHIP_SINCE_VERSION ? body.groupInstanceId : null,
       commits,
     };
-    return this.#runtime.write(body.groupId, (group, ctx) => commitOffsets(group, params, ctx), all);
+    return this.runtime.write(body.groupId, (group, ctx) => commitOffsets(group, params, ctx), all);
   }
 
   async offsetFetch(body: OffsetFetchRequest, apiVersion: number): Promise<OffsetFetchResponse> {
     assertTopicNames('OffsetFetch', apiVersion);
     // Offsets are answered from memory, whatever the group's state (it may not use group management).
     if (apiVersion >= OFFSET_FETCH_MULTIPLE_GROUPS_SINCE_VERSION) {
-      const results = await Promise.all(body.groups.map((g) => this.#fetchOffsets(g.groupId, g.topics)));
+      const results = await Promise.all(body.groups.map((g) => this.fetchOffsets(g.groupId, g.topics)));
       return createOffsetFetchResponse({
         groups: body.groups.map((g, i) => {
           const { error, topics } = results[i] ?? { error: ErrorCode.UNKNOWN_SERVER_ERROR, topics: [] };
@@ -385,7 +385,7 @@ export class GroupCoordinator {
       });
     }
     const requested = apiVersion < OFFSET_FETCH_ALL_TOPICS_SINCE_VERSION ? (body.topics ?? []) : body.topics;
-    const { error, topics } = await this.#fetchOffsets(body.groupId, requested);
+    const { error, topics } = await this.fetchOffsets(body.groupId, requested);
     if (error !== ErrorCode.NONE) {
       if (apiVersion >= OFFSET_FETCH_ALL_TOPICS_SINCE_VERSION) return createOffsetFetchResponse({ errorCode: error });
       // v0-1 have no top-level error: every requested partition carries it.
@@ -415,10 +415,10 @@ export class GroupCoordinator {
     });
   }
 
-  async #fetchOffsets(groupId: string, requested: RequestedTopic[] | null): Promise<{ error: ErrorCode; topics: FetchedTopic[] }> {
-    const statusError = this.#runtime.validateGroupStatus(groupId, true);
+  private async fetchOffsets(groupId: string, requested: RequestedTopic[] | null): Promise<{ error: ErrorCode; topics: FetchedTopic[] }> {
+    const statusError = this.runtime.validateGroupStatus(groupId, true);
     if (statusError !== undefined) return { error: statusError, topics: [] };
-    return this.#runtime.read<{ error: ErrorCode; topics: FetchedTopic[] }>(
+    return this.runtime.read<{ error: ErrorCode; topics: FetchedTopic[] }>(
       groupId,
       (group) => ({ error: ErrorCode.NONE, topics: fetchOffsets(group, requested) }),
       (error) => ({ error, topics: [] }),
@@ -426,12 +426,12 @@ export class GroupCoordinator {
   }
 
   async offsetDelete(body: OffsetDeleteRequest, _apiVersion: number): Promise<OffsetDeleteResponse> {
-    const statusError = this.#runtime.validateGroupStatus(body.groupId, false);
+    const statusError = this.runtime.validateGroupStatus(body.groupId, false);
     if (statusError !== undefined) return createOffsetDeleteResponse({ errorCode: statusError });
     const partitions: TopicPartitionRef[] = body.topics.flatMap((t) =>
       t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex })),
     );
-    const outcome = await this.#runtime.write<OffsetDeleteOutcome>(
+    const outcome = await this.runtime.write<OffsetDeleteOutcome>(
       body.groupId,
       (group) => deleteOffsets(group, partitions),
       (error) => ({ groupError: error, partitionErrors: new Map() }),
@@ -456,21 +456,21 @@ export class GroupCoordinator {
   async onTopicsDeleted(topics: readonly string[]): Promise<void> {
     if (topics.length === 0) return;
     const deleted = new Set(topics);
-    await this.#runtime.forEachGroup((group, ctx) => dropDeletedTopics(group, deleted, ctx));
+    await this.runtime.forEachGroup((group, ctx) => dropDeletedTopics(group, deleted, ctx));
   }
 
   /** Every group in memory, its state and members: what `/metrics` counts. */
   groupSummaries(): { groupId: string; state: string; members: number }[] {
-    return this.#runtime.groups().map((group) => ({ groupId: group.groupId, state: group.state, members: group.members.size }));
+    return this.runtime.groups().map((group) => ({ groupId: group.groupId, state: group.state, members: group.members.size }));
   }
 
   async listGroups(body: ListGroupsRequest, apiVersion: number): Promise<ListGroupsResponse> {
-    const statusError = this.#runtime.statusError;
+    const statusError = this.runtime.statusError;
     if (statusError !== undefined && statusError !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
       return createListGroupsResponse({ errorCode: statusError });
     }
     const groups = listGroups(
-      this.#runtime.groups(),
+      this.runtime.groups(),
       apiVersion >= LIST_GROUPS_STATES_SINCE_VERSION ? body.statesFilter : [],
       apiVersion >= LIST_GROUPS_TYPES_SINCE_VERSION ? body.typesFilter : [],
     ).map((g) =>
@@ -486,7 +486,7 @@ export class GroupCoordinator {
 
   async describeGroups(body: DescribeGroupsRequest, apiVersion: number): Promise<DescribeGroupsResponse> {
     const withOperations = apiVersion >= DESCRIBE_GROUPS_AUTHORIZED_OPERATIONS_SINCE_VERSION && body.includeAuthorizedOperations;
-    const groups = await Promise.all(body.groups.map((groupId) => this.#describe(groupId, withOperations)));
+    const groups = await Promise.all(body.groups.map((groupId) => this.describe(groupId, withOperations)));
     // v6 (KIP-1043) says GROUP_ID_NOT_FOUND where older versions describe a Dead group.
     return createDescribeGroupsResponse({
       groups:
@@ -500,11 +500,11 @@ export class GroupCoordinator {
     });
   }
 
-  async #describe(groupId: string, withOperations: boolean): Promise<DescribeGroupsResponseDescribedGroup> {
-    const statusError = this.#runtime.validateGroupStatus(groupId, true);
+  private async describe(groupId: string, withOperations: boolean): Promise<DescribeGroupsResponseDescribedGroup> {
+    const statusError = this.runtime.validateGroupStatus(groupId, true);
     if (statusError !== undefined) return createDescribeGroupsResponseDescribedGroup({ errorCode: statusError, groupId });
-    const authorizedOperations = withOperations ? this.#authorizedOperations(groupId) : AUTHORIZED_OPERATIONS_OMITTED;
-    return this.#runtime.read(
+    const authorizedOperations = withOperations ? this.authorizedOperations(groupId) : AUTHORIZED_OPERATIONS_OMITTED;
+    return this.runtime.read(
       groupId,
       (group) => describeGroup(groupId, group, authorizedOperations),
       (errorCode) => createDescribeGroupsResponseDescribedGroup({ errorCode, groupId }),
@@ -514,16 +514,16 @@ export class GroupCoordinator {
   async deleteGroups(body: DeleteGroupsRequest, _apiVersion: number): Promise<DeleteGroupsResponse> {
     const results = await Promise.all(
       body.groupsNames.map(async (groupId) =>
-        createDeleteGroupsResponseDeletableGroupResult({ groupId, errorCode: await this.#deleteGroup(groupId) }),
+        createDeleteGroupsResponseDeletableGroupResult({ groupId, errorCode: await this.deleteGroup(groupId) }),
       ),
     );
     return createDeleteGroupsResponse({ results });
   }
 
-  async #deleteGroup(groupId: string): Promise<ErrorCode> {
-    const statusError = this.#runtime.validateGroupStatus(groupId, true);
+  private async deleteGroup(groupId: string): Promise<ErrorCode> {
+    const statusError = this.runtime.validateGroupStatus(groupId, true);
     if (statusError !== undefined) return statusError;
-    return this.#runtime.write(
+    return this.runtime.write(
       groupId,
       (group) => deleteGroup(group),
       (error) => error,

@@ -5,12 +5,5 @@ export { type ClassicGroupState } from './classic-group.js';
 export { DEFAULT_GROUP_CONFIG, groupConfigFrom, resolveGroupConfig, type GroupConfig, type GroupSettingsSource } from './config.js';
 export { CONSUMER_PROTOCOL_TYPE, subscriptionTopics } from './consumer-protocol.js';
 export { Mailbox, MailboxFullError } from './mailbox.js';
-export {
-  InMemoryGroupStore,
-  type GroupStore,
-  type PersistedGroup,
-  type PersistedMember,
-  type PersistedOffset,
-  type TopicPartitionRef,
-} from './store.js';
+export { type GroupStore, type PersistedGroup, type PersistedMember, type PersistedOffset, type TopicPartitionRef } from './store.js';
 export { clampDelay, MAX_TIMER_DELAY_MS, systemTime, type GroupTime, type Timer } from './time.js';

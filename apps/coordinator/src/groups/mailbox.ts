@@ -11,14 +11,14 @@ export class MailboxFullError extends Error {
  * async; the next one starts when it settles. A failing operation fails only its own caller.
  */
 export class Mailbox {
-  #tail: Promise<void> = Promise.resolve();
-  #queued = 0;
+  private tail: Promise<void> = Promise.resolve();
+  private queued = 0;
 
   constructor(readonly limit: number) {}
 
   /** Operations queued or running. */
   get size(): number {
-    return this.#queued;
+    return this.queued;
   }
 
   /**
@@ -26,18 +26,18 @@ export class Mailbox {
    * dropping them would leave the group's state machine stuck.
    */
   run<T>(op: () => T | Promise<T>, internal = false): Promise<T> {
-    if (!internal && this.#queued >= this.limit) return Promise.reject(new MailboxFullError(this.limit));
-    this.#queued++;
-    const result = this.#tail.then(op);
-    this.#tail = result.then(
-      () => void this.#queued--,
-      () => void this.#queued--,
+    if (!internal && this.queued >= this.limit) return Promise.reject(new MailboxFullError(this.limit));
+    this.queued++;
+    const result = this.tail.then(op);
+    this.tail = result.then(
+      () => void this.queued--,
+      () => void this.queued--,
     );
     return result;
   }
 
   /** Resolves when everything queued so far has settled. */
   idle(): Promise<void> {
-    return this.#tail;
+    return this.tail;
   }
 }

@@ -99,61 +99,61 @@ export interface Effects {
 
 /** Collects a result; handlers use one per call and end with `build()`. */
 export class ResultBuilder<R> implements Effects {
-  readonly #records: GroupRecord[] = [];
-  readonly #completions: Completion[] = [];
-  readonly #timers: TimerChange[] = [];
-  #response: R | undefined;
-  #newGroup: ClassicGroup | undefined;
-  #onAppended: (() => CoordinatorResult<R>) | undefined;
-  #onAppendFailed: ((error: ErrorCode) => CoordinatorResult<R>) | undefined;
+  private readonly records: GroupRecord[] = [];
+  private readonly completions: Completion[] = [];
+  private readonly timers: TimerChange[] = [];
+  private response: R | undefined;
+  private newGroup: ClassicGroup | undefined;
+  private onAppended: (() => CoordinatorResult<R>) | undefined;
+  private onAppendFailed: ((error: ErrorCode) => CoordinatorResult<R>) | undefined;
 
   append(record: GroupRecord): void {
-    this.#records.push(record);
+    this.records.push(record);
   }
 
   schedule(op: TimerOp, delayMs: number): void {
-    this.#timers.push({ key: timerKey(op), op, delayMs });
+    this.timers.push({ key: timerKey(op), op, delayMs });
   }
 
   cancel(key: string): void {
-    this.#timers.push({ key, op: undefined });
+    this.timers.push({ key, op: undefined });
   }
 
   answerJoin(to: JoinCallback | undefined, result: JoinResult): void {
-    if (to !== undefined) this.#completions.push({ to, join: result });
+    if (to !== undefined) this.completions.push({ to, join: result });
   }
 
   answerSync(to: SyncCallback | undefined, result: SyncResult): boolean {
     if (to === undefined) return false;
-    this.#completions.push({ to, sync: result });
+    this.completions.push({ to, sync: result });
     return true;
   }
 
   respond(response: R): this {
-    this.#response = response;
+    this.response = response;
     return this;
   }
 
   created(group: ClassicGroup): void {
-    this.#newGroup = group;
+    this.newGroup = group;
   }
 
   /** Sets the continuations; a result has at most one pair. */
   afterAppend(onAppended: (() => CoordinatorResult<R>) | undefined, onAppendFailed?: (error: ErrorCode) => CoordinatorResult<R>): void {
-    if (this.#onAppended !== undefined || this.#onAppendFailed !== undefined) throw new Error('a result has one pair of continuations');
-    this.#onAppended = onAppended;
-    this.#onAppendFailed = onAppendFailed;
+    if (this.onAppended !== undefined || this.onAppendFailed !== undefined) throw new Error('a result has one pair of continuations');
+    this.onAppended = onAppended;
+    this.onAppendFailed = onAppendFailed;
   }
 
   build(): CoordinatorResult<R> {
     return {
-      records: this.#records,
-      response: this.#response,
-      newGroup: this.#newGroup,
-      completions: this.#completions,
-      timers: this.#timers,
-      onAppended: this.#onAppended,
-      onAppendFailed: this.#onAppendFailed,
+      records: this.records,
+      response: this.response,
+      newGroup: this.newGroup,
+      completions: this.completions,
+      timers: this.timers,
+      onAppended: this.onAppended,
+      onAppendFailed: this.onAppendFailed,
     };
   }
 }

@@ -35,7 +35,7 @@ export class Reader {
     return new ProtocolError(message, { context: this.context, field, offset });
   }
 
-  #need(n: number, field: string): void {
+  private need(n: number, field: string): void {
     if (this.end - this.pos < n) {
       throw this.error(field, `truncated: needs ${n} bytes, ${this.end - this.pos} remain`);
     }
@@ -47,61 +47,61 @@ export class Reader {
   }
 
   bool(field: string): boolean {
-    this.#need(1, field);
+    this.need(1, field);
     return this.buf[this.pos++] !== 0;
   }
 
   int8(field: string): number {
-    this.#need(1, field);
+    this.need(1, field);
     const v = this.buf.readInt8(this.pos);
     this.pos += 1;
     return v;
   }
 
   int16(field: string): number {
-    this.#need(2, field);
+    this.need(2, field);
     const v = this.buf.readInt16BE(this.pos);
     this.pos += 2;
     return v;
   }
 
   uint16(field: string): number {
-    this.#need(2, field);
+    this.need(2, field);
     const v = this.buf.readUInt16BE(this.pos);
     this.pos += 2;
     return v;
   }
 
   int32(field: string): number {
-    this.#need(4, field);
+    this.need(4, field);
     const v = this.buf.readInt32BE(this.pos);
     this.pos += 4;
     return v;
   }
 
   uint32(field: string): number {
-    this.#need(4, field);
+    this.need(4, field);
     const v = this.buf.readUInt32BE(this.pos);
     this.pos += 4;
     return v;
   }
 
   int64(field: string): bigint {
-    this.#need(8, field);
+    this.need(8, field);
     const v = this.buf.readBigInt64BE(this.pos);
     this.pos += 8;
     return v;
   }
 
   float64(field: string): number {
-    this.#need(8, field);
+    this.need(8, field);
     const v = this.buf.readDoubleBE(this.pos);
     this.pos += 8;
     return v;
   }
 
   uuid(field: string): string {
-    this.#need(16, field);
+    this.need(16, field);
     const v = uuidFromBytes(this.buf, this.pos);
     this.pos += 16;
     return v;
@@ -161,9 +161,9 @@ export class Reader {
     return (u >> 1n) ^ -(u & 1n);
   }
 
-  #stringBody(length: number, field: string): string {
+  private stringBody(length: number, field: string): string {
     if (length > MAX_STRING_BYTES) throw this.error(field, `string length ${length} exceeds ${MAX_STRING_BYTES}`);
-    this.#need(length, field);
+    this.need(length, field);
     const v = this.buf.toString('utf8', this.pos, this.pos + length);
     this.pos += length;
     return v;
@@ -173,7 +173,7 @@ export class Reader {
   string(field: string): string {
     const length = this.int16(field);
     if (length < 0) throw this.error(field, `non-nullable string has length ${length}`, this.pos - 2);
-    return this.#stringBody(length, field);
+    return this.stringBody(length, field);
   }
 
   /** NULLABLE_STRING: int16 length (-1 for null), then UTF-8. */
@@ -181,25 +181,25 @@ export class Reader {
     const length = this.int16(field);
     if (length === -1) return null;
     if (length < 0) throw this.error(field, `invalid string length ${length}`, this.pos - 2);
-    return this.#stringBody(length, field);
+    return this.stringBody(length, field);
   }
 
   /** COMPACT_STRING: unsigned varint length + 1, then UTF-8. */
   compactString(field: string): string {
     const n = this.uvarint(field);
     if (n === 0) throw this.error(field, 'non-nullable string is null');
-    return this.#stringBody(n - 1, field);
+    return this.stringBody(n - 1, field);
   }
 
   /** COMPACT_NULLABLE_STRING: unsigned varint length + 1 (0 for null), then UTF-8. */
   compactNullableString(field: string): string | null {
     const n = this.uvarint(field);
     if (n === 0) return null;
-    return this.#stringBody(n - 1, field);
+    return this.stringBody(n - 1, field);
   }
 
-  #bytesBody(length: number, field: string, view: boolean): Buffer {
-    this.#need(length, field);
+  private bytesBody(length: number, field: string, view: boolean): Buffer {
+    this.need(length, field);
     const start = this.pos;
     this.pos += length;
     const slice = this.buf.subarray(start, start + length);
@@ -213,26 +213,26 @@ export class Reader {
   bytes(field: string, view: boolean): Buffer {
     const length = this.int32(field);
     if (length < 0) throw this.error(field, `non-nullable bytes have length ${length}`, this.pos - 4);
-    return this.#bytesBody(length, field, view);
+    return this.bytesBody(length, field, view);
   }
 
   nullableBytes(field: string, view: boolean): Buffer | null {
     const length = this.int32(field);
     if (length === -1) return null;
     if (length < 0) throw this.error(field, `invalid bytes length ${length}`, this.pos - 4);
-    return this.#bytesBody(length, field, view);
+    return this.bytesBody(length, field, view);
   }
 
   compactBytes(field: string, view: boolean): Buffer {
     const n = this.uvarint(field);
     if (n === 0) throw this.error(field, 'non-nullable bytes are null');
-    return this.#bytesBody(n - 1, field, view);
+    return this.bytesBody(n - 1, field, view);
   }
 
   compactNullableBytes(field: string, view: boolean): Buffer | null {
     const n = this.uvarint(field);
     if (n === 0) return null;
-    return this.#bytesBody(n - 1, field, view);
+    return this.bytesBody(n - 1, field, view);
   }
 
   /**
@@ -241,7 +241,7 @@ export class Reader {
    * version, which Kafka bounds the same way). This keeps a lying count from driving a long
    * loop or a big allocation.
    */
-  #count(n: number, field: string, offset: number): number {
+  private count(n: number, field: string, offset: number): number {
     if (n > this.end - this.pos) {
       throw this.error(field, `array of ${n} elements cannot fit in ${this.end - this.pos} remaining bytes`, offset);
     }
@@ -252,7 +252,7 @@ export class Reader {
   arrayLength(field: string): number {
     const n = this.int32(field);
     if (n < 0) throw this.error(field, `non-nullable array has length ${n}`, this.pos - 4);
-    return this.#count(n, field, this.pos - 4);
+    return this.count(n, field, this.pos - 4);
   }
 
   /** NULLABLE ARRAY: int32 count, -1 for null (returned as -1). */
@@ -260,7 +260,7 @@ export class Reader {
     const n = this.int32(field);
     if (n === -1) return -1;
     if (n < 0) throw this.error(field, `invalid array length ${n}`, this.pos - 4);
-    return this.#count(n, field, this.pos - 4);
+    return this.count(n, field, this.pos - 4);
   }
 
   /** COMPACT_ARRAY: unsigned varint count + 1. */
@@ -268,7 +268,7 @@ export class Reader {
     const start = this.pos;
     const n = this.uvarint(field);
     if (n === 0) throw this.error(field, 'non-nullable array is null', start);
-    return this.#count(n - 1, field, start);
+    return this.count(n - 1, field, start);
   }
 
   /** COMPACT_NULLABLE_ARRAY: unsigned varint count + 1, 0 for null (returned as -1). */
@@ -276,7 +276,7 @@ export class Reader {
     const start = this.pos;
     const n = this.uvarint(field);
     if (n === 0) return -1;
-    return this.#count(n - 1, field, start);
+    return this.count(n - 1, field, start);
   }
 
   /** Starts reading the value of a tagged field of `size` bytes: reads past it are refused. */
@@ -300,6 +300,6 @@ export class Reader {
   /** A tagged field this version does not know: kept as raw bytes so it survives re-encoding. */
   unknownTaggedField(tag: number, field: string): TaggedField {
     const size = this.uvarint(field);
-    return { tag, data: this.#bytesBody(size, field, false) };
+    return { tag, data: this.bytesBody(size, field, false) };
   }
 }
