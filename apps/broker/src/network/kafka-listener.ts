@@ -88,6 +88,7 @@ export class KafkaListener {
     this.timer = setInterval(() => {
       const now = Date.now();
       for (const connection of this.connections) connection.checkTimeouts(now);
+      this.closeLeastRecentlyActiveOverLimit();
       this.options.connectionLog.sweep();
     }, timeoutCheckIntervalMs);
     this.timer.unref();
@@ -142,6 +143,19 @@ export class KafkaListener {
     }
   }
 
+  /**
+   * Kafka's Processor: while the inter-broker listener's connections hold the broker past
+   * max.connections, every other listener closes its least recently active connection, one per check.
+   */
+  private closeLeastRecentlyActiveOverLimit(): void {
+    if (!this.options.quotas.maxConnectionsExceeded(this.options.name)) return;
+    let oldest: KafkaConnection | undefined;
+    for (const connection of this.connections) {
+      if (oldest === undefined || connection.lastActiveAtMs < oldest.lastActiveAtMs) oldest = connection;
+    }
+    oldest?.close('max.connections exceeded: least recently active connection closed');
+  }
+
   private accept(socket: Socket): void {
     if (!this.opened) {
       socket.pause();
@@ -149,7 +163,7 @@ export class KafkaListener {
       else this.waiting.push(socket);
       return;
     }
-    this.options.quotas.accept(socket, () => this.serve(socket));
+    this.options.quotas.accept(this.options.name, socket, () => this.serve(socket));
   }
 
   private serve(socket: Socket): void {
