@@ -72,8 +72,10 @@ describe('connection limits over real sockets (Kafka: ConnectionQuotas)', () => 
     return client;
   }
 
-  it('at max.connections a new connection waits for a slot instead of being reset, then is served', async () => {
-    const { port, quotas } = await start({ maxConnections: 3 });
+  it('at max.connections a new connection waits for a slot instead of being reset, then is served; the wait is logged', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('quotas', 'info', { write: (line: string) => lines.push(line) } as never);
+    const { port, quotas } = await start({ maxConnections: 3 }, logger);
     const served = await Promise.all([open(port), open(port), open(port)]);
     served.forEach((client, i) => client.ask(i + 1));
     await until('the first three are answered', () => served.every((client) => client.answers.length === 1));
@@ -84,6 +86,7 @@ describe('connection limits over real sockets (Kafka: ConnectionQuotas)', () => 
     expect(fourth.answers).toEqual([]);
     expect(fourth.closed).toBe(false);
     expect(quotas.waitingCount).toBe(1);
+    expect(lines.filter((line) => line.includes('"msg":"max.connections reached: new connections wait for a slot"'))).toHaveLength(1);
 
     served[0]!.socket.destroy();
     await until('the fourth is answered once a slot frees', () => fourth.answers.length === 1);

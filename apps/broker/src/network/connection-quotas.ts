@@ -173,11 +173,11 @@ export class ConnectionQuotas {
       socket.destroy();
       return;
     }
-    if (listener.count >= listener.limits.maxConnections) {
+    if (!listener.isProtected && this.total >= this.limits.maxConnections) {
+      this.log.info(LOG_KIND_AT_LIMIT, ip, { client: ip, maxConnections: this.limits.maxConnections }, LOG_KIND_AT_LIMIT);
+    } else if (listener.count >= listener.limits.maxConnections) {
       const fields = { client: ip, listener: listener.name, maxConnections: listener.limits.maxConnections };
       this.log.info(LOG_KIND_AT_LISTENER_LIMIT, ip, fields, LOG_KIND_AT_LISTENER_LIMIT);
-    } else if (!listener.isProtected && this.total >= this.limits.maxConnections) {
-      this.log.info(LOG_KIND_AT_LIMIT, ip, { client: ip, maxConnections: this.limits.maxConnections }, LOG_KIND_AT_LIMIT);
     }
     socket.pause();
     const entry: Waiting = { socket, ip, admit };
