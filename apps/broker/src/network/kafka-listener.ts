@@ -34,6 +34,8 @@ export interface ListenerOptions {
 const timeoutCheckIntervalMs = 1000;
 /** The kind of the rate-limited line for a TLS connection that never got to Kafka's protocol. */
 const LOG_KIND_TLS_FAILED = 'TLS handshake failed';
+/** Node's longest timer (2^31 - 1 ms, about 24.8 days); a longer one warns and is cut to it. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
 /** Connections that may wait for the broker to finish starting. */
 const MAX_WAITING_SOCKETS = 1024;
 
@@ -183,8 +185,10 @@ export class KafkaListener {
   private createTlsServer(): TlsServer | undefined {
     const ssl = this.options.security?.ssl;
     if (ssl === undefined) return undefined;
-    // Kafka bounds a connection stuck in its handshake by connections.max.idle.ms, like any other.
-    const server = createTlsServer({ ...ssl.serverOptions, handshakeTimeout: this.options.limits.idleTimeoutMs });
+    // Kafka bounds a connection stuck in its handshake by connections.max.idle.ms, like any other;
+    // with idle expiry off (Infinity) Node's longest timer stands in: it throws on Infinity.
+    const handshakeTimeout = Math.min(this.options.limits.idleTimeoutMs, LONGEST_TIMER_MS);
+    const server = createTlsServer({ ...ssl.serverOptions, handshakeTimeout });
     server.on('secureConnection', (socket: TLSSocket) => this.secured(socket));
     server.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
       const key = `${socket.remoteAddress}:${socket.remotePort}`;
