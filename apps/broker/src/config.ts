@@ -77,6 +77,18 @@ function connectionQuotas(config: ServerConfig): Pick<BrokerOptions, 'connection
       maxConnectionsPerIpOverrides: byIp,
       maxConnectionCreationRate: config.int('max.connection.creation.rate'),
       listenBacklogSize: config.int('socket.listen.backlog.size'),
+      // KIP-402/612: each listener's own limits, the broker-wide values where it has none.
+      listeners: new Map(
+        config.listeners.map(({ name }) => [
+          name,
+          {
+            maxConnections: config.listenerNumber(name, 'max.connections'),
+            maxConnectionCreationRate: config.listenerNumber(name, 'max.connection.creation.rate'),
+          },
+        ]),
+      ),
+      // Kafka's ConnectionQuotas.protectedListener: the inter-broker listener, when there are several.
+      protectedListener: config.listeners.length > 1 ? config.interBroker.listenerName : undefined,
     },
     maxConnectionsPerHostOverrides: byHost,
   };

@@ -21,6 +21,8 @@ describe('the broker options, built from the one parsed configuration', () => {
       maxConnectionsPerIpOverrides: new Map(),
       maxConnectionCreationRate: 2_147_483_647,
       listenBacklogSize: 50,
+      listeners: new Map([['PLAINTEXT', { maxConnections: 2_147_483_647, maxConnectionCreationRate: 2_147_483_647 }]]),
+      protectedListener: undefined,
     });
     expect(defaults.queuedMaxRequestBytes).toBe(-1);
     const set = withFile({
@@ -41,6 +43,27 @@ describe('the broker options, built from the one parsed configuration', () => {
     });
     expect(set.maxConnectionsPerHostOverrides).toEqual(new Map([['localhost', 30]]));
     expect(set.queuedMaxRequestBytes).toBe(1_048_576);
+  });
+
+  it("takes each listener's max.connections and max.connection.creation.rate, the broker-wide ones where it has none; the inter-broker listener is protected", () => {
+    const options = withFile({
+      listeners: 'INTERNAL://127.0.0.1:9092,EXTERNAL://127.0.0.1:9093',
+      'listener.security.protocol.map': 'INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT',
+      'inter.broker.listener.name': 'INTERNAL',
+      'max.connections': '1000',
+      'max.connection.creation.rate': '50',
+      'listener.name.external.max.connections': '100',
+      'listener.name.external.max.connection.creation.rate': '5',
+    });
+    expect(options.connectionQuotas).toMatchObject({
+      listeners: new Map([
+        ['INTERNAL', { maxConnections: 1000, maxConnectionCreationRate: 50 }],
+        ['EXTERNAL', { maxConnections: 100, maxConnectionCreationRate: 5 }],
+      ]),
+      protectedListener: 'INTERNAL',
+    });
+    expect(withFile({ 'max.connections': '10' }).connectionQuotas.protectedListener).toBeUndefined();
+    expect(() => withFile({ 'listener.name.plaintext.max.connections': '-1' })).toThrow(/listener.name.plaintext.max.connections/);
   });
 
   it('refuses bad connection limits naming the key, as Kafka does', () => {

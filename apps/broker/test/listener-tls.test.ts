@@ -25,11 +25,12 @@ import { ApiRouter } from '../src/api/router.js';
 import { handleSaslAuthenticate, handleSaslHandshake } from '../src/api/security-apis.js';
 import type { ConnectionQuotaLimits } from '../src/network/connection-quotas.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
+import type { ConnectionLimits } from '../src/network/limits.js';
 import type { SecurityProtocol } from '../src/network/request-handler.js';
 import { API_AUTHORIZATION } from '../src/security/api-authorization.js';
 import { listenerSecurity } from '../src/security/listener-security.js';
 import { sslServer } from '../src/security/ssl/ssl-server.js';
-import { defaultListenerSecurity, testListenerOptions, until } from './listener-options.js';
+import { defaultListenerSecurity, kafkaDefaults, testListenerOptions, until } from './listener-options.js';
 
 const tls = testTlsMaterial();
 const silent = createLogger('listener-tls-test', 'silent');
@@ -75,7 +76,7 @@ describe('TLS listener (SSL, SASL_SSL)', () => {
 
   async function start(
     ssl: Record<string, string>,
-    options: { logger?: Logger; quotas?: Partial<ConnectionQuotaLimits>; protocol?: SecurityProtocol } = {},
+    options: { logger?: Logger; quotas?: Partial<ConnectionQuotaLimits>; protocol?: SecurityProtocol; limits?: ConnectionLimits } = {},
   ): Promise<{ port: number; principals: string[]; protocols: (SecurityProtocol | undefined)[] }> {
     const logger = options.logger ?? silent;
     const principals: string[] = [];
@@ -87,6 +88,7 @@ describe('TLS listener (SSL, SASL_SSL)', () => {
       return createMetadataResponse({ clusterId: 'tls' });
     });
     const listenerOptions = testListenerOptions(logger, {
+      ...(options.limits ? { limits: options.limits } : {}),
       quotas: options.quotas ?? {},
       security: { protocol: options.protocol ?? 'SSL', ssl: sslServer({ ...brokerSsl, ...ssl }) },
     });
@@ -132,6 +134,14 @@ describe('TLS listener (SSL, SASL_SSL)', () => {
     expect(client.answers).toEqual([1, 2]);
     expect(principals).toEqual(['User:ANONYMOUS', 'User:ANONYMOUS']);
     expect(protocols).toEqual(['SSL', 'SSL']);
+  });
+
+  it('serves TLS with idle expiry off (connections.max.idle.ms negative): the handshake gets no timeout instead of crashing the broker', async () => {
+    const { port } = await start({}, { limits: { ...kafkaDefaults.limits, idleTimeoutMs: Number.POSITIVE_INFINITY } });
+    const client = await openTls(port);
+    client.ask(1);
+    await until('answered', () => client.answers.length === 1);
+    expect(client.closed).toBe(false);
   });
 
   it('refuses a plaintext client on the TLS port, logs it rate-limited, and keeps serving TLS clients', async () => {

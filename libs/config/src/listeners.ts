@@ -120,11 +120,13 @@ export function listenerSasl(props: Readonly<Record<string, string>>, listenerNa
 /**
  * The settings Strom applies per listener as `listener.name.<listener>.<key>` (over `<key>`), as
  * Kafka's channel builders read them: the SASL mechanisms and JAAS configs, the session lifetime
- * and token bound, and the `ssl.*` settings Strom serves. Kafka's per-listener connection limits
- * (`max.connections`, `max.connection.creation.rate`) are not applied: Strom's limits are broker-wide.
+ * and token bound, the `ssl.*` settings Strom serves, and the listener's connection limits
+ * (`max.connections`, KIP-402; `max.connection.creation.rate`, KIP-612), as Kafka's ConnectionQuotas reads them.
  */
 const PER_LISTENER_KEYS: ReadonlySet<string> = new Set([
   'sasl.enabled.mechanisms',
+  'max.connections',
+  'max.connection.creation.rate',
   ...SUPPORTED_SASL_MECHANISMS.map((m) => `${m.toLowerCase()}.sasl.jaas.config`),
   'connections.max.reauth.ms',
   'sasl.server.max.receive.size',

@@ -234,8 +234,10 @@ describe('listeners, as Kafka reads them and as the flags change the first one',
     expect(config.listenerValue('PARTNER', 'connections.max.reauth.ms')).toBe(0);
     expect(config.ssl('PARTNER')['ssl.keystore.location']).toBe('/etc/partner.jks');
     expect(config.ssl('EXTERNAL')['ssl.keystore.location']).toBeUndefined();
+    expect([config.listenerNumber('PARTNER', 'max.connections'), config.listenerNumber('EXTERNAL', 'max.connections')]).toEqual([
+      10, 2_147_483_647,
+    ]);
     expect(config.warnings).toEqual([
-      'listener.name.partner.max.connections: listener.name.partner.max.connections is not a per-listener setting Strom applies; it is ignored',
       'listener.name.partner.ssl.keymanager.algorithm: listener.name.partner.ssl.keymanager.algorithm is not a per-listener setting Strom applies; it is ignored',
     ]);
   });

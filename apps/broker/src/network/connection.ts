@@ -139,6 +139,11 @@ export class KafkaConnection {
     });
   }
 
+  /** When the connection last read bytes (the order in which Kafka closes connections past max.connections). */
+  get lastActiveAtMs(): number {
+    return this.lastActivityMs;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }

@@ -34,6 +34,8 @@ export interface ListenerOptions {
 const timeoutCheckIntervalMs = 1000;
 /** The kind of the rate-limited line for a TLS connection that never got to Kafka's protocol. */
 const LOG_KIND_TLS_FAILED = 'TLS handshake failed';
+/** Node's longest timer (2^31 - 1 ms, about 24.8 days); a longer one warns and is cut to it. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
 /** Connections that may wait for the broker to finish starting. */
 const MAX_WAITING_SOCKETS = 1024;
 
@@ -88,6 +90,7 @@ export class KafkaListener {
     this.timer = setInterval(() => {
       const now = Date.now();
       for (const connection of this.connections) connection.checkTimeouts(now);
+      this.closeLeastRecentlyActiveOverLimit();
       this.options.connectionLog.sweep();
     }, timeoutCheckIntervalMs);
     this.timer.unref();
@@ -142,6 +145,19 @@ export class KafkaListener {
     }
   }
 
+  /**
+   * Kafka's Processor: while the inter-broker listener's connections hold the broker past
+   * max.connections, every other listener closes its least recently active connection, one per check.
+   */
+  private closeLeastRecentlyActiveOverLimit(): void {
+    if (!this.options.quotas.maxConnectionsExceeded(this.options.name)) return;
+    let oldest: KafkaConnection | undefined;
+    for (const connection of this.connections) {
+      if (oldest === undefined || connection.lastActiveAtMs < oldest.lastActiveAtMs) oldest = connection;
+    }
+    oldest?.close('max.connections exceeded: least recently active connection closed');
+  }
+
   private accept(socket: Socket): void {
     if (!this.opened) {
       socket.pause();
@@ -149,7 +165,7 @@ export class KafkaListener {
       else this.waiting.push(socket);
       return;
     }
-    this.options.quotas.accept(socket, () => this.serve(socket));
+    this.options.quotas.accept(this.options.name, socket, () => this.serve(socket));
   }
 
   private serve(socket: Socket): void {
@@ -169,8 +185,10 @@ export class KafkaListener {
   private createTlsServer(): TlsServer | undefined {
     const ssl = this.options.security?.ssl;
     if (ssl === undefined) return undefined;
-    // Kafka bounds a connection stuck in its handshake by connections.max.idle.ms, like any other.
-    const server = createTlsServer({ ...ssl.serverOptions, handshakeTimeout: this.options.limits.idleTimeoutMs });
+    // Kafka bounds a connection stuck in its handshake by connections.max.idle.ms, like any other;
+    // with idle expiry off (Infinity) Node's longest timer stands in: it throws on Infinity.
+    const handshakeTimeout = Math.min(this.options.limits.idleTimeoutMs, LONGEST_TIMER_MS);
+    const server = createTlsServer({ ...ssl.serverOptions, handshakeTimeout });
     server.on('secureConnection', (socket: TLSSocket) => this.secured(socket));
     server.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
       const key = `${socket.remoteAddress}:${socket.remotePort}`;
