@@ -24,7 +24,7 @@ describe('retention and compaction, scheduled by apps/retention over the bus', (
 
   beforeAll(async () => {
     kcat = await ensureKcat();
-    strom = await startEmbeddedStrom(['--retention-check-interval-ms', '1000']);
+    strom = await startEmbeddedStrom(['--retention-check-interval-ms', '1000', '--cleaner-backoff-ms', '1000']);
     kafka = new Kafka({ clientId: 'e2e-retention', brokers: [strom.bootstrap], logLevel: logLevel.NOTHING });
   });
   afterAll(async () => strom?.stop());

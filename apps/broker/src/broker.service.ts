@@ -87,7 +87,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   private replicationStats?: ReplicationStats;
   /** Request counts and times per API, over every listener, since the broker started. */
   readonly requestStats = new RequestStats();
-  private retentionTicks?: Subscription;
+  private retentionTicks: Subscription[] = [];
   private security?: SecurityMetadataClient;
   private unregisterMetrics?: () => void;
   /**
@@ -213,8 +213,11 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     this.registerSecurityApis(security);
     await metadata.start();
     await replicas.settled();
-    this.retentionTicks = subscribeJson(this.bus, RetentionSubjects.tick, () => void replicas.maintain());
-    await this.retentionTicks.ready;
+    this.retentionTicks = [
+      subscribeJson(this.bus, RetentionSubjects.tick, () => void replicas.enforceRetention()),
+      subscribeJson(this.bus, RetentionSubjects.cleanerTick, () => void replicas.clean()),
+    ];
+    await Promise.all(this.retentionTicks.map((ticks) => ticks.ready));
     this.registerMetrics(replicas);
     for (const listener of this.listeners) listener.open();
     for (const { name, securityProtocol, host, port } of this.bound) {
@@ -229,7 +232,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
 
   async onApplicationShutdown(): Promise<void> {
     this.unregisterMetrics?.();
-    await this.retentionTicks?.unsubscribe();
+    await Promise.all(this.retentionTicks.map((ticks) => ticks.unsubscribe()));
     this.quotas?.close();
     await Promise.all(this.listeners.map((listener) => listener.stop(this.options.drainTimeoutMs)));
     // Per API since the start: how many requests and how long they took (bucket bounds, ms).

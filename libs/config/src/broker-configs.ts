@@ -119,7 +119,7 @@ export const BROKER_CONFIGS: readonly BrokerConfigDef[] = [
   broker('log.cleanup.policy', 'LIST', 'delete', 'cluster', 'applied', 'Default cleanup policy: delete, compact or both.', { validator: listOf('compact', 'delete') }),
   broker('log.cleaner.enable', 'BOOLEAN', 'true', 'ro', 'reported', 'Run the log cleaner (deprecated; do not disable).'),
   broker('log.cleaner.threads', 'INT', '1', 'cluster', 'reported', 'Log cleaner threads.', { validator: atLeast(0) }),
-  broker('log.cleaner.backoff.ms', 'LONG', '15000', 'cluster', 'reported', 'Sleep when there is nothing to clean.', { validator: atLeast(0) }),
+  broker('log.cleaner.backoff.ms', 'LONG', '15000', 'cluster', 'applied', 'How often the log cleaner looks for logs to compact (read at start).', { validator: atLeast(0) }),
   broker('log.cleaner.dedupe.buffer.size', 'LONG', '134217728', 'cluster', 'reported', 'Dedupe memory across cleaner threads.'),
   broker('log.cleaner.io.buffer.size', 'INT', '524288', 'cluster', 'reported', 'Cleaner I/O buffer memory.', { validator: atLeast(0) }),
   broker('log.cleaner.io.buffer.load.factor', 'DOUBLE', '0.9', 'cluster', 'reported', 'Dedupe buffer load factor.'),

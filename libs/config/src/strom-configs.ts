@@ -105,6 +105,7 @@ export const FLAG_BINDINGS: readonly FlagBinding[] = [
   { key: 'strom.admin.security.protocol', flag: 'admin-security-protocol', env: 'STROM_ADMIN_SECURITY_PROTOCOL' },
   { key: 'strom.admin.sasl.mechanism', flag: 'admin-sasl-mechanism', env: 'STROM_ADMIN_SASL_MECHANISM' },
   { key: 'log.retention.check.interval.ms', flag: 'retention-check-interval-ms', env: 'STROM_RETENTION_CHECK_INTERVAL_MS' },
+  { key: 'log.cleaner.backoff.ms', flag: 'cleaner-backoff-ms', env: 'STROM_CLEANER_BACKOFF_MS' },
   { key: 'strom.temporal.address', flag: 'temporal-address', env: 'STROM_TEMPORAL_ADDRESS' },
   { key: 'strom.temporal.namespace', flag: 'temporal-namespace', env: 'STROM_TEMPORAL_NAMESPACE' },
   { key: 'strom.admin.temporal.ui.url', flag: 'admin-temporal-ui-url', env: 'STROM_ADMIN_TEMPORAL_UI_URL' },

@@ -38,8 +38,8 @@ export interface CleanOutput {
 /**
  * Kafka's log cleaner, one pass: (1) key → latest offset over [first segment, endOffset),
  * stopping early at a segment boundary if the map is full; (2) rewrite each segment into
- * `<base>.log.cleaned` keeping, per key, only the latest record, dropping tombstones older than
- * delete.retention.ms. Kept records keep their offsets (batches are re-encoded with the
+ * `<base>.log.cleaned` keeping, per key, only the latest record, dropping records without a key
+ * and tombstones older than delete.retention.ms. Kept records keep their offsets (batches are re-encoded with the
  * original base offset and span), so offsets only increase and consumers see the same
  * positions. Compressed batches are decompressed, filtered and re-encoded with the same codec
  * (as Kafka's cleaner does); records keep their headers and attributes. Runs on plain files:
@@ -48,14 +48,18 @@ export interface CleanOutput {
 export async function cleanSegments(input: CleanInput, io: FileIo = nodeFileIo): Promise<CleanOutput> {
   const latest = new Map<string, number>();
   const mapped: CleanInput['segments'] = [];
+  /** The last offset the map holds (Kafka's OffsetMap.latestOffset); records past it are kept as they are. */
+  let latestMappedOffset = -1;
   for (const segment of input.segments) {
     const before = new Map(latest);
+    const latestBefore = latestMappedOffset;
     const full = await forEachBatch(io, segment.logPath, segment.sizeBytes, (header, bytes) => {
       if (header.baseOffset >= input.endOffset) return true;
       for (const record of recordsOf(bytes) ?? []) {
         const offset = Number(record.offset);
         if (record.key === null || offset >= input.endOffset) continue;
         latest.set(record.key.toString('latin1'), offset);
+        latestMappedOffset = offset;
       }
       return latest.size <= input.maxOffsetMapEntries;
     });
@@ -63,6 +67,7 @@ export async function cleanSegments(input: CleanInput, io: FileIo = nodeFileIo):
       // Map overflowed inside this segment: clean only the segments before it.
       for (const key of [...latest.keys()]) if (!before.has(key)) latest.delete(key);
       for (const [key, offset] of before) latest.set(key, offset);
+      latestMappedOffset = latestBefore;
       break;
     }
     mapped.push(segment);
@@ -84,7 +89,9 @@ export async function cleanSegments(input: CleanInput, io: FileIo = nodeFileIo):
       const attributes = bytes.readInt16BE(BatchField.Attributes);
       const logAppendTime = isLogAppendTime(attributes) ? header.maxTimestamp : null;
       const survivors = records.filter((record) => {
-        if (record.key === null) return true;
+        if (Number(record.offset) > latestMappedOffset) return true;
+        // Kafka's cleaner drops a record without a key (a compacted topic refuses them on produce; older ones go).
+        if (record.key === null) return false;
         const latestOffset = latest.get(record.key.toString('latin1'));
         if (latestOffset !== undefined && latestOffset > Number(record.offset)) return false;
         return record.value !== null || (logAppendTime ?? Number(record.timestamp)) >= deleteHorizonMs;

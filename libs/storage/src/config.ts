@@ -59,6 +59,16 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   verifyCrcOnAppend: false,
 });
 
+/**
+ * How old a segment may get before an append rolls it (Kafka's LogConfig.maxSegmentMs): a
+ * compacted log rolls by max.compaction.lag.ms too, so that its records become cleanable in time.
+ */
+export function maxSegmentMs(config: LogConfig): number {
+  return config.cleanupPolicy.includes('compact') && config.maxCompactionLagMs > 0
+    ? Math.min(config.maxCompactionLagMs, config.segmentMs)
+    : config.segmentMs;
+}
+
 /** Smallest segment we accept: one max-size header plus room to make progress. */
 const MIN_SEGMENT_BYTES = 14;
 

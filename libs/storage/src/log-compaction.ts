@@ -22,11 +22,16 @@ export interface CompactionStats {
   dirtyBytes: number;
   dirtyRatio: number;
   segmentBases: number[];
+  /**
+   * How far past max.compaction.lag.ms the oldest dirty record is (0 when none is), by the first
+   * batch's timestamp of each dirty closed segment (Kafka's LogCleanerManager.maxCompactionDelay).
+   */
+  compactionDelayMs: number;
 }
 
 export interface CompactOptions {
   nowMs?: number;
-  /** Clean even below min.cleanable.dirty.ratio. */
+  /** Clean even when neither min.cleanable.dirty.ratio nor max.compaction.lag.ms asks for it. */
   force?: boolean;
   /** Default true: clean in a worker thread, off the event loop serving appends. */
   inWorker?: boolean;
@@ -89,19 +94,34 @@ export class LogCompactor {
       dirtyBytes,
       dirtyRatio: cleanableBytes === 0 ? 0 : dirtyBytes / cleanableBytes,
       segmentBases: segments.map((s) => s.baseOffset),
+      compactionDelayMs: this.compactionDelayMs(nowMs),
     };
+  }
+
+  private compactionDelayMs(nowMs: number): number {
+    const firstBatchTimestamps = this.log
+      .segments()
+      .slice(0, -1)
+      .filter((s) => s.baseOffset >= this.firstDirtyOffset && s.rollingBasedTimestamp !== null && s.rollingBasedTimestamp > 0)
+      .map((s) => s.rollingBasedTimestamp!);
+    if (firstBatchTimestamps.length === 0) return 0;
+    const cleanUntilMs = nowMs - Math.max(this.log.config().maxCompactionLagMs, 0);
+    return Math.max(cleanUntilMs - Math.min(...firstBatchTimestamps), 0);
   }
 
   /**
    * One compaction pass (cleanup.policy includes compact): cleans in a worker thread, then
-   * swaps the cleaned segments in. Skipped below min.cleanable.dirty.ratio unless `force`.
+   * swaps the cleaned segments in. As Kafka's cleaner picks a log: when its dirty ratio is above
+   * min.cleanable.dirty.ratio, or a dirty record is older than max.compaction.lag.ms; else only
+   * with `force`.
    */
   async compact(nowMs: number, options: CompactOptions): Promise<CompactionResult> {
     const stats = await this.stats(nowMs);
     const config = this.log.config();
     if (!config.cleanupPolicy.includes('compact')) return { compacted: false, reason: 'cleanup.policy has no compact', stats };
     if (stats.segmentBases.length === 0) return { compacted: false, reason: 'nothing cleanable', stats };
-    if (!options.force && stats.dirtyRatio < config.minCleanableDirtyRatio)
+    const needCompactionNow = stats.compactionDelayMs > 0 && stats.cleanableBytes > 0;
+    if (!options.force && !needCompactionNow && stats.dirtyRatio <= config.minCleanableDirtyRatio)
       return { compacted: false, reason: 'below min.cleanable.dirty.ratio', stats };
     const input: CleanInput = {
       segments: stats.segmentBases.map((base) => {

@@ -1,6 +1,6 @@
 import { assertMonotonic } from './append-validation.js';
 import type { BatchHeader } from './batch.js';
-import type { LogConfig } from './config.js';
+import { maxSegmentMs, type LogConfig } from './config.js';
 import { invariant } from './errors.js';
 import type { FileIo } from './file-io.js';
 import type { FileHandlePool } from './file-pool.js';
@@ -65,7 +65,7 @@ export function needsRoll(segment: Segment, header: BatchHeader, pendingBytes: n
   if (size === 0) return false;
   return (
     size + header.sizeBytes > config.segmentBytes ||
-    (segment.rollingBasedTimestamp !== null && header.maxTimestamp - segment.rollingBasedTimestamp > config.segmentMs) ||
+    (segment.rollingBasedTimestamp !== null && header.maxTimestamp - segment.rollingBasedTimestamp > maxSegmentMs(config)) ||
     segment.needsIndexRoom() ||
     header.lastOffset - segment.baseOffset > 0x7fffffff
   );

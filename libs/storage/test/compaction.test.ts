@@ -186,6 +186,105 @@ describe('compaction', () => {
     await log.close();
   });
 
+  /** Appends one batch of `records` (key, value; null key = none) at `timestamp`; returns its first offset. */
+  async function appendBatch(log: DiskLog, timestamp: number, records: [string | null, string | null][]): Promise<number> {
+    const result = await log.append(
+      [
+        buildBatch({
+          records: records.map(([key, value]) => ({
+            key: key === null ? null : Buffer.from(key),
+            value: value === null ? null : Buffer.from(value),
+            timestamp,
+          })),
+        }),
+      ],
+      { leaderEpoch: 0 },
+    );
+    if (result.kind !== 'appended') throw new Error(JSON.stringify(result));
+    log.setHighWatermark(log.logEndOffset);
+    return result.firstOffset;
+  }
+
+  async function allRecords(log: DiskLog): Promise<{ offset: number; key: string | null }[]> {
+    const out: { offset: number; key: string | null }[] = [];
+    for (let offset = log.logStartOffset; offset < log.logEndOffset;) {
+      const read = await log.read(offset, { maxBytes: 1 << 20 });
+      if (read.error) throw new Error(read.error);
+      if (read.records.length === 0) break;
+      for (let at = 0; at < read.records.length;) {
+        const header = readBatchHeader(read.records, at);
+        for (const record of decodeRecords(read.records.subarray(at, at + header.sizeBytes)))
+          out.push({ offset: Number(record.offset), key: record.key?.toString() ?? null });
+        at += header.sizeBytes;
+      }
+      offset = read.nextOffset;
+    }
+    return out;
+  }
+
+  it("drops records without a key, as Kafka's cleaner does, and keeps those past the last keyed offset it mapped", async () => {
+    await using dir = await tempDir();
+    const config = { ...CONFIG, segmentBytes: 1 << 20, segmentMs: 1000 };
+    const log = await DiskLog.open({ directory: dir.path, topic: 'c', partition: 0, config, clock: () => NOW });
+    // Written before the topic became compacted (the produce path refuses them on a compacted topic).
+    await appendBatch(log, NOW - 2000, [
+      [null, 'a'],
+      ['k', '1'],
+      [null, 'b'],
+      ['k', '2'],
+      [null, 'c'],
+    ]);
+    await appendBatch(log, NOW, [['active', 'x']]);
+    expect(log.segmentCount).toBe(2);
+    expect((await log.compact({ force: true, nowMs: NOW, inWorker: false })).compacted).toBe(true);
+    expect(await allRecords(log)).toEqual([
+      { offset: 3, key: 'k' },
+      { offset: 4, key: null },
+      { offset: 5, key: 'active' },
+    ]);
+    await log.close();
+  });
+
+  it("max.compaction.lag.ms makes a log due below min.cleanable.dirty.ratio (Kafka's maxCompactionDelay), to the millisecond", async () => {
+    await using dir = await tempDir();
+    const config = { ...CONFIG, segmentBytes: 1 << 20, minCleanableDirtyRatio: 1, maxCompactionLagMs: 60_000 };
+    const log = await DiskLog.open({ directory: dir.path, topic: 'c', partition: 0, config, clock: () => NOW });
+    const written = NOW - 10_000;
+    await appendBatch(log, written, [['k', '1']]);
+    await appendBatch(log, written + 5, [['k', '2']]);
+    await appendBatch(log, written + 60_001, [['other', 'x']]);
+    expect(log.segmentCount).toBe(2);
+    const due = written + 60_000 + 1;
+    const early = await log.compact({ nowMs: due - 1, inWorker: false });
+    expect(early).toMatchObject({
+      compacted: false,
+      reason: 'below min.cleanable.dirty.ratio',
+      stats: { dirtyRatio: 1, compactionDelayMs: 0 },
+    });
+    const late = await log.compact({ nowMs: due, inWorker: false });
+    expect(late).toMatchObject({ compacted: true, stats: { compactionDelayMs: 1 } });
+    expect((await allRecords(log)).map((r) => r.offset)).toEqual([1, 2]);
+    await log.close();
+  });
+
+  it.each([
+    ['compact', ['compact'] as const, 2],
+    ['delete', ['delete'] as const, 1],
+  ])(
+    "a %s log rolls by max.compaction.lag.ms when it is shorter than segment.ms (Kafka's maxSegmentMs)",
+    async (_, cleanupPolicy, segments) => {
+      await using dir = await tempDir();
+      const config = { ...CONFIG, segmentBytes: 1 << 20, segmentMs: 86_400_000, cleanupPolicy, maxCompactionLagMs: 100 };
+      const log = await DiskLog.open({ directory: dir.path, topic: 'c', partition: 0, config, clock: () => NOW });
+      await appendBatch(log, NOW, [['k', '1']]);
+      await appendBatch(log, NOW + 100, [['k', '2']]);
+      expect(log.segmentCount).toBe(1);
+      await appendBatch(log, NOW + 101, [['k', '3']]);
+      expect(log.segmentCount).toBe(segments);
+      await log.close();
+    },
+  );
+
   // Each swap step ends where the next one's first rename begins: the process dies just before it.
   const nextStepStarts = {
     cleaned: (_from: string, to: string) => to.endsWith('.swap'),

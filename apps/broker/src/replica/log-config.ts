@@ -12,6 +12,8 @@ export interface TopicPolicy {
   timestampAfterMaxMs: number;
   /** min.insync.replicas: the ISR an acks=all produce needs. */
   minInSyncReplicas: number;
+  /** cleanup.policy includes compact: every record needs a key. */
+  compacted: boolean;
 }
 
 /**
@@ -60,16 +62,11 @@ export function topicSettings(
   set('fileDeleteDelayMs', integer(merged['file.delete.delay.ms']));
   const ratio = merged['min.cleanable.dirty.ratio'];
   if (ratio !== undefined) set('minCleanableDirtyRatio', Number(ratio));
-  const policies = merged['cleanup.policy'];
-  if (policies !== undefined) {
-    set(
-      'cleanupPolicy',
-      policies
-        .split(',')
-        .map((entry) => entry.trim())
-        .filter((entry): entry is 'delete' | 'compact' => entry === 'delete' || entry === 'compact'),
-    );
-  }
+  const policies = merged['cleanup.policy']
+    ?.split(',')
+    .map((entry) => entry.trim())
+    .filter((entry): entry is 'delete' | 'compact' => entry === 'delete' || entry === 'compact');
+  set('cleanupPolicy', policies);
   return {
     log,
     policy: {
@@ -78,6 +75,7 @@ export function topicSettings(
       timestampBeforeMaxMs: required(merged, 'message.timestamp.before.max.ms'),
       timestampAfterMaxMs: required(merged, 'message.timestamp.after.max.ms'),
       minInSyncReplicas: required(merged, 'min.insync.replicas'),
+      compacted: policies?.includes('compact') ?? false,
     },
   };
 }

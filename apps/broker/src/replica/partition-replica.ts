@@ -1,16 +1,5 @@
 import { ErrorCode } from '@strom/errors';
-import {
-  BatchAttribute,
-  batches,
-  BatchField,
-  Compression,
-  compressionOf,
-  ProtocolError,
-  readBatchHeader,
-  UnsupportedRecordFormatError,
-  updateBatchCrc,
-  verifyBatchCrc,
-} from '@strom/protocol';
+import { BatchAttribute, batches, BatchField, updateBatchCrc } from '@strom/protocol';
 import {
   DiskLog,
   LogOfflineError,
@@ -34,6 +23,7 @@ import {
 import { TopicTraffic } from '../metrics/topic-traffic.js';
 import { DelayedProduces } from './delayed-produce.js';
 import type { TopicPolicy } from './log-config.js';
+import { validateProduce, type ProduceRejection, type RecordError } from './produce-validation.js';
 
 export interface ProduceOutcome {
   errorCode: ErrorCode;
@@ -41,7 +31,7 @@ export interface ProduceOutcome {
   baseOffset: bigint;
   logAppendTimeMs: bigint;
   logStartOffset: bigint;
-  recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
+  recordErrors: RecordError[];
 }
 
 /** A read the disk failed: the partition answers KAFKA_STORAGE_ERROR, the connection stays. */
@@ -269,8 +259,9 @@ export class PartitionReplica {
         ),
       );
     }
-    const invalid = this.validate(records, apiVersion);
-    if (invalid) return Promise.resolve(invalid);
+    const topicPartition = `${this.topic}-${this.partition}`;
+    const invalid = validateProduce(records, apiVersion, { policy: this.policy, nowMs: this.clock(), topicPartition });
+    if (invalid) return Promise.resolve(this.rejected(invalid));
     const batch = records!;
     let logAppendTimeMs = -1n;
     if (this.policy.logAppendTime) {
@@ -533,55 +524,10 @@ export class PartitionReplica {
     return { replicaLagTimeMaxMs: this.replication.replicaLagTimeMaxMs, minInSyncReplicas: this.policy.minInSyncReplicas };
   }
 
-  private validate(records: Buffer | null, apiVersion: number): ProduceOutcome | undefined {
-    if (records === null || records.length === 0) {
-      return this.failure(
-        ErrorCode.INVALID_RECORD,
-        `Produce requests with version ${apiVersion} must have at least one record batch per partition`,
-      );
-    }
-    try {
-      const found = [...batches(records)];
-      if (found.length !== 1) {
-        return this.failure(
-          ErrorCode.INVALID_RECORD,
-          `Produce requests with version ${apiVersion} are only allowed to contain exactly one record batch per partition`,
-        );
-      }
-      const header = readBatchHeader(records);
-      if (records.length > this.policy.maxMessageBytes) {
-        return this.failure(
-          ErrorCode.MESSAGE_TOO_LARGE,
-          `The batch size ${records.length} is larger than the maximum allowed ${this.policy.maxMessageBytes}`,
-        );
-      }
-      if (!verifyBatchCrc(records)) return this.failure(ErrorCode.CORRUPT_MESSAGE, 'Record batch CRC does not match its contents');
-      const compression = compressionOf(header.attributes);
-      if (compression === Compression.Zstd && apiVersion < 7) {
-        return this.failure(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'Produce requests with version < 7 may not use zstd compression');
-      }
-      if (compression > Compression.Zstd) return this.failure(ErrorCode.CORRUPT_MESSAGE, `Unknown compression type id ${compression}`);
-      const now = this.clock();
-      if (!this.policy.logAppendTime && header.recordCount > 0) {
-        const max = Number(header.maxTimestamp);
-        if (max - now > this.policy.timestampAfterMaxMs || now - Number(header.baseTimestamp) > this.policy.timestampBeforeMaxMs) {
-          return {
-            ...this.failure(ErrorCode.INVALID_TIMESTAMP, 'One or more records have been rejected due to invalid timestamp'),
-            recordErrors: [{ batchIndex: 0, batchIndexErrorMessage: `Timestamp ${max} of message is out of range` }],
-          };
-        }
-      }
-    } catch (error) {
-      if (error instanceof UnsupportedRecordFormatError) {
-        return this.failure(
-          ErrorCode.INVALID_RECORD,
-          `Produce requests with version ${apiVersion} are only allowed to contain record batches with magic version 2`,
-        );
-      }
-      if (error instanceof ProtocolError) return this.failure(ErrorCode.CORRUPT_MESSAGE, error.message);
-      throw error;
-    }
-    return undefined;
+  /** Kafka answers a refused record (RecordValidationException) with the log start offset and the record errors. */
+  private rejected({ errorCode, errorMessage, recordErrors }: ProduceRejection): ProduceOutcome {
+    if (recordErrors.length === 0) return this.failure(errorCode, errorMessage);
+    return { ...this.failure(errorCode, errorMessage), logStartOffset: BigInt(this.log.logStartOffset), recordErrors };
   }
 
   /** A produce answered with an error (the produce path's only way to make one). */

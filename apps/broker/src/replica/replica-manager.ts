@@ -58,7 +58,7 @@ export class ReplicaManager {
   private directory?: LogDirectory;
   private applying: Promise<void> = Promise.resolve();
   private unsubscribe?: () => void;
-  private maintaining = false;
+  private readonly passesRunning = new Set<'retention' | 'cleaner'>();
   private checkpointTimer?: NodeJS.Timeout;
   private isrTimer?: NodeJS.Timeout;
   private readonly replication: ReplicationOptions;
@@ -195,35 +195,52 @@ export class ReplicaManager {
   }
 
   /**
-   * One retention and compaction pass over the hosted logs (what apps/retention's tick asks
-   * for): segments past retention.ms / retention.bytes go, compacted topics whose dirty ratio
-   * passed min.cleanable.dirty.ratio are cleaned in a worker thread. Each log's pass runs
-   * exclusively of its appends. Passes never overlap; a tick during a pass is skipped.
+   * One retention pass over the hosted logs (apps/retention's tick, every
+   * log.retention.check.interval.ms): segments past retention.ms / retention.bytes go.
    */
-  async maintain(nowMs: number = Date.now()): Promise<{ segmentsDeleted: number; logsCompacted: number }> {
-    // Kafka neither cleans nor deletes in an offline log dir.
-    if (this.maintaining || this.logDirFailure) return { segmentsDeleted: 0, logsCompacted: 0 };
-    this.maintaining = true;
+  async enforceRetention(nowMs: number = Date.now()): Promise<{ segmentsDeleted: number }> {
     let segmentsDeleted = 0;
+    await this.eachLog('retention', async (log) => {
+      segmentsDeleted += await log.enforceRetention(nowMs);
+    });
+    if (segmentsDeleted > 0) this.logger.info({ segmentsDeleted }, 'retention pass');
+    return { segmentsDeleted };
+  }
+
+  /**
+   * One log cleaner pass (the cleaner tick, every log.cleaner.backoff.ms, as Kafka's cleaner
+   * thread wakes): compacted logs whose dirty ratio passed min.cleanable.dirty.ratio, or that hold
+   * records older than max.compaction.lag.ms, are cleaned in a worker thread.
+   */
+  async clean(nowMs: number = Date.now()): Promise<{ logsCompacted: number }> {
     let logsCompacted = 0;
+    await this.eachLog('cleaner', async (log) => {
+      if ((await log.compact({ nowMs })).compacted) logsCompacted++;
+    });
+    if (logsCompacted > 0) this.logger.info({ logsCompacted }, 'log cleaner pass');
+    return { logsCompacted };
+  }
+
+  /**
+   * Runs `work` on each hosted disk log, exclusively of its appends. Passes of one kind never
+   * overlap (a tick during a pass is skipped); Kafka neither cleans nor deletes in an offline log dir.
+   */
+  private async eachLog(kind: 'retention' | 'cleaner', work: (log: DiskLog) => Promise<void>): Promise<void> {
+    if (this.passesRunning.has(kind) || this.logDirFailure) return;
+    this.passesRunning.add(kind);
     try {
       for (const replica of [...this.replicas.values()]) {
         try {
           await replica.exclusive(async (log) => {
-            if (!(log instanceof DiskLog)) return;
-            segmentsDeleted += await log.enforceRetention(nowMs);
-            const result = await log.compact({ nowMs });
-            if (result.compacted) logsCompacted++;
+            if (log instanceof DiskLog) await work(log);
           });
         } catch (error) {
-          this.logger.warn({ err: error, topic: replica.topic, partition: replica.partition }, 'retention or compaction failed for a log');
+          this.logger.warn({ err: error, topic: replica.topic, partition: replica.partition }, `${kind} pass failed for a log`);
         }
       }
     } finally {
-      this.maintaining = false;
+      this.passesRunning.delete(kind);
     }
-    if (segmentsDeleted > 0 || logsCompacted > 0) this.logger.info({ segmentsDeleted, logsCompacted }, 'retention and compaction pass');
-    return { segmentsDeleted, logsCompacted };
   }
 
   /** Waits until snapshot changes received so far are applied (a created topic's logs open). */
