@@ -88,9 +88,17 @@ describe('Strom API: searching records', () => {
     await strom?.stop();
   });
 
-  it('serves its OpenAPI document; the overview matches it and counts the topics and partitions', async () => {
+  it('serves one OpenAPI document at /strom/v1 and /v3, with the search and the overview; the overview matches it', async () => {
     const document = (await (await fetch(`${base}/strom/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(document.paths)).toEqual(['/overview', '/topics/{topic_name}/records']);
+    expect(await (await fetch(`${base}/v3/openapi.json`)).json()).toEqual(document);
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining([
+        '/strom/v1/overview',
+        '/strom/v1/topics/{topic_name}/records',
+        '/strom/v1/clusters/{cluster_id}/consumer-groups/{consumer_group_id}/offsets:reset',
+        '/v3/clusters/{cluster_id}/topics',
+      ]),
+    );
     const overview = (await (await fetch(`${base}/strom/v1/overview`)).json()) as Record<string, unknown>;
     check('Overview', overview);
     expect(overview).toMatchObject({

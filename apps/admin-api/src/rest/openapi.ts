@@ -1,11 +1,13 @@
+import { STROM_API_PATHS, STROM_API_SCHEMAS } from '../strom-api/openapi.js';
 import { fullPath, INTEGER_PARAMS, type Route } from './route.js';
 import { SCHEMAS } from './schemas.js';
 
 const ERROR_RESPONSE = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
 
 /**
- * The OpenAPI 3.0 document of the routes, served at `/v3/openapi.json`: paths (from the root) from the route table,
- * schemas from schemas.ts, so the document cannot drift from what the code serves.
+ * The one OpenAPI 3.0 document of the admin API, served at `/v3/openapi.json` and `/strom/v1/openapi.json`:
+ * the paths (from the root) of the route table with schemas from schemas.ts, and the record search and
+ * overview of strom-api/, so the document cannot drift from what the code serves.
  */
 export function openApiDocument(routes: readonly Route[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -41,6 +43,12 @@ export function openApiDocument(routes: readonly Route[]): Record<string, unknow
       responses,
     };
   }
+  for (const [path, operations] of Object.entries(STROM_API_PATHS)) {
+    if (paths[path]) throw new Error(`${path} is both in the route table and in strom-api's paths`);
+    paths[path] = operations;
+  }
+  for (const name of Object.keys(STROM_API_SCHEMAS))
+    if (name in SCHEMAS) throw new Error(`schema ${name} is both in rest/schemas.ts and in strom-api's schemas`);
   return {
     openapi: '3.0.0',
     info: {
@@ -51,6 +59,6 @@ export function openApiDocument(routes: readonly Route[]): Record<string, unknow
     },
     servers: [{ url: '/' }],
     paths,
-    components: { schemas: SCHEMAS },
+    components: { schemas: { ...SCHEMAS, ...STROM_API_SCHEMAS } },
   };
 }

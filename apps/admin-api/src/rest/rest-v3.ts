@@ -31,8 +31,8 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 /**
  * Serves `/v3/…` from the route table: matches the path, validates the body, runs the handler
  * and writes JSON; every failure in v3's error shape. On a SASL listener each request carries HTTP
- * Basic credentials and runs as that user (cluster-clients.ts). `GET /v3/openapi.json` is the document of
- * the same table. A NestJS middleware rather than controllers because v3's paths
+ * Basic credentials and runs as that user (cluster-clients.ts). `GET /v3/openapi.json` and
+ * `GET /strom/v1/openapi.json` answer the admin API's one document: this table and strom-api's paths. A NestJS middleware rather than controllers because v3's paths
  * (`…/configs:alter`, `…/topics/-/configs`) are not Express route patterns.
  */
 @Injectable()
@@ -59,7 +59,8 @@ export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
   use(request: Request, response: ServerResponse, next: (error?: unknown) => void): void {
     const url = new URL(request.originalUrl ?? request.url ?? '/', 'http://localhost');
     // Strom's own paths this table does not have belong to the record search and the console's API (src/strom-api).
-    if (!isRestPath(url.pathname) || (url.pathname.startsWith(`${STROM_PREFIX}/`) && !this.table.has(url.pathname))) {
+    const strom = url.pathname.startsWith(`${STROM_PREFIX}/`) && url.pathname !== `${STROM_PREFIX}/openapi.json`;
+    if (!isRestPath(url.pathname) || (strom && !this.table.has(url.pathname))) {
       next();
       return;
     }
@@ -74,7 +75,7 @@ export class RestV3Middleware implements NestMiddleware, OnModuleDestroy {
   private async serve(request: Request, url: URL, response: ServerResponse): Promise<void> {
     try {
       const path = url.pathname;
-      if (request.method === 'GET' && path === '/v3/openapi.json') {
+      if (request.method === 'GET' && (path === `${V3_PREFIX}/openapi.json` || path === `${STROM_PREFIX}/openapi.json`)) {
         response.writeHead(200, JSON_HEADERS).end(this.document);
         return;
       }

@@ -5,8 +5,8 @@ const integer = { type: 'integer' } as const;
 const text = { type: 'string' } as const;
 const base64 = { type: 'string', format: 'byte', nullable: true } as const;
 
-const SCHEMAS = {
-  Error: { type: 'object', required: ['error_code', 'message'], properties: { error_code: integer, message: text } },
+/** The schemas of the record search and the overview; `Error` is REST v3's (rest/schemas.ts), the same shape. */
+export const STROM_API_SCHEMAS = {
   Overview: {
     type: 'object',
     required: ['cluster_id', 'controller_id', 'brokers', 'topics_count', 'internal_topics_count', 'partitions_count'],
@@ -80,50 +80,47 @@ const bounded = (name: string, description: string, bounds: { readonly default: 
 const json = (schema: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } } });
 const errors = { 400: { description: 'Bad request', ...json('Error') }, 404: { description: 'Not found', ...json('Error') } };
 
-/** The OpenAPI document of Strom's own API, served at `/strom/v1/openapi.json`; its bounds come from the code that applies them. */
-export const STROM_API_DOCUMENT = {
-  openapi: '3.0.3',
-  info: { title: "Strom's admin API", version: '1', description: 'What Confluent REST v3 (under /v3) has no operation for.' },
-  servers: [{ url: '/strom/v1' }],
-  paths: {
-    '/overview': {
-      get: {
-        operationId: 'getOverview',
-        summary: 'Brokers and partition health (Metadata): under-replicated and offline partitions',
-        responses: { 200: { description: 'The overview', ...json('Overview') } },
-      },
-    },
-    '/topics/{topic_name}/records': {
-      get: {
-        operationId: 'searchRecords',
-        summary: 'Read and filter a topic’s records on the server (Fetch), a page at a time',
-        parameters: [
-          { name: 'topic_name', in: 'path', required: true, schema: text },
-          query('partition', 'A partition to read (repeatable); all when absent.', { type: 'integer', minimum: 0 }),
-          query('from', 'Where to start: the first record, the last `limit` records, an offset or a time.', {
-            type: 'string',
-            enum: ['earliest', 'end', 'offset', 'timestamp'],
-            default: 'earliest',
-          }),
-          query('offset', 'With from=offset.', { type: 'integer', minimum: 0 }),
-          query('timestamp', 'With from=timestamp: epoch milliseconds or ISO-8601.', text),
-          query('cursor', 'A page’s `cursor` (partition:offset,…): continue where it stopped.', text),
-          query('filter', 'Keep only records whose chosen fields hold this.', { type: 'string', maxLength: MAX_FILTER_CHARS }),
-          query('filter_mode', 'substring (UTF-8 bytes as they are) or regex (JavaScript).', {
-            type: 'string',
-            enum: ['substring', 'regex'],
-            default: 'substring',
-          }),
-          query('ignore_case', 'Regex only.', { type: 'boolean', default: false }),
-          query('fields', 'Comma-separated: key, value, headers.', { type: 'string', default: 'key,value,headers' }),
-          bounded('limit', 'Most records answered.', SEARCH_LIMITS.limit),
-          bounded('max_scan', 'Most records looked at.', SEARCH_LIMITS.maxScanRecords),
-          bounded('max_bytes', 'Most bytes of keys, values and headers answered.', SEARCH_LIMITS.maxResponseBytes),
-          bounded('timeout_ms', 'How long the scan may run.', SEARCH_LIMITS.timeBudgetMs),
-        ],
-        responses: { 200: { description: 'A page of records', ...json('RecordSearch') }, ...errors },
-      },
+/**
+ * The paths of the record search and the overview, for the one OpenAPI document of the admin API
+ * (rest/openapi.ts); their bounds come from the code that applies them.
+ */
+export const STROM_API_PATHS = {
+  '/strom/v1/overview': {
+    get: {
+      operationId: 'getOverview',
+      summary: 'Brokers and partition health (Metadata): under-replicated and offline partitions',
+      responses: { 200: { description: 'The overview', ...json('Overview') } },
     },
   },
-  components: { schemas: SCHEMAS },
+  '/strom/v1/topics/{topic_name}/records': {
+    get: {
+      operationId: 'searchRecords',
+      summary: 'Read and filter a topic’s records on the server (Fetch), a page at a time',
+      parameters: [
+        { name: 'topic_name', in: 'path', required: true, schema: text },
+        query('partition', 'A partition to read (repeatable); all when absent.', { type: 'integer', minimum: 0 }),
+        query('from', 'Where to start: the first record, the last `limit` records, an offset or a time.', {
+          type: 'string',
+          enum: ['earliest', 'end', 'offset', 'timestamp'],
+          default: 'earliest',
+        }),
+        query('offset', 'With from=offset.', { type: 'integer', minimum: 0 }),
+        query('timestamp', 'With from=timestamp: epoch milliseconds or ISO-8601.', text),
+        query('cursor', 'A page’s `cursor` (partition:offset,…): continue where it stopped.', text),
+        query('filter', 'Keep only records whose chosen fields hold this.', { type: 'string', maxLength: MAX_FILTER_CHARS }),
+        query('filter_mode', 'substring (UTF-8 bytes as they are) or regex (RE2 syntax, on the field decoded as UTF-8).', {
+          type: 'string',
+          enum: ['substring', 'regex'],
+          default: 'substring',
+        }),
+        query('ignore_case', 'Regex only.', { type: 'boolean', default: false }),
+        query('fields', 'Comma-separated: key, value, headers.', { type: 'string', default: 'key,value,headers' }),
+        bounded('limit', 'Most records answered.', SEARCH_LIMITS.limit),
+        bounded('max_scan', 'Most records looked at.', SEARCH_LIMITS.maxScanRecords),
+        bounded('max_bytes', 'Most bytes of keys, values and headers answered.', SEARCH_LIMITS.maxResponseBytes),
+        bounded('timeout_ms', 'How long the scan may run.', SEARCH_LIMITS.timeBudgetMs),
+      ],
+      responses: { 200: { description: 'A page of records', ...json('RecordSearch') }, ...errors },
+    },
+  },
 } as const;

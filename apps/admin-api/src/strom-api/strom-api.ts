@@ -5,7 +5,6 @@ import { LOGGER, type Logger } from '@strom/runtime';
 import { ClusterClients } from '../rest/cluster-clients.js';
 import { RestError } from '../rest/errors.js';
 import type { RestV3Options } from '../rest/rest-v3.js';
-import { STROM_API_DOCUMENT } from './openapi.js';
 import { clusterOverview } from './overview.js';
 import { searchRecords, type FoundRecord, type SearchResult } from './record-search.js';
 import { parseSearchQuery } from './search-query.js';
@@ -21,10 +20,11 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 const RECORDS_PATH = /^\/topics\/([^/]+)\/records$/;
 
 /**
- * Serves `/strom/v1/…`: `GET /openapi.json` (openapi.ts), `GET /overview` (brokers and partition health from Metadata) and
+ * Serves `/strom/v1/…`: `GET /overview` (brokers and partition health from Metadata) and
  * `GET /topics/{topic}/records` (the message browser's search, record-search.ts), errors in v3's
  * shape. Over the Kafka protocol as the v3 API does: on a SASL listener as the HTTP Basic user,
- * so the broker's ACLs decide what each user may search.
+ * so the broker's ACLs decide what each user may search. Their paths are in the admin API's one
+ * OpenAPI document (rest/openapi.ts), which the v3 middleware serves at `/strom/v1/openapi.json` too.
  */
 @Injectable()
 export class StromApiMiddleware implements NestMiddleware, OnModuleDestroy {
@@ -59,9 +59,7 @@ export class StromApiMiddleware implements NestMiddleware, OnModuleDestroy {
       const path = url.pathname.slice(STROM_API_PREFIX.length);
       const records = RECORDS_PATH.exec(path);
       if (request.method !== 'GET' && (path === '/overview' || records)) throw new RestError(405, 405, 'HTTP 405 Method Not Allowed');
-      if (path === '/openapi.json' && request.method === 'GET') {
-        response.writeHead(200, JSON_HEADERS).end(JSON.stringify(STROM_API_DOCUMENT));
-      } else if (path === '/overview') {
+      if (path === '/overview') {
         const client = this.clients.forRequest(request.headers.authorization);
         response.writeHead(200, JSON_HEADERS).end(JSON.stringify(await clusterOverview(client)));
       } else if (records) {
