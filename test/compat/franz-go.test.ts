@@ -5,35 +5,19 @@
  * the list fails, or when a listed test passes again (take it off the list). See
  * test/compat/franz-go/README.md.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runSuiteScript } from './support/suite-script.js';
 
 const SCRIPT = fileURLToPath(new URL('./franz-go/run.mjs', import.meta.url));
 const TIMEOUT_MS = 15 * 60_000;
-
-function runSuite(): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    // SIGTERM lets the script stop the broker and the test binary it started. 100000 records
-    // (franz-go's default is 500000) go through each ETL chain: lighter on a shared machine.
-    const child = spawn(process.execPath, [SCRIPT, '--quiet', '--records', '100000'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: TIMEOUT_MS - 30_000,
-      killSignal: 'SIGTERM',
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, output }));
-  });
-}
 
 describe('franz-go pkg/kgo test suite', () => {
   it(
     'passes against Strom, but for the tests on allow-list.json',
     async () => {
-      const { code, signal, output } = await runSuite();
+      // 100000 records (franz-go's default is 500000) go through each ETL chain: lighter on a shared machine.
+      const { code, signal, output } = await runSuiteScript(SCRIPT, ['--quiet', '--records', '100000'], TIMEOUT_MS - 30_000);
       expect(code, `run.mjs exited with ${code ?? signal}:\n${output.slice(-12_000)}`).toBe(0);
       expect(output).toMatch(/^franz-go: \d+ passed, \d+ failed, \d+ skipped$/m);
     },

@@ -6,34 +6,19 @@
  * fails, or when a listed test passes (take it off the list). See test/compat/librdkafka/README.md;
  * `npm run compat -- librdkafka` runs the whole suite without quick mode.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runSuiteScript } from './support/suite-script.js';
 
 const SCRIPT = fileURLToPath(new URL('./librdkafka/run.ts', import.meta.url));
 const TIMEOUT_MS = 25 * 60_000;
-
-function runSuite(): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    // npm test has built the repo. SIGTERM lets the script stop the broker and the runners it started.
-    const child = spawn(process.execPath, [SCRIPT, '--quick', '--skip-build'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: TIMEOUT_MS - 30_000,
-      killSignal: 'SIGTERM',
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, output }));
-  });
-}
 
 describe("librdkafka's test suite", () => {
   it(
     'passes against Strom, but for the tests on allow-list.json',
     async () => {
-      const { code, signal, output } = await runSuite();
+      // npm test has built the repo.
+      const { code, signal, output } = await runSuiteScript(SCRIPT, ['--quick', '--skip-build'], TIMEOUT_MS - 30_000);
       expect(code, `run.ts exited with ${code ?? signal}:\n${output.slice(-12_000)}`).toBe(0);
       expect(output).toMatch(/^librdkafka: \d+ passed, \d+ failed, \d+ skipped$/m);
     },

@@ -40,6 +40,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startStromProcess, StromStartError } from '../support/strom-process.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..', '..');
@@ -163,53 +164,17 @@ async function buildRepo() {
   if (result.code !== 0) throw new SetupError(`tsc -b failed:\n${result.out}`);
 }
 
-/** Starts `strom start` on ephemeral ports; resolves once its "ready" line names the Kafka port. */
+/** Starts `strom start` on ephemeral ports (support/strom-process.ts). */
 async function startBroker(dataDir, logFile) {
-  const main = join(REPO, 'apps', 'strom', 'dist', 'main.js');
-  if (!existsSync(main)) throw new SetupError(`${main} is missing: build the repo first`);
-  const child = spawn(
-    process.execPath,
-    [main, 'start', '--port', '0', '--admin-port', '0', '--data-dir', dataDir, '--log-level', 'info', '--shutdown-timeout-ms', '10000'],
-    { cwd: REPO, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.add(child);
-  const logStream = createWriteStream(logFile);
-  child.stderr.pipe(logStream, { end: false });
-  const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-  exited.then(() => children.delete(child));
-
-  const bootstrap = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new SetupError(`Strom did not report ready within 90 s (log: ${logFile})`)), 90_000);
-    exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new SetupError(`Strom exited (code ${code}, signal ${signal}) before it was ready (log: ${logFile})`));
-    });
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      logStream.write(`${line}\n`);
-      if (!line.includes('ready (embedded)')) return;
-      try {
-        const { kafka } = JSON.parse(line);
-        if (kafka) {
-          clearTimeout(timer);
-          resolve(kafka);
-        }
-      } catch {
-        // not a JSON log line
-      }
-    });
+  const strom = await startStromProcess({
+    repo: REPO,
+    dataDir,
+    logFile,
+    extraArgs: ['--log-level', 'info', '--shutdown-timeout-ms', '10000'],
   });
-  let stopped;
-  const stop = () =>
-    (stopped ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(killer);
-      }
-      await new Promise((resolve) => logStream.end(resolve));
-    })());
-  return { bootstrap, stop, exited };
+  children.add(strom.child);
+  strom.exited.then(() => children.delete(strom.child));
+  return strom;
 }
 
 /**
@@ -526,7 +491,9 @@ main().then(
   },
   (error) => {
     killChildren();
-    console.error(`[franz-go] ${error instanceof SetupError ? error.message : (error?.stack ?? error)}`);
+    console.error(
+      `[franz-go] ${error instanceof SetupError || error instanceof StromStartError ? error.message : (error?.stack ?? error)}`,
+    );
     process.exitCode = 2;
   },
 );

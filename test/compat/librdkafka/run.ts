@@ -30,9 +30,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startStromProcess, StromStartError } from '../support/strom-process.ts';
 import { ensureTestRunner, LIBRDKAFKA_VERSION, SOURCE_PACKAGE, type TestRunner } from './provision.ts';
 import { announcedFailures, summaryRows, suiteTests, type RunnerRow } from './tests.ts';
 
@@ -88,54 +88,15 @@ async function buildRepo(): Promise<void> {
   if (code !== 0) throw new SetupError(`tsc -b failed:\n${out}`);
 }
 
-/** `strom start` on ephemeral ports with broker.properties; resolves once its "ready" line names the Kafka port. */
+/** `strom start` on ephemeral ports with broker.properties. */
 async function startStrom(logFile: string): Promise<Broker> {
-  const main = join(REPO, 'apps', 'strom', 'dist', 'main.js');
-  if (!existsSync(main)) throw new SetupError(`${main} is missing: build the repo first`);
   const dataDir = mkdtempSync(join(tmpdir(), 'strom-librdkafka-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const args = [main, 'start', '--port', '0', '--admin-port', '0', '--data-dir', dataDir, '--log-level', 'info'];
-  for (const property of brokerProperties()) args.push('--override', property);
-  const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  const logStream = createWriteStream(logFile);
-  child.stderr.pipe(logStream, { end: false });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  const bootstrap = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new SetupError(`Strom did not report ready within 90 s (log: ${logFile})`)), 90_000);
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new SetupError(`Strom exited (code ${code}, signal ${signal}) before it was ready (log: ${logFile})`));
-    });
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      logStream.write(`${line}\n`);
-      if (!line.includes('ready (embedded)')) return;
-      try {
-        const { kafka } = JSON.parse(line) as { kafka?: string };
-        if (kafka) {
-          clearTimeout(timer);
-          resolve(kafka);
-        }
-      } catch {
-        // not a JSON log line
-      }
-    });
-  });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(killer);
-    }
-    await new Promise<void>((resolve) => logStream.end(resolve));
-  };
-  return { bootstrap, stop, exited };
+  const extraArgs = ['--log-level', 'info', ...brokerProperties().flatMap((property) => ['--override', property])];
+  const strom = await startStromProcess({ repo: REPO, dataDir, logFile, extraArgs });
+  children.add(strom.child);
+  void strom.exited.then(() => children.delete(strom.child));
+  return strom;
 }
 
 /** Apache Kafka 4.4 (one KRaft node) with broker.properties added to the bench's server.properties. */
@@ -409,7 +370,9 @@ main().then(
   },
   async (error: unknown) => {
     await cleanup();
-    console.error(`[librdkafka] ${error instanceof SetupError ? error.message : error instanceof Error ? error.stack : String(error)}`);
+    console.error(
+      `[librdkafka] ${error instanceof SetupError || error instanceof StromStartError ? error.message : error instanceof Error ? error.stack : String(error)}`,
+    );
     process.exitCode = 2;
   },
 );
