@@ -1,13 +1,13 @@
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { ServerConfig } from '@strom/config';
 import { ApiKey, createMetadataResponse } from '@strom/protocol';
 import { createLogger } from '@strom/runtime';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiRouter } from '../src/api/router.js';
 import { brokerOptions } from '../src/config.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
 import { API_AUTHORIZATION } from '../src/security/api-authorization.js';
-import { testListenerOptions, until } from './listener-options.js';
+import { listenerFixture, testListenerOptions, until } from './listener-options.js';
 
 const silent = createLogger('idle-expiry-test', 'silent');
 
@@ -17,14 +17,7 @@ const silent = createLogger('idle-expiry-test', 'silent');
  * every idle connection within a second).
  */
 describe('connections.max.idle.ms', () => {
-  let listener: KafkaListener | undefined;
-  const sockets: Socket[] = [];
-
-  afterEach(async () => {
-    for (const socket of sockets.splice(0)) socket.destroy();
-    await listener?.stop(100);
-    listener = undefined;
-  });
+  const fixture = listenerFixture();
 
   /** A listener with the limits the broker takes from `connections.max.idle.ms=<value>`, and one idle client connection. */
   async function idleConnection(value: string): Promise<{ closed: () => boolean }> {
@@ -33,15 +26,15 @@ describe('connections.max.idle.ms', () => {
     );
     const router = new ApiRouter(API_AUTHORIZATION);
     router.register(ApiKey.Metadata, () => createMetadataResponse({ clusterId: 'idle' }));
-    listener = new KafkaListener(testListenerOptions(silent, { limits }), router, silent, () => createMetadataResponse() as never);
-    const port = await listener.start();
+    fixture.listener = new KafkaListener(testListenerOptions(silent, { limits }), router, silent, () => createMetadataResponse() as never);
+    const port = await fixture.listener.start();
     const socket = connect({ host: '127.0.0.1', port });
-    sockets.push(socket);
+    fixture.sockets.push(socket);
     let closed = false;
     socket.on('close', () => (closed = true));
     socket.on('error', () => undefined);
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    await until('the listener holds the connection', () => listener!.connectionCount === 1);
+    await until('the listener holds the connection', () => fixture.listener!.connectionCount === 1);
     return { closed: () => closed };
   }
 
@@ -54,6 +47,6 @@ describe('connections.max.idle.ms', () => {
     const connection = await idleConnection(value);
     // The listener checks every second: two checks pass with the connection idle throughout.
     await new Promise((resolve) => setTimeout(resolve, 2_200));
-    expect([connection.closed(), listener!.connectionCount]).toEqual([false, 1]);
+    expect([connection.closed(), fixture.listener!.connectionCount]).toEqual([false, 1]);
   });
 });

@@ -1,10 +1,12 @@
+import type { Socket } from 'node:net';
 import { ServerConfig } from '@strom/config';
 import { ApiKey, createProduceRequest, encodeRequestFrame } from '@strom/protocol';
 import type { Logger } from '@strom/runtime';
+import { afterEach } from 'vitest';
 import { brokerOptions } from '../src/config.js';
 import { ConnectionLog } from '../src/network/connection-log.js';
 import { ConnectionQuotas, type ConnectionQuotaLimits } from '../src/network/connection-quotas.js';
-import type { ListenerOptions } from '../src/network/kafka-listener.js';
+import type { KafkaListener, ListenerOptions } from '../src/network/kafka-listener.js';
 import { RequestMemoryPool } from '../src/network/request-memory-pool.js';
 
 /** The broker's options with Kafka's defaults, as the configuration gives them. */
@@ -50,4 +52,15 @@ export function produceRequestFrame(correlationId: number, records: Buffer, acks
       topicData: [{ name: 't', topicId: '00000000-0000-0000-0000-000000000000', partitionData: [{ index: 0, records }] }],
     }),
   );
+}
+
+/** A test's listener and client sockets: after each test the sockets are destroyed and the listener stopped. */
+export function listenerFixture(): { listener: KafkaListener | undefined; sockets: Socket[] } {
+  const fixture: { listener: KafkaListener | undefined; sockets: Socket[] } = { listener: undefined, sockets: [] };
+  afterEach(async () => {
+    for (const socket of fixture.sockets.splice(0)) socket.destroy();
+    await fixture.listener?.stop(100);
+    fixture.listener = undefined;
+  });
+  return fixture;
 }

@@ -20,7 +20,7 @@ import {
 } from '@strom/protocol';
 import { createLogger, type Logger } from '@strom/runtime';
 import { TEST_STORE_PASSWORD, testTlsMaterial, type TestIdentity } from '@strom/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiRouter } from '../src/api/router.js';
 import { handleSaslAuthenticate, handleSaslHandshake } from '../src/api/security-apis.js';
 import type { ConnectionQuotaLimits } from '../src/network/connection-quotas.js';
@@ -30,7 +30,7 @@ import type { SecurityProtocol } from '../src/network/request-handler.js';
 import { API_AUTHORIZATION } from '../src/security/api-authorization.js';
 import { listenerSecurity } from '../src/security/listener-security.js';
 import { sslServer } from '../src/security/ssl/ssl-server.js';
-import { defaultListenerSecurity, kafkaDefaults, testListenerOptions, until } from './listener-options.js';
+import { defaultListenerSecurity, kafkaDefaults, listenerFixture, testListenerOptions, until } from './listener-options.js';
 
 const tls = testTlsMaterial();
 const silent = createLogger('listener-tls-test', 'silent');
@@ -65,14 +65,7 @@ const brokerSsl = {
 };
 
 describe('TLS listener (SSL, SASL_SSL)', () => {
-  let listener: KafkaListener | undefined;
-  const sockets: Socket[] = [];
-
-  afterEach(async () => {
-    for (const socket of sockets.splice(0)) socket.destroy();
-    await listener?.stop(100);
-    listener = undefined;
-  });
+  const fixture = listenerFixture();
 
   async function start(
     ssl: Record<string, string>,
@@ -92,8 +85,8 @@ describe('TLS listener (SSL, SASL_SSL)', () => {
       quotas: options.quotas ?? {},
       security: { protocol: options.protocol ?? 'SSL', ssl: sslServer({ ...brokerSsl, ...ssl }) },
     });
-    listener = new KafkaListener(listenerOptions, router, logger, () => createMetadataResponse() as never);
-    return { port: await listener.start(), principals, protocols };
+    fixture.listener = new KafkaListener(listenerOptions, router, logger, () => createMetadataResponse() as never);
+    return { port: await fixture.listener.start(), principals, protocols };
   }
 
   async function openTls(port: number, identity?: TestIdentity): Promise<Client> {
@@ -104,7 +97,7 @@ describe('TLS listener (SSL, SASL_SSL)', () => {
       ca: readFileSync(tls.caPem),
       ...(identity ? { key: readFileSync(identity.keyPem), cert: readFileSync(identity.chainPem) } : {}),
     });
-    sockets.push(socket);
+    fixture.sockets.push(socket);
     const client = new Client(socket);
     await new Promise<void>((resolve) => {
       socket.once('secureConnect', () => resolve());
@@ -115,7 +108,7 @@ describe('TLS listener (SSL, SASL_SSL)', () => {
 
   async function openPlain(port: number): Promise<Client> {
     const socket = connectTcp({ host: '127.0.0.1', port });
-    sockets.push(socket);
+    fixture.sockets.push(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('error', reject);
@@ -225,8 +218,13 @@ describe('TLS listener (SSL, SASL_SSL)', () => {
       principals.push(`${client.securityProtocol} ${client.principal}`);
       return createMetadataResponse({ clusterId: 'tls' });
     });
-    listener = new KafkaListener(testListenerOptions(silent, { security }), router, silent, () => createMetadataResponse() as never);
-    const port = await listener.start();
+    fixture.listener = new KafkaListener(
+      testListenerOptions(silent, { security }),
+      router,
+      silent,
+      () => createMetadataResponse() as never,
+    );
+    const port = await fixture.listener.start();
 
     const early = await openTls(port, tls.bob);
     early.ask(1);

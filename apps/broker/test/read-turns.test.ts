@@ -1,12 +1,12 @@
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { ApiKey, createMetadataResponse, createProduceResponse, decodeResponse, FrameReader, type ProduceRequest } from '@strom/protocol';
 import { createLogger } from '@strom/runtime';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiRouter } from '../src/api/router.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
 import { ReadTurns } from '../src/network/read-turns.js';
 import { API_AUTHORIZATION } from '../src/security/api-authorization.js';
-import { kafkaDefaults, produceRequestFrame, testListenerOptions } from './listener-options.js';
+import { kafkaDefaults, produceRequestFrame, listenerFixture, testListenerOptions } from './listener-options.js';
 
 const logger = createLogger('read-turns-test', 'silent');
 const KiB = 1024;
@@ -37,14 +37,7 @@ describe('ReadTurns: the read budget of one turn of the event loop', () => {
 });
 
 describe('connections read within the turn budget', () => {
-  let listener: KafkaListener | undefined;
-  const sockets: Socket[] = [];
-
-  afterEach(async () => {
-    for (const socket of sockets.splice(0)) socket.destroy();
-    await listener?.stop(100);
-    listener = undefined;
-  });
+  const fixture = listenerFixture();
 
   /**
    * Four connections each pipeline 64 requests of 40 KiB at once. The handler notes how many
@@ -71,13 +64,13 @@ describe('connections read within the turn budget', () => {
       return createProduceResponse({ responses: [] });
     });
     const options = testListenerOptions(logger, { limits: { ...kafkaDefaults.limits, readBytesPerTurn: budgetBytes } });
-    listener = new KafkaListener(options, router, logger, () => createMetadataResponse() as never);
-    const port = await listener.start();
+    fixture.listener = new KafkaListener(options, router, logger, () => createMetadataResponse() as never);
+    const port = await fixture.listener.start();
 
     const answered = await Promise.all(
       Array.from({ length: connections }, async () => {
         const socket = connect({ host: '127.0.0.1', port });
-        sockets.push(socket);
+        fixture.sockets.push(socket);
         await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
         const reader = new FrameReader();
         const ids: number[] = [];

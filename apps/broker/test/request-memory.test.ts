@@ -1,12 +1,12 @@
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { ApiKey, createMetadataResponse, createProduceResponse, decodeResponse, FrameReader } from '@strom/protocol';
 import { createLogger } from '@strom/runtime';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiRouter } from '../src/api/router.js';
 import { API_AUTHORIZATION } from '../src/security/api-authorization.js';
 import { KafkaListener } from '../src/network/kafka-listener.js';
 import { RequestMemoryPool } from '../src/network/request-memory-pool.js';
-import { produceRequestFrame, testListenerOptions } from './listener-options.js';
+import { produceRequestFrame, listenerFixture, testListenerOptions } from './listener-options.js';
 
 const logger = createLogger('request-memory-test', 'silent');
 const MiB = 1024 * 1024;
@@ -39,14 +39,7 @@ describe('RequestMemoryPool (queued.max.request.bytes, non-strict as Kafka)', ()
 });
 
 describe('the bytes of requests being read, bounded broker-wide', () => {
-  let listener: KafkaListener | undefined;
-  const sockets: Socket[] = [];
-
-  afterEach(async () => {
-    for (const socket of sockets.splice(0)) socket.destroy();
-    await listener?.stop(100);
-    listener = undefined;
-  });
+  const fixture = listenerFixture();
 
   it('five connections each sending most of a 90 MiB frame hold the pool, not 450 MiB; the waiting ones resume as requests are answered', async () => {
     const router = new ApiRouter(API_AUTHORIZATION);
@@ -56,8 +49,8 @@ describe('the bytes of requests being read, bounded broker-wide', () => {
       return createProduceResponse({ responses: [] });
     });
     const options = testListenerOptions(logger, { queuedMaxRequestBytes: 100 * MiB });
-    listener = new KafkaListener(options, router, logger, () => createMetadataResponse() as never);
-    const port = await listener.start();
+    fixture.listener = new KafkaListener(options, router, logger, () => createMetadataResponse() as never);
+    const port = await fixture.listener.start();
     const pool = options.requestMemory;
 
     const frames = Array.from({ length: 5 }, (_, i) => produceRequestFrame(i + 1, Buffer.alloc(90 * MiB, i + 1)));
@@ -65,7 +58,7 @@ describe('the bytes of requests being read, bounded broker-wide', () => {
     const clients = await Promise.all(
       frames.map(async (_, i) => {
         const socket = connect({ host: '127.0.0.1', port });
-        sockets.push(socket);
+        fixture.sockets.push(socket);
         socket.on('error', () => undefined);
         const reader = new FrameReader({ maxFrameBytes: MiB });
         socket.on('data', (chunk: Buffer) => {
@@ -78,13 +71,13 @@ describe('the bytes of requests being read, bounded broker-wide', () => {
     // All but the last 10 MiB of each frame.
     for (const { socket, frame } of clients) socket.write(frame.subarray(0, frame.length - 10 * MiB));
     const deadline = Date.now() + 20_000;
-    while (listener.bufferedRequestBytes < 2 * 80 * MiB && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (fixture.listener.bufferedRequestBytes < 2 * 80 * MiB && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 300));
 
     // Two frames hold reservations (90 MiB each: the second is granted with 10 MiB left); three wait.
     expect(pool.reservedBytes).toBe(2 * (frames[0]!.length - 4));
-    expect(listener.bufferedRequestBytes).toBeGreaterThanOrEqual(2 * 80 * MiB);
-    expect(listener.bufferedRequestBytes).toBeLessThan(2 * 80 * MiB + 3 * MiB);
+    expect(fixture.listener.bufferedRequestBytes).toBeGreaterThanOrEqual(2 * 80 * MiB);
+    expect(fixture.listener.bufferedRequestBytes).toBeLessThan(2 * 80 * MiB + 3 * MiB);
     expect(handled).toEqual([]);
 
     for (const { socket, frame } of clients) socket.write(frame.subarray(frame.length - 10 * MiB));
@@ -98,10 +91,10 @@ describe('the bytes of requests being read, bounded broker-wide', () => {
     const router = new ApiRouter(API_AUTHORIZATION);
     router.register(ApiKey.Produce, () => createProduceResponse({ responses: [] }));
     const options = testListenerOptions(logger, { queuedMaxRequestBytes: 10 * MiB });
-    listener = new KafkaListener(options, router, logger, () => createMetadataResponse() as never);
-    const port = await listener.start();
+    fixture.listener = new KafkaListener(options, router, logger, () => createMetadataResponse() as never);
+    const port = await fixture.listener.start();
     const socket = connect({ host: '127.0.0.1', port });
-    sockets.push(socket);
+    fixture.sockets.push(socket);
     socket.on('error', () => undefined);
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
     const frame = produceRequestFrame(1, Buffer.alloc(4 * MiB, 1));
