@@ -4,6 +4,7 @@ import { ensureKcat, ensurePythonClients } from '@strom/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
+import { pollUntil } from './poll.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -24,16 +25,6 @@ for i in range(10):
 if producer.flush(30) != 0:
     sys.exit('records left undelivered')
 `;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /**
  * Compacted topics with real clients: what Kafka's LogValidator refuses on produce, and when
@@ -97,7 +88,7 @@ describe('compacted topics', () => {
     await producer.send({ topic: 'lagging', messages: [{ key: 'roll', value: 'closes the segment of the last round' }] });
     await producer.disconnect();
     const kcat = ensureKcat();
-    const latest = await until(
+    const latest = await pollUntil(
       'the log cleaner',
       async () => {
         const { stdout } = await execFileAsync(

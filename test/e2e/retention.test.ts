@@ -4,18 +4,9 @@ import { ensureKcat } from '@strom/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
+import { pollUntil } from './poll.js';
 
 const execFileAsync = promisify(execFile);
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 describe('retention and compaction, scheduled by apps/retention over the bus', () => {
   let strom: EmbeddedStrom;
@@ -39,7 +30,7 @@ describe('retention and compaction, scheduled by apps/retention over the bus', (
     await producer.connect();
     await producer.send({ topic: 'short-lived', messages: Array.from({ length: 20 }, (_, i) => ({ value: `old-${i}` })) });
     await producer.disconnect();
-    const low = await until('retention to delete the old records', async () => {
+    const low = await pollUntil('retention to delete the old records', async () => {
       const [offsets] = await admin.fetchTopicOffsets('short-lived');
       return offsets!.low === '20' ? offsets!.low : undefined;
     });
@@ -75,7 +66,7 @@ describe('retention and compaction, scheduled by apps/retention over the bus', (
     }
     await producer.send({ topic: 'latest', messages: [{ key: 'roll', value: 'makes the last round a closed segment' }] });
     await producer.disconnect();
-    const latest = await until('compaction', async () => {
+    const latest = await pollUntil('compaction', async () => {
       const { stdout } = await execFileAsync(
         kcat,
         ['-C', '-b', strom.bootstrap, '-t', 'latest', '-o', 'beginning', '-e', '-q', '-f', '%k=%s\n'],
