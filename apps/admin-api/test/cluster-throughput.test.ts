@@ -1,6 +1,8 @@
 import type { BrokerTrafficReport } from '@strom/contracts';
 import { describe, expect, it } from 'vitest';
+import type { ClusterClient } from '../src/rest/cluster-client.js';
 import { ClusterThroughput, SILENT_INTERVALS } from '../src/strom-api/cluster-throughput.js';
+import { clusterOverview } from '../src/strom-api/overview.js';
 
 /** A report of broker `brokerId`, `elapsedMs` after its start, with its totals. */
 function report(brokerId: number, elapsedMs: number, totals: Partial<BrokerTrafficReport> = {}): BrokerTrafficReport {
@@ -137,5 +139,47 @@ describe("the cluster's throughput from the brokers' traffic reports", () => {
     clock.nowMs += 1_001;
     expect(throughput.record(report(3, 1_000))).toBe(true);
     expect(throughput.brokersHeard).toBe(2);
+  });
+});
+
+describe("the overview's throughput", () => {
+  /** A cluster client whose Metadata names two brokers and no topics: the overview's throughput needs nothing more. */
+  const client = {
+    metadata: async () => ({
+      clusterId: 'cluster-a',
+      controllerId: 1,
+      brokers: [1, 2].map((nodeId) => ({ nodeId, host: 'broker', port: 9092, rack: null })),
+      topics: [],
+    }),
+  } as unknown as ClusterClient;
+
+  it('is null with the reason until a broker has reported twice, then the sums of the brokers’ rates', async () => {
+    const { clock, throughput } = tracker();
+    expect(await clusterOverview(client, throughput)).toMatchObject({
+      throughput: null,
+      throughput_unavailable_reason: expect.stringMatching(
+        /^No broker has reported its traffic on the bus \(subject strom\.brokers\.traffic\)/,
+      ),
+    });
+    throughput.record(report(1, 1_000));
+    throughput.record(report(2, 1_000));
+    expect(await clusterOverview(client, throughput)).toMatchObject({
+      throughput: null,
+      throughput_unavailable_reason: expect.stringContaining('none has come twice yet'),
+    });
+    clock.nowMs += 1_000;
+    throughput.record(report(1, 2_000, { bytesIn: 300, bytesOut: 100, messagesIn: 3 }));
+    throughput.record(report(2, 1_500, { bytesIn: 100, bytesOut: 0, messagesIn: 1 }));
+    const overview = await clusterOverview(client, throughput);
+    expect(overview.throughput).toEqual({
+      bytes_in_per_sec: 500,
+      bytes_out_per_sec: 100,
+      messages_in_per_sec: 5,
+      brokers: [
+        { broker_id: 1, bytes_in_per_sec: 300, bytes_out_per_sec: 100, messages_in_per_sec: 3, window_ms: 1_000 },
+        { broker_id: 2, bytes_in_per_sec: 200, bytes_out_per_sec: 0, messages_in_per_sec: 2, window_ms: 500 },
+      ],
+    });
+    expect('throughput_unavailable_reason' in overview).toBe(false);
   });
 });
