@@ -32,6 +32,7 @@ import { AlterPartitionSender } from './replica/alter-partition-sender.js';
 import { ReplicationStats, type ReplicationStatus } from './replica/replication-stats.js';
 import { ConsumerLagMetrics } from './metrics/consumer-lag.js';
 import { EventLoopIdle, writeBrokerMetrics } from './metrics/broker-metrics.js';
+import { TrafficReporter } from './metrics/traffic-reporter.js';
 import { RequestStats } from './network/request-stats.js';
 import { logDirUnder, ReplicaManager } from './replica/replica-manager.js';
 import {
@@ -90,6 +91,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
   private retentionTicks: Subscription[] = [];
   private security?: SecurityMetadataClient;
   private unregisterMetrics?: () => void;
+  private trafficReporter?: TrafficReporter;
   /**
    * Authorization for request handlers: everything allowed without `authorizer.class.name`, the
    * ACLs otherwise (see security/request-authorizer.ts for how handlers call it).
@@ -219,6 +221,8 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     ];
     await Promise.all(this.retentionTicks.map((ticks) => ticks.ready));
     this.registerMetrics(replicas);
+    this.trafficReporter = new TrafficReporter(this.bus, options.nodeId, replicas.topicStats, this.logger.child({ component: 'metrics' }));
+    this.trafficReporter.start();
     for (const listener of this.listeners) listener.open();
     for (const { name, securityProtocol, host, port } of this.bound) {
       this.logger.info({ nodeId: options.nodeId, listener: name, securityProtocol, host, port }, 'Kafka listener ready');
@@ -232,6 +236,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
 
   async onApplicationShutdown(): Promise<void> {
     this.unregisterMetrics?.();
+    this.trafficReporter?.stop();
     await Promise.all(this.retentionTicks.map((ticks) => ticks.unsubscribe()));
     this.quotas?.close();
     await Promise.all(this.listeners.map((listener) => listener.stop(this.options.drainTimeoutMs)));

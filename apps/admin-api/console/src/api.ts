@@ -108,6 +108,20 @@ export interface Overview {
   partitions_count: number;
   under_replicated_partitions: number;
   offline_partitions: number;
+  /** Null until a broker has reported its traffic twice; the reason says why. */
+  throughput: Throughput | null;
+  throughput_unavailable_reason?: string;
+}
+
+export interface Rates {
+  bytes_in_per_sec: number;
+  bytes_out_per_sec: number;
+  messages_in_per_sec: number;
+}
+
+/** The cluster's traffic from the brokers' reports on the bus: the sums, and each reporting broker's. */
+export interface Throughput extends Rates {
+  brokers: (Rates & { broker_id: number; window_ms: number })[];
 }
 
 /** A record as the search answers it: bytes in base64. */

@@ -4,12 +4,28 @@ import { SEARCH_LIMITS } from './search-query.js';
 const integer = { type: 'integer' } as const;
 const text = { type: 'string' } as const;
 const base64 = { type: 'string', format: 'byte', nullable: true } as const;
+const rate = (description: string) => ({ type: 'number', minimum: 0, description }) as const;
+const RATES = {
+  bytes_in_per_sec: rate('Record batch bytes appended by producers per second (BytesInPerSec).'),
+  bytes_out_per_sec: rate('Record bytes sent to consumers per second (BytesOutPerSec).'),
+  messages_in_per_sec: rate('Records appended by producers per second (MessagesInPerSec).'),
+} as const;
 
 /** The schemas of the record search and the overview; `Error` is REST v3's (rest/schemas.ts), the same shape. */
 export const STROM_API_SCHEMAS = {
   Overview: {
     type: 'object',
-    required: ['cluster_id', 'controller_id', 'brokers', 'topics_count', 'internal_topics_count', 'partitions_count'],
+    required: [
+      'cluster_id',
+      'controller_id',
+      'brokers',
+      'topics_count',
+      'internal_topics_count',
+      'partitions_count',
+      'under_replicated_partitions',
+      'offline_partitions',
+      'throughput',
+    ],
     properties: {
       cluster_id: { type: 'string', nullable: true },
       controller_id: integer,
@@ -29,9 +45,26 @@ export const STROM_API_SCHEMAS = {
       throughput: {
         type: 'object',
         nullable: true,
-        description: 'Always null: throughput is a rate of the /metrics counters; the reason says which.',
+        description:
+          "The brokers' traffic, from the totals each publishes on the bus every second: each live broker's rates between its two latest reports, and their sums. Null until a broker has reported twice; `throughput_unavailable_reason` then says why.",
+        required: ['bytes_in_per_sec', 'bytes_out_per_sec', 'messages_in_per_sec', 'brokers'],
+        properties: {
+          ...RATES,
+          brokers: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['broker_id', 'bytes_in_per_sec', 'bytes_out_per_sec', 'messages_in_per_sec', 'window_ms'],
+              properties: {
+                broker_id: integer,
+                ...RATES,
+                window_ms: { type: 'number', minimum: 0, description: "The time between the broker's two reports, on its clock." },
+              },
+            },
+          },
+        },
       },
-      throughput_unavailable_reason: text,
+      throughput_unavailable_reason: { type: 'string', description: 'Present when `throughput` is null.' },
     },
   },
   BrowsedRecord: {
@@ -88,7 +121,7 @@ export const STROM_API_PATHS = {
   '/strom/v1/overview': {
     get: {
       operationId: 'getOverview',
-      summary: 'Brokers and partition health (Metadata): under-replicated and offline partitions',
+      summary: 'Brokers and partition health (Metadata): under-replicated and offline partitions; the brokers’ throughput',
       responses: { 200: { description: 'The overview', ...json('Overview') } },
     },
   },

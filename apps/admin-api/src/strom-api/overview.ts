@@ -1,6 +1,19 @@
+import { BrokerTrafficSubjects } from '@strom/contracts';
 import type { ClusterClient } from '../rest/cluster-client.js';
+import { SILENT_INTERVALS, type BrokerThroughput, type ClusterThroughput } from './cluster-throughput.js';
 
-/** The console's overview: one Metadata request, counted as Kafka's partition-state metrics count. */
+interface Rates {
+  readonly bytes_in_per_sec: number;
+  readonly bytes_out_per_sec: number;
+  readonly messages_in_per_sec: number;
+}
+
+/** The cluster's traffic: each live broker's rates over its two latest reports on the bus, and their sums. */
+export interface OverviewThroughput extends Rates {
+  readonly brokers: readonly (Rates & { readonly broker_id: number; readonly window_ms: number })[];
+}
+
+/** The console's overview: one Metadata request, counted as Kafka's partition-state metrics count, and the brokers' throughput. */
 export interface ClusterOverview {
   readonly cluster_id: string | null;
   readonly controller_id: number;
@@ -12,15 +25,15 @@ export interface ClusterOverview {
   readonly under_replicated_partitions: number;
   /** Partitions without a leader (Kafka's OfflinePartitionsCount). */
   readonly offline_partitions: number;
-  /** Throughput is a rate of /metrics counters, which one Metadata request cannot give; the reason says where to read it. */
-  readonly throughput: null;
-  readonly throughput_unavailable_reason: string;
+  /** Null until a broker has reported its traffic twice; the reason then says why. */
+  readonly throughput: OverviewThroughput | null;
+  readonly throughput_unavailable_reason?: string;
 }
 
-export async function clusterOverview(client: ClusterClient): Promise<ClusterOverview> {
+export async function clusterOverview(client: ClusterClient, traffic: ClusterThroughput): Promise<ClusterOverview> {
   const metadata = await client.metadata(null);
   const partitions = metadata.topics.flatMap((topic) => topic.partitions);
-  return {
+  const health = {
     cluster_id: metadata.clusterId,
     controller_id: metadata.controllerId,
     brokers: metadata.brokers
@@ -31,8 +44,31 @@ export async function clusterOverview(client: ClusterClient): Promise<ClusterOve
     partitions_count: partitions.length,
     under_replicated_partitions: partitions.filter((p) => p.leaderId >= 0 && p.isrNodes.length < p.replicaNodes.length).length,
     offline_partitions: partitions.filter((p) => p.leaderId < 0).length,
-    throughput: null,
-    throughput_unavailable_reason:
-      "The overview reads Metadata only; throughput is the rate of kafka_server_brokertopicmetrics_bytesin_total and bytesout_total on the brokers' /metrics (the console samples it twice).",
   };
+  const perBroker = traffic.perBroker();
+  if (perBroker.length === 0) return { ...health, throughput: null, throughput_unavailable_reason: unavailableReason(traffic) };
+  return { ...health, throughput: overviewThroughput(perBroker) };
+}
+
+function overviewThroughput(perBroker: readonly BrokerThroughput[]): OverviewThroughput {
+  const brokers = perBroker.map((broker) => ({
+    broker_id: broker.brokerId,
+    bytes_in_per_sec: broker.bytesInPerSec,
+    bytes_out_per_sec: broker.bytesOutPerSec,
+    messages_in_per_sec: broker.messagesInPerSec,
+    window_ms: broker.windowMs,
+  }));
+  const sum = (rate: keyof Rates) => brokers.reduce((total, broker) => total + broker[rate], 0);
+  return {
+    bytes_in_per_sec: sum('bytes_in_per_sec'),
+    bytes_out_per_sec: sum('bytes_out_per_sec'),
+    messages_in_per_sec: sum('messages_in_per_sec'),
+    brokers,
+  };
+}
+
+function unavailableReason(traffic: ClusterThroughput): string {
+  return traffic.brokersHeard === 0
+    ? `No broker has reported its traffic on the bus (subject ${BrokerTrafficSubjects.report}) within the last ${SILENT_INTERVALS} of its report intervals.`
+    : 'Brokers report their traffic totals every second; a rate needs two reports, and none has come twice yet since the admin API started listening.';
 }

@@ -8,6 +8,7 @@ import type { RestV3Options } from '../rest/rest-v3.js';
 import { clusterOverview } from './overview.js';
 import { searchRecords, type FoundRecord, type SearchResult } from './record-search.js';
 import { parseSearchQuery } from './search-query.js';
+import { TrafficListener } from './traffic-listener.js';
 
 /** Strom's own admin API, beside Confluent's v3: what v3 has no operation for. */
 export const STROM_API_PREFIX = '/strom/v1';
@@ -20,7 +21,8 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 const RECORDS_PATH = /^\/topics\/([^/]+)\/records$/;
 
 /**
- * Serves `/strom/v1/…`: `GET /overview` (brokers and partition health from Metadata) and
+ * Serves `/strom/v1/…`: `GET /overview` (brokers and partition health from Metadata, throughput
+ * from the brokers' traffic reports on the bus) and
  * `GET /topics/{topic}/records` (the message browser's search, record-search.ts), errors in v3's
  * shape. Over the Kafka protocol as the v3 API does: on a SASL listener as the HTTP Basic user,
  * so the broker's ACLs decide what each user may search. Their paths are in the admin API's one
@@ -33,6 +35,7 @@ export class StromApiMiddleware implements NestMiddleware, OnModuleDestroy {
   constructor(
     @Inject(STROM_API_OPTIONS) options: RestV3Options,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(TrafficListener) private readonly traffic: TrafficListener,
   ) {
     this.clients = new ClusterClients({
       endpoint: options.kafka,
@@ -61,7 +64,7 @@ export class StromApiMiddleware implements NestMiddleware, OnModuleDestroy {
       if (request.method !== 'GET' && (path === '/overview' || records)) throw new RestError(405, 405, 'HTTP 405 Method Not Allowed');
       if (path === '/overview') {
         const client = this.clients.forRequest(request.headers.authorization);
-        response.writeHead(200, JSON_HEADERS).end(JSON.stringify(await clusterOverview(client)));
+        response.writeHead(200, JSON_HEADERS).end(JSON.stringify(await clusterOverview(client, this.traffic.throughput)));
       } else if (records) {
         const topic = decodeURIComponent(records[1]!);
         const client = this.clients.forRequest(request.headers.authorization);

@@ -7,7 +7,7 @@ import { REQUEST_TIME_BUCKETS_MS, type DurationHistogram, type RequestStats } fr
 import type { PartitionReplica } from '../replica/partition-replica.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import type { ReplicationStatus } from '../replica/replication-stats.js';
-import type { TopicTraffic } from './topic-traffic.js';
+import type { TrafficCounter } from './topic-traffic.js';
 
 /** What a broker's part of `/metrics` is read from, at scrape time. */
 export interface BrokerMetricsSource {
@@ -35,7 +35,7 @@ export class EventLoopIdle {
 }
 
 /** Kafka's BrokerTopicMetrics meters, as the JMX exporter under Strimzi's rules names their counts. */
-const TOPIC_COUNTERS: readonly [name: string, field: keyof TopicTraffic, help: string][] = [
+const TOPIC_COUNTERS: readonly [name: string, field: TrafficCounter, help: string][] = [
   ['bytesin', 'bytesIn', 'Record batch bytes appended by clients (BytesInPerSec).'],
   ['bytesout', 'bytesOut', 'Record bytes sent to consumers (BytesOutPerSec).'],
   ['messagesin', 'messagesIn', 'Records appended by clients (MessagesInPerSec).'],
@@ -74,16 +74,13 @@ export function writeBrokerMetrics(out: ExpositionWriter, source: BrokerMetricsS
 }
 
 function writeTopicTraffic(out: ExpositionWriter, replicas: ReplicaManager): void {
-  const topics = [...replicas.topicStats.topics()].map(([topic, traffic]) => [labels({ topic }), traffic] as const);
+  const stats = replicas.topicStats;
+  const topics = [...stats.topics()].map(([topic, traffic]) => [labels({ topic }), traffic] as const);
   for (const [name, field, help] of TOPIC_COUNTERS) {
     const family = `kafka_server_brokertopicmetrics_${name}_total`;
-    out.family(family, 'counter', `${help} The sample without a topic label is the sum over all topics.`);
-    let all = 0;
-    for (const [topicLabels, traffic] of topics) {
-      all += traffic[field];
-      out.sample(family, topicLabels, traffic[field]);
-    }
-    out.sample(family, '', all);
+    out.family(family, 'counter', `${help} The sample without a topic label is the sum over all topics, deleted ones included.`);
+    for (const [topicLabels, traffic] of topics) out.sample(family, topicLabels, traffic[field]);
+    out.sample(family, '', stats.allTopics(field));
   }
 }
 

@@ -21,9 +21,29 @@ export class TopicTraffic {
   replicas = 0;
 }
 
+/** The counters of {@link TopicTraffic} (not `replicas`, which counts hosts). */
+export type TrafficCounter = Exclude<keyof TopicTraffic, 'replicas'>;
+
+export const TRAFFIC_COUNTERS: readonly TrafficCounter[] = [
+  'bytesIn',
+  'messagesIn',
+  'bytesOut',
+  'replicationBytesIn',
+  'replicationBytesOut',
+  'produceRequests',
+  'failedProduceRequests',
+  'fetchRequests',
+  'failedFetchRequests',
+];
+
 /** Every topic's traffic, and each replica's link to its topic's: a replica holds its own reference, so the hot paths look nothing up. */
 export class BrokerTopicStats {
   private readonly byTopic = new Map<string, TopicTraffic>();
+  /**
+   * What topics no longer hosted here counted: added to the sum over all topics, so that it only
+   * grows, as Kafka's all-topics meters do (a reader makes rates of it).
+   */
+  private readonly retired = new TopicTraffic();
 
   /** The topic's traffic for a new replica of it. */
   attach(topic: string): TopicTraffic {
@@ -39,7 +59,17 @@ export class BrokerTopicStats {
   /** A replica of the topic went away: the last one's departure drops the topic's figures, as Kafka's removeMetrics does. */
   detach(topic: string): void {
     const traffic = this.byTopic.get(topic);
-    if (traffic && --traffic.replicas <= 0) this.byTopic.delete(topic);
+    if (traffic && --traffic.replicas <= 0) {
+      for (const counter of TRAFFIC_COUNTERS) this.retired[counter] += traffic[counter];
+      this.byTopic.delete(topic);
+    }
+  }
+
+  /** The sum of `counter` over all topics since the broker started, those no longer hosted here included. */
+  allTopics(counter: TrafficCounter): number {
+    let sum = this.retired[counter];
+    for (const traffic of this.byTopic.values()) sum += traffic[counter];
+    return sum;
   }
 
   topics(): IterableIterator<[string, TopicTraffic]> {

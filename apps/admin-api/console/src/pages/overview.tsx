@@ -1,18 +1,20 @@
-import { api } from '../api.ts';
+import { useEffect } from 'preact/hooks';
+import { api, type Overview, type Rates } from '../api.ts';
 import { Section, useLoad } from '../load.tsx';
-import { sampleThroughput, type Throughput } from '../throughput.ts';
 
-/** How far apart the two scrapes of /metrics are. */
-const THROUGHPUT_WINDOW_MS = 1000;
+/** How often the page asks for the overview again: the brokers report their traffic every second. */
+const REFRESH_MS = 2_000;
 
-const perSecond = (bytes: number) => `${Math.round(bytes).toLocaleString('en')} B/s`;
+const whole = (value: number) => Math.round(value).toLocaleString('en');
+const bytesPerSecond = (bytes: number) => `${whole(bytes)} B/s`;
 
-function ThroughputCards({ throughput }: { throughput: Throughput }) {
-  if (!throughput.available) {
+function ThroughputCards({ overview }: { overview: Overview }) {
+  const throughput = overview.throughput;
+  if (!throughput) {
     return (
       <div>
         <dt>Throughput</dt>
-        <dd class="gap">Not available: {throughput.reason}</dd>
+        <dd class="gap">Not available: {overview.throughput_unavailable_reason}</dd>
       </div>
     );
   }
@@ -20,21 +22,31 @@ function ThroughputCards({ throughput }: { throughput: Throughput }) {
     <>
       <div>
         <dt>Bytes in</dt>
-        <dd>{perSecond(throughput.bytesInPerSecond)}</dd>
+        <dd>{bytesPerSecond(throughput.bytes_in_per_sec)}</dd>
       </div>
       <div>
         <dt>Bytes out</dt>
-        <dd>{perSecond(throughput.bytesOutPerSecond)}</dd>
+        <dd>{bytesPerSecond(throughput.bytes_out_per_sec)}</dd>
+      </div>
+      <div>
+        <dt>Messages in</dt>
+        <dd>{whole(throughput.messages_in_per_sec)}/s</dd>
       </div>
     </>
   );
 }
 
-/** Brokers and partition health, and throughput from two scrapes of /metrics (or why there is none). */
+/** Brokers and partition health, and the brokers' throughput (or why there is none), asked again every few seconds. */
 export function OverviewPage() {
   const overview = useLoad(() => api.overview(), []);
-  const throughput = useLoad(() => sampleThroughput(THROUGHPUT_WINDOW_MS), []);
   const brokers = useLoad(() => api.brokers(), []);
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') overview.reload();
+    }, REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [overview.reload]);
+  const rates = new Map<number, Rates>((overview.data?.throughput?.brokers ?? []).map((broker) => [broker.broker_id, broker]));
   return (
     <>
       <h1>Overview</h1>
@@ -65,23 +77,17 @@ export function OverviewPage() {
                 <dt>Offline partitions</dt>
                 <dd class={o.offline_partitions > 0 ? 'bad' : ''}>{o.offline_partitions}</dd>
               </div>
-              {throughput.data ? <ThroughputCards throughput={throughput.data} /> : null}
+              <ThroughputCards overview={o} />
             </dl>
-            {throughput.data?.available ? (
+            {o.throughput ? (
               <p class="muted" role="note">
-                Throughput of all topics from this port's /metrics, over {Math.round(throughput.data.windowMs).toLocaleString('en')} ms.
+                Throughput of all topics, from the traffic totals each broker reports every second ({o.throughput.brokers.length} of{' '}
+                {o.brokers.length} brokers reporting); refreshed every {REFRESH_MS / 1000} s.
               </p>
             ) : null}
           </>
         )}
       </Section>
-      {throughput.error ? (
-        <p role="alert" class="error">
-          Could not read throughput: {throughput.error.message}
-        </p>
-      ) : throughput.loading ? (
-        <p role="status">Measuring throughput…</p>
-      ) : null}
       <h2>Brokers</h2>
       <Section loaded={brokers} label="brokers">
         {(list) => (
@@ -92,17 +98,24 @@ export function OverviewPage() {
                 <th scope="col">Host</th>
                 <th scope="col">Port</th>
                 <th scope="col">Rack</th>
+                <th scope="col">Bytes in</th>
+                <th scope="col">Bytes out</th>
               </tr>
             </thead>
             <tbody>
-              {list.map((broker) => (
-                <tr key={broker.broker_id}>
-                  <td>{broker.broker_id}</td>
-                  <td>{broker.host}</td>
-                  <td class="number">{broker.port}</td>
-                  <td>{broker.rack ?? '—'}</td>
-                </tr>
-              ))}
+              {list.map((broker) => {
+                const rate = rates.get(broker.broker_id);
+                return (
+                  <tr key={broker.broker_id}>
+                    <td>{broker.broker_id}</td>
+                    <td>{broker.host}</td>
+                    <td class="number">{broker.port}</td>
+                    <td>{broker.rack ?? '—'}</td>
+                    <td class="number">{rate ? bytesPerSecond(rate.bytes_in_per_sec) : '—'}</td>
+                    <td class="number">{rate ? bytesPerSecond(rate.bytes_out_per_sec) : '—'}</td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         )}
