@@ -214,6 +214,7 @@ describe('OpenTelemetry traces across a distributed cluster, in Jaeger', () => {
       expect.arrayContaining(['activity fenceBroker', 'activity publishMetadataVersion', 'activity completeFailover']),
     );
     const start = parentOf(failover[0]!)!;
+    expect(start, "the activity's parent: the span that started the workflow").toBeDefined();
     expect(serviceOf(start)).toBe('strom-metadata');
     expect(start.operationName).toBe('start brokerFailoverWorkflow');
     expect(spanTag(start, 'temporal.workflow.id')).toBe(spanTag(failover[0]!, 'temporal.workflow.id'));
