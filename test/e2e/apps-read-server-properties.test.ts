@@ -8,7 +8,6 @@ import { CoordinatorSubjects, decodeResponseBody, encodeForwardedRequest, Retent
 import { ErrorCode } from '@strom/errors';
 import { ApiKey, createJoinGroupRequest, createJoinGroupRequestProtocol, createMetadataRequest, encodeRequestFrame } from '@strom/protocol';
 import { freePort, startNatsServer, type NatsServerHandle } from '@strom/testing';
-import { ORCHESTRATOR_TASK_QUEUE } from '@strom/workflows';
 import { Connection } from '@temporalio/client';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import pg from 'pg';
@@ -17,6 +16,8 @@ import { cleanEnv, mainOf, startApp, type AppProcess } from './app-process.js';
 import { plainJaas, RawKafka } from './sasl-support.js';
 
 const execFileAsync = promisify(execFile);
+/** Not the default (strom-orchestrator): a worker polls it only if it read the file. */
+const TASK_QUEUE = `strom-props-${process.pid}`;
 const apps = ['broker', 'metadata', 'coordinator', 'retention', 'orchestrator', 'admin-api'] as const;
 
 /**
@@ -27,8 +28,8 @@ const apps = ['broker', 'metadata', 'coordinator', 'retention', 'orchestrator', 
  * the retention check interval and where the admin API finds the broker. Each check below is
  * where a setting takes effect in the app that uses it: the listener and the authorizer in the
  * broker and, through it, in the admin API; the group setting in the coordinator; num.partitions
- * in the metadata service; the check interval in retention; the Temporal address and namespace
- * in the orchestrator. The apps get a NATS server of their own, so no other test's coordinator
+ * in the metadata service; the check interval in retention; the Temporal address, namespace and
+ * task queue in the orchestrator. The apps get a NATS server of their own, so no other test's coordinator
  * can answer the group requests sent here.
  */
 describe('each app alone honours one shared server.properties', () => {
@@ -59,6 +60,7 @@ describe('each app alone honours one shared server.properties', () => {
     `strom.database.url=${inject('postgresUrl').replace(/\/postgres$/, `/${database}`)}`,
     `strom.temporal.address=${inject('temporalAddress')}`,
     `strom.temporal.namespace=${inject('temporalNamespace')}`,
+    `strom.temporal.task.queue=${TASK_QUEUE}`,
     `strom.admin.port=${adminPort}`,
     `strom.admin.bootstrap.servers=127.0.0.1:${kafkaPort}`,
     'strom.admin.security.protocol=SASL_PLAINTEXT',
@@ -164,7 +166,7 @@ describe('each app alone honours one shared server.properties', () => {
     }
   }, 60_000);
 
-  it('orchestrator: its worker polls the task queue at the file’s Temporal address and namespace', async () => {
+  it('orchestrator: its worker polls the file’s task queue at the file’s Temporal address and namespace', async () => {
     const orchestrator = await startApp('orchestrator', {}, ['--config', path]);
     running.set('orchestrator', orchestrator);
     const connection = await Connection.connect({ address: inject('temporalAddress') });
@@ -175,7 +177,7 @@ describe('each app alone honours one shared server.properties', () => {
         (
           await connection.workflowService.describeTaskQueue({
             namespace: inject('temporalNamespace'),
-            taskQueue: { name: ORCHESTRATOR_TASK_QUEUE },
+            taskQueue: { name: TASK_QUEUE },
             taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
           })
         ).pollers ?? [];

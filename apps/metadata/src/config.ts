@@ -10,6 +10,7 @@ export const METADATA_KEYS: readonly string[] = [
   'strom.database.url',
   'strom.temporal.address',
   'strom.temporal.namespace',
+  'strom.temporal.task.queue',
 ];
 
 /** The metadata service's options from the one parsed configuration (embedded mode: no Temporal). */
@@ -28,6 +29,10 @@ export function metadataOptions(config: ServerConfig): MetadataOptions {
 export function distributedMetadataOptions(config: ServerConfig): MetadataOptions {
   return {
     ...metadataOptions(config),
-    temporal: { address: config.string('strom.temporal.address'), namespace: config.string('strom.temporal.namespace') },
+    temporal: {
+      address: config.string('strom.temporal.address'),
+      namespace: config.string('strom.temporal.namespace'),
+      taskQueue: config.string('strom.temporal.task.queue'),
+    },
   };
 }

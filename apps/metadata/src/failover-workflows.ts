@@ -1,6 +1,13 @@
 import { brokerFailoverWorkflowId } from '@strom/contracts';
-import { BROKER_FAILOVER_WORKFLOW, ORCHESTRATOR_TASK_QUEUE, type BrokerFailoverInput } from '@strom/workflows';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { inSpan, SpanKind, traceHeaders, tracingEnabled } from '@strom/telemetry';
+import { BROKER_FAILOVER_WORKFLOW, ORCHESTRATOR_TASK_QUEUE, TRACE_HEADER, type BrokerFailoverInput } from '@strom/workflows';
+import {
+  Client,
+  Connection,
+  defaultPayloadConverter,
+  WorkflowExecutionAlreadyStartedError,
+  type WorkflowClientInterceptor,
+} from '@temporalio/client';
 import type { FailoverTemporalOptions } from './metadata.options.js';
 
 /** Where the metadata service starts BrokerFailover workflows. */
@@ -20,6 +27,15 @@ export interface FailoverWorkflows {
  */
 const START_TIMEOUT_MS = 1000;
 
+/** Carries the active trace context (while tracing is on) in the started workflow's headers, for its activities. */
+const traceContext: WorkflowClientInterceptor = {
+  startWithDetails(input, next) {
+    const carrier = tracingEnabled() ? traceHeaders() : {};
+    if (carrier.traceparent === undefined) return next(input);
+    return next({ ...input, headers: { ...input.headers, [TRACE_HEADER]: defaultPayloadConverter.toPayload(carrier) } });
+  },
+};
+
 /** BrokerFailover workflows on a Temporal frontend, over a connection made on first use. */
 export class TemporalFailoverWorkflows implements FailoverWorkflows {
   private readonly connection: Connection;
@@ -29,11 +45,31 @@ export class TemporalFailoverWorkflows implements FailoverWorkflows {
 
   constructor(private readonly options: FailoverTemporalOptions) {
     this.connection = Connection.lazy({ address: options.address, connectTimeout: START_TIMEOUT_MS });
-    this.client = new Client({ connection: this.connection, namespace: options.namespace });
+    this.client = new Client({ connection: this.connection, namespace: options.namespace, interceptors: { workflow: [traceContext] } });
   }
 
-  async start(input: BrokerFailoverInput): Promise<{ workflowId: string; result: 'started' | 'already-started' }> {
+  start(input: BrokerFailoverInput): Promise<{ workflowId: string; result: 'started' | 'already-started' }> {
     const workflowId = brokerFailoverWorkflowId(input.brokerId, input.brokerEpoch);
+    if (!tracingEnabled()) return this.startWorkflow(input, workflowId);
+    // The failover's trace: the workflow's activities (in the orchestrator) are this span's children.
+    const attributes = {
+      'temporal.workflow.id': workflowId,
+      'temporal.workflow.type': BROKER_FAILOVER_WORKFLOW,
+      'temporal.task_queue': this.options.taskQueue ?? ORCHESTRATOR_TASK_QUEUE,
+      'strom.broker.id': input.brokerId,
+      'strom.broker.epoch': input.brokerEpoch,
+    };
+    return inSpan(`start ${BROKER_FAILOVER_WORKFLOW}`, SpanKind.CLIENT, attributes, async (span) => {
+      const started = await this.startWorkflow(input, workflowId);
+      span.setAttribute('strom.workflow.start.result', started.result);
+      return started;
+    });
+  }
+
+  private async startWorkflow(
+    input: BrokerFailoverInput,
+    workflowId: string,
+  ): Promise<{ workflowId: string; result: 'started' | 'already-started' }> {
     try {
       const start = this.connection.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
         this.client.workflow.start(BROKER_FAILOVER_WORKFLOW, {

@@ -1,6 +1,7 @@
 import { labels, type ExpositionWriter } from '@strom/runtime';
-import { inSpan, SpanKind, tracingEnabled } from '@strom/telemetry';
-import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { inSpan, SpanKind, tracingEnabled, withParent } from '@strom/telemetry';
+import { TRACE_HEADER } from '@strom/workflows';
+import { defaultPayloadConverter, type ActivityExecuteInput, type ActivityInterceptorsFactory } from '@temporalio/worker';
 
 /** One activity type's attempts on this worker: plain numbers bumped per attempt, labelled at scrape time. */
 interface ActivityCounts {
@@ -56,7 +57,8 @@ export class ActivityStats {
 /**
  * Each Temporal activity attempt counted in `stats` and, while tracing is on, run in a span
  * ("activity {type}") with the workflow it serves: the bus requests the activity makes are the
- * span's children.
+ * span's children, and the span is a child of the one that started the workflow when the start
+ * carried a trace context (trace-interceptors of @strom/workflows hands it on to each activity).
  */
 export function activityInterceptors(stats: ActivityStats): ActivityInterceptorsFactory {
   return (ctx) => ({
@@ -65,21 +67,34 @@ export function activityInterceptors(stats: ActivityStats): ActivityInterceptors
         const info = ctx.info;
         const attempt = () => stats.count(info.activityType, () => next(input));
         if (!tracingEnabled()) return attempt();
-        return inSpan(
-          `activity ${info.activityType}`,
-          SpanKind.INTERNAL,
-          {
-            'temporal.activity.type': info.activityType,
-            'temporal.activity.id': info.activityId,
-            'temporal.activity.attempt': info.attempt,
-            'temporal.task_queue': info.taskQueue,
-            'temporal.workflow.id': info.workflowExecution?.workflowId ?? '',
-            'temporal.workflow.run_id': info.workflowExecution?.runId ?? '',
-            'temporal.workflow.type': info.workflowType ?? '',
-          },
-          attempt,
+        return withParent(startedIn(input.headers), () =>
+          inSpan(
+            `activity ${info.activityType}`,
+            SpanKind.INTERNAL,
+            {
+              'temporal.activity.type': info.activityType,
+              'temporal.activity.id': info.activityId,
+              'temporal.activity.attempt': info.attempt,
+              'temporal.task_queue': info.taskQueue,
+              'temporal.workflow.id': info.workflowExecution?.workflowId ?? '',
+              'temporal.workflow.run_id': info.workflowExecution?.runId ?? '',
+              'temporal.workflow.type': info.workflowType ?? '',
+            },
+            attempt,
+          ),
         );
       },
     },
   });
+}
+
+/** The W3C trace headers the workflow was started with, if any (an unreadable header is no trace, not a failure). */
+function startedIn(headers: ActivityExecuteInput['headers']): Record<string, string> | undefined {
+  const payload = headers[TRACE_HEADER];
+  if (payload === undefined) return undefined;
+  try {
+    return defaultPayloadConverter.fromPayload<Record<string, string>>(payload);
+  } catch {
+    return undefined;
+  }
 }

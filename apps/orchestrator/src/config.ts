@@ -9,9 +9,14 @@ export const ORCHESTRATOR_KEYS: readonly string[] = [
   'strom.nats.url',
   'strom.temporal.address',
   'strom.temporal.namespace',
+  'strom.temporal.task.queue',
 ];
 
 /** The orchestrator's options from the one parsed configuration. */
 export function orchestratorOptions(config: ServerConfig): OrchestratorOptions {
-  return { temporalAddress: config.string('strom.temporal.address'), temporalNamespace: config.string('strom.temporal.namespace') };
+  return {
+    temporalAddress: config.string('strom.temporal.address'),
+    temporalNamespace: config.string('strom.temporal.namespace'),
+    taskQueue: config.string('strom.temporal.task.queue'),
+  };
 }

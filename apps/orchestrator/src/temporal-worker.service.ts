@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Bus } from '@strom/bus';
 import { BUS, LOGGER, METRICS, type Logger, type MetricsRegistry } from '@strom/runtime';
-import { ORCHESTRATOR_TASK_QUEUE, workflowsPath } from '@strom/workflows';
+import { ORCHESTRATOR_TASK_QUEUE, workflowInterceptorsPath, workflowsPath } from '@strom/workflows';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createClusterActivities } from './activities.js';
 import { activityInterceptors, ActivityStats } from './activity-interceptors.js';
@@ -41,7 +41,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
       taskQueue: this.options.taskQueue ?? ORCHESTRATOR_TASK_QUEUE,
       workflowsPath,
       activities: createClusterActivities(this.bus),
-      interceptors: { activity: [activityInterceptors(this.activityStats)] },
+      interceptors: { activity: [activityInterceptors(this.activityStats)], workflowModules: [workflowInterceptorsPath] },
       // A killed worker's sticky queue holds its workflows' next tasks until this passes (default
       // 10 s), then they go to any worker: a failover must not wait that long for a dead one.
       stickyQueueScheduleToStartTimeout: '1 second',

@@ -60,6 +60,7 @@ export const STROM_CONFIGS: readonly StromConfigDef[] = [
   strom('strom.admin.sasl.mechanism', 'STRING', 'SCRAM-SHA-512', 'SASL mechanism the admin API authenticates HTTP Basic users with on a SASL_PLAINTEXT strom.admin.bootstrap.servers.', oneOf('PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512')),
   strom('strom.temporal.address', 'STRING', '127.0.0.1:7233', 'host:port of the Temporal frontend.'),
   strom('strom.temporal.namespace', 'STRING', 'default', 'Temporal namespace.'),
+  strom('strom.temporal.task.queue', 'STRING', 'strom-orchestrator', 'Task queue of the cluster workflows: the orchestrator polls it and the metadata service starts failovers on it (two clusters sharing a Temporal namespace each need their own).', nonEmpty),
   strom('strom.admin.temporal.ui.url', 'STRING', null, 'Base URL of the Temporal Web UI (e.g. http://127.0.0.1:8233): the admin API links each cluster operation to its workflow there (distributed mode).', optionalUrl),
   strom('strom.bus.request.timeout.ms', 'INT', '10000', 'Timeout of requests from one service to another over the bus.', atLeast(1)),
   strom('strom.request.drain.timeout.ms', 'INT', '10000', 'On shutdown, how long in-flight Kafka requests may take to finish.', atLeast(0)),
@@ -108,6 +109,7 @@ export const FLAG_BINDINGS: readonly FlagBinding[] = [
   { key: 'log.cleaner.backoff.ms', flag: 'cleaner-backoff-ms', env: 'STROM_CLEANER_BACKOFF_MS' },
   { key: 'strom.temporal.address', flag: 'temporal-address', env: 'STROM_TEMPORAL_ADDRESS' },
   { key: 'strom.temporal.namespace', flag: 'temporal-namespace', env: 'STROM_TEMPORAL_NAMESPACE' },
+  { key: 'strom.temporal.task.queue', flag: 'temporal-task-queue', env: 'STROM_TEMPORAL_TASK_QUEUE' },
   { key: 'strom.admin.temporal.ui.url', flag: 'admin-temporal-ui-url', env: 'STROM_ADMIN_TEMPORAL_UI_URL' },
 ];
 

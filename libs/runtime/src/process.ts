@@ -28,6 +28,8 @@ export interface ProcessOptions {
   module(config: ServerConfig): Type<unknown> | DynamicModule;
   /** Opens the bus (and the metadata store, if the app owns metadata). */
   connect(config: ServerConfig, logger: Logger): Promise<ProcessResources>;
+  /** Which of its app's processes this one is (the broker's node id): its spans' `service.instance.id`. */
+  instanceId?(config: ServerConfig): string;
   /** Serve HTTP on this host and port (the admin API). */
   http?(config: ServerConfig): { host: string; port: number };
   argv?: readonly string[];
@@ -70,7 +72,7 @@ export async function runProcess(options: ProcessOptions): Promise<RunningApp | 
   }
   tuneGarbageCollection();
   try {
-    await startTracing(`strom-${options.name}`);
+    await startTracing(`strom-${options.name}`, options.instanceId?.(config));
   } catch (error) {
     if (error instanceof TracingConfigError) {
       process.stderr.write(`strom ${options.name}: ${error.message}\n`);

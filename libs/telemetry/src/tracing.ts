@@ -59,9 +59,11 @@ export function requestedExporters(env: Env = process.env): ('otlp' | 'console')
  * Starts tracing if the process's environment asks for it (the exporters read their own
  * OTEL_EXPORTER_OTLP_* settings from it too): registers the SDK's tracer provider, the
  * AsyncLocalStorage context manager and the W3C trace-context propagator globally. Returns
- * whether it started. Call once, before the process serves anything.
+ * whether it started. Call once, before the process serves anything. `instanceId` tells apart
+ * the processes of one service (`service.instance.id`, e.g. a broker's node id);
+ * OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override both.
  */
-export async function startTracing(serviceName: string): Promise<boolean> {
+export async function startTracing(serviceName: string, instanceId?: string): Promise<boolean> {
   const env = process.env;
   const exporters = requestedExporters(env);
   if (exporters.length === 0 || enabled) return enabled;
@@ -84,7 +86,7 @@ export async function startTracing(serviceName: string): Promise<boolean> {
     spanProcessors.push(new sdk.BatchSpanProcessor({ exporter, ...batch }));
   }
   const resource = resources
-    .resourceFromAttributes({ 'service.name': serviceName })
+    .resourceFromAttributes({ 'service.name': serviceName, ...(instanceId === undefined ? {} : { 'service.instance.id': instanceId }) })
     .merge(resources.detectResources({ detectors: [resources.envDetector] }));
   const tracerProvider = new sdk.TracerProvider({ resource, spanProcessors, ...(sampler ? { sampler } : {}) });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());

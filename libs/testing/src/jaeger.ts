@@ -50,6 +50,13 @@ export interface JaegerSpan {
   references: { refType: 'CHILD_OF' | 'FOLLOWS_FROM'; traceID: string; spanID: string }[];
   tags: { key: string; type: string; value: unknown }[];
   processID: string;
+  /** The process that sent the span: its service.name and resource attributes (service.instance.id …). */
+  process: JaegerProcess;
+}
+
+export interface JaegerProcess {
+  serviceName: string;
+  tags: { key: string; type: string; value: unknown }[];
 }
 
 export interface JaegerServer {
@@ -97,8 +104,10 @@ export async function startJaeger(): Promise<JaegerServer> {
     async spans(service, limit = 1000) {
       const response = await fetch(`${query}/api/traces?service=${encodeURIComponent(service)}&limit=${limit}&lookback=1h`);
       if (!response.ok) throw new Error(`Jaeger query: HTTP ${response.status}: ${await response.text()}`);
-      const body = (await response.json()) as { data: { spans: JaegerSpan[] }[] | null };
-      return (body.data ?? []).flatMap((trace) => trace.spans);
+      const body = (await response.json()) as {
+        data: { spans: Omit<JaegerSpan, 'process'>[]; processes: Record<string, JaegerProcess> }[] | null;
+      };
+      return (body.data ?? []).flatMap((trace) => trace.spans.map((span) => ({ ...span, process: trace.processes[span.processID]! })));
     },
     async stop() {
       child.kill('SIGTERM');

@@ -44,6 +44,50 @@ export function tracedAppend<T extends { errorCode: ErrorCode; baseOffset: bigin
   );
 }
 
+/**
+ * A follower's append of the batches it fetched from its leader in a span ("replicate {topic}"),
+ * from the offset it appends at, linked to the trace of every record carrying a `traceparent`
+ * header as the leader's produce span is: a traced record's replication shows on each follower.
+ * Call only for a fetch that returned records (an empty long poll is no span).
+ */
+export function tracedReplicaAppend<T extends { kind: string; message?: string }>(
+  topic: string,
+  partition: number,
+  leaderId: number,
+  fetchOffset: number,
+  records: Buffer,
+  append: () => Promise<T>,
+): Promise<T> {
+  const { traced, messages } = producedRecords(records);
+  const links = traced.map(({ context, batchBaseOffset, offsetDelta }) => ({
+    context,
+    attributes: { [MessagingAttribute.offset]: batchBaseOffset + offsetDelta },
+  }));
+  return inSpan(
+    `replicate ${topic}`,
+    SpanKind.CONSUMER,
+    {
+      [MessagingAttribute.system]: KAFKA,
+      [MessagingAttribute.operationName]: 'replicate',
+      [MessagingAttribute.operationType]: 'receive',
+      [MessagingAttribute.destination]: topic,
+      [MessagingAttribute.partition]: String(partition),
+      [MessagingAttribute.offset]: fetchOffset,
+      [MessagingAttribute.messageCount]: messages,
+      'messaging.kafka.leader.id': leaderId,
+    },
+    async (span) => {
+      const outcome = await append();
+      if (outcome.kind === 'rejected') {
+        span.setAttribute('error.type', 'rejected');
+        span.setStatus({ code: 2, message: outcome.message ?? 'rejected' });
+      }
+      return outcome;
+    },
+    links,
+  );
+}
+
 /** One partition's read of a fetch in a span ("fetch {topic}") from its fetch offset. */
 export function tracedRead<T extends { errorCode: ErrorCode; records: Buffer }>(
   topic: string | undefined,
@@ -78,9 +122,17 @@ function failedWith(span: Span, errorCode: ErrorCode): void {
   span.setStatus({ code: 2, message: errorName(errorCode) });
 }
 
+/** A record with a `traceparent` header: the producer's span and where the record sits in the input. */
+interface TracedRecord {
+  context: SpanContext;
+  /** The batch's base offset as sent (0 from a producer; the log's offset in a follower fetch). */
+  batchBaseOffset: number;
+  offsetDelta: number;
+}
+
 /** The records' count and their producers' trace links; input the append will refuse yields what could be read of it. */
-function producedRecords(records: Buffer | null): { traced: { context: SpanContext; offsetDelta: number }[]; messages: number } {
-  const traced: { context: SpanContext; offsetDelta: number }[] = [];
+function producedRecords(records: Buffer | null): { traced: TracedRecord[]; messages: number } {
+  const traced: TracedRecord[] = [];
   let messages = 0;
   if (records === null) return { traced, messages };
   try {
@@ -91,7 +143,8 @@ function producedRecords(records: Buffer | null): { traced: { context: SpanConte
         for (const header of record.headers) {
           if (header.key !== 'traceparent' || header.value === null || traced.length >= MAX_PRODUCE_LINKS) continue;
           const context = parseTraceparent(header.value.toString('latin1'));
-          if (context !== undefined) traced.push({ context, offsetDelta: record.offsetDelta });
+          if (context !== undefined)
+            traced.push({ context, batchBaseOffset: Number(batch.header.baseOffset), offsetDelta: record.offsetDelta });
         }
       }
     }

@@ -4,6 +4,8 @@ import { truncationPoint } from '@strom/replication';
 import type { Logger } from '@strom/runtime';
 import { KafkaConnection } from '@strom/kafka-client';
 import type { ClientSecurity } from '@strom/kafka-client';
+import { tracingEnabled } from '@strom/telemetry';
+import { tracedReplicaAppend } from '../api/partition-tracing.js';
 import type { PartitionReplica } from '../replica/partition-replica.js';
 import { followerAction, followerFetchRequest, type FollowerFetchPosition, type FollowerFetchSettings } from './follower-fetch.js';
 
@@ -170,7 +172,10 @@ export class ReplicaFetcher {
     const action = followerAction(data);
     switch (action.kind) {
       case 'append': {
-        const result = await replica.appendAsFollower(action.records, action.highWatermark);
+        const append = () => replica.appendAsFollower(action.records, action.highWatermark);
+        const result = await (tracingEnabled() && action.records.length > 0
+          ? tracedReplicaAppend(position.topic, position.partition, this.sourceBrokerId, position.fetchOffset, action.records, append)
+          : append());
         if (result.kind === 'rejected') throw new Error(`the follower log refused the fetched batches: ${result.message}`);
         return;
       }
