@@ -38,6 +38,9 @@ function group(
 
 const bound = (name: string, kafkaDefault: number): BrokerBound => ({ name, kafkaDefault });
 
+/** A non-negative ISO-8601 duration as Java's Duration.parse reads it (PnDTnHnMn.nS), lower-cased. */
+const ISO_DURATION = /^p(?=\d|t\d)(?:\d+d)?(?:t(?=\d)(?:\d+h)?(?:\d+m)?(?:\d+(?:\.\d+)?s)?)?$/;
+
 /** ShareGroupAutoOffsetResetStrategy.Validator: earliest, latest or by_duration:<ISO-8601 duration>. */
 const SHARE_AUTO_OFFSET_RESET: Validator = {
   kind: 'custom',
@@ -45,12 +48,7 @@ const SHARE_AUTO_OFFSET_RESET: Validator = {
   check: (value) => {
     const text = String(value).toLowerCase();
     if (text === 'earliest' || text === 'latest') return undefined;
-    if (
-      text.startsWith('by_duration:') &&
-      /^p(?:\d+d)?(?:t(?:\d+h)?(?:\d+m)?(?:\d+(?:\.\d+)?s)?)?$/.test(text.slice(12)) &&
-      text.length > 13
-    )
-      return undefined;
+    if (text.startsWith('by_duration:') && ISO_DURATION.test(text.slice('by_duration:'.length))) return undefined;
     return 'Invalid value for share.auto.offset.reset';
   },
 };

@@ -40,6 +40,8 @@ describe('groupConfigProblem (GroupConfig.validate)', () => {
     expect(groupConfigProblem({ 'share.isolation.level': 'serializable' }, {})).toMatch(/share\.isolation\.level/);
     expect(groupConfigProblem({ 'share.auto.offset.reset': 'by_duration:PT1H' }, {})).toBeUndefined();
     expect(groupConfigProblem({ 'share.auto.offset.reset': 'newest' }, {})).toMatch(/share\.auto\.offset\.reset/);
+    expect(groupConfigProblem({ 'share.auto.offset.reset': 'by_duration:PT' }, {})).toMatch(/share\.auto\.offset\.reset/);
+    expect(groupConfigProblem({ 'share.auto.offset.reset': 'by_duration:P1DT2H30M' }, {})).toBeUndefined();
   });
 });
 
