@@ -65,7 +65,7 @@ const OPERATION = {
   IDEMPOTENT_WRITE: 12,
 } as const;
 const RESOURCE = { TOPIC: 2, GROUP: 3, CLUSTER: 4, TRANSACTIONAL_ID: 5 } as const;
-const CONFIG_RESOURCE = { TOPIC: 2, BROKER: 4 } as const;
+const CONFIG_RESOURCE = { TOPIC: 2, BROKER: 4, GROUP: 32 } as const;
 
 export type Operation = keyof typeof OPERATION;
 export type Resource = keyof typeof RESOURCE;
@@ -497,35 +497,50 @@ export const AUTHORIZATION_CASES: readonly AuthorizationCase[] = [
   define({
     apiKey: ApiKey.DescribeConfigs,
     version: 4,
-    acls: [topic('shared', 'DESCRIBE_CONFIGS'), cluster('DESCRIBE_CONFIGS')],
-    notAllowedBy: [[topic('shared', 'DESCRIBE'), cluster('DESCRIBE')]],
+    // Group configs (KIP-848) want DESCRIBE_CONFIGS on the group, as Kafka's ConfigHelper checks.
+    acls: [topic('shared', 'DESCRIBE_CONFIGS'), cluster('DESCRIBE_CONFIGS'), group('g', 'DESCRIBE_CONFIGS')],
+    notAllowedBy: [[topic('shared', 'DESCRIBE'), cluster('DESCRIBE'), group('g', 'DESCRIBE')]],
     request: (f) =>
       createDescribeConfigsRequest({
         resources: [
           { resourceType: CONFIG_RESOURCE.TOPIC, resourceName: f.shared, configurationKeys: null },
           { resourceType: CONFIG_RESOURCE.BROKER, resourceName: String(f.brokerId), configurationKeys: null },
+          { resourceType: CONFIG_RESOURCE.GROUP, resourceName: f.group, configurationKeys: null },
         ],
       }),
     denied: (r) =>
-      expect(r.results.map((x) => x.errorCode)).toEqual([ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.CLUSTER_AUTHORIZATION_FAILED]),
-    allowed: (r) => expect(r.results.map((x) => x.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE]),
+      expect(r.results.map((x) => x.errorCode)).toEqual([
+        ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+        ErrorCode.GROUP_AUTHORIZATION_FAILED,
+      ]),
+    allowed: (r) => expect(r.results.map((x) => x.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE, ErrorCode.NONE]),
   }),
   define({
     apiKey: ApiKey.AlterConfigs,
     version: 2,
-    acls: [topic('shared', 'ALTER_CONFIGS'), cluster('ALTER_CONFIGS')],
-    notAllowedBy: [[topic('shared', 'ALTER'), cluster('ALTER')]],
+    acls: [topic('shared', 'ALTER_CONFIGS'), cluster('ALTER_CONFIGS'), group('g', 'ALTER_CONFIGS')],
+    notAllowedBy: [[topic('shared', 'ALTER'), cluster('ALTER'), group('g', 'READ')]],
     request: (f) =>
       createAlterConfigsRequest({
         resources: [
           { resourceType: CONFIG_RESOURCE.TOPIC, resourceName: f.shared, configs: [{ name: 'retention.ms', value: '600000' }] },
           { resourceType: CONFIG_RESOURCE.BROKER, resourceName: String(f.brokerId), configs: [] },
+          {
+            resourceType: CONFIG_RESOURCE.GROUP,
+            resourceName: f.group,
+            configs: [{ name: 'consumer.session.timeout.ms', value: '50000' }],
+          },
         ],
         validateOnly: true,
       }),
     denied: (r) =>
-      expect(r.responses.map((x) => x.errorCode)).toEqual([ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.CLUSTER_AUTHORIZATION_FAILED]),
-    allowed: (r) => expect(r.responses.map((x) => x.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE]),
+      expect(r.responses.map((x) => x.errorCode)).toEqual([
+        ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+        ErrorCode.GROUP_AUTHORIZATION_FAILED,
+      ]),
+    allowed: (r) => expect(r.responses.map((x) => x.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE, ErrorCode.NONE]),
   }),
   define({
     apiKey: ApiKey.DescribeLogDirs,
@@ -569,7 +584,7 @@ export const AUTHORIZATION_CASES: readonly AuthorizationCase[] = [
   define({
     apiKey: ApiKey.IncrementalAlterConfigs,
     version: 1,
-    acls: [topic('shared', 'ALTER_CONFIGS'), cluster('ALTER_CONFIGS')],
+    acls: [topic('shared', 'ALTER_CONFIGS'), cluster('ALTER_CONFIGS'), group('g', 'ALTER_CONFIGS')],
     request: (f) =>
       createIncrementalAlterConfigsRequest({
         resources: [
@@ -579,12 +594,21 @@ export const AUTHORIZATION_CASES: readonly AuthorizationCase[] = [
             configs: [{ name: 'retention.ms', configOperation: 0, value: '600000' }],
           },
           { resourceType: CONFIG_RESOURCE.BROKER, resourceName: String(f.brokerId), configs: [] },
+          {
+            resourceType: CONFIG_RESOURCE.GROUP,
+            resourceName: f.group,
+            configs: [{ name: 'consumer.session.timeout.ms', configOperation: 0, value: '50000' }],
+          },
         ],
         validateOnly: true,
       }),
     denied: (r) =>
-      expect(r.responses.map((x) => x.errorCode)).toEqual([ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.CLUSTER_AUTHORIZATION_FAILED]),
-    allowed: (r) => expect(r.responses.map((x) => x.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE]),
+      expect(r.responses.map((x) => x.errorCode)).toEqual([
+        ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+        ErrorCode.GROUP_AUTHORIZATION_FAILED,
+      ]),
+    allowed: (r) => expect(r.responses.map((x) => x.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE, ErrorCode.NONE]),
   }),
   define({
     apiKey: ApiKey.OffsetDelete,

@@ -42,6 +42,7 @@ function leaderBroker(): { replica: PartitionReplica; fetch: ReturnType<typeof h
     })),
     topics: [{ id: TOPIC_ID, name: 'orders', internal: false, configs: {}, partitions: [partition] }],
     brokerConfigs: { cluster: {}, brokers: {} },
+    groupConfigs: {},
   };
   view.apply(snapshot);
   const policy = { ...topicSettings({}, topicDefaults()).policy, minInSyncReplicas: 1 };

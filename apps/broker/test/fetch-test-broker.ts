@@ -39,6 +39,7 @@ export function singleBrokerFetch(
     ],
     topics: [{ id: topicId, name: topic, internal: false, configs: {}, partitions: infos }],
     brokerConfigs: { cluster: {}, brokers: {} },
+    groupConfigs: {},
   };
   const view = new ClusterView();
   view.apply(snapshot);

@@ -37,6 +37,7 @@ describe('the broker metadata client', () => {
       brokers: [broker(1)],
       topics: [],
       brokerConfigs: { cluster: {}, brokers: {} },
+      groupConfigs: {},
     };
     const subscriptions: Subscription[] = [
       replyJson(bus, MetadataSubjects.registerBroker, async (): Promise<RegisterBrokerReply> => ({

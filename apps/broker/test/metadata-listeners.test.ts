@@ -47,6 +47,7 @@ function view(): ClusterView {
       },
     ],
     brokerConfigs: { cluster: {}, brokers: {} },
+    groupConfigs: {},
   };
   const clusterView = new ClusterView();
   clusterView.apply(snapshot);

@@ -17,6 +17,8 @@ import {
   type ScramMechanismName,
   type SecurityChangedEvent,
   type AlterBrokerConfigsCommand,
+  type AlterGroupConfigsCommand,
+  type AlterGroupConfigsReply,
   type AlterBrokerConfigsReply,
   type AlterTopicConfigsCommand,
   type AlterTopicConfigsReply,
@@ -108,6 +110,18 @@ export class MetadataService implements OnModuleInit, OnApplicationShutdown {
         queue,
       ),
     );
+    this.subscriptions.push(
+      replyJson<AlterGroupConfigsCommand, AlterGroupConfigsReply>(
+        this.bus,
+        MetadataSubjects.alterGroupConfigs,
+        async (command) => {
+          await this.store.groupConfigs.alter(command.groupId, command.changes, command.replace);
+          this.logger.info({ groupId: command.groupId, configs: Object.keys(command.changes) }, 'group configs altered');
+          return { version: await this.changed() };
+        },
+        queue,
+      ),
+    );
     this.subscribeSecurity(queue);
     await Promise.all(this.subscriptions.map((subscription) => subscription.ready));
     await this.store.clusterId();
@@ -125,11 +139,12 @@ export class MetadataService implements OnModuleInit, OnApplicationShutdown {
     // could label old brokers or topics with its version, and a broker holding that snapshot
     // would ignore the change's announcement as already applied.
     const version = await this.store.version();
-    const [clusterId, brokers, topics, brokerConfigs] = await Promise.all([
+    const [clusterId, brokers, topics, brokerConfigs, groupConfigs] = await Promise.all([
       this.store.clusterId(),
       this.store.brokers.list(),
       this.store.topics.list(),
       this.store.brokerConfigs.list(),
+      this.store.groupConfigs.list(),
     ]);
     const live = brokers.filter((broker) => !broker.fenced);
     return {
@@ -148,6 +163,7 @@ export class MetadataService implements OnModuleInit, OnApplicationShutdown {
         cluster: brokerConfigs.cluster,
         brokers: Object.fromEntries(Object.entries(brokerConfigs.brokers).map(([id, configs]) => [String(id), configs])),
       },
+      groupConfigs,
     };
   }
 

@@ -90,3 +90,11 @@ export {
   type ConfigInput,
   type LoadOptions,
 } from './server-config.js';
+export {
+  GROUP_CONFIGS,
+  GROUP_CONFIGS_BY_NAME,
+  groupConfigDef,
+  groupConfigProblem,
+  describeGroupConfigs,
+  type GroupConfigDef,
+} from './group-configs.js';

@@ -52,6 +52,8 @@ export const MetadataSubjects = {
   alterTopicConfigs: 'strom.metadata.topics.alter-configs',
   /** Request: {@link AlterBrokerConfigsCommand}. Reply: {@link AlterBrokerConfigsReply}. */
   alterBrokerConfigs: 'strom.metadata.brokers.alter-configs',
+  /** Request: {@link AlterGroupConfigsCommand}. Reply: {@link AlterGroupConfigsReply}. */
+  alterGroupConfigs: 'strom.metadata.groups.alter-configs',
   /** Request: {@link ScramCredentialLookupRequest}. Reply: {@link ScramCredentialLookupReply}. */
   scramLookup: 'strom.metadata.security.scram.lookup',
   /** Request: {@link DescribeScramCredentialsRequest}. Reply: {@link DescribeScramCredentialsReply}. */
@@ -148,6 +150,8 @@ export interface ClusterSnapshot {
   topics: TopicInfo[];
   /** Dynamic broker configs (AlterConfigs on BROKER resources), raw as set. */
   brokerConfigs: BrokerConfigsInfo;
+  /** Group configs (KIP-848 GROUP config resources) by group id, then name. */
+  groupConfigs: Record<string, Record<string, string>>;
 }
 
 export interface BrokerConfigsInfo {
@@ -347,6 +351,19 @@ export interface AlterBrokerConfigsReply {
   version: string;
   errorCode: ErrorCode;
   errorMessage: string | null;
+}
+
+/** Changes to a group's configs, already validated by the broker against its group coordinator bounds. */
+export interface AlterGroupConfigsCommand {
+  groupId: string;
+  /** Values to set; null removes the config. */
+  changes: Record<string, string | null>;
+  /** AlterConfigs semantics: every config of the group not named in `changes` is removed. */
+  replace: boolean;
+}
+
+export interface AlterGroupConfigsReply {
+  version: string;
 }
 
 export interface CreatePartitionsCommand {

@@ -39,6 +39,9 @@ export interface DynamicBrokerConfigs {
   brokers: Record<number, Record<string, string>>;
 }
 
+/** Dynamic group configs (GROUP config resources, KIP-848): by group id, then config name. */
+export type DynamicGroupConfigs = Record<string, Record<string, string>>;
+
 export interface PartitionState {
   partitionIndex: number;
   replicas: number[];
@@ -245,6 +248,16 @@ export interface BrokerConfigRepository {
   alter(brokerId: number | null, changes: Record<string, string | null>, replace: boolean): Promise<void>;
 }
 
+/** Group configs (IncrementalAlterConfigs on GROUP resources); a group need not exist to have them. */
+export interface GroupConfigRepository {
+  list(): Promise<DynamicGroupConfigs>;
+  /**
+   * Sets (value) or removes (null) configs of one group in one change. `replace`: every config of
+   * the group not named in `changes` goes too (AlterConfigs semantics).
+   */
+  alter(groupId: string, changes: Record<string, string | null>, replace: boolean): Promise<void>;
+}
+
 /** Topics, partitions, assignments, leaders, epochs, ISR and topic configs. */
 export interface TopicRepository {
   /** TOPIC_ALREADY_EXISTS when the name (or the id) is taken. */
@@ -373,6 +386,7 @@ export interface SecurityRepository {
 export interface MetadataStore {
   readonly brokers: BrokerRepository;
   readonly brokerConfigs: BrokerConfigRepository;
+  readonly groupConfigs: GroupConfigRepository;
   readonly topics: TopicRepository;
   readonly partitions: PartitionRepository;
   readonly membership: MembershipRepository;

@@ -45,6 +45,7 @@ async function writeEverything(store: MetadataStore, commitMetadata = 'with\u000
   await store.topics.delete('doomed');
   await store.brokerConfigs.alter(null, { 'log.retention.ms': '5' }, false);
   await store.brokerConfigs.alter(2, { 'log.roll.ms': '7' }, false);
+  await store.groupConfigs.alter('g', { 'consumer.session.timeout.ms': '50000' }, false);
   await store.brokers.renewLease(2, two.broker.epoch, -1, 3n);
   await store.membership.fence(2, two.broker.epoch, 'test', defaults);
   await store.membership.completeFailover(2, two.broker.epoch, { confirmedLeaders: [1], workflowId: 'wf-1' });
@@ -94,6 +95,7 @@ async function readEverything(store: MetadataStore) {
     version: await store.version(),
     brokers,
     brokerConfigs: await store.brokerConfigs.list(),
+    groupConfigs: await store.groupConfigs.list(),
     appliedVersions: await store.membership.appliedVersions(),
     failovers: await Promise.all(brokers.flatMap((b) => [1n, 2n, 3n].map((epoch) => store.membership.failover(b.id, epoch)))),
     pendingFailovers: await store.membership.pendingFailovers(),

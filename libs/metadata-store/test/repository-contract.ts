@@ -156,6 +156,29 @@ export function repositoryContract(name: string, open: () => Promise<MetadataSto
       expect((await store.brokerConfigs.list()).cluster).toEqual({});
     });
 
+    it('stores group configs (GROUP config resources) for groups that need not exist, and bumps the version', async () => {
+      const before = await store.version();
+      await store.groupConfigs.alter(
+        'g-configs',
+        { 'consumer.session.timeout.ms': '50000', 'share.isolation.level': 'read_committed' },
+        false,
+      );
+      await store.groupConfigs.alter('other', { 'consumer.heartbeat.interval.ms': '6000' }, false);
+      expect(await store.version()).toBe(before + 2n);
+      expect(await store.groupConfigs.list()).toEqual({
+        'g-configs': { 'consumer.session.timeout.ms': '50000', 'share.isolation.level': 'read_committed' },
+        other: { 'consumer.heartbeat.interval.ms': '6000' },
+      });
+      await store.groupConfigs.alter('g-configs', { 'consumer.session.timeout.ms': null }, false);
+      await store.groupConfigs.alter('other', { 'streams.num.standby.replicas': '1' }, true);
+      expect(await store.groupConfigs.list()).toEqual({
+        'g-configs': { 'share.isolation.level': 'read_committed' },
+        other: { 'streams.num.standby.replicas': '1' },
+      });
+      await store.groupConfigs.alter('g-configs', { 'share.isolation.level': null }, false);
+      expect(Object.keys(await store.groupConfigs.list())).toEqual(['other']);
+    });
+
     it('commits and fetches group offsets', async () => {
       await store.offsets.commit('g1', [
         { topic: 'orders', partitionIndex: 0, offset: 10n, leaderEpoch: 3, metadata: 'm' },

@@ -2,7 +2,11 @@ import {
   brokerConfigDef,
   ConfigSource,
   describeBrokerConfigs,
+  describeGroupConfigs,
   describeTopicConfigs,
+  groupConfigDef,
+  groupConfigProblem,
+  mergeLayers,
   topicConfigDef,
   type BrokerConfigLayers,
   type DescribedConfig,
@@ -54,7 +58,8 @@ export function brokerConfigLayers(view: ClusterView, options: ConfigHandlerOpti
 
 /**
  * DescribeConfigs for topics (overrides over the broker's configs, with Kafka's sources and
- * synonyms) and brokers (dynamic broker configs over server.properties over Kafka's defaults).
+ * synonyms), brokers (dynamic broker configs over server.properties over Kafka's defaults) and groups
+ * (their GROUP configs over the broker's group coordinator defaults).
  */
 export function handleDescribeConfigs(view: ClusterView, options: ConfigHandlerOptions, authorization: RequestAuthorizer = ALLOW_ALL) {
   return (body: DescribeConfigsRequest, apiVersion: number, client?: ClientContext): DescribeConfigsResponse => {
@@ -109,11 +114,18 @@ export function handleDescribeConfigs(view: ClusterView, options: ConfigHandlerO
           return result(ErrorCode.NONE, null, describeBrokerConfigs(layers, { ...describeOptions, configNames, resource: 'broker' }));
         }
         if (resource.resourceType === RESOURCE_BROKER_LOGGER) return result(ErrorCode.NONE, null, []);
+        if (resource.resourceType === RESOURCE_GROUP) {
+          if (resource.resourceName === '') return result(ErrorCode.INVALID_REQUEST, GROUP_NAME_EMPTY);
+          const overrides = view.groupConfigs(resource.resourceName);
+          return result(ErrorCode.NONE, null, describeGroupConfigs(overrides, layers, { ...describeOptions, configNames }));
+        }
         return result(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${resource.resourceType}`);
       }),
     });
   };
 }
+
+const GROUP_NAME_EMPTY = 'Group name must not be empty';
 
 type Outcome = { errorCode: ErrorCode; errorMessage: string | null };
 
@@ -169,7 +181,7 @@ export function handleIncrementalAlterConfigs(
               if (config.configOperation === OP_SET) changes[config.name] = config.value;
               else if (config.configOperation === OP_DELETE) changes[config.name] = null;
               else if (config.configOperation === OP_APPEND || config.configOperation === OP_SUBTRACT) {
-                const type = (resource.resourceType === RESOURCE_TOPIC ? topicConfigDef(config.name) : brokerConfigDef(config.name))?.type;
+                const type = configDef(resource.resourceType, config.name)?.type;
                 if (type !== undefined && type !== 'LIST') {
                   const operation = config.configOperation === OP_APPEND ? 'APPEND' : 'SUBTRACT';
                   invalid ??= {
@@ -199,7 +211,7 @@ export function handleIncrementalAlterConfigs(
 /**
  * Kafka's ConfigHelper / ConfigAdminManager checks: DESCRIBE_CONFIGS or ALTER_CONFIGS on the topic
  * (TOPIC_AUTHORIZATION_FAILED), on the group (GROUP_AUTHORIZATION_FAILED) or, for brokers, broker loggers and client
- * metrics, on the cluster (CLUSTER_AUTHORIZATION_FAILED). Group and client-metrics resources are then unsupported here.
+ * metrics, on the cluster (CLUSTER_AUTHORIZATION_FAILED). Client-metrics resources are then unsupported here.
  */
 function configsDenied(
   authorization: RequestAuthorizer,
@@ -227,6 +239,12 @@ function configsDenied(
   return undefined;
 }
 
+function configDef(resourceType: number, name: string) {
+  if (resourceType === RESOURCE_TOPIC) return topicConfigDef(name);
+  if (resourceType === RESOURCE_GROUP) return groupConfigDef(name);
+  return brokerConfigDef(name);
+}
+
 /**
  * A config's current value for APPEND and SUBTRACT: the topic's override, or the broker
  * resource's dynamic value, else Kafka's default (as the controller reads it).
@@ -245,6 +263,10 @@ function currentValues(
     const { dynamicDefault, dynamicBroker } = view.dynamicBrokerConfigs(options.brokerId);
     const configs = resourceName === '' ? dynamicDefault : dynamicBroker;
     return (name) => configs[name] ?? brokerConfigDef(name)?.default ?? undefined;
+  }
+  if (resourceType === RESOURCE_GROUP) {
+    const configs = view.groupConfigs(resourceName);
+    return (name) => configs[name] ?? groupConfigDef(name)?.default ?? undefined;
   }
   return () => undefined;
 }
@@ -282,5 +304,32 @@ async function alter(
     });
     return { errorCode: reply.errorCode, errorMessage: reply.errorMessage };
   }
+  if (resourceType === RESOURCE_GROUP) return alterGroup(view, metadata, options, resourceName, changes, replace, validateOnly);
   return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resourceType}` };
+}
+
+/**
+ * A GROUP resource, as Kafka's controller takes it (ControllerConfigurationValidator): the group's
+ * configs after the change, validated by GroupConfig.validate against this broker's group.* bounds
+ * (INVALID_CONFIG), then stored; the group need not exist.
+ */
+async function alterGroup(
+  view: ClusterView,
+  metadata: MetadataClient,
+  options: ConfigHandlerOptions,
+  groupId: string,
+  changes: Record<string, string | null>,
+  replace: boolean,
+  validateOnly: boolean,
+): Promise<Outcome> {
+  if (groupId === '') return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: GROUP_NAME_EMPTY };
+  const next = new Map(replace ? [] : Object.entries(view.groupConfigs(groupId)));
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null) next.delete(name);
+    else next.set(name, value);
+  }
+  const problem = groupConfigProblem(Object.fromEntries(next), mergeLayers(brokerConfigLayers(view, options)));
+  if (problem !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: problem };
+  if (!validateOnly) await metadata.alterGroupConfigs({ groupId, changes, replace });
+  return { errorCode: ErrorCode.NONE, errorMessage: null };
 }

@@ -27,6 +27,7 @@ export class ClusterView {
     brokers: [],
     topics: [],
     brokerConfigs: { cluster: {}, brokers: {} },
+    groupConfigs: {},
   };
   private versionNumber = 0n;
   private brokersById = new Map<number, BrokerInfo>();
@@ -93,6 +94,11 @@ export class ClusterView {
   dynamicBrokerConfigs(brokerId: number): { dynamicDefault: Record<string, string>; dynamicBroker: Record<string, string> } {
     const configs = this.current.brokerConfigs;
     return { dynamicDefault: configs.cluster, dynamicBroker: configs.brokers[String(brokerId)] ?? {} };
+  }
+
+  /** A group's configs (GROUP config resource), raw as set; empty when it sets none. */
+  groupConfigs(groupId: string): Record<string, string> {
+    return this.current.groupConfigs[groupId] ?? {};
   }
 
   liveBrokers(): BrokerInfo[] {

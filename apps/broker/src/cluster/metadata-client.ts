@@ -3,6 +3,8 @@ import {
   MetadataSubjects,
   type AlterBrokerConfigsCommand,
   type AlterBrokerConfigsReply,
+  type AlterGroupConfigsCommand,
+  type AlterGroupConfigsReply,
   type AlterTopicConfigsCommand,
   type AlterTopicConfigsReply,
   type CreatePartitionsCommand,
@@ -162,6 +164,13 @@ export class MetadataClient {
     });
     await this.catchUp(reply.version);
     return reply;
+  }
+
+  async alterGroupConfigs(command: AlterGroupConfigsCommand): Promise<void> {
+    const reply = await requestJson<AlterGroupConfigsReply>(this.bus, MetadataSubjects.alterGroupConfigs, command, {
+      timeoutMs: this.options.requestTimeoutMs,
+    });
+    await this.catchUp(reply.version);
   }
 
   /** Makes the view hold at least `version` before a change is acknowledged to a client. */

@@ -1,5 +1,13 @@
 import { invariant, MetadataError } from '../errors.js';
-import type { BrokerConfigRepository, BrokerRegistration, BrokerRepository, DynamicBrokerConfigs, RegisteredBroker } from '../model.js';
+import type {
+  BrokerConfigRepository,
+  BrokerRegistration,
+  BrokerRepository,
+  DynamicBrokerConfigs,
+  DynamicGroupConfigs,
+  GroupConfigRepository,
+  RegisteredBroker,
+} from '../model.js';
 import { bumpMetadataVersion, compareStrings, copyEndpoint, toRegisteredBroker, type TableAccess } from './access.js';
 import { keys, type BrokerRow, type MetadataTables, type Writes } from './tables.js';
 
@@ -120,6 +128,29 @@ export class JournalBrokerConfigRepository implements BrokerConfigRepository {
         if (broker === undefined) throw new MetadataError('UNKNOWN_BROKER', `broker ${brokerId} is not registered`);
         writes.put('brokers', keys.broker(brokerId), { ...broker, configs: alteredConfigs(broker.configs, changes, replace) });
       }
+      bumpMetadataVersion(tables, writes);
+    });
+  }
+}
+
+/** Group configs, one row per group that sets any. */
+export class JournalGroupConfigRepository implements GroupConfigRepository {
+  constructor(private readonly access: TableAccess) {}
+
+  async list(): Promise<DynamicGroupConfigs> {
+    return this.access.read((tables) => {
+      const result: DynamicGroupConfigs = {};
+      for (const row of tables.groupConfigs.values()) result[row.groupId] = { ...row.configs };
+      return result;
+    });
+  }
+
+  async alter(groupId: string, changes: Record<string, string | null>, replace: boolean): Promise<void> {
+    await this.access.write((tables, writes) => {
+      const key = keys.groupConfig(groupId);
+      const configs = alteredConfigs(tables.groupConfigs.get(key)?.configs ?? {}, changes, replace);
+      if (Object.keys(configs).length === 0) writes.delete('groupConfigs', key);
+      else writes.put('groupConfigs', key, { groupId, configs });
       bumpMetadataVersion(tables, writes);
     });
   }

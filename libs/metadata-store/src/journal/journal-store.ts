@@ -2,7 +2,7 @@ import { newClusterId } from '../cluster-id.js';
 import { invariant } from '../errors.js';
 import type { MetadataStore, ProducerIdBlock, ProducerIdRepository } from '../model.js';
 import type { TableAccess } from './access.js';
-import { JournalBrokerConfigRepository, JournalBrokerRepository } from './brokers.js';
+import { JournalBrokerConfigRepository, JournalBrokerRepository, JournalGroupConfigRepository } from './brokers.js';
 import { JournalGroupOffsetRepository } from './groups.js';
 import type { Durability } from './journal.js';
 import { JournalMembershipRepository } from './membership.js';
@@ -35,6 +35,7 @@ export const NO_CHANGE_LOG: ChangeLog = {
 export class JournalMetadataStore implements MetadataStore, TableAccess {
   readonly brokers = new JournalBrokerRepository(this);
   readonly brokerConfigs = new JournalBrokerConfigRepository(this);
+  readonly groupConfigs = new JournalGroupConfigRepository(this);
   readonly topics = new JournalTopicRepository(this);
   readonly partitions = new JournalPartitionRepository(this);
   readonly membership = new JournalMembershipRepository(this);

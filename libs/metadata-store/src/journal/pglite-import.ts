@@ -34,6 +34,7 @@ async function readAll(prisma: PrismaClient) {
     groups: await prisma.consumerGroup.findMany({ include: { offsets: true } }),
     scram: await prisma.scramCredential.findMany(),
     acls: await prisma.acl.findMany({ orderBy: { id: 'asc' } }),
+    groupConfigs: await prisma.groupConfig.findMany(),
   };
 }
 
@@ -79,4 +80,11 @@ function writeAll(writes: Writes, rows: AllRows): void {
   }
   for (const credential of rows.scram) writes.put('scram', keys.scram(credential.user, credential.mechanism), credential);
   for (const acl of acls) writes.put('acls', keys.acl(acl.id), acl);
+  const groupConfigs = new Map<string, Record<string, string>>();
+  for (const { groupId, name, value } of rows.groupConfigs) {
+    const configs = groupConfigs.get(groupId) ?? {};
+    configs[name] = value;
+    groupConfigs.set(groupId, configs);
+  }
+  for (const [groupId, configs] of groupConfigs) writes.put('groupConfigs', keys.groupConfig(groupId), { groupId, configs });
 }

@@ -71,6 +71,12 @@ export interface OffsetRow {
 
 export type ScramRow = ScramCredentialRecord;
 
+/** A group's dynamic configs, by name. */
+export interface GroupConfigRow {
+  groupId: string;
+  configs: Record<string, string>;
+}
+
 export interface AclRow extends AclBinding {
   id: number;
 }
@@ -97,6 +103,7 @@ interface Rows {
   offsets: OffsetRow;
   scram: ScramRow;
   acls: AclRow;
+  groupConfigs: GroupConfigRow;
 }
 export type TableName = keyof Rows;
 
@@ -113,6 +120,7 @@ export const keys = {
     JSON.stringify([row.groupId, row.topic, row.partitionIndex]),
   scram: (user: string, mechanism: string): string => JSON.stringify([user, mechanism]),
   acl: (id: number): string => String(id),
+  groupConfig: (groupId: string): string => groupId,
 };
 
 /** A table: rows by key, and optionally grouped by a second key (a secondary index). */
@@ -193,6 +201,7 @@ export class MetadataTables {
   readonly offsets = new Table<OffsetRow>((row) => row.groupId);
   readonly scram = new Table<ScramRow>();
   readonly acls = new Table<AclRow>();
+  readonly groupConfigs = new Table<GroupConfigRow>();
   /** The sequence number of the last change applied (0: none). */
   seq = 0;
 
@@ -258,4 +267,15 @@ export class MetadataTables {
   }
 }
 
-const TABLE_NAMES: readonly TableName[] = ['cluster', 'brokers', 'topics', 'partitions', 'failovers', 'groups', 'offsets', 'scram', 'acls'];
+const TABLE_NAMES: readonly TableName[] = [
+  'cluster',
+  'brokers',
+  'topics',
+  'partitions',
+  'failovers',
+  'groups',
+  'offsets',
+  'scram',
+  'acls',
+  'groupConfigs',
+];

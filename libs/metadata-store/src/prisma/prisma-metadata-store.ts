@@ -2,7 +2,7 @@ import { newClusterId } from '../cluster-id.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { MetadataStore } from '../model.js';
 import { PrismaBrokerRepository } from './repositories/brokers.js';
-import { PrismaBrokerConfigRepository } from './repositories/configs.js';
+import { PrismaBrokerConfigRepository, PrismaGroupConfigRepository } from './repositories/configs.js';
 import { PrismaMembershipRepository } from './repositories/membership.js';
 import { PrismaGroupOffsetRepository } from './repositories/offsets.js';
 import { PrismaPartitionRepository } from './repositories/partitions.js';
@@ -14,6 +14,7 @@ import { PrismaTopicRepository } from './repositories/topics.js';
 export class PrismaMetadataStore implements MetadataStore {
   readonly brokers: PrismaBrokerRepository;
   readonly brokerConfigs: PrismaBrokerConfigRepository;
+  readonly groupConfigs: PrismaGroupConfigRepository;
   readonly topics: PrismaTopicRepository;
   readonly partitions: PrismaPartitionRepository;
   readonly membership: PrismaMembershipRepository;
@@ -27,6 +28,7 @@ export class PrismaMetadataStore implements MetadataStore {
   ) {
     this.brokers = new PrismaBrokerRepository(prisma);
     this.brokerConfigs = new PrismaBrokerConfigRepository(prisma);
+    this.groupConfigs = new PrismaGroupConfigRepository(prisma);
     this.topics = new PrismaTopicRepository(prisma);
     this.partitions = new PrismaPartitionRepository(prisma);
     this.membership = new PrismaMembershipRepository(prisma);

@@ -94,6 +94,12 @@ export type BrokerConfig = Prisma.BrokerConfigModel
  */
 export type ClusterConfig = Prisma.ClusterConfigModel
 /**
+ * Model GroupConfig
+ * A group config (KIP-848 GROUP config resource: consumer.session.timeout.ms, ...); the group
+ * need not exist.
+ */
+export type GroupConfig = Prisma.GroupConfigModel
+/**
  * Model ConsumerGroup
  * A consumer group (classic protocol for now) and its persisted state.
  */

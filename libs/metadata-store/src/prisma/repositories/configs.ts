@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { MetadataError } from '../../errors.js';
-import type { BrokerConfigRepository, DynamicBrokerConfigs } from '../../model.js';
+import type { BrokerConfigRepository, DynamicBrokerConfigs, DynamicGroupConfigs, GroupConfigRepository } from '../../model.js';
 import { bumpMetadataVersion, type Db } from './tx.js';
 
 /** Dynamic broker configs (AlterConfigs on BROKER resources), stored as Kafka stores them: by name, in Postgres. */
@@ -24,6 +24,33 @@ export class PrismaBrokerConfigRepository implements BrokerConfigRepository {
     await this.prisma.$transaction(async (tx) => {
       if (brokerId === null) await alterCluster(tx, changes, replace);
       else await alterBroker(tx, brokerId, changes, replace);
+      await bumpMetadataVersion(tx);
+    });
+  }
+}
+
+/** Group configs (AlterConfigs on GROUP resources), by group id and name. */
+export class PrismaGroupConfigRepository implements GroupConfigRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async list(): Promise<DynamicGroupConfigs> {
+    const result: DynamicGroupConfigs = {};
+    for (const row of await this.prisma.groupConfig.findMany()) (result[row.groupId] ??= {})[row.name] = row.value;
+    return result;
+  }
+
+  async alter(groupId: string, changes: Record<string, string | null>, replace: boolean): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      if (replace) await tx.groupConfig.deleteMany({ where: { groupId, name: { notIn: Object.keys(changes) } } });
+      for (const [name, value] of Object.entries(changes)) {
+        if (value === null) await tx.groupConfig.deleteMany({ where: { groupId, name } });
+        else
+          await tx.groupConfig.upsert({
+            where: { groupId_name: { groupId, name } },
+            create: { groupId, name, value },
+            update: { value },
+          });
+      }
       await bumpMetadataVersion(tx);
     });
   }

@@ -406,6 +406,7 @@ export const ModelName = {
   TopicConfig: 'TopicConfig',
   BrokerConfig: 'BrokerConfig',
   ClusterConfig: 'ClusterConfig',
+  GroupConfig: 'GroupConfig',
   ConsumerGroup: 'ConsumerGroup',
   CommittedOffset: 'CommittedOffset',
   ProducerIdBlock: 'ProducerIdBlock',
@@ -426,7 +427,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "metadataVersion" | "broker" | "brokerEndpoint" | "topic" | "partition" | "brokerFailover" | "topicConfig" | "brokerConfig" | "clusterConfig" | "consumerGroup" | "committedOffset" | "producerIdBlock" | "scramCredential" | "acl"
+    modelProps: "metadataVersion" | "broker" | "brokerEndpoint" | "topic" | "partition" | "brokerFailover" | "topicConfig" | "brokerConfig" | "clusterConfig" | "groupConfig" | "consumerGroup" | "committedOffset" | "producerIdBlock" | "scramCredential" | "acl"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1096,6 +1097,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    GroupConfig: {
+      payload: Prisma.$GroupConfigPayload<ExtArgs>
+      fields: Prisma.GroupConfigFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.GroupConfigFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupConfigPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.GroupConfigFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupConfigPayload>
+        }
+        findFirst: {
+          args: Prisma.GroupConfigFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupConfigPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.GroupConfigFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupConfigPayload>
+        }
+        findMany: {
+          args: Prisma.GroupConfigFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupConfigPayload>[]
+        }
+        create: {
+          args: Prisma.GroupConfigCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupConfigPayload>
+        }
+        createMany: {
+          args: Prisma.GroupConfigCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.GroupConfigCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupConfigPayload>[]
+        }
+        delete: {
+          args: Prisma.GroupConfigDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupConfigPayload>
+        }
+        update: {
+          args: Prisma.GroupConfigUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupConfigPayload>
+        }
+        deleteMany: {
+          args: Prisma.GroupConfigDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.GroupConfigUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.GroupConfigUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupConfigPayload>[]
+        }
+        upsert: {
+          args: Prisma.GroupConfigUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupConfigPayload>
+        }
+        aggregate: {
+          args: Prisma.GroupConfigAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateGroupConfig>
+        }
+        groupBy: {
+          args: Prisma.GroupConfigGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.GroupConfigGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.GroupConfigCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.GroupConfigCountAggregateOutputType> | number
+        }
+      }
+    }
     ConsumerGroup: {
       payload: Prisma.$ConsumerGroupPayload<ExtArgs>
       fields: Prisma.ConsumerGroupFieldRefs
@@ -1608,6 +1683,15 @@ export const ClusterConfigScalarFieldEnum = {
 export type ClusterConfigScalarFieldEnum = (typeof ClusterConfigScalarFieldEnum)[keyof typeof ClusterConfigScalarFieldEnum]
 
 
+export const GroupConfigScalarFieldEnum = {
+  groupId: 'groupId',
+  name: 'name',
+  value: 'value'
+} as const
+
+export type GroupConfigScalarFieldEnum = (typeof GroupConfigScalarFieldEnum)[keyof typeof GroupConfigScalarFieldEnum]
+
+
 export const ConsumerGroupScalarFieldEnum = {
   groupId: 'groupId',
   protocolType: 'protocolType',
@@ -1995,6 +2079,7 @@ export type GlobalOmitConfig = {
   topicConfig?: Prisma.TopicConfigOmit
   brokerConfig?: Prisma.BrokerConfigOmit
   clusterConfig?: Prisma.ClusterConfigOmit
+  groupConfig?: Prisma.GroupConfigOmit
   consumerGroup?: Prisma.ConsumerGroupOmit
   committedOffset?: Prisma.CommittedOffsetOmit
   producerIdBlock?: Prisma.ProducerIdBlockOmit

@@ -60,6 +60,7 @@ export const ModelName = {
   TopicConfig: 'TopicConfig',
   BrokerConfig: 'BrokerConfig',
   ClusterConfig: 'ClusterConfig',
+  GroupConfig: 'GroupConfig',
   ConsumerGroup: 'ConsumerGroup',
   CommittedOffset: 'CommittedOffset',
   ProducerIdBlock: 'ProducerIdBlock',
@@ -184,6 +185,15 @@ export const ClusterConfigScalarFieldEnum = {
 } as const
 
 export type ClusterConfigScalarFieldEnum = (typeof ClusterConfigScalarFieldEnum)[keyof typeof ClusterConfigScalarFieldEnum]
+
+
+export const GroupConfigScalarFieldEnum = {
+  groupId: 'groupId',
+  name: 'name',
+  value: 'value'
+} as const
+
+export type GroupConfigScalarFieldEnum = (typeof GroupConfigScalarFieldEnum)[keyof typeof GroupConfigScalarFieldEnum]
 
 
 export const ConsumerGroupScalarFieldEnum = {
