@@ -79,6 +79,7 @@ export class ExpositionWriter {
       this.name = name;
       this.nameBytes = Buffer.from(name, 'utf8');
     }
+    if (typeof labelText !== 'string' && Number.isSafeInteger(value)) return this.encodedLine(labelText, value);
     this.bytes(this.nameBytes);
     if (typeof labelText === 'string') this.text(labelText);
     else this.bytes(labelText);
@@ -90,6 +91,20 @@ export class ExpositionWriter {
     } else {
       this.text(` ${formatValue(value)}\n`);
     }
+    return this;
+  }
+
+  /** The common line of a many-series family (encoded labels, an integer), with one look at the room left. */
+  private encodedLine(labelText: LabelBytes, value: number): this {
+    const name = this.nameBytes;
+    this.reserve(name.length + labelText.length + MAX_NUMBER_BYTES);
+    const chunk = this.chunk!;
+    chunk.set(name, this.at);
+    chunk.set(labelText, this.at + name.length);
+    this.at += name.length + labelText.length;
+    chunk[this.at++] = SPACE;
+    this.integer(value);
+    chunk[this.at++] = NEWLINE;
     return this;
   }
 
