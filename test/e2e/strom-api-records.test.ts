@@ -219,15 +219,16 @@ describe('Strom API: searching records', () => {
     await producer.send({ topic: 'orders', messages: [{ key: 'redos', value: `${'a'.repeat(40)}!` }] });
     const found = await search('orders', `filter=${encodeURIComponent('^(a+)+!$')}&filter_mode=regex&fields=value`);
     expect(found.body.records.map((record) => text(record.key))).toEqual(['redos']);
-    // RegExp takes 2^40 steps for this pattern on that value: the search stops it when its 1 s is up.
+    // RegExp takes 2^40 steps for this pattern on that value: the search stops it when its 2 s are up,
+    // and the API answers meanwhile (on the event loop, the regex would hold it for minutes).
     const startedMs = Date.now();
-    const stuck = search('orders', `filter=${encodeURIComponent('^(a+)+$')}&filter_mode=regex&fields=value&timeout_ms=1000`);
+    const stuck = search('orders', `filter=${encodeURIComponent('^(a+)+$')}&filter_mode=regex&fields=value&timeout_ms=2000`);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const askedMs = Date.now();
     expect((await fetch(`${base}/strom/v1/overview`)).status).toBe(200);
-    expect(Date.now() - askedMs).toBeLessThan(500);
+    expect(Date.now() - askedMs).toBeLessThan(1_000);
     const { status, body } = await stuck;
-    expect(Date.now() - startedMs).toBeLessThan(3_000);
+    expect(Date.now() - startedMs).toBeLessThan(5_000);
     expect(status).toBe(200);
     expect(body).toMatchObject({ records: [], stopped_by: 'time' });
     expect(body.cursor).not.toBeNull();
