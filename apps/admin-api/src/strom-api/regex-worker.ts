@@ -11,7 +11,8 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
  * took ~7 s for a case-insensitive search on the event loop; RegExp here 2.6–2.9 s (medians).
  *
  * The worker gets one batch at a time: the bytes of its records section and, per field to test,
- * the record's index and the field's place; it answers one flag per record.
+ * the record's index and the field's place; it answers one flag per record. At most
+ * MAX_REGEX_WORKERS are alive at once; a search beyond them waits for one until its budget is up.
  */
 export class RegexWorker {
   private worker: Worker | undefined;
@@ -27,10 +28,14 @@ export class RegexWorker {
 
   /**
    * Per record of the batch, 1 when one of its fields matches; undefined when `deadlineMs` (epoch
-   * ms) came first, and the worker has been stopped.
+   * ms) came first (waiting for a worker, or for its answer: the worker is then stopped).
    */
   async match(bytes: Uint8Array, spans: Int32Array, records: number, deadlineMs: number): Promise<Uint8Array | undefined> {
-    const worker = (this.worker ??= this.start());
+    if (this.worker === undefined) {
+      if (!(await acquireSlot(deadlineMs))) return undefined;
+      this.worker = this.start();
+    }
+    const worker = this.worker;
     const request: MatchRequest = { bytes, spans, records };
     return new Promise<Uint8Array | undefined>((resolve, reject) => {
       const done = () => {
@@ -43,7 +48,7 @@ export class RegexWorker {
       };
       const onError = (error: Error) => {
         done();
-        this.worker = undefined;
+        this.close();
         reject(error);
       };
       const onExit = (code: number) => onError(new Error(`the regex worker exited with ${code}`));
@@ -63,8 +68,10 @@ export class RegexWorker {
   /** Stops the worker (a search that ended, or one whose budget ran out in the middle of a test). */
   close(): void {
     const worker = this.worker;
+    if (worker === undefined) return;
     this.worker = undefined;
-    if (worker) void worker.terminate();
+    void worker.terminate();
+    releaseSlot();
   }
 
   private start(): Worker {
@@ -76,6 +83,39 @@ export class RegexWorker {
     worker.unref();
     return worker;
   }
+}
+
+/** Regex workers alive at once in this process: each may keep a core busy until its search's budget is up. */
+export const MAX_REGEX_WORKERS = 2;
+let liveWorkers = 0;
+const waitingForWorker: (() => void)[] = [];
+
+/** A worker slot, or false when `deadlineMs` passed first; a slot given up passes to the longest waiting. */
+function acquireSlot(deadlineMs: number): Promise<boolean> {
+  if (liveWorkers < MAX_REGEX_WORKERS) {
+    liveWorkers++;
+    return Promise.resolve(true);
+  }
+  return new Promise<boolean>((resolve) => {
+    const granted = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(
+      () => {
+        waitingForWorker.splice(waitingForWorker.indexOf(granted), 1);
+        resolve(false);
+      },
+      Math.max(0, deadlineMs - Date.now()),
+    );
+    waitingForWorker.push(granted);
+  });
+}
+
+function releaseSlot(): void {
+  const next = waitingForWorker.shift();
+  if (next) next();
+  else liveWorkers--;
 }
 
 interface WorkerInput {
