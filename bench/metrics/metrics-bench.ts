@@ -1,6 +1,6 @@
 // The /metrics scrape of an embedded broker with 10,000 partitions (issue 16, point 3). Run from
 // the repo root:
-//   npm run bench -- metrics [--topics 100] [--partitions 100] [--groups 2] [--scrapes 20]
+//   npm run bench -- metrics [--topics 100] [--partitions 100] [--groups 2] [--scrapes 20] [--profile]
 // Starts the embedded broker as `npm start` does, creates --topics × --partitions partitions
 // (10,000 by default), puts one record in each and commits offset 0 for --groups groups on every
 // partition (so every partition has consumer lag rows, and time lags to read), waits
@@ -8,7 +8,9 @@
 // another: the first scrape apart (it starts Node's default metrics and reads the first 1,000
 // time lags), then median, p95 and max of the rest (wall time, as Prometheus sees it), the
 // broker's CPU per scrape (its cost, whatever else shares the machine), the exposition's size
-// and series, and the broker's RSS before and after.
+// and series, and the broker's RSS before and after. --profile: the broker runs with V8's CPU
+// profiler (bench/results/profiles/metrics-*.cpuprofile, for bench/lib/profile-summary.ts);
+// its figures are then not comparable.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -36,6 +38,7 @@ const { values: args } = parseArgs({
     partitions: { type: 'string', default: '100' },
     groups: { type: 'string', default: '2' },
     scrapes: { type: 'string', default: '20' },
+    profile: { type: 'boolean', default: false },
   },
 });
 const TOPICS = Number(args.topics);
@@ -55,8 +58,11 @@ const dataDir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'strom-metri
 scratchDirs.add(dataDir);
 const kafkaPort = await freePort();
 const adminPort = await freePort();
+const profileDir = join(RESULTS, 'profiles');
+if (args.profile) mkdirSync(profileDir, { recursive: true });
 const broker = new ServerProcess(process.execPath, [
   ...npmStartNodeFlags(),
+  ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=metrics-${Date.now()}.cpuprofile`] : []),
   STROM_MAIN,
   'start',
   '--data-dir',

@@ -3,7 +3,7 @@ import { subscribeJson, type Bus, type Subscription } from '@strom/bus';
 import { MetadataSubjects } from '@strom/contracts';
 import type { MetadataStore, RegisteredBroker, TopicState } from '@strom/metadata-store';
 import { BUS, LOGGER, METADATA_STORE, METRICS, type Logger, type MetricsRegistry } from '@strom/runtime';
-import { writeControllerMetrics } from './controller-metrics.js';
+import { PartitionLabelTexts, writeControllerMetrics } from './controller-metrics.js';
 import { MembershipService } from './membership.service.js';
 
 /** The cluster as its controller sees it: Kafka's KafkaController / ControllerServer metrics. */
@@ -63,6 +63,7 @@ export class ClusterStatusService implements OnModuleInit, OnApplicationShutdown
   private last?: ClusterStatus;
   private stopped = false;
   private unregisterMetrics?: () => void;
+  private readonly labelTexts = new PartitionLabelTexts();
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
@@ -75,7 +76,7 @@ export class ClusterStatusService implements OnModuleInit, OnApplicationShutdown
   async onModuleInit(): Promise<void> {
     this.unregisterMetrics = this.metrics.register(async (out) => {
       const [brokers, topics] = await Promise.all([this.store.brokers.list(), this.store.topics.list()]);
-      writeControllerMetrics(out, brokers, topics, this.membership);
+      writeControllerMetrics(out, brokers, topics, this.membership, this.labelTexts);
     });
     this.subscription = subscribeJson(this.bus, MetadataSubjects.changed, () => this.schedule());
     await this.subscription.ready;

@@ -1,11 +1,34 @@
 import type { RegisteredBroker, TopicState } from '@strom/metadata-store';
-import { labels, type ExpositionWriter } from '@strom/runtime';
+import { labelBytes, labels, type ExpositionWriter, type LabelBytes } from '@strom/runtime';
 import { clusterStatus } from './cluster-status.service.js';
 
 /** Counted by the metadata service as it changes leaders. */
 export interface ControllerCounts {
   /** Partitions given a new leader: failover, a broker's return, controlled shutdown (LeaderElectionRateAndTimeMs' count). */
   leaderElections: number;
+}
+
+/**
+ * Per topic, each partition's `{topic="…",partition="…"}` (by partition index), encoded once and
+ * kept from scrape to scrape for the topics still there: 10,000 partitions need not make 10,000
+ * strings a scrape.
+ */
+export class PartitionLabelTexts {
+  private byTopic = new Map<string, LabelBytes[]>();
+
+  /** The label texts of each topic's partitions, in the order of `topics`. */
+  of(topics: readonly TopicState[]): LabelBytes[][] {
+    const kept = new Map<string, LabelBytes[]>();
+    const texts = topics.map((topic) => {
+      const texts = this.byTopic.get(topic.name) ?? [];
+      for (const { partitionIndex } of topic.partitions)
+        texts[partitionIndex] ??= labelBytes({ topic: topic.name, partition: partitionIndex });
+      kept.set(topic.name, texts);
+      return texts;
+    });
+    this.byTopic = kept;
+    return texts;
+  }
 }
 
 /**
@@ -18,6 +41,7 @@ export function writeControllerMetrics(
   brokers: readonly RegisteredBroker[],
   topics: readonly TopicState[],
   counts: ControllerCounts,
+  labelTexts = new PartitionLabelTexts(),
 ): void {
   const status = clusterStatus(brokers, topics);
   const gauge = (name: string, help: string, value: number) =>
@@ -50,8 +74,9 @@ export function writeControllerMetrics(
   }
   out.family('kafka_topic_partitions', 'gauge', 'Partitions of a topic (kafka-exporter).');
   for (const topic of topics) out.sample('kafka_topic_partitions', labels({ topic: topic.name }), topic.partitions.length);
-  const rows = topics.flatMap((topic) =>
-    topic.partitions.map((partition) => ({ partition, labels: labels({ topic: topic.name, partition: partition.partitionIndex }) })),
+  const texts = labelTexts.of(topics);
+  const rows = topics.flatMap((topic, i) =>
+    topic.partitions.map((partition) => ({ partition, labels: texts[i]![partition.partitionIndex]! })),
   );
   const perPartition = (name: string, help: string, value: (partition: TopicState['partitions'][number]) => number) => {
     out.family(name, 'gauge', `${help} (kafka-exporter)`);

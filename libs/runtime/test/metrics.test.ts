@@ -8,6 +8,7 @@ import {
   ExpositionWriter,
   HEALTH_KEYS,
   HealthServer,
+  labelBytes,
   labels,
   METRICS,
   MetricsRegistry,
@@ -15,6 +16,7 @@ import {
   BUS,
   type RunningApp,
 } from '../src/index.js';
+import { StringExpositionWriter } from './string-exposition.js';
 
 describe('the exposition writer', () => {
   it('writes HELP and TYPE once with the first sample, escapes label values and help, and drops a family without samples', () => {
@@ -42,6 +44,59 @@ describe('the exposition writer', () => {
     );
     const parsed = parseExposition(out.toString());
     expect(parsed.value('requests_total', { path: 'a"b\\c\nd', code: '200' })).toBe(3);
+  });
+});
+
+describe('the byte writer against the string writer it replaced', () => {
+  const tricky = ['plain', 'a"b', 'back\\slash', 'line\nfeed', '\\"\n', 'üñíçødé', '日本語', 'emoji 🦀 pair', 'lone \ud800 surrogate', ''];
+  const values = [0, -0, 1, -1, 42, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 1e21, 1.5, -0.001, 5e-324, 1 / 3, Infinity, -Infinity, NaN];
+
+  it('writes the same bytes for tricky label values, as strings and as encoded label sets, and every kind of number', () => {
+    const bytes = new ExpositionWriter();
+    const text = new StringExpositionWriter();
+    bytes.raw('# TYPE nodejs_up gauge\nnodejs_up 1');
+    text.raw('# TYPE nodejs_up gauge\nnodejs_up 1');
+    for (const [i, value] of tricky.entries()) {
+      const help = `Help with ${value} in it`;
+      // The same series twice: label texts as strings, then encoded once (labelBytes).
+      for (const name of [`tricky_${i}`, `tricky_${i}_encoded`]) {
+        bytes.family(name, 'gauge', help);
+        text.family(name, 'gauge', help);
+        for (const [n, number] of values.entries()) {
+          const set = { label: value, n };
+          bytes.sample(name, name.endsWith('_encoded') ? labelBytes(set) : labels(set), number);
+          text.sample(name, labels(set), number);
+        }
+      }
+    }
+    bytes.family('never_sampled', 'counter', 'dropped');
+    text.family('never_sampled', 'counter', 'dropped');
+    expect(bytes.toBuffer().equals(text.toBuffer())).toBe(true);
+    const parsed = parseExposition(bytes.toString());
+    expect(parsed.value('tricky_1_encoded', { label: 'a"b', n: '4' })).toBe(42);
+    expect(parsed.value('tricky_6_encoded', { label: '日本語', n: '6' })).toBe(-(2 ** 53 - 1));
+  });
+
+  it('writes the same bytes across chunk boundaries, for a scrape larger than a chunk and raw text larger than one', () => {
+    const bytes = new ExpositionWriter();
+    const text = new StringExpositionWriter();
+    const rows = Array.from({ length: 30_000 }, (_, i) => ({ topic: `tópic-${i % 97}`, partition: i }));
+    for (const family of ['kafka_log_log_size', 'kafka_log_log_logendoffset']) {
+      bytes.family(family, 'gauge', 'Per partition.');
+      text.family(family, 'gauge', 'Per partition.');
+      for (const [i, row] of rows.entries()) {
+        bytes.sample(family, labelBytes(row), i * 1_000_003);
+        text.sample(family, labels(row), i * 1_000_003);
+      }
+    }
+    const large = `${'# a comment line from elsewhere, ünïcode\n'.repeat(40_000)}tail 1`;
+    bytes.raw(large);
+    text.raw(large);
+    const written = bytes.toBuffer();
+    expect(written.length).toBeGreaterThan(4 * 1024 * 1024);
+    expect(bytes.chunks().length).toBeGreaterThan(1);
+    expect(written.equals(text.toBuffer())).toBe(true);
+    expect(Buffer.concat(bytes.chunks()).equals(written)).toBe(true);
   });
 });
 

@@ -141,11 +141,15 @@ export const STROM_API_PATHS = {
         query('timestamp', 'With from=timestamp: epoch milliseconds or ISO-8601.', text),
         query('cursor', 'A page’s `cursor` (partition:offset,…): continue where it stopped.', text),
         query('filter', 'Keep only records whose chosen fields hold this.', { type: 'string', maxLength: MAX_FILTER_CHARS }),
-        query('filter_mode', 'substring (UTF-8 bytes as they are) or regex (RE2 syntax, on the field decoded as UTF-8).', {
-          type: 'string',
-          enum: ['substring', 'regex'],
-          default: 'substring',
-        }),
+        query(
+          'filter_mode',
+          'substring (UTF-8 bytes as they are) or regex (the syntax JavaScript, with the u flag, and RE2 share: no backreferences or lookaround; on the field decoded as UTF-8; a regex still running when timeout_ms is up is stopped and the search answers where it got to).',
+          {
+            type: 'string',
+            enum: ['substring', 'regex'],
+            default: 'substring',
+          },
+        ),
         query('ignore_case', 'Regex only.', { type: 'boolean', default: false }),
         query('fields', 'Comma-separated: key, value, headers.', { type: 'string', default: 'key,value,headers' }),
         bounded('limit', 'Most records answered.', SEARCH_LIMITS.limit),

@@ -21,7 +21,7 @@ import {
 } from '@strom/protocol';
 import type { ClusterClient } from '../rest/cluster-client.js';
 import { KafkaRestCode, kafkaRestError, RestError, throwIfKafkaError } from '../rest/errors.js';
-import type { BatchMatcher, RecordFilter } from './record-filter.js';
+import { OUT_OF_TIME, type BatchMatcher, type RecordFilter } from './record-filter.js';
 
 /** Where a search starts in each partition. */
 export type SearchStart =
@@ -99,7 +99,16 @@ interface PartitionScan {
  * says where each partition got to, so the next page continues from there.
  */
 export async function searchRecords(client: ClusterClient, query: SearchQuery): Promise<SearchResult> {
+  try {
+    return await search(client, query);
+  } finally {
+    query.filter?.close();
+  }
+}
+
+async function search(client: ClusterClient, query: SearchQuery): Promise<SearchResult> {
   const startedMs = Date.now();
+  const deadlineMs = startedMs + query.timeBudgetMs;
   const topic = await describeTopic(client, query.topic);
   const chosen = topic.partitions.filter((p) => query.partitions === undefined || query.partitions.includes(p.partitionIndex));
   if (query.partitions !== undefined && chosen.length !== new Set(query.partitions).size) {
@@ -156,7 +165,7 @@ export async function searchRecords(client: ClusterClient, query: SearchQuery): 
       const scan = round.find((candidate) => candidate.partition === data.partitionIndex);
       if (!scan) continue;
       throwIfKafkaError(data.errorCode);
-      progressed = readBatches(scan, data.records ?? null, query, state) || progressed;
+      progressed = (await readBatches(scan, data.records ?? null, query, state, deadlineMs)) || progressed;
       if (state.stoppedBy !== 'end') break;
     }
     if (state.stoppedBy !== 'end') break;
@@ -190,7 +199,13 @@ function newest(records: FoundRecord[], limit: number): FoundRecord[] {
 }
 
 /** Scans the batches of one partition's fetched records; false when they held no batch to move on with. */
-function readBatches(scan: PartitionScan, records: Buffer | null, query: SearchQuery, state: ScanState): boolean {
+async function readBatches(
+  scan: PartitionScan,
+  records: Buffer | null,
+  query: SearchQuery,
+  state: ScanState,
+  deadlineMs: number,
+): Promise<boolean> {
   if (records === null || records.length === 0) return false;
   let progressed = false;
   for (const batch of batches(records, { allowPartialTail: true })) {
@@ -206,7 +221,13 @@ function readBatches(scan: PartitionScan, records: Buffer | null, query: SearchQ
     const first = base > scan.position ? base : scan.position;
     const last = lastOffset < scan.stop ? lastOffset : scan.stop - 1n;
     const section = recordsSection(batch);
-    const matcher = query.filter?.forBatch(section.buffer, section.start, section.end);
+    const matcher = await query.filter?.forBatch(section.buffer, section.start, section.end, batch.header.recordCount, deadlineMs);
+    if (matcher === OUT_OF_TIME) {
+      // The regex was still at it: the batch's records were not looked at, and the search answers from here.
+      state.stoppedBy = 'time';
+      scan.position = first;
+      return true;
+    }
     if (query.filter && matcher === undefined) {
       if (!scanned(state, query, Number(last - first) + 1)) return true;
     } else if (!readRecords(scan, batch, section, matcher, query, state, Number(first - base), Number(last - base))) {
@@ -244,7 +265,7 @@ function readRecords(
       scan.position = base + BigInt(delta);
       return false;
     }
-    if (matcher === undefined || matcher(scanner)) {
+    if (matcher === undefined || matcher(scanner, index)) {
       decoded ??= decodeRecords(batch.bytes);
       const found = foundRecord(scan.partition, batch, decoded[index]!);
       const size = recordBytes(found);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { apiDefinition } from '@strom/protocol';
-import { labels, type ExpositionWriter } from '@strom/runtime';
+import { labelBytes, labels, type ExpositionWriter, type LabelBytes } from '@strom/runtime';
 import type { KafkaListener } from '../network/kafka-listener.js';
 import { REQUEST_TIME_BUCKETS_MS, type DurationHistogram, type RequestStats } from '../network/request-stats.js';
 import type { PartitionReplica } from '../replica/partition-replica.js';
@@ -110,21 +110,21 @@ function writeReplicaManager(out: ExpositionWriter, status: ReplicationStatus | 
     .sample('kafka_server_replicafetchermanager_maxlag', labels({ clientId: 'Replica' }), status.maxFollowerLag);
 }
 
-const PARTITION_LABELS = new WeakMap<PartitionReplica, string>();
+const PARTITION_LABELS = new WeakMap<PartitionReplica, LabelBytes>();
 
-/** `topic="…",partition="…"` of a replica, made once: a replica's topic and partition never change. */
-export function partitionLabelPairs(replica: PartitionReplica): string {
-  let pairs = PARTITION_LABELS.get(replica);
-  if (pairs === undefined) {
-    pairs = labels({ topic: replica.topic, partition: replica.partition }).slice(1, -1);
-    PARTITION_LABELS.set(replica, pairs);
+/** `{topic="…",partition="…"}` of a replica, encoded once: a replica's topic and partition never change. */
+function partitionLabels(replica: PartitionReplica): LabelBytes {
+  let bytes = PARTITION_LABELS.get(replica);
+  if (bytes === undefined) {
+    bytes = labelBytes({ topic: replica.topic, partition: replica.partition });
+    PARTITION_LABELS.set(replica, bytes);
   }
-  return pairs;
+  return bytes;
 }
 
 /** Per partition: one label set each, then one pass over the replicas per family. */
 function writePartitions(out: ExpositionWriter, hosted: readonly PartitionReplica[]): void {
-  const rows = hosted.map((replica) => ({ replica, labels: `{${partitionLabelPairs(replica)}}` }));
+  const rows = hosted.map((replica) => ({ replica, labels: partitionLabels(replica) }));
   const family = (name: string, type: 'gauge', help: string, value: (replica: PartitionReplica) => number, only = rows) => {
     out.family(name, type, help);
     for (const row of only) out.sample(name, row.labels, value(row.replica));

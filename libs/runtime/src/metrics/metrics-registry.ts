@@ -28,6 +28,15 @@ export class MetricsRegistry {
 
   /** The whole exposition (UTF-8): Node's metrics, then each collector's, in registration order. */
   async scrape(): Promise<Buffer> {
+    return (await this.write()).toBuffer();
+  }
+
+  /** The exposition in the pieces it was written in, to stream (a scrape of 10,000 partitions is 17 MiB). */
+  async scrapeChunks(): Promise<Buffer[]> {
+    return (await this.write()).chunks();
+  }
+
+  private async write(): Promise<ExpositionWriter> {
     // Listing /proc/self/fd of a broker with 10,000 partitions takes tens of ms: it runs on the
     // thread pool while the rest is written, not on the event loop as prom-client's would.
     const openFds = countOpenFds();
@@ -36,7 +45,7 @@ export class MetricsRegistry {
     for (const collector of this.collectors) await collector(out);
     const fds = await openFds;
     if (fds !== undefined) out.family('process_open_fds', 'gauge', 'Number of open file descriptors.').sample('process_open_fds', '', fds);
-    return out.toBuffer();
+    return out;
   }
 
   private nodeMetrics(): PromClient.Registry {
@@ -71,11 +80,13 @@ export function serveMetrics(registry: MetricsRegistry, request: IncomingMessage
       .end(JSON.stringify({ error: 'method not allowed' }));
     return true;
   }
-  registry.scrape().then(
-    (body) => {
-      response
-        .writeHead(200, { 'content-type': EXPOSITION_CONTENT_TYPE, 'cache-control': 'no-store' })
-        .end(request.method === 'HEAD' ? undefined : body);
+  registry.scrapeChunks().then(
+    (chunks) => {
+      let length = 0;
+      for (const chunk of chunks) length += chunk.length;
+      response.writeHead(200, { 'content-type': EXPOSITION_CONTENT_TYPE, 'cache-control': 'no-store', 'content-length': length });
+      if (request.method !== 'HEAD') for (const chunk of chunks) response.write(chunk);
+      response.end();
     },
     (error: unknown) => {
       response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`metrics could not be collected: ${String(error)}\n`);
