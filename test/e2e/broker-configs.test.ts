@@ -2,21 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Admin, ConfigResourceTypes, Producer, stringSerializers } from '@platformatic/kafka';
-import {
-  ApiKey,
-  createAlterConfigsRequest,
-  createDescribeConfigsRequest,
-  createIncrementalAlterConfigsRequest,
-  decodeResponse,
-  encodeRequestFrame,
-  type RequestBodies,
-  type ResponseBodies,
-} from '@strom/protocol';
+import { ApiKey, createAlterConfigsRequest, createDescribeConfigsRequest } from '@strom/protocol';
 import { ConfigResourceTypes as KafkajsResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
 import { platformaticErrorId as errorId } from '../compat/drivers/platformatic.js';
-import { RawClient } from './raw-client.js';
+import { incrementalAlterConfigs, oneRequestClient, type OneRequest } from './raw-client.js';
 
 const BROKER = ConfigResourceTypes.BROKER;
 const TOPIC = ConfigResourceTypes.TOPIC;
@@ -29,7 +20,6 @@ const DYNAMIC_DEFAULT_BROKER_CONFIG = 3;
 const DEFAULT_CONFIG = 5;
 
 /** Kafka error names of the codes these tests expect. */
-const ERROR_NAMES: Record<number, string> = { 0: 'NONE', 10: 'MESSAGE_TOO_LARGE', 40: 'INVALID_CONFIG', 42: 'INVALID_REQUEST' };
 
 describe('dynamic broker configs (AlterConfigs / IncrementalAlterConfigs on BROKER resources)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'strom-broker-configs-'));
@@ -59,36 +49,14 @@ describe('dynamic broker configs (AlterConfigs / IncrementalAlterConfigs on BROK
     });
     return described!.configs[0]!;
   };
-  let correlationId = 0;
   /**
    * One request on the wire: the Node clients cannot name the cluster default resource ('' is
    * refused, or sent to "broker 0"), and the error message is what kafka-configs.sh prints.
    */
-  const raw = async <K extends ApiKey>(apiKey: K, apiVersion: number, body: RequestBodies[K]): Promise<ResponseBodies[K]> => {
-    const client = await RawClient.connect(strom.port);
-    try {
-      client.send(encodeRequestFrame({ apiKey, apiVersion, correlationId: ++correlationId, clientId: 'raw-configs' }, body));
-      return decodeResponse(apiKey, apiVersion, await client.nextFrame()).body as ResponseBodies[K];
-    } finally {
-      client.end();
-    }
-  };
-  const alterBroker = async (
-    name: string,
-    configs: { name: string; configOperation: number; value?: string }[],
-    validateOnly = false,
-  ): Promise<{ id: string; message: string | null }> => {
-    const response = await raw(
-      ApiKey.IncrementalAlterConfigs,
-      1,
-      createIncrementalAlterConfigsRequest({
-        validateOnly,
-        resources: [{ resourceType: BROKER, resourceName: name, configs: configs.map((config) => ({ value: null, ...config })) }],
-      }),
-    );
-    const result = response.responses[0]!;
-    return { id: ERROR_NAMES[result.errorCode] ?? String(result.errorCode), message: result.errorMessage };
-  };
+  // A client per request: the broker's port changes when a test restarts it.
+  const raw: OneRequest = (apiKey, apiVersion, body) => oneRequestClient(strom.port, 'raw-configs')(apiKey, apiVersion, body);
+  const alterBroker = (name: string, configs: { name: string; configOperation: number; value?: string }[], validateOnly = false) =>
+    incrementalAlterConfigs(raw, { resourceType: BROKER, resourceName: name }, configs, validateOnly);
   /** DescribeConfigs v4 of the cluster default resource: name -> [value, source]. */
   const describeDefault = async (): Promise<Record<string, [string | null, number]>> => {
     const response = await raw(

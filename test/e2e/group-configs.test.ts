@@ -1,19 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ApiKey,
-  createAlterConfigsRequest,
-  createDescribeConfigsRequest,
-  createIncrementalAlterConfigsRequest,
-  decodeResponse,
-  encodeRequestFrame,
-  type RequestBodies,
-  type ResponseBodies,
-} from '@strom/protocol';
+import { ApiKey, createAlterConfigsRequest, createDescribeConfigsRequest } from '@strom/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
-import { RawClient } from './raw-client.js';
+import { incrementalAlterConfigs, oneRequestClient, type OneRequest } from './raw-client.js';
 
 /** Kafka's ConfigResource type of KIP-848 group configs. */
 const GROUP = 32;
@@ -23,7 +14,6 @@ const APPEND = 2;
 /** DescribeConfigs ConfigSource codes. */
 const DEFAULT_CONFIG = 5;
 const GROUP_CONFIG = 8;
-const ERROR_NAMES: Record<number, string> = { 0: 'NONE', 40: 'INVALID_CONFIG', 42: 'INVALID_REQUEST' };
 
 // Kafka 4.x answers GROUP config resources in IncrementalAlterConfigs, AlterConfigs and
 // DescribeConfigs (librdkafka's 0081_admin sets consumer.session.timeout.ms=50000 on "my-group"):
@@ -44,32 +34,10 @@ describe('group configs (GROUP config resources, KIP-848)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  let correlationId = 0;
-  const raw = async <K extends ApiKey>(apiKey: K, apiVersion: number, body: RequestBodies[K]): Promise<ResponseBodies[K]> => {
-    const client = await RawClient.connect(strom.port);
-    try {
-      client.send(encodeRequestFrame({ apiKey, apiVersion, correlationId: ++correlationId, clientId: 'raw-group-configs' }, body));
-      return decodeResponse(apiKey, apiVersion, await client.nextFrame()).body as ResponseBodies[K];
-    } finally {
-      client.end();
-    }
-  };
-  const alterGroup = async (
-    group: string,
-    configs: { name: string; configOperation: number; value?: string }[],
-    validateOnly = false,
-  ): Promise<{ id: string; message: string | null }> => {
-    const response = await raw(
-      ApiKey.IncrementalAlterConfigs,
-      1,
-      createIncrementalAlterConfigsRequest({
-        validateOnly,
-        resources: [{ resourceType: GROUP, resourceName: group, configs: configs.map((config) => ({ value: null, ...config })) }],
-      }),
-    );
-    const result = response.responses[0]!;
-    return { id: ERROR_NAMES[result.errorCode] ?? String(result.errorCode), message: result.errorMessage };
-  };
+  // A client per request: the broker's port changes when a test restarts it.
+  const raw: OneRequest = (apiKey, apiVersion, body) => oneRequestClient(strom.port, 'raw-group-configs')(apiKey, apiVersion, body);
+  const alterGroup = (group: string, configs: { name: string; configOperation: number; value?: string }[], validateOnly = false) =>
+    incrementalAlterConfigs(raw, { resourceType: GROUP, resourceName: group }, configs, validateOnly);
   /** DescribeConfigs v4 of a group: name -> [value, source]. */
   const describeGroup = async (group: string, keys: string[] | null = null) => {
     const response = await raw(

@@ -1,5 +1,14 @@
 import { connect, type Socket } from 'node:net';
-import { FrameReader } from '@strom/protocol';
+import { errorName } from '@strom/errors';
+import {
+  ApiKey,
+  createIncrementalAlterConfigsRequest,
+  decodeResponse,
+  encodeRequestFrame,
+  FrameReader,
+  type RequestBodies,
+  type ResponseBodies,
+} from '@strom/protocol';
 
 /** A bare TCP client for wire-level tests: send bytes, read whole response frames. */
 export class RawClient {
@@ -75,4 +84,40 @@ export function rawRequest(
   header.writeInt16BE(clientId.length, 8);
   header.write(clientId, 10, 'utf8');
   return frame(Buffer.concat([header, body]));
+}
+
+/** Sends one request, encoded by the codec, on its own connection and decodes its response. */
+export type OneRequest = <K extends ApiKey>(apiKey: K, apiVersion: number, body: RequestBodies[K]) => Promise<ResponseBodies[K]>;
+
+/** A {@link OneRequest} to `port`, with its own correlation ids. */
+export function oneRequestClient(port: number, clientId: string): OneRequest {
+  let correlationId = 0;
+  return async (apiKey, apiVersion, body) => {
+    const client = await RawClient.connect(port);
+    try {
+      client.send(encodeRequestFrame({ apiKey, apiVersion, correlationId: ++correlationId, clientId }, body));
+      return decodeResponse(apiKey, apiVersion, await client.nextFrame()).body as ResponseBodies[typeof apiKey];
+    } finally {
+      client.end();
+    }
+  };
+}
+
+/** IncrementalAlterConfigs v1 of one resource: the name of its error code and its message. */
+export async function incrementalAlterConfigs(
+  request: OneRequest,
+  resource: { resourceType: number; resourceName: string },
+  configs: { name: string; configOperation: number; value?: string }[],
+  validateOnly = false,
+): Promise<{ id: string; message: string | null }> {
+  const response = await request(
+    ApiKey.IncrementalAlterConfigs,
+    1,
+    createIncrementalAlterConfigsRequest({
+      validateOnly,
+      resources: [{ ...resource, configs: configs.map((config) => ({ value: null, ...config })) }],
+    }),
+  );
+  const result = response.responses[0]!;
+  return { id: errorName(result.errorCode), message: result.errorMessage };
 }
