@@ -1,17 +1,22 @@
 // The /metrics scrape of an embedded broker with 10,000 partitions (issue 16, point 3). Run from
 // the repo root:
-//   npm run bench -- metrics [--topics 100] [--partitions 100] [--groups 2] [--scrapes 20] [--profile]
+//   npm run bench -- metrics [--topics 100] [--partitions 100] [--groups 2] [--batches 1] [--scrapes 20] [--profile]
 // Starts the embedded broker as `npm start` does, creates --topics × --partitions partitions
-// (10,000 by default), puts one record in each and commits offset 0 for --groups groups on every
+// (10,000 by default), puts --batches records in each, a batch each, and commits offset 0 for --groups groups on every
 // partition (so every partition has consumer lag rows, and time lags to read), waits
 // for the broker to go quiet, then scrapes http://<admin>/metrics --scrapes times one after
-// another: the first scrape apart (it starts Node's default metrics and reads the first 1,000
-// time lags), then median, p95 and max of the rest (wall time, as Prometheus sees it), the
+// another: the first scrape apart (it starts Node's default metrics), then median, p95 and max
+// of the rest (wall time to the last byte, as Prometheus sees it). The groups sit on each
+// partition's last batch, whose timestamp the broker keeps in memory; with --batches 10 they sit
+// ten batches back, and the time lags are read from the logs 1,000 at a time beside the scrapes
+// (as they are while consumers far behind move every scrape), so the first ten or so scrapes
+// carry those reads too. Also printed: the
 // broker's CPU per scrape (its cost, whatever else shares the machine), the exposition's size
 // and series, and the broker's RSS before and after. --profile: the broker runs with V8's CPU
 // profiler (bench/results/profiles/metrics-*.cpuprofile, for bench/lib/profile-summary.ts);
 // its figures are then not comparable.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +42,7 @@ const { values: args } = parseArgs({
     topics: { type: 'string', default: '100' },
     partitions: { type: 'string', default: '100' },
     groups: { type: 'string', default: '2' },
+    batches: { type: 'string', default: '1' },
     scrapes: { type: 'string', default: '20' },
     profile: { type: 'boolean', default: false },
   },
@@ -44,10 +50,26 @@ const { values: args } = parseArgs({
 const TOPICS = Number(args.topics);
 const PARTITIONS = Number(args.partitions);
 const GROUPS = Number(args.groups);
+const BATCHES = Number(args.batches);
 const SCRAPES = Number(args.scrapes);
 const TARGET_MS = 200;
 const say = (message: string): void => void process.stderr.write(`[metrics] ${message}\n`);
 installCleanup(say, 30 * 60_000);
+
+/**
+ * One GET, timed until its last byte arrives, as Prometheus times a scrape: the bytes are kept as
+ * they come (Prometheus parses them as a stream), not decoded into one string first, which would
+ * time this process's own decoding of 17 MiB.
+ */
+const scrapeBytes = (url: string): Promise<{ status: number; body: Buffer }> =>
+  new Promise((resolve, reject) => {
+    get(url, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      response.on('error', reject);
+    }).on('error', reject);
+  });
 
 const percentile = (values: readonly number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -97,14 +119,16 @@ try {
     if (Date.now() > deadline) throw new Error('the broker did not open every partition within 300 s');
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
-  say('every partition open; one record per partition');
+  say(`every partition open; ${BATCHES} batch(es) of one record per partition`);
   const producer = kafka.producer();
   await producer.connect();
-  for (const topic of topics) {
-    await producer.send({
-      topic,
-      messages: Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, value: `record of partition ${partition}` })),
-    });
+  for (let batch = 0; batch < BATCHES; batch++) {
+    for (const topic of topics) {
+      await producer.send({
+        topic,
+        messages: Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, value: `record ${batch} of partition ${partition}` })),
+      });
+    }
   }
   await producer.disconnect();
   await admin.disconnect();
@@ -152,14 +176,15 @@ try {
   const closeWindow = broker.window();
   const url = `http://127.0.0.1:${adminPort}/metrics`;
   const timesMs: number[] = [];
-  let text = '';
+  let body = Buffer.alloc(0);
   for (let i = 0; i < SCRAPES; i++) {
     const started = performance.now();
-    const response = await fetch(url);
-    text = await response.text();
+    const scraped = await scrapeBytes(url);
     timesMs.push(performance.now() - started);
-    if (response.status !== 200) throw new Error(`scrape ${i}: HTTP ${response.status}: ${text.slice(0, 500)}`);
+    if (scraped.status !== 200) throw new Error(`scrape ${i}: HTTP ${scraped.status}: ${scraped.body.subarray(0, 500).toString()}`);
+    body = scraped.body;
   }
+  const text = body.toString('utf8');
   const cost = closeWindow();
   const rssAfterMiB = (broker.sample()?.rssKiB ?? NaN) / 1024;
   const exposition = parseExposition(text);
@@ -170,6 +195,7 @@ try {
   const result = {
     partitions: TOPICS * PARTITIONS,
     groups: GROUPS,
+    batches: BATCHES,
     firstScrapeMs: timesMs[0]!,
     medianMs: percentile(rest, 0.5),
     p95Ms: percentile(rest, 0.95),
@@ -184,7 +210,7 @@ try {
   const lines = [
     '# /metrics scrape of an embedded broker',
     '',
-    `${result.partitions} partitions (${TOPICS} topics × ${PARTITIONS}), one record each, ${GROUPS} groups with a committed offset on every partition; ` +
+    `${result.partitions} partitions (${TOPICS} topics × ${PARTITIONS}), ${BATCHES} one-record batch(es) each, ${GROUPS} groups with offset 0 committed on every partition; ` +
       `${SCRAPES} scrapes one after another. Target: under ${TARGET_MS} ms. Machine: ${JSON.stringify(machine())}`,
     '',
     ...markdownTable(

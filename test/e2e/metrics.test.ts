@@ -119,4 +119,48 @@ describe('/metrics of embedded Strom, read after a real Kafka client produced an
     expect(caughtUp!.value('kafka_coordinator_group_groupmetadatamanager_numgroups')).toBeGreaterThanOrEqual(1);
     expect(caughtUp!.value('strom_bus_requests_total', { subject: 'strom.coordinator.kafka' })).toBeGreaterThan(0);
   }, 60_000);
+
+  it("reports a group's time lag from the timestamp of the batch holding its next record, near the log end or far behind it, under either timestamp type", async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [
+        { topic: 'aged', numPartitions: 1 },
+        { topic: 'aged-appended', numPartitions: 1, configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] },
+      ],
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    const hourAgoMs = Date.now() - 3_600_000;
+    const tenMinutesAgoMs = Date.now() - 600_000;
+    // 12 batches: the first an hour old, the rest ten minutes old. A broker keeps the last few
+    // batches' timestamps in memory; offset 0 is read from the log.
+    const BATCHES = 12;
+    for (const topic of ['aged', 'aged-appended']) {
+      for (let i = 0; i < BATCHES; i++) {
+        const timestamp = String(i === 0 ? hourAgoMs : tenMinutesAgoMs);
+        await producer.send({ topic, acks: -1, messages: [{ value: `batch ${i}`, timestamp }] });
+      }
+    }
+    await producer.disconnect();
+    for (const topic of ['aged', 'aged-appended']) {
+      await admin.setOffsets({ groupId: `${topic}-far`, topic, partitions: [{ partition: 0, offset: '0' }] });
+      await admin.setOffsets({ groupId: `${topic}-near`, topic, partitions: [{ partition: 0, offset: String(BATCHES - 1) }] });
+    }
+    await admin.disconnect();
+
+    const metrics = await scrape();
+    const timeLag = (topic: string, group: string) =>
+      metrics.value('kafka_consumergroup_lag_seconds', { consumergroup: group, topic, partition: '0' });
+    // CreateTime: the producer's timestamps, within the minute the test may take.
+    expect(timeLag('aged', 'aged-far')).toBeGreaterThan(3_600 - 1);
+    expect(timeLag('aged', 'aged-far')).toBeLessThan(3_600 + 60);
+    expect(timeLag('aged', 'aged-near')).toBeGreaterThan(600 - 1);
+    expect(timeLag('aged', 'aged-near')).toBeLessThan(600 + 60);
+    // LogAppendTime: the broker's, moments ago, wherever the batch is.
+    expect(timeLag('aged-appended', 'aged-appended-far')).toBeGreaterThanOrEqual(0);
+    expect(timeLag('aged-appended', 'aged-appended-far')).toBeLessThan(60);
+    expect(timeLag('aged-appended', 'aged-appended-near')).toBeGreaterThanOrEqual(0);
+    expect(timeLag('aged-appended', 'aged-appended-near')).toBeLessThan(60);
+  }, 60_000);
 });

@@ -3,6 +3,7 @@ import { InProcessBus, requestJson } from '@strom/bus';
 import { freePort, parseExposition } from '@strom/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  ChunkPool,
   COMMON_KEYS,
   EXPOSITION_CONTENT_TYPE,
   ExpositionWriter,
@@ -97,6 +98,36 @@ describe('the byte writer against the string writer it replaced', () => {
     expect(bytes.chunks().length).toBeGreaterThan(1);
     expect(written.equals(text.toBuffer())).toBe(true);
     expect(Buffer.concat(bytes.chunks()).equals(written)).toBe(true);
+  });
+});
+
+describe('the chunk pool', () => {
+  const write = (out: ExpositionWriter, seed: number) => {
+    out.family('kafka_log_log_size', 'gauge', 'Per partition.');
+    for (let i = 0; i < 40_000; i++) out.sample('kafka_log_log_size', labelBytes({ topic: `t-${i % 13}`, partition: i }), i * seed);
+    return out;
+  };
+
+  it('gives released chunks to the next writer, which writes over them the same bytes a fresh writer writes', () => {
+    const pool = new ChunkPool(4);
+    const first = write(new ExpositionWriter(pool), 7);
+    const firstChunks = first.chunks();
+    expect(firstChunks.length).toBeGreaterThan(1);
+    first.release();
+    expect(pool.pooledChunks).toBe(Math.min(firstChunks.length, 4));
+    const second = write(new ExpositionWriter(pool), 11);
+    // The second scrape's first chunk is memory the first scrape wrote: reused, not allocated.
+    expect(firstChunks.some((chunk) => chunk.buffer === second.chunks()[0]!.buffer)).toBe(true);
+    expect(second.toBuffer().equals(write(new ExpositionWriter(), 11).toBuffer())).toBe(true);
+  });
+
+  it('keeps at most its bound, and only whole chunks', () => {
+    const pool = new ChunkPool(2);
+    pool.give([Buffer.alloc(1024 * 1024), Buffer.alloc(1024 * 1024), Buffer.alloc(1024 * 1024)]);
+    expect(pool.pooledChunks).toBe(2);
+    const other = new ChunkPool(2);
+    other.give([Buffer.alloc(100), Buffer.alloc(3 * 1024 * 1024)]);
+    expect(other.pooledChunks).toBe(0);
   });
 });
 

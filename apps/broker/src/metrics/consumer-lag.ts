@@ -1,7 +1,14 @@
 import type { Bus } from '@strom/bus';
 import { CoordinatorSubjects, decodeResponseBody, encodeForwardedRequest } from '@strom/contracts';
 import { ErrorCode } from '@strom/errors';
-import { ApiKey, BatchField, createListGroupsRequest, createOffsetFetchRequest, createOffsetFetchRequestGroup } from '@strom/protocol';
+import {
+  ApiKey,
+  BatchAttribute,
+  BatchField,
+  createListGroupsRequest,
+  createOffsetFetchRequest,
+  createOffsetFetchRequestGroup,
+} from '@strom/protocol';
 import { labelBytes, labels, type ExpositionWriter, type LabelBytes, type Logger } from '@strom/runtime';
 import type { PartitionReplica } from '../replica/partition-replica.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
@@ -13,12 +20,23 @@ const OFFSET_FETCH_VERSION = 8;
 const GROUPS_PER_OFFSET_FETCH = 100;
 /** Time lags read per scrape: each reads one batch header of a lagging partition. */
 const MAX_TIME_LAG_READS = 1_000;
+/**
+ * A scrape that starts at most this many time-lag reads waits for them, at most TIME_LAG_WAIT_MS:
+ * a small cluster's time lags are in the scrape that first sees their offsets. More reads than
+ * that go on beside the scrape, which answers without waiting for them.
+ */
+const TIME_LAG_READS_WAITED_FOR = 100;
+const TIME_LAG_WAIT_MS = 20;
 const CLIENT = { clientId: 'strom-metrics', clientHost: '/127.0.0.1' };
 
-interface GroupPartitionOffset {
-  group: string;
-  replica: PartitionReplica;
-  committed: number;
+/**
+ * Every group's committed offsets on the partitions led here, a row per (group, partition), in
+ * columns: a scrape of 20,000 rows makes three arrays, not 20,000 objects.
+ */
+interface CommittedRows {
+  groups: string[];
+  replicas: PartitionReplica[];
+  committed: number[];
 }
 
 /**
@@ -39,66 +57,74 @@ export class ConsumerLagMetrics {
 
   /** Per partition: the first timestamp of the batch at each offset a group sits on. */
   private timestamps = new Map<PartitionReplica, Map<number, number>>();
+  /** Entries in {@link timestamps}. */
+  private timestampCount = 0;
   /**
    * Per group, each partition's `{consumergroup="…",topic="…",partition="…"}`, encoded once and
    * kept while the group has offsets: 20,000 rows a scrape need not make 20,000 strings.
    */
   private labelSets = new Map<string, WeakMap<PartitionReplica, LabelBytes>>();
+  /** The time-lag reads under way, started by an earlier scrape or this one. */
+  private reading: Promise<void> | undefined;
 
   async write(out: ExpositionWriter): Promise<void> {
-    let offsets: GroupPartitionOffset[];
+    let rows: CommittedRows;
     try {
-      offsets = await this.committedOffsets();
+      rows = await this.committedOffsets();
     } catch (error) {
       // The coordinator is away: the rest of the scrape still answers, without lag.
       this.logger.warn({ err: error }, 'metrics: the committed offsets could not be read, consumer lag left out');
       return;
     }
-    const rows = offsets.map((entry) => ({
-      ...entry,
-      labels: this.seriesLabels(entry.group, entry.replica),
-      lag: Math.max(entry.replica.highWatermark - entry.committed, 0),
-    }));
-    this.forgetGoneGroups(offsets);
-    const timeLags = await this.timeLagsMs(rows);
+    const { groups, replicas, committed } = rows;
+    const count = replicas.length;
+    const labelTexts = new Array<LabelBytes>(count);
+    const lags = new Array<number>(count);
+    for (let i = 0; i < count; i++) {
+      labelTexts[i] = this.seriesLabels(groups[i]!, replicas[i]!);
+      lags[i] = Math.max(replicas[i]!.highWatermark - committed[i]!, 0);
+    }
+    this.forgetGoneGroups(groups);
+    const timeLags = await this.timeLagsMs(replicas, committed, lags);
     out.family('kafka_consumergroup_current_offset', 'gauge', 'The committed offset of a group on a partition (kafka-exporter).');
-    for (const row of rows) out.sample('kafka_consumergroup_current_offset', row.labels, row.committed);
+    for (let i = 0; i < count; i++) out.sample('kafka_consumergroup_current_offset', labelTexts[i]!, committed[i]!);
     out.family('kafka_consumergroup_lag', 'gauge', "Records between a group's committed offset and the high watermark (kafka-exporter).");
-    for (const row of rows) out.sample('kafka_consumergroup_lag', row.labels, row.lag);
+    for (let i = 0; i < count; i++) out.sample('kafka_consumergroup_lag', labelTexts[i]!, lags[i]!);
     out.family(
       'kafka_consumergroup_lag_seconds',
       'gauge',
       'How old the next record a group would read is: now minus the first timestamp of its batch; 0 when caught up (absent until read).',
     );
-    for (const [i, row] of rows.entries()) {
+    for (let i = 0; i < count; i++) {
       const lagMs = timeLags[i];
-      if (lagMs !== undefined) out.sample('kafka_consumergroup_lag_seconds', row.labels, lagMs / 1000);
+      if (lagMs !== undefined) out.sample('kafka_consumergroup_lag_seconds', labelTexts[i]!, lagMs / 1000);
     }
     // Per group and topic: rows of one group and topic are consecutive (OffsetFetch answers by group, then topic).
     const sums = new Map<string, { current: number; lag: number }>();
-    let lastKey = '';
+    let sum = { current: 0, lag: 0 };
     let lastGroup = '';
     let lastTopic = '';
-    for (const row of rows) {
-      if (row.group !== lastGroup || row.replica.topic !== lastTopic) {
-        lastGroup = row.group;
-        lastTopic = row.replica.topic;
-        lastKey = labels({ consumergroup: row.group, topic: row.replica.topic });
+    for (let i = 0; i < count; i++) {
+      const group = groups[i]!;
+      const topic = replicas[i]!.topic;
+      if (i === 0 || group !== lastGroup || topic !== lastTopic) {
+        lastGroup = group;
+        lastTopic = topic;
+        const key = labels({ consumergroup: group, topic });
+        sum = sums.get(key) ?? { current: 0, lag: 0 };
+        sums.set(key, sum);
       }
-      const key = lastKey;
-      const sum = sums.get(key) ?? { current: 0, lag: 0 };
-      sum.current += row.committed;
-      sum.lag += row.lag;
-      sums.set(key, sum);
+      sum.current += committed[i]!;
+      sum.lag += lags[i]!;
     }
     out.family(
       'kafka_consumergroup_current_offset_sum',
       'gauge',
       "The sum of a group's committed offsets on a topic's partitions led here (kafka-exporter).",
     );
-    for (const [key, sum] of sums) out.sample('kafka_consumergroup_current_offset_sum', key, sum.current);
+    for (const [key, each] of sums) out.sample('kafka_consumergroup_current_offset_sum', key, each.current);
     out.family('kafka_consumergroup_lag_sum', 'gauge', "The sum of a group's lag on a topic's partitions led here (kafka-exporter).");
-    for (const [key, sum] of sums) out.sample('kafka_consumergroup_lag_sum', key, sum.lag);
+    for (const [key, each] of sums) out.sample('kafka_consumergroup_lag_sum', key, each.lag);
   }
 
   private seriesLabels(group: string, replica: PartitionReplica): LabelBytes {
@@ -116,20 +142,19 @@ export class ConsumerLagMetrics {
   }
 
   /** Drops the label texts of groups with no offsets left (a deleted group). */
-  private forgetGoneGroups(offsets: readonly GroupPartitionOffset[]): void {
+  private forgetGoneGroups(groups: readonly string[]): void {
     if (this.labelSets.size === 0) return;
-    const present = new Set<string>();
-    for (const { group } of offsets) present.add(group);
+    const present = new Set<string>(groups);
     for (const group of this.labelSets.keys()) if (!present.has(group)) this.labelSets.delete(group);
   }
 
   /** Every group's committed offsets on the partitions this broker leads. */
-  private async committedOffsets(): Promise<GroupPartitionOffset[]> {
+  private async committedOffsets(): Promise<CommittedRows> {
     const listed = await this.forward(ApiKey.ListGroups, LIST_GROUPS_VERSION, createListGroupsRequest());
     if (listed.errorCode !== ErrorCode.NONE) throw new Error(`ListGroups answered error ${listed.errorCode}`);
     const groups = listed.groups.map((group) => group.groupId).sort();
     let led: Map<string, PartitionReplica[]> | undefined;
-    const offsets: GroupPartitionOffset[] = [];
+    const rows: CommittedRows = { groups: [], replicas: [], committed: [] };
     for (let i = 0; i < groups.length; i += GROUPS_PER_OFFSET_FETCH) {
       const request = createOffsetFetchRequest({
         groups: groups.slice(i, i + GROUPS_PER_OFFSET_FETCH).map((groupId) => createOffsetFetchRequestGroup({ groupId, topics: null })),
@@ -144,12 +169,14 @@ export class ConsumerLagMetrics {
           for (const partition of topic.partitions) {
             const replica = replicas[partition.partitionIndex];
             if (partition.errorCode !== ErrorCode.NONE || partition.committedOffset < 0n || replica === undefined) continue;
-            offsets.push({ group: group.groupId, replica, committed: Number(partition.committedOffset) });
+            rows.groups.push(group.groupId);
+            rows.replicas.push(replica);
+            rows.committed.push(Number(partition.committedOffset));
           }
         }
       }
     }
-    return offsets;
+    return rows;
   }
 
   /** The replicas led here, per topic by partition index: 20,000 rows look a replica up without making a key each. */
@@ -169,43 +196,90 @@ export class ConsumerLagMetrics {
 
   /**
    * Per row: now minus the first timestamp of the batch holding the next record to read; 0 when
-   * caught up; undefined while not read yet. A record's timestamp does not change, so each
-   * (partition, offset) is read once and kept while a group sits there; at most
-   * MAX_TIME_LAG_READS new ones a scrape, so the first scrapes of a large cluster fill it in turns.
+   * caught up; undefined while not read yet. The last batches appended are known without a read
+   * (PartitionReplica.recentBatches). A record's timestamp does not change, so each other
+   * (partition, offset) is read once and kept while a group sits there. The reads of a scrape
+   * (at most MAX_TIME_LAG_READS, none while the previous scrape's still run) go on beside it, and
+   * what is read after the scrape answers shows in the next one: the first scrapes of a large
+   * cluster fill the time lags in turns instead of each waiting for a thousand reads of the disk.
+   * A scrape with few reads to make waits for them (TIME_LAG_READS_WAITED_FOR).
    */
   private async timeLagsMs(
-    rows: readonly { replica: PartitionReplica; committed: number; lag: number }[],
+    replicas: readonly PartitionReplica[],
+    committed: readonly number[],
+    lags: readonly number[],
   ): Promise<(number | undefined)[]> {
+    const count = replicas.length;
+    const offsets = new Array<number | undefined>(count);
+    for (let i = 0; i < count; i++) offsets[i] = lags[i] === 0 ? undefined : Math.max(committed[i]!, replicas[i]!.logStartOffset);
+    if (this.reading === undefined) {
+      const toRead: { replica: PartitionReplica; offset: number }[] = [];
+      const queued = new Map<PartitionReplica, Set<number>>();
+      for (let i = 0; i < count && toRead.length < MAX_TIME_LAG_READS; i++) {
+        const offset = offsets[i];
+        const replica = replicas[i]!;
+        if (offset === undefined || this.timestamps.get(replica)?.has(offset) || queued.get(replica)?.has(offset)) continue;
+        if (replica.recentBatches.firstTimestampAt(offset) !== undefined) continue;
+        toRead.push({ replica, offset });
+        queued.set(replica, (queued.get(replica) ?? new Set<number>()).add(offset));
+      }
+      if (toRead.length > 0) {
+        const reading = this.readTimestamps(toRead).finally(() => (this.reading = undefined));
+        this.reading = reading;
+        if (toRead.length <= TIME_LAG_READS_WAITED_FOR) await waitAtMost(reading, TIME_LAG_WAIT_MS);
+      }
+    }
     const known = this.timestamps;
+    const now = this.clock();
+    const lagsMs = new Array<number | undefined>(count);
+    let used = 0;
+    for (let i = 0; i < count; i++) {
+      const offset = offsets[i];
+      if (offset === undefined) {
+        lagsMs[i] = 0;
+        continue;
+      }
+      const read = known.get(replicas[i]!)?.get(offset);
+      if (read !== undefined) used++;
+      const timestampMs = read ?? replicas[i]!.recentBatches.firstTimestampAt(offset);
+      lagsMs[i] = timestampMs === undefined ? undefined : Math.max(now - timestampMs, 0);
+    }
+    // What no group sits on any more is forgotten, in one pass once it is as much again as what is used.
+    if (this.timestampCount > 2 * used + MAX_TIME_LAG_READS) this.keepOnly(replicas, offsets);
+    return lagsMs;
+  }
+
+  /** Keeps the timestamps of these (replica, offset) pairs and drops the rest. */
+  private keepOnly(replicas: readonly PartitionReplica[], offsets: readonly (number | undefined)[]): void {
     const kept = new Map<PartitionReplica, Map<number, number>>();
-    const toRead: { replica: PartitionReplica; offset: number }[] = [];
-    const queued = new Map<PartitionReplica, Set<number>>();
-    const offsets = rows.map(({ replica, committed, lag }) => {
-      if (lag === 0) return undefined;
-      const offset = Math.max(committed, replica.logStartOffset);
-      if (known.get(replica)?.has(offset) || toRead.length >= MAX_TIME_LAG_READS || queued.get(replica)?.has(offset)) return offset;
-      toRead.push({ replica, offset });
-      queued.set(replica, (queued.get(replica) ?? new Set<number>()).add(offset));
-      return offset;
-    });
+    let count = 0;
+    for (let i = 0; i < replicas.length; i++) {
+      const offset = offsets[i];
+      const replica = replicas[i]!;
+      const timestampMs = offset === undefined ? undefined : this.timestamps.get(replica)?.get(offset);
+      if (offset === undefined || timestampMs === undefined) continue;
+      let byOffset = kept.get(replica);
+      if (byOffset === undefined) kept.set(replica, (byOffset = new Map()));
+      if (!byOffset.has(offset)) count++;
+      byOffset.set(offset, timestampMs);
+    }
+    this.timestamps = kept;
+    this.timestampCount = count;
+  }
+
+  /** Reads the first timestamps at these offsets into the kept ones (those of the scrape, or its successor's). */
+  private async readTimestamps(toRead: readonly { replica: PartitionReplica; offset: number }[]): Promise<void> {
     await Promise.all(
       toRead.map(async ({ replica, offset }) => {
-        const timestampMs = await firstTimestampAt(replica, offset);
-        if (timestampMs !== undefined) known.set(replica, (known.get(replica) ?? new Map<number, number>()).set(offset, timestampMs));
+        // A partition deleted or gone offline under the read has no time lag to show.
+        const timestampMs = await firstTimestampAt(replica, offset).catch(() => undefined);
+        if (timestampMs === undefined) return;
+        let byOffset = this.timestamps.get(replica);
+        if (byOffset === undefined) this.timestamps.set(replica, (byOffset = new Map()));
+        if (!byOffset.has(offset)) this.timestampCount++;
+        byOffset.set(offset, timestampMs);
       }),
     );
-    const now = this.clock();
-    const lags = rows.map((row, i) => {
-      const offset = offsets[i];
-      if (offset === undefined) return 0;
-      const timestampMs = known.get(row.replica)?.get(offset);
-      if (timestampMs === undefined) return undefined;
-      kept.set(row.replica, (kept.get(row.replica) ?? new Map<number, number>()).set(offset, timestampMs));
-      return Math.max(now - timestampMs, 0);
-    });
-    // Only what a group still sits on stays: a moved group's old offsets are forgotten.
-    this.timestamps = kept;
-    return lags;
   }
 
   private async forward<K extends typeof ApiKey.ListGroups | typeof ApiKey.OffsetFetch>(
@@ -220,9 +294,20 @@ export class ConsumerLagMetrics {
   }
 }
 
-/** The first timestamp of the batch holding `offset`, or undefined when there is none to read. */
+/** Resolves when `promise` does or `ms` have passed, whichever is first. */
+async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+/**
+ * The first timestamp of the batch holding `offset` (its records' timestamp under LogAppendTime),
+ * or undefined when there is none to read.
+ */
 async function firstTimestampAt(replica: PartitionReplica, offset: number): Promise<number | undefined> {
   const read = await replica.storage.read(offset, { maxBytes: 1, maxOffset: replica.highWatermark });
   if (read.error !== null || read.records.length < BatchField.Records) return undefined;
-  return Number(read.records.readBigInt64BE(BatchField.BaseTimestamp));
+  const logAppendTime = (read.records.readInt16BE(BatchField.Attributes) & BatchAttribute.TimestampTypeLogAppendTime) !== 0;
+  return Number(read.records.readBigInt64BE(logAppendTime ? BatchField.MaxTimestamp : BatchField.BaseTimestamp));
 }

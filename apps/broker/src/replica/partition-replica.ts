@@ -24,6 +24,7 @@ import { TopicTraffic } from '../metrics/topic-traffic.js';
 import { DelayedProduces } from './delayed-produce.js';
 import type { TopicPolicy } from './log-config.js';
 import { validateProduce, type ProduceRejection, type RecordError } from './produce-validation.js';
+import { RecentBatches } from './recent-batches.js';
 
 export interface ProduceOutcome {
   errorCode: ErrorCode;
@@ -123,6 +124,8 @@ export class PartitionReplica {
   /** As a follower: the leader's high watermark in its last fetch answer (-1 before the first). */
   private lastLeaderHighWatermark = -1;
   private readonly delayedProduces = new DelayedProduces();
+  /** The last batches appended as leader, for the consumer-lag metrics' time lags. */
+  readonly recentBatches = new RecentBatches();
   /** The topic's traffic counters, shared by its replicas here (ReplicaManager links them). */
   traffic = new TopicTraffic();
   private readonly replicasReached = (requiredOffset: number) =>
@@ -233,6 +236,7 @@ export class PartitionReplica {
     this.policy = policy;
     if (partition.leaderEpoch !== this.leaderEpochValue) this.lastLeaderHighWatermark = -1;
     this.leaderEpochValue = partition.leaderEpoch;
+    this.recentBatches.clear();
     if (!this.leader) return;
     this.leader = undefined;
     this.delayedProduces.abort(ErrorCode.NOT_LEADER_OR_FOLLOWER);
@@ -275,7 +279,13 @@ export class PartitionReplica {
     const append = () => this.log.append([batch], { leaderEpoch });
     const appended = this.exclusiveWork ? this.exclusiveWork.then(() => this.tracked(append())) : this.tracked(append());
     return appended.then(
-      (result) => this.appendOutcome(result, batch.length, logAppendTimeMs, requiredAcks, timeoutMs),
+      (result) => {
+        if (result.kind === 'appended') {
+          const firstTimestampMs = logAppendTimeMs >= 0n ? logAppendTimeMs : batch.readBigInt64BE(BatchField.BaseTimestamp);
+          this.recentBatches.add(result.firstOffset, result.lastOffset, Number(firstTimestampMs));
+        }
+        return this.appendOutcome(result, batch.length, logAppendTimeMs, requiredAcks, timeoutMs);
+      },
       (error: unknown) => {
         if (error instanceof LogOfflineError) return this.failure(ErrorCode.KAFKA_STORAGE_ERROR, error.message);
         throw error;
@@ -396,11 +406,13 @@ export class PartitionReplica {
 
   /** A follower cuts its log where it diverges from the leader's (epochs at the cut go too). */
   truncateTo(offset: number): Promise<void> {
+    this.recentBatches.clear();
     return this.exclusive((log) => log.truncateTo(offset));
   }
 
   /** A follower behind the leader's log start starts over there. */
   truncateFullyAndStartAt(offset: number): Promise<void> {
+    this.recentBatches.clear();
     return this.exclusive((log) => log.truncateFullyAndStartAt(offset));
   }
 

@@ -1,4 +1,5 @@
 export {
+  ChunkPool,
   EXPOSITION_CONTENT_TYPE,
   ExpositionWriter,
   escapeLabelValue,

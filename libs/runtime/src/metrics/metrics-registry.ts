@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type * as PromClient from 'prom-client';
-import { EXPOSITION_CONTENT_TYPE, ExpositionWriter } from './exposition.js';
+import { ChunkPool, EXPOSITION_CONTENT_TYPE, ExpositionWriter } from './exposition.js';
 
 /**
  * Writes one part of a scrape. It reads what the part's owner keeps as plain numbers (counters
@@ -19,6 +19,7 @@ export type MetricsCollector = (out: ExpositionWriter) => void | Promise<void>;
 export class MetricsRegistry {
   private readonly collectors = new Set<MetricsCollector>();
   private node?: PromClient.Registry;
+  private readonly chunks = new ChunkPool();
 
   /** Adds a collector; the function returned removes it (a module that stops). */
   register(collector: MetricsCollector): () => void {
@@ -31,16 +32,20 @@ export class MetricsRegistry {
     return (await this.write()).toBuffer();
   }
 
-  /** The exposition in the pieces it was written in, to stream (a scrape of 10,000 partitions is 17 MiB). */
-  async scrapeChunks(): Promise<Buffer[]> {
-    return (await this.write()).chunks();
+  /**
+   * The exposition in the pieces it was written in, to stream (a scrape of 10,000 partitions is
+   * 17 MiB), and the function that gives them back for the next scrape once they are sent.
+   */
+  async scrapeChunks(): Promise<{ chunks: Buffer[]; release: () => void }> {
+    const out = await this.write(this.chunks);
+    return { chunks: out.chunks(), release: () => out.release() };
   }
 
-  private async write(): Promise<ExpositionWriter> {
+  private async write(pool?: ChunkPool): Promise<ExpositionWriter> {
     // Listing /proc/self/fd of a broker with 10,000 partitions takes tens of ms: it runs on the
     // thread pool while the rest is written, not on the event loop as prom-client's would.
     const openFds = countOpenFds();
-    const out = new ExpositionWriter();
+    const out = new ExpositionWriter(pool);
     out.raw(await this.nodeMetrics().metrics());
     for (const collector of this.collectors) await collector(out);
     const fds = await openFds;
@@ -81,9 +86,12 @@ export function serveMetrics(registry: MetricsRegistry, request: IncomingMessage
     return true;
   }
   registry.scrapeChunks().then(
-    (chunks) => {
+    ({ chunks, release }) => {
       let length = 0;
       for (const chunk of chunks) length += chunk.length;
+      // 'finish': the socket has handed the last byte to the kernel, so the chunks are free. A
+      // response cut short never finishes, and its chunks are left to the collector.
+      response.once('finish', release);
       response.writeHead(200, { 'content-type': EXPOSITION_CONTENT_TYPE, 'cache-control': 'no-store', 'content-length': length });
       if (request.method !== 'HEAD') for (const chunk of chunks) response.write(chunk);
       response.end();
