@@ -101,6 +101,24 @@ describe('the byte writer against the string writer it replaced', () => {
   });
 });
 
+describe('samples written a family at a time', () => {
+  it('writes what one sample call per line writes, non-integers and chunk boundaries included, and refuses columns of unequal length', () => {
+    const rows = Array.from({ length: 30_000 }, (_, i) => labelBytes({ topic: `t-${i % 7}`, partition: i }));
+    const values = rows.map((_, i) => (i % 1_000 === 0 ? i + 0.5 : i % 977 === 0 ? NaN : i * 1_000_003));
+    const bulk = new ExpositionWriter();
+    const single = new ExpositionWriter();
+    for (const name of ['kafka_log_log_size', 'kafka_log_log_logendoffset']) {
+      bulk.family(name, 'gauge', 'Per partition.').samples(name, rows, Float64Array.from(values));
+      single.family(name, 'gauge', 'Per partition.');
+      for (const [i, row] of rows.entries()) single.sample(name, row, values[i]!);
+    }
+    bulk.family('never_sampled', 'gauge', 'dropped').samples('never_sampled', [], []);
+    expect(bulk.chunks().length).toBeGreaterThan(1);
+    expect(bulk.toBuffer().equals(single.toBuffer())).toBe(true);
+    expect(() => bulk.samples('kafka_log_log_size', rows, [1])).toThrow(/30000 label sets for 1 values/);
+  });
+});
+
 describe('the chunk pool', () => {
   const write = (out: ExpositionWriter, seed: number) => {
     out.family('kafka_log_log_size', 'gauge', 'Per partition.');

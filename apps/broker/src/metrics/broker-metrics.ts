@@ -122,56 +122,58 @@ function partitionLabels(replica: PartitionReplica): LabelBytes {
   return bytes;
 }
 
-/** Per partition: one label set each, then one pass over the replicas per family. */
+/** The per-partition families, read from each replica in one pass, then written a family at a time. */
+const PARTITION_FAMILIES = [
+  ['kafka_cluster_partition_underreplicated', 'Led here with an ISR smaller than the replica set.'],
+  ['kafka_cluster_partition_underminisr', 'Led here with an ISR below min.insync.replicas.'],
+  ['kafka_cluster_partition_atminisr', 'Led here with an ISR of exactly min.insync.replicas.'],
+  ['kafka_cluster_partition_insyncreplicascount', 'ISR size, on the leader (0 elsewhere).'],
+  ['kafka_cluster_partition_replicascount', 'Assigned replicas, on the leader (0 elsewhere).'],
+  ['kafka_cluster_partition_laststableoffsetlag', 'High watermark minus last stable offset, on the leader.'],
+  ['kafka_log_log_size', 'Bytes of the partition log on disk (Size).'],
+  ['kafka_log_log_logendoffset', 'The log end offset (LogEndOffset).'],
+  ['kafka_log_log_logstartoffset', 'The log start offset (LogStartOffset).'],
+  ['kafka_log_log_numlogsegments', 'Segments of the partition log (NumLogSegments).'],
+] as const;
+
 function writePartitions(out: ExpositionWriter, hosted: readonly PartitionReplica[]): void {
-  const rows = hosted.map((replica) => ({ replica, labels: partitionLabels(replica) }));
-  const family = (name: string, type: 'gauge', help: string, value: (replica: PartitionReplica) => number, only = rows) => {
-    out.family(name, type, help);
-    for (const row of only) out.sample(name, row.labels, value(row.replica));
-  };
-  const leading = (replica: PartitionReplica) => replica.leaderState;
-  family('kafka_cluster_partition_underreplicated', 'gauge', 'Led here with an ISR smaller than the replica set.', (r) =>
-    leading(r)?.isUnderReplicated ? 1 : 0,
-  );
-  family('kafka_cluster_partition_underminisr', 'gauge', 'Led here with an ISR below min.insync.replicas.', (r) =>
-    leading(r)?.isUnderMinIsr ? 1 : 0,
-  );
-  family('kafka_cluster_partition_atminisr', 'gauge', 'Led here with an ISR of exactly min.insync.replicas.', (r) => {
-    const leader = leading(r);
-    return leader !== undefined && leader.isr.size === leader.effectiveMinIsr ? 1 : 0;
-  });
-  family(
-    'kafka_cluster_partition_insyncreplicascount',
-    'gauge',
-    'ISR size, on the leader (0 elsewhere).',
-    (r) => leading(r)?.isr.size ?? 0,
-  );
-  family(
-    'kafka_cluster_partition_replicascount',
-    'gauge',
-    'Assigned replicas, on the leader (0 elsewhere).',
-    (r) => leading(r)?.assignedReplicas.length ?? 0,
-  );
-  family('kafka_cluster_partition_laststableoffsetlag', 'gauge', 'High watermark minus last stable offset, on the leader.', (r) =>
-    leading(r) ? r.highWatermark - r.lastStableOffset : 0,
-  );
-  family('kafka_log_log_size', 'gauge', 'Bytes of the partition log on disk (Size).', (r) => r.storage.sizeBytes);
-  family('kafka_log_log_logendoffset', 'gauge', 'The log end offset (LogEndOffset).', (r) => r.logEndOffset);
-  family('kafka_log_log_logstartoffset', 'gauge', 'The log start offset (LogStartOffset).', (r) => r.logStartOffset);
-  family('kafka_log_log_numlogsegments', 'gauge', 'Segments of the partition log (NumLogSegments).', (r) => {
-    const log = r.storage as { segmentCount?: number };
-    return log.segmentCount ?? 1;
-  });
+  const count = hosted.length;
+  const labelTexts = new Array<LabelBytes>(count);
+  const columns = PARTITION_FAMILIES.map(() => new Float64Array(count));
+  const [underReplicated, underMinIsr, atMinIsr, isrSize, replicaCount, lsoLag, size, endOffset, startOffset, segments] = columns;
   // kafka-exporter's, from each partition's leader only: every partition appears once in a cluster.
-  const led = rows.filter((row) => row.replica.isLeader);
-  family(
-    'kafka_topic_partition_current_offset',
-    'gauge',
-    'The high watermark: the next offset a consumer can read (kafka-exporter).',
-    (r) => r.highWatermark,
-    led,
-  );
-  family('kafka_topic_partition_oldest_offset', 'gauge', 'The log start offset (kafka-exporter).', (r) => r.logStartOffset, led);
+  const ledLabels: LabelBytes[] = [];
+  const ledHighWatermarks: number[] = [];
+  const ledStartOffsets: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const replica = hosted[i]!;
+    labelTexts[i] = partitionLabels(replica);
+    const leader = replica.leaderState;
+    if (leader !== undefined) {
+      underReplicated![i] = leader.isUnderReplicated ? 1 : 0;
+      underMinIsr![i] = leader.isUnderMinIsr ? 1 : 0;
+      atMinIsr![i] = leader.isr.size === leader.effectiveMinIsr ? 1 : 0;
+      isrSize![i] = leader.isr.size;
+      replicaCount![i] = leader.assignedReplicas.length;
+      lsoLag![i] = replica.highWatermark - replica.lastStableOffset;
+    }
+    size![i] = replica.storage.sizeBytes;
+    endOffset![i] = replica.logEndOffset;
+    startOffset![i] = replica.logStartOffset;
+    segments![i] = (replica.storage as { segmentCount?: number }).segmentCount ?? 1;
+    if (replica.isLeader) {
+      ledLabels.push(labelTexts[i]!);
+      ledHighWatermarks.push(replica.highWatermark);
+      ledStartOffsets.push(replica.logStartOffset);
+    }
+  }
+  for (const [f, [name, help]] of PARTITION_FAMILIES.entries()) out.family(name, 'gauge', help).samples(name, labelTexts, columns[f]!);
+  out
+    .family('kafka_topic_partition_current_offset', 'gauge', 'The high watermark: the next offset a consumer can read (kafka-exporter).')
+    .samples('kafka_topic_partition_current_offset', ledLabels, ledHighWatermarks);
+  out
+    .family('kafka_topic_partition_oldest_offset', 'gauge', 'The log start offset (kafka-exporter).')
+    .samples('kafka_topic_partition_oldest_offset', ledLabels, ledStartOffsets);
 }
 
 function writeRequests(out: ExpositionWriter, stats: RequestStats): void {

@@ -86,10 +86,12 @@ export class ConsumerLagMetrics {
     }
     this.forgetGoneGroups(groups);
     const timeLags = await this.timeLagsMs(replicas, committed, lags);
-    out.family('kafka_consumergroup_current_offset', 'gauge', 'The committed offset of a group on a partition (kafka-exporter).');
-    for (let i = 0; i < count; i++) out.sample('kafka_consumergroup_current_offset', labelTexts[i]!, committed[i]!);
-    out.family('kafka_consumergroup_lag', 'gauge', "Records between a group's committed offset and the high watermark (kafka-exporter).");
-    for (let i = 0; i < count; i++) out.sample('kafka_consumergroup_lag', labelTexts[i]!, lags[i]!);
+    out
+      .family('kafka_consumergroup_current_offset', 'gauge', 'The committed offset of a group on a partition (kafka-exporter).')
+      .samples('kafka_consumergroup_current_offset', labelTexts, committed);
+    out
+      .family('kafka_consumergroup_lag', 'gauge', "Records between a group's committed offset and the high watermark (kafka-exporter).")
+      .samples('kafka_consumergroup_lag', labelTexts, lags);
     out.family(
       'kafka_consumergroup_lag_seconds',
       'gauge',

@@ -131,6 +131,35 @@ export class ExpositionWriter {
     return this;
   }
 
+  /**
+   * A sample per encoded label set of the current family, `values[i]` for `labelTexts[i]`: the
+   * per-partition families of a large broker, written in one loop instead of a call per line.
+   */
+  samples(name: string, labelTexts: readonly LabelBytes[], values: ArrayLike<number>): this {
+    if (labelTexts.length !== values.length) throw new Error(`${name}: ${labelTexts.length} label sets for ${values.length} values`);
+    if (labelTexts.length === 0) return this;
+    // The first sample writes the family's header and sets the name's bytes.
+    this.sample(name, labelTexts[0]!, values[0]!);
+    const nameBytes = this.nameBytes;
+    for (let i = 1; i < labelTexts.length; i++) {
+      const value = values[i]!;
+      const labelText = labelTexts[i]!;
+      if (!Number.isSafeInteger(value)) {
+        this.sample(name, labelText, value);
+        continue;
+      }
+      this.reserve(nameBytes.length + labelText.length + MAX_NUMBER_BYTES);
+      const chunk = this.chunk!;
+      chunk.set(nameBytes, this.at);
+      chunk.set(labelText, this.at + nameBytes.length);
+      this.at += nameBytes.length + labelText.length;
+      chunk[this.at++] = SPACE;
+      this.integer(value);
+      chunk[this.at++] = NEWLINE;
+    }
+    return this;
+  }
+
   /** The common line of a many-series family (encoded labels, an integer), with one look at the room left. */
   private encodedLine(labelText: LabelBytes, value: number): this {
     const name = this.nameBytes;
