@@ -18,7 +18,7 @@ const LIST_GROUPS_VERSION = 4;
 const OFFSET_FETCH_VERSION = 8;
 /** Groups per OffsetFetch: one bus message stays well under its payload limit. */
 const GROUPS_PER_OFFSET_FETCH = 100;
-/** Time lags read per scrape: each reads one batch header of a lagging partition. */
+/** Time-lag reads started at once (each reads one batch of a lagging partition): the next start after they all end. */
 const MAX_TIME_LAG_READS = 1_000;
 /**
  * A scrape that starts at most this many time-lag reads waits for them, at most TIME_LAG_WAIT_MS:
