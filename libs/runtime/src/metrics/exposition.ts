@@ -138,24 +138,12 @@ export class ExpositionWriter {
   samples(name: string, labelTexts: readonly LabelBytes[], values: ArrayLike<number>): this {
     if (labelTexts.length !== values.length) throw new Error(`${name}: ${labelTexts.length} label sets for ${values.length} values`);
     if (labelTexts.length === 0) return this;
-    // The first sample writes the family's header and sets the name's bytes.
+    // The first sample writes the family's header and sets the name's bytes; the rest are lines.
     this.sample(name, labelTexts[0]!, values[0]!);
-    const nameBytes = this.nameBytes;
     for (let i = 1; i < labelTexts.length; i++) {
       const value = values[i]!;
-      const labelText = labelTexts[i]!;
-      if (!Number.isSafeInteger(value)) {
-        this.sample(name, labelText, value);
-        continue;
-      }
-      this.reserve(nameBytes.length + labelText.length + MAX_NUMBER_BYTES);
-      const chunk = this.chunk!;
-      chunk.set(nameBytes, this.at);
-      chunk.set(labelText, this.at + nameBytes.length);
-      this.at += nameBytes.length + labelText.length;
-      chunk[this.at++] = SPACE;
-      this.integer(value);
-      chunk[this.at++] = NEWLINE;
+      if (Number.isSafeInteger(value)) this.encodedLine(labelTexts[i]!, value);
+      else this.sample(name, labelTexts[i]!, value);
     }
     return this;
   }
