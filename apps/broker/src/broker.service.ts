@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { describeTopicConfigs } from '@strom/config';
 import { subscribeJson, type Bus, type Subscription } from '@strom/bus';
 import { RetentionSubjects, type BrokerEndpoint } from '@strom/contracts';
 import { ApiKey } from '@strom/protocol';
@@ -13,7 +14,7 @@ import { ReadBufferPool } from '@strom/storage';
 import { apiVersionsBody, handleApiVersions } from './api/api-versions.js';
 import { handleMetadata } from './api/metadata.js';
 import { ApiRouter } from './api/router.js';
-import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './api/configs.js';
+import { brokerConfigLayers, handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './api/configs.js';
 import { handleFetch } from './api/fetch.js';
 import { replicaSelectorFor } from './replica/replica-selector.js';
 import { DISABLED_FEATURE_HANDLERS } from './api/disabled-features.js';
@@ -327,7 +328,14 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
         this.authorization,
       ),
     );
-    router.register(ApiKey.CreateTopics, handleCreateTopics(metadata, this.authorization));
+    router.register(
+      ApiKey.CreateTopics,
+      handleCreateTopics(
+        metadata,
+        (overrides) => describeTopicConfigs(overrides, brokerConfigLayers(this.view, configOptions)),
+        this.authorization,
+      ),
+    );
     router.register(
       ApiKey.DeleteTopics,
       handleDeleteTopics(metadata, this.authorization, {

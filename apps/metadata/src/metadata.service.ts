@@ -76,8 +76,9 @@ export class MetadataService implements OnModuleInit, OnApplicationShutdown {
         this.bus,
         MetadataSubjects.createPartitions,
         async (command) => {
-          const { results, changed } = await createPartitions(this.store, command);
-          return { results, version: changed ? await this.changed() : String(await this.store.version()) };
+          const { results, requestError, changed } = await createPartitions(this.store, command);
+          const version = changed ? await this.changed() : String(await this.store.version());
+          return requestError === undefined ? { results, version } : { results, version, requestError };
         },
         queue,
       ),
@@ -168,10 +169,11 @@ export class MetadataService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async createTopics(command: CreateTopicsCommand): Promise<CreateTopicsReply> {
-    const results = await createTopics(this.store, this.options, command.topics, command.validateOnly);
+    const { results, requestError } = await createTopics(this.store, this.options, command.topics, command.validateOnly);
     const created = results.filter((result) => result.errorCode === 0 && !command.validateOnly);
     if (created.length > 0) this.logger.info({ topics: created.map((result) => result.name) }, 'topics created');
-    return { version: created.length > 0 ? await this.changed() : String(await this.store.version()), results };
+    const version = created.length > 0 ? await this.changed() : String(await this.store.version());
+    return requestError === undefined ? { version, results } : { version, results, requestError };
   }
 
   private async deleteTopics(command: DeleteTopicsCommand): Promise<DeleteTopicsReply> {

@@ -6,7 +6,14 @@ import {
   type AlterTopicConfigsCommand,
   type CreatableTopic,
   type CreatePartitionsCommand,
+  type CreatePartitionsReply,
   type CreateTopicResult,
+  type CreateTopicsReply,
+  EXCESSIVE_ADDED_PARTITIONS_MESSAGE,
+  EXCESSIVE_BATCH_MESSAGE,
+  EXCESSIVE_PARTITIONS_MESSAGE,
+  MAX_PARTITIONS_PER_CREATE_TOPICS,
+  MAX_RECORDS_PER_USER_OP,
   type DeleteTopicResult,
   type DeleteTopicsCommand,
 } from '@strom/contracts';
@@ -16,7 +23,7 @@ import { MetadataError } from '@strom/metadata-store';
 import type { MetadataOptions } from './metadata.options.js';
 import { placeReplicas, type PlacementBroker } from './placement.js';
 
-/** Most partitions one CreateTopics entry may ask for: a bound, not a Kafka config. */
+/** Most partitions CreatePartitions may grow a topic to: a bound, not a Kafka config (CreateTopics stops at 10,000 a request). */
 export const MAX_PARTITIONS_PER_TOPIC = 100_000;
 
 type Plan =
@@ -24,42 +31,51 @@ type Plan =
 
 /**
  * CreateTopics with Kafka's checks and error codes, one result per requested topic, in order.
- * Creation happens only when `validateOnly` is false and the checks pass.
+ * Creation happens only when `validateOnly` is false and the checks pass. A request for more than
+ * {@link MAX_PARTITIONS_PER_CREATE_TOPICS} partitions in all creates nothing and fails as a whole.
  */
 export async function createTopics(
   store: MetadataStore,
   options: MetadataOptions,
   topics: CreatableTopic[],
   validateOnly: boolean,
-): Promise<CreateTopicResult[]> {
+): Promise<Pick<CreateTopicsReply, 'results' | 'requestError'>> {
+  const counts = new Map<string, number>();
+  for (const topic of topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
+  const unique = topics.filter((topic) => counts.get(topic.name) === 1);
+  const refuseAll = (errorMessage: string) => {
+    const requestError = { errorCode: ErrorCode.POLICY_VIOLATION, errorMessage };
+    return { requestError, results: topics.map((topic) => failedTopic(topic.name, requestError.errorCode, errorMessage)) };
+  };
+  if (partitionsRequested(unique, options.numPartitions) > MAX_PARTITIONS_PER_CREATE_TOPICS) return refuseAll(EXCESSIVE_PARTITIONS_MESSAGE);
   const brokers = await store.brokers.list();
   const liveBrokers = brokers.filter((broker) => !broker.fenced).map((broker) => broker.id);
   const usable = usableBrokers(brokers);
   const existing = await store.topics.list();
   const taken = new Map(existing.map((topic) => [collisionKey(topic.name), topic.name]));
-  const counts = new Map<string, number>();
-  for (const topic of topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
 
-  const results: CreateTopicResult[] = [];
-  for (const topic of topics) {
-    const failed = (errorCode: ErrorCode, errorMessage: string): CreateTopicResult => ({
-      name: topic.name,
-      errorCode,
-      errorMessage,
-      topicId: null,
-      numPartitions: -1,
-      replicationFactor: -1,
-      configs: {},
-    });
+  // Every topic is checked before any is created: Kafka's controller builds the records of the
+  // whole request first and refuses it whole when they are too many.
+  const plans = topics.map((topic): Plan => {
     if ((counts.get(topic.name) ?? 0) > 1) {
-      results.push(
-        failed(ErrorCode.INVALID_REQUEST, `Create topics request from client contains multiple entries for the topic ${topic.name}`),
-      );
-      continue;
+      return {
+        ok: false,
+        errorCode: ErrorCode.INVALID_REQUEST,
+        errorMessage: `Create topics request from client contains multiple entries for the topic ${topic.name}`,
+      };
     }
     const plan = planTopic(topic, options, liveBrokers, usable, taken);
+    if (plan.ok && !validateOnly) taken.set(collisionKey(topic.name), topic.name);
+    return plan;
+  });
+  const records = plans.reduce((sum, plan) => (plan.ok ? sum + 1 + Object.keys(plan.configs).length + plan.assignments.length : sum), 0);
+  if (records > MAX_RECORDS_PER_USER_OP) return refuseAll(EXCESSIVE_BATCH_MESSAGE);
+
+  const results: CreateTopicResult[] = [];
+  for (const [i, topic] of topics.entries()) {
+    const plan = plans[i]!;
     if (!plan.ok) {
-      results.push(failed(plan.errorCode, plan.errorMessage));
+      results.push(failedTopic(topic.name, plan.errorCode, plan.errorMessage));
       continue;
     }
     const replicationFactor = plan.assignments[0]!.length;
@@ -82,7 +98,6 @@ export async function createTopics(
         configs: plan.configs,
         internal: INTERNAL_TOPICS.has(topic.name),
       });
-      taken.set(collisionKey(topic.name), topic.name);
       results.push({
         name: topic.name,
         errorCode: 0,
@@ -94,11 +109,31 @@ export async function createTopics(
       });
     } catch (error) {
       if (error instanceof MetadataError && error.code === 'TOPIC_ALREADY_EXISTS') {
-        results.push(failed(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${topic.name}' already exists.`));
+        results.push(failedTopic(topic.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${topic.name}' already exists.`));
       } else throw error;
     }
   }
-  return results;
+  return { results };
+}
+
+function failedTopic(name: string, errorCode: ErrorCode, errorMessage: string): CreateTopicResult {
+  return { name, errorCode, errorMessage, topicId: null, numPartitions: -1, replicationFactor: -1, configs: {} };
+}
+
+/**
+ * The partitions a CreateTopics request asks for, counted as Kafka's
+ * ReplicationControlManager.validateTotalNumberOfPartitions does, before any other check: the
+ * assignments when given, else the count (-1: the broker's default; other counts below 1: none).
+ * Duplicated names are left out, as Kafka's ControllerApis drops them before this check.
+ */
+export function partitionsRequested(topics: readonly CreatableTopic[], defaultPartitions: number): number {
+  let total = 0;
+  for (const topic of topics) {
+    if (topic.assignments.length > 0) total += topic.assignments.length;
+    else if (topic.numPartitions === -1) total += defaultPartitions;
+    else if (topic.numPartitions > 0) total += topic.numPartitions;
+  }
+  return total;
 }
 
 function planTopic(
@@ -145,13 +180,6 @@ function planTopic(
       errorCode: ErrorCode.INVALID_PARTITIONS,
       errorMessage: 'Number of partitions was set to an invalid non-positive value.',
     };
-  if (numPartitions > MAX_PARTITIONS_PER_TOPIC) {
-    return {
-      ok: false,
-      errorCode: ErrorCode.INVALID_PARTITIONS,
-      errorMessage: `Number of partitions ${numPartitions} exceeds the limit of ${MAX_PARTITIONS_PER_TOPIC}.`,
-    };
-  }
   if (replicationFactor <= 0)
     return {
       ok: false,
@@ -258,39 +286,53 @@ export async function alterTopicConfigs(
 }
 
 /**
- * CreatePartitions with Kafka's checks: the new count must exceed the current one
- * (INVALID_PARTITIONS), explicit assignments must name one replica list per new partition with
- * the topic's replication factor and live brokers (INVALID_REPLICA_ASSIGNMENT).
+ * CreatePartitions with Kafka 4.4's checks and messages: a request adding more than
+ * {@link MAX_PARTITIONS_PER_CREATE_TOPICS} partitions in all fails as a whole (POLICY_VIOLATION);
+ * a name given twice is answered once, first, with INVALID_REQUEST; topics that do not exist come
+ * next (UNKNOWN_TOPIC_OR_PARTITION, no message), then the others in order. The new count must
+ * exceed the current one (INVALID_PARTITIONS); explicit assignments must name one replica list per
+ * new partition with the topic's replication factor and live brokers (INVALID_REPLICA_ASSIGNMENT).
  */
 export async function createPartitions(
   store: MetadataStore,
   command: CreatePartitionsCommand,
-): Promise<{ results: { name: string; errorCode: ErrorCode; errorMessage: string | null }[]; changed: boolean }> {
+): Promise<Pick<CreatePartitionsReply, 'results' | 'requestError'> & { changed: boolean }> {
   const brokers = await store.brokers.list();
   const liveBrokers = brokers.filter((broker) => !broker.fenced).map((broker) => broker.id);
   const usable = usableBrokers(brokers);
   const counts = new Map<string, number>();
   for (const topic of command.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
-  const results: { name: string; errorCode: ErrorCode; errorMessage: string | null }[] = [];
-  let changed = false;
+  const duplicated = [...counts].filter(([, count]) => count > 1).map(([name]) => name);
+  const unique: { request: CreatePartitionsCommand['topics'][number]; topic: TopicState | undefined }[] = [];
   for (const request of command.topics) {
+    if (counts.get(request.name) === 1) unique.push({ request, topic: await store.topics.byName(request.name) });
+  }
+  const added = unique.reduce((sum, { request, topic }) => sum + (topic ? Math.max(0, request.count - topic.partitions.length) : 0), 0);
+  if (added > MAX_PARTITIONS_PER_CREATE_TOPICS) {
+    const requestError = { errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: EXCESSIVE_ADDED_PARTITIONS_MESSAGE };
+    return { requestError, results: command.topics.map((topic) => ({ name: topic.name, ...requestError })), changed: false };
+  }
+
+  const results: CreatePartitionsReply['results'] = [
+    ...duplicated.map((name) => ({ name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' })),
+    ...unique
+      .filter(({ topic }) => !topic)
+      .map(({ request }) => ({ name: request.name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null })),
+  ];
+  const planned: { name: string; assignments: number[][] }[] = [];
+  for (const { request, topic } of unique) {
+    if (!topic) continue;
     const fail = (errorCode: ErrorCode, errorMessage: string) => results.push({ name: request.name, errorCode, errorMessage });
-    if ((counts.get(request.name) ?? 0) > 1) {
-      fail(ErrorCode.INVALID_REQUEST, 'Duplicate topic in request.');
-      continue;
-    }
-    const topic = await store.topics.byName(request.name);
-    if (!topic) {
-      fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-      continue;
-    }
     const current = topic.partitions.length;
     if (request.count < current) {
-      fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${request.count}.`);
+      fail(
+        ErrorCode.INVALID_PARTITIONS,
+        `The topic ${request.name} currently has ${current} partition(s); ${request.count} would not be an increase.`,
+      );
       continue;
     }
     if (request.count === current) {
-      fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
+      fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partition(s).`);
       continue;
     }
     if (request.count > MAX_PARTITIONS_PER_TOPIC) {
@@ -331,11 +373,10 @@ export async function createPartitions(
       }
       assignments = placement.assignments;
     }
-    if (!command.validateOnly) {
-      await store.topics.addPartitions(request.name, assignments);
-      changed = true;
-    }
+    planned.push({ name: request.name, assignments });
     results.push({ name: request.name, errorCode: ErrorCode.NONE, errorMessage: null });
   }
-  return { results, changed };
+  if (command.validateOnly) return { results, changed: false };
+  for (const plan of planned) await store.topics.addPartitions(plan.name, plan.assignments);
+  return { results, changed: planned.length > 0 };
 }

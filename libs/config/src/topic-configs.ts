@@ -1,4 +1,4 @@
-// Every topic-level config of Apache Kafka 4.1 (LogConfig + TopicConfig), with its broker synonyms
+// Every topic-level config of Apache Kafka 4.4 (LogConfig + TopicConfig), with its broker synonyms
 // in Kafka's priority order (ServerTopicConfigSynonyms). Defaults are as DescribeConfigs renders them.
 import { LONG_MAX, atLeast, between, custom, hours, listOf, minutes, oneOf, topic } from './define.js';
 import type { ConfigValue, TopicConfigDef } from './types.js';
@@ -52,6 +52,12 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
     validator: atLeast(0),
     synonyms: ['log.cleaner.delete.retention.ms'],
   }),
+  topic(
+    'errors.deadletterqueue.group.enable',
+    'BOOLEAN',
+    'false',
+    'Whether share groups may write undeliverable records to this topic as a dead-letter queue.',
+  ),
   topic('file.delete.delay.ms', 'LONG', '60000', 'Time to wait before deleting a file from the filesystem.', {
     validator: atLeast(0),
     synonyms: ['log.segment.delete.delay.ms'],
@@ -86,6 +92,13 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
     validator: atLeast(1),
     synonyms: ['log.cleaner.max.compaction.lag.ms'],
   }),
+  topic(
+    'max.decompressed.message.bytes',
+    'INT',
+    '2147483639',
+    'Largest decompressed size of a single record the broker accepts (Strom does not decompress records to check it).',
+    { validator: between(1, 2147483639), synonyms: ['max.decompressed.message.bytes'] },
+  ),
   topic('max.message.bytes', 'INT', '1048588', 'Largest record batch size allowed (after compression).', {
     validator: atLeast(0),
     synonyms: ['message.max.bytes'],
@@ -116,6 +129,14 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   }),
   topic('preallocate', 'BOOLEAN', 'false', 'Preallocate the segment file on disk when rolling.', {
     synonyms: ['log.preallocate'],
+  }),
+  topic('remote.copy.lag.bytes', 'LONG', '-1', 'Tiered storage: newer local bytes after which a segment may be uploaded.', {
+    validator: atLeast(-1),
+    synonyms: ['log.remote.copy.lag.bytes'],
+  }),
+  topic('remote.copy.lag.ms', 'LONG', '0', 'Tiered storage: age of the latest record after which a segment may be uploaded.', {
+    validator: atLeast(-1),
+    synonyms: ['log.remote.copy.lag.ms'],
   }),
   topic('remote.log.copy.disable', 'BOOLEAN', 'false', 'Tiered storage: stop uploading; tiered data becomes read-only.'),
   topic('remote.log.delete.on.disable', 'BOOLEAN', 'false', 'Tiered storage: delete tiered data when remote storage is disabled.'),

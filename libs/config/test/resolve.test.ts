@@ -110,7 +110,7 @@ describe('describeTopicConfigs', () => {
     const [withAll] = describeTopicConfigs({}, {}, { configNames: ['segment.ms'], includeSynonyms: true, includeDocumentation: true });
     expect(withAll?.synonyms).toEqual([{ name: 'log.roll.hours', value: '168', source: DEFAULT_CONFIG }]);
     expect(withAll?.documentation).toMatch(/Roll a new segment/);
-    expect(describeTopicConfigs()).toHaveLength(33);
+    expect(describeTopicConfigs()).toHaveLength(37);
   });
 });
 

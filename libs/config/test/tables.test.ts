@@ -16,6 +16,7 @@ import {
   tryParseValue,
 } from '../src/index.js';
 
+/** LogConfig's configs in Kafka 4.4.0 (what it lists for a topic in CreateTopics v7 and DescribeConfigs). */
 const KAFKA_4_TOPIC_CONFIGS = [
   'cleanup.policy',
   'compression.gzip.level',
@@ -23,6 +24,7 @@ const KAFKA_4_TOPIC_CONFIGS = [
   'compression.type',
   'compression.zstd.level',
   'delete.retention.ms',
+  'errors.deadletterqueue.group.enable',
   'file.delete.delay.ms',
   'flush.messages',
   'flush.ms',
@@ -32,6 +34,7 @@ const KAFKA_4_TOPIC_CONFIGS = [
   'local.retention.bytes',
   'local.retention.ms',
   'max.compaction.lag.ms',
+  'max.decompressed.message.bytes',
   'max.message.bytes',
   'message.timestamp.after.max.ms',
   'message.timestamp.before.max.ms',
@@ -40,6 +43,8 @@ const KAFKA_4_TOPIC_CONFIGS = [
   'min.compaction.lag.ms',
   'min.insync.replicas',
   'preallocate',
+  'remote.copy.lag.bytes',
+  'remote.copy.lag.ms',
   'remote.log.copy.disable',
   'remote.log.delete.on.disable',
   'remote.storage.enable',

@@ -303,7 +303,34 @@ export interface CreateTopicResult {
 export interface CreateTopicsReply {
   version: string;
   results: CreateTopicResult[];
+  /**
+   * Set when the request as a whole was refused (Kafka's controller throws, and CreateTopics answers
+   * every topic of the request with this error, those refused by authorization too).
+   */
+  requestError?: { errorCode: ErrorCode; errorMessage: string };
 }
+
+/**
+ * Most partitions one CreateTopics request may create, or one CreatePartitions request add, in all
+ * (Kafka's MAX_PARTITIONS_PER_BATCH): more is POLICY_VIOLATION for the whole request.
+ */
+export const MAX_PARTITIONS_PER_CREATE_TOPICS = 10_000;
+
+/** Kafka's message for a request over {@link MAX_PARTITIONS_PER_CREATE_TOPICS}. */
+export const EXCESSIVE_PARTITIONS_MESSAGE = 'Excessively large number of partitions per request.';
+
+/** Kafka's message for a CreatePartitions request adding more than {@link MAX_PARTITIONS_PER_CREATE_TOPICS}. */
+export const EXCESSIVE_ADDED_PARTITIONS_MESSAGE = 'Excessively large number of additional partitions per request.';
+
+/**
+ * Most metadata records one admin request may write (Kafka's QuorumController.MAX_RECORDS_PER_USER_OP):
+ * CreateTopics writes one per topic, one per partition and one per config it sets. More is
+ * POLICY_VIOLATION for the whole request.
+ */
+export const MAX_RECORDS_PER_USER_OP = 10_000;
+
+/** Kafka's message for a request over {@link MAX_RECORDS_PER_USER_OP}. */
+export const EXCESSIVE_BATCH_MESSAGE = 'Unable to perform excessively large batch operation.';
 
 export interface DeleteTopicsCommand {
   /** Topics by name or by id (exactly one of the two per entry). */
@@ -374,6 +401,8 @@ export interface CreatePartitionsCommand {
 export interface CreatePartitionsReply {
   version: string;
   results: { name: string; errorCode: ErrorCode; errorMessage: string | null }[];
+  /** Set when the request as a whole was refused: every topic of the request gets this error. */
+  requestError?: { errorCode: ErrorCode; errorMessage: string };
 }
 
 /** SCRAM mechanism names as Kafka spells them. */

@@ -12,6 +12,7 @@ import {
   type DeleteTopicsRequest,
   type DeleteTopicsResponse,
 } from '@strom/protocol';
+import type { DescribedConfig } from '@strom/config';
 import { errorByCode, ErrorCode } from '@strom/errors';
 import type { MetadataClient } from '../cluster/metadata-client.js';
 import type { ClientContext } from '../network/request-handler.js';
@@ -21,20 +22,31 @@ import { ALLOW_ALL, type RequestAuthorizer } from '../security/request-authorize
 /** Kafka's message for a topic the principal may not create (ControllerApis.createTopics). */
 const AUTHORIZATION_FAILED = 'Authorization failed.';
 
-/** Kafka's DescribeConfigs source code for a topic override (DYNAMIC_TOPIC_CONFIG). */
-const CONFIG_SOURCE_DYNAMIC_TOPIC = 1;
 /** CreateTopics v5 added the created topic's configs and topic_config_error_code. */
 const TOPIC_CONFIG_ERROR_MIN_VERSION = 5;
 
-/** CreateTopics: forwarded to the metadata service, which checks and creates (or validates only). */
-export function handleCreateTopics(metadata: MetadataClient, authorization: RequestAuthorizer = ALLOW_ALL) {
+/**
+ * CreateTopics: forwarded to the metadata service, which checks and creates (or validates only).
+ * As Kafka's ControllerApis.createTopics: a name given more than once is dropped and answered once
+ * with INVALID_REQUEST, a name the client may not create is answered TOPIC_AUTHORIZATION_FAILED;
+ * those answers come after the service's results.
+ */
+export function handleCreateTopics(
+  metadata: MetadataClient,
+  describeConfigs: (overrides: Readonly<Record<string, string>>) => readonly DescribedConfig[],
+  authorization: RequestAuthorizer = ALLOW_ALL,
+) {
   return async (body: CreateTopicsRequest, apiVersion: number, client?: ClientContext): Promise<CreateTopicsResponse> => {
+    const counts = new Map<string, number>();
+    for (const topic of body.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
+    const duplicated = [...counts].filter(([, count]) => count > 1).map(([name]) => name);
+    const unique = body.topics.filter((topic) => counts.get(topic.name) === 1);
     // Kafka: CREATE on the cluster or on the topic, else TOPIC_AUTHORIZATION_FAILED.
-    const denied = body.topics.filter((topic) => client !== undefined && !authorization.mayCreateTopic(client, topic.name));
-    const allowed = body.topics.filter((topic) => !denied.includes(topic));
+    const denied = unique.filter((topic) => client !== undefined && !authorization.mayCreateTopic(client, topic.name));
+    const allowed = unique.filter((topic) => !denied.includes(topic));
     const reply =
-      allowed.length === 0 && denied.length > 0
-        ? { results: [] }
+      allowed.length === 0
+        ? { results: [], requestError: undefined }
         : await metadata.createTopics({
             validateOnly: body.validateOnly,
             topics: allowed.map((topic) => ({
@@ -48,50 +60,50 @@ export function handleCreateTopics(metadata: MetadataClient, authorization: Requ
               configs: Object.fromEntries(topic.configs.map((config) => [config.name, config.value])),
             })),
           });
+    const failed = (name: string, errorCode: ErrorCode, errorMessage: string) =>
+      createCreateTopicsResponseCreatableTopicResult({ name, errorCode, errorMessage: apiVersion >= 1 ? errorMessage : null });
+    // Kafka (CreateTopicsRequest.getErrorResponse): a request refused as a whole answers every topic
+    // it names with the error, duplicated and unauthorized ones too.
+    if (reply.requestError !== undefined) {
+      const { errorCode, errorMessage } = reply.requestError;
+      return createCreateTopicsResponse({ topics: body.topics.map((topic) => failed(topic.name, errorCode, errorMessage)) });
+    }
     // Kafka (ReplicationControlManager): a created topic's configs, partition count and replication
     // factor only with DESCRIBE_CONFIGS on it, else topic_config_error_code TOPIC_AUTHORIZATION_FAILED.
     const configsVisible = (name: string) =>
       client === undefined || authorization.allowed(client, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, name);
     return createCreateTopicsResponse({
-      topics: reply.results
-        .map((result) => {
-          if (result.errorCode === ErrorCode.NONE && apiVersion >= TOPIC_CONFIG_ERROR_MIN_VERSION && !configsVisible(result.name)) {
+      topics: [
+        ...reply.results.map((result) => {
+          if (result.errorCode !== ErrorCode.NONE) return failed(result.name, result.errorCode, result.errorMessage ?? '');
+          if (apiVersion >= TOPIC_CONFIG_ERROR_MIN_VERSION && !configsVisible(result.name)) {
             return createCreateTopicsResponseCreatableTopicResult({
               name: result.name,
               topicId: result.topicId ?? ZERO_UUID,
-              configs: [],
+              errorMessage: null,
               topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
             });
           }
           return createCreateTopicsResponseCreatableTopicResult({
             name: result.name,
             topicId: result.topicId ?? ZERO_UUID,
-            errorCode: result.errorCode,
-            errorMessage: apiVersion >= 1 ? result.errorMessage : null,
+            errorMessage: null,
             numPartitions: result.numPartitions,
             replicationFactor: result.replicationFactor,
-            configs:
-              result.errorCode === 0
-                ? Object.entries(result.configs).map(([name, value]) => ({
-                    name,
-                    value,
-                    readOnly: false,
-                    configSource: CONFIG_SOURCE_DYNAMIC_TOPIC,
-                    isSensitive: false,
-                  }))
-                : null,
+            // Kafka (ReplicationControlManager.createTopic): every config of the new topic, as
+            // DescribeConfigs would list it.
+            configs: describeConfigs(result.configs).map((config) => ({
+              name: config.name,
+              value: config.value,
+              readOnly: config.readOnly,
+              configSource: config.configSource,
+              isSensitive: config.isSensitive,
+            })),
           });
-        })
-        .concat(
-          denied.map((topic) =>
-            createCreateTopicsResponseCreatableTopicResult({
-              name: topic.name,
-              errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
-              errorMessage: apiVersion >= 1 ? AUTHORIZATION_FAILED : null,
-              configs: null,
-            }),
-          ),
-        ),
+        }),
+        ...duplicated.map((name) => failed(name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.')),
+        ...denied.map((topic) => failed(topic.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, AUTHORIZATION_FAILED)),
+      ],
     });
   };
 }
@@ -162,14 +174,19 @@ export function handleDeleteTopics(
 /** CreatePartitions: forwarded to the metadata service (Kafka's checks there). */
 export function handleCreatePartitions(metadata: MetadataClient, authorization: RequestAuthorizer = ALLOW_ALL) {
   return async (body: CreatePartitionsRequest, _apiVersion?: number, client?: ClientContext): Promise<CreatePartitionsResponse> => {
-    // Kafka: ALTER on the topic, else TOPIC_AUTHORIZATION_FAILED.
-    const denied = body.topics.filter(
+    // As Kafka's ControllerApis.createPartitions: a name given twice is answered once, first; then
+    // the topics the client may not ALTER (the code only); then the controller's results.
+    const counts = new Map<string, number>();
+    for (const topic of body.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
+    const duplicated = [...counts].filter(([, count]) => count > 1).map(([name]) => name);
+    const unique = body.topics.filter((topic) => counts.get(topic.name) === 1);
+    const denied = unique.filter(
       (topic) => client !== undefined && !authorization.allowed(client, AclOperation.ALTER, ResourceType.TOPIC, topic.name),
     );
-    const allowed = body.topics.filter((topic) => !denied.includes(topic));
+    const allowed = unique.filter((topic) => !denied.includes(topic));
     const reply =
-      allowed.length === 0 && denied.length > 0
-        ? { results: [] }
+      allowed.length === 0
+        ? { results: [], requestError: undefined }
         : await metadata.createPartitions({
             validateOnly: body.validateOnly,
             topics: allowed.map((topic) => ({
@@ -178,11 +195,17 @@ export function handleCreatePartitions(metadata: MetadataClient, authorization: 
               assignments: topic.assignments?.map((assignment) => assignment.brokerIds) ?? null,
             })),
           });
+    // Kafka (CreatePartitionsRequest.getErrorResponse): a request refused as a whole answers every
+    // topic it names with the error.
+    if (reply.requestError !== undefined) {
+      const { errorCode, errorMessage } = reply.requestError;
+      return createCreatePartitionsResponse({ results: body.topics.map((topic) => ({ name: topic.name, errorCode, errorMessage })) });
+    }
     return createCreatePartitionsResponse({
       results: [
-        ...reply.results.map((result) => ({ ...result })),
-        // Kafka sets the code only (ControllerApis.createPartitions).
+        ...duplicated.map((name) => ({ name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' })),
         ...denied.map((topic) => ({ name: topic.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null })),
+        ...reply.results.map((result) => ({ ...result })),
       ],
     });
   };
