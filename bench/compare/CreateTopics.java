@@ -19,6 +19,8 @@ import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 public final class CreateTopics {
+  private static final int MAX_RECORDS_PER_REQUEST = 10_000;
+
   public static void main(String[] args) throws Exception {
     if (args.length < 2) {
       System.err.println("usage: CreateTopics <bootstrap> [--config key=value]... <name:partitions[:replicationFactor]>...");
@@ -46,17 +48,33 @@ public final class CreateTopics {
     for (NewTopic topic : topics) topic.configs(configs);
     long started = System.nanoTime();
     try (Admin admin = Admin.create(props)) {
-      long deadline = System.nanoTime() + 60_000_000_000L;
+      // 60 s, and 5 ms more per partition: the full matrix makes ~20,000 of them.
+      long partitions = topics.stream().mapToLong(NewTopic::numPartitions).sum();
+      long deadline = System.nanoTime() + 60_000_000_000L + partitions * 5_000_000L;
       // A node of a multi-node cluster says it started before the others registered: an RF=N
       // topic needs N brokers.
       int brokersNeeded = topics.stream().mapToInt(NewTopic::replicationFactor).max().orElse(1);
       while (admin.describeCluster().nodes().get().size() < brokersNeeded) {
-        if (System.nanoTime() > deadline) throw new IllegalStateException("fewer than " + brokersNeeded + " brokers after 60 s");
+        if (System.nanoTime() > deadline) throw new IllegalStateException("fewer than " + brokersNeeded + " brokers in time");
         Thread.sleep(100);
       }
-      admin.createTopics(topics).all().get();
+      // Kafka refuses a CreateTopics request that would write more than 10,000 metadata records
+      // (QuorumController.MAX_RECORDS_PER_USER_OP: one per topic, per partition and per config).
+      List<NewTopic> batch = new ArrayList<>();
+      int records = 0;
+      for (NewTopic topic : topics) {
+        int topicRecords = 1 + topic.numPartitions() + configs.size();
+        if (!batch.isEmpty() && records + topicRecords > MAX_RECORDS_PER_REQUEST) {
+          admin.createTopics(batch).all().get();
+          batch = new ArrayList<>();
+          records = 0;
+        }
+        batch.add(topic);
+        records += topicRecords;
+      }
+      if (!batch.isEmpty()) admin.createTopics(batch).all().get();
       while (!ready(admin, topics, names)) {
-        if (System.nanoTime() > deadline) throw new IllegalStateException("partitions without a leader or a full ISR after 60 s");
+        if (System.nanoTime() > deadline) throw new IllegalStateException("partitions without a leader or a full ISR in time");
         Thread.sleep(100);
       }
     }

@@ -540,7 +540,8 @@ export async function createTopics(
       ...Object.entries(configs).flatMap(([key, value]) => ['--config', `${key}=${value}`]),
       ...topics.map((t) => `${t.name}:${t.partitions}${t.replicationFactor === undefined ? '' : `:${t.replicationFactor}`}`),
     ],
-    180_000,
+    // CreateTopics.java waits 60 s and 5 ms more per partition for them all to be led.
+    120_000 + topics.reduce((sum, t) => sum + t.partitions, 0) * 10,
   );
   if (result.code !== 0) throw new Error(`CreateTopics: ${describeExit(result)}: ${(result.stderr + result.stdout).trim().slice(-800)}`);
 }
