@@ -240,6 +240,8 @@ interface Session {
   shutdown: string;
   errorLines: number;
   failure?: string;
+  /** "i/n" when the steps of a repeat are split over n sessions (see {@link sessionGroups}). */
+  part?: string;
 }
 
 const measurements: Measurement[] = [];
@@ -380,10 +382,54 @@ const SESSION_PLANNED_SECONDS: Record<Side, number> = { kafka: 30, strom: 15 };
 
 // ------------------------------------------------------------------ one broker session
 
-async function session(side: Side, repeat: number, steps: readonly Step[], clients: Clients, kafkaClasspath: string): Promise<void> {
-  const tag = `${side} r${repeat}/${REPEATS}`;
+/**
+ * Most partitions one broker session holds. Kafka keeps a file open per partition (its active
+ * segment), and this machine's open-files limit is 20,000 with no capability to raise it, under
+ * the ~20,600 partitions of the full matrix: Kafka died of "Too many open files" making them.
+ */
+const MAX_SESSION_PARTITIONS = 10_000;
+
+/**
+ * The steps of one repeat, split into sessions of whole cases (a consume step reads its case's
+ * produce topic) with at most {@link MAX_SESSION_PARTITIONS} partitions each. One group unless the
+ * matrix is larger than that (only --full is).
+ */
+function sessionGroups(steps: readonly Step[]): Step[][] {
+  const groups: Step[][] = [];
+  let current: Step[] = [];
+  let partitions = 16; // the warm-up topic
+  for (const [, caseSteps] of Map.groupBy(steps, (step) => caseSlug(step.case))) {
+    const added = caseSteps.filter((step) => step.kind !== 'consume').reduce((sum, step) => sum + step.case.partitions, 0);
+    if (current.length > 0 && partitions + added > MAX_SESSION_PARTITIONS) {
+      groups.push(current);
+      current = [];
+      partitions = 16;
+    }
+    current.push(...caseSteps);
+    partitions += added;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+async function session(
+  side: Side,
+  repeat: number,
+  steps: readonly Step[],
+  clients: Clients,
+  kafkaClasspath: string,
+  part?: string,
+): Promise<void> {
+  const tag = `${side} r${repeat}/${REPEATS}${part === undefined ? '' : ` part ${part}`}`;
   progressMark(`${tag}: starting ${SIDE_NAME[side]} …`);
-  const info: Session = { side, repeat, startupSeconds: NaN, shutdown: 'not started', errorLines: 0 };
+  const info: Session = {
+    side,
+    repeat,
+    startupSeconds: NaN,
+    shutdown: 'not started',
+    errorLines: 0,
+    ...(part === undefined ? {} : { part }),
+  };
   sessions.push(info);
   let broker: BenchBroker | undefined;
   const failAll = (reason: string): void => {
@@ -622,11 +668,16 @@ function digitsFor(value: number): number {
 async function main(): Promise<number> {
   if (!existsSync(STROM_MAIN)) throw new Error(`${STROM_MAIN} is missing: run npm run build (npm run bench does)`);
   const steps = selectSteps(matrix());
+  const groups = sessionGroups(steps);
   const runLimits = ONLY === undefined || ONLY.test('limit loopback TCP page-cache write CRC32C');
   if (steps.length === 0 && !runLimits) throw new Error(`--only ${ONLY} matches no row`);
-  totalSteps = REPEATS * SIDES.length * (steps.length + 1) + (runLimits ? 1 : 0);
+  totalSteps = REPEATS * SIDES.length * (steps.length + groups.length) + (runLimits ? 1 : 0);
   plannedTotalSeconds =
-    REPEATS * SIDES.reduce((sum, side) => sum + SESSION_PLANNED_SECONDS[side] + steps.reduce((t, s) => t + s.plannedSeconds, 0), 0) +
+    REPEATS *
+      SIDES.reduce(
+        (sum, side) => sum + groups.length * SESSION_PLANNED_SECONDS[side] + steps.reduce((t, s) => t + s.plannedSeconds, 0),
+        0,
+      ) +
     (runLimits ? 10 : 0);
   say(
     `mode ${MODE}: ${steps.length} rows × 2 brokers × ${REPEATS} repeat(s), planned ~${Math.round(plannedTotalSeconds / 60)} min; bound ${OVERALL_TIMEOUT_MS / 60_000} min`,
@@ -665,7 +716,11 @@ async function main(): Promise<number> {
   }
 
   for (let repeat = 1; repeat <= REPEATS && steps.length > 0; repeat++) {
-    for (const side of SIDES) await session(side, repeat, steps, clients, kafka.classpath);
+    for (const side of SIDES) {
+      for (const [i, group] of groups.entries()) {
+        await session(side, repeat, group, clients, kafka.classpath, groups.length > 1 ? `${i + 1}/${groups.length}` : undefined);
+      }
+    }
   }
   progressMark('done');
 
@@ -744,7 +799,7 @@ async function main(): Promise<number> {
       ],
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
       sessions.map((s) => [
-        `${SIDE_NAME[s.side]} r${s.repeat}${s.failure ? ` (aborted: ${s.failure.slice(0, 120)})` : ''}`,
+        `${SIDE_NAME[s.side]} r${s.repeat}${s.part === undefined ? '' : ` part ${s.part}`}${s.failure ? ` (aborted: ${s.failure.slice(0, 120)})` : ''}`,
         fmt(s.startupSeconds, 1),
         fmt(s.topicsSeconds, 1),
         fmt((s.idle?.rssKiB ?? NaN) / 1024),
