@@ -99,8 +99,9 @@ export function handleDescribeConfigs(view: ClusterView, options: ConfigHandlerO
           const problem = topicNameProblem(resource.resourceName);
           if (problem) return result(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
           const topic = view.topicByName(resource.resourceName);
-          if (!topic) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${resource.resourceName} does not exist`);
-          return result(ErrorCode.NONE, null, describeTopicConfigs(topic.configs, layers, { ...describeOptions, configNames }));
+          // Kafka 4.4 answers a topic, and a topic it does not have, with an empty message.
+          if (!topic) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, '');
+          return result(ErrorCode.NONE, '', describeTopicConfigs(topic.configs, layers, { ...describeOptions, configNames }));
         }
         if (resource.resourceType === RESOURCE_BROKER) {
           if (resource.resourceName === '')
@@ -136,12 +137,15 @@ export function handleAlterConfigs(
   options: ConfigHandlerOptions,
   authorization: RequestAuthorizer = ALLOW_ALL,
 ) {
-  return async (body: AlterConfigsRequest, _apiVersion?: number, client?: ClientContext): Promise<AlterConfigsResponse> =>
-    createAlterConfigsResponse({
+  return async (body: AlterConfigsRequest, _apiVersion?: number, client?: ClientContext): Promise<AlterConfigsResponse> => {
+    const repeated = repeatedResources(body.resources);
+    return createAlterConfigsResponse({
       responses: await Promise.all(
         body.resources.map(async (resource) => {
           const changes = Object.fromEntries(resource.configs.map((config) => [config.name, config.value]));
-          const denied = configsDenied(authorization, client, AclOperation.ALTER_CONFIGS, resource.resourceType, resource.resourceName);
+          const denied =
+            repeated(resource) ??
+            configsDenied(authorization, client, AclOperation.ALTER_CONFIGS, resource.resourceType, resource.resourceName);
           const outcome =
             denied ??
             (await alter(view, metadata, options, resource.resourceType, resource.resourceName, changes, true, body.validateOnly));
@@ -149,6 +153,21 @@ export function handleAlterConfigs(
         }),
       ),
     });
+  };
+}
+
+/**
+ * Kafka (ConfigAdminManager.preprocess): every entry of a resource named more than once in one
+ * AlterConfigs or IncrementalAlterConfigs request is INVALID_REQUEST, and none of them is applied.
+ */
+function repeatedResources(resources: readonly { resourceType: number; resourceName: string }[]) {
+  const key = (resource: { resourceType: number; resourceName: string }) => `${resource.resourceType}:${resource.resourceName}`;
+  const counts = new Map<string, number>();
+  for (const resource of resources) counts.set(key(resource), (counts.get(key(resource)) ?? 0) + 1);
+  return (resource: { resourceType: number; resourceName: string }): Outcome | undefined =>
+    (counts.get(key(resource)) ?? 0) > 1
+      ? { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Each resource must appear at most once.' }
+      : undefined;
 }
 
 /** IncrementalAlterConfigs: SET, DELETE, APPEND and SUBTRACT on single configs. */
@@ -162,13 +181,16 @@ export function handleIncrementalAlterConfigs(
     body: IncrementalAlterConfigsRequest,
     _apiVersion?: number,
     client?: ClientContext,
-  ): Promise<IncrementalAlterConfigsResponse> =>
-    createIncrementalAlterConfigsResponse({
+  ): Promise<IncrementalAlterConfigsResponse> => {
+    const repeated = repeatedResources(body.resources);
+    return createIncrementalAlterConfigsResponse({
       responses: await Promise.all(
         body.resources.map(async (resource) => {
           const names = resource.configs.map((config) => config.name);
           let outcome: Outcome;
-          const denied = configsDenied(authorization, client, AclOperation.ALTER_CONFIGS, resource.resourceType, resource.resourceName);
+          const denied =
+            repeated(resource) ??
+            configsDenied(authorization, client, AclOperation.ALTER_CONFIGS, resource.resourceType, resource.resourceName);
           if (denied) {
             outcome = denied;
           } else if (new Set(names).size !== names.length) {
@@ -206,6 +228,7 @@ export function handleIncrementalAlterConfigs(
         }),
       ),
     });
+  };
 }
 
 /**
@@ -285,7 +308,7 @@ async function alter(
     const problem = topicNameProblem(resourceName);
     if (problem) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: problem };
     if (!view.topicByName(resourceName))
-      return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${resourceName} does not exist` };
+      return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${resourceName}' does not exist.` };
     const reply = await metadata.alterTopicConfigs({ topic: resourceName, changes, replace, validateOnly });
     return { errorCode: reply.errorCode, errorMessage: reply.errorMessage };
   }

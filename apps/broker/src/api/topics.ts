@@ -133,6 +133,21 @@ export function handleDeleteTopics(
       apiVersion >= 6
         ? body.topics.map((topic) => ({ name: topic.name, topicId: topic.topicId === ZERO_UUID ? null : topic.topicId }))
         : body.topicNames.map((name) => ({ name, topicId: null }));
+    // Kafka (ControllerApis.deleteTopics): a name or id given more than once is not deleted, and is
+    // answered once with INVALID_REQUEST, before the others.
+    const nameCounts = new Map<string, number>();
+    const idCounts = new Map<string, number>();
+    for (const { name, topicId } of requested) {
+      if (name !== null) nameCounts.set(name, (nameCounts.get(name) ?? 0) + 1);
+      if (topicId !== null) idCounts.set(topicId, (idCounts.get(topicId) ?? 0) + 1);
+    }
+    const duplicates = [
+      ...[...nameCounts].filter(([, count]) => count > 1).map(([name]) => ({ name, topicId: null, message: 'Duplicate topic name.' })),
+      ...[...idCounts].filter(([, count]) => count > 1).map(([topicId]) => ({ name: null, topicId, message: 'Duplicate topic id.' })),
+    ].map(({ name, topicId, message }) => ({ name, topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: message }));
+    const unique = requested.filter(
+      ({ name, topicId }) => (name === null || nameCounts.get(name) === 1) && (topicId === null || idCounts.get(topicId) === 1),
+    );
     const clusterDelete = client === undefined || authorization.allowedOnCluster(client, AclOperation.DELETE);
     const may = (operation: number, name: string) => clusterDelete || authorization.allowed(client!, operation, ResourceType.TOPIC, name);
     const refusal = (entry: { name: string | null; topicId: string | null }) => {
@@ -145,11 +160,12 @@ export function handleDeleteTopics(
       if (!topics.exists(entry.name) || may(AclOperation.DELETE, entry.name)) return undefined;
       return entry;
     };
-    const refusals = new Map(requested.map((entry) => [entry, refusal(entry)]));
-    const denied = requested.flatMap((entry) => refusals.get(entry) ?? []);
-    const entries = requested.filter((entry) => refusals.get(entry) === undefined);
-    const reply = entries.length === 0 && denied.length > 0 ? { results: [] } : await metadata.deleteTopics({ topics: entries });
+    const refusals = new Map(unique.map((entry) => [entry, refusal(entry)]));
+    const denied = unique.flatMap((entry) => refusals.get(entry) ?? []);
+    const entries = unique.filter((entry) => refusals.get(entry) === undefined);
+    const reply = entries.length === 0 ? { results: [] } : await metadata.deleteTopics({ topics: entries });
     const results = [
+      ...duplicates,
       ...reply.results,
       ...denied.map((entry) => ({
         name: entry.name,
