@@ -6,9 +6,15 @@ import {
   createCreateTopicsRequestCreatableTopic,
   createMetadataRequest,
 } from '@strom/protocol';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStrom, type EmbeddedStrom } from './embedded-harness.js';
 import { RawKafka } from './sasl-support.js';
+
+/** The configs Kafka 4.4.0 lists for a topic it has just created (CreateTopics v7), in its order. */
+const KAFKA_4_4_TOPIC_CONFIGS: string[] = JSON.parse(
+  readFileSync(new URL('../fixtures/kafka-4.4.0/topic-configs.json', import.meta.url), 'utf8'),
+) as string[];
 
 /**
  * CreateTopics and CreatePartitions answered as Apache Kafka 4.4.0 answers them. Every expectation here was first read off
@@ -225,44 +231,3 @@ describe('CreateTopics and CreatePartitions as Kafka answers them: request limit
     expect(await partitionCount('cp')).toBe(3);
   });
 });
-
-/** The configs Kafka 4.4.0 lists for a topic it has just created (CreateTopics v7), in its order. */
-const KAFKA_4_4_TOPIC_CONFIGS = [
-  'cleanup.policy',
-  'compression.gzip.level',
-  'compression.lz4.level',
-  'compression.type',
-  'compression.zstd.level',
-  'delete.retention.ms',
-  'errors.deadletterqueue.group.enable',
-  'file.delete.delay.ms',
-  'flush.messages',
-  'flush.ms',
-  'follower.replication.throttled.replicas',
-  'index.interval.bytes',
-  'leader.replication.throttled.replicas',
-  'local.retention.bytes',
-  'local.retention.ms',
-  'max.compaction.lag.ms',
-  'max.decompressed.message.bytes',
-  'max.message.bytes',
-  'message.timestamp.after.max.ms',
-  'message.timestamp.before.max.ms',
-  'message.timestamp.type',
-  'min.cleanable.dirty.ratio',
-  'min.compaction.lag.ms',
-  'min.insync.replicas',
-  'preallocate',
-  'remote.copy.lag.bytes',
-  'remote.copy.lag.ms',
-  'remote.log.copy.disable',
-  'remote.log.delete.on.disable',
-  'remote.storage.enable',
-  'retention.bytes',
-  'retention.ms',
-  'segment.bytes',
-  'segment.index.bytes',
-  'segment.jitter.ms',
-  'segment.ms',
-  'unclean.leader.election.enable',
-];
