@@ -5,7 +5,7 @@ COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY apps ./apps
 COPY libs ./libs
 COPY prisma ./prisma
-COPY scripts/build-console.mjs ./scripts/
+COPY scripts/build-console.mjs scripts/bundle-cli.mjs ./scripts/
 RUN npm ci && npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim

@@ -5,7 +5,8 @@
 // time from the spawn until a Kafka Metadata request is answered, the time its "ready" log line
 // carries, and the RSS after --idle-ms of idling (VmRSS; VmHWM is the peak). Before that, where
 // the start-up time and memory go, each stage in a fresh process (probe.mjs): Node itself, Node
-// with every module imported and then started, the embedded metadata store alone opened (fresh
+// with the CLI bundle loaded (what `npm start` runs, scripts/bundle-cli.mjs), Node with every
+// module of the unbundled CLI imported and then started, the embedded metadata store alone opened (fresh
 // and existing dir) with the reads the services make at start. Median and min–max of --repeats
 // (3) runs.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -103,6 +104,7 @@ const spread = (values: number[], digits = 0): string =>
 
 const stages = {
   node: [] as ProbeResult[],
+  bundle: [] as ProbeResult[],
   embedded: [] as ProbeResult[],
   storeFresh: [] as ProbeResult[],
   storeExisting: [] as ProbeResult[],
@@ -116,6 +118,7 @@ try {
   for (let repeat = 1; repeat <= REPEATS; repeat++) {
     say(`repeat ${repeat}/${REPEATS}: stages alone`);
     stages.node.push(await probe('node'));
+    stages.bundle.push(await probe('bundle'));
     const embeddedDir = join(base, `embedded-${repeat}`);
     mkdirSync(embeddedDir);
     stages.embedded.push(await probe('embedded', embeddedDir));
@@ -174,7 +177,13 @@ const lines = [
     ['l', 'r', 'r', 'r'],
     [
       ['Node itself', spread(stageMs(stages.node, 'done')), '', spread(rss(stages.node))],
-      ['Node + every module of the CLI imported', spread(stageMs(stages.embedded, 'imported')), '', ''],
+      [
+        'Node + the CLI bundle (main.js) loaded, `--version` run',
+        spread(stageMs(stages.bundle, 'imported')),
+        '',
+        spread(rss(stages.bundle)),
+      ],
+      ['Node + every module of the CLI imported, unbundled (tsc output)', spread(stageMs(stages.embedded, 'imported')), '', ''],
       [
         '… then `strom start` until its ready line (store, NestJS init, listeners, registration)',
         spread(stageMs(stages.embedded, 'ready')),

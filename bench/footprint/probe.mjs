@@ -3,7 +3,10 @@
 // measured). Prints one JSON line: milliseconds since the process started (performance.now()
 // counts from it) after each step, and the RSS after the last step.
 //   probe.mjs node               nothing: Node itself
-//   probe.mjs embedded <dataDir> the CLI with every module imported, then `strom start` on
+//   probe.mjs bundle             the CLI as `npm start` loads it (apps/strom/dist/main.js, the
+//                                bundle) imported and run with --version: what loading costs
+//   probe.mjs embedded <dataDir> the CLI unbundled (@strom/strom, tsc's output: ~1,300 module
+//                                files) with every module imported, then `strom start` on
 //                                <dataDir> as main.js runs it, until its ready line
 //   probe.mjs store <dataDir>    @strom/metadata-store alone, then the embedded store opened on
 //                                <dataDir> (as apps/strom/src/embedded.ts opens it) and the
@@ -21,6 +24,11 @@ const report = () => void process.stdout.write(`${JSON.stringify({ marks, rssMiB
 
 if (stage === 'node') {
   mark('done');
+  report();
+} else if (stage === 'bundle') {
+  process.argv = [process.argv[0], 'main.js', '--version'];
+  await import(new URL('../../apps/strom/dist/main.js', import.meta.url).href);
+  mark('imported');
   report();
 } else if (stage === 'embedded') {
   const { main } = await import('@strom/strom');

@@ -2,7 +2,7 @@
 //
 //   node test/compat/franz-go/run.mjs [options]      (Node 24: node_modules/.bin/node)
 //
-// 1. builds the repo (tsc -b) unless --skip-build;
+// 1. builds the repo (tsc -b, then the CLI bundle) unless --skip-build;
 // 2. builds the kgo test binary once with Go, from the module pinned by go.mod/go.sum beside
 //    this script (franz-go comes from the Go module proxy), cached under
 //    ${XDG_CACHE_HOME:-~/.cache}/strom/franz-go/<version>/;
@@ -19,7 +19,7 @@
 //   --timeout <dur>     go test -timeout for one pass of the binary (default 8m)
 //   --parallel <n>      go test -parallel (default: GOMAXPROCS)
 //   --include-hanging   also run the tests allow-list.json says hang (left out by default)
-//   --skip-build        do not run tsc -b (the repo is already built)
+//   --skip-build        do not build the repo (tsc -b, the CLI bundle): it is already built
 //   --keep              keep the broker's data dir
 //   --quiet             do not echo the test binary's output
 import { spawn } from 'node:child_process';
@@ -158,10 +158,12 @@ async function buildTestBinary(go, version) {
 }
 
 async function buildRepo() {
-  log('building the repo (tsc -b)');
+  log('building the repo (tsc -b, then the CLI bundle)');
   const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
   const result = await run(process.execPath, [tsc, '-b'], { timeoutMs: 10 * 60_000 });
   if (result.code !== 0) throw new SetupError(`tsc -b failed:\n${result.out}`);
+  const bundle = await run(process.execPath, [join(REPO, 'scripts', 'bundle-cli.mjs')], { timeoutMs: 5 * 60_000 });
+  if (bundle.code !== 0) throw new SetupError(`scripts/bundle-cli.mjs failed:\n${bundle.out}`);
 }
 
 /** Starts `strom start` on ephemeral ports (support/strom-process.ts). */

@@ -3,7 +3,7 @@
 //   node test/compat/librdkafka/run.ts [options]        (Node 24: node_modules/.bin/node)
 //   npm run compat -- librdkafka [options]
 //
-// 1. builds the repo (tsc -b) unless --skip-build;
+// 1. builds the repo (tsc -b, then the CLI bundle) unless --skip-build;
 // 2. builds librdkafka's test-runner once from a pinned release (provision.ts), cached under
 //    ${XDG_CACHE_HOME:-~/.cache}/strom/librdkafka-tests/<version>/;
 // 3. starts the broker with broker.properties beside this script: an embedded Strom (`strom start`
@@ -24,7 +24,7 @@
 //   --parallel <n>      runner processes at a time (default 4)
 //   --peer kafka        run against Apache Kafka 4.4 instead, for the comparison (no allow-list)
 //   --kafka-version <v> TEST_KAFKA_VERSION the tests gate themselves on (default 4.0.0)
-//   --skip-build        do not run tsc -b (the repo is already built)
+//   --skip-build        do not build the repo (tsc -b, the CLI bundle): it is already built
 //   --quiet             print only the summary
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
@@ -78,14 +78,18 @@ function brokerProperties(): string[] {
 }
 
 async function buildRepo(): Promise<void> {
-  log('building the repo (tsc -b)');
-  const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
-  const child = spawn(process.execPath, [tsc, '-b'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  log('building the repo (tsc -b, then the CLI bundle)');
+  await runBuildStep('tsc -b', [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-b']);
+  await runBuildStep('scripts/bundle-cli.mjs', [join(REPO, 'scripts', 'bundle-cli.mjs')]);
+}
+
+async function runBuildStep(name: string, args: string[]): Promise<void> {
+  const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0) throw new SetupError(`tsc -b failed:\n${out}`);
+  if (code !== 0) throw new SetupError(`${name} failed:\n${out}`);
 }
 
 /** `strom start` on ephemeral ports with broker.properties. */
