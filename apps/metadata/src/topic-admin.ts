@@ -16,6 +16,7 @@ import {
   MAX_RECORDS_PER_USER_OP,
   type DeleteTopicResult,
   type DeleteTopicsCommand,
+  splitRepeated,
 } from '@strom/contracts';
 import { ErrorCode } from '@strom/errors';
 import type { MetadataStore, RegisteredBroker, TopicState } from '@strom/metadata-store';
@@ -40,9 +41,7 @@ export async function createTopics(
   topics: CreatableTopic[],
   validateOnly: boolean,
 ): Promise<Pick<CreateTopicsReply, 'results' | 'requestError'>> {
-  const counts = new Map<string, number>();
-  for (const topic of topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
-  const unique = topics.filter((topic) => counts.get(topic.name) === 1);
+  const { unique, isRepeated } = splitRepeated(topics, (topic) => topic.name);
   const refuseAll = (errorMessage: string) => {
     const requestError = { errorCode: ErrorCode.POLICY_VIOLATION, errorMessage };
     return { requestError, results: topics.map((topic) => failedTopic(topic.name, requestError.errorCode, errorMessage)) };
@@ -57,7 +56,7 @@ export async function createTopics(
   // Every topic is checked before any is created: Kafka's controller builds the records of the
   // whole request first and refuses it whole when they are too many.
   const plans = topics.map((topic): Plan => {
-    if ((counts.get(topic.name) ?? 0) > 1) {
+    if (isRepeated(topic.name)) {
       return {
         ok: false,
         errorCode: ErrorCode.INVALID_REQUEST,
@@ -300,13 +299,10 @@ export async function createPartitions(
   const brokers = await store.brokers.list();
   const liveBrokers = brokers.filter((broker) => !broker.fenced).map((broker) => broker.id);
   const usable = usableBrokers(brokers);
-  const counts = new Map<string, number>();
-  for (const topic of command.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
-  const duplicated = [...counts].filter(([, count]) => count > 1).map(([name]) => name);
+  const requested = splitRepeated(command.topics, (topic) => topic.name);
+  const duplicated = requested.repeated;
   const unique: { request: CreatePartitionsCommand['topics'][number]; topic: TopicState | undefined }[] = [];
-  for (const request of command.topics) {
-    if (counts.get(request.name) === 1) unique.push({ request, topic: await store.topics.byName(request.name) });
-  }
+  for (const request of requested.unique) unique.push({ request, topic: await store.topics.byName(request.name) });
   const added = unique.reduce((sum, { request, topic }) => sum + (topic ? Math.max(0, request.count - topic.partitions.length) : 0), 0);
   if (added > MAX_PARTITIONS_PER_CREATE_TOPICS) {
     const requestError = { errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: EXCESSIVE_ADDED_PARTITIONS_MESSAGE };

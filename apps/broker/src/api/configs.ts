@@ -11,7 +11,7 @@ import {
   type BrokerConfigLayers,
   type DescribedConfig,
 } from '@strom/config';
-import { topicNameProblem } from '@strom/contracts';
+import { splitRepeated, topicNameProblem } from '@strom/contracts';
 import { ErrorCode } from '@strom/errors';
 import {
   createAlterConfigsResponse,
@@ -162,10 +162,9 @@ export function handleAlterConfigs(
  */
 function repeatedResources(resources: readonly { resourceType: number; resourceName: string }[]) {
   const key = (resource: { resourceType: number; resourceName: string }) => `${resource.resourceType}:${resource.resourceName}`;
-  const counts = new Map<string, number>();
-  for (const resource of resources) counts.set(key(resource), (counts.get(key(resource)) ?? 0) + 1);
+  const { isRepeated } = splitRepeated(resources, key);
   return (resource: { resourceType: number; resourceName: string }): Outcome | undefined =>
-    (counts.get(key(resource)) ?? 0) > 1
+    isRepeated(key(resource))
       ? { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Each resource must appear at most once.' }
       : undefined;
 }

@@ -13,6 +13,7 @@ import {
   type DeleteTopicsResponse,
 } from '@strom/protocol';
 import type { DescribedConfig } from '@strom/config';
+import { splitRepeated } from '@strom/contracts';
 import { errorByCode, ErrorCode } from '@strom/errors';
 import type { MetadataClient } from '../cluster/metadata-client.js';
 import type { ClientContext } from '../network/request-handler.js';
@@ -37,10 +38,7 @@ export function handleCreateTopics(
   authorization: RequestAuthorizer = ALLOW_ALL,
 ) {
   return async (body: CreateTopicsRequest, apiVersion: number, client?: ClientContext): Promise<CreateTopicsResponse> => {
-    const counts = new Map<string, number>();
-    for (const topic of body.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
-    const duplicated = [...counts].filter(([, count]) => count > 1).map(([name]) => name);
-    const unique = body.topics.filter((topic) => counts.get(topic.name) === 1);
+    const { unique, repeated: duplicated } = splitRepeated(body.topics, (topic) => topic.name);
     // Kafka: CREATE on the cluster or on the topic, else TOPIC_AUTHORIZATION_FAILED.
     const denied = unique.filter((topic) => client !== undefined && !authorization.mayCreateTopic(client, topic.name));
     const allowed = unique.filter((topic) => !denied.includes(topic));
@@ -135,19 +133,13 @@ export function handleDeleteTopics(
         : body.topicNames.map((name) => ({ name, topicId: null }));
     // Kafka (ControllerApis.deleteTopics): a name or id given more than once is not deleted, and is
     // answered once with INVALID_REQUEST, before the others.
-    const nameCounts = new Map<string, number>();
-    const idCounts = new Map<string, number>();
-    for (const { name, topicId } of requested) {
-      if (name !== null) nameCounts.set(name, (nameCounts.get(name) ?? 0) + 1);
-      if (topicId !== null) idCounts.set(topicId, (idCounts.get(topicId) ?? 0) + 1);
-    }
+    const byName = splitRepeated(requested, (entry) => entry.name);
+    const byId = splitRepeated(requested, (entry) => entry.topicId);
     const duplicates = [
-      ...[...nameCounts].filter(([, count]) => count > 1).map(([name]) => ({ name, topicId: null, message: 'Duplicate topic name.' })),
-      ...[...idCounts].filter(([, count]) => count > 1).map(([topicId]) => ({ name: null, topicId, message: 'Duplicate topic id.' })),
+      ...byName.repeated.map((name) => ({ name, topicId: null, message: 'Duplicate topic name.' })),
+      ...byId.repeated.map((topicId) => ({ name: null, topicId, message: 'Duplicate topic id.' })),
     ].map(({ name, topicId, message }) => ({ name, topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: message }));
-    const unique = requested.filter(
-      ({ name, topicId }) => (name === null || nameCounts.get(name) === 1) && (topicId === null || idCounts.get(topicId) === 1),
-    );
+    const unique = requested.filter(({ name, topicId }) => !byName.isRepeated(name) && !byId.isRepeated(topicId));
     const clusterDelete = client === undefined || authorization.allowedOnCluster(client, AclOperation.DELETE);
     const may = (operation: number, name: string) => clusterDelete || authorization.allowed(client!, operation, ResourceType.TOPIC, name);
     const refusal = (entry: { name: string | null; topicId: string | null }) => {
@@ -192,10 +184,7 @@ export function handleCreatePartitions(metadata: MetadataClient, authorization: 
   return async (body: CreatePartitionsRequest, _apiVersion?: number, client?: ClientContext): Promise<CreatePartitionsResponse> => {
     // As Kafka's ControllerApis.createPartitions: a name given twice is answered once, first; then
     // the topics the client may not ALTER (the code only); then the controller's results.
-    const counts = new Map<string, number>();
-    for (const topic of body.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
-    const duplicated = [...counts].filter(([, count]) => count > 1).map(([name]) => name);
-    const unique = body.topics.filter((topic) => counts.get(topic.name) === 1);
+    const { unique, repeated: duplicated } = splitRepeated(body.topics, (topic) => topic.name);
     const denied = unique.filter(
       (topic) => client !== undefined && !authorization.allowed(client, AclOperation.ALTER, ResourceType.TOPIC, topic.name),
     );
