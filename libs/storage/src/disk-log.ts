@@ -22,7 +22,6 @@ import {
   LEADER_EPOCH_CHECKPOINT,
   offsetFileName,
   SNAPSHOT_SUFFIX,
-  syncFileIfExists,
   writeFileAtomic,
 } from './files.js';
 import { LeaderEpochCache, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.js';
@@ -118,6 +117,8 @@ export class DiskLog implements PartitionLog {
   private hw = 0;
   private lso: number | null = null;
   private recoveryPointOffset = 0;
+  /** The log end a producer snapshot on disk was taken at (by close, or found by load); null: none. */
+  private snapshotOnDiskAt: number | null = null;
   private readonly epochs = new LeaderEpochCache();
   private readonly producers = new ProducerStateTable();
   private readonly indexes: SegmentIndexes;
@@ -620,7 +621,13 @@ export class DiskLog implements PartitionLog {
 
   // ---- close -----------------------------------------------------------------------------
 
-  /** Flushes, writes the active segment's indexes and a producer snapshot at the log end. */
+  /**
+   * Flushes, writes the active segment's indexes and a producer snapshot at the log end, each
+   * fsynced, then fsyncs the directory once. A log with nothing new since it was opened or last
+   * closed (its snapshot at the log end on disk, flushed to its end, indexes unchanged) writes
+   * nothing: Kafka's ProducerStateManager.takeSnapshot likewise skips an offset it has a snapshot
+   * of. That is what makes a broker with thousands of idle partitions stop in seconds.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.flusher.cancelTimer();
@@ -631,16 +638,19 @@ export class DiskLog implements PartitionLog {
       await this.epochWrites.catch(() => undefined);
       if (!this.offlineError) {
         const active = this.active;
-        await writeIndexes(this.io, active);
-        await writeFileAtomic(
-          this.io,
-          join(this.directory, offsetFileName(this.visibleEnd, SNAPSHOT_SUFFIX)),
-          this.producers.encodeSnapshot(),
-          true,
-        );
-        await this.flusher.flushToEnd();
-        await syncFileIfExists(this.io, active.indexPath);
-        await syncFileIfExists(this.io, active.timeIndexPath);
+        const snapshotOnDisk = this.snapshotOnDiskAt === this.visibleEnd;
+        const unchanged =
+          snapshotOnDisk && this.recoveryPointOffset >= this.visibleEnd && !active.indexesDirty && this.flusher.allFilesNamed;
+        if (!unchanged) {
+          await writeIndexes(this.io, active, true);
+          if (!snapshotOnDisk) {
+            const snapshot = join(this.directory, offsetFileName(this.visibleEnd, SNAPSHOT_SUFFIX));
+            await writeFileAtomic(this.io, snapshot, this.producers.encodeSnapshot(), true, false);
+          }
+          await this.flusher.flushToEnd();
+          this.snapshotOnDiskAt = this.visibleEnd;
+        }
+        // Segments retention deleted since: their names go for good.
         await this.flusher.syncDirectory();
       }
     } finally {
@@ -672,8 +682,9 @@ export class DiskLog implements PartitionLog {
     await this.rebuildProducerState(this.visibleEnd);
   }
 
-  private rebuildProducerState(end: number): Promise<void> {
-    return rebuildProducerState(this.context, this.producers, end);
+  private async rebuildProducerState(end: number): Promise<void> {
+    const snapshotOffset = await rebuildProducerState(this.context, this.producers, end);
+    this.snapshotOnDiskAt = snapshotOffset === end ? end : null;
   }
 
   /** Serialized: each write persists the cache as it is when the write runs. */

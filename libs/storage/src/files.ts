@@ -42,9 +42,16 @@ let tmpCounter = 0;
 
 /**
  * Write to a temp file, fsync, rename over the target, fsync the directory. Without `durable`
- * only the rename is atomic: after a power loss the target may be the old file, or empty.
+ * only the rename is atomic: after a power loss the target may be the old file, or empty. With
+ * `syncDirectory` false the caller fsyncs the directory itself, once for several files.
  */
-export async function writeFileAtomic(io: FileIo, path: string, data: Buffer | string, durable = true): Promise<void> {
+export async function writeFileAtomic(
+  io: FileIo,
+  path: string,
+  data: Buffer | string,
+  durable = true,
+  syncDirectory = durable,
+): Promise<void> {
   const tmp = `${path}.${process.pid}-${(tmpCounter++).toString(36)}.tmp`;
   const file = await io.open(tmp, 'w');
   try {
@@ -60,7 +67,7 @@ export async function writeFileAtomic(io: FileIo, path: string, data: Buffer | s
     await unlinkIfExists(io, tmp).catch(() => undefined);
     throw error;
   }
-  if (durable) await io.syncDirectory(dirname(path));
+  if (syncDirectory) await io.syncDirectory(dirname(path));
 }
 
 /** mkdir -p that survives a power loss: the parent of each directory it created is fsynced. */

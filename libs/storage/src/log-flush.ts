@@ -115,6 +115,11 @@ export class LogFlusher {
   }
 
   /** fsync of the partition directory: the names of the segment files created so far are durable. */
+  /** Every segment file created has its name durable (the directory fsynced since). */
+  get allFilesNamed(): boolean {
+    return this.segmentFilesNamed >= this.segmentFilesCreated;
+  }
+
   async syncDirectory(): Promise<void> {
     const created = this.segmentFilesCreated;
     await this.log.io.syncDirectory(this.log.directory);

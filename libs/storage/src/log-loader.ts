@@ -297,9 +297,14 @@ export interface ProducerStateSource {
 
 /**
  * Fills `producers` (emptied first) with the state at `end`: the newest intact snapshot ≤ end,
- * then the batches after it (headers only). Snapshots above `end` are deleted.
+ * then the batches after it (headers only). Snapshots above `end` are deleted. Returns the offset
+ * of the snapshot it started from (null: none, the state was rebuilt from the log start).
  */
-export async function rebuildProducerState(source: ProducerStateSource, producers: ProducerStateTable, end: number): Promise<void> {
+export async function rebuildProducerState(
+  source: ProducerStateSource,
+  producers: ProducerStateTable,
+  end: number,
+): Promise<number | null> {
   const { directory, io } = source;
   const snapshots = (await readdir(directory))
     .map(parseOffsetFileName)
@@ -308,6 +313,7 @@ export async function rebuildProducerState(source: ProducerStateSource, producer
     .sort((a, b) => b - a);
   producers.clear();
   let from = source.logStartOffset();
+  let snapshotOffset: number | null = null;
   for (const offset of snapshots) {
     const path = join(directory, offsetFileName(offset, SNAPSHOT_SUFFIX));
     if (offset > end || offset < source.logStartOffset()) {
@@ -316,7 +322,7 @@ export async function rebuildProducerState(source: ProducerStateSource, producer
     }
     try {
       producers.loadSnapshot((await readFileIfExists(path)) ?? Buffer.alloc(0));
-      from = offset;
+      from = snapshotOffset = offset;
       break;
     } catch {
       await unlinkIfExists(io, path); // torn by a crash: fall back to an older one
@@ -325,6 +331,7 @@ export async function rebuildProducerState(source: ProducerStateSource, producer
   }
   await forEachBatchHeader(source, from, end, (header) => producers.update(header));
   producers.removeBefore(source.logStartOffset());
+  return snapshotOffset;
 }
 
 async function forEachBatchHeader(

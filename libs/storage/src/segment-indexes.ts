@@ -89,10 +89,11 @@ export async function loadIndexFiles(segment: Segment, config: LogConfig): Promi
   return { offsetIndex, timeIndex: time };
 }
 
-export async function writeIndexes(io: FileIo, segment: Segment): Promise<void> {
+/** Writes a segment's two indexes, each atomically; `durable` fsyncs them (the caller fsyncs the directory). */
+export async function writeIndexes(io: FileIo, segment: Segment, durable = false): Promise<void> {
   if (!segment.offsetIndex || !segment.timeIndex) return;
-  await writeFileAtomic(io, segment.indexPath, segment.offsetIndex.toBuffer(), false);
-  await writeFileAtomic(io, segment.timeIndexPath, segment.timeIndex.toBuffer(), false);
+  await writeFileAtomic(io, segment.indexPath, segment.offsetIndex.toBuffer(), durable, false);
+  await writeFileAtomic(io, segment.timeIndexPath, segment.timeIndex.toBuffer(), durable, false);
   segment.indexesDirty = false;
 }
 
