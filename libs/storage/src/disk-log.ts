@@ -641,17 +641,18 @@ export class DiskLog implements PartitionLog {
         const snapshotOnDisk = this.snapshotOnDiskAt === this.visibleEnd;
         const unchanged =
           snapshotOnDisk && this.recoveryPointOffset >= this.visibleEnd && !active.indexesDirty && this.flusher.allFilesNamed;
+        let directorySynced = false;
         if (!unchanged) {
           await writeIndexes(this.io, active, true);
           if (!snapshotOnDisk) {
             const snapshot = join(this.directory, offsetFileName(this.visibleEnd, SNAPSHOT_SUFFIX));
             await writeFileAtomic(this.io, snapshot, this.producers.encodeSnapshot(), true, false);
           }
-          await this.flusher.flushToEnd();
+          directorySynced = await this.flusher.flushToEnd();
           this.snapshotOnDiskAt = this.visibleEnd;
         }
-        // Segments retention deleted since: their names go for good.
-        await this.flusher.syncDirectory();
+        // The renames above, and segments retention deleted since: their names go for good.
+        if (!directorySynced) await this.flusher.syncDirectory();
       }
     } finally {
       this.closed = true;

@@ -84,14 +84,17 @@ export class LogFlusher {
    * from the one holding the recovery point (a drained batch may span a roll, leaving records in
    * the segment before the active one), then of the directory if a segment file was created
    * since its last fsync (else the new segment's records, though fsynced, have no durable name).
+   * Returns whether it fsynced the directory.
    */
-  async flushToEnd(): Promise<void> {
+  async flushToEnd(): Promise<boolean> {
     const end = this.log.logEndOffset();
     const segments = this.log.segments();
     for (const segment of segments.slice(segmentIndexFor(segments, this.log.recoveryPoint()))) await this.syncSegment(segment);
-    if (this.segmentFilesNamed < this.segmentFilesCreated) await this.syncDirectory();
+    const directorySynced = !this.allFilesNamed;
+    if (directorySynced) await this.syncDirectory();
     this.unflushedMessages = 0;
     this.log.advanceRecoveryPoint(end);
+    return directorySynced;
   }
 
   /** A rolled segment, flushed in the background as Kafka does: the recovery point moves past it. */
@@ -114,12 +117,12 @@ export class LogFlusher {
     }
   }
 
-  /** fsync of the partition directory: the names of the segment files created so far are durable. */
   /** Every segment file created has its name durable (the directory fsynced since). */
   get allFilesNamed(): boolean {
     return this.segmentFilesNamed >= this.segmentFilesCreated;
   }
 
+  /** fsync of the partition directory: the names of the segment files created so far are durable. */
   async syncDirectory(): Promise<void> {
     const created = this.segmentFilesCreated;
     await this.log.io.syncDirectory(this.log.directory);
