@@ -625,8 +625,9 @@ export class DiskLog implements PartitionLog {
    * Flushes, writes the active segment's indexes and a producer snapshot at the log end, each
    * fsynced, then fsyncs the directory once. A log with nothing new since it was opened or last
    * closed (its snapshot at the log end on disk, flushed to its end, indexes unchanged) writes
-   * nothing: Kafka's ProducerStateManager.takeSnapshot likewise skips an offset it has a snapshot
-   * of. That is what makes a broker with thousands of idle partitions stop in seconds.
+   * nothing but a directory fsync: Kafka's ProducerStateManager.takeSnapshot likewise skips an
+   * offset it has a snapshot of. Nor does an empty log. That is what makes a broker with
+   * thousands of idle or empty partitions stop in seconds.
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -639,8 +640,11 @@ export class DiskLog implements PartitionLog {
       if (!this.offlineError) {
         const active = this.active;
         const snapshotOnDisk = this.snapshotOnDiskAt === this.visibleEnd;
+        // No record, no producer: the next load finds nothing to index or replay (a missing index
+        // is rebuilt from the empty segment), so only the segment file's name must be durable.
+        const empty = this.segments.length === 1 && active.sizeBytes === 0 && active.baseOffset === this.visibleEnd;
         const unchanged =
-          snapshotOnDisk && this.recoveryPointOffset >= this.visibleEnd && !active.indexesDirty && this.flusher.allFilesNamed;
+          empty || (snapshotOnDisk && this.recoveryPointOffset >= this.visibleEnd && !active.indexesDirty && this.flusher.allFilesNamed);
         let directorySynced = false;
         if (!unchanged) {
           await writeIndexes(this.io, active, true);

@@ -39,6 +39,11 @@ describe('closing a log', () => {
     await idle.close();
     expect(disk.operations - before).toBe(1); // the directory fsync, nothing else
     expect(readdirSync(join(dir.path, 't-0')).sort()).toEqual(files);
+    // A new, empty partition: its segment file's name is all there is to make durable.
+    const empty = await second.openLog('t', 1, { topicId: TOPIC_ID, config: CONFIG });
+    const beforeEmpty = disk.operations;
+    await empty.close();
+    expect(disk.operations - beforeEmpty).toBe(1);
     await second.close();
     disk.crash();
 
@@ -48,6 +53,9 @@ describe('closing a log', () => {
     expect(reopened.logEndOffset).toBe(30);
     expect(reopened.producerState(PRODUCER)!.batches.map((batch) => batch.firstSequence)).toEqual([25, 26, 27, 28, 29]);
     expect(await append(reopened, 29)).toMatchObject({ kind: 'duplicate', firstOffset: 29 });
+    const emptyAgain = await third.openLog('t', 1, { topicId: TOPIC_ID, config: CONFIG });
+    expect(emptyAgain.logEndOffset).toBe(0);
+    expect(await append(emptyAgain, 0)).toMatchObject({ kind: 'appended', firstOffset: 0 });
     await third.close();
   });
 
