@@ -57,6 +57,8 @@ export class ReplicaManager {
   private readonly offlinePartitions = new Set<string>();
   private directory?: LogDirectory;
   private applying: Promise<void> = Promise.resolve();
+  /** stop() began: logs not opened yet stay unopened (the next start opens them from the metadata). */
+  private stopping = false;
   private unsubscribe?: () => void;
   private readonly passesRunning = new Set<'retention' | 'cleaner'>();
   private checkpointTimer?: NodeJS.Timeout;
@@ -129,6 +131,7 @@ export class ReplicaManager {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.checkpointTimer);
     clearInterval(this.isrTimer);
     this.unsubscribe?.();
@@ -279,6 +282,9 @@ export class ReplicaManager {
     // A new log is a directory, files and fsyncs: a topic of a thousand partitions opens them
     // side by side, so that its file operations overlap instead of queueing one by one.
     await inParallel(toOpen, MAX_LOGS_OPENING, async ({ id, topic, partition, log, policy }) => {
+      // A broker told to stop while a topic of thousands of partitions was being created would
+      // otherwise create every remaining log first, and then close each.
+      if (this.stopping) return;
       const partitionLog = await directory
         .openLog(topic.name, partition.partitionIndex, { config: log, topicId: topic.id })
         .catch((error: unknown) => {
