@@ -187,9 +187,16 @@ function log4j2Properties(logFile: string): string {
   ].join('\n');
 }
 
-/** A Kafka cluster id: 16 random bytes, base64url without padding (what StorageTool random-uuid prints). */
+/**
+ * A Kafka cluster id: 16 random bytes, base64url without padding (what StorageTool random-uuid
+ * prints). Never one starting with '-', as Kafka's Uuid.randomUuid: StorageTool's `-t` would take
+ * it for an option and fail with its usage (a 1 in 64 chance per session; it happened).
+ */
 function clusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** kafka.tools.StorageTool format: the node's log dir with the cluster id and its meta.properties. */
