@@ -176,7 +176,7 @@ try {
   const closeWindow = broker.window();
   const url = `http://127.0.0.1:${adminPort}/metrics`;
   const timesMs: number[] = [];
-  let body = Buffer.alloc(0);
+  let body: Buffer = Buffer.alloc(0);
   for (let i = 0; i < SCRAPES; i++) {
     const started = performance.now();
     const scraped = await scrapeBytes(url);
