@@ -31,7 +31,7 @@ import {
   createMetadataResponsePartition,
   createMetadataResponseTopic,
 } from '@strom/protocol';
-import { crc32cSlicingBy8 } from '../../libs/protocol/dist/records/crc32c.js';
+import { crc32cSlicingBy8 } from '../../libs/protocol/src/records/crc32c.ts';
 
 const require = createRequire(import.meta.url);
 const kafkajsProduce = require('kafkajs/src/protocol/requests/produce/v7/request.js');
