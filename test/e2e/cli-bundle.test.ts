@@ -1,15 +1,14 @@
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStromCli, STROM_MAIN, type StromCli } from './strom-cli-process.js';
 
 const execFileAsync = promisify(execFile);
 const REPO = new URL('../..', import.meta.url).pathname;
-const mainJs = join(REPO, 'apps', 'strom', 'dist', 'main.js');
 
 /**
  * `apps/strom/dist/main.js`, what `npm start` runs, is a bundle (scripts/bundle-cli.mjs). These
@@ -33,7 +32,7 @@ describe('the strom CLI bundle', () => {
     `;
     const { stdout, stderr } = await execFileAsync(
       process.execPath,
-      ['--import', `data:text/javascript,${encodeURIComponent(hook)}`, mainJs, '--version'],
+      ['--import', `data:text/javascript,${encodeURIComponent(hook)}`, STROM_MAIN, '--version'],
       { encoding: 'utf8', timeout: 30_000 },
     );
     const version = (JSON.parse(readFileSync(join(REPO, 'apps', 'strom', 'package.json'), 'utf8')) as { version: string }).version;
@@ -45,44 +44,27 @@ describe('the strom CLI bundle', () => {
   });
 
   describe('strom start from the bundle', () => {
-    let child: ChildProcessWithoutNullStreams;
+    let strom: StromCli;
     let dataDir: string;
-    let admin: string;
-    let bootstrap: string;
 
     beforeAll(async () => {
       dataDir = mkdtempSync(join(tmpdir(), 'strom-bundle-'));
-      child = spawn(process.execPath, [mainJs, 'start', '--port', '0', '--admin-port', '0', '--data-dir', dataDir, '--log-level', 'info']);
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const ready = await new Promise<{ kafka: string; admin: string }>((resolve, reject) => {
-        createInterface({ input: child.stdout }).on('line', (line) => {
-          const entry = JSON.parse(line) as { msg: string; kafka: string; admin: string };
-          if (entry.msg.includes('ready (embedded)')) resolve(entry);
-        });
-        child.once('exit', (code) => reject(new Error(`strom exited (${code}) before it was ready: ${stderr}`)));
-      });
-      bootstrap = ready.kafka;
-      admin = ready.admin;
+      strom = await startStromCli(dataDir);
     }, 60_000);
 
     afterAll(async () => {
-      if (child && child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await strom?.stop();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     });
 
     it('serves the web console from apps/admin-api/console/dist', async () => {
-      const response = await fetch(`${admin}/`);
+      const response = await fetch(`${strom.admin}/`);
       expect(response.status).toBe(200);
       expect(await response.text()).toContain('<title>Strom console</title>');
     });
 
     it('runs a regex record search on its worker thread (a script found relative to its module)', async () => {
-      const kafka = new Kafka({ clientId: 'strom-bundle', brokers: [bootstrap], logLevel: logLevel.NOTHING });
+      const kafka = new Kafka({ clientId: 'strom-bundle', brokers: [strom.bootstrap], logLevel: logLevel.NOTHING });
       const producer = kafka.producer({ allowAutoTopicCreation: true });
       await producer.connect();
       await producer.send({
@@ -94,7 +76,7 @@ describe('the strom CLI bundle', () => {
       });
       await producer.disconnect();
       const response = await fetch(
-        `${admin}/strom/v1/topics/bundled/records?filter=${encodeURIComponent('^ORDER-[0-9]+$')}&filter_mode=regex&fields=value`,
+        `${strom.admin}/strom/v1/topics/bundled/records?filter=${encodeURIComponent('^ORDER-[0-9]+$')}&filter_mode=regex&fields=value`,
       );
       expect(response.status).toBe(200);
       const body = (await response.json()) as { records: { value: string }[] };

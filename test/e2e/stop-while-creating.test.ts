@@ -1,54 +1,16 @@
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startStromCli, STROM_MAIN, type StromCli } from './strom-cli-process.js';
 
 const execFileAsync = promisify(execFile);
-const mainJs = new URL('../../apps/strom/dist/main.js', import.meta.url).pathname;
 const PARTITIONS = 6000;
 /** The shutdown budget: opening every log of the topic first took longer than this (it was 20-30 s for 8,000). */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
-
-interface Strom {
-  child: ChildProcessWithoutNullStreams;
-  bootstrap: string;
-  messages: string[];
-  exited: Promise<number | null>;
-}
-
-async function start(dataDir: string): Promise<Strom> {
-  const child = spawn(process.execPath, [
-    mainJs,
-    'start',
-    '--port',
-    '0',
-    '--admin-port',
-    '0',
-    '--data-dir',
-    dataDir,
-    '--log-level',
-    'info',
-    '--override',
-    `strom.shutdown.timeout.ms=${SHUTDOWN_TIMEOUT_MS}`,
-  ]);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const messages: string[] = [];
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const bootstrap = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const entry = JSON.parse(line) as { msg: string; kafka?: string };
-      messages.push(entry.msg);
-      if (entry.msg.includes('ready (embedded)')) resolve(entry.kafka!);
-    });
-    void exited.then((code) => reject(new Error(`strom exited (${code}) before it was ready: ${stderr}`)));
-  });
-  return { child, bootstrap, messages, exited };
-}
 
 /**
  * CreateTopics answers once the topic is in the metadata; the broker then creates the logs of its
@@ -59,7 +21,7 @@ async function start(dataDir: string): Promise<Strom> {
  */
 describe('stopping a broker while it creates the logs of a new topic', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'strom-stop-creating-'));
-  const running: Strom[] = [];
+  const running: StromCli[] = [];
   afterAll(async () => {
     for (const strom of running) {
       if (strom.child.exitCode === null) {
@@ -71,19 +33,18 @@ describe('stopping a broker while it creates the logs of a new topic', () => {
   });
 
   it('stops cleanly within its budget, and the next start has every partition', async () => {
-    const first = await start(dataDir);
+    const first = await startStromCli(dataDir, ['--override', `strom.shutdown.timeout.ms=${SHUTDOWN_TIMEOUT_MS}`]);
     running.push(first);
     await execFileAsync(
       process.execPath,
-      [mainJs, 'topics', 'create', 'wide', '--partitions', String(PARTITIONS), '--bootstrap-server', first.bootstrap],
+      [STROM_MAIN, 'topics', 'create', 'wide', '--partitions', String(PARTITIONS), '--bootstrap-server', first.bootstrap],
       { encoding: 'utf8', timeout: 60_000 },
     );
-    first.child.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
+    expect(await first.stop()).toBe(0);
     expect(first.messages).toContain('strom stopped');
     expect(first.messages).not.toContain('shutdown took too long: exiting');
 
-    const second = await start(dataDir);
+    const second = await startStromCli(dataDir, ['--override', `strom.shutdown.timeout.ms=${SHUTDOWN_TIMEOUT_MS}`]);
     running.push(second);
     const kafka = new Kafka({ clientId: 'stop-creating', brokers: [second.bootstrap], logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
@@ -103,8 +64,7 @@ describe('stopping a broker while it creates the logs of a new topic', () => {
     const [described] = (await admin.fetchTopicMetadata({ topics: ['wide'] })).topics;
     await admin.disconnect();
     expect(described!.partitions.length).toBe(PARTITIONS);
-    second.child.kill('SIGTERM');
-    expect(await second.exited).toBe(0);
+    expect(await second.stop()).toBe(0);
     expect(second.messages).toContain('strom stopped');
   }, 240_000);
 });
