@@ -62,6 +62,8 @@ if (!process.argv.includes('--force') && current()) process.exit(0);
 
 const startedMs = performance.now();
 const { build } = await import('rolldown');
+// First: a build that fails after the old chunks are gone must not look current next time.
+rmSync(inputsFile, { force: true });
 for (const name of readdirSync(outDir)) if (name.startsWith(CHUNK_PREFIX)) rmSync(join(outDir, name));
 // tsc emitted main.js from an earlier src/main.ts: its maps and declarations would now be wrong.
 for (const name of ['main.js.map', 'main.d.ts', 'main.d.ts.map']) rmSync(join(outDir, name), { force: true });
