@@ -5,8 +5,6 @@ import {
   apiDefinition,
   createApiVersionsRequest,
   createCreateAclsRequest,
-  createCreateTopicsRequest,
-  createCreateTopicsRequestCreatableTopic,
   createDeleteAclsRequest,
   createDeleteRecordsRequest,
   createDescribeLogDirsRequest,
@@ -134,17 +132,7 @@ describe.each([
     await once('admin', async (admin) => {
       const metadata = await admin.call(ApiKey.Metadata, 12, createMetadataRequest({ topics: [] }));
       fixture.brokerId = metadata.brokers[0]!.nodeId;
-      const created = await admin.call(
-        ApiKey.CreateTopics,
-        5,
-        createCreateTopicsRequest({
-          topics: [fixture.secret, fixture.shared, fixture.doomed].map((name) =>
-            createCreateTopicsRequestCreatableTopic({ name, numPartitions: 1, replicationFactor: 1 }),
-          ),
-          timeoutMs: 5000,
-        }),
-      );
-      expect(created.topics.map((topic) => topic.errorCode)).toEqual([0, 0, 0]);
+      await admin.createTopics({ [fixture.secret]: 1, [fixture.shared]: 1, [fixture.doomed]: 1 });
       for (const topic of [fixture.secret, fixture.shared]) {
         const produced = await admin.call(
           ApiKey.Produce,

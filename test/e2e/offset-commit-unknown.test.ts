@@ -1,8 +1,6 @@
 import { ErrorCode } from '@strom/errors';
 import {
   ApiKey,
-  createCreateTopicsRequest,
-  createCreateTopicsRequestCreatableTopic,
   createFindCoordinatorRequest,
   createOffsetCommitRequest,
   createOffsetCommitRequestPartition,
@@ -22,15 +20,7 @@ describe('OffsetCommit and OffsetDelete of partitions the cluster does not have'
   beforeAll(async () => {
     strom = await startEmbeddedStrom();
     client = await RawKafka.connect(strom.port);
-    const created = await client.call(
-      ApiKey.CreateTopics,
-      7,
-      createCreateTopicsRequest({
-        topics: [createCreateTopicsRequestCreatableTopic({ name: 'real', numPartitions: 2, replicationFactor: 1 })],
-        timeoutMs: 5000,
-      }),
-    );
-    expect(created.topics[0]!.errorCode).toBe(ErrorCode.NONE);
+    await client.createTopics({ real: 2 });
     await client.call(ApiKey.FindCoordinator, 4, createFindCoordinatorRequest({ keyType: 0, coordinatorKeys: ['g'] }));
   });
   afterAll(async () => {

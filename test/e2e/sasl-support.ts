@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import {
   ApiKey,
   createAlterUserScramCredentialsRequest,
+  createCreateTopicsRequest,
+  createCreateTopicsRequestCreatableTopic,
   createDescribeUserScramCredentialsRequest,
   createSaslAuthenticateRequest,
   createSaslHandshakeRequest,
@@ -61,6 +63,30 @@ export class RawKafka {
     const response = decodeResponse(apiKey, apiVersion, await this.raw.nextFrame());
     if (response.header.correlationId !== correlationId) throw new Error('correlation id mismatch');
     return response.body;
+  }
+
+  /**
+   * Creates these topics (name → partition count, the broker's default replication) with
+   * CreateTopics v7, and throws unless every one was created.
+   */
+  async createTopics(partitionsByName: Record<string, number>): Promise<ResponseBodies[typeof ApiKey.CreateTopics]> {
+    const created = await this.call(
+      ApiKey.CreateTopics,
+      7,
+      createCreateTopicsRequest({
+        timeoutMs: 30_000,
+        topics: Object.entries(partitionsByName).map(([name, numPartitions]) =>
+          createCreateTopicsRequestCreatableTopic({ name, numPartitions, replicationFactor: -1 }),
+        ),
+      }),
+    );
+    const failed = created.topics.filter((topic) => topic.errorCode !== 0);
+    if (failed.length > 0) {
+      throw new Error(
+        `CreateTopics failed: ${failed.map((topic) => `${topic.name}: ${topic.errorCode} ${topic.errorMessage}`).join(', ')}`,
+      );
+    }
+    return created;
   }
 
   /** SaslHandshake v1 + SaslAuthenticate v2 with PLAIN. */
