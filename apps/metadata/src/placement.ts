@@ -39,7 +39,7 @@ export function placementProblem(brokerCount: number, replicationFactor: number)
   if (replicationFactor <= 0) return `Invalid replication factor ${replicationFactor}: the replication factor must be positive.`;
   if (brokerCount === 0) return 'All brokers are currently fenced.';
   if (replicationFactor > brokerCount)
-    return `The target replication factor of ${replicationFactor} cannot be reached because only ${brokerCount} broker(s) are registered.`;
+    return `The target replication factor of ${replicationFactor} cannot be reached because only ${brokerCount} broker(s) are registered or some brokers have all their log directories cordoned.`;
   return undefined;
 }
 

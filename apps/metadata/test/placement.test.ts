@@ -189,7 +189,8 @@ describe('placement properties', () => {
   it("refuses what Kafka refuses, with Kafka's messages", () => {
     expect(placeReplicas(unracked(1, 2), 1, 3, mockRandom())).toEqual({
       ok: false,
-      message: 'The target replication factor of 3 cannot be reached because only 2 broker(s) are registered.',
+      message:
+        'The target replication factor of 3 cannot be reached because only 2 broker(s) are registered or some brokers have all their log directories cordoned.',
     });
     expect(placeReplicas(unracked(1, 2), 1, 0, mockRandom())).toEqual({
       ok: false,

@@ -3,16 +3,20 @@
 export const MAX_TOPIC_NAME_LENGTH = 249;
 const legalChars = /^[a-zA-Z0-9._-]+$/;
 
-/** Why a topic name is illegal, in Kafka's words, or undefined when it is fine. */
+/**
+ * Why a topic name is illegal, in Kafka's words (Topic.validate, as Kafka 4.4 answers CreateTopics),
+ * or undefined when it is fine.
+ */
 export function topicNameProblem(name: string): string | undefined {
-  if (name.length === 0) return "Topic name is illegal, it can't be empty";
-  if (name === '.' || name === '..') return 'Topic name cannot be "." or ".."';
-  if (name.length > MAX_TOPIC_NAME_LENGTH) {
-    return `Topic name is illegal, it can't be longer than ${MAX_TOPIC_NAME_LENGTH} characters, topic name: ${name}`;
-  }
-  if (!legalChars.test(name)) {
-    return `Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`;
-  }
+  const reason = invalidTopicNameReason(name);
+  return reason === undefined ? undefined : `Topic name is invalid: ${reason}`;
+}
+
+function invalidTopicNameReason(name: string): string | undefined {
+  if (name.length === 0) return 'the empty string is not allowed';
+  if (name === '.' || name === '..') return `'${name}' is not allowed`;
+  if (name.length > MAX_TOPIC_NAME_LENGTH) return `the length of '${name}' is longer than the max allowed length ${MAX_TOPIC_NAME_LENGTH}`;
+  if (!legalChars.test(name)) return `'${name}' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'`;
   return undefined;
 }
 

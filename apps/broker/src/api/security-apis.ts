@@ -38,7 +38,9 @@ import { SCRAM_MECHANISMS, scramCredentialFromSaltedPassword, type ScramMechanis
 import type { SecurityMetadataClient } from '../security/security-metadata.js';
 
 const CLUSTER_AUTHORIZATION_FAILED = 'Cluster authorization failed.';
+/** Kafka's AclApis: CreateAcls and DeleteAcls say the first, DescribeAcls the second. */
 const NO_AUTHORIZER = 'No Authorizer is configured.';
+const NO_AUTHORIZER_ON_BROKER = 'No Authorizer is configured on the broker';
 const ALTERED_TWICE = 'A user credential cannot be altered twice in the same request';
 /** ScramControlManager.MAX_ITERATIONS. */
 const MAX_SCRAM_ITERATIONS = 16_384;
@@ -230,7 +232,7 @@ export function handleCreateAcls(security: SecurityMetadataClient, authorization
 /** DescribeAcls (DESCRIBE on the cluster): the ACLs matching the filter, grouped by resource pattern. */
 export function handleDescribeAcls(authorization: RequestAuthorizer) {
   return (body: DescribeAclsRequest, _apiVersion: number, client: ClientContext): DescribeAclsResponse => {
-    const refused = aclApiRefusal(authorization, client, AclOperation.DESCRIBE);
+    const refused = aclApiRefusal(authorization, client, AclOperation.DESCRIBE, NO_AUTHORIZER_ON_BROKER);
     if (refused) return createDescribeAclsResponse(refused);
     const filter = aclFilterFromRequest(body);
     const invalid = validateAclBindingFilter(filter);
@@ -276,10 +278,11 @@ function aclApiRefusal(
   authorization: RequestAuthorizer,
   client: ClientContext,
   operation: number,
+  noAuthorizerMessage = NO_AUTHORIZER,
 ): { errorCode: ErrorCode; errorMessage: string } | undefined {
   if (!authorization.allowedOnCluster(client, operation)) {
     return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: CLUSTER_AUTHORIZATION_FAILED };
   }
-  if (!authorization.enabled) return { errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: NO_AUTHORIZER };
+  if (!authorization.enabled) return { errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: noAuthorizerMessage };
   return undefined;
 }
