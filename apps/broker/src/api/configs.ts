@@ -66,6 +66,8 @@ export function handleDescribeConfigs(view: ClusterView, options: ConfigHandlerO
     const describeOptions = {
       includeSynonyms: apiVersion >= 1 && body.includeSynonyms,
       includeDocumentation: apiVersion >= 3 && body.includeDocumentation,
+      // As Kafka answers: retention.ms fed by log.retention.hours alone shows no synonyms.
+      synonymMode: 'kafka' as const,
     };
     const layers = brokerConfigLayers(view, options);
     return createDescribeConfigsResponse({
