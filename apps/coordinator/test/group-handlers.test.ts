@@ -232,7 +232,7 @@ describe('offset handlers', () => {
     expect(result).toMatchObject({ response: [ErrorCode.ILLEGAL_GENERATION], records: [] });
   });
 
-  it('deleting the last offsets of an Empty group writes their tombstones, then the group tombstone', () => {
+  it('deleting the last offsets of an Empty group writes their tombstones and leaves the group to retention, as Kafka 4 does', () => {
     const group = applied(
       undefined,
       commitOffsets(
@@ -248,10 +248,9 @@ describe('offset handlers', () => {
     expect(result.records).toEqual([{ kind: 'OffsetTombstone', groupId: G, topic: 'a', partition: 0 }]);
     expect(group.offset('a', 0)).toBeDefined();
     expect(applied(group, result)).toBe(group);
-    const then = result.onAppended!();
-    expect(then.records).toEqual([{ kind: 'GroupTombstone', groupId: G }]);
-    expect(applied(group, then)).toBeUndefined();
-    expect(group.state).toBe('Dead');
+    expect(group.offset('a', 0)).toBeUndefined();
+    expect(result.onAppended).toBeUndefined();
+    expect(group.state).toBe('Empty');
   });
 
   it('retention expires offsets of a group without protocol by their commit time', () => {

@@ -199,14 +199,19 @@ describe('offset retention', () => {
 });
 
 describe('OffsetDelete', () => {
-  it('deletes offsets of an Empty group, and the group with its last offset', async () => {
-    const h = await newHarness();
+  it('deletes offsets of an Empty group; the group stays until the next retention pass, as in Kafka 4', async () => {
+    const h = await newHarness({ config: { offsetsRetentionCheckIntervalMs: 60_000 } });
     await h.commit('g', { a: { 0: 1n, 1: 2n }, b: { 0: 3n } });
     const response = await h.offsetDelete('g', { a: [0, 1, 9] });
     expect(response.errorCode).toBe(0);
     expect(codes(response)).toEqual([0, 0, 0]);
     expect((await h.fetch('g', null)).topics.map((t) => t.name)).toEqual(['b']);
     await h.offsetDelete('g', { b: [0] });
+    expect((await h.fetch('g', null)).topics).toEqual([]);
+    // Kafka 4.4 still lists the group (Empty) and DeleteGroups still deletes it.
+    expect(await h.state('g')).toBe('Empty');
+    expect(h.memoryStore.hasGroup('g')).toBe(true);
+    await h.time.advance(60_000);
     expect(await h.state('g')).toBe('Dead');
     expect(h.memoryStore.hasGroup('g')).toBe(false);
   });

@@ -148,7 +148,21 @@ export function deleteOffsets(group: ClassicGroup | undefined, partitions: Topic
     for (const tp of eligible) errors.set(partitionKey(tp), code);
     return { groupError: ErrorCode.NONE, partitionErrors: errors };
   };
-  return cleanupGroupMetadata(group, eligible, outcome(ErrorCode.NONE), outcome(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+  // Only the offsets go: Kafka 4's coordinator (OffsetMetadataManager.deleteOffsets) leaves the
+  // group, Empty and without offsets, to the next retention pass (offsets.retention.check.interval.ms).
+  return removeOffsets(group, eligible, outcome(ErrorCode.NONE), outcome(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+}
+
+/** Writes a tombstone for each of these offsets the group has; the answer is `removed` unless the write failed. */
+function removeOffsets<R>(group: ClassicGroup, partitions: TopicPartitionRef[], removed: R, notRemoved: R): CoordinatorResult<R> {
+  const b = new ResultBuilder<R>();
+  for (const tp of partitions) {
+    if (group.offset(tp.topic, tp.partition) !== undefined)
+      b.append({ kind: 'OffsetTombstone', groupId: group.groupId, topic: tp.topic, partition: tp.partition });
+  }
+  b.respond(removed);
+  b.afterAppend(undefined, () => answer(notRemoved));
+  return b.build();
 }
 
 /** One retention pass over a group (Kafka's `cleanupGroupMetadata` on the expired offsets). */
