@@ -17,6 +17,7 @@ import {
   createDescribeGroupsRequest,
   createDescribeLogDirsRequest,
   createDescribeProducersRequest,
+  createDescribeClientQuotasRequest,
   createDescribeUserScramCredentialsRequest,
   createAlterUserScramCredentialsRequest,
   createFetchRequest,
@@ -622,6 +623,14 @@ export const AUTHORIZATION_CASES: readonly AuthorizationCase[] = [
       expect(r.errorCode).toBe(ErrorCode.NONE);
       expect(r.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
     },
+  }),
+  define({
+    apiKey: ApiKey.DescribeClientQuotas,
+    version: 1,
+    acls: [cluster('DESCRIBE_CONFIGS')],
+    request: () => createDescribeClientQuotasRequest({ components: [{ entityType: 'user', matchType: 2, match: null }], strict: false }),
+    denied: (r) => expect(r).toMatchObject({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, entries: null }),
+    allowed: (r) => expect(r).toMatchObject({ errorCode: ErrorCode.NONE, entries: [] }),
   }),
   define({
     apiKey: ApiKey.DescribeUserScramCredentials,

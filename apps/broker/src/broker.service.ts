@@ -45,6 +45,7 @@ import {
   handleSaslAuthenticate,
   handleSaslHandshake,
 } from './api/security-apis.js';
+import { handleDescribeClientQuotas } from './api/client-quotas.js';
 import { API_AUTHORIZATION } from './security/api-authorization.js';
 import { StandardAuthorizer } from './security/authorizer.js';
 import { listenerSecurity } from './security/listener-security.js';
@@ -375,6 +376,7 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     const router = this.router;
     router.register(ApiKey.SaslHandshake, handleSaslHandshake());
     router.register(ApiKey.SaslAuthenticate, handleSaslAuthenticate());
+    router.register(ApiKey.DescribeClientQuotas, handleDescribeClientQuotas(this.authorization));
     router.register(ApiKey.DescribeUserScramCredentials, handleDescribeUserScramCredentials(security, this.authorization));
     router.register(ApiKey.AlterUserScramCredentials, handleAlterUserScramCredentials(security, this.authorization));
     router.register(ApiKey.CreateAcls, handleCreateAcls(security, this.authorization));

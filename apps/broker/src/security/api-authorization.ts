@@ -151,6 +151,7 @@ export const API_AUTHORIZATION: Readonly<Partial<Record<ApiKey, ApiAuthorization
     only('GROUP resources', each(GROUP_DENIED, onGroup(AclOperation.ALTER_CONFIGS))),
   ),
   [ApiKey.OffsetDelete]: checked(whole(GROUP_DENIED, onGroup(AclOperation.DELETE)), each(TOPIC_DENIED, onTopic(AclOperation.READ))),
+  [ApiKey.DescribeClientQuotas]: checked(whole(CLUSTER_DENIED, onCluster(AclOperation.DESCRIBE_CONFIGS))),
   [ApiKey.DescribeUserScramCredentials]: checked(whole(CLUSTER_DENIED, onCluster(AclOperation.DESCRIBE))),
   [ApiKey.AlterUserScramCredentials]: checked(whole(CLUSTER_DENIED, onCluster(AclOperation.ALTER))),
   // Kafka's broker answers DescribeCluster to any authenticated client; only the field needs DESCRIBE.
