@@ -74,6 +74,18 @@ describe("Kafka's command-line tools against embedded Strom, answered as Kafka 4
     expect(lines(all.stdout)).toContain('  min.insync.replicas=1 sensitive=false synonyms={DEFAULT_CONFIG:min.insync.replicas=1}');
   });
 
+  it("kafka-configs.sh: a group's config, listed with the broker default it overrides", async () => {
+    const group = ['--entity-type', 'groups', '--entity-name', 'configured'];
+    expect((await tool('ConfigCommand', '--alter', ...group, '--add-config', 'consumer.session.timeout.ms=50000')).code).toBe(0);
+    expect(await tool('ConfigCommand', '--describe', ...group)).toEqual({
+      code: 0,
+      stdout:
+        'Dynamic configs for group configured are:\n' +
+        '  consumer.session.timeout.ms=50000 sensitive=false synonyms={DYNAMIC_GROUP_CONFIG:consumer.session.timeout.ms=50000, ' +
+        'DEFAULT_CONFIG:group.consumer.session.timeout.ms=45000}\n',
+    });
+  });
+
   it('kafka-acls.sh --list without an authorizer: SECURITY_DISABLED with the message of DescribeAcls', async () => {
     const listed = await tool('AclCommand', '--list');
     expect(listed.code).toBe(1);

@@ -161,15 +161,20 @@ export function describeGroupConfigs(
   const wanted = options.configNames && options.configNames.length > 0 ? new Set(options.configNames) : undefined;
   return GROUP_CONFIGS.filter((def) => !wanted || wanted.has(def.name)).map((def) => {
     const set = overrides[def.name];
-    const value = set ?? (def.brokerDefault ? String(brokerValue(broker, def.brokerDefault)) : def.default);
+    const defaultValue = def.brokerDefault ? String(brokerValue(broker, def.brokerDefault)) : def.default;
+    const value = set ?? defaultValue;
     const source = set === undefined ? ConfigSource.DEFAULT_CONFIG : ConfigSource.GROUP_CONFIG;
+    // The default under the broker config that gives it (group.consumer.session.timeout.ms, …),
+    // after the group's own value if it sets one: what Kafka 4.4 lists.
+    const fallback = { name: def.brokerDefault?.name ?? def.name, value: defaultValue, source: ConfigSource.DEFAULT_CONFIG };
+    const synonyms = set === undefined ? [fallback] : [{ name: def.name, value, source }, fallback];
     return {
       name: def.name,
       value,
       readOnly: false,
       configSource: source,
       isSensitive: false,
-      synonyms: options.includeSynonyms ? [{ name: def.name, value, source }] : [],
+      synonyms: options.includeSynonyms ? synonyms : [],
       configType: configTypeCode(def.type),
       documentation: options.includeDocumentation ? def.doc : null,
     };

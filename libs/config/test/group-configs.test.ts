@@ -60,9 +60,24 @@ describe('describeGroupConfigs (DescribeConfigs on a GROUP resource)', () => {
       configSource: ConfigSource.GROUP_CONFIG,
       readOnly: false,
       configType: ConfigTypeCode.INT,
-      synonyms: [{ name: 'consumer.session.timeout.ms', value: '50000', source: ConfigSource.GROUP_CONFIG }],
+      // As kafka-configs.sh printed it against Kafka 4.4.0: the group's value, then the broker's default.
+      synonyms: [
+        { name: 'consumer.session.timeout.ms', value: '50000', source: ConfigSource.GROUP_CONFIG },
+        { name: 'group.consumer.session.timeout.ms', value: '45000', source: ConfigSource.DEFAULT_CONFIG },
+      ],
     });
-    expect(byName.get('consumer.heartbeat.interval.ms')).toMatchObject({ value: '3000', configSource: ConfigSource.DEFAULT_CONFIG });
+    expect(byName.get('consumer.heartbeat.interval.ms')).toMatchObject({
+      value: '3000',
+      configSource: ConfigSource.DEFAULT_CONFIG,
+      synonyms: [{ name: 'group.consumer.heartbeat.interval.ms', value: '3000', source: ConfigSource.DEFAULT_CONFIG }],
+    });
+    // DescribeConfigs of a Kafka 4.4.0 broker: a config without a broker counterpart is its own synonym.
+    expect(byName.get('share.auto.offset.reset')?.synonyms).toEqual([
+      { name: 'share.auto.offset.reset', value: 'latest', source: ConfigSource.DEFAULT_CONFIG },
+    ]);
+    expect(byName.get('streams.num.standby.replicas')?.synonyms).toEqual([
+      { name: 'group.streams.num.standby.replicas', value: '0', source: ConfigSource.DEFAULT_CONFIG },
+    ]);
     expect(byName.get('share.isolation.level')).toMatchObject({ value: 'read_uncommitted', configSource: ConfigSource.DEFAULT_CONFIG });
     expect(configs.every((config) => !config.readOnly)).toBe(true);
   });
