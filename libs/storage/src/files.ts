@@ -172,8 +172,11 @@ export const parseOffsetCheckpoint = (text: string, what = 'offset checkpoint'):
     offset: Number(offset),
   }));
 
-/** partition.metadata (Kafka PartitionMetadataFile): `version: 0` and `topic_id: <base64>`. */
-export const formatPartitionMetadata = (kafkaTopicId: string): string => `version: 0\ntopic_id: ${kafkaTopicId}\n`;
+/**
+ * partition.metadata (Kafka PartitionMetadataFile): `version: 0` and `topic_id: <base64>`, byte for
+ * byte as Kafka 4.4 writes it: a newline between the two lines and none after the second.
+ */
+export const formatPartitionMetadata = (kafkaTopicId: string): string => `version: 0\ntopic_id: ${kafkaTopicId}`;
 
 /** Kafka's Uuid.toString: URL-safe base64 of the 16 bytes, no padding. */
 export function topicIdToKafkaString(uuid: string): string {

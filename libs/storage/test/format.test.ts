@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +50,8 @@ describe('on-disk format', () => {
       [5, 45],
     ]);
     expect(dump.topicId).toBe('a6e4EJ2tEdGAtADAT9QwyA');
+    // Byte for byte what Kafka 4.4's PartitionMetadataFile writes: no newline after the last line.
+    expect(readFileSync(join(dir.path, 'payments-3', 'partition.metadata'), 'utf8')).toBe('version: 0\ntopic_id: a6e4EJ2tEdGAtADAT9QwyA');
     expect(dump['recovery-point-offset-checkpoint']).toEqual([['payments', 3, 90]]);
     expect(dump['replication-offset-checkpoint']).toEqual([['payments', 3, 80]]);
     expect(dump['log-start-offset-checkpoint']).toEqual([['payments', 3, 0]]);
