@@ -54,6 +54,16 @@ describe("Kafka's command-line tools against embedded Strom, answered as Kafka 4
     );
   });
 
+  it('kafka-topics.sh --describe: the partitions as Kafka 4.4 lists them (DescribeTopicPartitions), ELR lists empty', async () => {
+    expect((await tool('TopicCommand', '--create', '--topic', 'shown', '--partitions', '2')).code).toBe(0);
+    const described = await tool('TopicCommand', '--describe', '--topic', 'shown');
+    expect(described.code).toBe(0);
+    expect(lines(described.stdout).slice(1, 3)).toEqual([
+      '\tTopic: shown\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr:',
+      '\tTopic: shown\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr:',
+    ]);
+  });
+
   it('kafka-configs.sh: SCRAM users are added, listed and removed; the default retention.ms shows no synonyms', async () => {
     const user = ['--entity-type', 'users', '--entity-name', 'alice'];
     const added = await tool('ConfigCommand', '--alter', '--add-config', 'SCRAM-SHA-256=[iterations=8192,password=alice-secret]', ...user);

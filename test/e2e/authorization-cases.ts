@@ -18,6 +18,7 @@ import {
   createDescribeLogDirsRequest,
   createDescribeProducersRequest,
   createDescribeClientQuotasRequest,
+  createDescribeTopicPartitionsRequest,
   createDescribeUserScramCredentialsRequest,
   createAlterUserScramCredentialsRequest,
   createFetchRequest,
@@ -214,6 +215,21 @@ export const AUTHORIZATION_CASES: readonly AuthorizationCase[] = [
     },
     allowed: (r, f) => {
       expect(r.topics.map((t) => [t.name, t.errorCode])).toEqual([[f.shared, ErrorCode.NONE]]);
+      expect(r.topics[0]!.topicAuthorizedOperations).toBe(bit('DESCRIBE'));
+    },
+  }),
+  define({
+    apiKey: ApiKey.DescribeTopicPartitions,
+    version: 0,
+    acls: [topic('shared', 'DESCRIBE')],
+    request: (f) => createDescribeTopicPartitionsRequest({ topics: [{ name: f.shared }] }),
+    denied: (r, f) => {
+      expect(r.topics.map((t) => [t.name, t.errorCode, t.partitions.length, t.topicAuthorizedOperations])).toEqual([
+        [f.shared, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 0, -2147483648],
+      ]);
+    },
+    allowed: (r, f) => {
+      expect(r.topics.map((t) => [t.name, t.errorCode, t.partitions.length])).toEqual([[f.shared, ErrorCode.NONE, 1]]);
       expect(r.topics[0]!.topicAuthorizedOperations).toBe(bit('DESCRIBE'));
     },
   }),

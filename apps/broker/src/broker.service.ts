@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { describeTopicConfigs } from '@strom/config';
+import { brokerConfigDef, describeTopicConfigs } from '@strom/config';
 import { subscribeJson, type Bus, type Subscription } from '@strom/bus';
 import { RetentionSubjects, type BrokerEndpoint } from '@strom/contracts';
 import { ApiKey } from '@strom/protocol';
@@ -46,6 +46,7 @@ import {
   handleSaslHandshake,
 } from './api/security-apis.js';
 import { handleDescribeClientQuotas } from './api/client-quotas.js';
+import { handleDescribeTopicPartitions } from './api/describe-topic-partitions.js';
 import { API_AUTHORIZATION } from './security/api-authorization.js';
 import { StandardAuthorizer } from './security/authorizer.js';
 import { listenerSecurity } from './security/listener-security.js';
@@ -63,6 +64,9 @@ import { RequestMemoryPool } from './network/request-memory-pool.js';
 
 /** Idle read windows the fetch path keeps for reuse (see ReadBufferPool). */
 const FETCH_READ_BUFFERS_BYTES = 128 * 1024 * 1024;
+
+/** The broker config capping the partitions of one DescribeTopicPartitions answer. */
+const MAX_REQUEST_PARTITIONS = 'max.request.partition.size.limit';
 
 /** A listener as bound: its name and protocol, the address it listens on (port 0 resolved). */
 export interface BoundListener {
@@ -316,6 +320,17 @@ export class BrokerService implements OnApplicationBootstrap, BeforeApplicationS
     router.register(ApiKey.AlterConfigs, handleAlterConfigs(this.view, metadata, configOptions, this.authorization));
     router.register(ApiKey.IncrementalAlterConfigs, handleIncrementalAlterConfigs(this.view, metadata, configOptions, this.authorization));
     router.register(ApiKey.ApiVersions, handleApiVersions(router, { clusterId: () => this.view.clusterId, nodeId: id }));
+    router.register(
+      ApiKey.DescribeTopicPartitions,
+      handleDescribeTopicPartitions(
+        this.view,
+        {
+          maxPartitions: Number(this.options.staticConfig[MAX_REQUEST_PARTITIONS] ?? brokerConfigDef(MAX_REQUEST_PARTITIONS)!.default),
+          offlineReplicas: (topic, partition) => replicas.offlineReplicas(topic, partition),
+        },
+        this.authorization,
+      ),
+    );
     router.register(
       ApiKey.Metadata,
       handleMetadata(

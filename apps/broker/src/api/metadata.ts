@@ -124,7 +124,7 @@ export function handleMetadata(
 }
 
 /** What describing a topic needs: the view, and the listener and version of the request. */
-interface Describe {
+export interface Describe {
   readonly view: ClusterView;
   readonly listenerName: string;
   readonly apiVersion: number;
@@ -167,7 +167,7 @@ function describeTopic(topic: TopicInfo, describe: Describe): MetadataResponseTo
  * is missing, fenced or lacks the listener, or its log directory is offline. Only v0 leaves the
  * replicas that are not reachable on the listener out of the lists, with REPLICA_NOT_AVAILABLE.
  */
-function describePartition(topicName: string, partition: PartitionInfo, describe: Describe) {
+export function describePartition(topicName: string, partition: PartitionInfo, describe: Describe) {
   const { view, listenerName, apiVersion, options } = describe;
   const reachable = (id: number) => {
     const broker = view.broker(id);

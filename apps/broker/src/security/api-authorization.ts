@@ -79,6 +79,10 @@ export const API_AUTHORIZATION: Readonly<Partial<Record<ApiKey, ApiAuthorization
     only('from a follower (replica id ≥ 0)', each(TOPIC_DENIED, onCluster(AclOperation.CLUSTER_ACTION))),
   ),
   [ApiKey.ListOffsets]: checked(each(TOPIC_DENIED, onTopic(AclOperation.DESCRIBE))),
+  [ApiKey.DescribeTopicPartitions]: checked(
+    only('topics named', each(TOPIC_DENIED, onTopic(AclOperation.DESCRIBE))),
+    only('all topics', hidden(onTopic(AclOperation.DESCRIBE))),
+  ),
   [ApiKey.Metadata]: checked(
     only('topics named', each(TOPIC_DENIED, onTopic(AclOperation.DESCRIBE))),
     only('all topics', hidden(onTopic(AclOperation.DESCRIBE))),
