@@ -155,21 +155,26 @@ export function deleteOffsets(group: ClassicGroup | undefined, partitions: Topic
 
 /** Writes a tombstone for each of these offsets the group has; the answer is `removed` unless the write failed. */
 function removeOffsets<R>(group: ClassicGroup, partitions: TopicPartitionRef[], removed: R, notRemoved: R): CoordinatorResult<R> {
-  const b = new ResultBuilder<R>();
-  for (const tp of partitions) {
-    if (group.offset(tp.topic, tp.partition) !== undefined)
-      b.append({ kind: 'OffsetTombstone', groupId: group.groupId, topic: tp.topic, partition: tp.partition });
-  }
-  b.respond(removed);
+  const b = new ResultBuilder<R>().respond(removed);
+  for (const tp of presentOffsets(group, partitions)) appendTombstone(b, group, tp);
   b.afterAppend(undefined, () => answer(notRemoved));
   return b.build();
+}
+
+/** The partitions among these that the group holds an offset for. */
+function presentOffsets(group: ClassicGroup, partitions: TopicPartitionRef[]): TopicPartitionRef[] {
+  return partitions.filter((tp) => group.offset(tp.topic, tp.partition) !== undefined);
+}
+
+function appendTombstone<R>(b: ResultBuilder<R>, group: ClassicGroup, tp: TopicPartitionRef): void {
+  b.append({ kind: 'OffsetTombstone', groupId: group.groupId, topic: tp.topic, partition: tp.partition });
 }
 
 /** One retention pass over a group (Kafka's `cleanupGroupMetadata` on the expired offsets). */
 export function expireOffsets(group: ClassicGroup, ctx: GroupContext): CoordinatorResult<void> {
   const expired = group.expiredOffsets(ctx.nowMs, ctx.config.offsetsRetentionMs);
   if (expired.length > 0) ctx.log.info({ groupId: group.groupId, offsets: expired.length }, 'expiring offsets');
-  return cleanupGroupMetadata<void>(group, expired, undefined, undefined);
+  return cleanupGroupMetadata(group, expired);
 }
 
 /**
@@ -183,23 +188,19 @@ export function dropDeletedTopics(group: ClassicGroup, deleted: ReadonlySet<stri
     .flatMap(([topic, byPartition]) => [...byPartition.keys()].map((partition) => ({ topic, partition })));
   if (partitions.length === 0) return answer(undefined);
   ctx.log.info({ groupId: group.groupId, offsets: partitions.length }, 'removing offsets of deleted topics');
-  return cleanupGroupMetadata<void>(group, partitions, undefined, undefined);
+  return cleanupGroupMetadata(group, partitions);
 }
 
 /**
  * Removes offsets and, when that leaves an Empty group without offsets, the group itself, in
- * that order (two writes). The answer is `removed` unless the offsets could not be removed.
+ * that order (two writes).
  */
-function cleanupGroupMetadata<R>(group: ClassicGroup, partitions: TopicPartitionRef[], removed: R, notRemoved: R): CoordinatorResult<R> {
-  const present = partitions.filter((tp) => group.offset(tp.topic, tp.partition) !== undefined);
-  if (present.length === 0) return deleteIfEmpty(group, removed);
-  const b = new ResultBuilder<R>();
-  for (const tp of present) b.append({ kind: 'OffsetTombstone', groupId: group.groupId, topic: tp.topic, partition: tp.partition });
-  b.respond(removed);
-  b.afterAppend(
-    () => deleteIfEmpty(group, removed),
-    () => answer(notRemoved),
-  );
+function cleanupGroupMetadata(group: ClassicGroup, partitions: TopicPartitionRef[]): CoordinatorResult<void> {
+  const present = presentOffsets(group, partitions);
+  if (present.length === 0) return deleteIfEmpty(group, undefined);
+  const b = new ResultBuilder<void>();
+  for (const tp of present) appendTombstone(b, group, tp);
+  b.afterAppend(() => deleteIfEmpty(group, undefined));
   return b.build();
 }
 
