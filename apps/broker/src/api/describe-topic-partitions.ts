@@ -59,7 +59,7 @@ export function handleDescribeTopicPartitions(
     const mayDescribe = (name: string) => authorization.allowed(client, AclOperation.DESCRIBE, ResourceType.TOPIC, name);
     const operations = (name: string) => authorization.authorizedOperations(client, ResourceType.TOPIC, name);
     const sorted = [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const denied = sorted.filter((name) => !mayDescribe(name));
+    const denied = new Set(sorted.filter((name) => !mayDescribe(name)));
     const describe: Describe = {
       view,
       listenerName: client.listenerName,
@@ -70,7 +70,7 @@ export function handleDescribeTopicPartitions(
     const response = createDescribeTopicPartitionsResponse();
     let remaining = Math.max(Math.min(options.maxPartitions, body.responsePartitionLimit), 1);
     for (const name of sorted) {
-      if (!mayDescribe(name)) continue;
+      if (denied.has(name)) continue;
       if (remaining === 0) {
         response.nextCursor = { topicName: name, partitionIndex: 0 };
         break;
